@@ -1,0 +1,19 @@
+"""Pulumi components for security-only EC2 patching with AWS Systems Manager."""
+
+from .baseline import SecurityBaseline, SecurityBaselineArgs
+from .config import ConfigError, StackConfig, load_pulumi_config, load_stack_file
+from .customer import CustomerPatching, CustomerPatchingArgs
+from .iam import PatchingIam, PatchingIamArgs
+
+__all__ = [
+    "ConfigError",
+    "CustomerPatching",
+    "CustomerPatchingArgs",
+    "PatchingIam",
+    "PatchingIamArgs",
+    "SecurityBaseline",
+    "SecurityBaselineArgs",
+    "StackConfig",
+    "load_pulumi_config",
+    "load_stack_file",
+]

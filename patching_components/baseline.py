@@ -1,0 +1,165 @@
+"""A security-only patch baseline, its patch group registrations and default registration."""
+
+from __future__ import annotations
+
+from typing import Any, Optional, Sequence, TypedDict
+
+import pulumi
+import pulumi_aws as aws
+from pydantic.alias_generators import to_camel
+
+from . import os_rules
+from ._component import TYPE_PREFIX, child
+from .config import BaselineConfig, validate_part
+
+
+class PatchSourceArgs(TypedDict):
+    name: str
+    """Stable name of the repository."""
+    products: Sequence[str]
+    """OS versions the repository applies to."""
+    configuration: str
+    """Repository configuration text."""
+
+
+class SecurityBaselineArgs(TypedDict, total=False):
+    operating_system: str
+    """OperatingSystem (e.g. AMAZON_LINUX_2023, UBUNTU, WINDOWS). Required, plain value: it selects the filter keys."""
+    baseline_name: pulumi.Input[str]
+    """Name of the baseline in AWS (^[a-zA-Z0-9_.-]{3,128}$); defaults to the component name."""
+    description: str
+    """Description shown in the console."""
+    approve_after_days: int
+    """Days after release before approval (0-360; default 7; not for Ubuntu/Debian)."""
+    approve_until_date: str
+    """Approve patches released on or before this date (YYYY-MM-DD) instead of a delay."""
+    classifications: Sequence[str]
+    """CLASSIFICATION values; default: the OS family's security classifications."""
+    severities: Sequence[str]
+    """SEVERITY (Linux) or MSRC_SEVERITY (Windows) values; default Critical, Important."""
+    priorities: Sequence[str]
+    """PRIORITY values (Ubuntu/Debian); default Required, Important."""
+    products: Sequence[str]
+    """PRODUCT values; default all products."""
+    compliance_level: str
+    """Compliance level of missing approved patches (default CRITICAL)."""
+    enable_non_security: bool
+    """Linux only: also install non-security updates matched by the rule (default false)."""
+    approved_patches: Sequence[str]
+    """Explicitly approved patches (at most 50)."""
+    rejected_patches: Sequence[str]
+    """Explicitly rejected patches (at most 50)."""
+    rejected_patches_action: str
+    """ALLOW_AS_DEPENDENCY (default) or BLOCK."""
+    sources: Sequence[PatchSourceArgs]
+    """Linux only: custom repositories."""
+    default: bool
+    """Also make this the account/region default baseline for its OS."""
+    patch_groups: Sequence[str]
+    """Patch group names (instance tag values) to register this baseline for; they name resources, so plain values."""
+    tags: pulumi.Input[dict[str, pulumi.Input[str]]]
+    """Tags for the baseline."""
+
+
+# Args that are resource plumbing rather than baseline settings.
+_PLUMBING = ("baseline_name", "patch_groups", "tags")
+
+
+def _settings(name: str, args: SecurityBaselineArgs) -> BaselineConfig:
+    """Check plain-Python args with the same model as the stack config."""
+    raw: dict[str, Any] = {to_camel(k): v for k, v in args.items() if k not in _PLUMBING}
+    if "sources" in raw:
+        raw["sources"] = {s["name"]: {k: v for k, v in s.items() if k != "name"} for s in raw["sources"]}
+    return validate_part(BaselineConfig, raw, f"SecurityBaseline {name!r}")
+
+
+class SecurityBaseline(pulumi.ComponentResource):
+    """A patch baseline that approves security updates only, with the filter keys its
+    OS accepts (PRIORITY on Ubuntu/Debian, MSRC_SEVERITY on Windows, ...), registered
+    to its patch groups and optionally as the default baseline for its OS.
+    """
+
+    baseline_id: pulumi.Output[str]
+    """ID of the patch baseline."""
+    baseline_arn: pulumi.Output[str]
+    """ARN of the patch baseline."""
+    operating_system: pulumi.Output[str]
+    """The OS the baseline applies to."""
+    patch_groups: pulumi.Output[list[str]]
+    """Patch groups the baseline is registered to."""
+
+    def __init__(self, name: str, args: SecurityBaselineArgs, opts: Optional[pulumi.ResourceOptions] = None):
+        settings = _settings(name, args)  # before registering anything: bad args build nothing
+        super().__init__(f"{TYPE_PREFIX}SecurityBaseline", name, None, opts)
+        self._build(name, settings, args)
+
+    def _build(self, name: str, settings: BaselineConfig, plumbing: SecurityBaselineArgs) -> None:
+        os_name = settings.operating_system
+        filters = os_rules.approval_filters(os_name, settings.filter_values())
+        family = os_rules.family_of(os_name)
+        rule = aws.ssm.PatchBaselineApprovalRuleArgs(
+            patch_filters=[aws.ssm.PatchBaselineApprovalRulePatchFilterArgs(key=f.key, values=list(f.values)) for f in filters],
+            approve_after_days=settings.effective_approve_after_days,
+            approve_until_date=settings.approve_until_date.isoformat() if settings.approve_until_date else None,
+            compliance_level=settings.compliance_level,
+            # Only Linux rules know EnableNonSecurity; sending it elsewhere is a diff AWS never stores.
+            enable_non_security=settings.enable_non_security if family.linux else None,
+        )
+        baseline = aws.ssm.PatchBaseline(
+            name,
+            name=plumbing.get("baseline_name") or name,
+            description=settings.description or f"Security-only {os_name} patches ({family.name})",
+            operating_system=os_name,
+            approval_rules=[rule],
+            approved_patches=settings.approved_patches or None,
+            approved_patches_compliance_level=settings.compliance_level if settings.approved_patches else None,
+            rejected_patches=settings.rejected_patches or None,
+            rejected_patches_action=settings.rejected_patches_action,
+            sources=[
+                aws.ssm.PatchBaselineSourceArgs(name=key, products=list(src.products), configuration=src.configuration)
+                for key, src in settings.sources.items()
+            ] or None,
+            tags=plumbing.get("tags"),
+            opts=child(self),
+        )
+
+        groups = plumbing.get("patch_groups") or []
+        for group in groups:
+            aws.ssm.PatchGroup(
+                f"{name}-{group}",
+                baseline_id=baseline.id,
+                patch_group=group,
+                # No update in place, and AWS allows one baseline per OS per group:
+                # the old registration must go before the new one is made.
+                opts=child(self, delete_before_replace=True),
+            )
+        if settings.default:
+            aws.ssm.DefaultPatchBaseline(
+                f"{name}-default",
+                baseline_id=baseline.id,
+                operating_system=os_name,
+                opts=child(self),
+            )
+
+        self.baseline_id = baseline.id
+        self.baseline_arn = baseline.arn
+        self.operating_system = pulumi.Output.from_input(os_name)
+        self.patch_groups = pulumi.Output.from_input(list(groups))
+        self.register_outputs({
+            "baseline_id": self.baseline_id,
+            "baseline_arn": self.baseline_arn,
+            "operating_system": self.operating_system,
+            "patch_groups": self.patch_groups,
+        })
+
+
+
+
+def baseline_args(settings: BaselineConfig) -> SecurityBaselineArgs:
+    """SecurityBaseline args from a validated stack-config baseline."""
+    args: dict[str, Any] = settings.model_dump(exclude_none=True, exclude={"sources", "approve_until_date"})
+    if settings.approve_until_date is not None:
+        args["approve_until_date"] = settings.approve_until_date.isoformat()
+    if settings.sources:
+        args["sources"] = [{"name": key, **src.model_dump()} for key, src in settings.sources.items()]
+    return args  # type: ignore[return-value]

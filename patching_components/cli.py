@@ -1,0 +1,178 @@
+"""The offline ``patching`` command: validate, plan and schema.
+
+Nothing here needs AWS credentials or the Pulumi CLI. Exit codes: 0 success,
+1 invalid stack config, 2 usage error (bad arguments, missing file).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any, Sequence
+
+from .config import ConfigError, load_stack_file
+
+EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
+DEFAULT_STACK_GLOB = "stacks/Pulumi.*.yaml"
+
+
+class UsageError(Exception):
+    pass
+
+
+def _stack_files(paths: Sequence[str]) -> list[Path]:
+    if paths:
+        files = [Path(p) for p in paths]
+    else:
+        files = sorted(Path().glob(DEFAULT_STACK_GLOB))
+        if not files:
+            raise UsageError(f"no stack files given and none match {DEFAULT_STACK_GLOB} in {Path.cwd()}")
+    for f in files:
+        if not f.is_file():
+            raise UsageError(f"{f}: no such file")
+    return files
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    files = _stack_files(args.stack_files)
+    failed = 0
+    for path in files:
+        try:
+            config = load_stack_file(path)
+        except ConfigError as exc:
+            failed += 1
+            print(f"FAIL {path}: {len(exc.issues)} error(s)")
+            for line in exc.lines():
+                print(f"  {line}")
+            continue
+        print(
+            f"ok   {path}: customer {config.customer}, mode {config.mode}, "
+            f"{len(config.baselines)} baseline(s), {len(config.maintenance_windows)} window(s), "
+            f"{len(config.patch_groups)} patch group(s)"
+        )
+    print(f"{len(files) - failed} valid, {failed} invalid")
+    return EXIT_INVALID if failed else EXIT_OK
+
+
+def _short(value: Any, limit: int = 110) -> str:
+    text = json.dumps(value, sort_keys=True, default=str)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def cmd_plan(args: argparse.Namespace) -> int:
+    from .mock_engine import run_stack_file
+
+    path = _stack_files([args.stack_file])[0]
+    try:
+        load_stack_file(path)  # same rules as the program; gives file-level messages
+    except ConfigError as exc:
+        print("\n".join(exc.lines()), file=sys.stderr)
+        return EXIT_INVALID
+    run = run_stack_file(path)
+    if args.format == "json":
+        print(json.dumps(
+            [{"type": r.type, "name": r.name, "parent": r.parent, "inputs": r.inputs} for r in run.resources],
+            indent=2, sort_keys=True, default=str,
+        ))
+        return EXIT_OK
+
+    print(f"# Resources a first `pulumi up` of {path} would create ({len(run.resources)}),")
+    print("# computed offline with Pulumi's mock engine: not a diff against live state;")
+    print("# ids, ARNs and the account id (123456789012) are placeholders.")
+    children: dict[str | None, list] = {}
+    for r in run.resources:
+        children.setdefault(r.parent, []).append(r)
+
+    def show(parent: str | None, depth: int) -> None:
+        for r in children.get(parent, []):
+            print(f"{'  ' * depth}{r.type} {r.name}")
+            if r.custom:
+                for key in sorted(r.inputs):
+                    print(f"{'  ' * (depth + 2)}{key}: {_short(r.inputs[key])}")
+            show(r.urn, depth + 1)
+
+    show(None, 0)
+    for warning in run.warnings:
+        print(f"warning: {warning}")
+    if run.outputs:
+        print("Outputs:")
+        for key, value in run.outputs.items():
+            print(f"  {key}: {_short(value)}")
+    return EXIT_OK
+
+
+def stack_file_schema() -> dict[str, Any]:
+    """JSON Schema of a whole ``Pulumi.<stack>.yaml``, generated from the config model."""
+    from .config import NAMESPACE, TOP_LEVEL_KEYS, StackConfig
+
+    model = StackConfig.model_json_schema(by_alias=True)
+    defs = model.pop("$defs", {})
+    required = set(model.get("required", []))
+    properties = {f"{NAMESPACE}:{key}": schema for key, schema in model["properties"].items()}
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "patching-components stack file (Pulumi.<stack>.yaml)",
+        "type": "object",
+        "required": ["config"],
+        "properties": {
+            "config": {
+                "type": "object",
+                "properties": properties,
+                "required": [f"{NAMESPACE}:{key}" for key in sorted(required)],
+                # Other namespaces (aws:region ...) are free; ours has exactly these keys.
+                "propertyNames": {
+                    "anyOf": [
+                        {"not": {"pattern": f"^{NAMESPACE}:"}},
+                        {"enum": [f"{NAMESPACE}:{key}" for key in TOP_LEVEL_KEYS]},
+                    ]
+                },
+            },
+        },
+        "$defs": defs,
+    }
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    print(json.dumps(stack_file_schema(), indent=2, sort_keys=True))
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="patching",
+        description="Offline tools for patching-components stack files (no AWS credentials, no Pulumi CLI).",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("validate", help="check stack files (default: stacks/Pulumi.*.yaml)")
+    p.add_argument("stack_files", nargs="*", metavar="STACK_FILE")
+    p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("plan", help="show the resources a first `pulumi up` would create")
+    p.add_argument("stack_file", metavar="STACK_FILE")
+    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.set_defaults(func=cmd_plan)
+
+    p = sub.add_parser("schema", help="print the JSON Schema of a stack file")
+    p.set_defaults(func=cmd_schema)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except UsageError as exc:
+        print(f"patching: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+def main_exit() -> None:
+    """Console-script entry point."""
+    sys.exit(main())
+
+
+if __name__ == "__main__":
+    main_exit()

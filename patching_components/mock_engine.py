@@ -1,0 +1,219 @@
+"""Run the real Pulumi program offline under Pulumi's mock engine.
+
+``patching plan`` and the tests use this: no Pulumi CLI, no AWS account. Every
+registered resource is recorded with its type, name, parent and the inputs AWS
+would receive (camelCase keys, as the engine serialises them). Invokes answer
+with a fixed mock account so that nothing depends on credentials.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import gc
+import json
+import runpy
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, Mapping
+
+MOCK_ACCOUNT_ID = "123456789012"
+MOCK_PARTITION = "aws"
+MOCK_REGION = "eu-west-1"
+PROJECT = "patching"
+
+
+@dataclass
+class RegisteredResource:
+    type: str
+    name: str
+    urn: str
+    parent: str | None
+    """URN of the parent resource (None for children of the stack)."""
+    inputs: dict[str, Any]
+    custom: bool
+    delete_before_replace: bool = False
+    ignore_changes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ProgramRun:
+    resources: list[RegisteredResource]
+    outputs: dict[str, Any]
+    """Stack exports, resolved."""
+    warnings: list[str]
+
+    def of_type(self, type_: str) -> list[RegisteredResource]:
+        return [r for r in self.resources if r.type == type_]
+
+    def named(self, name: str) -> RegisteredResource:
+        matches = [r for r in self.resources if r.name == name]
+        if len(matches) != 1:
+            raise KeyError(f"{len(matches)} resources named {name!r}")
+        return matches[0]
+
+
+def stack_name_of(path: str | Path) -> str:
+    """``stacks/Pulumi.acme.yaml`` -> ``acme``."""
+    name = Path(path).name
+    if not (name.startswith("Pulumi.") and name.endswith((".yaml", ".yml"))):
+        raise ValueError(f"{path}: a stack file is named Pulumi.<stack>.yaml")
+    return name[len("Pulumi."):].rsplit(".", 1)[0]
+
+
+def config_text(value: Any) -> str:
+    """A config value as the Pulumi CLI hands it to a program: objects as JSON, scalars as text."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return str(value)
+
+    def default(obj: Any) -> str:
+        if isinstance(obj, (date, datetime)):
+            return obj.isoformat()
+        raise TypeError(f"cannot pass {type(obj).__name__} as config")
+
+    return json.dumps(value, default=default)
+
+
+def _state_for(type_: str, name: str, inputs: dict[str, Any]) -> dict[str, Any]:
+    """Plausible provider outputs: the inputs plus the ids and ARNs AWS would compute."""
+    state = dict(inputs)
+    service = type_.split(":")[1].split("/")[0] if type_.count(":") == 2 else "mock"
+    physical = inputs.get("name") or f"{name}-mock"
+    state.setdefault("name", physical)
+    if service == "iam":
+        kind = "instance-profile" if type_.endswith("InstanceProfile") else "role"
+        state.setdefault("arn", f"arn:{MOCK_PARTITION}:iam::{MOCK_ACCOUNT_ID}:{kind}/{physical}")
+    else:
+        state.setdefault("arn", f"arn:{MOCK_PARTITION}:{service}:{MOCK_REGION}:{MOCK_ACCOUNT_ID}:{physical}")
+    return state
+
+
+def _mocks_module():
+    import pulumi
+    from pulumi.runtime import mocks
+
+    class RecordingMocks(pulumi.runtime.Mocks):
+        def new_resource(self, args: pulumi.runtime.MockResourceArgs):
+            return f"{args.name}-id", _state_for(args.typ, args.name, args.inputs)
+
+        def call(self, args: pulumi.runtime.MockCallArgs):
+            if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
+                return {
+                    "accountId": MOCK_ACCOUNT_ID,
+                    "arn": f"arn:{MOCK_PARTITION}:iam::{MOCK_ACCOUNT_ID}:user/mock",
+                    "userId": "AIDAMOCK",
+                    "id": MOCK_ACCOUNT_ID,
+                }
+            if args.token == "aws:index/getPartition:getPartition":
+                return {"partition": MOCK_PARTITION, "dnsSuffix": "amazonaws.com", "id": MOCK_PARTITION}
+            if args.token == "aws:index/getRegion:getRegion":
+                return {"name": MOCK_REGION, "region": MOCK_REGION, "id": MOCK_REGION}
+            raise NotImplementedError(f"no mock answer for invoke {args.token}")
+
+    class RecordingMonitor(mocks.MockMonitor):
+        """Keeps what MockResourceArgs leaves out: the parent and the resource options."""
+
+        def __init__(self, recorded: list[RegisteredResource]):
+            super().__init__(RecordingMocks())
+            self.recorded = recorded
+
+        def RegisterResource(self, request):
+            response = super().RegisterResource(request)
+            if request.type != "pulumi:pulumi:Stack":
+                from pulumi.runtime import rpc
+
+                parent = request.parent if request.parent and "::pulumi:pulumi:Stack::" not in request.parent else None
+                self.recorded.append(
+                    RegisteredResource(
+                        type=request.type,
+                        name=request.name,
+                        urn=response.urn,
+                        parent=parent,
+                        inputs=rpc.deserialize_properties(request.object),
+                        custom=bool(request.custom),
+                        delete_before_replace=bool(request.deleteBeforeReplace),
+                        ignore_changes=list(request.ignoreChanges),
+                    )
+                )
+            return response
+
+    return RecordingMonitor
+
+
+def run_program(
+    config: Mapping[str, Any],
+    *,
+    stack: str,
+    program: Path | None = None,
+) -> ProgramRun:
+    """Run the program with a stack's config map (``{"patching:customer": "acme", ...}``).
+
+    ``program`` is a Pulumi program directory (its ``__main__.py`` runs); by
+    default ``patching_components.program.main``, which ``programs/customer_patching``
+    calls.
+    Each call gets a fresh context and event loop, so runs never share state.
+    Exceptions of the program (``pulumi.RunError`` for a bad config) propagate.
+    """
+    return contextvars.Context().run(_run, dict(config), stack, program)
+
+
+def _run(config: dict[str, Any], stack: str, program: Path | None) -> ProgramRun:
+    import logging
+
+    import pulumi
+    from pulumi.runtime.stack import run_pulumi_func
+
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    recorded: list[RegisteredResource] = []
+    warnings: list[str] = []
+
+    class _Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            if record.levelno >= logging.WARNING:
+                warnings.append(record.getMessage())
+
+    logger = logging.getLogger(f"patching.mock.{id(recorded)}")
+    logger.propagate = False
+    logger.addHandler(_Collect())
+    try:
+        monitor = _mocks_module()(recorded)
+        pulumi.runtime.set_mocks(monitor.mocks, project=PROJECT, stack=stack, preview=False, logger=logger, monitor=monitor)
+        pulumi.runtime.set_all_config({key: config_text(value) for key, value in config.items()}, [])
+        if program is None:
+            from .program import main as entry
+        else:
+            def entry() -> None:
+                runpy.run_path(str(Path(program) / "__main__.py"), run_name="__main__")
+        loop.run_until_complete(run_pulumi_func(entry))
+        root = pulumi.runtime.get_root_resource()
+        outputs = {
+            key: loop.run_until_complete(pulumi.Output.from_input(value).future())
+            for key, value in getattr(root, "outputs", {}).items()
+        }
+        return ProgramRun(recorded, outputs, warnings)
+    finally:
+        # The mock monitor runs in executor threads that each open an event loop;
+        # join them now so those loops close cleanly instead of at interpreter exit.
+        loop.run_until_complete(loop.shutdown_default_executor())
+        loop.close()
+        gc.collect()
+        asyncio.set_event_loop(None)
+
+
+def stack_file_config(path: str | Path) -> dict[str, Any]:
+    """The ``config:`` map of a stack file, as the Pulumi CLI would pass it."""
+    import yaml
+
+    document = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    return dict(document.get("config") or {})
+
+
+def run_stack_file(path: str | Path, program: Path | None = None) -> ProgramRun:
+    """Run the program with a stack file's config, as ``pulumi up --stack <name>`` would."""
+    return run_program(stack_file_config(path), stack=stack_name_of(path), program=program)

@@ -1,0 +1,37 @@
+"""The per-customer Pulumi program: read the stack config, build, export.
+
+``programs/customer_patching/__main__.py`` (Pulumi.yaml's ``main``) calls
+:func:`main`; it lives in the package so that ``patching plan`` works from an
+installed wheel too.
+"""
+
+from __future__ import annotations
+
+import pulumi
+
+from .config import ConfigError, load_pulumi_config
+from .customer import CustomerPatching
+
+
+def main() -> None:
+    try:
+        config = load_pulumi_config()
+    except ConfigError as exc:
+        # RunError prints the message without a Python traceback.
+        raise pulumi.RunError(str(exc)) from None
+
+    pulumi.export("customer", config.customer)
+    pulumi.export("mode", config.mode)
+    if config.mode == "disabled":
+        pulumi.log.warn(
+            f"patching:mode is 'disabled' for {config.customer}: no patching resources are built "
+            "(an update removes any that exist)."
+        )
+        return
+
+    patching = CustomerPatching(config.customer, config)
+    pulumi.export("baselineIds", patching.baseline_ids)
+    pulumi.export("patchGroups", patching.patch_groups)
+    pulumi.export("instanceProfileName", patching.instance_profile_name)
+    pulumi.export("instanceRoleArn", patching.instance_role_arn)
+    pulumi.export("automationRoleArn", patching.automation_role_arn)
