@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Optional, Sequence, TypedDict
+from collections.abc import Sequence
+from typing import Any, TypedDict
 
 import pulumi
 import pulumi_aws as aws
@@ -88,7 +89,7 @@ class SecurityBaseline(pulumi.ComponentResource):
     patch_groups: pulumi.Output[list[str]]
     """Patch groups the baseline is registered to."""
 
-    def __init__(self, name: str, args: SecurityBaselineArgs, opts: Optional[pulumi.ResourceOptions] = None):
+    def __init__(self, name: str, args: SecurityBaselineArgs, opts: pulumi.ResourceOptions | None = None):
         settings = _settings(name, args)  # before registering anything: bad args build nothing
         super().__init__(f"{TYPE_PREFIX}SecurityBaseline", name, None, opts)
         self._build(name, settings, args)
@@ -98,7 +99,9 @@ class SecurityBaseline(pulumi.ComponentResource):
         filters = os_rules.approval_filters(os_name, settings.filter_values())
         family = os_rules.family_of(os_name)
         rule = aws.ssm.PatchBaselineApprovalRuleArgs(
-            patch_filters=[aws.ssm.PatchBaselineApprovalRulePatchFilterArgs(key=f.key, values=list(f.values)) for f in filters],
+            patch_filters=[
+                aws.ssm.PatchBaselineApprovalRulePatchFilterArgs(key=f.key, values=list(f.values)) for f in filters
+            ],
             approve_after_days=settings.effective_approve_after_days,
             approve_until_date=settings.approve_until_date.isoformat() if settings.approve_until_date else None,
             compliance_level=settings.compliance_level,
@@ -118,7 +121,8 @@ class SecurityBaseline(pulumi.ComponentResource):
             sources=[
                 aws.ssm.PatchBaselineSourceArgs(name=key, products=list(src.products), configuration=src.configuration)
                 for key, src in settings.sources.items()
-            ] or None,
+            ]
+            or None,
             tags=plumbing.get("tags"),
             opts=child(self),
         )
@@ -145,14 +149,14 @@ class SecurityBaseline(pulumi.ComponentResource):
         self.baseline_arn = baseline.arn
         self.operating_system = pulumi.Output.from_input(os_name)
         self.patch_groups = pulumi.Output.from_input(list(groups))
-        self.register_outputs({
-            "baseline_id": self.baseline_id,
-            "baseline_arn": self.baseline_arn,
-            "operating_system": self.operating_system,
-            "patch_groups": self.patch_groups,
-        })
-
-
+        self.register_outputs(
+            {
+                "baseline_id": self.baseline_id,
+                "baseline_arn": self.baseline_arn,
+                "operating_system": self.operating_system,
+                "patch_groups": self.patch_groups,
+            }
+        )
 
 
 def baseline_args(settings: BaselineConfig) -> SecurityBaselineArgs:

@@ -9,8 +9,9 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 from .config import ConfigError, load_stack_file
 
@@ -72,10 +73,14 @@ def cmd_plan(args: argparse.Namespace) -> int:
         return EXIT_INVALID
     run = run_stack_file(path)
     if args.format == "json":
-        print(json.dumps(
-            [{"type": r.type, "name": r.name, "parent": r.parent, "inputs": r.inputs} for r in run.resources],
-            indent=2, sort_keys=True, default=str,
-        ))
+        print(
+            json.dumps(
+                [{"type": r.type, "name": r.name, "parent": r.parent, "inputs": r.inputs} for r in run.resources],
+                indent=2,
+                sort_keys=True,
+                default=str,
+            )
+        )
         return EXIT_OK
 
     print(f"# Resources a first `pulumi up` of {path} would create ({len(run.resources)}),")

@@ -15,7 +15,7 @@ import difflib
 import functools
 import re
 import typing
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -95,7 +95,9 @@ Key = Annotated[str, StringConstraints(pattern=KEY_PATTERN)]
 KEY_RULE = "lower-case letters, digits and '-', at most 40 characters, starting with a letter or digit"
 
 # AWS: ^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$, 1-256 characters (pydantic's regex engine knows \p{..}).
-PatchGroupName = Annotated[str, StringConstraints(min_length=1, max_length=256, pattern=r"^[\p{L}\p{Z}\p{N}_.:/=+\-@]+$")]
+PatchGroupName = Annotated[
+    str, StringConstraints(min_length=1, max_length=256, pattern=r"^[\p{L}\p{Z}\p{N}_.:/=+\-@]+$")
+]
 PatchId = Annotated[str, StringConstraints(min_length=1, max_length=100)]
 FilterValue = Annotated[str, StringConstraints(min_length=1, max_length=os_rules.MAX_FILTER_VALUE_LENGTH)]
 FilterValues = Annotated[list[FilterValue], Field(min_length=1, max_length=os_rules.MAX_FILTER_VALUES)]
@@ -235,10 +237,8 @@ class BaselineConfig(_Model):
                     )
                 )
                 continue
-            if spec.allowed is None:
-                continue
             for index, value in enumerate(values):
-                if value not in spec.allowed:
+                if spec.allowed is not None and value not in spec.allowed:
                     issues.append(
                         (
                             (to_camel(name), index),
@@ -246,18 +246,21 @@ class BaselineConfig(_Model):
                             f"allowed: {', '.join(spec.allowed)}",
                         )
                     )
-        for name in os_rules.FILTER_FIELDS:
-            for index in _duplicate_indexes(getattr(self, name) or []):
-                issues.append(((to_camel(name), index), f"{getattr(self, name)[index]!r} is listed twice"))
+                elif value in values[:index]:
+                    issues.append(((to_camel(name), index), f"{value!r} is listed twice"))
         if self.approve_after_days is not None and self.approve_until_date is not None:
-            issues.append(
-                (("approveUntilDate",), "give approveAfterDays or approveUntilDate, not both")
-            )
+            issues.append((("approveUntilDate",), "give approveAfterDays or approveUntilDate, not both"))
         if not family.supports_approval_delay:
-            for key, value in (("approveAfterDays", self.approve_after_days), ("approveUntilDate", self.approve_until_date)):
+            for key, value in (
+                ("approveAfterDays", self.approve_after_days),
+                ("approveUntilDate", self.approve_until_date),
+            ):
                 if value is not None:
                     issues.append(
-                        ((key,), f"{os_name} does not support {key}: its patches are approved on release; remove the key")
+                        (
+                            (key,),
+                            f"{os_name} does not support {key}: its patches are approved on release; remove the key",
+                        )
                     )
         if not family.linux:
             if self.enable_non_security:
@@ -280,14 +283,6 @@ class BaselineConfig(_Model):
         if os_rules.family_of(self.operating_system).supports_approval_delay:
             return os_rules.DEFAULT_APPROVE_AFTER_DAYS
         return None
-
-
-def _duplicate_indexes(values: Iterable[Any]) -> Iterator[int]:
-    seen: set[Any] = set()
-    for index, value in enumerate(values):
-        if value in seen:
-            yield index
-        seen.add(value)
 
 
 # ---------------------------------------------------------------------------
@@ -347,7 +342,10 @@ class MaintenanceWindowConfig(_Model):
         issues: list[tuple[tuple[str | int, ...], str]] = []
         if self.cutoff_hours >= self.duration_hours:
             issues.append(
-                (("cutoffHours",), f"cutoffHours ({self.cutoff_hours}) must be less than durationHours ({self.duration_hours})")
+                (
+                    ("cutoffHours",),
+                    f"cutoffHours ({self.cutoff_hours}) must be less than durationHours ({self.duration_hours})",
+                )
             )
         if self.schedule_offset is not None and not self.schedule.startswith("cron("):
             issues.append((("scheduleOffset",), "scheduleOffset works with cron() schedules only"))
@@ -389,7 +387,9 @@ class LoggingConfig(_Model):
     @model_validator(mode="after")
     def _retention_needs_own_bucket(self) -> LoggingConfig:
         if self.retention_days is not None and self.s3_bucket != "create":
-            raise ValueError("retentionDays applies only with s3Bucket: create (the lifecycle of an existing bucket is its owner's)")
+            raise ValueError(
+                "retentionDays applies only with s3Bucket: create (the lifecycle of an existing bucket is its owner's)"
+            )
         return self
 
     @property
@@ -398,7 +398,9 @@ class LoggingConfig(_Model):
 
 
 Email = Annotated[str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=254)]
-SnsTopicArn = Annotated[str, StringConstraints(pattern=r"^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$")]
+SnsTopicArn = Annotated[
+    str, StringConstraints(pattern=r"^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$")
+]
 
 
 class NotificationsConfig(_Model):
@@ -484,9 +486,16 @@ class StackConfig(_Model):
     @classmethod
     def _no_reserved_tags(cls, tags: dict[str, str]) -> dict[str, str]:
         _raise_issues(
-            [((key,), f"tag {key!r} is set by patching-components; reserved: {', '.join(RESERVED_TAG_KEYS)}")
-             for key in tags if key in RESERVED_TAG_KEYS]
-            + [((key,), "tag keys starting with 'aws:' are reserved by AWS") for key in tags if key.lower().startswith("aws:")]
+            [
+                ((key,), f"tag {key!r} is set by patching-components; reserved: {', '.join(RESERVED_TAG_KEYS)}")
+                for key in tags
+                if key in RESERVED_TAG_KEYS
+            ]
+            + [
+                ((key,), "tag keys starting with 'aws:' are reserved by AWS")
+                for key in tags
+                if key.lower().startswith("aws:")
+            ]
         )
         return tags
 
@@ -526,9 +535,13 @@ def reference_issues(raw: Mapping[str, Any]) -> list[Issue]:
         if _as_map(baseline).get("default") is True:
             os_name = os_of[key]
             if os_name in first_default:
-                issues.append(Issue(("baselines", key, "default"),
-                                    f"{first_default[os_name]!r} is already the default {os_name} baseline; "
-                                    "an account/region has one default per operating system"))
+                issues.append(
+                    Issue(
+                        ("baselines", key, "default"),
+                        f"{first_default[os_name]!r} is already the default {os_name} baseline; "
+                        "an account/region has one default per operating system",
+                    )
+                )
             else:
                 first_default[os_name] = key
 
@@ -544,8 +557,13 @@ def reference_issues(raw: Mapping[str, Any]) -> list[Issue]:
             elif names.index(name) != index:
                 issues.append(Issue(path, f"baseline {name!r} is listed twice"))
             elif os_of[name] in seen_os:
-                issues.append(Issue(path, f"{name!r} and {seen_os[os_of[name]]!r} are both {os_of[name]} baselines; "
-                                          "a patch group takes at most one baseline per operating system"))
+                issues.append(
+                    Issue(
+                        path,
+                        f"{name!r} and {seen_os[os_of[name]]!r} are both {os_of[name]} baselines; "
+                        "a patch group takes at most one baseline per operating system",
+                    )
+                )
             else:
                 seen_os[os_of[name]] = name
         names = group_cfg.get("maintenanceWindows", [])
@@ -559,9 +577,13 @@ def reference_issues(raw: Mapping[str, Any]) -> list[Issue]:
 
     for name in windows:
         if name not in used_windows:
-            issues.append(Issue(("maintenanceWindows", name),
-                                "no patch group uses this window, so it would target nothing; "
-                                "add it to a patch group's maintenanceWindows or remove it"))
+            issues.append(
+                Issue(
+                    ("maintenanceWindows", name),
+                    "no patch group uses this window, so it would target nothing; "
+                    "add it to a patch group's maintenanceWindows or remove it",
+                )
+            )
 
     for key, ami in _as_map(raw.get("goldenAmis")).items():
         ami = _as_map(ami)
@@ -575,9 +597,13 @@ def reference_issues(raw: Mapping[str, Any]) -> list[Issue]:
         platform = ami.get("platform")
         wanted = {"Windows": {"WINDOWS"}}.get(platform, set(os_rules.OPERATING_SYSTEMS) - {"WINDOWS", "MACOS"})
         if platform in ("Linux", "Windows") and group_os and not group_os & wanted:
-            issues.append(Issue(("goldenAmis", key, "patchGroup"),
-                                f"patch group {group!r} has no {platform} baseline "
-                                f"(its baselines are for {', '.join(sorted(map(str, group_os)))})"))
+            issues.append(
+                Issue(
+                    ("goldenAmis", key, "patchGroup"),
+                    f"patch group {group!r} has no {platform} baseline "
+                    f"(its baselines are for {', '.join(sorted(map(str, group_os)))})",
+                )
+            )
     return issues
 
 
@@ -622,7 +648,7 @@ def _keys_at(root: type[BaseModel], path: tuple[str | int, ...]) -> list[str]:
     return []
 
 
-def _issue_from_pydantic(error: Mapping[str, Any], root: type[BaseModel] = None) -> Issue:
+def _issue_from_pydantic(error: Mapping[str, Any], root: type[BaseModel] | None = None) -> Issue:
     loc = tuple(error["loc"])
     kind = error["type"]
     # Dict-key errors come as (..., key, "[key]"): report them on the key itself.
@@ -639,7 +665,7 @@ def _issue_from_pydantic(error: Mapping[str, Any], root: type[BaseModel] = None)
         return Issue(loc, "required key is missing")
     message = error["msg"]
     if message.startswith("Value error, "):
-        message = message[len("Value error, "):]
+        message = message[len("Value error, ") :]
     if kind == "string_pattern_mismatch":
         message = f"{error['input']!r} does not match {error['ctx']['pattern']}"
     elif kind not in ("patching", "value_error") and isinstance(error.get("input"), (str, int, float)):
@@ -714,6 +740,21 @@ def stack_file_for(stack: str) -> str:
     return f"stacks/Pulumi.{stack}.yaml"
 
 
+def read_stack_yaml(text: str) -> Any:
+    """Parse stack-file YAML the way the Pulumi CLI hands values to programs:
+    dates stay text (``2026-12-01``), so an impossible date is a config error, not a crash."""
+    import yaml
+
+    class StackLoader(yaml.SafeLoader):
+        pass
+
+    StackLoader.yaml_implicit_resolvers = {
+        first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
+    return yaml.load(text, Loader=StackLoader)
+
+
 def load_stack_file(path: str | Path) -> StackConfig:
     """Read and validate a ``Pulumi.<stack>.yaml`` offline (no Pulumi CLI)."""
     import yaml
@@ -721,7 +762,7 @@ def load_stack_file(path: str | Path) -> StackConfig:
     path = Path(path)
     source = str(path)
     try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+        document = read_stack_yaml(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ConfigError(source, [Issue((), "file not found")]) from None
     except yaml.YAMLError as exc:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Mapping, Optional, TypedDict, Union
+from collections.abc import Mapping
+from typing import Any, TypedDict
 
 import pulumi
 
@@ -66,8 +67,8 @@ class CustomerPatching(pulumi.ComponentResource):
     def __init__(
         self,
         name: str,
-        args: Union[CustomerPatchingArgs, StackConfig],
-        opts: Optional[pulumi.ResourceOptions] = None,
+        args: CustomerPatchingArgs | StackConfig,
+        opts: pulumi.ResourceOptions | None = None,
     ):
         # Validate first: an invalid config must register nothing, not even this component.
         config = args if isinstance(args, StackConfig) else validate(dict(args), f"CustomerPatching {name!r}")
@@ -103,11 +104,13 @@ class CustomerPatching(pulumi.ComponentResource):
         self.instance_profile_name = iam.instance_profile_name
         self.instance_role_arn = iam.instance_role_arn
         self.automation_role_arn = iam.automation_role_arn
-        self.register_outputs({
-            "customer": self.customer,
-            "baseline_ids": self.baseline_ids,
-            "patch_groups": self.patch_groups,
-            "instance_profile_name": self.instance_profile_name,
-            "instance_role_arn": self.instance_role_arn,
-            "automation_role_arn": self.automation_role_arn,
-        })
+        self.register_outputs(
+            {
+                "customer": self.customer,
+                "baseline_ids": self.baseline_ids,
+                "patch_groups": self.patch_groups,
+                "instance_profile_name": self.instance_profile_name,
+                "instance_role_arn": self.instance_role_arn,
+                "automation_role_arn": self.automation_role_arn,
+            }
+        )

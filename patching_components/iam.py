@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Optional, Sequence, TypedDict
+from collections.abc import Sequence
+from typing import TypedDict
 
 import pulumi
 import pulumi_aws as aws
@@ -48,7 +49,7 @@ class PatchingIam(pulumi.ComponentResource):
     automation_role_name: pulumi.Output[str]
     """Name of the automation role."""
 
-    def __init__(self, name: str, args: Optional[PatchingIamArgs] = None, opts: Optional[pulumi.ResourceOptions] = None):
+    def __init__(self, name: str, args: PatchingIamArgs | None = None, opts: pulumi.ResourceOptions | None = None):
         super().__init__(f"{TYPE_PREFIX}PatchingIam", name, None, opts)
         args = args or {}
         tags = args.get("tags")
@@ -59,14 +60,18 @@ class PatchingIam(pulumi.ComponentResource):
         instance_role = aws.iam.Role(
             f"{name}-instance",
             description="EC2 instances managed by Systems Manager Patch Manager",
-            assume_role_policy=pulumi.Output.json_dumps({
-                "Version": "2012-10-17",
-                "Statement": [{
-                    "Effect": "Allow",
-                    "Principal": {"Service": "ec2.amazonaws.com"},
-                    "Action": "sts:AssumeRole",
-                }],
-            }),
+            assume_role_policy=pulumi.Output.json_dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Principal": {"Service": "ec2.amazonaws.com"},
+                            "Action": "sts:AssumeRole",
+                        }
+                    ],
+                }
+            ),
             permissions_boundary=boundary,
             tags=tags,
             opts=child(self),
@@ -82,15 +87,19 @@ class PatchingIam(pulumi.ComponentResource):
             aws.iam.RolePolicy(
                 f"{name}-instance-patch-logs",
                 role=instance_role.name,
-                policy=pulumi.Output.json_dumps({
-                    "Version": "2012-10-17",
-                    "Statement": [{
-                        "Sid": "WritePatchingOutput",
-                        "Effect": "Allow",
-                        "Action": "s3:PutObject",
-                        "Resource": log_object_arns,
-                    }],
-                }),
+                policy=pulumi.Output.json_dumps(
+                    {
+                        "Version": "2012-10-17",
+                        "Statement": [
+                            {
+                                "Sid": "WritePatchingOutput",
+                                "Effect": "Allow",
+                                "Action": "s3:PutObject",
+                                "Resource": log_object_arns,
+                            }
+                        ],
+                    }
+                ),
                 opts=child(self),
             )
         profile = aws.iam.InstanceProfile(
@@ -103,19 +112,27 @@ class PatchingIam(pulumi.ComponentResource):
         automation_role = aws.iam.Role(
             f"{name}-automation",
             description="SSM Automation: golden AMI builds",
-            assume_role_policy=pulumi.Output.json_dumps({
-                "Version": "2012-10-17",
-                "Statement": [{
-                    "Effect": "Allow",
-                    "Principal": {"Service": "ssm.amazonaws.com"},
-                    "Action": "sts:AssumeRole",
-                    # Confused-deputy guard: only SSM acting for this account.
-                    "Condition": {
-                        "StringEquals": {"aws:SourceAccount": account_id},
-                        "ArnLike": {"aws:SourceArn": pulumi.Output.concat("arn:", partition, ":ssm:*:", account_id, ":*")},
-                    },
-                }],
-            }),
+            assume_role_policy=pulumi.Output.json_dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Principal": {"Service": "ssm.amazonaws.com"},
+                            "Action": "sts:AssumeRole",
+                            # Confused-deputy guard: only SSM acting for this account.
+                            "Condition": {
+                                "StringEquals": {"aws:SourceAccount": account_id},
+                                "ArnLike": {
+                                    "aws:SourceArn": pulumi.Output.concat(
+                                        "arn:", partition, ":ssm:*:", account_id, ":*"
+                                    )
+                                },
+                            },
+                        }
+                    ],
+                }
+            ),
             permissions_boundary=boundary,
             tags=tags,
             opts=child(self),
@@ -129,16 +146,20 @@ class PatchingIam(pulumi.ComponentResource):
         aws.iam.RolePolicy(
             f"{name}-automation-pass-instance-role",
             role=automation_role.name,
-            policy=pulumi.Output.json_dumps({
-                "Version": "2012-10-17",
-                "Statement": [{
-                    "Sid": "PassInstanceRoleToEc2",
-                    "Effect": "Allow",
-                    "Action": "iam:PassRole",
-                    "Resource": instance_role.arn,
-                    "Condition": {"StringEquals": {"iam:PassedToService": "ec2.amazonaws.com"}},
-                }],
-            }),
+            policy=pulumi.Output.json_dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Sid": "PassInstanceRoleToEc2",
+                            "Effect": "Allow",
+                            "Action": "iam:PassRole",
+                            "Resource": instance_role.arn,
+                            "Condition": {"StringEquals": {"iam:PassedToService": "ec2.amazonaws.com"}},
+                        }
+                    ],
+                }
+            ),
             opts=child(self),
         )
 
@@ -148,11 +169,13 @@ class PatchingIam(pulumi.ComponentResource):
         self.instance_profile_arn = profile.arn
         self.automation_role_arn = automation_role.arn
         self.automation_role_name = automation_role.name
-        self.register_outputs({
-            "instance_role_arn": self.instance_role_arn,
-            "instance_role_name": self.instance_role_name,
-            "instance_profile_name": self.instance_profile_name,
-            "instance_profile_arn": self.instance_profile_arn,
-            "automation_role_arn": self.automation_role_arn,
-            "automation_role_name": self.automation_role_name,
-        })
+        self.register_outputs(
+            {
+                "instance_role_arn": self.instance_role_arn,
+                "instance_role_name": self.instance_role_name,
+                "instance_profile_name": self.instance_profile_name,
+                "instance_profile_arn": self.instance_profile_arn,
+                "automation_role_arn": self.automation_role_arn,
+                "automation_role_name": self.automation_role_name,
+            }
+        )

@@ -13,10 +13,11 @@ import contextvars
 import gc
 import json
 import runpy
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 MOCK_ACCOUNT_ID = "123456789012"
 MOCK_PARTITION = "aws"
@@ -59,7 +60,7 @@ def stack_name_of(path: str | Path) -> str:
     name = Path(path).name
     if not (name.startswith("Pulumi.") and name.endswith((".yaml", ".yml"))):
         raise ValueError(f"{path}: a stack file is named Pulumi.<stack>.yaml")
-    return name[len("Pulumi."):].rsplit(".", 1)[0]
+    return name[len("Pulumi.") :].rsplit(".", 1)[0]
 
 
 def config_text(value: Any) -> str:
@@ -79,7 +80,7 @@ def config_text(value: Any) -> str:
     return json.dumps(value, default=default)
 
 
-def _state_for(type_: str, name: str, inputs: dict[str, Any]) -> dict[str, Any]:
+def _state_for(type_: str, name: str, inputs: dict[str, Any], account_id: str, partition: str) -> dict[str, Any]:
     """Plausible provider outputs: the inputs plus the ids and ARNs AWS would compute."""
     state = dict(inputs)
     service = type_.split(":")[1].split("/")[0] if type_.count(":") == 2 else "mock"
@@ -87,30 +88,39 @@ def _state_for(type_: str, name: str, inputs: dict[str, Any]) -> dict[str, Any]:
     state.setdefault("name", physical)
     if service == "iam":
         kind = "instance-profile" if type_.endswith("InstanceProfile") else "role"
-        state.setdefault("arn", f"arn:{MOCK_PARTITION}:iam::{MOCK_ACCOUNT_ID}:{kind}/{physical}")
+        state.setdefault("arn", f"arn:{partition}:iam::{account_id}:{kind}/{physical}")
     else:
-        state.setdefault("arn", f"arn:{MOCK_PARTITION}:{service}:{MOCK_REGION}:{MOCK_ACCOUNT_ID}:{physical}")
+        state.setdefault("arn", f"arn:{partition}:{service}:{MOCK_REGION}:{account_id}:{physical}")
     return state
 
 
-def _mocks_module():
+class ProgramError(RuntimeError):
+    """The program failed; ``resources`` holds what it had registered by then."""
+
+    def __init__(self, error: BaseException, resources: list[RegisteredResource]):
+        super().__init__(str(error))
+        self.error = error
+        self.resources = resources
+
+
+def _recording_monitor(recorded: list[RegisteredResource], account_id: str, partition: str):
     import pulumi
     from pulumi.runtime import mocks
 
     class RecordingMocks(pulumi.runtime.Mocks):
         def new_resource(self, args: pulumi.runtime.MockResourceArgs):
-            return f"{args.name}-id", _state_for(args.typ, args.name, args.inputs)
+            return f"{args.name}-id", _state_for(args.typ, args.name, args.inputs, account_id, partition)
 
         def call(self, args: pulumi.runtime.MockCallArgs):
             if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
                 return {
-                    "accountId": MOCK_ACCOUNT_ID,
-                    "arn": f"arn:{MOCK_PARTITION}:iam::{MOCK_ACCOUNT_ID}:user/mock",
+                    "accountId": account_id,
+                    "arn": f"arn:{partition}:iam::{account_id}:user/mock",
                     "userId": "AIDAMOCK",
-                    "id": MOCK_ACCOUNT_ID,
+                    "id": account_id,
                 }
             if args.token == "aws:index/getPartition:getPartition":
-                return {"partition": MOCK_PARTITION, "dnsSuffix": "amazonaws.com", "id": MOCK_PARTITION}
+                return {"partition": partition, "dnsSuffix": "amazonaws.com", "id": partition}
             if args.token == "aws:index/getRegion:getRegion":
                 return {"name": MOCK_REGION, "region": MOCK_REGION, "id": MOCK_REGION}
             raise NotImplementedError(f"no mock answer for invoke {args.token}")
@@ -118,17 +128,13 @@ def _mocks_module():
     class RecordingMonitor(mocks.MockMonitor):
         """Keeps what MockResourceArgs leaves out: the parent and the resource options."""
 
-        def __init__(self, recorded: list[RegisteredResource]):
-            super().__init__(RecordingMocks())
-            self.recorded = recorded
-
         def RegisterResource(self, request):
             response = super().RegisterResource(request)
             if request.type != "pulumi:pulumi:Stack":
                 from pulumi.runtime import rpc
 
                 parent = request.parent if request.parent and "::pulumi:pulumi:Stack::" not in request.parent else None
-                self.recorded.append(
+                recorded.append(
                     RegisteredResource(
                         type=request.type,
                         name=request.name,
@@ -142,27 +148,29 @@ def _mocks_module():
                 )
             return response
 
-    return RecordingMonitor
+    return RecordingMonitor(RecordingMocks())
 
 
 def run_program(
     config: Mapping[str, Any],
     *,
     stack: str,
-    program: Path | None = None,
+    program: Path | Callable[[], None] | None = None,
+    account_id: str = MOCK_ACCOUNT_ID,
+    partition: str = MOCK_PARTITION,
 ) -> ProgramRun:
     """Run the program with a stack's config map (``{"patching:customer": "acme", ...}``).
 
-    ``program`` is a Pulumi program directory (its ``__main__.py`` runs); by
-    default ``patching_components.program.main``, which ``programs/customer_patching``
-    calls.
-    Each call gets a fresh context and event loop, so runs never share state.
-    Exceptions of the program (``pulumi.RunError`` for a bad config) propagate.
+    ``program`` is a Pulumi program directory (its ``__main__.py`` runs) or a
+    callable; by default ``patching_components.program.main``, which
+    ``programs/customer_patching`` calls. Each call gets a fresh context and
+    event loop, so runs never share state. A failing program raises
+    :class:`ProgramError` (``.error`` is e.g. the ``pulumi.RunError`` of a bad config).
     """
-    return contextvars.Context().run(_run, dict(config), stack, program)
+    return contextvars.Context().run(_run, dict(config), stack, program, account_id, partition)
 
 
-def _run(config: dict[str, Any], stack: str, program: Path | None) -> ProgramRun:
+def _run(config: dict[str, Any], stack: str, program: Any, account_id: str, partition: str) -> ProgramRun:
     import logging
 
     import pulumi
@@ -182,15 +190,24 @@ def _run(config: dict[str, Any], stack: str, program: Path | None) -> ProgramRun
     logger.propagate = False
     logger.addHandler(_Collect())
     try:
-        monitor = _mocks_module()(recorded)
-        pulumi.runtime.set_mocks(monitor.mocks, project=PROJECT, stack=stack, preview=False, logger=logger, monitor=monitor)
+        monitor = _recording_monitor(recorded, account_id, partition)
+        pulumi.runtime.set_mocks(
+            monitor.mocks, project=PROJECT, stack=stack, preview=False, logger=logger, monitor=monitor
+        )
         pulumi.runtime.set_all_config({key: config_text(value) for key, value in config.items()}, [])
         if program is None:
             from .program import main as entry
+        elif callable(program):
+            entry = program
         else:
+
             def entry() -> None:
                 runpy.run_path(str(Path(program) / "__main__.py"), run_name="__main__")
-        loop.run_until_complete(run_pulumi_func(entry))
+
+        try:
+            loop.run_until_complete(run_pulumi_func(entry))
+        except Exception as exc:
+            raise ProgramError(exc, recorded) from exc
         root = pulumi.runtime.get_root_resource()
         outputs = {
             key: loop.run_until_complete(pulumi.Output.from_input(value).future())
@@ -208,9 +225,9 @@ def _run(config: dict[str, Any], stack: str, program: Path | None) -> ProgramRun
 
 def stack_file_config(path: str | Path) -> dict[str, Any]:
     """The ``config:`` map of a stack file, as the Pulumi CLI would pass it."""
-    import yaml
+    from .config import read_stack_yaml
 
-    document = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    document = read_stack_yaml(Path(path).read_text(encoding="utf-8")) or {}
     return dict(document.get("config") or {})
 
 

@@ -8,9 +8,9 @@ Patch Manager user guide; see ``shared/AWS-FACTS.md``.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Mapping
 
 
 @dataclass(frozen=True)
@@ -56,9 +56,7 @@ FAMILIES: tuple[OsFamily, ...] = (
         ("AMAZON_LINUX", "AMAZON_LINUX_2", "AMAZON_LINUX_2022", "AMAZON_LINUX_2023"),
         {
             "classifications": FilterField("CLASSIFICATION", _LINUX_CLASSES, _SECURITY_ONLY),
-            "severities": FilterField(
-                "SEVERITY", ("Critical", "Important", "Medium", "Low"), _CRITICAL_IMPORTANT
-            ),
+            "severities": FilterField("SEVERITY", ("Critical", "Important", "Medium", "Low"), _CRITICAL_IMPORTANT),
         },
     ),
     _family(
@@ -66,9 +64,7 @@ FAMILIES: tuple[OsFamily, ...] = (
         ("REDHAT_ENTERPRISE_LINUX", "CENTOS", "ORACLE_LINUX", "ROCKY_LINUX", "ALMA_LINUX"),
         {
             "classifications": FilterField("CLASSIFICATION", _LINUX_CLASSES, _SECURITY_ONLY),
-            "severities": FilterField(
-                "SEVERITY", ("Critical", "Important", "Moderate", "Low"), _CRITICAL_IMPORTANT
-            ),
+            "severities": FilterField("SEVERITY", ("Critical", "Important", "Moderate", "Low"), _CRITICAL_IMPORTANT),
         },
     ),
     _family(
@@ -80,9 +76,7 @@ FAMILIES: tuple[OsFamily, ...] = (
                 ("Security", "Recommended", "Optional", "Feature", "Document", "Yast"),
                 _SECURITY_ONLY,
             ),
-            "severities": FilterField(
-                "SEVERITY", ("Critical", "Important", "Moderate", "Low"), _CRITICAL_IMPORTANT
-            ),
+            "severities": FilterField("SEVERITY", ("Critical", "Important", "Moderate", "Low"), _CRITICAL_IMPORTANT),
         },
     ),
     _family(
@@ -106,9 +100,16 @@ FAMILIES: tuple[OsFamily, ...] = (
             "classifications": FilterField(
                 "CLASSIFICATION",
                 (
-                    "CriticalUpdates", "DefinitionUpdates", "Drivers", "FeaturePacks",
-                    "SecurityUpdates", "ServicePacks", "Tools", "UpdateRollups",
-                    "Updates", "Upgrades",
+                    "CriticalUpdates",
+                    "DefinitionUpdates",
+                    "Drivers",
+                    "FeaturePacks",
+                    "SecurityUpdates",
+                    "ServicePacks",
+                    "Tools",
+                    "UpdateRollups",
+                    "Updates",
+                    "Upgrades",
                 ),
                 ("SecurityUpdates", "CriticalUpdates"),
             ),
@@ -146,9 +147,7 @@ _BY_OS: Mapping[str, OsFamily] = MappingProxyType(
 OPERATING_SYSTEMS: tuple[str, ...] = tuple(_BY_OS)
 """Every OperatingSystem value of the SSM API model (checked by a test)."""
 
-FILTER_FIELDS: tuple[str, ...] = tuple(
-    dict.fromkeys(name for family in FAMILIES for name in family.fields)
-)
+FILTER_FIELDS: tuple[str, ...] = tuple(dict.fromkeys(name for family in FAMILIES for name in family.fields))
 """Every config field that builds a filter, across all families."""
 
 COMPLIANCE_LEVELS = ("CRITICAL", "HIGH", "MEDIUM", "LOW", "INFORMATIONAL", "UNSPECIFIED")

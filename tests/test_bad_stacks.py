@@ -1,0 +1,43 @@
+"""The corpus of broken stack files: each must fail with its message and build nothing."""
+
+import pulumi
+import pytest
+from conftest import BAD_STACKS, run_stack
+
+from patching_components.config import ConfigError, load_stack_file
+from patching_components.mock_engine import ProgramError
+
+
+def expected_fragments(path):
+    fragments = [
+        line.split("# expect: ", 1)[1] for line in path.read_text().splitlines() if line.startswith("# expect: ")
+    ]
+    assert fragments, f"{path.name} has no '# expect:' line"
+    return fragments
+
+
+def test_corpus_is_large_enough():
+    assert len(BAD_STACKS) >= 25
+
+
+@pytest.mark.parametrize("path", BAD_STACKS, ids=lambda p: p.name[len("Pulumi.") : -len(".yaml")])
+def test_offline_validation_reports_it(path):
+    with pytest.raises(ConfigError) as info:
+        load_stack_file(path)
+    text = "\n".join(info.value.lines())
+    for fragment in expected_fragments(path):
+        assert fragment in text
+    assert all(line.startswith(f"{path}: patching:") for line in info.value.lines())
+
+
+@pytest.mark.parametrize("path", BAD_STACKS, ids=lambda p: p.name[len("Pulumi.") : -len(".yaml")])
+def test_program_registers_nothing(path):
+    with pytest.raises(ProgramError) as info:
+        run_stack(path)
+    assert isinstance(info.value.error, pulumi.RunError)
+    stack = path.name[len("Pulumi.") : -len(".yaml")]
+    message = str(info.value)
+    assert f"stacks/Pulumi.{stack}.yaml: patching:" in message
+    for fragment in expected_fragments(path):
+        assert fragment in message
+    assert info.value.resources == []
