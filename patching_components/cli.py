@@ -63,7 +63,7 @@ def _short(value: Any, limit: int = 110) -> str:
 
 
 def cmd_plan(args: argparse.Namespace) -> int:
-    from .mock_engine import run_stack_file
+    from .mock_engine import MOCK_ACCOUNT_ID, run_stack_file
 
     path = _stack_files([args.stack_file])[0]
     try:
@@ -85,7 +85,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
 
     print(f"# Resources a first `pulumi up` of {path} would create ({len(run.resources)}),")
     print("# computed offline with Pulumi's mock engine: not a diff against live state;")
-    print("# ids, ARNs and the account id (123456789012) are placeholders.")
+    print(f"# ids, ARNs and the account id ({MOCK_ACCOUNT_ID}) are placeholders.")
     children: dict[str | None, list] = {}
     for r in run.resources:
         children.setdefault(r.parent, []).append(r)
@@ -108,11 +108,30 @@ def cmd_plan(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _portable_patterns(node: Any) -> Any:
+    """Drop patterns using Unicode classes (\\p{L}): editors' ECMA-262 engines
+    reject them; `patching validate` still applies them."""
+    if isinstance(node, list):
+        return [_portable_patterns(v) for v in node]
+    if not isinstance(node, dict):
+        return node
+    result = {}
+    for key, value in node.items():
+        if key == "pattern" and "\\p{" in str(value):
+            continue
+        if key == "patternProperties" and any("\\p{" in p for p in value):
+            # A map keyed by patch group names: keep the value schema, not the key rule.
+            (result["additionalProperties"],) = [_portable_patterns(v) for v in value.values()]
+            continue
+        result[key] = _portable_patterns(value)
+    return result
+
+
 def stack_file_schema() -> dict[str, Any]:
     """JSON Schema of a whole ``Pulumi.<stack>.yaml``, generated from the config model."""
     from .config import NAMESPACE, TOP_LEVEL_KEYS, StackConfig
 
-    model = StackConfig.model_json_schema(by_alias=True)
+    model = _portable_patterns(StackConfig.model_json_schema(by_alias=True))
     defs = model.pop("$defs", {})
     required = set(model.get("required", []))
     properties = {f"{NAMESPACE}:{key}": schema for key, schema in model["properties"].items()}

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
-import gc
+import hashlib
 import json
 import runpy
+import uuid
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -34,6 +36,7 @@ class RegisteredResource:
     """URN of the parent resource (None for children of the stack)."""
     inputs: dict[str, Any]
     custom: bool
+    id: str = ""
     delete_before_replace: bool = False
     ignore_changes: list[str] = field(default_factory=list)
 
@@ -48,10 +51,11 @@ class ProgramRun:
     def of_type(self, type_: str) -> list[RegisteredResource]:
         return [r for r in self.resources if r.type == type_]
 
-    def named(self, name: str) -> RegisteredResource:
-        matches = [r for r in self.resources if r.name == name]
+    def named(self, name: str, type_: str | None = None) -> RegisteredResource:
+        """The one resource with this name (and type: a component and its main child share names)."""
+        matches = [r for r in self.resources if r.name == name and type_ in (None, r.type)]
         if len(matches) != 1:
-            raise KeyError(f"{len(matches)} resources named {name!r}")
+            raise KeyError(f"{len(matches)} resources named {name!r} of type {type_ or 'any'}")
         return matches[0]
 
 
@@ -78,6 +82,25 @@ def config_text(value: Any) -> str:
         raise TypeError(f"cannot pass {type(obj).__name__} as config")
 
     return json.dumps(value, default=default)
+
+
+# Ids shaped like the real ones where AWS checks their shape (pb-..., mw-...).
+_ID_PREFIXES = {
+    "aws:ssm/patchBaseline:PatchBaseline": "pb-",
+    "aws:ssm/maintenanceWindow:MaintenanceWindow": "mw-",
+}
+
+
+def _mock_id(type_: str, name: str) -> str:
+    digest = hashlib.sha256(f"{type_}/{name}".encode()).hexdigest()
+    if type_ in _ID_PREFIXES:
+        return _ID_PREFIXES[type_] + digest[:17]
+    if type_ in (
+        "aws:ssm/maintenanceWindowTarget:MaintenanceWindowTarget",
+        "aws:ssm/maintenanceWindowTask:MaintenanceWindowTask",
+    ):
+        return str(uuid.UUID(digest[:32]))
+    return f"{name}-id"
 
 
 def _state_for(type_: str, name: str, inputs: dict[str, Any], account_id: str, partition: str) -> dict[str, Any]:
@@ -109,7 +132,7 @@ def _recording_monitor(recorded: list[RegisteredResource], account_id: str, part
 
     class RecordingMocks(pulumi.runtime.Mocks):
         def new_resource(self, args: pulumi.runtime.MockResourceArgs):
-            return f"{args.name}-id", _state_for(args.typ, args.name, args.inputs, account_id, partition)
+            return _mock_id(args.typ, args.name), _state_for(args.typ, args.name, args.inputs, account_id, partition)
 
         def call(self, args: pulumi.runtime.MockCallArgs):
             if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
@@ -144,6 +167,7 @@ def _recording_monitor(recorded: list[RegisteredResource], account_id: str, part
                         custom=bool(request.custom),
                         delete_before_replace=bool(request.deleteBeforeReplace),
                         ignore_changes=list(request.ignoreChanges),
+                        id=response.id,
                     )
                 )
             return response
@@ -178,6 +202,15 @@ def _run(config: dict[str, Any], stack: str, program: Any, account_id: str, part
 
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
+    # The mock monitor answers in executor threads, each of which needs an event
+    # loop of its own; make them here so they can be closed when the run ends.
+    thread_loops: list[asyncio.AbstractEventLoop] = []
+
+    def give_thread_a_loop() -> None:
+        thread_loops.append(asyncio.new_event_loop())
+        asyncio.set_event_loop(thread_loops[-1])
+
+    loop.set_default_executor(ThreadPoolExecutor(initializer=give_thread_a_loop))
     recorded: list[RegisteredResource] = []
     warnings: list[str] = []
 
@@ -215,11 +248,10 @@ def _run(config: dict[str, Any], stack: str, program: Any, account_id: str, part
         }
         return ProgramRun(recorded, outputs, warnings)
     finally:
-        # The mock monitor runs in executor threads that each open an event loop;
-        # join them now so those loops close cleanly instead of at interpreter exit.
         loop.run_until_complete(loop.shutdown_default_executor())
         loop.close()
-        gc.collect()
+        for thread_loop in thread_loops:
+            thread_loop.close()
         asyncio.set_event_loop(None)
 
 

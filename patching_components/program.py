@@ -29,6 +29,20 @@ def main() -> None:
         )
         return
 
+    # Accepted and validated now so stack files can be written ahead; built by later versions.
+    not_built = [
+        key
+        for key, value in (
+            ("maintenanceWindows", config.maintenance_windows),
+            ("logging", config.logging),
+            ("notifications", config.notifications),
+            ("goldenAmis", config.golden_amis),
+        )
+        if value
+    ]
+    if not_built:
+        pulumi.log.warn(f"patching:{', patching:'.join(not_built)} validated but not built by this version")
+
     patching = CustomerPatching(config.customer, config)
     pulumi.export("baselineIds", patching.baseline_ids)
     pulumi.export("patchGroups", patching.patch_groups)

@@ -2,8 +2,8 @@
 
 import pulumi
 import pytest
-from conftest import BAD_STACKS, run_stack
 
+from conftest import BAD_STACKS, run_stack
 from patching_components.config import ConfigError, load_stack_file
 from patching_components.mock_engine import ProgramError
 

@@ -1,10 +1,10 @@
 """The stack config model: defaults, per-OS rules, schedules, error reporting."""
 
 import pytest
-from conftest import EXAMPLE_STACKS
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from conftest import EXAMPLE_STACKS
 from patching_components import os_rules
 from patching_components.config import ConfigError, load_stack_file, validate
 from patching_components.schedule import ScheduleError, parse_schedule

@@ -1,0 +1,170 @@
+"""SecurityBaseline: the PatchBaseline, PatchGroup and DefaultPatchBaseline inputs AWS receives."""
+
+import pytest
+
+from aws_shapes import problems, tags
+from conftest import EXAMPLE_STACKS, run_config
+from patching_components import SecurityBaseline, os_rules
+from patching_components.config import ConfigError
+from patching_components.mock_engine import ProgramError, run_program
+
+BASELINE = "aws:ssm/patchBaseline:PatchBaseline"
+PATCH_GROUP = "aws:ssm/patchGroup:PatchGroup"
+DEFAULT = "aws:ssm/defaultPatchBaseline:DefaultPatchBaseline"
+
+
+def filters(resource):
+    (rule,) = resource.inputs["approvalRules"]
+    return {f["key"]: f["values"] for f in rule["patchFilters"]}
+
+
+def create_request(resource):
+    """The CreatePatchBaseline call the provider makes from these inputs."""
+    i = resource.inputs
+    rules = [
+        {
+            "PatchFilterGroup": {"PatchFilters": [{"Key": f["key"], "Values": f["values"]} for f in r["patchFilters"]]},
+            **({"ComplianceLevel": r["complianceLevel"]} if "complianceLevel" in r else {}),
+            **({"ApproveAfterDays": int(r["approveAfterDays"])} if "approveAfterDays" in r else {}),
+            **({"ApproveUntilDate": r["approveUntilDate"]} if "approveUntilDate" in r else {}),
+            **({"EnableNonSecurity": r["enableNonSecurity"]} if "enableNonSecurity" in r else {}),
+        }
+        for r in i["approvalRules"]
+    ]
+    request = {
+        "Name": i["name"],
+        "OperatingSystem": i["operatingSystem"],
+        "Description": i["description"],
+        "ApprovalRules": {"PatchRules": rules},
+        "ApprovedPatches": i.get("approvedPatches"),
+        "ApprovedPatchesComplianceLevel": i.get("approvedPatchesComplianceLevel"),
+        "RejectedPatches": i.get("rejectedPatches"),
+        "RejectedPatchesAction": i.get("rejectedPatchesAction"),
+        "Sources": [
+            {"Name": s["name"], "Products": s["products"], "Configuration": s["configuration"]}
+            for s in i.get("sources", [])
+        ]
+        or None,
+        "Tags": tags(i.get("tags")),
+    }
+    return {k: v for k, v in request.items() if v is not None}
+
+
+@pytest.mark.parametrize("path", EXAMPLE_STACKS, ids=lambda p: p.name)
+def test_example_baselines_are_valid_aws_requests(example_runs, path):
+    run = example_runs[path.name]
+    assert run.of_type(BASELINE)
+    for baseline in run.of_type(BASELINE):
+        assert problems("ssm", "CreatePatchBaseline", create_request(baseline)) == []
+    for group in run.of_type(PATCH_GROUP):
+        request = {"BaselineId": group.inputs["baselineId"], "PatchGroup": group.inputs["patchGroup"]}
+        assert problems("ssm", "RegisterPatchBaselineForPatchGroup", request) == []
+
+
+def test_every_operating_system_builds_a_valid_default_baseline():
+    config = {
+        "customer": "acme",
+        "baselines": {
+            os_name.lower().replace("_", "-"): {"operatingSystem": os_name} for os_name in os_rules.OPERATING_SYSTEMS
+        },
+    }
+    run = run_config(config)
+    assert len(run.of_type(BASELINE)) == len(os_rules.OPERATING_SYSTEMS)
+    for baseline in run.of_type(BASELINE):
+        assert problems("ssm", "CreatePatchBaseline", create_request(baseline)) == []
+
+
+def test_mixed_fleet_uses_each_os_own_filter_keys(example_runs):
+    run = example_runs["Pulumi.globex.yaml"]
+    ubuntu = run.named("globex-ubuntu", BASELINE)
+    assert filters(ubuntu) == {"PRIORITY": ["Required", "Important"]}
+    (rule,) = ubuntu.inputs["approvalRules"]
+    assert "approveAfterDays" not in rule and "approveUntilDate" not in rule
+    assert rule["complianceLevel"] == "HIGH"
+
+    windows = run.named("globex-windows", BASELINE)
+    assert filters(windows) == {
+        "CLASSIFICATION": ["SecurityUpdates", "CriticalUpdates"],
+        "MSRC_SEVERITY": ["Critical", "Important"],
+    }
+    assert "enableNonSecurity" not in windows.inputs["approvalRules"][0]
+
+    al2023 = run.named("globex-al2023", BASELINE)
+    assert filters(al2023) == {"CLASSIFICATION": ["Security"], "SEVERITY": ["Critical", "Important", "Medium"]}
+    assert al2023.inputs["approvalRules"][0]["approveAfterDays"] == 3
+    assert al2023.inputs["rejectedPatches"] == ["kernel-debug*"]
+    assert al2023.inputs["rejectedPatchesAction"] == "BLOCK"
+
+    rhel = run.named("globex-rhel9", BASELINE)
+    assert rhel.inputs["approvalRules"][0]["approveUntilDate"] == "2026-11-01"
+    assert filters(rhel)["PRODUCT"] == ["RedhatEnterpriseLinux9.4", "RedhatEnterpriseLinux9.5"]
+    assert rhel.inputs["name"] == "globex-rhel9"
+
+
+def test_patch_groups_are_registered_delete_before_replace(example_runs):
+    run = example_runs["Pulumi.globex.yaml"]
+    key_of = {b.id: b.name.removeprefix("globex-") for b in run.of_type(BASELINE)}
+    registrations = {(g.inputs["patchGroup"], key_of[g.inputs["baselineId"]]) for g in run.of_type(PATCH_GROUP)}
+    assert registrations == {
+        ("globex-web", "al2023"),
+        ("globex-api", "al2023"),
+        ("globex-api", "ubuntu"),
+        ("globex-workers", "ubuntu"),
+        ("globex-fileservers", "windows"),
+        ("globex-db", "rhel9"),
+    }
+    assert all(g.delete_before_replace for g in run.of_type(PATCH_GROUP))
+
+
+def test_default_baseline_only_where_asked(example_runs):
+    run = example_runs["Pulumi.acme.yaml"]
+    (default,) = run.of_type(DEFAULT)
+    baseline = run.named("acme-al2023", BASELINE)
+    assert default.inputs == {"baselineId": baseline.id, "operatingSystem": "AMAZON_LINUX_2023"}
+    assert problems("ssm", "RegisterDefaultPatchBaseline", {"BaselineId": baseline.id}) == []
+    assert example_runs["Pulumi.globex.yaml"].of_type(DEFAULT) == []
+
+
+def test_component_alone_with_its_own_args():
+    def program():
+        SecurityBaseline(
+            "fleet-rhel",
+            {
+                "operating_system": "ROCKY_LINUX",
+                "severities": ["Critical"],
+                "enable_non_security": True,
+                "sources": [
+                    {"name": "internal", "products": ["RockyLinux9"], "configuration": "[internal]\nbaseurl=x"}
+                ],
+                "patch_groups": ["rocky-prod"],
+            },
+        )
+
+    run = run_program({}, stack="alone", program=program)
+    baseline = run.named("fleet-rhel", BASELINE)
+    assert baseline.parent.endswith("SecurityBaseline::fleet-rhel")
+    assert baseline.inputs["name"] == "fleet-rhel"
+    assert filters(baseline) == {"CLASSIFICATION": ["Security"], "SEVERITY": ["Critical"]}
+    assert baseline.inputs["approvalRules"][0]["enableNonSecurity"] is True
+    assert baseline.inputs["sources"] == [
+        {"name": "internal", "products": ["RockyLinux9"], "configuration": "[internal]\nbaseurl=x"}
+    ]
+    assert problems("ssm", "CreatePatchBaseline", create_request(baseline)) == []
+    (group,) = run.of_type(PATCH_GROUP)
+    assert group.name == "fleet-rhel-rocky-prod"
+
+
+def test_component_rejects_bad_args_before_registering_anything():
+    def program():
+        SecurityBaseline("ubuntu", {"operating_system": "UBUNTU", "severities": ["Critical"], "approve_after_days": 3})
+
+    with pytest.raises(ProgramError) as info:
+        run_program({}, stack="alone", program=program)
+    assert isinstance(info.value.error, ConfigError)
+    assert info.value.error.lines() == [
+        "SecurityBaseline 'ubuntu': severities: severities does not apply to UBUNTU; "
+        "Debian family baselines accept: products, priorities",
+        "SecurityBaseline 'ubuntu': approveAfterDays: UBUNTU does not support approveAfterDays: "
+        "its patches are approved on release; remove the key",
+    ]
+    assert info.value.resources == []

@@ -1,0 +1,120 @@
+"""PatchingIam: trust policies, least privilege, no literal account ids."""
+
+import json
+import re
+from pathlib import Path
+
+import pulumi
+import pytest
+
+from aws_shapes import problems, tags
+from conftest import MINIMAL, ROOT, run_config
+from patching_components import PatchingIam
+from patching_components.mock_engine import run_program
+
+OTHER_ACCOUNT = "210987654321"
+
+
+def iam_alone(**kwargs):
+    return run_program({}, stack="iam", program=lambda: PatchingIam("acme", {"tags": {"Customer": "acme"}}), **kwargs)
+
+
+def policy(resource, key):
+    return json.loads(resource.inputs[key])
+
+
+def test_instance_role_is_for_ec2_only():
+    run = iam_alone()
+    role = run.named("acme-instance", "aws:iam/role:Role")
+    assert policy(role, "assumeRolePolicy")["Statement"] == [
+        {"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}
+    ]
+    core = run.named("acme-instance-ssm-core").inputs
+    assert core == {"role": "acme-instance-mock", "policyArn": "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"}
+    profile = run.named("acme-instance", "aws:iam/instanceProfile:InstanceProfile")
+    assert profile.inputs["role"] == "acme-instance-mock"  # the role's name output
+    assert profile.parent.endswith("PatchingIam::acme")
+
+
+def test_automation_role_trust_has_confused_deputy_conditions():
+    run = iam_alone(account_id=OTHER_ACCOUNT)
+    (statement,) = policy(run.named("acme-automation", "aws:iam/role:Role"), "assumeRolePolicy")["Statement"]
+    assert statement["Principal"] == {"Service": "ssm.amazonaws.com"}
+    assert statement["Condition"] == {
+        "StringEquals": {"aws:SourceAccount": OTHER_ACCOUNT},
+        "ArnLike": {"aws:SourceArn": f"arn:aws:ssm:*:{OTHER_ACCOUNT}:*"},
+    }
+    managed = run.named("acme-automation-ssm").inputs["policyArn"]
+    assert managed == "arn:aws:iam::aws:policy/service-role/AmazonSSMAutomationRole"
+
+
+def test_automation_role_passes_exactly_the_instance_role_to_ec2():
+    run = iam_alone(account_id=OTHER_ACCOUNT)
+    (statement,) = policy(run.named("acme-automation-pass-instance-role"), "policy")["Statement"]
+    assert statement["Action"] == "iam:PassRole"
+    assert statement["Resource"] == f"arn:aws:iam::{OTHER_ACCOUNT}:role/acme-instance-mock"
+    assert statement["Condition"] == {"StringEquals": {"iam:PassedToService": "ec2.amazonaws.com"}}
+
+
+def test_partition_comes_from_the_provider():
+    run = iam_alone(partition="aws-cn")
+    arns = [r.inputs["policyArn"] for r in run.of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment")]
+    assert arns and all(a.startswith("arn:aws-cn:iam::aws:policy/") for a in arns)
+
+
+def test_log_writes_are_limited_to_the_given_objects():
+    arn = "arn:aws:s3:::acme-logs/patching/*"
+    run = run_program({}, stack="iam", program=lambda: PatchingIam("acme", {"log_object_arns": [arn]}))
+    (statement,) = policy(run.named("acme-instance-patch-logs"), "policy")["Statement"]
+    assert statement["Action"] == "s3:PutObject" and statement["Resource"] == [arn]
+
+
+def test_outputs_are_attributes():
+    seen = {}
+
+    def program():
+        iam = PatchingIam("acme")
+        pulumi.export("profile", iam.instance_profile_name)
+        pulumi.export("automation", iam.automation_role_arn)
+        seen["iam"] = iam
+
+    run = run_program({}, stack="iam", program=program)
+    assert run.outputs == {
+        "profile": "acme-instance-mock",
+        "automation": "arn:aws:iam::123456789012:role/acme-automation-mock",
+    }
+
+
+@pytest.mark.parametrize("account_id", ["123456789012", OTHER_ACCOUNT])
+def test_no_wildcard_resources_or_actions_in_inline_policies(account_id):
+    run = run_config(MINIMAL, account_id=account_id)
+    inline = run.of_type("aws:iam/rolePolicy:RolePolicy")
+    assert inline
+    for resource in inline:
+        for statement in policy(resource, "policy")["Statement"]:
+            for key in ("Action", "Resource"):
+                values = statement[key] if isinstance(statement[key], list) else [statement[key]]
+                assert not any(v == "*" or v.endswith(":*") for v in values), (resource.name, statement)
+
+
+def test_no_account_id_is_written_in_the_source():
+    sources = [*(ROOT / "patching_components").rglob("*.py"), *(ROOT / "programs").rglob("*.py")]
+    offenders = [
+        f"{path.relative_to(ROOT)}: {match}"
+        for path in sources
+        if path.name != "mock_engine.py"  # the mock engine's placeholder account is the one allowed
+        for match in re.findall(r"(?<![0-9])[0-9]{12}(?![0-9])", Path(path).read_text())
+    ]
+    assert offenders == []
+
+
+def test_roles_are_valid_create_role_requests():
+    run = run_config(MINIMAL)
+    for role in run.of_type("aws:iam/role:Role"):
+        request = {
+            "RoleName": role.inputs.get("name", role.name),
+            "AssumeRolePolicyDocument": role.inputs["assumeRolePolicy"],
+            "Description": role.inputs["description"],
+            "Tags": tags(role.inputs["tags"]),
+        }
+        assert problems("iam", "CreateRole", request) == []

@@ -1,0 +1,136 @@
+"""The real program (programs/customer_patching) run with each example stack."""
+
+import importlib
+import inspect
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from conftest import EXAMPLE_STACKS, MINIMAL, run_config, run_stack
+from patching_components.config import read_stack_yaml
+from patching_components.mock_engine import ProgramError, run_program
+
+SNAPSHOT = Path(__file__).parent / "snapshots" / "urns.json"
+OURS = "patching-components:index:"
+
+
+def resource_class(type_token):
+    """aws:iam/role:Role -> pulumi_aws.iam.Role"""
+    _, module, name = type_token.split(":")
+    return getattr(importlib.import_module(f"pulumi_aws.{module.split('/')[0]}"), name)
+
+
+@pytest.mark.parametrize("path", EXAMPLE_STACKS, ids=lambda p: p.name)
+def test_outputs_name_what_users_need(example_runs, path):
+    run = example_runs[path.name]
+    config = read_stack_yaml(path.read_text())["config"]
+    outputs = run.outputs
+    assert outputs["customer"] == config["patching:customer"]
+    assert set(outputs["baselineIds"]) == set(config["patching:baselines"])
+    ids = {r.name: r.id for r in run.of_type("aws:ssm/patchBaseline:PatchBaseline")}
+    assert outputs["baselineIds"] == {key: ids[f"{outputs['customer']}-{key}"] for key in config["patching:baselines"]}
+    assert outputs["patchGroups"] == {g: v["baselines"] for g, v in config["patching:patchGroups"].items()}
+    assert outputs["instanceProfileName"].startswith(f"{outputs['customer']}-instance")
+    assert outputs["automationRoleArn"].startswith("arn:aws:iam::")
+
+
+@pytest.mark.parametrize("path", EXAMPLE_STACKS, ids=lambda p: p.name)
+def test_every_resource_hangs_under_the_customer_component(example_runs, path):
+    run = example_runs[path.name]
+    by_urn = {r.urn: r for r in run.resources}
+    (top,) = [r for r in run.resources if r.parent is None]
+    assert top.type == f"{OURS}CustomerPatching"
+    for resource in run.resources:
+        if resource is not top:
+            assert resource.parent in by_urn, resource.urn
+            assert by_urn[resource.parent].type.startswith(OURS), resource.urn
+        assert resource.custom == (not resource.type.startswith(OURS))
+
+
+@pytest.mark.parametrize("path", EXAMPLE_STACKS, ids=lambda p: p.name)
+def test_every_taggable_resource_is_tagged(example_runs, path):
+    run = example_runs[path.name]
+    config = read_stack_yaml(path.read_text())["config"]
+    expected = {
+        **config.get("patching:tags", {}),
+        "Customer": config["patching:customer"],
+        "ManagedBy": "patching-components",
+    }
+    checked = 0
+    for resource in run.resources:
+        if resource.custom and "tags" in inspect.signature(resource_class(resource.type)._internal_init).parameters:
+            assert resource.inputs.get("tags") == expected, resource.urn
+            checked += 1
+    assert checked >= 3
+
+
+def urns(run):
+    return sorted(r.urn for r in run.resources)
+
+
+def test_urn_snapshot(example_runs):
+    """Renaming a resource replaces it in every customer account: make that a deliberate act.
+
+    After an intended rename, regenerate with UPDATE_SNAPSHOTS=1 and review the diff.
+    """
+    current = {path.name: urns(example_runs[path.name]) for path in EXAMPLE_STACKS}
+    if os.environ.get("UPDATE_SNAPSHOTS"):
+        SNAPSHOT.parent.mkdir(exist_ok=True)
+        SNAPSHOT.write_text(json.dumps(current, indent=1, sort_keys=True) + "\n")
+    assert current == json.loads(SNAPSHOT.read_text())
+
+
+def reversed_maps(value):
+    if isinstance(value, dict):
+        return {k: reversed_maps(v) for k, v in reversed(list(value.items()))}
+    if isinstance(value, list):
+        return [reversed_maps(v) for v in value]
+    return value
+
+
+@pytest.mark.parametrize("path", EXAMPLE_STACKS, ids=lambda p: p.name)
+def test_reordering_the_stack_file_changes_no_urn(example_runs, path):
+    config = read_stack_yaml(path.read_text())["config"]
+    shuffled = reversed_maps(config)
+    assert list(shuffled) != list(config)
+    run = run_config(shuffled, stack=path.name.split(".")[1])
+    assert urns(run) == urns(example_runs[path.name])
+
+
+def test_disabled_mode_builds_nothing_and_says_so():
+    run = run_config({**MINIMAL, "mode": "disabled"})
+    assert run.resources == []
+    assert run.outputs == {"customer": "acme", "mode": "disabled"}
+    assert any("'disabled'" in w and "no patching resources are built" in w for w in run.warnings)
+
+
+def test_misspelt_key_set_with_pulumi_config_is_reported_with_the_stack_file():
+    with pytest.raises(ProgramError) as info:
+        run_config({**MINIMAL, "patchGroup": {}}, stack="acme")
+    assert "stacks/Pulumi.acme.yaml: patching:patchGroup: unknown key; did you mean patching:patchGroups?" in str(
+        info.value
+    )
+    assert info.value.resources == []
+
+
+def test_scalars_arrive_as_text_like_the_pulumi_cli_sends_them():
+    # `pulumi config set patching:mode scan-only` stores text; objects arrive as JSON.
+    run = run_program(
+        {
+            "patching:customer": "acme",
+            "patching:mode": "scan-only",
+            "patching:baselines": json.dumps(MINIMAL["baselines"]),
+        },
+        stack="acme",
+    )
+    assert run.outputs["mode"] == "scan-only"
+
+
+@pytest.mark.parametrize("path", EXAMPLE_STACKS[:1], ids=lambda p: p.name)
+def test_the_program_directory_and_the_packaged_entry_point_agree(example_runs, path):
+    from patching_components.mock_engine import run_stack_file
+
+    assert urns(run_stack_file(path)) == urns(example_runs[path.name])
+    assert run_stack(path).outputs == example_runs[path.name].outputs
