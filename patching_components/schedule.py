@@ -2,7 +2,7 @@
 
 AWS cron has six fields (minute hour day-of-month month day-of-week year), a
 mandatory ``?`` in one of the day fields, and ``L``/``W``/``#``; Unix cron
-rules do not apply. Parsing is delegated to aws-cron-expression-validator.
+rules do not apply. Parsing and occurrences are aws-croniter's.
 """
 
 from __future__ import annotations
@@ -10,7 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from aws_cron_expression_validator.validator import AWSCronExpressionError, AWSCronExpressionValidator
+from aws_croniter import AwsCroniter
+from aws_croniter.exceptions import AwsCroniterExpressionError
 
 _CRON = re.compile(r"^cron\((?P<body>.*)\)$")
 _RATE = re.compile(r"^rate\((?P<value>\d+) (?P<unit>[a-z]+)\)$")
@@ -34,8 +35,8 @@ def parse_schedule(expression: str) -> Schedule:
     if m := _CRON.match(expression):
         body = m["body"]
         try:
-            AWSCronExpressionValidator.validate(body)
-        except AWSCronExpressionError as exc:
+            AwsCroniter(body)
+        except AwsCroniterExpressionError as exc:
             raise ScheduleError(f"invalid AWS cron expression {expression!r}: {exc}") from None
         return Schedule("cron", body)
     if m := _RATE.match(expression):
