@@ -4,11 +4,17 @@ from .baseline import SecurityBaseline, SecurityBaselineArgs
 from .config import ConfigError, StackConfig, load_pulumi_config, load_stack_file
 from .customer import CustomerPatching, CustomerPatchingArgs
 from .iam import PatchingIam, PatchingIamArgs
+from .reporting import PatchReporting, PatchReportingArgs
+from .window import PatchWindow, PatchWindowArgs
 
 __all__ = [
     "ConfigError",
     "CustomerPatching",
     "CustomerPatchingArgs",
+    "PatchReporting",
+    "PatchReportingArgs",
+    "PatchWindow",
+    "PatchWindowArgs",
     "PatchingIam",
     "PatchingIamArgs",
     "SecurityBaseline",

@@ -15,6 +15,7 @@ import difflib
 import functools
 import re
 import typing
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -37,6 +38,8 @@ from . import os_rules
 from .schedule import ScheduleError, parse_schedule
 
 NAMESPACE = "patching"
+MAX_GROUPS_PER_WINDOW = 50
+"""A window target takes at most 50 tag values (SSM ``TargetValues``)."""
 M = TypeVar("M", bound=BaseModel)
 
 # ---------------------------------------------------------------------------
@@ -545,7 +548,7 @@ def reference_issues(raw: Mapping[str, Any]) -> list[Issue]:
             else:
                 first_default[os_name] = key
 
-    used_windows: set[str] = set()
+    window_users: Counter[str] = Counter()
     for group, group_cfg in groups.items():
         group_cfg = _as_map(group_cfg)
         seen_os: dict[Any, str] = {}
@@ -573,10 +576,19 @@ def reference_issues(raw: Mapping[str, Any]) -> list[Issue]:
                 issues.append(Issue(path, _unknown("maintenance window", name, windows)))
             elif names.index(name) != index:
                 issues.append(Issue(path, f"maintenance window {name!r} is listed twice"))
-            used_windows.add(name)
+            else:
+                window_users[name] += 1
 
     for name in windows:
-        if name not in used_windows:
+        if window_users[name] > MAX_GROUPS_PER_WINDOW:
+            issues.append(
+                Issue(
+                    ("maintenanceWindows", name),
+                    f"{window_users[name]} patch groups use this window; a window targets at most "
+                    f"{MAX_GROUPS_PER_WINDOW} (split it into several windows)",
+                )
+            )
+        if not window_users[name]:
             issues.append(
                 Issue(
                     ("maintenanceWindows", name),

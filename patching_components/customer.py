@@ -10,7 +10,9 @@ import pulumi
 from ._component import TYPE_PREFIX, child
 from .baseline import SecurityBaseline, baseline_args
 from .config import StackConfig, validate
-from .iam import PatchingIam
+from .iam import PatchingIam, PatchingIamArgs
+from .reporting import PatchReporting
+from .window import PatchWindow, window_args
 
 MANAGED_BY = "patching-components"
 
@@ -49,7 +51,8 @@ def resource_tags(config: StackConfig) -> dict[str, str]:
 
 
 class CustomerPatching(pulumi.ComponentResource):
-    """IAM, security baselines and patch groups for one customer, from one validated config."""
+    """IAM, security baselines, patch groups, maintenance windows and reporting for
+    one customer, from one validated config."""
 
     customer: pulumi.Output[str]
     """The customer id."""
@@ -63,6 +66,12 @@ class CustomerPatching(pulumi.ComponentResource):
     """ARN of the instance role."""
     automation_role_arn: pulumi.Output[str]
     """ARN of the SSM Automation role."""
+    maintenance_window_ids: pulumi.Output[dict[str, str]]
+    """Maintenance window id per window key."""
+    log_bucket: pulumi.Output[str] | None
+    """Bucket receiving Run Command output (None without logging)."""
+    notification_topic_arn: pulumi.Output[str] | None
+    """SNS topic of the patch notifications (None without notifications)."""
 
     def __init__(
         self,
@@ -76,7 +85,11 @@ class CustomerPatching(pulumi.ComponentResource):
         self.config = config
         tags = resource_tags(config)
 
-        iam = PatchingIam(name, {"tags": tags}, opts=child(self))
+        reporting = self._reporting(name, config, tags)
+        iam_args: PatchingIamArgs = {"tags": tags}
+        if reporting is not None and reporting.log_objects_arn is not None:
+            iam_args["log_object_arns"] = [reporting.log_objects_arn]
+        iam = PatchingIam(name, iam_args, opts=child(self))
 
         groups_of: dict[str, list[str]] = {key: [] for key in config.baselines}
         for group, group_cfg in config.patch_groups.items():
@@ -96,6 +109,8 @@ class CustomerPatching(pulumi.ComponentResource):
             for key, settings in config.baselines.items()
         }
 
+        windows = self._windows(name, config, tags, reporting)
+
         self.customer = pulumi.Output.from_input(config.customer)
         self.baseline_ids = pulumi.Output.all(**{k: b.baseline_id for k, b in baselines.items()})
         self.patch_groups = pulumi.Output.from_input(
@@ -104,6 +119,9 @@ class CustomerPatching(pulumi.ComponentResource):
         self.instance_profile_name = iam.instance_profile_name
         self.instance_role_arn = iam.instance_role_arn
         self.automation_role_arn = iam.automation_role_arn
+        self.maintenance_window_ids = pulumi.Output.all(**{k: w.window_id for k, w in windows.items()})
+        self.log_bucket = reporting.bucket_name if reporting else None
+        self.notification_topic_arn = reporting.topic_arn if reporting else None
         self.register_outputs(
             {
                 "customer": self.customer,
@@ -112,5 +130,57 @@ class CustomerPatching(pulumi.ComponentResource):
                 "instance_profile_name": self.instance_profile_name,
                 "instance_role_arn": self.instance_role_arn,
                 "automation_role_arn": self.automation_role_arn,
+                "maintenance_window_ids": self.maintenance_window_ids,
+                "log_bucket": self.log_bucket,
+                "notification_topic_arn": self.notification_topic_arn,
             }
         )
+
+    def _reporting(self, name: str, config: StackConfig, tags: dict[str, str]) -> PatchReporting | None:
+        logging, notifications = config.logging, config.notifications
+        if not (logging and logging.enabled) and not notifications:
+            return None
+        args: dict[str, Any] = {"tags": tags}
+        if logging and logging.enabled:
+            # <prefix>/<customer>/: customers can share an existing bucket without sharing write access.
+            args.update(s3_bucket=logging.s3_bucket, s3_key_prefix=f"{logging.s3_prefix}/{config.customer}")
+            if logging.retention_days is not None:
+                args["retention_days"] = logging.retention_days
+        if notifications and notifications.emails:
+            args["emails"] = notifications.emails
+        elif notifications:
+            args["sns_topic_arn"] = notifications.sns_topic_arn
+        return PatchReporting(name, args, opts=child(self))
+
+    def _windows(
+        self, name: str, config: StackConfig, tags: dict[str, str], reporting: PatchReporting | None
+    ) -> dict[str, PatchWindow]:
+        groups_of: dict[str, list[str]] = {key: [] for key in config.maintenance_windows}
+        for group, group_cfg in config.patch_groups.items():
+            for key in group_cfg.maintenance_windows:
+                groups_of[key].append(group)
+        notifications = config.notifications
+        windows = {}
+        for key, settings in config.maintenance_windows.items():
+            args = window_args(settings, scan_only=config.mode == "scan-only")
+            args.update(
+                window_name=f"{config.customer}-{key}",
+                patch_groups=groups_of[key],
+                patch_group_tag_key=config.patch_group_tag_key,
+                tags=tags,
+            )
+            if reporting is not None and reporting.bucket_name is not None:
+                # One prefix per window, so scan and install output never mix.
+                args.update(
+                    output_s3_bucket=reporting.bucket_name,
+                    output_s3_key_prefix=pulumi.Output.concat(reporting.key_prefix, "/", key),
+                )
+            if reporting is not None and notifications is not None:
+                args.update(
+                    notification_topic_arn=reporting.topic_arn,
+                    notification_role_arn=reporting.notification_role_arn,
+                    notification_events=notifications.events,
+                    notification_type=notifications.notification_type,
+                )
+            windows[key] = PatchWindow(f"{name}-{key}", args, opts=child(self))
+        return windows

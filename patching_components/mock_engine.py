@@ -59,6 +59,17 @@ class ProgramRun:
         return matches[0]
 
 
+def _whole_numbers(value: Any) -> Any:
+    """The wire format carries every number as a double; show 7, not 7.0."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, dict):
+        return {k: _whole_numbers(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_whole_numbers(v) for v in value]
+    return value
+
+
 def stack_name_of(path: str | Path) -> str:
     """``stacks/Pulumi.acme.yaml`` -> ``acme``."""
     name = Path(path).name
@@ -91,7 +102,9 @@ _ID_PREFIXES = {
 }
 
 
-def _mock_id(type_: str, name: str) -> str:
+def _mock_id(type_: str, name: str, state: dict[str, Any]) -> str:
+    if type_ == "aws:s3/bucket:Bucket":
+        return state["bucket"]  # a bucket's id is its name
     digest = hashlib.sha256(f"{type_}/{name}".encode()).hexdigest()
     if type_ in _ID_PREFIXES:
         return _ID_PREFIXES[type_] + digest[:17]
@@ -112,6 +125,9 @@ def _state_for(type_: str, name: str, inputs: dict[str, Any], account_id: str, p
     if service == "iam":
         kind = "instance-profile" if type_.endswith("InstanceProfile") else "role"
         state.setdefault("arn", f"arn:{partition}:iam::{account_id}:{kind}/{physical}")
+    elif type_ == "aws:s3/bucket:Bucket":
+        state.setdefault("bucket", physical)
+        state.setdefault("arn", f"arn:{partition}:s3:::{state['bucket']}")
     else:
         state.setdefault("arn", f"arn:{partition}:{service}:{MOCK_REGION}:{account_id}:{physical}")
     return state
@@ -132,7 +148,8 @@ def _recording_monitor(recorded: list[RegisteredResource], account_id: str, part
 
     class RecordingMocks(pulumi.runtime.Mocks):
         def new_resource(self, args: pulumi.runtime.MockResourceArgs):
-            return _mock_id(args.typ, args.name), _state_for(args.typ, args.name, args.inputs, account_id, partition)
+            state = _state_for(args.typ, args.name, args.inputs, account_id, partition)
+            return _mock_id(args.typ, args.name, state), state
 
         def call(self, args: pulumi.runtime.MockCallArgs):
             if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
@@ -163,7 +180,7 @@ def _recording_monitor(recorded: list[RegisteredResource], account_id: str, part
                         name=request.name,
                         urn=response.urn,
                         parent=parent,
-                        inputs=rpc.deserialize_properties(request.object),
+                        inputs=_whole_numbers(rpc.deserialize_properties(request.object)),
                         custom=bool(request.custom),
                         delete_before_replace=bool(request.deleteBeforeReplace),
                         ignore_changes=list(request.ignoreChanges),

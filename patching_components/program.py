@@ -29,19 +29,9 @@ def main() -> None:
         )
         return
 
-    # Accepted and validated now so stack files can be written ahead; built by later versions.
-    not_built = [
-        key
-        for key, value in (
-            ("maintenanceWindows", config.maintenance_windows),
-            ("logging", config.logging),
-            ("notifications", config.notifications),
-            ("goldenAmis", config.golden_amis),
-        )
-        if value
-    ]
-    if not_built:
-        pulumi.log.warn(f"patching:{', patching:'.join(not_built)} validated but not built by this version")
+    if config.golden_amis:
+        # Accepted and validated now so stack files can be written ahead.
+        pulumi.log.warn("patching:goldenAmis is validated but not built by this version")
 
     patching = CustomerPatching(config.customer, config)
     pulumi.export("baselineIds", patching.baseline_ids)
@@ -49,3 +39,8 @@ def main() -> None:
     pulumi.export("instanceProfileName", patching.instance_profile_name)
     pulumi.export("instanceRoleArn", patching.instance_role_arn)
     pulumi.export("automationRoleArn", patching.automation_role_arn)
+    pulumi.export("maintenanceWindowIds", patching.maintenance_window_ids)
+    if patching.log_bucket is not None:
+        pulumi.export("logBucket", patching.log_bucket)
+    if patching.notification_topic_arn is not None:
+        pulumi.export("notificationTopicArn", patching.notification_topic_arn)

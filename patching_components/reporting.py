@@ -1,0 +1,211 @@
+"""PatchReporting: where Run Command output and notifications of patch tasks go."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TypedDict
+
+import pulumi
+import pulumi_aws as aws
+
+from ._component import TYPE_PREFIX, child, invoke_options
+
+
+class PatchReportingArgs(TypedDict, total=False):
+    s3_bucket: str
+    """'create' for a private, encrypted, TLS-only bucket; or an existing bucket name; omit for no S3 output."""
+    s3_key_prefix: str
+    """Prefix the tasks write below (each window adds its own sub-prefix). Default 'patching'."""
+    retention_days: int
+    """Days before log objects (and overwritten versions) expire, created bucket only (default 90)."""
+    emails: Sequence[str]
+    """Creates an encrypted SNS topic with these email subscriptions."""
+    sns_topic_arn: pulumi.Input[str]
+    """Use an existing topic instead of creating one."""
+    tags: pulumi.Input[Mapping[str, pulumi.Input[str]]]
+    """Tags for the bucket, topic and role."""
+
+
+class PatchReporting(pulumi.ComponentResource):
+    """The log bucket (or an existing one), the notification topic (or an existing one)
+    and the role Run Command assumes to publish to that topic."""
+
+    bucket_name: pulumi.Output[str] | None
+    """Bucket the tasks write output to (None without S3 output)."""
+    log_objects_arn: pulumi.Output[str] | None
+    """ARN pattern of the log objects (bucket/prefix/*): what instances may write."""
+    key_prefix: pulumi.Output[str] | None
+    """The key prefix below which the tasks write."""
+    topic_arn: pulumi.Output[str] | None
+    """SNS topic for notifications (None without notifications)."""
+    notification_role_arn: pulumi.Output[str] | None
+    """Role Run Command assumes to publish to the topic."""
+
+    def __init__(self, name: str, args: PatchReportingArgs, opts: pulumi.ResourceOptions | None = None):
+        if args.get("emails") and args.get("sns_topic_arn") is not None:
+            raise ValueError(f"PatchReporting {name!r}: give emails or sns_topic_arn, not both")
+        super().__init__(f"{TYPE_PREFIX}PatchReporting", name, None, opts)
+        tags = args.get("tags")
+        partition = aws.get_partition_output(opts=invoke_options(self)).partition
+        account_id = aws.get_caller_identity_output(opts=invoke_options(self)).account_id
+
+        self.bucket_name = self.log_objects_arn = self.key_prefix = None
+        bucket_setting = args.get("s3_bucket")
+        if bucket_setting:
+            prefix = args.get("s3_key_prefix", "patching").strip("/")
+            if bucket_setting == "create":
+                bucket_name = self._log_bucket(name, args.get("retention_days", 90), tags)
+            else:
+                bucket_name = pulumi.Output.from_input(bucket_setting)
+            self.bucket_name = bucket_name
+            self.key_prefix = pulumi.Output.from_input(prefix)
+            self.log_objects_arn = pulumi.Output.concat("arn:", partition, ":s3:::", bucket_name, "/", prefix, "/*")
+
+        self.topic_arn = self.notification_role_arn = None
+        if args.get("emails"):
+            topic = aws.sns.Topic(
+                f"{name}-alerts",
+                # SSE with the AWS managed key: Run Command publishes through our role, in-account.
+                kms_master_key_id="alias/aws/sns",
+                tags=tags,
+                opts=child(self),
+            )
+            for email in args["emails"]:
+                # Keyed by the address, so reordering the list replaces nothing.
+                aws.sns.TopicSubscription(
+                    f"{name}-alerts-{email}",
+                    topic=topic.arn,
+                    protocol="email",
+                    endpoint=email,
+                    opts=child(self),
+                )
+            self.topic_arn = topic.arn
+        elif args.get("sns_topic_arn") is not None:
+            self.topic_arn = pulumi.Output.from_input(args["sns_topic_arn"])
+        if self.topic_arn is not None:
+            self.notification_role_arn = self._publisher_role(name, self.topic_arn, partition, account_id, tags)
+
+        self.register_outputs(
+            {
+                "bucket_name": self.bucket_name,
+                "log_objects_arn": self.log_objects_arn,
+                "key_prefix": self.key_prefix,
+                "topic_arn": self.topic_arn,
+                "notification_role_arn": self.notification_role_arn,
+            }
+        )
+
+    def _log_bucket(self, name: str, retention_days: int, tags) -> pulumi.Output[str]:
+        bucket = aws.s3.Bucket(f"{name}-logs", tags=tags, opts=child(self))
+        aws.s3.BucketOwnershipControls(
+            f"{name}-logs",
+            bucket=bucket.id,
+            rule={"object_ownership": "BucketOwnerEnforced"},  # no ACLs: the bucket policy decides
+            opts=child(self),
+        )
+        aws.s3.BucketPublicAccessBlock(
+            f"{name}-logs",
+            bucket=bucket.id,
+            block_public_acls=True,
+            block_public_policy=True,
+            ignore_public_acls=True,
+            restrict_public_buckets=True,
+            opts=child(self),
+        )
+        aws.s3.BucketServerSideEncryptionConfiguration(
+            f"{name}-logs",
+            bucket=bucket.id,
+            rules=[{"apply_server_side_encryption_by_default": {"sse_algorithm": "AES256"}}],
+            opts=child(self),
+        )
+        # Versioned: every instance may PutObject below the prefix, so one node
+        # could overwrite another's output; versions keep the evidence.
+        aws.s3.BucketVersioning(
+            f"{name}-logs",
+            bucket=bucket.id,
+            versioning_configuration={"status": "Enabled"},
+            opts=child(self),
+        )
+        aws.s3.BucketLifecycleConfiguration(
+            f"{name}-logs",
+            bucket=bucket.id,
+            rules=[
+                {
+                    "id": "expire-patching-output",
+                    "status": "Enabled",
+                    "filter": {"prefix": ""},
+                    "expiration": {"days": retention_days},
+                    "noncurrent_version_expiration": {"noncurrent_days": retention_days},
+                    "abort_incomplete_multipart_upload": {"days_after_initiation": 7},
+                }
+            ],
+            opts=child(self),
+        )
+        aws.s3.BucketPolicy(
+            f"{name}-logs",
+            bucket=bucket.id,
+            policy=pulumi.Output.json_dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Sid": "DenyInsecureTransport",
+                            "Effect": "Deny",
+                            "Principal": "*",
+                            "Action": "s3:*",
+                            "Resource": [bucket.arn, pulumi.Output.concat(bucket.arn, "/*")],
+                            "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+                        }
+                    ],
+                }
+            ),
+            opts=child(self),
+        )
+        return bucket.bucket
+
+    def _publisher_role(self, name: str, topic_arn, partition, account_id, tags) -> pulumi.Output[str]:
+        role = aws.iam.Role(
+            f"{name}-notify",
+            description="Run Command: publish patch task notifications",
+            assume_role_policy=pulumi.Output.json_dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Principal": {"Service": "ssm.amazonaws.com"},
+                            "Action": "sts:AssumeRole",
+                            "Condition": {
+                                "StringEquals": {"aws:SourceAccount": account_id},
+                                "ArnLike": {
+                                    "aws:SourceArn": pulumi.Output.concat(
+                                        "arn:", partition, ":ssm:*:", account_id, ":*"
+                                    )
+                                },
+                            },
+                        }
+                    ],
+                }
+            ),
+            tags=tags,
+            opts=child(self),
+        )
+        aws.iam.RolePolicy(
+            f"{name}-notify-publish",
+            role=role.name,
+            policy=pulumi.Output.json_dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Sid": "PublishPatchNotifications",
+                            "Effect": "Allow",
+                            "Action": "sns:Publish",
+                            "Resource": topic_arn,
+                        }
+                    ],
+                }
+            ),
+            opts=child(self),
+        )
+        return role.arn

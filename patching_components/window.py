@@ -1,0 +1,212 @@
+"""PatchWindow: a maintenance window that scans or installs patches on its patch groups."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, TypedDict
+
+import pulumi
+import pulumi_aws as aws
+from pydantic.alias_generators import to_camel
+
+from ._component import TYPE_PREFIX, child
+from .config import MAX_GROUPS_PER_WINDOW, ConfigError, Issue, MaintenanceWindowConfig, validate_part
+from .run_patch_baseline import parameter_issues, patch_task
+
+
+class PatchHooksArgs(TypedDict, total=False):
+    pre_install: str
+    """SSM document run before patches are installed."""
+    post_install: str
+    """SSM document run after install and reboot."""
+    on_exit: str
+    """SSM document run at the end, whatever the outcome."""
+
+
+class PatchWindowArgs(TypedDict, total=False):
+    schedule: str
+    """AWS cron() or rate() expression. Required."""
+    timezone: str
+    """IANA time zone of the schedule (default UTC)."""
+    schedule_offset: int
+    """Days after the cron date (1-6)."""
+    duration_hours: int
+    """Window length in hours (1-24). Required."""
+    cutoff_hours: int
+    """Hours before the end when no new task starts (< duration). Required."""
+    operation: str
+    """Scan or Install. Required."""
+    reboot_option: str
+    """RebootIfNeeded (default) or NoReboot; Install only (scans never reboot)."""
+    max_concurrency: str
+    """Targets patched at once: a count or a percentage (default 10%)."""
+    max_errors: str
+    """Errors before the task stops: a count or a percentage (default 1)."""
+    hooks: PatchHooksArgs
+    """Install only: hook documents (switches to AWS-RunPatchBaselineWithHooks)."""
+    description: str
+    """Shown in the console."""
+    window_name: pulumi.Input[str]
+    """Window name in AWS (^[a-zA-Z0-9_.-]{3,128}$); defaults to the component name."""
+    patch_groups: Sequence[str]
+    """Patch group tag values this window targets (1-50). Required; plain values."""
+    patch_group_tag_key: str
+    """'Patch Group' (default) or 'PatchGroup'."""
+    output_s3_bucket: pulumi.Input[str]
+    """Bucket for Run Command output."""
+    output_s3_key_prefix: pulumi.Input[str]
+    """Key prefix for this window's output; give each window its own."""
+    notification_topic_arn: pulumi.Input[str]
+    """SNS topic for Run Command notifications."""
+    notification_role_arn: pulumi.Input[str]
+    """Role Run Command assumes to publish to the topic."""
+    notification_events: Sequence[str]
+    """Command statuses that notify (default Failed, TimedOut)."""
+    notification_type: str
+    """Command (default) or Invocation."""
+    tags: pulumi.Input[Mapping[str, pulumi.Input[str]]]
+    """Tags for the window."""
+
+
+_SETTINGS = (
+    "schedule",
+    "timezone",
+    "schedule_offset",
+    "duration_hours",
+    "cutoff_hours",
+    "operation",
+    "reboot_option",
+    "max_concurrency",
+    "max_errors",
+    "hooks",
+    "description",
+)
+
+
+def _settings(name: str, args: PatchWindowArgs) -> MaintenanceWindowConfig:
+    raw: dict[str, Any] = {to_camel(k): args[k] for k in _SETTINGS if k in args}
+    if "hooks" in raw:
+        raw["hooks"] = {to_camel(k): v for k, v in raw["hooks"].items()}
+    source = f"PatchWindow {name!r}"
+    settings = validate_part(MaintenanceWindowConfig, raw, source)
+    groups = args.get("patch_groups") or []
+    if not 1 <= len(groups) <= MAX_GROUPS_PER_WINDOW:
+        raise ConfigError(source, [Issue(("patch_groups",), f"give 1-{MAX_GROUPS_PER_WINDOW} patch groups")], None)
+    return settings
+
+
+class PatchWindow(pulumi.ComponentResource):
+    """A maintenance window, a target selecting its patch groups by tag, and one
+    Run Command task running AWS-RunPatchBaseline (or ...WithHooks)."""
+
+    window_id: pulumi.Output[str]
+    """ID of the maintenance window."""
+    target_id: pulumi.Output[str]
+    """ID of the window target."""
+    task_id: pulumi.Output[str]
+    """ID of the patch task."""
+    document: pulumi.Output[str]
+    """The SSM document the task runs."""
+    operation: pulumi.Output[str]
+    """Scan or Install."""
+
+    def __init__(self, name: str, args: PatchWindowArgs, opts: pulumi.ResourceOptions | None = None):
+        # Checked before registering anything: bad args build nothing.
+        settings = _settings(name, args)
+        hooks = settings.hooks.model_dump() if settings.hooks else None
+        task_spec = patch_task(settings.operation, settings.reboot_option, hooks)
+        issues = parameter_issues(task_spec.document, task_spec.parameters)
+        if issues:  # a bug here, not a user error: never register a task that fails at night
+            raise ConfigError(f"PatchWindow {name!r}", [Issue(("task",), i) for i in issues], None)
+        super().__init__(f"{TYPE_PREFIX}PatchWindow", name, None, opts)
+
+        window_name = args.get("window_name") or name
+        window = aws.ssm.MaintenanceWindow(
+            name,
+            name=window_name,
+            description=settings.description,
+            schedule=settings.schedule,
+            schedule_timezone=settings.timezone,
+            schedule_offset=settings.schedule_offset,
+            duration=settings.duration_hours,
+            cutoff=settings.cutoff_hours,
+            # Tasks run only on registered targets, never on whatever else is tagged.
+            allow_unassociated_targets=False,
+            tags=args.get("tags"),
+            opts=child(self),
+        )
+        tag_key = args.get("patch_group_tag_key", "Patch Group")
+        target = aws.ssm.MaintenanceWindowTarget(
+            f"{name}-targets",
+            window_id=window.id,
+            name=pulumi.Output.concat(window_name, "-patch-groups"),
+            description=f"Instances tagged {tag_key!r} with one of this window's patch groups",
+            resource_type="INSTANCE",
+            # Sorted: the order of the stack file must not show up as a diff.
+            targets=[{"key": f"tag:{tag_key}", "values": sorted(args["patch_groups"])}],
+            opts=child(self),
+        )
+
+        notification: dict[str, Any] = {}
+        if args.get("notification_topic_arn") is not None:
+            notification = {
+                "service_role_arn": args.get("notification_role_arn"),
+                "notification_config": {
+                    "notification_arn": args["notification_topic_arn"],
+                    "notification_events": list(args.get("notification_events") or ["Failed", "TimedOut"]),
+                    "notification_type": args.get("notification_type", "Command"),
+                },
+            }
+        task = aws.ssm.MaintenanceWindowTask(
+            f"{name}-patch",
+            window_id=window.id,
+            name=pulumi.Output.concat(window_name, "-patch"),
+            description=f"{settings.operation} patches with the patch group's baseline",
+            task_type="RUN_COMMAND",
+            task_arn=task_spec.document,
+            priority=1,
+            max_concurrency=settings.max_concurrency,
+            max_errors=settings.max_errors,
+            targets=[{"key": "WindowTargetIds", "values": [target.id]}],
+            task_invocation_parameters={
+                "run_command_parameters": {
+                    "comment": f"{settings.operation} ({name})",
+                    "parameters": [{"name": k, "values": v} for k, v in task_spec.parameters.items()],
+                    "output_s3_bucket": args.get("output_s3_bucket"),
+                    "output_s3_key_prefix": args.get("output_s3_key_prefix"),
+                    **notification,
+                }
+            },
+            opts=child(self),
+        )
+
+        self.window_id = window.id
+        self.target_id = target.id
+        self.task_id = task.id
+        self.document = pulumi.Output.from_input(task_spec.document)
+        self.operation = pulumi.Output.from_input(settings.operation)
+        self.register_outputs(
+            {
+                "window_id": self.window_id,
+                "target_id": self.target_id,
+                "task_id": self.task_id,
+                "document": self.document,
+                "operation": self.operation,
+            }
+        )
+
+
+def window_args(settings: MaintenanceWindowConfig, *, scan_only: bool = False) -> PatchWindowArgs:
+    """PatchWindow args from a validated stack-config window.
+
+    ``scan_only`` (``mode: scan-only``) turns an install window into a scan:
+    no reboot option, no hooks.
+    """
+    operation = "Scan" if scan_only else settings.operation
+    args: dict[str, Any] = settings.model_dump(exclude_none=True, exclude={"hooks", "reboot_option", "operation"})
+    args["operation"] = operation
+    if operation == "Install":
+        args["reboot_option"] = settings.reboot_option
+        if settings.hooks:
+            args["hooks"] = settings.hooks.model_dump(exclude_none=True)
+    return args  # type: ignore[return-value]
