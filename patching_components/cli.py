@@ -1,4 +1,4 @@
-"""The offline ``patching`` command: validate, plan and schema.
+"""The offline ``patching`` command: validate, plan, calendar and schema.
 
 Nothing here needs AWS credentials or the Pulumi CLI. Exit codes: 0 success,
 1 invalid stack config, 2 usage error (bad arguments, missing file).
@@ -10,6 +10,7 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -163,6 +164,49 @@ def cmd_schema(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _weeks(text: str) -> int:
+    weeks = int(text)
+    if not 1 <= weeks <= 104:
+        raise argparse.ArgumentTypeError("give 1-104 weeks")
+    return weeks
+
+
+def cmd_calendar(args: argparse.Namespace) -> int:
+    from .calendar import occurrences, parse_start, to_ics
+
+    path = _stack_files([args.stack_file])[0]
+    try:
+        config = load_stack_file(path)
+    except ConfigError as exc:
+        print("\n".join(exc.lines()), file=sys.stderr)
+        return EXIT_INVALID
+    try:
+        start = parse_start(args.start)
+    except ValueError:
+        raise UsageError(f"--start {args.start!r}: give an ISO date or date-time, e.g. 2026-12-01") from None
+    found = occurrences(config, start, args.weeks)
+    if args.ics:
+        Path(args.ics).write_bytes(to_ics(config, found))
+    if args.format == "json":
+        print(json.dumps([o.as_json() for o in found], indent=2))
+        return EXIT_OK
+
+    until = start + timedelta(weeks=args.weeks)
+    span = f"{start:%Y-%m-%d %H:%M} to {until:%Y-%m-%d %H:%M} UTC"
+    print(f"# Maintenance windows of {config.customer} ({path}), {span},")
+    print("# each in its own time zone. rate() windows are counted from the start of this calendar.")
+    if config.mode == "disabled":
+        print("# patching:mode is disabled: no window runs.")
+    for o in found:
+        # The end can fall on the next day or on the other side of a DST change.
+        end = f"{o.end:%a }" if o.end.date() != o.start.date() else ""
+        end += f"{o.end:%H:%M}" + (f" {o.end:%Z}" if o.end.utcoffset() != o.start.utcoffset() else "")
+        print(f"{o.start:%a %Y-%m-%d %H:%M %Z} - {end:<13} {o.operation:<7} {o.window:<20} {', '.join(o.patch_groups)}")
+    if args.ics:
+        print(f"# wrote {len(found)} event(s) to {args.ics}")
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="patching",
@@ -178,6 +222,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("stack_file", metavar="STACK_FILE")
     p.add_argument("--format", choices=("text", "json"), default="text")
     p.set_defaults(func=cmd_plan)
+
+    p = sub.add_parser("calendar", help="list the next maintenance windows in their own time zones")
+    p.add_argument("stack_file", metavar="STACK_FILE")
+    p.add_argument("--weeks", type=_weeks, default=4, help="how many weeks ahead (1-104, default 4)")
+    p.add_argument("--start", help="ISO date or date-time to start from (default: now; UTC without an offset)")
+    p.add_argument("--ics", metavar="PATH", help="also write an iCalendar file to share with the customer")
+    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.set_defaults(func=cmd_calendar)
 
     p = sub.add_parser("schema", help="print the JSON Schema of a stack file")
     p.set_defaults(func=cmd_schema)

@@ -134,3 +134,12 @@ def test_the_program_directory_and_the_packaged_entry_point_agree(example_runs, 
 
     assert urns(run_stack_file(path)) == urns(example_runs[path.name])
     assert run_stack(path).outputs == example_runs[path.name].outputs
+
+
+def test_the_readme_component_example_runs():
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    code = readme.split("```python\n", 1)[1].split("```", 1)[0]
+    run = run_program({}, stack="readme", program=lambda: exec(code, {}))
+    types = sorted({r.type.split(":")[-1] for r in run.resources if not r.custom})
+    assert types == ["PatchWindow", "PatchingIam", "SecurityBaseline"]
+    assert run.outputs == {"profile": "fleet-instance-mock"}

@@ -1,0 +1,145 @@
+"""PatchReporting: a hardened log bucket, SNS, and least-privilege writers and publishers."""
+
+import json
+
+import pytest
+
+from aws_shapes import problems
+from conftest import MINIMAL, run_config
+from patching_components import PatchReporting
+from patching_components.mock_engine import run_program
+
+
+@pytest.fixture(scope="module")
+def acme(example_runs):
+    return example_runs["Pulumi.acme.yaml"]
+
+
+def only(run, type_):
+    (resource,) = run.of_type(type_)
+    return resource
+
+
+def test_created_bucket_is_private_encrypted_versioned_and_expires(acme):
+    bucket = only(acme, "aws:s3/bucket:Bucket")
+    assert bucket.parent.endswith("PatchReporting::acme")
+    assert not bucket.inputs.get("forceDestroy")  # logs are evidence: never silently emptied
+    block = only(acme, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock").inputs
+    assert block == {
+        "bucket": bucket.id,
+        "blockPublicAcls": True,
+        "blockPublicPolicy": True,
+        "ignorePublicAcls": True,
+        "restrictPublicBuckets": True,
+    }
+    ownership = only(acme, "aws:s3/bucketOwnershipControls:BucketOwnershipControls").inputs
+    assert ownership["rule"] == {"objectOwnership": "BucketOwnerEnforced"}
+    sse = only(acme, "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration")
+    (rule,) = sse.inputs["rules"]
+    assert rule["applyServerSideEncryptionByDefault"] == {"sseAlgorithm": "AES256"}
+    versioning = only(acme, "aws:s3/bucketVersioning:BucketVersioning").inputs
+    assert versioning["versioningConfiguration"] == {"status": "Enabled"}
+    (lifecycle,) = only(acme, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration").inputs["rules"]
+    assert lifecycle["status"] == "Enabled"
+    assert lifecycle["expiration"] == {"days": 180}
+    assert lifecycle["noncurrentVersionExpiration"] == {"noncurrentDays": 180}
+    assert (
+        problems(
+            "s3",
+            "PutBucketLifecycleConfiguration",
+            {
+                "Bucket": bucket.id,
+                "LifecycleConfiguration": {
+                    "Rules": [
+                        {
+                            "ID": lifecycle["id"],
+                            "Status": lifecycle["status"],
+                            "Filter": {"Prefix": lifecycle["filter"]["prefix"]},
+                            "Expiration": {"Days": lifecycle["expiration"]["days"]},
+                            "NoncurrentVersionExpiration": {"NoncurrentDays": 180},
+                            "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 7},
+                        }
+                    ]
+                },
+            },
+        )
+        == []
+    )
+
+
+def test_bucket_policy_denies_plain_http(acme):
+    bucket = only(acme, "aws:s3/bucket:Bucket")
+    policy = json.loads(only(acme, "aws:s3/bucketPolicy:BucketPolicy").inputs["policy"])
+    (statement,) = policy["Statement"]
+    arn = f"arn:aws:s3:::{bucket.id}"
+    assert statement == {
+        "Sid": "DenyInsecureTransport",
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": "s3:*",
+        "Resource": [arn, f"{arn}/*"],
+        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+    }
+
+
+def test_instances_may_write_exactly_the_customer_prefix(acme):
+    bucket = only(acme, "aws:s3/bucket:Bucket")
+    policy = json.loads(acme.named("acme-instance-patch-logs").inputs["policy"])
+    (statement,) = policy["Statement"]
+    assert statement["Action"] == "s3:PutObject"
+    assert statement["Resource"] == [f"arn:aws:s3:::{bucket.id}/patching/acme/*"]
+    assert acme.outputs["logBucket"] == bucket.id
+
+
+def test_existing_bucket_is_used_not_created(example_runs):
+    run = example_runs["Pulumi.globex.yaml"]
+    assert run.of_type("aws:s3/bucket:Bucket") == []
+    policy = json.loads(run.named("globex-instance-patch-logs").inputs["policy"])
+    assert policy["Statement"][0]["Resource"] == ["arn:aws:s3:::globex-central-ops-logs/ssm/patching/globex/*"]
+    assert run.outputs["logBucket"] == "globex-central-ops-logs"
+
+
+def test_email_topic_is_encrypted_with_one_subscription_per_address(acme):
+    topic = only(acme, "aws:sns/topic:Topic")
+    assert topic.inputs["kmsMasterKeyId"] == "alias/aws/sns"
+    assert (
+        problems("sns", "CreateTopic", {"Name": "acme-alerts", "Attributes": {"KmsMasterKeyId": "alias/aws/sns"}}) == []
+    )
+    subscriptions = acme.of_type("aws:sns/topicSubscription:TopicSubscription")
+    assert sorted((s.name, s.inputs["protocol"], s.inputs["endpoint"]) for s in subscriptions) == [
+        ("acme-alerts-oncall@msp.example", "email", "oncall@msp.example"),
+        ("acme-alerts-ops@acme.example", "email", "ops@acme.example"),
+    ]
+    arn = "arn:aws:sns:eu-west-1:123456789012:acme-alerts-mock"
+    assert {s.inputs["topic"] for s in subscriptions} == {arn}
+    assert acme.outputs["notificationTopicArn"] == arn
+
+
+def test_publisher_role_may_only_publish_to_the_topic(example_runs):
+    run = example_runs["Pulumi.globex.yaml"]
+    trust = json.loads(run.named("globex-notify", "aws:iam/role:Role").inputs["assumeRolePolicy"])
+    (statement,) = trust["Statement"]
+    assert statement["Principal"] == {"Service": "ssm.amazonaws.com"}
+    assert statement["Condition"]["StringEquals"] == {"aws:SourceAccount": "123456789012"}
+    (publish,) = json.loads(run.named("globex-notify-publish").inputs["policy"])["Statement"]
+    assert publish["Action"] == "sns:Publish"
+    assert publish["Resource"] == "arn:aws:sns:us-east-1:111122223333:globex-ops-alerts"
+
+
+def test_no_reporting_resources_without_logging_or_notifications(example_runs):
+    run = example_runs["Pulumi.initech.yaml"]
+    assert not [r for r in run.resources if r.type.endswith("PatchReporting")]
+    assert "logBucket" not in run.outputs and "notificationTopicArn" not in run.outputs
+
+
+def test_logging_none_builds_no_bucket_and_no_write_permission():
+    run = run_config({**MINIMAL, "logging": {"s3Bucket": "none"}})
+    assert run.of_type("aws:s3/bucket:Bucket") == []
+    assert not [r for r in run.resources if r.name.endswith("patch-logs")]
+
+
+def test_component_alone_default_retention():
+    run = run_program({}, stack="alone", program=lambda: PatchReporting("ops", {"s3_bucket": "create"}))
+    (rule,) = only(run, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration").inputs["rules"]
+    assert rule["expiration"] == {"days": 90}
+    assert run.of_type("aws:sns/topic:Topic") == []

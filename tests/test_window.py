@@ -1,0 +1,263 @@
+"""PatchWindow: window, target and task inputs, for the example stacks and alone."""
+
+import pytest
+
+from aws_shapes import problems, tags
+from conftest import EXAMPLE_STACKS, MINIMAL, run_config
+from patching_components import PatchWindow
+from patching_components.config import ConfigError
+from patching_components.mock_engine import ProgramError, run_program
+from patching_components.run_patch_baseline import parameter_issues
+
+WINDOW = "aws:ssm/maintenanceWindow:MaintenanceWindow"
+TARGET = "aws:ssm/maintenanceWindowTarget:MaintenanceWindowTarget"
+TASK = "aws:ssm/maintenanceWindowTask:MaintenanceWindowTask"
+
+
+def run_command(task):
+    return task.inputs["taskInvocationParameters"]["runCommandParameters"]
+
+
+def parameters(task):
+    return {p["name"]: p["values"] for p in run_command(task)["parameters"]}
+
+
+def requests(run, window_name):
+    """The three SSM calls the provider makes for one window."""
+    window = run.named(window_name, WINDOW)
+    target = run.named(f"{window_name}-targets", TARGET)
+    task = run.named(f"{window_name}-patch", TASK)
+    w = window.inputs
+    create = {
+        "Name": w["name"],
+        "Schedule": w["schedule"],
+        "ScheduleTimezone": w["scheduleTimezone"],
+        "Duration": w["duration"],
+        "Cutoff": w["cutoff"],
+        "AllowUnassociatedTargets": w["allowUnassociatedTargets"],
+        **({"ScheduleOffset": w["scheduleOffset"]} if "scheduleOffset" in w else {}),
+        **({"Description": w["description"]} if "description" in w else {}),
+        **({"Tags": tags(w["tags"])} if "tags" in w else {}),
+    }
+    register_target = {
+        "WindowId": window.id,
+        "ResourceType": target.inputs["resourceType"],
+        "Targets": [{"Key": t["key"], "Values": t["values"]} for t in target.inputs["targets"]],
+        "Name": target.inputs["name"],
+        "Description": target.inputs["description"],
+    }
+    rc = run_command(task)
+    invocation = {
+        "Parameters": parameters(task),
+        "Comment": rc["comment"],
+        **({"OutputS3BucketName": rc["outputS3Bucket"]} if "outputS3Bucket" in rc else {}),
+        **({"OutputS3KeyPrefix": rc["outputS3KeyPrefix"]} if "outputS3KeyPrefix" in rc else {}),
+        **({"ServiceRoleArn": rc["serviceRoleArn"]} if "serviceRoleArn" in rc else {}),
+    }
+    if "notificationConfig" in rc:
+        nc = rc["notificationConfig"]
+        invocation["NotificationConfig"] = {
+            "NotificationArn": nc["notificationArn"],
+            "NotificationEvents": nc["notificationEvents"],
+            "NotificationType": nc["notificationType"],
+        }
+    register_task = {
+        "WindowId": window.id,
+        "Targets": [{"Key": t["key"], "Values": t["values"]} for t in task.inputs["targets"]],
+        "TaskArn": task.inputs["taskArn"],
+        "TaskType": task.inputs["taskType"],
+        "Priority": task.inputs["priority"],
+        "MaxConcurrency": task.inputs["maxConcurrency"],
+        "MaxErrors": task.inputs["maxErrors"],
+        "Name": task.inputs["name"],
+        "Description": task.inputs["description"],
+        "TaskInvocationParameters": {"RunCommand": invocation},
+    }
+    return (
+        window,
+        target,
+        task,
+        {
+            "CreateMaintenanceWindow": create,
+            "RegisterTargetWithMaintenanceWindow": register_target,
+            "RegisterTaskWithMaintenanceWindow": register_task,
+        },
+    )
+
+
+@pytest.mark.parametrize("path", EXAMPLE_STACKS, ids=lambda p: p.name)
+def test_example_windows_are_valid_aws_requests(example_runs, path):
+    run = example_runs[path.name]
+    assert run.of_type(WINDOW)
+    for window in run.of_type(WINDOW):
+        *_, calls = requests(run, window.name)
+        for operation, request in calls.items():
+            assert problems("ssm", operation, request) == [], (window.name, operation)
+        task = run.named(f"{window.name}-patch", TASK)
+        assert parameter_issues(task.inputs["taskArn"], parameters(task)) == []
+
+
+def test_acme_windows(example_runs):
+    run = example_runs["Pulumi.acme.yaml"]
+    window, target, task, _ = requests(run, "acme-weekly-install")
+    assert window.inputs["schedule"] == "cron(0 2 ? * SUN *)"
+    assert window.inputs["scheduleTimezone"] == "Europe/London"
+    assert (window.inputs["duration"], window.inputs["cutoff"]) == (4, 1)
+    assert window.inputs["allowUnassociatedTargets"] is False
+    assert target.inputs["targets"] == [{"key": "tag:Patch Group", "values": ["acme-web"]}]
+    assert task.inputs["targets"] == [{"key": "WindowTargetIds", "values": [target.id]}]
+    assert task.inputs["windowId"] == window.id
+    assert task.inputs["taskType"] == "RUN_COMMAND" and task.inputs["taskArn"] == "AWS-RunPatchBaseline"
+    assert (task.inputs["maxConcurrency"], task.inputs["maxErrors"]) == ("25%", "1")
+    assert parameters(task) == {"Operation": ["Install"], "RebootOption": ["RebootIfNeeded"]}
+    assert "taskParameters" not in task.inputs  # the deprecated form
+
+    _, _, scan, _ = requests(run, "acme-daily-scan")
+    assert parameters(scan) == {"Operation": ["Scan"], "RebootOption": ["NoReboot"]}
+
+
+def test_hooks_switch_to_the_hooks_document(example_runs):
+    run = example_runs["Pulumi.globex.yaml"]
+    window, target, task, _ = requests(run, "globex-tue-install")
+    assert task.inputs["taskArn"] == "AWS-RunPatchBaselineWithHooks"
+    assert parameters(task) == {
+        "Operation": ["Install"],
+        "RebootOption": ["RebootIfNeeded"],
+        "PreInstallHookDocName": ["Globex-DrainFromTargetGroup"],
+        "PostInstallHookDocName": ["Globex-HealthCheck"],
+        "OnExitHookDocName": ["AWS-Noop"],
+    }
+    assert window.inputs["scheduleOffset"] == 2
+    assert target.inputs["targets"] == [{"key": "tag:PatchGroup", "values": ["globex-api", "globex-web"]}]
+    _, _, sat, _ = requests(run, "globex-sat-install")
+    assert sat.inputs["taskArn"] == "AWS-RunPatchBaseline"
+    assert parameters(sat)["RebootOption"] == ["NoReboot"]
+
+
+def test_scan_only_mode_turns_every_task_into_a_scan(example_runs):
+    run = example_runs["Pulumi.initech.yaml"]
+    tasks = run.of_type(TASK)
+    assert len(tasks) == 2
+    for task in tasks:
+        assert task.inputs["taskArn"] == "AWS-RunPatchBaseline"
+        assert parameters(task) == {"Operation": ["Scan"], "RebootOption": ["NoReboot"]}
+
+
+def test_scan_only_drops_hooks_of_install_windows():
+    config = {
+        **MINIMAL,
+        "mode": "scan-only",
+        "maintenanceWindows": {
+            "w": {
+                "schedule": "cron(0 2 ? * SUN *)",
+                "durationHours": 3,
+                "cutoffHours": 1,
+                "operation": "Install",
+                "hooks": {"preInstall": "Acme-Drain"},
+            }
+        },
+        "patchGroups": {"acme-web": {"baselines": ["al2023"], "maintenanceWindows": ["w"]}},
+    }
+    (task,) = run_config(config).of_type(TASK)
+    assert task.inputs["taskArn"] == "AWS-RunPatchBaseline"
+    assert parameters(task) == {"Operation": ["Scan"], "RebootOption": ["NoReboot"]}
+
+
+def test_each_window_writes_below_its_own_prefix(example_runs):
+    for stack, bucket_prefix in (
+        ("Pulumi.acme.yaml", "patching/acme/"),
+        ("Pulumi.globex.yaml", "ssm/patching/globex/"),
+    ):
+        prefixes = {run_command(t)["outputS3KeyPrefix"] for t in example_runs[stack].of_type(TASK)}
+        windows = [w.name.split("-", 1)[1] for w in example_runs[stack].of_type(WINDOW)]
+        assert prefixes == {bucket_prefix + w for w in windows}
+    assert all("outputS3KeyPrefix" not in run_command(t) for t in example_runs["Pulumi.initech.yaml"].of_type(TASK))
+
+
+def test_notifications_are_wired_with_the_publisher_role(example_runs):
+    run = example_runs["Pulumi.globex.yaml"]
+    role = run.named("globex-notify", "aws:iam/role:Role")
+    for task in run.of_type(TASK):
+        rc = run_command(task)
+        assert rc["outputS3Bucket"] == "globex-central-ops-logs"
+        assert rc["serviceRoleArn"] == f"arn:aws:iam::123456789012:role/{role.inputs.get('name', 'globex-notify-mock')}"
+        assert rc["notificationConfig"] == {
+            "notificationArn": "arn:aws:sns:us-east-1:111122223333:globex-ops-alerts",
+            "notificationEvents": ["Failed", "TimedOut"],
+            "notificationType": "Invocation",
+        }
+    # The task role of the window itself stays the service-linked role.
+    assert all("serviceRoleArn" not in t.inputs for t in run.of_type(TASK))
+
+
+def test_window_alone_rejects_bad_args_and_registers_nothing():
+    def program():
+        PatchWindow(
+            "w",
+            {
+                "schedule": "cron(0 2 * * *)",
+                "duration_hours": 2,
+                "cutoff_hours": 2,
+                "operation": "Scan",
+                "patch_groups": [],
+            },
+        )
+
+    with pytest.raises(ProgramError) as info:
+        run_program({}, stack="alone", program=program)
+    assert isinstance(info.value.error, ConfigError)
+    assert info.value.error.lines() == [
+        "PatchWindow 'w': schedule: invalid AWS cron expression 'cron(0 2 * * *)': "
+        "Incorrect number of values in '0 2 * * *'. 6 required, 5 provided.",
+    ]
+    assert info.value.resources == []
+
+
+def test_window_alone_needs_patch_groups():
+    def program():
+        PatchWindow("w", {"schedule": "rate(1 day)", "duration_hours": 2, "cutoff_hours": 1, "operation": "Scan"})
+
+    with pytest.raises(ProgramError) as info:
+        run_program({}, stack="alone", program=program)
+    assert str(info.value.error).endswith("PatchWindow 'w': patch_groups: give 1-50 patch groups")
+    assert info.value.resources == []
+
+
+def test_window_alone_with_hooks_and_defaults():
+    def program():
+        PatchWindow(
+            "fleet-install",
+            {
+                "schedule": "cron(0 3 ? * WED *)",
+                "duration_hours": 3,
+                "cutoff_hours": 1,
+                "operation": "Install",
+                "hooks": {"on_exit": "Fleet-Report"},
+                "patch_groups": ["web", "api"],
+            },
+        )
+
+    run = run_program({}, stack="alone", program=program)
+    window, target, task, calls = requests(run, "fleet-install")
+    assert window.inputs["scheduleTimezone"] == "UTC"
+    assert target.inputs["targets"] == [{"key": "tag:Patch Group", "values": ["api", "web"]}]
+    assert (task.inputs["maxConcurrency"], task.inputs["maxErrors"]) == ("10%", "1")
+    assert parameters(task)["OnExitHookDocName"] == ["Fleet-Report"]
+    assert parameters(task)["PreInstallHookDocName"] == ["AWS-Noop"]
+    for operation, request in calls.items():
+        assert problems("ssm", operation, request) == [], operation
+
+
+def test_too_many_groups_for_one_window_is_a_config_error():
+    config = {
+        **MINIMAL,
+        "maintenanceWindows": {
+            "w": {"schedule": "rate(1 day)", "durationHours": 2, "cutoffHours": 1, "operation": "Scan"}
+        },
+        "patchGroups": {f"g{i}": {"baselines": ["al2023"], "maintenanceWindows": ["w"]} for i in range(51)},
+    }
+    with pytest.raises(ProgramError) as info:
+        run_config(config)
+    assert "patching:maintenanceWindows.w: 51 patch groups use this window; a window targets at most 50" in str(
+        info.value
+    )
