@@ -3,6 +3,7 @@
 from .baseline import SecurityBaseline, SecurityBaselineArgs
 from .config import ConfigError, StackConfig, load_pulumi_config, load_stack_file
 from .customer import CustomerPatching, CustomerPatchingArgs
+from .golden_ami import GoldenAmiPipeline, GoldenAmiPipelineArgs
 from .iam import PatchingIam, PatchingIamArgs
 from .reporting import PatchReporting, PatchReportingArgs
 from .window import PatchWindow, PatchWindowArgs
@@ -11,6 +12,8 @@ __all__ = [
     "ConfigError",
     "CustomerPatching",
     "CustomerPatchingArgs",
+    "GoldenAmiPipeline",
+    "GoldenAmiPipelineArgs",
     "PatchReporting",
     "PatchReportingArgs",
     "PatchWindow",

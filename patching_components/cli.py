@@ -96,7 +96,8 @@ def cmd_plan(args: argparse.Namespace) -> int:
             print(f"{'  ' * depth}{r.type} {r.name}")
             if r.custom:
                 for key in sorted(r.inputs):
-                    print(f"{'  ' * (depth + 2)}{key}: {_short(r.inputs[key])}")
+                    value = "[secret]" if key in r.secret_inputs else _short(r.inputs[key])
+                    print(f"{'  ' * (depth + 2)}{key}: {value}")
             show(r.urn, depth + 1)
 
     show(None, 0)

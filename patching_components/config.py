@@ -485,6 +485,14 @@ class StackConfig(_Model):
     golden_amis: dict[Key, GoldenAmiConfig] = {}
     """Golden AMI pipelines."""
 
+    @field_validator("customer")
+    @classmethod
+    def _not_an_aws_prefix(cls, customer: str) -> str:
+        # The customer starts SSM document names, and AWS reserves these prefixes for its own.
+        if customer.startswith(("aws", "amazon", "amzn")):
+            raise ValueError(f"{customer!r} starts with a prefix AWS reserves for its documents (aws, amazon, amzn)")
+        return customer
+
     @field_validator("tags")
     @classmethod
     def _no_reserved_tags(cls, tags: dict[str, str]) -> dict[str, str]:

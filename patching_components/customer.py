@@ -10,6 +10,7 @@ import pulumi
 from ._component import TYPE_PREFIX, child
 from .baseline import SecurityBaseline, baseline_args
 from .config import StackConfig, validate
+from .golden_ami import GoldenAmiPipeline
 from .iam import PatchingIam, PatchingIamArgs
 from .reporting import PatchReporting
 from .window import PatchWindow, window_args
@@ -51,8 +52,8 @@ def resource_tags(config: StackConfig) -> dict[str, str]:
 
 
 class CustomerPatching(pulumi.ComponentResource):
-    """IAM, security baselines, patch groups, maintenance windows and reporting for
-    one customer, from one validated config."""
+    """IAM, security baselines, patch groups, maintenance windows, reporting and
+    golden AMI pipelines for one customer, from one validated config."""
 
     customer: pulumi.Output[str]
     """The customer id."""
@@ -72,6 +73,8 @@ class CustomerPatching(pulumi.ComponentResource):
     """Bucket receiving Run Command output (None without logging)."""
     notification_topic_arn: pulumi.Output[str] | None
     """SNS topic of the patch notifications (None without notifications)."""
+    golden_amis: pulumi.Output[dict[str, dict[str, str]]]
+    """Per golden AMI pipeline: its documentName and amiParameter."""
 
     def __init__(
         self,
@@ -110,6 +113,24 @@ class CustomerPatching(pulumi.ComponentResource):
         }
 
         windows = self._windows(name, config, tags, reporting)
+        pipelines = {
+            key: GoldenAmiPipeline(
+                f"{name}-golden-{key}",
+                {
+                    **ami.model_dump(exclude_none=True),
+                    "customer": config.customer,
+                    "patch_group_tag_key": config.patch_group_tag_key,
+                    "instance_profile_name": iam.instance_profile_name,
+                    "automation_role_arn": iam.automation_role_arn,
+                    "automation_role_name": iam.automation_role_name,
+                    "document_name": f"{config.customer}-golden-ami-{key}",
+                    "ami_parameter_name": f"/patching/{config.customer}/golden-ami/{key}",
+                    "tags": tags,
+                },
+                opts=child(self),
+            )
+            for key, ami in config.golden_amis.items()
+        }
 
         self.customer = pulumi.Output.from_input(config.customer)
         self.baseline_ids = pulumi.Output.all(**{k: b.baseline_id for k, b in baselines.items()})
@@ -122,6 +143,12 @@ class CustomerPatching(pulumi.ComponentResource):
         self.maintenance_window_ids = pulumi.Output.all(**{k: w.window_id for k, w in windows.items()})
         self.log_bucket = reporting.bucket_name if reporting else None
         self.notification_topic_arn = reporting.topic_arn if reporting else None
+        self.golden_amis = pulumi.Output.all(
+            **{
+                key: pulumi.Output.all(documentName=p.document_name, amiParameter=p.ami_parameter_name)
+                for key, p in pipelines.items()
+            }
+        )
         self.register_outputs(
             {
                 "customer": self.customer,
@@ -133,6 +160,7 @@ class CustomerPatching(pulumi.ComponentResource):
                 "maintenance_window_ids": self.maintenance_window_ids,
                 "log_bucket": self.log_bucket,
                 "notification_topic_arn": self.notification_topic_arn,
+                "golden_amis": self.golden_amis,
             }
         )
 

@@ -39,6 +39,8 @@ class RegisteredResource:
     id: str = ""
     delete_before_replace: bool = False
     ignore_changes: list[str] = field(default_factory=list)
+    secret_inputs: list[str] = field(default_factory=list)
+    """Input keys whose values are secrets (plan shows them masked)."""
 
 
 @dataclass
@@ -59,14 +61,21 @@ class ProgramRun:
         return matches[0]
 
 
-def _whole_numbers(value: Any) -> Any:
-    """The wire format carries every number as a double; show 7, not 7.0."""
+def _plain(value: Any, secrets: set[str] | None = None, key: str = "") -> Any:
+    """Inputs as AWS gets them: 7 rather than the wire's 7.0, secrets unwrapped
+    (their top-level keys are collected in ``secrets``)."""
+    from pulumi.runtime import rpc
+
     if isinstance(value, float) and value.is_integer():
         return int(value)
     if isinstance(value, dict):
-        return {k: _whole_numbers(v) for k, v in value.items()}
+        if value.get(rpc._special_sig_key) == rpc._special_secret_sig:
+            if secrets is not None:
+                secrets.add(key)
+            return _plain(value["value"], secrets, key)
+        return {k: _plain(v, secrets, key or k) for k, v in value.items()}
     if isinstance(value, list):
-        return [_whole_numbers(v) for v in value]
+        return [_plain(v, secrets, key) for v in value]
     return value
 
 
@@ -125,6 +134,8 @@ def _state_for(type_: str, name: str, inputs: dict[str, Any], account_id: str, p
     if service == "iam":
         kind = "instance-profile" if type_.endswith("InstanceProfile") else "role"
         state.setdefault("arn", f"arn:{partition}:iam::{account_id}:{kind}/{physical}")
+    elif type_ == "aws:ssm/parameter:Parameter":
+        state.setdefault("arn", f"arn:{partition}:ssm:{MOCK_REGION}:{account_id}:parameter{physical}")
     elif type_ == "aws:s3/bucket:Bucket":
         state.setdefault("bucket", physical)
         state.setdefault("arn", f"arn:{partition}:s3:::{state['bucket']}")
@@ -163,6 +174,20 @@ def _recording_monitor(recorded: list[RegisteredResource], account_id: str, part
                 return {"partition": partition, "dnsSuffix": "amazonaws.com", "id": partition}
             if args.token == "aws:index/getRegion:getRegion":
                 return {"name": MOCK_REGION, "region": MOCK_REGION, "id": MOCK_REGION}
+            if args.token == "aws:ssm/getParameter:getParameter":
+                # A public AMI parameter: answer with an AMI-shaped id derived from the path.
+                digest = hashlib.sha256(args.args["name"].encode()).hexdigest()
+                value = f"ami-{digest[:17]}"
+                return {
+                    "name": args.args["name"],
+                    "value": value,
+                    "insecureValue": value,
+                    "type": "String",
+                    "arn": f"arn:{partition}:ssm:{MOCK_REGION}::parameter{args.args['name']}",
+                    "version": 1,
+                    "id": args.args["name"],
+                    "withDecryption": True,
+                }
             raise NotImplementedError(f"no mock answer for invoke {args.token}")
 
     class RecordingMonitor(mocks.MockMonitor):
@@ -173,6 +198,7 @@ def _recording_monitor(recorded: list[RegisteredResource], account_id: str, part
             if request.type != "pulumi:pulumi:Stack":
                 from pulumi.runtime import rpc
 
+                secrets: set[str] = set()
                 parent = request.parent if request.parent and "::pulumi:pulumi:Stack::" not in request.parent else None
                 recorded.append(
                     RegisteredResource(
@@ -180,11 +206,12 @@ def _recording_monitor(recorded: list[RegisteredResource], account_id: str, part
                         name=request.name,
                         urn=response.urn,
                         parent=parent,
-                        inputs=_whole_numbers(rpc.deserialize_properties(request.object)),
+                        inputs=_plain(rpc.deserialize_properties(request.object), secrets),
                         custom=bool(request.custom),
                         delete_before_replace=bool(request.deleteBeforeReplace),
                         ignore_changes=list(request.ignoreChanges),
                         id=response.id,
+                        secret_inputs=sorted(secrets),
                     )
                 )
             return response

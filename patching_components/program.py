@@ -29,10 +29,6 @@ def main() -> None:
         )
         return
 
-    if config.golden_amis:
-        # Accepted and validated now so stack files can be written ahead.
-        pulumi.log.warn("patching:goldenAmis is validated but not built by this version")
-
     patching = CustomerPatching(config.customer, config)
     pulumi.export("baselineIds", patching.baseline_ids)
     pulumi.export("patchGroups", patching.patch_groups)
@@ -44,3 +40,5 @@ def main() -> None:
         pulumi.export("logBucket", patching.log_bucket)
     if patching.notification_topic_arn is not None:
         pulumi.export("notificationTopicArn", patching.notification_topic_arn)
+    if config.golden_amis:
+        pulumi.export("goldenAmis", patching.golden_amis)

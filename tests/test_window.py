@@ -14,6 +14,11 @@ TARGET = "aws:ssm/maintenanceWindowTarget:MaintenanceWindowTarget"
 TASK = "aws:ssm/maintenanceWindowTask:MaintenanceWindowTask"
 
 
+def patch_windows(run, type_=WINDOW):
+    """Windows (or tasks) of PatchWindow components, not golden AMI schedules."""
+    return [r for r in run.of_type(type_) if "index:PatchWindow::" in r.parent]
+
+
 def run_command(task):
     return task.inputs["taskInvocationParameters"]["runCommandParameters"]
 
@@ -88,8 +93,8 @@ def requests(run, window_name):
 @pytest.mark.parametrize("path", EXAMPLE_STACKS, ids=lambda p: p.name)
 def test_example_windows_are_valid_aws_requests(example_runs, path):
     run = example_runs[path.name]
-    assert run.of_type(WINDOW)
-    for window in run.of_type(WINDOW):
+    assert patch_windows(run)
+    for window in patch_windows(run):
         *_, calls = requests(run, window.name)
         for operation, request in calls.items():
             assert problems("ssm", operation, request) == [], (window.name, operation)
@@ -168,8 +173,8 @@ def test_each_window_writes_below_its_own_prefix(example_runs):
         ("Pulumi.acme.yaml", "patching/acme/"),
         ("Pulumi.globex.yaml", "ssm/patching/globex/"),
     ):
-        prefixes = {run_command(t)["outputS3KeyPrefix"] for t in example_runs[stack].of_type(TASK)}
-        windows = [w.name.split("-", 1)[1] for w in example_runs[stack].of_type(WINDOW)]
+        prefixes = {run_command(t)["outputS3KeyPrefix"] for t in patch_windows(example_runs[stack], TASK)}
+        windows = [w.name.split("-", 1)[1] for w in patch_windows(example_runs[stack])]
         assert prefixes == {bucket_prefix + w for w in windows}
     assert all("outputS3KeyPrefix" not in run_command(t) for t in example_runs["Pulumi.initech.yaml"].of_type(TASK))
 
@@ -177,7 +182,7 @@ def test_each_window_writes_below_its_own_prefix(example_runs):
 def test_notifications_are_wired_with_the_publisher_role(example_runs):
     run = example_runs["Pulumi.globex.yaml"]
     role = run.named("globex-notify", "aws:iam/role:Role")
-    for task in run.of_type(TASK):
+    for task in patch_windows(run, TASK):
         rc = run_command(task)
         assert rc["outputS3Bucket"] == "globex-central-ops-logs"
         assert rc["serviceRoleArn"] == f"arn:aws:iam::123456789012:role/{role.inputs.get('name', 'globex-notify-mock')}"
@@ -187,7 +192,7 @@ def test_notifications_are_wired_with_the_publisher_role(example_runs):
             "notificationType": "Invocation",
         }
     # The task role of the window itself stays the service-linked role.
-    assert all("serviceRoleArn" not in t.inputs for t in run.of_type(TASK))
+    assert all("serviceRoleArn" not in t.inputs for t in patch_windows(run, TASK))
 
 
 def test_window_alone_rejects_bad_args_and_registers_nothing():

@@ -1,0 +1,250 @@
+"""Offline checks for SSM Automation documents (schemaVersion 0.3).
+
+AWS accepts a document whose references dangle or whose failure path leaks an
+instance; the mistake shows only when the runbook runs. :func:`document_issues`
+catches that beforehand, on any document:
+
+- schema version, step names, known actions;
+- every ``{{ Param }}`` is a declared parameter, every ``{{ step.Output }}``
+  names an earlier step and an output that step has;
+- every ``nextStep``, ``onFailure: step:X``, ``onCancel: step:X`` and branch
+  target exists, and no path loops forever;
+- after an ``aws:runInstances`` step, no path (success, failure or
+  cancellation) ends without a step that terminates that instance.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+ACTIONS = frozenset(
+    {
+        "aws:approve", "aws:assertAwsResourceProperty", "aws:branch", "aws:changeInstanceState",
+        "aws:copyImage", "aws:createImage", "aws:createStack", "aws:createTags", "aws:deleteImage",
+        "aws:deleteStack", "aws:executeAutomation", "aws:executeAwsApi", "aws:executeScript",
+        "aws:executeStateMachine", "aws:invokeLambdaFunction", "aws:invokeWebhook", "aws:loop",
+        "aws:pause", "aws:runCommand", "aws:runInstances", "aws:sleep", "aws:updateVariable",
+        "aws:waitForAwsResourceProperty",
+    }
+)  # fmt: skip
+# Outputs an action has without declaring them.
+BUILT_IN_OUTPUTS: Mapping[str, frozenset[str]] = {
+    "aws:runInstances": frozenset({"InstanceIds"}),
+    "aws:createImage": frozenset({"ImageId", "ImageState"}),
+    "aws:copyImage": frozenset({"ImageId", "ImageState"}),
+    "aws:runCommand": frozenset({"CommandId", "Status", "ResponseCode", "Output"}),
+    "aws:executeScript": frozenset({"OutputPayload"}),
+    "aws:executeAutomation": frozenset({"ExecutionId", "Status", "Output"}),
+    "aws:invokeLambdaFunction": frozenset({"StatusCode", "FunctionError", "LogResult", "Payload"}),
+    "aws:approve": frozenset({"ApprovalStatus", "ApproverDecisions", "Approver"}),
+}
+PARAMETER_TYPES = frozenset({"String", "StringList", "Integer", "Boolean", "MapList", "StringMap"})
+SYSTEM_VARIABLES = frozenset(
+    {
+        "global:ACCOUNT_ID", "global:DATE", "global:DATE_TIME", "global:REGION", "global:AWS_PARTITION",
+        "automation:EXECUTION_ID", "automation:AUTOMATION_EXECUTION_ID",
+    }
+)  # fmt: skip
+STEP_NAME = re.compile(r"^[a-zA-Z0-9_]{1,128}$")
+REFERENCE = re.compile(r"\{\{\s*([^{}\s]+)\s*\}\}")
+END = "(end)"
+
+
+@dataclass(frozen=True)
+class DocumentIssue:
+    step: str | None
+    """The step the problem is in (None for document-level problems)."""
+    message: str
+
+    def __str__(self) -> str:
+        return f"step {self.step!r}: {self.message}" if self.step else self.message
+
+
+def _strings(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, Mapping):
+        for item in value.values():
+            yield from _strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item)
+
+
+def _declared_outputs(step: Mapping[str, Any]) -> set[str]:
+    declared = {o.get("Name") for o in step.get("outputs") or [] if isinstance(o, Mapping)}
+    return declared | BUILT_IN_OUTPUTS.get(step.get("action"), frozenset())
+
+
+def _target(value: Any) -> str | None:
+    """'step:X' -> 'X'; Abort/Continue -> None."""
+    return value[len("step:") :] if isinstance(value, str) and value.startswith("step:") else None
+
+
+def document_issues(document: Mapping[str, Any]) -> list[DocumentIssue]:
+    """Everything wrong with an Automation document, each naming its step."""
+    issues: list[DocumentIssue] = []
+    if str(document.get("schemaVersion")) != "0.3":
+        issues.append(
+            DocumentIssue(None, f"schemaVersion must be '0.3' for Automation, got {document.get('schemaVersion')!r}")
+        )
+    parameters = document.get("parameters") or {}
+    for name, spec in parameters.items():
+        kind = spec.get("type") if isinstance(spec, Mapping) else None
+        if kind not in PARAMETER_TYPES:
+            issues.append(
+                DocumentIssue(
+                    None, f"parameter {name!r}: type {kind!r} is not one of {', '.join(sorted(PARAMETER_TYPES))}"
+                )
+            )
+    steps = document.get("mainSteps")
+    if not isinstance(steps, list) or not steps:
+        return [*issues, DocumentIssue(None, "mainSteps must be a non-empty list")]
+
+    names = [step.get("name") for step in steps]
+    by_name: dict[str, Mapping[str, Any]] = {}
+    for step in steps:
+        name = step.get("name")
+        if not isinstance(name, str) or not STEP_NAME.match(name):
+            issues.append(DocumentIssue(None, f"step name {name!r} must match {STEP_NAME.pattern}"))
+        elif name in by_name:
+            issues.append(DocumentIssue(name, "the name is used by two steps"))
+        else:
+            by_name[name] = step
+        if step.get("action") not in ACTIONS:
+            issues.append(DocumentIssue(name, f"unknown action {step.get('action')!r}"))
+
+    issues += _reference_issues(document, steps, parameters)
+    edges, edge_issues = _edges(steps, names, by_name)
+    issues += edge_issues
+    if not edge_issues:
+        issues += _loop_issues(names[0], edges)
+        issues += _leak_issues(by_name, edges)
+    return issues
+
+
+def _reference_issues(document: Mapping[str, Any], steps: list, parameters: Mapping[str, Any]) -> list[DocumentIssue]:
+    issues = []
+
+    def check(text: str, where: str | None, earlier: Mapping[str, Mapping[str, Any]]) -> None:
+        for ref in REFERENCE.findall(text):
+            if ":" in ref:
+                if ref not in SYSTEM_VARIABLES and not ref.startswith("ssm:"):
+                    issues.append(DocumentIssue(where, f"unknown system variable {{{{ {ref} }}}}"))
+            elif "." in ref:
+                step_name, output = ref.split(".", 1)
+                if step_name not in earlier:
+                    issues.append(
+                        DocumentIssue(where, f"{{{{ {ref} }}}} names {step_name!r}, which is not an earlier step")
+                    )
+                elif output not in _declared_outputs(earlier[step_name]):
+                    issues.append(DocumentIssue(where, f"{{{{ {ref} }}}}: step {step_name!r} has no output {output!r}"))
+            elif ref not in parameters:
+                issues.append(DocumentIssue(where, f"{{{{ {ref} }}}} is not a declared parameter"))
+
+    for text in _strings(document.get("assumeRole")):
+        check(text, None, {})
+    earlier: dict[str, Mapping[str, Any]] = {}
+    for step in steps:
+        for text in _strings(step.get("inputs")):
+            check(text, step.get("name"), earlier)
+        if isinstance(step.get("name"), str):
+            earlier[step["name"]] = step
+    for output in document.get("outputs") or []:
+        step_name, _, name = str(output).partition(".")
+        if step_name not in earlier or name not in _declared_outputs(earlier[step_name]):
+            issues.append(DocumentIssue(None, f"document output {output!r} is not an output of a step"))
+    return issues
+
+
+def _edges(steps: list, names: list, by_name: Mapping[str, Mapping[str, Any]]):
+    """Successors of each step, as (kind, target) with target a step name or END."""
+    edges: dict[str, list[tuple[str, str]]] = {}
+    issues = []
+    for index, step in enumerate(steps):
+        name = step.get("name")
+        following = names[index + 1] if index + 1 < len(steps) else END
+        if step.get("isEnd"):
+            success = [END]
+        elif step.get("nextStep"):
+            success = [step["nextStep"]]
+        elif step.get("action") == "aws:branch":
+            inputs = step.get("inputs") or {}
+            success = [c.get("NextStep") for c in inputs.get("Choices") or []]
+            success.append(inputs.get("Default", END))
+        else:
+            success = [following]
+        on_failure = step.get("onFailure", "Abort")
+        failure = success if on_failure == "Continue" else [_target(on_failure) or END]
+        cancel = [_target(step.get("onCancel", "Abort")) or END]
+        edges[name] = (
+            [("success", t) for t in success] + [("failure", t) for t in failure] + [("cancel", t) for t in cancel]
+        )
+        for kind, value in (("onFailure", on_failure), ("onCancel", step.get("onCancel", "Abort"))):
+            if value not in ("Abort", "Continue") and _target(value) is None:
+                issues.append(DocumentIssue(name, f"{kind} must be Abort, Continue or step:<name>, got {value!r}"))
+        for _, target in edges[name]:
+            if target != END and target not in by_name:
+                issues.append(DocumentIssue(name, f"goes to {target!r}, which is not a step"))
+    return edges, issues
+
+
+def _loop_issues(first: str, edges: Mapping[str, list[tuple[str, str]]]) -> list[DocumentIssue]:
+    issues, state = [], {}
+
+    def visit(name: str, path: list[str]) -> None:
+        state[name] = "open"
+        for _, target in edges[name]:
+            if target == END:
+                continue
+            if state.get(target) == "open":
+                loop = [*path[path.index(target) :], target]
+                issues.append(DocumentIssue(name, f"steps loop without end: {' -> '.join(loop)}"))
+            elif target not in state:
+                visit(target, [*path, target])
+        state[name] = "done"
+
+    visit(first, [first])
+    return issues
+
+
+def _terminates(step: Mapping[str, Any], launch: str) -> bool:
+    inputs = step.get("inputs") or {}
+    ids = " ".join(_strings(inputs.get("InstanceIds")))
+    names_launch = re.search(r"\{\{\s*" + re.escape(launch) + r"\.InstanceIds\s*\}\}", ids) is not None
+    if step.get("action") == "aws:changeInstanceState":
+        return names_launch and inputs.get("DesiredState") == "terminated"
+    return step.get("action") == "aws:executeAwsApi" and inputs.get("Api") == "TerminateInstances" and names_launch
+
+
+def _leak_issues(by_name: Mapping[str, Mapping[str, Any]], edges) -> list[DocumentIssue]:
+    issues = []
+    for launch, step in by_name.items():
+        if step.get("action") != "aws:runInstances":
+            continue
+        terminators = {name for name, s in by_name.items() if _terminates(s, launch)}
+        if not terminators:
+            issues.append(DocumentIssue(launch, "no step terminates the instance this step launches"))
+            continue
+        # Walk every path from the launch that has not yet reached a terminating step.
+        seen, todo = set(), [launch]
+        while todo:
+            name = todo.pop()
+            if name in seen:
+                continue
+            seen.add(name)
+            for kind, target in edges[name]:
+                if target == END:
+                    issues.append(
+                        DocumentIssue(
+                            name,
+                            f"its {kind} path ends the execution without terminating the instance "
+                            f"launched by {launch!r}; send it to a step that terminates it",
+                        )
+                    )
+                elif target not in terminators:
+                    todo.append(target)
+    return sorted(set(issues), key=lambda i: (list(by_name).index(i.step), i.message))

@@ -1,0 +1,121 @@
+"""The Automation document validator, on the packaged templates and on broken documents."""
+
+import copy
+
+import pytest
+
+from patching_components.automation_doc import document_issues
+from patching_components.golden_ami import template
+
+
+@pytest.mark.parametrize("platform", ["Linux", "Windows"])
+def test_templates_pass(platform):
+    assert document_issues(template(platform)) == []
+
+
+def step(doc, name):
+    return next(s for s in doc["mainSteps"] if s["name"] == name)
+
+
+def undeclared_parameter(doc):
+    step(doc, "launchBuildInstance")["inputs"]["InstanceType"] = "{{ BuildInstanceType }}"
+
+
+def later_step_output(doc):
+    step(doc, "launchBuildInstance")["inputs"]["ImageId"] = "{{ createImage.ImageId }}"
+
+
+def unknown_output(doc):
+    step(doc, "publishAmiId")["inputs"]["Value"] = "{{ createImage.AmiId }}"
+
+
+def dangling_on_failure(doc):
+    step(doc, "stopBuildInstance")["onFailure"] = "step:cleanup"
+
+
+def dangling_next_step(doc):
+    step(doc, "stopBuildInstance")["nextStep"] = "snapshot"
+
+
+def failure_aborts_after_launch(doc):
+    step(doc, "installSecurityPatches")["onFailure"] = "Abort"
+
+
+def cancel_not_handled(doc):
+    del step(doc, "waitForManagedInstance")["onCancel"]
+
+
+def continue_into_the_end(doc):
+    doc["mainSteps"] = [s for s in doc["mainSteps"] if s["name"] != "terminateBuildInstance"]
+    step(doc, "createImage")["nextStep"] = "deregisterOldImages"
+    step(doc, "createImage")["onFailure"] = "Continue"
+
+
+def no_terminate_at_all(doc):
+    doc["mainSteps"] = [s for s in doc["mainSteps"] if s["inputs"].get("DesiredState") != "terminated"]
+    for s in doc["mainSteps"]:
+        s.pop("onFailure", None)
+        s.pop("onCancel", None)
+
+
+def unknown_action(doc):
+    step(doc, "stopBuildInstance")["action"] = "aws:stopInstances"
+
+
+def schema_version(doc):
+    doc["schemaVersion"] = "2.2"
+
+
+def loop(doc):
+    step(doc, "stopBuildInstance")["nextStep"] = "installSecurityPatches"
+
+
+def duplicate_name(doc):
+    step(doc, "tagImageAndSnapshots")["name"] = "createImage"
+
+
+def unknown_variable(doc):
+    step(doc, "tagImageAndSnapshots")["inputs"]["InputPayload"]["BuildDate"] = "{{ global:TODAY }}"
+
+
+def bad_parameter_type(doc):
+    doc["parameters"]["KeepLatest"]["type"] = "Number"
+
+
+def undeclared_assume_role(doc):
+    doc["assumeRole"] = "{{ AssumeRole }}"
+
+
+BROKEN = [
+    (undeclared_parameter, "step 'launchBuildInstance': {{ BuildInstanceType }} is not a declared parameter"),
+    (
+        later_step_output,
+        "step 'launchBuildInstance': {{ createImage.ImageId }} names 'createImage', which is not an earlier step",
+    ),
+    (unknown_output, "step 'publishAmiId': {{ createImage.AmiId }}: step 'createImage' has no output 'AmiId'"),
+    (dangling_on_failure, "step 'stopBuildInstance': goes to 'cleanup', which is not a step"),
+    (dangling_next_step, "step 'stopBuildInstance': goes to 'snapshot', which is not a step"),
+    (
+        failure_aborts_after_launch,
+        "step 'installSecurityPatches': its failure path ends the execution without terminating the instance "
+        "launched by 'launchBuildInstance'; send it to a step that terminates it",
+    ),
+    (cancel_not_handled, "step 'waitForManagedInstance': its cancel path ends the execution without terminating"),
+    (continue_into_the_end, "step 'deregisterOldImages': its success path ends the execution without terminating"),
+    (no_terminate_at_all, "step 'launchBuildInstance': no step terminates the instance this step launches"),
+    (unknown_action, "step 'stopBuildInstance': unknown action 'aws:stopInstances'"),
+    (schema_version, "schemaVersion must be '0.3' for Automation, got '2.2'"),
+    (loop, "steps loop without end: installSecurityPatches -> stopBuildInstance -> installSecurityPatches"),
+    (duplicate_name, "step 'createImage': the name is used by two steps"),
+    (unknown_variable, "step 'tagImageAndSnapshots': unknown system variable {{ global:TODAY }}"),
+    (bad_parameter_type, "parameter 'KeepLatest': type 'Number' is not one of"),
+    (undeclared_assume_role, "{{ AssumeRole }} is not a declared parameter"),
+]
+
+
+@pytest.mark.parametrize(("breakage", "message"), BROKEN, ids=[b.__name__ for b, _ in BROKEN])
+def test_broken_documents_fail_with_the_right_message(breakage, message):
+    doc = copy.deepcopy(template("Linux"))
+    breakage(doc)
+    issues = [str(i) for i in document_issues(doc)]
+    assert any(message in issue for issue in issues), issues
