@@ -1,7 +1,8 @@
 """The offline ``patching`` command: validate, plan, calendar and schema.
 
 Nothing here needs AWS credentials or the Pulumi CLI. Exit codes: 0 success,
-1 invalid stack config, 2 usage error (bad arguments, missing file).
+1 invalid stack config, 2 usage error (bad arguments, or a file that is missing,
+not YAML or not a stack file).
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from .config import ConfigError, load_stack_file
+from .checks import check_stack_file
+from .config import ConfigError, StackConfig, StackFileError
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
 DEFAULT_STACK_GLOB = "stacks/Pulumi.*.yaml"
@@ -37,25 +39,52 @@ def _stack_files(paths: Sequence[str]) -> list[Path]:
     return files
 
 
+def _summary(config: StackConfig) -> str:
+    return (
+        f"customer {config.customer}, mode {config.mode}, {len(config.baselines)} baseline(s), "
+        f"{len(config.maintenance_windows)} window(s), {len(config.patch_groups)} patch group(s), "
+        f"{len(config.golden_amis)} golden AMI pipeline(s)"
+    )
+
+
+def _load(path: Path) -> StackConfig:
+    """A stack file checked like `patching validate`; unreadable files are usage errors."""
+    try:
+        return check_stack_file(path)
+    except StackFileError as exc:
+        raise UsageError(exc.lines()[0]) from None
+
+
 def cmd_validate(args: argparse.Namespace) -> int:
     files = _stack_files(args.stack_files)
-    failed = 0
+    results = []
     for path in files:
+        result: dict[str, Any] = {"file": str(path), "valid": True, "readable": True, "errors": []}
         try:
-            config = load_stack_file(path)
+            result["summary"] = _summary(check_stack_file(path))
         except ConfigError as exc:
-            failed += 1
-            print(f"FAIL {path}: {len(exc.issues)} error(s)")
-            for line in exc.lines():
-                print(f"  {line}")
-            continue
-        print(
-            f"ok   {path}: customer {config.customer}, mode {config.mode}, "
-            f"{len(config.baselines)} baseline(s), {len(config.maintenance_windows)} window(s), "
-            f"{len(config.patch_groups)} patch group(s)"
-        )
-    print(f"{len(files) - failed} valid, {failed} invalid")
-    return EXIT_INVALID if failed else EXIT_OK
+            result.update(valid=False, readable=not isinstance(exc, StackFileError))
+            result["errors"] = [
+                {"line": i.line, "keyPath": i.key_path() if i.path else None, "message": i.message} for i in exc.issues
+            ]
+            result["lines"] = exc.lines()
+        results.append(result)
+    valid = sum(r["valid"] for r in results)
+    if args.format == "json":
+        report = {"files": [{k: v for k, v in r.items() if k != "lines"} for r in results]}
+        print(json.dumps({**report, "valid": valid, "invalid": len(results) - valid}, indent=2))
+    else:
+        for r in results:
+            if r["valid"]:
+                print(f"ok   {r['file']}: {r['summary']}")
+            else:
+                print(f"FAIL {r['file']}: {len(r['errors'])} error(s)")
+                for line in r["lines"]:
+                    print(f"  {line}")
+        print(f"{valid} valid, {len(results) - valid} invalid")
+    if not all(r["readable"] for r in results):
+        return EXIT_USAGE
+    return EXIT_OK if valid == len(results) else EXIT_INVALID
 
 
 def _short(value: Any, limit: int = 110) -> str:
@@ -64,15 +93,19 @@ def _short(value: Any, limit: int = 110) -> str:
 
 
 def cmd_plan(args: argparse.Namespace) -> int:
-    from .mock_engine import MOCK_ACCOUNT_ID, run_stack_file
+    from .mock_engine import MOCK_ACCOUNT_ID, ProgramError, run_stack_file
 
     path = _stack_files([args.stack_file])[0]
     try:
-        load_stack_file(path)  # same rules as the program; gives file-level messages
+        _load(path)  # the same rules as the program, with file lines in the messages
     except ConfigError as exc:
         print("\n".join(exc.lines()), file=sys.stderr)
         return EXIT_INVALID
-    run = run_stack_file(path)
+    try:
+        run = run_stack_file(path)
+    except ProgramError as exc:
+        print(f"patching: error: the program failed on {path}: {exc}", file=sys.stderr)
+        return EXIT_INVALID
     if args.format == "json":
         print(
             json.dumps(
@@ -177,7 +210,7 @@ def cmd_calendar(args: argparse.Namespace) -> int:
 
     path = _stack_files([args.stack_file])[0]
     try:
-        config = load_stack_file(path)
+        config = _load(path)
     except ConfigError as exc:
         print("\n".join(exc.lines()), file=sys.stderr)
         return EXIT_INVALID
@@ -217,6 +250,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("validate", help="check stack files (default: stacks/Pulumi.*.yaml)")
     p.add_argument("stack_files", nargs="*", metavar="STACK_FILE")
+    p.add_argument("--format", choices=("text", "json"), default="text")
     p.set_defaults(func=cmd_validate)
 
     p = sub.add_parser("plan", help="show the resources a first `pulumi up` would create")

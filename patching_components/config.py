@@ -11,6 +11,7 @@ and :class:`ConfigError` carries all of them at once.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import functools
 import re
@@ -53,6 +54,8 @@ class Issue:
     path: tuple[str | int, ...]
     """Key path below the namespace, e.g. ("baselines", "al2023", "severities", 1)."""
     message: str
+    line: int | None = None
+    """Line in the stack file, where it was read from one."""
 
     def key_path(self, namespace: str | None = NAMESPACE) -> str:
         """``patching:baselines.al2023.severities[1]`` (no prefix for component args)."""
@@ -85,8 +88,19 @@ class ConfigError(ValueError):
         super().__init__("\n".join(lines))
 
     def lines(self) -> list[str]:
-        """One ``source: key.path: message`` line per issue."""
-        return [f"{self.source}: {i.key_path(self.namespace)}: {i.message}" for i in self.issues]
+        """One ``source[:line]: key.path: message`` line per issue."""
+        return [
+            f"{self.source}{f':{i.line}' if i.line else ''}: "
+            f"{f'{i.key_path(self.namespace)}: ' if i.path else ''}{i.message}"
+            for i in self.issues
+        ]
+
+
+class StackFileError(ConfigError):
+    """The file cannot be read as a stack file at all (missing, not YAML, no ``config:``)."""
+
+    def __init__(self, source: str, message: str):
+        super().__init__(source, [Issue((), message)])
 
 
 # ---------------------------------------------------------------------------
@@ -733,6 +747,12 @@ def split_namespace(values: Mapping[str, Any], source: str) -> dict[str, Any]:
     """
     raw: dict[str, Any] = {}
     issues: list[Issue] = []
+    namespaces = {str(k).partition(":")[0] for k in values if ":" in str(k)}
+    if NAMESPACE not in namespaces:
+        close = difflib.get_close_matches(NAMESPACE, sorted(namespaces), n=1)
+        hint = f"; did you mean {NAMESPACE}: instead of {close[0]}:?" if close else ""
+        found = f" (namespaces found: {', '.join(sorted(namespaces))})" if namespaces else " (the config map is empty)"
+        raise ConfigError(source, [Issue((), f"no {NAMESPACE}:* keys{found}{hint}")])
     for full_key, value in values.items():
         namespace, sep, key = str(full_key).partition(":")
         if not sep or namespace != NAMESPACE:
@@ -760,19 +780,28 @@ def stack_file_for(stack: str) -> str:
     return f"stacks/Pulumi.{stack}.yaml"
 
 
+@functools.cache
+def _stack_loader() -> type:
+    import yaml
+
+    base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when the wheel has it
+
+    class StackLoader(base):  # type: ignore[misc, valid-type]
+        pass
+
+    StackLoader.yaml_implicit_resolvers = {
+        first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+        for first, resolvers in base.yaml_implicit_resolvers.items()
+    }
+    return StackLoader
+
+
 def read_stack_yaml(text: str) -> Any:
     """Parse stack-file YAML the way the Pulumi CLI hands values to programs:
     dates stay text (``2026-12-01``), so an impossible date is a config error, not a crash."""
     import yaml
 
-    class StackLoader(yaml.SafeLoader):
-        pass
-
-    StackLoader.yaml_implicit_resolvers = {
-        first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-    }
-    return yaml.load(text, Loader=StackLoader)
+    return yaml.load(text, Loader=_stack_loader())
 
 
 def load_stack_file(path: str | Path) -> StackConfig:
@@ -782,14 +811,64 @@ def load_stack_file(path: str | Path) -> StackConfig:
     path = Path(path)
     source = str(path)
     try:
-        document = read_stack_yaml(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ConfigError(source, [Issue((), "file not found")]) from None
+        raise StackFileError(source, "no such file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise StackFileError(source, f"cannot read it: {exc}") from None
+    try:
+        document = read_stack_yaml(text)
     except yaml.YAMLError as exc:
-        raise ConfigError(source, [Issue((), f"not valid YAML: {exc}")]) from None
+        where = getattr(exc, "problem_mark", None)
+        at = f" at line {where.line + 1}" if where else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise StackFileError(source, f"not valid YAML{at}: {problem}") from None
     if not isinstance(document, Mapping) or not isinstance(document.get("config"), Mapping):
-        raise ConfigError(source, [Issue((), "a stack file needs a top-level 'config:' mapping")])
-    return validate(split_namespace(document["config"], source), source)
+        raise StackFileError(source, "not a Pulumi stack file: it needs a top-level 'config:' mapping")
+    try:
+        return validate(split_namespace(document["config"], source), source)
+    except ConfigError as exc:
+        raise ConfigError(source, with_lines(exc.issues, text)) from None
+
+
+def with_lines(issues: list[Issue], text: str) -> list[Issue]:
+    """The issues with the stack-file line of their key path (the deepest key that exists)."""
+    import yaml
+
+    try:
+        root = yaml.compose(text)
+    except yaml.YAMLError:
+        return issues
+
+    def child(node: Any, step: str | int) -> Any:
+        if isinstance(node, yaml.MappingNode):
+            return next((v for k, v in node.value if k.value == step), None)
+        if isinstance(node, yaml.SequenceNode) and isinstance(step, int) and step < len(node.value):
+            return node.value[step]
+        return None
+
+    def key_line(node: Any, step: str | int) -> int | None:
+        if isinstance(node, yaml.MappingNode):
+            return next((k.start_mark.line + 1 for k, _ in node.value if k.value == step), None)
+        return None
+
+    config = child(root, "config")
+    located = []
+    for issue in issues:
+        line, node = None, config
+        for index, step in enumerate(issue.path):
+            key = f"{NAMESPACE}:{step}" if index == 0 else step
+            found = key_line(node, key)
+            if found is None and child(node, key) is None:
+                # A missing key: point at the map it belongs in.
+                line = line or (node.start_mark.line + 1 if node is not None else None)
+                break
+            line = found or line
+            node = child(node, key)
+            if isinstance(step, int):
+                line = node.start_mark.line + 1
+        located.append(dataclasses.replace(issue, line=line))
+    return located
 
 
 def load_pulumi_config() -> StackConfig:

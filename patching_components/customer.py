@@ -10,7 +10,7 @@ import pulumi
 from ._component import TYPE_PREFIX, child
 from .baseline import SecurityBaseline, baseline_args
 from .config import StackConfig, validate
-from .golden_ami import GoldenAmiPipeline
+from .golden_ami import GoldenAmiPipeline, pipeline_names
 from .iam import PatchingIam, PatchingIamArgs
 from .reporting import PatchReporting
 from .window import PatchWindow, window_args
@@ -113,8 +113,10 @@ class CustomerPatching(pulumi.ComponentResource):
         }
 
         windows = self._windows(name, config, tags, reporting)
-        pipelines = {
-            key: GoldenAmiPipeline(
+        pipelines = {}
+        for key, ami in config.golden_amis.items():
+            document_name, parameter_name = pipeline_names(config.customer, key)
+            pipelines[key] = GoldenAmiPipeline(
                 f"{name}-golden-{key}",
                 {
                     **ami.model_dump(exclude_none=True),
@@ -123,14 +125,12 @@ class CustomerPatching(pulumi.ComponentResource):
                     "instance_profile_name": iam.instance_profile_name,
                     "automation_role_arn": iam.automation_role_arn,
                     "automation_role_name": iam.automation_role_name,
-                    "document_name": f"{config.customer}-golden-ami-{key}",
-                    "ami_parameter_name": f"/patching/{config.customer}/golden-ami/{key}",
+                    "document_name": document_name,
+                    "ami_parameter_name": parameter_name,
                     "tags": tags,
                 },
                 opts=child(self),
             )
-            for key, ami in config.golden_amis.items()
-        }
 
         self.customer = pulumi.Output.from_input(config.customer)
         self.baseline_ids = pulumi.Output.all(**{k: b.baseline_id for k, b in baselines.items()})

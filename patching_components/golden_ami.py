@@ -3,6 +3,8 @@ the SSM parameter it publishes the AMI id to, and an optional schedule."""
 
 from __future__ import annotations
 
+import copy
+import functools
 from collections.abc import Mapping
 from importlib import resources
 from typing import Any, TypedDict
@@ -82,18 +84,29 @@ _LiteralDumper.add_representer(
 )
 
 
-def template(platform: str) -> dict[str, Any]:
-    """The packaged document template of a platform (Linux or Windows)."""
+@functools.cache
+def _parsed_template(platform: str) -> dict[str, Any]:
     text = resources.files(__package__).joinpath(f"documents/golden-ami-{platform.lower()}.yaml").read_text()
-    return yaml.safe_load(text)
+    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
 
 
-def render_document(platform: str, defaults: Mapping[str, Any]) -> str:
-    """The document with the pipeline's settings as parameter defaults, emitted
-    canonically: the same settings always give the same text (no diff on re-run)."""
+def template(platform: str) -> dict[str, Any]:
+    """The packaged document template of a platform (Linux or Windows), a fresh copy."""
+    return copy.deepcopy(_parsed_template(platform))
+
+
+def document_with_defaults(platform: str, defaults: Mapping[str, Any]) -> dict[str, Any]:
+    """The template with the pipeline's settings as parameter defaults."""
     document = template(platform)
     for name, value in defaults.items():
         document["parameters"][name]["default"] = value
+    return document
+
+
+def render_document(platform: str, defaults: Mapping[str, Any]) -> str:
+    """The document text, emitted canonically: the same settings always give the
+    same text (no diff on re-run)."""
+    document = document_with_defaults(platform, defaults)
     return yaml.dump(document, Dumper=_LiteralDumper, sort_keys=False, width=1000, allow_unicode=True)
 
 
@@ -249,10 +262,11 @@ class GoldenAmiPipeline(pulumi.ComponentResource):
         missing = [k for k in _REQUIRED if args.get(k) is None]
         if missing:
             raise ConfigError(source, [Issue((k,), "required") for k in missing], None)
-        defaults = GoldenAmiPipeline._defaults(settings, args, name, "/check", "arn:check", "check")
-        problems = document_issues(yaml.safe_load(render_document(settings.platform, defaults)))
+        problems = document_problems(
+            settings, customer=args["customer"], patch_group_tag_key=args.get("patch_group_tag_key", "Patch Group")
+        )
         if problems:
-            raise ConfigError(source, [Issue(("document",), str(p)) for p in problems], None)
+            raise ConfigError(source, [Issue(("document",), p) for p in problems], None)
         return settings
 
     @staticmethod
@@ -264,20 +278,60 @@ class GoldenAmiPipeline(pulumi.ComponentResource):
         role_arn: str,
         profile_name: str,
     ) -> dict[str, Any]:
-        """Parameter defaults, so the runbook runs by hand with no arguments."""
-        return {
-            "AutomationAssumeRole": role_arn,
-            "SourceAmiId": settings.source_ami_id or "",
-            "SourceAmiParameter": settings.source_ami_parameter or "",
-            "IamInstanceProfileName": profile_name,
-            "InstanceType": settings.instance_type,
-            "SubnetId": settings.subnet_id or "",
-            "PatchGroupTagKey": args.get("patch_group_tag_key", "Patch Group"),
-            "PatchGroup": settings.patch_group,
-            # Unique per run; AMI names allow the characters DATE_TIME produces.
-            "TargetAmiName": f"{document_name}-{{{{ global:DATE_TIME }}}}",
-            "AmiIdParameterName": parameter_name,
-            "PipelineName": document_name,
-            "Customer": args["customer"],
-            "KeepLatest": settings.keep_latest,
-        }
+        return document_defaults(
+            settings,
+            customer=args["customer"],
+            patch_group_tag_key=args.get("patch_group_tag_key", "Patch Group"),
+            document_name=document_name,
+            parameter_name=parameter_name,
+            role_arn=role_arn,
+            profile_name=profile_name,
+        )
+
+
+def pipeline_names(customer: str, key: str) -> tuple[str, str]:
+    """Document name and AMI id parameter of a stack's pipeline."""
+    return f"{customer}-golden-ami-{key}", f"/patching/{customer}/golden-ami/{key}"
+
+
+def document_problems(settings: GoldenAmiConfig, *, customer: str, patch_group_tag_key: str) -> list[str]:
+    """The validator's findings on the document a pipeline would get (names and ARNs stand in)."""
+    defaults = document_defaults(
+        settings,
+        customer=customer,
+        patch_group_tag_key=patch_group_tag_key,
+        document_name=f"{customer}-golden-ami-check",
+        parameter_name="/patching/check",
+        role_arn="arn:aws:iam::ACCOUNT:role/check",
+        profile_name="check",
+    )
+    return [str(p) for p in document_issues(document_with_defaults(settings.platform, defaults))]
+
+
+def document_defaults(
+    settings: GoldenAmiConfig,
+    *,
+    customer: str,
+    patch_group_tag_key: str,
+    document_name: str,
+    parameter_name: str,
+    role_arn: str,
+    profile_name: str,
+) -> dict[str, Any]:
+    """Parameter defaults, so the runbook runs by hand with no arguments."""
+    return {
+        "AutomationAssumeRole": role_arn,
+        "SourceAmiId": settings.source_ami_id or "",
+        "SourceAmiParameter": settings.source_ami_parameter or "",
+        "IamInstanceProfileName": profile_name,
+        "InstanceType": settings.instance_type,
+        "SubnetId": settings.subnet_id or "",
+        "PatchGroupTagKey": patch_group_tag_key,
+        "PatchGroup": settings.patch_group,
+        # Unique per run; AMI names allow the characters DATE_TIME produces.
+        "TargetAmiName": f"{document_name}-{{{{ global:DATE_TIME }}}}",
+        "AmiIdParameterName": parameter_name,
+        "PipelineName": document_name,
+        "Customer": customer,
+        "KeepLatest": settings.keep_latest,
+    }

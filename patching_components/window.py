@@ -11,7 +11,7 @@ from pydantic.alias_generators import to_camel
 
 from ._component import TYPE_PREFIX, child
 from .config import MAX_GROUPS_PER_WINDOW, ConfigError, Issue, MaintenanceWindowConfig, validate_part
-from .run_patch_baseline import parameter_issues, patch_task
+from .run_patch_baseline import PatchTask, parameter_issues, patch_task
 
 
 class PatchHooksArgs(TypedDict, total=False):
@@ -113,8 +113,7 @@ class PatchWindow(pulumi.ComponentResource):
     def __init__(self, name: str, args: PatchWindowArgs, opts: pulumi.ResourceOptions | None = None):
         # Checked before registering anything: bad args build nothing.
         settings = _settings(name, args)
-        hooks = settings.hooks.model_dump() if settings.hooks else None
-        task_spec = patch_task(settings.operation, settings.reboot_option, hooks)
+        task_spec = window_task(settings)
         issues = parameter_issues(task_spec.document, task_spec.parameters)
         if issues:  # a bug here, not a user error: never register a task that fails at night
             raise ConfigError(f"PatchWindow {name!r}", [Issue(("task",), i) for i in issues], None)
@@ -194,6 +193,12 @@ class PatchWindow(pulumi.ComponentResource):
                 "operation": self.operation,
             }
         )
+
+
+def window_task(settings: MaintenanceWindowConfig, *, scan_only: bool = False) -> PatchTask:
+    """The Run Command task a window runs (scan-only mode included)."""
+    effective = window_args(settings, scan_only=scan_only)
+    return patch_task(effective["operation"], effective.get("reboot_option", "NoReboot"), effective.get("hooks"))
 
 
 def window_args(settings: MaintenanceWindowConfig, *, scan_only: bool = False) -> PatchWindowArgs:

@@ -33,7 +33,7 @@ def test_validate_lists_every_error_and_exits_1(capsys):
     code, out, _ = run_cli(capsys, "validate", str(EXAMPLE_STACKS[0]), str(bad))
     assert code == 1
     assert f"FAIL {bad}: 4 error(s)" in out
-    assert f"  {bad}: patching:maintenanceWindows.w.timezone: 'Mars/Olympus' is not an IANA time zone name" in out
+    assert f"  {bad}:13: patching:maintenanceWindows.w.timezone: 'Mars/Olympus' is not an IANA time zone name" in out
     assert out.strip().endswith("1 valid, 1 invalid")
 
 
@@ -69,7 +69,8 @@ def test_plan_json_lists_resources_with_inputs(capsys):
 def test_plan_of_an_invalid_stack_exits_1_with_the_errors(capsys):
     code, out, err = run_cli(capsys, "plan", str(BAD_STACKS[0]))
     assert code == 1 and out == ""
-    assert err.startswith(f"{BAD_STACKS[0]}: patching:")
+    assert err.startswith(f"{BAD_STACKS[0]}:")
+    assert ": patching:" in err.splitlines()[0]
 
 
 def test_schema_validates_examples_and_rejects_unknown_keys(capsys):
@@ -94,3 +95,88 @@ def test_console_script_is_installed():
     assert "valid, 0 invalid" in result.stdout
     result = subprocess.run([sys.executable, "-m", "patching_components.cli", "--help"], capture_output=True, text=True)
     assert result.returncode == 0 and "validate" in result.stdout
+
+
+def test_validate_json_report(capsys):
+    bad = ROOT / "tests" / "bad_stacks" / "Pulumi.al-severity-value.yaml"
+    code, out, _ = run_cli(capsys, "validate", "--format", "json", str(EXAMPLE_STACKS[0]), str(bad))
+    assert code == 1
+    report = json.loads(out)
+    assert (report["valid"], report["invalid"]) == (1, 1)
+    ok, failed = report["files"]
+    assert ok["valid"] and ok["errors"] == [] and ok["summary"].startswith("customer acme")
+    assert failed == {
+        "file": str(bad),
+        "valid": False,
+        "readable": True,
+        "errors": [
+            {
+                "line": 7,
+                "keyPath": "patching:baselines.al2023.severities[1]",
+                "message": "'Moderate' is not a SEVERITY value for AMAZON_LINUX_2023; "
+                "allowed: Critical, Important, Medium, Low",
+            }
+        ],
+    }
+
+
+@pytest.mark.parametrize(
+    ("content", "code", "message"),
+    [
+        ("config: [\n", 2, "not valid YAML at line 2: "),
+        ("just: a mapping\n", 2, "not a Pulumi stack file: it needs a top-level 'config:' mapping"),
+        ("- a\n- list\n", 2, "not a Pulumi stack file"),
+        ("", 2, "not a Pulumi stack file"),
+        ("config: {}\n", 1, "no patching:* keys (the config map is empty)"),
+        (
+            "config:\n  aws:region: eu-west-1\n  patchng:customer: acme\n",
+            1,
+            "no patching:* keys (namespaces found: aws, patchng); did you mean patching: instead of patchng:?",
+        ),
+        ("config:\n  patching:customer: acme\n  patching:baselines: {}\n", 1, "at least one baseline is required"),
+    ],
+)
+def test_friendly_one_line_failures(capsys, tmp_path, content, code, message):
+    path = tmp_path / "Pulumi.broken.yaml"
+    path.write_text(content)
+    exit_code, out, err = run_cli(capsys, "validate", str(path))
+    assert exit_code == code
+    assert "Traceback" not in out + err
+    (line,) = [line for line in out.splitlines() if line.startswith("  ")]
+    assert line.startswith(f"  {path}") and message in line
+
+
+def test_unreadable_file_in_plan_and_calendar_is_a_usage_error(capsys, tmp_path):
+    path = tmp_path / "Pulumi.broken.yaml"
+    path.write_text("config: [\n")
+    for command in ("plan", "calendar"):
+        code, out, err = run_cli(capsys, command, str(path))
+        assert code == 2 and out == ""
+        assert err.startswith(f"patching: error: {path}: not valid YAML at line 2: ")
+        assert len(err.strip().splitlines()) == 1
+
+
+def test_validate_checks_the_built_documents_and_tasks(capsys, monkeypatch):
+    """A document template that lost its failure path is reported per pipeline, like any config error."""
+    from patching_components import golden_ami
+
+    original = golden_ami.template
+
+    def broken(platform):
+        doc = original(platform)
+        next(s for s in doc["mainSteps"] if s["name"] == "stopBuildInstance")["onFailure"] = "Abort"
+        return doc
+
+    monkeypatch.setattr(golden_ami, "template", broken)
+    code, out, _ = run_cli(capsys, "validate", str(ROOT / "stacks" / "Pulumi.acme.yaml"))
+    assert code == 1
+    assert (
+        "patching:goldenAmis.al2023-base: automation document: step 'stopBuildInstance': its failure path ends "
+        "the execution without terminating the instance launched by 'launchBuildInstance'"
+    ) in out
+
+
+def test_no_stack_files_is_a_usage_error(capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    code, _, err = run_cli(capsys, "validate")
+    assert code == 2 and "no stack files given and none match stacks/Pulumi.*.yaml" in err

@@ -1,0 +1,44 @@
+"""Everything `patching validate` checks about a stack file, offline.
+
+Beyond the config model: the parameters of every patch task (AWS checks them
+only when the window opens) and the Automation document of every golden AMI
+pipeline, exactly as the components would build them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .config import ConfigError, Issue, StackConfig, load_stack_file, with_lines
+from .golden_ami import document_problems
+from .run_patch_baseline import parameter_issues
+from .window import window_task
+
+
+def build_issues(config: StackConfig) -> list[Issue]:
+    """Problems the built resources would have, for a config that validated."""
+    issues = []
+    scan_only = config.mode == "scan-only"
+    for key, window in config.maintenance_windows.items():
+        task = window_task(window, scan_only=scan_only)
+        issues += [
+            Issue(("maintenanceWindows", key), f"task {task.document}: {problem}")
+            for problem in parameter_issues(task.document, task.parameters)
+        ]
+    for key, ami in config.golden_amis.items():
+        issues += [
+            Issue(("goldenAmis", key), f"automation document: {problem}")
+            for problem in document_problems(
+                ami, customer=config.customer, patch_group_tag_key=config.patch_group_tag_key
+            )
+        ]
+    return issues
+
+
+def check_stack_file(path: str | Path) -> StackConfig:
+    """Load, validate and pre-build-check a stack file; ConfigError lists every problem."""
+    config = load_stack_file(path)
+    issues = build_issues(config)
+    if issues:
+        raise ConfigError(str(path), with_lines(issues, Path(path).read_text(encoding="utf-8")))
+    return config
