@@ -6,6 +6,7 @@ import pulumi
 import pytest
 
 from conftest import BAD_STACKS, run_stack
+from patching_components.cli import main
 from patching_components.config import ConfigError, load_stack_file
 from patching_components.mock_engine import ProgramError
 
@@ -45,3 +46,13 @@ def test_program_registers_nothing(path):
     for fragment in expected_fragments(path):
         assert fragment in message
     assert info.value.resources == []
+
+
+@pytest.mark.parametrize("path", BAD_STACKS, ids=lambda p: p.name[len("Pulumi.") : -len(".yaml")])
+def test_patching_validate_reports_it(capsys, path):
+    assert main(["validate", str(path)]) == 1
+    out = capsys.readouterr().out
+    assert out.startswith(f"FAIL {path}: ")
+    for fragment in expected_fragments(path):
+        assert fragment in out
+    assert out.rstrip().endswith("0 valid, 1 invalid")
