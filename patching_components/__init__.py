@@ -1,12 +1,27 @@
-"""Pulumi components for security-only EC2 patching with AWS Systems Manager."""
+"""Pulumi components for security-only EC2 patching with AWS Systems Manager.
+
+The components import only Pulumi; the config model (pydantic) loads the first
+time something validates, so ``import patching_components`` stays cheap.
+"""
 
 from .baseline import SecurityBaseline, SecurityBaselineArgs
-from .config import ConfigError, StackConfig, load_pulumi_config, load_stack_file
 from .customer import CustomerPatching, CustomerPatchingArgs
+from .errors import ConfigError
 from .golden_ami import GoldenAmiPipeline, GoldenAmiPipelineArgs
 from .iam import PatchingIam, PatchingIamArgs
 from .reporting import PatchReporting, PatchReportingArgs
 from .window import PatchWindow, PatchWindowArgs
+
+_FROM_CONFIG = ("StackConfig", "load_pulumi_config", "load_stack_file")
+
+
+def __getattr__(name: str):
+    if name in _FROM_CONFIG:
+        from . import config
+
+        return getattr(config, name)
+    raise AttributeError(f"module 'patching_components' has no attribute {name!r}")
+
 
 __all__ = [
     "ConfigError",

@@ -7,6 +7,12 @@ import pulumi
 TYPE_PREFIX = "patching-components:index:"
 
 
+def camel(snake: str) -> str:
+    """``approve_after_days`` -> ``approveAfterDays`` (component args -> config keys)."""
+    first, *rest = snake.split("_")
+    return first + "".join(word.capitalize() for word in rest)
+
+
 def child(parent: pulumi.Resource, **kwargs) -> pulumi.ResourceOptions:
     """Options for a component's child: parented to it (aliases, providers and
     protection flow from the parent), plus any per-resource option."""

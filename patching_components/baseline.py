@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, TypedDict
+from typing import TYPE_CHECKING, Any, TypedDict
 
 import pulumi
 import pulumi_aws as aws
-from pydantic.alias_generators import to_camel
 
 from . import os_rules
-from ._component import TYPE_PREFIX, child
-from .config import BaselineConfig, validate_part
+from ._component import TYPE_PREFIX, camel, child
+
+if TYPE_CHECKING:
+    from .config import BaselineConfig
 
 
 class PatchSourceArgs(TypedDict):
@@ -68,7 +69,9 @@ _PLUMBING = ("baseline_name", "patch_groups", "tags")
 
 def _settings(name: str, args: SecurityBaselineArgs) -> BaselineConfig:
     """Check plain-Python args with the same model as the stack config."""
-    raw: dict[str, Any] = {to_camel(k): v for k, v in args.items() if k not in _PLUMBING}
+    from .config import BaselineConfig, validate_part  # pydantic loads on first use, not on import
+
+    raw: dict[str, Any] = {camel(k): v for k, v in args.items() if k not in _PLUMBING}
     if "sources" in raw:
         raw["sources"] = {s["name"]: {k: v for k, v in s.items() if k != "name"} for s in raw["sources"]}
     return validate_part(BaselineConfig, raw, f"SecurityBaseline {name!r}")

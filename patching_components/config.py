@@ -14,11 +14,9 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import functools
-import re
 import typing
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar, Union
@@ -36,72 +34,12 @@ from pydantic.alias_generators import to_camel
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from . import os_rules
+from .errors import NAMESPACE, ConfigError, Issue, StackFileError, format_key_path
+from .os_rules import MAX_GROUPS_PER_WINDOW
 from .schedule import ScheduleError, parse_schedule
 
-NAMESPACE = "patching"
-MAX_GROUPS_PER_WINDOW = 50
-"""A window target takes at most 50 tag values (SSM ``TargetValues``)."""
+__all__ = ["NAMESPACE", "ConfigError", "Issue", "StackConfig", "StackFileError", "format_key_path"]
 M = TypeVar("M", bound=BaseModel)
-
-# ---------------------------------------------------------------------------
-# Issues and the error that carries them
-
-
-@dataclass(frozen=True)
-class Issue:
-    """One problem in a stack config: where (key path) and what."""
-
-    path: tuple[str | int, ...]
-    """Key path below the namespace, e.g. ("baselines", "al2023", "severities", 1)."""
-    message: str
-    line: int | None = None
-    """Line in the stack file, where it was read from one."""
-
-    def key_path(self, namespace: str | None = NAMESPACE) -> str:
-        """``patching:baselines.al2023.severities[1]`` (no prefix for component args)."""
-        return format_key_path(self.path, namespace)
-
-
-def format_key_path(path: Iterable[str | int], namespace: str | None = NAMESPACE) -> str:
-    text = ""
-    for step in path:
-        if isinstance(step, int):
-            text += f"[{step}]"
-        elif not text:
-            text = f"{namespace}:{step}" if namespace else str(step)
-        elif re.fullmatch(r"[A-Za-z0-9_-]+", step):
-            text += f".{step}"
-        else:
-            text += f"[{step!r}]"
-    return text or (f"{namespace}:" if namespace else "(top level)")
-
-
-class ConfigError(ValueError):
-    """Every problem of one stack config, each naming file, key path and allowed values."""
-
-    def __init__(self, source: str, issues: list[Issue], namespace: str | None = NAMESPACE):
-        self.source = source
-        self.issues = issues
-        self.namespace = namespace
-        lines = [f"{source}: {len(issues)} error(s) in the patching config:"]
-        lines += [f"  {line}" for line in self.lines()]
-        super().__init__("\n".join(lines))
-
-    def lines(self) -> list[str]:
-        """One ``source[:line]: key.path: message`` line per issue."""
-        return [
-            f"{self.source}{f':{i.line}' if i.line else ''}: "
-            f"{f'{i.key_path(self.namespace)}: ' if i.path else ''}{i.message}"
-            for i in self.issues
-        ]
-
-
-class StackFileError(ConfigError):
-    """The file cannot be read as a stack file at all (missing, not YAML, no ``config:``)."""
-
-    def __init__(self, source: str, message: str):
-        super().__init__(source, [Issue((), message)])
-
 
 # ---------------------------------------------------------------------------
 # Field types

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypedDict
+from typing import TYPE_CHECKING, Any, TypedDict
 
 import pulumi
 
 from ._component import TYPE_PREFIX, child
 from .baseline import SecurityBaseline, baseline_args
-from .config import StackConfig, validate
 from .golden_ami import GoldenAmiPipeline, pipeline_names
 from .iam import PatchingIam, PatchingIamArgs
 from .reporting import PatchReporting
 from .window import PatchWindow, window_args
+
+if TYPE_CHECKING:
+    from .config import StackConfig
 
 MANAGED_BY = "patching-components"
 
@@ -82,6 +84,8 @@ class CustomerPatching(pulumi.ComponentResource):
         args: CustomerPatchingArgs | StackConfig,
         opts: pulumi.ResourceOptions | None = None,
     ):
+        from .config import StackConfig, validate  # pydantic loads on first use, not on import
+
         # Validate first: an invalid config must register nothing, not even this component.
         config = args if isinstance(args, StackConfig) else validate(dict(args), f"CustomerPatching {name!r}")
         super().__init__(f"{TYPE_PREFIX}CustomerPatching", name, None, opts)

@@ -7,16 +7,18 @@ import copy
 import functools
 from collections.abc import Mapping
 from importlib import resources
-from typing import Any, TypedDict
+from typing import TYPE_CHECKING, Any, TypedDict
 
 import pulumi
 import pulumi_aws as aws
 import yaml
-from pydantic.alias_generators import to_camel
 
-from ._component import TYPE_PREFIX, child, invoke_options
+from ._component import TYPE_PREFIX, camel, child, invoke_options
 from .automation_doc import document_issues
-from .config import ConfigError, GoldenAmiConfig, Issue, validate_part
+from .errors import ConfigError, Issue
+
+if TYPE_CHECKING:
+    from .config import GoldenAmiConfig
 
 # A maintenance window only starts the build; the automation runs to its end.
 SCHEDULE_DURATION_HOURS = 2
@@ -257,8 +259,10 @@ class GoldenAmiPipeline(pulumi.ComponentResource):
     @staticmethod
     def _check(name: str, args: GoldenAmiPipelineArgs) -> GoldenAmiConfig:
         """Args, and the rendered document, checked before anything is registered."""
+        from .config import GoldenAmiConfig, validate_part  # pydantic loads on first use, not on import
+
         source = f"GoldenAmiPipeline {name!r}"
-        settings = validate_part(GoldenAmiConfig, {to_camel(k): args[k] for k in _SETTINGS if k in args}, source)
+        settings = validate_part(GoldenAmiConfig, {camel(k): args[k] for k in _SETTINGS if k in args}, source)
         missing = [k for k in _REQUIRED if args.get(k) is None]
         if missing:
             raise ConfigError(source, [Issue((k,), "required") for k in missing], None)

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, TypedDict
+from typing import TYPE_CHECKING, Any, TypedDict
 
 import pulumi
 import pulumi_aws as aws
-from pydantic.alias_generators import to_camel
 
-from ._component import TYPE_PREFIX, child
-from .config import MAX_GROUPS_PER_WINDOW, ConfigError, Issue, MaintenanceWindowConfig, validate_part
+from ._component import TYPE_PREFIX, camel, child
+from .errors import ConfigError, Issue
+from .os_rules import MAX_GROUPS_PER_WINDOW
 from .run_patch_baseline import PatchTask, parameter_issues, patch_task
+
+if TYPE_CHECKING:
+    from .config import MaintenanceWindowConfig
 
 
 class PatchHooksArgs(TypedDict, total=False):
@@ -84,9 +87,11 @@ _SETTINGS = (
 
 
 def _settings(name: str, args: PatchWindowArgs) -> MaintenanceWindowConfig:
-    raw: dict[str, Any] = {to_camel(k): args[k] for k in _SETTINGS if k in args}
+    from .config import MaintenanceWindowConfig, validate_part  # pydantic loads on first use, not on import
+
+    raw: dict[str, Any] = {camel(k): args[k] for k in _SETTINGS if k in args}
     if "hooks" in raw:
-        raw["hooks"] = {to_camel(k): v for k, v in raw["hooks"].items()}
+        raw["hooks"] = {camel(k): v for k, v in raw["hooks"].items()}
     source = f"PatchWindow {name!r}"
     settings = validate_part(MaintenanceWindowConfig, raw, source)
     groups = args.get("patch_groups") or []
