@@ -98,11 +98,17 @@ def template(platform: str) -> dict[str, Any]:
 
 
 def document_with_defaults(platform: str, defaults: Mapping[str, Any]) -> dict[str, Any]:
-    """The template with the pipeline's settings as parameter defaults."""
-    document = template(platform)
-    for name, value in defaults.items():
-        document["parameters"][name]["default"] = value
-    return document
+    """The template with the pipeline's settings as parameter defaults.
+
+    Only the parameters are copied (they are all that changes); the steps are
+    shared with the cached template and must not be modified.
+    """
+    base = _parsed_template(platform)
+    parameters = {
+        name: {**spec, "default": defaults[name]} if name in defaults else spec
+        for name, spec in base["parameters"].items()
+    }
+    return {**base, "parameters": parameters}
 
 
 def render_document(platform: str, defaults: Mapping[str, Any]) -> str:

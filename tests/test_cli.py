@@ -1,5 +1,6 @@
 """The `patching` command through its entry point."""
 
+import copy
 import json
 import subprocess
 import sys
@@ -160,14 +161,14 @@ def test_validate_checks_the_built_documents_and_tasks(capsys, monkeypatch):
     """A document template that lost its failure path is reported per pipeline, like any config error."""
     from patching_components import golden_ami
 
-    original = golden_ami.template
+    original = golden_ami._parsed_template
 
     def broken(platform):
-        doc = original(platform)
+        doc = copy.deepcopy(original(platform))
         next(s for s in doc["mainSteps"] if s["name"] == "stopBuildInstance")["onFailure"] = "Abort"
         return doc
 
-    monkeypatch.setattr(golden_ami, "template", broken)
+    monkeypatch.setattr(golden_ami, "_parsed_template", broken)
     code, out, _ = run_cli(capsys, "validate", str(ROOT / "stacks" / "Pulumi.acme.yaml"))
     assert code == 1
     assert (
