@@ -1,6 +1,6 @@
 """Small helpers shared by the components (not public API)."""
 
-from __future__ import annotations
+import json
 
 import pulumi
 
@@ -22,3 +22,40 @@ def child(parent: pulumi.Resource, **kwargs) -> pulumi.ResourceOptions:
 def invoke_options(parent: pulumi.Resource) -> pulumi.InvokeOutputOptions:
     """Invokes use the parent's provider (region, profile) like its children do."""
     return pulumi.InvokeOutputOptions(parent=parent)
+
+
+class _Slot(int):
+    """Where the n-th output goes in a document (see json_document)."""
+
+
+def json_document(document: object) -> pulumi.Output[str]:
+    """``Output.json_dumps`` for a document holding a few outputs (IAM policies).
+
+    ``Output.json_dumps`` wraps every string and number of the document in an
+    Output of its own; this waits only for the outputs that are in it, which
+    took a fifth of the engine's work off a small stack (BENCHMARKS.md). Same
+    text, and unknown or secret outputs make the result unknown or secret.
+    """
+    outputs: list[pulumi.Output] = []
+
+    def hollow(value: object) -> object:
+        if isinstance(value, pulumi.Output):
+            outputs.append(value)
+            return _Slot(len(outputs) - 1)
+        if isinstance(value, dict):
+            return {key: hollow(item) for key, item in value.items()}
+        if isinstance(value, (list, tuple)):
+            return [hollow(item) for item in value]
+        return value
+
+    def fill(value: object, resolved: list) -> object:
+        if isinstance(value, _Slot):
+            return fill(resolved[value], resolved)
+        if isinstance(value, dict):
+            return {key: fill(item, resolved) for key, item in value.items()}
+        if isinstance(value, list):
+            return [fill(item, resolved) for item in value]
+        return value
+
+    template = hollow(document)
+    return pulumi.Output.all(*outputs).apply(lambda resolved: json.dumps(fill(template, resolved)))

@@ -1,7 +1,5 @@
 """A security-only patch baseline, its patch group registrations and default registration."""
 
-from __future__ import annotations
-
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, TypedDict
 
@@ -67,7 +65,7 @@ class SecurityBaselineArgs(TypedDict, total=False):
 _PLUMBING = ("baseline_name", "patch_groups", "tags")
 
 
-def _settings(name: str, args: SecurityBaselineArgs) -> BaselineConfig:
+def _settings(name: str, args: SecurityBaselineArgs) -> "BaselineConfig":
     """Check plain-Python args with the same model as the stack config."""
     from .config import BaselineConfig, validate_part  # pydantic loads on first use, not on import
 
@@ -97,7 +95,7 @@ class SecurityBaseline(pulumi.ComponentResource):
         super().__init__(f"{TYPE_PREFIX}SecurityBaseline", name, None, opts)
         self._build(name, settings, args)
 
-    def _build(self, name: str, settings: BaselineConfig, plumbing: SecurityBaselineArgs) -> None:
+    def _build(self, name: str, settings: "BaselineConfig", plumbing: SecurityBaselineArgs) -> None:
         os_name = settings.operating_system
         filters = os_rules.approval_filters(os_name, settings.filter_values())
         family = os_rules.family_of(os_name)
@@ -162,7 +160,7 @@ class SecurityBaseline(pulumi.ComponentResource):
         )
 
 
-def baseline_args(settings: BaselineConfig) -> SecurityBaselineArgs:
+def baseline_args(settings: "BaselineConfig") -> SecurityBaselineArgs:
     """SecurityBaseline args from a validated stack-config baseline."""
     args: dict[str, Any] = settings.model_dump(exclude_none=True, exclude={"sources", "approve_until_date"})
     if settings.approve_until_date is not None:

@@ -1,7 +1,5 @@
 """CustomerPatching: one customer's whole patching setup from its stack config."""
 
-from __future__ import annotations
-
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, TypedDict
 
@@ -48,7 +46,7 @@ class CustomerPatchingArgs(TypedDict, total=False):
     """Golden AMI pipelines keyed by logical id."""
 
 
-def resource_tags(config: StackConfig) -> dict[str, str]:
+def resource_tags(config: "StackConfig") -> dict[str, str]:
     """``patching:tags`` plus the tags every resource of ours carries."""
     return {**config.tags, "Customer": config.customer, "ManagedBy": MANAGED_BY}
 
@@ -81,7 +79,7 @@ class CustomerPatching(pulumi.ComponentResource):
     def __init__(
         self,
         name: str,
-        args: CustomerPatchingArgs | StackConfig,
+        args: "CustomerPatchingArgs | StackConfig",
         opts: pulumi.ResourceOptions | None = None,
     ):
         from .config import StackConfig, validate  # pydantic loads on first use, not on import
@@ -168,7 +166,7 @@ class CustomerPatching(pulumi.ComponentResource):
             }
         )
 
-    def _reporting(self, name: str, config: StackConfig, tags: dict[str, str]) -> PatchReporting | None:
+    def _reporting(self, name: str, config: "StackConfig", tags: dict[str, str]) -> PatchReporting | None:
         logging, notifications = config.logging, config.notifications
         if not (logging and logging.enabled) and not notifications:
             return None
@@ -185,7 +183,7 @@ class CustomerPatching(pulumi.ComponentResource):
         return PatchReporting(name, args, opts=child(self))
 
     def _windows(
-        self, name: str, config: StackConfig, tags: dict[str, str], reporting: PatchReporting | None
+        self, name: str, config: "StackConfig", tags: dict[str, str], reporting: PatchReporting | None
     ) -> dict[str, PatchWindow]:
         groups_of: dict[str, list[str]] = {key: [] for key in config.maintenance_windows}
         for group, group_cfg in config.patch_groups.items():

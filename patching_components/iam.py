@@ -1,14 +1,12 @@
 """IAM for patching: the EC2 instance role/profile and the automation role."""
 
-from __future__ import annotations
-
 from collections.abc import Sequence
 from typing import TypedDict
 
 import pulumi
 import pulumi_aws as aws
 
-from ._component import TYPE_PREFIX, child, invoke_options
+from ._component import TYPE_PREFIX, child, invoke_options, json_document
 
 SSM_CORE_POLICY = "policy/AmazonSSMManagedInstanceCore"
 AUTOMATION_POLICY = "policy/service-role/AmazonSSMAutomationRole"
@@ -60,7 +58,7 @@ class PatchingIam(pulumi.ComponentResource):
         instance_role = aws.iam.Role(
             f"{name}-instance",
             description="EC2 instances managed by Systems Manager Patch Manager",
-            assume_role_policy=pulumi.Output.json_dumps(
+            assume_role_policy=json_document(
                 {
                     "Version": "2012-10-17",
                     "Statement": [
@@ -87,7 +85,7 @@ class PatchingIam(pulumi.ComponentResource):
             aws.iam.RolePolicy(
                 f"{name}-instance-patch-logs",
                 role=instance_role.name,
-                policy=pulumi.Output.json_dumps(
+                policy=json_document(
                     {
                         "Version": "2012-10-17",
                         "Statement": [
@@ -112,7 +110,7 @@ class PatchingIam(pulumi.ComponentResource):
         automation_role = aws.iam.Role(
             f"{name}-automation",
             description="SSM Automation: golden AMI builds",
-            assume_role_policy=pulumi.Output.json_dumps(
+            assume_role_policy=json_document(
                 {
                     "Version": "2012-10-17",
                     "Statement": [
@@ -146,7 +144,7 @@ class PatchingIam(pulumi.ComponentResource):
         aws.iam.RolePolicy(
             f"{name}-automation-pass-instance-role",
             role=automation_role.name,
-            policy=pulumi.Output.json_dumps(
+            policy=json_document(
                 {
                     "Version": "2012-10-17",
                     "Statement": [

@@ -125,7 +125,9 @@ def _mock_id(type_: str, name: str, state: dict[str, Any]) -> str:
     return f"{name}-id"
 
 
-def _state_for(type_: str, name: str, inputs: dict[str, Any], account_id: str, partition: str) -> dict[str, Any]:
+def mock_state(
+    type_: str, name: str, inputs: dict[str, Any], account_id: str = MOCK_ACCOUNT_ID, partition: str = MOCK_PARTITION
+) -> dict[str, Any]:
     """Plausible provider outputs: the inputs plus the ids and ARNs AWS would compute."""
     state = dict(inputs)
     service = type_.split(":")[1].split("/")[0] if type_.count(":") == 2 else "mock"
@@ -159,7 +161,7 @@ def _recording_monitor(recorded: list[RegisteredResource], account_id: str, part
 
     class RecordingMocks(pulumi.runtime.Mocks):
         def new_resource(self, args: pulumi.runtime.MockResourceArgs):
-            state = _state_for(args.typ, args.name, args.inputs, account_id, partition)
+            state = mock_state(args.typ, args.name, args.inputs, account_id, partition)
             return _mock_id(args.typ, args.name, state), state
 
         def call(self, args: pulumi.runtime.MockCallArgs):

@@ -7,13 +7,22 @@ installed wheel too.
 
 from __future__ import annotations
 
+import gc
+
 import pulumi
 
 from .config import ConfigError, load_pulumi_config
 from .customer import CustomerPatching
 
+# Collect young objects after 20,000 allocations rather than 700. A Pulumi run
+# keeps every resource's outputs and futures alive until it ends, so with the
+# default the collector walks the same survivors over and over: a third of the
+# time of a 1000-patch-group stack (see BENCHMARKS.md).
+GC_THRESHOLDS = (20_000, 10, 10)
+
 
 def main() -> None:
+    gc.set_threshold(*GC_THRESHOLDS)
     try:
         config = load_pulumi_config()
     except ConfigError as exc:

@@ -1,14 +1,12 @@
 """PatchReporting: where Run Command output and notifications of patch tasks go."""
 
-from __future__ import annotations
-
 from collections.abc import Mapping, Sequence
 from typing import TypedDict
 
 import pulumi
 import pulumi_aws as aws
 
-from ._component import TYPE_PREFIX, child, invoke_options
+from ._component import TYPE_PREFIX, child, invoke_options, json_document
 
 
 class PatchReportingArgs(TypedDict, total=False):
@@ -144,7 +142,7 @@ class PatchReporting(pulumi.ComponentResource):
         aws.s3.BucketPolicy(
             f"{name}-logs",
             bucket=bucket.id,
-            policy=pulumi.Output.json_dumps(
+            policy=json_document(
                 {
                     "Version": "2012-10-17",
                     "Statement": [
@@ -167,7 +165,7 @@ class PatchReporting(pulumi.ComponentResource):
         role = aws.iam.Role(
             f"{name}-notify",
             description="Run Command: publish patch task notifications",
-            assume_role_policy=pulumi.Output.json_dumps(
+            assume_role_policy=json_document(
                 {
                     "Version": "2012-10-17",
                     "Statement": [
@@ -193,7 +191,7 @@ class PatchReporting(pulumi.ComponentResource):
         aws.iam.RolePolicy(
             f"{name}-notify-publish",
             role=role.name,
-            policy=pulumi.Output.json_dumps(
+            policy=json_document(
                 {
                     "Version": "2012-10-17",
                     "Statement": [

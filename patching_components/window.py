@@ -1,7 +1,5 @@
 """PatchWindow: a maintenance window that scans or installs patches on its patch groups."""
 
-from __future__ import annotations
-
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypedDict
 
@@ -86,7 +84,7 @@ _SETTINGS = (
 )
 
 
-def _settings(name: str, args: PatchWindowArgs) -> MaintenanceWindowConfig:
+def _settings(name: str, args: PatchWindowArgs) -> "MaintenanceWindowConfig":
     from .config import MaintenanceWindowConfig, validate_part  # pydantic loads on first use, not on import
 
     raw: dict[str, Any] = {camel(k): args[k] for k in _SETTINGS if k in args}
@@ -200,13 +198,13 @@ class PatchWindow(pulumi.ComponentResource):
         )
 
 
-def window_task(settings: MaintenanceWindowConfig, *, scan_only: bool = False) -> PatchTask:
+def window_task(settings: "MaintenanceWindowConfig", *, scan_only: bool = False) -> PatchTask:
     """The Run Command task a window runs (scan-only mode included)."""
     effective = window_args(settings, scan_only=scan_only)
     return patch_task(effective["operation"], effective.get("reboot_option", "NoReboot"), effective.get("hooks"))
 
 
-def window_args(settings: MaintenanceWindowConfig, *, scan_only: bool = False) -> PatchWindowArgs:
+def window_args(settings: "MaintenanceWindowConfig", *, scan_only: bool = False) -> PatchWindowArgs:
     """PatchWindow args from a validated stack-config window.
 
     ``scan_only`` (``mode: scan-only``) turns an install window into a scan:

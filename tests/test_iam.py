@@ -118,3 +118,31 @@ def test_roles_are_valid_create_role_requests():
             "Tags": tags(role.inputs["tags"]),
         }
         assert problems("iam", "CreateRole", request) == []
+
+
+def test_policy_documents_are_json_of_their_resolved_outputs_and_stay_secret():
+    """json_document (used for every policy) gives Output.json_dumps's text and keeps secrets secret."""
+    import pulumi_aws as aws
+
+    from patching_components._component import json_document
+
+    def program():
+        document = {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Action": ["s3:PutObject"],
+                    "Resource": [pulumi.Output.concat("arn:aws:s3:::", pulumi.Output.secret("b"), "/*"), "x"],
+                    "Condition": {"NumericLessThan": {"s3:max": 3}},
+                }
+            ],
+        }
+        aws.iam.Policy("ours", policy=json_document(document))
+        aws.iam.Policy("pulumis", policy=pulumi.Output.json_dumps(document))
+
+    run = run_program({}, stack="json", program=program)
+    ours, pulumis = run.named("ours"), run.named("pulumis")
+    assert ours.inputs["policy"] == pulumis.inputs["policy"]
+    assert json.loads(ours.inputs["policy"])["Statement"][0]["Resource"] == ["arn:aws:s3:::b/*", "x"]
+    assert ours.secret_inputs == ["policy"]
