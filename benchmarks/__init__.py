@@ -1,0 +1,1 @@
+"""Benchmarks of patching-components: run ``python -m benchmarks`` (see BENCHMARKS.md)."""

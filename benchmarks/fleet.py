@@ -1,0 +1,55 @@
+"""Generated customer configs: the example mixed fleet scaled up, and a corpus of stack files.
+
+Everything derives from the bundled ``stacks/Pulumi.globex.yaml`` so that the
+benchmarks measure the shapes real customers write, only more of them.
+"""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+from patching_components.mock_engine import stack_file_config
+
+ROOT = Path(__file__).resolve().parent.parent
+STACKS = ROOT / "stacks"
+MIXED_FLEET = STACKS / "Pulumi.globex.yaml"
+GROUPS_PER_WINDOW = 10
+GROUPS_PER_BASELINE = 10
+
+
+def scaled_fleet(groups: int) -> dict[str, Any]:
+    """A globex-like config with ``groups`` patch groups, one baseline and one
+    window per ten groups (baselines cycle through globex's four OSes)."""
+    base = stack_file_config(MIXED_FLEET)
+    baseline_templates = list(base["patching:baselines"].values())
+    window_template = base["patching:maintenanceWindows"]["sat-install"]
+    config = {key: value for key, value in base.items() if key != "patching:goldenAmis"}
+    baselines, windows, patch_groups = {}, {}, {}
+    for index in range(groups):
+        baseline = f"baseline-{index // GROUPS_PER_BASELINE:04d}"
+        window = f"window-{index // GROUPS_PER_WINDOW:04d}"
+        if baseline not in baselines:
+            baselines[baseline] = copy.deepcopy(baseline_templates[len(baselines) % len(baseline_templates)])
+        if window not in windows:
+            windows[window] = dict(window_template, schedule=f"cron(0 {len(windows) % 24} ? * SAT *)")
+        patch_groups[f"group-{index:05d}"] = {"baselines": [baseline], "maintenanceWindows": [window]}
+    config["patching:baselines"] = baselines
+    config["patching:maintenanceWindows"] = windows
+    config["patching:patchGroups"] = patch_groups
+    return config
+
+
+def write_stack_corpus(directory: Path, count: int) -> list[Path]:
+    """``count`` stack files: the bundled examples, each copy for its own customer."""
+    examples = sorted(STACKS.glob("Pulumi.*.yaml"))
+    paths = []
+    for index in range(count):
+        example = examples[index % len(examples)]
+        text = example.read_text(encoding="utf-8")
+        customer = stack_file_config(example)["patching:customer"]
+        path = directory / f"Pulumi.{customer}{index:04d}.yaml"
+        path.write_text(text.replace(f"patching:customer: {customer}", f"patching:customer: {customer}{index:04d}"))
+        paths.append(path)
+    return paths
