@@ -4,6 +4,8 @@ The components import only Pulumi; the config model (pydantic) loads the first
 time something validates, so ``import patching_components`` stays cheap.
 """
 
+__version__ = "0.1.0"
+
 from .baseline import SecurityBaseline, SecurityBaselineArgs
 from .customer import CustomerPatching, CustomerPatchingArgs
 from .errors import ConfigError
@@ -38,6 +40,7 @@ __all__ = [
     "SecurityBaseline",
     "SecurityBaselineArgs",
     "StackConfig",
+    "__version__",
     "load_pulumi_config",
     "load_stack_file",
 ]

@@ -4,7 +4,9 @@ import json
 
 import pulumi
 
-TYPE_PREFIX = "patching-components:index:"
+PACKAGE = "patching-components"
+"""The Pulumi package name: the provider's name and the first part of every type token."""
+TYPE_PREFIX = f"{PACKAGE}:index:"
 
 
 def camel(snake: str) -> str:

@@ -1,7 +1,7 @@
 """A security-only patch baseline, its patch group registrations and default registration."""
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, TypedDict
+from typing import TYPE_CHECKING, Any, Required, TypedDict
 
 import pulumi
 import pulumi_aws as aws
@@ -23,8 +23,8 @@ class PatchSourceArgs(TypedDict):
 
 
 class SecurityBaselineArgs(TypedDict, total=False):
-    operating_system: str
-    """OperatingSystem (e.g. AMAZON_LINUX_2023, UBUNTU, WINDOWS). Required, plain value: it selects the filter keys."""
+    operating_system: Required[str]
+    """OperatingSystem (e.g. AMAZON_LINUX_2023, UBUNTU, WINDOWS); a plain value: it selects the filter keys."""
     baseline_name: pulumi.Input[str]
     """Name of the baseline in AWS (^[a-zA-Z0-9_.-]{3,128}$); defaults to the component name."""
     description: str

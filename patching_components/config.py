@@ -107,6 +107,9 @@ class _Model(BaseModel):
         validate_by_alias=True,
         validate_by_name=False,
         frozen=True,
+        # Field docstrings become descriptions: in `patching schema` (editor
+        # hovers) and in the provider schema of CustomerPatching (config_args).
+        use_attribute_docstrings=True,
     )
 
 

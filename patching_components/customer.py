@@ -1,12 +1,12 @@
 """CustomerPatching: one customer's whole patching setup from its stack config."""
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypedDict
+from typing import TYPE_CHECKING, Any
 
 import pulumi
 
 from ._component import TYPE_PREFIX, child
 from .baseline import SecurityBaseline, baseline_args
+from .config_args import CustomerPatchingArgs
 from .golden_ami import GoldenAmiPipeline, pipeline_names
 from .iam import PatchingIam, PatchingIamArgs
 from .reporting import PatchReporting
@@ -18,34 +18,6 @@ if TYPE_CHECKING:
 MANAGED_BY = "patching-components"
 
 
-class CustomerPatchingArgs(TypedDict, total=False):
-    """The ``patching:`` stack config keys, as plain values (camelCase inside the maps).
-
-    They are validated before anything is registered, so they cannot be Outputs.
-    """
-
-    customer: str
-    """Customer id (^[a-z][a-z0-9-]{1,30}$), used in names and the Customer tag."""
-    mode: str
-    """install (default), scan-only or disabled."""
-    patchGroupTagKey: str
-    """'Patch Group' (default) or 'PatchGroup'."""
-    tags: Mapping[str, str]
-    """Tags for every taggable resource."""
-    baselines: Mapping[str, Any]
-    """Baselines keyed by logical id (see the README's config reference)."""
-    maintenanceWindows: Mapping[str, Any]
-    """Maintenance windows keyed by logical id."""
-    patchGroups: Mapping[str, Any]
-    """Patch groups keyed by the instance tag value."""
-    logging: Mapping[str, Any]
-    """Run Command output to S3."""
-    notifications: Mapping[str, Any]
-    """Run Command notifications."""
-    goldenAmis: Mapping[str, Any]
-    """Golden AMI pipelines keyed by logical id."""
-
-
 def resource_tags(config: "StackConfig") -> dict[str, str]:
     """``patching:tags`` plus the tags every resource of ours carries."""
     return {**config.tags, "Customer": config.customer, "ManagedBy": MANAGED_BY}
@@ -53,7 +25,11 @@ def resource_tags(config: "StackConfig") -> dict[str, str]:
 
 class CustomerPatching(pulumi.ComponentResource):
     """IAM, security baselines, patch groups, maintenance windows, reporting and
-    golden AMI pipelines for one customer, from one validated config."""
+    golden AMI pipelines for one customer, from one validated config.
+
+    ``args`` holds the ``patching:`` keys of a stack file (the TypedDicts of
+    ``config_args``); a ``StackConfig`` that was already validated is taken as is.
+    """
 
     customer: pulumi.Output[str]
     """The customer id."""
@@ -79,7 +55,7 @@ class CustomerPatching(pulumi.ComponentResource):
     def __init__(
         self,
         name: str,
-        args: "CustomerPatchingArgs | StackConfig",
+        args: CustomerPatchingArgs,
         opts: pulumi.ResourceOptions | None = None,
     ):
         from .config import StackConfig, validate  # pydantic loads on first use, not on import

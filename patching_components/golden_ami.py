@@ -5,7 +5,7 @@ import copy
 import functools
 from collections.abc import Mapping
 from importlib import resources
-from typing import TYPE_CHECKING, Any, TypedDict
+from typing import TYPE_CHECKING, Any, Required, TypedDict
 
 import pulumi
 import pulumi_aws as aws
@@ -24,7 +24,7 @@ SCHEDULE_CUTOFF_HOURS = 1
 
 
 class GoldenAmiPipelineArgs(TypedDict, total=False):
-    platform: str
+    platform: Required[str]
     """Linux or Windows (selects the document template). Required."""
     source_ami_id: str
     """Source AMI id; or give source_ami_parameter."""
@@ -34,7 +34,7 @@ class GoldenAmiPipelineArgs(TypedDict, total=False):
     """Build instance type (default t3.medium)."""
     subnet_id: str
     """Subnet for the build instance; without it AWS needs a default VPC."""
-    patch_group: str
+    patch_group: Required[str]
     """Patch group the build instance is tagged with, so its baseline applies. Required."""
     patch_group_tag_key: str
     """'Patch Group' (default) or 'PatchGroup'."""
@@ -44,13 +44,13 @@ class GoldenAmiPipelineArgs(TypedDict, total=False):
     """Optional AWS cron()/rate() expression for scheduled rebuilds."""
     timezone: str
     """IANA time zone of the schedule (default UTC)."""
-    customer: str
+    customer: Required[str]
     """Customer tag value of the images. Required."""
-    instance_profile_name: pulumi.Input[str]
+    instance_profile_name: Required[pulumi.Input[str]]
     """Instance profile NAME for the build instance. Required."""
-    automation_role_arn: pulumi.Input[str]
+    automation_role_arn: Required[pulumi.Input[str]]
     """Role Automation assumes (full ARN). Required."""
-    automation_role_name: pulumi.Input[str]
+    automation_role_name: Required[pulumi.Input[str]]
     """Name of that role: it is granted writing the AMI id parameter. Required."""
     document_name: str
     """Document name in AWS; defaults to the component name."""

@@ -47,9 +47,8 @@ class PatchingIam(pulumi.ComponentResource):
     automation_role_name: pulumi.Output[str]
     """Name of the automation role."""
 
-    def __init__(self, name: str, args: PatchingIamArgs | None = None, opts: pulumi.ResourceOptions | None = None):
+    def __init__(self, name: str, args: PatchingIamArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__(f"{TYPE_PREFIX}PatchingIam", name, None, opts)
-        args = args or {}
         tags = args.get("tags")
         boundary = args.get("permissions_boundary")
         partition = aws.get_partition_output(opts=invoke_options(self)).partition

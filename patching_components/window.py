@@ -1,7 +1,7 @@
 """PatchWindow: a maintenance window that scans or installs patches on its patch groups."""
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any, TypedDict
+from typing import TYPE_CHECKING, Any, Required, TypedDict
 
 import pulumi
 import pulumi_aws as aws
@@ -25,17 +25,17 @@ class PatchHooksArgs(TypedDict, total=False):
 
 
 class PatchWindowArgs(TypedDict, total=False):
-    schedule: str
+    schedule: Required[str]
     """AWS cron() or rate() expression. Required."""
     timezone: str
     """IANA time zone of the schedule (default UTC)."""
     schedule_offset: int
     """Days after the cron date (1-6)."""
-    duration_hours: int
+    duration_hours: Required[int]
     """Window length in hours (1-24). Required."""
-    cutoff_hours: int
+    cutoff_hours: Required[int]
     """Hours before the end when no new task starts (< duration). Required."""
-    operation: str
+    operation: Required[str]
     """Scan or Install. Required."""
     reboot_option: str
     """RebootIfNeeded (default) or NoReboot; Install only (scans never reboot)."""
@@ -49,7 +49,7 @@ class PatchWindowArgs(TypedDict, total=False):
     """Shown in the console."""
     window_name: pulumi.Input[str]
     """Window name in AWS (^[a-zA-Z0-9_.-]{3,128}$); defaults to the component name."""
-    patch_groups: Sequence[str]
+    patch_groups: Required[Sequence[str]]
     """Patch group tag values this window targets (1-50). Required; plain values."""
     patch_group_tag_key: str
     """'Patch Group' (default) or 'PatchGroup'."""

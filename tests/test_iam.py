@@ -73,7 +73,7 @@ def test_outputs_are_attributes():
     seen = {}
 
     def program():
-        iam = PatchingIam("acme")
+        iam = PatchingIam("acme", {})
         pulumi.export("profile", iam.instance_profile_name)
         pulumi.export("automation", iam.automation_role_arn)
         seen["iam"] = iam

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import EXAMPLE_STACKS, MINIMAL, run_config, run_stack
+from conftest import EXAMPLE_STACKS, MINIMAL, ROOT, run_config, run_stack
 from patching_components.config import read_stack_yaml
 from patching_components.mock_engine import ProgramError, run_program
 
@@ -136,10 +136,25 @@ def test_the_program_directory_and_the_packaged_entry_point_agree(example_runs, 
     assert run_stack(path).outputs == example_runs[path.name].outputs
 
 
-def test_the_readme_component_example_runs():
-    readme = (Path(__file__).parent.parent / "README.md").read_text()
-    code = readme.split("```python\n", 1)[1].split("```", 1)[0]
-    run = run_program({}, stack="readme", program=lambda: exec(code, {}))
-    types = sorted({r.type.split(":")[-1] for r in run.resources if not r.custom})
-    assert types == ["PatchWindow", "PatchingIam", "SecurityBaseline"]
-    assert run.outputs == {"profile": "fleet-instance-mock"}
+def test_the_own_program_example_runs_and_is_the_readmes():
+    example = ROOT / "examples" / "existing-fleet"
+    run = run_program({}, stack="dev", program=example)
+    assert sorted(r.type.split(":")[-1] for r in run.resources if not r.custom) == [
+        "PatchWindow",
+        "PatchingIam",
+        "SecurityBaseline",
+    ]
+    (baseline,) = run.of_type("aws:ssm/patchBaseline:PatchBaseline")
+    assert baseline.inputs["operatingSystem"] == "REDHAT_ENTERPRISE_LINUX"
+    assert baseline.inputs["approvalRules"][0]["approveAfterDays"] == 5
+    (group,) = run.of_type("aws:ssm/patchGroup:PatchGroup")
+    assert group.inputs == {"baselineId": baseline.id, "patchGroup": "rhel-prod"}
+    (target,) = run.of_type("aws:ssm/maintenanceWindowTarget:MaintenanceWindowTarget")
+    assert target.inputs["targets"] == [{"key": "tag:Patch Group", "values": ["rhel-prod"]}]
+    (task,) = run.of_type("aws:ssm/maintenanceWindowTask:MaintenanceWindowTask")
+    assert task.inputs["maxConcurrency"] == "20%"
+    assert run.outputs == {"instanceProfile": "fleet-instance-mock"}
+
+    code = (example / "__main__.py").read_text().split('"""\n\n', 1)[1]
+    readme = (ROOT / "README.md").read_text()
+    assert f"```python\n{code}```" in readme, "README's own-program example differs from examples/existing-fleet"

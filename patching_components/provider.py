@@ -1,0 +1,23 @@
+"""The component provider: every component, to TypeScript, Go, C#, Java and YAML programs.
+
+``PulumiPlugin.yaml`` at the repository root makes the checkout a Pulumi plugin;
+its ``__main__.py`` calls :func:`main`. Pulumi's analyzer builds the package
+schema from the components' TypedDict args, output annotations and docstrings.
+"""
+
+from . import __version__
+from ._component import PACKAGE
+from .baseline import SecurityBaseline
+from .customer import CustomerPatching
+from .golden_ami import GoldenAmiPipeline
+from .iam import PatchingIam
+from .reporting import PatchReporting
+from .window import PatchWindow
+
+COMPONENTS = [PatchingIam, SecurityBaseline, PatchWindow, PatchReporting, GoldenAmiPipeline, CustomerPatching]
+
+
+def main() -> None:
+    from pulumi.provider.experimental import component_provider_host
+
+    component_provider_host(name=PACKAGE, components=COMPONENTS, version=__version__)

@@ -1,0 +1,171 @@
+"""The component provider: the schema other languages get, and what their programs build."""
+
+import inspect
+import json
+import re
+
+import pytest
+import yaml
+from pulumi.provider.experimental.component import ComponentProvider
+
+from conftest import ROOT
+from patching_components import __version__, _typegen
+from patching_components.mock_engine import run_program, run_stack_file, stack_file_config
+from patching_components.provider import COMPONENTS, PACKAGE
+
+YAML_PROGRAM = ROOT / "programs" / "yaml-customer" / "Pulumi.yaml"
+
+
+@pytest.fixture(scope="module")
+def provider() -> ComponentProvider:
+    return ComponentProvider(COMPONENTS, PACKAGE, version=__version__)
+
+
+@pytest.fixture(scope="module")
+def schema(provider) -> dict:
+    return json.loads(provider.schema)
+
+
+def camel(name: str) -> str:
+    first, *rest = name.split("_")
+    return first + "".join(word[:1].upper() + word[1:] for word in rest)
+
+
+def args_type(component: type) -> type:
+    return inspect.get_annotations(component.__init__)["args"]
+
+
+def output_names(component: type) -> list[str]:
+    return [name for name in inspect.get_annotations(component) if not name.startswith("_")]
+
+
+def test_the_plugin_manifest_and_entry_point_serve_these_components():
+    assert yaml.safe_load((ROOT / "PulumiPlugin.yaml").read_text()) == {"runtime": "python"}
+    entry = (ROOT / "__main__.py").read_text()
+    assert "from patching_components.provider import main" in entry
+    assert {c.__name__ for c in COMPONENTS} == {
+        "PatchingIam",
+        "SecurityBaseline",
+        "PatchWindow",
+        "PatchReporting",
+        "GoldenAmiPipeline",
+        "CustomerPatching",
+    }
+
+
+@pytest.mark.parametrize("component", COMPONENTS, ids=lambda c: c.__name__)
+def test_every_arg_and_output_is_in_the_schema_typed_and_described(schema, component):
+    resource = schema["resources"][f"patching-components:index:{component.__name__}"]
+    assert resource["isComponent"] is True and resource["description"]
+    args = args_type(component)
+    assert set(resource["inputProperties"]) == {camel(key) for key in args.__annotations__}
+    assert set(resource.get("requiredInputs", [])) == {camel(key) for key in args.__required_keys__}
+    assert set(resource["properties"]) == {camel(name) for name in output_names(component)}
+    for name, prop in [*resource["inputProperties"].items(), *resource["properties"].items()]:
+        assert prop.get("description"), f"{component.__name__}.{name} has no description"
+        assert "type" in prop or "$ref" in prop, f"{component.__name__}.{name} has no type"
+
+
+def test_no_property_anywhere_is_untyped(schema):
+    text = json.dumps(schema)
+    assert "pulumi.json#/Any" not in text
+    for token, definition in schema["types"].items():
+        assert token.startswith("patching-components:index:")
+        for name, prop in definition["properties"].items():
+            assert prop.get("description"), f"{token}.{name} has no description"
+            assert "type" in prop or "$ref" in prop, f"{token}.{name} has no type"
+    for ref in re.findall(r'"\$ref": "#/types/([^"]+)"', text):
+        assert ref in schema["types"]
+
+
+def test_schema_types_are_what_other_languages_need(schema):
+    resources = schema["resources"]
+    baseline = resources["patching-components:index:SecurityBaseline"]
+    assert baseline["requiredInputs"] == ["operatingSystem"]
+    assert baseline["inputProperties"]["approveAfterDays"]["type"] == "integer"
+    assert (
+        baseline["inputProperties"]["sources"]["items"]["$ref"] == "#/types/patching-components:index:PatchSourceArgs"
+    )
+    window = resources["patching-components:index:PatchWindow"]
+    assert sorted(window["requiredInputs"]) == ["cutoffHours", "durationHours", "operation", "patchGroups", "schedule"]
+    assert window["inputProperties"]["patchGroups"] == {
+        "description": window["inputProperties"]["patchGroups"]["description"],
+        "type": "array",
+        "items": {
+            "description": window["inputProperties"]["patchGroups"]["description"],
+            "type": "string",
+            "plain": True,
+        },
+        "plain": True,
+    }
+    assert window["properties"]["windowId"]["type"] == "string"
+    customer = resources["patching-components:index:CustomerPatching"]
+    assert customer["requiredInputs"] == ["customer"]
+    assert customer["inputProperties"]["baselines"]["additionalProperties"]["$ref"] == (
+        "#/types/patching-components:index:BaselineSettings"
+    )
+    settings = schema["types"]["patching-components:index:BaselineSettings"]
+    assert settings["required"] == ["operatingSystem"]
+    assert settings["properties"]["approveUntilDate"]["type"] == "string"
+    assert "AMAZON_LINUX_2023" in settings["properties"]["operatingSystem"]["description"]
+    assert customer["properties"]["goldenAmis"]["additionalProperties"]["additionalProperties"]["type"] == "string"
+
+
+def test_the_config_typeddicts_are_generated_from_the_current_model():
+    assert _typegen.render() == _typegen.OUTPUT.read_text(encoding="utf-8"), (
+        "config_args.py is stale: run python -m patching_components._typegen"
+    )
+
+
+def _construct(provider, component: str, name: str, inputs: dict):
+    def program():
+        provider.construct(name, f"patching-components:index:{component}", inputs, None)
+
+    return run_program({}, stack=name, program=program)
+
+
+def _canonical(run) -> list[str]:
+    return sorted(json.dumps([r.type, r.name, r.inputs], sort_keys=True) for r in run.resources)
+
+
+def test_a_program_in_another_language_builds_what_the_python_program_builds(provider):
+    """The inputs a TypeScript or YAML program sends (camelCase, plain JSON) give the same resources."""
+    stack = ROOT / "stacks" / "Pulumi.globex.yaml"
+    config = stack_file_config(stack)
+    inputs = json.loads(
+        json.dumps({k.split(":", 1)[1]: v for k, v in config.items() if k.startswith("patching:")}, default=str)
+    )
+    assert _canonical(_construct(provider, "CustomerPatching", "globex", inputs)) == _canonical(run_stack_file(stack))
+
+
+def test_the_yaml_example_program_uses_the_schema_and_builds(provider, schema):
+    program = yaml.safe_load(YAML_PROGRAM.read_text())
+    assert program["runtime"] == "yaml"
+    assert (YAML_PROGRAM.parent / program["packages"][PACKAGE]).resolve() == ROOT
+    (resource,) = program["resources"].values()
+    definition = schema["resources"][resource["type"]]
+    assert set(resource["properties"]) <= set(definition["inputProperties"])
+    assert set(definition.get("requiredInputs", [])) <= set(resource["properties"])
+    for output in program["outputs"].values():
+        assert re.fullmatch(r"\$\{hooli\.(\w+)\}", output)[1] in definition["properties"]
+
+    run = _construct(provider, "CustomerPatching", "hooli", resource["properties"])
+    baselines = {r.name: r.inputs for r in run.of_type("aws:ssm/patchBaseline:PatchBaseline")}
+    assert {name: b["operatingSystem"] for name, b in baselines.items()} == {
+        "hooli-al2023": "AMAZON_LINUX_2023",
+        "hooli-windows": "WINDOWS",
+    }
+    (target,) = run.of_type("aws:ssm/maintenanceWindowTarget:MaintenanceWindowTarget")
+    assert target.inputs["targets"] == [{"key": "tag:PatchGroup", "values": ["hooli-fileservers", "hooli-web"]}]
+    assert len(run.of_type("aws:s3/bucket:Bucket")) == 1
+
+
+def test_bad_inputs_from_another_language_fail_with_the_config_error(provider):
+    with pytest.raises(Exception, match=r"baselines\.al2023\.operatingSystem") as failure:
+        _construct(
+            provider,
+            "CustomerPatching",
+            "bad",
+            {"customer": "bad", "baselines": {"al2023": {"operatingSystem": "AMAZON_LINUX_2030"}}},
+        )
+    assert "AMAZON_LINUX_2023" in str(failure.value)
