@@ -16,6 +16,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from . import __version__
 from .checks import check_stack_file
 from .config import ConfigError, StackConfig, StackFileError
 
@@ -247,6 +248,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="patching",
         description="Offline tools for patching-components stack files (no AWS credentials, no Pulumi CLI).",
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("validate", help="check stack files (default: stacks/Pulumi.*.yaml)")

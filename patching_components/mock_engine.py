@@ -41,6 +41,8 @@ class RegisteredResource:
     ignore_changes: list[str] = field(default_factory=list)
     secret_inputs: list[str] = field(default_factory=list)
     """Input keys whose values are secrets (plan shows them masked)."""
+    property_dependencies: dict[str, list[str]] = field(default_factory=dict)
+    """Input key -> URNs of the resources its value came from."""
 
 
 @dataclass
@@ -214,6 +216,9 @@ def _recording_monitor(recorded: list[RegisteredResource], account_id: str, part
                         ignore_changes=list(request.ignoreChanges),
                         id=response.id,
                         secret_inputs=sorted(secrets),
+                        property_dependencies={
+                            key: list(deps.urns) for key, deps in request.propertyDependencies.items() if deps.urns
+                        },
                     )
                 )
             return response

@@ -35,6 +35,8 @@ class OsFamily:
     """Stack-config field name (``classifications`` ...) -> filter it builds."""
     supports_approval_delay: bool = True
     """ApproveAfterDays/ApproveUntilDate; Ubuntu and Debian approve on release."""
+    security_field: str = "classifications"
+    """The field whose default values are what "security-only" means for this family."""
     linux: bool = True
     """EnableNonSecurity and custom ``sources`` apply to Linux nodes only."""
     notes: str = ""
@@ -92,6 +94,7 @@ FAMILIES: tuple[OsFamily, ...] = (
             ),
         },
         supports_approval_delay=False,
+        security_field="priorities",
     ),
     _family(
         "Windows",
@@ -180,6 +183,18 @@ def family_of(operating_system: str) -> OsFamily:
 class PatchFilter:
     key: str
     values: tuple[str, ...]
+
+
+def security_filter(operating_system: str) -> FilterField:
+    """The filter that makes a rule security-only for this OS, with its security values
+    (CLASSIFICATION=Security on Linux, PRIORITY=Required/Important on Debian, ...)."""
+    family = family_of(operating_system)
+    return family.fields[family.security_field]
+
+
+def severity_filter(operating_system: str) -> FilterField | None:
+    """SEVERITY or MSRC_SEVERITY where the OS has one."""
+    return family_of(operating_system).fields.get("severities")
 
 
 def approval_filters(operating_system: str, chosen: Mapping[str, list[str] | None]) -> tuple[PatchFilter, ...]:

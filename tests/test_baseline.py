@@ -91,7 +91,7 @@ def test_mixed_fleet_uses_each_os_own_filter_keys(example_runs):
 
     al2023 = run.named("globex-al2023", BASELINE)
     assert filters(al2023) == {"CLASSIFICATION": ["Security"], "SEVERITY": ["Critical", "Important", "Medium"]}
-    assert al2023.inputs["approvalRules"][0]["approveAfterDays"] == 3
+    assert al2023.inputs["approvalRules"][0]["approveAfterDays"] == 10
     assert al2023.inputs["rejectedPatches"] == ["kernel-debug*"]
     assert al2023.inputs["rejectedPatchesAction"] == "BLOCK"
 

@@ -97,3 +97,27 @@ def test_unknown_os_names_the_allowed_values():
     message = str(info.value)
     assert "unknown operating system 'AMAZON_LINUX_2024'; allowed: AMAZON_LINUX, AMAZON_LINUX_2," in message
     assert "UBUNTU" in message and "WINDOWS" in message
+
+
+@pytest.mark.parametrize(
+    ("os_name", "key", "values"),
+    [
+        ("AMAZON_LINUX_2023", "CLASSIFICATION", ("Security",)),
+        ("ROCKY_LINUX", "CLASSIFICATION", ("Security",)),
+        ("SUSE", "CLASSIFICATION", ("Security",)),
+        ("UBUNTU", "PRIORITY", ("Required", "Important")),
+        ("RASPBIAN", "PRIORITY", ("Required", "Important")),
+        ("WINDOWS", "CLASSIFICATION", ("SecurityUpdates", "CriticalUpdates")),
+        ("MACOS", "CLASSIFICATION", ("softwareupdate",)),
+    ],
+)
+def test_what_security_only_means_per_os(os_name, key, values):
+    """The policy pack judges any baseline by this; AWS-FACTS.md's security-only defaults."""
+    security = os_rules.security_filter(os_name)
+    assert (security.filter_key, security.default) == (key, values)
+
+
+def test_severity_filters_exist_where_aws_has_them():
+    assert os_rules.severity_filter("WINDOWS").filter_key == "MSRC_SEVERITY"
+    assert os_rules.severity_filter("SUSE").filter_key == "SEVERITY"
+    assert os_rules.severity_filter("UBUNTU") is None and os_rules.severity_filter("MACOS") is None

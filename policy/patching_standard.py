@@ -1,0 +1,312 @@
+"""The patching standard, as Pulumi policies for any program of the organisation.
+
+Each policy reads resource inputs as the engine sends them (camelCase), so it
+judges resources built with these components and resources written by hand
+alike. What "security-only" means per operating system comes from the same
+table the components build from (``patching_components.os_rules``).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator, Mapping
+from datetime import date, timedelta
+from typing import Any
+
+from pulumi_policy import (
+    EnforcementLevel,
+    PolicyConfigSchema,
+    PolicyResource,
+    ReportViolation,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    StackValidationArgs,
+    StackValidationPolicy,
+)
+
+from patching_components import os_rules
+
+PATCH_BASELINE = "aws:ssm/patchBaseline:PatchBaseline"
+WAIVER_TAG = "PatchingWaiver"
+DEFAULT_MINIMUM_DELAY_DAYS = os_rules.DEFAULT_APPROVE_AFTER_DAYS
+DEFAULT_MINIMUM_CUTOFF_HOURS = 1
+
+
+def _number(value: Any) -> Any:
+    """Numbers come over the wire as floats (3.0): show them as written."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+def _config(args: ResourceValidationArgs | StackValidationArgs, key: str, default: Any) -> Any:
+    value = args.get_config().get(key)
+    return default if value is None else value
+
+
+def _rules(props: Mapping[str, Any]) -> Iterator[tuple[int, Mapping[str, Any], dict[str, list[str]]]]:
+    """(1-based number, rule, {filter key: values}) of each approval rule."""
+    for number, rule in enumerate(props.get("approvalRules") or [], start=1):
+        filters = {f.get("key"): list(f.get("values") or []) for f in rule.get("patchFilters") or []}
+        yield number, rule, filters
+
+
+def _operating_system(props: Mapping[str, Any]) -> str | None:
+    # AWS's default when the baseline does not say; unknown OS values are left to AWS.
+    name = props.get("operatingSystem") or "WINDOWS"
+    return name if name in os_rules.OPERATING_SYSTEMS else None
+
+
+# ---------------------------------------------------------------------------
+# Baselines approve security updates only
+
+
+def validate_security_only(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+    if args.resource_type != PATCH_BASELINE:
+        return
+    props = args.props
+    waiver_tag = _config(args, "waiverTag", WAIVER_TAG)
+    if (props.get("tags") or {}).get(waiver_tag):
+        return  # an explicit, reasoned exception: the tag's value says why
+    os_name = _operating_system(props)
+    if os_name is None:
+        return
+    security = os_rules.security_filter(os_name)
+    allowed = ", ".join(security.default)
+    waive = f"(or tag the baseline {waiver_tag}=<reason> to waive)"
+    for number, rule, filters in _rules(props):
+        values = filters.get(security.filter_key)
+        if values is None:
+            report_violation(
+                f"approval rule {number} has no {security.filter_key} filter, so it approves non-security "
+                f"{os_name} updates too; filter on {security.filter_key} = {allowed} {waive}",
+                None,
+            )
+        elif extra := [v for v in values if v not in security.default]:
+            report_violation(
+                f"approval rule {number} approves {security.filter_key} {', '.join(extra)}: only {allowed} "
+                f"are security updates on {os_name} {waive}",
+                None,
+            )
+        if rule.get("enableNonSecurity"):
+            report_violation(
+                f"approval rule {number} sets enableNonSecurity: it installs non-security updates {waive}", None
+            )
+
+
+# ---------------------------------------------------------------------------
+# Non-critical patches wait before approval
+
+
+def validate_approval_delay(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+    if args.resource_type != PATCH_BASELINE:
+        return
+    os_name = _operating_system(args.props)
+    if os_name is None or not os_rules.family_of(os_name).supports_approval_delay:
+        return  # Ubuntu/Debian approve on release: AWS has no delay to require
+    minimum = int(_config(args, "minimumDays", DEFAULT_MINIMUM_DELAY_DAYS))
+    severity = os_rules.severity_filter(os_name)
+    latest_release = date.today() - timedelta(days=minimum)
+    for number, rule, filters in _rules(args.props):
+        severities = filters.get(severity.filter_key) if severity else None
+        if severities is not None and set(severities) <= {"Critical"}:
+            continue  # critical-only rules may approve at once
+        which = ", ".join(v for v in severities if v != "Critical") if severities else "all severities"
+        if rule.get("approveUntilDate"):
+            until = date.fromisoformat(str(rule["approveUntilDate"])[:10])
+            if until > latest_release:
+                report_violation(
+                    f"approval rule {number} approves {which} released until {until}, less than {minimum} days "
+                    f"ago; non-critical patches must wait at least {minimum} days",
+                    None,
+                )
+            continue
+        days = _number(rule.get("approveAfterDays") or 0)
+        if days < minimum:
+            report_violation(
+                f"approval rule {number} approves {which} after {days} days; non-critical patches must wait "
+                f"at least {minimum} days (approveAfterDays >= {minimum})",
+                None,
+            )
+
+
+# ---------------------------------------------------------------------------
+# Maintenance windows stop starting tasks at least an hour before they close
+
+
+def validate_window_cutoff(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+    if args.resource_type != "aws:ssm/maintenanceWindow:MaintenanceWindow":
+        return
+    minimum = int(_config(args, "minimumHours", DEFAULT_MINIMUM_CUTOFF_HOURS))
+    cutoff = _number(args.props.get("cutoff"))
+    if cutoff is not None and cutoff < minimum:
+        report_violation(
+            f"cutoff is {cutoff} h: tasks could start until the window closes and be cut off mid-install; "
+            f"set cutoff >= {minimum} h",
+            None,
+        )
+
+
+# ---------------------------------------------------------------------------
+# Patch group registrations are replaced delete-first
+
+
+def validate_patch_group_replacement(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+    if args.resource_type == "aws:ssm/patchGroup:PatchGroup" and not args.opts.delete_before_replace:
+        report_violation(
+            "a patch group registration cannot be updated, and AWS allows one baseline per OS per group: "
+            "without deleteBeforeReplace its replacement fails with 'already has a baseline registered'",
+            None,
+        )
+
+
+# ---------------------------------------------------------------------------
+# IAM inline policies name their actions and resources
+
+_INLINE_POLICY_TYPES = (
+    "aws:iam/rolePolicy:RolePolicy",
+    "aws:iam/userPolicy:UserPolicy",
+    "aws:iam/groupPolicy:GroupPolicy",
+)
+
+
+def _inline_policies(args: ResourceValidationArgs) -> Iterator[tuple[str, Any]]:
+    if args.resource_type in _INLINE_POLICY_TYPES:
+        yield "policy", args.props.get("policy")
+    elif args.resource_type == "aws:iam/role:Role":
+        for inline in args.props.get("inlinePolicies") or []:
+            yield f"inline policy {inline.get('name') or '(unnamed)'}", inline.get("policy")
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def wildcard_grants(document: Any) -> list[str]:
+    """What an IAM policy document allows on wildcards: ``*`` or ``service:*`` actions, ``*`` resources."""
+    if isinstance(document, str):
+        try:
+            document = json.loads(document)
+        except ValueError:
+            return []  # not JSON yet (an unknown value in preview): nothing to judge
+    if not isinstance(document, Mapping):
+        return []
+    problems = []
+    for index, statement in enumerate(_as_list(document.get("Statement") or []), start=1):
+        if not isinstance(statement, Mapping) or statement.get("Effect") != "Allow":
+            continue
+        name = f"statement {statement.get('Sid') or index}"
+        for key in ("NotAction", "NotResource"):
+            if key in statement:
+                problems.append(f"{name} allows with {key}, which grants everything not listed")
+        actions = [a for a in _as_list(statement.get("Action") or []) if a == "*" or str(a).endswith(":*")]
+        if actions:
+            problems.append(f"{name} allows every action of {', '.join(map(str, actions))}")
+        if "*" in _as_list(statement.get("Resource") or []):
+            problems.append(f"{name} allows Resource '*'")
+    return problems
+
+
+def validate_no_wildcards(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+    for where, document in _inline_policies(args):
+        for problem in wildcard_grants(document):
+            report_violation(f"{where}: {problem}; name the actions and resources it needs", None)
+
+
+# ---------------------------------------------------------------------------
+# Log buckets are private and encrypted (a stack policy: S3 settings are resources of their own)
+
+
+def _bucket_of(resource: PolicyResource, buckets: list[PolicyResource]) -> list[PolicyResource]:
+    """The buckets a resource's ``bucket`` input points at, by dependency or by name."""
+    linked = [r for r in resource.property_dependencies.get("bucket", []) if r in buckets]
+    name = resource.props.get("bucket")
+    return linked or [b for b in buckets if name is not None and name in (b.props.get("bucket"), b.props.get("id"))]
+
+
+def _log_buckets(resources: list[PolicyResource], buckets: list[PolicyResource]) -> list[PolicyResource]:
+    """Buckets that maintenance window tasks write Run Command output to."""
+    found: list[PolicyResource] = []
+    for task in resources:
+        if task.resource_type != "aws:ssm/maintenanceWindowTask:MaintenanceWindowTask":
+            continue
+        parameters = (task.props.get("taskInvocationParameters") or {}).get("runCommandParameters") or {}
+        name = parameters.get("outputS3Bucket")
+        linked = [r for r in task.property_dependencies.get("taskInvocationParameters", []) if r in buckets]
+        named = [b for b in buckets if name is not None and name == b.props.get("bucket")]
+        found += [b for b in linked + named if b not in found]
+    return found
+
+
+def validate_log_buckets(args: StackValidationArgs, report_violation: ReportViolation) -> None:
+    resources = args.resources
+    buckets = [r for r in resources if r.resource_type == "aws:s3/bucket:Bucket"]
+    blocks = [r for r in resources if r.resource_type == "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"]
+    encryption = [
+        r
+        for r in resources
+        if r.resource_type == "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"
+    ]
+    flags = ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")
+    for bucket in _log_buckets(resources, buckets):
+        own_blocks = [b for b in blocks if bucket in _bucket_of(b, buckets)]
+        if not own_blocks:
+            report_violation("log bucket has no public access block: add one with all four settings true", bucket.urn)
+        for block in own_blocks:
+            if off := [flag for flag in flags if block.props.get(flag) is not True]:
+                report_violation(f"log bucket's public access block leaves {', '.join(off)} off", bucket.urn)
+        encrypted = bucket.props.get("serverSideEncryptionConfigurations") or any(
+            bucket in _bucket_of(e, buckets) for e in encryption
+        )
+        if not encrypted:
+            report_violation(
+                "log bucket has no server-side encryption configuration: add one (SSE-S3 or SSE-KMS)", bucket.urn
+            )
+
+
+def _policy(name: str, description: str, validate: Callable, **kwargs: Any) -> ResourceValidationPolicy:
+    return ResourceValidationPolicy(
+        name=name, description=description, validate=validate, enforcement_level=EnforcementLevel.MANDATORY, **kwargs
+    )
+
+
+POLICIES = [
+    _policy(
+        "baselines-approve-security-only",
+        "Patch baselines approve only the OS's security classifications (waive with a tag).",
+        validate_security_only,
+        config_schema=PolicyConfigSchema(
+            properties={"waiverTag": {"type": "string", "default": WAIVER_TAG}},
+        ),
+    ),
+    _policy(
+        "non-critical-approval-delay",
+        "Approval rules that take non-critical severities wait at least N days.",
+        validate_approval_delay,
+        config_schema=PolicyConfigSchema(
+            properties={"minimumDays": {"type": "integer", "minimum": 0, "default": DEFAULT_MINIMUM_DELAY_DAYS}},
+        ),
+    ),
+    _policy(
+        "maintenance-window-cutoff",
+        "Maintenance windows stop scheduling tasks at least an hour before they end.",
+        validate_window_cutoff,
+        config_schema=PolicyConfigSchema(
+            properties={"minimumHours": {"type": "integer", "minimum": 0, "default": DEFAULT_MINIMUM_CUTOFF_HOURS}},
+        ),
+    ),
+    _policy(
+        "patch-groups-delete-before-replace",
+        "Patch group registrations use deleteBeforeReplace.",
+        validate_patch_group_replacement,
+    ),
+    _policy(
+        "iam-inline-policies-without-wildcards",
+        "IAM inline policies grant no wildcard action or resource.",
+        validate_no_wildcards,
+    ),
+    StackValidationPolicy(
+        name="log-buckets-private-and-encrypted",
+        description="Buckets receiving Run Command output block public access and are encrypted.",
+        validate=validate_log_buckets,
+        enforcement_level=EnforcementLevel.MANDATORY,
+    ),
+]

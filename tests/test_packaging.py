@@ -1,0 +1,94 @@
+"""The sdist and wheel: what they contain, and that the wheel works on its own."""
+
+import subprocess
+import sys
+import sysconfig
+import tarfile
+import venv
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT
+from patching_components import __all__ as public_names
+from patching_components import __version__
+
+NOT_SHIPPED = ("tests/", "stacks/", "benchmarks/", "programs/", "examples/", "policy/", ".github/")
+
+
+@pytest.fixture(scope="module")
+def dist(tmp_path_factory) -> Path:
+    """``python -m build``: the sdist, then the wheel built from that sdist."""
+    out = tmp_path_factory.mktemp("dist")
+    subprocess.run([sys.executable, "-m", "build", "--outdir", str(out), str(ROOT)], check=True, capture_output=True)
+    return out
+
+
+def test_the_version_is_written_once():
+    from importlib.metadata import version
+
+    assert version("patching-components") == __version__
+    assert "version =" not in (ROOT / "pyproject.toml").read_text().split("[project.optional-dependencies]")[0]
+    assert f"## [{__version__}]" in (ROOT / "CHANGELOG.md").read_text()
+
+
+def test_the_distributions_hold_the_package_and_its_data_only(dist):
+    (wheel,) = dist.glob(f"patching_components-{__version__}-py3-none-any.whl")
+    (sdist,) = dist.glob(f"patching_components-{__version__}.tar.gz")
+    wheel_files = zipfile.ZipFile(wheel).namelist()
+    with tarfile.open(sdist) as archive:
+        sdist_files = [name.split("/", 1)[1] for name in archive.getnames() if "/" in name]
+    for files in (wheel_files, sdist_files):
+        assert "patching_components/documents/golden-ami-linux.yaml" in files
+        assert "patching_components/documents/golden-ami-windows.yaml" in files
+        assert "patching_components/config_args.py" in files
+        assert not [name for name in files if name.startswith(NOT_SHIPPED)]
+    assert {"README.md", "LICENSE", "CHANGELOG.md", "pyproject.toml"} <= set(sdist_files)
+
+
+def test_the_wheel_installs_and_works_in_a_fresh_virtualenv(dist, tmp_path):
+    (wheel,) = dist.glob("*.whl")
+    env = tmp_path / "venv"
+    venv.create(env, with_pip=False)
+    python = env / "bin" / "python"
+    # Dependencies come from this environment (same resolved versions, no
+    # downloads); the package itself only from the wheel.
+    purelib = Path(
+        subprocess.run(
+            [python, "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
+    )
+    (purelib / "dependencies.pth").write_text(sysconfig.get_path("purelib") + "\n")
+    subprocess.run(
+        [sys.executable, "-m", "pip", "--python", str(python), "install", "--no-deps", "--quiet", str(wheel)],
+        check=True,
+        capture_output=True,
+    )
+
+    def run(*args: str) -> subprocess.CompletedProcess:
+        # Outside the checkout, so that nothing imports from it.
+        return subprocess.run(args, cwd=tmp_path, capture_output=True, text=True, check=False)
+
+    components = [name for name in public_names if name[0].isupper()]
+    imported = run(
+        str(python),
+        "-c",
+        f"import patching_components as p; from patching_components import {', '.join(components)}; "
+        "print(p.__file__, p.__version__)",
+    )
+    assert imported.returncode == 0, imported.stderr
+    location, version = imported.stdout.split()
+    assert Path(location).is_relative_to(env) and version == __version__
+
+    patching = str(env / "bin" / "patching")
+    assert run(patching, "--help").returncode == 0
+    assert run(patching, "--version").stdout.strip() == f"patching {__version__}"
+    # The golden AMI templates (package data) are read by these two.
+    validated = run(patching, "validate", str(ROOT / "stacks" / "Pulumi.acme.yaml"))
+    assert validated.returncode == 0, validated.stdout + validated.stderr
+    plan = run(patching, "plan", str(ROOT / "stacks" / "Pulumi.acme.yaml"))
+    assert plan.returncode == 0 and "aws:ssm/document:Document" in plan.stdout, plan.stderr
