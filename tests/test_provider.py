@@ -6,7 +6,9 @@ import re
 
 import pytest
 import yaml
+from pulumi.provider.experimental.analyzer import Analyzer
 from pulumi.provider.experimental.component import ComponentProvider
+from pulumi.provider.experimental.schema import generate_schema
 
 from conftest import ROOT
 from patching_components import __version__, _typegen
@@ -22,8 +24,22 @@ def provider() -> ComponentProvider:
 
 
 @pytest.fixture(scope="module")
-def schema(provider) -> dict:
-    return json.loads(provider.schema)
+def schema() -> dict:
+    """What Pulumi's analyzer infers from the components, as the package schema the provider serves."""
+    analysis = Analyzer(PACKAGE).analyze(COMPONENTS)
+    package = generate_schema(
+        PACKAGE,
+        __version__,
+        None,
+        analysis["component_definitions"],
+        analysis["type_definitions"],
+        sorted(analysis["dependencies"], key=lambda d: d.name),
+    )
+    return package.to_json()
+
+
+def test_the_provider_serves_that_schema(provider, schema):
+    assert json.loads(provider.schema) == schema
 
 
 def camel(name: str) -> str:
