@@ -46,7 +46,7 @@ class _Concat:
 
 @dataclass(frozen=True)
 class _Json:
-    """A JSON document (an IAM policy) holding references: ``Output.json_dumps``."""
+    """A JSON document (an IAM policy) holding references, rendered in one ``apply``."""
 
     document: Any
 
