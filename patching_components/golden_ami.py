@@ -71,7 +71,12 @@ _SETTINGS = (
     "timezone",
     "keep_latest",
 )
-_REQUIRED = ("customer", "instance_profile_name", "automation_role_arn", "automation_role_name")
+# Required args the settings model does not check (it checks platform and patch_group).
+_REQUIRED = tuple(
+    key
+    for key in GoldenAmiPipelineArgs.__annotations__
+    if key in GoldenAmiPipelineArgs.__required_keys__ and key not in _SETTINGS
+)
 
 
 class _LiteralDumper(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):
