@@ -32,6 +32,11 @@ class Figure:
         return asdict(self)
 
 
+def ratio_figure(name: str, ratio: float, limit: float, details: dict[str, Any], digits: int = 3) -> Figure:
+    """A ratio and its target "<= limit", the target written from the limit it is judged by."""
+    return Figure(name, round(ratio, digits), "x", f"<= {limit:g}", ratio <= limit, details)
+
+
 def best_time(functions: dict[str, Callable[[], object]], rounds: int) -> dict[str, float]:
     """Fastest of ``rounds`` runs of each function, interleaved so that a slow
     moment of the machine hits all of them; the garbage collector is paused
@@ -75,12 +80,10 @@ def component_overhead(rounds: int) -> Figure:
         rounds,
     )
     ratio = times["components"] / times["by_hand"]
-    return Figure(
+    return ratio_figure(
         "component overhead (mixed fleet, CustomerPatching / by hand)",
-        round(ratio, 3),
-        "x",
-        "<= 1.15",
-        ratio <= 1.15,
+        ratio,
+        1.15,
         {
             "resources": sum(r.custom for r in recorded.resources),
             "components": sum(not r.custom for r in recorded.resources),
@@ -113,12 +116,10 @@ def scaling(sizes: list[int]) -> list[Figure]:
     for run in runs[1:]:
         ratio = run["ms_per_resource"] / smallest["ms_per_resource"]
         figures.append(
-            Figure(
+            ratio_figure(
                 f"scaling: time per resource, {run['groups']} / {smallest['groups']} patch groups",
-                round(ratio, 3),
-                "x",
-                "<= 1.2",
-                ratio <= 1.2,
+                ratio,
+                1.2,
                 {"runs": runs},
             )
         )
@@ -152,12 +153,10 @@ def import_time(rounds: int) -> Figure:
         rounds,
     )
     ratio = times["ours"] / times["pulumi"]
-    return Figure(
+    return ratio_figure(
         "import: patching_components / pulumi + pulumi_aws",
-        round(ratio, 3),
-        "x",
-        "<= 1.25",
-        ratio <= 1.25,
+        ratio,
+        1.25,
         {key: round(value * 1000, 1) for key, value in times.items()} | {"unit": "ms (fresh interpreter)"},
     )
 
@@ -188,15 +187,14 @@ def validation(files: int, rounds: int) -> Figure:
         if cli.returncode != 0:
             raise RuntimeError(f"patching validate failed on the generated files:\n{cli.stdout.decode()[-2000:]}")
     ratio = times["validate"] / times["parse"]
-    return Figure(
+    return ratio_figure(
         f"validation: {files} stack files, validate / YAML parse",
-        round(ratio, 2),
-        "x",
-        "<= 5",
-        ratio <= 5,
+        ratio,
+        5,
         {
             "files_per_second": round(files / times["validate"]),
             "parse_files_per_second": round(files / times["parse"]),
             "cli_seconds_whole_command": round(cli_seconds, 2),
         },
+        digits=2,
     )

@@ -93,7 +93,7 @@ class _Outputs:
         document = _json_document(value)
         if document is not None:
             document = self.template(document)
-            return _Json(document) if _holds_references(document) else value
+            return _Json(document) if _references(document) else value
         if self._arn_pattern is None:
             arns = sorted(self.arns, key=len, reverse=True)
             self._arn_pattern = re.compile("|".join(map(re.escape, arns))) if arns else re.compile("(?!)")
@@ -114,16 +114,6 @@ def _json_document(value: str) -> Any:
     except ValueError:
         return None
     return document if json.dumps(document) == value else None
-
-
-def _holds_references(template: Any) -> bool:
-    if isinstance(template, (_Ref, _Concat, _Json)):
-        return True
-    if isinstance(template, dict):
-        return any(map(_holds_references, template.values()))
-    if isinstance(template, list):
-        return any(map(_holds_references, template))
-    return False
 
 
 def _references(template: Any) -> list[_Ref]:
