@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any, Required, TypedDict
 import pulumi
 import pulumi_aws as aws
 
-from . import os_rules
+from . import os_rules, standard
 from ._component import TYPE_PREFIX, camel, child
 
 if TYPE_CHECKING:
@@ -38,7 +38,7 @@ class SecurityBaselineArgs(TypedDict, total=False):
     severities: Sequence[str]
     """SEVERITY (Linux) or MSRC_SEVERITY (Windows) values; default Critical, Important."""
     priorities: Sequence[str]
-    """PRIORITY values (Ubuntu/Debian); default Required, Important."""
+    """PRIORITY, the package Priority field (Ubuntu/Debian); default all five (security-only is the repository)."""
     products: Sequence[str]
     """PRODUCT values; default all products."""
     compliance_level: str
@@ -94,6 +94,8 @@ class SecurityBaseline(pulumi.ComponentResource):
         settings = _settings(name, args)  # before registering anything: bad args build nothing
         super().__init__(f"{TYPE_PREFIX}SecurityBaseline", name, None, opts)
         self._build(name, settings, args)
+        for advice in baseline_advice(settings):
+            pulumi.log.warn(f"SecurityBaseline {name!r}: {advice.field}: {advice.message}", resource=self)
 
     def _build(self, name: str, settings: "BaselineConfig", plumbing: SecurityBaselineArgs) -> None:
         os_name = settings.operating_system
@@ -158,6 +160,13 @@ class SecurityBaseline(pulumi.ComponentResource):
                 "patch_groups": self.patch_groups,
             }
         )
+
+
+def baseline_advice(settings: "BaselineConfig") -> list[standard.Advice]:
+    """The standard's warnings for a baseline (see :mod:`standard`)."""
+    return standard.baseline_advice(
+        settings.operating_system, priorities=settings.priorities, approve_until_date=settings.approve_until_date
+    )
 
 
 def baseline_args(settings: "BaselineConfig") -> SecurityBaselineArgs:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from .baseline import baseline_advice
 from .config import ConfigError, Issue, StackConfig, load_stack_file, with_lines
 from .golden_ami import document_problems
 from .run_patch_baseline import parameter_issues
@@ -33,6 +34,15 @@ def build_issues(config: StackConfig) -> list[Issue]:
             )
         ]
     return issues
+
+
+def warnings(config: StackConfig) -> list[Issue]:
+    """What AWS accepts but would quietly not do the job (exit 0; see :mod:`standard`)."""
+    return [
+        Issue(("baselines", key, advice.field), advice.message)
+        for key, baseline in config.baselines.items()
+        for advice in baseline_advice(baseline)
+    ]
 
 
 def check_stack_file(path: str | Path) -> StackConfig:

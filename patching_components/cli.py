@@ -17,8 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
-from .checks import check_stack_file
-from .config import ConfigError, StackConfig, StackFileError
+from .checks import check_stack_file, warnings
+from .config import ConfigError, StackConfig, StackFileError, with_lines
+from .errors import issue_lines
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
 DEFAULT_STACK_GLOB = "stacks/Pulumi.*.yaml"
@@ -57,28 +58,36 @@ def _load(path: Path) -> StackConfig:
         raise UsageError(exc.lines()[0]) from None
 
 
+def _issue_json(issue: Any) -> dict[str, Any]:
+    return {"line": issue.line, "keyPath": issue.key_path() if issue.path else None, "message": issue.message}
+
+
 def cmd_validate(args: argparse.Namespace) -> int:
     files = _stack_files(args.stack_files)
     results = []
     for path in files:
-        result: dict[str, Any] = {"file": str(path), "valid": True, "readable": True, "errors": []}
+        result: dict[str, Any] = {"file": str(path), "valid": True, "readable": True, "errors": [], "warnings": []}
         try:
-            result["summary"] = _summary(check_stack_file(path))
+            config = check_stack_file(path)
+            result["summary"] = _summary(config)
+            found = with_lines(warnings(config), path.read_text(encoding="utf-8"))
+            result["warnings"] = [_issue_json(i) for i in found]
+            result["warning_lines"] = issue_lines(str(path), found)
         except ConfigError as exc:
             result.update(valid=False, readable=not isinstance(exc, StackFileError))
-            result["errors"] = [
-                {"line": i.line, "keyPath": i.key_path() if i.path else None, "message": i.message} for i in exc.issues
-            ]
+            result["errors"] = [_issue_json(i) for i in exc.issues]
             result["lines"] = exc.lines()
         results.append(result)
     valid = sum(r["valid"] for r in results)
     if args.format == "json":
-        report = {"files": [{k: v for k, v in r.items() if k != "lines"} for r in results]}
+        report = {"files": [{k: v for k, v in r.items() if not k.endswith("lines")} for r in results]}
         print(json.dumps({**report, "valid": valid, "invalid": len(results) - valid}, indent=2))
     else:
         for r in results:
             if r["valid"]:
                 print(f"ok   {r['file']}: {r['summary']}")
+                for line in r["warning_lines"]:
+                    print(f"  warning: {line}")
             else:
                 print(f"FAIL {r['file']}: {len(r['errors'])} error(s)")
                 for line in r["lines"]:

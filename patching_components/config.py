@@ -158,7 +158,7 @@ class BaselineConfig(_Model):
     severities: FilterValues | None = None
     """SEVERITY (Linux) or MSRC_SEVERITY (Windows) values; default Critical, Important."""
     priorities: FilterValues | None = None
-    """PRIORITY values for Ubuntu/Debian; default Required, Important."""
+    """PRIORITY, the package Priority field (Ubuntu/Debian); default all five (security-only is the repository)."""
     products: FilterValues | None = None
     """PRODUCT filter values; default all products of the OS."""
     compliance_level: ComplianceLevel = "CRITICAL"

@@ -42,7 +42,7 @@ class BaselineSettings(TypedDict, total=False):
     """SEVERITY (Linux) or MSRC_SEVERITY (Windows) values; default Critical, Important."""
 
     priorities: list[str]
-    """PRIORITY values for Ubuntu/Debian; default Required, Important."""
+    """PRIORITY, the package Priority field (Ubuntu/Debian); default all five (security-only is the repository)."""
 
     products: list[str]
     """PRODUCT filter values; default all products of the OS."""

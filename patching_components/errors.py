@@ -51,11 +51,15 @@ class ConfigError(ValueError):
 
     def lines(self) -> list[str]:
         """One ``source[:line]: key.path: message`` line per issue."""
-        return [
-            f"{self.source}{f':{i.line}' if i.line else ''}: "
-            f"{f'{i.key_path(self.namespace)}: ' if i.path else ''}{i.message}"
-            for i in self.issues
-        ]
+        return issue_lines(self.source, self.issues, self.namespace)
+
+
+def issue_lines(source: str, issues: Iterable[Issue], namespace: str | None = NAMESPACE) -> list[str]:
+    """One ``source[:line]: key.path: message`` line per issue (errors and warnings alike)."""
+    return [
+        f"{source}{f':{i.line}' if i.line else ''}: {f'{i.key_path(namespace)}: ' if i.path else ''}{i.message}"
+        for i in issues
+    ]
 
 
 class StackFileError(ConfigError):

@@ -35,14 +35,17 @@ class OsFamily:
     """Stack-config field name (``classifications`` ...) -> filter it builds."""
     supports_approval_delay: bool = True
     """ApproveAfterDays/ApproveUntilDate; Ubuntu and Debian approve on release."""
-    security_field: str = "classifications"
-    """The field whose default values are what "security-only" means for this family."""
+    security_field: str | None = "classifications"
+    """The field whose default values are what "security-only" means for this family;
+    None where the repository says it instead (Debian family: EnableNonSecurity=false)."""
     linux: bool = True
     """EnableNonSecurity and custom ``sources`` apply to Linux nodes only."""
     notes: str = ""
 
 
 _PRODUCTS = FilterField("PRODUCT", None)
+DEBIAN_PRIORITIES = ("Required", "Important", "Standard", "Optional", "Extra")
+"""The Debian package Priority field (Debian Policy 2.5), as Patch Manager spells its values."""
 _LINUX_CLASSES = ("Security", "Bugfix", "Enhancement", "Recommended", "Newpackage")
 _SECURITY_ONLY = ("Security",)
 _CRITICAL_IMPORTANT = ("Critical", "Important")
@@ -85,16 +88,15 @@ FAMILIES: tuple[OsFamily, ...] = (
         "Debian family",
         ("UBUNTU", "DEBIAN", "RASPBIAN"),
         {
-            # Debian-style repositories carry no classification or severity:
-            # PRIORITY is the only security-relevant filter AWS accepts here.
-            "priorities": FilterField(
-                "PRIORITY",
-                ("Required", "Important", "Standard", "Optional", "Extra"),
-                ("Required", "Important"),
-            ),
+            # PRIORITY is the package's Priority control field, not a severity:
+            # openssl, openssh-server, libc6, sudo, curl and the kernel are all
+            # `optional`. Security-only here is EnableNonSecurity=false (updates
+            # from the *-security repositories only), so every priority is
+            # approved by default, as in AWS's own Debian/Ubuntu baselines.
+            "priorities": FilterField("PRIORITY", DEBIAN_PRIORITIES, DEBIAN_PRIORITIES),
         },
         supports_approval_delay=False,
-        security_field="priorities",
+        security_field=None,
     ),
     _family(
         "Windows",
@@ -185,11 +187,13 @@ class PatchFilter:
     values: tuple[str, ...]
 
 
-def security_filter(operating_system: str) -> FilterField:
+def security_filter(operating_system: str) -> FilterField | None:
     """The filter that makes a rule security-only for this OS, with its security values
-    (CLASSIFICATION=Security on Linux, PRIORITY=Required/Important on Debian, ...)."""
+    (CLASSIFICATION=Security on yum/zypper Linux, SecurityUpdates/CriticalUpdates on
+    Windows, ...); None for the Debian family, where ``EnableNonSecurity=false`` (the
+    security repositories only) is what makes a rule security-only."""
     family = family_of(operating_system)
-    return family.fields[family.security_field]
+    return family.fields[family.security_field] if family.security_field else None
 
 
 def severity_filter(operating_system: str) -> FilterField | None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator, Mapping
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from pulumi_policy import (
@@ -24,7 +24,7 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
-from patching_components import os_rules
+from patching_components import os_rules, standard
 
 PATCH_BASELINE = "aws:ssm/patchBaseline:PatchBaseline"
 WAIVER_TAG = "PatchingWaiver"
@@ -70,9 +70,15 @@ def validate_security_only(args: ResourceValidationArgs, report_violation: Repor
     if os_name is None:
         return
     security = os_rules.security_filter(os_name)
-    allowed = ", ".join(security.default)
     waive = f"(or tag the baseline {waiver_tag}=<reason> to waive)"
     for number, rule, filters in _rules(props):
+        if rule.get("enableNonSecurity"):
+            report_violation(
+                f"approval rule {number} sets enableNonSecurity: it installs non-security updates {waive}", None
+            )
+        if security is None:
+            continue  # Debian family: enableNonSecurity=false is what makes a rule security-only
+        allowed = ", ".join(security.default)
         values = filters.get(security.filter_key)
         if values is None:
             report_violation(
@@ -85,10 +91,6 @@ def validate_security_only(args: ResourceValidationArgs, report_violation: Repor
                 f"approval rule {number} approves {security.filter_key} {', '.join(extra)}: only {allowed} "
                 f"are security updates on {os_name} {waive}",
                 None,
-            )
-        if rule.get("enableNonSecurity"):
-            report_violation(
-                f"approval rule {number} sets enableNonSecurity: it installs non-security updates {waive}", None
             )
 
 
@@ -104,21 +106,16 @@ def validate_approval_delay(args: ResourceValidationArgs, report_violation: Repo
         return  # Ubuntu/Debian approve on release: AWS has no delay to require
     minimum = int(_config(args, "minimumDays", DEFAULT_MINIMUM_DELAY_DAYS))
     severity = os_rules.severity_filter(os_name)
-    latest_release = date.today() - timedelta(days=minimum)
     for number, rule, filters in _rules(args.props):
         severities = filters.get(severity.filter_key) if severity else None
         if severities is not None and set(severities) <= {"Critical"}:
             continue  # critical-only rules may approve at once
-        which = ", ".join(v for v in severities if v != "Critical") if severities else "all severities"
         if rule.get("approveUntilDate"):
-            until = date.fromisoformat(str(rule["approveUntilDate"])[:10])
-            if until > latest_release:
-                report_violation(
-                    f"approval rule {number} approves {which} released until {until}, less than {minimum} days "
-                    f"ago; non-critical patches must wait at least {minimum} days",
-                    None,
-                )
+            # A fixed cut-off the operator moves on purpose, accepted as AWS and
+            # `patching validate` accept it; one in the past is reported by
+            # baselines-keep-approving.
             continue
+        which = ", ".join(v for v in severities if v != "Critical") if severities else "all severities"
         days = _number(rule.get("approveAfterDays") or 0)
         if days < minimum:
             report_violation(
@@ -126,6 +123,26 @@ def validate_approval_delay(args: ResourceValidationArgs, report_violation: Repo
                 f"at least {minimum} days (approveAfterDays >= {minimum})",
                 None,
             )
+
+
+# ---------------------------------------------------------------------------
+# Baselines keep approving security fixes (advisory: the warnings `patching validate` prints)
+
+
+def validate_keeps_approving(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+    if args.resource_type != PATCH_BASELINE:
+        return
+    os_name = _operating_system(args.props)
+    if os_name is None:
+        return
+    for number, rule, filters in _rules(args.props):
+        until = rule.get("approveUntilDate")
+        for advice in standard.baseline_advice(
+            os_name,
+            priorities=filters.get("PRIORITY"),
+            approve_until_date=date.fromisoformat(str(until)[:10]) if until else None,
+        ):
+            report_violation(f"approval rule {number}: {advice.message}", None)
 
 
 # ---------------------------------------------------------------------------
@@ -284,6 +301,12 @@ POLICIES = [
         config_schema=PolicyConfigSchema(
             properties={"minimumDays": {"type": "integer", "minimum": 0, "default": DEFAULT_MINIMUM_DELAY_DAYS}},
         ),
+    ),
+    ResourceValidationPolicy(
+        name="baselines-keep-approving",
+        description="Baselines approve every security fix: no past approveUntilDate, every Debian priority.",
+        validate=validate_keeps_approving,
+        enforcement_level=EnforcementLevel.ADVISORY,
     ),
     _policy(
         "maintenance-window-cutoff",

@@ -77,7 +77,7 @@ def test_every_operating_system_builds_a_valid_default_baseline():
 def test_mixed_fleet_uses_each_os_own_filter_keys(example_runs):
     run = example_runs["Pulumi.globex.yaml"]
     ubuntu = run.named("globex-ubuntu", BASELINE)
-    assert filters(ubuntu) == {"PRIORITY": ["Required", "Important"]}
+    assert filters(ubuntu) == {"PRIORITY": ["Required", "Important", "Standard", "Optional", "Extra"]}
     (rule,) = ubuntu.inputs["approvalRules"]
     assert "approveAfterDays" not in rule and "approveUntilDate" not in rule
     assert rule["complianceLevel"] == "HIGH"
@@ -96,7 +96,7 @@ def test_mixed_fleet_uses_each_os_own_filter_keys(example_runs):
     assert al2023.inputs["rejectedPatchesAction"] == "BLOCK"
 
     rhel = run.named("globex-rhel9", BASELINE)
-    assert rhel.inputs["approvalRules"][0]["approveUntilDate"] == "2026-11-01"
+    assert rhel.inputs["approvalRules"][0]["approveAfterDays"] == 14
     assert filters(rhel)["PRODUCT"] == ["RedhatEnterpriseLinux9.4", "RedhatEnterpriseLinux9.5"]
     assert rhel.inputs["name"] == "globex-rhel9"
 

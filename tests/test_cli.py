@@ -110,6 +110,7 @@ def test_validate_json_report(capsys):
         "file": str(bad),
         "valid": False,
         "readable": True,
+        "warnings": [],
         "errors": [
             {
                 "line": 7,

@@ -53,8 +53,9 @@ def test_each_os_only_builds_filter_keys_it_accepts(os_name):
         ("AMAZON_LINUX_2023", {"CLASSIFICATION": ("Security",), "SEVERITY": ("Critical", "Important")}),
         ("REDHAT_ENTERPRISE_LINUX", {"CLASSIFICATION": ("Security",), "SEVERITY": ("Critical", "Important")}),
         ("SUSE", {"CLASSIFICATION": ("Security",), "SEVERITY": ("Critical", "Important")}),
-        ("UBUNTU", {"PRIORITY": ("Required", "Important")}),
-        ("DEBIAN", {"PRIORITY": ("Required", "Important")}),
+        # Debian Policy 2.5's five priorities: openssl, libc6, the kernel ... are "optional".
+        ("UBUNTU", {"PRIORITY": ("Required", "Important", "Standard", "Optional", "Extra")}),
+        ("DEBIAN", {"PRIORITY": ("Required", "Important", "Standard", "Optional", "Extra")}),
         (
             "WINDOWS",
             {"CLASSIFICATION": ("SecurityUpdates", "CriticalUpdates"), "MSRC_SEVERITY": ("Critical", "Important")},
@@ -105,8 +106,6 @@ def test_unknown_os_names_the_allowed_values():
         ("AMAZON_LINUX_2023", "CLASSIFICATION", ("Security",)),
         ("ROCKY_LINUX", "CLASSIFICATION", ("Security",)),
         ("SUSE", "CLASSIFICATION", ("Security",)),
-        ("UBUNTU", "PRIORITY", ("Required", "Important")),
-        ("RASPBIAN", "PRIORITY", ("Required", "Important")),
         ("WINDOWS", "CLASSIFICATION", ("SecurityUpdates", "CriticalUpdates")),
         ("MACOS", "CLASSIFICATION", ("softwareupdate",)),
     ],
@@ -115,6 +114,13 @@ def test_what_security_only_means_per_os(os_name, key, values):
     """The policy pack judges any baseline by this; AWS-FACTS.md's security-only defaults."""
     security = os_rules.security_filter(os_name)
     assert (security.filter_key, security.default) == (key, values)
+
+
+@pytest.mark.parametrize("os_name", ["UBUNTU", "DEBIAN", "RASPBIAN"])
+def test_debian_family_is_security_only_by_repository_not_by_priority(os_name):
+    """AWS-FACTS.md: EnableNonSecurity=false (the -security repositories) is the restriction there."""
+    assert os_rules.security_filter(os_name) is None
+    assert os_rules.family_of(os_name).linux  # so EnableNonSecurity=false is sent
 
 
 def test_severity_filters_exist_where_aws_has_them():

@@ -7,9 +7,10 @@ import copy
 import json
 import subprocess
 import sys
-from datetime import date, timedelta
+from datetime import date
 
 import pytest
+import time_machine
 from pulumi_policy import (
     PolicyCustomTimeouts,
     PolicyResource,
@@ -115,12 +116,23 @@ def test_a_rule_without_the_classification_filter_approves_everything(globex):
     assert "CLASSIFICATION = SecurityUpdates, CriticalUpdates" in message
 
 
-def test_ubuntu_is_judged_by_priority(globex):
-    ubuntu = with_filters(baseline(globex, "globex-ubuntu"), {"PRIORITY": ["Required", "Standard"]})
-    assert check("baselines-approve-security-only", ubuntu) == [
-        "approval rule 1 approves PRIORITY Standard: only Required, Important are security updates on UBUNTU "
+def test_ubuntu_is_security_only_by_repository(globex):
+    ubuntu = baseline(globex, "globex-ubuntu")
+    assert check("baselines-approve-security-only", ubuntu) == []
+    non_security = with_filters(ubuntu, {"PRIORITY": ["Required"]}, enableNonSecurity=True)
+    assert check("baselines-approve-security-only", non_security) == [
+        "approval rule 1 sets enableNonSecurity: it installs non-security updates "
         "(or tag the baseline PatchingWaiver=<reason> to waive)"
     ]
+
+
+def test_a_priority_subset_is_advised_against_not_rejected(globex):
+    """Required/Important only skips openssl, libc6, the kernel ...: the same warning `validate` prints."""
+    ubuntu = with_filters(baseline(globex, "globex-ubuntu"), {"PRIORITY": ["Required", "Important"]})
+    assert check("baselines-approve-security-only", ubuntu) == []
+    (message,) = check("baselines-keep-approving", ubuntu)
+    assert message.startswith("approval rule 1: priorities leave out Standard, Optional, Extra: security fixes")
+    assert POLICIES["baselines-keep-approving"].enforcement_level.value == "advisory"
 
 
 def test_enable_non_security_is_rejected(globex):
@@ -166,19 +178,22 @@ def test_a_rule_without_severity_filter_covers_all_severities(globex):
     assert message.startswith("approval rule 1 approves all severities after 1 days")
 
 
-def test_an_approve_until_date_must_lie_far_enough_back(globex):
+@time_machine.travel(date(2026, 12, 1), tick=False)
+@pytest.mark.parametrize(
+    ("until", "advice"),
+    [
+        ("2027-01-31", None),  # a future cut-off: accepted, as AWS and `patching validate` accept it
+        ("2026-12-01", None),  # today still approves what is released today
+        ("2026-11-30", "approveUntilDate 2026-11-30 is in the past: nothing released after it is ever approved"),
+    ],
+)
+def test_an_approve_until_date_is_accepted_and_a_past_one_advised_against(globex, until, advice):
     rhel = baseline(globex, "globex-rhel9")
-    recent = (date.today() - timedelta(days=2)).isoformat()
-    too_recent = changed(rhel, approvalRules=[{**rule(rhel), "approveUntilDate": recent}])
-    (message,) = check("non-critical-approval-delay", too_recent)
-    assert f"released until {recent}, less than 7 days ago" in message
-    old_enough = (date.today() - timedelta(days=8)).isoformat()
-    assert (
-        check(
-            "non-critical-approval-delay", changed(rhel, approvalRules=[{**rule(rhel), "approveUntilDate": old_enough}])
-        )
-        == []
-    )
+    fixed = {key: value for key, value in rule(rhel).items() if key != "approveAfterDays"}
+    dated = changed(rhel, approvalRules=[{**fixed, "approveUntilDate": until}])
+    assert check("non-critical-approval-delay", dated) == []
+    messages = check("baselines-keep-approving", dated)
+    assert [m.startswith(f"approval rule 1: {advice}") for m in messages] == ([True] if advice else [])
 
 
 def test_ubuntu_has_no_delay_to_require(globex):
