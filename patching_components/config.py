@@ -33,7 +33,7 @@ from pydantic import (
 from pydantic.alias_generators import to_camel
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
-from . import os_rules
+from . import os_rules, run_patch_baseline
 from .errors import NAMESPACE, ConfigError, Issue, StackFileError, format_key_path
 from .os_rules import MAX_GROUPS_PER_WINDOW
 from .schedule import ScheduleError, parse_schedule
@@ -277,6 +277,8 @@ class MaintenanceWindowConfig(_Model):
     """Length of the window in hours (1-24)."""
     cutoff_hours: Annotated[int, Field(ge=0, le=23)]
     """Hours before the end after which no new task starts (0-23, < durationHours)."""
+    cutoff_behavior: Literal[run_patch_baseline.CUTOFF_BEHAVIORS] = "CANCEL_TASK"  # type: ignore[valid-type]
+    """At the cutoff, CANCEL_TASK stops starting new installs and reboots; CONTINUE_TASK lets them run on."""
     operation: Literal["Scan", "Install"]
     """Scan reports compliance; Install installs approved patches."""
     reboot_option: Literal["RebootIfNeeded", "NoReboot"] = "RebootIfNeeded"

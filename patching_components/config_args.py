@@ -101,6 +101,10 @@ class MaintenanceWindowSettings(TypedDict, total=False):
     cutoffHours: Required[int]
     """Hours before the end after which no new task starts (0-23, < durationHours)."""
 
+    cutoffBehavior: str
+    """At the cutoff, CANCEL_TASK stops starting new installs and reboots; CONTINUE_TASK lets them run on. Default:
+    CANCEL_TASK."""
+
     operation: Required[str]
     """Scan reports compliance; Install installs approved patches."""
 

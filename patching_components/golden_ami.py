@@ -246,6 +246,8 @@ class GoldenAmiPipeline(pulumi.ComponentResource):
                 task_type="AUTOMATION",
                 task_arn=document.name,
                 priority=1,
+                # No new build starts after the cutoff; a running build goes on to its end.
+                cutoff_behavior="CANCEL_TASK",
                 task_invocation_parameters={
                     "automation_parameters": {
                         "document_version": "$DEFAULT",

@@ -24,6 +24,7 @@ from typing import Any
 MOCK_ACCOUNT_ID = "123456789012"
 MOCK_PARTITION = "aws"
 MOCK_REGION = "eu-west-1"
+"""The region of a run whose config has no ``aws:region`` (the provider's own default is none)."""
 PROJECT = "patching"
 
 
@@ -128,7 +129,12 @@ def _mock_id(type_: str, name: str, state: dict[str, Any]) -> str:
 
 
 def mock_state(
-    type_: str, name: str, inputs: dict[str, Any], account_id: str = MOCK_ACCOUNT_ID, partition: str = MOCK_PARTITION
+    type_: str,
+    name: str,
+    inputs: dict[str, Any],
+    account_id: str = MOCK_ACCOUNT_ID,
+    partition: str = MOCK_PARTITION,
+    region: str = MOCK_REGION,
 ) -> dict[str, Any]:
     """Plausible provider outputs: the inputs plus the ids and ARNs AWS would compute."""
     state = dict(inputs)
@@ -139,12 +145,12 @@ def mock_state(
         kind = "instance-profile" if type_.endswith("InstanceProfile") else "role"
         state.setdefault("arn", f"arn:{partition}:iam::{account_id}:{kind}/{physical}")
     elif type_ == "aws:ssm/parameter:Parameter":
-        state.setdefault("arn", f"arn:{partition}:ssm:{MOCK_REGION}:{account_id}:parameter{physical}")
+        state.setdefault("arn", f"arn:{partition}:ssm:{region}:{account_id}:parameter{physical}")
     elif type_ == "aws:s3/bucket:Bucket":
         state.setdefault("bucket", physical)
         state.setdefault("arn", f"arn:{partition}:s3:::{state['bucket']}")
     else:
-        state.setdefault("arn", f"arn:{partition}:{service}:{MOCK_REGION}:{account_id}:{physical}")
+        state.setdefault("arn", f"arn:{partition}:{service}:{region}:{account_id}:{physical}")
     return state
 
 
@@ -157,13 +163,13 @@ class ProgramError(RuntimeError):
         self.resources = resources
 
 
-def _recording_monitor(recorded: list[RegisteredResource], account_id: str, partition: str):
+def _recording_monitor(recorded: list[RegisteredResource], account_id: str, partition: str, region: str):
     import pulumi
     from pulumi.runtime import mocks
 
     class RecordingMocks(pulumi.runtime.Mocks):
         def new_resource(self, args: pulumi.runtime.MockResourceArgs):
-            state = mock_state(args.typ, args.name, args.inputs, account_id, partition)
+            state = mock_state(args.typ, args.name, args.inputs, account_id, partition, region)
             return _mock_id(args.typ, args.name, state), state
 
         def call(self, args: pulumi.runtime.MockCallArgs):
@@ -177,7 +183,7 @@ def _recording_monitor(recorded: list[RegisteredResource], account_id: str, part
             if args.token == "aws:index/getPartition:getPartition":
                 return {"partition": partition, "dnsSuffix": "amazonaws.com", "id": partition}
             if args.token == "aws:index/getRegion:getRegion":
-                return {"name": MOCK_REGION, "region": MOCK_REGION, "id": MOCK_REGION}
+                return {"name": region, "region": region, "id": region}
             if args.token == "aws:ssm/getParameter:getParameter":
                 # A public AMI parameter: answer with an AMI-shaped id derived from the path.
                 digest = hashlib.sha256(args.args["name"].encode()).hexdigest()
@@ -187,7 +193,7 @@ def _recording_monitor(recorded: list[RegisteredResource], account_id: str, part
                     "value": value,
                     "insecureValue": value,
                     "type": "String",
-                    "arn": f"arn:{partition}:ssm:{MOCK_REGION}::parameter{args.args['name']}",
+                    "arn": f"arn:{partition}:ssm:{region}::parameter{args.args['name']}",
                     "version": 1,
                     "id": args.args["name"],
                     "withDecryption": True,
@@ -274,7 +280,8 @@ def _run(config: dict[str, Any], stack: str, program: Any, account_id: str, part
     logger.propagate = False
     logger.addHandler(_Collect())
     try:
-        monitor = _recording_monitor(recorded, account_id, partition)
+        region = str(config.get("aws:region") or MOCK_REGION)
+        monitor = _recording_monitor(recorded, account_id, partition, region)
         pulumi.runtime.set_mocks(
             monitor.mocks, project=PROJECT, stack=stack, preview=False, logger=logger, monitor=monitor
         )

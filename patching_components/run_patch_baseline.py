@@ -18,13 +18,18 @@ REBOOT_OPTIONS = ("RebootIfNeeded", "NoReboot")
 HOOK_PARAMETERS = MappingProxyType(
     {"pre_install": "PreInstallHookDocName", "post_install": "PostInstallHookDocName", "on_exit": "OnExitHookDocName"}
 )
+CUTOFF_BEHAVIORS = ("CANCEL_TASK", "CONTINUE_TASK")
+"""A task's CutoffBehavior. AWS's default, CONTINUE_TASK, keeps a rate-controlled
+Run Command task starting new invocations (installs, reboots) past the cutoff and
+the window's end; CANCEL_TASK cancels those not yet started. Ours default to it."""
 NO_HOOK = "AWS-Noop"
 """What the hooks document runs for a hook that is not set."""
 
-# The parameters each document declares (AWS's document definitions).
-_COMMON = ("Operation", "SnapshotId", "InstallOverrideList", "BaselineOverride", "RebootOption")
+# The parameters each document declares (AWS's document definitions). The hooks
+# variant has no InstallOverrideList: AWS does not support one with hooks.
+_COMMON = ("Operation", "SnapshotId", "BaselineOverride", "RebootOption")
 DOCUMENT_PARAMETERS: Mapping[str, tuple[str, ...]] = MappingProxyType(
-    {DOCUMENT: _COMMON, DOCUMENT_WITH_HOOKS: (*_COMMON, *HOOK_PARAMETERS.values())}
+    {DOCUMENT: (*_COMMON, "InstallOverrideList"), DOCUMENT_WITH_HOOKS: (*_COMMON, *HOOK_PARAMETERS.values())}
 )
 
 
@@ -60,7 +65,13 @@ def parameter_issues(document: str, parameters: Mapping[str, Sequence[str]]) -> 
     issues = []
     for name, values in parameters.items():
         if name not in declared:
-            hint = f" (only {DOCUMENT_WITH_HOOKS} has it)" if name in HOOK_PARAMETERS.values() else ""
+            hint = (
+                f" (only {DOCUMENT_WITH_HOOKS} has it)"
+                if name in HOOK_PARAMETERS.values()
+                else f" (AWS does not support it with hooks; use {DOCUMENT} without hooks)"
+                if name == "InstallOverrideList"
+                else ""
+            )
             issues.append(f"{document} has no parameter {name!r}{hint}; it takes: {', '.join(declared)}")
         elif len(values) != 1:
             issues.append(f"{name} takes exactly one value, got {list(values)}")

@@ -35,6 +35,8 @@ class PatchWindowArgs(TypedDict, total=False):
     """Window length in hours (1-24). Required."""
     cutoff_hours: Required[int]
     """Hours before the end when no new task starts (< duration). Required."""
+    cutoff_behavior: str
+    """CANCEL_TASK (default: installs and reboots not started by the cutoff are cancelled) or CONTINUE_TASK."""
     operation: Required[str]
     """Scan or Install. Required."""
     reboot_option: str
@@ -75,6 +77,7 @@ _SETTINGS = (
     "schedule_offset",
     "duration_hours",
     "cutoff_hours",
+    "cutoff_behavior",
     "operation",
     "reboot_option",
     "max_concurrency",
@@ -167,6 +170,7 @@ class PatchWindow(pulumi.ComponentResource):
             task_type="RUN_COMMAND",
             task_arn=task_spec.document,
             priority=1,
+            cutoff_behavior=settings.cutoff_behavior,
             max_concurrency=settings.max_concurrency,
             max_errors=settings.max_errors,
             targets=[{"key": "WindowTargetIds", "values": [target.id]}],

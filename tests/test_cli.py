@@ -65,6 +65,10 @@ def test_plan_json_lists_resources_with_inputs(capsys):
     )
     assert ubuntu["inputs"]["operatingSystem"] == "UBUNTU"
     assert ubuntu["parent"].endswith("SecurityBaseline::globex-ubuntu")
+    # ARNs in the stack's own region (aws:region us-east-1), never a fixed one.
+    text = json.dumps(resources)
+    assert "arn:aws:ssm:us-east-1:123456789012:parameter/patching/globex/golden-ami/win2022-fileserver" in text
+    assert "eu-west-1" not in text
 
 
 def test_plan_of_an_invalid_stack_exits_1_with_the_errors(capsys):

@@ -133,11 +133,13 @@ def test_the_config_typeddicts_are_generated_from_the_current_model():
     )
 
 
-def _construct(provider, component: str, name: str, inputs: dict):
+def _construct(provider, component: str, name: str, inputs: dict, aws_config: dict | None = None):
+    """The component constructed as another language's program would, in a stack with this ``aws:`` config."""
+
     def program():
         provider.construct(name, f"patching-components:index:{component}", inputs, None)
 
-    return run_program({}, stack=name, program=program)
+    return run_program(aws_config or {}, stack=name, program=program)
 
 
 def _canonical(run) -> list[str]:
@@ -151,7 +153,9 @@ def test_a_program_in_another_language_builds_what_the_python_program_builds(pro
     inputs = json.loads(
         json.dumps({k.split(":", 1)[1]: v for k, v in config.items() if k.startswith("patching:")}, default=str)
     )
-    assert _canonical(_construct(provider, "CustomerPatching", "globex", inputs)) == _canonical(run_stack_file(stack))
+    aws_config = {k: v for k, v in config.items() if k.startswith("aws:")}
+    constructed = _construct(provider, "CustomerPatching", "globex", inputs, aws_config)
+    assert _canonical(constructed) == _canonical(run_stack_file(stack))
 
 
 def test_the_yaml_example_program_uses_the_schema_and_builds(provider, schema):

@@ -49,9 +49,20 @@ def test_scans_never_reboot_and_never_use_hooks():
             {"Operation": ["Install"], "InstallOverrideList": ["http://example.com/list.yaml"]},
             "InstallOverrideList must be an https:// or s3:// URL",
         ),
+        (
+            "AWS-RunPatchBaselineWithHooks",
+            {"Operation": ["Install"], "InstallOverrideList": ["https://example.com/list.yaml"]},
+            "AWS-RunPatchBaselineWithHooks has no parameter 'InstallOverrideList' (AWS does not support it with "
+            "hooks; use AWS-RunPatchBaseline without hooks)",
+        ),
         ("AWS-RunPatchBaseline", {"Operation": ["Scan", "Install"]}, "Operation takes exactly one value"),
         ("AWS-RunShellScript", {"Operation": ["Scan"]}, "unknown patch document 'AWS-RunShellScript'"),
     ],
 )
 def test_wrong_parameters_are_caught(document, parameters, message):
     assert any(message in issue for issue in parameter_issues(document, parameters))
+
+
+def test_an_install_override_list_is_fine_without_hooks():
+    parameters = {"Operation": ["Install"], "InstallOverrideList": ["s3://bucket/list.yaml"]}
+    assert parameter_issues("AWS-RunPatchBaseline", parameters) == []

@@ -74,6 +74,7 @@ def requests(run, window_name):
         "Priority": task.inputs["priority"],
         "MaxConcurrency": task.inputs["maxConcurrency"],
         "MaxErrors": task.inputs["maxErrors"],
+        "CutoffBehavior": task.inputs["cutoffBehavior"],
         "Name": task.inputs["name"],
         "Description": task.inputs["description"],
         "TaskInvocationParameters": {"RunCommand": invocation},
@@ -265,4 +266,40 @@ def test_too_many_groups_for_one_window_is_a_config_error():
         run_config(config)
     assert "patching:maintenanceWindows.w: 51 patch groups use this window; a window targets at most 50" in str(
         info.value
+    )
+
+
+def test_cutoff_behaviors_are_the_api_models():
+    import botocore.session
+
+    from patching_components.run_patch_baseline import CUTOFF_BEHAVIORS
+
+    ssm = botocore.session.get_session().get_service_model("ssm")
+    assert set(CUTOFF_BEHAVIORS) == set(ssm.shape_for("MaintenanceWindowTaskCutoffBehavior").enum)
+
+
+def test_every_task_stops_starting_installs_at_the_cutoff(example_runs):
+    """AWS's default CONTINUE_TASK keeps starting rate-controlled invocations (installs,
+    reboots) after the cutoff and past the window's end; every task of ours cancels them."""
+    for run in example_runs.values():
+        tasks = run.of_type(TASK)
+        assert tasks
+        assert {t.inputs["cutoffBehavior"] for t in tasks} == {"CANCEL_TASK"}
+
+
+def test_continue_task_is_a_choice_and_a_typo_names_the_allowed_values():
+    window = {"schedule": "rate(1 day)", "durationHours": 2, "cutoffHours": 1, "operation": "Scan"}
+    groups = {"acme-web": {"baselines": ["al2023"], "maintenanceWindows": ["w"]}}
+    run = run_config(
+        {**MINIMAL, "maintenanceWindows": {"w": {**window, "cutoffBehavior": "CONTINUE_TASK"}}, "patchGroups": groups}
+    )
+    assert run.named("acme-w-patch", TASK).inputs["cutoffBehavior"] == "CONTINUE_TASK"
+    with pytest.raises(ProgramError) as info:
+        run_config(
+            {**MINIMAL, "maintenanceWindows": {"w": {**window, "cutoffBehavior": "CANCEL"}}, "patchGroups": groups}
+        )
+    assert info.value.resources == []
+    assert (
+        "patching:maintenanceWindows.w.cutoffBehavior: Input should be 'CANCEL_TASK' or 'CONTINUE_TASK' "
+        "(got 'CANCEL')" in str(info.value)
     )
