@@ -9,8 +9,17 @@ catches that beforehand, on any document:
   names an earlier step and an output that step has;
 - every ``nextStep``, ``onFailure: step:X``, ``onCancel: step:X`` and branch
   target exists, and no path loops forever;
-- after an ``aws:runInstances`` step, no path (success, failure or
-  cancellation) ends without a step that terminates that instance.
+- after a launch (``aws:runInstances``, or ``ec2:RunInstances`` through
+  ``aws:executeAwsApi``, which must carry a ClientToken), no path (success,
+  failure or cancellation) ends without a step that terminates that instance,
+  and the launch is never retried (``maxAttempts``);
+- an image is created with its snapshots tagged with the execution id, and
+  every failure before it is published deregisters it with its snapshots.
+
+A clean-up step may be an ``aws:executeScript`` that acts on what carries the
+execution-id tag of the creating step (its payload passes the execution id and
+its script filters on ``tag:<key>``); tests run those scripts against botocore's
+Stubber.
 """
 
 from __future__ import annotations
@@ -211,40 +220,145 @@ def _loop_issues(first: str, edges: Mapping[str, list[tuple[str, str]]]) -> list
     return issues
 
 
-def _terminates(step: Mapping[str, Any], launch: str) -> bool:
+EXECUTION_ID = "{{ automation:EXECUTION_ID }}"
+
+
+def _api(step: Mapping[str, Any]) -> tuple[str, str] | None:
+    """(service, API) of an aws:executeAwsApi step."""
+    if step.get("action") != "aws:executeAwsApi":
+        return None
+    inputs = step.get("inputs") or {}
+    return str(inputs.get("Service", "")).lower(), str(inputs.get("Api", ""))
+
+
+def _launches(step: Mapping[str, Any]) -> bool:
+    return step.get("action") == "aws:runInstances" or _api(step) == ("ec2", "RunInstances")
+
+
+def _creates_image(step: Mapping[str, Any]) -> bool:
+    return step.get("action") in ("aws:createImage", "aws:copyImage") or _api(step) in (
+        ("ec2", "CreateImage"),
+        ("ec2", "CopyImage"),
+    )
+
+
+def _execution_tag(step: Mapping[str, Any], resource_type: str) -> str | None:
+    """The key of the tag a creating step gives its ``resource_type`` with this execution's id as value."""
+    for spec in (step.get("inputs") or {}).get("TagSpecifications") or []:
+        if isinstance(spec, Mapping) and spec.get("ResourceType") == resource_type:
+            for tag in spec.get("Tags") or []:
+                if isinstance(tag, Mapping) and str(tag.get("Value", "")).replace(" ", "") == EXECUTION_ID.replace(
+                    " ", ""
+                ):
+                    return str(tag.get("Key"))
+    return None
+
+
+def _cleans_by_tag(step: Mapping[str, Any], tag: str | None, call: str) -> bool:
+    """An aws:executeScript step that makes ``call`` on what carries this execution's ``tag``."""
+    if tag is None or step.get("action") != "aws:executeScript":
+        return False
+    inputs = step.get("inputs") or {}
+    payload = " ".join(_strings(inputs.get("InputPayload")))
+    script = str(inputs.get("Script", ""))
+    return EXECUTION_ID.replace(" ", "") in payload.replace(" ", "") and f"tag:{tag}" in script and call in script
+
+
+def _terminates(step: Mapping[str, Any], launch: str, launch_step: Mapping[str, Any]) -> bool:
     inputs = step.get("inputs") or {}
     ids = " ".join(_strings(inputs.get("InstanceIds")))
-    names_launch = re.search(r"\{\{\s*" + re.escape(launch) + r"\.InstanceIds\s*\}\}", ids) is not None
+    names_launch = re.search(r"\{\{\s*" + re.escape(launch) + r"\.Instance(Ids|Id)\s*\}\}", ids) is not None
     if step.get("action") == "aws:changeInstanceState":
         return names_launch and inputs.get("DesiredState") == "terminated"
-    return step.get("action") == "aws:executeAwsApi" and inputs.get("Api") == "TerminateInstances" and names_launch
+    if _api(step) == ("ec2", "TerminateInstances"):
+        return names_launch
+    return _cleans_by_tag(step, _execution_tag(launch_step, "instance"), "terminate_instances")
+
+
+def _deregisters(step: Mapping[str, Any], creator: Mapping[str, Any]) -> bool:
+    return _cleans_by_tag(step, _execution_tag(creator, "image"), "deregister_image") and (
+        "DeleteAssociatedSnapshots=True" in str((step.get("inputs") or {}).get("Script", ""))
+    )
+
+
+def _publishes(step: Mapping[str, Any], creator: str) -> bool:
+    """The step that hands the image out (writes its id to a parameter)."""
+    value = " ".join(_strings((step.get("inputs") or {}).get("Value")))
+    return _api(step) == ("ssm", "PutParameter") and f"{creator}.ImageId" in value.replace(" ", "")
+
+
+def _unguarded(
+    start: str, kinds: set[str], edges, guards: set[str], stop: frozenset[str] | set[str] = frozenset()
+) -> list[tuple[str, str]]:
+    """(step, kind) of each edge of one of ``kinds`` that ends the execution before a ``guards``
+    step, on any path from ``start``. Paths follow those kinds and success edges, but not the
+    success edges of a ``stop`` step."""
+    found, seen, todo = [], set(), [start]
+    while todo:
+        current = todo.pop()
+        if current in seen:
+            continue
+        seen.add(current)
+        for kind, target in edges[current]:
+            follows = kind in kinds or (kind == "success" and current not in stop)
+            if not follows or target in guards:
+                continue
+            if target != END:
+                todo.append(target)
+            elif kind in kinds:
+                found.append((current, kind))
+    return found
 
 
 def _leak_issues(by_name: Mapping[str, Mapping[str, Any]], edges) -> list[DocumentIssue]:
     issues = []
     for launch, step in by_name.items():
-        if step.get("action") != "aws:runInstances":
+        if not _launches(step):
             continue
-        terminators = {name for name, s in by_name.items() if _terminates(s, launch)}
+        if int(step.get("maxAttempts", 1)) > 1:
+            issues.append(
+                DocumentIssue(
+                    launch, "maxAttempts > 1 on a launch can leave the first attempt's instance running; remove it"
+                )
+            )
+        if _api(step) and not (step.get("inputs") or {}).get("ClientToken"):
+            issues.append(DocumentIssue(launch, "RunInstances without a ClientToken can launch twice; set one"))
+        terminators = {name for name, s in by_name.items() if _terminates(s, launch, step)}
         if not terminators:
             issues.append(DocumentIssue(launch, "no step terminates the instance this step launches"))
             continue
-        # Walk every path from the launch that has not yet reached a terminating step.
-        seen, todo = set(), [launch]
-        while todo:
-            name = todo.pop()
-            if name in seen:
-                continue
-            seen.add(name)
-            for kind, target in edges[name]:
-                if target == END:
-                    issues.append(
-                        DocumentIssue(
-                            name,
-                            f"its {kind} path ends the execution without terminating the instance "
-                            f"launched by {launch!r}; send it to a step that terminates it",
-                        )
-                    )
-                elif target not in terminators:
-                    todo.append(target)
+        for where, kind in _unguarded(launch, {"success", "failure", "cancel"}, edges, terminators):
+            issues.append(
+                DocumentIssue(
+                    where,
+                    f"its {kind} path ends the execution without terminating the instance "
+                    f"launched by {launch!r}; send it to a step that terminates it",
+                )
+            )
+    for creator, step in by_name.items():
+        if not _creates_image(step):
+            continue
+        if _execution_tag(step, "image") is None or _execution_tag(step, "snapshot") is None:
+            issues.append(
+                DocumentIssue(
+                    creator,
+                    "the image and its snapshots must be tagged with the execution id as they are created "
+                    "(ec2:CreateImage through aws:executeAwsApi with TagSpecifications): a failure after an "
+                    "untagged image leaves it where no clean-up finds it",
+                )
+            )
+            continue
+        cleaners = {name for name, s in by_name.items() if _deregisters(s, step)}
+        publishers = {name for name, s in by_name.items() if _publishes(s, creator)}
+        if not publishers:
+            issues.append(DocumentIssue(creator, "no step publishes the image this step creates"))
+        # Until the image is handed out, every failure must deregister it (with its snapshots).
+        for where, kind in _unguarded(creator, {"failure", "cancel"}, edges, cleaners, stop=publishers):
+            issues.append(
+                DocumentIssue(
+                    where,
+                    f"its {kind} path ends the execution before the image of {creator!r} is published, "
+                    "without deregistering it and its snapshots",
+                )
+            )
     return sorted(set(issues), key=lambda i: (list(by_name).index(i.step), i.message))

@@ -402,7 +402,13 @@ class GoldenAmiConfig(_Model):
     timezone: str = "UTC"
     """IANA time zone of the schedule."""
     keep_latest: Annotated[int, Field(ge=1, le=50)] = 3
-    """AMIs of this pipeline to keep; older ones are deregistered."""
+    """AMIs of this pipeline to keep; older ones are deregistered with their snapshots."""
+    kms_key_arn: (
+        Annotated[str, StringConstraints(pattern=r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[A-Za-z0-9-]{1,64}$")]
+        | None
+    ) = None
+    """Customer managed KMS key of the encrypted build volumes and image snapshots (default: the
+    account's EBS default key); the automation role gets exactly the grants EC2 needs on it."""
 
     _schedule = field_validator("schedule")(_check_schedule)
     _timezone = field_validator("timezone")(_check_timezone)

@@ -192,7 +192,11 @@ class GoldenAmiSettings(TypedDict, total=False):
     """IANA time zone of the schedule. Default: UTC."""
 
     keepLatest: int
-    """AMIs of this pipeline to keep; older ones are deregistered. Default: 3."""
+    """AMIs of this pipeline to keep; older ones are deregistered with their snapshots. Default: 3."""
+
+    kmsKeyArn: str
+    """Customer managed KMS key of the encrypted build volumes and image snapshots (default: the account's EBS
+    default key); the automation role gets exactly the grants EC2 needs on it."""
 
 
 class CustomerPatchingArgs(TypedDict, total=False):

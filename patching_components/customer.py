@@ -70,6 +70,10 @@ class CustomerPatching(pulumi.ComponentResource):
         iam_args: PatchingIamArgs = {"tags": tags}
         if reporting is not None and reporting.log_objects_arn is not None:
             iam_args["log_object_arns"] = [reporting.log_objects_arn]
+        if config.patch_groups:
+            iam_args.update(patch_groups=list(config.patch_groups), patch_group_tag_key=config.patch_group_tag_key)
+        if reporting is not None and reporting.notification_role_arn is not None:
+            iam_args["notification_role_arn"] = reporting.notification_role_arn
         iam = PatchingIam(name, iam_args, opts=child(self))
 
         groups_of: dict[str, list[str]] = {key: [] for key in config.baselines}
@@ -90,7 +94,7 @@ class CustomerPatching(pulumi.ComponentResource):
             for key, settings in config.baselines.items()
         }
 
-        windows = self._windows(name, config, tags, reporting)
+        windows = self._windows(name, config, tags, reporting, iam)
         pipelines = {}
         for key, ami in config.golden_amis.items():
             document_name, parameter_name = pipeline_names(config.customer, key)
@@ -103,11 +107,20 @@ class CustomerPatching(pulumi.ComponentResource):
                     "instance_profile_name": iam.instance_profile_name,
                     "automation_role_arn": iam.automation_role_arn,
                     "automation_role_name": iam.automation_role_name,
+                    **(
+                        {
+                            "maintenance_window_role_arn": iam.maintenance_window_role_arn,
+                            "maintenance_window_role_name": iam.maintenance_window_role_name,
+                        }
+                        if iam.maintenance_window_role_arn is not None
+                        else {}
+                    ),
                     "document_name": document_name,
                     "ami_parameter_name": parameter_name,
                     "tags": tags,
                 },
-                opts=child(self),
+                # The first build starts on creation: after every policy of the roles it uses.
+                opts=child(self, depends_on=[iam]),
             )
 
         self.customer = pulumi.Output.from_input(config.customer)
@@ -159,7 +172,12 @@ class CustomerPatching(pulumi.ComponentResource):
         return PatchReporting(name, args, opts=child(self))
 
     def _windows(
-        self, name: str, config: "StackConfig", tags: dict[str, str], reporting: PatchReporting | None
+        self,
+        name: str,
+        config: "StackConfig",
+        tags: dict[str, str],
+        reporting: PatchReporting | None,
+        iam: PatchingIam,
     ) -> dict[str, PatchWindow]:
         groups_of: dict[str, list[str]] = {key: [] for key in config.maintenance_windows}
         for group, group_cfg in config.patch_groups.items():
@@ -173,6 +191,7 @@ class CustomerPatching(pulumi.ComponentResource):
                 window_name=f"{config.customer}-{key}",
                 patch_groups=groups_of[key],
                 patch_group_tag_key=config.patch_group_tag_key,
+                service_role_arn=iam.maintenance_window_role_arn,
                 tags=tags,
             )
             if reporting is not None and reporting.bucket_name is not None:

@@ -14,6 +14,7 @@ import yaml
 from ._component import TYPE_PREFIX, camel, child, invoke_options, json_document
 from .automation_doc import document_issues
 from .errors import ConfigError, Issue
+from .iam import GOLDEN_AMI_READ_ACTIONS
 
 if TYPE_CHECKING:
     from .config import GoldenAmiConfig
@@ -40,6 +41,8 @@ class GoldenAmiPipelineArgs(TypedDict, total=False):
     """'Patch Group' (default) or 'PatchGroup'."""
     keep_latest: int
     """Images of this pipeline to keep (default 3)."""
+    kms_key_arn: str
+    """Customer managed KMS key of the encrypted EBS volumes (default: the account's EBS default key)."""
     schedule: str
     """Optional AWS cron()/rate() expression for scheduled rebuilds."""
     timezone: str
@@ -52,6 +55,10 @@ class GoldenAmiPipelineArgs(TypedDict, total=False):
     """Role Automation assumes (full ARN). Required."""
     automation_role_name: Required[pulumi.Input[str]]
     """Name of that role: it is granted writing the AMI id parameter. Required."""
+    maintenance_window_role_arn: pulumi.Input[str]
+    """Service role of the scheduled build's window task (PatchingIam's maintenance_window_role_arn)."""
+    maintenance_window_role_name: pulumi.Input[str]
+    """Name of that role: it is granted starting exactly this runbook with the automation role."""
     document_name: str
     """Document name in AWS; defaults to the component name."""
     ami_parameter_name: str
@@ -70,6 +77,7 @@ _SETTINGS = (
     "schedule",
     "timezone",
     "keep_latest",
+    "kms_key_arn",
 )
 # Required args the settings model does not check (it checks platform and patch_group).
 _REQUIRED = tuple(
@@ -86,16 +94,32 @@ class _LiteralDumper(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):
     ten times faster (rendering was a tenth of a whole program run)."""
 
 
+# The template shares its tag lists between steps (YAML anchors); the document gets them written out.
+_LiteralDumper.ignore_aliases = lambda self, data: True  # type: ignore[method-assign]
 _LiteralDumper.add_representer(
     str,
     lambda dumper, value: dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|" if "\n" in value else None),
 )
 
 
+PLATFORMS = ("Linux", "Windows")
+
+
 @functools.cache
 def _parsed_template(platform: str) -> dict[str, Any]:
-    text = resources.files(__package__).joinpath(f"documents/golden-ami-{platform.lower()}.yaml").read_text()
-    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    """The packaged runbook for one platform: steps marked ``platforms:`` are kept only for those."""
+    text = resources.files(__package__).joinpath("documents/golden-ami.yaml").read_text()
+    document = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    steps = []
+    for step in document["mainSteps"]:
+        platforms = step.pop("platforms", PLATFORMS)
+        if platform in platforms:
+            steps.append(step)
+    return {
+        **document,
+        "description": f"Security-patched {platform} golden AMI built with Patch Manager",
+        "mainSteps": steps,
+    }
 
 
 def template(platform: str) -> dict[str, Any]:
@@ -136,7 +160,9 @@ class GoldenAmiPipeline(pulumi.ComponentResource):
     document_arn: pulumi.Output[str]
     """ARN of the document."""
     ami_parameter_name: pulumi.Output[str]
-    """SSM parameter that holds the latest AMI id."""
+    """SSM parameter that holds the latest AMI id, written by the runbook. It does not exist until
+    the first build (started on creation) finishes: launches that resolve it fail until then,
+    rather than starting from the unpatched source AMI."""
     window_id: pulumi.Output[str] | None
     """Maintenance window of the scheduled build (None without a schedule)."""
 
@@ -152,23 +178,10 @@ class GoldenAmiPipeline(pulumi.ComponentResource):
         region = aws.get_region_output(opts=invoke_options(self)).region
         account_id = aws.get_caller_identity_output(opts=invoke_options(self)).account_id
 
-        if settings.source_ami_id:
-            placeholder: pulumi.Input[str] = settings.source_ami_id
-        else:
-            # Only the parameter's first value: the document reads the source parameter itself at run time.
-            placeholder = aws.ssm.get_parameter_output(
-                name=settings.source_ami_parameter, opts=invoke_options(self)
-            ).value
-        parameter = aws.ssm.Parameter(
-            name,
-            name=parameter_name,
-            description=f"Latest golden AMI of {document_name}, written by its Automation runbook",
-            type="String",
-            data_type="aws:ec2:image",  # AWS checks that the value is an AMI
-            value=placeholder,
-            tags=tags,
-            # The runbook owns the value after the first build: never reset it.
-            opts=child(self, ignore_changes=["value"]),
+        # No parameter resource: the runbook creates and owns it, so it only ever holds
+        # an image the runbook built, patched and checked (never the source AMI).
+        parameter_arn = pulumi.Output.concat(
+            "arn:", partition, ":ssm:", region, ":", account_id, ":parameter", parameter_name
         )
 
         content = pulumi.Output.all(args["automation_role_arn"], args["instance_profile_name"]).apply(
@@ -186,40 +199,44 @@ class GoldenAmiPipeline(pulumi.ComponentResource):
             opts=child(self),
         )
 
-        read_source = []
+        source_parameter_arn = None
         if settings.source_ami_parameter:
             path = settings.source_ami_parameter
             owner = "" if path.startswith("/aws/service/") else account_id  # public parameters have no account
-            read_source = [pulumi.Output.concat("arn:", partition, ":ssm:", region, ":", owner, ":parameter", path)]
-        aws.iam.RolePolicy(
-            f"{name}-parameters",
+            source_parameter_arn = pulumi.Output.concat(
+                "arn:", partition, ":ssm:", region, ":", owner, ":parameter", path
+            )
+        build_policy = aws.iam.RolePolicy(
+            f"{name}-runbook",
             role=args["automation_role_name"],
             policy=json_document(
-                {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Sid": "PublishGoldenAmiId",
-                            "Effect": "Allow",
-                            "Action": ["ssm:PutParameter", "ssm:GetParameter"],
-                            "Resource": parameter.arn,
-                        },
-                        *(
-                            [
-                                {
-                                    "Sid": "ReadSourceAmi",
-                                    "Effect": "Allow",
-                                    "Action": "ssm:GetParameter",
-                                    "Resource": read_source,
-                                }
-                            ]
-                            if read_source
-                            else []
-                        ),
-                    ],
-                }
+                build_policy_document(
+                    partition=partition,
+                    region=region,
+                    account_id=account_id,
+                    pipeline=document_name,
+                    platform=settings.platform,
+                    parameter_arn=parameter_arn,
+                    source_parameter_arn=source_parameter_arn,
+                    subnet_id=settings.subnet_id,
+                    kms_key_arn=settings.kms_key_arn,
+                )
             ),
             opts=child(self),
+        )
+
+        # The first build starts when the pipeline is created (a State Manager
+        # association runs on creation), once the role may do what the runbook
+        # does: after its policy and whatever this pipeline was told to depend on
+        # (the role's other policies; depends_on given to a component does not
+        # reach its children).
+        aws.ssm.Association(
+            f"{name}-first-build",
+            name=document.name,
+            association_name=f"{document_name}-first-build",
+            parameters={"AutomationAssumeRole": args["automation_role_arn"]},
+            tags=tags,
+            opts=child(self, depends_on=[build_policy, *_depends_on(opts)]),
         )
 
         self.window_id = None
@@ -236,6 +253,22 @@ class GoldenAmiPipeline(pulumi.ComponentResource):
                 tags=tags,
                 opts=child(self),
             )
+            role_name = args.get("maintenance_window_role_name")
+            if role_name is not None:
+                aws.iam.RolePolicy(
+                    f"{name}-schedule",
+                    role=role_name,
+                    policy=json_document(
+                        schedule_policy_document(
+                            partition=partition,
+                            region=region,
+                            account_id=account_id,
+                            document_name=document_name,
+                            automation_role_arn=args["automation_role_arn"],
+                        )
+                    ),
+                    opts=child(self),
+                )
             # No targets: the runbook launches its own instance. Its other
             # parameters are the document's defaults.
             aws.ssm.MaintenanceWindowTask(
@@ -248,6 +281,7 @@ class GoldenAmiPipeline(pulumi.ComponentResource):
                 priority=1,
                 # No new build starts after the cutoff; a running build goes on to its end.
                 cutoff_behavior="CANCEL_TASK",
+                service_role_arn=args.get("maintenance_window_role_arn"),
                 task_invocation_parameters={
                     "automation_parameters": {
                         "document_version": "$DEFAULT",
@@ -260,7 +294,7 @@ class GoldenAmiPipeline(pulumi.ComponentResource):
 
         self.document_name = document.name
         self.document_arn = document.arn
-        self.ami_parameter_name = parameter.name
+        self.ami_parameter_name = pulumi.Output.from_input(parameter_name)
         self.register_outputs(
             {
                 "document_name": self.document_name,
@@ -352,4 +386,184 @@ def document_defaults(
         "PipelineName": document_name,
         "Customer": customer,
         "KeepLatest": settings.keep_latest,
+        "KmsKeyId": settings.kms_key_arn or "",
+    }
+
+
+def _depends_on(opts: pulumi.ResourceOptions | None) -> list[pulumi.Resource]:
+    depends = opts.depends_on if opts is not None else None
+    if depends is None:
+        return []
+    return list(depends) if isinstance(depends, (list, tuple)) else [depends]  # type: ignore[list-item]
+
+
+# The tag every instance, volume, image and snapshot of a pipeline carries from its
+# creation (the runbook's TagSpecifications): what the role's EC2 rights are scoped by.
+PIPELINE_TAG = "GoldenAmiPipeline"
+
+
+def build_policy_document(
+    *,
+    partition: pulumi.Input[str],
+    region: pulumi.Input[str],
+    account_id: pulumi.Input[str],
+    pipeline: str,
+    platform: str,
+    parameter_arn: pulumi.Input[str],
+    source_parameter_arn: pulumi.Input[str] | None = None,
+    subnet_id: str | None = None,
+    kms_key_arn: str | None = None,
+) -> dict[str, Any]:
+    """What the automation role may do for one pipeline: exactly the API calls of its
+    runbook, on this pipeline's tagged resources (tests/test_golden_ami_iam.py derives
+    the calls from the rendered document and evaluates them against this)."""
+
+    def arn(service: str, resource: str, account: pulumi.Input[str] = account_id) -> pulumi.Output[str]:
+        return pulumi.Output.concat("arn:", partition, ":", service, ":", region, ":", account, ":", resource)
+
+    tagged = {"StringEquals": {f"aws:ResourceTag/{PIPELINE_TAG}": pipeline}}
+    tagging = {"StringEquals": {f"aws:RequestTag/{PIPELINE_TAG}": pipeline}}
+    instances, volumes = arn("ec2", "instance/*"), arn("ec2", "volume/*")
+    images, snapshots = arn("ec2", "image/*", ""), arn("ec2", "snapshot/*", "")
+    documents = [arn("ssm", "document/AWS-RunPatchBaseline", "")]
+    if platform == "Windows":
+        documents.append(arn("ssm", "document/AWSEC2-RunSysprep", ""))
+    statements: list[dict[str, Any]] = [
+        {
+            "Sid": "LaunchTaggedBuildInstance",
+            "Effect": "Allow",
+            "Action": "ec2:RunInstances",
+            "Resource": [instances, volumes],
+            "Condition": tagging,
+        },
+        {
+            # The source AMI may be anyone's (Amazon's public images); the network is the pipeline's subnet.
+            "Sid": "LaunchFromSourceImage",
+            "Effect": "Allow",
+            "Action": "ec2:RunInstances",
+            "Resource": [
+                images,
+                arn("ec2", f"subnet/{subnet_id}" if subnet_id else "subnet/*"),
+                arn("ec2", "network-interface/*"),
+                arn("ec2", "security-group/*"),
+            ],
+        },
+        {
+            "Sid": "TagOnlyAtCreation",
+            "Effect": "Allow",
+            "Action": "ec2:CreateTags",
+            "Resource": [instances, volumes, images, snapshots],
+            "Condition": {
+                "StringEquals": {
+                    "ec2:CreateAction": ["RunInstances", "CreateImage"],
+                    f"aws:RequestTag/{PIPELINE_TAG}": pipeline,
+                }
+            },
+        },
+        {
+            "Sid": "OperateBuildInstance",
+            "Effect": "Allow",
+            "Action": ["ec2:StopInstances", "ec2:TerminateInstances", "ec2:CreateImage"],
+            "Resource": instances,
+            "Condition": tagged,
+        },
+        {
+            "Sid": "CreateTaggedImage",
+            "Effect": "Allow",
+            "Action": "ec2:CreateImage",
+            "Resource": [images, snapshots],
+            "Condition": tagging,
+        },
+        {
+            "Sid": "RemovePipelineImages",
+            "Effect": "Allow",
+            "Action": ["ec2:DeregisterImage", "ec2:DeleteSnapshot"],
+            "Resource": [images, snapshots],
+            "Condition": tagged,
+        },
+        {
+            "Sid": "PatchBuildInstance",
+            "Effect": "Allow",
+            "Action": ["ssm:SendCommand", "ssm:DescribeInstancePatchStates"],
+            "Resource": instances,
+            "Condition": {"StringEquals": {f"ssm:resourceTag/{PIPELINE_TAG}": pipeline}},
+        },
+        {"Sid": "RunPatchDocuments", "Effect": "Allow", "Action": "ssm:SendCommand", "Resource": documents},
+        {
+            "Sid": "PublishGoldenAmiId",
+            "Effect": "Allow",
+            "Action": "ssm:PutParameter",
+            "Resource": parameter_arn,
+        },
+        {
+            "Sid": "ReadWithoutResourceLevelPermissions",
+            "Effect": "Allow",
+            "Action": list(GOLDEN_AMI_READ_ACTIONS),
+            "Resource": "*",
+            "Condition": {"StringEquals": {"aws:RequestedRegion": region}},
+        },
+    ]
+    if source_parameter_arn is not None:
+        statements.append(
+            {"Sid": "ReadSourceAmi", "Effect": "Allow", "Action": "ssm:GetParameter", "Resource": source_parameter_arn}
+        )
+    if kms_key_arn:
+        # What EC2 needs from the caller to launch and image encrypted volumes on a customer managed key.
+        statements += [
+            {
+                "Sid": "UseEbsKey",
+                "Effect": "Allow",
+                "Action": [
+                    "kms:Decrypt",
+                    "kms:DescribeKey",
+                    "kms:GenerateDataKeyWithoutPlaintext",
+                    "kms:ReEncryptFrom",
+                    "kms:ReEncryptTo",
+                ],
+                "Resource": kms_key_arn,
+            },
+            {
+                "Sid": "GrantEbsKeyToEc2",
+                "Effect": "Allow",
+                "Action": "kms:CreateGrant",
+                "Resource": kms_key_arn,
+                "Condition": {"Bool": {"kms:GrantIsForAWSResource": "true"}},
+            },
+        ]
+    return {"Version": "2012-10-17", "Statement": statements}
+
+
+def schedule_policy_document(
+    *,
+    partition: pulumi.Input[str],
+    region: pulumi.Input[str],
+    account_id: pulumi.Input[str],
+    document_name: str,
+    automation_role_arn: pulumi.Input[str],
+) -> dict[str, Any]:
+    """What the maintenance window role needs to start this runbook on schedule."""
+    prefix = pulumi.Output.concat("arn:", partition, ":ssm:", region, ":", account_id, ":")
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "StartThisRunbook",
+                "Effect": "Allow",
+                "Action": "ssm:StartAutomationExecution",
+                "Resource": pulumi.Output.concat(prefix, "automation-definition/", document_name, ":*"),
+            },
+            {
+                "Sid": "FollowItsExecutions",
+                "Effect": "Allow",
+                "Action": "ssm:GetAutomationExecution",
+                "Resource": pulumi.Output.concat(prefix, "automation-execution/*"),
+            },
+            {
+                "Sid": "PassTheAutomationRole",
+                "Effect": "Allow",
+                "Action": "iam:PassRole",
+                "Resource": automation_role_arn,
+                "Condition": {"StringEquals": {"iam:PassedToService": "ssm.amazonaws.com"}},
+            },
+        ],
     }

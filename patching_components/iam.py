@@ -9,7 +9,33 @@ import pulumi_aws as aws
 from ._component import TYPE_PREFIX, child, invoke_options, json_document
 
 SSM_CORE_POLICY = "policy/AmazonSSMManagedInstanceCore"
-AUTOMATION_POLICY = "policy/service-role/AmazonSSMAutomationRole"
+
+# Calls that IAM cannot scope to a resource (their Resource must be "*"), per AWS's
+# service authorization reference (tests check them against parliament's copy).
+# The policy pack allows "*" for these only.
+GOLDEN_AMI_READ_ACTIONS = (
+    "ec2:DescribeImages",
+    "ec2:DescribeInstanceStatus",
+    "ec2:DescribeInstances",
+    "ec2:DescribeSnapshots",
+    "ec2:DescribeSubnets",
+    "ssm:DescribeInstanceInformation",
+    "ssm:ListCommandInvocations",
+    "ssm:ListCommands",
+)
+"""What the golden AMI runbook reads (limited to its region by aws:RequestedRegion)."""
+MAINTENANCE_WINDOW_READ_ACTIONS = (
+    "ssm:CancelCommand",
+    "ssm:GetCommandInvocation",
+    "ssm:ListCommandInvocations",
+    "ssm:ListCommands",
+    "tag:GetResources",
+)
+"""What a maintenance window does around its Run Command tasks: follow and cancel them
+(CANCEL_TASK at the cutoff), and find the instances its tag targets select."""
+NO_RESOURCE_LEVEL_ACTIONS = frozenset(GOLDEN_AMI_READ_ACTIONS + MAINTENANCE_WINDOW_READ_ACTIONS)
+
+PATCH_DOCUMENTS = ("AWS-RunPatchBaseline", "AWS-RunPatchBaselineWithHooks")
 
 
 class PatchingIamArgs(TypedDict, total=False):
@@ -18,7 +44,14 @@ class PatchingIamArgs(TypedDict, total=False):
     log_object_arns: pulumi.Input[Sequence[pulumi.Input[str]]]
     """S3 object ARNs (``arn:aws:s3:::bucket/prefix/*``) the instances may write Run Command output to."""
     permissions_boundary: pulumi.Input[str]
-    """Optional permissions boundary policy ARN for both roles (many landing zones require one)."""
+    """Optional permissions boundary policy ARN for every role (many landing zones require one)."""
+    patch_groups: Sequence[str]
+    """Patch groups whose instances the maintenance window service role may patch; giving them
+    creates that role (AWS no longer recommends running tasks as the SSM service-linked role)."""
+    patch_group_tag_key: str
+    """'Patch Group' (default) or 'PatchGroup': the instance tag that names the patch group."""
+    notification_role_arn: pulumi.Input[str]
+    """The role Run Command publishes SNS notifications with: the maintenance window role may pass it."""
 
 
 def _managed_policy(partition: pulumi.Output[str], path: str) -> pulumi.Output[str]:
@@ -31,7 +64,10 @@ class PatchingIam(pulumi.ComponentResource):
 
     The automation role trusts ``ssm.amazonaws.com`` only for this account
     (``aws:SourceAccount`` / ``aws:SourceArn``, the confused-deputy guard) and may
-    pass exactly the instance role, and only to EC2.
+    pass exactly the instance role, and only to EC2; each GoldenAmiPipeline adds
+    exactly what its runbook calls. With ``patch_groups``, also the maintenance
+    window service role the patch tasks run as, trusted the same way, which may
+    send the patch documents to those groups' instances and pass the notification role.
     """
 
     instance_role_arn: pulumi.Output[str]
@@ -46,6 +82,10 @@ class PatchingIam(pulumi.ComponentResource):
     """Role for SSM Automation (AutomationAssumeRole of the golden AMI documents)."""
     automation_role_name: pulumi.Output[str]
     """Name of the automation role."""
+    maintenance_window_role_arn: pulumi.Output[str] | None
+    """Service role of the maintenance window tasks (None without patch_groups)."""
+    maintenance_window_role_name: pulumi.Output[str] | None
+    """Name of that role."""
 
     def __init__(self, name: str, args: PatchingIamArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__(f"{TYPE_PREFIX}PatchingIam", name, None, opts)
@@ -109,35 +149,9 @@ class PatchingIam(pulumi.ComponentResource):
         automation_role = aws.iam.Role(
             f"{name}-automation",
             description="SSM Automation: golden AMI builds",
-            assume_role_policy=json_document(
-                {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Effect": "Allow",
-                            "Principal": {"Service": "ssm.amazonaws.com"},
-                            "Action": "sts:AssumeRole",
-                            # Confused-deputy guard: only SSM acting for this account.
-                            "Condition": {
-                                "StringEquals": {"aws:SourceAccount": account_id},
-                                "ArnLike": {
-                                    "aws:SourceArn": pulumi.Output.concat(
-                                        "arn:", partition, ":ssm:*:", account_id, ":*"
-                                    )
-                                },
-                            },
-                        }
-                    ],
-                }
-            ),
+            assume_role_policy=ssm_trust_policy(partition, account_id),
             permissions_boundary=boundary,
             tags=tags,
-            opts=child(self),
-        )
-        aws.iam.RolePolicyAttachment(
-            f"{name}-automation-ssm",
-            role=automation_role.name,
-            policy_arn=_managed_policy(partition, AUTOMATION_POLICY),
             opts=child(self),
         )
         aws.iam.RolePolicy(
@@ -160,6 +174,11 @@ class PatchingIam(pulumi.ComponentResource):
             opts=child(self),
         )
 
+        self.maintenance_window_role_arn = self.maintenance_window_role_name = None
+        if args.get("patch_groups"):
+            role = self._maintenance_window_role(name, args, partition, account_id, tags, boundary)
+            self.maintenance_window_role_arn, self.maintenance_window_role_name = role.arn, role.name
+
         self.instance_role_arn = instance_role.arn
         self.instance_role_name = instance_role.name
         self.instance_profile_name = profile.name
@@ -174,5 +193,80 @@ class PatchingIam(pulumi.ComponentResource):
                 "instance_profile_arn": self.instance_profile_arn,
                 "automation_role_arn": self.automation_role_arn,
                 "automation_role_name": self.automation_role_name,
+                "maintenance_window_role_arn": self.maintenance_window_role_arn,
+                "maintenance_window_role_name": self.maintenance_window_role_name,
             }
         )
+
+    def _maintenance_window_role(self, name, args: PatchingIamArgs, partition, account_id, tags, boundary):
+        role = aws.iam.Role(
+            f"{name}-maintenance-window",
+            description="Systems Manager maintenance windows: run this customer's patch tasks",
+            assume_role_policy=ssm_trust_policy(partition, account_id),
+            permissions_boundary=boundary,
+            tags=tags,
+            opts=child(self),
+        )
+        tag_key = args.get("patch_group_tag_key", "Patch Group")
+        statements: list[dict] = [
+            {
+                "Sid": "PatchThisCustomersGroups",
+                "Effect": "Allow",
+                "Action": "ssm:SendCommand",
+                "Resource": pulumi.Output.concat("arn:", partition, ":ec2:*:", account_id, ":instance/*"),
+                "Condition": {"StringEquals": {f"ssm:resourceTag/{tag_key}": sorted(args["patch_groups"])}},
+            },
+            {
+                "Sid": "RunPatchDocuments",
+                "Effect": "Allow",
+                "Action": "ssm:SendCommand",
+                "Resource": [pulumi.Output.concat("arn:", partition, ":ssm:*::document/", d) for d in PATCH_DOCUMENTS],
+            },
+            {
+                "Sid": "FollowAndCancelTasks",
+                "Effect": "Allow",
+                "Action": list(MAINTENANCE_WINDOW_READ_ACTIONS),
+                "Resource": "*",
+            },
+        ]
+        if args.get("notification_role_arn") is not None:
+            statements.append(
+                {
+                    # AWS's documented setup: Run Command publishes with the notification role,
+                    # which the task's service role hands to it.
+                    "Sid": "PassNotificationRole",
+                    "Effect": "Allow",
+                    "Action": "iam:PassRole",
+                    "Resource": args["notification_role_arn"],
+                    "Condition": {"StringEquals": {"iam:PassedToService": "ssm.amazonaws.com"}},
+                }
+            )
+        aws.iam.RolePolicy(
+            f"{name}-maintenance-window-tasks",
+            role=role.name,
+            policy=json_document({"Version": "2012-10-17", "Statement": statements}),
+            opts=child(self),
+        )
+        return role
+
+
+def ssm_trust_policy(partition: pulumi.Input[str], account_id: pulumi.Input[str]) -> pulumi.Output[str]:
+    """Trust for ``ssm.amazonaws.com`` acting for this account only (the confused-deputy guard)."""
+    return json_document(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Principal": {"Service": "ssm.amazonaws.com"},
+                    "Action": "sts:AssumeRole",
+                    "Condition": {
+                        "StringEquals": {"aws:SourceAccount": account_id},
+                        "ArnLike": {
+                            "aws:SourceArn": pulumi.Output.concat("arn:", partition, ":ssm:*:", account_id, ":*")
+                        },
+                    },
+                }
+            ],
+        }
+    )

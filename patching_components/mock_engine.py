@@ -44,6 +44,8 @@ class RegisteredResource:
     """Input keys whose values are secrets (plan shows them masked)."""
     property_dependencies: dict[str, list[str]] = field(default_factory=dict)
     """Input key -> URNs of the resources its value came from."""
+    dependencies: list[str] = field(default_factory=list)
+    """URNs the resource waits for (depends_on, components expanded to their children)."""
 
 
 @dataclass
@@ -225,6 +227,7 @@ def _recording_monitor(recorded: list[RegisteredResource], account_id: str, part
                         property_dependencies={
                             key: list(deps.urns) for key, deps in request.propertyDependencies.items() if deps.urns
                         },
+                        dependencies=list(request.dependencies),
                     )
                 )
             return response

@@ -7,6 +7,7 @@ import pulumi
 import pulumi_aws as aws
 
 from ._component import TYPE_PREFIX, child, invoke_options, json_document
+from .iam import ssm_trust_policy
 
 
 class PatchReportingArgs(TypedDict, total=False):
@@ -165,26 +166,7 @@ class PatchReporting(pulumi.ComponentResource):
         role = aws.iam.Role(
             f"{name}-notify",
             description="Run Command: publish patch task notifications",
-            assume_role_policy=json_document(
-                {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Effect": "Allow",
-                            "Principal": {"Service": "ssm.amazonaws.com"},
-                            "Action": "sts:AssumeRole",
-                            "Condition": {
-                                "StringEquals": {"aws:SourceAccount": account_id},
-                                "ArnLike": {
-                                    "aws:SourceArn": pulumi.Output.concat(
-                                        "arn:", partition, ":ssm:*:", account_id, ":*"
-                                    )
-                                },
-                            },
-                        }
-                    ],
-                }
-            ),
+            assume_role_policy=ssm_trust_policy(partition, account_id),
             tags=tags,
             opts=child(self),
         )

@@ -59,6 +59,9 @@ class PatchWindowArgs(TypedDict, total=False):
     """Bucket for Run Command output."""
     output_s3_key_prefix: pulumi.Input[str]
     """Key prefix for this window's output; give each window its own."""
+    service_role_arn: pulumi.Input[str]
+    """Role the task runs as (PatchingIam's maintenance_window_role_arn); without it AWS uses the SSM
+    service-linked role, which it no longer recommends and which cannot pass the notification role."""
     notification_topic_arn: pulumi.Input[str]
     """SNS topic for Run Command notifications."""
     notification_role_arn: pulumi.Input[str]
@@ -171,6 +174,7 @@ class PatchWindow(pulumi.ComponentResource):
             task_arn=task_spec.document,
             priority=1,
             cutoff_behavior=settings.cutoff_behavior,
+            service_role_arn=args.get("service_role_arn"),
             max_concurrency=settings.max_concurrency,
             max_errors=settings.max_errors,
             targets=[{"key": "WindowTargetIds", "values": [target.id]}],

@@ -25,6 +25,7 @@ from pulumi_policy import (
 )
 
 from patching_components import os_rules, standard
+from patching_components.iam import NO_RESOURCE_LEVEL_ACTIONS
 
 PATCH_BASELINE = "aws:ssm/patchBaseline:PatchBaseline"
 WAIVER_TAG = "PatchingWaiver"
@@ -198,7 +199,8 @@ def _as_list(value: Any) -> list[Any]:
 
 
 def wildcard_grants(document: Any) -> list[str]:
-    """What an IAM policy document allows on wildcards: ``*`` or ``service:*`` actions, ``*`` resources."""
+    """What an IAM policy document allows on wildcards: ``*`` or ``service:*`` actions, ``*`` resources
+    for actions that IAM can scope to a resource (``iam.NO_RESOURCE_LEVEL_ACTIONS`` it cannot)."""
     if isinstance(document, str):
         try:
             document = json.loads(document)
@@ -218,7 +220,9 @@ def wildcard_grants(document: Any) -> list[str]:
         if actions:
             problems.append(f"{name} allows every action of {', '.join(map(str, actions))}")
         if "*" in _as_list(statement.get("Resource") or []):
-            problems.append(f"{name} allows Resource '*'")
+            scoped = [a for a in _as_list(statement.get("Action") or []) if a not in NO_RESOURCE_LEVEL_ACTIONS]
+            if scoped:  # '*' is all IAM offers for the others
+                problems.append(f"{name} allows Resource '*' for {', '.join(map(str, scoped))}")
     return problems
 
 

@@ -52,7 +52,11 @@ def continue_into_the_end(doc):
 
 
 def no_terminate_at_all(doc):
-    doc["mainSteps"] = [s for s in doc["mainSteps"] if s["inputs"].get("DesiredState") != "terminated"]
+    doc["mainSteps"] = [
+        s
+        for s in doc["mainSteps"]
+        if s["inputs"].get("DesiredState") != "terminated" and s["name"] != "cleanUpAfterFailure"
+    ]
     for s in doc["mainSteps"]:
         s.pop("onFailure", None)
         s.pop("onCancel", None)
@@ -71,11 +75,38 @@ def loop(doc):
 
 
 def duplicate_name(doc):
-    step(doc, "tagImageAndSnapshots")["name"] = "createImage"
+    step(doc, "waitForImage")["name"] = "createImage"
 
 
 def unknown_variable(doc):
-    step(doc, "tagImageAndSnapshots")["inputs"]["InputPayload"]["BuildDate"] = "{{ global:TODAY }}"
+    step(doc, "verifyNoMissingPatches")["inputs"]["InputPayload"]["Day"] = "{{ global:TODAY }}"
+
+
+def launch_retried(doc):
+    step(doc, "launchBuildInstance")["maxAttempts"] = 3
+
+
+def launch_without_client_token(doc):
+    del step(doc, "launchBuildInstance")["inputs"]["ClientToken"]
+
+
+def image_not_tagged_at_creation(doc):
+    create = step(doc, "createImage")
+    create["action"] = "aws:createImage"
+    create["inputs"] = {"InstanceId": "{{ launchBuildInstance.InstanceId }}", "ImageName": "{{ TargetAmiName }}"}
+
+
+def unpublished_image_abandoned(doc):
+    step(doc, "publishAmiId")["onFailure"] = "Abort"
+
+
+def clean_up_keeps_snapshots(doc):
+    cleanup = step(doc, "cleanUpAfterFailure")["inputs"]
+    cleanup["Script"] = cleanup["Script"].replace("DeleteAssociatedSnapshots=True", "")
+
+
+def clean_up_not_by_this_execution(doc):
+    del step(doc, "cleanUpAfterFailure")["inputs"]["InputPayload"]["ExecutionId"]
 
 
 def bad_parameter_type(doc):
@@ -105,9 +136,33 @@ BROKEN = [
     (no_terminate_at_all, "step 'launchBuildInstance': no step terminates the instance this step launches"),
     (unknown_action, "step 'stopBuildInstance': unknown action 'aws:stopInstances'"),
     (schema_version, "schemaVersion must be '0.3' for Automation, got '2.2'"),
-    (loop, "steps loop without end: installSecurityPatches -> stopBuildInstance -> installSecurityPatches"),
+    (
+        loop,
+        "steps loop without end: installSecurityPatches -> verifyNoMissingPatches -> stopBuildInstance -> "
+        "installSecurityPatches",
+    ),
     (duplicate_name, "step 'createImage': the name is used by two steps"),
-    (unknown_variable, "step 'tagImageAndSnapshots': unknown system variable {{ global:TODAY }}"),
+    (unknown_variable, "step 'verifyNoMissingPatches': unknown system variable {{ global:TODAY }}"),
+    (launch_retried, "step 'launchBuildInstance': maxAttempts > 1 on a launch can leave the first attempt's instance"),
+    (launch_without_client_token, "step 'launchBuildInstance': RunInstances without a ClientToken can launch twice"),
+    (
+        image_not_tagged_at_creation,
+        "step 'createImage': the image and its snapshots must be tagged with the execution id as they are created",
+    ),
+    (
+        unpublished_image_abandoned,
+        "step 'publishAmiId': its failure path ends the execution before the image of 'createImage' is published, "
+        "without deregistering it and its snapshots",
+    ),
+    (
+        clean_up_keeps_snapshots,
+        "step 'cleanUpAfterFailure': its failure path ends the execution before the image of 'createImage' is "
+        "published, without deregistering it",
+    ),
+    (
+        clean_up_not_by_this_execution,
+        "step 'cleanUpAfterFailure': its failure path ends the execution without terminating the instance launched",
+    ),
     (bad_parameter_type, "parameter 'KeepLatest': type 'Number' is not one of"),
     (undeclared_assume_role, "{{ AssumeRole }} is not a declared parameter"),
 ]

@@ -16,6 +16,7 @@ DOCUMENT = "aws:ssm/document:Document"
 PARAMETER = "aws:ssm/parameter:Parameter"
 WINDOW = "aws:ssm/maintenanceWindow:MaintenanceWindow"
 TASK = "aws:ssm/maintenanceWindowTask:MaintenanceWindowTask"
+ASSOCIATION = "aws:ssm/association:Association"
 
 
 def only(run, type_, parent_suffix):
@@ -52,6 +53,7 @@ def test_linux_pipeline_from_a_public_parameter_on_a_schedule(example_runs):
         "PipelineName": "acme-golden-ami-al2023-base",
         "Customer": "acme",
         "KeepLatest": 3,
+        "KmsKeyId": "",
     }
     assert "generalizeWithSysprep" not in [s["name"] for s in doc["mainSteps"]]
     assert (
@@ -84,6 +86,8 @@ def test_linux_pipeline_from_a_public_parameter_on_a_schedule(example_runs):
         "TaskArn": task.inputs["taskArn"],
         "TaskType": "AUTOMATION",
         "Priority": 1,
+        "CutoffBehavior": task.inputs["cutoffBehavior"],
+        "ServiceRoleArn": task.inputs["serviceRoleArn"],
         "Name": task.inputs["name"],
         "TaskInvocationParameters": {
             "Automation": {
@@ -101,38 +105,55 @@ def test_linux_pipeline_from_a_public_parameter_on_a_schedule(example_runs):
     }
 
 
-def test_ami_id_parameter_is_an_image_parameter_the_runbook_owns(example_runs):
+def test_the_ami_parameter_only_ever_holds_a_patched_image_of_the_runbook(example_runs):
+    """No parameter resource seeded with the source AMI: the runbook writes it, last, after
+    the install, the patch-state check and the image being available."""
     run = example_runs["Pulumi.acme.yaml"]
-    parameter = only(run, PARAMETER, "GoldenAmiPipeline::acme-golden-al2023-base")
-    assert parameter.inputs["dataType"] == "aws:ec2:image"
-    assert parameter.inputs["name"] == "/patching/acme/golden-ami/al2023-base"
-    assert parameter.ignore_changes == ["value"]
-    assert parameter.inputs["value"].startswith("ami-")  # the source AMI as first value
-    assert "value" in parameter.secret_inputs
-    request = {
-        "Name": parameter.inputs["name"],
-        "Value": parameter.inputs["value"],
-        "Type": "String",
-        "DataType": "aws:ec2:image",
-    }
+    assert run.of_type(PARAMETER) == []
+    doc = document(run, "acme-golden-al2023-base")
+    names = [s["name"] for s in doc["mainSteps"]]
+    writers = [s["name"] for s in doc["mainSteps"] if s["inputs"].get("Api") == "PutParameter"]
+    assert writers == ["publishAmiId"]
+    order = ["installSecurityPatches", "verifyNoMissingPatches", "createImage", "waitForImage", "publishAmiId"]
+    assert [names.index(n) for n in order] == sorted(names.index(n) for n in order)
+    publish = next(s for s in doc["mainSteps"] if s["name"] == "publishAmiId")["inputs"]
+    request = {k: v for k, v in publish.items() if k not in ("Service", "Api")}
+    request |= {"Name": defaults(doc)["AmiIdParameterName"], "Value": "ami-0123456789abcdef0"}
+    assert request["DataType"] == "aws:ec2:image"
     assert problems("ssm", "PutParameter", request) == []
 
 
-def test_automation_role_may_write_exactly_the_parameter(example_runs):
+def test_the_first_build_starts_when_the_pipeline_is_created(example_runs):
     run = example_runs["Pulumi.acme.yaml"]
-    policy = json.loads(run.named("acme-golden-al2023-base-parameters").inputs["policy"])
-    write, read = policy["Statement"]
-    assert write["Action"] == ["ssm:PutParameter", "ssm:GetParameter"]
-    assert write["Resource"] == "arn:aws:ssm:eu-west-1:123456789012:parameter/patching/acme/golden-ami/al2023-base"
-    assert read == {
-        "Sid": "ReadSourceAmi",
-        "Effect": "Allow",
-        "Action": "ssm:GetParameter",
-        "Resource": [
-            "arn:aws:ssm:eu-west-1::parameter/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"
-        ],
+    association = only(run, ASSOCIATION, "GoldenAmiPipeline::acme-golden-al2023-base")
+    assert association.inputs["name"] == "acme-golden-ami-al2023-base"
+    assert association.inputs["parameters"] == {"AutomationAssumeRole": run.outputs["automationRoleArn"]}
+    assert "scheduleExpression" not in association.inputs  # runs once, on creation; the window rebuilds
+    request = {
+        "Name": association.inputs["name"],
+        "AssociationName": association.inputs["associationName"],
+        "Parameters": {k: [v] for k, v in association.inputs["parameters"].items()},
     }
-    role = run.named("acme-golden-al2023-base-parameters").inputs["role"]
+    assert problems("ssm", "CreateAssociation", request) == []
+    # Only once the role may do what the runbook does.
+    urns = {r.name: r.urn for r in run.of_type("aws:iam/rolePolicy:RolePolicy")}
+    assert urns["acme-golden-al2023-base-runbook"] in association.dependencies
+    assert urns["acme-automation-pass-instance-role"] in association.dependencies
+
+
+def test_the_build_policy_publishes_exactly_the_parameter_and_reads_the_source(example_runs):
+    run = example_runs["Pulumi.acme.yaml"]
+    policy = json.loads(run.named("acme-golden-al2023-base-runbook").inputs["policy"])
+    by_sid = {s["Sid"]: s for s in policy["Statement"]}
+    assert by_sid["PublishGoldenAmiId"]["Action"] == "ssm:PutParameter"
+    assert (
+        by_sid["PublishGoldenAmiId"]["Resource"]
+        == "arn:aws:ssm:eu-west-1:123456789012:parameter/patching/acme/golden-ami/al2023-base"
+    )
+    assert by_sid["ReadSourceAmi"]["Resource"] == (
+        "arn:aws:ssm:eu-west-1::parameter/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"
+    )
+    role = run.named("acme-golden-al2023-base-runbook").inputs["role"]
     assert role == run.outputs["automationRoleArn"].rsplit("/", 1)[1]
 
 
@@ -141,27 +162,66 @@ def test_windows_pipeline_with_a_fixed_ami_and_no_schedule(example_runs):
     doc = document(run, "globex-golden-win2022-fileserver")
     assert document_issues(doc) == []
     names = [s["name"] for s in doc["mainSteps"]]
-    assert names.index("installSecurityPatches") < names.index("generalizeWithSysprep") < names.index("createImage")
+    assert names.index("verifyNoMissingPatches") < names.index("generalizeWithSysprep") < names.index("createImage")
+    assert "generalizeWithSysprep" not in [
+        s["name"] for s in document(example_runs["Pulumi.acme.yaml"], "acme-golden-al2023-base")["mainSteps"]
+    ]
     assert defaults(doc)["SourceAmiId"] == "ami-0fedcba9876543210"
     assert defaults(doc)["PatchGroupTagKey"] == "PatchGroup"
     assert defaults(doc)["KeepLatest"] == 2
-    parameter = only(run, PARAMETER, "GoldenAmiPipeline::globex-golden-win2022-fileserver")
-    assert parameter.inputs["value"] == "ami-0fedcba9876543210"
     assert not [r for r in run.of_type(WINDOW) if "Golden" in (r.parent or "")]
-    policy = json.loads(run.named("globex-golden-win2022-fileserver-parameters").inputs["policy"])
-    assert len(policy["Statement"]) == 1  # no source parameter to read
+    policy = json.loads(run.named("globex-golden-win2022-fileserver-runbook").inputs["policy"])
+    by_sid = {s["Sid"]: s for s in policy["Statement"]}
+    assert "ReadSourceAmi" not in by_sid  # no source parameter to read
+    assert by_sid["RunPatchDocuments"]["Resource"] == [
+        "arn:aws:ssm:us-east-1::document/AWS-RunPatchBaseline",
+        "arn:aws:ssm:us-east-1::document/AWSEC2-RunSysprep",
+    ]
 
 
-def test_build_instance_is_tagged_with_the_patch_group(example_runs):
+def test_the_build_instance_is_tagged_imdsv2_encrypted_and_launched_once(example_runs):
     doc = document(example_runs["Pulumi.acme.yaml"], "acme-golden-al2023-base")
-    launch = next(s for s in doc["mainSteps"] if s["action"] == "aws:runInstances")
-    (spec,) = launch["inputs"]["TagSpecifications"]
-    assert {"Key": "{{ PatchGroupTagKey }}", "Value": "{{ PatchGroup }}"} in spec["Tags"]
-    assert launch["inputs"]["IamInstanceProfileName"] == "{{ IamInstanceProfileName }}"
+    (launch,) = [s for s in doc["mainSteps"] if s["inputs"].get("Api") == "RunInstances"]
+    inputs = launch["inputs"]
+    assert "maxAttempts" not in launch  # a retry could leave the first instance running
+    assert inputs["ClientToken"] == "{{ automation:EXECUTION_ID }}"  # a repeated request returns the same one
+    assert (inputs["MinCount"], inputs["MaxCount"]) == (1, 1)
+    assert inputs["MetadataOptions"] == {"HttpTokens": "required", "HttpEndpoint": "enabled"}
+    assert inputs["BlockDeviceMappings"] == "{{ prepareBuild.BlockDeviceMappings }}"
+    assert inputs["IamInstanceProfile"] == {"Name": "{{ IamInstanceProfileName }}"}
+    assert [s["ResourceType"] for s in inputs["TagSpecifications"]] == ["instance", "volume"]
+    for spec in inputs["TagSpecifications"]:
+        assert {"Key": "{{ PatchGroupTagKey }}", "Value": "{{ PatchGroup }}"} in spec["Tags"]
+        assert {"Key": "GoldenAmiBuild", "Value": "{{ automation:EXECUTION_ID }}"} in spec["Tags"]
+    # The request shape EC2 takes, with the step's references filled in.
+    request = {k: v for k, v in inputs.items() if k not in ("Service", "Api")}
+    request |= {
+        "ClientToken": "exec-1",
+        "ImageId": "ami-0123456789abcdef0",
+        "InstanceType": "t3.small",
+        "SubnetId": "subnet-0a1b2c3d4e5f60718",
+        "IamInstanceProfile": {"Name": "acme-instance"},
+        "BlockDeviceMappings": [{"DeviceName": "/dev/xvda", "Ebs": {"Encrypted": True, "DeleteOnTermination": True}}],
+        "TagSpecifications": [
+            {"ResourceType": s["ResourceType"], "Tags": [{"Key": "Patch Group", "Value": "acme-web"}]}
+            for s in inputs["TagSpecifications"]
+        ],
+    }
+    assert problems("ec2", "RunInstances", request) == []
     patch = next(s for s in doc["mainSteps"] if s["action"] == "aws:runCommand")
     assert patch["inputs"]["DocumentName"] == "AWS-RunPatchBaseline"
     assert patch["inputs"]["Parameters"] == {"Operation": "Install", "RebootOption": "RebootIfNeeded"}
     assert doc["outputs"] == ["createImage.ImageId"]
+
+
+def test_the_image_and_its_snapshots_are_tagged_as_they_are_created(example_runs):
+    doc = document(example_runs["Pulumi.acme.yaml"], "acme-golden-al2023-base")
+    (create,) = [s for s in doc["mainSteps"] if s["inputs"].get("Api") == "CreateImage"]
+    assert [s["ResourceType"] for s in create["inputs"]["TagSpecifications"]] == ["image", "snapshot"]
+    request = {k: v for k, v in create["inputs"].items() if k not in ("Service", "Api", "TagSpecifications")}
+    request |= {"InstanceId": "i-0123456789abcdef0", "Name": "acme-golden-ami-al2023-base-2026-12-01"}
+    assert problems("ec2", "CreateImage", request) == []
+    assert "aws:createImage" not in {s["action"] for s in doc["mainSteps"]}  # it cannot tag at creation
 
 
 def test_document_content_is_canonical(example_runs):

@@ -10,6 +10,7 @@ import pytest
 from aws_shapes import problems, tags
 from conftest import MINIMAL, ROOT, run_config
 from patching_components import PatchingIam
+from patching_components.iam import NO_RESOURCE_LEVEL_ACTIONS
 from patching_components.mock_engine import run_program
 
 OTHER_ACCOUNT = "210987654321"
@@ -44,8 +45,9 @@ def test_automation_role_trust_has_confused_deputy_conditions():
         "StringEquals": {"aws:SourceAccount": OTHER_ACCOUNT},
         "ArnLike": {"aws:SourceArn": f"arn:aws:ssm:*:{OTHER_ACCOUNT}:*"},
     }
-    managed = run.named("acme-automation-ssm").inputs["policyArn"]
-    assert managed == "arn:aws:iam::aws:policy/service-role/AmazonSSMAutomationRole"
+    # No managed policy (AmazonSSMAutomationRole grants ssm:* on *): each pipeline adds what its runbook calls.
+    attached = run.of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
+    assert [a.inputs["role"] for a in attached] == ["acme-instance-mock"]
 
 
 def test_automation_role_passes_exactly_the_instance_role_to_ec2():
@@ -86,15 +88,32 @@ def test_outputs_are_attributes():
 
 
 @pytest.mark.parametrize("account_id", ["123456789012", OTHER_ACCOUNT])
-def test_no_wildcard_resources_or_actions_in_inline_policies(account_id):
+def test_no_wildcard_actions_and_resources_only_where_iam_has_no_other(account_id):
     run = run_config(MINIMAL, account_id=account_id)
     inline = run.of_type("aws:iam/rolePolicy:RolePolicy")
     assert inline
     for resource in inline:
         for statement in policy(resource, "policy")["Statement"]:
-            for key in ("Action", "Resource"):
-                values = statement[key] if isinstance(statement[key], list) else [statement[key]]
-                assert not any(v == "*" or v.endswith(":*") for v in values), (resource.name, statement)
+            actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+            resources = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
+            assert not any(a == "*" or a.endswith(":*") for a in actions), (resource.name, statement)
+            if "*" in resources:
+                assert set(actions) <= NO_RESOURCE_LEVEL_ACTIONS, (resource.name, statement)
+
+
+def test_actions_allowed_on_any_resource_really_have_no_resource_level_permission():
+    """Checked against parliament's copy of AWS's service authorization reference."""
+    import parliament
+
+    definition = json.loads((Path(parliament.__file__).parent / "iam_definition.json").read_text())
+    privileges = {
+        f"{service['prefix']}:{p['privilege']}": [r["resource_type"] for r in p["resource_types"]]
+        for service in definition
+        for p in service["privileges"]
+    }
+    assert {action: privileges[action] for action in NO_RESOURCE_LEVEL_ACTIONS} == {
+        action: [""] for action in NO_RESOURCE_LEVEL_ACTIONS
+    }
 
 
 def test_no_account_id_is_written_in_the_source():

@@ -250,7 +250,7 @@ def test_deny_statements_and_role_inline_policies(globex):
     )
     assert messages == [
         "inline policy ops: statement 1 allows every action of ec2:*; name the actions and resources it needs",
-        "inline policy ops: statement 1 allows Resource '*'; name the actions and resources it needs",
+        "inline policy ops: statement 1 allows Resource '*' for ec2:*; name the actions and resources it needs",
     ]
 
 

@@ -192,8 +192,11 @@ def test_notifications_are_wired_with_the_publisher_role(example_runs):
             "notificationEvents": ["Failed", "TimedOut"],
             "notificationType": "Invocation",
         }
-    # The task role of the window itself stays the service-linked role.
-    assert all("serviceRoleArn" not in t.inputs for t in patch_windows(run, TASK))
+    # Each task runs as the customer's maintenance window role (not the service-linked role).
+    role_arn = run.named("globex-maintenance-window", "aws:iam/role:Role").inputs.get(
+        "name", "globex-maintenance-window-mock"
+    )
+    assert {t.inputs["serviceRoleArn"] for t in run.of_type(TASK)} == {f"arn:aws:iam::123456789012:role/{role_arn}"}
 
 
 def test_window_alone_rejects_bad_args_and_registers_nothing():
