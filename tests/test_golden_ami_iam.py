@@ -12,6 +12,7 @@ else is granted, and the same calls on other pipelines' resources are denied.
 from __future__ import annotations
 
 import ast
+import functools
 import json
 import re
 from dataclasses import dataclass, replace
@@ -30,6 +31,7 @@ EXECUTION_ID = "0e1f2a3b-exec"
 KMS_KEY = "arn:aws:kms:eu-west-1:123456789012:key/0a1b2c3d-4e5f-6789-abcd-ef0123456789"
 
 
+@functools.cache
 def _api_names(service: str) -> dict[str, str]:
     """boto3 method name -> API name (``describe_images`` -> ``DescribeImages``), from botocore's model."""
     model = botocore.session.get_session().get_service_model(service)

@@ -153,6 +153,7 @@ def test_the_own_program_example_runs_and_is_the_readmes():
     assert target.inputs["targets"] == [{"key": "tag:Patch Group", "values": ["rhel-prod"]}]
     (task,) = run.of_type("aws:ssm/maintenanceWindowTask:MaintenanceWindowTask")
     assert task.inputs["maxConcurrency"] == "20%"
+    assert task.inputs["serviceRoleArn"] == "arn:aws:iam::123456789012:role/fleet-maintenance-window-mock"
     assert run.outputs == {"instanceProfile": "fleet-instance-mock"}
 
     code = (example / "__main__.py").read_text().split('"""\n\n', 1)[1]

@@ -9,7 +9,8 @@ import pulumi
 
 from patching_components import PatchingIam, PatchWindow, SecurityBaseline
 
-iam = PatchingIam("fleet", {"tags": {"Team": "platform"}})
+# patch_groups: the maintenance window role, which may patch exactly these groups.
+iam = PatchingIam("fleet", {"tags": {"Team": "platform"}, "patch_groups": ["rhel-prod"]})
 SecurityBaseline(
     "rhel9",
     {
@@ -29,6 +30,7 @@ PatchWindow(
         "operation": "Install",
         "max_concurrency": "20%",
         "patch_groups": ["rhel-prod"],
+        "service_role_arn": iam.maintenance_window_role_arn,
     },
 )
 pulumi.export("instanceProfile", iam.instance_profile_name)
