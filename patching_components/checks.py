@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from . import standard
 from .baseline import baseline_advice
 from .config import ConfigError, Issue, StackConfig, load_stack_file, with_lines
 from .golden_ami import document_problems
@@ -42,6 +43,10 @@ def warnings(config: StackConfig) -> list[Issue]:
         Issue(("baselines", key, advice.field), advice.message)
         for key, baseline in config.baselines.items()
         for advice in baseline_advice(baseline)
+    ] + [
+        Issue(("maintenanceWindows", key, advice.field), advice.message)
+        for key, window in config.maintenance_windows.items()
+        for advice in standard.window_advice(window.cutoff_behavior)
     ]
 
 

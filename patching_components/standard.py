@@ -63,3 +63,16 @@ def baseline_advice(
                 )
             )
     return advice
+
+
+def window_advice(cutoff_behavior: str | None) -> list[Advice]:
+    """A patch task that goes on past the cutoff (``None``: AWS's default, CONTINUE_TASK)."""
+    if cutoff_behavior == "CANCEL_TASK":
+        return []
+    return [
+        Advice(
+            "cutoffBehavior",
+            f"cutoffBehavior {cutoff_behavior or 'CONTINUE_TASK (the AWS default)'} keeps starting installs and "
+            "reboots after the cutoff and past the window's end, until every target is done; CANCEL_TASK stops them",
+        )
+    ]

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any, Required, TypedDict
 import pulumi
 import pulumi_aws as aws
 
+from . import standard
 from ._component import TYPE_PREFIX, camel, child
 from .errors import ConfigError, Issue
 from .os_rules import MAX_GROUPS_PER_WINDOW
@@ -189,6 +190,9 @@ class PatchWindow(pulumi.ComponentResource):
             },
             opts=child(self),
         )
+
+        for advice in standard.window_advice(settings.cutoff_behavior):
+            pulumi.log.warn(f"PatchWindow {name!r}: {advice.field}: {advice.message}", resource=self)
 
         self.window_id = window.id
         self.target_id = target.id

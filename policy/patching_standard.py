@@ -163,6 +163,15 @@ def validate_window_cutoff(args: ResourceValidationArgs, report_violation: Repor
         )
 
 
+def validate_tasks_stop_at_cutoff(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+    if args.resource_type != "aws:ssm/maintenanceWindowTask:MaintenanceWindowTask":
+        return
+    if args.props.get("taskType") != "RUN_COMMAND":
+        return  # an Automation task (a golden AMI build) starts one execution; nothing to spill over
+    for advice in standard.window_advice(args.props.get("cutoffBehavior")):
+        report_violation(advice.message, None)
+
+
 # ---------------------------------------------------------------------------
 # Patch group registrations are replaced delete-first
 
@@ -319,6 +328,12 @@ POLICIES = [
         config_schema=PolicyConfigSchema(
             properties={"minimumHours": {"type": "integer", "minimum": 0, "default": DEFAULT_MINIMUM_CUTOFF_HOURS}},
         ),
+    ),
+    ResourceValidationPolicy(
+        name="maintenance-window-tasks-stop-at-cutoff",
+        description="Patch tasks cancel what has not started by the cutoff (cutoffBehavior CANCEL_TASK).",
+        validate=validate_tasks_stop_at_cutoff,
+        enforcement_level=EnforcementLevel.ADVISORY,
     ),
     _policy(
         "patch-groups-delete-before-replace",

@@ -5,6 +5,7 @@ report the same ones; the clock is frozen (approveUntilDate is judged by today).
 """
 
 import json
+from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -89,3 +90,36 @@ def test_the_example_stacks_have_no_warnings(capsys):
 
 def policy_messages(resource) -> list[str]:
     return check("baselines-keep-approving", resource)
+
+
+def test_a_task_that_runs_past_its_cutoff_is_a_warning_everywhere(tmp_path, capsys):
+    window = {"schedule": "rate(1 day)", "durationHours": 2, "cutoffHours": 1, "operation": "Install"}
+    windows = {"nightly": {**window, "cutoffBehavior": "CONTINUE_TASK"}}
+    groups = {"acme-web": {"baselines": ["al2023"], "maintenanceWindows": ["nightly"]}}
+    path = tmp_path / "Pulumi.acme.yaml"
+    path.write_text(
+        json.dumps(
+            {
+                "config": {
+                    "patching:customer": "acme",
+                    **{
+                        f"patching:{k}": v
+                        for k, v in {**MINIMAL, "maintenanceWindows": windows, "patchGroups": groups}.items()
+                        if k != "customer"
+                    },
+                }
+            }
+        )
+    )
+    (warning,) = validate_json(capsys, str(path))["warnings"]
+    assert warning["keyPath"] == "patching:maintenanceWindows.nightly.cutoffBehavior"
+    assert warning["message"].startswith("cutoffBehavior CONTINUE_TASK keeps starting installs and reboots after")
+
+    run = run_config({**MINIMAL, "maintenanceWindows": windows, "patchGroups": groups})
+    assert run.warnings == [f"PatchWindow 'acme-nightly': cutoffBehavior: {warning['message']}"]
+    (task,) = run.of_type("aws:ssm/maintenanceWindowTask:MaintenanceWindowTask")
+    assert check("maintenance-window-tasks-stop-at-cutoff", task) == [warning["message"]]
+    # A hand-written task without the setting gets AWS's default: reported too.
+    default = replace(task, inputs={k: v for k, v in task.inputs.items() if k != "cutoffBehavior"})
+    (message,) = check("maintenance-window-tasks-stop-at-cutoff", default)
+    assert message.startswith("cutoffBehavior CONTINUE_TASK (the AWS default) keeps starting installs")
