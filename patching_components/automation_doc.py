@@ -220,7 +220,7 @@ def _loop_issues(first: str, edges: Mapping[str, list[tuple[str, str]]]) -> list
     return issues
 
 
-EXECUTION_ID = "{{ automation:EXECUTION_ID }}"
+EXECUTION_ID = re.compile(r"\{\{\s*automation:EXECUTION_ID\s*\}\}")
 
 
 def _api(step: Mapping[str, Any]) -> tuple[str, str] | None:
@@ -247,9 +247,7 @@ def _execution_tag(step: Mapping[str, Any], resource_type: str) -> str | None:
     for spec in (step.get("inputs") or {}).get("TagSpecifications") or []:
         if isinstance(spec, Mapping) and spec.get("ResourceType") == resource_type:
             for tag in spec.get("Tags") or []:
-                if isinstance(tag, Mapping) and str(tag.get("Value", "")).replace(" ", "") == EXECUTION_ID.replace(
-                    " ", ""
-                ):
+                if isinstance(tag, Mapping) and EXECUTION_ID.fullmatch(str(tag.get("Value", ""))):
                     return str(tag.get("Key"))
     return None
 
@@ -261,7 +259,7 @@ def _cleans_by_tag(step: Mapping[str, Any], tag: str | None, call: str) -> bool:
     inputs = step.get("inputs") or {}
     payload = " ".join(_strings(inputs.get("InputPayload")))
     script = str(inputs.get("Script", ""))
-    return EXECUTION_ID.replace(" ", "") in payload.replace(" ", "") and f"tag:{tag}" in script and call in script
+    return EXECUTION_ID.search(payload) is not None and f"tag:{tag}" in script and call in script
 
 
 def _terminates(step: Mapping[str, Any], launch: str, launch_step: Mapping[str, Any]) -> bool:

@@ -1,5 +1,6 @@
-"""GoldenAmiPipeline: an Automation document that builds a security-patched AMI,
-the SSM parameter it publishes the AMI id to, and an optional schedule."""
+"""GoldenAmiPipeline: an Automation runbook that builds a security-patched AMI and
+publishes its id to an SSM parameter, the role policy with exactly its calls, the
+association that starts the first build, and an optional schedule."""
 
 import copy
 import functools
@@ -64,7 +65,7 @@ class GoldenAmiPipelineArgs(TypedDict, total=False):
     ami_parameter_name: str
     """SSM parameter receiving the AMI id; default /patching/<customer>/golden-ami/<component name>."""
     tags: pulumi.Input[Mapping[str, pulumi.Input[str]]]
-    """Tags for the document, parameter and window."""
+    """Tags for the document, association and window."""
 
 
 _SETTINGS = (
@@ -150,10 +151,11 @@ def render_document(platform: str, defaults: Mapping[str, Any]) -> str:
 
 class GoldenAmiPipeline(pulumi.ComponentResource):
     """A custom Automation runbook (schemaVersion 0.3) that launches the source AMI
-    tagged with a patch group, installs that group's security patches, images it,
-    always terminates the build instance, publishes the AMI id to an SSM parameter
-    (data type aws:ec2:image) and deregisters images beyond keep_latest; with a
-    schedule, a maintenance window that runs it."""
+    tagged with a patch group, installs that group's security patches, checks that
+    none is missing, images it, publishes the AMI id to an SSM parameter (data type
+    aws:ec2:image) and deregisters images beyond keep_latest with their snapshots;
+    on any failure it removes whatever the build made. Its first build starts when
+    the pipeline is created; with a schedule, a maintenance window rebuilds it."""
 
     document_name: pulumi.Output[str]
     """Name of the Automation document (run it with no arguments)."""
