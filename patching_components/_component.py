@@ -4,15 +4,13 @@ import json
 
 import pulumi
 
+from .os_rules import camel
+
+__all__ = ["PACKAGE", "TYPE_PREFIX", "camel", "child", "invoke_options", "json_document"]
+
 PACKAGE = "patching-components"
 """The Pulumi package name: the provider's name and the first part of every type token."""
 TYPE_PREFIX = f"{PACKAGE}:index:"
-
-
-def camel(snake: str) -> str:
-    """``approve_after_days`` -> ``approveAfterDays`` (component args -> config keys)."""
-    first, *rest = snake.split("_")
-    return first + "".join(word.capitalize() for word in rest)
 
 
 def child(parent: pulumi.Resource, **kwargs) -> pulumi.ResourceOptions:

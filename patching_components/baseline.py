@@ -99,17 +99,17 @@ class SecurityBaseline(pulumi.ComponentResource):
 
     def _build(self, name: str, settings: "BaselineConfig", plumbing: SecurityBaselineArgs) -> None:
         os_name = settings.operating_system
-        filters = os_rules.approval_filters(os_name, settings.filter_values())
         family = os_rules.family_of(os_name)
+        approval = approval_rule(settings)
         rule = aws.ssm.PatchBaselineApprovalRuleArgs(
             patch_filters=[
-                aws.ssm.PatchBaselineApprovalRulePatchFilterArgs(key=f.key, values=list(f.values)) for f in filters
+                aws.ssm.PatchBaselineApprovalRulePatchFilterArgs(key=key, values=list(values))
+                for key, values in approval.filters.items()
             ],
-            approve_after_days=settings.effective_approve_after_days,
-            approve_until_date=settings.approve_until_date.isoformat() if settings.approve_until_date else None,
-            compliance_level=settings.compliance_level,
-            # Only Linux rules know EnableNonSecurity; sending it elsewhere is a diff AWS never stores.
-            enable_non_security=settings.enable_non_security if family.linux else None,
+            approve_after_days=approval.approve_after_days,
+            approve_until_date=approval.approve_until_date.isoformat() if approval.approve_until_date else None,
+            compliance_level=approval.compliance_level,
+            enable_non_security=approval.enable_non_security,
         )
         baseline = aws.ssm.PatchBaseline(
             name,
@@ -160,6 +160,19 @@ class SecurityBaseline(pulumi.ComponentResource):
                 "patch_groups": self.patch_groups,
             }
         )
+
+
+def approval_rule(settings: "BaselineConfig") -> standard.ApprovalRule:
+    """The approval rule AWS receives for a baseline (and the standard judges)."""
+    os_name = settings.operating_system
+    return standard.ApprovalRule(
+        filters={f.key: f.values for f in os_rules.approval_filters(os_name, settings.filter_values())},
+        approve_after_days=settings.effective_approve_after_days,
+        approve_until_date=settings.approve_until_date,
+        compliance_level=settings.compliance_level,
+        # Only Linux rules know EnableNonSecurity; sending it elsewhere is a diff AWS never stores.
+        enable_non_security=settings.enable_non_security if os_rules.family_of(os_name).linux else None,
+    )
 
 
 def baseline_advice(settings: "BaselineConfig") -> list[standard.Advice]:

@@ -10,16 +10,40 @@ from __future__ import annotations
 from pathlib import Path
 
 from . import standard
-from .baseline import baseline_advice
+from .baseline import approval_rule, baseline_advice
 from .config import ConfigError, Issue, StackConfig, load_stack_file, with_lines
 from .golden_ami import document_problems
 from .run_patch_baseline import parameter_issues
 from .window import window_task
 
 
+def standard_issues(config: StackConfig) -> list[Issue]:
+    """The patching standard's mandatory rules, as the policy pack applies them at preview."""
+    waivable = f"the patching standard; waive with patching:tags.{standard.WAIVER_TAG}: <reason>"
+    waived = bool(config.tags.get(standard.WAIVER_TAG))  # every baseline carries patching:tags
+    issues = []
+    for key, baseline in config.baselines.items():
+        rule = approval_rule(baseline)
+        found = (
+            []
+            if waived
+            else [(v, waivable) for v in standard.security_only_violations(baseline.operating_system, rule)]
+        )
+        found += [
+            (v, "the patching standard") for v in standard.approval_delay_violations(baseline.operating_system, rule)
+        ]
+        issues += [Issue(("baselines", key, v.field), f"the approval rule {v.message} ({why})") for v, why in found]
+    for key, window in config.maintenance_windows.items():
+        issues += [
+            Issue(("maintenanceWindows", key, v.field), f"{v.message} (the patching standard)")
+            for v in standard.cutoff_violations(window.cutoff_hours)
+        ]
+    return issues
+
+
 def build_issues(config: StackConfig) -> list[Issue]:
     """Problems the built resources would have, for a config that validated."""
-    issues = []
+    issues = standard_issues(config)
     scan_only = config.mode == "scan-only"
     for key, window in config.maintenance_windows.items():
         task = window_task(window, scan_only=scan_only)

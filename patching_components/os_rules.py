@@ -171,6 +171,12 @@ DEFAULT_APPROVE_AFTER_DAYS = 7
 """Used when a baseline that supports a delay sets neither approveAfterDays nor approveUntilDate."""
 
 
+def camel(snake: str) -> str:
+    """``approve_after_days`` -> ``approveAfterDays``: config field name as the stack file spells it."""
+    first, *rest = snake.split("_")
+    return first + "".join(word.capitalize() for word in rest)
+
+
 def family_of(operating_system: str) -> OsFamily:
     """The family of an OperatingSystem value; KeyError names the allowed values."""
     try:

@@ -1,26 +1,134 @@
-"""Settings AWS accepts that quietly stop patching: the warnings of the patching standard.
+"""The patching standard: what every customer's patching must do, in one place.
 
-`patching validate`, the components (in the Pulumi log) and the policy pack
-(an advisory policy) all report these from here, so they never disagree. They
-are warnings, not errors: each can be meant (a deliberate approval freeze), but
-none may go unnoticed, because Patch Manager reports nothing it did not approve
-as missing and the nodes stay COMPLIANT.
+Two kinds of rule, each run by `patching validate` (on the stack config) and by
+the policy pack in ``policy/`` (on the resources of any program), from these
+functions, with the same thresholds and waiver tag, so the two never disagree:
+
+- violations (mandatory policies; `validate` errors): approval rules that are
+  not security-only, non-critical patches approved without a delay, windows
+  without a cutoff;
+- advice (advisory policies; warnings, exit 0, also in the components' Pulumi
+  log): settings AWS accepts that quietly stop patching. Each can be meant (a
+  deliberate approval freeze), but none may go unnoticed, because Patch Manager
+  reports nothing it did not approve as missing and the nodes stay COMPLIANT.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from typing import Any
 
 from . import os_rules
+
+WAIVER_TAG = "PatchingWaiver"
+"""A baseline tagged ``PatchingWaiver=<reason>`` is exempt from the security-only rule."""
+MINIMUM_DELAY_DAYS = os_rules.DEFAULT_APPROVE_AFTER_DAYS
+"""Non-critical patches wait at least this long before approval."""
+MINIMUM_CUTOFF_HOURS = 1
+"""Windows stop starting tasks at least this long before they close."""
 
 
 @dataclass(frozen=True)
 class Advice:
     field: str
-    """The baseline setting (camelCase, as in the stack file) the advice is about."""
+    """The setting (camelCase, as in the stack file) the finding is about."""
     message: str
+
+
+@dataclass(frozen=True)
+class ApprovalRule:
+    """One approval rule of a baseline, as AWS receives it."""
+
+    filters: Mapping[str, tuple[str, ...]]
+    """Patch filter key (CLASSIFICATION, PRIORITY ...) -> values."""
+    approve_after_days: int | None = None
+    approve_until_date: date | None = None
+    enable_non_security: bool | None = None
+    compliance_level: str | None = None
+
+    @classmethod
+    def from_inputs(cls, rule: Mapping[str, Any]) -> ApprovalRule:
+        """From a PatchBaseline's ``approvalRules`` entry as the engine sends it (camelCase)."""
+        until = rule.get("approveUntilDate")
+        days = rule.get("approveAfterDays")
+        return cls(
+            filters={f.get("key"): tuple(f.get("values") or ()) for f in rule.get("patchFilters") or []},
+            approve_after_days=None if days is None else int(days),
+            approve_until_date=date.fromisoformat(str(until)[:10]) if until else None,
+            enable_non_security=rule.get("enableNonSecurity"),
+            compliance_level=rule.get("complianceLevel"),
+        )
+
+
+def security_only_violations(operating_system: str, rule: ApprovalRule) -> list[Advice]:
+    """What makes a rule approve more than security updates (waivable with WAIVER_TAG)."""
+    found = []
+    if rule.enable_non_security:
+        found.append(Advice("enableNonSecurity", "sets enableNonSecurity: it installs non-security updates"))
+    family = os_rules.family_of(operating_system)
+    security = os_rules.security_filter(operating_system)
+    if security is None:
+        return found  # Debian family: enableNonSecurity=false is what makes a rule security-only
+    field = os_rules.camel(family.security_field)
+    allowed = ", ".join(security.default)
+    values = rule.filters.get(security.filter_key)
+    if values is None:
+        found.append(
+            Advice(
+                field,
+                f"has no {security.filter_key} filter, so it approves non-security {operating_system} updates "
+                f"too; filter on {security.filter_key} = {allowed}",
+            )
+        )
+    elif extra := [v for v in values if v not in security.default]:
+        found.append(
+            Advice(
+                field,
+                f"approves {security.filter_key} {', '.join(extra)}: only {allowed} are security updates on "
+                f"{operating_system}",
+            )
+        )
+    return found
+
+
+def approval_delay_violations(
+    operating_system: str, rule: ApprovalRule, minimum_days: int = MINIMUM_DELAY_DAYS
+) -> list[Advice]:
+    """Non-critical patches approved sooner than ``minimum_days`` after release."""
+    if not os_rules.family_of(operating_system).supports_approval_delay:
+        return []  # Ubuntu/Debian approve on release: AWS has no delay to require
+    if rule.approve_until_date is not None:
+        # A fixed cut-off the operator moves on purpose; one in the past is advice.
+        return []
+    severity = os_rules.severity_filter(operating_system)
+    severities = rule.filters.get(severity.filter_key) if severity else None
+    if severities is not None and set(severities) <= {"Critical"}:
+        return []  # critical-only rules may approve at once
+    which = ", ".join(v for v in severities if v != "Critical") if severities else "all severities"
+    days = rule.approve_after_days or 0
+    if days >= minimum_days:
+        return []
+    return [
+        Advice(
+            "approveAfterDays",
+            f"approves {which} after {days} days; non-critical patches must wait at least {minimum_days} days "
+            f"(approveAfterDays >= {minimum_days})",
+        )
+    ]
+
+
+def cutoff_violations(cutoff_hours: int | None, minimum_hours: int = MINIMUM_CUTOFF_HOURS) -> list[Advice]:
+    if cutoff_hours is None or cutoff_hours >= minimum_hours:
+        return []
+    return [
+        Advice(
+            "cutoffHours",
+            f"cutoff is {cutoff_hours} h: tasks could start until the window closes and be cut off mid-install; "
+            f"set cutoff >= {minimum_hours} h",
+        )
+    ]
 
 
 def today() -> date:

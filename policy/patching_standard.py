@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator, Mapping
-from datetime import date
 from typing import Any
 
 from pulumi_policy import (
@@ -28,14 +27,10 @@ from patching_components import os_rules, standard
 from patching_components.iam import NO_RESOURCE_LEVEL_ACTIONS
 
 PATCH_BASELINE = "aws:ssm/patchBaseline:PatchBaseline"
-WAIVER_TAG = "PatchingWaiver"
-DEFAULT_MINIMUM_DELAY_DAYS = os_rules.DEFAULT_APPROVE_AFTER_DAYS
-DEFAULT_MINIMUM_CUTOFF_HOURS = 1
-
-
-def _number(value: Any) -> Any:
-    """Numbers come over the wire as floats (3.0): show them as written."""
-    return int(value) if isinstance(value, float) and value.is_integer() else value
+# One standard: the thresholds and waiver tag `patching validate` applies too.
+WAIVER_TAG = standard.WAIVER_TAG
+DEFAULT_MINIMUM_DELAY_DAYS = standard.MINIMUM_DELAY_DAYS
+DEFAULT_MINIMUM_CUTOFF_HOURS = standard.MINIMUM_CUTOFF_HOURS
 
 
 def _config(args: ResourceValidationArgs | StackValidationArgs, key: str, default: Any) -> Any:
@@ -43,11 +38,10 @@ def _config(args: ResourceValidationArgs | StackValidationArgs, key: str, defaul
     return default if value is None else value
 
 
-def _rules(props: Mapping[str, Any]) -> Iterator[tuple[int, Mapping[str, Any], dict[str, list[str]]]]:
-    """(1-based number, rule, {filter key: values}) of each approval rule."""
+def _rules(props: Mapping[str, Any]) -> Iterator[tuple[int, standard.ApprovalRule]]:
+    """(1-based number, rule) of each approval rule."""
     for number, rule in enumerate(props.get("approvalRules") or [], start=1):
-        filters = {f.get("key"): list(f.get("values") or []) for f in rule.get("patchFilters") or []}
-        yield number, rule, filters
+        yield number, standard.ApprovalRule.from_inputs(rule)
 
 
 def _operating_system(props: Mapping[str, Any]) -> str | None:
@@ -63,34 +57,16 @@ def _operating_system(props: Mapping[str, Any]) -> str | None:
 def validate_security_only(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
     if args.resource_type != PATCH_BASELINE:
         return
-    props = args.props
     waiver_tag = _config(args, "waiverTag", WAIVER_TAG)
-    if (props.get("tags") or {}).get(waiver_tag):
+    if (args.props.get("tags") or {}).get(waiver_tag):
         return  # an explicit, reasoned exception: the tag's value says why
-    os_name = _operating_system(props)
+    os_name = _operating_system(args.props)
     if os_name is None:
         return
-    security = os_rules.security_filter(os_name)
-    waive = f"(or tag the baseline {waiver_tag}=<reason> to waive)"
-    for number, rule, filters in _rules(props):
-        if rule.get("enableNonSecurity"):
+    for number, rule in _rules(args.props):
+        for violation in standard.security_only_violations(os_name, rule):
             report_violation(
-                f"approval rule {number} sets enableNonSecurity: it installs non-security updates {waive}", None
-            )
-        if security is None:
-            continue  # Debian family: enableNonSecurity=false is what makes a rule security-only
-        allowed = ", ".join(security.default)
-        values = filters.get(security.filter_key)
-        if values is None:
-            report_violation(
-                f"approval rule {number} has no {security.filter_key} filter, so it approves non-security "
-                f"{os_name} updates too; filter on {security.filter_key} = {allowed} {waive}",
-                None,
-            )
-        elif extra := [v for v in values if v not in security.default]:
-            report_violation(
-                f"approval rule {number} approves {security.filter_key} {', '.join(extra)}: only {allowed} "
-                f"are security updates on {os_name} {waive}",
+                f"approval rule {number} {violation.message} (or tag the baseline {waiver_tag}=<reason> to waive)",
                 None,
             )
 
@@ -103,27 +79,12 @@ def validate_approval_delay(args: ResourceValidationArgs, report_violation: Repo
     if args.resource_type != PATCH_BASELINE:
         return
     os_name = _operating_system(args.props)
-    if os_name is None or not os_rules.family_of(os_name).supports_approval_delay:
-        return  # Ubuntu/Debian approve on release: AWS has no delay to require
+    if os_name is None:
+        return
     minimum = int(_config(args, "minimumDays", DEFAULT_MINIMUM_DELAY_DAYS))
-    severity = os_rules.severity_filter(os_name)
-    for number, rule, filters in _rules(args.props):
-        severities = filters.get(severity.filter_key) if severity else None
-        if severities is not None and set(severities) <= {"Critical"}:
-            continue  # critical-only rules may approve at once
-        if rule.get("approveUntilDate"):
-            # A fixed cut-off the operator moves on purpose, accepted as AWS and
-            # `patching validate` accept it; one in the past is reported by
-            # baselines-keep-approving.
-            continue
-        which = ", ".join(v for v in severities if v != "Critical") if severities else "all severities"
-        days = _number(rule.get("approveAfterDays") or 0)
-        if days < minimum:
-            report_violation(
-                f"approval rule {number} approves {which} after {days} days; non-critical patches must wait "
-                f"at least {minimum} days (approveAfterDays >= {minimum})",
-                None,
-            )
+    for number, rule in _rules(args.props):
+        for violation in standard.approval_delay_violations(os_name, rule, minimum):
+            report_violation(f"approval rule {number} {violation.message}", None)
 
 
 # ---------------------------------------------------------------------------
@@ -136,12 +97,10 @@ def validate_keeps_approving(args: ResourceValidationArgs, report_violation: Rep
     os_name = _operating_system(args.props)
     if os_name is None:
         return
-    for number, rule, filters in _rules(args.props):
-        until = rule.get("approveUntilDate")
+    for number, rule in _rules(args.props):
+        priorities = rule.filters.get("PRIORITY")
         for advice in standard.baseline_advice(
-            os_name,
-            priorities=filters.get("PRIORITY"),
-            approve_until_date=date.fromisoformat(str(until)[:10]) if until else None,
+            os_name, priorities=priorities, approve_until_date=rule.approve_until_date
         ):
             report_violation(f"approval rule {number}: {advice.message}", None)
 
@@ -154,13 +113,9 @@ def validate_window_cutoff(args: ResourceValidationArgs, report_violation: Repor
     if args.resource_type != "aws:ssm/maintenanceWindow:MaintenanceWindow":
         return
     minimum = int(_config(args, "minimumHours", DEFAULT_MINIMUM_CUTOFF_HOURS))
-    cutoff = _number(args.props.get("cutoff"))
-    if cutoff is not None and cutoff < minimum:
-        report_violation(
-            f"cutoff is {cutoff} h: tasks could start until the window closes and be cut off mid-install; "
-            f"set cutoff >= {minimum} h",
-            None,
-        )
+    cutoff = args.props.get("cutoff")
+    for violation in standard.cutoff_violations(None if cutoff is None else int(cutoff), minimum):
+        report_violation(violation.message, None)
 
 
 def validate_tasks_stop_at_cutoff(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
