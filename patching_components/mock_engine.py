@@ -46,6 +46,15 @@ class RegisteredResource:
     """Input key -> URNs of the resources its value came from."""
     dependencies: list[str] = field(default_factory=list)
     """URNs the resource waits for (depends_on, components expanded to their children)."""
+    provider: str = ""
+    """The provider reference (``<urn>::<id>``) of a custom resource; empty for the default provider."""
+
+
+@dataclass(frozen=True)
+class Invoke:
+    token: str
+    provider: str
+    """The provider reference the invoke went through; empty for the default provider."""
 
 
 @dataclass
@@ -54,6 +63,7 @@ class ProgramRun:
     outputs: dict[str, Any]
     """Stack exports, resolved."""
     warnings: list[str]
+    invokes: list[Invoke] = field(default_factory=list)
 
     def of_type(self, type_: str) -> list[RegisteredResource]:
         return [r for r in self.resources if r.type == type_]
@@ -165,7 +175,9 @@ class ProgramError(RuntimeError):
         self.resources = resources
 
 
-def _recording_monitor(recorded: list[RegisteredResource], account_id: str, partition: str, region: str):
+def _recording_monitor(
+    recorded: list[RegisteredResource], invokes: list[Invoke], account_id: str, partition: str, region: str
+):
     import pulumi
     from pulumi.runtime import mocks
 
@@ -175,6 +187,7 @@ def _recording_monitor(recorded: list[RegisteredResource], account_id: str, part
             return _mock_id(args.typ, args.name, state), state
 
         def call(self, args: pulumi.runtime.MockCallArgs):
+            invokes.append(Invoke(args.token, args.provider or ""))
             if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
                 return {
                     "accountId": account_id,
@@ -228,6 +241,7 @@ def _recording_monitor(recorded: list[RegisteredResource], account_id: str, part
                             key: list(deps.urns) for key, deps in request.propertyDependencies.items() if deps.urns
                         },
                         dependencies=list(request.dependencies),
+                        provider=request.provider,
                     )
                 )
             return response
@@ -272,6 +286,7 @@ def _run(config: dict[str, Any], stack: str, program: Any, account_id: str, part
 
     loop.set_default_executor(ThreadPoolExecutor(initializer=give_thread_a_loop))
     recorded: list[RegisteredResource] = []
+    invokes: list[Invoke] = []
     warnings: list[str] = []
 
     class _Collect(logging.Handler):
@@ -284,7 +299,7 @@ def _run(config: dict[str, Any], stack: str, program: Any, account_id: str, part
     logger.addHandler(_Collect())
     try:
         region = str(config.get("aws:region") or MOCK_REGION)
-        monitor = _recording_monitor(recorded, account_id, partition, region)
+        monitor = _recording_monitor(recorded, invokes, account_id, partition, region)
         pulumi.runtime.set_mocks(
             monitor.mocks, project=PROJECT, stack=stack, preview=False, logger=logger, monitor=monitor
         )
@@ -307,7 +322,7 @@ def _run(config: dict[str, Any], stack: str, program: Any, account_id: str, part
             key: loop.run_until_complete(pulumi.Output.from_input(value).future())
             for key, value in getattr(root, "outputs", {}).items()
         }
-        return ProgramRun(recorded, outputs, warnings)
+        return ProgramRun(recorded, outputs, warnings, invokes)
     finally:
         loop.run_until_complete(loop.shutdown_default_executor())
         loop.close()

@@ -1,0 +1,79 @@
+"""A user's provider (a customer account, a region) reaches every child and every invoke
+of every component, whether given as ``providers={"aws": p}`` or ``provider=p``."""
+
+from __future__ import annotations
+
+import pulumi
+import pulumi_aws as aws
+import pytest
+
+from conftest import MINIMAL
+from patching_components import (
+    CustomerPatching,
+    GoldenAmiPipeline,
+    PatchingIam,
+    PatchReporting,
+    PatchWindow,
+    SecurityBaseline,
+)
+from patching_components.mock_engine import run_program
+
+WINDOW = {"schedule": "rate(1 day)", "duration_hours": 2, "cutoff_hours": 1, "operation": "Scan"}
+PIPELINE = {
+    "platform": "Linux",
+    "source_ami_parameter": "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64",
+    "patch_group": "acme-web",
+    "schedule": "cron(0 4 ? * MON#1 *)",
+    "customer": "acme",
+    "instance_profile_name": "acme-instance",
+    "automation_role_arn": "arn:aws:iam::123456789012:role/acme-automation",
+    "automation_role_name": "acme-automation",
+}
+STACK = {
+    **MINIMAL,
+    "maintenanceWindows": {"w": {"schedule": "rate(1 day)", "durationHours": 2, "cutoffHours": 1, "operation": "Scan"}},
+    "patchGroups": {"acme-web": {"baselines": ["al2023"], "maintenanceWindows": ["w"]}},
+    "logging": {"s3Bucket": "create"},
+    "notifications": {"emails": ["ops@acme.example"]},
+    "goldenAmis": {"base": {"platform": "Linux", "sourceAmiId": "ami-0123456789abcdef0", "patchGroup": "acme-web"}},
+}
+COMPONENTS = {
+    "PatchingIam": lambda opts: PatchingIam("acme", {"patch_groups": ["acme-web"]}, opts),
+    "SecurityBaseline": lambda opts: SecurityBaseline(
+        "al2023", {"operating_system": "AMAZON_LINUX_2023", "patch_groups": ["acme-web"], "default": True}, opts
+    ),
+    "PatchWindow": lambda opts: PatchWindow("w", {**WINDOW, "patch_groups": ["acme-web"]}, opts),
+    "PatchReporting": lambda opts: PatchReporting(
+        "acme", {"s3_bucket": "create", "emails": ["ops@acme.example"]}, opts
+    ),
+    "GoldenAmiPipeline": lambda opts: GoldenAmiPipeline("base", PIPELINE, opts),
+    "CustomerPatching": lambda opts: CustomerPatching("acme", STACK, opts),
+}
+
+
+@pytest.mark.parametrize("how", ["providers", "provider"])
+@pytest.mark.parametrize("component", sorted(COMPONENTS))
+def test_the_callers_provider_reaches_every_child_and_invoke(component, how):
+    def program():
+        customer_account = aws.Provider("customer-account", region="us-east-2")
+        opts = (
+            pulumi.ResourceOptions(providers={"aws": customer_account})
+            if how == "providers"
+            else pulumi.ResourceOptions(provider=customer_account)
+        )
+        COMPONENTS[component](opts)
+
+    run = run_program({}, stack="providers", program=program)
+    (provider,) = run.of_type("pulumi:providers:aws")
+    children = [r for r in run.resources if r.custom and r is not provider]
+    assert children
+    missed = [f"{r.type} {r.name}" for r in children if not r.provider.startswith(provider.urn + "::")]
+    assert missed == []
+    assert run.invokes or component in ("SecurityBaseline", "PatchWindow")
+    assert [i.token for i in run.invokes if not i.provider.startswith(provider.urn + "::")] == []
+
+
+def test_without_a_provider_everything_uses_the_default_one():
+    run = run_program({}, stack="providers", program=lambda: CustomerPatching("acme", STACK))
+    assert {r.provider for r in run.resources if r.custom} == {""}
+    assert {i.provider for i in run.invokes} == {""}
