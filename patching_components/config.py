@@ -473,7 +473,17 @@ class StackConfig(_Model):
         )
         return tags
 
+    @model_validator(mode="after")
+    def _references_hold(self) -> StackConfig:
+        # The same checks validate() runs on the raw mapping (where they also report
+        # references of a file broken elsewhere), here so that a StackConfig built in
+        # Python is valid by construction: no patch group names a missing baseline.
+        issues = reference_issues(self.model_dump(by_alias=True, include=_REFERENCED))
+        _raise_issues([(issue.path, issue.message) for issue in issues])
+        return self
 
+
+_REFERENCED = {"mode", "baselines", "maintenance_windows", "patch_groups", "golden_amis"}
 TOP_LEVEL_KEYS: tuple[str, ...] = tuple(f.alias or name for name, f in StackConfig.model_fields.items())
 
 
@@ -672,7 +682,9 @@ def validate(raw: Mapping[str, Any], source: str) -> StackConfig:
         config = StackConfig.model_validate(raw)
     except ValidationError as exc:
         issues += [_issue_from_pydantic(e) for e in exc.errors(include_url=False)]
-    issues += reference_issues(raw)
+    # Also on the raw mapping, so they are reported when other parts are broken;
+    # the model's own check reports the same ones when the rest is valid.
+    issues += [i for i in reference_issues(raw) if i not in issues]
     if issues:
         raise ConfigError(source, issues)
     assert config is not None

@@ -149,3 +149,28 @@ def test_non_aws_schedules_rejected(expression, fragment):
     with pytest.raises(ScheduleError, match=None) as info:
         parse_schedule(expression)
     assert fragment in str(info.value)
+
+
+def test_a_stack_config_built_in_python_is_valid_by_construction():
+    """Cross-references run inside the model: no StackConfig names a missing baseline or window."""
+    from pydantic import ValidationError
+
+    from patching_components import CustomerPatching
+    from patching_components.config import StackConfig
+    from patching_components.mock_engine import ProgramError, run_program
+
+    raw = {
+        "customer": "acme",
+        "baselines": {"al2023": {"operatingSystem": "AMAZON_LINUX_2023"}},
+        "patchGroups": {"acme-web": {"baselines": ["al2023", "ubuntu"], "maintenanceWindows": ["nightly"]}},
+    }
+    with pytest.raises(ValidationError) as info:
+        StackConfig.model_validate(raw)
+    assert [(e["loc"], e["msg"]) for e in info.value.errors()] == [
+        (("patchGroups", "acme-web", "baselines", 1), "unknown baseline 'ubuntu' (defined: al2023)"),
+        (("patchGroups", "acme-web", "maintenanceWindows", 0), "unknown maintenance window 'nightly' (defined: none)"),
+    ]
+    with pytest.raises(ProgramError) as failed:
+        run_program({}, stack="hand-built", program=lambda: CustomerPatching("acme", raw))
+    assert failed.value.resources == []
+    assert "patching:patchGroups.acme-web.baselines[1]: unknown baseline 'ubuntu'" in str(failed.value)
