@@ -1,13 +1,13 @@
 """A security-only patch baseline, its patch group registrations and default registration."""
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Required, TypedDict
 
 import pulumi
 import pulumi_aws as aws
 
 from . import os_rules, standard
-from ._component import TYPE_PREFIX, camel, child
+from ._component import TYPE_PREFIX, child
 
 if TYPE_CHECKING:
     from .config import BaselineConfig
@@ -61,18 +61,25 @@ class SecurityBaselineArgs(TypedDict, total=False):
     """Tags for the baseline."""
 
 
-# Args that are resource plumbing rather than baseline settings.
-_PLUMBING = ("baseline_name", "patch_groups", "tags")
-
-
 def _settings(name: str, args: SecurityBaselineArgs) -> "BaselineConfig":
     """Check plain-Python args with the same model as the stack config."""
-    from .config import BaselineConfig, validate_part  # pydantic loads on first use, not on import
+    from . import config  # pydantic loads on first use, not on import
+    from .component_args import check_args
 
-    raw: dict[str, Any] = {camel(k): v for k, v in args.items() if k not in _PLUMBING}
-    if "sources" in raw:
-        raw["sources"] = {s["name"]: {k: v for k, v in s.items() if k != "name"} for s in raw["sources"]}
-    return validate_part(BaselineConfig, raw, f"SecurityBaseline {name!r}")
+    def sources(value: Any) -> Any:  # a list of {name, ...} here, a map keyed by name in the stack file
+        if isinstance(value, list) and all(isinstance(s, Mapping) and "name" in s for s in value):
+            return {s["name"]: {k: v for k, v in s.items() if k != "name"} for s in value}
+        return value
+
+    return check_args(
+        "SecurityBaseline",
+        name,
+        args,
+        SecurityBaselineArgs,
+        settings=config.BaselineConfig,
+        types={"baseline_name": config.ResourceName, "patch_groups": list[config.PatchGroupName], "tags": config.Tags},
+        convert={"sources": sources},
+    )
 
 
 class SecurityBaseline(pulumi.ComponentResource):

@@ -59,6 +59,10 @@ FilterValues = Annotated[list[FilterValue], Field(min_length=1, max_length=os_ru
 TagKey = Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=r"^[\p{L}\p{Z}\p{N}_.:/=+\-@]+$")]
 TagValue = Annotated[str, StringConstraints(max_length=256, pattern=r"^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$")]
 DocumentName = Annotated[str, StringConstraints(pattern=r"^[a-zA-Z0-9_\-.:/]{3,128}$")]
+ResourceName = Annotated[str, StringConstraints(pattern=r"^[a-zA-Z0-9_\-.]{3,128}$")]
+"""A patch baseline's or maintenance window's name in AWS."""
+CustomerId = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9-]{1,30}$")]
+Tags = Annotated[dict[TagKey, TagValue], Field(max_length=40)]
 # A count ("10") or a percentage ("10%"), as MaxConcurrency/MaxErrors take them.
 Concurrency = Annotated[str, StringConstraints(pattern=r"^([1-9][0-9]*|[1-9][0-9]%|[1-9]%|100%)$")]
 ErrorThreshold = Annotated[str, StringConstraints(pattern=r"^([0]|[1-9][0-9]*|[0-9]%|[1-9][0-9]%|100%)$")]
@@ -427,13 +431,13 @@ class GoldenAmiConfig(_Model):
 class StackConfig(_Model):
     """Everything under the ``patching:`` namespace of one customer stack."""
 
-    customer: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9-]{1,30}$")]
+    customer: CustomerId
     """Customer id used in names and tags: ^[a-z][a-z0-9-]{1,30}$."""
     mode: Literal["install", "scan-only", "disabled"] = "install"
     """install (default), scan-only (every task scans) or disabled (nothing is built)."""
     patch_group_tag_key: PatchGroupTagKey = "Patch Group"
     """Instance tag key that names the patch group."""
-    tags: Annotated[dict[TagKey, TagValue], Field(max_length=40)] = {}
+    tags: Tags = {}
     """Tags added to every taggable resource (besides Customer and ManagedBy)."""
     baselines: dict[Key, BaselineConfig] = {}
     """Security-only baselines, one OS each."""

@@ -12,7 +12,7 @@ import pulumi
 import pulumi_aws as aws
 import yaml
 
-from ._component import TYPE_PREFIX, camel, child, invoke_options, json_document
+from ._component import TYPE_PREFIX, child, invoke_options, json_document
 from .automation_doc import document_issues
 from .errors import ConfigError, Issue
 from .iam import GOLDEN_AMI_READ_ACTIONS
@@ -66,26 +66,6 @@ class GoldenAmiPipelineArgs(TypedDict, total=False):
     """SSM parameter receiving the AMI id; default /patching/<customer>/golden-ami/<component name>."""
     tags: pulumi.Input[Mapping[str, pulumi.Input[str]]]
     """Tags for the document, association and window."""
-
-
-_SETTINGS = (
-    "platform",
-    "source_ami_id",
-    "source_ami_parameter",
-    "instance_type",
-    "subnet_id",
-    "patch_group",
-    "schedule",
-    "timezone",
-    "keep_latest",
-    "kms_key_arn",
-)
-# Required args the settings model does not check (it checks platform and patch_group).
-_REQUIRED = tuple(
-    key
-    for key in GoldenAmiPipelineArgs.__annotations__
-    if key in GoldenAmiPipelineArgs.__required_keys__ and key not in _SETTINGS
-)
 
 
 class _LiteralDumper(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):
@@ -309,13 +289,19 @@ class GoldenAmiPipeline(pulumi.ComponentResource):
     @staticmethod
     def _check(name: str, args: GoldenAmiPipelineArgs) -> "GoldenAmiConfig":
         """Args, and the rendered document, checked before anything is registered."""
-        from .config import GoldenAmiConfig, validate_part  # pydantic loads on first use, not on import
+        from . import config  # pydantic loads on first use, not on import
+        from .component_args import check_args
 
         source = f"GoldenAmiPipeline {name!r}"
-        settings = validate_part(GoldenAmiConfig, {camel(k): args[k] for k in _SETTINGS if k in args}, source)
-        missing = [k for k in _REQUIRED if args.get(k) is None]
-        if missing:
-            raise ConfigError(source, [Issue((k,), "required") for k in missing], None)
+        types = {
+            "customer": config.CustomerId,
+            "patch_group_tag_key": config.PatchGroupTagKey,
+            "document_name": config.DocumentName,
+            "tags": config.Tags,
+        }
+        settings = check_args(
+            "GoldenAmiPipeline", name, args, GoldenAmiPipelineArgs, settings=config.GoldenAmiConfig, types=types
+        )
         problems = document_problems(
             settings, customer=args["customer"], patch_group_tag_key=args.get("patch_group_tag_key", "Patch Group")
         )

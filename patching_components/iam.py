@@ -88,6 +88,7 @@ class PatchingIam(pulumi.ComponentResource):
     """Name of that role."""
 
     def __init__(self, name: str, args: PatchingIamArgs, opts: pulumi.ResourceOptions | None = None):
+        _check(name, args)
         super().__init__(f"{TYPE_PREFIX}PatchingIam", name, None, opts)
         tags = args.get("tags")
         boundary = args.get("permissions_boundary")
@@ -248,6 +249,19 @@ class PatchingIam(pulumi.ComponentResource):
             opts=child(self),
         )
         return role
+
+
+def _check(name: str, args: PatchingIamArgs) -> None:
+    """Plain values checked with the stack config's field types, before anything is registered."""
+    from . import config  # pydantic loads on first use, not on import
+    from .component_args import check_args
+
+    types = {
+        "patch_groups": list[config.PatchGroupName],
+        "patch_group_tag_key": config.PatchGroupTagKey,
+        "tags": config.Tags,
+    }
+    check_args("PatchingIam", name, args, PatchingIamArgs, types=types)
 
 
 def ssm_trust_policy(partition: pulumi.Input[str], account_id: pulumi.Input[str]) -> pulumi.Output[str]:

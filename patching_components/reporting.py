@@ -41,8 +41,7 @@ class PatchReporting(pulumi.ComponentResource):
     """Role Run Command assumes to publish to the topic."""
 
     def __init__(self, name: str, args: PatchReportingArgs, opts: pulumi.ResourceOptions | None = None):
-        if args.get("emails") and args.get("sns_topic_arn") is not None:
-            raise ValueError(f"PatchReporting {name!r}: give emails or sns_topic_arn, not both")
+        _check(name, args)
         super().__init__(f"{TYPE_PREFIX}PatchReporting", name, None, opts)
         tags = args.get("tags")
         partition = aws.get_partition_output(opts=invoke_options(self)).partition
@@ -189,3 +188,33 @@ class PatchReporting(pulumi.ComponentResource):
             opts=child(self),
         )
         return role.arn
+
+
+def _check(name: str, args: PatchReportingArgs) -> None:
+    """Plain values checked with the stack config's field types, before anything is registered."""
+    from typing import Annotated
+
+    from pydantic import Field
+
+    from . import config  # pydantic loads on first use, not on import
+    from .component_args import check_args, field_type
+    from .errors import ConfigError, Issue
+
+    check_args(
+        "PatchReporting",
+        name,
+        args,
+        PatchReportingArgs,
+        types={
+            "s3_bucket": field_type(config.LoggingConfig, "s3_bucket"),
+            "s3_key_prefix": field_type(config.LoggingConfig, "s3_prefix"),
+            "retention_days": field_type(config.LoggingConfig, "retention_days"),
+            "emails": Annotated[list[config.Email], Field(min_length=1)],
+            "sns_topic_arn": config.SnsTopicArn,
+            "tags": config.Tags,
+        },
+    )
+    if args.get("emails") and args.get("sns_topic_arn") is not None:
+        raise ConfigError(
+            f"PatchReporting {name!r}", [Issue(("emails",), "give emails or sns_topic_arn, not both")], None
+        )

@@ -7,7 +7,7 @@ import pulumi
 import pulumi_aws as aws
 
 from . import standard
-from ._component import TYPE_PREFIX, camel, child
+from ._component import TYPE_PREFIX, child
 from .errors import ConfigError, Issue
 from .os_rules import MAX_GROUPS_PER_WINDOW
 from .run_patch_baseline import PatchTask, parameter_issues, patch_task
@@ -75,34 +75,31 @@ class PatchWindowArgs(TypedDict, total=False):
     """Tags for the window."""
 
 
-_SETTINGS = (
-    "schedule",
-    "timezone",
-    "schedule_offset",
-    "duration_hours",
-    "cutoff_hours",
-    "cutoff_behavior",
-    "operation",
-    "reboot_option",
-    "max_concurrency",
-    "max_errors",
-    "hooks",
-    "description",
-)
-
-
 def _settings(name: str, args: PatchWindowArgs) -> "MaintenanceWindowConfig":
-    from .config import MaintenanceWindowConfig, validate_part  # pydantic loads on first use, not on import
+    from typing import Annotated, Literal
 
-    raw: dict[str, Any] = {camel(k): args[k] for k in _SETTINGS if k in args}
-    if "hooks" in raw:
-        raw["hooks"] = {camel(k): v for k, v in raw["hooks"].items()}
-    source = f"PatchWindow {name!r}"
-    settings = validate_part(MaintenanceWindowConfig, raw, source)
-    groups = args.get("patch_groups") or []
-    if not 1 <= len(groups) <= MAX_GROUPS_PER_WINDOW:
-        raise ConfigError(source, [Issue(("patch_groups",), f"give 1-{MAX_GROUPS_PER_WINDOW} patch groups")], None)
-    return settings
+    from pydantic import Field
+
+    from . import config  # pydantic loads on first use, not on import
+    from .component_args import check_args
+
+    return check_args(
+        "PatchWindow",
+        name,
+        args,
+        PatchWindowArgs,
+        settings=config.MaintenanceWindowConfig,
+        types={
+            "window_name": config.ResourceName,
+            "patch_groups": Annotated[
+                list[config.PatchGroupName], Field(min_length=1, max_length=MAX_GROUPS_PER_WINDOW)
+            ],
+            "patch_group_tag_key": config.PatchGroupTagKey,
+            "notification_events": Annotated[list[config.NotificationEvent], Field(min_length=1)],
+            "notification_type": Literal["Command", "Invocation"],
+            "tags": config.Tags,
+        },
+    )
 
 
 class PatchWindow(pulumi.ComponentResource):

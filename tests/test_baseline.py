@@ -164,7 +164,7 @@ def test_component_rejects_bad_args_before_registering_anything():
     assert info.value.error.lines() == [
         "SecurityBaseline 'ubuntu': severities: severities does not apply to UBUNTU; "
         "Debian family baselines accept: products, priorities",
-        "SecurityBaseline 'ubuntu': approveAfterDays: UBUNTU does not support approveAfterDays: "
+        "SecurityBaseline 'ubuntu': approve_after_days: UBUNTU does not support approve_after_days: "
         "its patches are approved on release; remove the key",
     ]
     assert info.value.resources == []

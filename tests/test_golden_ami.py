@@ -248,9 +248,9 @@ def test_pipeline_alone_checks_its_args_first():
         run_program({}, stack="alone", program=program)
     assert isinstance(info.value.error, ConfigError)
     assert info.value.error.lines() == [
-        "GoldenAmiPipeline 'base': instance_profile_name: required",
-        "GoldenAmiPipeline 'base': automation_role_arn: required",
-        "GoldenAmiPipeline 'base': automation_role_name: required",
+        "GoldenAmiPipeline 'base': automation_role_arn: required argument is missing",
+        "GoldenAmiPipeline 'base': automation_role_name: required argument is missing",
+        "GoldenAmiPipeline 'base': instance_profile_name: required argument is missing",
     ]
     assert info.value.resources == []
 

@@ -216,6 +216,7 @@ def test_window_alone_rejects_bad_args_and_registers_nothing():
         run_program({}, stack="alone", program=program)
     assert isinstance(info.value.error, ConfigError)
     assert info.value.error.lines() == [
+        "PatchWindow 'w': patch_groups: List should have at least 1 item after validation, not 0",
         "PatchWindow 'w': schedule: invalid AWS cron expression 'cron(0 2 * * *)': "
         "Incorrect number of values in '0 2 * * *'. 6 required, 5 provided.",
     ]
@@ -228,7 +229,7 @@ def test_window_alone_needs_patch_groups():
 
     with pytest.raises(ProgramError) as info:
         run_program({}, stack="alone", program=program)
-    assert str(info.value.error).endswith("PatchWindow 'w': patch_groups: give 1-50 patch groups")
+    assert str(info.value.error).endswith("PatchWindow 'w': patch_groups: required argument is missing")
     assert info.value.resources == []
 
 
