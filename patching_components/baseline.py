@@ -98,9 +98,27 @@ class SecurityBaseline(pulumi.ComponentResource):
     """Patch groups the baseline is registered to."""
 
     def __init__(self, name: str, args: SecurityBaselineArgs, opts: pulumi.ResourceOptions | None = None):
-        settings = _settings(name, args)  # before registering anything: bad args build nothing
+        self._setup(name, _settings(name, args), args, opts)  # checked first: bad args build nothing
+
+    @classmethod
+    def from_config(
+        cls,
+        name: str,
+        settings: "BaselineConfig",
+        plumbing: SecurityBaselineArgs,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> "SecurityBaseline":
+        """A baseline from settings the config model has validated (``CustomerPatching``), and the
+        other args (``baseline_name``, ``patch_groups``, ``tags``), without validating them again."""
+        component = cls.__new__(cls)
+        component._setup(name, settings, plumbing, opts)
+        return component
+
+    def _setup(
+        self, name: str, settings: "BaselineConfig", plumbing: SecurityBaselineArgs, opts: pulumi.ResourceOptions | None
+    ) -> None:
         super().__init__(f"{TYPE_PREFIX}SecurityBaseline", name, None, opts)
-        self._build(name, settings, args)
+        self._build(name, settings, plumbing)
         for advice in baseline_advice(settings):
             pulumi.log.warn(f"SecurityBaseline {name!r}: {advice.field}: {advice.message}", resource=self)
 
@@ -187,13 +205,3 @@ def baseline_advice(settings: "BaselineConfig") -> list[standard.Advice]:
     return standard.baseline_advice(
         settings.operating_system, priorities=settings.priorities, approve_until_date=settings.approve_until_date
     )
-
-
-def baseline_args(settings: "BaselineConfig") -> SecurityBaselineArgs:
-    """SecurityBaseline args from a validated stack-config baseline."""
-    args: dict[str, Any] = settings.model_dump(exclude_none=True, exclude={"sources", "approve_until_date"})
-    if settings.approve_until_date is not None:
-        args["approve_until_date"] = settings.approve_until_date.isoformat()
-    if settings.sources:
-        args["sources"] = [{"name": key, **src.model_dump()} for key, src in settings.sources.items()]
-    return args  # type: ignore[return-value]

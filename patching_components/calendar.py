@@ -81,13 +81,10 @@ def occurrences(config: StackConfig, start: datetime, weeks: int) -> list[Occurr
     if config.mode == "disabled":
         return []
     end = start + timedelta(weeks=weeks)
-    groups_of: dict[str, list[str]] = {key: [] for key in config.maintenance_windows}
-    for group, group_cfg in config.patch_groups.items():
-        for key in group_cfg.maintenance_windows:
-            groups_of[key].append(group)
+    groups_of = config.groups_by_window()
     found = []
     for key, window in config.maintenance_windows.items():
-        operation = "Scan" if config.mode == "scan-only" else window.operation
+        operation = config.window_as_built(key).operation
         duration = timedelta(hours=window.duration_hours)
         for opening in window_starts(window, start, end):
             closing = (opening.astimezone(UTC) + duration).astimezone(opening.tzinfo)

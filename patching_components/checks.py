@@ -12,9 +12,6 @@ from pathlib import Path
 from . import standard
 from .baseline import approval_rule, baseline_advice
 from .config import ConfigError, Issue, StackConfig, load_stack_file, with_lines
-from .golden_ami import document_problems
-from .run_patch_baseline import parameter_issues
-from .window import window_task
 
 
 def standard_issues(config: StackConfig) -> list[Issue]:
@@ -43,22 +40,7 @@ def standard_issues(config: StackConfig) -> list[Issue]:
 
 def build_issues(config: StackConfig) -> list[Issue]:
     """Problems the built resources would have, for a config that validated."""
-    issues = standard_issues(config)
-    scan_only = config.mode == "scan-only"
-    for key, window in config.maintenance_windows.items():
-        task = window_task(window, scan_only=scan_only)
-        issues += [
-            Issue(("maintenanceWindows", key), f"task {task.document}: {problem}")
-            for problem in parameter_issues(task.document, task.parameters)
-        ]
-    for key, ami in config.golden_amis.items():
-        issues += [
-            Issue(("goldenAmis", key), f"automation document: {problem}")
-            for problem in document_problems(
-                ami, customer=config.customer, patch_group_tag_key=config.patch_group_tag_key
-            )
-        ]
-    return issues
+    return standard_issues(config)
 
 
 def warnings(config: StackConfig) -> list[Issue]:

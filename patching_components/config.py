@@ -33,7 +33,7 @@ from pydantic import (
 from pydantic.alias_generators import to_camel
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
-from . import os_rules, run_patch_baseline
+from . import defaults, os_rules, run_patch_baseline
 from .errors import NAMESPACE, ConfigError, Issue, StackFileError, format_key_path
 from .os_rules import MAX_GROUPS_PER_WINDOW
 from .schedule import ScheduleError, parse_schedule
@@ -72,6 +72,7 @@ ComplianceLevel = Literal[os_rules.COMPLIANCE_LEVELS]  # type: ignore[valid-type
 RejectedPatchesAction = Literal[os_rules.REJECTED_PATCHES_ACTIONS]  # type: ignore[valid-type]
 PatchGroupTagKey = Literal[os_rules.PATCH_GROUP_TAG_KEYS]  # type: ignore[valid-type]
 NotificationEvent = Literal["All", "InProgress", "Success", "TimedOut", "Cancelled", "Failed"]
+NotificationType = Literal["Command", "Invocation"]
 RESERVED_TAG_KEYS = ("Customer", "ManagedBy")
 
 
@@ -343,7 +344,9 @@ class LoggingConfig(_Model):
 
     s3_bucket: Annotated[str, StringConstraints(pattern=r"^(create|none|[a-z0-9][a-z0-9.-]{1,61}[a-z0-9])$")] = "create"
     """'create' (a private, encrypted bucket), an existing bucket name, or 'none'."""
-    s3_prefix: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9!_.*'()-]+(/[A-Za-z0-9!_.*'()-]+)*$")] = "patching"
+    s3_prefix: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9!_.*'()-]+(/[A-Za-z0-9!_.*'()-]+)*$")] = (
+        defaults.LOG_PREFIX
+    )
     """Key prefix; each window task writes below <prefix>/<window>/."""
     retention_days: Annotated[int, Field(ge=1, le=3650)] | None = None
     """Days before log objects expire (created bucket only; default 90)."""
@@ -374,9 +377,9 @@ class NotificationsConfig(_Model):
     """Creates an SNS topic with these email subscriptions."""
     sns_topic_arn: SnsTopicArn | None = None
     """Use an existing topic instead."""
-    events: Annotated[list[NotificationEvent], Field(min_length=1)] = ["Failed", "TimedOut"]
+    events: Annotated[list[NotificationEvent], Field(min_length=1)] = list(defaults.NOTIFICATION_EVENTS)
     """Command status changes that notify."""
-    notification_type: Literal["Command", "Invocation"] = "Command"
+    notification_type: NotificationType = defaults.NOTIFICATION_TYPE
     """Notify per command (Command) or per instance (Invocation)."""
 
     @model_validator(mode="after")
@@ -435,7 +438,7 @@ class StackConfig(_Model):
     """Customer id used in names and tags: ^[a-z][a-z0-9-]{1,30}$."""
     mode: Literal["install", "scan-only", "disabled"] = "install"
     """install (default), scan-only (every task scans) or disabled (nothing is built)."""
-    patch_group_tag_key: PatchGroupTagKey = "Patch Group"
+    patch_group_tag_key: PatchGroupTagKey = defaults.PATCH_GROUP_TAG_KEY
     """Instance tag key that names the patch group."""
     tags: Tags = {}
     """Tags added to every taggable resource (besides Customer and ManagedBy)."""
@@ -476,6 +479,24 @@ class StackConfig(_Model):
             ]
         )
         return tags
+
+    def groups_by_baseline(self) -> dict[str, list[str]]:
+        """The patch groups each baseline is registered to (patchGroups.<group>.baselines, inverted)."""
+        return {key: [g for g, c in self.patch_groups.items() if key in c.baselines] for key in self.baselines}
+
+    def groups_by_window(self) -> dict[str, list[str]]:
+        """The patch groups each window targets (patchGroups.<group>.maintenanceWindows, inverted)."""
+        return {
+            key: [g for g, c in self.patch_groups.items() if key in c.maintenance_windows]
+            for key in self.maintenance_windows
+        }
+
+    def window_as_built(self, key: str) -> MaintenanceWindowConfig:
+        """The window as it is built: ``mode: scan-only`` turns an install into a scan (no hooks)."""
+        window = self.maintenance_windows[key]
+        if self.mode == "scan-only" and window.operation == "Install":
+            return window.model_copy(update={"operation": "Scan", "hooks": None})
+        return window
 
     @model_validator(mode="after")
     def _references_hold(self) -> StackConfig:

@@ -5,12 +5,12 @@ from typing import TYPE_CHECKING, Any
 import pulumi
 
 from ._component import TYPE_PREFIX, child
-from .baseline import SecurityBaseline, baseline_args
+from .baseline import SecurityBaseline
 from .config_args import CustomerPatchingArgs
 from .golden_ami import GoldenAmiPipeline, pipeline_names
 from .iam import PatchingIam, PatchingIamArgs
 from .reporting import PatchReporting
-from .window import PatchWindow, window_args
+from .window import PatchWindow, PatchWindowArgs
 
 if TYPE_CHECKING:
     from .config import StackConfig
@@ -76,19 +76,12 @@ class CustomerPatching(pulumi.ComponentResource):
             iam_args["notification_role_arn"] = reporting.notification_role_arn
         iam = PatchingIam(name, iam_args, opts=child(self))
 
-        groups_of: dict[str, list[str]] = {key: [] for key in config.baselines}
-        for group, group_cfg in config.patch_groups.items():
-            for key in group_cfg.baselines:
-                groups_of[key].append(group)
+        groups_of = config.groups_by_baseline()
         baselines = {
-            key: SecurityBaseline(
+            key: SecurityBaseline.from_config(
                 f"{name}-{key}",
-                {
-                    **baseline_args(settings),
-                    "baseline_name": f"{config.customer}-{key}",
-                    "patch_groups": groups_of[key],
-                    "tags": tags,
-                },
+                settings,
+                {"baseline_name": f"{config.customer}-{key}", "patch_groups": groups_of[key], "tags": tags},
                 opts=child(self),
             )
             for key, settings in config.baselines.items()
@@ -98,10 +91,12 @@ class CustomerPatching(pulumi.ComponentResource):
         pipelines = {}
         for key, ami in config.golden_amis.items():
             document_name, parameter_name = pipeline_names(config.customer, key)
-            pipelines[key] = GoldenAmiPipeline(
+            pipelines[key] = GoldenAmiPipeline.from_config(
                 f"{name}-golden-{key}",
+                ami,
                 {
-                    **ami.model_dump(exclude_none=True),
+                    "platform": ami.platform,
+                    "patch_group": ami.patch_group,
                     "customer": config.customer,
                     "patch_group_tag_key": config.patch_group_tag_key,
                     "instance_profile_name": iam.instance_profile_name,
@@ -179,33 +174,25 @@ class CustomerPatching(pulumi.ComponentResource):
         reporting: PatchReporting | None,
         iam: PatchingIam,
     ) -> dict[str, PatchWindow]:
-        groups_of: dict[str, list[str]] = {key: [] for key in config.maintenance_windows}
-        for group, group_cfg in config.patch_groups.items():
-            for key in group_cfg.maintenance_windows:
-                groups_of[key].append(group)
+        groups_of = config.groups_by_window()
         notifications = config.notifications
         windows = {}
-        for key, settings in config.maintenance_windows.items():
-            args = window_args(settings, scan_only=config.mode == "scan-only")
-            args.update(
-                window_name=f"{config.customer}-{key}",
-                patch_groups=groups_of[key],
-                patch_group_tag_key=config.patch_group_tag_key,
-                service_role_arn=iam.maintenance_window_role_arn,
-                tags=tags,
-            )
-            if reporting is not None and reporting.bucket_name is not None:
+        for key in config.maintenance_windows:
+            args: PatchWindowArgs = {
+                "window_name": f"{config.customer}-{key}",
+                "patch_groups": groups_of[key],
+                "patch_group_tag_key": config.patch_group_tag_key,
+                "service_role_arn": iam.maintenance_window_role_arn,
+                "tags": tags,
+            }
+            if reporting is not None and reporting.bucket_name is not None and reporting.key_prefix is not None:
                 # One prefix per window, so scan and install output never mix.
-                args.update(
-                    output_s3_bucket=reporting.bucket_name,
-                    output_s3_key_prefix=pulumi.Output.concat(reporting.key_prefix, "/", key),
-                )
+                args["output_s3_bucket"] = reporting.bucket_name
+                args["output_s3_key_prefix"] = pulumi.Output.concat(reporting.key_prefix, "/", key)
             if reporting is not None and notifications is not None:
-                args.update(
-                    notification_topic_arn=reporting.topic_arn,
-                    notification_role_arn=reporting.notification_role_arn,
-                    notification_events=notifications.events,
-                    notification_type=notifications.notification_type,
-                )
-            windows[key] = PatchWindow(f"{name}-{key}", args, opts=child(self))
+                args["notification_topic_arn"] = reporting.topic_arn
+                args["notification_role_arn"] = reporting.notification_role_arn
+                args["notification_events"] = notifications.events
+                args["notification_type"] = notifications.notification_type
+            windows[key] = PatchWindow.from_config(f"{name}-{key}", config.window_as_built(key), args, opts=child(self))
         return windows

@@ -12,9 +12,8 @@ import pulumi
 import pulumi_aws as aws
 import yaml
 
+from . import defaults
 from ._component import TYPE_PREFIX, child, invoke_options, json_document
-from .automation_doc import document_issues
-from .errors import ConfigError, Issue
 from .iam import GOLDEN_AMI_READ_ACTIONS
 
 if TYPE_CHECKING:
@@ -149,7 +148,25 @@ class GoldenAmiPipeline(pulumi.ComponentResource):
     """Maintenance window of the scheduled build (None without a schedule)."""
 
     def __init__(self, name: str, args: GoldenAmiPipelineArgs, opts: pulumi.ResourceOptions | None = None):
-        settings = self._check(name, args)
+        self._setup(name, self._check(name, args), args, opts)  # checked first: bad args build nothing
+
+    @classmethod
+    def from_config(
+        cls,
+        name: str,
+        settings: "GoldenAmiConfig",
+        plumbing: GoldenAmiPipelineArgs,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> "GoldenAmiPipeline":
+        """A pipeline from settings the config model has validated (``CustomerPatching``), and the
+        other args (roles, names, tags), without validating them again."""
+        component = cls.__new__(cls)
+        component._setup(name, settings, plumbing, opts)
+        return component
+
+    def _setup(
+        self, name: str, settings: "GoldenAmiConfig", args: GoldenAmiPipelineArgs, opts: pulumi.ResourceOptions | None
+    ) -> None:
         super().__init__(f"{TYPE_PREFIX}GoldenAmiPipeline", name, None, opts)
         tags = args.get("tags")
         customer = args["customer"]
@@ -288,26 +305,19 @@ class GoldenAmiPipeline(pulumi.ComponentResource):
 
     @staticmethod
     def _check(name: str, args: GoldenAmiPipelineArgs) -> "GoldenAmiConfig":
-        """Args, and the rendered document, checked before anything is registered."""
+        """Args checked before anything is registered."""
         from . import config  # pydantic loads on first use, not on import
         from .component_args import check_args
 
-        source = f"GoldenAmiPipeline {name!r}"
         types = {
             "customer": config.CustomerId,
             "patch_group_tag_key": config.PatchGroupTagKey,
             "document_name": config.DocumentName,
             "tags": config.Tags,
         }
-        settings = check_args(
+        return check_args(
             "GoldenAmiPipeline", name, args, GoldenAmiPipelineArgs, settings=config.GoldenAmiConfig, types=types
         )
-        problems = document_problems(
-            settings, customer=args["customer"], patch_group_tag_key=args.get("patch_group_tag_key", "Patch Group")
-        )
-        if problems:
-            raise ConfigError(source, [Issue(("document",), p) for p in problems], None)
-        return settings
 
     @staticmethod
     def _defaults(
@@ -321,7 +331,7 @@ class GoldenAmiPipeline(pulumi.ComponentResource):
         return document_defaults(
             settings,
             customer=args["customer"],
-            patch_group_tag_key=args.get("patch_group_tag_key", "Patch Group"),
+            patch_group_tag_key=args.get("patch_group_tag_key", defaults.PATCH_GROUP_TAG_KEY),
             document_name=document_name,
             parameter_name=parameter_name,
             role_arn=role_arn,
@@ -332,20 +342,6 @@ class GoldenAmiPipeline(pulumi.ComponentResource):
 def pipeline_names(customer: str, key: str) -> tuple[str, str]:
     """Document name and AMI id parameter of a stack's pipeline."""
     return f"{customer}-golden-ami-{key}", f"/patching/{customer}/golden-ami/{key}"
-
-
-def document_problems(settings: "GoldenAmiConfig", *, customer: str, patch_group_tag_key: str) -> list[str]:
-    """The validator's findings on the document a pipeline would get (names and ARNs stand in)."""
-    defaults = document_defaults(
-        settings,
-        customer=customer,
-        patch_group_tag_key=patch_group_tag_key,
-        document_name=f"{customer}-golden-ami-check",
-        parameter_name="/patching/check",
-        role_arn="arn:aws:iam::ACCOUNT:role/check",
-        profile_name="check",
-    )
-    return [str(p) for p in document_issues(document_with_defaults(settings.platform, defaults))]
 
 
 def document_defaults(

@@ -6,6 +6,7 @@ from typing import TypedDict
 import pulumi
 import pulumi_aws as aws
 
+from . import defaults
 from ._component import TYPE_PREFIX, child, invoke_options, json_document
 
 SSM_CORE_POLICY = "policy/AmazonSSMManagedInstanceCore"
@@ -208,7 +209,7 @@ class PatchingIam(pulumi.ComponentResource):
             tags=tags,
             opts=child(self),
         )
-        tag_key = args.get("patch_group_tag_key", "Patch Group")
+        tag_key = args.get("patch_group_tag_key", defaults.PATCH_GROUP_TAG_KEY)
         statements: list[dict] = [
             {
                 "Sid": "PatchThisCustomersGroups",

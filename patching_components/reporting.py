@@ -6,6 +6,7 @@ from typing import TypedDict
 import pulumi
 import pulumi_aws as aws
 
+from . import defaults
 from ._component import TYPE_PREFIX, child, invoke_options, json_document
 from .iam import ssm_trust_policy
 
@@ -50,9 +51,9 @@ class PatchReporting(pulumi.ComponentResource):
         self.bucket_name = self.log_objects_arn = self.key_prefix = None
         bucket_setting = args.get("s3_bucket")
         if bucket_setting:
-            prefix = args.get("s3_key_prefix", "patching").strip("/")
+            prefix = args.get("s3_key_prefix", defaults.LOG_PREFIX).strip("/")
             if bucket_setting == "create":
-                bucket_name = self._log_bucket(name, args.get("retention_days", 90), tags)
+                bucket_name = self._log_bucket(name, args.get("retention_days", defaults.RETENTION_DAYS), tags)
             else:
                 bucket_name = pulumi.Output.from_input(bucket_setting)
             self.bucket_name = bucket_name

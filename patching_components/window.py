@@ -6,11 +6,10 @@ from typing import TYPE_CHECKING, Any, Required, TypedDict
 import pulumi
 import pulumi_aws as aws
 
-from . import standard
+from . import defaults, standard
 from ._component import TYPE_PREFIX, child
-from .errors import ConfigError, Issue
 from .os_rules import MAX_GROUPS_PER_WINDOW
-from .run_patch_baseline import PatchTask, parameter_issues, patch_task
+from .run_patch_baseline import PatchTask, patch_task
 
 if TYPE_CHECKING:
     from .config import MaintenanceWindowConfig
@@ -119,11 +118,26 @@ class PatchWindow(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: PatchWindowArgs, opts: pulumi.ResourceOptions | None = None):
         # Checked before registering anything: bad args build nothing.
-        settings = _settings(name, args)
+        self._setup(name, _settings(name, args), args, opts)
+
+    @classmethod
+    def from_config(
+        cls,
+        name: str,
+        settings: "MaintenanceWindowConfig",
+        plumbing: PatchWindowArgs,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> "PatchWindow":
+        """A window from settings the config model has validated (``CustomerPatching``), and the
+        other args (``patch_groups``, outputs ...), without validating them again."""
+        component = cls.__new__(cls)
+        component._setup(name, settings, plumbing, opts)
+        return component
+
+    def _setup(
+        self, name: str, settings: "MaintenanceWindowConfig", args: PatchWindowArgs, opts: pulumi.ResourceOptions | None
+    ) -> None:
         task_spec = window_task(settings)
-        issues = parameter_issues(task_spec.document, task_spec.parameters)
-        if issues:  # a bug here, not a user error: never register a task that fails at night
-            raise ConfigError(f"PatchWindow {name!r}", [Issue(("task",), i) for i in issues], None)
         super().__init__(f"{TYPE_PREFIX}PatchWindow", name, None, opts)
 
         window_name = args.get("window_name") or name
@@ -141,7 +155,7 @@ class PatchWindow(pulumi.ComponentResource):
             tags=args.get("tags"),
             opts=child(self),
         )
-        tag_key = args.get("patch_group_tag_key", "Patch Group")
+        tag_key = args.get("patch_group_tag_key", defaults.PATCH_GROUP_TAG_KEY)
         target = aws.ssm.MaintenanceWindowTarget(
             f"{name}-targets",
             window_id=window.id,
@@ -159,8 +173,8 @@ class PatchWindow(pulumi.ComponentResource):
                 "service_role_arn": args.get("notification_role_arn"),
                 "notification_config": {
                     "notification_arn": args["notification_topic_arn"],
-                    "notification_events": list(args.get("notification_events") or ["Failed", "TimedOut"]),
-                    "notification_type": args.get("notification_type", "Command"),
+                    "notification_events": list(args.get("notification_events") or defaults.NOTIFICATION_EVENTS),
+                    "notification_type": args.get("notification_type", defaults.NOTIFICATION_TYPE),
                 },
             }
         task = aws.ssm.MaintenanceWindowTask(
@@ -207,23 +221,7 @@ class PatchWindow(pulumi.ComponentResource):
         )
 
 
-def window_task(settings: "MaintenanceWindowConfig", *, scan_only: bool = False) -> PatchTask:
-    """The Run Command task a window runs (scan-only mode included)."""
-    effective = window_args(settings, scan_only=scan_only)
-    return patch_task(effective["operation"], effective.get("reboot_option", "NoReboot"), effective.get("hooks"))
-
-
-def window_args(settings: "MaintenanceWindowConfig", *, scan_only: bool = False) -> PatchWindowArgs:
-    """PatchWindow args from a validated stack-config window.
-
-    ``scan_only`` (``mode: scan-only``) turns an install window into a scan:
-    no reboot option, no hooks.
-    """
-    operation = "Scan" if scan_only else settings.operation
-    args: dict[str, Any] = settings.model_dump(exclude_none=True, exclude={"hooks", "reboot_option", "operation"})
-    args["operation"] = operation
-    if operation == "Install":
-        args["reboot_option"] = settings.reboot_option
-        if settings.hooks:
-            args["hooks"] = settings.hooks.model_dump(exclude_none=True)
-    return args  # type: ignore[return-value]
+def window_task(settings: "MaintenanceWindowConfig") -> PatchTask:
+    """The Run Command task a window runs."""
+    hooks = settings.hooks.model_dump() if settings.hooks else None
+    return patch_task(settings.operation, settings.reboot_option, hooks)

@@ -1,6 +1,5 @@
 """The `patching` command through its entry point."""
 
-import copy
 import json
 import subprocess
 import sys
@@ -160,26 +159,6 @@ def test_unreadable_file_in_plan_and_calendar_is_a_usage_error(capsys, tmp_path)
         assert code == 2 and out == ""
         assert err.startswith(f"patching: error: {path}: not valid YAML at line 2: ")
         assert len(err.strip().splitlines()) == 1
-
-
-def test_validate_checks_the_built_documents_and_tasks(capsys, monkeypatch):
-    """A document template that lost its failure path is reported per pipeline, like any config error."""
-    from patching_components import golden_ami
-
-    original = golden_ami._parsed_template
-
-    def broken(platform):
-        doc = copy.deepcopy(original(platform))
-        next(s for s in doc["mainSteps"] if s["name"] == "stopBuildInstance")["onFailure"] = "Abort"
-        return doc
-
-    monkeypatch.setattr(golden_ami, "_parsed_template", broken)
-    code, out, _ = run_cli(capsys, "validate", str(ROOT / "stacks" / "Pulumi.acme.yaml"))
-    assert code == 1
-    assert (
-        "patching:goldenAmis.al2023-base: automation document: step 'stopBuildInstance': its failure path ends "
-        "the execution without terminating the instance launched by 'launchBuildInstance'"
-    ) in out
 
 
 def test_no_stack_files_is_a_usage_error(capsys, tmp_path, monkeypatch):

@@ -66,3 +66,16 @@ def test_wrong_parameters_are_caught(document, parameters, message):
 def test_an_install_override_list_is_fine_without_hooks():
     parameters = {"Operation": ["Install"], "InstallOverrideList": ["s3://bucket/list.yaml"]}
     assert parameter_issues("AWS-RunPatchBaseline", parameters) == []
+
+
+@pytest.mark.parametrize("operation", ["Scan", "Install"])
+@pytest.mark.parametrize("reboot", ["RebootIfNeeded", "NoReboot"])
+@pytest.mark.parametrize(
+    "hooks",
+    [None, {"pre_install": "Drain"}, {"post_install": "Check", "on_exit": "Report"}],
+    ids=["no-hooks", "pre", "post-exit"],
+)
+def test_every_task_the_components_can_build_passes_the_checker(operation, reboot, hooks):
+    """The task parameters come from code, not from the user: checked here once, not on every build."""
+    task = patch_task(operation, reboot, hooks)
+    assert parameter_issues(task.document, task.parameters) == []
