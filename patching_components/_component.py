@@ -1,12 +1,13 @@
 """Small helpers shared by the components (not public API)."""
 
+import inspect
 import json
 
 import pulumi
 
 from .os_rules import camel
 
-__all__ = ["PACKAGE", "TYPE_PREFIX", "camel", "child", "invoke_options", "json_document"]
+__all__ = ["PACKAGE", "TYPE_PREFIX", "camel", "child", "invoke_options", "json_document", "register_declared_outputs"]
 
 PACKAGE = "patching-components"
 """The Pulumi package name: the provider's name and the first part of every type token."""
@@ -17,6 +18,14 @@ def child(parent: pulumi.Resource, **kwargs) -> pulumi.ResourceOptions:
     """Options for a component's child: parented to it (aliases, providers and
     protection flow from the parent), plus any per-resource option."""
     return pulumi.ResourceOptions(parent=parent, **kwargs)
+
+
+def register_declared_outputs(component: pulumi.ComponentResource) -> None:
+    """``register_outputs`` with every output the component's class declares (its annotated
+    attributes, which the provider schema is read from), as assigned: outputs are written once."""
+    declared = inspect.get_annotations(type(component))
+    names = [name for name, kind in declared.items() if "Output" in str(kind)]
+    component.register_outputs({name: getattr(component, name) for name in names})
 
 
 def invoke_options(parent: pulumi.Resource) -> pulumi.InvokeOutputOptions:

@@ -7,7 +7,7 @@ import pulumi
 import pulumi_aws as aws
 
 from . import os_rules, standard
-from ._component import TYPE_PREFIX, child
+from ._component import TYPE_PREFIX, child, register_declared_outputs
 
 if TYPE_CHECKING:
     from .config import BaselineConfig
@@ -177,14 +177,7 @@ class SecurityBaseline(pulumi.ComponentResource):
         self.baseline_arn = baseline.arn
         self.operating_system = pulumi.Output.from_input(os_name)
         self.patch_groups = pulumi.Output.from_input(list(groups))
-        self.register_outputs(
-            {
-                "baseline_id": self.baseline_id,
-                "baseline_arn": self.baseline_arn,
-                "operating_system": self.operating_system,
-                "patch_groups": self.patch_groups,
-            }
-        )
+        register_declared_outputs(self)
 
 
 def approval_rule(settings: "BaselineConfig") -> standard.ApprovalRule:

@@ -4,7 +4,7 @@ from typing import TYPE_CHECKING, Any
 
 import pulumi
 
-from ._component import TYPE_PREFIX, child
+from ._component import TYPE_PREFIX, child, register_declared_outputs
 from .baseline import SecurityBaseline
 from .config_args import CustomerPatchingArgs
 from .golden_ami import GoldenAmiPipeline, pipeline_names
@@ -135,20 +135,7 @@ class CustomerPatching(pulumi.ComponentResource):
                 for key, p in pipelines.items()
             }
         )
-        self.register_outputs(
-            {
-                "customer": self.customer,
-                "baseline_ids": self.baseline_ids,
-                "patch_groups": self.patch_groups,
-                "instance_profile_name": self.instance_profile_name,
-                "instance_role_arn": self.instance_role_arn,
-                "automation_role_arn": self.automation_role_arn,
-                "maintenance_window_ids": self.maintenance_window_ids,
-                "log_bucket": self.log_bucket,
-                "notification_topic_arn": self.notification_topic_arn,
-                "golden_amis": self.golden_amis,
-            }
-        )
+        register_declared_outputs(self)
 
     def _reporting(self, name: str, config: "StackConfig", tags: dict[str, str]) -> PatchReporting | None:
         logging, notifications = config.logging, config.notifications

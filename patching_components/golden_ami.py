@@ -13,7 +13,7 @@ import pulumi_aws as aws
 import yaml
 
 from . import defaults
-from ._component import TYPE_PREFIX, child, invoke_options, json_document
+from ._component import TYPE_PREFIX, child, invoke_options, json_document, register_declared_outputs
 from .iam import GOLDEN_AMI_READ_ACTIONS
 
 if TYPE_CHECKING:
@@ -294,14 +294,7 @@ class GoldenAmiPipeline(pulumi.ComponentResource):
         self.document_name = document.name
         self.document_arn = document.arn
         self.ami_parameter_name = pulumi.Output.from_input(parameter_name)
-        self.register_outputs(
-            {
-                "document_name": self.document_name,
-                "document_arn": self.document_arn,
-                "ami_parameter_name": self.ami_parameter_name,
-                "window_id": self.window_id,
-            }
-        )
+        register_declared_outputs(self)
 
     @staticmethod
     def _check(name: str, args: GoldenAmiPipelineArgs) -> "GoldenAmiConfig":

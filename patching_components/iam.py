@@ -7,7 +7,7 @@ import pulumi
 import pulumi_aws as aws
 
 from . import defaults
-from ._component import TYPE_PREFIX, child, invoke_options, json_document
+from ._component import TYPE_PREFIX, child, invoke_options, json_document, register_declared_outputs
 
 SSM_CORE_POLICY = "policy/AmazonSSMManagedInstanceCore"
 
@@ -187,18 +187,7 @@ class PatchingIam(pulumi.ComponentResource):
         self.instance_profile_arn = profile.arn
         self.automation_role_arn = automation_role.arn
         self.automation_role_name = automation_role.name
-        self.register_outputs(
-            {
-                "instance_role_arn": self.instance_role_arn,
-                "instance_role_name": self.instance_role_name,
-                "instance_profile_name": self.instance_profile_name,
-                "instance_profile_arn": self.instance_profile_arn,
-                "automation_role_arn": self.automation_role_arn,
-                "automation_role_name": self.automation_role_name,
-                "maintenance_window_role_arn": self.maintenance_window_role_arn,
-                "maintenance_window_role_name": self.maintenance_window_role_name,
-            }
-        )
+        register_declared_outputs(self)
 
     def _maintenance_window_role(self, name, args: PatchingIamArgs, partition, account_id, tags, boundary):
         role = aws.iam.Role(

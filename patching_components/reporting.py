@@ -7,7 +7,7 @@ import pulumi
 import pulumi_aws as aws
 
 from . import defaults
-from ._component import TYPE_PREFIX, child, invoke_options, json_document
+from ._component import TYPE_PREFIX, child, invoke_options, json_document, register_declared_outputs
 from .iam import ssm_trust_policy
 
 
@@ -84,15 +84,7 @@ class PatchReporting(pulumi.ComponentResource):
         if self.topic_arn is not None:
             self.notification_role_arn = self._publisher_role(name, self.topic_arn, partition, account_id, tags)
 
-        self.register_outputs(
-            {
-                "bucket_name": self.bucket_name,
-                "log_objects_arn": self.log_objects_arn,
-                "key_prefix": self.key_prefix,
-                "topic_arn": self.topic_arn,
-                "notification_role_arn": self.notification_role_arn,
-            }
-        )
+        register_declared_outputs(self)
 
     def _log_bucket(self, name: str, retention_days: int, tags) -> pulumi.Output[str]:
         bucket = aws.s3.Bucket(f"{name}-logs", tags=tags, opts=child(self))

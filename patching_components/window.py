@@ -7,7 +7,7 @@ import pulumi
 import pulumi_aws as aws
 
 from . import defaults, standard
-from ._component import TYPE_PREFIX, child
+from ._component import TYPE_PREFIX, child, register_declared_outputs
 from .os_rules import MAX_GROUPS_PER_WINDOW
 from .run_patch_baseline import PatchTask, patch_task
 
@@ -210,15 +210,7 @@ class PatchWindow(pulumi.ComponentResource):
         self.task_id = task.id
         self.document = pulumi.Output.from_input(task_spec.document)
         self.operation = pulumi.Output.from_input(settings.operation)
-        self.register_outputs(
-            {
-                "window_id": self.window_id,
-                "target_id": self.target_id,
-                "task_id": self.task_id,
-                "document": self.document,
-                "operation": self.operation,
-            }
-        )
+        register_declared_outputs(self)
 
 
 def window_task(settings: "MaintenanceWindowConfig") -> PatchTask:
