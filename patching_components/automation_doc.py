@@ -84,8 +84,8 @@ def _strings(value: Any) -> Iterator[str]:
 
 
 def _declared_outputs(step: Mapping[str, Any]) -> set[str]:
-    declared = {o.get("Name") for o in step.get("outputs") or [] if isinstance(o, Mapping)}
-    return declared | BUILT_IN_OUTPUTS.get(step.get("action"), frozenset())
+    declared = {str(o.get("Name")) for o in step.get("outputs") or [] if isinstance(o, Mapping)}
+    return declared | BUILT_IN_OUTPUTS.get(str(step.get("action")), frozenset())
 
 
 def _target(value: Any) -> str | None:
@@ -359,4 +359,5 @@ def _leak_issues(by_name: Mapping[str, Mapping[str, Any]], edges) -> list[Docume
                     "without deregistering it and its snapshots",
                 )
             )
-    return sorted(set(issues), key=lambda i: (list(by_name).index(i.step), i.message))
+    order = list(by_name)
+    return sorted(set(issues), key=lambda i: (order.index(i.step) if i.step in order else -1, i.message))

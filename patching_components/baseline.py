@@ -57,7 +57,7 @@ class SecurityBaselineArgs(TypedDict, total=False):
     """Also make this the account/region default baseline for its OS."""
     patch_groups: Sequence[str]
     """Patch group names (instance tag values) to register this baseline for; they name resources, so plain values."""
-    tags: pulumi.Input[dict[str, pulumi.Input[str]]]
+    tags: pulumi.Input[Mapping[str, pulumi.Input[str]]]
     """Tags for the baseline."""
 
 
@@ -105,7 +105,7 @@ class SecurityBaseline(pulumi.ComponentResource):
         cls,
         name: str,
         settings: "BaselineConfig",
-        plumbing: SecurityBaselineArgs,
+        plumbing: Mapping[str, Any],
         opts: pulumi.ResourceOptions | None = None,
     ) -> "SecurityBaseline":
         """A baseline from settings the config model has validated (``CustomerPatching``), and the
@@ -115,14 +115,14 @@ class SecurityBaseline(pulumi.ComponentResource):
         return component
 
     def _setup(
-        self, name: str, settings: "BaselineConfig", plumbing: SecurityBaselineArgs, opts: pulumi.ResourceOptions | None
+        self, name: str, settings: "BaselineConfig", plumbing: Mapping[str, Any], opts: pulumi.ResourceOptions | None
     ) -> None:
         super().__init__(f"{TYPE_PREFIX}SecurityBaseline", name, None, opts)
         self._build(name, settings, plumbing)
         for advice in baseline_advice(settings):
             pulumi.log.warn(f"SecurityBaseline {name!r}: {advice.field}: {advice.message}", resource=self)
 
-    def _build(self, name: str, settings: "BaselineConfig", plumbing: SecurityBaselineArgs) -> None:
+    def _build(self, name: str, settings: "BaselineConfig", plumbing: Mapping[str, Any]) -> None:
         os_name = settings.operating_system
         family = os_rules.family_of(os_name)
         approval = approval_rule(settings)

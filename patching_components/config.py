@@ -466,18 +466,17 @@ class StackConfig(_Model):
     @field_validator("tags")
     @classmethod
     def _no_reserved_tags(cls, tags: dict[str, str]) -> dict[str, str]:
-        _raise_issues(
-            [
-                ((key,), f"tag {key!r} is set by patching-components; reserved: {', '.join(RESERVED_TAG_KEYS)}")
-                for key in tags
-                if key in RESERVED_TAG_KEYS
-            ]
-            + [
-                ((key,), "tag keys starting with 'aws:' are reserved by AWS")
-                for key in tags
-                if key.lower().startswith("aws:")
-            ]
-        )
+        issues: list[tuple[tuple[str | int, ...], str]] = [
+            ((key,), f"tag {key!r} is set by patching-components; reserved: {', '.join(RESERVED_TAG_KEYS)}")
+            for key in tags
+            if key in RESERVED_TAG_KEYS
+        ]
+        issues += [
+            ((key,), "tag keys starting with 'aws:' are reserved by AWS")
+            for key in tags
+            if key.lower().startswith("aws:")
+        ]
+        _raise_issues(issues)
         return tags
 
     def groups_by_baseline(self) -> dict[str, list[str]]:
@@ -604,21 +603,21 @@ def reference_issues(raw: Mapping[str, Any]) -> list[Issue]:
             )
 
     for key, ami in _as_map(raw.get("goldenAmis")).items():
-        ami = _as_map(ami)
-        group = ami.get("patchGroup")
-        if group is None:
+        settings = _as_map(ami)
+        ami_group = settings.get("patchGroup")
+        if ami_group is None:
             continue
-        if group not in groups:
-            issues.append(Issue(("goldenAmis", key, "patchGroup"), _unknown("patch group", group, groups)))
+        if ami_group not in groups:
+            issues.append(Issue(("goldenAmis", key, "patchGroup"), _unknown("patch group", ami_group, groups)))
             continue
-        group_os = {os_of.get(b) for b in _as_map(groups[group]).get("baselines", []) or [] if b in os_of}
-        platform = ami.get("platform")
-        wanted = {"Windows": {"WINDOWS"}}.get(platform, set(os_rules.OPERATING_SYSTEMS) - {"WINDOWS", "MACOS"})
+        group_os = {os_of.get(b) for b in _as_map(groups[ami_group]).get("baselines", []) or [] if b in os_of}
+        platform = settings.get("platform")
+        wanted = {"WINDOWS"} if platform == "Windows" else set(os_rules.OPERATING_SYSTEMS) - {"WINDOWS", "MACOS"}
         if platform in ("Linux", "Windows") and group_os and not group_os & wanted:
             issues.append(
                 Issue(
                     ("goldenAmis", key, "patchGroup"),
-                    f"patch group {group!r} has no {platform} baseline "
+                    f"patch group {ami_group!r} has no {platform} baseline "
                     f"(its baselines are for {', '.join(sorted(map(str, group_os)))})",
                 )
             )

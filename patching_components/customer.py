@@ -9,8 +9,8 @@ from .baseline import SecurityBaseline
 from .config_args import CustomerPatchingArgs
 from .golden_ami import GoldenAmiPipeline, pipeline_names
 from .iam import PatchingIam, PatchingIamArgs
-from .reporting import PatchReporting
-from .window import PatchWindow, PatchWindowArgs
+from .reporting import PatchReporting, PatchReportingArgs
+from .window import PatchWindow
 
 if TYPE_CHECKING:
     from .config import StackConfig
@@ -62,6 +62,18 @@ class CustomerPatching(pulumi.ComponentResource):
 
         # Validate first: an invalid config must register nothing, not even this component.
         config = args if isinstance(args, StackConfig) else validate(dict(args), f"CustomerPatching {name!r}")
+        self._setup(name, config, opts)
+
+    @classmethod
+    def from_config(
+        cls, name: str, config: "StackConfig", opts: pulumi.ResourceOptions | None = None
+    ) -> "CustomerPatching":
+        """The whole setup from a StackConfig (valid by construction), as the Pulumi program builds it."""
+        component = cls.__new__(cls)
+        component._setup(name, config, opts)
+        return component
+
+    def _setup(self, name: str, config: "StackConfig", opts: pulumi.ResourceOptions | None) -> None:
         super().__init__(f"{TYPE_PREFIX}CustomerPatching", name, None, opts)
         self.config = config
         tags = resource_tags(config)
@@ -71,7 +83,8 @@ class CustomerPatching(pulumi.ComponentResource):
         if reporting is not None and reporting.log_objects_arn is not None:
             iam_args["log_object_arns"] = [reporting.log_objects_arn]
         if config.patch_groups:
-            iam_args.update(patch_groups=list(config.patch_groups), patch_group_tag_key=config.patch_group_tag_key)
+            iam_args["patch_groups"] = list(config.patch_groups)
+            iam_args["patch_group_tag_key"] = config.patch_group_tag_key
         if reporting is not None and reporting.notification_role_arn is not None:
             iam_args["notification_role_arn"] = reporting.notification_role_arn
         iam = PatchingIam(name, iam_args, opts=child(self))
@@ -141,15 +154,16 @@ class CustomerPatching(pulumi.ComponentResource):
         logging, notifications = config.logging, config.notifications
         if not (logging and logging.enabled) and not notifications:
             return None
-        args: dict[str, Any] = {"tags": tags}
+        args: PatchReportingArgs = {"tags": tags}
         if logging and logging.enabled:
             # <prefix>/<customer>/: customers can share an existing bucket without sharing write access.
-            args.update(s3_bucket=logging.s3_bucket, s3_key_prefix=f"{logging.s3_prefix}/{config.customer}")
+            args["s3_bucket"] = logging.s3_bucket
+            args["s3_key_prefix"] = f"{logging.s3_prefix}/{config.customer}"
             if logging.retention_days is not None:
                 args["retention_days"] = logging.retention_days
         if notifications and notifications.emails:
             args["emails"] = notifications.emails
-        elif notifications:
+        elif notifications and notifications.sns_topic_arn:
             args["sns_topic_arn"] = notifications.sns_topic_arn
         return PatchReporting(name, args, opts=child(self))
 
@@ -165,7 +179,7 @@ class CustomerPatching(pulumi.ComponentResource):
         notifications = config.notifications
         windows = {}
         for key in config.maintenance_windows:
-            args: PatchWindowArgs = {
+            args: dict[str, Any] = {
                 "window_name": f"{config.customer}-{key}",
                 "patch_groups": groups_of[key],
                 "patch_group_tag_key": config.patch_group_tag_key,

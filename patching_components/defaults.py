@@ -1,12 +1,14 @@
 """Defaults that the config model, the components and the docs share, each written once."""
 
+from typing import Literal
+
 from .os_rules import PATCH_GROUP_TAG_KEYS
 
 PATCH_GROUP_TAG_KEY = PATCH_GROUP_TAG_KEYS[0]
 """'Patch Group': the instance tag that names the patch group (use 'PatchGroup' with instance metadata tags)."""
-NOTIFICATION_EVENTS = ("Failed", "TimedOut")
+NOTIFICATION_EVENTS: tuple[Literal["Failed", "TimedOut"], ...] = ("Failed", "TimedOut")
 """Command statuses that notify."""
-NOTIFICATION_TYPE = "Command"
+NOTIFICATION_TYPE: Literal["Command"] = "Command"
 """Notify per command (Command) or per instance (Invocation)."""
 LOG_PREFIX = "patching"
 """S3 key prefix of Run Command output."""

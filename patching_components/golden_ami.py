@@ -67,7 +67,13 @@ class GoldenAmiPipelineArgs(TypedDict, total=False):
     """Tags for the document, association and window."""
 
 
-class _LiteralDumper(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):
+try:
+    from yaml import CSafeDumper as _BaseDumper
+except ImportError:  # PyYAML built without libyaml
+    from yaml import SafeDumper as _BaseDumper  # type: ignore[assignment]
+
+
+class _LiteralDumper(_BaseDumper):
     """Multi-line strings (the scripts) as literal blocks, so the document stays readable.
 
     libyaml's emitter when PyYAML has it: the same text as the pure-Python one,
@@ -155,7 +161,7 @@ class GoldenAmiPipeline(pulumi.ComponentResource):
         cls,
         name: str,
         settings: "GoldenAmiConfig",
-        plumbing: GoldenAmiPipelineArgs,
+        plumbing: Mapping[str, Any],
         opts: pulumi.ResourceOptions | None = None,
     ) -> "GoldenAmiPipeline":
         """A pipeline from settings the config model has validated (``CustomerPatching``), and the
@@ -165,7 +171,7 @@ class GoldenAmiPipeline(pulumi.ComponentResource):
         return component
 
     def _setup(
-        self, name: str, settings: "GoldenAmiConfig", args: GoldenAmiPipelineArgs, opts: pulumi.ResourceOptions | None
+        self, name: str, settings: "GoldenAmiConfig", args: Mapping[str, Any], opts: pulumi.ResourceOptions | None
     ) -> None:
         super().__init__(f"{TYPE_PREFIX}GoldenAmiPipeline", name, None, opts)
         tags = args.get("tags")
@@ -315,7 +321,7 @@ class GoldenAmiPipeline(pulumi.ComponentResource):
     @staticmethod
     def _defaults(
         settings: "GoldenAmiConfig",
-        args: GoldenAmiPipelineArgs,
+        args: Mapping[str, Any],
         document_name: str,
         parameter_name: str,
         role_arn: str,

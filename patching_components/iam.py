@@ -1,6 +1,6 @@
 """IAM for patching: the EC2 instance role/profile and the automation role."""
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TypedDict
 
 import pulumi
@@ -40,7 +40,7 @@ PATCH_DOCUMENTS = ("AWS-RunPatchBaseline", "AWS-RunPatchBaselineWithHooks")
 
 
 class PatchingIamArgs(TypedDict, total=False):
-    tags: pulumi.Input[dict[str, pulumi.Input[str]]]
+    tags: pulumi.Input[Mapping[str, pulumi.Input[str]]]
     """Tags for the roles and the instance profile."""
     log_object_arns: pulumi.Input[Sequence[pulumi.Input[str]]]
     """S3 object ARNs (``arn:aws:s3:::bucket/prefix/*``) the instances may write Run Command output to."""

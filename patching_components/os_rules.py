@@ -216,8 +216,8 @@ def approval_filters(operating_system: str, chosen: Mapping[str, list[str] | Non
     """
     result = []
     for name, spec in family_of(operating_system).fields.items():
-        values = chosen.get(name)
-        values = spec.default if values is None else tuple(values)
+        given = chosen.get(name)
+        values = spec.default if given is None else tuple(given)
         if values:
-            result.append(PatchFilter(spec.filter_key, tuple(values)))
+            result.append(PatchFilter(spec.filter_key, values))
     return tuple(result)

@@ -38,7 +38,7 @@ def main() -> None:
         )
         return
 
-    patching = CustomerPatching(config.customer, config)
+    patching = CustomerPatching.from_config(config.customer, config)
     pulumi.export("baselineIds", patching.baseline_ids)
     pulumi.export("patchGroups", patching.patch_groups)
     pulumi.export("instanceProfileName", patching.instance_profile_name)

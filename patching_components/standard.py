@@ -69,7 +69,7 @@ def security_only_violations(operating_system: str, rule: ApprovalRule) -> list[
         found.append(Advice("enableNonSecurity", "sets enableNonSecurity: it installs non-security updates"))
     family = os_rules.family_of(operating_system)
     security = os_rules.security_filter(operating_system)
-    if security is None:
+    if security is None or family.security_field is None:
         return found  # Debian family: enableNonSecurity=false is what makes a rule security-only
     field = os_rules.camel(family.security_field)
     allowed = ", ".join(security.default)

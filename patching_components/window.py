@@ -125,7 +125,7 @@ class PatchWindow(pulumi.ComponentResource):
         cls,
         name: str,
         settings: "MaintenanceWindowConfig",
-        plumbing: PatchWindowArgs,
+        plumbing: Mapping[str, Any],
         opts: pulumi.ResourceOptions | None = None,
     ) -> "PatchWindow":
         """A window from settings the config model has validated (``CustomerPatching``), and the
@@ -135,7 +135,11 @@ class PatchWindow(pulumi.ComponentResource):
         return component
 
     def _setup(
-        self, name: str, settings: "MaintenanceWindowConfig", args: PatchWindowArgs, opts: pulumi.ResourceOptions | None
+        self,
+        name: str,
+        settings: "MaintenanceWindowConfig",
+        args: Mapping[str, Any],
+        opts: pulumi.ResourceOptions | None,
     ) -> None:
         task_spec = window_task(settings)
         super().__init__(f"{TYPE_PREFIX}PatchWindow", name, None, opts)
@@ -167,16 +171,26 @@ class PatchWindow(pulumi.ComponentResource):
             opts=child(self),
         )
 
-        notification: dict[str, Any] = {}
+        ssm = aws.ssm
+        notification = None
         if args.get("notification_topic_arn") is not None:
-            notification = {
-                "service_role_arn": args.get("notification_role_arn"),
-                "notification_config": {
-                    "notification_arn": args["notification_topic_arn"],
-                    "notification_events": list(args.get("notification_events") or defaults.NOTIFICATION_EVENTS),
-                    "notification_type": args.get("notification_type", defaults.NOTIFICATION_TYPE),
-                },
-            }
+            notification = ssm.MaintenanceWindowTaskTaskInvocationParametersRunCommandParametersNotificationConfigArgs(
+                notification_arn=args["notification_topic_arn"],
+                notification_events=list(args.get("notification_events") or defaults.NOTIFICATION_EVENTS),
+                notification_type=args.get("notification_type", defaults.NOTIFICATION_TYPE),
+            )
+        run_command = ssm.MaintenanceWindowTaskTaskInvocationParametersRunCommandParametersArgs(
+            comment=f"{settings.operation} ({name})",
+            parameters=[
+                ssm.MaintenanceWindowTaskTaskInvocationParametersRunCommandParametersParameterArgs(name=k, values=v)
+                for k, v in task_spec.parameters.items()
+            ],
+            output_s3_bucket=args.get("output_s3_bucket"),
+            output_s3_key_prefix=args.get("output_s3_key_prefix"),
+            # The role Run Command publishes the notifications with.
+            service_role_arn=args.get("notification_role_arn") if notification else None,
+            notification_config=notification,
+        )
         task = aws.ssm.MaintenanceWindowTask(
             f"{name}-patch",
             window_id=window.id,
@@ -189,16 +203,10 @@ class PatchWindow(pulumi.ComponentResource):
             service_role_arn=args.get("service_role_arn"),
             max_concurrency=settings.max_concurrency,
             max_errors=settings.max_errors,
-            targets=[{"key": "WindowTargetIds", "values": [target.id]}],
-            task_invocation_parameters={
-                "run_command_parameters": {
-                    "comment": f"{settings.operation} ({name})",
-                    "parameters": [{"name": k, "values": v} for k, v in task_spec.parameters.items()],
-                    "output_s3_bucket": args.get("output_s3_bucket"),
-                    "output_s3_key_prefix": args.get("output_s3_key_prefix"),
-                    **notification,
-                }
-            },
+            targets=[aws.ssm.MaintenanceWindowTaskTargetArgs(key="WindowTargetIds", values=[target.id])],
+            task_invocation_parameters=ssm.MaintenanceWindowTaskTaskInvocationParametersArgs(
+                run_command_parameters=run_command
+            ),
             opts=child(self),
         )
 
