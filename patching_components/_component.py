@@ -1,13 +1,24 @@
 """Small helpers shared by the components (not public API)."""
 
+import contextvars
 import inspect
 import json
+from typing import Any
 
 import pulumi
 
 from .os_rules import camel
 
-__all__ = ["PACKAGE", "TYPE_PREFIX", "camel", "child", "invoke_options", "json_document", "register_declared_outputs"]
+__all__ = [
+    "PACKAGE",
+    "TYPE_PREFIX",
+    "camel",
+    "child",
+    "invoke_options",
+    "json_document",
+    "lookup",
+    "register_declared_outputs",
+]
 
 PACKAGE = "patching-components"
 """The Pulumi package name: the provider's name and the first part of every type token."""
@@ -31,6 +42,33 @@ def register_declared_outputs(component: pulumi.ComponentResource) -> None:
 def invoke_options(parent: pulumi.Resource) -> pulumi.InvokeOutputOptions:
     """Invokes use the parent's provider (region, profile) like its children do."""
     return pulumi.InvokeOutputOptions(parent=parent)
+
+
+# What the stack's account looks like (partition, account id, region), looked up once per
+# provider and program run rather than once per component: each lookup is an engine call.
+_LOOKUPS: contextvars.ContextVar[dict[tuple[Any, str], pulumi.Output[str]]] = contextvars.ContextVar("lookups")
+
+
+def lookup(parent: pulumi.Resource, what: str) -> pulumi.Output[str]:
+    """``partition``, ``account_id`` or ``region`` as the parent's aws provider sees them."""
+    import pulumi_aws as aws
+
+    cache = _LOOKUPS.get(None)
+    if cache is None:
+        cache = {}
+        _LOOKUPS.set(cache)
+    key = (parent.get_provider("aws::getPartition"), what)
+    if key not in cache:
+        opts = invoke_options(parent)
+        if what == "partition":
+            cache[key] = aws.get_partition_output(opts=opts).partition
+        elif what == "account_id":
+            cache[key] = aws.get_caller_identity_output(opts=opts).account_id
+        elif what == "region":
+            cache[key] = aws.get_region_output(opts=opts).region
+        else:
+            raise ValueError(f"unknown lookup {what!r}")
+    return cache[key]
 
 
 class _Slot(int):

@@ -45,15 +45,22 @@ def build_issues(config: StackConfig) -> list[Issue]:
 
 def warnings(config: StackConfig) -> list[Issue]:
     """What AWS accepts but would quietly not do the job (exit 0; see :mod:`standard`)."""
-    return [
-        Issue(("baselines", key, advice.field), advice.message)
-        for key, baseline in config.baselines.items()
-        for advice in baseline_advice(baseline)
-    ] + [
-        Issue(("maintenanceWindows", key, advice.field), advice.message)
-        for key, window in config.maintenance_windows.items()
-        for advice in standard.window_advice(window.cutoff_behavior)
-    ]
+    return (
+        [
+            Issue(("baselines", key, advice.field), advice.message)
+            for key, baseline in config.baselines.items()
+            for advice in baseline_advice(baseline)
+        ]
+        + [
+            Issue(("maintenanceWindows", key, advice.field), advice.message)
+            for key, window in config.maintenance_windows.items()
+            for advice in standard.window_advice(window.cutoff_behavior)
+        ]
+        + [
+            Issue((advice.field,), advice.message)
+            for advice in standard.window_role_advice(list(config.patch_groups), config.patch_group_tag_key)
+        ]
+    )
 
 
 def check_stack_file(path: str | Path) -> StackConfig:

@@ -4,6 +4,7 @@ association that starts the first build, and an optional schedule."""
 
 import copy
 import functools
+import json
 from collections.abc import Mapping
 from importlib import resources
 from typing import TYPE_CHECKING, Any, Required, TypedDict
@@ -13,7 +14,7 @@ import pulumi_aws as aws
 import yaml
 
 from . import defaults
-from ._component import TYPE_PREFIX, child, invoke_options, json_document, register_declared_outputs
+from ._component import TYPE_PREFIX, child, lookup, register_declared_outputs
 from .iam import GOLDEN_AMI_READ_ACTIONS
 
 if TYPE_CHECKING:
@@ -179,15 +180,12 @@ class GoldenAmiPipeline(pulumi.ComponentResource):
         document_name = args.get("document_name") or name
         parameter_name = args.get("ami_parameter_name") or f"/patching/{customer}/golden-ami/{name}"
 
-        partition = aws.get_partition_output(opts=invoke_options(self)).partition
-        region = aws.get_region_output(opts=invoke_options(self)).region
-        account_id = aws.get_caller_identity_output(opts=invoke_options(self)).account_id
+        partition = lookup(self, "partition")
+        region = lookup(self, "region")
+        account_id = lookup(self, "account_id")
 
-        # No parameter resource: the runbook creates and owns it, so it only ever holds
-        # an image the runbook built, patched and checked (never the source AMI).
-        parameter_arn = pulumi.Output.concat(
-            "arn:", partition, ":ssm:", region, ":", account_id, ":parameter", parameter_name
-        )
+        # One lookup Output for the ARNs the policies need: plain strings inside it.
+        where = pulumi.Output.all(partition, region, account_id)
 
         content = pulumi.Output.all(args["automation_role_arn"], args["instance_profile_name"]).apply(
             lambda values: render_document(
@@ -204,27 +202,22 @@ class GoldenAmiPipeline(pulumi.ComponentResource):
             opts=child(self),
         )
 
-        source_parameter_arn = None
-        if settings.source_ami_parameter:
-            path = settings.source_ami_parameter
-            owner = "" if path.startswith("/aws/service/") else account_id  # public parameters have no account
-            source_parameter_arn = pulumi.Output.concat(
-                "arn:", partition, ":ssm:", region, ":", owner, ":parameter", path
-            )
         build_policy = aws.iam.RolePolicy(
             f"{name}-runbook",
             role=args["automation_role_name"],
-            policy=json_document(
-                build_policy_document(
-                    partition=partition,
-                    region=region,
-                    account_id=account_id,
-                    pipeline=document_name,
-                    platform=settings.platform,
-                    parameter_arn=parameter_arn,
-                    source_parameter_arn=source_parameter_arn,
-                    subnet_id=settings.subnet_id,
-                    kms_key_arn=settings.kms_key_arn,
+            policy=where.apply(
+                lambda w: json.dumps(
+                    build_policy_document(
+                        partition=w[0],
+                        region=w[1],
+                        account_id=w[2],
+                        pipeline=document_name,
+                        platform=settings.platform,
+                        parameter_name=parameter_name,
+                        source_parameter=settings.source_ami_parameter,
+                        subnet_id=settings.subnet_id,
+                        kms_key_arn=settings.kms_key_arn,
+                    )
                 )
             ),
             opts=child(self),
@@ -263,13 +256,15 @@ class GoldenAmiPipeline(pulumi.ComponentResource):
                 aws.iam.RolePolicy(
                     f"{name}-schedule",
                     role=role_name,
-                    policy=json_document(
-                        schedule_policy_document(
-                            partition=partition,
-                            region=region,
-                            account_id=account_id,
-                            document_name=document_name,
-                            automation_role_arn=args["automation_role_arn"],
+                    policy=pulumi.Output.all(where, args["automation_role_arn"]).apply(
+                        lambda v: json.dumps(
+                            schedule_policy_document(
+                                partition=v[0][0],
+                                region=v[0][1],
+                                account_id=v[0][2],
+                                document_name=document_name,
+                                automation_role_arn=v[1],
+                            )
                         )
                     ),
                     opts=child(self),
@@ -387,13 +382,13 @@ PIPELINE_TAG = "GoldenAmiPipeline"
 
 def build_policy_document(
     *,
-    partition: pulumi.Input[str],
-    region: pulumi.Input[str],
-    account_id: pulumi.Input[str],
+    partition: str,
+    region: str,
+    account_id: str,
     pipeline: str,
     platform: str,
-    parameter_arn: pulumi.Input[str],
-    source_parameter_arn: pulumi.Input[str] | None = None,
+    parameter_name: str,
+    source_parameter: str | None = None,
     subnet_id: str | None = None,
     kms_key_arn: str | None = None,
 ) -> dict[str, Any]:
@@ -401,8 +396,8 @@ def build_policy_document(
     runbook, on this pipeline's tagged resources (tests/test_golden_ami_iam.py derives
     the calls from the rendered document and evaluates them against this)."""
 
-    def arn(service: str, resource: str, account: pulumi.Input[str] = account_id) -> pulumi.Output[str]:
-        return pulumi.Output.concat("arn:", partition, ":", service, ":", region, ":", account, ":", resource)
+    def arn(service: str, resource: str, account: str = account_id) -> str:
+        return f"arn:{partition}:{service}:{region}:{account}:{resource}"
 
     tagged = {"StringEquals": {f"aws:ResourceTag/{PIPELINE_TAG}": pipeline}}
     tagging = {"StringEquals": {f"aws:RequestTag/{PIPELINE_TAG}": pipeline}}
@@ -476,7 +471,7 @@ def build_policy_document(
             "Sid": "PublishGoldenAmiId",
             "Effect": "Allow",
             "Action": "ssm:PutParameter",
-            "Resource": parameter_arn,
+            "Resource": arn("ssm", f"parameter{parameter_name}"),
         },
         {
             "Sid": "ReadWithoutResourceLevelPermissions",
@@ -486,10 +481,10 @@ def build_policy_document(
             "Condition": {"StringEquals": {"aws:RequestedRegion": region}},
         },
     ]
-    if source_parameter_arn is not None:
-        statements.append(
-            {"Sid": "ReadSourceAmi", "Effect": "Allow", "Action": "ssm:GetParameter", "Resource": source_parameter_arn}
-        )
+    if source_parameter:
+        owner = "" if source_parameter.startswith("/aws/service/") else account_id  # public parameters have no account
+        source = arn("ssm", f"parameter{source_parameter}", owner)
+        statements.append({"Sid": "ReadSourceAmi", "Effect": "Allow", "Action": "ssm:GetParameter", "Resource": source})
     if kms_key_arn:
         # What EC2 needs from the caller to launch and image encrypted volumes on a customer managed key.
         statements += [
@@ -518,14 +513,14 @@ def build_policy_document(
 
 def schedule_policy_document(
     *,
-    partition: pulumi.Input[str],
-    region: pulumi.Input[str],
-    account_id: pulumi.Input[str],
+    partition: str,
+    region: str,
+    account_id: str,
     document_name: str,
-    automation_role_arn: pulumi.Input[str],
+    automation_role_arn: str,
 ) -> dict[str, Any]:
     """What the maintenance window role needs to start this runbook on schedule."""
-    prefix = pulumi.Output.concat("arn:", partition, ":ssm:", region, ":", account_id, ":")
+    prefix = f"arn:{partition}:ssm:{region}:{account_id}:"
     return {
         "Version": "2012-10-17",
         "Statement": [
@@ -533,13 +528,13 @@ def schedule_policy_document(
                 "Sid": "StartThisRunbook",
                 "Effect": "Allow",
                 "Action": "ssm:StartAutomationExecution",
-                "Resource": pulumi.Output.concat(prefix, "automation-definition/", document_name, ":*"),
+                "Resource": f"{prefix}automation-definition/{document_name}:*",
             },
             {
                 "Sid": "FollowItsExecutions",
                 "Effect": "Allow",
                 "Action": "ssm:GetAutomationExecution",
-                "Resource": pulumi.Output.concat(prefix, "automation-execution/*"),
+                "Resource": f"{prefix}automation-execution/*",
             },
             {
                 "Sid": "PassTheAutomationRole",

@@ -1,13 +1,14 @@
 """IAM for patching: the EC2 instance role/profile and the automation role."""
 
+import json
 from collections.abc import Mapping, Sequence
 from typing import TypedDict
 
 import pulumi
 import pulumi_aws as aws
 
-from . import defaults
-from ._component import TYPE_PREFIX, child, invoke_options, json_document, register_declared_outputs
+from . import defaults, standard
+from ._component import TYPE_PREFIX, child, json_document, lookup, register_declared_outputs
 
 SSM_CORE_POLICY = "policy/AmazonSSMManagedInstanceCore"
 
@@ -93,8 +94,8 @@ class PatchingIam(pulumi.ComponentResource):
         super().__init__(f"{TYPE_PREFIX}PatchingIam", name, None, opts)
         tags = args.get("tags")
         boundary = args.get("permissions_boundary")
-        partition = aws.get_partition_output(opts=invoke_options(self)).partition
-        account_id = aws.get_caller_identity_output(opts=invoke_options(self)).account_id
+        partition = lookup(self, "partition")
+        account_id = lookup(self, "account_id")
 
         instance_role = aws.iam.Role(
             f"{name}-instance",
@@ -199,43 +200,58 @@ class PatchingIam(pulumi.ComponentResource):
             opts=child(self),
         )
         tag_key = args.get("patch_group_tag_key", defaults.PATCH_GROUP_TAG_KEY)
-        statements: list[dict] = [
-            {
-                "Sid": "PatchThisCustomersGroups",
-                "Effect": "Allow",
-                "Action": "ssm:SendCommand",
-                "Resource": pulumi.Output.concat("arn:", partition, ":ec2:*:", account_id, ":instance/*"),
-                "Condition": {"StringEquals": {f"ssm:resourceTag/{tag_key}": sorted(args["patch_groups"])}},
-            },
-            {
-                "Sid": "RunPatchDocuments",
-                "Effect": "Allow",
-                "Action": "ssm:SendCommand",
-                "Resource": [pulumi.Output.concat("arn:", partition, ":ssm:*::document/", d) for d in PATCH_DOCUMENTS],
-            },
-            {
-                "Sid": "FollowAndCancelTasks",
-                "Effect": "Allow",
-                "Action": list(MAINTENANCE_WINDOW_READ_ACTIONS),
-                "Resource": "*",
-            },
-        ]
-        if args.get("notification_role_arn") is not None:
-            statements.append(
+        groups = sorted(args["patch_groups"])
+        for advice in standard.window_role_advice(groups, tag_key):
+            pulumi.log.warn(f"PatchingIam {name!r}: {advice.message}", resource=self)
+        # Only this customer's patch groups, named; past IAM's size limit, instances in any patch group.
+        instances = (
+            {"StringEquals": {f"ssm:resourceTag/{tag_key}": groups}}
+            if standard.names_patch_groups(groups)
+            else {"Null": {f"ssm:resourceTag/{tag_key}": "false"}}
+        )
+
+        def policy(partition: str, account_id: str, notification_role_arn: str | None) -> str:
+            statements: list[dict] = [
                 {
-                    # AWS's documented setup: Run Command publishes with the notification role,
-                    # which the task's service role hands to it.
-                    "Sid": "PassNotificationRole",
+                    "Sid": "PatchThisCustomersGroups",
                     "Effect": "Allow",
-                    "Action": "iam:PassRole",
-                    "Resource": args["notification_role_arn"],
-                    "Condition": {"StringEquals": {"iam:PassedToService": "ssm.amazonaws.com"}},
-                }
-            )
+                    "Action": "ssm:SendCommand",
+                    "Resource": f"arn:{partition}:ec2:*:{account_id}:instance/*",
+                    "Condition": instances,
+                },
+                {
+                    "Sid": "RunPatchDocuments",
+                    "Effect": "Allow",
+                    "Action": "ssm:SendCommand",
+                    "Resource": [f"arn:{partition}:ssm:*::document/{d}" for d in PATCH_DOCUMENTS],
+                },
+                {
+                    "Sid": "FollowAndCancelTasks",
+                    "Effect": "Allow",
+                    "Action": list(MAINTENANCE_WINDOW_READ_ACTIONS),
+                    "Resource": "*",
+                },
+            ]
+            if notification_role_arn is not None:
+                statements.append(
+                    {
+                        # AWS's documented setup: Run Command publishes with the notification role,
+                        # which the task's service role hands to it.
+                        "Sid": "PassNotificationRole",
+                        "Effect": "Allow",
+                        "Action": "iam:PassRole",
+                        "Resource": notification_role_arn,
+                        "Condition": {"StringEquals": {"iam:PassedToService": "ssm.amazonaws.com"}},
+                    }
+                )
+            return json.dumps({"Version": "2012-10-17", "Statement": statements})
+
         aws.iam.RolePolicy(
             f"{name}-maintenance-window-tasks",
             role=role.name,
-            policy=json_document({"Version": "2012-10-17", "Statement": statements}),
+            policy=pulumi.Output.all(partition, account_id, args.get("notification_role_arn")).apply(
+                lambda v: policy(*v)
+            ),
             opts=child(self),
         )
         return role
@@ -256,21 +272,17 @@ def _check(name: str, args: PatchingIamArgs) -> None:
 
 def ssm_trust_policy(partition: pulumi.Input[str], account_id: pulumi.Input[str]) -> pulumi.Output[str]:
     """Trust for ``ssm.amazonaws.com`` acting for this account only (the confused-deputy guard)."""
-    return json_document(
-        {
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Effect": "Allow",
-                    "Principal": {"Service": "ssm.amazonaws.com"},
-                    "Action": "sts:AssumeRole",
-                    "Condition": {
-                        "StringEquals": {"aws:SourceAccount": account_id},
-                        "ArnLike": {
-                            "aws:SourceArn": pulumi.Output.concat("arn:", partition, ":ssm:*:", account_id, ":*")
-                        },
-                    },
-                }
-            ],
+
+    def document(partition: str, account_id: str) -> str:
+        statement = {
+            "Effect": "Allow",
+            "Principal": {"Service": "ssm.amazonaws.com"},
+            "Action": "sts:AssumeRole",
+            "Condition": {
+                "StringEquals": {"aws:SourceAccount": account_id},
+                "ArnLike": {"aws:SourceArn": f"arn:{partition}:ssm:*:{account_id}:*"},
+            },
         }
-    )
+        return json.dumps({"Version": "2012-10-17", "Statement": [statement]})
+
+    return pulumi.Output.all(partition, account_id).apply(lambda v: document(*v))

@@ -7,7 +7,7 @@ import pulumi
 import pulumi_aws as aws
 
 from . import defaults
-from ._component import TYPE_PREFIX, child, invoke_options, json_document, register_declared_outputs
+from ._component import TYPE_PREFIX, child, json_document, lookup, register_declared_outputs
 from .iam import ssm_trust_policy
 
 
@@ -45,8 +45,8 @@ class PatchReporting(pulumi.ComponentResource):
         _check(name, args)
         super().__init__(f"{TYPE_PREFIX}PatchReporting", name, None, opts)
         tags = args.get("tags")
-        partition = aws.get_partition_output(opts=invoke_options(self)).partition
-        account_id = aws.get_caller_identity_output(opts=invoke_options(self)).account_id
+        partition = lookup(self, "partition")
+        account_id = lookup(self, "account_id")
 
         self.bucket_name = self.log_objects_arn = self.key_prefix = None
         bucket_setting = args.get("s3_bucket")

@@ -184,3 +184,27 @@ def window_advice(cutoff_behavior: str | None) -> list[Advice]:
             "reboots after the cutoff and past the window's end, until every target is done; CANCEL_TASK stops them",
         )
     ]
+
+
+NAMED_PATCH_GROUPS_BUDGET = 6000
+"""Characters of patch group names the maintenance window role's policy may list: IAM allows
+10,240 for all inline policies of a role (the rest of the policy, and a schedule policy per
+golden AMI pipeline, need the remainder)."""
+
+
+def names_patch_groups(groups: Sequence[str]) -> bool:
+    """Whether the maintenance window role can name these groups in its SendCommand condition."""
+    return sum(len(g) + 3 for g in groups) <= NAMED_PATCH_GROUPS_BUDGET  # quotes and a comma each
+
+
+def window_role_advice(groups: Sequence[str], tag_key: str) -> list[Advice]:
+    if names_patch_groups(groups):
+        return []
+    return [
+        Advice(
+            "patchGroups",
+            f"{len(groups)} patch groups are too many to name in the maintenance window role's policy (IAM "
+            f"allows 10,240 characters): it may send the patch documents to any instance tagged {tag_key!r} in "
+            "the account; split the customer into several stacks to keep it to this customer's groups",
+        )
+    ]

@@ -50,6 +50,12 @@ _OPERATORS = {
 
 def _condition_holds(conditions: Mapping[str, Mapping[str, Any]], context: Mapping[str, Any]) -> bool:
     for operator, tests in conditions.items():
+        if operator == "Null":  # "true": the key is absent from the request; "false": it is there
+            for key, expected in tests.items():
+                present = any(k.lower() == key.lower() for k in context)
+                if present == (str(expected).lower() == "true"):
+                    return False
+            continue
         if_exists = operator.endswith("IfExists")
         compare = _OPERATORS[operator.removesuffix("IfExists")]  # KeyError: an operator this model lacks
         for key, expected in tests.items():

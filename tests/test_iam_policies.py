@@ -182,3 +182,27 @@ def test_a_scheduled_golden_ami_build_may_start_exactly_its_runbook():
     assert allowed(policies, Request("iam:PassRole", automation_role, {"iam:PassedToService": "ssm.amazonaws.com"}))
     other = f"arn:aws:ssm:eu-west-1:{ACCOUNT}:automation-definition/AWS-DeleteImage:$DEFAULT"
     assert not allowed(policies, Request("ssm:StartAutomationExecution", other))
+
+
+def test_a_fleet_too_large_to_name_keeps_the_policy_within_iams_limit():
+    """IAM allows 10,240 characters of inline policy per role: past the budget, the role may patch
+    any instance with a patch group tag, and validate and the program say so."""
+
+    baselines = {"al2023": {"operatingSystem": "AMAZON_LINUX_2023"}}
+    groups = {f"acme-app-{i:04d}": {"baselines": ["al2023"]} for i in range(900)}
+    run = run_config({"customer": "acme", "baselines": baselines, "patchGroups": groups})
+    (policy,) = [r.inputs["policy"] for r in run.of_type(ROLE_POLICY) if r.name == "acme-maintenance-window-tasks"]
+    assert len("".join(policy.split())) < 10_240
+    (warning,) = [w for w in run.warnings if "too many to name" in w]
+    assert warning.startswith("PatchingIam 'acme': 900 patch groups are too many to name")
+    instance = f"arn:aws:ec2:eu-west-1:{ACCOUNT}:instance/i-0123456789abcdef0"
+    tagged = Request("ssm:SendCommand", instance, {"ssm:resourceTag/Patch Group": "acme-app-0001"})
+    assert allowed([policy], tagged)
+    assert not allowed([policy], Request("ssm:SendCommand", instance))  # never an instance outside patching
+
+    few = run_config(
+        {"customer": "acme", "baselines": baselines, "patchGroups": {"acme-web": {"baselines": ["al2023"]}}}
+    )
+    (policy,) = [r.inputs["policy"] for r in few.of_type(ROLE_POLICY) if r.name == "acme-maintenance-window-tasks"]
+    assert not allowed([policy], tagged)  # named: only this customer's groups
+    assert not [w for w in few.warnings if "too many to name" in w]
