@@ -37,4 +37,4 @@ def measure(groups: int, repeats: int) -> dict[str, float]:
 if __name__ == "__main__":
     groups = int(sys.argv[1])
     # Small fleets finish in milliseconds: repeat them for a stable minimum.
-    print(json.dumps(measure(groups, repeats=max(1, min(20, 2000 // groups)))))
+    print(json.dumps(measure(groups, repeats=max(3, min(20, 2000 // groups)))))

@@ -6,8 +6,10 @@ from typing import TYPE_CHECKING, Any, Required, TypedDict
 import pulumi
 import pulumi_aws as aws
 
-from . import os_rules, standard
+from . import os_rules
 from ._component import TYPE_PREFIX, child, register_declared_outputs
+from .standard import approval_rule
+from .standard import baseline_advice_for as baseline_advice
 
 if TYPE_CHECKING:
     from .config import BaselineConfig
@@ -178,23 +180,3 @@ class SecurityBaseline(pulumi.ComponentResource):
         self.operating_system = pulumi.Output.from_input(os_name)
         self.patch_groups = pulumi.Output.from_input(list(groups))
         register_declared_outputs(self)
-
-
-def approval_rule(settings: "BaselineConfig") -> standard.ApprovalRule:
-    """The approval rule AWS receives for a baseline (and the standard judges)."""
-    os_name = settings.operating_system
-    return standard.ApprovalRule(
-        filters={f.key: f.values for f in os_rules.approval_filters(os_name, settings.filter_values())},
-        approve_after_days=settings.effective_approve_after_days,
-        approve_until_date=settings.approve_until_date,
-        compliance_level=settings.compliance_level,
-        # Only Linux rules know EnableNonSecurity; sending it elsewhere is a diff AWS never stores.
-        enable_non_security=settings.enable_non_security if os_rules.family_of(os_name).linux else None,
-    )
-
-
-def baseline_advice(settings: "BaselineConfig") -> list[standard.Advice]:
-    """The standard's warnings for a baseline (see :mod:`standard`)."""
-    return standard.baseline_advice(
-        settings.operating_system, priorities=settings.priorities, approve_until_date=settings.approve_until_date
-    )

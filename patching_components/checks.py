@@ -10,8 +10,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from . import standard
-from .baseline import approval_rule, baseline_advice
 from .config import ConfigError, Issue, StackConfig, load_stack_file, with_lines
+from .standard import approval_rule
+from .standard import baseline_advice_for as baseline_advice
 
 
 def standard_issues(config: StackConfig) -> list[Issue]:

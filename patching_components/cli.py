@@ -70,7 +70,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
         try:
             config = check_stack_file(path)
             result["summary"] = _summary(config)
-            found = with_lines(warnings(config), path.read_text(encoding="utf-8"))
+            found = warnings(config)
+            if found:  # their lines: a second parse, for files that have warnings only
+                found = with_lines(found, path.read_text(encoding="utf-8"))
             result["warnings"] = [_issue_json(i) for i in found]
             result["warning_lines"] = issue_lines(str(path), found)
         except ConfigError as exc:

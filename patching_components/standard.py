@@ -18,9 +18,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import os_rules
+
+if TYPE_CHECKING:
+    from .config import BaselineConfig
 
 WAIVER_TAG = "PatchingWaiver"
 """A baseline tagged ``PatchingWaiver=<reason>`` is exempt from the security-only rule."""
@@ -208,3 +211,23 @@ def window_role_advice(groups: Sequence[str], tag_key: str) -> list[Advice]:
             "the account; split the customer into several stacks to keep it to this customer's groups",
         )
     ]
+
+
+def approval_rule(settings: BaselineConfig) -> ApprovalRule:
+    """The approval rule AWS receives for a validated baseline (SecurityBaseline builds it, the standard judges it)."""
+    os_name = settings.operating_system
+    return ApprovalRule(
+        filters={f.key: f.values for f in os_rules.approval_filters(os_name, settings.filter_values())},
+        approve_after_days=settings.effective_approve_after_days,
+        approve_until_date=settings.approve_until_date,
+        compliance_level=settings.compliance_level,
+        # Only Linux rules know EnableNonSecurity; sending it elsewhere is a diff AWS never stores.
+        enable_non_security=settings.enable_non_security if os_rules.family_of(os_name).linux else None,
+    )
+
+
+def baseline_advice_for(settings: BaselineConfig) -> list[Advice]:
+    """The warnings for a validated baseline."""
+    return baseline_advice(
+        settings.operating_system, priorities=settings.priorities, approve_until_date=settings.approve_until_date
+    )
