@@ -18,7 +18,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from .config import _issue_from_pydantic, _unwrap
+from .config.messages import _issue_from_pydantic, _unwrap
 from .errors import ConfigError, Issue
 
 

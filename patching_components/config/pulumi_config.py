@@ -1,0 +1,41 @@
+"""Reading the ``patching:`` namespace inside a running Pulumi program, through ``pulumi.Config``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..errors import NAMESPACE
+from .model import TOP_LEVEL_KEYS, StackConfig
+from .stack_file import stack_file_for
+from .validation import split_namespace, validate
+
+
+def load_pulumi_config() -> StackConfig:
+    """Read the namespace through ``pulumi.Config`` inside a running Pulumi program."""
+    import pulumi
+    from pulumi.runtime import config as runtime_config
+
+    source = stack_file_for(pulumi.get_stack())
+    # pulumi.Config reads one known key at a time; to report misspelt keys we
+    # also need the names present, which the engine hands over in these maps.
+    present = {**runtime_config.get_config_env(), **runtime_config.CONFIG.get()}
+    cfg = pulumi.Config(NAMESPACE)
+    values: dict[str, Any] = {key: None for key in present}
+    for key in TOP_LEVEL_KEYS:
+        full = f"{NAMESPACE}:{key}"
+        if full in present:
+            text = cfg.get(key)
+            values[full] = _decode(text)
+    return validate(split_namespace(values, source), source)
+
+
+def _decode(text: str | None) -> Any:
+    """Pulumi passes objects and lists as JSON text, scalars as plain text."""
+    import json
+
+    if text is None:
+        return None
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text

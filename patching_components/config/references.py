@@ -1,0 +1,126 @@
+"""References between the maps of a stack config (a patch group naming a baseline or window,
+a golden AMI naming a patch group), checked on the raw mapping so that they are reported
+even when other parts of the file are broken."""
+
+from __future__ import annotations
+
+import difflib
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from .. import os_rules
+from ..errors import Issue
+from ..os_rules import MAX_GROUPS_PER_WINDOW
+
+# ---------------------------------------------------------------------------
+# Cross references, checked on the raw mapping
+
+
+def _as_map(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+def _unknown(kind: str, name: Any, known: Iterable[str]) -> str:
+    known = sorted(known)
+    close = difflib.get_close_matches(str(name), known, n=1)
+    hint = f"; did you mean {close[0]!r}?" if close else ""
+    defined = ", ".join(known) if known else "none"
+    return f"unknown {kind} {name!r}{hint} (defined: {defined})"
+
+
+def reference_issues(raw: Mapping[str, Any]) -> list[Issue]:
+    """References between the maps, readable even when other parts are malformed."""
+    issues: list[Issue] = []
+    baselines = _as_map(raw.get("baselines"))
+    windows = _as_map(raw.get("maintenanceWindows"))
+    groups = _as_map(raw.get("patchGroups"))
+    os_of = {key: _as_map(b).get("operatingSystem") for key, b in baselines.items()}
+
+    if raw.get("mode", "install") != "disabled" and isinstance(raw.get("baselines", {}), Mapping) and not baselines:
+        issues.append(Issue(("baselines",), "at least one baseline is required (or set mode: disabled)"))
+
+    first_default: dict[Any, str] = {}
+    for key, baseline in baselines.items():
+        if _as_map(baseline).get("default") is True:
+            os_name = os_of[key]
+            if os_name in first_default:
+                issues.append(
+                    Issue(
+                        ("baselines", key, "default"),
+                        f"{first_default[os_name]!r} is already the default {os_name} baseline; "
+                        "an account/region has one default per operating system",
+                    )
+                )
+            else:
+                first_default[os_name] = key
+
+    window_users: Counter[str] = Counter()
+    for group, group_cfg in groups.items():
+        group_cfg = _as_map(group_cfg)
+        seen_os: dict[Any, str] = {}
+        names = group_cfg.get("baselines", [])
+        for index, name in enumerate(names if isinstance(names, list) else []):
+            path = ("patchGroups", group, "baselines", index)
+            if name not in baselines:
+                issues.append(Issue(path, _unknown("baseline", name, baselines)))
+            elif names.index(name) != index:
+                issues.append(Issue(path, f"baseline {name!r} is listed twice"))
+            elif os_of[name] in seen_os:
+                issues.append(
+                    Issue(
+                        path,
+                        f"{name!r} and {seen_os[os_of[name]]!r} are both {os_of[name]} baselines; "
+                        "a patch group takes at most one baseline per operating system",
+                    )
+                )
+            else:
+                seen_os[os_of[name]] = name
+        names = group_cfg.get("maintenanceWindows", [])
+        for index, name in enumerate(names if isinstance(names, list) else []):
+            path = ("patchGroups", group, "maintenanceWindows", index)
+            if name not in windows:
+                issues.append(Issue(path, _unknown("maintenance window", name, windows)))
+            elif names.index(name) != index:
+                issues.append(Issue(path, f"maintenance window {name!r} is listed twice"))
+            else:
+                window_users[name] += 1
+
+    for name in windows:
+        if window_users[name] > MAX_GROUPS_PER_WINDOW:
+            issues.append(
+                Issue(
+                    ("maintenanceWindows", name),
+                    f"{window_users[name]} patch groups use this window; a window targets at most "
+                    f"{MAX_GROUPS_PER_WINDOW} (split it into several windows)",
+                )
+            )
+        if not window_users[name]:
+            issues.append(
+                Issue(
+                    ("maintenanceWindows", name),
+                    "no patch group uses this window, so it would target nothing; "
+                    "add it to a patch group's maintenanceWindows or remove it",
+                )
+            )
+
+    for key, ami in _as_map(raw.get("goldenAmis")).items():
+        settings = _as_map(ami)
+        ami_group = settings.get("patchGroup")
+        if ami_group is None:
+            continue
+        if ami_group not in groups:
+            issues.append(Issue(("goldenAmis", key, "patchGroup"), _unknown("patch group", ami_group, groups)))
+            continue
+        group_os = {os_of.get(b) for b in _as_map(groups[ami_group]).get("baselines", []) or [] if b in os_of}
+        platform = settings.get("platform")
+        wanted = {"WINDOWS"} if platform == "Windows" else set(os_rules.OPERATING_SYSTEMS) - {"WINDOWS", "MACOS"}
+        if platform in ("Linux", "Windows") and group_os and not group_os & wanted:
+            issues.append(
+                Issue(
+                    ("goldenAmis", key, "patchGroup"),
+                    f"patch group {ami_group!r} has no {platform} baseline "
+                    f"(its baselines are for {', '.join(sorted(map(str, group_os)))})",
+                )
+            )
+    return issues

@@ -1,0 +1,86 @@
+"""The entry points: a raw mapping of ``patching:`` values (a stack file's, the Pulumi
+program's, a component's) to a model, or a ConfigError with every issue at once."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Mapping
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from ..errors import NAMESPACE, ConfigError, Issue
+from .messages import _issue_from_pydantic
+from .model import TOP_LEVEL_KEYS, StackConfig
+from .references import reference_issues
+
+M = TypeVar("M", bound=BaseModel)
+
+# ---------------------------------------------------------------------------
+# Entry points
+
+
+def validate(raw: Mapping[str, Any], source: str) -> StackConfig:
+    """Validate the namespace's values (camelCase keys, without ``patching:``).
+
+    Raises ConfigError with every issue of the mapping; ``source`` names where
+    the values came from (a stack file) in each message.
+    """
+    issues: list[Issue] = []
+    config = None
+    try:
+        config = StackConfig.model_validate(raw)
+    except ValidationError as exc:
+        issues += [_issue_from_pydantic(e) for e in exc.errors(include_url=False)]
+    # Also on the raw mapping, so they are reported when other parts are broken;
+    # the model's own check reports the same ones when the rest is valid.
+    issues += [i for i in reference_issues(raw) if i not in issues]
+    if issues:
+        raise ConfigError(source, issues)
+    assert config is not None
+    return config
+
+
+def validate_part(model: type[M], raw: Mapping[str, Any], source: str) -> M:
+    """Validate one part (a baseline, a window ...) given to a component directly."""
+    try:
+        return model.model_validate(raw)
+    except ValidationError as exc:
+        issues = [_issue_from_pydantic(e, model) for e in exc.errors(include_url=False)]
+        raise ConfigError(source, issues, namespace=None) from None
+
+
+def split_namespace(values: Mapping[str, Any], source: str) -> dict[str, Any]:
+    """Pick the ``patching:`` keys of a whole stack config map.
+
+    Unknown keys of our namespace are errors here (pydantic never sees them
+    with their namespace); other namespaces (``aws:region``) are left alone.
+    """
+    raw: dict[str, Any] = {}
+    issues: list[Issue] = []
+    namespaces = {str(k).partition(":")[0] for k in values if ":" in str(k)}
+    if NAMESPACE not in namespaces:
+        close = difflib.get_close_matches(NAMESPACE, sorted(namespaces), n=1)
+        hint = f"; did you mean {NAMESPACE}: instead of {close[0]}:?" if close else ""
+        found = f" (namespaces found: {', '.join(sorted(namespaces))})" if namespaces else " (the config map is empty)"
+        raise ConfigError(source, [Issue((), f"no {NAMESPACE}:* keys{found}{hint}")])
+    for full_key, value in values.items():
+        namespace, sep, key = str(full_key).partition(":")
+        if not sep or namespace != NAMESPACE:
+            continue
+        if key not in TOP_LEVEL_KEYS:
+            close = difflib.get_close_matches(key, TOP_LEVEL_KEYS, n=1)
+            hint = f"; did you mean {NAMESPACE}:{close[0]}?" if close else ""
+            issues.append(Issue((key,), f"unknown key{hint} (allowed: {', '.join(TOP_LEVEL_KEYS)})"))
+            continue
+        raw[key] = value
+    if "customer" not in raw:
+        issues.append(Issue(("customer",), "required key is missing (^[a-z][a-z0-9-]{1,30}$, e.g. acme)"))
+    if issues:
+        # Report the rest of the file too, not only the namespace problems.
+        try:
+            validate(raw, source)
+        except ConfigError as exc:
+            issues += [i for i in exc.issues if i.path != ("customer",)]
+        raise ConfigError(source, issues)
+    return raw
