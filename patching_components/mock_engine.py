@@ -79,15 +79,16 @@ class ProgramRun:
 def _plain(value: Any, secrets: set[str] | None = None, key: str = "") -> Any:
     """Inputs as AWS gets them: 7 rather than the wire's 7.0, secrets unwrapped
     (their top-level keys are collected in ``secrets``)."""
-    from pulumi.runtime import rpc
+    from ._pulumi_sdk import unwrap_secret
 
     if isinstance(value, float) and value.is_integer():
         return int(value)
+    secret, inner = unwrap_secret(value)
+    if secret:
+        if secrets is not None:
+            secrets.add(key)
+        return _plain(inner, secrets, key)
     if isinstance(value, dict):
-        if value.get(rpc._special_sig_key) == rpc._special_secret_sig:
-            if secrets is not None:
-                secrets.add(key)
-            return _plain(value["value"], secrets, key)
         return {k: _plain(v, secrets, key or k) for k, v in value.items()}
     if isinstance(value, list):
         return [_plain(v, secrets, key) for v in value]
@@ -179,7 +180,8 @@ def _recording_monitor(
     recorded: list[RegisteredResource], invokes: list[Invoke], account_id: str, partition: str, region: str
 ):
     import pulumi
-    from pulumi.runtime import mocks
+
+    from ._pulumi_sdk import deserialize_properties, mock_monitor_class
 
     class RecordingMocks(pulumi.runtime.Mocks):
         def new_resource(self, args: pulumi.runtime.MockResourceArgs):
@@ -215,14 +217,12 @@ def _recording_monitor(
                 }
             raise NotImplementedError(f"no mock answer for invoke {args.token}")
 
-    class RecordingMonitor(mocks.MockMonitor):
+    class RecordingMonitor(mock_monitor_class()):  # type: ignore[misc]
         """Keeps what MockResourceArgs leaves out: the parent and the resource options."""
 
         def RegisterResource(self, request):
             response = super().RegisterResource(request)
             if request.type != "pulumi:pulumi:Stack":
-                from pulumi.runtime import rpc
-
                 secrets: set[str] = set()
                 parent = request.parent if request.parent and "::pulumi:pulumi:Stack::" not in request.parent else None
                 recorded.append(
@@ -231,7 +231,7 @@ def _recording_monitor(
                         name=request.name,
                         urn=response.urn,
                         parent=parent,
-                        inputs=_plain(rpc.deserialize_properties(request.object), secrets),
+                        inputs=_plain(deserialize_properties(request.object), secrets),
                         custom=bool(request.custom),
                         delete_before_replace=bool(request.deleteBeforeReplace),
                         ignore_changes=list(request.ignoreChanges),
@@ -272,7 +272,8 @@ def _run(config: dict[str, Any], stack: str, program: Any, account_id: str, part
     import logging
 
     import pulumi
-    from pulumi.runtime.stack import run_pulumi_func
+
+    from ._pulumi_sdk import run_program_function
 
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
@@ -314,7 +315,7 @@ def _run(config: dict[str, Any], stack: str, program: Any, account_id: str, part
                 runpy.run_path(str(Path(program) / "__main__.py"), run_name="__main__")
 
         try:
-            loop.run_until_complete(run_pulumi_func(entry))
+            loop.run_until_complete(run_program_function(entry))
         except Exception as exc:
             raise ProgramError(exc, recorded) from exc
         root = pulumi.runtime.get_root_resource()

@@ -13,12 +13,13 @@ from .validation import split_namespace, validate
 def load_pulumi_config() -> StackConfig:
     """Read the namespace through ``pulumi.Config`` inside a running Pulumi program."""
     import pulumi
-    from pulumi.runtime import config as runtime_config
+
+    from .._pulumi_sdk import config_keys_present
 
     source = stack_file_for(pulumi.get_stack())
     # pulumi.Config reads one known key at a time; to report misspelt keys we
     # also need the names present, which the engine hands over in these maps.
-    present = {**runtime_config.get_config_env(), **runtime_config.CONFIG.get()}
+    present = config_keys_present()
     cfg = pulumi.Config(NAMESPACE)
     values: dict[str, Any] = {key: None for key in present}
     for key in TOP_LEVEL_KEYS:
