@@ -7,7 +7,7 @@ import pulumi
 import pulumi_aws as aws
 
 from . import os_rules
-from ._component import TYPE_PREFIX, child, register_declared_outputs
+from ._component import TYPE_PREFIX, BuildsFromConfig, child, register_declared_outputs
 from .standard import approval_rule
 from .standard import baseline_advice_for as baseline_advice
 
@@ -84,7 +84,7 @@ def _settings(name: str, args: SecurityBaselineArgs) -> "BaselineConfig":
     )
 
 
-class SecurityBaseline(pulumi.ComponentResource):
+class SecurityBaseline(BuildsFromConfig, pulumi.ComponentResource):
     """A patch baseline that approves security updates only, with the filter keys its
     OS accepts (PRIORITY on Ubuntu/Debian, MSRC_SEVERITY on Windows, ...), registered
     to its patch groups and optionally as the default baseline for its OS.
@@ -101,20 +101,6 @@ class SecurityBaseline(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: SecurityBaselineArgs, opts: pulumi.ResourceOptions | None = None):
         self._setup(name, _settings(name, args), args, opts)  # checked first: bad args build nothing
-
-    @classmethod
-    def from_config(
-        cls,
-        name: str,
-        settings: "BaselineConfig",
-        plumbing: Mapping[str, Any],
-        opts: pulumi.ResourceOptions | None = None,
-    ) -> "SecurityBaseline":
-        """A baseline from settings the config model has validated (``CustomerPatching``), and the
-        other args (``baseline_name``, ``patch_groups``, ``tags``), without validating them again."""
-        component = cls.__new__(cls)
-        component._setup(name, settings, plumbing, opts)
-        return component
 
     def _setup(
         self, name: str, settings: "BaselineConfig", plumbing: Mapping[str, Any], opts: pulumi.ResourceOptions | None

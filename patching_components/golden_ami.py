@@ -14,7 +14,7 @@ import pulumi_aws as aws
 import yaml
 
 from . import defaults
-from ._component import TYPE_PREFIX, child, lookup, register_declared_outputs
+from ._component import TYPE_PREFIX, BuildsFromConfig, child, lookup, register_declared_outputs
 from .iam import GOLDEN_AMI_READ_ACTIONS
 
 if TYPE_CHECKING:
@@ -135,7 +135,7 @@ def render_document(platform: str, defaults: Mapping[str, Any]) -> str:
     return yaml.dump(document, Dumper=_LiteralDumper, sort_keys=False, width=1000, allow_unicode=True)
 
 
-class GoldenAmiPipeline(pulumi.ComponentResource):
+class GoldenAmiPipeline(BuildsFromConfig, pulumi.ComponentResource):
     """A custom Automation runbook (schemaVersion 0.3) that launches the source AMI
     tagged with a patch group, installs that group's security patches, checks that
     none is missing, images it, publishes the AMI id to an SSM parameter (data type
@@ -156,20 +156,6 @@ class GoldenAmiPipeline(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: GoldenAmiPipelineArgs, opts: pulumi.ResourceOptions | None = None):
         self._setup(name, self._check(name, args), args, opts)  # checked first: bad args build nothing
-
-    @classmethod
-    def from_config(
-        cls,
-        name: str,
-        settings: "GoldenAmiConfig",
-        plumbing: Mapping[str, Any],
-        opts: pulumi.ResourceOptions | None = None,
-    ) -> "GoldenAmiPipeline":
-        """A pipeline from settings the config model has validated (``CustomerPatching``), and the
-        other args (roles, names, tags), without validating them again."""
-        component = cls.__new__(cls)
-        component._setup(name, settings, plumbing, opts)
-        return component
 
     def _setup(
         self, name: str, settings: "GoldenAmiConfig", args: Mapping[str, Any], opts: pulumi.ResourceOptions | None

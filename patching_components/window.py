@@ -7,7 +7,7 @@ import pulumi
 import pulumi_aws as aws
 
 from . import defaults, standard
-from ._component import TYPE_PREFIX, child, register_declared_outputs
+from ._component import TYPE_PREFIX, BuildsFromConfig, child, register_declared_outputs
 from .os_rules import MAX_GROUPS_PER_WINDOW
 from .run_patch_baseline import PatchTask, patch_task
 
@@ -101,7 +101,7 @@ def _settings(name: str, args: PatchWindowArgs) -> "MaintenanceWindowConfig":
     )
 
 
-class PatchWindow(pulumi.ComponentResource):
+class PatchWindow(BuildsFromConfig, pulumi.ComponentResource):
     """A maintenance window, a target selecting its patch groups by tag, and one
     Run Command task running AWS-RunPatchBaseline (or ...WithHooks)."""
 
@@ -119,20 +119,6 @@ class PatchWindow(pulumi.ComponentResource):
     def __init__(self, name: str, args: PatchWindowArgs, opts: pulumi.ResourceOptions | None = None):
         # Checked before registering anything: bad args build nothing.
         self._setup(name, _settings(name, args), args, opts)
-
-    @classmethod
-    def from_config(
-        cls,
-        name: str,
-        settings: "MaintenanceWindowConfig",
-        plumbing: Mapping[str, Any],
-        opts: pulumi.ResourceOptions | None = None,
-    ) -> "PatchWindow":
-        """A window from settings the config model has validated (``CustomerPatching``), and the
-        other args (``patch_groups``, outputs ...), without validating them again."""
-        component = cls.__new__(cls)
-        component._setup(name, settings, plumbing, opts)
-        return component
 
     def _setup(
         self,

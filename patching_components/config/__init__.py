@@ -17,7 +17,7 @@ from .model import TOP_LEVEL_KEYS, StackConfig
 from .pulumi_config import load_pulumi_config
 from .references import reference_issues
 from .stack_file import load_stack_file, read_stack_yaml, stack_file_for, with_lines
-from .validation import split_namespace, validate, validate_part
+from .validation import split_namespace, validate
 
 __all__ = [
     "NAMESPACE",
@@ -37,6 +37,5 @@ __all__ = [
     "split_namespace",
     "stack_file_for",
     "validate",
-    "validate_part",
     "with_lines",
 ]

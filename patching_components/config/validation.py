@@ -41,15 +41,6 @@ def validate(raw: Mapping[str, Any], source: str) -> StackConfig:
     return config
 
 
-def validate_part(model: type[M], raw: Mapping[str, Any], source: str) -> M:
-    """Validate one part (a baseline, a window ...) given to a component directly."""
-    try:
-        return model.model_validate(raw)
-    except ValidationError as exc:
-        issues = [_issue_from_pydantic(e, model) for e in exc.errors(include_url=False)]
-        raise ConfigError(source, issues, namespace=None) from None
-
-
 def split_namespace(values: Mapping[str, Any], source: str) -> dict[str, Any]:
     """Pick the ``patching:`` keys of a whole stack config map.
 
