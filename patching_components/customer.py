@@ -108,8 +108,6 @@ class CustomerPatching(pulumi.ComponentResource):
                 f"{name}-golden-{key}",
                 ami,
                 {
-                    "platform": ami.platform,
-                    "patch_group": ami.patch_group,
                     "customer": config.customer,
                     "patch_group_tag_key": config.patch_group_tag_key,
                     "instance_profile_name": iam.instance_profile_name,
