@@ -75,12 +75,12 @@ class PatchWindowArgs(TypedDict, total=False):
 
 
 def _settings(name: str, args: PatchWindowArgs) -> "MaintenanceWindowConfig":
-    from typing import Annotated, Literal
+    from typing import Annotated
 
     from pydantic import Field
 
     from . import config  # pydantic loads on first use, not on import
-    from .component_args import check_args
+    from .component_args import check_args, field_type
 
     return check_args(
         "PatchWindow",
@@ -94,8 +94,8 @@ def _settings(name: str, args: PatchWindowArgs) -> "MaintenanceWindowConfig":
                 list[config.PatchGroupName], Field(min_length=1, max_length=MAX_GROUPS_PER_WINDOW)
             ],
             "patch_group_tag_key": config.PatchGroupTagKey,
-            "notification_events": Annotated[list[config.NotificationEvent], Field(min_length=1)],
-            "notification_type": Literal["Command", "Invocation"],
+            "notification_events": field_type(config.NotificationsConfig, "events"),
+            "notification_type": config.NotificationType,
             "tags": config.Tags,
         },
     )
