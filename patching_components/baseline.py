@@ -8,6 +8,7 @@ import pulumi_aws as aws
 
 from . import os_rules
 from ._component import TYPE_PREFIX, BuildsFromConfig, child, register_declared_outputs
+from .config_args import SecurityBaselineArgs
 from .standard import approval_rule
 from .standard import baseline_advice_for as baseline_advice
 
@@ -15,48 +16,18 @@ if TYPE_CHECKING:
     from .config import BaselineConfig
 
 
-class PatchSourceArgs(TypedDict):
-    name: str
+class PatchSourcePlumbing(TypedDict, total=False):
+    """A custom Linux repository of the baseline: its name, and PatchSourceConfig's settings."""
+
+    name: Required[str]
     """Stable name of the repository."""
-    products: Sequence[str]
-    """OS versions the repository applies to."""
-    configuration: str
-    """Repository configuration text."""
 
 
-class SecurityBaselineArgs(TypedDict, total=False):
-    operating_system: Required[str]
-    """OperatingSystem (e.g. AMAZON_LINUX_2023, UBUNTU, WINDOWS); a plain value: it selects the filter keys."""
+class SecurityBaselinePlumbing(TypedDict, total=False):
+    """SecurityBaseline's args: BaselineConfig's settings (snake_case) and these."""
+
     baseline_name: pulumi.Input[str]
     """Name of the baseline in AWS (^[a-zA-Z0-9_.-]{3,128}$); defaults to the component name."""
-    description: str
-    """Description shown in the console."""
-    approve_after_days: int
-    """Days after release before approval (0-360; default 7; not for Ubuntu/Debian)."""
-    approve_until_date: str
-    """Approve patches released on or before this date (YYYY-MM-DD) instead of a delay."""
-    classifications: Sequence[str]
-    """CLASSIFICATION values; default: the OS family's security classifications."""
-    severities: Sequence[str]
-    """SEVERITY (Linux) or MSRC_SEVERITY (Windows) values; default Critical, Important."""
-    priorities: Sequence[str]
-    """PRIORITY, the package Priority field (Ubuntu/Debian); default all five (security-only is the repository)."""
-    products: Sequence[str]
-    """PRODUCT values; default all products."""
-    compliance_level: str
-    """Compliance level of missing approved patches (default CRITICAL)."""
-    enable_non_security: bool
-    """Linux only: also install non-security updates matched by the rule (default false)."""
-    approved_patches: Sequence[str]
-    """Explicitly approved patches (at most 50)."""
-    rejected_patches: Sequence[str]
-    """Explicitly rejected patches (at most 50)."""
-    rejected_patches_action: str
-    """ALLOW_AS_DEPENDENCY (default) or BLOCK."""
-    sources: Sequence[PatchSourceArgs]
-    """Linux only: custom repositories."""
-    default: bool
-    """Also make this the account/region default baseline for its OS."""
     patch_groups: Sequence[str]
     """Patch group names (instance tag values) to register this baseline for; they name resources, so plain values."""
     tags: pulumi.Input[Mapping[str, pulumi.Input[str]]]

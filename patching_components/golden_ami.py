@@ -15,6 +15,7 @@ import yaml
 
 from . import defaults
 from ._component import TYPE_PREFIX, BuildsFromConfig, child, lookup, register_declared_outputs
+from .config_args import GoldenAmiPipelineArgs
 from .iam import GOLDEN_AMI_READ_ACTIONS
 
 if TYPE_CHECKING:
@@ -25,29 +26,11 @@ SCHEDULE_DURATION_HOURS = 2
 SCHEDULE_CUTOFF_HOURS = 1
 
 
-class GoldenAmiPipelineArgs(TypedDict, total=False):
-    platform: Required[str]
-    """Linux or Windows (selects the document template). Required."""
-    source_ami_id: str
-    """Source AMI id; or give source_ami_parameter."""
-    source_ami_parameter: str
-    """SSM parameter holding the source AMI id, read when the build runs."""
-    instance_type: str
-    """Build instance type (default t3.medium)."""
-    subnet_id: str
-    """Subnet for the build instance; without it AWS needs a default VPC."""
-    patch_group: Required[str]
-    """Patch group the build instance is tagged with, so its baseline applies. Required."""
+class GoldenAmiPipelinePlumbing(TypedDict, total=False):
+    """GoldenAmiPipeline's args: GoldenAmiConfig's settings (snake_case) and these."""
+
     patch_group_tag_key: str
     """'Patch Group' (default) or 'PatchGroup'."""
-    keep_latest: int
-    """Images of this pipeline to keep (default 3)."""
-    kms_key_arn: str
-    """Customer managed KMS key of the encrypted EBS volumes (default: the account's EBS default key)."""
-    schedule: str
-    """Optional AWS cron()/rate() expression for scheduled rebuilds."""
-    timezone: str
-    """IANA time zone of the schedule (default UTC)."""
     customer: Required[str]
     """Customer tag value of the images. Required."""
     instance_profile_name: Required[pulumi.Input[str]]
@@ -55,7 +38,7 @@ class GoldenAmiPipelineArgs(TypedDict, total=False):
     automation_role_arn: Required[pulumi.Input[str]]
     """Role Automation assumes (full ARN). Required."""
     automation_role_name: Required[pulumi.Input[str]]
-    """Name of that role: it is granted writing the AMI id parameter. Required."""
+    """Name of that role: it is granted exactly the calls of this runbook. Required."""
     maintenance_window_role_arn: pulumi.Input[str]
     """Service role of the scheduled build's window task (PatchingIam's maintenance_window_role_arn)."""
     maintenance_window_role_name: pulumi.Input[str]

@@ -8,6 +8,7 @@ import pulumi_aws as aws
 
 from . import defaults, standard
 from ._component import TYPE_PREFIX, BuildsFromConfig, child, register_declared_outputs
+from .config_args import PatchWindowArgs
 from .os_rules import MAX_GROUPS_PER_WINDOW
 from .run_patch_baseline import PatchTask, patch_task
 
@@ -15,40 +16,9 @@ if TYPE_CHECKING:
     from .config import MaintenanceWindowConfig
 
 
-class PatchHooksArgs(TypedDict, total=False):
-    pre_install: str
-    """SSM document run before patches are installed."""
-    post_install: str
-    """SSM document run after install and reboot."""
-    on_exit: str
-    """SSM document run at the end, whatever the outcome."""
+class PatchWindowPlumbing(TypedDict, total=False):
+    """PatchWindow's args: MaintenanceWindowConfig's settings (snake_case) and these."""
 
-
-class PatchWindowArgs(TypedDict, total=False):
-    schedule: Required[str]
-    """AWS cron() or rate() expression. Required."""
-    timezone: str
-    """IANA time zone of the schedule (default UTC)."""
-    schedule_offset: int
-    """Days after the cron date (1-6)."""
-    duration_hours: Required[int]
-    """Window length in hours (1-24). Required."""
-    cutoff_hours: Required[int]
-    """Hours before the end when no new task starts (< duration). Required."""
-    cutoff_behavior: str
-    """CANCEL_TASK (default: installs and reboots not started by the cutoff are cancelled) or CONTINUE_TASK."""
-    operation: Required[str]
-    """Scan or Install. Required."""
-    reboot_option: str
-    """RebootIfNeeded (default) or NoReboot; Install only (scans never reboot)."""
-    max_concurrency: str
-    """Targets patched at once: a count or a percentage (default 10%)."""
-    max_errors: str
-    """Errors before the task stops: a count or a percentage (default 1)."""
-    hooks: PatchHooksArgs
-    """Install only: hook documents (switches to AWS-RunPatchBaselineWithHooks)."""
-    description: str
-    """Shown in the console."""
     window_name: pulumi.Input[str]
     """Window name in AWS (^[a-zA-Z0-9_.-]{3,128}$); defaults to the component name."""
     patch_groups: Required[Sequence[str]]
