@@ -7,10 +7,11 @@ pipeline, exactly as the components would build them.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from . import standard
-from .config import ConfigError, Issue, StackConfig, load_stack_file, with_lines
+from .config import ConfigError, Issue, StackConfig, parse_stack_text, read_stack_file, with_lines
 from .standard import approval_rule
 from .standard import baseline_advice_for as baseline_advice
 
@@ -64,10 +65,26 @@ def warnings(config: StackConfig) -> list[Issue]:
     )
 
 
-def check_stack_file(path: str | Path) -> StackConfig:
-    """Load, validate and pre-build-check a stack file; ConfigError lists every problem."""
-    config = load_stack_file(path)
+@dataclass(frozen=True)
+class CheckedStack:
+    config: StackConfig
+    warnings: list[Issue]
+    """What AWS accepts but would quietly not do the job, with their stack-file lines."""
+
+
+def check_stack(path: str | Path) -> CheckedStack:
+    """Read a stack file once; validate it, apply the patching standard, find its warnings.
+    ConfigError lists every problem, each with its line."""
+    source = str(path)
+    text = read_stack_file(path)
+    config = parse_stack_text(text, source)
     issues = build_issues(config)
     if issues:
-        raise ConfigError(str(path), with_lines(issues, Path(path).read_text(encoding="utf-8")))
-    return config
+        raise ConfigError(source, with_lines(issues, text))
+    found = warnings(config)
+    return CheckedStack(config, with_lines(found, text) if found else [])
+
+
+def check_stack_file(path: str | Path) -> StackConfig:
+    """What `patching validate` checks, for a stack file; ConfigError lists every problem."""
+    return check_stack(path).config

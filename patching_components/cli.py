@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
-from .checks import check_stack_file, warnings
-from .config import ConfigError, StackConfig, StackFileError, with_lines
+from .checks import check_stack, check_stack_file
+from .config import ConfigError, StackConfig, StackFileError
 from .errors import issue_lines
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
@@ -68,13 +68,10 @@ def cmd_validate(args: argparse.Namespace) -> int:
     for path in files:
         result: dict[str, Any] = {"file": str(path), "valid": True, "readable": True, "errors": [], "warnings": []}
         try:
-            config = check_stack_file(path)
-            result["summary"] = _summary(config)
-            found = warnings(config)
-            if found:  # their lines: a second parse, for files that have warnings only
-                found = with_lines(found, path.read_text(encoding="utf-8"))
-            result["warnings"] = [_issue_json(i) for i in found]
-            result["warning_lines"] = issue_lines(str(path), found)
+            checked = check_stack(path)
+            result["summary"] = _summary(checked.config)
+            result["warnings"] = [_issue_json(i) for i in checked.warnings]
+            result["warning_lines"] = issue_lines(str(path), checked.warnings)
         except ConfigError as exc:
             result.update(valid=False, readable=not isinstance(exc, StackFileError))
             result["errors"] = [_issue_json(i) for i in exc.issues]

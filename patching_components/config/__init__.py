@@ -16,7 +16,14 @@ from .model import *  # noqa: F403  (the models and field types, as before the s
 from .model import TOP_LEVEL_KEYS, StackConfig
 from .pulumi_config import load_pulumi_config
 from .references import reference_issues
-from .stack_file import load_stack_file, read_stack_yaml, stack_file_for, with_lines
+from .stack_file import (
+    load_stack_file,
+    parse_stack_text,
+    read_stack_file,
+    read_stack_yaml,
+    stack_file_for,
+    with_lines,
+)
 from .validation import split_namespace, validate
 
 __all__ = [
@@ -32,6 +39,8 @@ __all__ = [
     "format_key_path",
     "load_pulumi_config",
     "load_stack_file",
+    "parse_stack_text",
+    "read_stack_file",
     "read_stack_yaml",
     "reference_issues",
     "split_namespace",

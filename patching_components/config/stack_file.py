@@ -42,18 +42,21 @@ def read_stack_yaml(text: str) -> Any:
     return yaml.load(text, Loader=_stack_loader())
 
 
-def load_stack_file(path: str | Path) -> StackConfig:
-    """Read and validate a ``Pulumi.<stack>.yaml`` offline (no Pulumi CLI)."""
-    import yaml
-
-    path = Path(path)
+def read_stack_file(path: str | Path) -> str:
+    """A stack file's text; a file that cannot be read is a StackFileError naming it."""
     source = str(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        return Path(path).read_text(encoding="utf-8")
     except FileNotFoundError:
         raise StackFileError(source, "no such file") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise StackFileError(source, f"cannot read it: {exc}") from None
+
+
+def parse_stack_text(text: str, source: str) -> StackConfig:
+    """Validate a stack file's text (``source`` names it in the messages, with lines)."""
+    import yaml
+
     try:
         document = read_stack_yaml(text)
     except yaml.YAMLError as exc:
@@ -67,6 +70,11 @@ def load_stack_file(path: str | Path) -> StackConfig:
         return validate(split_namespace(document["config"], source), source)
     except ConfigError as exc:
         raise ConfigError(source, with_lines(exc.issues, text)) from None
+
+
+def load_stack_file(path: str | Path) -> StackConfig:
+    """Read and validate a ``Pulumi.<stack>.yaml`` offline (no Pulumi CLI)."""
+    return parse_stack_text(read_stack_file(path), str(path))
 
 
 def with_lines(issues: list[Issue], text: str) -> list[Issue]:
