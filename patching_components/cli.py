@@ -97,9 +97,25 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return EXIT_OK if valid == len(results) else EXIT_INVALID
 
 
-def _short(value: Any, limit: int = 110) -> str:
-    text = json.dumps(value, sort_keys=True, default=str)
-    return text if len(text) <= limit else text[: limit - 3] + "..."
+def _masked(resource: Any) -> dict[str, Any]:
+    """A resource's inputs as a reviewer may see them: secret ones masked."""
+    return {k: "[secret]" if k in resource.secret_inputs else v for k, v in resource.inputs.items()}
+
+
+def _input_line(indent: str, key: str, value: Any) -> str:
+    """One input in full: JSON on one line, or a document or policy text as an indented block."""
+    if isinstance(value, str) and value.startswith(("{", "[")):
+        try:
+            value = json.loads(value)  # a policy document: shown as the structure it is
+        except ValueError:
+            pass
+    if isinstance(value, str) and "\n" in value:
+        body = "\n".join(f"{indent}  {line}" for line in value.splitlines())
+        return f"{indent}{key}: |\n{body}"
+    if isinstance(value, (dict, list)):
+        text = json.dumps(value, indent=2, sort_keys=True, default=str)
+        return f"{indent}{key}: " + text.replace("\n", "\n" + indent)
+    return f"{indent}{key}: {json.dumps(value, sort_keys=True, default=str)}"
 
 
 def cmd_plan(args: argparse.Namespace) -> int:
@@ -116,10 +132,13 @@ def cmd_plan(args: argparse.Namespace) -> int:
     except ProgramError as exc:
         print(f"patching: error: the program failed on {path}: {exc}", file=sys.stderr)
         return EXIT_INVALID
+    # Registration order follows the engine's scheduling, which varies from run to run:
+    # sorted by URN (type and name), the plan is the same text every time.
+    resources = sorted(run.resources, key=lambda r: r.urn)
     if args.format == "json":
         print(
             json.dumps(
-                [{"type": r.type, "name": r.name, "parent": r.parent, "inputs": r.inputs} for r in run.resources],
+                [{"type": r.type, "name": r.name, "parent": r.parent, "inputs": _masked(r)} for r in resources],
                 indent=2,
                 sort_keys=True,
                 default=str,
@@ -127,20 +146,19 @@ def cmd_plan(args: argparse.Namespace) -> int:
         )
         return EXIT_OK
 
-    print(f"# Resources a first `pulumi up` of {path} would create ({len(run.resources)}),")
+    print(f"# Resources a first `pulumi up` of {path} would create ({len(resources)}),")
     print("# computed offline with Pulumi's mock engine: not a diff against live state;")
     print(f"# ids, ARNs and the account id ({MOCK_ACCOUNT_ID}) are placeholders.")
     children: dict[str | None, list] = {}
-    for r in run.resources:
+    for r in resources:
         children.setdefault(r.parent, []).append(r)
 
     def show(parent: str | None, depth: int) -> None:
         for r in children.get(parent, []):
             print(f"{'  ' * depth}{r.type} {r.name}")
             if r.custom:
-                for key in sorted(r.inputs):
-                    value = "[secret]" if key in r.secret_inputs else _short(r.inputs[key])
-                    print(f"{'  ' * (depth + 2)}{key}: {value}")
+                for key, value in sorted(_masked(r).items()):
+                    print(_input_line("  " * (depth + 2), key, value))
             show(r.urn, depth + 1)
 
     show(None, 0)
@@ -149,7 +167,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
     if run.outputs:
         print("Outputs:")
         for key, value in run.outputs.items():
-            print(f"  {key}: {_short(value)}")
+            print(f"  {key}: {json.dumps(value, sort_keys=True, default=str)}")
     return EXIT_OK
 
 

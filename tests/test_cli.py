@@ -165,3 +165,26 @@ def test_no_stack_files_is_a_usage_error(capsys, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     code, _, err = run_cli(capsys, "validate")
     assert code == 2 and "no stack files given and none match stacks/Pulumi.*.yaml" in err
+
+
+def test_plan_is_the_same_text_every_time_and_shows_every_input_in_full(capsys):
+    """Reviewers diff plans: the order must not follow the engine's scheduling, and no value is cut."""
+    stack = str(ROOT / "stacks" / "Pulumi.globex.yaml")
+    outputs = [run_cli(capsys, "plan", stack)[1] for _ in range(3)]
+    assert outputs[0] == outputs[1] == outputs[2]
+    assert "..." not in outputs[0]
+    # A whole policy statement and a whole runbook step are there to read.
+    assert '"Sid": "PatchThisCustomersGroups"' in outputs[0]
+    assert "ec2.terminate_instances(InstanceIds=instances)" in outputs[0]
+    json_outputs = [run_cli(capsys, "plan", stack, "--format", "json")[1] for _ in range(2)]
+    assert json_outputs[0] == json_outputs[1]
+
+
+def test_plan_masks_secret_inputs_in_every_format():
+    from patching_components.cli import _input_line, _masked
+    from patching_components.mock_engine import RegisteredResource
+
+    resource = RegisteredResource("t:i:T", "t", "urn:t", None, {"password": "hunter2", "a": 1}, True)
+    resource.secret_inputs = ["password"]
+    assert _masked(resource) == {"password": "[secret]", "a": 1}  # what both formats print
+    assert _input_line("", "password", _masked(resource)["password"]) == 'password: "[secret]"'

@@ -5,6 +5,7 @@ them; non-compliant ones are those with one thing changed."""
 
 import copy
 import json
+import selectors
 import subprocess
 import sys
 from datetime import date
@@ -326,6 +327,11 @@ def test_pulumi_loads_the_pack_and_gets_its_verdicts_over_the_analyzer_protocol(
 
     pack = subprocess.Popen([sys.executable, "__main__.py"], cwd=ROOT / "policy", stdout=subprocess.PIPE, text=True)
     try:
+        # The pack prints its port when it listens; never wait forever for it.
+        ready = selectors.DefaultSelector()
+        ready.register(pack.stdout, selectors.EVENT_READ)
+        if not ready.select(timeout=60):
+            pytest.fail("the policy pack did not print its port within 60 s")
         port = pack.stdout.readline().strip()
         with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
             analyzer = analyzer_pb2_grpc.AnalyzerStub(channel)
