@@ -9,8 +9,7 @@ import pulumi_aws as aws
 from . import os_rules
 from ._component import TYPE_PREFIX, BuildsFromConfig, child, register_declared_outputs
 from .config_args import SecurityBaselineArgs
-from .standard import approval_rule
-from .standard import baseline_advice_for as baseline_advice
+from .standard import approval_rule, baseline_advice_for
 
 if TYPE_CHECKING:
     from .config import BaselineConfig
@@ -78,7 +77,7 @@ class SecurityBaseline(BuildsFromConfig, pulumi.ComponentResource):
     ) -> None:
         super().__init__(f"{TYPE_PREFIX}SecurityBaseline", name, None, opts)
         self._build(name, settings, plumbing)
-        for advice in baseline_advice(settings):
+        for advice in baseline_advice_for(settings):
             pulumi.log.warn(f"SecurityBaseline {name!r}: {advice.field}: {advice.message}", resource=self)
 
     def _build(self, name: str, settings: "BaselineConfig", plumbing: Mapping[str, Any]) -> None:

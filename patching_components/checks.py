@@ -12,8 +12,7 @@ from pathlib import Path
 
 from . import standard
 from .config import ConfigError, Issue, StackConfig, parse_stack_text, read_stack_file, with_lines
-from .standard import approval_rule
-from .standard import baseline_advice_for as baseline_advice
+from .standard import approval_rule, baseline_advice_for
 
 
 def standard_issues(config: StackConfig) -> list[Issue]:
@@ -51,7 +50,7 @@ def warnings(config: StackConfig) -> list[Issue]:
         [
             Issue(("baselines", key, advice.field), advice.message)
             for key, baseline in config.baselines.items()
-            for advice in baseline_advice(baseline)
+            for advice in baseline_advice_for(baseline)
         ]
         + [
             Issue(("maintenanceWindows", key, advice.field), advice.message)
