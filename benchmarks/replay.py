@@ -26,7 +26,8 @@ from typing import Any
 
 import pulumi
 
-from patching_components.mock_engine import ProgramRun, RegisteredResource, mock_state
+from patching_components.mock_engine import mock_state
+from tests.engine import Resource, Run
 
 
 @dataclass(frozen=True)
@@ -71,7 +72,7 @@ class _Outputs:
         self.arns: dict[str, int] = {}
         self._arn_pattern: re.Pattern[str] | None = None
 
-    def add(self, index: int, resource: RegisteredResource) -> None:
+    def add(self, index: int, resource: Resource) -> None:
         state = mock_state(resource.type, resource.name, resource.inputs)
         values = {"id": resource.id, "arn": state.get("arn"), "name": state.get("name")}
         for attribute, value in values.items():
@@ -168,7 +169,7 @@ class _BareComponent(pulumi.ComponentResource):
         self.register_outputs({})
 
 
-def direct_program(run: ProgramRun, *, keep_components: bool = False) -> Callable[[], None]:
+def direct_program(run: Run, *, keep_components: bool = False) -> Callable[[], None]:
     """A Pulumi program registering ``run``'s custom resources by hand.
 
     With ``keep_components``, the resources sit under empty components of the
@@ -201,10 +202,10 @@ def direct_program(run: ProgramRun, *, keep_components: bool = False) -> Callabl
     return program
 
 
-def same_resources(expected: ProgramRun, actual: ProgramRun) -> str | None:
+def same_resources(expected: Run, actual: Run) -> str | None:
     """What differs between two runs' custom resources (type, name, inputs, options) and outputs."""
 
-    def canonical(run: ProgramRun) -> dict[tuple[str, str], str]:
+    def canonical(run: Run) -> dict[tuple[str, str], str]:
         return {
             (r.type, r.name): json.dumps([r.inputs, r.delete_before_replace, sorted(r.ignore_changes)], sort_keys=True)
             for r in run.resources

@@ -3,7 +3,8 @@
 ``patching plan`` and the tests use this: no Pulumi CLI, no AWS account. Every
 registered resource is recorded with its type, name, parent and the inputs AWS
 would receive (camelCase keys, as the engine serialises them). Invokes answer
-with a fixed mock account so that nothing depends on credentials.
+with a fixed mock account so that nothing depends on credentials. The tests
+record more through a subclass of :class:`OfflineEngine` (``tests/engine.py``).
 """
 
 from __future__ import annotations
@@ -30,6 +31,8 @@ PROJECT = "patching"
 
 @dataclass
 class RegisteredResource:
+    """What ``patching plan`` shows of one registration."""
+
     type: str
     name: str
     urn: str
@@ -37,24 +40,8 @@ class RegisteredResource:
     """URN of the parent resource (None for children of the stack)."""
     inputs: dict[str, Any]
     custom: bool
-    id: str = ""
-    delete_before_replace: bool = False
-    ignore_changes: list[str] = field(default_factory=list)
     secret_inputs: list[str] = field(default_factory=list)
     """Input keys whose values are secrets (plan shows them masked)."""
-    property_dependencies: dict[str, list[str]] = field(default_factory=dict)
-    """Input key -> URNs of the resources its value came from."""
-    dependencies: list[str] = field(default_factory=list)
-    """URNs the resource waits for (depends_on, components expanded to their children)."""
-    provider: str = ""
-    """The provider reference (``<urn>::<id>``) of a custom resource; empty for the default provider."""
-
-
-@dataclass(frozen=True)
-class Invoke:
-    token: str
-    provider: str
-    """The provider reference the invoke went through; empty for the default provider."""
 
 
 @dataclass
@@ -63,17 +50,6 @@ class ProgramRun:
     outputs: dict[str, Any]
     """Stack exports, resolved."""
     warnings: list[str]
-    invokes: list[Invoke] = field(default_factory=list)
-
-    def of_type(self, type_: str) -> list[RegisteredResource]:
-        return [r for r in self.resources if r.type == type_]
-
-    def named(self, name: str, type_: str | None = None) -> RegisteredResource:
-        """The one resource with this name (and type: a component and its main child share names)."""
-        matches = [r for r in self.resources if r.name == name and type_ in (None, r.type)]
-        if len(matches) != 1:
-            raise KeyError(f"{len(matches)} resources named {name!r} of type {type_ or 'any'}")
-        return matches[0]
 
 
 def _plain(value: Any, secrets: set[str] | None = None, key: str = "") -> Any:
@@ -176,77 +152,92 @@ class ProgramError(RuntimeError):
         self.resources = resources
 
 
-def _recording_monitor(
-    recorded: list[RegisteredResource], invokes: list[Invoke], account_id: str, partition: str, region: str
-):
-    import pulumi
+class OfflineEngine:
+    """Answers a run's registrations and invokes as AWS would, and records what plan shows.
 
-    from ._pulumi_sdk import deserialize_properties, mock_monitor_class
+    One engine serves one run. Tests subclass it to record more of each
+    registration (resource options, providers) and of each invoke.
+    """
 
-    class RecordingMocks(pulumi.runtime.Mocks):
-        def new_resource(self, args: pulumi.runtime.MockResourceArgs):
-            state = mock_state(args.typ, args.name, args.inputs, account_id, partition, region)
-            return _mock_id(args.typ, args.name, state), state
+    def __init__(self, account_id: str = MOCK_ACCOUNT_ID, partition: str = MOCK_PARTITION):
+        self.account_id = account_id
+        self.partition = partition
+        self.region = MOCK_REGION
+        """Set from the run's ``aws:region``."""
 
-        def call(self, args: pulumi.runtime.MockCallArgs):
-            invokes.append(Invoke(args.token, args.provider or ""))
-            if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
-                return {
-                    "accountId": account_id,
-                    "arn": f"arn:{partition}:iam::{account_id}:user/mock",
-                    "userId": "AIDAMOCK",
-                    "id": account_id,
-                }
-            if args.token == "aws:index/getPartition:getPartition":
-                return {"partition": partition, "dnsSuffix": "amazonaws.com", "id": partition}
-            if args.token == "aws:index/getRegion:getRegion":
-                return {"name": region, "region": region, "id": region}
-            if args.token == "aws:ssm/getParameter:getParameter":
-                # A public AMI parameter: answer with an AMI-shaped id derived from the path.
-                digest = hashlib.sha256(args.args["name"].encode()).hexdigest()
-                value = f"ami-{digest[:17]}"
-                return {
-                    "name": args.args["name"],
-                    "value": value,
-                    "insecureValue": value,
-                    "type": "String",
-                    "arn": f"arn:{partition}:ssm:{region}::parameter{args.args['name']}",
-                    "version": 1,
-                    "id": args.args["name"],
-                    "withDecryption": True,
-                }
-            raise NotImplementedError(f"no mock answer for invoke {args.token}")
+    def new_resource(self, type_: str, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        state = mock_state(type_, name, inputs, self.account_id, self.partition, self.region)
+        return _mock_id(type_, name, state), state
 
-    class RecordingMonitor(mock_monitor_class()):  # type: ignore[misc]
-        """Keeps what MockResourceArgs leaves out: the parent and the resource options."""
+    def call(self, token: str, args: dict[str, Any], provider: str) -> dict[str, Any]:
+        """The answer to an invoke; ``provider`` is the provider reference it went through."""
+        account_id, partition, region = self.account_id, self.partition, self.region
+        if token == "aws:index/getCallerIdentity:getCallerIdentity":
+            return {
+                "accountId": account_id,
+                "arn": f"arn:{partition}:iam::{account_id}:user/mock",
+                "userId": "AIDAMOCK",
+                "id": account_id,
+            }
+        if token == "aws:index/getPartition:getPartition":
+            return {"partition": partition, "dnsSuffix": "amazonaws.com", "id": partition}
+        if token == "aws:index/getRegion:getRegion":
+            return {"name": region, "region": region, "id": region}
+        if token == "aws:ssm/getParameter:getParameter":
+            # A public AMI parameter: answer with an AMI-shaped id derived from the path.
+            value = f"ami-{hashlib.sha256(args['name'].encode()).hexdigest()[:17]}"
+            return {
+                "name": args["name"],
+                "value": value,
+                "insecureValue": value,
+                "type": "String",
+                "arn": f"arn:{partition}:ssm:{region}::parameter{args['name']}",
+                "version": 1,
+                "id": args["name"],
+                "withDecryption": True,
+            }
+        raise NotImplementedError(f"no mock answer for invoke {token}")
 
-        def RegisterResource(self, request):
-            response = super().RegisterResource(request)
-            if request.type != "pulumi:pulumi:Stack":
-                secrets: set[str] = set()
-                parent = request.parent if request.parent and "::pulumi:pulumi:Stack::" not in request.parent else None
-                recorded.append(
-                    RegisteredResource(
-                        type=request.type,
-                        name=request.name,
-                        urn=response.urn,
-                        parent=parent,
-                        inputs=_plain(deserialize_properties(request.object), secrets),
-                        custom=bool(request.custom),
-                        delete_before_replace=bool(request.deleteBeforeReplace),
-                        ignore_changes=list(request.ignoreChanges),
-                        id=response.id,
-                        secret_inputs=sorted(secrets),
-                        property_dependencies={
-                            key: list(deps.urns) for key, deps in request.propertyDependencies.items() if deps.urns
-                        },
-                        dependencies=list(request.dependencies),
-                        provider=request.provider,
-                    )
-                )
-            return response
+    def record(self, request: Any, response: Any) -> RegisteredResource:
+        """What is kept of a ``RegisterResource`` request (the engine's protobuf message) and its answer."""
+        from ._pulumi_sdk import deserialize_properties
 
-    return RecordingMonitor(RecordingMocks())
+        secrets: set[str] = set()
+        parent = request.parent if request.parent and "::pulumi:pulumi:Stack::" not in request.parent else None
+        return RegisteredResource(
+            type=request.type,
+            name=request.name,
+            urn=response.urn,
+            parent=parent,
+            inputs=_plain(deserialize_properties(request.object), secrets),
+            custom=bool(request.custom),
+            secret_inputs=sorted(secrets),
+        )
+
+    def monitor(self, recorded: list[RegisteredResource]) -> Any:
+        import pulumi
+
+        from ._pulumi_sdk import mock_monitor_class
+
+        engine = self
+
+        class Mocks(pulumi.runtime.Mocks):
+            def new_resource(self, args: pulumi.runtime.MockResourceArgs):
+                return engine.new_resource(args.typ, args.name, args.inputs)
+
+            def call(self, args: pulumi.runtime.MockCallArgs):
+                return engine.call(args.token, args.args, args.provider or "")
+
+        class RecordingMonitor(mock_monitor_class()):  # type: ignore[misc]
+            """Keeps what MockResourceArgs leaves out: the parent, secrets, the options."""
+
+            def RegisterResource(self, request):
+                response = super().RegisterResource(request)
+                if request.type != "pulumi:pulumi:Stack":
+                    recorded.append(engine.record(request, response))
+                return response
+
+        return RecordingMonitor(Mocks())
 
 
 def run_program(
@@ -254,8 +245,7 @@ def run_program(
     *,
     stack: str,
     program: Path | Callable[[], None] | None = None,
-    account_id: str = MOCK_ACCOUNT_ID,
-    partition: str = MOCK_PARTITION,
+    engine: OfflineEngine | None = None,
 ) -> ProgramRun:
     """Run the program with a stack's config map (``{"patching:customer": "acme", ...}``).
 
@@ -265,10 +255,10 @@ def run_program(
     event loop, so runs never share state. A failing program raises
     :class:`ProgramError` (``.error`` is e.g. the ``pulumi.RunError`` of a bad config).
     """
-    return contextvars.Context().run(_run, dict(config), stack, program, account_id, partition)
+    return contextvars.Context().run(_run, dict(config), stack, program, engine or OfflineEngine())
 
 
-def _run(config: dict[str, Any], stack: str, program: Any, account_id: str, partition: str) -> ProgramRun:
+def _run(config: dict[str, Any], stack: str, program: Any, engine: OfflineEngine) -> ProgramRun:
     import logging
 
     import pulumi
@@ -287,7 +277,6 @@ def _run(config: dict[str, Any], stack: str, program: Any, account_id: str, part
 
     loop.set_default_executor(ThreadPoolExecutor(initializer=give_thread_a_loop))
     recorded: list[RegisteredResource] = []
-    invokes: list[Invoke] = []
     warnings: list[str] = []
 
     class _Collect(logging.Handler):
@@ -299,8 +288,8 @@ def _run(config: dict[str, Any], stack: str, program: Any, account_id: str, part
     logger.propagate = False
     logger.addHandler(_Collect())
     try:
-        region = str(config.get("aws:region") or MOCK_REGION)
-        monitor = _recording_monitor(recorded, invokes, account_id, partition, region)
+        engine.region = str(config.get("aws:region") or MOCK_REGION)
+        monitor = engine.monitor(recorded)
         pulumi.runtime.set_mocks(
             monitor.mocks, project=PROJECT, stack=stack, preview=False, logger=logger, monitor=monitor
         )
@@ -323,7 +312,7 @@ def _run(config: dict[str, Any], stack: str, program: Any, account_id: str, part
             key: loop.run_until_complete(pulumi.Output.from_input(value).future())
             for key, value in getattr(root, "outputs", {}).items()
         }
-        return ProgramRun(recorded, outputs, warnings, invokes)
+        return ProgramRun(recorded, outputs, warnings)
     finally:
         loop.run_until_complete(loop.shutdown_default_executor())
         loop.close()
@@ -340,6 +329,6 @@ def stack_file_config(path: str | Path) -> dict[str, Any]:
     return dict(document.get("config") or {})
 
 
-def run_stack_file(path: str | Path, program: Path | None = None) -> ProgramRun:
+def run_stack_file(path: str | Path, program: Path | None = None, engine: OfflineEngine | None = None) -> ProgramRun:
     """Run the program with a stack file's config, as ``pulumi up --stack <name>`` would."""
-    return run_program(stack_file_config(path), stack=stack_name_of(path), program=program)
+    return run_program(stack_file_config(path), stack=stack_name_of(path), program=program, engine=engine)

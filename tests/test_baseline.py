@@ -6,7 +6,8 @@ from aws_shapes import problems, tags
 from conftest import EXAMPLE_STACKS, run_config
 from patching_components import SecurityBaseline, os_rules
 from patching_components.config import ConfigError
-from patching_components.mock_engine import ProgramError, run_program
+from patching_components.mock_engine import ProgramError
+from tests.engine import run_program
 
 BASELINE = "aws:ssm/patchBaseline:PatchBaseline"
 PATCH_GROUP = "aws:ssm/patchGroup:PatchGroup"

@@ -12,7 +12,7 @@ from benchmarks.replay import direct_program, same_resources
 from conftest import EXAMPLE_STACKS
 from patching_components.checks import check_stack_file
 from patching_components.config import split_namespace, validate
-from patching_components.mock_engine import run_program
+from tests.engine import run_program
 
 
 @pytest.mark.parametrize("path", EXAMPLE_STACKS, ids=lambda p: p.name)

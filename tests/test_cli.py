@@ -182,9 +182,9 @@ def test_plan_is_the_same_text_every_time_and_shows_every_input_in_full(capsys):
 
 def test_plan_masks_secret_inputs_in_every_format():
     from patching_components.cli import _input_line, _masked
-    from patching_components.mock_engine import RegisteredResource
+    from tests.engine import Resource
 
-    resource = RegisteredResource("t:i:T", "t", "urn:t", None, {"password": "hunter2", "a": 1}, True)
+    resource = Resource("t:i:T", "t", "urn:t", None, {"password": "hunter2", "a": 1}, True)
     resource.secret_inputs = ["password"]
     assert _masked(resource) == {"password": "[secret]", "a": 1}  # what both formats print
     assert _input_line("", "password", _masked(resource)["password"]) == 'password: "[secret]"'

@@ -157,7 +157,8 @@ def test_a_stack_config_built_in_python_is_valid_by_construction():
 
     from patching_components import CustomerPatching
     from patching_components.config import StackConfig
-    from patching_components.mock_engine import ProgramError, run_program
+    from patching_components.mock_engine import ProgramError
+    from tests.engine import run_program
 
     raw = {
         "customer": "acme",

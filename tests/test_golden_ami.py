@@ -10,7 +10,8 @@ from conftest import MINIMAL, run_config, run_stack
 from patching_components import GoldenAmiPipeline
 from patching_components.automation_doc import document_issues
 from patching_components.config import ConfigError
-from patching_components.mock_engine import ProgramError, run_program
+from patching_components.mock_engine import ProgramError
+from tests.engine import run_program
 
 DOCUMENT = "aws:ssm/document:Document"
 PARAMETER = "aws:ssm/parameter:Parameter"

@@ -11,7 +11,7 @@ from aws_shapes import problems, tags
 from conftest import MINIMAL, ROOT, run_config
 from patching_components import PatchingIam
 from patching_components.iam import NO_RESOURCE_LEVEL_ACTIONS
-from patching_components.mock_engine import run_program
+from tests.engine import run_program
 
 OTHER_ACCOUNT = "210987654321"
 

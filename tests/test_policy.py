@@ -22,13 +22,13 @@ from pulumi_policy import (
 )
 
 from conftest import EXAMPLE_STACKS, ROOT, run_config
-from patching_components.mock_engine import RegisteredResource
 from policy import patching_standard as standard
+from tests.engine import Resource
 
 POLICIES = {policy.name: policy for policy in standard.POLICIES}
 
 
-def options(resource: RegisteredResource) -> PolicyResourceOptions:
+def options(resource: Resource) -> PolicyResourceOptions:
     return PolicyResourceOptions(
         protect=False,
         ignore_changes=resource.ignore_changes,
@@ -40,7 +40,7 @@ def options(resource: RegisteredResource) -> PolicyResourceOptions:
     )
 
 
-def check(policy_name: str, resource: RegisteredResource, **config) -> list[str]:
+def check(policy_name: str, resource: Resource, **config) -> list[str]:
     messages: list[str] = []
     args = ResourceValidationArgs(
         resource.type, resource.inputs, resource.urn, resource.name, options(resource), None, config
@@ -49,7 +49,7 @@ def check(policy_name: str, resource: RegisteredResource, **config) -> list[str]
     return messages
 
 
-def stack_violations(resources: list[RegisteredResource]) -> list[tuple[str, str]]:
+def stack_violations(resources: list[Resource]) -> list[tuple[str, str]]:
     by_urn = {
         r.urn: PolicyResource(r.type, r.inputs, r.urn, r.name, options(r), None, None, [], {})
         for r in resources
@@ -67,15 +67,15 @@ def stack_violations(resources: list[RegisteredResource]) -> list[tuple[str, str
     return found
 
 
-def changed(resource: RegisteredResource, **inputs) -> RegisteredResource:
-    return RegisteredResource(**{**resource.__dict__, "inputs": {**copy.deepcopy(resource.inputs), **inputs}})
+def changed(resource: Resource, **inputs) -> Resource:
+    return Resource(**{**resource.__dict__, "inputs": {**copy.deepcopy(resource.inputs), **inputs}})
 
 
-def baseline(run, name: str) -> RegisteredResource:
+def baseline(run, name: str) -> Resource:
     return run.named(name, "aws:ssm/patchBaseline:PatchBaseline")
 
 
-def rule(resource: RegisteredResource) -> dict:
+def rule(resource: Resource) -> dict:
     return resource.inputs["approvalRules"][0]
 
 
@@ -97,7 +97,7 @@ def globex(example_runs):
     return example_runs["Pulumi.globex.yaml"]
 
 
-def with_filters(resource: RegisteredResource, filters: dict[str, list[str]], **rule_inputs) -> RegisteredResource:
+def with_filters(resource: Resource, filters: dict[str, list[str]], **rule_inputs) -> Resource:
     new_rule = {**rule(resource), "patchFilters": [{"key": k, "values": v} for k, v in filters.items()], **rule_inputs}
     return changed(resource, approvalRules=[new_rule])
 
@@ -216,7 +216,7 @@ def test_a_window_without_cutoff_is_rejected(globex):
 def test_patch_group_registrations_must_delete_before_replace(globex):
     group = globex.of_type("aws:ssm/patchGroup:PatchGroup")[0]
     assert group.delete_before_replace
-    hand_written = RegisteredResource(**{**group.__dict__, "delete_before_replace": False})
+    hand_written = Resource(**{**group.__dict__, "delete_before_replace": False})
     (message,) = check("patch-groups-delete-before-replace", hand_written)
     assert "deleteBeforeReplace" in message
 
@@ -312,7 +312,7 @@ def test_a_bucket_named_by_a_task_counts_as_a_log_bucket():
             "logging": {"s3Bucket": "named-ops-logs"},
         }
     )
-    bucket = RegisteredResource("aws:s3/bucket:Bucket", "logs", "urn:logs", None, {"bucket": "named-ops-logs"}, True)
+    bucket = Resource("aws:s3/bucket:Bucket", "logs", "urn:logs", None, {"bucket": "named-ops-logs"}, True)
     assert [message for message, _ in stack_violations([*run.resources, bucket])] == [
         "log bucket has no public access block: add one with all four settings true",
         "log bucket has no server-side encryption configuration: add one (SSE-S3 or SSE-KMS)",

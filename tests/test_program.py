@@ -10,7 +10,8 @@ import pytest
 
 from conftest import EXAMPLE_STACKS, MINIMAL, ROOT, run_config, run_stack
 from patching_components.config import read_stack_yaml
-from patching_components.mock_engine import ProgramError, run_program
+from patching_components.mock_engine import ProgramError
+from tests.engine import run_program
 
 SNAPSHOT = Path(__file__).parent / "snapshots" / "urns.json"
 OURS = "patching-components:index:"
@@ -130,7 +131,7 @@ def test_scalars_arrive_as_text_like_the_pulumi_cli_sends_them():
 
 @pytest.mark.parametrize("path", EXAMPLE_STACKS[:1], ids=lambda p: p.name)
 def test_the_program_directory_and_the_packaged_entry_point_agree(example_runs, path):
-    from patching_components.mock_engine import run_stack_file
+    from tests.engine import run_stack_file
 
     assert urns(run_stack_file(path)) == urns(example_runs[path.name])
     assert run_stack(path).outputs == example_runs[path.name].outputs

@@ -12,8 +12,9 @@ from pulumi.provider.experimental.schema import generate_schema
 
 from conftest import ROOT
 from patching_components import __version__, _typegen
-from patching_components.mock_engine import run_program, run_stack_file, stack_file_config
+from patching_components.mock_engine import stack_file_config
 from patching_components.provider import COMPONENTS, PACKAGE
+from tests.engine import run_program, run_stack_file
 
 YAML_PROGRAM = ROOT / "programs" / "yaml-customer" / "Pulumi.yaml"
 

@@ -16,7 +16,7 @@ from patching_components import (
     PatchWindow,
     SecurityBaseline,
 )
-from patching_components.mock_engine import run_program
+from tests.engine import run_program
 
 WINDOW = {"schedule": "rate(1 day)", "duration_hours": 2, "cutoff_hours": 1, "operation": "Scan"}
 PIPELINE = {

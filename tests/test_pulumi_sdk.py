@@ -6,7 +6,7 @@ import asyncio
 import pulumi
 
 from patching_components import _pulumi_sdk
-from patching_components.mock_engine import run_program
+from tests.engine import run_program
 
 
 def test_the_config_keys_the_engine_hands_over_are_visible():

@@ -7,7 +7,7 @@ import pytest
 from aws_shapes import problems
 from conftest import MINIMAL, run_config
 from patching_components import PatchReporting
-from patching_components.mock_engine import run_program
+from tests.engine import run_program
 
 
 @pytest.fixture(scope="module")

@@ -6,8 +6,9 @@ from aws_shapes import problems, tags
 from conftest import EXAMPLE_STACKS, MINIMAL, run_config
 from patching_components import PatchWindow
 from patching_components.config import ConfigError
-from patching_components.mock_engine import ProgramError, run_program
+from patching_components.mock_engine import ProgramError
 from patching_components.run_patch_baseline import parameter_issues
+from tests.engine import run_program
 
 WINDOW = "aws:ssm/maintenanceWindow:MaintenanceWindow"
 TARGET = "aws:ssm/maintenanceWindowTarget:MaintenanceWindowTarget"
