@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import standard
-from .config import ConfigError, Issue, StackConfig, parse_stack_text, read_stack_file, with_lines
+from .config import ConfigError, Issue, StackConfig, read_stack_document, read_stack_file
 from .standard import approval_rule, baseline_advice_for
 
 
@@ -75,13 +75,12 @@ def check_stack(path: str | Path) -> CheckedStack:
     """Read a stack file once; validate it, apply the patching standard, find its warnings.
     ConfigError lists every problem, each with its line."""
     source = str(path)
-    text = read_stack_file(path)
-    config = parse_stack_text(text, source)
+    document = read_stack_document(read_stack_file(path), source)
+    config = document.validate()
     issues = build_issues(config)
     if issues:
-        raise ConfigError(source, with_lines(issues, text))
-    found = warnings(config)
-    return CheckedStack(config, with_lines(found, text) if found else [])
+        raise ConfigError(source, document.locate(issues))
+    return CheckedStack(config, document.locate(warnings(config)))
 
 
 def check_stack_file(path: str | Path) -> StackConfig:

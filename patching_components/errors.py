@@ -65,5 +65,5 @@ def issue_lines(source: str, issues: Iterable[Issue], namespace: str | None = NA
 class StackFileError(ConfigError):
     """The file cannot be read as a stack file at all (missing, not YAML, no ``config:``)."""
 
-    def __init__(self, source: str, message: str):
-        super().__init__(source, [Issue((), message)])
+    def __init__(self, source: str, message: str, line: int | None = None):
+        super().__init__(source, [Issue((), message, line)])

@@ -12,13 +12,11 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import hashlib
-import json
 import runpy
 import uuid
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -77,23 +75,6 @@ def stack_name_of(path: str | Path) -> str:
     if not (name.startswith("Pulumi.") and name.endswith((".yaml", ".yml"))):
         raise ValueError(f"{path}: a stack file is named Pulumi.<stack>.yaml")
     return name[len("Pulumi.") :].rsplit(".", 1)[0]
-
-
-def config_text(value: Any) -> str:
-    """A config value as the Pulumi CLI hands it to a program: objects as JSON, scalars as text."""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (int, float)):
-        return str(value)
-
-    def default(obj: Any) -> str:
-        if isinstance(obj, (date, datetime)):
-            return obj.isoformat()
-        raise TypeError(f"cannot pass {type(obj).__name__} as config")
-
-    return json.dumps(value, default=default)
 
 
 # Ids shaped like the real ones where AWS checks their shape (pb-..., mw-...).
@@ -264,6 +245,7 @@ def _run(config: dict[str, Any], stack: str, program: Any, engine: OfflineEngine
     import pulumi
 
     from ._pulumi_sdk import run_program_function
+    from .config.handover import config_text
 
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)

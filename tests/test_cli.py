@@ -128,7 +128,7 @@ def test_validate_json_report(capsys):
 @pytest.mark.parametrize(
     ("content", "code", "message"),
     [
-        ("config: [\n", 2, "not valid YAML at line 2: "),
+        ("config: [\n", 2, ":2: not valid YAML: "),
         ("just: a mapping\n", 2, "not a Pulumi stack file: it needs a top-level 'config:' mapping"),
         ("- a\n- list\n", 2, "not a Pulumi stack file"),
         ("", 2, "not a Pulumi stack file"),
@@ -157,7 +157,7 @@ def test_unreadable_file_in_plan_and_calendar_is_a_usage_error(capsys, tmp_path)
     for command in ("plan", "calendar"):
         code, out, err = run_cli(capsys, command, str(path))
         assert code == 2 and out == ""
-        assert err.startswith(f"patching: error: {path}: not valid YAML at line 2: ")
+        assert err.startswith(f"patching: error: {path}:2: not valid YAML: ")
         assert len(err.strip().splitlines()) == 1
 
 

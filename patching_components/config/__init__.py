@@ -5,7 +5,8 @@ offline ``patching`` commands (values read from the stack file), the
 components called from Python and the JSON Schema. One module per concern:
 ``model`` (the pydantic models), ``references`` (between the maps),
 ``messages`` (pydantic's errors as located issues), ``validation`` (the entry
-points), ``stack_file`` (reading a stack file offline) and ``pulumi_config``
+points), ``stack_yaml`` (YAML as the Pulumi CLI reads it), ``handover`` (a value's way from the
+stack file into the program), ``stack_file`` (reading a stack file offline) and ``pulumi_config``
 (reading it in a Pulumi program). Every problem becomes an :class:`Issue` with
 the full key path, and :class:`ConfigError` carries all of them at once.
 """
@@ -17,12 +18,13 @@ from .model import TOP_LEVEL_KEYS, StackConfig
 from .pulumi_config import load_pulumi_config
 from .references import reference_issues
 from .stack_file import (
+    StackDocument,
     load_stack_file,
     parse_stack_text,
+    read_stack_document,
     read_stack_file,
     read_stack_yaml,
     stack_file_for,
-    with_lines,
 )
 from .validation import split_namespace, validate
 
@@ -32,6 +34,7 @@ __all__ = [
     "ConfigError",
     "Issue",
     "StackConfig",
+    "StackDocument",
     "StackFileError",
     "_issue_from_pydantic",
     "_keys_at",
@@ -40,11 +43,11 @@ __all__ = [
     "load_pulumi_config",
     "load_stack_file",
     "parse_stack_text",
+    "read_stack_document",
     "read_stack_file",
     "read_stack_yaml",
     "reference_issues",
     "split_namespace",
     "stack_file_for",
     "validate",
-    "with_lines",
 ]

@@ -13,6 +13,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    StrictBool,
     StringConstraints,
     ValidationError,
     field_validator,
@@ -26,6 +27,8 @@ from ..schedule import ScheduleError, parse_schedule
 from .references import reference_issues
 
 M = TypeVar("M", bound=BaseModel)
+# Booleans are true or false only: YAML 1.1's yes/no/on/off are text to the Pulumi CLI,
+# and pydantic's lax mode would read them (and "1", "t") as booleans.
 
 # ---------------------------------------------------------------------------
 # Field types
@@ -154,7 +157,7 @@ class BaselineConfig(_Model):
     """PRODUCT filter values; default all products of the OS."""
     compliance_level: ComplianceLevel = "CRITICAL"
     """Compliance severity reported for missing approved patches."""
-    enable_non_security: bool = False
+    enable_non_security: StrictBool = False
     """Linux only: also install non-security updates matched by the rule."""
     approved_patches: Annotated[list[PatchId], Field(max_length=os_rules.MAX_PATCH_LIST)] = []
     """Patches approved regardless of the rule (at most 50)."""
@@ -164,7 +167,7 @@ class BaselineConfig(_Model):
     """ALLOW_AS_DEPENDENCY (default) or BLOCK."""
     sources: Annotated[dict[Key, PatchSourceConfig], Field(max_length=os_rules.MAX_SOURCES)] = {}
     """Linux only: custom repositories, keyed by a stable name."""
-    default: bool = False
+    default: StrictBool = False
     """Also register as the account/region default baseline for this OS."""
 
     @model_validator(mode="after")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import NAMESPACE
+from .handover import program_value
 from .model import TOP_LEVEL_KEYS, StackConfig
 from .stack_file import stack_file_for
 from .validation import split_namespace, validate
@@ -25,18 +26,5 @@ def load_pulumi_config() -> StackConfig:
     for key in TOP_LEVEL_KEYS:
         full = f"{NAMESPACE}:{key}"
         if full in present:
-            text = cfg.get(key)
-            values[full] = _decode(text)
+            values[full] = program_value(key, cfg.get(key))
     return validate(split_namespace(values, source), source)
-
-
-def _decode(text: str | None) -> Any:
-    """Pulumi passes objects and lists as JSON text, scalars as plain text."""
-    import json
-
-    if text is None:
-        return None
-    try:
-        return json.loads(text)
-    except ValueError:
-        return text
