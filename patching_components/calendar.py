@@ -49,6 +49,9 @@ def window_starts(window: MaintenanceWindowConfig, start: datetime, end: datetim
     """Opening times of one window in [start, end), aware in the window's zone."""
     zone = ZoneInfo(window.timezone)
     schedule = parse_schedule(window.schedule)
+    if schedule.kind == "at":
+        once = datetime.fromisoformat(schedule.expression).replace(tzinfo=zone)
+        return [once] if start <= once < end else []
     if schedule.kind == "rate":
         count, unit = schedule.expression.split()
         step = timedelta(**{_RATE_UNITS[unit.rstrip("s")]: int(count)})

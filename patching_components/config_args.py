@@ -91,7 +91,8 @@ class MaintenanceWindowSettings(TypedDict, total=False):
     """A maintenance window that scans or installs patches on its patch groups."""
 
     schedule: Required[str]
-    """AWS cron() or rate() expression, e.g. ``cron(0 2 ? * SUN *)``."""
+    """AWS cron(), rate() or one-time at() expression, e.g. ``cron(0 2 ? * SUN *)``; a schedule that never opens
+    again (checked in ``timezone``) is an error."""
 
     timezone: str
     """IANA time zone the schedule is read in (e.g. Europe/London). Default: UTC."""
@@ -190,7 +191,7 @@ class GoldenAmiSettings(TypedDict, total=False):
     """Patch group whose baseline the build instance is patched with."""
 
     schedule: str
-    """Optional AWS cron()/rate() expression for scheduled rebuilds."""
+    """Optional AWS cron()/rate()/at() expression for scheduled rebuilds."""
 
     timezone: str
     """IANA time zone of the schedule. Default: UTC."""
@@ -329,7 +330,8 @@ class PatchWindowArgs(TypedDict, total=False):
     """PatchWindow's args: MaintenanceWindowConfig's settings (snake_case) and these."""
 
     schedule: Required[str]
-    """AWS cron() or rate() expression, e.g. ``cron(0 2 ? * SUN *)``."""
+    """AWS cron(), rate() or one-time at() expression, e.g. ``cron(0 2 ? * SUN *)``; a schedule that never opens
+    again (checked in ``timezone``) is an error."""
 
     timezone: str
     """IANA time zone the schedule is read in (e.g. Europe/London). Default: UTC."""
@@ -422,7 +424,7 @@ class GoldenAmiPipelineArgs(TypedDict, total=False):
     """Patch group whose baseline the build instance is patched with."""
 
     schedule: str
-    """Optional AWS cron()/rate() expression for scheduled rebuilds."""
+    """Optional AWS cron()/rate()/at() expression for scheduled rebuilds."""
 
     timezone: str
     """IANA time zone of the schedule. Default: UTC."""

@@ -153,10 +153,10 @@ class CustomerPatching(pulumi.ComponentResource):
         if not (logging and logging.enabled) and not notifications:
             return None
         args: PatchReportingArgs = {"tags": tags}
-        if logging and logging.enabled:
-            # <prefix>/<customer>/: customers can share an existing bucket without sharing write access.
+        prefix = config.log_prefix()
+        if logging and prefix is not None:
             args["s3_bucket"] = logging.s3_bucket
-            args["s3_key_prefix"] = f"{logging.s3_prefix}/{config.customer}"
+            args["s3_key_prefix"] = prefix
             if logging.retention_days is not None:
                 args["retention_days"] = logging.retention_days
         if notifications and notifications.emails:
@@ -184,10 +184,9 @@ class CustomerPatching(pulumi.ComponentResource):
                 "service_role_arn": iam.maintenance_window_role_arn,
                 "tags": tags,
             }
-            if reporting is not None and reporting.bucket_name is not None and reporting.key_prefix is not None:
-                # One prefix per window, so scan and install output never mix.
+            if reporting is not None and reporting.bucket_name is not None:
                 args["output_s3_bucket"] = reporting.bucket_name
-                args["output_s3_key_prefix"] = pulumi.Output.concat(reporting.key_prefix, "/", key)
+                args["output_s3_key_prefix"] = config.window_log_prefix(key)
             if reporting is not None and notifications is not None:
                 args["notification_topic_arn"] = reporting.topic_arn
                 args["notification_role_arn"] = reporting.notification_role_arn

@@ -27,6 +27,8 @@ class Issue:
 def format_key_path(path: Iterable[str | int], namespace: str | None = NAMESPACE) -> str:
     text = ""
     for step in path:
+        if not isinstance(step, (str, int)) or isinstance(step, bool):
+            step = repr(step)  # a key from Python that is neither text nor an index: None, True
         if isinstance(step, int):
             text += f"[{step}]"
         elif not text:
@@ -57,9 +59,16 @@ class ConfigError(ValueError):
 def issue_lines(source: str, issues: Iterable[Issue], namespace: str | None = NAMESPACE) -> list[str]:
     """One ``source[:line]: key.path: message`` line per issue (errors and warnings alike)."""
     return [
-        f"{source}{f':{i.line}' if i.line else ''}: {f'{i.key_path(namespace)}: ' if i.path else ''}{i.message}"
+        printable(
+            f"{source}{f':{i.line}' if i.line else ''}: {f'{i.key_path(namespace)}: ' if i.path else ''}{i.message}"
+        )
         for i in issues
     ]
+
+
+def printable(text: str) -> str:
+    """Text safe for a terminal or CI log: control characters (escape sequences, newlines) escaped."""
+    return "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in text)
 
 
 class StackFileError(ConfigError):

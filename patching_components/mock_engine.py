@@ -133,6 +133,10 @@ class ProgramError(RuntimeError):
         self.resources = resources
 
 
+class DuplicateUrnError(RuntimeError):
+    """Two resources with one URN (same type, parent type and name): the engine fails the update."""
+
+
 class OfflineEngine:
     """Answers a run's registrations and invokes as AWS would, and records what plan shows.
 
@@ -201,6 +205,7 @@ class OfflineEngine:
         from ._pulumi_sdk import mock_monitor_class
 
         engine = self
+        urns: set[str] = set()
 
         class Mocks(pulumi.runtime.Mocks):
             def new_resource(self, args: pulumi.runtime.MockResourceArgs):
@@ -214,6 +219,10 @@ class OfflineEngine:
 
             def RegisterResource(self, request):
                 response = super().RegisterResource(request)
+                if response.urn in urns:
+                    # The mock monitor would answer twice; the engine refuses, and so do we.
+                    raise DuplicateUrnError(f"Duplicate resource URN '{response.urn}'; try giving it a unique name")
+                urns.add(response.urn)
                 if request.type != "pulumi:pulumi:Stack":
                     recorded.append(engine.record(request, response))
                 return response

@@ -10,7 +10,7 @@ from typing import Annotated, Any, Union
 from pydantic import BaseModel
 
 from ..errors import Issue
-from .model import KEY_PATTERN, KEY_RULE, StackConfig
+from .model import KEY_RULES, StackConfig
 
 # ---------------------------------------------------------------------------
 # Turning pydantic's errors into issues
@@ -59,7 +59,7 @@ def _issue_from_pydantic(error: Mapping[str, Any], root: type[BaseModel] | None 
     # Dict-key errors come as (..., key, "[key]"): report them on the key itself.
     if loc and loc[-1] == "[key]":
         loc = loc[:-1]
-        rule = KEY_RULE if error.get("ctx", {}).get("pattern") == KEY_PATTERN else error["msg"]
+        rule = KEY_RULES.get(error.get("ctx", {}).get("pattern"), error["msg"])
         return Issue(loc, f"invalid name {loc[-1]!r}: {rule}")
     if kind == "extra_forbidden":
         allowed = _keys_at(root or StackConfig, loc[:-1])

@@ -10,6 +10,7 @@ from datetime import date
 from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -22,8 +23,8 @@ from pydantic import (
 from pydantic.alias_generators import to_camel
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
-from .. import defaults, os_rules, run_patch_baseline
-from ..schedule import ScheduleError, parse_schedule
+from .. import aws_limits, defaults, os_rules, run_patch_baseline
+from ..schedule import ScheduleError, never_opens, parse_schedule
 from .references import reference_issues
 
 M = TypeVar("M", bound=BaseModel)
@@ -37,6 +38,13 @@ KEY_PATTERN = r"^[a-z0-9][a-z0-9-]{0,39}$"
 Key = Annotated[str, StringConstraints(pattern=KEY_PATTERN)]
 """Logical id of a baseline, window, golden AMI or source: it names Pulumi resources."""
 KEY_RULE = "lower-case letters, digits and '-', at most 40 characters, starting with a letter or digit"
+SOURCE_KEY_PATTERN = rf"^[a-z0-9][a-z0-9-]{{{aws_limits.PATCH_SOURCE_NAME_LENGTHS[0] - 1},39}}$"
+SourceKey = Annotated[str, StringConstraints(pattern=SOURCE_KEY_PATTERN)]
+"""A patch source's key: its name in AWS, which takes at least 3 characters."""
+KEY_RULES = {
+    KEY_PATTERN: KEY_RULE,
+    SOURCE_KEY_PATTERN: KEY_RULE.replace("at most 40", f"{aws_limits.PATCH_SOURCE_NAME_LENGTHS[0]} to 40"),
+}
 
 # AWS: ^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$, 1-256 characters (pydantic's regex engine knows \p{..}).
 PatchGroupName = Annotated[
@@ -53,8 +61,18 @@ ResourceName = Annotated[str, StringConstraints(pattern=r"^[a-zA-Z0-9_\-.]{3,128
 CustomerId = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9-]{1,30}$")]
 Tags = Annotated[dict[TagKey, TagValue], Field(max_length=40)]
 # A count ("10") or a percentage ("10%"), as MaxConcurrency/MaxErrors take them.
-Concurrency = Annotated[str, StringConstraints(pattern=r"^([1-9][0-9]*|[1-9][0-9]%|[1-9]%|100%)$")]
-ErrorThreshold = Annotated[str, StringConstraints(pattern=r"^([0]|[1-9][0-9]*|[0-9]%|[1-9][0-9]%|100%)$")]
+Concurrency = Annotated[
+    str,
+    StringConstraints(
+        pattern=r"^([1-9][0-9]*|[1-9][0-9]%|[1-9]%|100%)$", max_length=aws_limits.MAX_RATE_CONTROL_LENGTH
+    ),
+]
+ErrorThreshold = Annotated[
+    str,
+    StringConstraints(
+        pattern=r"^([0]|[1-9][0-9]*|[0-9]%|[1-9][0-9]%|100%)$", max_length=aws_limits.MAX_RATE_CONTROL_LENGTH
+    ),
+]
 
 OperatingSystem = Literal[os_rules.OPERATING_SYSTEMS]  # type: ignore[valid-type]
 ComplianceLevel = Literal[os_rules.COMPLIANCE_LEVELS]  # type: ignore[valid-type]
@@ -74,11 +92,23 @@ def _check_schedule(value: str | None) -> str | None:
     return value
 
 
+# In tzdata but not time zones AWS takes: the host's zone file and tzdata's placeholder.
+_NOT_TIMEZONES = frozenset({"localtime", "Factory", "posixrules"})
+
+
 @functools.cache
 def _timezones() -> frozenset[str]:
     import zoneinfo
 
-    return frozenset(zoneinfo.available_timezones())
+    return frozenset(zoneinfo.available_timezones()) - _NOT_TIMEZONES
+
+
+def _opens_issues(schedule: str | None, timezone: str) -> list[tuple[tuple[str | int, ...], str]]:
+    """A schedule that never opens does nothing: an error, not a quiet no-op."""
+    if schedule is None or timezone not in _timezones():
+        return []
+    why = never_opens(parse_schedule(schedule), timezone)
+    return [(("schedule",), f"never opens: {why}")] if why else []
 
 
 def _check_timezone(value: str) -> str:
@@ -86,6 +116,21 @@ def _check_timezone(value: str) -> str:
         close = difflib.get_close_matches(value, _timezones(), n=1)
         hint = f"; did you mean {close[0]!r}?" if close else ""
         raise ValueError(f"{value!r} is not an IANA time zone name (e.g. Europe/London, UTC){hint}")
+    return value
+
+
+def _bucket_name(value: str) -> str:
+    problem = aws_limits.bucket_name_problem(value) if value not in ("create", "none") else None
+    if problem:
+        raise ValueError(f"{value!r}: {problem}")
+    return value
+
+
+def _instance_type(value: str) -> str:
+    if value not in aws_limits.instance_types():
+        close = difflib.get_close_matches(value, sorted(aws_limits.instance_types()), n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        raise ValueError(f"{value!r} is not an EC2 instance type{hint}")
     return value
 
 
@@ -165,7 +210,7 @@ class BaselineConfig(_Model):
     """Patches never approved (at most 50)."""
     rejected_patches_action: RejectedPatchesAction = "ALLOW_AS_DEPENDENCY"
     """ALLOW_AS_DEPENDENCY (default) or BLOCK."""
-    sources: Annotated[dict[Key, PatchSourceConfig], Field(max_length=os_rules.MAX_SOURCES)] = {}
+    sources: Annotated[dict[SourceKey, PatchSourceConfig], Field(max_length=os_rules.MAX_SOURCES)] = {}
     """Linux only: custom repositories, keyed by a stable name."""
     default: StrictBool = False
     """Also register as the account/region default baseline for this OS."""
@@ -262,7 +307,8 @@ class MaintenanceWindowConfig(_Model):
     """A maintenance window that scans or installs patches on its patch groups."""
 
     schedule: str
-    """AWS cron() or rate() expression, e.g. ``cron(0 2 ? * SUN *)``."""
+    """AWS cron(), rate() or one-time at() expression, e.g. ``cron(0 2 ? * SUN *)``; a schedule that never
+    opens again (checked in ``timezone``) is an error."""
     timezone: str = "UTC"
     """IANA time zone the schedule is read in (e.g. Europe/London)."""
     schedule_offset: Annotated[int, Field(ge=1, le=6)] | None = None
@@ -303,6 +349,7 @@ class MaintenanceWindowConfig(_Model):
             )
         if self.schedule_offset is not None and not self.schedule.startswith("cron("):
             issues.append((("scheduleOffset",), "scheduleOffset works with cron() schedules only"))
+        issues += _opens_issues(self.schedule, self.timezone)
         if self.operation == "Scan":
             if self.hooks is not None:
                 issues.append((("hooks",), "hooks run around an install; remove them or use operation: Install"))
@@ -331,7 +378,11 @@ S3_BUCKET_RULE = "'create', 'none' or an existing bucket name (3-63 lower-case l
 class LoggingConfig(_Model):
     """Where Run Command writes patching output."""
 
-    s3_bucket: Annotated[str, StringConstraints(pattern=r"^(create|none|[a-z0-9][a-z0-9.-]{1,61}[a-z0-9])$")] = "create"
+    s3_bucket: Annotated[
+        str,
+        StringConstraints(pattern=r"^(create|none|[a-z0-9][a-z0-9.-]{1,61}[a-z0-9])$"),
+        AfterValidator(_bucket_name),
+    ] = "create"
     """'create' (a private, encrypted bucket), an existing bucket name, or 'none'."""
     s3_prefix: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9!_.*'()-]+(/[A-Za-z0-9!_.*'()-]+)*$")] = (
         defaults.LOG_PREFIX
@@ -353,7 +404,17 @@ class LoggingConfig(_Model):
         return self.s3_bucket != "none"
 
 
-Email = Annotated[str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=254)]
+def _email(value: str) -> str:
+    import email_validator
+
+    try:
+        email_validator.validate_email(value, check_deliverability=False)
+    except email_validator.EmailNotValidError as exc:
+        raise ValueError(f"{value!r} is not an e-mail address SNS can subscribe: {exc}") from None
+    return value  # as written: normalising it would rename its subscription
+
+
+Email = Annotated[str, StringConstraints(max_length=254), AfterValidator(_email)]
 SnsTopicArn = Annotated[
     str, StringConstraints(pattern=r"^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$")
 ]
@@ -375,6 +436,15 @@ class NotificationsConfig(_Model):
     def _one_target(self) -> NotificationsConfig:
         if (self.emails is None) == (self.sns_topic_arn is None):
             raise ValueError("give exactly one of emails or snsTopicArn")
+        # One subscription per address: its resource is named after it (and mailboxes ignore case).
+        seen = [email.lower() for email in self.emails or []]
+        _raise_issues(
+            [
+                (("emails", i), f"{email!r} is listed twice")
+                for i, email in enumerate(self.emails or [])
+                if seen.index(email.lower()) != i
+            ]
+        )
         return self
 
 
@@ -387,14 +457,14 @@ class GoldenAmiConfig(_Model):
     """A fixed source AMI id."""
     source_ami_parameter: Annotated[str, StringConstraints(pattern=r"^/[A-Za-z0-9_.\-/]{1,2047}$")] | None = None
     """An SSM parameter holding the source AMI id, resolved when the build runs."""
-    instance_type: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9-]*\.[a-z0-9]+$")] = "t3.medium"
+    instance_type: Annotated[str, AfterValidator(_instance_type)] = "t3.medium"
     """Build instance type."""
     subnet_id: Annotated[str, StringConstraints(pattern=r"^subnet-[0-9a-f]{8,17}$")] | None = None
     """Subnet for the build instance; without it AWS needs a default VPC."""
     patch_group: PatchGroupName
     """Patch group whose baseline the build instance is patched with."""
     schedule: str | None = None
-    """Optional AWS cron()/rate() expression for scheduled rebuilds."""
+    """Optional AWS cron()/rate()/at() expression for scheduled rebuilds."""
     timezone: str = "UTC"
     """IANA time zone of the schedule."""
     keep_latest: Annotated[int, Field(ge=1, le=50)] = 3
@@ -413,6 +483,7 @@ class GoldenAmiConfig(_Model):
     def _one_source(self) -> GoldenAmiConfig:
         if (self.source_ami_id is None) == (self.source_ami_parameter is None):
             raise ValueError("give exactly one of sourceAmiId or sourceAmiParameter")
+        _raise_issues(_opens_issues(self.schedule, self.timezone))
         return self
 
 
@@ -455,10 +526,21 @@ class StackConfig(_Model):
     @field_validator("tags")
     @classmethod
     def _no_reserved_tags(cls, tags: dict[str, str]) -> dict[str, str]:
+        # IAM compares tag keys ignoring case: "customer" is the Customer tag, "Owner" and "owner" one key.
+        reserved = {key.lower() for key in RESERVED_TAG_KEYS}
+        lowered = [key.lower() for key in tags]
         issues: list[tuple[tuple[str | int, ...], str]] = [
             ((key,), f"tag {key!r} is set by patching-components; reserved: {', '.join(RESERVED_TAG_KEYS)}")
             for key in tags
-            if key in RESERVED_TAG_KEYS
+            if key.lower() in reserved
+        ]
+        issues += [
+            (
+                (key,),
+                f"tag {key!r} is {list(tags)[lowered.index(key.lower())]!r} again: IAM ignores the case of tag keys",
+            )
+            for i, key in enumerate(tags)
+            if lowered.index(key.lower()) != i
         ]
         issues += [
             ((key,), "tag keys starting with 'aws:' are reserved by AWS")
@@ -479,6 +561,17 @@ class StackConfig(_Model):
             for key in self.maintenance_windows
         }
 
+    def log_prefix(self) -> str | None:
+        """``<s3Prefix>/<customer>``: customers can share a bucket without sharing write access."""
+        if self.logging is None or not self.logging.enabled:
+            return None
+        return f"{self.logging.s3_prefix}/{self.customer}"
+
+    def window_log_prefix(self, key: str) -> str | None:
+        """One prefix per window (its OutputS3KeyPrefix), so scan and install output never mix."""
+        prefix = self.log_prefix()
+        return None if prefix is None else f"{prefix}/{key}"
+
     def window_as_built(self, key: str) -> MaintenanceWindowConfig:
         """The window as it is built: ``mode: scan-only`` turns an install into a scan (no hooks)."""
         window = self.maintenance_windows[key]
@@ -493,6 +586,28 @@ class StackConfig(_Model):
         # Python is valid by construction: no patch group names a missing baseline.
         issues = reference_issues(self.model_dump(by_alias=True, include=_REFERENCED))
         _raise_issues([(issue.path, issue.message) for issue in issues])
+        return self
+
+    @model_validator(mode="after")
+    def _names_aws_takes(self) -> StackConfig:
+        issues: list[tuple[tuple[str | int, ...], str]] = []
+        if self.logging is not None and self.logging.s3_bucket == "create":
+            # The program's bucket is auto-named "<customer>-logs-<7 hex digits>".
+            problem = aws_limits.bucket_name_problem(f"{self.customer}-logs-0000000")
+            if problem:
+                issues.append((("customer",), f"names the log bucket '{self.customer}-logs-...', and {problem}"))
+        for key in self.maintenance_windows:
+            prefix = self.window_log_prefix(key) or ""
+            if len(prefix) > aws_limits.MAX_OUTPUT_S3_KEY_PREFIX:
+                issues.append(
+                    (
+                        ("logging", "s3Prefix"),
+                        f"window {key!r} writes to '{prefix[:40]}...' ({len(prefix)} characters); "
+                        f"AWS takes at most {aws_limits.MAX_OUTPUT_S3_KEY_PREFIX}: shorten s3Prefix",
+                    )
+                )
+                break
+        _raise_issues(issues)
         return self
 
 

@@ -21,8 +21,17 @@ def _as_map(value: Any) -> Mapping[str, Any]:
     return value if isinstance(value, Mapping) else {}
 
 
-def _unknown(kind: str, name: Any, known: Iterable[str]) -> str:
-    known = sorted(known)
+def _names(value: Any) -> list[tuple[int, str]]:
+    """The text items of a list of names with their indexes; the model reports any other item."""
+    return [(i, name) for i, name in enumerate(value) if isinstance(name, str)] if isinstance(value, list) else []
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _unknown(kind: str, name: Any, known: Iterable[Any]) -> str:
+    known = sorted(map(str, known))
     close = difflib.get_close_matches(str(name), known, n=1)
     hint = f"; did you mean {close[0]!r}?" if close else ""
     defined = ", ".join(known) if known else "none"
@@ -35,14 +44,14 @@ def reference_issues(raw: Mapping[str, Any]) -> list[Issue]:
     baselines = _as_map(raw.get("baselines"))
     windows = _as_map(raw.get("maintenanceWindows"))
     groups = _as_map(raw.get("patchGroups"))
-    os_of = {key: _as_map(b).get("operatingSystem") for key, b in baselines.items()}
+    os_of = {key: _text(_as_map(b).get("operatingSystem")) for key, b in baselines.items()}
 
     if raw.get("mode", "install") != "disabled" and isinstance(raw.get("baselines", {}), Mapping) and not baselines:
         issues.append(Issue(("baselines",), "at least one baseline is required (or set mode: disabled)"))
 
     first_default: dict[Any, str] = {}
     for key, baseline in baselines.items():
-        if _as_map(baseline).get("default") is True:
+        if _as_map(baseline).get("default") is True and os_of[key] is not None:
             os_name = os_of[key]
             if os_name in first_default:
                 issues.append(
@@ -56,17 +65,29 @@ def reference_issues(raw: Mapping[str, Any]) -> list[Issue]:
                 first_default[os_name] = key
 
     window_users: Counter[str] = Counter()
+    registrations: dict[str, tuple[str, str]] = {}
     for group, group_cfg in groups.items():
         group_cfg = _as_map(group_cfg)
         seen_os: dict[Any, str] = {}
         names = group_cfg.get("baselines", [])
-        for index, name in enumerate(names if isinstance(names, list) else []):
+        for index, name in _names(names):
             path = ("patchGroups", group, "baselines", index)
+            # SecurityBaseline names each patch group registration "<customer>-<baseline>-<group>".
+            joined = f"{name}-{group}"
             if name not in baselines:
                 issues.append(Issue(path, _unknown("baseline", name, baselines)))
             elif names.index(name) != index:
                 issues.append(Issue(path, f"baseline {name!r} is listed twice"))
-            elif os_of[name] in seen_os:
+            elif joined in registrations:
+                other_baseline, other_group = registrations[joined]
+                issues.append(
+                    Issue(
+                        path,
+                        f"baseline {name!r} with patch group {group!r} and baseline {other_baseline!r} with patch "
+                        f"group {other_group!r} both name their registration '<customer>-{joined}'; rename one key",
+                    )
+                )
+            elif os_of[name] is not None and os_of[name] in seen_os:
                 issues.append(
                     Issue(
                         path,
@@ -76,8 +97,9 @@ def reference_issues(raw: Mapping[str, Any]) -> list[Issue]:
                 )
             else:
                 seen_os[os_of[name]] = name
+            registrations.setdefault(joined, (name, group))
         names = group_cfg.get("maintenanceWindows", [])
-        for index, name in enumerate(names if isinstance(names, list) else []):
+        for index, name in _names(names):
             path = ("patchGroups", group, "maintenanceWindows", index)
             if name not in windows:
                 issues.append(Issue(path, _unknown("maintenance window", name, windows)))
@@ -106,13 +128,13 @@ def reference_issues(raw: Mapping[str, Any]) -> list[Issue]:
 
     for key, ami in _as_map(raw.get("goldenAmis")).items():
         settings = _as_map(ami)
-        ami_group = settings.get("patchGroup")
+        ami_group = _text(settings.get("patchGroup"))
         if ami_group is None:
             continue
         if ami_group not in groups:
             issues.append(Issue(("goldenAmis", key, "patchGroup"), _unknown("patch group", ami_group, groups)))
             continue
-        group_os = {os_of.get(b) for b in _as_map(groups[ami_group]).get("baselines", []) or [] if b in os_of}
+        group_os = {os_of[b] for _, b in _names(_as_map(groups[ami_group]).get("baselines")) if os_of.get(b)}
         platform = settings.get("platform")
         wanted = {"WINDOWS"} if platform == "Windows" else set(os_rules.OPERATING_SYSTEMS) - {"WINDOWS", "MACOS"}
         if platform in ("Linux", "Windows") and group_os and not group_os & wanted:

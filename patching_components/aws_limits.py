@@ -1,0 +1,66 @@
+"""AWS's limits and naming rules that the config model checks, written once.
+
+``tests/test_aws_limits.py`` compares each with botocore's service models (the
+authority on API shapes); botocore is a test dependency only, so the EC2
+instance types are shipped as a list generated from its model
+(``python -m patching_components.aws_limits`` rewrites it).
+"""
+
+from __future__ import annotations
+
+import functools
+import ipaddress
+from importlib import resources
+
+MAX_RATE_CONTROL_LENGTH = 7
+"""MaxConcurrency and MaxErrors of a maintenance window task."""
+MAX_OUTPUT_S3_KEY_PREFIX = 500
+"""OutputS3KeyPrefix of a Run Command task."""
+PATCH_SOURCE_NAME_LENGTHS = (3, 50)
+"""A baseline's Sources[].Name."""
+MAX_INLINE_POLICIES_PER_ROLE = 10_240
+"""IAM: the aggregate size of a role's inline policies, in characters without whitespace."""
+
+_BUCKET_PREFIXES = ("xn--", "sthree-", "amzn-s3-demo-")
+_BUCKET_SUFFIXES = ("-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3")
+
+
+def bucket_name_problem(name: str) -> str | None:
+    """What S3's general purpose bucket naming rules say against a name (3-63 characters,
+    lower-case letters, digits, '.' and '-' are the pattern's), or None."""
+    if ".." in name:
+        return "S3 bucket names cannot contain two adjacent periods"
+    try:
+        ipaddress.IPv4Address(name)
+        return "S3 bucket names cannot be formatted as an IP address"
+    except ValueError:
+        pass
+    for prefix in _BUCKET_PREFIXES:
+        if name.startswith(prefix):
+            return f"S3 reserves bucket names starting with {prefix!r}"
+    for suffix in _BUCKET_SUFFIXES:
+        if name.endswith(suffix):
+            return f"S3 reserves bucket names ending with {suffix!r}"
+    return None
+
+
+@functools.cache
+def instance_types() -> frozenset[str]:
+    """EC2's instance types (the InstanceType enum of botocore's EC2 model, when generated)."""
+    text = resources.files("patching_components").joinpath("data/ec2-instance-types.txt").read_text()
+    return frozenset(text.split())
+
+
+def _write_instance_types() -> None:
+    import pathlib
+
+    import botocore.session
+
+    model = botocore.session.get_session().get_service_model("ec2")
+    path = pathlib.Path(__file__).parent / "data" / "ec2-instance-types.txt"
+    path.write_text("\n".join(sorted(model.shape_for("InstanceType").enum)) + "\n")
+    print(f"wrote {path}")
+
+
+if __name__ == "__main__":
+    _write_instance_types()
