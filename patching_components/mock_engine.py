@@ -199,7 +199,7 @@ class OfflineEngine:
             secret_inputs=sorted(secrets),
         )
 
-    def monitor(self, recorded: list[RegisteredResource]) -> Any:
+    def monitor(self, recorded: list[RegisteredResource], duplicates: list[str]) -> Any:
         import pulumi
 
         from ._pulumi_sdk import mock_monitor_class
@@ -220,8 +220,8 @@ class OfflineEngine:
             def RegisterResource(self, request):
                 response = super().RegisterResource(request)
                 if response.urn in urns:
-                    # The mock monitor would answer twice; the engine refuses, and so do we.
-                    raise DuplicateUrnError(f"Duplicate resource URN '{response.urn}'; try giving it a unique name")
+                    # The engine refuses the second registration; the run fails when it ends (see _run).
+                    duplicates.append(response.urn)
                 urns.add(response.urn)
                 if request.type != "pulumi:pulumi:Stack":
                     recorded.append(engine.record(request, response))
@@ -280,7 +280,8 @@ def _run(config: dict[str, Any], stack: str, program: Any, engine: OfflineEngine
     logger.addHandler(_Collect())
     try:
         engine.region = str(config.get("aws:region") or MOCK_REGION)
-        monitor = engine.monitor(recorded)
+        duplicates: list[str] = []
+        monitor = engine.monitor(recorded, duplicates)
         pulumi.runtime.set_mocks(
             monitor.mocks, project=PROJECT, stack=stack, preview=False, logger=logger, monitor=monitor
         )
@@ -296,6 +297,8 @@ def _run(config: dict[str, Any], stack: str, program: Any, engine: OfflineEngine
 
         try:
             loop.run_until_complete(run_program_function(entry))
+            if duplicates:
+                raise DuplicateUrnError(f"Duplicate resource URN '{duplicates[0]}'; try giving it a unique name")
         except Exception as exc:
             raise ProgramError(exc, recorded) from exc
         root = pulumi.runtime.get_root_resource()

@@ -16,9 +16,11 @@ import re
 
 import pulumi
 import pytest
+import time_machine
 import yaml
-from hypothesis import HealthCheck, given, seed, settings
+from hypothesis import HealthCheck, event, given, seed, settings
 from hypothesis import strategies as st
+from test_standard_agreement import TODAY, pack_findings
 
 from conftest import EXAMPLE_STACKS
 from patching_components.checks import check_stack
@@ -137,20 +139,20 @@ def plan(path):
 
 
 def program_outcome(path):
+    """The program's config errors, or the policy pack's mandatory findings on what it built."""
     try:
         run = run_stack_file(path)
     except ProgramError as exc:
         assert isinstance(exc.error, pulumi.RunError), f"the program crashed: {exc.error!r}"
         assert exc.resources == [], "an invalid stack registered resources"
         return sorted(line.split(": ", 1)[1] for line in str(exc).splitlines()[1:])
-    urns = [r.urn for r in run.resources]
-    assert len(urns) == len(set(urns)), "duplicate URNs (the engine refuses them)"
-    return None
+    return pack_findings(run.resources)[0] or None
 
 
+@time_machine.travel(TODAY, tick=False)
 @seed(20261201)
 @settings(
-    max_examples=int(os.environ.get("FUZZ_EXAMPLES", "60")),
+    max_examples=int(os.environ.get("FUZZ_EXAMPLES", "300")),
     deadline=None,
     database=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
@@ -169,14 +171,18 @@ def test_no_mutant_breaks_validate_plan_or_the_program(tmp_path_factory, mutant)
         assert all("\x1b" not in line for line in lines), lines
         offline = sorted(f"{i.key_path()}: {i.message}" for i in exc.issues)
         structural = any(not issue.path for issue in exc.issues)  # not YAML the CLI reads, or no config
+        event("refused as a file" if structural else "invalid config")
         if structural:
             assert plan(path)[0] == 2
             return
         # Every message names its key path (or, for namespace problems, the namespace).
         assert all(issue.path for issue in exc.issues), offline
+    if offline is None:
+        event("valid")
     code, out = plan(path)
     assert code == (0 if offline is None else 1)
     if offline is None:
         json.loads(out)
+    # validate = the model and the patching standard; the program = the model, then the pack at preview.
     program = program_outcome(path)
     assert (offline is None) == (program is None), (offline, program)

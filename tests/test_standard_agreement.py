@@ -36,8 +36,12 @@ def validate(path: Path) -> tuple[list[str], list[str]]:
 
 def pack(path: Path) -> tuple[list[str], list[str]]:
     """(mandatory, advisory) findings of the policy pack on the resources the program builds."""
+    return pack_findings(run_stack(path).resources)
+
+
+def pack_findings(resources: list) -> tuple[list[str], list[str]]:
     mandatory, advisory = [], []
-    for resource in run_stack(path).resources:
+    for resource in resources:
         if not resource.custom:
             continue
         for name, policy in POLICIES.items():

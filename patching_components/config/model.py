@@ -537,7 +537,7 @@ class StackConfig(_Model):
         issues += [
             (
                 (key,),
-                f"tag {key!r} is {list(tags)[lowered.index(key.lower())]!r} again: IAM ignores the case of tag keys",
+                f"tag {key!r} repeats {list(tags)[lowered.index(key.lower())]!r}: IAM ignores the case of tag keys",
             )
             for i, key in enumerate(tags)
             if lowered.index(key.lower()) != i

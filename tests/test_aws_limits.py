@@ -1,0 +1,153 @@
+"""What validate accepts, AWS accepts: our limits agree with botocore's models, and each rule
+that AWS would enforce at deploy time is an error (with key path) before it."""
+
+from __future__ import annotations
+
+import copy
+from datetime import UTC, datetime
+
+import botocore.session
+import pytest
+import time_machine
+
+from patching_components import aws_limits, schedule
+from patching_components.config import ConfigError, validate
+
+MODELS = botocore.session.get_session()
+SSM = MODELS.get_service_model("ssm")
+
+
+def shape(service, name):
+    return MODELS.get_service_model(service).shape_for(name)
+
+
+def test_limits_are_botocores():
+    for name in ("MaxConcurrency", "MaxErrors"):
+        assert SSM.shape_for(name).metadata["max"] == aws_limits.MAX_RATE_CONTROL_LENGTH
+    run_command = SSM.operation_model("RegisterTaskWithMaintenanceWindow").input_shape
+    prefix = run_command.members["TaskInvocationParameters"].members["RunCommand"].members["OutputS3KeyPrefix"]
+    assert prefix.metadata["max"] == aws_limits.MAX_OUTPUT_S3_KEY_PREFIX
+    assert SSM.shape_for("PatchSourceName").metadata["pattern"] == r"^[a-zA-Z0-9_\-.]{3,50}$"
+    assert aws_limits.PATCH_SOURCE_NAME_LENGTHS == (3, 50)
+    assert SSM.shape_for("MaintenanceWindowSchedule").metadata["max"] == schedule.MAX_LENGTH
+
+
+def test_shipped_instance_types_are_ec2s():
+    # A type EC2 retired from its model must not stay valid here; new ones come with a regeneration
+    # (python -m patching_components.aws_limits).
+    ec2 = set(shape("ec2", "InstanceType").enum)
+    assert aws_limits.instance_types() <= ec2
+    assert len(aws_limits.instance_types()) >= 0.95 * len(ec2)
+
+
+ACME = {
+    "customer": "acme",
+    "tags": {"Owner": "ops"},
+    "baselines": {"al2023": {"operatingSystem": "AMAZON_LINUX_2023"}},
+    "maintenanceWindows": {
+        "nightly": {
+            "schedule": "cron(0 2 ? * SUN *)",
+            "durationHours": 3,
+            "cutoffHours": 1,
+            "operation": "Install",
+        }
+    },
+    "patchGroups": {"acme-web": {"baselines": ["al2023"], "maintenanceWindows": ["nightly"]}},
+    "logging": {"s3Bucket": "create"},
+    "notifications": {"emails": ["ops@acme.example"]},
+    "goldenAmis": {
+        "web": {"platform": "Linux", "sourceAmiId": "ami-0123456789abcdef0", "patchGroup": "acme-web"},
+    },
+}
+
+
+def with_change(path, value):
+    raw = copy.deepcopy(ACME)
+    parent = raw
+    for step in path[:-1]:
+        parent = parent[step]
+    parent[path[-1]] = value
+    return raw
+
+
+def errors(raw):
+    with pytest.raises(ConfigError) as info:
+        validate(raw, "stacks/Pulumi.acme.yaml")
+    return [f"{issue.key_path()}: {issue.message}" for issue in info.value.issues]
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "expected"),
+    [
+        (
+            ("maintenanceWindows", "nightly", "maxConcurrency"),
+            "10000000",
+            "patching:maintenanceWindows.nightly.maxConcurrency: String should have at most 7 characters",
+        ),
+        (("maintenanceWindows", "nightly", "maxErrors"), "12345678", "maxErrors: String should have at most 7"),
+        (("logging", "s3Prefix"), "p" * 490, "patching:logging.s3Prefix: window 'nightly' writes to"),
+        (
+            ("baselines", "al2023", "sources"),
+            {"ab": {"products": ["AmazonLinux2023"], "configuration": "[x]"}},
+            "invalid name 'ab': lower-case letters, digits and '-', 3 to 40 characters",
+        ),
+        (("tags",), {"customer": "x"}, "patching:tags.customer: tag 'customer' is set by patching-components"),
+        (("tags",), {"Owner": "a", "owner": "b"}, "patching:tags.owner: tag 'owner' repeats 'Owner'"),
+        (("logging", "s3Bucket"), "xn--logs", "'xn--logs': S3 reserves bucket names starting with 'xn--'"),
+        (("logging", "s3Bucket"), "sthree-logs", "S3 reserves bucket names starting with 'sthree-'"),
+        (("logging", "s3Bucket"), "logs-s3alias", "S3 reserves bucket names ending with '-s3alias'"),
+        (("logging", "s3Bucket"), "logs--ol-s3", "ending with '--ol-s3'"),
+        (("logging", "s3Bucket"), "my..logs", "two adjacent periods"),
+        (("logging", "s3Bucket"), "192.168.10.20", "formatted as an IP address"),
+        (("customer",), "xn--acme", "patching:customer: names the log bucket 'xn--acme-logs-...'"),
+        (("notifications", "emails"), ["ops@@acme.example"], "not an e-mail address SNS can subscribe"),
+        (("notifications", "emails"), ["ops@acme"], "not an e-mail address SNS can subscribe"),
+        (
+            ("notifications", "emails"),
+            ["ops@acme.example", "OPS@acme.example"],
+            "patching:notifications.emails[1]: 'OPS@acme.example' is listed twice",
+        ),
+        (("goldenAmis", "web", "instanceType"), "t3.notatype", "'t3.notatype' is not an EC2 instance type"),
+        (("goldenAmis", "web", "instanceType"), "t3.mediun", "did you mean 't3.medium'?"),
+        (("maintenanceWindows", "nightly", "timezone"), "localtime", "'localtime' is not an IANA time zone"),
+        (("maintenanceWindows", "nightly", "timezone"), "Factory", "'Factory' is not an IANA time zone"),
+        (("maintenanceWindows", "nightly", "schedule"), "cron(0 2 ? * SUN *)\n", "invalid schedule"),
+        (("maintenanceWindows", "nightly", "schedule"), "cron(0 ٢ ? * SUN *)", "invalid schedule"),
+        (("maintenanceWindows", "nightly", "schedule"), f"cron(0 2 ? * SUN *{' ' * 250})", "at most 256"),
+        (("maintenanceWindows", "nightly", "schedule"), "cron(0/0 0/0 ? 1,2 5 *)", "its six fields are minute"),
+        (
+            ("maintenanceWindows", "nightly", "schedule"),
+            "cron(0 0 30 2 ? *)",
+            "patching:maintenanceWindows.nightly.schedule: never opens: cron(0 0 30 2 ? *) has no date after",
+        ),
+        (("maintenanceWindows", "nightly", "schedule"), "cron(0 2 ? * SUN 2025)", "never opens"),
+        (("maintenanceWindows", "nightly", "schedule"), "at(2026-11-30T02:00:00)", "never opens: at(2026-11-30"),
+        (("goldenAmis", "web", "schedule"), "cron(0 2 ? * SUN 2025)", "goldenAmis.web.schedule: never opens"),
+    ],
+)
+@time_machine.travel(datetime(2026, 12, 1, 12, tzinfo=UTC), tick=False)
+def test_what_aws_would_reject_is_an_error(path, value, expected):
+    found = errors(with_change(path, value))
+    assert any(expected in line for line in found), found
+
+
+@time_machine.travel(datetime(2026, 12, 1, 12, tzinfo=UTC), tick=False)
+@pytest.mark.parametrize(
+    ("path", "value"),
+    [
+        (("maintenanceWindows", "nightly", "schedule"), "at(2027-01-31T02:00:00)"),
+        (("maintenanceWindows", "nightly", "schedule"), "cron(0 2 ? * SUN 2026-2027)"),
+        (("maintenanceWindows", "nightly", "maxConcurrency"), "100%"),
+        (("maintenanceWindows", "nightly", "maxErrors"), "9999999"),
+        (("logging", "s3Prefix"), "p" * 480),
+        (("goldenAmis", "web", "instanceType"), "m7i.large"),
+        (("notifications", "emails"), ["Ops.Team+patching@acme.example"]),
+    ],
+)
+def test_and_what_aws_accepts_is_accepted(path, value):
+    validate(with_change(path, value), "stacks/Pulumi.acme.yaml")
+
+
+def test_the_sent_log_prefix_is_the_one_checked():
+    config = validate(with_change(("logging", "s3Prefix"), "p" * 480), "x")
+    assert len(config.window_log_prefix("nightly")) == 480 + len("/acme/nightly") <= 500
