@@ -51,6 +51,7 @@ def test_preview_job_uses_oidc_and_comments_on_the_pr(workflow):
     pulumi = job_steps["pulumi/actions"]["with"]
     assert pulumi["command"] == "preview" and pulumi["diff"] is True and pulumi["comment-on-pr"] is True
     assert pulumi["stack-name"] == "${{ matrix.stack }}"
+    assert pulumi["upsert"] is True  # a new stack file previews without a `pulumi stack init` first
     assert job["env"]["PULUMI_BACKEND_URL"] == "${{ vars.PULUMI_BACKEND_URL }}"
 
 
