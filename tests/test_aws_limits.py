@@ -10,6 +10,7 @@ import botocore.session
 import pytest
 import time_machine
 
+from conftest import EXAMPLE_STACKS
 from patching_components import aws_limits, schedule
 from patching_components.config import ConfigError, validate
 
@@ -151,3 +152,23 @@ def test_and_what_aws_accepts_is_accepted(path, value):
 def test_the_sent_log_prefix_is_the_one_checked():
     config = validate(with_change(("logging", "s3Prefix"), "p" * 480), "x")
     assert len(config.window_log_prefix("nightly")) == 480 + len("/acme/nightly") <= 500
+
+
+def every_request_problem(run) -> list[str]:
+    """Every create call the provider would make for a run, checked against botocore's models."""
+    from aws_requests import api_calls
+
+    from aws_shapes import problems
+
+    return [
+        f"{resource.name} {operation}: {problem}"
+        for resource in run.resources
+        if resource.custom
+        for service, operation, request in api_calls(resource)
+        for problem in problems(service, operation, request)
+    ]
+
+
+@pytest.mark.parametrize("path", EXAMPLE_STACKS, ids=lambda p: p.name)
+def test_every_request_of_every_example_satisfies_botocores_models(example_runs, path):
+    assert every_request_problem(example_runs[path.name]) == []

@@ -1,8 +1,9 @@
 """SecurityBaseline: the PatchBaseline, PatchGroup and DefaultPatchBaseline inputs AWS receives."""
 
 import pytest
+from aws_requests import patch_baseline
 
-from aws_shapes import problems, tags
+from aws_shapes import problems
 from conftest import EXAMPLE_STACKS, run_config
 from patching_components import SecurityBaseline, os_rules
 from patching_components.config import ConfigError
@@ -21,34 +22,8 @@ def filters(resource):
 
 def create_request(resource):
     """The CreatePatchBaseline call the provider makes from these inputs."""
-    i = resource.inputs
-    rules = [
-        {
-            "PatchFilterGroup": {"PatchFilters": [{"Key": f["key"], "Values": f["values"]} for f in r["patchFilters"]]},
-            **({"ComplianceLevel": r["complianceLevel"]} if "complianceLevel" in r else {}),
-            **({"ApproveAfterDays": int(r["approveAfterDays"])} if "approveAfterDays" in r else {}),
-            **({"ApproveUntilDate": r["approveUntilDate"]} if "approveUntilDate" in r else {}),
-            **({"EnableNonSecurity": r["enableNonSecurity"]} if "enableNonSecurity" in r else {}),
-        }
-        for r in i["approvalRules"]
-    ]
-    request = {
-        "Name": i["name"],
-        "OperatingSystem": i["operatingSystem"],
-        "Description": i["description"],
-        "ApprovalRules": {"PatchRules": rules},
-        "ApprovedPatches": i.get("approvedPatches"),
-        "ApprovedPatchesComplianceLevel": i.get("approvedPatchesComplianceLevel"),
-        "RejectedPatches": i.get("rejectedPatches"),
-        "RejectedPatchesAction": i.get("rejectedPatchesAction"),
-        "Sources": [
-            {"Name": s["name"], "Products": s["products"], "Configuration": s["configuration"]}
-            for s in i.get("sources", [])
-        ]
-        or None,
-        "Tags": tags(i.get("tags")),
-    }
-    return {k: v for k, v in request.items() if v is not None}
+    ((_, _, request),) = patch_baseline(resource)
+    return request
 
 
 @pytest.mark.parametrize("path", EXAMPLE_STACKS, ids=lambda p: p.name)

@@ -1,5 +1,6 @@
 """Mutated example stacks (hypothesis, fixed seed): no input breaks validate, plan or the
-program, and validate and the program always agree.
+program, validate and the program always agree, and every AWS request of a valid mutant
+satisfies botocore's models.
 
 Slow (a program run per mutant): ``pytest -m slow`` runs it, as ``.ci/run`` does.
 Set FUZZ_EXAMPLES for a longer search.
@@ -20,6 +21,7 @@ import time_machine
 import yaml
 from hypothesis import HealthCheck, event, given, seed, settings
 from hypothesis import strategies as st
+from test_aws_limits import every_request_problem
 from test_standard_agreement import TODAY, pack_findings
 
 from conftest import EXAMPLE_STACKS
@@ -146,6 +148,8 @@ def program_outcome(path):
         assert isinstance(exc.error, pulumi.RunError), f"the program crashed: {exc.error!r}"
         assert exc.resources == [], "an invalid stack registered resources"
         return sorted(line.split(": ", 1)[1] for line in str(exc).splitlines()[1:])
+    # What the program builds, AWS accepts: every create call satisfies botocore's models.
+    assert every_request_problem(run) == []
     return pack_findings(run.resources)[0] or None
 
 

@@ -1,8 +1,9 @@
 """PatchWindow: window, target and task inputs, for the example stacks and alone."""
 
 import pytest
+from aws_requests import api_calls, run_command_parameters
 
-from aws_shapes import problems, tags
+from aws_shapes import problems
 from conftest import EXAMPLE_STACKS, MINIMAL, run_config
 from patching_components import PatchWindow
 from patching_components.config import ConfigError
@@ -25,7 +26,7 @@ def run_command(task):
 
 
 def parameters(task):
-    return {p["name"]: p["values"] for p in run_command(task)["parameters"]}
+    return run_command_parameters(task)
 
 
 def requests(run, window_name):
@@ -33,63 +34,8 @@ def requests(run, window_name):
     window = run.named(window_name, WINDOW)
     target = run.named(f"{window_name}-targets", TARGET)
     task = run.named(f"{window_name}-patch", TASK)
-    w = window.inputs
-    create = {
-        "Name": w["name"],
-        "Schedule": w["schedule"],
-        "ScheduleTimezone": w["scheduleTimezone"],
-        "Duration": w["duration"],
-        "Cutoff": w["cutoff"],
-        "AllowUnassociatedTargets": w["allowUnassociatedTargets"],
-        **({"ScheduleOffset": w["scheduleOffset"]} if "scheduleOffset" in w else {}),
-        **({"Description": w["description"]} if "description" in w else {}),
-        **({"Tags": tags(w["tags"])} if "tags" in w else {}),
-    }
-    register_target = {
-        "WindowId": window.id,
-        "ResourceType": target.inputs["resourceType"],
-        "Targets": [{"Key": t["key"], "Values": t["values"]} for t in target.inputs["targets"]],
-        "Name": target.inputs["name"],
-        "Description": target.inputs["description"],
-    }
-    rc = run_command(task)
-    invocation = {
-        "Parameters": parameters(task),
-        "Comment": rc["comment"],
-        **({"OutputS3BucketName": rc["outputS3Bucket"]} if "outputS3Bucket" in rc else {}),
-        **({"OutputS3KeyPrefix": rc["outputS3KeyPrefix"]} if "outputS3KeyPrefix" in rc else {}),
-        **({"ServiceRoleArn": rc["serviceRoleArn"]} if "serviceRoleArn" in rc else {}),
-    }
-    if "notificationConfig" in rc:
-        nc = rc["notificationConfig"]
-        invocation["NotificationConfig"] = {
-            "NotificationArn": nc["notificationArn"],
-            "NotificationEvents": nc["notificationEvents"],
-            "NotificationType": nc["notificationType"],
-        }
-    register_task = {
-        "WindowId": window.id,
-        "Targets": [{"Key": t["key"], "Values": t["values"]} for t in task.inputs["targets"]],
-        "TaskArn": task.inputs["taskArn"],
-        "TaskType": task.inputs["taskType"],
-        "Priority": task.inputs["priority"],
-        "MaxConcurrency": task.inputs["maxConcurrency"],
-        "MaxErrors": task.inputs["maxErrors"],
-        "CutoffBehavior": task.inputs["cutoffBehavior"],
-        "Name": task.inputs["name"],
-        "Description": task.inputs["description"],
-        "TaskInvocationParameters": {"RunCommand": invocation},
-    }
-    return (
-        window,
-        target,
-        task,
-        {
-            "CreateMaintenanceWindow": create,
-            "RegisterTargetWithMaintenanceWindow": register_target,
-            "RegisterTaskWithMaintenanceWindow": register_task,
-        },
-    )
+    calls = {operation: request for resource in (window, target, task) for _, operation, request in api_calls(resource)}
+    return window, target, task, calls
 
 
 @pytest.mark.parametrize("path", EXAMPLE_STACKS, ids=lambda p: p.name)
