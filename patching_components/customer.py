@@ -7,8 +7,9 @@ import pulumi
 from ._component import TYPE_PREFIX, child, register_declared_outputs
 from .baseline import SecurityBaseline
 from .config_args import CustomerPatchingArgs
-from .golden_ami import GoldenAmiPipeline, pipeline_names
+from .golden_ami import GoldenAmiPipeline
 from .iam import PatchingIam, PatchingIamArgs
+from .policies import pipeline_names
 from .reporting import PatchReporting, PatchReportingArgs
 from .window import PatchWindow
 

@@ -9,35 +9,9 @@ import pulumi_aws as aws
 
 from . import defaults, standard
 from ._component import TYPE_PREFIX, child, json_document, lookup, register_declared_outputs
+from .policies import maintenance_window_tasks_document, pass_instance_role_document
 
 SSM_CORE_POLICY = "policy/AmazonSSMManagedInstanceCore"
-
-# Calls that IAM cannot scope to a resource (their Resource must be "*"), per AWS's
-# service authorization reference (tests check them against parliament's copy).
-# The policy pack allows "*" for these only.
-GOLDEN_AMI_READ_ACTIONS = (
-    "ec2:DescribeImages",
-    "ec2:DescribeInstanceStatus",
-    "ec2:DescribeInstances",
-    "ec2:DescribeSnapshots",
-    "ec2:DescribeSubnets",
-    "ssm:DescribeInstanceInformation",
-    "ssm:ListCommandInvocations",
-    "ssm:ListCommands",
-)
-"""What the golden AMI runbook reads (limited to its region by aws:RequestedRegion)."""
-MAINTENANCE_WINDOW_READ_ACTIONS = (
-    "ssm:CancelCommand",
-    "ssm:GetCommandInvocation",
-    "ssm:ListCommandInvocations",
-    "ssm:ListCommands",
-    "tag:GetResources",
-)
-"""What a maintenance window does around its Run Command tasks: follow and cancel them
-(CANCEL_TASK at the cutoff), and find the instances its tag targets select."""
-NO_RESOURCE_LEVEL_ACTIONS = frozenset(GOLDEN_AMI_READ_ACTIONS + MAINTENANCE_WINDOW_READ_ACTIONS)
-
-PATCH_DOCUMENTS = ("AWS-RunPatchBaseline", "AWS-RunPatchBaselineWithHooks")
 
 
 class PatchingIamArgs(TypedDict, total=False):
@@ -160,20 +134,7 @@ class PatchingIam(pulumi.ComponentResource):
         aws.iam.RolePolicy(
             f"{name}-automation-pass-instance-role",
             role=automation_role.name,
-            policy=json_document(
-                {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Sid": "PassInstanceRoleToEc2",
-                            "Effect": "Allow",
-                            "Action": "iam:PassRole",
-                            "Resource": instance_role.arn,
-                            "Condition": {"StringEquals": {"iam:PassedToService": "ec2.amazonaws.com"}},
-                        }
-                    ],
-                }
-            ),
+            policy=instance_role.arn.apply(lambda arn: json.dumps(pass_instance_role_document(arn))),
             opts=child(self),
         )
 
@@ -203,54 +164,11 @@ class PatchingIam(pulumi.ComponentResource):
         groups = sorted(args["patch_groups"])
         for advice in standard.window_role_advice(groups, tag_key):
             pulumi.log.warn(f"PatchingIam {name!r}: {advice.message}", resource=self)
-        # Only this customer's patch groups, named; past IAM's size limit, instances in any patch group.
-        instances = (
-            {"StringEquals": {f"ssm:resourceTag/{tag_key}": groups}}
-            if standard.names_patch_groups(groups)
-            else {"Null": {f"ssm:resourceTag/{tag_key}": "false"}}
-        )
-
-        def policy(partition: str, account_id: str, notification_role_arn: str | None) -> str:
-            statements: list[dict] = [
-                {
-                    "Sid": "PatchThisCustomersGroups",
-                    "Effect": "Allow",
-                    "Action": "ssm:SendCommand",
-                    "Resource": f"arn:{partition}:ec2:*:{account_id}:instance/*",
-                    "Condition": instances,
-                },
-                {
-                    "Sid": "RunPatchDocuments",
-                    "Effect": "Allow",
-                    "Action": "ssm:SendCommand",
-                    "Resource": [f"arn:{partition}:ssm:*::document/{d}" for d in PATCH_DOCUMENTS],
-                },
-                {
-                    "Sid": "FollowAndCancelTasks",
-                    "Effect": "Allow",
-                    "Action": list(MAINTENANCE_WINDOW_READ_ACTIONS),
-                    "Resource": "*",
-                },
-            ]
-            if notification_role_arn is not None:
-                statements.append(
-                    {
-                        # AWS's documented setup: Run Command publishes with the notification role,
-                        # which the task's service role hands to it.
-                        "Sid": "PassNotificationRole",
-                        "Effect": "Allow",
-                        "Action": "iam:PassRole",
-                        "Resource": notification_role_arn,
-                        "Condition": {"StringEquals": {"iam:PassedToService": "ssm.amazonaws.com"}},
-                    }
-                )
-            return json.dumps({"Version": "2012-10-17", "Statement": statements})
-
         aws.iam.RolePolicy(
             f"{name}-maintenance-window-tasks",
             role=role.name,
             policy=pulumi.Output.all(partition, account_id, args.get("notification_role_arn")).apply(
-                lambda v: policy(*v)
+                lambda v: json.dumps(maintenance_window_tasks_document(v[0], v[1], groups, tag_key, v[2]))
             ),
             opts=child(self),
         )

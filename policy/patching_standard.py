@@ -24,7 +24,7 @@ from pulumi_policy import (
 )
 
 from patching_components import os_rules, standard
-from patching_components.iam import NO_RESOURCE_LEVEL_ACTIONS
+from patching_components.policies import NO_RESOURCE_LEVEL_ACTIONS
 
 PATCH_BASELINE = "aws:ssm/patchBaseline:PatchBaseline"
 # One standard: the thresholds and waiver tag `patching validate` applies too.
@@ -164,7 +164,7 @@ def _as_list(value: Any) -> list[Any]:
 
 def wildcard_grants(document: Any) -> list[str]:
     """What an IAM policy document allows on wildcards: ``*`` or ``service:*`` actions, ``*`` resources
-    for actions that IAM can scope to a resource (``iam.NO_RESOURCE_LEVEL_ACTIONS`` it cannot)."""
+    for actions that IAM can scope to a resource (``policies.NO_RESOURCE_LEVEL_ACTIONS`` it cannot)."""
     if isinstance(document, str):
         try:
             document = json.loads(document)

@@ -13,6 +13,7 @@ import time_machine
 from conftest import EXAMPLE_STACKS
 from patching_components import aws_limits, schedule
 from patching_components.config import ConfigError, validate
+from tests.engine import run_program
 
 MODELS = botocore.session.get_session()
 SSM = MODELS.get_service_model("ssm")
@@ -172,3 +173,48 @@ def every_request_problem(run) -> list[str]:
 @pytest.mark.parametrize("path", EXAMPLE_STACKS, ids=lambda p: p.name)
 def test_every_request_of_every_example_satisfies_botocores_models(example_runs, path):
     assert every_request_problem(example_runs[path.name]) == []
+
+
+def pipelines(count, **settings):
+    return {
+        f"web{i}": {"platform": "Linux", "sourceAmiId": "ami-0123456789abcdef0", "patchGroup": "acme-web", **settings}
+        for i in range(count)
+    }
+
+
+def inline_sizes(run) -> dict[str, int]:
+    """Characters (no whitespace) of inline policy per role, as the program renders them."""
+    import re
+
+    sizes: dict[str, int] = {}
+    for policy in run.of_type("aws:iam/rolePolicy:RolePolicy"):
+        sizes[policy.inputs["role"]] = sizes.get(policy.inputs["role"], 0) + len(
+            re.sub(r"\s", "", policy.inputs["policy"])
+        )
+    return sizes
+
+
+def test_roles_iam_would_refuse_are_an_error_and_the_largest_accepted_fits():
+    kms = "arn:aws:kms:eu-west-1:111122223333:key/" + "k" * 36
+    accepted = 0
+    for count in range(1, 8):
+        try:
+            validate({**ACME, "goldenAmis": pipelines(count, kmsKeyArn=kms)}, "x")
+        except ConfigError as exc:
+            (issue,) = exc.issues
+            assert issue.key_path() == "patching:goldenAmis"
+            assert "the automation role's inline policies would be up to" in issue.message
+            assert "IAM allows 10,240 per role" in issue.message
+            break
+        accepted = count
+    assert 2 <= accepted < 7
+
+    # The oracle: what the program renders, in the longest partition and region AWS has.
+    def automation_size(count):
+        config = {f"patching:{k}": v for k, v in {**ACME, "goldenAmis": pipelines(count, kmsKeyArn=kms)}.items()}
+        run = run_program({**config, "aws:region": "ap-southeast-2"}, stack="acme", partition="aws-us-gov")
+        return max(inline_sizes(run).values())
+
+    largest, one_less = automation_size(accepted), automation_size(accepted - 1)
+    assert largest <= aws_limits.MAX_INLINE_POLICIES_PER_ROLE  # accepted: IAM takes it
+    assert largest + (largest - one_less) > aws_limits.MAX_INLINE_POLICIES_PER_ROLE  # refused: IAM would too

@@ -10,7 +10,7 @@ import pytest
 from aws_shapes import problems, tags
 from conftest import MINIMAL, ROOT, run_config
 from patching_components import PatchingIam
-from patching_components.iam import NO_RESOURCE_LEVEL_ACTIONS
+from patching_components.policies import NO_RESOURCE_LEVEL_ACTIONS
 from tests.engine import run_program
 
 OTHER_ACCOUNT = "210987654321"

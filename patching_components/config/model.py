@@ -607,6 +607,9 @@ class StackConfig(_Model):
                     )
                 )
                 break
+        from ..policies import inline_policy_issues  # the policies read the model: import when used
+
+        issues += inline_policy_issues(self)
         _raise_issues(issues)
         return self
 

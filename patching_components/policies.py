@@ -1,0 +1,349 @@
+"""The IAM policy documents we write, as plain documents, and IAM's size limit on them.
+
+The components render them with their account, partition and region;
+``inline_policy_issues`` renders a customer's with the longest ones AWS has, so
+that ``validate`` (through the config model) refuses a stack whose roles AWS
+would refuse (IAM allows 10,240 characters of inline policy per role).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from . import aws_limits, standard
+
+if TYPE_CHECKING:
+    from .config import StackConfig
+
+# Calls that IAM cannot scope to a resource (their Resource must be "*"), per AWS's
+# service authorization reference (tests check them against parliament's copy).
+# The policy pack allows "*" for these only.
+GOLDEN_AMI_READ_ACTIONS = (
+    "ec2:DescribeImages",
+    "ec2:DescribeInstanceStatus",
+    "ec2:DescribeInstances",
+    "ec2:DescribeSnapshots",
+    "ec2:DescribeSubnets",
+    "ssm:DescribeInstanceInformation",
+    "ssm:ListCommandInvocations",
+    "ssm:ListCommands",
+)
+"""What the golden AMI runbook reads (limited to its region by aws:RequestedRegion)."""
+MAINTENANCE_WINDOW_READ_ACTIONS = (
+    "ssm:CancelCommand",
+    "ssm:GetCommandInvocation",
+    "ssm:ListCommandInvocations",
+    "ssm:ListCommands",
+    "tag:GetResources",
+)
+"""What a maintenance window does around its Run Command tasks: follow and cancel them
+(CANCEL_TASK at the cutoff), and find the instances its tag targets select."""
+NO_RESOURCE_LEVEL_ACTIONS = frozenset(GOLDEN_AMI_READ_ACTIONS + MAINTENANCE_WINDOW_READ_ACTIONS)
+
+PATCH_DOCUMENTS = ("AWS-RunPatchBaseline", "AWS-RunPatchBaselineWithHooks")
+
+
+def pipeline_names(customer: str, key: str) -> tuple[str, str]:
+    """Document name and AMI id parameter of a stack's pipeline."""
+    return f"{customer}-golden-ami-{key}", f"/patching/{customer}/golden-ami/{key}"
+
+
+PIPELINE_TAG = "GoldenAmiPipeline"
+
+
+def build_policy_document(
+    *,
+    partition: str,
+    region: str,
+    account_id: str,
+    pipeline: str,
+    platform: str,
+    parameter_name: str,
+    source_parameter: str | None = None,
+    subnet_id: str | None = None,
+    kms_key_arn: str | None = None,
+) -> dict[str, Any]:
+    """What the automation role may do for one pipeline: exactly the API calls of its
+    runbook, on this pipeline's tagged resources (tests/test_golden_ami_iam.py derives
+    the calls from the rendered document and evaluates them against this)."""
+
+    def arn(service: str, resource: str, account: str = account_id) -> str:
+        return f"arn:{partition}:{service}:{region}:{account}:{resource}"
+
+    tagged = {"StringEquals": {f"aws:ResourceTag/{PIPELINE_TAG}": pipeline}}
+    tagging = {"StringEquals": {f"aws:RequestTag/{PIPELINE_TAG}": pipeline}}
+    instances, volumes = arn("ec2", "instance/*"), arn("ec2", "volume/*")
+    images, snapshots = arn("ec2", "image/*", ""), arn("ec2", "snapshot/*", "")
+    documents = [arn("ssm", "document/AWS-RunPatchBaseline", "")]
+    if platform == "Windows":
+        documents.append(arn("ssm", "document/AWSEC2-RunSysprep", ""))
+    statements: list[dict[str, Any]] = [
+        {
+            "Sid": "LaunchTaggedBuildInstance",
+            "Effect": "Allow",
+            "Action": "ec2:RunInstances",
+            "Resource": [instances, volumes],
+            "Condition": tagging,
+        },
+        {
+            # The source AMI may be anyone's (Amazon's public images); the network is the pipeline's subnet.
+            "Sid": "LaunchFromSourceImage",
+            "Effect": "Allow",
+            "Action": "ec2:RunInstances",
+            "Resource": [
+                images,
+                arn("ec2", f"subnet/{subnet_id}" if subnet_id else "subnet/*"),
+                arn("ec2", "network-interface/*"),
+                arn("ec2", "security-group/*"),
+            ],
+        },
+        {
+            "Sid": "TagOnlyAtCreation",
+            "Effect": "Allow",
+            "Action": "ec2:CreateTags",
+            "Resource": [instances, volumes, images, snapshots],
+            "Condition": {
+                "StringEquals": {
+                    "ec2:CreateAction": ["RunInstances", "CreateImage"],
+                    f"aws:RequestTag/{PIPELINE_TAG}": pipeline,
+                }
+            },
+        },
+        {
+            "Sid": "OperateBuildInstance",
+            "Effect": "Allow",
+            "Action": ["ec2:StopInstances", "ec2:TerminateInstances", "ec2:CreateImage"],
+            "Resource": instances,
+            "Condition": tagged,
+        },
+        {
+            "Sid": "CreateTaggedImage",
+            "Effect": "Allow",
+            "Action": "ec2:CreateImage",
+            "Resource": [images, snapshots],
+            "Condition": tagging,
+        },
+        {
+            "Sid": "RemovePipelineImages",
+            "Effect": "Allow",
+            "Action": ["ec2:DeregisterImage", "ec2:DeleteSnapshot"],
+            "Resource": [images, snapshots],
+            "Condition": tagged,
+        },
+        {
+            "Sid": "PatchBuildInstance",
+            "Effect": "Allow",
+            "Action": ["ssm:SendCommand", "ssm:DescribeInstancePatchStates"],
+            "Resource": instances,
+            "Condition": {"StringEquals": {f"ssm:resourceTag/{PIPELINE_TAG}": pipeline}},
+        },
+        {"Sid": "RunPatchDocuments", "Effect": "Allow", "Action": "ssm:SendCommand", "Resource": documents},
+        {
+            "Sid": "PublishGoldenAmiId",
+            "Effect": "Allow",
+            "Action": "ssm:PutParameter",
+            "Resource": arn("ssm", f"parameter{parameter_name}"),
+        },
+        {
+            "Sid": "ReadWithoutResourceLevelPermissions",
+            "Effect": "Allow",
+            "Action": list(GOLDEN_AMI_READ_ACTIONS),
+            "Resource": "*",
+            "Condition": {"StringEquals": {"aws:RequestedRegion": region}},
+        },
+    ]
+    if source_parameter:
+        owner = "" if source_parameter.startswith("/aws/service/") else account_id  # public parameters have no account
+        source = arn("ssm", f"parameter{source_parameter}", owner)
+        statements.append({"Sid": "ReadSourceAmi", "Effect": "Allow", "Action": "ssm:GetParameter", "Resource": source})
+    if kms_key_arn:
+        # What EC2 needs from the caller to launch and image encrypted volumes on a customer managed key.
+        statements += [
+            {
+                "Sid": "UseEbsKey",
+                "Effect": "Allow",
+                "Action": [
+                    "kms:Decrypt",
+                    "kms:DescribeKey",
+                    "kms:GenerateDataKeyWithoutPlaintext",
+                    "kms:ReEncryptFrom",
+                    "kms:ReEncryptTo",
+                ],
+                "Resource": kms_key_arn,
+            },
+            {
+                "Sid": "GrantEbsKeyToEc2",
+                "Effect": "Allow",
+                "Action": "kms:CreateGrant",
+                "Resource": kms_key_arn,
+                "Condition": {"Bool": {"kms:GrantIsForAWSResource": "true"}},
+            },
+        ]
+    return {"Version": "2012-10-17", "Statement": statements}
+
+
+def schedule_policy_document(
+    *,
+    partition: str,
+    region: str,
+    account_id: str,
+    document_name: str,
+    automation_role_arn: str,
+) -> dict[str, Any]:
+    """What the maintenance window role needs to start this runbook on schedule."""
+    prefix = f"arn:{partition}:ssm:{region}:{account_id}:"
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "StartThisRunbook",
+                "Effect": "Allow",
+                "Action": "ssm:StartAutomationExecution",
+                "Resource": f"{prefix}automation-definition/{document_name}:*",
+            },
+            {
+                "Sid": "FollowItsExecutions",
+                "Effect": "Allow",
+                "Action": "ssm:GetAutomationExecution",
+                "Resource": f"{prefix}automation-execution/*",
+            },
+            {
+                "Sid": "PassTheAutomationRole",
+                "Effect": "Allow",
+                "Action": "iam:PassRole",
+                "Resource": automation_role_arn,
+                "Condition": {"StringEquals": {"iam:PassedToService": "ssm.amazonaws.com"}},
+            },
+        ],
+    }
+
+
+def pass_instance_role_document(instance_role_arn: str) -> dict[str, Any]:
+    """The automation role hands the instance role to the build instance, and nothing else."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "PassInstanceRoleToEc2",
+                "Effect": "Allow",
+                "Action": "iam:PassRole",
+                "Resource": instance_role_arn,
+                "Condition": {"StringEquals": {"iam:PassedToService": "ec2.amazonaws.com"}},
+            }
+        ],
+    }
+
+
+def maintenance_window_tasks_document(
+    partition: str, account_id: str, groups: Sequence[str], tag_key: str, notification_role_arn: str | None
+) -> dict[str, Any]:
+    """The maintenance window role: the patch documents, on this customer's patch groups."""
+    # Only this customer's patch groups, named; past IAM's size limit, instances in any patch group.
+    instances = (
+        {"StringEquals": {f"ssm:resourceTag/{tag_key}": list(groups)}}
+        if standard.names_patch_groups(groups)
+        else {"Null": {f"ssm:resourceTag/{tag_key}": "false"}}
+    )
+    statements: list[dict[str, Any]] = [
+        {
+            "Sid": "PatchThisCustomersGroups",
+            "Effect": "Allow",
+            "Action": "ssm:SendCommand",
+            "Resource": f"arn:{partition}:ec2:*:{account_id}:instance/*",
+            "Condition": instances,
+        },
+        {
+            "Sid": "RunPatchDocuments",
+            "Effect": "Allow",
+            "Action": "ssm:SendCommand",
+            "Resource": [f"arn:{partition}:ssm:*::document/{d}" for d in PATCH_DOCUMENTS],
+        },
+        {
+            "Sid": "FollowAndCancelTasks",
+            "Effect": "Allow",
+            "Action": list(MAINTENANCE_WINDOW_READ_ACTIONS),
+            "Resource": "*",
+        },
+    ]
+    if notification_role_arn is not None:
+        statements.append(
+            {
+                # AWS's documented setup: Run Command publishes with the notification role,
+                # which the task's service role hands to it.
+                "Sid": "PassNotificationRole",
+                "Effect": "Allow",
+                "Action": "iam:PassRole",
+                "Resource": notification_role_arn,
+                "Condition": {"StringEquals": {"iam:PassedToService": "ssm.amazonaws.com"}},
+            }
+        )
+    return {"Version": "2012-10-17", "Statement": statements}
+
+
+# The longest values a customer's policies can be rendered with, so a stack that fits fits anywhere.
+_PARTITION, _REGION, _ACCOUNT = "aws-us-gov", "ap-southeast-2", "0" * 12
+_ROLE_ARN = f"arn:{_PARTITION}:iam::{_ACCOUNT}:role/{'r' * 64}"  # role names have at most 64 characters
+
+
+def policy_size(document: dict[str, Any]) -> int:
+    """A policy's size as IAM counts it: characters, whitespace excluded."""
+    return len(re.sub(r"\s", "", json.dumps(document)))
+
+
+def inline_policy_issues(config: StackConfig) -> list[tuple[tuple[str | int, ...], str]]:
+    """The roles of a customer whose inline policies IAM would refuse, as located issues."""
+    automation = [pass_instance_role_document(_ROLE_ARN)]
+    window: list[dict[str, Any]] = []
+    if config.patch_groups:
+        window.append(
+            maintenance_window_tasks_document(
+                _PARTITION,
+                _ACCOUNT,
+                sorted(config.patch_groups),
+                config.patch_group_tag_key,
+                _ROLE_ARN if config.notifications else None,
+            )
+        )
+    for key, settings in config.golden_amis.items():
+        document_name, parameter_name = pipeline_names(config.customer, key)
+        automation.append(
+            build_policy_document(
+                partition=_PARTITION,
+                region=_REGION,
+                account_id=_ACCOUNT,
+                pipeline=document_name,
+                platform=settings.platform,
+                parameter_name=parameter_name,
+                source_parameter=settings.source_ami_parameter,
+                subnet_id=settings.subnet_id,
+                kms_key_arn=settings.kms_key_arn,
+            )
+        )
+        if settings.schedule and config.patch_groups:
+            window.append(
+                schedule_policy_document(
+                    partition=_PARTITION,
+                    region=_REGION,
+                    account_id=_ACCOUNT,
+                    document_name=document_name,
+                    automation_role_arn=_ROLE_ARN,
+                )
+            )
+    issues: list[tuple[tuple[str | int, ...], str]] = []
+    for role, path, documents in (
+        ("automation role", ("goldenAmis",), automation),
+        ("maintenance window role", ("patchGroups",), window),
+    ):
+        size = sum(map(policy_size, documents))
+        if size > aws_limits.MAX_INLINE_POLICIES_PER_ROLE:
+            issues.append(
+                (
+                    path,
+                    f"the {role}'s inline policies would be up to {size:,} characters; IAM allows "
+                    f"{aws_limits.MAX_INLINE_POLICIES_PER_ROLE:,} per role: split the customer into several stacks",
+                )
+            )
+    return issues
