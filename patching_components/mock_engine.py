@@ -236,19 +236,23 @@ def run_program(
     stack: str,
     program: Path | Callable[[], None] | None = None,
     engine: OfflineEngine | None = None,
+    secret_keys: list[str] | None = None,
 ) -> ProgramRun:
     """Run the program with a stack's config map (``{"patching:customer": "acme", ...}``).
 
     ``program`` is a Pulumi program directory (its ``__main__.py`` runs) or a
     callable; by default ``patching_components.program.main``, which
     ``programs/customer_patching`` calls. Each call gets a fresh context and
-    event loop, so runs never share state. A failing program raises
+    event loop, so runs never share state. ``secret_keys`` are the config keys the CLI
+    would mark secret. A failing program raises
     :class:`ProgramError` (``.error`` is e.g. the ``pulumi.RunError`` of a bad config).
     """
-    return contextvars.Context().run(_run, dict(config), stack, program, engine or OfflineEngine())
+    return contextvars.Context().run(
+        _run, dict(config), stack, program, engine or OfflineEngine(), list(secret_keys or [])
+    )
 
 
-def _run(config: dict[str, Any], stack: str, program: Any, engine: OfflineEngine) -> ProgramRun:
+def _run(config: dict[str, Any], stack: str, program: Any, engine: OfflineEngine, secret_keys: list[str]) -> ProgramRun:
     import logging
 
     import pulumi
@@ -285,7 +289,7 @@ def _run(config: dict[str, Any], stack: str, program: Any, engine: OfflineEngine
         pulumi.runtime.set_mocks(
             monitor.mocks, project=PROJECT, stack=stack, preview=False, logger=logger, monitor=monitor
         )
-        pulumi.runtime.set_all_config({key: config_text(value) for key, value in config.items()}, [])
+        pulumi.runtime.set_all_config({key: config_text(value) for key, value in config.items()}, secret_keys)
         if program is None:
             from .program import main as entry
         elif callable(program):
@@ -316,13 +320,18 @@ def _run(config: dict[str, Any], stack: str, program: Any, engine: OfflineEngine
 
 
 def stack_file_config(path: str | Path) -> dict[str, Any]:
-    """The ``config:`` map of a stack file, as the Pulumi CLI would pass it."""
-    from .config import read_stack_yaml
+    """The ``config:`` map of a stack file as the Pulumi CLI passes it (secrets as their placeholders)."""
+    return stack_file_handover(path)[0]
 
-    document = read_stack_yaml(Path(path).read_text(encoding="utf-8")) or {}
-    return dict(document.get("config") or {})
+
+def stack_file_handover(path: str | Path) -> tuple[dict[str, Any], list[str]]:
+    """The config map and the keys the CLI marks secret, for a stack file."""
+    from .config import read_stack_document
+
+    return read_stack_document(Path(path).read_text(encoding="utf-8"), str(path)).cli_config()
 
 
 def run_stack_file(path: str | Path, program: Path | None = None, engine: OfflineEngine | None = None) -> ProgramRun:
     """Run the program with a stack file's config, as ``pulumi up --stack <name>`` would."""
-    return run_program(stack_file_config(path), stack=stack_name_of(path), program=program, engine=engine)
+    config, secret_keys = stack_file_handover(path)
+    return run_program(config, stack=stack_name_of(path), program=program, engine=engine, secret_keys=secret_keys)

@@ -12,6 +12,7 @@ import gc
 import pulumi
 
 from .config import ConfigError, load_pulumi_config
+from .config.pulumi_config import secret_texts
 from .customer import CustomerPatching
 
 # Collect young objects after 20,000 allocations rather than 700. A Pulumi run
@@ -38,7 +39,9 @@ def main() -> None:
         )
         return
 
-    patching = CustomerPatching.from_config(config.customer, config)
+    secrets = secret_texts()
+    opts = pulumi.ResourceOptions(transformations=[keep_secret(secrets)]) if secrets else None
+    patching = CustomerPatching.from_config(config.customer, config, opts)
     pulumi.export("baselineIds", patching.baseline_ids)
     pulumi.export("patchGroups", patching.patch_groups)
     pulumi.export("instanceProfileName", patching.instance_profile_name)
@@ -51,3 +54,28 @@ def main() -> None:
         pulumi.export("notificationTopicArn", patching.notification_topic_arn)
     if config.golden_amis:
         pulumi.export("goldenAmis", patching.golden_amis)
+
+
+def keep_secret(texts: set[str]) -> pulumi.ResourceTransformation:
+    """A transformation that makes secret every input holding the text of a secret config value,
+    so that state and previews show it as [secret] (the components take plain config)."""
+
+    def holds_secret(value: object) -> bool:
+        if isinstance(value, str):
+            return any(text in value for text in texts)
+        if isinstance(value, dict):
+            return any(holds_secret(item) for item in value.values())
+        if isinstance(value, (list, tuple)):
+            return any(holds_secret(item) for item in value)
+        return False
+
+    def secret_if_needed(value: object) -> object:
+        return pulumi.Output.secret(value) if holds_secret(value) else value
+
+    def transformation(args: pulumi.ResourceTransformationArgs) -> pulumi.ResourceTransformationResult:
+        props = {
+            key: pulumi.Output.from_input(value).apply(secret_if_needed) for key, value in (args.props or {}).items()
+        }
+        return pulumi.ResourceTransformationResult(props, args.opts)
+
+    return transformation

@@ -1,5 +1,6 @@
 """PatchReporting: where Run Command output and notifications of patch tasks go."""
 
+import hashlib
 from collections.abc import Mapping, Sequence
 from typing import TypedDict
 
@@ -9,6 +10,12 @@ import pulumi_aws as aws
 from . import defaults
 from ._component import TYPE_PREFIX, child, json_document, lookup, register_declared_outputs
 from .iam import ssm_trust_policy
+
+
+def subscription_name(name: str, email: str) -> str:
+    """Keyed by the address, so reordering the list replaces nothing, but by its digest: a URN is
+    never secret, and the address may be (a Pulumi secret, or just personal data)."""
+    return f"{name}-alerts-{hashlib.sha256(email.lower().encode()).hexdigest()[:16]}"
 
 
 class PatchReportingArgs(TypedDict, total=False):
@@ -70,13 +77,13 @@ class PatchReporting(pulumi.ComponentResource):
                 opts=child(self),
             )
             for email in args["emails"]:
-                # Keyed by the address, so reordering the list replaces nothing.
                 aws.sns.TopicSubscription(
-                    f"{name}-alerts-{email}",
+                    subscription_name(name, email),
                     topic=topic.arn,
                     protocol="email",
                     endpoint=email,
-                    opts=child(self),
+                    # Earlier releases named them by the address: the alias keeps those subscriptions.
+                    opts=child(self, aliases=[pulumi.Alias(name=f"{name}-alerts-{email}")]),
                 )
             self.topic_arn = topic.arn
         elif args.get("sns_topic_arn") is not None:

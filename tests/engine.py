@@ -15,7 +15,7 @@ from patching_components.mock_engine import (
     MOCK_PARTITION,
     ProgramRun,
     RegisteredResource,
-    stack_file_config,
+    stack_file_handover,
     stack_name_of,
 )
 
@@ -31,6 +31,8 @@ class Resource(RegisteredResource):
     """URNs the resource waits for (depends_on, components expanded to their children)."""
     provider: str = ""
     """The provider reference (``<urn>::<id>``) of a custom resource; empty for the default provider."""
+    alias_names: list[str] = field(default_factory=list)
+    """Earlier names the resource answers to (``Alias(name=...)``, same parent and type)."""
 
 
 @dataclass(frozen=True)
@@ -77,6 +79,7 @@ class RecordingEngine(mock_engine.OfflineEngine):
             },
             dependencies=list(request.dependencies),
             provider=request.provider,
+            alias_names=[alias.spec.name for alias in request.aliases if alias.HasField("spec") and alias.spec.name],
         )
 
 
@@ -87,12 +90,14 @@ def run_program(
     program: Path | Callable[[], None] | None = None,
     account_id: str = MOCK_ACCOUNT_ID,
     partition: str = MOCK_PARTITION,
+    secret_keys: list[str] | None = None,
 ) -> Run:
     """``mock_engine.run_program`` recording everything above; raises its ``ProgramError``."""
     engine = RecordingEngine(account_id, partition)
-    run = mock_engine.run_program(config, stack=stack, program=program, engine=engine)
+    run = mock_engine.run_program(config, stack=stack, program=program, engine=engine, secret_keys=secret_keys)
     return Run(run.resources, run.outputs, run.warnings, engine.invokes)  # type: ignore[arg-type]
 
 
 def run_stack_file(path: str | Path, program: Path | None = None) -> Run:
-    return run_program(stack_file_config(path), stack=stack_name_of(path), program=program)
+    config, secret_keys = stack_file_handover(path)
+    return run_program(config, stack=stack_name_of(path), program=program, secret_keys=secret_keys)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import difflib
 import functools
+from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Any, Literal, TypeVar
 
@@ -28,6 +29,21 @@ from ..schedule import ScheduleError, never_opens, parse_schedule
 from .references import reference_issues
 
 M = TypeVar("M", bound=BaseModel)
+
+
+@dataclass(frozen=True)
+class Secretable:
+    """Marks a setting that may be a Pulumi secret (``{secure: ...}`` in the stack file).
+
+    Offline (validate, plan) its plain value is unknown: ``placeholder`` (``{n}``
+    numbers it) stands in for it, the checks that need the plain value are
+    reported as skipped, and the program keeps what it builds from it secret.
+    """
+
+    placeholder: str
+
+
+_ACCOUNT = "0" * 12  # placeholders' account (no account id is written in the source)
 # Booleans are true or false only: YAML 1.1's yes/no/on/off are text to the Pulumi CLI,
 # and pydantic's lax mode would read them (and "1", "t") as booleans.
 
@@ -54,7 +70,9 @@ PatchId = Annotated[str, StringConstraints(min_length=1, max_length=100)]
 FilterValue = Annotated[str, StringConstraints(min_length=1, max_length=os_rules.MAX_FILTER_VALUE_LENGTH)]
 FilterValues = Annotated[list[FilterValue], Field(min_length=1, max_length=os_rules.MAX_FILTER_VALUES)]
 TagKey = Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=r"^[\p{L}\p{Z}\p{N}_.:/=+\-@]+$")]
-TagValue = Annotated[str, StringConstraints(max_length=256, pattern=r"^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$")]
+TagValue = Annotated[
+    str, StringConstraints(max_length=256, pattern=r"^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$"), Secretable("secret")
+]
 DocumentName = Annotated[str, StringConstraints(pattern=r"^[a-zA-Z0-9_\-.:/]{3,128}$")]
 ResourceName = Annotated[str, StringConstraints(pattern=r"^[a-zA-Z0-9_\-.]{3,128}$")]
 """A patch baseline's or maintenance window's name in AWS."""
@@ -177,7 +195,7 @@ class PatchSourceConfig(_Model):
 
     products: Annotated[list[FilterValue], Field(min_length=1, max_length=20)]
     """OS versions the repository applies to, e.g. ``AmazonLinux2023``."""
-    configuration: Annotated[str, StringConstraints(min_length=1, max_length=1024)]
+    configuration: Annotated[str, StringConstraints(min_length=1, max_length=1024), Secretable("[secret]")]
     """The repository configuration (yum .repo / apt sources.list / zypper text)."""
 
 
@@ -186,7 +204,7 @@ class BaselineConfig(_Model):
 
     operating_system: OperatingSystem
     """The OS the baseline applies to; changing it replaces the baseline."""
-    description: Annotated[str, StringConstraints(min_length=1, max_length=1024)] | None = None
+    description: Annotated[str, StringConstraints(min_length=1, max_length=1024), Secretable("secret")] | None = None
     """Shown in the console; a default naming the customer is used otherwise."""
     approve_after_days: Annotated[int, Field(ge=0, le=os_rules.MAX_APPROVE_AFTER_DAYS)] | None = None
     """Days after release before a matching patch is approved (default 7; not for Ubuntu/Debian)."""
@@ -329,7 +347,7 @@ class MaintenanceWindowConfig(_Model):
     """Errors after which the task stops: a count or a percentage."""
     hooks: HooksConfig | None = None
     """Install only: lifecycle hook documents (AWS-RunPatchBaselineWithHooks)."""
-    description: Annotated[str, StringConstraints(min_length=1, max_length=128)] | None = None
+    description: Annotated[str, StringConstraints(min_length=1, max_length=128), Secretable("secret")] | None = None
     """Shown in the console."""
 
     _coerce = field_validator("max_concurrency", "max_errors", mode="before")(_count_or_string)
@@ -414,9 +432,11 @@ def _email(value: str) -> str:
     return value  # as written: normalising it would rename its subscription
 
 
-Email = Annotated[str, StringConstraints(max_length=254), AfterValidator(_email)]
+Email = Annotated[str, StringConstraints(max_length=254), AfterValidator(_email), Secretable("secret-{n}@example.com")]
 SnsTopicArn = Annotated[
-    str, StringConstraints(pattern=r"^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$")
+    str,
+    StringConstraints(pattern=r"^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$"),
+    Secretable(f"arn:aws:sns:us-east-1:{_ACCOUNT}:secret"),
 ]
 
 
@@ -459,7 +479,10 @@ class GoldenAmiConfig(_Model):
     """An SSM parameter holding the source AMI id, resolved when the build runs."""
     instance_type: Annotated[str, AfterValidator(_instance_type)] = "t3.medium"
     """Build instance type."""
-    subnet_id: Annotated[str, StringConstraints(pattern=r"^subnet-[0-9a-f]{8,17}$")] | None = None
+    subnet_id: (
+        Annotated[str, StringConstraints(pattern=r"^subnet-[0-9a-f]{8,17}$"), Secretable("subnet-00000000000000000")]
+        | None
+    ) = None
     """Subnet for the build instance; without it AWS needs a default VPC."""
     patch_group: PatchGroupName
     """Patch group whose baseline the build instance is patched with."""
@@ -470,7 +493,11 @@ class GoldenAmiConfig(_Model):
     keep_latest: Annotated[int, Field(ge=1, le=50)] = 3
     """AMIs of this pipeline to keep; older ones are deregistered with their snapshots."""
     kms_key_arn: (
-        Annotated[str, StringConstraints(pattern=r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[A-Za-z0-9-]{1,64}$")]
+        Annotated[
+            str,
+            StringConstraints(pattern=r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[A-Za-z0-9-]{1,64}$"),
+            Secretable(f"arn:aws:kms:us-east-1:{_ACCOUNT}:key/secret"),
+        ]
         | None
     ) = None
     """Customer managed KMS key of the encrypted build volumes and image snapshots (default: the

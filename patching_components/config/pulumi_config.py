@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..errors import NAMESPACE
+from ..errors import NAMESPACE, ConfigError, Issue
 from .handover import program_value
 from .model import TOP_LEVEL_KEYS, StackConfig
+from .secrets import SECRETABLE_SETTINGS, may_hold_secrets
 from .stack_file import stack_file_for
 from .validation import split_namespace, validate
 
@@ -27,4 +28,30 @@ def load_pulumi_config() -> StackConfig:
         full = f"{NAMESPACE}:{key}"
         if full in present:
             values[full] = program_value(key, cfg.get(key))
+    # The engine marks a whole key secret; one whose settings may not be secret is refused, as
+    # validate refuses its {secure: ...} value (see secrets).
+    refused = [
+        Issue((key,), f"cannot be a secret offline or in names AWS shows; may be secret: {SECRETABLE_SETTINGS}")
+        for key in TOP_LEVEL_KEYS
+        if f"{NAMESPACE}:{key}" in present
+        and pulumi.runtime.is_config_secret(f"{NAMESPACE}:{key}")
+        and not may_hold_secrets(key)
+    ]
+    if refused:
+        raise ConfigError(source, refused)
     return validate(split_namespace(values, source), source)
+
+
+def secret_texts() -> set[str]:
+    """The text of the secret ``patching:`` settings, inside a running program."""
+    import pulumi
+
+    from .secrets import secretable_texts
+
+    cfg = pulumi.Config(NAMESPACE)
+    return {
+        text
+        for key in TOP_LEVEL_KEYS
+        if pulumi.runtime.is_config_secret(f"{NAMESPACE}:{key}")
+        for text in secretable_texts(key, program_value(key, cfg.get(key)))
+    }

@@ -12,6 +12,7 @@ from ..errors import NAMESPACE, ConfigError, Issue, StackFileError
 from . import stack_yaml
 from .handover import config_text, program_value
 from .model import StackConfig
+from .secrets import Offline, with_placeholders
 from .validation import split_namespace, validate
 
 
@@ -44,24 +45,45 @@ class StackDocument:
     config: Mapping[str, Any]
     lines: Mapping[tuple[str | int, ...], int]
 
+    def offline(self) -> Offline:
+        """The ``patching:`` values with placeholders for their secrets (see secrets)."""
+        prefix = f"{NAMESPACE}:"
+        return with_placeholders(
+            {str(k)[len(prefix) :]: v for k, v in self.config.items() if str(k).startswith(prefix)}
+        )
+
+    def cli_config(self) -> tuple[dict[str, Any], list[str]]:
+        """The config map as the CLI hands it over (secrets as their placeholders), and its secret keys."""
+        offline = self.offline()
+        config = {k: v for k, v in self.config.items() if not str(k).startswith(f"{NAMESPACE}:")}
+        config |= {f"{NAMESPACE}:{key}": value for key, value in offline.values.items()}
+        return config, sorted(f"{NAMESPACE}:{key}" for key in offline.secret_keys)
+
     def patching_values(self) -> dict[str, Any]:
         """The ``patching:`` keys as the program reads them (see handover), other namespaces left out."""
+        config, _ = self.cli_config()
         return split_namespace(
             {
                 key: program_value(str(key).partition(":")[2], config_text(value))
                 if str(key).startswith(f"{NAMESPACE}:")
                 else value
-                for key, value in self.config.items()
+                for key, value in config.items()
             },
             self.source,
         )
 
     def validate(self) -> StackConfig:
         """The model of the ``patching:`` namespace; ConfigError lists every issue with its line."""
+        refused = self.offline().errors  # secrets where the model takes none
         try:
-            return validate(self.patching_values(), self.source)
+            config = validate(self.patching_values(), self.source)
         except ConfigError as exc:
-            raise ConfigError(self.source, self.locate(exc.issues)) from None
+            at_secret = {issue.path for issue in refused}
+            issues = refused + [i for i in exc.issues if not any(i.path[: len(p)] == p for p in at_secret)]
+            raise ConfigError(self.source, self.locate(issues)) from None
+        if refused:
+            raise ConfigError(self.source, self.locate(refused))
+        return config
 
     def locate(self, issues: list[Issue]) -> list[Issue]:
         """The issues with the line of their key path (of the deepest key that exists)."""
