@@ -177,15 +177,12 @@ class GoldenAmiPipeline(BuildsFromConfig, pulumi.ComponentResource):
             policy=where.apply(
                 lambda w: json.dumps(
                     build_policy_document(
+                        settings,
                         partition=w[0],
                         region=w[1],
                         account_id=w[2],
                         pipeline=document_name,
-                        platform=settings.platform,
                         parameter_name=parameter_name,
-                        source_parameter=settings.source_ami_parameter,
-                        subnet_id=settings.subnet_id,
-                        kms_key_arn=settings.kms_key_arn,
                     )
                 )
             ),

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from . import aws_limits, standard
 
 if TYPE_CHECKING:
-    from .config import StackConfig
+    from .config import GoldenAmiConfig, StackConfig
 
 # Calls that IAM cannot scope to a resource (their Resource must be "*"), per AWS's
 # service authorization reference (tests check them against parliament's copy).
@@ -55,20 +55,13 @@ PIPELINE_TAG = "GoldenAmiPipeline"
 
 
 def build_policy_document(
-    *,
-    partition: str,
-    region: str,
-    account_id: str,
-    pipeline: str,
-    platform: str,
-    parameter_name: str,
-    source_parameter: str | None = None,
-    subnet_id: str | None = None,
-    kms_key_arn: str | None = None,
+    settings: GoldenAmiConfig, *, partition: str, region: str, account_id: str, pipeline: str, parameter_name: str
 ) -> dict[str, Any]:
     """What the automation role may do for one pipeline: exactly the API calls of its
     runbook, on this pipeline's tagged resources (tests/test_golden_ami_iam.py derives
     the calls from the rendered document and evaluates them against this)."""
+    platform, source_parameter = settings.platform, settings.source_ami_parameter
+    subnet_id, kms_key_arn = settings.subnet_id, settings.kms_key_arn
 
     def arn(service: str, resource: str, account: str = account_id) -> str:
         return f"arn:{partition}:{service}:{region}:{account}:{resource}"
@@ -311,15 +304,12 @@ def inline_policy_issues(config: StackConfig) -> list[tuple[tuple[str | int, ...
         document_name, parameter_name = pipeline_names(config.customer, key)
         automation.append(
             build_policy_document(
+                settings,
                 partition=_PARTITION,
                 region=_REGION,
                 account_id=_ACCOUNT,
                 pipeline=document_name,
-                platform=settings.platform,
                 parameter_name=parameter_name,
-                source_parameter=settings.source_ami_parameter,
-                subnet_id=settings.subnet_id,
-                kms_key_arn=settings.kms_key_arn,
             )
         )
         if settings.schedule and config.patch_groups:
