@@ -130,3 +130,17 @@ def test_the_program_refuses_a_secret_key_that_holds_no_setting_that_may_be_secr
         run_program(config, stack="acme", secret_keys=["patching:customer"])
     assert "patching:customer: cannot be a secret" in str(info.value)
     assert info.value.resources == []
+
+
+def test_the_editor_schema_takes_a_secret_where_the_model_does():
+    import jsonschema
+
+    from patching_components.cli import stack_file_schema
+    from patching_components.config import read_stack_yaml
+
+    schema = stack_file_schema()
+    jsonschema.validate(read_stack_yaml(SECRET_EMAIL), schema)
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(
+            read_stack_yaml(ACME.replace("patching:customer: acme", "patching:customer: {secure: x}")), schema
+        )

@@ -42,6 +42,18 @@ class Secretable:
 
     placeholder: str
 
+    def __get_pydantic_json_schema__(self, core_schema: Any, handler: Any) -> dict[str, Any]:
+        # Editors validating a stack file against `patching schema` accept the secure form too.
+        return {"anyOf": [handler(core_schema), SECURE_VALUE_SCHEMA]}
+
+
+SECURE_VALUE_SCHEMA = {
+    "type": "object",
+    "properties": {"secure": {"type": "string"}},
+    "required": ["secure"],
+    "additionalProperties": False,
+    "description": "A Pulumi secret (pulumi config set --secret)",
+}
 
 _ACCOUNT = "0" * 12  # placeholders' account (no account id is written in the source)
 # Booleans are true or false only: YAML 1.1's yes/no/on/off are text to the Pulumi CLI,
