@@ -80,7 +80,7 @@ def check_stack(path: str | Path) -> CheckedStack:
     issues = build_issues(config)
     if issues:
         raise ConfigError(source, document.locate(issues))
-    return CheckedStack(config, document.locate(document.offline().notes + warnings(config)))
+    return CheckedStack(config, document.locate(document.offline.notes + warnings(config)))
 
 
 def check_stack_file(path: str | Path) -> StackConfig:

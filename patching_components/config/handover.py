@@ -23,6 +23,8 @@ def config_text(value: Any) -> str:
     """A stack-file value as the Pulumi CLI hands it to a program: objects as JSON, scalars as text."""
     if isinstance(value, str):
         return value
+    if value is None:
+        return ""  # an empty value (`patching:customer:`) is no text, not the text "null"
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float) and value.is_integer():

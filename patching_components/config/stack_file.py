@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,6 +46,7 @@ class StackDocument:
     config: Mapping[str, Any]
     lines: Mapping[tuple[str | int, ...], int]
 
+    @functools.cached_property
     def offline(self) -> Offline:
         """The ``patching:`` values with placeholders for their secrets (see secrets)."""
         prefix = f"{NAMESPACE}:"
@@ -54,7 +56,7 @@ class StackDocument:
 
     def cli_config(self) -> tuple[dict[str, Any], list[str]]:
         """The config map as the CLI hands it over (secrets as their placeholders), and its secret keys."""
-        offline = self.offline()
+        offline = self.offline
         config = {k: v for k, v in self.config.items() if not str(k).startswith(f"{NAMESPACE}:")}
         config |= {f"{NAMESPACE}:{key}": value for key, value in offline.values.items()}
         return config, sorted(f"{NAMESPACE}:{key}" for key in offline.secret_keys)
@@ -74,7 +76,7 @@ class StackDocument:
 
     def validate(self) -> StackConfig:
         """The model of the ``patching:`` namespace; ConfigError lists every issue with its line."""
-        refused = self.offline().errors  # secrets where the model takes none
+        refused = self.offline.errors  # secrets where the model takes none
         try:
             config = validate(self.patching_values(), self.source)
         except ConfigError as exc:
