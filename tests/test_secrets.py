@@ -84,36 +84,72 @@ def test_a_whole_optional_key_may_be_secret(tmp_path):
 @pytest.mark.parametrize(
     ("old", "new", "key_path"),
     [
-        ("patching:customer: acme", "patching:customer: {secure: v1:AAAA}", "patching:customer"),
+        ("schedule: cron(0 2 ? * SUN *)", "schedule: {secure: v1:AAAA}", "maintenanceWindows.weekly-install.schedule"),
+        ("      approveAfterDays: 7", "      approveAfterDays: {secure: v1:AAAA}", "baselines.al2023.approveAfterDays"),
         (
-            "schedule: cron(0 2 ? * SUN *)",
-            "schedule: {secure: v1:AAAA}",
-            "patching:maintenanceWindows.weekly-install.schedule",
+            "      timezone: Europe/London\n      durationHours: 2",
+            "      timezone: {secure: v1:AAAA}\n      durationHours: 2",
+            "maintenanceWindows.daily-scan.timezone",
         ),
+        ("      operation: Scan", "      operation: {secure: v1:AAAA}", "maintenanceWindows.daily-scan.operation"),
+        ("    s3Bucket: create", "    s3Bucket: {secure: v1:AAAA}", "logging.s3Bucket"),
+        (
+            "      instanceType: t3.small",
+            "      instanceType: {secure: v1:AAAA}",
+            "goldenAmis.al2023-base.instanceType",
+        ),
+    ],
+)
+def test_any_text_setting_may_be_secret(tmp_path, old, new, key_path):
+    """Its own rules and the standard's are skipped (noted); the stand-in satisfies the rest."""
+    assert old in ACME
+    path = write(tmp_path, ACME.replace(old, new, 1))
+    checked = check_stack(path)
+    assert [w.key_path() for w in checked.warnings if "is a secret" in w.message] == [f"patching:{key_path}"]
+    run_stack_file(path)  # and the program builds it
+
+
+def test_a_secret_schedule_stays_secret_in_what_the_program_builds():
+    from patching_components.mock_engine import stack_file_config
+
+    config = stack_file_config(ROOT / "stacks" / "Pulumi.acme.yaml")
+    run = run_program(config, stack="acme", secret_keys=["patching:maintenanceWindows"])
+    window = run.named("acme-weekly-install", "aws:ssm/maintenanceWindow:MaintenanceWindow")
+    assert "schedule" in window.secret_inputs and "scheduleTimezone" in window.secret_inputs
+    assert "duration" not in window.secret_inputs  # numbers and fixed choices are not secret text
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "key_path", "why"),
+    [
+        ("patching:customer: acme", "patching:customer: {secure: v1:AAAA}", "patching:customer", "names resources"),
         (
             "      patchGroup: acme-web",
             "      patchGroup: {secure: v1:AAAA}",
             "patching:goldenAmis.al2023-base.patchGroup",
+            "names resources",
         ),
         (
             "      baselines: [al2023]",
             "      baselines: [{secure: v1:AAAA}]",
             "patching:patchGroups.acme-web.baselines[0]",
+            "names resources",
         ),
         (
-            "      approveAfterDays: 7",
-            "      approveAfterDays: {secure: v1:AAAA}",
-            "patching:baselines.al2023.approveAfterDays",
+            "      default: true",
+            "      default: {secure: v1:AAAA}",
+            "patching:baselines.al2023.default",
+            "a secret is text",
         ),
     ],
 )
-def test_a_secret_where_none_can_be_is_one_clear_error_in_validate_and_the_program(tmp_path, old, new, key_path):
+def test_a_secret_where_none_can_be_is_one_clear_error_in_validate_and_the_program(tmp_path, old, new, key_path, why):
     assert old in ACME
     path = write(tmp_path, ACME.replace(old, new, 1))
     with pytest.raises(ConfigError) as info:
         check_stack(path)
     (line,) = info.value.lines()
-    assert f": {key_path}: cannot be a secret" in line and "may be secret: tags values" in line
+    assert f": {key_path}: cannot be a secret: " in line and why in line
     from patching_components.mock_engine import ProgramError
 
     with pytest.raises(ProgramError) as program:

@@ -7,7 +7,7 @@ from typing import Any
 from ..errors import NAMESPACE, ConfigError, Issue
 from .handover import program_value
 from .model import TOP_LEVEL_KEYS, StackConfig
-from .secrets import SECRETABLE_SETTINGS, may_hold_secrets
+from .secrets import may_hold_secrets
 from .stack_file import stack_file_for
 from .validation import split_namespace, validate
 
@@ -31,7 +31,7 @@ def load_pulumi_config() -> StackConfig:
     # The engine marks a whole key secret; one whose settings may not be secret is refused, as
     # validate refuses its {secure: ...} value (see secrets).
     refused = [
-        Issue((key,), f"cannot be a secret offline or in names AWS shows; may be secret: {SECRETABLE_SETTINGS}")
+        Issue((key,), "cannot be a secret: it names resources, and URNs and AWS names are never secret")
         for key in TOP_LEVEL_KEYS
         if f"{NAMESPACE}:{key}" in present
         and pulumi.runtime.is_config_secret(f"{NAMESPACE}:{key}")

@@ -1,13 +1,14 @@
 """Pulumi secrets in a stack file, offline.
 
 ``pulumi config set --secret`` stores ``{secure: <ciphertext>}``; the CLI hands
-the program the plain value and marks its top-level key secret. Offline
-(``validate``, ``plan``) there is no plain value, so each secret becomes the
-placeholder its setting declares (``Secretable`` in the model), and what needs
-the plain value is reported as skipped. A secret where the model has no
-placeholder (a name another key refers to, an allowed value, a number) is an
-error that names the settings that may be secret. A whole optional top-level
-key that is secret is left out offline, with a note.
+the program the plain text and marks its top-level key secret. Offline
+(``validate``, ``plan``) there is no plain value, so each secret becomes a
+placeholder the setting accepts (the one its ``Secretable`` marker declares,
+else the first of a few that its type takes), and a note says what was not
+checked. A secret is text: a setting that takes no text (a boolean) cannot be
+one, and neither can a name that names resources (``customer``, a patch
+group's baselines and windows, a golden AMI's patch group): URNs are never
+secret. A whole optional top-level key that is secret is left out offline.
 """
 
 from __future__ import annotations
@@ -15,15 +16,25 @@ from __future__ import annotations
 import typing
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from ..errors import Issue
 from .messages import _unwrap
 from .model import Secretable, StackConfig
 
 SECURE = "secure"
+_ANY = object()
+NAMES = (
+    ("customer",),
+    ("patchGroups", _ANY, "baselines", _ANY),
+    ("patchGroups", _ANY, "maintenanceWindows", _ANY),
+    ("goldenAmis", _ANY, "patchGroup"),
+)
+"""Settings that name resources or refer to keys: never secret."""
+# Tried in order for a setting without a Secretable marker: the first its type accepts stands in.
+_CANDIDATES = ("secret", "1", "UTC", "cron(0 0 ? * SUN *)", "10%", "2099-12-31", f"ami-{'0' * 17}", "/secret")
 
 
 def is_secure(value: Any) -> bool:
@@ -31,39 +42,86 @@ def is_secure(value: Any) -> bool:
     return isinstance(value, Mapping) and list(value) == [SECURE] and isinstance(value[SECURE], str)
 
 
-def _secretable(path: tuple[str | int, ...]) -> Secretable | None:
-    """The Secretable marker of the setting at a key path (camelCase, below the namespace)."""
+def _names_resources(path: tuple[str | int, ...]) -> bool:
+    return any(
+        len(path) == len(name) and all(n is _ANY or n == p for n, p in zip(name, path, strict=True)) for name in NAMES
+    )
+
+
+def _setting(path: tuple[str | int, ...]) -> tuple[Any, Any]:
+    """The annotation (with its constraints) and default of the setting at a key path
+    (``(None, None)`` for no setting; the default is None inside lists and maps)."""
     current: Any = StackConfig
+    default = None
     for step in path:
         current = _unwrap(current)
         if isinstance(current, type) and issubclass(current, BaseModel):
             field = next((f for f in current.model_fields.values() if f.alias == step), None)
             if field is None:
-                return None
+                return None, None
             current = Annotated[(field.annotation, *field.metadata)] if field.metadata else field.annotation
+            default = field.default
         elif typing.get_origin(current) in (dict, list):
-            current = typing.get_args(current)[-1]
+            current, default = typing.get_args(current)[-1], None
         else:
-            return None
-    while True:  # Optional[Annotated[..., Secretable]]: look through the union for the marker
-        if typing.get_origin(current) is Annotated:
-            found = [m for m in typing.get_args(current)[1:] if isinstance(m, Secretable)]
+            return None, None
+    return current, default
+
+
+def _marker(annotation: Any) -> Secretable | None:
+    while True:  # through Optional[Annotated[..., Secretable]]
+        if typing.get_origin(annotation) is Annotated:
+            found = [m for m in typing.get_args(annotation)[1:] if isinstance(m, Secretable)]
             if found:
                 return found[0]
-            current = typing.get_args(current)[0]
-        elif typing.get_origin(current) in (typing.Union, type(int | None)):
-            options = [a for a in typing.get_args(current) if a is not type(None)]
+            annotation = typing.get_args(annotation)[0]
+        elif typing.get_origin(annotation) in (typing.Union, type(int | None)):
+            options = [a for a in typing.get_args(annotation) if a is not type(None)]
             if len(options) != 1:
                 return None
-            current = options[0]
+            annotation = options[0]
         else:
             return None
 
 
-SECRETABLE_SETTINGS = (
-    "tags values, notifications.emails and snsTopicArn, descriptions, patch source configuration, "
-    "golden AMI kmsKeyArn and subnetId"
-)
+def _choices(annotation: Any) -> tuple[str, ...]:
+    inner = _unwrap(annotation)
+    return tuple(typing.get_args(inner)) if typing.get_origin(inner) is Literal else ()
+
+
+def _stand_ins(path: tuple[str | int, ...], number: int) -> list[str]:
+    """What may stand in offline for a secret at ``path``, best first (none: it cannot be secret)."""
+    annotation, default = _setting(path)
+    if annotation is None or _names_resources(path):
+        return []
+    marker = _marker(annotation)
+    if marker is not None:
+        return [marker.placeholder.replace("{n}", str(number))]
+    adapter: TypeAdapter[Any] = TypeAdapter(annotation)
+    fitting = []
+    defaults = (default,) if isinstance(default, str) else ()
+    for candidate in dict.fromkeys((*defaults, *_choices(annotation), *_CANDIDATES)):
+        try:
+            adapter.validate_python(candidate)
+        except ValidationError:
+            continue
+        fitting.append(candidate)
+    return fitting
+
+
+def _error_locations(values: Mapping[str, Any]) -> list[tuple[str | int, ...]]:
+    try:
+        StackConfig.model_validate(values)
+    except ValidationError as exc:
+        return [tuple(error["loc"]) for error in exc.errors(include_url=False)]
+    return []
+
+
+def _put(values: dict[str, Any], path: tuple[str | int, ...], value: Any) -> None:
+    parent: Any = values
+    for step in path[:-1]:
+        parent = parent[step]
+    parent[path[-1]] = value
 
 
 @dataclass
@@ -81,23 +139,18 @@ class Offline:
 def with_placeholders(values: Mapping[str, Any]) -> Offline:
     """``values`` (camelCase keys without the namespace) with every secret replaced."""
     result = Offline({}, set(), [], [])
-    counter = 0
+    options: dict[tuple[str | int, ...], list[str]] = {}
 
     def walk(value: Any, path: tuple[str | int, ...]) -> Any:
-        nonlocal counter
         if is_secure(value):
             result.secret_keys.add(str(path[0]))
-            marker = _secretable(path)
-            if marker is None:
-                result.errors.append(
-                    Issue(
-                        path, f"cannot be a secret offline or in names AWS shows; may be secret: {SECRETABLE_SETTINGS}"
-                    )
-                )
+            options[path] = _stand_ins(path, len(options) + 1)
+            if not options[path]:
+                result.errors.append(Issue(path, _why_not_secret(path)))
+                del options[path]
                 return value
-            counter += 1
             result.notes.append(Issue(path, "is a secret: checked as text only here; the program checks its value"))
-            return marker.placeholder.replace("{n}", str(counter))
+            return options[path][0]
         if isinstance(value, Mapping):
             return {key: walk(item, (*path, key)) for key, item in value.items()}
         if isinstance(value, list):
@@ -105,26 +158,43 @@ def with_placeholders(values: Mapping[str, Any]) -> Offline:
         return value
 
     for key, value in values.items():
-        field = StackConfig.model_fields.get(
-            next((n for n, f in StackConfig.model_fields.items() if f.alias == key), "")
-        )
-        if is_secure(value) and field is not None and not field.is_required() and _secretable((key,)) is None:
+        field = next((f for f in StackConfig.model_fields.values() if f.alias == key), None)
+        if is_secure(value) and field is not None and not field.is_required() and not _stand_ins((key,), 0):
             # `pulumi config set --secret patching:notifications '{...}'`: nothing to read offline.
             result.secret_keys.add(key)
             result.notes.append(Issue((key,), "is a secret as a whole: not checked offline (the program checks it)"))
             continue
         result.values[key] = walk(value, (key,))
+    # A stand-in the setting's own rules refuse (a schedule is not "secret"): the next one.
+    while options:
+        failing = {loc for loc in _error_locations(result.values)}
+        moved = False
+        for path, left in options.items():
+            if len(left) > 1 and any(loc[: len(path)] == path for loc in failing):
+                left.pop(0)
+                _put(result.values, path, left[0])
+                moved = True
+        if not moved:
+            break
     return result
 
 
+def _why_not_secret(path: tuple[str | int, ...]) -> str:
+    if _names_resources(path):
+        return "cannot be a secret: it names resources, and URNs and AWS names are never secret"
+    return "cannot be a secret: a secret is text, and this setting takes none"
+
+
 def secretable_texts(key: str, value: Any) -> set[str]:
-    """The text of a top-level value at the settings that may be secret. The engine marks a
-    whole key secret, not which of its settings were: these are what the program keeps secret."""
+    """The text a program keeps secret in a top-level value the engine marks secret. The engine
+    marks the whole key, not which settings in it were secret: every free-text setting counts
+    (values from a fixed list, such as ``operation``, are public choices and do not)."""
     texts: set[str] = set()
 
     def walk(item: Any, path: tuple[str | int, ...]) -> None:
         if isinstance(item, str):
-            if item and _secretable(path) is not None:
+            annotation, _ = _setting(path)
+            if item and annotation is not None and not _names_resources(path) and not _choices(annotation):
                 texts.add(item)
         elif isinstance(item, Mapping):
             for name, child in item.items():
@@ -138,24 +208,5 @@ def secretable_texts(key: str, value: Any) -> set[str]:
 
 
 def may_hold_secrets(key: str) -> bool:
-    """Whether any setting under a top-level key may be secret (``customer`` may not, ``tags`` may)."""
-
-    def search(annotation: Any, seen: set[type]) -> bool:
-        origin = typing.get_origin(annotation)
-        if origin is Annotated:
-            args = typing.get_args(annotation)
-            return any(isinstance(m, Secretable) for m in args[1:]) or search(args[0], seen)
-        if origin is not None:
-            return any(search(arg, seen) for arg in typing.get_args(annotation))
-        if isinstance(annotation, type) and issubclass(annotation, BaseModel) and annotation not in seen:
-            seen.add(annotation)
-            return any(
-                search(Annotated[(f.annotation, *f.metadata)] if f.metadata else f.annotation, seen)
-                for f in annotation.model_fields.values()
-            )
-        return False
-
-    field = next((f for f in StackConfig.model_fields.values() if f.alias == key), None)
-    return field is not None and search(
-        Annotated[(field.annotation, *field.metadata)] if field.metadata else field.annotation, set()
-    )
+    """Whether a top-level key holds any setting that may be secret (``customer`` does not)."""
+    return key not in {name[0] for name in NAMES if len(name) == 1} | {"patchGroups"}
