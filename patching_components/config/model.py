@@ -22,6 +22,7 @@ from pydantic import (
     model_validator,
 )
 from pydantic.alias_generators import to_camel
+from pydantic.json_schema import GenerateJsonSchema
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from .. import aws_limits, defaults, os_rules, run_patch_baseline
@@ -33,18 +34,36 @@ M = TypeVar("M", bound=BaseModel)
 
 @dataclass(frozen=True)
 class Secretable:
-    """Marks a setting that may be a Pulumi secret (``{secure: ...}`` in the stack file).
-
-    Offline (validate, plan) its plain value is unknown: ``placeholder`` (``{n}``
-    numbers it) stands in for it, the checks that need the plain value are
-    reported as skipped, and the program keeps what it builds from it secret.
-    """
+    """What stands in offline for a Pulumi secret (``{secure: ...}``) at this setting, where the
+    generic stand-ins (see config.secrets) would not pass its rules: an e-mail address, an ARN.
+    ``{n}`` numbers it, so that two secrets are two different values."""
 
     placeholder: str
 
-    def __get_pydantic_json_schema__(self, core_schema: Any, handler: Any) -> dict[str, Any]:
-        # Editors validating a stack file against `patching schema` accept the secure form too.
-        return {"anyOf": [handler(core_schema), SECURE_VALUE_SCHEMA]}
+
+@dataclass(frozen=True)
+class Public:
+    """Marks text that is never a secret: it names resources or refers to a key, and URNs and
+    AWS names are public (``customer``, a patch group's baselines and windows)."""
+
+    def __get_pydantic_json_schema__(self, core_schema: Any, handler: Any) -> Any:
+        schema = handler(core_schema)
+        if isinstance(schema, dict) and schema.get("anyOf", [None])[-1] == SECURE_VALUE_SCHEMA:
+            return schema["anyOf"][0]  # no secure form for a name
+        return schema
+
+
+class SecretsJsonSchema(GenerateJsonSchema):
+    """The JSON Schema editors check stack files with: wherever text goes, a Pulumi secret may."""
+
+    def str_schema(self, schema: Any) -> Any:
+        return {"anyOf": [super().str_schema(schema), SECURE_VALUE_SCHEMA]}
+
+    def literal_schema(self, schema: Any) -> Any:
+        result = super().literal_schema(schema)
+        if all(isinstance(value, str) for value in schema["expected"]):
+            return {"anyOf": [result, SECURE_VALUE_SCHEMA]}
+        return result
 
 
 SECURE_VALUE_SCHEMA = {
@@ -82,13 +101,11 @@ PatchId = Annotated[str, StringConstraints(min_length=1, max_length=100)]
 FilterValue = Annotated[str, StringConstraints(min_length=1, max_length=os_rules.MAX_FILTER_VALUE_LENGTH)]
 FilterValues = Annotated[list[FilterValue], Field(min_length=1, max_length=os_rules.MAX_FILTER_VALUES)]
 TagKey = Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=r"^[\p{L}\p{Z}\p{N}_.:/=+\-@]+$")]
-TagValue = Annotated[
-    str, StringConstraints(max_length=256, pattern=r"^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$"), Secretable("secret")
-]
+TagValue = Annotated[str, StringConstraints(max_length=256, pattern=r"^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$")]
 DocumentName = Annotated[str, StringConstraints(pattern=r"^[a-zA-Z0-9_\-.:/]{3,128}$")]
 ResourceName = Annotated[str, StringConstraints(pattern=r"^[a-zA-Z0-9_\-.]{3,128}$")]
 """A patch baseline's or maintenance window's name in AWS."""
-CustomerId = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9-]{1,30}$")]
+CustomerId = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9-]{1,30}$"), Public()]
 Tags = Annotated[dict[TagKey, TagValue], Field(max_length=40)]
 # A count ("10") or a percentage ("10%"), as MaxConcurrency/MaxErrors take them.
 Concurrency = Annotated[
@@ -207,7 +224,7 @@ class PatchSourceConfig(_Model):
 
     products: Annotated[list[FilterValue], Field(min_length=1, max_length=20)]
     """OS versions the repository applies to, e.g. ``AmazonLinux2023``."""
-    configuration: Annotated[str, StringConstraints(min_length=1, max_length=1024), Secretable("[secret]")]
+    configuration: Annotated[str, StringConstraints(min_length=1, max_length=1024)]
     """The repository configuration (yum .repo / apt sources.list / zypper text)."""
 
 
@@ -216,7 +233,7 @@ class BaselineConfig(_Model):
 
     operating_system: OperatingSystem
     """The OS the baseline applies to; changing it replaces the baseline."""
-    description: Annotated[str, StringConstraints(min_length=1, max_length=1024), Secretable("secret")] | None = None
+    description: Annotated[str, StringConstraints(min_length=1, max_length=1024)] | None = None
     """Shown in the console; a default naming the customer is used otherwise."""
     approve_after_days: Annotated[int, Field(ge=0, le=os_rules.MAX_APPROVE_AFTER_DAYS)] | None = None
     """Days after release before a matching patch is approved (default 7; not for Ubuntu/Debian)."""
@@ -359,7 +376,7 @@ class MaintenanceWindowConfig(_Model):
     """Errors after which the task stops: a count or a percentage."""
     hooks: HooksConfig | None = None
     """Install only: lifecycle hook documents (AWS-RunPatchBaselineWithHooks)."""
-    description: Annotated[str, StringConstraints(min_length=1, max_length=128), Secretable("secret")] | None = None
+    description: Annotated[str, StringConstraints(min_length=1, max_length=128)] | None = None
     """Shown in the console."""
 
     _coerce = field_validator("max_concurrency", "max_errors", mode="before")(_count_or_string)
@@ -396,9 +413,9 @@ class MaintenanceWindowConfig(_Model):
 class PatchGroupConfig(_Model):
     """Instances tagged with this group (the map key) get these baselines and windows."""
 
-    baselines: list[Key] = []
+    baselines: list[Annotated[Key, Public()]] = []
     """Baseline keys, at most one per operating system."""
-    maintenance_windows: list[Key] = []
+    maintenance_windows: list[Annotated[Key, Public()]] = []
     """Window keys whose tasks target this group."""
 
 
@@ -496,7 +513,7 @@ class GoldenAmiConfig(_Model):
         | None
     ) = None
     """Subnet for the build instance; without it AWS needs a default VPC."""
-    patch_group: PatchGroupName
+    patch_group: Annotated[PatchGroupName, Public()]
     """Patch group whose baseline the build instance is patched with."""
     schedule: str | None = None
     """Optional AWS cron()/rate()/at() expression for scheduled rebuilds."""

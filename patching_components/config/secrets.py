@@ -22,17 +22,9 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from ..errors import Issue
 from .messages import _unwrap
-from .model import Secretable, StackConfig
+from .model import Public, Secretable, StackConfig
 
 SECURE = "secure"
-_ANY = object()
-NAMES = (
-    ("customer",),
-    ("patchGroups", _ANY, "baselines", _ANY),
-    ("patchGroups", _ANY, "maintenanceWindows", _ANY),
-    ("goldenAmis", _ANY, "patchGroup"),
-)
-"""Settings that name resources or refer to keys: never secret."""
 # Tried in order for a setting without a Secretable marker: the first its type accepts stands in.
 _CANDIDATES = ("secret", "1", "UTC", "cron(0 0 ? * SUN *)", "10%", "2099-12-31", f"ami-{'0' * 17}", "/secret")
 
@@ -43,9 +35,8 @@ def is_secure(value: Any) -> bool:
 
 
 def _names_resources(path: tuple[str | int, ...]) -> bool:
-    return any(
-        len(path) == len(name) and all(n is _ANY or n == p for n, p in zip(name, path, strict=True)) for name in NAMES
-    )
+    """Text marked Public in the model: it names resources (URNs are never secret)."""
+    return _has_marker(_setting(path)[0], Public)
 
 
 def _setting(path: tuple[str | int, ...]) -> tuple[Any, Any]:
@@ -68,10 +59,14 @@ def _setting(path: tuple[str | int, ...]) -> tuple[Any, Any]:
     return current, default
 
 
-def _marker(annotation: Any) -> Secretable | None:
-    while True:  # through Optional[Annotated[..., Secretable]]
+def _has_marker(annotation: Any, kind: type) -> bool:
+    return _marker(annotation, kind) is not None
+
+
+def _marker(annotation: Any, kind: type = Secretable) -> Any:
+    while True:  # through Optional[Annotated[..., marker]]
         if typing.get_origin(annotation) is Annotated:
-            found = [m for m in typing.get_args(annotation)[1:] if isinstance(m, Secretable)]
+            found = [m for m in typing.get_args(annotation)[1:] if isinstance(m, kind)]
             if found:
                 return found[0]
             annotation = typing.get_args(annotation)[0]
@@ -167,7 +162,7 @@ def with_placeholders(values: Mapping[str, Any]) -> Offline:
         result.values[key] = walk(value, (key,))
     # A stand-in the setting's own rules refuse (a schedule is not "secret"): the next one.
     while options:
-        failing = {loc for loc in _error_locations(result.values)}
+        failing = set(_error_locations(result.values))
         moved = False
         for path, left in options.items():
             if len(left) > 1 and any(loc[: len(path)] == path for loc in failing):
@@ -208,5 +203,23 @@ def secretable_texts(key: str, value: Any) -> set[str]:
 
 
 def may_hold_secrets(key: str) -> bool:
-    """Whether a top-level key holds any setting that may be secret (``customer`` does not)."""
-    return key not in {name[0] for name in NAMES if len(name) == 1} | {"patchGroups"}
+    """Whether a top-level key holds text that may be secret (``customer`` and ``patchGroups`` do not)."""
+
+    def search(annotation: Any, seen: set[type]) -> bool:
+        if _has_marker(annotation, Public):
+            return False
+        inner = _unwrap(annotation)
+        if inner is str or _choices(inner):
+            return True
+        if isinstance(inner, type) and issubclass(inner, BaseModel):
+            if inner in seen:
+                return False
+            seen.add(inner)
+            return any(
+                search(Annotated[(f.annotation, *f.metadata)] if f.metadata else f.annotation, seen)
+                for f in inner.model_fields.values()
+            )
+        return typing.get_origin(inner) in (list, dict) and search(typing.get_args(inner)[-1], seen)
+
+    annotation, _ = _setting((key,))
+    return annotation is not None and search(annotation, set())
