@@ -74,7 +74,9 @@ def keep_secret(texts: set[str]) -> pulumi.ResourceTransformation:
 
     def transformation(args: pulumi.ResourceTransformationArgs) -> pulumi.ResourceTransformationResult:
         props = {
-            key: pulumi.Output.from_input(value).apply(secret_if_needed) for key, value in (args.props or {}).items()
+            # None: an output property, or an input not given; nothing to keep secret.
+            key: value if value is None else pulumi.Output.from_input(value).apply(secret_if_needed)
+            for key, value in (args.props or {}).items()
         }
         return pulumi.ResourceTransformationResult(props, args.opts)
 
