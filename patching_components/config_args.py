@@ -219,6 +219,9 @@ class CustomerPatchingArgs(TypedDict, total=False):
     tags: dict[str, str]
     """Tags added to every taggable resource (besides Customer and ManagedBy)."""
 
+    permissionsBoundary: str
+    """Managed policy ARN set as the permissions boundary of every role created (landing zones require one)."""
+
     baselines: dict[str, BaselineSettings]
     """Security-only baselines, one OS each."""
 

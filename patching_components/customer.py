@@ -81,6 +81,8 @@ class CustomerPatching(pulumi.ComponentResource):
 
         reporting = self._reporting(name, config, tags)
         iam_args: PatchingIamArgs = {"tags": tags}
+        if config.permissions_boundary is not None:
+            iam_args["permissions_boundary"] = config.permissions_boundary
         if reporting is not None and reporting.log_objects_arn is not None:
             iam_args["log_object_arns"] = [reporting.log_objects_arn]
         if config.patch_groups:
@@ -154,6 +156,8 @@ class CustomerPatching(pulumi.ComponentResource):
         if not (logging and logging.enabled) and not notifications:
             return None
         args: PatchReportingArgs = {"tags": tags}
+        if config.permissions_boundary is not None:
+            args["permissions_boundary"] = config.permissions_boundary
         prefix = config.log_prefix()
         if logging and prefix is not None:
             args["s3_bucket"] = logging.s3_bucket

@@ -184,6 +184,7 @@ def _check(name: str, args: PatchingIamArgs) -> None:
         "patch_groups": list[config.PatchGroupName],
         "patch_group_tag_key": config.PatchGroupTagKey,
         "tags": config.Tags,
+        "permissions_boundary": config.PermissionsBoundaryArn,
     }
     check_args("PatchingIam", name, args, PatchingIamArgs, types=types)
 

@@ -31,6 +31,8 @@ class PatchReportingArgs(TypedDict, total=False):
     """Use an existing topic instead of creating one."""
     tags: pulumi.Input[Mapping[str, pulumi.Input[str]]]
     """Tags for the bucket, topic and role."""
+    permissions_boundary: str
+    """Managed policy ARN set as the permissions boundary of the notification role."""
 
 
 class PatchReporting(pulumi.ComponentResource):
@@ -89,7 +91,9 @@ class PatchReporting(pulumi.ComponentResource):
         elif args.get("sns_topic_arn") is not None:
             self.topic_arn = pulumi.Output.from_input(args["sns_topic_arn"])
         if self.topic_arn is not None:
-            self.notification_role_arn = self._publisher_role(name, self.topic_arn, partition, account_id, tags)
+            self.notification_role_arn = self._publisher_role(
+                name, self.topic_arn, partition, account_id, tags, args.get("permissions_boundary")
+            )
 
         register_declared_outputs(self)
 
@@ -161,11 +165,12 @@ class PatchReporting(pulumi.ComponentResource):
         )
         return bucket.bucket
 
-    def _publisher_role(self, name: str, topic_arn, partition, account_id, tags) -> pulumi.Output[str]:
+    def _publisher_role(self, name: str, topic_arn, partition, account_id, tags, boundary) -> pulumi.Output[str]:
         role = aws.iam.Role(
             f"{name}-notify",
             description="Run Command: publish patch task notifications",
             assume_role_policy=ssm_trust_policy(partition, account_id),
+            permissions_boundary=boundary,
             tags=tags,
             opts=child(self),
         )
@@ -212,6 +217,7 @@ def _check(name: str, args: PatchReportingArgs) -> None:
             "emails": Annotated[list[config.Email], Field(min_length=1)],
             "sns_topic_arn": config.SnsTopicArn,
             "tags": config.Tags,
+            "permissions_boundary": config.PermissionsBoundaryArn,
         },
     )
     if args.get("emails") and args.get("sns_topic_arn") is not None:

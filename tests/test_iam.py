@@ -10,6 +10,7 @@ import pytest
 from aws_shapes import problems, tags
 from conftest import MINIMAL, ROOT, run_config
 from patching_components import PatchingIam
+from patching_components.config import read_stack_yaml
 from patching_components.policies import NO_RESOURCE_LEVEL_ACTIONS
 from tests.engine import run_program
 
@@ -165,3 +166,26 @@ def test_policy_documents_are_json_of_their_resolved_outputs_and_stay_secret():
     assert ours.inputs["policy"] == pulumis.inputs["policy"]
     assert json.loads(ours.inputs["policy"])["Statement"][0]["Resource"] == ["arn:aws:s3:::b/*", "x"]
     assert ours.secret_inputs == ["policy"]
+
+
+def test_permissions_boundary_is_on_every_role_the_stack_creates(example_runs):
+    from conftest import EXAMPLE_STACKS
+
+    boundary = "arn:aws:iam::111122223333:policy/msp-boundary"
+    for path in EXAMPLE_STACKS:
+        config = {
+            f"patching:{k}" if ":" not in k else k: v for k, v in read_stack_yaml(path.read_text())["config"].items()
+        }
+        run = run_program({**config, "patching:permissionsBoundary": boundary}, stack=path.name.split(".")[1])
+        roles = run.of_type("aws:iam/role:Role")
+        assert len(roles) >= 3 and {r.inputs.get("permissionsBoundary") for r in roles} == {boundary}, path.name
+        # Without it, none: AWS would refuse a boundary policy that does not exist.
+        assert all("permissionsBoundary" not in r.inputs for r in example_runs[path.name].of_type("aws:iam/role:Role"))
+
+
+def test_a_permissions_boundary_must_be_a_managed_policy_arn():
+    from patching_components.config import ConfigError, validate
+
+    with pytest.raises(ConfigError) as info:
+        validate({**MINIMAL, "permissionsBoundary": "arn:aws:iam::111122223333:role/not-a-policy"}, "x")
+    assert "patching:permissionsBoundary" in info.value.lines()[0]

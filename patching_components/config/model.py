@@ -107,6 +107,15 @@ ResourceName = Annotated[str, StringConstraints(pattern=r"^[a-zA-Z0-9_\-.]{3,128
 """A patch baseline's or maintenance window's name in AWS."""
 CustomerId = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9-]{1,30}$"), Public()]
 Tags = Annotated[dict[TagKey, TagValue], Field(max_length=40)]
+# CreateRole's PermissionsBoundary (botocore: arnType, 20-2048 characters): a managed policy.
+PermissionsBoundaryArn = Annotated[
+    str,
+    StringConstraints(
+        pattern=r"^arn:aws[a-z-]*:iam::([0-9]{12}|aws):policy/[A-Za-z0-9+=,.@_/-]{1,1024}$",
+        min_length=20,
+        max_length=2048,
+    ),
+]
 # A count ("10") or a percentage ("10%"), as MaxConcurrency/MaxErrors take them.
 Concurrency = Annotated[
     str,
@@ -558,6 +567,8 @@ class StackConfig(_Model):
     """Instance tag key that names the patch group."""
     tags: Tags = {}
     """Tags added to every taggable resource (besides Customer and ManagedBy)."""
+    permissions_boundary: PermissionsBoundaryArn | None = None
+    """Managed policy ARN set as the permissions boundary of every role created (landing zones require one)."""
     baselines: dict[Key, BaselineConfig] = {}
     """Security-only baselines, one OS each."""
     maintenance_windows: dict[Key, MaintenanceWindowConfig] = {}
