@@ -94,8 +94,10 @@ def mutated_config(draw):
         parent = config
         for step in path[:-1]:
             parent = parent[step]
-        action = draw(st.sampled_from(["replace", "replace", "delete", "rename", "copy"]))
-        if action == "replace":
+        action = draw(st.sampled_from(["replace", "replace", "secret", "delete", "rename", "copy"]))
+        if action == "secret":  # as `pulumi config set --secret --path` stores it
+            parent[path[-1]] = {"secure": "v1:" + draw(st.text("ABCDEF0123456789", min_size=4, max_size=8))}
+        elif action == "replace":
             parent[path[-1]] = draw(st.sampled_from(ODD_VALUES) | st.text(max_size=12) | st.integers(-5, 10**6))
         elif action == "delete":
             del parent[path[-1]]
