@@ -44,6 +44,7 @@ NAMES: dict[type[BaseModel], str] = {
     config.LoggingConfig: "LoggingSettings",
     config.NotificationsConfig: "NotificationsSettings",
     config.GoldenAmiConfig: "GoldenAmiSettings",
+    config.ComplianceConfig: "ComplianceSettings",
     config.StackConfig: "CustomerPatchingArgs",
 }
 

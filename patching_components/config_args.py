@@ -204,6 +204,14 @@ class GoldenAmiSettings(TypedDict, total=False):
     default key); the automation role gets exactly the grants EC2 needs on it."""
 
 
+class ComplianceSettings(TypedDict, total=False):
+    """Patch compliance evidence."""
+
+    dataSync: bool
+    """A Resource Data Sync of inventory and patch compliance into the log bucket, below
+    ``<s3Prefix>/<customer>/sync`` (query it with Athena); needs logging to a bucket. Default: false."""
+
+
 class CustomerPatchingArgs(TypedDict, total=False):
     """Everything under the ``patching:`` namespace of one customer stack."""
 
@@ -239,6 +247,9 @@ class CustomerPatchingArgs(TypedDict, total=False):
 
     goldenAmis: dict[str, GoldenAmiSettings]
     """Golden AMI pipelines."""
+
+    compliance: ComplianceSettings
+    """Patch compliance evidence (a Resource Data Sync into the log bucket)."""
 
 
 class PatchSourceArgs(TypedDict, total=False):

@@ -162,6 +162,8 @@ class CustomerPatching(pulumi.ComponentResource):
         if logging and prefix is not None:
             args["s3_bucket"] = logging.s3_bucket
             args["s3_key_prefix"] = prefix
+            if config.compliance is not None and config.compliance.data_sync:
+                args["data_sync"] = True
             if logging.retention_days is not None:
                 args["retention_days"] = logging.retention_days
         if notifications and notifications.emails:

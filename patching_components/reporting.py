@@ -12,6 +12,39 @@ from ._component import TYPE_PREFIX, child, json_document, lookup, register_decl
 from .iam import ssm_trust_policy
 
 
+def data_sync_statements(
+    bucket_arn: pulumi.Input[str], prefix: str, partition: pulumi.Input[str], account_id: pulumi.Input[str]
+) -> list[dict]:
+    """The bucket policy AWS documents for a Resource Data Sync ("Configuring resource data sync
+    for Inventory"): Systems Manager checks the bucket's ACL and writes below the prefix, for
+    syncs of this account only (aws:SourceAccount, aws:SourceArn: the confused-deputy guard)."""
+    service = {"Service": "ssm.amazonaws.com"}
+    return [
+        {
+            "Sid": "SSMBucketPermissionsCheck",
+            "Effect": "Allow",
+            "Principal": service,
+            "Action": "s3:GetBucketAcl",
+            "Resource": bucket_arn,
+        },
+        {
+            "Sid": "SSMBucketDelivery",
+            "Effect": "Allow",
+            "Principal": service,
+            "Action": "s3:PutObject",
+            "Resource": pulumi.Output.concat(bucket_arn, "/", prefix, "/*/accountid=", account_id, "/*"),
+            "Condition": {
+                "StringEquals": {"s3:x-amz-acl": "bucket-owner-full-control", "aws:SourceAccount": account_id},
+                "ArnLike": {
+                    "aws:SourceArn": pulumi.Output.concat(
+                        "arn:", partition, ":ssm:*:", account_id, ":resource-data-sync/*"
+                    )
+                },
+            },
+        },
+    ]
+
+
 def subscription_name(name: str, email: str) -> str:
     """Keyed by the address, so reordering the list replaces nothing, but by its digest: a URN is
     never secret, and the address may be (a Pulumi secret, or just personal data)."""
@@ -33,6 +66,10 @@ class PatchReportingArgs(TypedDict, total=False):
     """Tags for the bucket, topic and role."""
     permissions_boundary: str
     """Managed policy ARN set as the permissions boundary of the notification role."""
+    data_sync: bool
+    """A Resource Data Sync of the region's inventory and patch compliance into the bucket, below
+    ``<s3_key_prefix>/sync`` (needs ``s3_bucket``; a created bucket gets the policy AWS documents
+    for it, an existing one needs it from its owner)."""
 
 
 class PatchReporting(pulumi.ComponentResource):
@@ -61,13 +98,27 @@ class PatchReporting(pulumi.ComponentResource):
         bucket_setting = args.get("s3_bucket")
         if bucket_setting:
             prefix = args.get("s3_key_prefix", defaults.LOG_PREFIX).strip("/")
+            sync_prefix = f"{prefix}/sync" if args.get("data_sync") else None
             if bucket_setting == "create":
-                bucket_name = self._log_bucket(name, args.get("retention_days", defaults.RETENTION_DAYS), tags)
+                retention = args.get("retention_days", defaults.RETENTION_DAYS)
+                bucket_name = self._log_bucket(name, retention, tags, sync_prefix, partition, account_id)
             else:
                 bucket_name = pulumi.Output.from_input(bucket_setting)
             self.bucket_name = bucket_name
             self.key_prefix = pulumi.Output.from_input(prefix)
             self.log_objects_arn = pulumi.Output.concat("arn:", partition, ":s3:::", bucket_name, "/", prefix, "/*")
+            if sync_prefix is not None:
+                aws.ssm.ResourceDataSync(
+                    f"{name}-sync",
+                    name=f"{name}-patch-compliance",
+                    s3_destination={
+                        "bucket_name": bucket_name,
+                        "prefix": sync_prefix,
+                        "region": lookup(self, "region"),
+                        "sync_format": "JsonSerDe",
+                    },
+                    opts=child(self),
+                )
 
         self.topic_arn = self.notification_role_arn = None
         if args.get("emails"):
@@ -97,7 +148,9 @@ class PatchReporting(pulumi.ComponentResource):
 
         register_declared_outputs(self)
 
-    def _log_bucket(self, name: str, retention_days: int, tags) -> pulumi.Output[str]:
+    def _log_bucket(
+        self, name: str, retention_days: int, tags, sync_prefix, partition, account_id
+    ) -> pulumi.Output[str]:
         bucket = aws.s3.Bucket(f"{name}-logs", tags=tags, opts=child(self))
         aws.s3.BucketOwnershipControls(
             f"{name}-logs",
@@ -157,7 +210,8 @@ class PatchReporting(pulumi.ComponentResource):
                             "Action": "s3:*",
                             "Resource": [bucket.arn, pulumi.Output.concat(bucket.arn, "/*")],
                             "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-                        }
+                        },
+                        *(data_sync_statements(bucket.arn, sync_prefix, partition, account_id) if sync_prefix else []),
                     ],
                 }
             ),
@@ -218,8 +272,13 @@ def _check(name: str, args: PatchReportingArgs) -> None:
             "sns_topic_arn": config.SnsTopicArn,
             "tags": config.Tags,
             "permissions_boundary": config.PermissionsBoundaryArn,
+            "data_sync": field_type(config.ComplianceConfig, "data_sync"),
         },
     )
+    if args.get("data_sync") and not args.get("s3_bucket"):
+        raise ConfigError(
+            f"PatchReporting {name!r}", [Issue(("data_sync",), "writes to the log bucket: give s3_bucket")], None
+        )
     if args.get("emails") and args.get("sns_topic_arn") is not None:
         raise ConfigError(
             f"PatchReporting {name!r}", [Issue(("emails",), "give emails or sns_topic_arn, not both")], None

@@ -202,6 +202,24 @@ BUILDERS: dict[str, Callable[[Any], list[Call]]] = {
             ),
         )
     ],
+    "aws:ssm/resourceDataSync:ResourceDataSync": lambda r: [
+        (
+            "ssm",
+            "CreateResourceDataSync",
+            {
+                "SyncName": r.inputs["name"],
+                "S3Destination": _compact(
+                    {
+                        "BucketName": r.inputs["s3Destination"]["bucketName"],
+                        "Prefix": r.inputs["s3Destination"].get("prefix"),
+                        "Region": r.inputs["s3Destination"]["region"],
+                        "SyncFormat": r.inputs["s3Destination"].get("syncFormat"),
+                        "AWSKMSKeyARN": r.inputs["s3Destination"].get("kmsKeyArn"),
+                    }
+                ),
+            },
+        )
+    ],
     "aws:iam/role:Role": lambda r: [
         (
             "iam",

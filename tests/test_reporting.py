@@ -71,7 +71,13 @@ def test_created_bucket_is_private_encrypted_versioned_and_expires(acme):
 def test_bucket_policy_denies_plain_http(acme):
     bucket = only(acme, "aws:s3/bucket:Bucket")
     policy = json.loads(only(acme, "aws:s3/bucketPolicy:BucketPolicy").inputs["policy"])
-    (statement,) = policy["Statement"]
+    # acme also syncs compliance data: the rest of its policy is the data sync's (tested below).
+    (statement,) = [s for s in policy["Statement"] if s["Sid"] == "DenyInsecureTransport"]
+    assert {s["Sid"] for s in policy["Statement"]} == {
+        "DenyInsecureTransport",
+        "SSMBucketPermissionsCheck",
+        "SSMBucketDelivery",
+    }
     arn = f"arn:aws:s3:::{bucket.id}"
     assert statement == {
         "Sid": "DenyInsecureTransport",
@@ -151,3 +157,58 @@ def test_component_alone_default_retention():
     (rule,) = only(run, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration").inputs["rules"]
     assert rule["expiration"] == {"days": 90}
     assert run.of_type("aws:sns/topic:Topic") == []
+
+
+SYNC = "aws:ssm/resourceDataSync:ResourceDataSync"
+
+
+def test_data_sync_lands_compliance_in_the_customers_prefix_with_the_policy_aws_documents():
+    from aws_requests import api_calls
+
+    run = run_config({**MINIMAL, "logging": {"s3Bucket": "create"}, "compliance": {"dataSync": True}}, stack="acme")
+    (sync,) = run.of_type(SYNC)
+    assert sync.inputs["name"] == "acme-patch-compliance"
+    assert sync.inputs["s3Destination"] == {
+        "bucketName": "acme-logs-mock",
+        "prefix": "patching/acme/sync",
+        "region": "eu-west-1",
+        "syncFormat": "JsonSerDe",
+    }
+    assert [p for service, op, request in api_calls(sync) for p in problems(service, op, request)] == []
+    policy = json.loads(run.named("acme-logs", "aws:s3/bucketPolicy:BucketPolicy").inputs["policy"])
+    statements = {s["Sid"]: s for s in policy["Statement"]}
+    assert statements["SSMBucketPermissionsCheck"] == {
+        "Sid": "SSMBucketPermissionsCheck",
+        "Effect": "Allow",
+        "Principal": {"Service": "ssm.amazonaws.com"},
+        "Action": "s3:GetBucketAcl",
+        "Resource": "arn:aws:s3:::acme-logs-mock",
+    }
+    assert statements["SSMBucketDelivery"] == {
+        "Sid": "SSMBucketDelivery",
+        "Effect": "Allow",
+        "Principal": {"Service": "ssm.amazonaws.com"},
+        "Action": "s3:PutObject",
+        # Only below this customer's sync prefix, only for this account's syncs.
+        "Resource": "arn:aws:s3:::acme-logs-mock/patching/acme/sync/*/accountid=123456789012/*",
+        "Condition": {
+            "StringEquals": {"s3:x-amz-acl": "bucket-owner-full-control", "aws:SourceAccount": "123456789012"},
+            "ArnLike": {"aws:SourceArn": "arn:aws:ssm:*:123456789012:resource-data-sync/*"},
+        },
+    }
+    assert "DenyInsecureTransport" in statements
+
+
+def test_no_data_sync_unless_asked_and_never_without_a_bucket():
+    from patching_components.config import ConfigError, validate
+
+    assert run_config({**MINIMAL, "logging": {"s3Bucket": "create"}}).of_type(SYNC) == []
+    with pytest.raises(ConfigError) as info:
+        validate({**MINIMAL, "compliance": {"dataSync": True}}, "stacks/Pulumi.acme.yaml")
+    assert info.value.lines() == [
+        "stacks/Pulumi.acme.yaml: patching:compliance.dataSync: writes to the log bucket: set logging.s3Bucket"
+    ]
+    existing = run_config(
+        {**MINIMAL, "logging": {"s3Bucket": "central-logs"}, "compliance": {"dataSync": True}}, stack="acme"
+    )
+    assert existing.of_type(SYNC)[0].inputs["s3Destination"]["bucketName"] == "central-logs"

@@ -556,6 +556,14 @@ class GoldenAmiConfig(_Model):
 # The whole stack
 
 
+class ComplianceConfig(_Model):
+    """Patch compliance evidence."""
+
+    data_sync: StrictBool = False
+    """A Resource Data Sync of inventory and patch compliance into the log bucket, below
+    ``<s3Prefix>/<customer>/sync`` (query it with Athena); needs logging to a bucket."""
+
+
 class StackConfig(_Model):
     """Everything under the ``patching:`` namespace of one customer stack."""
 
@@ -581,6 +589,8 @@ class StackConfig(_Model):
     """Run Command notifications through SNS."""
     golden_amis: dict[Key, GoldenAmiConfig] = {}
     """Golden AMI pipelines."""
+    compliance: ComplianceConfig | None = None
+    """Patch compliance evidence (a Resource Data Sync into the log bucket)."""
 
     @field_validator("customer")
     @classmethod
@@ -663,6 +673,8 @@ class StackConfig(_Model):
             problem = aws_limits.bucket_name_problem(f"{self.customer}-logs-0000000")
             if problem:
                 issues.append((("customer",), f"names the log bucket '{self.customer}-logs-...', and {problem}"))
+        if self.compliance is not None and self.compliance.data_sync and self.log_prefix() is None:
+            issues.append((("compliance", "dataSync"), "writes to the log bucket: set logging.s3Bucket"))
         for key in self.maintenance_windows:
             prefix = self.window_log_prefix(key) or ""
             if len(prefix) > aws_limits.MAX_OUTPUT_S3_KEY_PREFIX:
