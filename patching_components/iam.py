@@ -123,13 +123,8 @@ class PatchingIam(pulumi.ComponentResource):
             opts=child(self),
         )
 
-        automation_role = aws.iam.Role(
-            f"{name}-automation",
-            description="SSM Automation: golden AMI builds",
-            assume_role_policy=ssm_trust_policy(partition, account_id),
-            permissions_boundary=boundary,
-            tags=tags,
-            opts=child(self),
+        automation_role = ssm_service_role(
+            self, f"{name}-automation", "SSM Automation: golden AMI builds", partition, account_id, boundary, tags
         )
         aws.iam.RolePolicy(
             f"{name}-automation-pass-instance-role",
@@ -152,13 +147,14 @@ class PatchingIam(pulumi.ComponentResource):
         register_declared_outputs(self)
 
     def _maintenance_window_role(self, name, args: PatchingIamArgs, partition, account_id, tags, boundary):
-        role = aws.iam.Role(
+        role = ssm_service_role(
+            self,
             f"{name}-maintenance-window",
-            description="Systems Manager maintenance windows: run this customer's patch tasks",
-            assume_role_policy=ssm_trust_policy(partition, account_id),
-            permissions_boundary=boundary,
-            tags=tags,
-            opts=child(self),
+            "Systems Manager maintenance windows: run this customer's patch tasks",
+            partition,
+            account_id,
+            boundary,
+            tags,
         )
         tag_key = args.get("patch_group_tag_key", defaults.PATCH_GROUP_TAG_KEY)
         groups = sorted(args["patch_groups"])
@@ -187,6 +183,26 @@ def _check(name: str, args: PatchingIamArgs) -> None:
         "permissions_boundary": config.PermissionsBoundaryArn,
     }
     check_args("PatchingIam", name, args, PatchingIamArgs, types=types)
+
+
+def ssm_service_role(
+    parent: pulumi.Resource,
+    name: str,
+    description: str,
+    partition: pulumi.Input[str],
+    account_id: pulumi.Input[str],
+    boundary: pulumi.Input[str] | None,
+    tags: pulumi.Input[Mapping[str, pulumi.Input[str]]] | None,
+) -> aws.iam.Role:
+    """A role Systems Manager assumes for this account only, with the stack's permissions boundary."""
+    return aws.iam.Role(
+        name,
+        description=description,
+        assume_role_policy=ssm_trust_policy(partition, account_id),
+        permissions_boundary=boundary,
+        tags=tags,
+        opts=child(parent),
+    )
 
 
 def ssm_trust_policy(partition: pulumi.Input[str], account_id: pulumi.Input[str]) -> pulumi.Output[str]:

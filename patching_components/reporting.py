@@ -9,7 +9,7 @@ import pulumi_aws as aws
 
 from . import defaults
 from ._component import TYPE_PREFIX, child, json_document, lookup, register_declared_outputs
-from .iam import ssm_trust_policy
+from .iam import ssm_service_role
 
 
 def data_sync_statements(
@@ -220,13 +220,14 @@ class PatchReporting(pulumi.ComponentResource):
         return bucket.bucket
 
     def _publisher_role(self, name: str, topic_arn, partition, account_id, tags, boundary) -> pulumi.Output[str]:
-        role = aws.iam.Role(
+        role = ssm_service_role(
+            self,
             f"{name}-notify",
-            description="Run Command: publish patch task notifications",
-            assume_role_policy=ssm_trust_policy(partition, account_id),
-            permissions_boundary=boundary,
-            tags=tags,
-            opts=child(self),
+            "Run Command: publish patch task notifications",
+            partition,
+            account_id,
+            boundary,
+            tags,
         )
         aws.iam.RolePolicy(
             f"{name}-notify-publish",
