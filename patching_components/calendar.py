@@ -9,34 +9,60 @@ a spring-forward night in New York becomes 03:30 EDT).
 
 ``rate()`` windows count from when the window was created, which a stack file
 does not know: their occurrences are shown from the calendar's start.
+
+The calendar covers every window a stack builds: the patch windows and the
+scheduled golden AMI rebuilds. Several stacks merge into one time-ordered
+list (the fleet view), from which :func:`overlaps` finds the windows of one
+patch group open at once and :func:`busy_periods` the times more than N
+customers install at once.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Literal
 from zoneinfo import ZoneInfo
 
 from aws_croniter import AwsCroniter
 
-from .config import MaintenanceWindowConfig, StackConfig
+from .config import StackConfig
+from .defaults import GOLDEN_AMI_WINDOW_HOURS
 from .schedule import parse_schedule
 
 _RATE_UNITS = {"minute": "minutes", "hour": "hours", "day": "days"}
 
+BUILD = "Build"
+"""The operation of a golden AMI rebuild (the others are AWS-RunPatchBaseline's Scan and Install)."""
+
+Kind = Literal["window", "goldenAmi"]
+
 
 @dataclass(frozen=True)
 class Occurrence:
+    customer: str
+    stack: str
+    """The stack (``Pulumi.<stack>.yaml``); one customer may have several, one per account."""
     window: str
+    """The maintenance window's key, or the golden AMI pipeline's."""
+    kind: Kind
     operation: str
-    """What the task does at that time (Scan in scan-only mode)."""
+    """What runs: Scan or Install (Scan in scan-only mode), or Build for a golden AMI rebuild."""
     start: datetime
     """Aware, in the window's time zone."""
     end: datetime
     patch_groups: tuple[str, ...]
+    """The patch groups it targets (a rebuild: the group whose baseline patches the image)."""
+
+    def overlaps(self, other: Occurrence) -> bool:
+        return self.start < other.end and other.start < self.end
 
     def as_json(self) -> dict[str, object]:
         return {
+            "customer": self.customer,
+            "stack": self.stack,
+            "kind": self.kind,
             "window": self.window,
             "operation": self.operation,
             "start": self.start.isoformat(),
@@ -45,30 +71,80 @@ class Occurrence:
         }
 
 
-def window_starts(window: MaintenanceWindowConfig, start: datetime, end: datetime) -> list[datetime]:
-    """Opening times of one window in [start, end), aware in the window's zone."""
-    zone = ZoneInfo(window.timezone)
-    schedule = parse_schedule(window.schedule)
+@dataclass(frozen=True)
+class Overlap:
+    """Two windows of one stack that target one patch group and are open at the same time:
+    two AWS-RunPatchBaseline runs on the same nodes."""
+
+    patch_group: str
+    first: Occurrence
+    second: Occurrence
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "kind": "overlap",
+            "stack": self.first.stack,
+            "patchGroup": self.patch_group,
+            "windows": [self.first.window, self.second.window],
+            "start": self.second.start.isoformat(),
+            "end": min(self.first.end, self.second.end, key=_instant).isoformat(),
+        }
+
+
+@dataclass(frozen=True)
+class BusyPeriod:
+    """A stretch of time in which more customers install at once than the operator can staff."""
+
+    start: datetime
+    """UTC."""
+    end: datetime
+    customers: tuple[str, ...]
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "kind": "concurrency",
+            "start": self.start.isoformat(),
+            "end": self.end.isoformat(),
+            "customers": list(self.customers),
+        }
+
+
+def _instant(moment: datetime) -> datetime:
+    return moment.astimezone(UTC)
+
+
+def schedule_starts(
+    schedule_text: str,
+    timezone: str,
+    start: datetime,
+    end: datetime,
+    offset_days: int = 0,
+    limit: int | None = None,
+) -> list[datetime]:
+    """Opening times of one schedule in [start, end) (at most ``limit``), aware in its zone."""
+    zone = ZoneInfo(timezone)
+    schedule = parse_schedule(schedule_text)
     if schedule.kind == "at":
         once = datetime.fromisoformat(schedule.expression).replace(tzinfo=zone)
         return [once] if start <= once < end else []
     if schedule.kind == "rate":
         count, unit = schedule.expression.split()
         step = timedelta(**{_RATE_UNITS[unit.rstrip("s")]: int(count)})
-        times, current = [], start
-        while current < end:
+        times: list[datetime] = []
+        current = start
+        while current < end and len(times) != limit:
             times.append(current.astimezone(zone))
             current += step
         return times
 
-    offset = timedelta(days=window.schedule_offset or 0)
+    offset = timedelta(days=offset_days)
     cron = AwsCroniter(schedule.expression)
     # Walk the local wall clock (as naive UTC, which has no DST), starting early
     # enough that an offset occurrence landing after `start` is not missed.
     wall = (start.astimezone(zone) - offset).replace(tzinfo=UTC) - timedelta(minutes=1)
     wall_end = end.astimezone(zone).replace(tzinfo=UTC)
     times = []
-    while True:
+    while len(times) != limit:
         (wall,) = cron.get_next(wall)
         if wall is None or wall > wall_end:
             break
@@ -79,42 +155,123 @@ def window_starts(window: MaintenanceWindowConfig, start: datetime, end: datetim
     return times
 
 
-def occurrences(config: StackConfig, start: datetime, weeks: int) -> list[Occurrence]:
-    """Every window opening from ``start`` (aware) for ``weeks`` weeks, in time order."""
+def _closing(opening: datetime, hours: int) -> datetime:
+    # Elapsed hours, not wall-clock hours: a window across a DST change is as long as configured.
+    return (opening.astimezone(UTC) + timedelta(hours=hours)).astimezone(opening.tzinfo)
+
+
+def occurrences(
+    config: StackConfig, start: datetime, weeks: int, stack: str | None = None, limit: int | None = None
+) -> list[Occurrence]:
+    """Every window opening (patch windows and golden AMI rebuilds) from ``start`` (aware)
+    for ``weeks`` weeks, in time order, at most ``limit`` per window. ``stack`` defaults to
+    the customer's name."""
     if config.mode == "disabled":
         return []
+    stack = stack or config.customer
     end = start + timedelta(weeks=weeks)
     groups_of = config.groups_by_window()
     found = []
     for key, window in config.maintenance_windows.items():
         operation = config.window_as_built(key).operation
-        duration = timedelta(hours=window.duration_hours)
-        for opening in window_starts(window, start, end):
-            closing = (opening.astimezone(UTC) + duration).astimezone(opening.tzinfo)
-            found.append(Occurrence(key, operation, opening, closing, tuple(sorted(groups_of[key]))))
-    return sorted(found, key=lambda o: (o.start.astimezone(UTC), o.window))
+        groups = tuple(sorted(groups_of[key]))
+        offset = window.schedule_offset or 0
+        for opening in schedule_starts(window.schedule, window.timezone, start, end, offset, limit):
+            closing = _closing(opening, window.duration_hours)
+            found.append(Occurrence(config.customer, stack, key, "window", operation, opening, closing, groups))
+    for key, ami in config.golden_amis.items():
+        if ami.schedule is None:
+            continue
+        for opening in schedule_starts(ami.schedule, ami.timezone, start, end, limit=limit):
+            closing = _closing(opening, GOLDEN_AMI_WINDOW_HOURS)
+            found.append(
+                Occurrence(config.customer, stack, key, "goldenAmi", BUILD, opening, closing, (ami.patch_group,))
+            )
+    return merge([found])
 
 
-def to_ics(config: StackConfig, found: list[Occurrence], stamp: datetime | None = None) -> bytes:
-    """An iCalendar file with one event per occurrence, each in its window's time zone."""
+def merge(lists: Iterable[list[Occurrence]]) -> list[Occurrence]:
+    """Several stacks' occurrences as one list in time order (ties: by stack, then window)."""
+    return sorted((o for found in lists for o in found), key=lambda o: (_instant(o.start), o.stack, o.kind, o.window))
+
+
+def overlaps(found: list[Occurrence]) -> list[Overlap]:
+    """Occurrences of two different patch windows of one stack that share a patch group and are
+    open at the same time, in time order. ``found`` must be in time order (as :func:`merge` gives)."""
+    result = []
+    open_by_group: dict[tuple[str, str], list[Occurrence]] = {}
+    for occurrence in found:
+        if occurrence.kind != "window":
+            continue
+        for group in occurrence.patch_groups:
+            active = open_by_group.setdefault((occurrence.stack, group), [])
+            active[:] = [o for o in active if _instant(o.end) > _instant(occurrence.start)]
+            result += [Overlap(group, o, occurrence) for o in active if o.window != occurrence.window]
+            active.append(occurrence)
+    return result
+
+
+def busy_periods(found: list[Occurrence], limit: int) -> list[BusyPeriod]:
+    """The periods in which more than ``limit`` customers have an install window open, in UTC."""
+    edges = sorted(
+        (instant, change, o.customer)
+        for o in found
+        if o.operation == "Install"
+        for instant, change in ((_instant(o.start), 1), (_instant(o.end), -1))
+    )
+    periods: list[BusyPeriod] = []
+    open_count: dict[str, int] = {}
+    for index, (instant, change, customer) in enumerate(edges):
+        open_count[customer] = open_count.get(customer, 0) + change
+        if not open_count[customer]:
+            del open_count[customer]
+        following = edges[index + 1][0] if index + 1 < len(edges) else instant
+        if following == instant or len(open_count) <= limit:
+            continue  # ends at -1 sort before starts at +1: touching windows do not count
+        customers = tuple(sorted(open_count))
+        if periods and periods[-1].end == instant and periods[-1].customers == customers:
+            periods[-1] = BusyPeriod(periods[-1].start, following, customers)
+        else:
+            periods.append(BusyPeriod(instant, following, customers))
+    return periods
+
+
+def _ics_time(moment: datetime) -> datetime:
+    """A time iCalendar readers place at the right instant.
+
+    RFC 5545 (3.3.5) reads a local time that occurs twice (the repeated hour when clocks go
+    back) as its first occurrence, so the second one cannot be written with its TZID: it is
+    written in UTC instead, which every reader places exactly.
+    """
+    if moment.fold and moment.replace(fold=0).utcoffset() != moment.utcoffset():
+        return moment.astimezone(UTC)
+    return moment
+
+
+def to_ics(found: list[Occurrence], name: str, stamp: datetime | None = None) -> bytes:
+    """An iCalendar file named ``name`` with one event per occurrence, each in its window's
+    time zone."""
     from icalendar import Calendar, Event
 
     stamp = stamp or datetime.now(UTC)
     calendar = Calendar()
     calendar.add("prodid", "-//patching-components//patching calendar//EN")
     calendar.add("version", "2.0")
-    calendar.add("x-wr-calname", f"{config.customer} patching")
+    calendar.add("x-wr-calname", name)
     for occurrence in found:
         event = Event()
-        utc_start = occurrence.start.astimezone(UTC)
-        event.add("uid", f"{config.customer}-{occurrence.window}-{utc_start:%Y%m%dT%H%M%SZ}@patching-components")
+        utc_start = _instant(occurrence.start)
+        event.add("uid", f"{occurrence.stack}-{occurrence.window}-{utc_start:%Y%m%dT%H%M%SZ}@patching-components")
         event.add("dtstamp", stamp)
-        event.add("dtstart", occurrence.start)
-        event.add("dtend", occurrence.end)
-        event.add("summary", f"{config.customer}: {occurrence.operation} ({occurrence.window})")
+        event.add("dtstart", _ics_time(occurrence.start))
+        event.add("dtend", _ics_time(occurrence.end))
+        event.add("summary", f"{occurrence.customer}: {occurrence.operation} ({occurrence.window})")
+        groups = ", ".join(occurrence.patch_groups)
         event.add(
             "description",
-            f"Patch {occurrence.operation.lower()} for patch groups: {', '.join(occurrence.patch_groups)}",
+            f"Golden AMI rebuild, patched with the baseline of patch group {groups}"
+            if occurrence.kind == "goldenAmi"
+            else f"Patch {occurrence.operation.lower()} for patch groups: {groups}",
         )
         event.add("categories", ["Patching", occurrence.operation])
         calendar.add_component(event)

@@ -8,9 +8,10 @@ pipeline, exactly as the components would build them.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
-from . import standard
+from . import calendar, standard
 from .config import ConfigError, Issue, StackConfig, read_stack_document, read_stack_file
 from .standard import approval_rule, baseline_advice_for
 
@@ -44,9 +45,34 @@ def build_issues(config: StackConfig) -> list[Issue]:
     return standard_issues(config)
 
 
+OVERLAP_HORIZON_WEEKS = 53
+"""How far ahead `validate` looks for windows of one patch group open at once: every
+cron pattern but a year-bound one repeats within a year."""
+OVERLAP_OCCURRENCES = 2000
+"""Openings per window it looks at: a rate(1 minute) window would have half a million."""
+
+
+def overlap_warnings(config: StackConfig, now: datetime | None = None) -> list[Issue]:
+    """Two windows of one patch group open at the same time: two AWS-RunPatchBaseline runs on the
+    same nodes, where the second fails or patches under the first. One warning per pair of windows."""
+    found = calendar.occurrences(config, now or datetime.now(UTC), OVERLAP_HORIZON_WEEKS, limit=OVERLAP_OCCURRENCES)
+    first: dict[tuple[str, str, str], calendar.Overlap] = {}
+    for overlap in calendar.overlaps(found):
+        first.setdefault((overlap.patch_group, overlap.first.window, overlap.second.window), overlap)
+    return [
+        Issue(
+            ("patchGroups", group, "maintenanceWindows"),
+            f"the windows {a} and {b} are open at the same time ({overlap.second.start:%a %Y-%m-%d %H:%M %Z} "
+            f"first): two AWS-RunPatchBaseline runs on the nodes of {group}; move or shorten one "
+            "(`patching calendar` lists them)",
+        )
+        for (group, a, b), overlap in first.items()
+    ]
+
+
 def warnings(config: StackConfig) -> list[Issue]:
     """What AWS accepts but would quietly not do the job (exit 0; see :mod:`standard`)."""
-    return (
+    return overlap_warnings(config) + (
         [
             Issue(("baselines", key, advice.field), advice.message)
             for key, baseline in config.baselines.items()

@@ -12,7 +12,7 @@ import json
 import os
 import sys
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -234,40 +234,128 @@ def _weeks(text: str) -> int:
     return weeks
 
 
-def cmd_calendar(args: argparse.Namespace) -> int:
-    from .calendar import occurrences, parse_start, to_ics
+def _stack_name(path: Path) -> str:
+    """``Pulumi.<stack>.yaml`` -> ``<stack>``."""
+    name = path.name
+    if name.startswith("Pulumi.") and name.endswith((".yaml", ".yml")):
+        return name[len("Pulumi.") :].rsplit(".", 1)[0]
+    return path.stem
 
-    path = _stack_files([args.stack_file])[0]
+
+def _write(option: str, path: Path, data: bytes) -> None:
     try:
-        config = _load(path)
-    except ConfigError as exc:
-        print("\n".join(exc.lines()), file=sys.stderr)
+        path.write_bytes(data)
+    except OSError as exc:
+        raise UsageError(f"{option} {path}: cannot write: {exc.strerror or exc}") from None
+
+
+def _moment(moment: datetime) -> str:
+    return f"{moment:%a %Y-%m-%d %H:%M %Z}"
+
+
+def _until(start: datetime, end: datetime) -> str:
+    """An end time next to its start: the day only when it changes, the zone only when DST did."""
+    text = f"{end:%a }" if end.date() != start.date() else ""
+    return text + f"{end:%H:%M}" + (f" {end:%Z}" if end.utcoffset() != start.utcoffset() else "")
+
+
+def cmd_calendar(args: argparse.Namespace) -> int:
+    from . import calendar
+
+    files = _stack_files(args.stack_files)
+    configs: list[tuple[Path, str, StackConfig]] = []
+    failed = []
+    for path in files:
+        try:
+            configs.append((path, _stack_name(path), _load(path)))
+        except ConfigError as exc:
+            failed += exc.lines()
+    if failed:
+        print("\n".join(failed), file=sys.stderr)
         return EXIT_INVALID
     try:
-        start = parse_start(args.start)
+        start = calendar.parse_start(args.start)
     except ValueError:
         raise UsageError(f"--start {args.start!r}: give an ISO date or date-time, e.g. 2026-12-01") from None
-    found = occurrences(config, start, args.weeks)
+    found = calendar.merge(calendar.occurrences(config, start, args.weeks, stack) for _, stack, config in configs)
+    overlaps = calendar.overlaps(found)
+    busy = None if args.max_concurrent is None else calendar.busy_periods(found, args.max_concurrent)
+    customers = sorted({config.customer for _, _, config in configs})
+
     if args.ics:
-        Path(args.ics).write_bytes(to_ics(config, found))
+        name = f"{customers[0]} patching" if len(customers) == 1 else f"patching: {len(customers)} customers"
+        _write("--ics", Path(args.ics), calendar.to_ics(found, name))
+    if args.ics_dir:
+        directory = Path(args.ics_dir)
+        try:
+            directory.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise UsageError(f"--ics-dir {directory}: cannot create: {exc.strerror or exc}") from None
+        for customer in customers:
+            mine = [o for o in found if o.customer == customer]
+            _write("--ics-dir", directory / f"{customer}.ics", calendar.to_ics(mine, f"{customer} patching"))
+
     if args.format == "json":
-        print(json.dumps([o.as_json() for o in found], indent=2))
+        entries = [o.as_json() for o in found] + [o.as_json() for o in overlaps] + [b.as_json() for b in busy or []]
+        entries.sort(key=lambda e: datetime.fromisoformat(str(e["start"])).astimezone(UTC))
+        print(json.dumps(entries, indent=2))
         return EXIT_OK
 
     until = start + timedelta(weeks=args.weeks)
-    span = f"{start:%Y-%m-%d %H:%M} to {until:%Y-%m-%d %H:%M} UTC"
-    print(f"# Maintenance windows of {config.customer} ({path}), {span},")
+    span = f"{start.isoformat(timespec='minutes')} to {until.isoformat(timespec='minutes')}"
+    if len(configs) == 1:
+        print(f"# Windows of {configs[0][2].customer} ({configs[0][0]}), {span},")
+    else:
+        print(f"# Windows of {len(configs)} stacks ({len(customers)} customers), {span},")
     print("# each in its own time zone. rate() windows are counted from the start of this calendar.")
-    if config.mode == "disabled":
-        print("# patching:mode is disabled: no window runs.")
+
+    def label(occurrence: calendar.Occurrence) -> str:
+        customer = occurrence.customer
+        return customer if occurrence.stack == customer else f"{customer} ({occurrence.stack})"
+
+    for path, _, config in configs:
+        if config.mode == "disabled":
+            print(f"# {config.customer} ({path}): patching:mode is disabled: no window runs.")
+    width = max((len(label(o)) for o in found), default=0)
+    # Several stacks mix time zones: a UTC column first shows the order.
+    utc = (lambda moment: f"{moment.astimezone(UTC):%Y-%m-%d %H:%M}Z  ") if len(configs) > 1 else (lambda _: "")
     for o in found:
-        # The end can fall on the next day or on the other side of a DST change.
-        end = f"{o.end:%a }" if o.end.date() != o.start.date() else ""
-        end += f"{o.end:%H:%M}" + (f" {o.end:%Z}" if o.end.utcoffset() != o.start.utcoffset() else "")
-        print(f"{o.start:%a %Y-%m-%d %H:%M %Z} - {end:<13} {o.operation:<7} {o.window:<20} {', '.join(o.patch_groups)}")
+        print(
+            f"{utc(o.start)}{_moment(o.start):<25} - {_until(o.start, o.end):<13} {label(o):<{width}} "
+            f"{o.operation:<7} {o.window:<20} {', '.join(o.patch_groups)}"
+        )
+    if overlaps:
+        print("# Windows of one patch group open at the same time (two AWS-RunPatchBaseline runs on its nodes):")
+        for overlap in overlaps:
+            first, second = overlap.first, overlap.second
+            closing = min(first.end, second.end, key=lambda moment: moment.astimezone(UTC))
+            print(
+                f"{utc(second.start)}{_moment(second.start):<25} - {_until(second.start, closing):<13} "
+                f"{label(second):<{width}} "
+                f"{overlap.patch_group}: {first.window} and {second.window}"
+            )
+    if busy is not None:
+        if not busy:
+            print(f"# At no time do more than {args.max_concurrent} customers install at once.")
+        else:
+            print(f"# More than {args.max_concurrent} customers installing at once (UTC):")
+        for period in busy:
+            print(
+                f"{period.start:%a %Y-%m-%d %H:%M} - {_until(period.start, period.end):<13} "
+                f"{len(period.customers)} customers: {', '.join(period.customers)}"
+            )
     if args.ics:
         print(f"# wrote {len(found)} event(s) to {args.ics}")
+    if args.ics_dir:
+        print(f"# wrote {len(customers)} calendar(s) to {args.ics_dir}")
     return EXIT_OK
+
+
+def _limit(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError("give a number of customers, 0 or more")
+    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -288,11 +376,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=("text", "json"), default="text")
     p.set_defaults(func=cmd_plan)
 
-    p = sub.add_parser("calendar", help="list the next maintenance windows in their own time zones")
-    p.add_argument("stack_file", metavar="STACK_FILE")
+    p = sub.add_parser("calendar", help="list the next windows of stack files (default: stacks/Pulumi.*.yaml), merged")
+    p.add_argument("stack_files", nargs="*", metavar="STACK_FILE")
     p.add_argument("--weeks", type=_weeks, default=4, help="how many weeks ahead (1-104, default 4)")
     p.add_argument("--start", help="ISO date or date-time to start from (default: now; UTC without an offset)")
-    p.add_argument("--ics", metavar="PATH", help="also write an iCalendar file to share with the customer")
+    p.add_argument("--ics", metavar="PATH", help="also write one iCalendar file of every stack given")
+    p.add_argument("--ics-dir", metavar="DIR", help="also write one iCalendar file per customer, DIR/<customer>.ics")
+    p.add_argument(
+        "--max-concurrent",
+        type=_limit,
+        metavar="N",
+        help="list the periods in which more than N customers have an install window open",
+    )
     p.add_argument("--format", choices=("text", "json"), default="text")
     p.set_defaults(func=cmd_calendar)
 

@@ -14,3 +14,7 @@ LOG_PREFIX = "patching"
 """S3 key prefix of Run Command output."""
 RETENTION_DAYS = 90
 """Days before log objects expire in a bucket we create."""
+GOLDEN_AMI_WINDOW_HOURS = 2
+"""Length of a golden AMI pipeline's rebuild window (its calendar entry too)."""
+GOLDEN_AMI_WINDOW_CUTOFF_HOURS = 1
+"""No rebuild starts in the last hour of its window."""

@@ -21,10 +21,6 @@ from .policies import build_policy_document, schedule_policy_document
 if TYPE_CHECKING:
     from .config import GoldenAmiConfig
 
-# A maintenance window only starts the build; the automation runs to its end.
-SCHEDULE_DURATION_HOURS = 2
-SCHEDULE_CUTOFF_HOURS = 1
-
 
 class GoldenAmiPipelinePlumbing(TypedDict, total=False):
     """GoldenAmiPipeline's args: GoldenAmiConfig's settings (snake_case) and these."""
@@ -211,8 +207,9 @@ class GoldenAmiPipeline(BuildsFromConfig, pulumi.ComponentResource):
                 description=f"Scheduled build of {document_name}",
                 schedule=settings.schedule,
                 schedule_timezone=settings.timezone,
-                duration=SCHEDULE_DURATION_HOURS,
-                cutoff=SCHEDULE_CUTOFF_HOURS,
+                # The window only starts the build; the automation runs to its end.
+                duration=defaults.GOLDEN_AMI_WINDOW_HOURS,
+                cutoff=defaults.GOLDEN_AMI_WINDOW_CUTOFF_HOURS,
                 allow_unassociated_targets=False,
                 tags=tags,
                 opts=child(self),

@@ -1,4 +1,5 @@
-"""The patching calendar against hand-computed dates (AWS cron semantics, DST, offsets)."""
+"""The patching calendar against hand-computed dates (AWS cron semantics, DST, offsets),
+merged over stacks (overlaps, busy periods), and read back by iCalendar readers we did not write."""
 
 import json
 from datetime import UTC, datetime
@@ -6,9 +7,12 @@ from datetime import UTC, datetime
 import icalendar
 import pytest
 import time_machine
+import vobject
+import yaml
 
 from conftest import MINIMAL, ROOT
 from patching_components.calendar import occurrences, to_ics
+from patching_components.checks import check_stack
 from patching_components.cli import main
 from patching_components.config import load_stack_file, validate
 
@@ -121,7 +125,7 @@ def test_scan_only_mode_shows_scans_and_disabled_shows_nothing():
 def test_ics_is_valid_icalendar_with_time_zones():
     config = load_stack_file(ROOT / "stacks" / "Pulumi.globex.yaml")
     found = occurrences(config, datetime(2027, 3, 8, tzinfo=UTC), 2)
-    parsed = icalendar.Calendar.from_ical(to_ics(config, found, stamp=datetime(2027, 1, 1, tzinfo=UTC)))
+    parsed = icalendar.Calendar.from_ical(to_ics(found, "globex patching", stamp=datetime(2027, 1, 1, tzinfo=UTC)))
     events = parsed.walk("VEVENT")
     assert len(events) == len(found) > 0
     assert [tz["TZID"] for tz in parsed.walk("VTIMEZONE")] == ["America/New_York"]
@@ -152,6 +156,9 @@ def test_cli_json_and_ics(capsys, tmp_path):
     assert code == 0
     found = json.loads(capsys.readouterr().out)
     assert found[0] == {
+        "customer": "acme",
+        "stack": "acme",
+        "kind": "window",
         "window": "daily-scan",
         "operation": "Scan",
         "start": "2027-03-27T01:00:00+00:00",
@@ -159,6 +166,9 @@ def test_cli_json_and_ics(capsys, tmp_path):
         "patchGroups": ["acme-web"],
     }
     assert {
+        "customer": "acme",
+        "stack": "acme",
+        "kind": "window",
         "window": "weekly-install",
         "operation": "Install",
         "start": "2027-03-28T02:00:00+01:00",
@@ -172,7 +182,7 @@ def test_cli_text_marks_dst_and_day_changes(capsys):
     code = main(["calendar", str(ROOT / "stacks" / "Pulumi.globex.yaml"), "--start", "2027-03-13", "--weeks", "1"])
     assert code == 0
     out = capsys.readouterr().out
-    assert "Sat 2027-03-13 22:00 EST - Sun 05:00 EDT Install sat-install" in out
+    assert "Sat 2027-03-13 22:00 EST  - Sun 05:00 EDT globex Install sat-install" in out
 
 
 @pytest.mark.parametrize(
@@ -185,3 +195,178 @@ def test_cli_usage_errors(capsys, args, message):
         code = exc.code
     assert code == 2
     assert message in capsys.readouterr().err
+
+
+def two_windows(scan_schedule="cron(0 1 * * ? *)"):
+    """acme's windows before the example moved its scan off Sundays: a daily 01:00-03:00 scan and a
+    Sunday 02:00-06:00 install of the same patch group."""
+    raw = yaml.safe_load((ROOT / "stacks" / "Pulumi.acme.yaml").read_text())["config"]
+    config = {key.split(":", 1)[1]: value for key, value in raw.items() if key.startswith("patching:")}
+    config["maintenanceWindows"]["daily-scan"]["schedule"] = scan_schedule
+    return validate(config, "test")
+
+
+def test_golden_ami_rebuilds_are_in_the_calendar():
+    # acme rebuilds on the first Monday of the month, 04:00 London: 2027-04-05 (BST), for 2 hours.
+    config = load_stack_file(ROOT / "stacks" / "Pulumi.acme.yaml")
+    builds = [o for o in occurrences(config, datetime(2027, 3, 20, tzinfo=UTC), 4) if o.kind == "goldenAmi"]
+    assert [(o.window, o.operation, o.start.isoformat(), o.end.isoformat(), o.patch_groups) for o in builds] == [
+        ("al2023-base", "Build", "2027-04-05T04:00:00+01:00", "2027-04-05T06:00:00+01:00", ("acme-web",))
+    ]
+
+
+def test_overlapping_windows_of_one_patch_group_are_listed(capsys, tmp_path):
+    from patching_components.calendar import overlaps
+
+    config = two_windows()
+    found = occurrences(config, datetime(2027, 3, 20, tzinfo=UTC), 2)
+    # Sundays: the scan (01:00-03:00 GMT; 02:00-04:00 BST on the 28th, 01:00 does not exist) and the
+    # install (02:00) are both open.
+    assert [(o.patch_group, o.first.window, o.second.window, o.second.start.isoformat()) for o in overlaps(found)] == [
+        ("acme-web", "daily-scan", "weekly-install", "2027-03-21T02:00:00+00:00"),
+        ("acme-web", "daily-scan", "weekly-install", "2027-03-28T02:00:00+01:00"),
+    ]
+    # The shipped example scans Monday to Saturday: nothing overlaps.
+    fixed = load_stack_file(ROOT / "stacks" / "Pulumi.acme.yaml")
+    assert overlaps(occurrences(fixed, datetime(2027, 3, 20, tzinfo=UTC), 8)) == []
+
+
+@time_machine.travel("2026-12-01T12:00:00Z", tick=False)
+def test_validate_warns_about_overlapping_windows_once_per_pair(tmp_path):
+    text = (ROOT / "stacks" / "Pulumi.acme.yaml").read_text().replace("cron(0 1 ? * MON-SAT *)", "cron(0 1 * * ? *)")
+    path = tmp_path / "Pulumi.acme.yaml"
+    path.write_text(text)
+    (warning,) = [w for w in check_stack(path).warnings if w.path[0] == "patchGroups"]
+    assert warning.key_path() == "patching:patchGroups.acme-web.maintenanceWindows"
+    # 2026-12-06 is the first Sunday after the (frozen) day of validation.
+    assert "daily-scan and weekly-install are open at the same time (Sun 2026-12-06 02:00 GMT first)" in (
+        warning.message
+    )
+    assert warning.line == text.splitlines().index("    acme-web:") + 3  # its maintenanceWindows line
+
+
+@time_machine.travel("2026-12-01T12:00:00Z", tick=False)
+def test_the_examples_have_no_overlapping_windows():
+    for path in sorted((ROOT / "stacks").glob("Pulumi.*.yaml")):
+        assert [w.message for w in check_stack(path).warnings if w.path[0] == "patchGroups"] == [], path
+
+
+def test_an_event_ending_in_the_repeated_hour_ends_at_the_right_instant():
+    # London goes back at 02:00 BST on 2026-10-25: 01:00-02:00 happens twice. A window opening at
+    # 00:30 BST (23:30 UTC) for 2 hours closes at 01:30 UTC, the *second* 01:30 local (GMT).
+    config = one_window("cron(30 0 ? * SUN *)", "Europe/London", durationHours=2)
+    (occurrence,) = occurrences(config, datetime(2026, 10, 24, tzinfo=UTC), 1)
+    assert occurrence.end.astimezone(UTC) == datetime(2026, 10, 25, 1, 30, tzinfo=UTC)
+    ics = to_ics([occurrence], "test", stamp=datetime(2026, 10, 1, tzinfo=UTC))
+    (event,) = icalendar.Calendar.from_ical(ics).walk("VEVENT")
+    assert event["DTEND"].dt.astimezone(UTC) == datetime(2026, 10, 25, 1, 30, tzinfo=UTC)
+    assert event["DTSTART"].dt.astimezone(UTC) == datetime(2026, 10, 24, 23, 30, tzinfo=UTC)
+    parsed = vobject.readOne(ics.decode())
+    assert parsed.vevent.dtend.value.astimezone(UTC) == datetime(2026, 10, 25, 1, 30, tzinfo=UTC)
+    assert parsed.vevent.dtstart.value.astimezone(UTC) == datetime(2026, 10, 24, 23, 30, tzinfo=UTC)
+    # The first 01:30 (BST) is what a TZID time means: such an end keeps its zone.
+    config = one_window("cron(30 23 ? * SAT *)", "Europe/London", durationHours=2)
+    (occurrence,) = occurrences(config, datetime(2026, 10, 24, tzinfo=UTC), 1)
+    (event,) = icalendar.Calendar.from_ical(to_ics([occurrence], "test")).walk("VEVENT")
+    assert event["DTEND"].params["TZID"] == "Europe/London"
+    assert event["DTEND"].dt.astimezone(UTC) == datetime(2026, 10, 25, 0, 30, tzinfo=UTC)
+
+
+def calendar_json(capsys, *args):
+    assert main(["calendar", *args, "--format", "json"]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def test_every_stack_by_default_merged_in_time_order(capsys, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    entries = calendar_json(capsys, "--start", "2027-03-27", "--weeks", "1")
+    assert {e["customer"] for e in entries} == {"acme", "globex", "initech"}
+    instants = [datetime.fromisoformat(e["start"]).astimezone(UTC) for e in entries]
+    assert instants == sorted(instants)
+    # Saturday 2027-03-27: acme scans at 01:00 GMT (01:00Z), globex at 00:30 EDT (04:30Z).
+    assert [(e["customer"], e["start"]) for e in entries[:2]] == [
+        ("acme", "2027-03-27T01:00:00+00:00"),
+        ("globex", "2027-03-27T00:30:00-04:00"),
+    ]
+
+
+def test_max_concurrent_lists_the_periods_more_customers_install(capsys):
+    stacks = [str(ROOT / "stacks" / f"Pulumi.{name}.yaml") for name in ("acme", "globex", "initech")]
+    args = [*stacks, "--start", "2027-03-27", "--weeks", "1"]
+    # acme installs 02:00-06:00 BST (01:00-05:00Z) and globex 22:00 EDT-04:00 EDT (02:00-08:00Z) on the
+    # night of 27/28 March; initech only scans (scan-only mode).
+    busy = [e for e in calendar_json(capsys, *args, "--max-concurrent", "1") if e["kind"] == "concurrency"]
+    assert busy == [
+        {
+            "kind": "concurrency",
+            "start": "2027-03-28T02:00:00+00:00",
+            "end": "2027-03-28T05:00:00+00:00",
+            "customers": ["acme", "globex"],
+        }
+    ]
+    assert [e for e in calendar_json(capsys, *args, "--max-concurrent", "2") if e["kind"] == "concurrency"] == []
+    assert main(["calendar", *args, "--max-concurrent", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "# More than 1 customers installing at once (UTC):\nSun 2027-03-28 02:00 - 05:00" in out
+    assert "2 customers: acme, globex" in out
+
+
+def test_overlaps_in_the_text_and_json_calendar(capsys, tmp_path):
+    path = tmp_path / "Pulumi.acme.yaml"
+    path.write_text(
+        (ROOT / "stacks" / "Pulumi.acme.yaml").read_text().replace("cron(0 1 ? * MON-SAT *)", "cron(0 1 * * ? *)")
+    )
+    entries = calendar_json(capsys, str(path), "--start", "2027-03-27", "--weeks", "1")
+    assert [e for e in entries if e["kind"] == "overlap"] == [
+        {
+            "kind": "overlap",
+            "stack": "acme",
+            "patchGroup": "acme-web",
+            "windows": ["daily-scan", "weekly-install"],
+            "start": "2027-03-28T02:00:00+01:00",
+            "end": "2027-03-28T04:00:00+01:00",
+        }
+    ]
+    assert main(["calendar", str(path), "--start", "2027-03-27", "--weeks", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "# Windows of one patch group open at the same time" in out
+    assert "Sun 2027-03-28 02:00 BST  - 04:00         acme acme-web: daily-scan and weekly-install" in out
+
+
+def test_ics_per_customer_and_merged(capsys, tmp_path):
+    # A customer with two accounts has two stacks: one calendar for the customer, unique event ids.
+    second = tmp_path / "Pulumi.acme-eu-prod.yaml"
+    second.write_text((ROOT / "stacks" / "Pulumi.acme.yaml").read_text())
+    stacks = [str(ROOT / "stacks" / "Pulumi.acme.yaml"), str(second), str(ROOT / "stacks" / "Pulumi.globex.yaml")]
+    merged, directory = tmp_path / "all.ics", tmp_path / "out" / "customers"
+    args = [*stacks, "--start", "2027-03-27", "--weeks", "1", "--ics", str(merged), "--ics-dir", str(directory)]
+    assert main(["calendar", *args]) == 0
+    out = capsys.readouterr().out
+    assert "acme (acme-eu-prod)" in out
+    assert sorted(p.name for p in directory.iterdir()) == ["acme.ics", "globex.ics"]
+    acme = icalendar.Calendar.from_ical((directory / "acme.ics").read_bytes())
+    uids = [str(e["UID"]) for e in acme.walk("VEVENT")]
+    assert len(uids) == len(set(uids)) == 2 * 7  # 6 scans and 1 install per stack
+    assert {u.split("-daily-scan")[0].split("-weekly-install")[0] for u in uids} == {"acme", "acme-eu-prod"}
+    everything = icalendar.Calendar.from_ical(merged.read_bytes())
+    assert {tz["TZID"] for tz in everything.walk("VTIMEZONE")} == {"Europe/London", "America/New_York"}
+    assert len(everything.walk("VEVENT")) == 14 + len(
+        [o for o in occurrences(load_stack_file(stacks[2]), datetime(2027, 3, 27, tzinfo=UTC), 1)]
+    )
+
+
+def test_ics_that_cannot_be_written_is_a_one_line_error(capsys, tmp_path):
+    a_file = tmp_path / "notes.txt"
+    a_file.write_text("not a directory\n")
+    acme = str(ROOT / "stacks" / "Pulumi.acme.yaml")
+    targets = [("--ics", tmp_path), ("--ics", tmp_path / "missing" / "a.ics"), ("--ics", a_file / "a.ics")]
+    for option, target in [*targets, ("--ics-dir", a_file / "calendars")]:
+        assert main(["calendar", acme, option, str(target)]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith(f"patching: error: {option} {target}: cannot "), err
+        assert err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_start_is_shown_with_the_offset_it_was_given(capsys):
+    assert main(["calendar", str(ROOT / "stacks" / "Pulumi.acme.yaml"), "--start", "2027-03-27T00:00+01:00"]) == 0
+    assert "2027-03-27T00:00+01:00 to 2027-04-24T00:00+01:00" in capsys.readouterr().out
