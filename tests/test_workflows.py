@@ -1,0 +1,389 @@
+"""The GitHub Actions workflows (pull-request previews, deploys, drift checks): their structure,
+their scripts run for real on throw-away repositories, and two linters we did not write."""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conftest import EXAMPLE_STACKS, ROOT
+
+WORKFLOWS = ROOT / ".github" / "workflows"
+SCRIPTS = ROOT / ".github" / "scripts"
+BIN = Path(sys.executable).parent
+EXAMPLES = sorted(p.name.split(".")[1] for p in EXAMPLE_STACKS)
+
+
+def load(name):
+    # PyYAML reads the key `on` as True (YAML 1.1).
+    return yaml.safe_load((WORKFLOWS / name).read_text())
+
+
+@pytest.fixture(scope="module")
+def pull_request():
+    return load("pull-request.yml")
+
+
+@pytest.fixture(scope="module")
+def deploy():
+    return load("deploy.yml")
+
+
+@pytest.fixture(scope="module")
+def drift():
+    return load("drift.yml")
+
+
+def steps(job):
+    return {step.get("name") or step["uses"].split("@")[0]: step for step in job["steps"]}
+
+
+# -- linters -------------------------------------------------------------------------------------
+
+
+def test_actionlint_with_shellcheck_finds_nothing():
+    # actionlint knows each action's inputs and runtime: an action on the removed node20 runtime
+    # (actions/checkout@v4 and friends) is an error. shellcheck checks every `run:` script.
+    result = subprocess.run(
+        [str(BIN / "actionlint"), "-shellcheck", str(BIN / "shellcheck"), "-no-color"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_zizmor_finds_nothing():
+    result = subprocess.run(
+        [str(BIN / "zizmor"), "--offline", "--no-progress", str(WORKFLOWS)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_workflows_name_no_stack_that_does_not_exist():
+    for path in WORKFLOWS.glob("*.yml"):
+        words = path.read_text().split()
+        mentioned = {w.split(".")[1] for w in words if w.startswith("stacks/Pulumi.") and "*" not in w}
+        assert mentioned <= set(EXAMPLES), path
+
+
+# -- the stack selection, on throw-away repositories ---------------------------------------------
+
+
+class Repo:
+    """A git repository with the example stacks and some shared code, to change and select from."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        shutil.copytree(ROOT / "stacks", path / "stacks")
+        (path / "patching_components").mkdir()
+        (path / "patching_components" / "model.py").write_text("# code\n")
+        (path / "README.md").write_text("# docs\n")
+        self.git("init", "-q", "-b", "main")
+        self.base = self.commit("base")
+
+    def git(self, *args):
+        return subprocess.run(["git", *args], cwd=self.path, check=True, capture_output=True, text=True).stdout
+
+    def commit(self, message):
+        self.git("add", "-A")
+        self.git("-c", "user.email=ci@example.com", "-c", "user.name=ci", "commit", "-qm", message, "--allow-empty")
+        return self.git("rev-parse", "HEAD").strip()
+
+    def write(self, relative, text):
+        target = self.path / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text)
+
+    def run_step(self, script, **env):
+        """A workflow step's `run:` script, as the runner runs it (bash -e, GITHUB_OUTPUT)."""
+        output = self.path.parent / "github-output"
+        output.write_text("")
+        shutil.copytree(SCRIPTS, self.path / ".github" / "scripts", dirs_exist_ok=True)
+        environment = {**os.environ, "GITHUB_OUTPUT": str(output), "PATH": f"{BIN}:{os.environ['PATH']}", **env}
+        result = subprocess.run(
+            ["bash", "-e", "-c", script], cwd=self.path, env=environment, capture_output=True, text=True
+        )
+        assert result.returncode == 0, result.stderr
+        key, _, value = output.read_text().strip().partition("=")
+        assert key == "stacks"
+        return json.loads(value)
+
+
+@pytest.fixture
+def repo(tmp_path):
+    return Repo(tmp_path / "repo")
+
+
+def pr_selection(repo, pull_request):
+    script = steps(pull_request["jobs"]["validate"])["Stacks to preview"]["run"]
+    return repo.run_step(script, BASE_SHA=repo.base)
+
+
+def test_a_changed_stack_file_selects_that_stack_only(repo, pull_request):
+    repo.write("stacks/Pulumi.globex.yaml", (repo.path / "stacks/Pulumi.globex.yaml").read_text() + "# reviewed\n")
+    repo.commit("globex")
+    assert pr_selection(repo, pull_request) == ["globex"]
+
+
+def test_a_new_customer_stack_is_selected(repo, pull_request):
+    repo.write("stacks/Pulumi.contoso.yaml", "config:\n  patching:customer: contoso\n")
+    repo.commit("onboard contoso")
+    assert pr_selection(repo, pull_request) == ["contoso"]
+
+
+def test_a_deleted_stack_is_not_selected(repo, pull_request):
+    (repo.path / "stacks" / "Pulumi.initech.yaml").unlink()
+    repo.commit("offboard initech")
+    assert pr_selection(repo, pull_request) == []
+
+
+def test_shared_code_selects_every_stack(repo, pull_request):
+    repo.write("patching_components/model.py", "# changed\n")
+    repo.commit("code")
+    assert pr_selection(repo, pull_request) == EXAMPLES
+
+
+@pytest.mark.parametrize("path", ["README.md", "docs/fleet.md", "tests/test_new.py", ".github/workflows/x.yml"])
+def test_docs_tests_and_ci_select_nothing(repo, pull_request, path):
+    repo.write(path, "changed\n")
+    repo.commit("docs")
+    assert pr_selection(repo, pull_request) == []
+
+
+def test_docs_and_one_stack_select_that_stack(repo, pull_request):
+    repo.write("README.md", "# more docs\n")
+    repo.write("stacks/Pulumi.acme.yaml", (repo.path / "stacks/Pulumi.acme.yaml").read_text() + "# reviewed\n")
+    repo.commit("acme and docs")
+    assert pr_selection(repo, pull_request) == ["acme"]
+
+
+def deploy_selection(repo, deploy, **env):
+    script = steps(deploy["jobs"]["select"])["Stacks to deploy"]["run"]
+    return repo.run_step(script, **{"EVENT": "push", "BEFORE": "", "ONLY": "", **env})
+
+
+def test_a_push_deploys_what_it_changed(repo, deploy):
+    repo.write("stacks/Pulumi.contoso.yaml", "config:\n  patching:customer: contoso\n")
+    repo.commit("onboard contoso")
+    repo.write("stacks/Pulumi.acme.yaml", (repo.path / "stacks/Pulumi.acme.yaml").read_text() + "# reviewed\n")
+    repo.commit("acme")
+    # `before` is the commit main was at before the push: both commits of the push count.
+    assert deploy_selection(repo, deploy, BEFORE=repo.base) == ["acme", "contoso"]
+
+
+def test_a_push_with_no_known_before_deploys_every_stack(repo, deploy):
+    # A new branch (before is all zeros) or a force push (before is gone): every stack.
+    assert deploy_selection(repo, deploy, BEFORE="0" * 40) == EXAMPLES
+    assert deploy_selection(repo, deploy, BEFORE="1" * 40) == EXAMPLES
+
+
+def test_a_dispatch_deploys_the_stacks_asked_for_or_every_stack(repo, deploy):
+    dispatch = {"EVENT": "workflow_dispatch"}
+    assert deploy_selection(repo, deploy, **dispatch, ONLY="initech, acme") == ["acme", "initech"]
+    assert deploy_selection(repo, deploy, **dispatch) == EXAMPLES
+
+
+def test_an_unknown_stack_or_too_many_stacks_fail_the_selection(repo):
+    script = SCRIPTS / "select_stacks.py"
+    result = subprocess.run(
+        [sys.executable, str(script), "--only", "acme,nope"], cwd=repo.path, capture_output=True, text=True
+    )
+    assert result.returncode == 1
+    assert result.stderr == "select_stacks: error: no stack file for nope (stacks: acme, globex, initech)\n"
+    for index in range(260):
+        repo.write(f"stacks/Pulumi.c{index:03}.yaml", f"config:\n  patching:customer: c{index:03}\n")
+    repo.commit("many customers")
+    result = subprocess.run([sys.executable, str(script), "--all"], cwd=repo.path, capture_output=True, text=True)
+    assert result.returncode == 1
+    assert "263 stacks exceed GitHub's 256-job matrix limit" in result.stderr
+
+
+def test_drift_checks_every_stack_or_the_ones_asked_for(repo, drift):
+    script = steps(drift["jobs"]["select"])["Stacks to check"]["run"]
+    assert repo.run_step(script, ONLY="") == EXAMPLES
+    assert repo.run_step(script, ONLY="globex") == ["globex"]
+
+
+# -- the pull-request workflow -------------------------------------------------------------------
+
+
+def test_runs_on_pull_requests_one_run_per_pr(pull_request):
+    assert "pull_request" in pull_request[True]
+    assert pull_request["concurrency"]["group"] == "pull-request-${{ github.event.pull_request.number }}"
+    assert pull_request["permissions"] == {}
+
+
+def test_validate_job_runs_validation_and_the_tests(pull_request):
+    job = pull_request["jobs"]["validate"]
+    runs = " ".join(step.get("run", "") for step in job["steps"])
+    assert 'pip install -e ".[test]"' in runs
+    assert ".venv/bin/patching validate" in runs and ".venv/bin/pytest" in runs
+    assert job["permissions"] == {"contents": "read"}
+
+
+def test_preview_job_uses_oidc_and_comments_on_the_pr(pull_request):
+    job = pull_request["jobs"]["preview"]
+    assert job["needs"] == "validate"
+    assert job["permissions"] == {"contents": "read", "id-token": "write", "pull-requests": "write"}
+    assert job["strategy"]["matrix"]["stack"] == "${{ fromJSON(needs.validate.outputs.stacks) }}"
+    job_steps = steps(job)
+    aws = job_steps["aws-actions/configure-aws-credentials"]["with"]
+    assert aws["role-to-assume"] == "${{ vars.AWS_PREVIEW_ROLE_ARN }}"
+    assert "aws-access-key-id" not in aws  # OIDC only: no long-lived keys
+    pulumi = job_steps["pulumi/actions"]["with"]
+    assert pulumi["command"] == "preview" and pulumi["diff"] is True and pulumi["comment-on-pr"] is True
+    assert pulumi["stack-name"] == "${{ matrix.stack }}"
+    assert pulumi["upsert"] is True  # a new stack file previews without a `pulumi stack init` first
+    assert pulumi["policyPacks"] == "policy"
+    assert job["env"]["PULUMI_BACKEND_URL"] == "${{ vars.PULUMI_BACKEND_URL }}"
+
+
+# -- deploys --------------------------------------------------------------------------------------
+
+
+def test_deploys_run_on_pushes_to_main_and_by_hand(deploy):
+    assert deploy[True]["push"] == {"branches": ["main"]}
+    assert "stacks" in deploy[True]["workflow_dispatch"]["inputs"]
+    assert deploy["permissions"] == {}
+    assert "refs/heads/main" in deploy["jobs"]["deploy"]["if"]  # a dispatch from a branch deploys nothing
+
+
+def test_one_update_per_stack_at_a_time_never_cancelled(deploy):
+    job = deploy["jobs"]["deploy"]
+    assert job["concurrency"] == {"group": "pulumi-up-${{ matrix.stack }}", "cancel-in-progress": False}
+    assert "concurrency" not in deploy  # a workflow-wide group would serialise every customer
+    strategy = job["strategy"]
+    assert strategy["fail-fast"] is False
+    assert isinstance(strategy["max-parallel"], int) and 1 <= strategy["max-parallel"] <= 10
+    assert strategy["matrix"]["stack"] == "${{ fromJSON(needs.select.outputs.stacks) }}"
+
+
+def test_each_stack_deploys_in_its_own_environment_with_oidc_and_the_policy_pack(deploy):
+    job = deploy["jobs"]["deploy"]
+    assert job["environment"] == "${{ matrix.stack }}"
+    assert job["permissions"] == {"contents": "read", "id-token": "write"}
+    job_steps = steps(job)
+    aws = job_steps["aws-actions/configure-aws-credentials"]["with"]
+    assert aws["role-to-assume"] == "${{ vars.AWS_DEPLOY_ROLE_ARN }}"
+    assert not any(key.startswith("aws-secret") or key.startswith("aws-access") for key in aws)
+    pulumi = job_steps["pulumi/actions"]["with"]
+    assert pulumi["command"] == "up" and pulumi["stack-name"] == "${{ matrix.stack }}"
+    assert pulumi["upsert"] is True and pulumi["policyPacks"] == "policy"
+    assert ".venv/bin/patching validate" in steps(deploy["jobs"]["select"])["Validate every stack file"]["run"]
+
+
+# -- drift ----------------------------------------------------------------------------------------
+
+
+def test_drift_runs_nightly_and_by_hand_with_the_read_only_role(drift):
+    assert drift[True]["schedule"][0]["cron"]
+    assert "workflow_dispatch" in drift[True]
+    job = drift["jobs"]["check"]
+    assert job["permissions"] == {"contents": "read", "id-token": "write"}
+    assert steps(job)["aws-actions/configure-aws-credentials"]["with"]["role-to-assume"] == (
+        "${{ vars.AWS_PREVIEW_ROLE_ARN }}"
+    )
+    assert job["strategy"]["fail-fast"] is False and isinstance(job["strategy"]["max-parallel"], int)
+    # Not the deploys' group: GitHub keeps one waiting job per group, a waiting check would cancel a deploy.
+    assert "concurrency" not in job and "environment" not in job
+    report = drift["jobs"]["report"]
+    assert report["if"].startswith("always()")
+    assert report["permissions"] == {"contents": "read", "issues": "write"}
+    assert steps(report)["Open or update an issue per drifted stack"]["if"] == "vars.DRIFT_OPEN_ISSUES == 'true'"
+
+
+FAKE_PULUMI = """#!/bin/sh
+# Records its arguments and answers like `pulumi preview --json` on a stack that drifted.
+echo "$@" > "$ARGS_FILE"
+cat "$PREVIEW_JSON"
+echo 'error: no changes were expected but changes were proposed' >&2
+exit 255
+"""
+
+
+def digest(*ops):
+    """A PreviewDigest as `pulumi preview --json` prints it (sdk/go/common/display/json.go)."""
+    urn = "urn:pulumi:acme::patching::patching-components:index:CustomerPatching$aws:ssm/patchBaseline:PatchBaseline::"
+    return {
+        "config": {"aws:region": "eu-west-1"},
+        "steps": [{"op": op, "urn": urn + name, "detailedDiff": None} for op, name in ops],
+        "changeSummary": {op: 1 for op, _ in ops},
+        "duration": 1500000000,
+    }
+
+
+def test_the_drift_step_records_a_failing_preview_and_goes_on(tmp_path, drift):
+    fake = tmp_path / "bin"
+    fake.mkdir()
+    (fake / "pulumi").write_text(FAKE_PULUMI)
+    (fake / "pulumi").chmod(0o755)
+    preview = tmp_path / "preview.json"
+    preview.write_text(json.dumps(digest(("same", "acme-web"), ("update", "acme-al2023"))))
+    workdir = tmp_path / "work"
+    workdir.mkdir()
+    script = steps(drift["jobs"]["check"])["Preview with refresh"]["run"]
+    env = {
+        **os.environ,
+        "PATH": f"{fake}:{os.environ['PATH']}",
+        "STACK": "acme",
+        "ARGS_FILE": str(tmp_path / "args"),
+        "PREVIEW_JSON": str(preview),
+    }
+    result = subprocess.run(["bash", "-e", "-c", script], cwd=workdir, env=env, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr  # the report job judges; the artifact must be uploaded
+    args = (tmp_path / "args").read_text().split()
+    assert args[:3] == ["preview", "--stack", "acme"]
+    assert {"--refresh", "--expect-no-changes", "--json", "--non-interactive"} <= set(args)
+    assert args[args.index("--policy-pack") + 1] == "policy"
+    assert (workdir / "drift" / "acme" / "exit-code").read_text() == "255\n"
+    assert json.loads((workdir / "drift" / "acme" / "preview.json").read_text()) == json.loads(preview.read_text())
+
+
+def write_result(root, stack, code=None, preview=None, stderr=""):
+    directory = root / stack
+    directory.mkdir(parents=True)
+    if code is not None:
+        (directory / "exit-code").write_text(f"{code}\n")
+    (directory / "preview.json").write_text(preview if isinstance(preview, str) else json.dumps(preview or {}))
+    (directory / "stderr.txt").write_text(stderr)
+
+
+def test_the_drift_report_tells_drift_from_failure(tmp_path):
+    results = tmp_path / "drift"
+    write_result(results, "acme", 255, digest(("same", "a"), ("update", "acme-al2023"), ("create", "acme-web")))
+    write_result(results, "globex", 0, digest(("same", "a"), ("refresh", "b")))
+    write_result(results, "initech", 255, "", stderr="warning: x\nerror: failed to decrypt: passphrase wrong\n")
+    stacks = json.dumps(["acme", "globex", "initech", "umbrella"])  # umbrella's job left nothing
+    command = [sys.executable, str(SCRIPTS / "drift_report.py"), str(results), "--stacks", stacks]
+    result = subprocess.run(
+        [*command, "--issues-dir", str(tmp_path / "issues"), "--run-url", "https://example.com/run/1"],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 1
+    rows = [line for line in result.stdout.splitlines() if line.startswith("| ") and "---" not in line][1:]
+    assert rows == [
+        "| acme | drift | 1 create, 1 update |",
+        "| globex | no drift |  |",
+        "| initech | error | error: failed to decrypt: passphrase wrong |",
+        "| umbrella | error | the job left no output (it failed before the preview) |",
+    ]
+    assert "4 stack(s): 1 drifted, 2 failed, 1 as deployed." in result.stdout
+    assert "- `update` aws:ssm/patchBaseline:PatchBaseline acme-al2023" in result.stdout
+    assert [p.name for p in (tmp_path / "issues").iterdir()] == ["acme.md"]
+    issue = (tmp_path / "issues" / "acme.md").read_text()
+    assert "`update` aws:ssm/patchBaseline:PatchBaseline acme-al2023" in issue
+    assert "https://example.com/run/1" in issue
+    clean = subprocess.run([*command[:3], "--stacks", '["globex"]'], capture_output=True, text=True)
+    assert clean.returncode == 0 and "| globex | no drift |" in clean.stdout
