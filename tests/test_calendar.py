@@ -370,3 +370,18 @@ def test_ics_that_cannot_be_written_is_a_one_line_error(capsys, tmp_path):
 def test_start_is_shown_with_the_offset_it_was_given(capsys):
     assert main(["calendar", str(ROOT / "stacks" / "Pulumi.acme.yaml"), "--start", "2027-03-27T00:00+01:00"]) == 0
     assert "2027-03-27T00:00+01:00 to 2027-04-24T00:00+01:00" in capsys.readouterr().out
+
+
+def test_the_readme_shows_real_calendar_output(capsys, monkeypatch):
+    import re
+    import shlex
+
+    monkeypatch.chdir(ROOT)
+    blocks = re.findall(r"```text\n\$ (patching calendar[^\n]*)\n(.*?)```", (ROOT / "README.md").read_text(), re.S)
+    assert len(blocks) >= 2
+    for command, shown in blocks:
+        assert main(shlex.split(command)[1:]) == 0
+        out = capsys.readouterr().out.splitlines()
+        lines = [line for line in shown.splitlines() if line != "..."]
+        positions = [out.index(line) for line in lines]  # each shown line is real, in the same order
+        assert positions == sorted(positions), command
