@@ -104,6 +104,10 @@ class CustomerPatching(pulumi.ComponentResource):
         }
 
         windows = self._windows(name, config, tags, reporting, iam)
+        from .checks import overlap_warnings
+
+        for issue in overlap_warnings(config):  # what validate warns about, also at preview
+            pulumi.log.warn(f"CustomerPatching {name!r}: {issue.key_path()}: {issue.message}", resource=self)
         pipelines = {}
         for key, ami in config.golden_amis.items():
             document_name, parameter_name = pipeline_names(config.customer, key)

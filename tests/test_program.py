@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 import pytest
+import time_machine
 
 from conftest import EXAMPLE_STACKS, MINIMAL, ROOT, run_config, run_stack
 from patching_components.config import read_stack_yaml
@@ -176,3 +177,19 @@ def test_the_own_program_example_runs_and_is_the_readmes():
     code = (example / "__main__.py").read_text().split('"""\n\n', 1)[1]
     readme = (ROOT / "README.md").read_text()
     assert f"```python\n{code}```" in readme, "README's own-program example differs from examples/existing-fleet"
+
+
+@time_machine.travel("2026-12-01T12:00:00Z", tick=False)
+def test_the_program_warns_about_windows_of_one_group_open_at_once():
+    windows = {
+        "scan": {"schedule": "cron(0 1 * * ? *)", "durationHours": 2, "cutoffHours": 1, "operation": "Scan"},
+        "install": {"schedule": "cron(0 2 ? * SUN *)", "durationHours": 4, "cutoffHours": 1, "operation": "Install"},
+    }
+    groups = {"acme-web": {"baselines": ["al2023"], "maintenanceWindows": ["scan", "install"]}}
+    run = run_config({**MINIMAL, "maintenanceWindows": windows, "patchGroups": groups})
+    # Sunday 2026-12-06: the 01:00-03:00 scan and the 02:00 install (UTC).
+    assert any(
+        "patching:patchGroups.acme-web.maintenanceWindows: the windows scan and install are open at the same "
+        "time (Sun 2026-12-06 02:00 UTC first)" in w
+        for w in run.warnings
+    ), run.warnings
