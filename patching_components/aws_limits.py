@@ -2,8 +2,8 @@
 
 ``tests/test_aws_limits.py`` compares each with botocore's service models (the
 authority on API shapes); botocore is a test dependency only, so the EC2
-instance types are shipped as a list generated from its model
-(``python -m patching_components.aws_limits`` rewrites it).
+instance types and the regions are shipped as lists generated from its model
+and its endpoint data (``python -m patching_components.aws_limits`` rewrites them).
 """
 
 from __future__ import annotations
@@ -51,16 +51,31 @@ def instance_types() -> frozenset[str]:
     return frozenset(text.split())
 
 
-def _write_instance_types() -> None:
+@functools.cache
+def regions() -> dict[str, str]:
+    """Every AWS region, with its partition (botocore's endpoint data, when generated)."""
+    text = resources.files("patching_components").joinpath("data/aws-regions.txt").read_text()
+    pairs = (line.split() for line in text.splitlines() if line and not line.startswith("#"))
+    return {region: partition for partition, region in pairs}
+
+
+def _write_data() -> None:
     import pathlib
 
+    import botocore.loaders
     import botocore.session
 
+    data = pathlib.Path(__file__).parent / "data"
     model = botocore.session.get_session().get_service_model("ec2")
-    path = pathlib.Path(__file__).parent / "data" / "ec2-instance-types.txt"
+    path = data / "ec2-instance-types.txt"
     path.write_text("\n".join(sorted(model.shape_for("InstanceType").enum)) + "\n")
+    print(f"wrote {path}")
+    partitions = botocore.loaders.create_loader().load_data("endpoints")["partitions"]
+    lines = [f"{p['partition']} {region}" for p in partitions for region in sorted(p["regions"])]
+    path = data / "aws-regions.txt"
+    path.write_text("# partition region (botocore's endpoints.json)\n" + "\n".join(lines) + "\n")
     print(f"wrote {path}")
 
 
 if __name__ == "__main__":
-    _write_instance_types()
+    _write_data()

@@ -135,10 +135,20 @@ def cmd_plan(args: argparse.Namespace) -> int:
     # Registration order follows the engine's scheduling, which varies from run to run:
     # sorted by URN (type and name), the plan is the same text every time.
     resources = sorted(run.resources, key=lambda r: r.urn)
+    region_of = _regions_of(resources)
     if args.format == "json":
         print(
             json.dumps(
-                [{"type": r.type, "name": r.name, "parent": r.parent, "inputs": _masked(r)} for r in resources],
+                [
+                    {
+                        "type": r.type,
+                        "name": r.name,
+                        "parent": r.parent,
+                        "region": region_of[r.urn],
+                        "inputs": _masked(r),
+                    }
+                    for r in resources
+                ],
                 indent=2,
                 sort_keys=True,
                 default=str,
@@ -152,16 +162,26 @@ def cmd_plan(args: argparse.Namespace) -> int:
     children: dict[str | None, list] = {}
     for r in resources:
         children.setdefault(r.parent, []).append(r)
+    regions = list(dict.fromkeys(region_of[r.urn] for r in resources if r.custom))
 
-    def show(parent: str | None, depth: int) -> None:
+    def show(parent: str | None, depth: int, region: str) -> None:
         for r in children.get(parent, []):
+            if region not in region_of[r.urn]:
+                continue
             print(f"{'  ' * depth}{r.type} {r.name}")
             if r.custom:
                 for key, value in sorted(_masked(r).items()):
                     print(_input_line("  " * (depth + 2), key, value))
-            show(r.urn, depth + 1)
+            show(r.urn, depth + 1, region)
 
-    show(None, 0)
+    primary = run.region
+    if len(regions) <= 1:
+        show(None, 0, "")
+    else:
+        # The primary region first (IAM, which is global, is built through its provider).
+        for region in sorted(regions, key=lambda r: (r != primary, r)):
+            print(f"## {region}" + (" (primary region; IAM is global)" if region == primary else ""))
+            show(None, 0, region)
     for warning in run.warnings:
         print(f"warning: {warning}")
     if run.outputs:
@@ -169,6 +189,25 @@ def cmd_plan(args: argparse.Namespace) -> int:
         for key, value in run.outputs.items():
             print(f"  {key}: {json.dumps(value, sort_keys=True, default=str)}")
     return EXIT_OK
+
+
+def _regions_of(resources: list[Any]) -> dict[str, str]:
+    """Each resource's region: a custom resource's is its provider's (an aws provider's, its
+    own ``region``); a component's is the regions of what it contains, joined with ','."""
+    region_of: dict[str, str] = {}
+    below: dict[str, set[str]] = {}
+    for r in resources:
+        if r.custom:
+            own = str(r.inputs.get("region") or r.region) if r.type == "pulumi:providers:aws" else r.region
+            region_of[r.urn] = own
+            parent = r.parent
+            while parent is not None:
+                below.setdefault(parent, set()).add(own)
+                parent = next((p.parent for p in resources if p.urn == parent), None)
+    for r in resources:
+        if not r.custom:
+            region_of[r.urn] = ",".join(sorted(below.get(r.urn, set())))
+    return region_of
 
 
 def _portable_patterns(node: Any) -> Any:

@@ -128,6 +128,10 @@ class MaintenanceWindowSettings(TypedDict, total=False):
     description: str
     """Shown in the console."""
 
+    regions: list[str]
+    """Regions of patching:regions this window is built in (default: all), for fleets whose regions patch at
+    different times."""
+
 
 class PatchGroupSettings(TypedDict, total=False):
     """Instances tagged with this group (the map key) get these baselines and windows."""
@@ -203,6 +207,10 @@ class GoldenAmiSettings(TypedDict, total=False):
     """Customer managed KMS key of the encrypted build volumes and image snapshots (default: the account's EBS
     default key); the automation role gets exactly the grants EC2 needs on it."""
 
+    region: str
+    """The one region of patching:regions the pipeline builds in (default: the primary region): a source AMI id, a
+    subnet and a KMS key are regional."""
+
 
 class ComplianceSettings(TypedDict, total=False):
     """Patch compliance evidence."""
@@ -229,6 +237,10 @@ class CustomerPatchingArgs(TypedDict, total=False):
 
     permissionsBoundary: str
     """Managed policy ARN set as the permissions boundary of every role created (landing zones require one)."""
+
+    regions: list[str]
+    """Regions to patch in, each built alike; the first is the primary region (aws:region: IAM and the log bucket
+    live there, and its resources keep the names of a one-region stack). Default: aws:region."""
 
     baselines: dict[str, BaselineSettings]
     """Security-only baselines, one OS each."""
@@ -381,6 +393,10 @@ class PatchWindowArgs(TypedDict, total=False):
     description: str
     """Shown in the console."""
 
+    regions: list[str]
+    """Regions of patching:regions this window is built in (default: all), for fleets whose regions patch at
+    different times."""
+
     window_name: pulumi.Input[str]
     """Window name in AWS (^[a-zA-Z0-9_.-]{3,128}$); defaults to the component name."""
 
@@ -449,6 +465,10 @@ class GoldenAmiPipelineArgs(TypedDict, total=False):
     kms_key_arn: str
     """Customer managed KMS key of the encrypted build volumes and image snapshots (default: the account's EBS
     default key); the automation role gets exactly the grants EC2 needs on it."""
+
+    region: str
+    """The one region of patching:regions the pipeline builds in (default: the primary region): a source AMI id, a
+    subnet and a KMS key are regional."""
 
     patch_group_tag_key: str
     """'Patch Group' (default) or 'PatchGroup'."""

@@ -1,5 +1,7 @@
 """CustomerPatching: one customer's whole patching setup from its stack config."""
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import pulumi
@@ -10,6 +12,7 @@ from .config_args import CustomerPatchingArgs
 from .golden_ami import GoldenAmiPipeline
 from .iam import PatchingIam, PatchingIamArgs
 from .policies import pipeline_names
+from .regions import regional_provider
 from .reporting import PatchReporting, PatchReportingArgs
 from .window import PatchWindow
 
@@ -22,6 +25,38 @@ MANAGED_BY = "patching-components"
 def resource_tags(config: "StackConfig") -> dict[str, str]:
     """``patching:tags`` plus the tags every resource of ours carries."""
     return {**config.tags, "Customer": config.customer, "ManagedBy": MANAGED_BY}
+
+
+def _all(outputs: Mapping[str, Any]) -> pulumi.Output[Any]:
+    """``Output.all`` of a map, also of an empty one (which ``Output.all()`` makes a list)."""
+    return pulumi.Output.all(**outputs) if outputs else pulumi.Output.from_input({})
+
+
+@dataclass
+class _Region:
+    """What CustomerPatching built in one region."""
+
+    baselines: dict[str, SecurityBaseline]
+    windows: dict[str, PatchWindow]
+    pipelines: dict[str, GoldenAmiPipeline]
+    reporting: PatchReporting | None
+
+    @property
+    def baseline_ids(self) -> pulumi.Output[dict[str, str]]:
+        return _all({k: b.baseline_id for k, b in self.baselines.items()})
+
+    @property
+    def window_ids(self) -> pulumi.Output[dict[str, str]]:
+        return _all({k: w.window_id for k, w in self.windows.items()})
+
+    @property
+    def golden_amis(self) -> pulumi.Output[dict[str, dict[str, str]]]:
+        return _all(
+            {
+                key: pulumi.Output.all(documentName=p.document_name, amiParameter=p.ami_parameter_name)
+                for key, p in self.pipelines.items()
+            }
+        )
 
 
 class CustomerPatching(pulumi.ComponentResource):
@@ -52,29 +87,52 @@ class CustomerPatching(pulumi.ComponentResource):
     """SNS topic of the patch notifications (None without notifications)."""
     golden_amis: pulumi.Output[dict[str, dict[str, str]]]
     """Per golden AMI pipeline: its documentName and amiParameter."""
+    baseline_ids_by_region: pulumi.Output[dict[str, dict[str, str]]] | None
+    """With regions: baseline_ids of every region (the attributes above are the primary region's)."""
+    maintenance_window_ids_by_region: pulumi.Output[dict[str, dict[str, str]]] | None
+    """With regions: maintenance_window_ids of every region."""
+    golden_amis_by_region: pulumi.Output[dict[str, dict[str, dict[str, str]]]] | None
+    """With regions: golden_amis of every region."""
+    notification_topic_arns_by_region: pulumi.Output[dict[str, str]] | None
+    """With regions and notifications: the SNS topic of every region (topics are regional)."""
 
     def __init__(
         self,
         name: str,
         args: CustomerPatchingArgs,
         opts: pulumi.ResourceOptions | None = None,
+        region_providers: Mapping[str, pulumi.ProviderResource] | None = None,
     ):
+        """``region_providers``: the aws provider of each region of ``regions`` but the first (which
+        builds through ``opts``' provider or the default one); a region without one gets an
+        aws.Provider named ``<name>-<region>`` with the stack's ``aws:`` settings (see regions)."""
         from .config import StackConfig, validate  # pydantic loads on first use, not on import
 
         # Validate first: an invalid config must register nothing, not even this component.
         config = args if isinstance(args, StackConfig) else validate(dict(args), f"CustomerPatching {name!r}")
-        self._setup(name, config, opts)
+        self._setup(name, config, opts, region_providers)
 
     @classmethod
     def from_config(
-        cls, name: str, config: "StackConfig", opts: pulumi.ResourceOptions | None = None
+        cls,
+        name: str,
+        config: "StackConfig",
+        opts: pulumi.ResourceOptions | None = None,
+        region_providers: Mapping[str, pulumi.ProviderResource] | None = None,
     ) -> "CustomerPatching":
-        """The whole setup from a StackConfig (valid by construction), as the Pulumi program builds it."""
+        """The whole setup from a StackConfig (valid by construction), as the Pulumi program builds it.
+        ``region_providers``: as for the constructor."""
         component = cls.__new__(cls)
-        component._setup(name, config, opts)
+        component._setup(name, config, opts, region_providers)
         return component
 
-    def _setup(self, name: str, config: "StackConfig", opts: pulumi.ResourceOptions | None) -> None:
+    def _setup(
+        self,
+        name: str,
+        config: "StackConfig",
+        opts: pulumi.ResourceOptions | None,
+        region_providers: Mapping[str, pulumi.ProviderResource] | None = None,
+    ) -> None:
         super().__init__(f"{TYPE_PREFIX}CustomerPatching", name, None, opts)
         self.config = config
         tags = resource_tags(config)
@@ -90,30 +148,81 @@ class CustomerPatching(pulumi.ComponentResource):
             iam_args["patch_group_tag_key"] = config.patch_group_tag_key
         if reporting is not None and reporting.notification_role_arn is not None:
             iam_args["notification_role_arn"] = reporting.notification_role_arn
-        iam = PatchingIam(name, iam_args, opts=child(self))
+        iam = PatchingIam(name, iam_args, opts=child(self))  # IAM is global: once, whatever the regions
 
+        # The primary region through the stack's (or the caller's) provider, with the names of a
+        # one-region stack; every other region through its own provider, its names carrying it.
+        built = {config.primary_region: self._region(name, config, None, tags, reporting, reporting, iam)}
+        for region in config.other_regions:
+            provider = (region_providers or {}).get(region) or regional_provider(self, name, region)
+            opts_in_region = child(self, provider=provider)
+            regional_reporting = self._regional_reporting(f"{name}-{region}", config, tags, reporting, opts_in_region)
+            built[region] = self._region(
+                f"{name}-{region}", config, region, tags, reporting, regional_reporting, iam, opts_in_region
+            )
+
+        from .checks import overlap_warnings
+
+        for issue in overlap_warnings(config):  # what validate warns about, also at preview
+            pulumi.log.warn(f"CustomerPatching {name!r}: {issue.key_path()}: {issue.message}", resource=self)
+
+        primary = built[config.primary_region]
+        self.customer = pulumi.Output.from_input(config.customer)
+        self.baseline_ids = primary.baseline_ids
+        self.patch_groups = pulumi.Output.from_input(
+            {group: list(g.baselines) for group, g in config.patch_groups.items()}
+        )
+        self.instance_profile_name = iam.instance_profile_name
+        self.instance_role_arn = iam.instance_role_arn
+        self.automation_role_arn = iam.automation_role_arn
+        self.maintenance_window_ids = primary.window_ids
+        self.log_bucket = reporting.bucket_name if reporting else None
+        self.notification_topic_arn = reporting.topic_arn if reporting else None
+        self.golden_amis = primary.golden_amis
+        self.baseline_ids_by_region = self.maintenance_window_ids_by_region = None
+        self.golden_amis_by_region = self.notification_topic_arns_by_region = None
+        if config.regions:
+            self.baseline_ids_by_region = _all({r: b.baseline_ids for r, b in built.items() if r})
+            self.maintenance_window_ids_by_region = _all({r: b.window_ids for r, b in built.items() if r})
+            self.golden_amis_by_region = _all({r: b.golden_amis for r, b in built.items() if r})
+            if config.notifications is not None:
+                self.notification_topic_arns_by_region = _all(
+                    {r: b.reporting.topic_arn for r, b in built.items() if r and b.reporting and b.reporting.topic_arn}
+                )
+        register_declared_outputs(self)
+
+    def _region(
+        self,
+        name: str,
+        config: "StackConfig",
+        region: str | None,
+        tags: dict[str, str],
+        logs: PatchReporting | None,
+        reporting: PatchReporting | None,
+        iam: PatchingIam,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> "_Region":
+        """Baselines, windows and golden AMI pipelines of one region (None: the primary), named
+        ``<name>-<key>``; ``logs`` has the log bucket, ``reporting`` the region's topic."""
+        opts = opts or child(self)
+        physical = config.customer if region is None else f"{config.customer}-{region}"
         groups_of = config.groups_by_baseline()
         baselines = {
             key: SecurityBaseline.from_config(
                 f"{name}-{key}",
                 settings,
-                {"baseline_name": f"{config.customer}-{key}", "patch_groups": groups_of[key], "tags": tags},
-                opts=child(self),
+                {"baseline_name": f"{physical}-{key}", "patch_groups": groups_of[key], "tags": tags},
+                opts=opts,
             )
             for key, settings in config.baselines.items()
         }
-
-        windows = self._windows(name, config, tags, reporting, iam)
-        from .checks import overlap_warnings
-
-        for issue in overlap_warnings(config):  # what validate warns about, also at preview
-            pulumi.log.warn(f"CustomerPatching {name!r}: {issue.key_path()}: {issue.message}", resource=self)
+        windows = self._windows(name, physical, config, region, tags, logs, reporting, iam, opts)
         pipelines = {}
-        for key, ami in config.golden_amis.items():
-            document_name, parameter_name = pipeline_names(config.customer, key)
+        for key in config.golden_amis_in(region):
+            document_name, parameter_name = pipeline_names(config.customer, key, region)
             pipelines[key] = GoldenAmiPipeline.from_config(
                 f"{name}-golden-{key}",
-                ami,
+                config.golden_amis[key],
                 {
                     "customer": config.customer,
                     "patch_group_tag_key": config.patch_group_tag_key,
@@ -133,27 +242,9 @@ class CustomerPatching(pulumi.ComponentResource):
                     "tags": tags,
                 },
                 # The first build starts on creation: after every policy of the roles it uses.
-                opts=child(self, depends_on=[iam]),
+                opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(depends_on=[iam])),
             )
-
-        self.customer = pulumi.Output.from_input(config.customer)
-        self.baseline_ids = pulumi.Output.all(**{k: b.baseline_id for k, b in baselines.items()})
-        self.patch_groups = pulumi.Output.from_input(
-            {group: list(g.baselines) for group, g in config.patch_groups.items()}
-        )
-        self.instance_profile_name = iam.instance_profile_name
-        self.instance_role_arn = iam.instance_role_arn
-        self.automation_role_arn = iam.automation_role_arn
-        self.maintenance_window_ids = pulumi.Output.all(**{k: w.window_id for k, w in windows.items()})
-        self.log_bucket = reporting.bucket_name if reporting else None
-        self.notification_topic_arn = reporting.topic_arn if reporting else None
-        self.golden_amis = pulumi.Output.all(
-            **{
-                key: pulumi.Output.all(documentName=p.document_name, amiParameter=p.ami_parameter_name)
-                for key, p in pipelines.items()
-            }
-        )
-        register_declared_outputs(self)
+        return _Region(baselines, windows, pipelines, reporting)
 
     def _reporting(self, name: str, config: "StackConfig", tags: dict[str, str]) -> PatchReporting | None:
         logging, notifications = config.logging, config.notifications
@@ -176,32 +267,64 @@ class CustomerPatching(pulumi.ComponentResource):
             args["sns_topic_arn"] = notifications.sns_topic_arn
         return PatchReporting(name, args, opts=child(self))
 
-    def _windows(
+    def _regional_reporting(
         self,
         name: str,
         config: "StackConfig",
         tags: dict[str, str],
+        primary: PatchReporting | None,
+        opts: pulumi.ResourceOptions,
+    ) -> PatchReporting | None:
+        """A non-primary region's topic (SNS topics are regional) and data sync, into the primary
+        region's bucket and published with its role: no bucket and no role of its own."""
+        notifications = config.notifications
+        emails = notifications.emails if notifications else None
+        data_sync = bool(config.compliance and config.compliance.data_sync)
+        if primary is None or not (emails or data_sync):
+            return None
+        args: PatchReportingArgs = {"tags": tags}
+        if data_sync and primary.bucket_name is not None:
+            args["s3_bucket"] = primary.bucket_name
+            args["s3_key_prefix"] = config.log_prefix() or ""
+            args["s3_bucket_region"] = config.primary_region or ""
+            args["data_sync"] = True
+        if emails and primary.notification_role_name is not None and primary.notification_role_arn is not None:
+            args["emails"] = emails
+            args["notification_role_name"] = primary.notification_role_name
+            args["notification_role_arn"] = primary.notification_role_arn
+        return PatchReporting(name, args, opts=opts)
+
+    def _windows(
+        self,
+        name: str,
+        physical: str,
+        config: "StackConfig",
+        region: str | None,
+        tags: dict[str, str],
+        logs: PatchReporting | None,
         reporting: PatchReporting | None,
         iam: PatchingIam,
+        opts: pulumi.ResourceOptions,
     ) -> dict[str, PatchWindow]:
         groups_of = config.groups_by_window()
         notifications = config.notifications
         windows = {}
-        for key in config.maintenance_windows:
+        for key in config.windows_in(region):
             args: dict[str, Any] = {
-                "window_name": f"{config.customer}-{key}",
+                "window_name": f"{physical}-{key}",
                 "patch_groups": groups_of[key],
                 "patch_group_tag_key": config.patch_group_tag_key,
                 "service_role_arn": iam.maintenance_window_role_arn,
                 "tags": tags,
             }
-            if reporting is not None and reporting.bucket_name is not None:
-                args["output_s3_bucket"] = reporting.bucket_name
-                args["output_s3_key_prefix"] = config.window_log_prefix(key)
-            if reporting is not None and notifications is not None:
+            if logs is not None and logs.bucket_name is not None:
+                # One bucket for every region: the agent finds the bucket's region itself.
+                args["output_s3_bucket"] = logs.bucket_name
+                args["output_s3_key_prefix"] = config.window_log_prefix(key, region)
+            if reporting is not None and reporting.topic_arn is not None and notifications is not None:
                 args["notification_topic_arn"] = reporting.topic_arn
                 args["notification_role_arn"] = reporting.notification_role_arn
                 args["notification_events"] = notifications.events
                 args["notification_type"] = notifications.notification_type
-            windows[key] = PatchWindow.from_config(f"{name}-{key}", config.window_as_built(key), args, opts=child(self))
+            windows[key] = PatchWindow.from_config(f"{name}-{key}", config.window_as_built(key), args, opts=opts)
         return windows

@@ -40,6 +40,8 @@ class RegisteredResource:
     custom: bool
     secret_inputs: list[str] = field(default_factory=list)
     """Input keys whose values are secrets (plan shows them masked)."""
+    region: str = ""
+    """The region a custom resource is built in (its provider's); empty for components."""
 
 
 @dataclass
@@ -48,6 +50,8 @@ class ProgramRun:
     outputs: dict[str, Any]
     """Stack exports, resolved."""
     warnings: list[str]
+    region: str = MOCK_REGION
+    """The default provider's region (aws:region): the primary region."""
 
 
 def _plain(value: Any, secrets: set[str] | None = None, key: str = "") -> Any:
@@ -148,15 +152,26 @@ class OfflineEngine:
         self.account_id = account_id
         self.partition = partition
         self.region = MOCK_REGION
-        """Set from the run's ``aws:region``."""
+        """The default provider's region, set from the run's ``aws:region``."""
+        self.provider_regions: dict[str, str] = {}
+        """The region of each explicit aws provider, by its id."""
 
-    def new_resource(self, type_: str, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-        state = mock_state(type_, name, inputs, self.account_id, self.partition, self.region)
-        return _mock_id(type_, name, state), state
+    def region_of(self, provider: str) -> str:
+        """The region of a provider reference (``<urn>::<id>``; empty for the default provider)."""
+        return self.provider_regions.get(provider.rpartition("::")[2], self.region) if provider else self.region
+
+    def new_resource(
+        self, type_: str, name: str, inputs: dict[str, Any], provider: str = ""
+    ) -> tuple[str, dict[str, Any]]:
+        state = mock_state(type_, name, inputs, self.account_id, self.partition, self.region_of(provider))
+        resource_id = _mock_id(type_, name, state)
+        if type_ == "pulumi:providers:aws":
+            self.provider_regions[resource_id] = str(inputs.get("region") or self.region)
+        return resource_id, state
 
     def call(self, token: str, args: dict[str, Any], provider: str) -> dict[str, Any]:
         """The answer to an invoke; ``provider`` is the provider reference it went through."""
-        account_id, partition, region = self.account_id, self.partition, self.region
+        account_id, partition, region = self.account_id, self.partition, self.region_of(provider)
         if token == "aws:index/getCallerIdentity:getCallerIdentity":
             return {
                 "accountId": account_id,
@@ -197,6 +212,7 @@ class OfflineEngine:
             inputs=_plain(deserialize_properties(request.object), secrets),
             custom=bool(request.custom),
             secret_inputs=sorted(secrets),
+            region=self.region_of(request.provider) if request.custom else "",
         )
 
     def monitor(self, recorded: list[RegisteredResource], duplicates: list[str]) -> Any:
@@ -209,7 +225,7 @@ class OfflineEngine:
 
         class Mocks(pulumi.runtime.Mocks):
             def new_resource(self, args: pulumi.runtime.MockResourceArgs):
-                return engine.new_resource(args.typ, args.name, args.inputs)
+                return engine.new_resource(args.typ, args.name, args.inputs, args.provider or "")
 
             def call(self, args: pulumi.runtime.MockCallArgs):
                 return engine.call(args.token, args.args, args.provider or "")
@@ -310,7 +326,7 @@ def _run(config: dict[str, Any], stack: str, program: Any, engine: OfflineEngine
             key: loop.run_until_complete(pulumi.Output.from_input(value).future())
             for key, value in getattr(root, "outputs", {}).items()
         }
-        return ProgramRun(recorded, outputs, warnings)
+        return ProgramRun(recorded, outputs, warnings, engine.region)
     finally:
         loop.run_until_complete(loop.shutdown_default_executor())
         loop.close()

@@ -46,8 +46,10 @@ NO_RESOURCE_LEVEL_ACTIONS = frozenset(GOLDEN_AMI_READ_ACTIONS + MAINTENANCE_WIND
 PATCH_DOCUMENTS = ("AWS-RunPatchBaseline", "AWS-RunPatchBaselineWithHooks")
 
 
-def pipeline_names(customer: str, key: str) -> tuple[str, str]:
-    """Document name and AMI id parameter of a stack's pipeline."""
+def pipeline_names(customer: str, key: str, region: str | None = None) -> tuple[str, str]:
+    """Document name and AMI id parameter of a stack's pipeline (of a non-primary ``region``)."""
+    if region is not None:
+        return f"{customer}-{region}-golden-ami-{key}", f"/patching/{customer}/{region}/golden-ami/{key}"
     return f"{customer}-golden-ami-{key}", f"/patching/{customer}/golden-ami/{key}"
 
 
@@ -301,7 +303,8 @@ def inline_policy_issues(config: StackConfig) -> list[tuple[tuple[str | int, ...
             )
         )
     for key, settings in config.golden_amis.items():
-        document_name, parameter_name = pipeline_names(config.customer, key)
+        region = settings.region if settings.region != config.primary_region else None
+        document_name, parameter_name = pipeline_names(config.customer, key, region)
         automation.append(
             build_policy_document(
                 settings,

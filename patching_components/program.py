@@ -54,6 +54,15 @@ def main() -> None:
         pulumi.export("notificationTopicArn", patching.notification_topic_arn)
     if config.golden_amis:
         pulumi.export("goldenAmis", patching.golden_amis)
+    # With patching:regions, per region too (the outputs above are the primary region's).
+    for key, value in (
+        ("baselineIdsByRegion", patching.baseline_ids_by_region),
+        ("maintenanceWindowIdsByRegion", patching.maintenance_window_ids_by_region),
+        ("goldenAmisByRegion", patching.golden_amis_by_region),
+        ("notificationTopicArnsByRegion", patching.notification_topic_arns_by_region),
+    ):
+        if value is not None:
+            pulumi.export(key, value)
 
 
 def keep_secret(texts: set[str]) -> pulumi.ResourceTransformation:

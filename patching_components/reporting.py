@@ -52,8 +52,11 @@ def subscription_name(name: str, email: str) -> str:
 
 
 class PatchReportingArgs(TypedDict, total=False):
-    s3_bucket: str
-    """'create' for a private, encrypted, TLS-only bucket; or an existing bucket name; omit for no S3 output."""
+    s3_bucket: pulumi.Input[str]
+    """'create' for a private, encrypted, TLS-only bucket; or an existing bucket name (also another
+    region's PatchReporting's bucket_name); omit for no S3 output."""
+    s3_bucket_region: pulumi.Input[str]
+    """Region of an existing s3_bucket, where the data sync writes (default: this provider's region)."""
     s3_key_prefix: str
     """Prefix the tasks write below (each window adds its own sub-prefix). Default 'patching'."""
     retention_days: int
@@ -66,6 +69,11 @@ class PatchReportingArgs(TypedDict, total=False):
     """Tags for the bucket, topic and role."""
     permissions_boundary: str
     """Managed policy ARN set as the permissions boundary of the notification role."""
+    notification_role_name: pulumi.Input[str]
+    """Publish with this existing role (another region's PatchReporting's): it is allowed to publish
+    to this topic too, and no role is created. Give notification_role_arn with it."""
+    notification_role_arn: pulumi.Input[str]
+    """ARN of notification_role_name."""
     data_sync: bool
     """A Resource Data Sync of the region's inventory and patch compliance into the bucket, below
     ``<s3_key_prefix>/sync`` (needs ``s3_bucket``; a created bucket gets the policy AWS documents
@@ -86,6 +94,8 @@ class PatchReporting(pulumi.ComponentResource):
     """SNS topic for notifications (None without notifications)."""
     notification_role_arn: pulumi.Output[str] | None
     """Role Run Command assumes to publish to the topic."""
+    notification_role_name: pulumi.Output[str] | None
+    """Name of that role."""
 
     def __init__(self, name: str, args: PatchReportingArgs, opts: pulumi.ResourceOptions | None = None):
         _check(name, args)
@@ -114,13 +124,13 @@ class PatchReporting(pulumi.ComponentResource):
                     s3_destination={
                         "bucket_name": bucket_name,
                         "prefix": sync_prefix,
-                        "region": lookup(self, "region"),
+                        "region": args.get("s3_bucket_region") or lookup(self, "region"),
                         "sync_format": "JsonSerDe",
                     },
                     opts=child(self),
                 )
 
-        self.topic_arn = self.notification_role_arn = None
+        self.topic_arn = self.notification_role_arn = self.notification_role_name = None
         if args.get("emails"):
             topic = aws.sns.Topic(
                 f"{name}-alerts",
@@ -142,9 +152,21 @@ class PatchReporting(pulumi.ComponentResource):
         elif args.get("sns_topic_arn") is not None:
             self.topic_arn = pulumi.Output.from_input(args["sns_topic_arn"])
         if self.topic_arn is not None:
-            self.notification_role_arn = self._publisher_role(
-                name, self.topic_arn, partition, account_id, tags, args.get("permissions_boundary")
-            )
+            if args.get("notification_role_name") is not None:
+                self.notification_role_name = pulumi.Output.from_input(args["notification_role_name"])
+                self.notification_role_arn = pulumi.Output.from_input(args["notification_role_arn"])
+            else:
+                role = ssm_service_role(
+                    self,
+                    f"{name}-notify",
+                    "Run Command: publish patch task notifications",
+                    partition,
+                    account_id,
+                    args.get("permissions_boundary"),
+                    tags,
+                )
+                self.notification_role_name, self.notification_role_arn = role.name, role.arn
+            self._allow_publishing(name, self.notification_role_name, self.topic_arn)
 
         register_declared_outputs(self)
 
@@ -219,19 +241,10 @@ class PatchReporting(pulumi.ComponentResource):
         )
         return bucket.bucket
 
-    def _publisher_role(self, name: str, topic_arn, partition, account_id, tags, boundary) -> pulumi.Output[str]:
-        role = ssm_service_role(
-            self,
-            f"{name}-notify",
-            "Run Command: publish patch task notifications",
-            partition,
-            account_id,
-            boundary,
-            tags,
-        )
+    def _allow_publishing(self, name: str, role_name: pulumi.Input[str], topic_arn: pulumi.Input[str]) -> None:
         aws.iam.RolePolicy(
             f"{name}-notify-publish",
-            role=role.name,
+            role=role_name,
             policy=json_document(
                 {
                     "Version": "2012-10-17",
@@ -247,7 +260,6 @@ class PatchReporting(pulumi.ComponentResource):
             ),
             opts=child(self),
         )
-        return role.arn
 
 
 def _check(name: str, args: PatchReportingArgs) -> None:
@@ -279,6 +291,12 @@ def _check(name: str, args: PatchReportingArgs) -> None:
     if args.get("data_sync") and not args.get("s3_bucket"):
         raise ConfigError(
             f"PatchReporting {name!r}", [Issue(("data_sync",), "writes to the log bucket: give s3_bucket")], None
+        )
+    if (args.get("notification_role_name") is None) != (args.get("notification_role_arn") is None):
+        raise ConfigError(
+            f"PatchReporting {name!r}",
+            [Issue(("notification_role_name",), "give notification_role_name and notification_role_arn together")],
+            None,
         )
     if args.get("emails") and args.get("sns_topic_arn") is not None:
         raise ConfigError(

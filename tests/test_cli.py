@@ -58,7 +58,8 @@ def test_plan_json_lists_resources_with_inputs(capsys):
     code, out, _ = run_cli(capsys, "plan", str(ROOT / "stacks" / "Pulumi.globex.yaml"), "--format", "json")
     assert code == 0
     resources = json.loads(out)
-    assert all(set(r) == {"type", "name", "parent", "inputs"} for r in resources)
+    assert all(set(r) == {"type", "name", "parent", "region", "inputs"} for r in resources)
+    assert {r["region"] for r in resources if r["type"].startswith("aws:")} == {"us-east-1"}  # aws:region
     ubuntu = next(
         r for r in resources if r["type"] == "aws:ssm/patchBaseline:PatchBaseline" and r["name"] == "globex-ubuntu"
     )

@@ -190,6 +190,19 @@ def _instance_type(value: str) -> str:
     return value
 
 
+def _region(value: str) -> str:
+    if value not in aws_limits.regions():
+        close = difflib.get_close_matches(value, sorted(aws_limits.regions()), n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        raise ValueError(f"{value!r} is not an AWS region (e.g. eu-west-1, us-east-1){hint}")
+    return value
+
+
+# A region names the resources built in it (they are public: URNs are never secret).
+Region = Annotated[str, AfterValidator(_region), Public()]
+Regions = Annotated[list[Region], Field(min_length=1)]
+
+
 def _count_or_string(value: Any) -> Any:
     # `maxErrors: 1` in YAML is an int; AWS takes the string "1".
     return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
@@ -387,6 +400,9 @@ class MaintenanceWindowConfig(_Model):
     """Install only: lifecycle hook documents (AWS-RunPatchBaselineWithHooks)."""
     description: Annotated[str, StringConstraints(min_length=1, max_length=128)] | None = None
     """Shown in the console."""
+    regions: Regions | None = None
+    """Regions of patching:regions this window is built in (default: all), for fleets whose regions
+    patch at different times."""
 
     _coerce = field_validator("max_concurrency", "max_errors", mode="before")(_count_or_string)
 
@@ -540,6 +556,9 @@ class GoldenAmiConfig(_Model):
     ) = None
     """Customer managed KMS key of the encrypted build volumes and image snapshots (default: the
     account's EBS default key); the automation role gets exactly the grants EC2 needs on it."""
+    region: Region | None = None
+    """The one region of patching:regions the pipeline builds in (default: the primary region): a
+    source AMI id, a subnet and a KMS key are regional."""
 
     _schedule = field_validator("schedule")(_check_schedule)
     _timezone = field_validator("timezone")(_check_timezone)
@@ -577,6 +596,9 @@ class StackConfig(_Model):
     """Tags added to every taggable resource (besides Customer and ManagedBy)."""
     permissions_boundary: PermissionsBoundaryArn | None = None
     """Managed policy ARN set as the permissions boundary of every role created (landing zones require one)."""
+    regions: Regions | None = None
+    """Regions to patch in, each built alike; the first is the primary region (aws:region: IAM and the
+    log bucket live there, and its resources keep the names of a one-region stack). Default: aws:region."""
     baselines: dict[Key, BaselineConfig] = {}
     """Security-only baselines, one OS each."""
     maintenance_windows: dict[Key, MaintenanceWindowConfig] = {}
@@ -644,10 +666,33 @@ class StackConfig(_Model):
             return None
         return f"{self.logging.s3_prefix}/{self.customer}"
 
-    def window_log_prefix(self, key: str) -> str | None:
-        """One prefix per window (its OutputS3KeyPrefix), so scan and install output never mix."""
+    def window_log_prefix(self, key: str, region: str | None = None) -> str | None:
+        """One prefix per window (its OutputS3KeyPrefix), so scan and install output never mix; a
+        window of a non-primary ``region`` writes below ``<log prefix>/<region>``."""
         prefix = self.log_prefix()
-        return None if prefix is None else f"{prefix}/{key}"
+        if prefix is None:
+            return None
+        return f"{prefix}/{key}" if region is None else f"{prefix}/{region}/{key}"
+
+    @property
+    def primary_region(self) -> str | None:
+        """The first of ``regions`` (None without ``regions``: the stack's aws:region, unnamed here)."""
+        return self.regions[0] if self.regions else None
+
+    @property
+    def other_regions(self) -> list[str]:
+        """The regions built through providers of their own (all but the primary)."""
+        return list(self.regions[1:]) if self.regions else []
+
+    def windows_in(self, region: str | None) -> list[str]:
+        """The windows built in ``region`` (None: the primary region)."""
+        region = region or self.primary_region
+        return [k for k, w in self.maintenance_windows.items() if w.regions is None or region in w.regions]
+
+    def golden_amis_in(self, region: str | None) -> list[str]:
+        """The golden AMI pipelines built in ``region`` (None: the primary region)."""
+        region = region or self.primary_region
+        return [k for k, a in self.golden_amis.items() if (a.region or self.primary_region) == region]
 
     def window_as_built(self, key: str) -> MaintenanceWindowConfig:
         """The window as it is built: ``mode: scan-only`` turns an install into a scan (no hooks)."""
@@ -666,6 +711,54 @@ class StackConfig(_Model):
         return self
 
     @model_validator(mode="after")
+    def _regions_hold(self) -> StackConfig:
+        issues: list[tuple[tuple[str | int, ...], str]] = []
+        regions = self.regions or []
+        issues += [
+            (("regions", i), f"{region!r} is listed twice")
+            for i, region in enumerate(regions)
+            if regions.index(region) != i
+        ]
+        partitions = {aws_limits.regions()[r] for r in regions}
+        if len(partitions) > 1:
+            issues.append(
+                (("regions",), f"one stack is one account, in one partition; these regions span {sorted(partitions)}")
+            )
+        for key, window in self.maintenance_windows.items():
+            for i, region in enumerate(window.regions or []):
+                if region not in regions:
+                    issues.append((("maintenanceWindows", key, "regions", i), _unlisted_region(region, self.regions)))
+        for key, ami in self.golden_amis.items():
+            if ami.region is not None and ami.region not in regions:
+                issues.append((("goldenAmis", key, "region"), _unlisted_region(ami.region, self.regions)))
+        if len(regions) > 1 and self.notifications is not None and self.notifications.sns_topic_arn is not None:
+            issues.append(
+                (
+                    ("notifications", "snsTopicArn"),
+                    "Run Command publishes to a topic in the window's own region, and a topic is in one: "
+                    "with several regions, give emails (a topic per region)",
+                )
+            )
+        # "<customer>-<region>-<key>" names a non-primary region's resources: no key may look like one.
+        for section, keys in (
+            ("baselines", self.baselines),
+            ("maintenanceWindows", self.maintenance_windows),
+            ("goldenAmis", self.golden_amis),
+        ):
+            for key in keys:
+                clash = next((r for r in regions[1:] if key.startswith(f"{r}-")), None)
+                if clash:
+                    issues.append(
+                        (
+                            (section, key),
+                            f"starts with region {clash!r}: its resources would share names with "
+                            f"{clash}'s; rename the key",
+                        )
+                    )
+        _raise_issues(issues)
+        return self
+
+    @model_validator(mode="after")
     def _names_aws_takes(self) -> StackConfig:
         issues: list[tuple[tuple[str | int, ...], str]] = []
         if self.logging is not None and self.logging.s3_bucket == "create":
@@ -675,8 +768,8 @@ class StackConfig(_Model):
                 issues.append((("customer",), f"names the log bucket '{self.customer}-logs-...', and {problem}"))
         if self.compliance is not None and self.compliance.data_sync and self.log_prefix() is None:
             issues.append((("compliance", "dataSync"), "writes to the log bucket: set logging.s3Bucket"))
-        for key in self.maintenance_windows:
-            prefix = self.window_log_prefix(key) or ""
+        for key, region in ((k, r) for k in self.maintenance_windows for r in [None, *self.other_regions]):
+            prefix = self.window_log_prefix(key, region) or ""
             if len(prefix) > aws_limits.MAX_OUTPUT_S3_KEY_PREFIX:
                 issues.append(
                     (
@@ -691,6 +784,12 @@ class StackConfig(_Model):
         issues += inline_policy_issues(self)
         _raise_issues(issues)
         return self
+
+
+def _unlisted_region(region: str, regions: list[str] | None) -> str:
+    if not regions:
+        return f"{region!r}: a stack without patching:regions builds in aws:region only; list its regions there"
+    return f"{region!r} is not one of patching:regions ({', '.join(regions)})"
 
 
 _REFERENCED = {"mode", "baselines", "maintenance_windows", "patch_groups", "golden_amis"}

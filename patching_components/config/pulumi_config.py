@@ -9,7 +9,7 @@ from .handover import program_value
 from .model import TOP_LEVEL_KEYS, StackConfig
 from .secrets import may_hold_secrets
 from .stack_file import stack_file_for
-from .validation import split_namespace, validate
+from .validation import primary_region_issues, split_namespace, validate
 
 
 def load_pulumi_config() -> StackConfig:
@@ -39,7 +39,11 @@ def load_pulumi_config() -> StackConfig:
     ]
     if refused:
         raise ConfigError(source, refused)
-    return validate(split_namespace(values, source), source)
+    config = validate(split_namespace(values, source), source)
+    issues = primary_region_issues(config, pulumi.Config("aws").get("region"))
+    if issues:
+        raise ConfigError(source, issues)
+    return config
 
 
 def secret_texts() -> set[str]:

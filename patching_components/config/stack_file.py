@@ -13,8 +13,8 @@ from ..errors import NAMESPACE, ConfigError, Issue, StackFileError
 from . import stack_yaml
 from .handover import config_text, program_value
 from .model import StackConfig
-from .secrets import Offline, with_placeholders
-from .validation import split_namespace, validate
+from .secrets import Offline, is_secure, with_placeholders
+from .validation import primary_region_issues, split_namespace, validate
 
 
 def stack_file_for(stack: str) -> str:
@@ -58,8 +58,11 @@ class StackDocument:
         """The config map as the CLI hands it over (secrets as their placeholders), and its secret keys."""
         offline = self.offline
         config = {k: v for k, v in self.config.items() if not str(k).startswith(f"{NAMESPACE}:")}
+        # Other namespaces' secrets (an aws:assumeRoles externalId) are text offline, the whole key secret.
+        other_secrets = [str(k) for k, v in config.items() if _holds_secure(v)]
+        config |= {key: _without_secure(config[key]) for key in other_secrets}
         config |= {f"{NAMESPACE}:{key}": value for key, value in offline.values.items()}
-        return config, sorted(f"{NAMESPACE}:{key}" for key in offline.secret_keys)
+        return config, sorted([*other_secrets, *(f"{NAMESPACE}:{key}" for key in offline.secret_keys)])
 
     def patching_values(self) -> dict[str, Any]:
         """The ``patching:`` keys as the program reads them (see handover), other namespaces left out."""
@@ -83,8 +86,9 @@ class StackDocument:
             at_secret = {issue.path for issue in refused}
             issues = refused + [i for i in exc.issues if not any(i.path[: len(p)] == p for p in at_secret)]
             raise ConfigError(self.source, self.locate(issues)) from None
-        if refused:
-            raise ConfigError(self.source, self.locate(refused))
+        issues = refused + primary_region_issues(config, self.config.get("aws:region"))
+        if issues:
+            raise ConfigError(self.source, self.locate(issues))
         return config
 
     def locate(self, issues: list[Issue]) -> list[Issue]:
@@ -98,6 +102,25 @@ class StackDocument:
                 path = path[:-1]
             located.append(dataclasses.replace(issue, line=self.lines.get(path)))
         return located
+
+
+def _holds_secure(value: Any) -> bool:
+    if is_secure(value):
+        return True
+    if isinstance(value, Mapping):
+        return any(_holds_secure(v) for v in value.values())
+    return isinstance(value, list) and any(_holds_secure(v) for v in value)
+
+
+def _without_secure(value: Any) -> Any:
+    """A value with each ``{secure: ...}`` replaced by text standing in for its plaintext."""
+    if is_secure(value):
+        return "secret"
+    if isinstance(value, Mapping):
+        return {k: _without_secure(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_without_secure(v) for v in value]
+    return value
 
 
 def read_stack_document(text: str, source: str) -> StackDocument:

@@ -41,6 +41,19 @@ def validate(raw: Mapping[str, Any], source: str) -> StackConfig:
     return config
 
 
+def primary_region_issues(config: StackConfig, aws_region: object) -> list[Issue]:
+    """The primary region is where the stack's default provider builds: ``aws:region``."""
+    if config.regions and aws_region not in (None, "") and config.regions[0] != aws_region:
+        return [
+            Issue(
+                ("regions", 0),
+                f"the primary region (the first) is where the stack's default provider builds: "
+                f"aws:region ({aws_region}); list it first",
+            )
+        ]
+    return []
+
+
 def split_namespace(values: Mapping[str, Any], source: str) -> dict[str, Any]:
     """Pick the ``patching:`` keys of a whole stack config map.
 
