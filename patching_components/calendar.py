@@ -54,6 +54,10 @@ class Occurrence:
     end: datetime
     patch_groups: tuple[str, ...]
     """The patch groups it targets (a rebuild: the group whose baseline patches the image)."""
+    region: str | None = None
+    """Where it runs (None: the stack's aws:region, when it was not given)."""
+    primary: bool = True
+    """In the stack's primary region (whose resources carry no region in their names)."""
 
     def overlaps(self, other: Occurrence) -> bool:
         return self.start < other.end and other.start < self.end
@@ -62,6 +66,7 @@ class Occurrence:
         return {
             "customer": self.customer,
             "stack": self.stack,
+            "region": self.region,
             "kind": self.kind,
             "window": self.window,
             "operation": self.operation,
@@ -84,6 +89,7 @@ class Overlap:
         return {
             "kind": "overlap",
             "stack": self.first.stack,
+            "region": self.first.region,
             "patchGroup": self.patch_group,
             "windows": [self.first.window, self.second.window],
             "start": self.second.start.isoformat(),
@@ -161,32 +167,56 @@ def _closing(opening: datetime, hours: int) -> datetime:
 
 
 def occurrences(
-    config: StackConfig, start: datetime, weeks: int, stack: str | None = None, limit: int | None = None
+    config: StackConfig,
+    start: datetime,
+    weeks: int,
+    stack: str | None = None,
+    limit: int | None = None,
+    region: str | None = None,
 ) -> list[Occurrence]:
-    """Every window opening (patch windows and golden AMI rebuilds) from ``start`` (aware)
-    for ``weeks`` weeks, in time order, at most ``limit`` per window. ``stack`` defaults to
-    the customer's name."""
+    """Every window opening (patch windows and golden AMI rebuilds, in every region they are built
+    in) from ``start`` (aware) for ``weeks`` weeks, in time order, at most ``limit`` per window and
+    region. ``stack`` defaults to the customer's name; ``region`` is the stack's aws:region."""
     if config.mode == "disabled":
         return []
     stack = stack or config.customer
     end = start + timedelta(weeks=weeks)
     groups_of = config.groups_by_window()
     found = []
-    for key, window in config.maintenance_windows.items():
-        operation = config.window_as_built(key).operation
-        groups = tuple(sorted(groups_of[key]))
-        offset = window.schedule_offset or 0
-        for opening in schedule_starts(window.schedule, window.timezone, start, end, offset, limit):
-            closing = _closing(opening, window.duration_hours)
-            found.append(Occurrence(config.customer, stack, key, "window", operation, opening, closing, groups))
-    for key, ami in config.golden_amis.items():
-        if ami.schedule is None:
-            continue
-        for opening in schedule_starts(ami.schedule, ami.timezone, start, end, limit=limit):
-            closing = _closing(opening, GOLDEN_AMI_WINDOW_HOURS)
-            found.append(
-                Occurrence(config.customer, stack, key, "goldenAmi", BUILD, opening, closing, (ami.patch_group,))
-            )
+    for built_in in [None, *config.other_regions]:
+        where = built_in or config.primary_region or region
+        for key in config.windows_in(built_in):
+            window = config.maintenance_windows[key]
+            operation = config.window_as_built(key).operation
+            groups = tuple(sorted(groups_of[key]))
+            offset = window.schedule_offset or 0
+            for opening in schedule_starts(window.schedule, window.timezone, start, end, offset, limit):
+                closing = _closing(opening, window.duration_hours)
+                found.append(
+                    Occurrence(
+                        config.customer, stack, key, "window", operation, opening, closing, groups, where, not built_in
+                    )
+                )
+        for key in config.golden_amis_in(built_in):
+            ami = config.golden_amis[key]
+            if ami.schedule is None:
+                continue
+            for opening in schedule_starts(ami.schedule, ami.timezone, start, end, limit=limit):
+                closing = _closing(opening, GOLDEN_AMI_WINDOW_HOURS)
+                found.append(
+                    Occurrence(
+                        config.customer,
+                        stack,
+                        key,
+                        "goldenAmi",
+                        BUILD,
+                        opening,
+                        closing,
+                        (ami.patch_group,),
+                        where,
+                        not built_in,
+                    )
+                )
     return merge([found])
 
 
@@ -199,12 +229,13 @@ def overlaps(found: list[Occurrence]) -> list[Overlap]:
     """Occurrences of two different patch windows of one stack that share a patch group and are
     open at the same time, in time order. ``found`` must be in time order (as :func:`merge` gives)."""
     result = []
-    open_by_group: dict[tuple[str, str], list[Occurrence]] = {}
+    open_by_group: dict[tuple[str, str, str], list[Occurrence]] = {}
     for occurrence in found:
         if occurrence.kind != "window":
             continue
         for group in occurrence.patch_groups:
-            active = open_by_group.setdefault((occurrence.stack, group), [])
+            # Windows of other regions patch other nodes.
+            active = open_by_group.setdefault((occurrence.stack, str(occurrence.region), group), [])
             active[:] = [o for o in active if _instant(o.end) > _instant(occurrence.start)]
             result += [Overlap(group, o, occurrence) for o in active if o.window != occurrence.window]
             active.append(occurrence)
@@ -261,11 +292,15 @@ def to_ics(found: list[Occurrence], name: str, stamp: datetime | None = None) ->
     for occurrence in found:
         event = Event()
         utc_start = _instant(occurrence.start)
-        event.add("uid", f"{occurrence.stack}-{occurrence.window}-{utc_start:%Y%m%dT%H%M%SZ}@patching-components")
+        where = "" if occurrence.primary else f"{occurrence.region}-"
+        event.add(
+            "uid", f"{occurrence.stack}-{where}{occurrence.window}-{utc_start:%Y%m%dT%H%M%SZ}@patching-components"
+        )
         event.add("dtstamp", stamp)
         event.add("dtstart", _ics_time(occurrence.start))
         event.add("dtend", _ics_time(occurrence.end))
-        event.add("summary", f"{occurrence.customer}: {occurrence.operation} ({occurrence.window})")
+        in_region = "" if occurrence.primary else f" in {occurrence.region}"
+        event.add("summary", f"{occurrence.customer}: {occurrence.operation} ({occurrence.window}){in_region}")
         groups = ", ".join(occurrence.patch_groups)
         event.add(
             "description",

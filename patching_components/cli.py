@@ -281,6 +281,14 @@ def _stack_name(path: Path) -> str:
     return path.stem
 
 
+def _aws_region(path: Path) -> str | None:
+    """A stack file's aws:region (where its default provider builds), if it sets one."""
+    from .mock_engine import stack_file_config
+
+    region = stack_file_config(path).get("aws:region")
+    return str(region) if region else None
+
+
 def _write(option: str, path: Path, data: bytes) -> None:
     try:
         path.write_bytes(data)
@@ -316,7 +324,10 @@ def cmd_calendar(args: argparse.Namespace) -> int:
         start = calendar.parse_start(args.start)
     except ValueError:
         raise UsageError(f"--start {args.start!r}: give an ISO date or date-time, e.g. 2026-12-01") from None
-    found = calendar.merge(calendar.occurrences(config, start, args.weeks, stack) for _, stack, config in configs)
+    found = calendar.merge(
+        calendar.occurrences(config, start, args.weeks, stack, region=_aws_region(path))
+        for path, stack, config in configs
+    )
     overlaps = calendar.overlaps(found)
     busy = None if args.max_concurrent is None else calendar.busy_periods(found, args.max_concurrent)
     customers = sorted({config.customer for _, _, config in configs})
@@ -356,6 +367,14 @@ def cmd_calendar(args: argparse.Namespace) -> int:
         if config.mode == "disabled":
             print(f"# {config.customer} ({path}): patching:mode is disabled: no window runs.")
     width = max((len(label(o)) for o in found), default=0)
+    if len({o.region for o in found}) > 1:  # several regions: each line says which
+        region_width = max(len(str(o.region)) for o in found)
+        width += region_width + 1
+        plain_label = label
+
+        def label(occurrence: calendar.Occurrence) -> str:
+            return f"{occurrence.region!s:<{region_width}} {plain_label(occurrence)}"
+
     # Several stacks mix time zones: a UTC column first shows the order.
     utc = (lambda moment: f"{moment.astimezone(UTC):%Y-%m-%d %H:%M}Z  ") if len(configs) > 1 else (lambda _: "")
     for o in found:

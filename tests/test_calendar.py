@@ -158,6 +158,7 @@ def test_cli_json_and_ics(capsys, tmp_path):
     assert found[0] == {
         "customer": "acme",
         "stack": "acme",
+        "region": "eu-west-1",
         "kind": "window",
         "window": "daily-scan",
         "operation": "Scan",
@@ -168,6 +169,7 @@ def test_cli_json_and_ics(capsys, tmp_path):
     assert {
         "customer": "acme",
         "stack": "acme",
+        "region": "eu-west-1",
         "kind": "window",
         "window": "weekly-install",
         "operation": "Install",
@@ -321,6 +323,7 @@ def test_overlaps_in_the_text_and_json_calendar(capsys, tmp_path):
         {
             "kind": "overlap",
             "stack": "acme",
+            "region": "eu-west-1",
             "patchGroup": "acme-web",
             "windows": ["daily-scan", "weekly-install"],
             "start": "2027-03-28T02:00:00+01:00",
@@ -385,3 +388,26 @@ def test_the_readme_shows_real_calendar_output(capsys, monkeypatch):
         lines = [line for line in shown.splitlines() if line != "..."]
         positions = [out.index(line) for line in lines]  # each shown line is real, in the same order
         assert positions == sorted(positions), command
+
+
+def test_each_region_of_a_stack_has_its_own_occurrences(capsys, tmp_path):
+    text = (ROOT / "stacks" / "Pulumi.acme.yaml").read_text()
+    text = text.replace(
+        "  patching:customer: acme\n", "  patching:customer: acme\n  patching:regions: [eu-west-1, us-east-1]\n"
+    )
+    text = text.replace(
+        "      rebootOption: RebootIfNeeded\n", "      rebootOption: RebootIfNeeded\n      regions: [us-east-1]\n"
+    )
+    path = tmp_path / "Pulumi.acme.yaml"
+    path.write_text(text)
+    entries = calendar_json(capsys, str(path), "--start", "2027-03-27T12:00Z", "--weeks", "1")
+    windows = {(e["window"], e["region"]) for e in entries if e["kind"] != "overlap"}
+    # The scan in both regions, the install only in us-east-1, the rebuild in the primary region.
+    assert windows == {("daily-scan", "eu-west-1"), ("daily-scan", "us-east-1"), ("weekly-install", "us-east-1")}
+    ics = tmp_path / "acme.ics"
+    assert main(["calendar", str(path), "--start", "2027-03-27T12:00Z", "--weeks", "1", "--ics", str(ics)]) == 0
+    out = capsys.readouterr().out
+    assert "Sun 2027-03-28 02:00 BST  - 06:00         us-east-1 acme Install weekly-install" in out
+    events = icalendar.Calendar.from_ical(ics.read_bytes()).walk("VEVENT")
+    assert len({str(e["UID"]) for e in events}) == len(events) == len(entries)
+    assert "acme: Install (weekly-install) in us-east-1" in {str(e["SUMMARY"]) for e in events}
