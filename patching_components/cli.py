@@ -1,8 +1,9 @@
-"""The offline ``patching`` command: validate, plan, calendar and schema.
+"""The ``patching`` command: validate, plan, calendar and schema offline; report with AWS credentials.
 
-Nothing here needs AWS credentials or the Pulumi CLI. Exit codes: 0 success,
-1 invalid stack config, 2 usage error (bad arguments, or a file that is missing,
-not YAML or not a stack file).
+Nothing but ``report`` needs AWS credentials, and nothing needs the Pulumi CLI. Exit codes:
+0 success, 1 invalid stack config, 2 usage error (bad arguments, a file that is missing, not
+YAML or not a stack file; for ``report``, credentials AWS refuses), 3 ``report`` found
+something non-compliant or not covered.
 """
 
 from __future__ import annotations
@@ -20,8 +21,9 @@ from . import __version__
 from .checks import check_stack, check_stack_file
 from .config import ConfigError, StackConfig, StackFileError
 from .errors import issue_lines
+from .report_formats import FORMATS as REPORT_FORMATS
 
-EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_NOT_COMPLIANT = 0, 1, 2, 3
 DEFAULT_STACK_GLOB = "stacks/Pulumi.*.yaml"
 
 
@@ -409,6 +411,111 @@ def cmd_calendar(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+REPORT_RETRIES = {"mode": "standard", "max_attempts": 10}
+"""botocore's standard retry mode: throttled calls back off and retry."""
+
+
+def report_clients(profile: str | None) -> Any:
+    """``clients(service, region)`` for the report: the standard credential chain (``profile`` if
+    given), standard retries, one client per service and region."""
+    import boto3
+    from botocore.config import Config
+
+    session = boto3.Session(profile_name=profile)
+    config = Config(retries=REPORT_RETRIES, user_agent_appid="patching-components")
+    made: dict[tuple[str, str], Any] = {}
+
+    def clients(service: str, region: str) -> Any:
+        if (service, region) not in made:
+            made[service, region] = session.client(service, region_name=region, config=config)
+        return made[service, region]
+
+    return clients
+
+
+def _aws_problem(exc: Exception) -> str:
+    """One line about an AWS error: which call, where, what to do."""
+    from botocore.exceptions import ClientError
+
+    if isinstance(exc, ClientError):
+        error = exc.response.get("Error", {})
+        code, message = error.get("Code", "?"), error.get("Message", "")
+        hint = ""
+        if code in ("ExpiredToken", "ExpiredTokenException", "RequestExpired"):
+            hint = ": refresh your AWS credentials (aws sso login, or new session keys)"
+        elif code in ("AccessDenied", "AccessDeniedException", "UnauthorizedOperation"):
+            hint = ": the operator needs the report's read-only policy (README, Compliance report)"
+        elif code in ("UnrecognizedClientException", "InvalidClientTokenId"):
+            hint = ": these credentials are not valid for this account"
+        elif code in ("ThrottlingException", "Throttling", "RequestLimitExceeded"):
+            hint = ": still throttled after retries; run it again later"
+        return f"AWS refused {exc.operation_name}: {code}: {message}{hint}"
+    return f"{type(exc).__name__}: {' '.join(str(exc).split())}"
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from .mock_engine import stack_file_config
+
+    path = _stack_files([args.stack_file])[0]
+    try:
+        config = _load(path)
+    except ConfigError as exc:
+        print("\n".join(exc.lines()), file=sys.stderr)
+        return EXIT_INVALID
+    try:
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        from .report import collect
+        from .report_formats import render
+    except ImportError:
+        raise UsageError("patching report needs boto3 and jinja2: pip install 'patching-components[report]'") from None
+    stack_settings = stack_file_config(path)
+    primary = config.primary_region or str(stack_settings.get("aws:region") or "")
+    regions = list(config.regions or ([primary] if primary else []))
+    if not regions:
+        raise UsageError(f"{path} sets no aws:region: which region should the report read?")
+    if args.region:
+        if args.region not in regions:
+            raise UsageError(f"--region {args.region}: the stack's regions are {', '.join(regions)}")
+        regions = [args.region]
+    progress = _progress() if sys.stderr.isatty() else (lambda _: None)
+    try:
+        clients = report_clients(args.profile or stack_settings.get("aws:profile") or None)
+        report = collect(
+            config, _stack_name(path), regions, clients, primary_region=primary, days=args.days, progress=progress
+        )
+    except (BotoCoreError, ClientError) as exc:
+        raise UsageError(_aws_problem(exc)) from None
+    finally:
+        progress("")
+    for out in args.out or [None]:
+        # One read of AWS, any number of files: each in the format its extension names.
+        suffix = Path(out).suffix.lstrip(".") if out else ""
+        text = render(report, suffix if suffix in REPORT_FORMATS else args.format)
+        if out:
+            _write("--out", Path(out), text.encode())
+        else:
+            sys.stdout.write(text)
+    return EXIT_OK if report.ok else EXIT_NOT_COMPLIANT
+
+
+def _progress() -> Any:
+    """A one-line progress indicator on the terminal (stderr); an empty message clears it."""
+
+    def show(message: str) -> None:
+        sys.stderr.write("\r\033[K" + (f"reading {message} ..." if message else ""))
+        sys.stderr.flush()
+
+    return show
+
+
+def _days(text: str) -> int:
+    days = int(text)
+    if not 1 <= days <= 90:
+        raise argparse.ArgumentTypeError("give 1-90 days")
+    return days
+
+
 def _limit(text: str) -> int:
     value = int(text)
     if value < 0:
@@ -448,6 +555,21 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--format", choices=("text", "json"), default="text")
     p.set_defaults(func=cmd_calendar)
+
+    p = sub.add_parser("report", help="patch compliance and coverage from live AWS state (AWS credentials)")
+    p.add_argument("stack_file", metavar="STACK_FILE")
+    p.add_argument("--format", choices=REPORT_FORMATS, default="md")
+    p.add_argument(
+        "--out",
+        metavar="PATH",
+        action="append",
+        help="write the report here (default: standard output); repeat it for several files, each "
+        "in the format of its extension (.md, .html, .csv, .json; others: --format)",
+    )
+    p.add_argument("--region", help="only this one of the stack's regions")
+    p.add_argument("--profile", help="AWS profile (default: the stack's aws:profile, else the standard chain)")
+    p.add_argument("--days", type=_days, default=31, help="window runs of the last N days (1-90, default 31)")
+    p.set_defaults(func=cmd_report)
 
     p = sub.add_parser("schema", help="print the JSON Schema of a stack file")
     p.set_defaults(func=cmd_schema)

@@ -46,6 +46,47 @@ NO_RESOURCE_LEVEL_ACTIONS = frozenset(GOLDEN_AMI_READ_ACTIONS + MAINTENANCE_WIND
 PATCH_DOCUMENTS = ("AWS-RunPatchBaseline", "AWS-RunPatchBaselineWithHooks")
 
 
+REPORT_READ_ACTIONS = (
+    "ec2:DescribeInstances",
+    "ssm:DescribeInstanceInformation",
+    "ssm:DescribeInstancePatchStatesForPatchGroup",
+    "ssm:DescribeMaintenanceWindowExecutionTaskInvocations",
+    "ssm:DescribeMaintenanceWindowExecutionTasks",
+    "ssm:DescribeMaintenanceWindowExecutions",
+    "ssm:DescribeMaintenanceWindows",
+    "ssm:DescribePatchGroups",
+    "ssm:ListCommandInvocations",
+    "ssm:ListResourceComplianceSummaries",
+)
+"""Every call `patching report` makes: all read-only (tests/test_report.py records them)."""
+
+
+REPORT_WINDOW_ACTIONS = ("ssm:DescribeMaintenanceWindowExecutions",)
+"""The report's calls IAM scopes to a maintenance window; the others take no resource ARN."""
+
+
+def report_policy_document(partition: str = "aws", regions: Sequence[str] | None = None) -> dict[str, Any]:
+    """The operator's policy for `patching report`: read-only, optionally limited to ``regions``."""
+    condition = {"StringEquals": {"aws:RequestedRegion": list(regions)}} if regions else None
+    statements: list[dict[str, Any]] = [
+        {
+            "Sid": "ReadPatchCompliance",
+            "Effect": "Allow",
+            "Action": [a for a in REPORT_READ_ACTIONS if a not in REPORT_WINDOW_ACTIONS],
+            "Resource": "*",
+        },
+        {
+            "Sid": "ReadWindowRuns",
+            "Effect": "Allow",
+            "Action": list(REPORT_WINDOW_ACTIONS),
+            "Resource": f"arn:{partition}:ssm:*:*:maintenancewindow/*",
+        },
+    ]
+    for statement in statements if condition else []:
+        statement["Condition"] = condition
+    return {"Version": "2012-10-17", "Statement": statements}
+
+
 def pipeline_names(customer: str, key: str, region: str | None = None) -> tuple[str, str]:
     """Document name and AMI id parameter of a stack's pipeline (of a non-primary ``region``)."""
     if region is not None:

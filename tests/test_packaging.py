@@ -41,6 +41,8 @@ def test_the_distributions_hold_the_package_and_its_data_only(dist):
         sdist_files = [name.split("/", 1)[1] for name in archive.getnames() if "/" in name]
     for files in (wheel_files, sdist_files):
         assert "patching_components/documents/golden-ami.yaml" in files
+        for data in ("data/aws-regions.txt", "data/report.schema.json", "templates/report.html.j2"):
+            assert f"patching_components/{data}" in files
         assert "patching_components/py.typed" in files  # users' type checkers read the annotations
         assert "patching_components/config_args.py" in files
         assert not [name for name in files if name.startswith(NOT_SHIPPED)]

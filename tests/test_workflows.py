@@ -387,3 +387,39 @@ def test_the_drift_report_tells_drift_from_failure(tmp_path):
     assert "https://example.com/run/1" in issue
     clean = subprocess.run([*command[:3], "--stacks", '["globex"]'], capture_output=True, text=True)
     assert clean.returncode == 0 and "| globex | no drift |" in clean.stdout
+
+
+# -- monthly reports ------------------------------------------------------------------------------
+
+
+FAKE_PATCHING = """#!/bin/sh
+# Answers like `patching report` on a customer with something not covered: writes every --out, exits 3.
+while [ $# -gt 0 ]; do
+  if [ "$1" = --out ]; then echo "report of $2" > "$2"; shift; fi
+  shift
+done
+exit 3
+"""
+
+
+def test_the_monthly_report_keeps_every_file_and_fails_on_exit_3(tmp_path):
+    report = load("report.yml")
+    assert report[True]["schedule"][0]["cron"] == "0 6 1 * *"
+    job = report["jobs"]["report"]
+    assert job["permissions"] == {"contents": "read", "id-token": "write"}
+    assert steps(job)["aws-actions/configure-aws-credentials"]["with"]["role-to-assume"] == (
+        "${{ vars.AWS_REPORT_ROLE_ARN }}"
+    )
+    assert steps(job)["actions/upload-artifact"]["if"] == "always()"  # a failing customer's report is kept
+    workdir = tmp_path / "work"
+    (workdir / ".venv" / "bin").mkdir(parents=True)
+    fake = workdir / ".venv" / "bin" / "patching"
+    fake.write_text(FAKE_PATCHING)
+    fake.chmod(0o755)
+    summary = tmp_path / "summary.md"
+    env = {**os.environ, "STACK": "acme", "GITHUB_STEP_SUMMARY": str(summary)}
+    script = steps(job)["Report"]["run"]
+    result = subprocess.run(["bash", "-e", "-c", script], cwd=workdir, env=env, capture_output=True, text=True)
+    assert result.returncode == 3
+    assert sorted(p.name for p in (workdir / "reports").iterdir()) == ["acme.html", "acme.json", "acme.md"]
+    assert summary.read_text() == "report of reports/acme.md\n"
