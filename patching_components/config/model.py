@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import difflib
 import functools
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Any, Literal, TypeVar
@@ -167,12 +168,17 @@ def _opens_issues(schedule: str | None, timezone: str) -> list[tuple[tuple[str |
     return [(("schedule",), f"never opens: {why}")] if why else []
 
 
-def _check_timezone(value: str) -> str:
-    if value not in _timezones():
-        close = difflib.get_close_matches(value, _timezones(), n=1)
+def _one_of(value: str, known: Iterable[str], what: str) -> str:
+    """``value`` if it is one of ``known``, else an error naming the closest one."""
+    if value not in known:
+        close = difflib.get_close_matches(value, sorted(known), n=1)
         hint = f"; did you mean {close[0]!r}?" if close else ""
-        raise ValueError(f"{value!r} is not an IANA time zone name (e.g. Europe/London, UTC){hint}")
+        raise ValueError(f"{value!r} is not {what}{hint}")
     return value
+
+
+def _check_timezone(value: str) -> str:
+    return _one_of(value, _timezones(), "an IANA time zone name (e.g. Europe/London, UTC)")
 
 
 def _bucket_name(value: str) -> str:
@@ -183,19 +189,11 @@ def _bucket_name(value: str) -> str:
 
 
 def _instance_type(value: str) -> str:
-    if value not in aws_limits.instance_types():
-        close = difflib.get_close_matches(value, sorted(aws_limits.instance_types()), n=1)
-        hint = f"; did you mean {close[0]!r}?" if close else ""
-        raise ValueError(f"{value!r} is not an EC2 instance type{hint}")
-    return value
+    return _one_of(value, aws_limits.instance_types(), "an EC2 instance type")
 
 
 def _region(value: str) -> str:
-    if value not in aws_limits.regions():
-        close = difflib.get_close_matches(value, sorted(aws_limits.regions()), n=1)
-        hint = f"; did you mean {close[0]!r}?" if close else ""
-        raise ValueError(f"{value!r} is not an AWS region (e.g. eu-west-1, us-east-1){hint}")
-    return value
+    return _one_of(value, aws_limits.regions(), "an AWS region (e.g. eu-west-1, us-east-1)")
 
 
 # A region names the resources built in it (they are public: URNs are never secret).
