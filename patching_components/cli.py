@@ -433,6 +433,15 @@ def report_clients(profile: str | None) -> Any:
     return clients
 
 
+def _stack_profile(stack_settings: dict[str, Any]) -> str | None:
+    """The stack's aws:profile, unless the environment names credentials of its own (a CI job's
+    OIDC session, or AWS_PROFILE): those win, as they do for the operator's other tools."""
+    if os.environ.get("AWS_ACCESS_KEY_ID") or os.environ.get("AWS_PROFILE"):
+        return None
+    profile = stack_settings.get("aws:profile")
+    return str(profile) if profile else None
+
+
 def _aws_problem(exc: Exception) -> str:
     """One line about an AWS error: which call, where, what to do."""
     from botocore.exceptions import ClientError
@@ -480,7 +489,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         regions = [args.region]
     progress = _progress() if sys.stderr.isatty() else (lambda _: None)
     try:
-        clients = report_clients(args.profile or stack_settings.get("aws:profile") or None)
+        clients = report_clients(args.profile or _stack_profile(stack_settings))
         report = collect(
             config, _stack_name(path), regions, clients, primary_region=primary, days=args.days, progress=progress
         )

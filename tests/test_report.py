@@ -283,3 +283,11 @@ def test_the_readme_policy_is_the_operator_policy():
     readme = (ROOT / "README.md").read_text()
     block = re.search(r"<!-- report policy -->\n```json\n(.*?)```", readme, re.S)
     assert block and json.loads(block.group(1)) == report_policy_document()
+
+
+def test_the_stacks_profile_yields_to_credentials_from_the_environment(monkeypatch):
+    for variable in ("AWS_ACCESS_KEY_ID", "AWS_PROFILE"):
+        monkeypatch.delenv(variable, raising=False)
+    assert cli._stack_profile({"aws:profile": "acme-admin"}) == "acme-admin"
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "ASIAEXAMPLE")  # a CI job's OIDC session
+    assert cli._stack_profile({"aws:profile": "acme-admin"}) is None

@@ -729,6 +729,16 @@ class StackConfig(_Model):
         for key, ami in self.golden_amis.items():
             if ami.region is not None and ami.region not in regions:
                 issues.append((("goldenAmis", key, "region"), _unlisted_region(ami.region, self.regions)))
+            # A KMS key is regional: EC2 cannot encrypt a volume with another region's key.
+            built_in = ami.region or self.primary_region
+            key_region = ami.kms_key_arn.split(":")[3] if ami.kms_key_arn else None
+            if built_in and key_region and key_region != built_in:
+                issues.append(
+                    (
+                        ("goldenAmis", key, "kmsKeyArn"),
+                        f"the key is in {key_region}, the pipeline builds in {built_in}: give a key of {built_in}",
+                    )
+                )
         if len(regions) > 1 and self.notifications is not None and self.notifications.sns_topic_arn is not None:
             issues.append(
                 (
