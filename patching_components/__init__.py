@@ -9,6 +9,7 @@ __version__ = "0.1.0"
 from .baseline import SecurityBaseline, SecurityBaselineArgs
 from .customer import CustomerPatching, CustomerPatchingArgs
 from .errors import ConfigError
+from .freeze import ChangeFreezeGuard, ChangeFreezeGuardArgs
 from .golden_ami import GoldenAmiPipeline, GoldenAmiPipelineArgs
 from .iam import PatchingIam, PatchingIamArgs
 from .reporting import PatchReporting, PatchReportingArgs
@@ -26,6 +27,8 @@ def __getattr__(name: str):
 
 
 __all__ = [
+    "ChangeFreezeGuard",
+    "ChangeFreezeGuardArgs",
     "ConfigError",
     "CustomerPatching",
     "CustomerPatchingArgs",

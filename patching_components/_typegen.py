@@ -45,6 +45,7 @@ NAMES: dict[type[BaseModel], str] = {
     config.NotificationsConfig: "NotificationsSettings",
     config.GoldenAmiConfig: "GoldenAmiSettings",
     config.ComplianceConfig: "ComplianceSettings",
+    config.ChangeFreezeConfig: "ChangeFreezeSettings",
     config.StackConfig: "CustomerPatchingArgs",
 }
 

@@ -361,3 +361,32 @@ def _leak_issues(by_name: Mapping[str, Mapping[str, Any]], edges) -> list[Docume
             )
     order = list(by_name)
     return sorted(set(issues), key=lambda i: (order.index(i.step) if i.step in order else -1, i.message))
+
+
+try:
+    from yaml import CSafeDumper as _BaseDumper
+except ImportError:  # PyYAML built without libyaml
+    from yaml import SafeDumper as _BaseDumper  # type: ignore[assignment]
+
+
+class _LiteralDumper(_BaseDumper):
+    """Multi-line strings (the scripts) as literal blocks, so the document stays readable.
+
+    libyaml's emitter when PyYAML has it: the same text as the pure-Python one,
+    ten times faster (rendering was a tenth of a whole program run)."""
+
+
+# A template may share lists between steps (YAML anchors); the document gets them written out.
+_LiteralDumper.ignore_aliases = lambda self, data: True  # type: ignore[method-assign]
+_LiteralDumper.add_representer(
+    str,
+    lambda dumper, value: dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|" if "\n" in value else None),
+)
+
+
+def dump_document(document: Mapping[str, Any]) -> str:
+    """An Automation document as YAML text, emitted canonically: the same document always gives
+    the same text (no diff on re-run), scripts as literal blocks."""
+    import yaml
+
+    return yaml.dump(document, Dumper=_LiteralDumper, sort_keys=False, width=1000, allow_unicode=True)

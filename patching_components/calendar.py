@@ -19,6 +19,7 @@ customers install at once.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -36,7 +37,9 @@ _RATE_UNITS = {"minute": "minutes", "hour": "hours", "day": "days"}
 BUILD = "Build"
 """The operation of a golden AMI rebuild (the others are AWS-RunPatchBaseline's Scan and Install)."""
 
-Kind = Literal["window", "goldenAmi"]
+Kind = Literal["window", "goldenAmi", "freeze"]
+FREEZE = "Freeze"
+"""The operation of a change freeze's own entry."""
 
 
 @dataclass(frozen=True)
@@ -58,6 +61,13 @@ class Occurrence:
     """Where it runs (None: the stack's aws:region, when it was not given)."""
     primary: bool = True
     """In the stack's primary region (whose resources carry no region in their names)."""
+    skipped_by: str | None = None
+    """The change freeze it falls in: its window is disabled then, so it does not run."""
+
+    @property
+    def runs(self) -> bool:
+        """A window opening that really runs (not a freeze, not inside one)."""
+        return self.kind != "freeze" and self.skipped_by is None
 
     def overlaps(self, other: Occurrence) -> bool:
         return self.start < other.end and other.start < self.end
@@ -73,6 +83,7 @@ class Occurrence:
             "start": self.start.isoformat(),
             "end": self.end.isoformat(),
             "patchGroups": list(self.patch_groups),
+            "skippedBy": self.skipped_by,
         }
 
 
@@ -217,6 +228,20 @@ def occurrences(
                         not built_in,
                     )
                 )
+    frozen = {key: freeze.interval() for key, freeze in config.change_freezes.items()}
+
+    def skipped(occurrence: Occurrence) -> Occurrence:
+        # The guard disables the windows while the calendar is CLOSED: an opening inside a freeze
+        # does not run (one that opened before it runs on: disabling stops no running task).
+        inside = [key for key, (first, last) in frozen.items() if first <= occurrence.start < last]
+        return dataclasses.replace(occurrence, skipped_by=inside[0]) if inside else occurrence
+
+    found = [skipped(o) for o in found]
+    found += [
+        Occurrence(config.customer, stack, key, "freeze", FREEZE, first, last, (), config.primary_region or region)
+        for key, (first, last) in frozen.items()
+        if first < end and start < last
+    ]
     return merge([found])
 
 
@@ -231,7 +256,7 @@ def overlaps(found: list[Occurrence]) -> list[Overlap]:
     result = []
     open_by_group: dict[tuple[str, str, str], list[Occurrence]] = {}
     for occurrence in found:
-        if occurrence.kind != "window":
+        if occurrence.kind != "window" or not occurrence.runs:
             continue
         for group in occurrence.patch_groups:
             # Windows of other regions patch other nodes.
@@ -247,7 +272,7 @@ def busy_periods(found: list[Occurrence], limit: int) -> list[BusyPeriod]:
     edges = sorted(
         (instant, change, o.customer)
         for o in found
-        if o.operation == "Install"
+        if o.operation == "Install" and o.runs
         for instant, change in ((_instant(o.start), 1), (_instant(o.end), -1))
     )
     periods: list[BusyPeriod] = []
@@ -300,14 +325,23 @@ def to_ics(found: list[Occurrence], name: str, stamp: datetime | None = None) ->
         event.add("dtstart", _ics_time(occurrence.start))
         event.add("dtend", _ics_time(occurrence.end))
         in_region = "" if occurrence.primary else f" in {occurrence.region}"
-        event.add("summary", f"{occurrence.customer}: {occurrence.operation} ({occurrence.window}){in_region}")
         groups = ", ".join(occurrence.patch_groups)
-        event.add(
-            "description",
-            f"Golden AMI rebuild, patched with the baseline of patch group {groups}"
-            if occurrence.kind == "goldenAmi"
-            else f"Patch {occurrence.operation.lower()} for patch groups: {groups}",
-        )
+        if occurrence.kind == "freeze":
+            summary = f"{occurrence.customer}: change freeze ({occurrence.window})"
+            description = "No patch window and no golden AMI rebuild starts."
+        else:
+            summary = f"{occurrence.customer}: {occurrence.operation} ({occurrence.window}){in_region}"
+            description = (
+                f"Golden AMI rebuild, patched with the baseline of patch group {groups}"
+                if occurrence.kind == "goldenAmi"
+                else f"Patch {occurrence.operation.lower()} for patch groups: {groups}"
+            )
+        if occurrence.skipped_by is not None:
+            # Kept, marked cancelled: the customer sees the patch night the freeze moved.
+            event.add("status", "CANCELLED")
+            description += f" Skipped: inside the change freeze {occurrence.skipped_by}."
+        event.add("summary", summary)
+        event.add("description", description)
         event.add("categories", ["Patching", occurrence.operation])
         calendar.add_component(event)
     if found:

@@ -70,23 +70,39 @@ def overlap_warnings(config: StackConfig, now: datetime | None = None) -> list[I
     ]
 
 
+def ended_freeze_warnings(config: StackConfig, now: datetime | None = None) -> list[Issue]:
+    """A change freeze that has ended freezes nothing: it only clutters the calendar."""
+    now = now or datetime.now(UTC)
+    return [
+        Issue(
+            ("changeFreezes", key, "end"), f"ended on {freeze.end} ({freeze.timezone}): it freezes nothing; remove it"
+        )
+        for key, freeze in config.change_freezes.items()
+        if freeze.interval()[1] <= now
+    ]
+
+
 def warnings(config: StackConfig) -> list[Issue]:
     """What AWS accepts but would quietly not do the job (exit 0; see :mod:`standard`)."""
-    return overlap_warnings(config) + (
-        [
-            Issue(("baselines", key, advice.field), advice.message)
-            for key, baseline in config.baselines.items()
-            for advice in baseline_advice_for(baseline)
-        ]
-        + [
-            Issue(("maintenanceWindows", key, advice.field), advice.message)
-            for key, window in config.maintenance_windows.items()
-            for advice in standard.window_advice(window.cutoff_behavior)
-        ]
-        + [
-            Issue((advice.field,), advice.message)
-            for advice in standard.window_role_advice(list(config.patch_groups), config.patch_group_tag_key)
-        ]
+    return (
+        overlap_warnings(config)
+        + ended_freeze_warnings(config)
+        + (
+            [
+                Issue(("baselines", key, advice.field), advice.message)
+                for key, baseline in config.baselines.items()
+                for advice in baseline_advice_for(baseline)
+            ]
+            + [
+                Issue(("maintenanceWindows", key, advice.field), advice.message)
+                for key, window in config.maintenance_windows.items()
+                for advice in standard.window_advice(window.cutoff_behavior)
+            ]
+            + [
+                Issue((advice.field,), advice.message)
+                for advice in standard.window_role_advice(list(config.patch_groups), config.patch_group_tag_key)
+            ]
+        )
     )
 
 

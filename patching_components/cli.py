@@ -304,6 +304,8 @@ def _moment(moment: datetime) -> str:
 
 def _until(start: datetime, end: datetime) -> str:
     """An end time next to its start: the day only when it changes, the zone only when DST did."""
+    if (end.date() - start.date()).days > 1:  # a freeze: a date, not a weekday
+        return f"{end:%Y-%m-%d %H:%M}" + (f" {end:%Z}" if end.utcoffset() != start.utcoffset() else "")
     text = f"{end:%a }" if end.date() != start.date() else ""
     return text + f"{end:%H:%M}" + (f" {end:%Z}" if end.utcoffset() != start.utcoffset() else "")
 
@@ -380,9 +382,10 @@ def cmd_calendar(args: argparse.Namespace) -> int:
     # Several stacks mix time zones: a UTC column first shows the order.
     utc = (lambda moment: f"{moment.astimezone(UTC):%Y-%m-%d %H:%M}Z  ") if len(configs) > 1 else (lambda _: "")
     for o in found:
+        what = ", ".join(o.patch_groups) + (f"  SKIPPED: change freeze {o.skipped_by}" if o.skipped_by else "")
         print(
             f"{utc(o.start)}{_moment(o.start):<25} - {_until(o.start, o.end):<13} {label(o):<{width}} "
-            f"{o.operation:<7} {o.window:<20} {', '.join(o.patch_groups)}"
+            f"{o.operation:<7} {o.window:<20} {what}".rstrip()
         )
     if overlaps:
         print("# Windows of one patch group open at the same time (two AWS-RunPatchBaseline runs on its nodes):")

@@ -220,6 +220,20 @@ class ComplianceSettings(TypedDict, total=False):
     ``<s3Prefix>/<customer>/sync`` (query it with Athena); needs logging to a bucket. Default: false."""
 
 
+class ChangeFreezeSettings(TypedDict, total=False):
+    """A period in which no patch window and no golden AMI build starts."""
+
+    start: Required[str]
+    """ISO 8601 date or date-time, local to timezone (a date: its midnight)."""
+
+    end: Required[str]
+    """ISO 8601 date or date-time after start, local to timezone (a date: its midnight, so the day itself is not
+    frozen)."""
+
+    timezone: str
+    """IANA time zone of start and end. Default: UTC."""
+
+
 class CustomerPatchingArgs(TypedDict, total=False):
     """Everything under the ``patching:`` namespace of one customer stack."""
 
@@ -262,6 +276,10 @@ class CustomerPatchingArgs(TypedDict, total=False):
 
     compliance: ComplianceSettings
     """Patch compliance evidence (a Resource Data Sync into the log bucket)."""
+
+    changeFreezes: dict[str, ChangeFreezeSettings]
+    """Periods in which no patch operation starts (Black Friday, quarter close): a Change Calendar per region and a
+    runbook that keeps every window of the customer disabled while it is CLOSED."""
 
 
 class PatchSourceArgs(TypedDict, total=False):

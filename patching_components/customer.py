@@ -8,10 +8,11 @@ import pulumi
 
 from ._component import TYPE_PREFIX, child, register_declared_outputs
 from .baseline import SecurityBaseline
-from .config_args import CustomerPatchingArgs
+from .config_args import ChangeFreezeSettings, CustomerPatchingArgs
+from .freeze import ChangeFreezeGuard
 from .golden_ami import GoldenAmiPipeline
 from .iam import PatchingIam, PatchingIamArgs
-from .policies import pipeline_names
+from .policies import freeze_names, pipeline_names
 from .regions import regional_provider
 from .reporting import PatchReporting, PatchReportingArgs
 from .window import PatchWindow
@@ -25,6 +26,14 @@ MANAGED_BY = "patching-components"
 def resource_tags(config: "StackConfig") -> dict[str, str]:
     """``patching:tags`` plus the tags every resource of ours carries."""
     return {**config.tags, "Customer": config.customer, "ManagedBy": MANAGED_BY}
+
+
+def _guarded(args: pulumi.ResourceTransformationArgs) -> pulumi.ResourceTransformationResult | None:
+    """Windows whose ``enabled`` the change freeze guard owns."""
+    if args.type_ != "aws:ssm/maintenanceWindow:MaintenanceWindow":
+        return None
+    keep = pulumi.ResourceOptions(ignore_changes=[*(args.opts.ignore_changes or []), "enabled"])
+    return pulumi.ResourceTransformationResult(args.props, pulumi.ResourceOptions.merge(args.opts, keep))
 
 
 def _all(outputs: Mapping[str, Any]) -> pulumi.Output[Any]:
@@ -148,6 +157,8 @@ class CustomerPatching(pulumi.ComponentResource):
             iam_args["patch_group_tag_key"] = config.patch_group_tag_key
         if reporting is not None and reporting.notification_role_arn is not None:
             iam_args["notification_role_arn"] = reporting.notification_role_arn
+        if config.change_freezes:
+            iam_args["change_freezes"] = True
         iam = PatchingIam(name, iam_args, opts=child(self))  # IAM is global: once, whatever the regions
 
         # The primary region through the stack's (or the caller's) provider, with the names of a
@@ -216,7 +227,11 @@ class CustomerPatching(pulumi.ComponentResource):
             )
             for key, settings in config.baselines.items()
         }
-        windows = self._windows(name, physical, config, region, tags, logs, reporting, iam, opts)
+        opts_of_windows = opts
+        if config.change_freezes:
+            # The guard switches the windows off and on: `pulumi up` must not undo it mid-freeze.
+            opts_of_windows = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(transformations=[_guarded]))
+        windows = self._windows(name, physical, config, region, tags, logs, reporting, iam, opts_of_windows)
         pipelines = {}
         for key in config.golden_amis_in(region):
             document_name, parameter_name = pipeline_names(config.customer, key, region)
@@ -242,9 +257,47 @@ class CustomerPatching(pulumi.ComponentResource):
                     "tags": tags,
                 },
                 # The first build starts on creation: after every policy of the roles it uses.
-                opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(depends_on=[iam])),
+                opts=pulumi.ResourceOptions.merge(opts_of_windows, pulumi.ResourceOptions(depends_on=[iam])),
             )
+        if config.change_freezes:
+            self._freeze_guard(name, config, region, tags, iam, windows, pipelines, opts)
         return _Region(baselines, windows, pipelines, reporting)
+
+    def _freeze_guard(
+        self,
+        name: str,
+        config: "StackConfig",
+        region: str | None,
+        tags: dict[str, str],
+        iam: PatchingIam,
+        windows: dict[str, PatchWindow],
+        pipelines: dict[str, GoldenAmiPipeline],
+        opts: pulumi.ResourceOptions,
+    ) -> ChangeFreezeGuard:
+        """The region's Change Calendar and the guard of every window in it (patch and rebuild)."""
+        calendar_name, guard_name = freeze_names(config.customer, region)
+        window_ids = [w.window_id for w in windows.values()]
+        window_ids += [p.window_id for p in pipelines.values() if p.window_id is not None]
+        assert iam.freeze_guard_role_arn is not None and iam.freeze_guard_role_name is not None
+        assert iam.freeze_events_role_arn is not None and iam.freeze_events_role_name is not None
+        return ChangeFreezeGuard(
+            name,
+            {
+                "freezes": {
+                    key: ChangeFreezeSettings(start=f.start, end=f.end, timezone=f.timezone)
+                    for key, f in config.change_freezes.items()
+                },
+                "window_ids": pulumi.Output.all(*window_ids),
+                "guard_role_arn": iam.freeze_guard_role_arn,
+                "guard_role_name": iam.freeze_guard_role_name,
+                "events_role_arn": iam.freeze_events_role_arn,
+                "events_role_name": iam.freeze_events_role_name,
+                "calendar_name": calendar_name,
+                "guard_document_name": guard_name,
+                "tags": tags,
+            },
+            opts=opts,
+        )
 
     def _reporting(self, name: str, config: "StackConfig", tags: dict[str, str]) -> PatchReporting | None:
         logging, notifications = config.logging, config.notifications

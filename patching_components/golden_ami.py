@@ -15,6 +15,7 @@ import yaml
 
 from . import defaults
 from ._component import TYPE_PREFIX, BuildsFromConfig, child, lookup, register_declared_outputs
+from .automation_doc import dump_document
 from .config_args import GoldenAmiPipelineArgs
 from .policies import build_policy_document, schedule_policy_document
 
@@ -45,27 +46,6 @@ class GoldenAmiPipelinePlumbing(TypedDict, total=False):
     """SSM parameter receiving the AMI id; default /patching/<customer>/golden-ami/<component name>."""
     tags: pulumi.Input[Mapping[str, pulumi.Input[str]]]
     """Tags for the document, association and window."""
-
-
-try:
-    from yaml import CSafeDumper as _BaseDumper
-except ImportError:  # PyYAML built without libyaml
-    from yaml import SafeDumper as _BaseDumper  # type: ignore[assignment]
-
-
-class _LiteralDumper(_BaseDumper):
-    """Multi-line strings (the scripts) as literal blocks, so the document stays readable.
-
-    libyaml's emitter when PyYAML has it: the same text as the pure-Python one,
-    ten times faster (rendering was a tenth of a whole program run)."""
-
-
-# The template shares its tag lists between steps (YAML anchors); the document gets them written out.
-_LiteralDumper.ignore_aliases = lambda self, data: True  # type: ignore[method-assign]
-_LiteralDumper.add_representer(
-    str,
-    lambda dumper, value: dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|" if "\n" in value else None),
-)
 
 
 PLATFORMS = ("Linux", "Windows")
@@ -111,7 +91,7 @@ def render_document(platform: str, defaults: Mapping[str, Any]) -> str:
     """The document text, emitted canonically: the same settings always give the
     same text (no diff on re-run)."""
     document = document_with_defaults(platform, defaults)
-    return yaml.dump(document, Dumper=_LiteralDumper, sort_keys=False, width=1000, allow_unicode=True)
+    return dump_document(document)
 
 
 class GoldenAmiPipeline(BuildsFromConfig, pulumi.ComponentResource):

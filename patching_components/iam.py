@@ -28,6 +28,9 @@ class PatchingIamArgs(TypedDict, total=False):
     """'Patch Group' (default) or 'PatchGroup': the instance tag that names the patch group."""
     notification_role_arn: pulumi.Input[str]
     """The role Run Command publishes SNS notifications with: the maintenance window role may pass it."""
+    change_freezes: bool
+    """Also the two roles of the change freeze guards (ChangeFreezeGuard): the one its runbook runs as,
+    and the one EventBridge starts it with. Each guard adds exactly what it needs in its region."""
 
 
 def _managed_policy(partition: pulumi.Output[str], path: str) -> pulumi.Output[str]:
@@ -61,6 +64,14 @@ class PatchingIam(pulumi.ComponentResource):
     maintenance_window_role_arn: pulumi.Output[str] | None
     """Service role of the maintenance window tasks (None without patch_groups)."""
     maintenance_window_role_name: pulumi.Output[str] | None
+    """Name of that role."""
+    freeze_guard_role_arn: pulumi.Output[str] | None
+    """Role the change freeze guard runbook runs as (None without change_freezes)."""
+    freeze_guard_role_name: pulumi.Output[str] | None
+    """Name of that role."""
+    freeze_events_role_arn: pulumi.Output[str] | None
+    """Role EventBridge starts the guard runbook with on a calendar state change (None without change_freezes)."""
+    freeze_events_role_name: pulumi.Output[str] | None
     """Name of that role."""
 
     def __init__(self, name: str, args: PatchingIamArgs, opts: pulumi.ResourceOptions | None = None):
@@ -138,6 +149,31 @@ class PatchingIam(pulumi.ComponentResource):
             role = self._maintenance_window_role(name, args, partition, account_id, tags, boundary)
             self.maintenance_window_role_arn, self.maintenance_window_role_name = role.arn, role.name
 
+        self.freeze_guard_role_arn = self.freeze_guard_role_name = None
+        self.freeze_events_role_arn = self.freeze_events_role_name = None
+        if args.get("change_freezes"):
+            guard = ssm_service_role(
+                self,
+                f"{name}-freeze-guard",
+                "Change freezes: switch this customer's maintenance windows off and on",
+                partition,
+                account_id,
+                boundary,
+                tags,
+            )
+            events = service_role(
+                self,
+                f"{name}-freeze-events",
+                "Change freezes: start the guard runbook on a calendar state change",
+                "events",
+                partition,
+                account_id,
+                boundary,
+                tags,
+            )
+            self.freeze_guard_role_arn, self.freeze_guard_role_name = guard.arn, guard.name
+            self.freeze_events_role_arn, self.freeze_events_role_name = events.arn, events.name
+
         self.instance_role_arn = instance_role.arn
         self.instance_role_name = instance_role.name
         self.instance_profile_name = profile.name
@@ -195,27 +231,52 @@ def ssm_service_role(
     tags: pulumi.Input[Mapping[str, pulumi.Input[str]]] | None,
 ) -> aws.iam.Role:
     """A role Systems Manager assumes for this account only, with the stack's permissions boundary."""
+    return service_role(parent, name, description, "ssm", partition, account_id, boundary, tags)
+
+
+def service_role(
+    parent: pulumi.Resource,
+    name: str,
+    description: str,
+    service: str,
+    partition: pulumi.Input[str],
+    account_id: pulumi.Input[str],
+    boundary: pulumi.Input[str] | None,
+    tags: pulumi.Input[Mapping[str, pulumi.Input[str]]] | None,
+) -> aws.iam.Role:
+    """A role ``<service>.amazonaws.com`` (ssm, events) assumes for this account only."""
     return aws.iam.Role(
         name,
         description=description,
-        assume_role_policy=ssm_trust_policy(partition, account_id),
+        assume_role_policy=service_trust_policy(service, partition, account_id),
         permissions_boundary=boundary,
         tags=tags,
         opts=child(parent),
     )
 
 
+# What each service's aws:SourceArn is when it assumes a role for this account.
+_SOURCE_ARNS = {"ssm": "arn:{partition}:ssm:*:{account}:*", "events": "arn:{partition}:events:*:{account}:rule/*"}
+
+
 def ssm_trust_policy(partition: pulumi.Input[str], account_id: pulumi.Input[str]) -> pulumi.Output[str]:
     """Trust for ``ssm.amazonaws.com`` acting for this account only (the confused-deputy guard)."""
+    return service_trust_policy("ssm", partition, account_id)
+
+
+def service_trust_policy(
+    service: str, partition: pulumi.Input[str], account_id: pulumi.Input[str]
+) -> pulumi.Output[str]:
+    """Trust for ``<service>.amazonaws.com`` acting for this account only (the confused-deputy guard)."""
 
     def document(partition: str, account_id: str) -> str:
         statement = {
             "Effect": "Allow",
-            "Principal": {"Service": "ssm.amazonaws.com"},
+            "Principal": {"Service": f"{service}.amazonaws.com"},
             "Action": "sts:AssumeRole",
             "Condition": {
                 "StringEquals": {"aws:SourceAccount": account_id},
-                "ArnLike": {"aws:SourceArn": f"arn:{partition}:ssm:*:{account_id}:*"},
+                "ArnLike": {"aws:SourceArn": _SOURCE_ARNS[service].format(partition=partition, account=account_id)},
             },
         }
         return json.dumps({"Version": "2012-10-17", "Statement": [statement]})

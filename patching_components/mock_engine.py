@@ -118,6 +118,8 @@ def mock_state(
     if service == "iam":
         kind = "instance-profile" if type_.endswith("InstanceProfile") else "role"
         state.setdefault("arn", f"arn:{partition}:iam::{account_id}:{kind}/{physical}")
+    elif type_ == "aws:ssm/document:Document":
+        state.setdefault("arn", f"arn:{partition}:ssm:{region}:{account_id}:document/{physical}")
     elif type_ == "aws:ssm/parameter:Parameter":
         state.setdefault("arn", f"arn:{partition}:ssm:{region}:{account_id}:parameter{physical}")
     elif type_ == "aws:s3/bucket:Bucket":

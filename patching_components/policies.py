@@ -94,6 +94,61 @@ def pipeline_names(customer: str, key: str, region: str | None = None) -> tuple[
     return f"{customer}-golden-ami-{key}", f"/patching/{customer}/golden-ami/{key}"
 
 
+def freeze_names(customer: str, region: str | None = None) -> tuple[str, str]:
+    """The Change Calendar and the guard runbook of a stack's change freezes (in a non-primary ``region``)."""
+    prefix = customer if region is None else f"{customer}-{region}"
+    return f"{prefix}-change-freezes", f"{prefix}-freeze-guard"
+
+
+def freeze_guard_document(
+    *, partition: str, region: str, account_id: str, calendar_name: str, window_ids: Sequence[str]
+) -> dict[str, Any]:
+    """What the guard runbook may do in its region: read its calendar, switch exactly these windows."""
+    prefix = f"arn:{partition}:ssm:{region}:{account_id}:"
+    statements: list[dict[str, Any]] = [
+        {
+            "Sid": "ReadTheChangeCalendar",
+            "Effect": "Allow",
+            "Action": "ssm:GetCalendarState",
+            "Resource": f"{prefix}document/{calendar_name}",
+        }
+    ]
+    if window_ids:
+        statements.append(
+            {
+                "Sid": "SwitchThisCustomersWindows",
+                "Effect": "Allow",
+                "Action": ["ssm:GetMaintenanceWindow", "ssm:UpdateMaintenanceWindow"],
+                "Resource": [f"{prefix}maintenancewindow/{window_id}" for window_id in sorted(window_ids)],
+            }
+        )
+    return {"Version": "2012-10-17", "Statement": statements}
+
+
+def freeze_events_document(
+    *, partition: str, region: str, account_id: str, guard_document: str, guard_role_arn: str
+) -> dict[str, Any]:
+    """What EventBridge may do on a calendar state change: start the guard, as the guard role."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "StartTheGuard",
+                "Effect": "Allow",
+                "Action": "ssm:StartAutomationExecution",
+                "Resource": f"arn:{partition}:ssm:{region}:{account_id}:automation-definition/{guard_document}:*",
+            },
+            {
+                "Sid": "PassTheGuardRole",
+                "Effect": "Allow",
+                "Action": "iam:PassRole",
+                "Resource": guard_role_arn,
+                "Condition": {"StringEquals": {"iam:PassedToService": "ssm.amazonaws.com"}},
+            },
+        ],
+    }
+
+
 PIPELINE_TAG = "GoldenAmiPipeline"
 
 

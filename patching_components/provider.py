@@ -9,12 +9,21 @@ from . import __version__
 from ._component import PACKAGE
 from .baseline import SecurityBaseline
 from .customer import CustomerPatching
+from .freeze import ChangeFreezeGuard
 from .golden_ami import GoldenAmiPipeline
 from .iam import PatchingIam
 from .reporting import PatchReporting
 from .window import PatchWindow
 
-COMPONENTS = [PatchingIam, SecurityBaseline, PatchWindow, PatchReporting, GoldenAmiPipeline, CustomerPatching]
+COMPONENTS = [
+    PatchingIam,
+    SecurityBaseline,
+    PatchWindow,
+    PatchReporting,
+    GoldenAmiPipeline,
+    ChangeFreezeGuard,
+    CustomerPatching,
+]
 
 
 def main() -> None:

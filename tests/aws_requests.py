@@ -220,6 +220,40 @@ BUILDERS: dict[str, Callable[[Any], list[Call]]] = {
             },
         )
     ],
+    "aws:cloudwatch/eventRule:EventRule": lambda r: [
+        (
+            "events",
+            "PutRule",
+            _compact(
+                {
+                    "Name": r.inputs.get("name") or _autoname(r),
+                    "EventPattern": r.inputs.get("eventPattern"),
+                    "Description": r.inputs.get("description"),
+                    "State": "ENABLED",
+                    "Tags": _tag_list(r),
+                }
+            ),
+        )
+    ],
+    "aws:cloudwatch/eventTarget:EventTarget": lambda r: [
+        (
+            "events",
+            "PutTargets",
+            {
+                "Rule": r.inputs["rule"],
+                "Targets": [
+                    _compact(
+                        {
+                            "Id": r.inputs.get("targetId") or _autoname(r),
+                            "Arn": r.inputs["arn"],
+                            "RoleArn": r.inputs.get("roleArn"),
+                            "Input": r.inputs.get("input"),
+                        }
+                    )
+                ],
+            },
+        )
+    ],
     "aws:iam/role:Role": lambda r: [
         (
             "iam",

@@ -165,6 +165,7 @@ def test_cli_json_and_ics(capsys, tmp_path):
         "start": "2027-03-27T01:00:00+00:00",
         "end": "2027-03-27T03:00:00+00:00",
         "patchGroups": ["acme-web"],
+        "skippedBy": None,
     }
     assert {
         "customer": "acme",
@@ -176,6 +177,7 @@ def test_cli_json_and_ics(capsys, tmp_path):
         "start": "2027-03-28T02:00:00+01:00",
         "end": "2027-03-28T06:00:00+01:00",
         "patchGroups": ["acme-web"],
+        "skippedBy": None,
     } in found
     assert len(icalendar.Calendar.from_ical(ics.read_bytes()).walk("VEVENT")) == len(found)
 

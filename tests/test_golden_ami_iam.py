@@ -221,6 +221,7 @@ def pipelines(run, region: str) -> list[tuple[Pipeline, list[str]]]:
     return [
         (Pipeline(yaml.safe_load(d.inputs["content"]), region, account, run.outputs["instanceRoleArn"]), policies)
         for d in run.of_type(DOCUMENT)
+        if "GoldenAmiPipeline" in (d.parent or "")  # not the change freeze guard's documents
     ]
 
 

@@ -66,6 +66,7 @@ def test_the_plugin_manifest_and_entry_point_serve_these_components():
         "PatchWindow",
         "PatchReporting",
         "GoldenAmiPipeline",
+        "ChangeFreezeGuard",
         "CustomerPatching",
     }
 

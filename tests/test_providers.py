@@ -9,6 +9,7 @@ import pytest
 
 from conftest import MINIMAL
 from patching_components import (
+    ChangeFreezeGuard,
     CustomerPatching,
     GoldenAmiPipeline,
     PatchingIam,
@@ -29,6 +30,14 @@ PIPELINE = {
     "automation_role_arn": "arn:aws:iam::123456789012:role/acme-automation",
     "automation_role_name": "acme-automation",
 }
+FREEZE_GUARD = {
+    "freezes": {"black-friday": {"start": "2026-11-26", "end": "2026-12-01", "timezone": "America/New_York"}},
+    "window_ids": ["mw-0123456789abcdef0"],
+    "guard_role_arn": "arn:aws:iam::123456789012:role/acme-freeze-guard",
+    "guard_role_name": "acme-freeze-guard",
+    "events_role_arn": "arn:aws:iam::123456789012:role/acme-freeze-events",
+    "events_role_name": "acme-freeze-events",
+}
 STACK = {
     **MINIMAL,
     "maintenanceWindows": {"w": {"schedule": "rate(1 day)", "durationHours": 2, "cutoffHours": 1, "operation": "Scan"}},
@@ -47,6 +56,7 @@ COMPONENTS = {
         "acme", {"s3_bucket": "create", "emails": ["ops@acme.example"]}, opts
     ),
     "GoldenAmiPipeline": lambda opts: GoldenAmiPipeline("base", PIPELINE, opts),
+    "ChangeFreezeGuard": lambda opts: ChangeFreezeGuard("acme", FREEZE_GUARD, opts),
     "CustomerPatching": lambda opts: CustomerPatching("acme", STACK, opts),
 }
 

@@ -43,6 +43,8 @@ def validator():
 @pytest.mark.parametrize("path", EXAMPLE_STACKS, ids=lambda p: p.name)
 def test_rendered_documents_pass_aws_schema(example_runs, validator, path):
     for resource in example_runs[path.name].of_type("aws:ssm/document:Document"):
+        if resource.inputs["documentType"] != "Automation":
+            continue  # a Change Calendar is iCalendar text (tests/test_freezes.py)
         document = yaml.safe_load(resource.inputs["content"])
         errors = [e for e in validator.iter_errors(document) if not stale_rule(e)]
         assert [f"{list(e.absolute_path)}: {e.message}" for e in errors] == [], resource.name

@@ -8,8 +8,9 @@ import difflib
 import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated, Any, Literal, TypeVar
+from zoneinfo import ZoneInfo
 
 from pydantic import (
     AfterValidator,
@@ -573,6 +574,50 @@ class GoldenAmiConfig(_Model):
 # The whole stack
 
 
+def _local_time(value: str) -> str:
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise ValueError(
+            f"{value!r} is not an ISO 8601 date or date-time (e.g. 2026-11-26 or 2026-11-26T18:00)"
+        ) from None
+    if moment.tzinfo is not None:
+        raise ValueError(f"{value!r} has a UTC offset; give the local time and set timezone")
+    return value
+
+
+FreezeTime = Annotated[str, AfterValidator(_local_time)]
+
+
+class ChangeFreezeConfig(_Model):
+    """A period in which no patch window and no golden AMI build starts."""
+
+    start: FreezeTime
+    """ISO 8601 date or date-time, local to timezone (a date: its midnight)."""
+    end: FreezeTime
+    """ISO 8601 date or date-time after start, local to timezone (a date: its midnight, so the day itself is
+    not frozen)."""
+    timezone: str = "UTC"
+    """IANA time zone of start and end."""
+
+    _timezone = field_validator("timezone")(_check_timezone)
+
+    def interval(self) -> tuple[datetime, datetime]:
+        """Start and end as aware instants."""
+        zone = ZoneInfo(self.timezone)
+        return (
+            datetime.fromisoformat(self.start).replace(tzinfo=zone),
+            datetime.fromisoformat(self.end).replace(tzinfo=zone),
+        )
+
+    @model_validator(mode="after")
+    def _end_after_start(self) -> ChangeFreezeConfig:
+        start, end = self.interval()
+        if end <= start:
+            _raise_issues([(("end",), f"end ({self.end}) must be after start ({self.start})")])
+        return self
+
+
 class ComplianceConfig(_Model):
     """Patch compliance evidence."""
 
@@ -611,6 +656,9 @@ class StackConfig(_Model):
     """Golden AMI pipelines."""
     compliance: ComplianceConfig | None = None
     """Patch compliance evidence (a Resource Data Sync into the log bucket)."""
+    change_freezes: dict[Key, ChangeFreezeConfig] = {}
+    """Periods in which no patch operation starts (Black Friday, quarter close): a Change Calendar per region
+    and a runbook that keeps every window of the customer disabled while it is CLOSED."""
 
     @field_validator("customer")
     @classmethod

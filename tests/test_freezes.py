@@ -1,0 +1,235 @@
+"""Change freezes: the calendar AWS gets, the guard that makes it stop patching (its runbook run
+against botocore's Stubber, its roles judged by what they allow), and what the calendar shows."""
+
+import json
+from datetime import UTC, datetime
+
+import boto3
+import botocore.session
+import icalendar
+import pytest
+import yaml
+from botocore.stub import Stubber
+from iam_model import Request, allowed
+
+from conftest import ROOT, run_stack
+from patching_components.automation_doc import document_issues
+from patching_components.calendar import occurrences
+from patching_components.cli import main
+from patching_components.config import load_stack_file
+from patching_components.freeze import guard_document
+
+GLOBEX = ROOT / "stacks" / "Pulumi.globex.yaml"
+ACCOUNT, REGION = "123456789012", "us-east-1"
+CALENDAR_ARN = f"arn:aws:ssm:{REGION}:{ACCOUNT}:document/globex-change-freezes"
+
+
+@pytest.fixture(scope="module")
+def run():
+    return run_stack(GLOBEX)
+
+
+def test_a_change_calendar_open_by_default_closed_in_each_freeze(run):
+    (calendar,) = [d for d in run.of_type("aws:ssm/document:Document") if d.inputs["documentType"] == "ChangeCalendar"]
+    assert (calendar.inputs["name"], calendar.inputs["documentFormat"]) == ("globex-change-freezes", "TEXT")
+    parsed = icalendar.Calendar.from_ical(calendar.inputs["content"])
+    assert str(parsed["X-CALENDAR-TYPE"]) == "DEFAULT_OPEN"
+    events = {str(e["SUMMARY"]): (e["DTSTART"].dt, e["DTEND"].dt) for e in parsed.walk("VEVENT")}
+    # 2027-11-25 00:00 and 2027-11-30 06:00 in New York (EST, UTC-5).
+    assert events == {
+        "Change freeze: black-friday": (
+            datetime(2027, 11, 25, 5, 0, tzinfo=UTC),
+            datetime(2027, 11, 30, 11, 0, tzinfo=UTC),
+        ),
+        "Change freeze: year-end-close": (
+            datetime(2027, 12, 27, 5, 0, tzinfo=UTC),
+            datetime(2028, 1, 4, 5, 0, tzinfo=UTC),
+        ),
+    }
+    assert calendar.inputs["tags"]["Customer"] == "globex"
+
+
+def test_every_window_ignores_enabled_so_an_update_mid_freeze_keeps_them_off(run):
+    windows = run.of_type("aws:ssm/maintenanceWindow:MaintenanceWindow")
+    assert windows and all(w.ignore_changes == ["enabled"] for w in windows)
+    acme = run_stack(ROOT / "stacks" / "Pulumi.acme.yaml")  # no freezes: nothing ignored
+    assert all(w.ignore_changes == [] for w in acme.of_type("aws:ssm/maintenanceWindow:MaintenanceWindow"))
+
+
+def guard(run):
+    (document,) = [d for d in run.of_type("aws:ssm/document:Document") if d.name == "globex-guard"]
+    return yaml.safe_load(document.inputs["content"])
+
+
+def test_the_guard_runbook_defaults_to_this_regions_calendar_and_every_window(run):
+    document = guard(run)
+    assert document_issues(document) == []
+    window_ids = {w.id for w in run.of_type("aws:ssm/maintenanceWindow:MaintenanceWindow")}
+    parameters = document["parameters"]
+    assert set(parameters["WindowIds"]["default"]) == window_ids  # the three patch windows
+    assert len(window_ids) == 3
+    assert parameters["CalendarName"]["default"] == "globex-change-freezes"
+    assert parameters["AutomationAssumeRole"]["default"].endswith(":role/globex-freeze-guard-mock")
+
+
+def test_eventbridge_starts_the_guard_on_each_state_change_of_this_calendar(run):
+    (rule,) = run.of_type("aws:cloudwatch/eventRule:EventRule")
+    pattern = json.loads(rule.inputs["eventPattern"])
+    # The event Change Calendar sends (AWS docs, "Calendar State Change"), and one of another calendar.
+    event = {"source": "aws.ssm", "detail-type": "Calendar State Change", "resources": [CALENDAR_ARN]}
+    other = {**event, "resources": [CALENDAR_ARN.replace("globex", "acme")]}
+
+    def matches(e):
+        return all(
+            e[key] in values if key != "resources" else set(e[key]) & set(values) for key, values in pattern.items()
+        )
+
+    assert matches(event) and not matches(other)
+    (target,) = run.of_type("aws:cloudwatch/eventTarget:EventTarget")
+    assert target.inputs["arn"] == f"arn:aws:ssm:{REGION}:{ACCOUNT}:automation-definition/globex-freeze-guard:$DEFAULT"
+    assert target.inputs["roleArn"].endswith(":role/globex-freeze-events-mock")
+    assert run.named("globex-events").urn in target.dependencies  # may start it before the first event
+
+
+def test_the_association_reapplies_the_calendar_on_creation_and_every_30_minutes(run):
+    (association,) = [a for a in run.of_type("aws:ssm/association:Association") if a.name == "globex-guard"]
+    assert association.inputs["scheduleExpression"] == "rate(30 minutes)"
+    # No calendarNames: it must run while the calendar is CLOSED, which is when it matters most.
+    assert "calendarNames" not in association.inputs
+    assert association.inputs["name"] == "globex-freeze-guard"
+    assert run.named("globex-guard", "aws:iam/rolePolicy:RolePolicy").urn in association.dependencies
+
+
+def test_the_guard_role_may_read_its_calendar_and_switch_exactly_these_windows(run):
+    policy = [run.named("globex-guard", "aws:iam/rolePolicy:RolePolicy").inputs["policy"]]
+    mine = sorted(w.id for w in run.of_type("aws:ssm/maintenanceWindow:MaintenanceWindow"))
+    window = f"arn:aws:ssm:{REGION}:{ACCOUNT}:maintenancewindow/"
+    assert allowed(policy, Request("ssm:GetCalendarState", CALENDAR_ARN))
+    assert not allowed(policy, Request("ssm:GetCalendarState", CALENDAR_ARN.replace("globex", "acme")))
+    for window_id in mine:
+        assert allowed(policy, Request("ssm:UpdateMaintenanceWindow", window + window_id))
+        assert allowed(policy, Request("ssm:GetMaintenanceWindow", window + window_id))
+    assert not allowed(policy, Request("ssm:UpdateMaintenanceWindow", window + "mw-0another0customer"))
+    assert not allowed(policy, Request("ssm:DeleteMaintenanceWindow", window + mine[0]))
+    trust = json.loads(run.named("globex-freeze-guard", "aws:iam/role:Role").inputs["assumeRolePolicy"])
+    assert trust["Statement"][0]["Principal"] == {"Service": "ssm.amazonaws.com"}
+    assert trust["Statement"][0]["Condition"]["StringEquals"] == {"aws:SourceAccount": ACCOUNT}
+
+
+def test_the_events_role_may_only_start_the_guard_as_the_guard_role(run):
+    policy = [run.named("globex-events", "aws:iam/rolePolicy:RolePolicy").inputs["policy"]]
+    definition = f"arn:aws:ssm:{REGION}:{ACCOUNT}:automation-definition/globex-freeze-guard:$DEFAULT"
+    guard_role = f"arn:aws:iam::{ACCOUNT}:role/globex-freeze-guard-mock"
+    assert allowed(policy, Request("ssm:StartAutomationExecution", definition))
+    assert not allowed(policy, Request("ssm:StartAutomationExecution", definition.replace("freeze-guard", "x")))
+    assert allowed(policy, Request("iam:PassRole", guard_role, {"iam:PassedToService": "ssm.amazonaws.com"}))
+    assert not allowed(policy, Request("iam:PassRole", guard_role, {"iam:PassedToService": "ec2.amazonaws.com"}))
+    trust = json.loads(run.named("globex-freeze-events", "aws:iam/role:Role").inputs["assumeRolePolicy"])
+    statement = trust["Statement"][0]
+    assert statement["Principal"] == {"Service": "events.amazonaws.com"}
+    assert statement["Condition"]["ArnLike"] == {"aws:SourceArn": f"arn:aws:events:*:{ACCOUNT}:rule/*"}
+
+
+# -- the guard's script, as Automation runs it --------------------------------------------------
+
+
+@pytest.fixture
+def ssm(monkeypatch):
+    client = botocore.session.get_session().create_client(
+        "ssm", region_name=REGION, aws_access_key_id="testing", aws_secret_access_key="testing"
+    )
+    stub = Stubber(client)
+    monkeypatch.setattr(boto3, "client", lambda service, *a, **k: client)
+    stub.activate()
+    yield stub
+    stub.assert_no_pending_responses()
+
+
+def apply_state(events):
+    (step,) = [s for s in guard_document({})["mainSteps"] if s["name"] == "applyState"]
+    namespace: dict = {}
+    exec(compile(step["inputs"]["Script"], "applyState", "exec"), namespace)
+    return namespace["handler"](events, None)
+
+
+WINDOWS = ["mw-0a1b2c3d4e5f60718", "mw-0b1c2d3e4f5061728"]
+
+
+def window(window_id, enabled):
+    return {"WindowId": window_id, "Name": f"globex-{window_id}", "Enabled": enabled, "Duration": 4, "Cutoff": 1}
+
+
+def test_closed_disables_the_enabled_windows_only(ssm):
+    ssm.add_response("get_maintenance_window", window(WINDOWS[0], True), {"WindowId": WINDOWS[0]})
+    ssm.add_response("update_maintenance_window", {"WindowId": WINDOWS[0]}, {"WindowId": WINDOWS[0], "Enabled": False})
+    ssm.add_response("get_maintenance_window", window(WINDOWS[1], False), {"WindowId": WINDOWS[1]})
+    assert apply_state({"State": "CLOSED", "WindowIds": WINDOWS}) == {"Enabled": False, "Changed": [WINDOWS[0]]}
+
+
+def test_open_enables_them_again(ssm):
+    for window_id in WINDOWS:
+        ssm.add_response("get_maintenance_window", window(window_id, False), {"WindowId": window_id})
+        ssm.add_response("update_maintenance_window", {"WindowId": window_id}, {"WindowId": window_id, "Enabled": True})
+    assert apply_state({"State": "OPEN", "WindowIds": WINDOWS}) == {"Enabled": True, "Changed": WINDOWS}
+
+
+def test_an_unknown_state_changes_nothing(ssm):
+    with pytest.raises(ValueError, match="unexpected calendar state"):
+        apply_state({"State": "", "WindowIds": WINDOWS})
+
+
+def test_the_runbook_reads_the_calendar_state_as_the_api_returns_it():
+    (step,) = [s for s in guard_document({})["mainSteps"] if s["name"] == "readCalendar"]
+    assert (step["inputs"]["Service"], step["inputs"]["Api"]) == ("ssm", "GetCalendarState")
+    output = botocore.session.get_session().get_service_model("ssm").operation_model("GetCalendarState").output_shape
+    assert step["outputs"][0]["Selector"] == "$.State" and "State" in output.members
+    assert set(output.members["State"].enum) == {"OPEN", "CLOSED"}
+
+
+# -- the calendar ---------------------------------------------------------------------------------
+
+
+def test_openings_inside_a_freeze_are_skipped_and_the_freeze_is_listed():
+    config = load_stack_file(GLOBEX)
+    found = occurrences(config, datetime(2027, 11, 20, tzinfo=UTC), 2)
+    freezes = [o for o in found if o.kind == "freeze"]
+    assert [(o.window, o.start.isoformat(), o.end.isoformat()) for o in freezes] == [
+        ("black-friday", "2027-11-25T00:00:00-05:00", "2027-11-30T06:00:00-05:00")
+    ]
+    skipped = {(o.window, o.start.date().isoformat()) for o in found if o.skipped_by == "black-friday"}
+    # Thursday 25 to Tuesday 30 November, 00:30 (before 06:00 on the 30th), and Saturday's install.
+    assert skipped == {("nightly-scan", f"2027-11-{day}") for day in (25, 26, 27, 29, 30)} | {
+        ("sat-install", "2027-11-27")
+    }
+    assert all(o.skipped_by is None for o in found if o.start.date().isoformat() in ("2027-11-24", "2027-12-01"))
+
+
+def test_the_ics_marks_skipped_openings_cancelled_and_holds_the_freeze(capsys, tmp_path):
+    ics = tmp_path / "globex.ics"
+    args = ["calendar", str(GLOBEX), "--start", "2027-11-20", "--weeks", "2", "--ics", str(ics)]
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert "globex Freeze  black-friday" in out
+    assert (
+        "globex Install sat-install          globex-fileservers, globex-workers  SKIPPED: change freeze black-friday"
+        in out
+    )
+    events = icalendar.Calendar.from_ical(ics.read_bytes()).walk("VEVENT")
+    cancelled = [e for e in events if str(e.get("STATUS")) == "CANCELLED"]
+    assert len(cancelled) == 6
+    assert "globex: change freeze (black-friday)" in {str(e["SUMMARY"]) for e in events}
+
+
+def test_validate_warns_about_a_freeze_that_has_ended(tmp_path):
+    import time_machine
+
+    from patching_components.checks import check_stack
+
+    with time_machine.travel("2027-12-01T00:00:00Z", tick=False):
+        warnings = [w for w in check_stack(GLOBEX).warnings if w.path[0] == "changeFreezes"]
+    assert [(w.key_path(), w.message) for w in warnings] == [
+        (
+            "patching:changeFreezes.black-friday.end",
+            "ended on 2027-11-30T06:00 (America/New_York): it freezes nothing; remove it",
+        )
+    ]
