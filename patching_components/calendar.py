@@ -20,7 +20,8 @@ customers install at once.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable
+import functools
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Literal
@@ -68,9 +69,6 @@ class Occurrence:
     def runs(self) -> bool:
         """A window opening that really runs (not a freeze, not inside one)."""
         return self.kind != "freeze" and self.skipped_by is None
-
-    def overlaps(self, other: Occurrence) -> bool:
-        return self.start < other.end and other.start < self.end
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -155,21 +153,37 @@ def schedule_starts(
         return times
 
     offset = timedelta(days=offset_days)
-    cron = AwsCroniter(schedule.expression)
     # Walk the local wall clock (as naive UTC, which has no DST), starting early
     # enough that an offset occurrence landing after `start` is not missed.
     wall = (start.astimezone(zone) - offset).replace(tzinfo=UTC) - timedelta(minutes=1)
     wall_end = end.astimezone(zone).replace(tzinfo=UTC)
     times = []
-    while len(times) != limit:
-        (wall,) = cron.get_next(wall)
-        if wall is None or wall > wall_end:
-            break
+    # At most `limit` openings, plus those an offset moves before `start` (one a minute at most).
+    cap = None if limit is None else limit + offset_days * 24 * 60 + 1
+    for wall_time in _cron_walls(schedule.expression, wall, wall_end, cap):
         # Naive wall time -> real instant; the round trip moves skipped (DST gap) times forward.
-        local = (wall + offset).replace(tzinfo=zone).astimezone(UTC).astimezone(zone)
+        local = (wall_time + offset).replace(tzinfo=zone).astimezone(UTC).astimezone(zone)
         if start <= local < end:
             times.append(local)
+            if len(times) == limit:
+                break
     return times
+
+
+@functools.lru_cache(maxsize=4096)
+def _cron_walls(expression: str, after: datetime, until: datetime, cap: int | None) -> tuple[datetime, ...]:
+    """The wall-clock times of a cron expression in (after, until], at most ``cap``. Cached: a
+    fleet's stacks share a handful of schedules, and each opening costs a quarter of a
+    millisecond to walk."""
+    cron = AwsCroniter(expression)
+    walls: list[datetime] = []
+    wall: datetime | None = after
+    while len(walls) != cap:
+        (wall,) = cron.get_next(wall)
+        if wall is None or wall > until:
+            break
+        walls.append(wall)
+    return tuple(walls)
 
 
 def _closing(opening: datetime, hours: int) -> datetime:
@@ -184,10 +198,12 @@ def occurrences(
     stack: str | None = None,
     limit: int | None = None,
     region: str | None = None,
+    windows: Collection[str] | None = None,
 ) -> list[Occurrence]:
     """Every window opening (patch windows and golden AMI rebuilds, in every region they are built
     in) from ``start`` (aware) for ``weeks`` weeks, in time order, at most ``limit`` per window and
-    region. ``stack`` defaults to the customer's name; ``region`` is the stack's aws:region."""
+    region. ``stack`` defaults to the customer's name; ``region`` is the stack's aws:region.
+    ``windows``: only these patch windows (no rebuilds, no freezes)."""
     if config.mode == "disabled":
         return []
     stack = stack or config.customer
@@ -197,6 +213,8 @@ def occurrences(
     for built_in in [None, *config.other_regions]:
         where = built_in or config.primary_region or region
         for key in config.windows_in(built_in):
+            if windows is not None and key not in windows:
+                continue
             window = config.maintenance_windows[key]
             operation = config.window_as_built(key).operation
             groups = tuple(sorted(groups_of[key]))
@@ -208,7 +226,7 @@ def occurrences(
                         config.customer, stack, key, "window", operation, opening, closing, groups, where, not built_in
                     )
                 )
-        for key in config.golden_amis_in(built_in):
+        for key in config.golden_amis_in(built_in) if windows is None else []:
             ami = config.golden_amis[key]
             if ami.schedule is None:
                 continue
@@ -240,7 +258,7 @@ def occurrences(
     found += [
         Occurrence(config.customer, stack, key, "freeze", FREEZE, first, last, (), config.primary_region or region)
         for key, (first, last) in frozen.items()
-        if first < end and start < last
+        if first < end and start < last and windows is None
     ]
     return merge([found])
 
@@ -261,7 +279,7 @@ def overlaps(found: list[Occurrence]) -> list[Overlap]:
         for group in occurrence.patch_groups:
             # Windows of other regions patch other nodes.
             active = open_by_group.setdefault((occurrence.stack, str(occurrence.region), group), [])
-            active[:] = [o for o in active if _instant(o.end) > _instant(occurrence.start)]
+            active[:] = [o for o in active if o.end > occurrence.start]  # aware: compared as instants
             result += [Overlap(group, o, occurrence) for o in active if o.window != occurrence.window]
             active.append(occurrence)
     return result

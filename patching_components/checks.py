@@ -7,6 +7,7 @@ pipeline, exactly as the components would build them.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -55,19 +56,46 @@ OVERLAP_OCCURRENCES = 2000
 def overlap_warnings(config: StackConfig, now: datetime | None = None) -> list[Issue]:
     """Two windows of one patch group open at the same time: two AWS-RunPatchBaseline runs on the
     same nodes, where the second fails or patches under the first. One warning per pair of windows."""
-    found = calendar.occurrences(config, now or datetime.now(UTC), OVERLAP_HORIZON_WEEKS, limit=OVERLAP_OCCURRENCES)
-    first: dict[tuple[str, str, str], calendar.Overlap] = {}
-    for overlap in calendar.overlaps(found):
-        first.setdefault((overlap.patch_group, overlap.first.window, overlap.second.window), overlap)
+    # From the start of the day: every stack checked today shares the cached schedule walks.
+    today = (now or datetime.now(UTC)).replace(hour=0, minute=0, second=0, microsecond=0)
     return [
         Issue(
             ("patchGroups", group, "maintenanceWindows"),
-            f"the windows {a} and {b} are open at the same time ({overlap.second.start:%a %Y-%m-%d %H:%M %Z} "
-            f"first): two AWS-RunPatchBaseline runs on the nodes of {group}; move or shorten one "
-            "(`patching calendar` lists them)",
+            f"the windows {a} and {b} are open at the same time ({first} first): two AWS-RunPatchBaseline "
+            f"runs on the nodes of {group}; move or shorten one (`patching calendar` lists them)",
         )
-        for (group, a, b), overlap in first.items()
+        for group, a, b, first in _first_overlaps(config, today)
     ]
+
+
+_OVERLAPS: dict[tuple[str, datetime], tuple[tuple[str, str, str, str], ...]] = {}
+"""Computed overlaps by what they depend on: the same windows of many stacks (an MSP's standard
+patch nights) are walked once per day and process."""
+
+
+def _first_overlaps(config: StackConfig, today: datetime) -> tuple[tuple[str, str, str, str], ...]:
+    """(patch group, window, window, first overlap) of a config."""
+    shared = {w for g in config.patch_groups.values() if len(g.maintenance_windows) > 1 for w in g.maintenance_windows}
+    if not shared:
+        return ()  # a fleet of one window per patch group: nothing can overlap
+    inputs = {
+        "mode": config.mode,
+        "regions": config.regions,
+        "windows": {k: w.model_dump() for k, w in config.maintenance_windows.items() if k in shared},
+        "groups": {g: c.maintenance_windows for g, c in config.patch_groups.items()},
+        "freezes": {k: f.model_dump() for k, f in config.change_freezes.items()},
+    }
+    key = (json.dumps(inputs, sort_keys=True, default=str), today)
+    if key not in _OVERLAPS:
+        if len(_OVERLAPS) > 1024:
+            _OVERLAPS.clear()
+        found = calendar.occurrences(config, today, OVERLAP_HORIZON_WEEKS, limit=OVERLAP_OCCURRENCES, windows=shared)
+        first: dict[tuple[str, str, str], str] = {}
+        for overlap in calendar.overlaps(found):
+            when = f"{overlap.second.start:%a %Y-%m-%d %H:%M %Z}"
+            first.setdefault((overlap.patch_group, overlap.first.window, overlap.second.window), when)
+        _OVERLAPS[key] = tuple((group, a, b, when) for (group, a, b), when in first.items())
+    return _OVERLAPS[key]
 
 
 def ended_freeze_warnings(config: StackConfig, now: datetime | None = None) -> list[Issue]:

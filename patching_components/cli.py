@@ -1,9 +1,10 @@
 """The ``patching`` command: validate, plan, calendar and schema offline; report with AWS credentials.
 
 Nothing but ``report`` needs AWS credentials, and nothing needs the Pulumi CLI. Exit codes:
-0 success, 1 invalid stack config, 2 usage error (bad arguments, a file that is missing, not
-YAML or not a stack file; for ``report``, credentials AWS refuses), 3 ``report`` found
-something non-compliant or not covered.
+0 success, 1 invalid stack config (or patch-now not confirmed), 2 usage error (bad arguments,
+a file that is missing, not YAML or not a stack file; for ``report`` and ``patch-now``, AWS
+refusing a call), 3 ``report`` found something non-compliant or not covered, 4 ``patch-now``
+refused inside a change freeze.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from .config import ConfigError, StackConfig, StackFileError
 from .errors import issue_lines
 from .report_formats import FORMATS as REPORT_FORMATS
 
-EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_NOT_COMPLIANT = 0, 1, 2, 3
+EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_NOT_COMPLIANT, EXIT_FROZEN = 0, 1, 2, 3, 4
 DEFAULT_STACK_GLOB = "stacks/Pulumi.*.yaml"
 
 
@@ -418,9 +419,9 @@ REPORT_RETRIES = {"mode": "standard", "max_attempts": 10}
 """botocore's standard retry mode: throttled calls back off and retry."""
 
 
-def report_clients(profile: str | None) -> Any:
-    """``clients(service, region)`` for the report: the standard credential chain (``profile`` if
-    given), standard retries, one client per service and region."""
+def aws_clients(profile: str | None) -> Any:
+    """``clients(service, region)`` for report and patch-now: the standard credential chain
+    (``profile`` if given), standard retries, one client per service and region."""
     import boto3
     from botocore.config import Config
 
@@ -465,12 +466,88 @@ def _aws_problem(exc: Exception) -> str:
     return f"{type(exc).__name__}: {' '.join(str(exc).split())}"
 
 
-def cmd_report(args: argparse.Namespace) -> int:
+def _aws_stack(args: argparse.Namespace) -> tuple[Path, StackConfig, str, list[str], Any]:
+    """What report and patch-now start from: the stack, its primary region, the regions asked for
+    and the AWS clients (the standard chain, the stack's profile unless the environment has one)."""
     from .mock_engine import stack_file_config
 
     path = _stack_files([args.stack_file])[0]
+    config = _load(path)
+    stack_settings = stack_file_config(path)
+    primary = config.primary_region or str(stack_settings.get("aws:region") or "")
+    regions = list(config.regions or ([primary] if primary else []))
+    if not regions:
+        raise UsageError(f"{path} sets no aws:region: which region?")
+    if args.region:
+        if args.region not in regions:
+            raise UsageError(f"--region {args.region}: the stack's regions are {', '.join(regions)}")
+        regions = [args.region]
     try:
-        config = _load(path)
+        import boto3  # noqa: F401
+    except ImportError:
+        raise UsageError(f"patching {args.command} needs boto3: pip install 'patching-components[report]'") from None
+    return path, config, primary, regions, aws_clients(args.profile or _stack_profile(stack_settings))
+
+
+def cmd_patch_now(args: argparse.Namespace) -> int:
+    try:
+        _, config, primary, regions, clients = _aws_stack(args)
+    except ConfigError as exc:
+        print("\n".join(exc.lines()), file=sys.stderr)
+        return EXIT_INVALID
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from .patch_now import FrozenError, PatchNowError, plan, send
+
+    groups = [g.strip() for g in args.groups.split(",") if g.strip()] if args.groups else None
+    try:
+        planned = plan(
+            config,
+            regions,
+            clients,
+            primary_region=primary,
+            groups=groups,
+            operation=args.operation,
+            reboot=args.reboot,
+            install_override_list=args.install_override_list,
+            ignore_freeze=args.ignore_freeze,
+        )
+    except FrozenError as exc:
+        print(f"patching: refused: {exc}", file=sys.stderr)
+        return EXIT_FROZEN
+    except PatchNowError as exc:
+        raise UsageError(str(exc)) from None
+    except (BotoCoreError, ClientError) as exc:
+        raise UsageError(_aws_problem(exc)) from None
+    for command in planned:
+        print(
+            f"# {command.region}: {command.request['DocumentName']} {args.operation} on "
+            f"{', '.join(command.groups)} with the settings of window {command.window}"
+        )
+    if args.dry_run:
+        print(json.dumps([{"region": c.region, "SendCommand": c.request} for c in planned], indent=2))
+        return EXIT_OK
+    if not args.yes:
+        if not sys.stdin.isatty():
+            raise UsageError("not a terminal: pass --yes to send without a prompt (or --dry-run to see the requests)")
+        answer = input(f"Send {len(planned)} command(s) to {config.customer}'s instances now? [y/N] ")
+        if answer.strip().lower() not in ("y", "yes"):
+            print("nothing sent")
+            return EXIT_INVALID
+    try:
+        sent = send(planned, clients)
+    except (BotoCoreError, ClientError) as exc:
+        raise UsageError(_aws_problem(exc)) from None
+    for command, command_id in sent:
+        print(f"{command.region}: command {command_id} ({', '.join(command.groups)})")
+        print(f"  follow it: aws ssm list-commands --command-id {command_id} --region {command.region}")
+        print(f"  per instance: aws ssm list-command-invocations --command-id {command_id} --region {command.region}")
+    return EXIT_OK
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    try:
+        path, config, primary, regions, clients = _aws_stack(args)
     except ConfigError as exc:
         print("\n".join(exc.lines()), file=sys.stderr)
         return EXIT_INVALID
@@ -481,18 +558,8 @@ def cmd_report(args: argparse.Namespace) -> int:
         from .report_formats import render
     except ImportError:
         raise UsageError("patching report needs boto3 and jinja2: pip install 'patching-components[report]'") from None
-    stack_settings = stack_file_config(path)
-    primary = config.primary_region or str(stack_settings.get("aws:region") or "")
-    regions = list(config.regions or ([primary] if primary else []))
-    if not regions:
-        raise UsageError(f"{path} sets no aws:region: which region should the report read?")
-    if args.region:
-        if args.region not in regions:
-            raise UsageError(f"--region {args.region}: the stack's regions are {', '.join(regions)}")
-        regions = [args.region]
     progress = _progress() if sys.stderr.isatty() else (lambda _: None)
     try:
-        clients = report_clients(args.profile or _stack_profile(stack_settings))
         report = collect(
             config, _stack_name(path), regions, clients, primary_region=primary, days=args.days, progress=progress
         )
@@ -519,6 +586,12 @@ def _progress() -> Any:
         sys.stderr.flush()
 
     return show
+
+
+def _override_list(text: str) -> str:
+    if not text.startswith(("https://", "s3://")):
+        raise argparse.ArgumentTypeError("AWS-RunPatchBaseline takes an https:// or s3:// URL")
+    return text
 
 
 def _days(text: str) -> int:
@@ -582,6 +655,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--profile", help="AWS profile (default: the stack's aws:profile, else the standard chain)")
     p.add_argument("--days", type=_days, default=31, help="window runs of the last N days (1-90, default 31)")
     p.set_defaults(func=cmd_report)
+
+    p = sub.add_parser("patch-now", help="emergency patching of patch groups now (AWS credentials)")
+    p.add_argument("stack_file", metavar="STACK_FILE")
+    p.add_argument("--groups", help="comma-separated patch groups (default: every group of the stack)")
+    p.add_argument("--operation", choices=("Scan", "Install"), default="Install")
+    p.add_argument("--install-override-list", metavar="URL", type=_override_list, help="https:// or s3:// YAML list")
+    p.add_argument("--reboot", choices=("RebootIfNeeded", "NoReboot"), help="default: the window's own")
+    p.add_argument("--region", help="only this one of the stack's regions")
+    p.add_argument("--profile", help="AWS profile (default: the stack's aws:profile, else the standard chain)")
+    p.add_argument("--ignore-freeze", action="store_true", help="patch even inside a change freeze")
+    p.add_argument("--yes", action="store_true", help="send without asking")
+    p.add_argument("--dry-run", action="store_true", help="print the exact requests and send nothing")
+    p.set_defaults(func=cmd_patch_now)
 
     p = sub.add_parser("schema", help="print the JSON Schema of a stack file")
     p.set_defaults(func=cmd_schema)

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 import pulumi
 
+from . import defaults
 from ._component import TYPE_PREFIX, child, register_declared_outputs
 from .baseline import SecurityBaseline
 from .config_args import ChangeFreezeSettings, CustomerPatchingArgs
@@ -25,7 +26,7 @@ MANAGED_BY = "patching-components"
 
 def resource_tags(config: "StackConfig") -> dict[str, str]:
     """``patching:tags`` plus the tags every resource of ours carries."""
-    return {**config.tags, "Customer": config.customer, "ManagedBy": MANAGED_BY}
+    return {**config.tags, defaults.CUSTOMER_TAG: config.customer, "ManagedBy": MANAGED_BY}
 
 
 def _guarded(args: pulumi.ResourceTransformationArgs) -> pulumi.ResourceTransformationResult | None:
@@ -283,6 +284,7 @@ class CustomerPatching(pulumi.ComponentResource):
         return ChangeFreezeGuard(
             name,
             {
+                "customer": config.customer,
                 "freezes": {
                     key: ChangeFreezeSettings(start=f.start, end=f.end, timezone=f.timezone)
                     for key, f in config.change_freezes.items()

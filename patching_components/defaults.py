@@ -18,3 +18,5 @@ GOLDEN_AMI_WINDOW_HOURS = 2
 """Length of a golden AMI pipeline's rebuild window (its calendar entry too)."""
 GOLDEN_AMI_WINDOW_CUTOFF_HOURS = 1
 """No rebuild starts in the last hour of its window."""
+CUSTOMER_TAG = "Customer"
+"""The tag on every taggable resource of a customer's stack, with the customer id (IAM conditions use it)."""

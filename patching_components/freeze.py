@@ -37,6 +37,8 @@ CALENDAR_PRODID = "-//AWS//Change Calendar 1.0//EN"
 
 
 class ChangeFreezeGuardArgs(TypedDict, total=False):
+    customer: Required[str]
+    """The guard may switch the windows tagged Customer: <customer> (CustomerPatching tags every window)."""
     freezes: Required[Mapping[str, ChangeFreezeSettings]]
     """The freezes, keyed by a stable id: start, end (ISO 8601, local to timezone) and timezone."""
     window_ids: Required[pulumi.Input[Sequence[pulumi.Input[str]]]]
@@ -109,6 +111,7 @@ class ChangeFreezeGuard(pulumi.ComponentResource):
         freezes = _check(name, args)
         super().__init__(f"{TYPE_PREFIX}ChangeFreezeGuard", name, None, opts)
         tags = args.get("tags")
+        customer = args["customer"]
         calendar_name = args.get("calendar_name") or f"{name}-change-freezes"
         guard_name = args.get("guard_document_name") or f"{name}-freeze-guard"
         where = pulumi.Output.all(lookup(self, "partition"), lookup(self, "region"), lookup(self, "account_id"))
@@ -139,14 +142,10 @@ class ChangeFreezeGuard(pulumi.ComponentResource):
         guard_policy = aws.iam.RolePolicy(
             f"{name}-guard",
             role=args["guard_role_name"],
-            policy=pulumi.Output.all(where, window_ids).apply(
-                lambda v: json.dumps(
+            policy=where.apply(
+                lambda w: json.dumps(
                     freeze_guard_document(
-                        partition=v[0][0],
-                        region=v[0][1],
-                        account_id=v[0][2],
-                        calendar_name=calendar_name,
-                        window_ids=v[1],
+                        partition=w[0], region=w[1], account_id=w[2], calendar_name=calendar_name, customer=customer
                     )
                 )
             ),
@@ -214,6 +213,7 @@ def _check(name: str, args: ChangeFreezeGuardArgs) -> dict[str, "ChangeFreezeCon
     from .component_args import check_args
 
     types = {
+        "customer": config.CustomerId,
         "freezes": dict[config.Key, config.ChangeFreezeConfig],
         "tags": config.Tags,
         "calendar_name": config.DocumentName,

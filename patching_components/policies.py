@@ -13,7 +13,7 @@ import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from . import aws_limits, standard
+from . import aws_limits, defaults, standard
 
 if TYPE_CHECKING:
     from .config import GoldenAmiConfig, StackConfig
@@ -101,28 +101,31 @@ def freeze_names(customer: str, region: str | None = None) -> tuple[str, str]:
 
 
 def freeze_guard_document(
-    *, partition: str, region: str, account_id: str, calendar_name: str, window_ids: Sequence[str]
+    *, partition: str, region: str, account_id: str, calendar_name: str, customer: str
 ) -> dict[str, Any]:
-    """What the guard runbook may do in its region: read its calendar, switch exactly these windows."""
+    """What the guard runbook may do in its region: read its calendar, and get and switch the
+    windows tagged ``Customer: <customer>`` (every window CustomerPatching builds carries it).
+    By tag rather than by id: one statement whatever the number of windows and regions, within
+    IAM's limit on the one role every region's guard shares."""
     prefix = f"arn:{partition}:ssm:{region}:{account_id}:"
-    statements: list[dict[str, Any]] = [
-        {
-            "Sid": "ReadTheChangeCalendar",
-            "Effect": "Allow",
-            "Action": "ssm:GetCalendarState",
-            "Resource": f"{prefix}document/{calendar_name}",
-        }
-    ]
-    if window_ids:
-        statements.append(
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "ReadTheChangeCalendar",
+                "Effect": "Allow",
+                "Action": "ssm:GetCalendarState",
+                "Resource": f"{prefix}document/{calendar_name}",
+            },
             {
                 "Sid": "SwitchThisCustomersWindows",
                 "Effect": "Allow",
                 "Action": ["ssm:GetMaintenanceWindow", "ssm:UpdateMaintenanceWindow"],
-                "Resource": [f"{prefix}maintenancewindow/{window_id}" for window_id in sorted(window_ids)],
-            }
-        )
-    return {"Version": "2012-10-17", "Statement": statements}
+                "Resource": f"{prefix}maintenancewindow/*",
+                "Condition": {"StringEquals": {f"aws:ResourceTag/{defaults.CUSTOMER_TAG}": customer}},
+            },
+        ],
+    }
 
 
 def freeze_events_document(

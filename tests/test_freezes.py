@@ -100,17 +100,21 @@ def test_the_association_reapplies_the_calendar_on_creation_and_every_30_minutes
     assert run.named("globex-guard", "aws:iam/rolePolicy:RolePolicy").urn in association.dependencies
 
 
-def test_the_guard_role_may_read_its_calendar_and_switch_exactly_these_windows(run):
+def test_the_guard_role_may_read_its_calendar_and_switch_this_customers_windows_only(run):
     policy = [run.named("globex-guard", "aws:iam/rolePolicy:RolePolicy").inputs["policy"]]
-    mine = sorted(w.id for w in run.of_type("aws:ssm/maintenanceWindow:MaintenanceWindow"))
     window = f"arn:aws:ssm:{REGION}:{ACCOUNT}:maintenancewindow/"
+    globex, acme = {"aws:ResourceTag/Customer": "globex"}, {"aws:ResourceTag/Customer": "acme"}
     assert allowed(policy, Request("ssm:GetCalendarState", CALENDAR_ARN))
     assert not allowed(policy, Request("ssm:GetCalendarState", CALENDAR_ARN.replace("globex", "acme")))
-    for window_id in mine:
-        assert allowed(policy, Request("ssm:UpdateMaintenanceWindow", window + window_id))
-        assert allowed(policy, Request("ssm:GetMaintenanceWindow", window + window_id))
-    assert not allowed(policy, Request("ssm:UpdateMaintenanceWindow", window + "mw-0another0customer"))
-    assert not allowed(policy, Request("ssm:DeleteMaintenanceWindow", window + mine[0]))
+    for w in run.of_type("aws:ssm/maintenanceWindow:MaintenanceWindow"):
+        assert w.inputs["tags"]["Customer"] == "globex"  # what the condition matches
+        assert allowed(policy, Request("ssm:UpdateMaintenanceWindow", window + w.id, globex))
+        assert allowed(policy, Request("ssm:GetMaintenanceWindow", window + w.id, globex))
+    assert not allowed(policy, Request("ssm:UpdateMaintenanceWindow", window + "mw-0another0customer", acme))
+    assert not allowed(policy, Request("ssm:UpdateMaintenanceWindow", window + "mw-0untagged00000000"))
+    assert not allowed(policy, Request("ssm:DeleteMaintenanceWindow", window + "mw-0a", globex))
+    other_region = f"arn:aws:ssm:eu-west-1:{ACCOUNT}:maintenancewindow/mw-0a"
+    assert not allowed(policy, Request("ssm:UpdateMaintenanceWindow", other_region, globex))
     trust = json.loads(run.named("globex-freeze-guard", "aws:iam/role:Role").inputs["assumeRolePolicy"])
     assert trust["Statement"][0]["Principal"] == {"Service": "ssm.amazonaws.com"}
     assert trust["Statement"][0]["Condition"]["StringEquals"] == {"aws:SourceAccount": ACCOUNT}

@@ -31,6 +31,7 @@ PIPELINE = {
     "automation_role_name": "acme-automation",
 }
 FREEZE_GUARD = {
+    "customer": "acme",
     "freezes": {"black-friday": {"start": "2026-11-26", "end": "2026-12-01", "timezone": "America/New_York"}},
     "window_ids": ["mw-0123456789abcdef0"],
     "guard_role_arn": "arn:aws:iam::123456789012:role/acme-freeze-guard",

@@ -6,12 +6,11 @@ import io
 import json
 import re
 
-import boto3
 import jsonschema
 import pytest
 import report_fixture as fixture
 import time_machine
-from botocore.stub import Stubber
+from aws_stubs import StubbedAccount as _Stubbed
 
 from conftest import ROOT
 from patching_components import cli
@@ -24,38 +23,8 @@ ACME = ROOT / "stacks" / "Pulumi.acme.yaml"
 SCHEMA = json.loads((ROOT / "patching_components" / "data" / "report.schema.json").read_text())
 
 
-class StubbedAccount:
-    """Stubbed clients per service and region, each stubber loaded with its calls in order."""
-
-    def __init__(self, ssm_calls=fixture.SSM_CALLS, ec2_calls=fixture.EC2_CALLS):
-        self.clients, self.stubbers, self.called = {}, [], []
-        for service, calls in (("ssm", ssm_calls), ("ec2", ec2_calls)):
-            client = boto3.client(
-                service,
-                region_name=fixture.REGION,
-                aws_access_key_id="AKIAEXAMPLE",
-                aws_secret_access_key="example",
-            )
-            stubber = Stubber(client)
-            for operation, params, response in calls:
-                if isinstance(response, Exception):
-                    stubber.add_client_error(operation, **response.args[0])
-                else:
-                    stubber.add_response(operation, response, params)
-            client.meta.events.register("before-parameter-build", self._record)
-            stubber.activate()
-            self.clients[service, fixture.REGION] = client
-            self.stubbers.append(stubber)
-
-    def _record(self, model, **kwargs):
-        self.called.append(f"{model.service_model.signing_name}:{model.name}")
-
-    def __call__(self, service, region):
-        return self.clients[service, region]
-
-    def assert_all_called(self):
-        for stubber in self.stubbers:
-            stubber.assert_no_pending_responses()
+def StubbedAccount(ssm_calls=fixture.SSM_CALLS, ec2_calls=fixture.EC2_CALLS):
+    return _Stubbed({"ssm": ssm_calls, "ec2": ec2_calls}, fixture.REGION)
 
 
 @pytest.fixture
@@ -147,7 +116,7 @@ def test_markdown_summary(report):
 
 @time_machine.travel(fixture.NOW, tick=False)
 def test_the_readme_sample_is_the_fixtures_report(monkeypatch, capsys):
-    monkeypatch.setattr(cli, "report_clients", lambda profile: StubbedAccount())
+    monkeypatch.setattr(cli, "aws_clients", lambda profile: StubbedAccount())
     assert cli.main(["report", str(ACME)]) == 3
     out = capsys.readouterr().out.replace(str(ACME), "stacks/Pulumi.acme.yaml")
     readme = (ROOT / "README.md").read_text()
@@ -158,7 +127,7 @@ def test_the_readme_sample_is_the_fixtures_report(monkeypatch, capsys):
 @time_machine.travel(fixture.NOW, tick=False)
 @pytest.mark.parametrize("fmt", ["md", "html", "csv", "json"])
 def test_cli_writes_each_format_and_exits_3(monkeypatch, tmp_path, capsys, fmt):
-    monkeypatch.setattr(cli, "report_clients", lambda profile: StubbedAccount())
+    monkeypatch.setattr(cli, "aws_clients", lambda profile: StubbedAccount())
     out = tmp_path / f"report.{fmt}"
     assert cli.main(["report", str(ACME), "--format", fmt, "--out", str(out)]) == 3
     assert out.read_text() and capsys.readouterr().out == ""
@@ -212,7 +181,7 @@ def all_compliant_calls():
 @time_machine.travel(fixture.NOW, tick=False)
 def test_all_compliant_exits_0(monkeypatch, capsys):
     ssm, ec2 = all_compliant_calls()
-    monkeypatch.setattr(cli, "report_clients", lambda profile: StubbedAccount(ssm, ec2))
+    monkeypatch.setattr(cli, "aws_clients", lambda profile: StubbedAccount(ssm, ec2))
     assert cli.main(["report", str(ACME), "--format", "json"]) == 0
     assert json.loads(capsys.readouterr().out)["summary"]["ok"] is True
 
@@ -228,7 +197,7 @@ def test_all_compliant_exits_0(monkeypatch, capsys):
 def test_aws_errors_are_one_line_exit_2(monkeypatch, capsys, code, message, hint):
     error = Exception({"service_error_code": code, "service_message": message, "http_status_code": 400})
     monkeypatch.setattr(
-        cli, "report_clients", lambda profile: StubbedAccount([("describe_instance_information", None, error)], [])
+        cli, "aws_clients", lambda profile: StubbedAccount([("describe_instance_information", None, error)], [])
     )
     assert cli.main(["report", str(ACME)]) == 2
     captured = capsys.readouterr()
@@ -250,14 +219,14 @@ def test_no_credentials_is_one_line_exit_2(monkeypatch, capsys):
 
 
 def test_throttled_calls_are_retried_by_botocores_standard_mode(monkeypatch):
-    """The real retry path (Stubber answers before it): a client from report_clients whose HTTP
+    """The real retry path (Stubber answers before it): a client from aws_clients whose HTTP
     layer says ThrottlingException twice, then answers."""
     for variable, value in (("AWS_ACCESS_KEY_ID", "AKIAEXAMPLE"), ("AWS_SECRET_ACCESS_KEY", "example")):
         monkeypatch.setenv(variable, value)
     monkeypatch.setattr("time.sleep", lambda seconds: None)  # the backoff, without waiting
     from botocore.awsrequest import AWSResponse
 
-    client = cli.report_clients(None)("ssm", fixture.REGION)
+    client = cli.aws_clients(None)("ssm", fixture.REGION)
     sent = []
 
     class Raw:

@@ -138,7 +138,7 @@ RejectedPatchesAction = Literal[os_rules.REJECTED_PATCHES_ACTIONS]  # type: igno
 PatchGroupTagKey = Literal[os_rules.PATCH_GROUP_TAG_KEYS]  # type: ignore[valid-type]
 NotificationEvent = Literal["All", "InProgress", "Success", "TimedOut", "Cancelled", "Failed"]
 NotificationType = Literal["Command", "Invocation"]
-RESERVED_TAG_KEYS = ("Customer", "ManagedBy")
+RESERVED_TAG_KEYS = (defaults.CUSTOMER_TAG, "ManagedBy")
 
 
 def _check_schedule(value: str | None) -> str | None:

@@ -1,0 +1,164 @@
+"""`patching patch-now`: emergency patching of a stack's patch groups, with their windows' own settings.
+
+When a critical CVE lands, an operator patches now, not next Sunday. Each selected patch group
+is patched through the window that patches it (its install window in that region, else its
+scan window): the deployed window task is read back (``GetMaintenanceWindowTask``), so the
+command runs the same document (``AWS-RunPatchBaseline`` or the WithHooks variant with the
+same hooks), rate control, S3 bucket, notifications and service role as patch night, and
+only the operation, reboot option and install override list come from the command line.
+Output goes below ``<log prefix>/patch-now/`` (its own prefix, never mixed with a window's).
+Inside a change freeze (the region's Change Calendar CLOSED) it refuses unless told otherwise.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from .config import StackConfig
+from .policies import freeze_names
+
+PATCH_DOCUMENTS = ("AWS-RunPatchBaseline", "AWS-RunPatchBaselineWithHooks")
+MAX_COMMENT = 100
+"""SendCommand's Comment (botocore: at most 100 characters)."""
+
+Clients = Callable[[str, str], Any]
+
+
+class PatchNowError(Exception):
+    """Why nothing can be sent (the stack, the deployed windows): one line for the operator."""
+
+
+class FrozenError(PatchNowError):
+    """A region's change calendar is CLOSED."""
+
+
+@dataclass
+class PlannedCommand:
+    region: str
+    window: str
+    """The window key whose task the command copies."""
+    groups: list[str]
+    request: dict[str, Any]
+    """SendCommand's parameters, exactly."""
+
+
+def _window_for(config: StackConfig, group: str, region: str | None) -> str | None:
+    """The window a group is patched by in a region: its install window, else its first window."""
+    built = config.windows_in(region)
+    mine = [key for key in config.patch_groups[group].maintenance_windows if key in built]
+    installs = [key for key in mine if config.window_as_built(key).operation == "Install"]
+    return (installs or mine)[0] if mine else None
+
+
+def _deployed_task(ssm: Any, window_name: str) -> tuple[str, dict[str, Any]]:
+    """(window id, its patch task as GetMaintenanceWindowTask returns it)."""
+    windows = [
+        w
+        for page in ssm.get_paginator("describe_maintenance_windows").paginate(
+            Filters=[{"Key": "Name", "Values": [window_name]}]
+        )
+        for w in page.get("WindowIdentities", [])
+        if w.get("Name") == window_name
+    ]
+    if not windows:
+        raise PatchNowError(f"no maintenance window {window_name!r} here: deploy the stack first (pulumi up)")
+    window_id = windows[0]["WindowId"]
+    tasks = [
+        t
+        for page in ssm.get_paginator("describe_maintenance_window_tasks").paginate(WindowId=window_id)
+        for t in page.get("Tasks", [])
+        if t.get("Type") == "RUN_COMMAND" and t.get("TaskArn") in PATCH_DOCUMENTS
+    ]
+    if not tasks:
+        raise PatchNowError(f"window {window_name!r} ({window_id}) has no patch task: deploy the stack first")
+    return window_id, ssm.get_maintenance_window_task(WindowId=window_id, WindowTaskId=tasks[0]["WindowTaskId"])
+
+
+def plan(
+    config: StackConfig,
+    regions: Sequence[str],
+    clients: Clients,
+    *,
+    primary_region: str,
+    groups: Sequence[str] | None = None,
+    operation: str = "Install",
+    reboot: str | None = None,
+    install_override_list: str | None = None,
+    ignore_freeze: bool = False,
+) -> list[PlannedCommand]:
+    """The SendCommand requests that patch ``groups`` (default: all) in ``regions``, read from
+    the deployed windows; FrozenError when a region is inside a change freeze."""
+    chosen = list(groups or config.patch_groups)
+    unknown = [g for g in chosen if g not in config.patch_groups]
+    if unknown:
+        raise PatchNowError(
+            f"no patch group {', '.join(map(repr, unknown))} in the stack ({', '.join(config.patch_groups)})"
+        )
+    planned = []
+    for region in regions:
+        ssm = clients("ssm", region)
+        built_in = None if region == primary_region else region
+        if config.change_freezes and not ignore_freeze:
+            calendar, _ = freeze_names(config.customer, built_in)
+            state = ssm.get_calendar_state(CalendarNames=[calendar])
+            if state["State"] == "CLOSED":
+                opens = state.get("NextTransitionTime")
+                raise FrozenError(
+                    f"{region}: inside a change freeze ({calendar} is CLOSED"
+                    + (f" until {opens}" if opens else "")
+                    + "); --ignore-freeze patches anyway"
+                )
+        by_window: dict[str, list[str]] = {}
+        for group in chosen:
+            key = _window_for(config, group, built_in)
+            if key is None:
+                continue  # no window patches the group in this region: nothing to patch there
+            by_window.setdefault(key, []).append(group)
+        prefix = config.customer if built_in is None else f"{config.customer}-{built_in}"
+        for key, window_groups in by_window.items():
+            _, task = _deployed_task(ssm, f"{prefix}-{key}")
+            command = task.get("TaskInvocationParameters", {}).get("RunCommand", {})
+            parameters = dict(command.get("Parameters", {}))
+            parameters["Operation"] = [operation]
+            # A scan never restarts a node (as the windows send it).
+            parameters["RebootOption"] = (
+                ["NoReboot"]
+                if operation == "Scan"
+                else [reboot or parameters.get("RebootOption", ["RebootIfNeeded"])[0]]
+            )
+            if install_override_list:
+                parameters["InstallOverrideList"] = [install_override_list]
+            log_prefix = config.log_prefix()
+            request: dict[str, Any] = {
+                "DocumentName": task["TaskArn"],
+                "Targets": [{"Key": f"tag:{config.patch_group_tag_key}", "Values": window_groups}],
+                "Parameters": parameters,
+                "MaxConcurrency": task.get("MaxConcurrency", "10%"),
+                "MaxErrors": task.get("MaxErrors", "1"),
+                "Comment": f"patch-now {operation}: {', '.join(window_groups)}"[:MAX_COMMENT],
+            }
+            if command.get("OutputS3BucketName"):
+                request["OutputS3BucketName"] = command["OutputS3BucketName"]
+                where = "patch-now" if built_in is None else f"{built_in}/patch-now"
+                request["OutputS3KeyPrefix"] = f"{log_prefix}/{where}" if log_prefix else where
+            if command.get("NotificationConfig"):
+                request["NotificationConfig"] = command["NotificationConfig"]
+            if command.get("ServiceRoleArn"):
+                request["ServiceRoleArn"] = command["ServiceRoleArn"]
+            if command.get("TimeoutSeconds"):
+                request["TimeoutSeconds"] = command["TimeoutSeconds"]
+            planned.append(PlannedCommand(region, key, window_groups, request))
+    if not planned:
+        raise PatchNowError("no window patches these patch groups in these regions: nothing to send")
+    return planned
+
+
+def send(planned: Sequence[PlannedCommand], clients: Clients) -> list[tuple[PlannedCommand, str]]:
+    """Send each command; (command, its CommandId)."""
+    sent = []
+    for command in planned:
+        response = clients("ssm", command.region).send_command(**command.request)
+        sent.append((command, response["Command"]["CommandId"]))
+    return sent

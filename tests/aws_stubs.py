@@ -1,0 +1,41 @@
+"""Stubbed AWS clients for the commands that call AWS (report, patch-now): botocore's Stubber
+checks every request and response against the real service models."""
+
+import boto3
+from botocore.stub import Stubber
+
+
+class StubbedAccount:
+    """Stubbed clients per service and region, each stubber loaded with its calls in order."""
+
+    def __init__(self, calls_by_service, region):
+        """``calls_by_service``: {service: [(operation, expected params or None, response or
+        Exception({...add_client_error kwargs}))]}, in call order."""
+        self.clients, self.stubbers, self.called = {}, [], []
+        for service, calls in calls_by_service.items():
+            client = boto3.client(
+                service,
+                region_name=region,
+                aws_access_key_id="AKIAEXAMPLE",
+                aws_secret_access_key="example",
+            )
+            stubber = Stubber(client)
+            for operation, params, response in calls:
+                if isinstance(response, Exception):
+                    stubber.add_client_error(operation, **response.args[0])
+                else:
+                    stubber.add_response(operation, response, params)
+            client.meta.events.register("before-parameter-build", self._record)
+            stubber.activate()
+            self.clients[service, region] = client
+            self.stubbers.append(stubber)
+
+    def _record(self, model, **kwargs):
+        self.called.append(f"{model.service_model.signing_name}:{model.name}")
+
+    def __call__(self, service, region):
+        return self.clients[service, region]
+
+    def assert_all_called(self):
+        for stubber in self.stubbers:
+            stubber.assert_no_pending_responses()
