@@ -16,7 +16,7 @@ from conftest import ROOT, run_stack
 from patching_components.automation_doc import document_issues
 from patching_components.calendar import occurrences
 from patching_components.cli import main
-from patching_components.config import load_stack_file
+from patching_components.config import load_stack_file, read_stack_yaml
 from patching_components.freeze import guard_document
 
 GLOBEX = ROOT / "stacks" / "Pulumi.globex.yaml"
@@ -237,3 +237,31 @@ def test_validate_warns_about_a_freeze_that_has_ended(tmp_path):
             "ended on 2027-11-30T06:00 (America/New_York): it freezes nothing; remove it",
         )
     ]
+
+
+def test_each_region_has_its_calendar_and_guard_and_iam_stays_once():
+    from conftest import run_config
+
+    config = {
+        key: value
+        for key, value in read_stack_yaml(GLOBEX.read_text())["config"].items()  # dates as the CLI reads them
+        if key != "patching:notifications"  # an existing topic is in one region
+    }
+    config["patching:regions"] = ["us-east-1", "us-west-2"]
+    run = run_config(config, stack="globex")
+    calendars = sorted(
+        d.inputs["name"]
+        for d in run.of_type("aws:ssm/document:Document")
+        if d.inputs["documentType"] == "ChangeCalendar"
+    )
+    assert calendars == ["globex-change-freezes", "globex-us-west-2-change-freezes"]
+    (west,) = run.of_type("pulumi:providers:aws")
+    west_ref = f"{west.urn}::{west.id}"
+    guard_documents = {
+        d.inputs["name"]: d.provider for d in run.of_type("aws:ssm/document:Document") if "guard" in d.name
+    }
+    assert guard_documents == {"globex-freeze-guard": "", "globex-us-west-2-freeze-guard": west_ref}
+    roles = [r.name for r in run.of_type("aws:iam/role:Role") if "freeze" in r.name]
+    assert sorted(roles) == ["globex-freeze-events", "globex-freeze-guard"]  # global: once
+    (west_policy,) = [p for p in run.of_type("aws:iam/rolePolicy:RolePolicy") if p.name == "globex-us-west-2-guard"]
+    assert ":ssm:us-west-2:" in west_policy.inputs["policy"] and ":us-east-1:" not in west_policy.inputs["policy"]
