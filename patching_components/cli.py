@@ -457,7 +457,7 @@ def _aws_problem(exc: Exception) -> str:
         if code in ("ExpiredToken", "ExpiredTokenException", "RequestExpired"):
             hint = ": refresh your AWS credentials (aws sso login, or new session keys)"
         elif code in ("AccessDenied", "AccessDeniedException", "UnauthorizedOperation"):
-            hint = ": the operator needs the report's read-only policy (README, Compliance report)"
+            hint = ": the operator's credentials lack this permission (the README lists what each command needs)"
         elif code in ("UnrecognizedClientException", "InvalidClientTokenId"):
             hint = ": these credentials are not valid for this account"
         elif code in ("ThrottlingException", "Throttling", "RequestLimitExceeded"):
@@ -535,13 +535,15 @@ def cmd_patch_now(args: argparse.Namespace) -> int:
             print("nothing sent")
             return EXIT_INVALID
     try:
-        sent = send(planned, clients)
+        # Each command id as soon as it is sent: if a later one fails, the earlier ones are known.
+        for command, command_id in send(planned, clients):
+            print(f"{command.region}: command {command_id} ({', '.join(command.groups)})")
+            print(f"  follow it: aws ssm list-commands --command-id {command_id} --region {command.region}")
+            print(
+                f"  per instance: aws ssm list-command-invocations --command-id {command_id} --region {command.region}"
+            )
     except (BotoCoreError, ClientError) as exc:
         raise UsageError(_aws_problem(exc)) from None
-    for command, command_id in sent:
-        print(f"{command.region}: command {command_id} ({', '.join(command.groups)})")
-        print(f"  follow it: aws ssm list-commands --command-id {command_id} --region {command.region}")
-        print(f"  per instance: aws ssm list-command-invocations --command-id {command_id} --region {command.region}")
     return EXIT_OK
 
 

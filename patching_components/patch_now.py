@@ -12,7 +12,7 @@ Inside a change freeze (the region's Change Calendar CLOSED) it refuses unless t
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -155,10 +155,8 @@ def plan(
     return planned
 
 
-def send(planned: Sequence[PlannedCommand], clients: Clients) -> list[tuple[PlannedCommand, str]]:
-    """Send each command; (command, its CommandId)."""
-    sent = []
+def send(planned: Sequence[PlannedCommand], clients: Clients) -> Iterator[tuple[PlannedCommand, str]]:
+    """Send each command in turn; (command, its CommandId) as each is sent."""
     for command in planned:
         response = clients("ssm", command.region).send_command(**command.request)
-        sent.append((command, response["Command"]["CommandId"]))
-    return sent
+        yield command, response["Command"]["CommandId"]

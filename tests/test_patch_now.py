@@ -175,7 +175,8 @@ def test_inside_a_freeze_it_refuses(monkeypatch, capsys):
     account.assert_all_called()  # and nothing else was read or sent
 
 
-def test_ignore_freeze_patches_each_group_through_its_own_window(monkeypatch, capsys):
+def globex_lookups():
+    """globex's install window with hooks and its scan window, as deployed."""
     tue = window_lookup(
         "globex-tue-install",
         "mw-0c1d2e3f405162738",
@@ -200,6 +201,11 @@ def test_ignore_freeze_patches_each_group_through_its_own_window(monkeypatch, ca
         "10%",
         "1",
     )
+    return tue, nightly
+
+
+def test_ignore_freeze_patches_each_group_through_its_own_window(monkeypatch, capsys):
+    tue, nightly = globex_lookups()
     use(monkeypatch, [*tue, *nightly], "us-east-1")
     args = ["patch-now", str(GLOBEX), "--groups", "globex-web,globex-api,globex-db", "--ignore-freeze", "--dry-run"]
     assert cli.main(args) == 0
@@ -212,6 +218,19 @@ def test_ignore_freeze_patches_each_group_through_its_own_window(monkeypatch, ca
     assert (web_api["MaxConcurrency"], web_api["MaxErrors"]) == ("2", "10%")
     assert db["Targets"] == [{"Key": "tag:PatchGroup", "Values": ["globex-db"]}]
     assert db["Parameters"] == {"Operation": ["Install"], "RebootOption": ["NoReboot"]}  # the window's own
+
+
+def test_a_failure_after_a_sent_command_still_shows_the_sent_one(monkeypatch, capsys):
+    tue, nightly = globex_lookups()
+    sent = {"Command": {"CommandId": "1c2d3e4f-5061-4728-93a4-b5c6d7e8f901"}}
+    throttled = Exception({"service_error_code": "ThrottlingException", "service_message": "Rate exceeded"})
+    calls = [*tue, *nightly, ("send_command", None, sent), ("send_command", None, throttled)]
+    use(monkeypatch, calls, "us-east-1")
+    args = ["patch-now", str(GLOBEX), "--groups", "globex-web,globex-db", "--ignore-freeze", "--yes"]
+    assert cli.main(args) == 2
+    captured = capsys.readouterr()
+    assert "us-east-1: command 1c2d3e4f-5061-4728-93a4-b5c6d7e8f901 (globex-web)" in captured.out
+    assert "AWS refused SendCommand: ThrottlingException" in captured.err
 
 
 def test_an_install_override_list_must_be_a_url_aws_reads(capsys):

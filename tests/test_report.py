@@ -190,7 +190,7 @@ def test_all_compliant_exits_0(monkeypatch, capsys):
     ("code", "message", "hint"),
     [
         ("ExpiredTokenException", "The security token included in the request is expired", "refresh your AWS"),
-        ("AccessDeniedException", "User is not authorized", "read-only policy"),
+        ("AccessDeniedException", "User is not authorized", "lack this permission"),
         ("ThrottlingException", "Rate exceeded", "still throttled after retries"),
     ],
 )
