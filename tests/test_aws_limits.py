@@ -42,6 +42,18 @@ def test_shipped_instance_types_are_ec2s():
     assert len(aws_limits.instance_types()) >= 0.95 * len(ec2)
 
 
+def test_shipped_regions_are_botocores_with_their_partitions():
+    import botocore.loaders
+
+    partitions = botocore.loaders.create_loader().load_data("endpoints")["partitions"]
+    regions = {region: p["partition"] for p in partitions for region in p["regions"]}
+    # Every shipped region is botocore's, in the same partition; a region AWS opens after the list was
+    # generated is missing until it is regenerated (a newer botocore must not fail CI for it).
+    assert {r: regions.get(r) for r in aws_limits.regions()} == aws_limits.regions()
+    assert len(aws_limits.regions()) >= len(regions) - 3
+    assert aws_limits.regions()["eu-west-1"] == "aws" and aws_limits.regions()["us-gov-west-1"] == "aws-us-gov"
+
+
 ACME = {
     "customer": "acme",
     "tags": {"Owner": "ops"},
