@@ -13,6 +13,7 @@ __all__ = [
     "PACKAGE",
     "TYPE_PREFIX",
     "BuildsFromConfig",
+    "account_policy",
     "camel",
     "child",
     "invoke_options",
@@ -85,6 +86,15 @@ def lookup(parent: pulumi.Resource, what: str) -> pulumi.Output[str]:
         else:
             raise ValueError(f"unknown lookup {what!r}")
     return cache[key]
+
+
+def account_policy(parent: pulumi.Resource, document: Any, *inputs: pulumi.Input[Any]) -> pulumi.Output[str]:
+    """The JSON of ``document(*inputs, partition=, region=, account_id=)``, with the account as the
+    parent's provider sees it: the policies that name this account's ARNs."""
+    values = pulumi.Output.all(
+        lookup(parent, "partition"), lookup(parent, "region"), lookup(parent, "account_id"), *inputs
+    )
+    return values.apply(lambda v: json.dumps(document(*v[3:], partition=v[0], region=v[1], account_id=v[2])))
 
 
 class _Slot(int):

@@ -22,7 +22,7 @@ import pulumi
 import pulumi_aws as aws
 import yaml
 
-from ._component import TYPE_PREFIX, child, lookup, register_declared_outputs
+from ._component import TYPE_PREFIX, account_policy, child, lookup, register_declared_outputs
 from .automation_doc import dump_document
 from .config_args import ChangeFreezeSettings
 from .policies import freeze_events_document, freeze_guard_document
@@ -142,28 +142,20 @@ class ChangeFreezeGuard(pulumi.ComponentResource):
         guard_policy = aws.iam.RolePolicy(
             f"{name}-guard",
             role=args["guard_role_name"],
-            policy=where.apply(
-                lambda w: json.dumps(
-                    freeze_guard_document(
-                        partition=w[0], region=w[1], account_id=w[2], calendar_name=calendar_name, customer=customer
-                    )
-                )
+            policy=account_policy(
+                self, lambda **account: freeze_guard_document(calendar_name=calendar_name, customer=customer, **account)
             ),
             opts=child(self),
         )
         events_policy = aws.iam.RolePolicy(
             f"{name}-events",
             role=args["events_role_name"],
-            policy=pulumi.Output.all(where, args["guard_role_arn"]).apply(
-                lambda v: json.dumps(
-                    freeze_events_document(
-                        partition=v[0][0],
-                        region=v[0][1],
-                        account_id=v[0][2],
-                        guard_document=guard_name,
-                        guard_role_arn=v[1],
-                    )
-                )
+            policy=account_policy(
+                self,
+                lambda role, **account: freeze_events_document(
+                    guard_document=guard_name, guard_role_arn=role, **account
+                ),
+                args["guard_role_arn"],
             ),
             opts=child(self),
         )

@@ -4,7 +4,6 @@ association that starts the first build, and an optional schedule."""
 
 import copy
 import functools
-import json
 from collections.abc import Mapping
 from importlib import resources
 from typing import TYPE_CHECKING, Any, Required, TypedDict
@@ -14,7 +13,7 @@ import pulumi_aws as aws
 import yaml
 
 from . import defaults
-from ._component import TYPE_PREFIX, BuildsFromConfig, child, lookup, register_declared_outputs
+from ._component import TYPE_PREFIX, BuildsFromConfig, account_policy, child, register_declared_outputs
 from .automation_doc import dump_document
 from .config_args import GoldenAmiPipelineArgs
 from .policies import build_policy_document, schedule_policy_document
@@ -125,13 +124,6 @@ class GoldenAmiPipeline(BuildsFromConfig, pulumi.ComponentResource):
         document_name = args.get("document_name") or name
         parameter_name = args.get("ami_parameter_name") or f"/patching/{customer}/golden-ami/{name}"
 
-        partition = lookup(self, "partition")
-        region = lookup(self, "region")
-        account_id = lookup(self, "account_id")
-
-        # One lookup Output for the ARNs the policies need: plain strings inside it.
-        where = pulumi.Output.all(partition, region, account_id)
-
         content = pulumi.Output.all(args["automation_role_arn"], args["instance_profile_name"]).apply(
             lambda values: render_document(
                 settings.platform, self._defaults(settings, args, document_name, parameter_name, *values)
@@ -150,17 +142,11 @@ class GoldenAmiPipeline(BuildsFromConfig, pulumi.ComponentResource):
         build_policy = aws.iam.RolePolicy(
             f"{name}-runbook",
             role=args["automation_role_name"],
-            policy=where.apply(
-                lambda w: json.dumps(
-                    build_policy_document(
-                        settings,
-                        partition=w[0],
-                        region=w[1],
-                        account_id=w[2],
-                        pipeline=document_name,
-                        parameter_name=parameter_name,
-                    )
-                )
+            policy=account_policy(
+                self,
+                lambda **account: build_policy_document(
+                    settings, pipeline=document_name, parameter_name=parameter_name, **account
+                ),
             ),
             opts=child(self),
         )
@@ -199,16 +185,12 @@ class GoldenAmiPipeline(BuildsFromConfig, pulumi.ComponentResource):
                 aws.iam.RolePolicy(
                     f"{name}-schedule",
                     role=role_name,
-                    policy=pulumi.Output.all(where, args["automation_role_arn"]).apply(
-                        lambda v: json.dumps(
-                            schedule_policy_document(
-                                partition=v[0][0],
-                                region=v[0][1],
-                                account_id=v[0][2],
-                                document_name=document_name,
-                                automation_role_arn=v[1],
-                            )
-                        )
+                    policy=account_policy(
+                        self,
+                        lambda role, **account: schedule_policy_document(
+                            document_name=document_name, automation_role_arn=role, **account
+                        ),
+                        args["automation_role_arn"],
                     ),
                     opts=child(self),
                 )
