@@ -94,6 +94,17 @@ def pipeline_names(customer: str, key: str, region: str | None = None) -> tuple[
     return f"{customer}-golden-ami-{key}", f"/patching/{customer}/golden-ami/{key}"
 
 
+def pass_role_statement(sid: str, role_arn: str, service: str) -> dict[str, Any]:
+    """Hand exactly one role on, to exactly one service (``ssm``, ``ec2``)."""
+    return {
+        "Sid": sid,
+        "Effect": "Allow",
+        "Action": "iam:PassRole",
+        "Resource": role_arn,
+        "Condition": {"StringEquals": {"iam:PassedToService": f"{service}.amazonaws.com"}},
+    }
+
+
 def freeze_names(customer: str, region: str | None = None) -> tuple[str, str]:
     """The Change Calendar and the guard runbook of a stack's change freezes (in a non-primary ``region``)."""
     prefix = customer if region is None else f"{customer}-{region}"
@@ -141,13 +152,7 @@ def freeze_events_document(
                 "Action": "ssm:StartAutomationExecution",
                 "Resource": f"arn:{partition}:ssm:{region}:{account_id}:automation-definition/{guard_document}:*",
             },
-            {
-                "Sid": "PassTheGuardRole",
-                "Effect": "Allow",
-                "Action": "iam:PassRole",
-                "Resource": guard_role_arn,
-                "Condition": {"StringEquals": {"iam:PassedToService": "ssm.amazonaws.com"}},
-            },
+            pass_role_statement("PassTheGuardRole", guard_role_arn, "ssm"),
         ],
     }
 
@@ -304,13 +309,7 @@ def schedule_policy_document(
                 "Action": "ssm:GetAutomationExecution",
                 "Resource": f"{prefix}automation-execution/*",
             },
-            {
-                "Sid": "PassTheAutomationRole",
-                "Effect": "Allow",
-                "Action": "iam:PassRole",
-                "Resource": automation_role_arn,
-                "Condition": {"StringEquals": {"iam:PassedToService": "ssm.amazonaws.com"}},
-            },
+            pass_role_statement("PassTheAutomationRole", automation_role_arn, "ssm"),
         ],
     }
 
@@ -319,15 +318,7 @@ def pass_instance_role_document(instance_role_arn: str) -> dict[str, Any]:
     """The automation role hands the instance role to the build instance, and nothing else."""
     return {
         "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Sid": "PassInstanceRoleToEc2",
-                "Effect": "Allow",
-                "Action": "iam:PassRole",
-                "Resource": instance_role_arn,
-                "Condition": {"StringEquals": {"iam:PassedToService": "ec2.amazonaws.com"}},
-            }
-        ],
+        "Statement": [pass_role_statement("PassInstanceRoleToEc2", instance_role_arn, "ec2")],
     }
 
 
@@ -364,15 +355,9 @@ def maintenance_window_tasks_document(
     ]
     if notification_role_arn is not None:
         statements.append(
-            {
-                # AWS's documented setup: Run Command publishes with the notification role,
-                # which the task's service role hands to it.
-                "Sid": "PassNotificationRole",
-                "Effect": "Allow",
-                "Action": "iam:PassRole",
-                "Resource": notification_role_arn,
-                "Condition": {"StringEquals": {"iam:PassedToService": "ssm.amazonaws.com"}},
-            }
+            # AWS's documented setup: Run Command publishes with the notification role,
+            # which the task's service role hands to it.
+            pass_role_statement("PassNotificationRole", notification_role_arn, "ssm")
         )
     return {"Version": "2012-10-17", "Statement": statements}
 
