@@ -13,7 +13,7 @@ from .config_args import ChangeFreezeSettings, CustomerPatchingArgs
 from .freeze import ChangeFreezeGuard
 from .golden_ami import GoldenAmiPipeline
 from .iam import PatchingIam, PatchingIamArgs
-from .policies import freeze_names, pipeline_names
+from .policies import freeze_names, name_prefix, pipeline_names, window_name
 from .regions import regional_provider
 from .reporting import PatchReporting, PatchReportingArgs
 from .window import PatchWindow
@@ -217,7 +217,7 @@ class CustomerPatching(pulumi.ComponentResource):
         """Baselines, windows and golden AMI pipelines of one region (None: the primary), named
         ``<name>-<key>``; ``logs`` has the log bucket, ``reporting`` the region's topic."""
         opts = opts or child(self)
-        physical = config.customer if region is None else f"{config.customer}-{region}"
+        physical = name_prefix(config.customer, region)
         groups_of = config.groups_by_baseline()
         baselines = {
             key: SecurityBaseline.from_config(
@@ -232,7 +232,7 @@ class CustomerPatching(pulumi.ComponentResource):
         if config.change_freezes:
             # The guard switches the windows off and on: `pulumi up` must not undo it mid-freeze.
             opts_of_windows = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(transformations=[_guarded]))
-        windows = self._windows(name, physical, config, region, tags, logs, reporting, iam, opts_of_windows)
+        windows = self._windows(name, config, region, tags, logs, reporting, iam, opts_of_windows)
         pipelines = {}
         for key in config.golden_amis_in(region):
             document_name, parameter_name = pipeline_names(config.customer, key, region)
@@ -352,7 +352,6 @@ class CustomerPatching(pulumi.ComponentResource):
     def _windows(
         self,
         name: str,
-        physical: str,
         config: "StackConfig",
         region: str | None,
         tags: dict[str, str],
@@ -366,7 +365,7 @@ class CustomerPatching(pulumi.ComponentResource):
         windows = {}
         for key in config.windows_in(region):
             args: dict[str, Any] = {
-                "window_name": f"{physical}-{key}",
+                "window_name": window_name(config.customer, key, region),
                 "patch_groups": groups_of[key],
                 "patch_group_tag_key": config.patch_group_tag_key,
                 "service_role_arn": iam.maintenance_window_role_arn,

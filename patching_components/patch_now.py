@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .config import StackConfig
-from .policies import freeze_names
+from .policies import freeze_names, window_name
 
 PATCH_DOCUMENTS = ("AWS-RunPatchBaseline", "AWS-RunPatchBaselineWithHooks")
 MAX_COMMENT = 100
@@ -116,9 +116,8 @@ def plan(
             if key is None:
                 continue  # no window patches the group in this region: nothing to patch there
             by_window.setdefault(key, []).append(group)
-        prefix = config.customer if built_in is None else f"{config.customer}-{built_in}"
         for key, window_groups in by_window.items():
-            _, task = _deployed_task(ssm, f"{prefix}-{key}")
+            _, task = _deployed_task(ssm, window_name(config.customer, key, built_in))
             command = task.get("TaskInvocationParameters", {}).get("RunCommand", {})
             parameters = dict(command.get("Parameters", {}))
             parameters["Operation"] = [operation]

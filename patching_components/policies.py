@@ -87,11 +87,21 @@ def report_policy_document(partition: str = "aws", regions: Sequence[str] | None
     return {"Version": "2012-10-17", "Statement": statements}
 
 
+def name_prefix(customer: str, region: str | None = None) -> str:
+    """What a stack's resources are named with: the customer, and the region when it is not the
+    primary one (None), whose resources keep the names of a one-region stack."""
+    return customer if region is None else f"{customer}-{region}"
+
+
+def window_name(customer: str, key: str, region: str | None = None) -> str:
+    """The AWS name of a stack's maintenance window (of a non-primary ``region``)."""
+    return f"{name_prefix(customer, region)}-{key}"
+
+
 def pipeline_names(customer: str, key: str, region: str | None = None) -> tuple[str, str]:
     """Document name and AMI id parameter of a stack's pipeline (of a non-primary ``region``)."""
-    if region is not None:
-        return f"{customer}-{region}-golden-ami-{key}", f"/patching/{customer}/{region}/golden-ami/{key}"
-    return f"{customer}-golden-ami-{key}", f"/patching/{customer}/golden-ami/{key}"
+    path = customer if region is None else f"{customer}/{region}"
+    return f"{name_prefix(customer, region)}-golden-ami-{key}", f"/patching/{path}/golden-ami/{key}"
 
 
 def pass_role_statement(sid: str, role_arn: str, service: str) -> dict[str, Any]:
@@ -107,7 +117,7 @@ def pass_role_statement(sid: str, role_arn: str, service: str) -> dict[str, Any]
 
 def freeze_names(customer: str, region: str | None = None) -> tuple[str, str]:
     """The Change Calendar and the guard runbook of a stack's change freezes (in a non-primary ``region``)."""
-    prefix = customer if region is None else f"{customer}-{region}"
+    prefix = name_prefix(customer, region)
     return f"{prefix}-change-freezes", f"{prefix}-freeze-guard"
 
 

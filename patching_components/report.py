@@ -22,6 +22,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from .config import StackConfig
+from .policies import window_name
 
 PATCH_COUNTS = (
     ("installed", "InstalledCount"),
@@ -163,8 +164,8 @@ def _pages(client: Any, operation: str, key: str, **kwargs: Any) -> Iterator[dic
 
 def _window_names(config: StackConfig, region: str, primary: bool) -> dict[str, str]:
     """Physical window name -> key, as CustomerPatching names them in ``region``."""
-    prefix = config.customer if primary else f"{config.customer}-{region}"
-    return {f"{prefix}-{key}": key for key in config.windows_in(None if primary else region)}
+    built_in = None if primary else region
+    return {window_name(config.customer, key, built_in): key for key in config.windows_in(built_in)}
 
 
 def collect(
