@@ -8,9 +8,11 @@ pipeline, exactly as the components would build them.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from . import calendar, standard
 from .config import ConfigError, Issue, StackConfig, read_stack_document, read_stack_file
@@ -139,6 +141,8 @@ class CheckedStack:
     config: StackConfig
     warnings: list[Issue]
     """What AWS accepts but would quietly not do the job, with their stack-file lines."""
+    settings: Mapping[str, Any]
+    """The stack's whole config map as the CLI hands it over (``aws:region``, ``aws:profile`` ...)."""
 
 
 def check_stack(path: str | Path) -> CheckedStack:
@@ -152,7 +156,7 @@ def check_stack(path: str | Path) -> CheckedStack:
     issues = [i for i in build_issues(config) if not any(i.path[: len(path)] == path for path in secrets)]
     if issues:
         raise ConfigError(source, document.locate(issues))
-    return CheckedStack(config, document.locate(document.offline.notes + warnings(config)))
+    return CheckedStack(config, document.locate(document.offline.notes + warnings(config)), document.cli_config()[0])
 
 
 def check_stack_file(path: str | Path) -> StackConfig:

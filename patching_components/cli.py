@@ -13,13 +13,13 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from . import __version__
-from .checks import check_stack, check_stack_file
+from .checks import CheckedStack, check_stack
 from .config import ConfigError, StackConfig, StackFileError
 from .errors import issue_lines
 from .report_formats import FORMATS as REPORT_FORMATS
@@ -53,10 +53,10 @@ def _summary(config: StackConfig) -> str:
     )
 
 
-def _load(path: Path) -> StackConfig:
-    """A stack file checked like `patching validate`; unreadable files are usage errors."""
+def _load(path: Path) -> CheckedStack:
+    """A stack file checked like `patching validate`, read once; unreadable files are usage errors."""
     try:
-        return check_stack_file(path)
+        return check_stack(path)
     except StackFileError as exc:
         raise UsageError(exc.lines()[0]) from None
 
@@ -277,18 +277,18 @@ def _weeks(text: str) -> int:
 
 
 def _stack_name(path: Path) -> str:
-    """``Pulumi.<stack>.yaml`` -> ``<stack>``."""
-    name = path.name
-    if name.startswith("Pulumi.") and name.endswith((".yaml", ".yml")):
-        return name[len("Pulumi.") :].rsplit(".", 1)[0]
-    return path.stem
+    """``Pulumi.<stack>.yaml`` -> ``<stack>``; another file's name without its suffix."""
+    from .mock_engine import stack_name_of
+
+    try:
+        return stack_name_of(path)
+    except ValueError:
+        return path.stem
 
 
-def _aws_region(path: Path) -> str | None:
-    """A stack file's aws:region (where its default provider builds), if it sets one."""
-    from .mock_engine import stack_file_config
-
-    region = stack_file_config(path).get("aws:region")
+def _aws_region(checked: CheckedStack) -> str | None:
+    """A stack's aws:region (where its default provider builds), if it sets one."""
+    region = checked.settings.get("aws:region")
     return str(region) if region else None
 
 
@@ -316,12 +316,16 @@ def cmd_calendar(args: argparse.Namespace) -> int:
 
     files = _stack_files(args.stack_files)
     configs: list[tuple[Path, str, StackConfig]] = []
+    regions: dict[Path, str | None] = {}
     failed = []
     for path in files:
         try:
-            configs.append((path, _stack_name(path), _load(path)))
+            checked = _load(path)
         except ConfigError as exc:
             failed += exc.lines()
+            continue
+        configs.append((path, _stack_name(path), checked.config))
+        regions[path] = _aws_region(checked)
     if failed:
         print("\n".join(failed), file=sys.stderr)
         return EXIT_INVALID
@@ -330,8 +334,7 @@ def cmd_calendar(args: argparse.Namespace) -> int:
     except ValueError:
         raise UsageError(f"--start {args.start!r}: give an ISO date or date-time, e.g. 2026-12-01") from None
     found = calendar.merge(
-        calendar.occurrences(config, start, args.weeks, stack, region=_aws_region(path))
-        for path, stack, config in configs
+        calendar.occurrences(config, start, args.weeks, stack, region=regions[path]) for path, stack, config in configs
     )
     overlaps = calendar.overlaps(found)
     busy = None if args.max_concurrent is None else calendar.busy_periods(found, args.max_concurrent)
@@ -437,7 +440,7 @@ def aws_clients(profile: str | None) -> Any:
     return clients
 
 
-def _stack_profile(stack_settings: dict[str, Any]) -> str | None:
+def _stack_profile(stack_settings: Mapping[str, Any]) -> str | None:
     """The stack's aws:profile, unless the environment names credentials of its own (a CI job's
     OIDC session, or AWS_PROFILE): those win, as they do for the operator's other tools."""
     if os.environ.get("AWS_ACCESS_KEY_ID") or os.environ.get("AWS_PROFILE"):
@@ -469,11 +472,9 @@ def _aws_problem(exc: Exception) -> str:
 def _aws_stack(args: argparse.Namespace) -> tuple[Path, StackConfig, str, list[str], Any]:
     """What report and patch-now start from: the stack, its primary region, the regions asked for
     and the AWS clients (the standard chain, the stack's profile unless the environment has one)."""
-    from .mock_engine import stack_file_config
-
     path = _stack_files([args.stack_file])[0]
-    config = _load(path)
-    stack_settings = stack_file_config(path)
+    checked = _load(path)
+    config, stack_settings = checked.config, checked.settings
     primary = config.primary_region or str(stack_settings.get("aws:region") or "")
     regions = list(config.regions or ([primary] if primary else []))
     if not regions:
