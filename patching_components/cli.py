@@ -367,22 +367,18 @@ def cmd_calendar(args: argparse.Namespace) -> int:
         print(f"# Windows of {len(configs)} stacks ({len(customers)} customers), {span},")
     print("# each in its own time zone. rate() windows are counted from the start of this calendar.")
 
-    def label(occurrence: calendar.Occurrence) -> str:
-        customer = occurrence.customer
-        return customer if occurrence.stack == customer else f"{customer} ({occurrence.stack})"
-
     for path, _, config in configs:
         if config.mode == "disabled":
             print(f"# {config.customer} ({path}): patching:mode is disabled: no window runs.")
+    # Several regions: each line says which.
+    region_width = max((len(str(o.region)) for o in found), default=0) if len({o.region for o in found}) > 1 else 0
+
+    def label(occurrence: calendar.Occurrence) -> str:
+        customer = occurrence.customer
+        name = customer if occurrence.stack == customer else f"{customer} ({occurrence.stack})"
+        return f"{occurrence.region!s:<{region_width}} {name}" if region_width else name
+
     width = max((len(label(o)) for o in found), default=0)
-    if len({o.region for o in found}) > 1:  # several regions: each line says which
-        region_width = max(len(str(o.region)) for o in found)
-        width += region_width + 1
-        plain_label = label
-
-        def label(occurrence: calendar.Occurrence) -> str:
-            return f"{occurrence.region!s:<{region_width}} {plain_label(occurrence)}"
-
     # Several stacks mix time zones: a UTC column first shows the order.
     utc = (lambda moment: f"{moment.astimezone(UTC):%Y-%m-%d %H:%M}Z  ") if len(configs) > 1 else (lambda _: "")
     for o in found:
