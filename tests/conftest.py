@@ -36,3 +36,29 @@ MINIMAL = {
 def example_runs() -> dict[str, Run]:
     """Each example stack run once per session (the runs are deterministic)."""
     return {path.name: run_stack(path) for path in EXAMPLE_STACKS}
+
+
+@pytest.fixture(scope="session")
+def _aws_stand_in() -> Any:
+    from tests.moto_aws import AwsStandIn
+
+    with AwsStandIn() as stand_in:
+        yield stand_in
+
+
+@pytest.fixture
+def aws(_aws_stand_in: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """moto's server and the fixture layer (tests/moto_aws.py), empty, with every boto3 client of this
+    process pointed at it and throw-away credentials of moto's default account (123456789012)."""
+    import urllib.request
+
+    urllib.request.urlopen(urllib.request.Request(f"{_aws_stand_in.endpoint}/moto-api/reset", method="POST")).close()
+    _aws_stand_in.layer.items.clear()
+    _aws_stand_in.layer.calls.clear()
+    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_ENDPOINT_URL", _aws_stand_in.endpoint)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIAOPERATOR00000000")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "operator-secret")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-1")
+    return _aws_stand_in

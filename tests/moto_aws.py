@@ -1,0 +1,224 @@
+"""A stateful AWS stand-in for end-to-end tests of the commands that call AWS.
+
+moto's server application (the one ``moto.server.ThreadedMotoServer`` runs) listens on 127.0.0.1 and
+answers every call moto implements, with state: what a test creates (maintenance windows, tasks,
+baselines, instances, topics, parameters) is what the code under test reads back, in the account and
+region of the credentials it signs with (moto maps an assumed role's credentials to the role's account).
+
+moto 5 lacks some Systems Manager read calls that the report and patch-now make
+(``FIXTURE_OPERATIONS``). ``FixtureLayer`` answers those, and only those, from data the test seeds per
+account and region, with AWS's paging (``MaxResults`` within botocore's limits, ``NextToken``) and its
+filters where the report relies on them. Every fixture item is checked against botocore's output shape
+when it is seeded, so the layer can only hand out responses AWS could send. Nothing else is faked.
+
+Use the ``aws`` fixture (tests/conftest.py): it starts the stand-in, points every boto3 client of the
+process at it (``AWS_ENDPOINT_URL``) with throw-away credentials, and counts the calls made.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import re
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from threading import Thread
+from typing import Any
+
+import botocore.session
+from moto.core import DEFAULT_ACCOUNT_ID
+from moto.iam.models import get_account_id_from
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
+from werkzeug.serving import make_server
+
+_SSM = botocore.session.get_session().get_service_model("ssm")
+
+FIXTURE_OPERATIONS: dict[str, tuple[str, tuple[str, ...]]] = {
+    # operation: (the response's list key, the request parameters an item must match)
+    "DescribeInstanceInformation": ("InstanceInformationList", ()),
+    "DescribeInstancePatchStatesForPatchGroup": ("InstancePatchStates", ("PatchGroup",)),
+    "DescribeInstancePatchStates": ("InstancePatchStates", ()),
+    "DescribeInstancePatches": ("Patches", ("InstanceId",)),
+    "DescribeMaintenanceWindowExecutions": ("WindowExecutions", ("WindowId",)),
+    "DescribeMaintenanceWindowExecutionTasks": ("WindowExecutionTaskIdentities", ("WindowExecutionId",)),
+    "DescribeMaintenanceWindowExecutionTaskInvocations": (
+        "WindowExecutionTaskInvocationIdentities",
+        ("WindowExecutionId", "TaskId"),
+    ),
+    "ListCommandInvocations": ("CommandInvocations", ("CommandId",)),
+    "DescribePatchGroups": ("Mappings", ()),
+    "DescribeAutomationExecutions": ("AutomationExecutionMetadataList", ()),
+    "GetCalendarState": ("", ()),
+    "GetDefaultPatchBaseline": ("", ()),
+}
+"""The SSM calls moto 5 does not implement, answered from seeded data."""
+
+
+class _Checker:
+    """Validates a seeded item against botocore's output shape (names and types, recursively)."""
+
+    @staticmethod
+    def check(shape: Any, value: Any, where: str) -> None:
+        kind = shape.type_name
+        if kind == "structure":
+            assert isinstance(value, Mapping), f"{where}: expected an object"
+            unknown = set(value) - set(shape.members)
+            assert not unknown, f"{where}: {sorted(unknown)} are not members of {shape.name}"
+            for name, member in value.items():
+                _Checker.check(shape.members[name], member, f"{where}.{name}")
+        elif kind == "list":
+            assert isinstance(value, list), f"{where}: expected a list"
+            for i, item in enumerate(value):
+                _Checker.check(shape.member, item, f"{where}[{i}]")
+        elif kind == "map":
+            assert isinstance(value, Mapping), f"{where}: expected a map"
+        elif kind == "string":
+            assert isinstance(value, str), f"{where}: expected text"
+            enum = shape.enum
+            assert not enum or value in enum, f"{where}: {value!r} is not one of {enum}"
+        elif kind in ("integer", "long"):
+            assert isinstance(value, int) and not isinstance(value, bool), f"{where}: expected an integer"
+        elif kind == "boolean":
+            assert isinstance(value, bool), f"{where}: expected true/false"
+        elif kind == "timestamp":
+            assert isinstance(value, int | float), f"{where}: give timestamps as epoch seconds"
+
+
+@dataclass
+class FixtureLayer:
+    """Seeded answers to the calls moto lacks, per (account, region)."""
+
+    items: dict[tuple[str, str, str], list[dict[str, Any]]] = field(default_factory=dict)
+    """(account, region, operation) -> the items of that listing (or one response, for Get calls)."""
+    calls: Counter[str] = field(default_factory=Counter)
+    """Every call made to the stand-in, by operation name (moto's and the layer's)."""
+
+    def seed(self, operation: str, items: Iterable[Mapping[str, Any]], *, account: str, region: str) -> None:
+        """Add items to a listing (``DescribeInstanceInformation``...) of ``account`` in ``region``."""
+        key, match = FIXTURE_OPERATIONS[operation]
+        output = _SSM.operation_model(operation).output_shape
+        bucket = self.items.setdefault((account, region, operation), [])
+        for item in items:
+            item = dict(item)
+            request = {name: item.pop(f"_{name}") for name in match}  # what the item is listed under
+            _Checker.check(output.members[key].member if key else output, item, operation)
+            bucket.append({"request": request, "item": item})
+
+    def answer(self, operation: str, request: Mapping[str, Any], *, account: str, region: str) -> dict[str, Any]:
+        key, match = FIXTURE_OPERATIONS[operation]
+        seeded = self.items.get((account, region, operation), [])
+        if not key:  # a Get call: the last seeded response whose request parameters match
+            found = [s["item"] for s in seeded if all(request.get(k) == v for k, v in s["request"].items())]
+            if not found:
+                raise _AwsError(400, "DoesNotExistException", f"{operation}: nothing seeded")
+            return found[-1]
+        for name in match:
+            if name not in request:
+                raise _AwsError(400, "ValidationException", f"{operation} requires {name}")
+        listed = [s["item"] for s in seeded if all(request.get(k) == v for k, v in s["request"].items())]
+        listed = [item for item in listed if _filters_hold(operation, request, item)]
+        limit_shape = _SSM.operation_model(operation).input_shape.members.get("MaxResults")
+        most = limit_shape.metadata.get("max", 50) if limit_shape is not None else len(listed) or 1
+        size = request.get("MaxResults", min(most, 10))
+        if not 1 <= size <= most:
+            raise _AwsError(400, "ValidationException", f"{operation}: MaxResults must be 1-{most}")
+        start = int(request.get("NextToken") or 0)
+        response: dict[str, Any] = {key: listed[start : start + size]}
+        if start + size < len(listed):
+            response["NextToken"] = str(start + size)
+        return response
+
+
+def _filters_hold(operation: str, request: Mapping[str, Any], item: Mapping[str, Any]) -> bool:
+    """The filters the report and patch-now use, as AWS documents them for each call."""
+    if operation == "DescribeInstanceInformation":
+        for f in request.get("Filters", []):
+            if f["Key"] == "InstanceIds" and item.get("InstanceId") not in f["Values"]:
+                return False
+            if f["Key"] == "PingStatus" and item.get("PingStatus") not in f["Values"]:
+                return False
+    if operation == "DescribeInstancePatchStates":
+        return item.get("InstanceId") in request.get("InstanceIds", [])
+    if operation == "ListCommandInvocations" and "InstanceId" in request:
+        return item.get("InstanceId") == request["InstanceId"]
+    if operation == "DescribeAutomationExecutions":
+        for f in request.get("Filters", []):
+            if f["Key"] == "DocumentNamePrefix" and not str(item.get("DocumentName", "")).startswith(f["Values"][0]):
+                return False
+            if f["Key"] == "ExecutionStatus" and item.get("AutomationExecutionStatus") not in f["Values"]:
+                return False
+    return True
+
+
+class _AwsError(Exception):
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+
+
+_CREDENTIAL = re.compile(r"Credential=([^/]+)/\d{8}/([^/]+)/([^/]+)/")
+
+
+class _Dispatch:
+    """The WSGI application: the layer's operations, else moto's."""
+
+    def __init__(self, layer: FixtureLayer) -> None:
+        self.layer = layer
+        self.moto = DomainDispatcherApplication(create_backend_app)
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        target = environ.get("HTTP_X_AMZ_TARGET", "")
+        found = _CREDENTIAL.search(environ.get("HTTP_AUTHORIZATION", ""))
+        operation = target.rpartition(".")[2] or _query_action(environ)
+        self.layer.calls[operation] += 1
+        if target.startswith("AmazonSSM.") and operation in FIXTURE_OPERATIONS and found:
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+            request = json.loads(environ["wsgi.input"].read(length) or b"{}")
+            access_key, region = found.group(1), found.group(2)
+            account = get_account_id_from(access_key) or DEFAULT_ACCOUNT_ID
+            try:
+                status, body = 200, self.layer.answer(operation, request, account=account, region=region)
+            except _AwsError as exc:
+                status, body = exc.status, {"__type": exc.code, "message": exc.message}
+            data = json.dumps(body).encode()
+            start_response(
+                f"{status} {'OK' if status == 200 else 'Bad Request'}",
+                [("Content-Type", "application/x-amz-json-1.1"), ("Content-Length", str(len(data)))],
+            )
+            return [data]
+        return self.moto(environ, start_response)
+
+
+def _query_action(environ: dict[str, Any]) -> str:
+    """The Action of a query-protocol call (STS, EC2, SNS, IAM): in the query string or the form body
+    (read here and put back for moto)."""
+    text = environ.get("QUERY_STRING", "")
+    if environ.get("CONTENT_TYPE", "").startswith("application/x-www-form-urlencoded"):
+        body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+        environ["wsgi.input"] = io.BytesIO(body)
+        text += "&" + body.decode(errors="replace")
+    found = re.search(r"(?:^|&)Action=([A-Za-z]+)", text)
+    return found.group(1) if found else f"{environ.get('REQUEST_METHOD')} {environ.get('PATH_INFO')}"
+
+
+class AwsStandIn:
+    """moto's server plus the fixture layer, on 127.0.0.1 (an ephemeral port)."""
+
+    def __init__(self) -> None:
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request in the test output
+        self.layer = FixtureLayer()
+        self._server = make_server(
+            "127.0.0.1", 0, _Dispatch(self.layer), threaded=True, request_handler=MotoRequestHandler
+        )
+        self.endpoint = f"http://127.0.0.1:{self._server.server_port}"
+        self._thread = Thread(target=self._server.serve_forever, daemon=True)
+
+    def __enter__(self) -> AwsStandIn:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._server.shutdown()
+        self._thread.join()
