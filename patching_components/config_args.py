@@ -122,6 +122,11 @@ class MaintenanceWindowSettings(TypedDict, total=False):
     maxErrors: str
     """Errors after which the task stops: a count or a percentage. Default: 1."""
 
+    minutesPerNode: int
+    """Minutes one node's patch task takes, reboot included (default 15 for Install, 5 for Scan: an assumption,
+    measure yours). No node starts later than this before the cutoff (the task's delivery timeout), and validate
+    warns when the rate control cannot work through the targets before the cutoff."""
+
     hooks: HooksSettings
     """Install only: lifecycle hook documents (AWS-RunPatchBaselineWithHooks)."""
 
@@ -167,10 +172,10 @@ class NotificationsSettings(TypedDict, total=False):
 
     events: list[str]
     """Command status changes that notify. Each one of: All, InProgress, Success, TimedOut, Cancelled, Failed.
-    Default: ['Failed', 'TimedOut']."""
+    Default: ['Failed', 'TimedOut', 'Cancelled']."""
 
     notificationType: str
-    """Notify per command (Command) or per instance (Invocation). Default: Command."""
+    """Notify per command (Command) or per instance (Invocation). Default: Invocation."""
 
 
 class GoldenAmiSettings(TypedDict, total=False):
@@ -405,6 +410,11 @@ class PatchWindowArgs(TypedDict, total=False):
     max_errors: str
     """Errors after which the task stops: a count or a percentage. Default: 1."""
 
+    minutes_per_node: int
+    """Minutes one node's patch task takes, reboot included (default 15 for Install, 5 for Scan: an assumption,
+    measure yours). No node starts later than this before the cutoff (the task's delivery timeout), and validate
+    warns when the rate control cannot work through the targets before the cutoff."""
+
     hooks: PatchHooksArgs
     """Install only: lifecycle hook documents (AWS-RunPatchBaselineWithHooks)."""
 
@@ -441,10 +451,11 @@ class PatchWindowArgs(TypedDict, total=False):
     """Role Run Command assumes to publish to the topic."""
 
     notification_events: Sequence[str]
-    """Command statuses that notify (default Failed, TimedOut)."""
+    """Statuses that notify (default Failed, TimedOut, Cancelled)."""
 
     notification_type: str
-    """Command (default) or Invocation."""
+    """Invocation (default: one message per instance) or Command (one per command, which ends Success while its
+    failures stay under maxErrors)."""
 
     tags: pulumi.Input[Mapping[str, pulumi.Input[str]]]
     """Tags for the window."""

@@ -183,8 +183,9 @@ def window_advice(cutoff_behavior: str | None) -> list[Advice]:
     return [
         Advice(
             "cutoffBehavior",
-            f"cutoffBehavior {cutoff_behavior or 'CONTINUE_TASK (the AWS default)'} keeps starting installs and "
-            "reboots after the cutoff and past the window's end, until every target is done; CANCEL_TASK stops them",
+            f"cutoffBehavior {cutoff_behavior or 'CONTINUE_TASK (the AWS default)'} lets the patch command run on "
+            "after the cutoff: installs and reboots go on past the window's end, into the customer's working "
+            "hours; CANCEL_TASK cancels it at the cutoff",
         )
     ]
 

@@ -93,7 +93,13 @@ def policy_messages(resource) -> list[str]:
 
 
 def test_a_task_that_runs_past_its_cutoff_is_a_warning_everywhere(tmp_path, capsys):
-    window = {"schedule": "rate(1 day)", "durationHours": 2, "cutoffHours": 1, "operation": "Install"}
+    window = {
+        "schedule": "rate(1 day)",
+        "durationHours": 2,
+        "cutoffHours": 1,
+        "operation": "Install",
+        "maxConcurrency": "50%",  # two waves of 15 minutes fit before the cutoff: no rate-control warning
+    }
     windows = {"nightly": {**window, "cutoffBehavior": "CONTINUE_TASK"}}
     groups = {"acme-web": {"baselines": ["al2023"], "maintenanceWindows": ["nightly"]}}
     path = tmp_path / "Pulumi.acme.yaml"
@@ -113,7 +119,7 @@ def test_a_task_that_runs_past_its_cutoff_is_a_warning_everywhere(tmp_path, caps
     )
     (warning,) = validate_json(capsys, str(path))["warnings"]
     assert warning["keyPath"] == "patching:maintenanceWindows.nightly.cutoffBehavior"
-    assert warning["message"].startswith("cutoffBehavior CONTINUE_TASK keeps starting installs and reboots after")
+    assert warning["message"].startswith("cutoffBehavior CONTINUE_TASK lets the patch command run on after the")
 
     run = run_config({**MINIMAL, "maintenanceWindows": windows, "patchGroups": groups})
     assert run.warnings == [f"PatchWindow 'acme-nightly': cutoffBehavior: {warning['message']}"]
@@ -122,4 +128,4 @@ def test_a_task_that_runs_past_its_cutoff_is_a_warning_everywhere(tmp_path, caps
     # A hand-written task without the setting gets AWS's default: reported too.
     default = replace(task, inputs={k: v for k, v in task.inputs.items() if k != "cutoffBehavior"})
     (message,) = check("maintenance-window-tasks-stop-at-cutoff", default)
-    assert message.startswith("cutoffBehavior CONTINUE_TASK (the AWS default) keeps starting installs")
+    assert message.startswith("cutoffBehavior CONTINUE_TASK (the AWS default) lets the patch command run on")

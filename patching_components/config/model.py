@@ -395,6 +395,10 @@ class MaintenanceWindowConfig(_Model):
     """How many targets run at once: a count or a percentage."""
     max_errors: ErrorThreshold = "1"
     """Errors after which the task stops: a count or a percentage."""
+    minutes_per_node: Annotated[int, Field(strict=True, ge=1, le=1440)] | None = None
+    """Minutes one node's patch task takes, reboot included (default 15 for Install, 5 for Scan: an
+    assumption, measure yours). No node starts later than this before the cutoff (the task's delivery
+    timeout), and validate warns when the rate control cannot work through the targets before the cutoff."""
     hooks: HooksConfig | None = None
     """Install only: lifecycle hook documents (AWS-RunPatchBaselineWithHooks)."""
     description: Annotated[str, StringConstraints(min_length=1, max_length=128)] | None = None
@@ -404,6 +408,11 @@ class MaintenanceWindowConfig(_Model):
     patch at different times."""
 
     _coerce = field_validator("max_concurrency", "max_errors", mode="before")(_count_or_string)
+
+    @property
+    def node_minutes(self) -> int:
+        """minutesPerNode, or the default of the operation."""
+        return self.minutes_per_node or defaults.MINUTES_PER_NODE[self.operation]
 
     _schedule = field_validator("schedule")(_check_schedule)
     _timezone = field_validator("timezone")(_check_timezone)
@@ -421,6 +430,15 @@ class MaintenanceWindowConfig(_Model):
         if self.schedule_offset is not None and not self.schedule.startswith("cron("):
             issues.append((("scheduleOffset",), "scheduleOffset works with cron() schedules only"))
         issues += _opens_issues(self.schedule, self.timezone)
+        before_cutoff = (self.duration_hours - self.cutoff_hours) * 60
+        if 0 < before_cutoff <= self.node_minutes:
+            issues.append(
+                (
+                    ("minutesPerNode",),
+                    f"minutesPerNode ({self.node_minutes}) leaves no node time to finish: the cutoff comes "
+                    f"{before_cutoff} minutes after the window opens; lengthen durationHours or lower cutoffHours",
+                )
+            )
         if self.operation == "Scan":
             if self.hooks is not None:
                 issues.append((("hooks",), "hooks run around an install; remove them or use operation: Install"))
