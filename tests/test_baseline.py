@@ -41,7 +41,10 @@ def test_every_operating_system_builds_a_valid_default_baseline():
     config = {
         "customer": "acme",
         "baselines": {
-            os_name.lower().replace("_", "-"): {"operatingSystem": os_name} for os_name in os_rules.OPERATING_SYSTEMS
+            # CentOS's rule needs enableNonSecurity: its default repositories carry no update notices.
+            os_name.lower().replace("_", "-"): {"operatingSystem": os_name}
+            | ({"enableNonSecurity": True} if os_name == "CENTOS" else {})
+            for os_name in os_rules.OPERATING_SYSTEMS
         },
     }
     run = run_config(config)
@@ -73,7 +76,10 @@ def test_mixed_fleet_uses_each_os_own_filter_keys(example_runs):
 
     rhel = run.named("globex-rhel9", BASELINE)
     assert rhel.inputs["approvalRules"][0]["approveAfterDays"] == 14
-    assert filters(rhel)["PRODUCT"] == ["RedhatEnterpriseLinux9.4", "RedhatEnterpriseLinux9.5"]
+    # No PRODUCT filter: a pinned minor-release list approves nothing on a node upgraded past it (issue 26).
+    assert filters(rhel) == {"CLASSIFICATION": ["Security"], "SEVERITY": ["Critical", "Important"]}
+    assert windows.inputs["availableSecurityUpdatesComplianceStatus"] == "NON_COMPLIANT"
+    assert "availableSecurityUpdatesComplianceStatus" not in rhel.inputs
     assert rhel.inputs["name"] == "globex-rhel9"
 
 
