@@ -346,11 +346,7 @@ class BaselineConfig(_Model):
                     "(AWS reports available security updates for Windows Server nodes only); remove the key",
                 )
             )
-        if (
-            os_name in os_rules.NO_UPDATE_NOTICES
-            and not self.enable_non_security
-            and not self.sources
-        ):
+        if os_name in os_rules.NO_UPDATE_NOTICES and not self.enable_non_security and not self.sources:
             from ..standard import NO_UPDATE_NOTICES_REASON
 
             issues.append((("enableNonSecurity",), NO_UPDATE_NOTICES_REASON.format(os=os_name)))
