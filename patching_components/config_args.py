@@ -64,8 +64,16 @@ class BaselineSettings(TypedDict, total=False):
     rejectedPatches: list[str]
     """Patches never approved (at most 50)."""
 
+    approvedPatchesEnableNonSecurity: bool
+    """Linux only: also install the approvedPatches that are not security updates (AWS's default, false, installs
+    only the listed security updates)."""
+
     rejectedPatchesAction: str
     """ALLOW_AS_DEPENDENCY (default) or BLOCK."""
+
+    availableSecurityUpdatesComplianceStatus: str
+    """Windows only: NON_COMPLIANT (default) makes a node with a security update the baseline does not (yet) approve
+    NON_COMPLIANT; COMPLIANT keeps it green."""
 
     sources: dict[str, PatchSourceSettings]
     """Linux only: custom repositories, keyed by a stable name."""
@@ -350,8 +358,16 @@ class SecurityBaselineArgs(TypedDict, total=False):
     rejected_patches: list[str]
     """Patches never approved (at most 50)."""
 
+    approved_patches_enable_non_security: bool
+    """Linux only: also install the approvedPatches that are not security updates (AWS's default, false, installs
+    only the listed security updates)."""
+
     rejected_patches_action: str
     """ALLOW_AS_DEPENDENCY (default) or BLOCK."""
+
+    available_security_updates_compliance_status: str
+    """Windows only: NON_COMPLIANT (default) makes a node with a security update the baseline does not (yet) approve
+    NON_COMPLIANT; COMPLIANT keeps it green."""
 
     sources: list[PatchSourceArgs]
     """Linux only: custom repositories, keyed by a stable name."""

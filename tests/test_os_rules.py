@@ -221,3 +221,11 @@ def test_centos_filters_follow_enable_non_security():
         "CLASSIFICATION",
         "SEVERITY",
     }
+
+
+def test_the_readme_states_the_end_of_support_table_as_the_code_has_it():
+    readme = (Path(os_rules.__file__).parent.parent / "README.md").read_text()
+    rows = [line for line in readme.splitlines() if line.startswith("| ") and "end of security updates" not in line]
+    for entry in os_rules.END_OF_SUPPORT:
+        row = f"| {entry.release} (`{entry.operating_system}`) | {entry.ends.isoformat()} | {entry.replacement} | "
+        assert any(line.startswith(row) and entry.source in line for line in rows), row

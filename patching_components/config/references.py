@@ -99,7 +99,7 @@ def reference_issues(raw: Mapping[str, Any]) -> list[Issue]:
                 seen_os[os_of[name]] = name
             registrations.setdefault(joined, (name, group))
         names = group_cfg.get("maintenanceWindows", [])
-        if _names(names) and not _names(group_cfg.get("baselines")) and raw.get("mode", "install") != "disabled":
+        if _names(names) and group_cfg.get("baselines") in (None, []) and raw.get("mode", "install") != "disabled":
             issues.append(
                 Issue(
                     ("patchGroups", group, "baselines"),
