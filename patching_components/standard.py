@@ -6,7 +6,8 @@ functions, with the same thresholds and waiver tag, so the two never disagree:
 
 - violations (mandatory policies; `validate` errors): approval rules that are
   not security-only, non-critical patches approved without a delay, windows
-  without a cutoff;
+  without a cutoff, rules that cannot approve anything where they run (CentOS
+  without EnableNonSecurity);
 - advice (advisory policies; warnings, exit 0, also in the components' Pulumi
   log): settings AWS accepts that quietly stop patching. Each can be meant (a
   deliberate approval freeze), but none may go unnoticed, because Patch Manager

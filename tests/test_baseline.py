@@ -150,3 +150,36 @@ def test_component_rejects_bad_args_before_registering_anything():
         "its patches are approved on release; remove the key",
     ]
     assert info.value.resources == []
+
+
+def test_issue_26_settings_reach_the_create_request(example_runs):
+    windows = create_request(example_runs["Pulumi.globex.yaml"].named("globex-windows", BASELINE))
+    assert windows["AvailableSecurityUpdatesComplianceStatus"] == "NON_COMPLIANT"
+    assert "ApprovedPatchesEnableNonSecurity" not in windows
+    for baseline in example_runs["Pulumi.globex.yaml"].of_type(BASELINE):
+        if baseline.inputs["operatingSystem"] != "WINDOWS":
+            assert "AvailableSecurityUpdatesComplianceStatus" not in create_request(baseline)
+
+    def program():
+        SecurityBaseline(
+            "fleet-al2",
+            {
+                "operating_system": "AMAZON_LINUX_2023",
+                "approved_patches": ["amazon-ssm-agent"],
+                "approved_patches_enable_non_security": True,
+            },
+        )
+        SecurityBaseline(
+            "fleet-win", {"operating_system": "WINDOWS", "available_security_updates_compliance_status": "COMPLIANT"}
+        )
+
+    run = run_program({}, stack="alone", program=program)
+    linux, win = (create_request(run.named(n, BASELINE)) for n in ("fleet-al2", "fleet-win"))
+    assert (linux["ApprovedPatches"], linux["ApprovedPatchesEnableNonSecurity"]) == (["amazon-ssm-agent"], True)
+    assert win["AvailableSecurityUpdatesComplianceStatus"] == "COMPLIANT"
+    assert problems("ssm", "CreatePatchBaseline", linux) == [] and problems("ssm", "CreatePatchBaseline", win) == []
+    # What the component logs is validate's warning (which approvedPatches apply; a COMPLIANT status).
+    assert [w.split(": ", 2)[1] for w in run.warnings] == [
+        "approvedPatches",
+        "availableSecurityUpdatesComplianceStatus",
+    ]
