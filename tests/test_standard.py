@@ -287,3 +287,32 @@ def test_centos_with_enable_non_security_says_what_it_approves(tmp_path, capsys)
     (warning,) = warned_everywhere(tmp_path, capsys, settings, {"PatchingWaiver": "CentOS: no update notices"})
     assert warning["keyPath"] == "patching:baselines.b.enableNonSecurity"
     assert "bug fixes and enhancements are installed too" in warning["message"]
+
+
+@time_machine.travel(TODAY, tick=False)
+def test_centos_with_its_own_sources_is_accepted_with_a_warning(tmp_path, capsys):
+    """Repositories with update notices make security-only CentOS possible; we cannot see them, so we say so."""
+    settings = {
+        "operatingSystem": "CENTOS",
+        "products": ["CentOSStream9"],
+        "sources": {"errata": {"products": ["CentOSStream9"], "configuration": "[errata]\nbaseurl=https://x"}},
+    }
+    path = stack(tmp_path, {})
+    Path(path).write_text(
+        json.dumps(
+            {
+                "config": {
+                    "patching:customer": "acme",
+                    "patching:baselines": {"b": settings},
+                    "patching:patchGroups": {"acme-web": {"baselines": ["b"]}},
+                }
+            }
+        )
+    )
+    (warning,) = validate_json(capsys, path)["warnings"]
+    assert warning["keyPath"] == "patching:baselines.b.sources"
+    assert warning["message"].startswith("without enableNonSecurity this CENTOS baseline approves only the security")
+    run = run_config({**MINIMAL, "baselines": {"b": settings}, "patchGroups": {"acme-web": {"baselines": ["b"]}}})
+    (baseline,) = run.of_type("aws:ssm/patchBaseline:PatchBaseline")
+    assert policy_messages(baseline) == [f"approval rule 1: {warning['message']}"]
+    assert check("baselines-approve-something", baseline) == []
