@@ -49,7 +49,8 @@ class BaselineSettings(TypedDict, total=False):
     """PRIORITY, the package Priority field (Ubuntu/Debian); default all five (security-only is the repository)."""
 
     products: list[str]
-    """PRODUCT filter values; default all products of the OS."""
+    """PRODUCT filter values, the node's own release as AWS names it (e.g. ``RedhatEnterpriseLinux9.6``, or ``*``);
+    default all products of the OS."""
 
     complianceLevel: str
     """Compliance severity reported for missing approved patches. One of: CRITICAL, HIGH, MEDIUM, LOW,
@@ -343,7 +344,8 @@ class SecurityBaselineArgs(TypedDict, total=False):
     """PRIORITY, the package Priority field (Ubuntu/Debian); default all five (security-only is the repository)."""
 
     products: list[str]
-    """PRODUCT filter values; default all products of the OS."""
+    """PRODUCT filter values, the node's own release as AWS names it (e.g. ``RedhatEnterpriseLinux9.6``, or ``*``);
+    default all products of the OS."""
 
     compliance_level: str
     """Compliance severity reported for missing approved patches. One of: CRITICAL, HIGH, MEDIUM, LOW,

@@ -316,3 +316,25 @@ def test_centos_with_its_own_sources_is_accepted_with_a_warning(tmp_path, capsys
     (baseline,) = run.of_type("aws:ssm/patchBaseline:PatchBaseline")
     assert policy_messages(baseline) == [f"approval rule 1: {warning['message']}"]
     assert check("baselines-approve-something", baseline) == []
+
+
+def test_a_secret_product_is_checked_by_the_program_not_refused_offline(tmp_path, capsys):
+    path = tmp_path / "Pulumi.acme.yaml"
+    path.write_text(
+        "config:\n  patching:customer: acme\n  patching:baselines:\n    rhel:\n"
+        "      operatingSystem: REDHAT_ENTERPRISE_LINUX\n      products: [{secure: v1:AAAA}]\n"
+        "  patching:patchGroups:\n    acme-web:\n      baselines: [rhel]\n"
+    )
+    (warning,) = validate_json(capsys, str(path))["warnings"]
+    assert warning["keyPath"] == "patching:baselines.rhel.products[0]" and "is a secret" in warning["message"]
+    from patching_components.mock_engine import ProgramError
+
+    with pytest.raises(ProgramError) as info:  # the engine hands the program the decrypted value
+        run_config(
+            {
+                **MINIMAL,
+                "baselines": {"rhel": {"operatingSystem": "REDHAT_ENTERPRISE_LINUX", "products": ["RHEL9"]}},
+                "patchGroups": {"acme-web": {"baselines": ["rhel"]}},
+            }
+        )
+    assert "'RHEL9' is not a PRODUCT value AWS lists for REDHAT_ENTERPRISE_LINUX" in str(info.value)

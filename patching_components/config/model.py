@@ -266,8 +266,15 @@ class BaselineConfig(_Model):
     """SEVERITY (Linux) or MSRC_SEVERITY (Windows) values; default Critical, Important."""
     priorities: FilterValues | None = None
     """PRIORITY, the package Priority field (Ubuntu/Debian); default all five (security-only is the repository)."""
-    products: FilterValues | None = None
-    """PRODUCT filter values; default all products of the OS."""
+    products: (
+        Annotated[
+            list[Annotated[FilterValue, Secretable("*")]],  # a secret's stand-in: every release
+            Field(min_length=1, max_length=os_rules.MAX_FILTER_VALUES),
+        ]
+        | None
+    ) = None
+    """PRODUCT filter values, the node's own release as AWS names it (e.g. ``RedhatEnterpriseLinux9.6``, or
+    ``*``); default all products of the OS."""
     compliance_level: ComplianceLevel = "CRITICAL"
     """Compliance severity reported for missing approved patches."""
     enable_non_security: StrictBool = False
