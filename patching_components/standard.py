@@ -16,7 +16,7 @@ functions, with the same thresholds and waiver tag, so the two never disagree:
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
@@ -150,6 +150,7 @@ def baseline_advice(
     products: Sequence[str] | None = None,
     enable_non_security: bool | None = None,
     has_sources: bool = False,
+    filter_keys: Collection[str] = (),
 ) -> list[Advice]:
     """What would keep a baseline's rule from approving security fixes it should approve.
 
@@ -176,7 +177,17 @@ def baseline_advice(
     advice += _end_of_support_advice(operating_system, products, day)
     advice += _pinned_minor_release_advice(operating_system, products)
     if operating_system in os_rules.NO_UPDATE_NOTICES:
-        if enable_non_security:
+        notice_keys = [k for k in filter_keys if k in ("CLASSIFICATION", "SEVERITY")]
+        if enable_non_security and notice_keys:
+            advice.append(
+                Advice(
+                    "classifications" if "CLASSIFICATION" in notice_keys else "severities",
+                    f"on {operating_system} only update notices carry a {' or '.join(notice_keys)}, and the default "
+                    "repositories have none: this rule approves none of their updates, and the nodes still report "
+                    "COMPLIANT; remove classifications and severities to approve them (bug fixes too)",
+                )
+            )
+        elif enable_non_security:
             advice.append(
                 Advice(
                     "enableNonSecurity",
@@ -370,6 +381,7 @@ def baseline_advice_for(settings: BaselineConfig) -> list[Advice]:
     os_name = settings.operating_system
     return baseline_advice(
         os_name,
+        filter_keys=tuple(approval_rule(settings).filters),
         priorities=settings.priorities,
         approve_until_date=settings.approve_until_date,
         approve_after_days=settings.effective_approve_after_days,

@@ -107,6 +107,7 @@ def validate_keeps_approving(args: ResourceValidationArgs, report_violation: Rep
             products=rule.filters.get("PRODUCT"),
             enable_non_security=rule.enable_non_security,
             has_sources=bool(props.get("sources")),
+            filter_keys=tuple(rule.filters),
         ):
             report_violation(f"approval rule {number}: {advice.message}", None)
     for advice in standard.baseline_settings_advice(

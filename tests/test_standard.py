@@ -338,3 +338,13 @@ def test_a_secret_product_is_checked_by_the_program_not_refused_offline(tmp_path
             }
         )
     assert "'RHEL9' is not a PRODUCT value AWS lists for REDHAT_ENTERPRISE_LINUX" in str(info.value)
+
+
+@time_machine.travel(TODAY, tick=False)
+def test_centos_with_a_classification_filter_approves_none_of_the_default_repositories_updates(tmp_path, capsys):
+    settings = {"operatingSystem": "CENTOS", "enableNonSecurity": True, "classifications": ["Security"]}
+    (warning,) = warned_everywhere(tmp_path, capsys, settings, {"PatchingWaiver": "CentOS: no update notices"})
+    assert warning["keyPath"] == "patching:baselines.b.classifications"
+    assert warning["message"].startswith(
+        "on CENTOS only update notices carry a CLASSIFICATION, and the default repositories have none"
+    )
