@@ -102,6 +102,12 @@ class SecurityBaseline(BuildsFromConfig, pulumi.ComponentResource):
             approval_rules=[rule],
             approved_patches=settings.approved_patches or None,
             approved_patches_compliance_level=settings.compliance_level if settings.approved_patches else None,
+            # Linux only: which approvedPatches are installed (AWS's default, false: the security updates only).
+            approved_patches_enable_non_security=settings.approved_patches_enable_non_security
+            if family.linux and settings.approved_patches
+            else None,
+            # Windows only: available but unapproved security updates make the node NON_COMPLIANT (our default).
+            available_security_updates_compliance_status=settings.effective_available_security_updates_compliance_status,
             rejected_patches=settings.rejected_patches or None,
             rejected_patches_action=settings.rejected_patches_action,
             sources=[

@@ -49,7 +49,8 @@ class BaselineSettings(TypedDict, total=False):
     """PRIORITY, the package Priority field (Ubuntu/Debian); default all five (security-only is the repository)."""
 
     products: list[str]
-    """PRODUCT filter values; default all products of the OS."""
+    """PRODUCT filter values, the node's own release as AWS names it (e.g. ``RedhatEnterpriseLinux9.6``, or ``*``);
+    default all products of the OS."""
 
     complianceLevel: str
     """Compliance severity reported for missing approved patches. One of: CRITICAL, HIGH, MEDIUM, LOW,
@@ -64,8 +65,16 @@ class BaselineSettings(TypedDict, total=False):
     rejectedPatches: list[str]
     """Patches never approved (at most 50)."""
 
+    approvedPatchesEnableNonSecurity: bool
+    """Linux only: also install the approvedPatches that are not security updates (AWS's default, false, installs
+    only the listed security updates)."""
+
     rejectedPatchesAction: str
     """ALLOW_AS_DEPENDENCY (default) or BLOCK."""
+
+    availableSecurityUpdatesComplianceStatus: str
+    """Windows only: NON_COMPLIANT (default) makes a node with a security update the baseline does not (yet) approve
+    NON_COMPLIANT; COMPLIANT keeps it green."""
 
     sources: dict[str, PatchSourceSettings]
     """Linux only: custom repositories, keyed by a stable name."""
@@ -340,7 +349,8 @@ class SecurityBaselineArgs(TypedDict, total=False):
     """PRIORITY, the package Priority field (Ubuntu/Debian); default all five (security-only is the repository)."""
 
     products: list[str]
-    """PRODUCT filter values; default all products of the OS."""
+    """PRODUCT filter values, the node's own release as AWS names it (e.g. ``RedhatEnterpriseLinux9.6``, or ``*``);
+    default all products of the OS."""
 
     compliance_level: str
     """Compliance severity reported for missing approved patches. One of: CRITICAL, HIGH, MEDIUM, LOW,
@@ -355,8 +365,16 @@ class SecurityBaselineArgs(TypedDict, total=False):
     rejected_patches: list[str]
     """Patches never approved (at most 50)."""
 
+    approved_patches_enable_non_security: bool
+    """Linux only: also install the approvedPatches that are not security updates (AWS's default, false, installs
+    only the listed security updates)."""
+
     rejected_patches_action: str
     """ALLOW_AS_DEPENDENCY (default) or BLOCK."""
+
+    available_security_updates_compliance_status: str
+    """Windows only: NON_COMPLIANT (default) makes a node with a security update the baseline does not (yet) approve
+    NON_COMPLIANT; COMPLIANT keeps it green."""
 
     sources: list[PatchSourceArgs]
     """Linux only: custom repositories, keyed by a stable name."""

@@ -97,12 +97,41 @@ def validate_keeps_approving(args: ResourceValidationArgs, report_violation: Rep
     os_name = _operating_system(args.props)
     if os_name is None:
         return
-    for number, rule in _rules(args.props):
-        priorities = rule.filters.get("PRIORITY")
+    props = args.props
+    for number, rule in _rules(props):
         for advice in standard.baseline_advice(
-            os_name, priorities=priorities, approve_until_date=rule.approve_until_date
+            os_name,
+            priorities=rule.filters.get("PRIORITY"),
+            approve_until_date=rule.approve_until_date,
+            approve_after_days=rule.approve_after_days,
+            products=rule.filters.get("PRODUCT"),
+            enable_non_security=rule.enable_non_security,
+            has_sources=bool(props.get("sources")),
+            filter_keys=tuple(rule.filters),
         ):
             report_violation(f"approval rule {number}: {advice.message}", None)
+    for advice in standard.baseline_settings_advice(
+        os_name,
+        approved_patches=props.get("approvedPatches") or (),
+        approved_patches_enable_non_security=props.get("approvedPatchesEnableNonSecurity"),
+        available_security_updates_compliance_status=props.get("availableSecurityUpdatesComplianceStatus"),
+    ):
+        report_violation(advice.message, None)
+
+
+# ---------------------------------------------------------------------------
+# Baselines approve something where they run (CentOS: no update notices)
+
+
+def validate_approves_something(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+    if args.resource_type != PATCH_BASELINE:
+        return
+    os_name = _operating_system(args.props)
+    if os_name is None:
+        return
+    for number, rule in _rules(args.props):
+        for violation in standard.approves_nothing_violations(os_name, rule, bool(args.props.get("sources"))):
+            report_violation(f"approval rule {number}: {violation.message}", None)
 
 
 # ---------------------------------------------------------------------------
@@ -270,9 +299,15 @@ POLICIES = [
             properties={"minimumDays": {"type": "integer", "minimum": 0, "default": DEFAULT_MINIMUM_DELAY_DAYS}},
         ),
     ),
+    _policy(
+        "baselines-approve-something",
+        "CentOS rules turn on EnableNonSecurity: its default repositories carry no update notices.",
+        validate_approves_something,
+    ),
     ResourceValidationPolicy(
         name="baselines-keep-approving",
-        description="Baselines approve every security fix: no past approveUntilDate, every Debian priority.",
+        description="Baselines approve every security fix: no past approveUntilDate, every Debian priority, no "
+        "pinned minor releases or ended OS releases, Windows' unapproved security updates shown.",
         validate=validate_keeps_approving,
         enforcement_level=EnforcementLevel.ADVISORY,
     ),

@@ -60,6 +60,8 @@ def patch_baseline(resource) -> list[Call]:
         "ApprovalRules": {"PatchRules": rules},
         "ApprovedPatches": i.get("approvedPatches"),
         "ApprovedPatchesComplianceLevel": i.get("approvedPatchesComplianceLevel"),
+        "ApprovedPatchesEnableNonSecurity": i.get("approvedPatchesEnableNonSecurity"),
+        "AvailableSecurityUpdatesComplianceStatus": i.get("availableSecurityUpdatesComplianceStatus"),
         "RejectedPatches": i.get("rejectedPatches"),
         "RejectedPatchesAction": i.get("rejectedPatchesAction"),
         "Sources": [

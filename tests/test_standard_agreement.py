@@ -111,7 +111,7 @@ def test_the_case_issue_12_measured(tmp_path):
     )
 
 
-OSES = ["AMAZON_LINUX_2023", "REDHAT_ENTERPRISE_LINUX", "UBUNTU", "WINDOWS"]
+OSES = ["AMAZON_LINUX_2023", "REDHAT_ENTERPRISE_LINUX", "UBUNTU", "WINDOWS", "CENTOS"]
 
 
 @st.composite

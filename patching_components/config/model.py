@@ -266,8 +266,15 @@ class BaselineConfig(_Model):
     """SEVERITY (Linux) or MSRC_SEVERITY (Windows) values; default Critical, Important."""
     priorities: FilterValues | None = None
     """PRIORITY, the package Priority field (Ubuntu/Debian); default all five (security-only is the repository)."""
-    products: FilterValues | None = None
-    """PRODUCT filter values; default all products of the OS."""
+    products: (
+        Annotated[
+            list[Annotated[FilterValue, Secretable("*")]],  # a secret's stand-in: every release
+            Field(min_length=1, max_length=os_rules.MAX_FILTER_VALUES),
+        ]
+        | None
+    ) = None
+    """PRODUCT filter values, the node's own release as AWS names it (e.g. ``RedhatEnterpriseLinux9.6``, or
+    ``*``); default all products of the OS."""
     compliance_level: ComplianceLevel = "CRITICAL"
     """Compliance severity reported for missing approved patches."""
     enable_non_security: StrictBool = False
@@ -276,8 +283,16 @@ class BaselineConfig(_Model):
     """Patches approved regardless of the rule (at most 50)."""
     rejected_patches: Annotated[list[PatchId], Field(max_length=os_rules.MAX_PATCH_LIST)] = []
     """Patches never approved (at most 50)."""
+    approved_patches_enable_non_security: StrictBool = False
+    """Linux only: also install the approvedPatches that are not security updates (AWS's default, false,
+    installs only the listed security updates)."""
     rejected_patches_action: RejectedPatchesAction = "ALLOW_AS_DEPENDENCY"
     """ALLOW_AS_DEPENDENCY (default) or BLOCK."""
+    available_security_updates_compliance_status: (
+        Literal[os_rules.AVAILABLE_SECURITY_UPDATES_STATUSES] | None  # type: ignore[valid-type]
+    ) = None
+    """Windows only: NON_COMPLIANT (default) makes a node with a security update the baseline does not (yet)
+    approve NON_COMPLIANT; COMPLIANT keeps it green."""
     sources: Annotated[dict[SourceKey, PatchSourceConfig], Field(max_length=os_rules.MAX_SOURCES)] = {}
     """Linux only: custom repositories, keyed by a stable name."""
     default: StrictBool = False
@@ -327,15 +342,68 @@ class BaselineConfig(_Model):
                             f"{os_name} does not support {key}: its patches are approved on release; remove the key",
                         )
                     )
+        issues += self._product_issues()
+        if self.available_security_updates_compliance_status is not None and (
+            os_name not in os_rules.WINDOWS_ONLY_COMPLIANCE_STATUS
+        ):
+            issues.append(
+                (
+                    ("availableSecurityUpdatesComplianceStatus",),
+                    f"availableSecurityUpdatesComplianceStatus applies to WINDOWS baselines only, not {os_name} "
+                    "(AWS reports available security updates for Windows Server nodes only); remove the key",
+                )
+            )
+        if os_name in os_rules.NO_UPDATE_NOTICES and not self.enable_non_security and not self.sources:
+            from ..standard import NO_UPDATE_NOTICES_REASON
+
+            issues.append((("enableNonSecurity",), NO_UPDATE_NOTICES_REASON.format(os=os_name)))
         if not family.linux:
+            if self.approved_patches_enable_non_security:
+                issues.append(
+                    (
+                        ("approvedPatchesEnableNonSecurity",),
+                        f"approvedPatchesEnableNonSecurity applies to Linux only, not {os_name}; remove the key",
+                    )
+                )
             if self.enable_non_security:
                 issues.append((("enableNonSecurity",), f"enableNonSecurity applies to Linux only, not {os_name}"))
             if self.sources:
                 issues.append((("sources",), f"sources apply to Linux only, not {os_name}"))
-        if len(os_rules.approval_filters(os_name, self.filter_values())) > os_rules.MAX_FILTERS_PER_RULE:
+        if (
+            len(os_rules.approval_filters(os_name, self.filter_values(), self.enable_non_security))
+            > os_rules.MAX_FILTERS_PER_RULE
+        ):
             issues.append(((), f"an approval rule takes at most {os_rules.MAX_FILTERS_PER_RULE} filters"))
         _raise_issues(issues)
         return self
+
+    def _product_issues(self) -> list[tuple[tuple[str | int, ...], str]]:
+        """PRODUCT values AWS lists for the OS (data/patch-products.json), with a "did you mean"."""
+        os_name = self.operating_system
+        known = os_rules.products_of(os_name).names
+        issues: list[tuple[tuple[str | int, ...], str]] = []
+        for index, product in enumerate(self.products or []):
+            if os_rules.product_known(os_name, product):
+                continue
+            try:
+                _one_of(product, known, f"a PRODUCT value AWS lists for {os_name}")
+            except ValueError as exc:
+                issues.append(
+                    (
+                        ("products", index),
+                        f"{exc} (AWS's names look like {known[-1]!r}; list of {os_rules.product_list_date()}, "
+                        f"aws ssm describe-patch-properties --operating-system {os_name} --property PRODUCT "
+                        "shows today's); remove products or use '*' to cover every release",
+                    )
+                )
+        return issues
+
+    @property
+    def effective_available_security_updates_compliance_status(self) -> str | None:
+        """What AWS receives: the configured status, NON_COMPLIANT on Windows, nothing elsewhere."""
+        if self.operating_system not in os_rules.WINDOWS_ONLY_COMPLIANCE_STATUS:
+            return None
+        return self.available_security_updates_compliance_status or os_rules.DEFAULT_AVAILABLE_SECURITY_UPDATES_STATUS
 
     def filter_values(self) -> dict[str, list[str] | None]:
         return {name: getattr(self, name) for name in os_rules.FILTER_FIELDS}
