@@ -252,6 +252,13 @@ class CustomerPatchingArgs(TypedDict, total=False):
     permissionsBoundary: str
     """Managed policy ARN set as the permissions boundary of every role created (landing zones require one)."""
 
+    strictTrustConditions: bool
+    """Also require aws:SourceAccount/aws:SourceArn in the trust policies of the maintenance window and notification
+    roles (the Automation role always has them, as AWS documents). AWS documents no condition for these two roles,
+    and a condition key the service does not send denies every patch task or drops every notification: off by
+    default; if you turn it on, verify with one canary run (a scan window with a notification) before patch
+    night."""
+
     regions: list[str]
     """Regions to patch in, each built alike; the first is the primary region (aws:region: IAM and the log bucket
     live there, and its resources keep the names of a one-region stack). Default: aws:region."""

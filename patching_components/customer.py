@@ -160,6 +160,8 @@ class CustomerPatching(pulumi.ComponentResource):
             iam_args["notification_role_arn"] = reporting.notification_role_arn
         if config.change_freezes:
             iam_args["change_freezes"] = True
+        if config.strict_trust_conditions:
+            iam_args["strict_trust_conditions"] = True
         iam = PatchingIam(name, iam_args, opts=child(self))  # IAM is global: once, whatever the regions
 
         # The primary region through the stack's (or the caller's) provider, with the names of a
@@ -308,6 +310,8 @@ class CustomerPatching(pulumi.ComponentResource):
         args: PatchReportingArgs = {"tags": tags}
         if config.permissions_boundary is not None:
             args["permissions_boundary"] = config.permissions_boundary
+        if config.strict_trust_conditions:
+            args["strict_trust_conditions"] = True
         prefix = config.log_prefix()
         if logging and prefix is not None:
             args["s3_bucket"] = logging.s3_bucket

@@ -74,6 +74,10 @@ class PatchReportingArgs(TypedDict, total=False):
     to this topic too, and no role is created. Give notification_role_arn with it."""
     notification_role_arn: pulumi.Input[str]
     """ARN of notification_role_name."""
+    strict_trust_conditions: bool
+    """Also require ``aws:SourceAccount``/``aws:SourceArn`` in the notification role's trust. AWS documents no
+    condition for that role: a key Run Command does not send drops every notification. Off by default; verify
+    with one canary run."""
     data_sync: bool
     """A Resource Data Sync of the region's inventory and patch compliance into the bucket, below
     ``<s3_key_prefix>/sync`` (needs ``s3_bucket``; a created bucket gets the policy AWS documents
@@ -164,6 +168,7 @@ class PatchReporting(pulumi.ComponentResource):
                     account_id,
                     args.get("permissions_boundary"),
                     tags,
+                    "strict-notification" if args.get("strict_trust_conditions") else "notification",
                 )
                 self.notification_role_name, self.notification_role_arn = role.name, role.arn
             self._allow_publishing(name, self.notification_role_name, self.topic_arn)
@@ -286,6 +291,7 @@ def _check(name: str, args: PatchReportingArgs) -> None:
             "tags": config.Tags,
             "permissions_boundary": config.PermissionsBoundaryArn,
             "data_sync": field_type(config.ComplianceConfig, "data_sync"),
+            "strict_trust_conditions": field_type(config.StackConfig, "strict_trust_conditions"),
         },
     )
     if args.get("data_sync") and not args.get("s3_bucket"):
