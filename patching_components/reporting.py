@@ -45,6 +45,35 @@ def data_sync_statements(
     ]
 
 
+NONCURRENT_DAYS = 1
+"""Days a version is kept once it is no longer current (overwritten, or expired into a delete marker)."""
+
+
+def lifecycle_rules(retention_days: int) -> list[dict]:
+    """The created bucket's lifecycle: output is gone about ``retention_days`` + 1 days after it was
+    written. On a versioned bucket, expiring the current version only adds a delete marker and the
+    noncurrent-version clock starts then ("Expiring objects", S3 User Guide): equal day counts
+    would keep the data about twice as long. So the noncurrent version goes a day later, the
+    delete marker left alone goes with it, and unfinished uploads after a day."""
+    return [
+        {
+            "id": "expire-patching-output",
+            "status": "Enabled",
+            "filter": {"prefix": ""},
+            "expiration": {"days": retention_days},
+            "noncurrent_version_expiration": {"noncurrent_days": NONCURRENT_DAYS},
+            "abort_incomplete_multipart_upload": {"days_after_initiation": 1},
+        },
+        {
+            # S3 refuses ExpiredObjectDeleteMarker beside Days in one Expiration: a rule of its own.
+            "id": "remove-expired-delete-markers",
+            "status": "Enabled",
+            "filter": {"prefix": ""},
+            "expiration": {"expired_object_delete_marker": True},
+        },
+    ]
+
+
 def subscription_name(name: str, email: str) -> str:
     """Keyed by the address, so reordering the list replaces nothing, but by its digest: a URN is
     never secret, and the address may be (a Pulumi secret, or just personal data)."""
@@ -60,7 +89,8 @@ class PatchReportingArgs(TypedDict, total=False):
     s3_key_prefix: str
     """Prefix the tasks write below (each window adds its own sub-prefix). Default 'patching'."""
     retention_days: int
-    """Days before log objects (and overwritten versions) expire, created bucket only (default 90)."""
+    """Days after which log objects expire, created bucket only (default 90): every version is gone a
+    day later (see lifecycle_rules)."""
     emails: Sequence[str]
     """Creates an encrypted SNS topic with these email subscriptions."""
     sns_topic_arn: pulumi.Input[str]
@@ -200,8 +230,8 @@ class PatchReporting(pulumi.ComponentResource):
             rules=[{"apply_server_side_encryption_by_default": {"sse_algorithm": "AES256"}}],
             opts=child(self),
         )
-        # Versioned: every instance may PutObject below the prefix, so one node
-        # could overwrite another's output; versions keep the evidence.
+        # Versioned: every instance may PutObject below the prefix, so one node could
+        # overwrite another's output; the overwritten version is kept for a day (NONCURRENT_DAYS).
         aws.s3.BucketVersioning(
             f"{name}-logs",
             bucket=bucket.id,
@@ -211,16 +241,7 @@ class PatchReporting(pulumi.ComponentResource):
         aws.s3.BucketLifecycleConfiguration(
             f"{name}-logs",
             bucket=bucket.id,
-            rules=[
-                {
-                    "id": "expire-patching-output",
-                    "status": "Enabled",
-                    "filter": {"prefix": ""},
-                    "expiration": {"days": retention_days},
-                    "noncurrent_version_expiration": {"noncurrent_days": retention_days},
-                    "abort_incomplete_multipart_upload": {"days_after_initiation": 7},
-                }
-            ],
+            rules=lifecycle_rules(retention_days),
             opts=child(self),
         )
         aws.s3.BucketPolicy(

@@ -2,6 +2,7 @@
 
 import json
 import re
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -40,10 +41,11 @@ def test_created_bucket_is_private_encrypted_versioned_and_expires(acme):
     assert rule["applyServerSideEncryptionByDefault"] == {"sseAlgorithm": "AES256"}
     versioning = only(acme, "aws:s3/bucketVersioning:BucketVersioning").inputs
     assert versioning["versioningConfiguration"] == {"status": "Enabled"}
-    (lifecycle,) = only(acme, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration").inputs["rules"]
-    assert lifecycle["status"] == "Enabled"
+    lifecycle, markers = only(acme, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration").inputs["rules"]
+    assert lifecycle["status"] == markers["status"] == "Enabled"
     assert lifecycle["expiration"] == {"days": 180}
-    assert lifecycle["noncurrentVersionExpiration"] == {"noncurrentDays": 180}
+    assert lifecycle["noncurrentVersionExpiration"] == {"noncurrentDays": 1}
+    assert markers["expiration"] == {"expiredObjectDeleteMarker": True}
     assert (
         problems(
             "s3",
@@ -57,15 +59,58 @@ def test_created_bucket_is_private_encrypted_versioned_and_expires(acme):
                             "Status": lifecycle["status"],
                             "Filter": {"Prefix": lifecycle["filter"]["prefix"]},
                             "Expiration": {"Days": lifecycle["expiration"]["days"]},
-                            "NoncurrentVersionExpiration": {"NoncurrentDays": 180},
-                            "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 7},
-                        }
+                            "NoncurrentVersionExpiration": {"NoncurrentDays": 1},
+                            "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 1},
+                        },
+                        {
+                            "ID": markers["id"],
+                            "Status": markers["status"],
+                            "Filter": {"Prefix": ""},
+                            "Expiration": {"ExpiredObjectDeleteMarker": True},
+                        },
                     ]
                 },
             },
         )
         == []
     )
+
+
+def _last_day_held(rules: list[dict], written: datetime) -> datetime:
+    """When the last trace of one object written at ``written`` leaves a versioned bucket, as the S3 User
+    Guide describes lifecycle expiry ("Expiring objects", "Lifecycle configuration elements"): a rule's
+    day count is rounded up to the next midnight UTC; expiring a current version turns it noncurrent
+    behind a delete marker; a noncurrent version expires NoncurrentDays after it became noncurrent;
+    a delete marker with no versions left goes only with ExpiredObjectDeleteMarker (else it stays)."""
+
+    def after(start: datetime, days: int) -> datetime:
+        moment = start + timedelta(days=days)
+        midnight = moment.replace(hour=0, minute=0, second=0, microsecond=0)
+        return midnight if midnight == moment else midnight + timedelta(days=1)
+
+    current_days = next(r["expiration"]["days"] for r in rules if "days" in r.get("expiration", {}))
+    noncurrent = next(
+        r["noncurrentVersionExpiration"]["noncurrentDays"] for r in rules if "noncurrentVersionExpiration" in r
+    )
+    became_noncurrent = after(written, current_days)
+    gone = after(became_noncurrent, noncurrent)
+    if not any(r.get("expiration", {}).get("expiredObjectDeleteMarker") for r in rules):
+        return datetime.max.replace(tzinfo=UTC)  # the delete marker stays forever
+    return gone  # the marker, left without versions, is removed at the next lifecycle run
+
+
+@pytest.mark.parametrize("retention", [1, 30, 90, 3650])
+def test_retention_days_means_what_it_says_on_the_versioned_bucket(retention):
+    run = run_program(
+        {}, stack="alone", program=lambda: PatchReporting("ops", {"s3_bucket": "create", "retention_days": retention})
+    )
+    rules = only(run, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration").inputs["rules"]
+    written = datetime(2026, 3, 1, 14, 30, tzinfo=UTC)
+    held = _last_day_held(rules, written) - written
+    # Gone within retentionDays + 1 (+ S3's rounding to midnight), never the 2 x retentionDays of equal counts.
+    assert timedelta(days=retention) < held <= timedelta(days=retention + 2)
+    doubled = [{**rules[0], "noncurrentVersionExpiration": {"noncurrentDays": retention}}, rules[1]]
+    assert _last_day_held(doubled, written) - written > timedelta(days=2 * retention)
 
 
 def test_bucket_policy_denies_plain_http(acme):
@@ -154,7 +199,7 @@ def test_logging_none_builds_no_bucket_and_no_write_permission():
 
 def test_component_alone_default_retention():
     run = run_program({}, stack="alone", program=lambda: PatchReporting("ops", {"s3_bucket": "create"}))
-    (rule,) = only(run, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration").inputs["rules"]
+    rule, _ = only(run, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration").inputs["rules"]
     assert rule["expiration"] == {"days": 90}
     assert run.of_type("aws:sns/topic:Topic") == []
 
