@@ -1,5 +1,6 @@
 """IAM for patching: the EC2 instance role/profile and the automation role."""
 
+import hashlib
 import json
 from collections.abc import Mapping, Sequence
 from typing import TypedDict
@@ -9,7 +10,13 @@ import pulumi_aws as aws
 
 from . import defaults, standard
 from ._component import TYPE_PREFIX, child, json_document, lookup, register_declared_outputs
-from .policies import maintenance_window_tasks_document, pass_instance_role_document
+from .policies import (
+    instance_extra_document,
+    instance_output_document,
+    log_group_arn,
+    maintenance_window_tasks_document,
+    pass_instance_role_document,
+)
 
 SSM_CORE_POLICY = "policy/AmazonSSMManagedInstanceCore"
 
@@ -19,6 +26,17 @@ class PatchingIamArgs(TypedDict, total=False):
     """Tags for the roles and the instance profile."""
     log_object_arns: pulumi.Input[Sequence[pulumi.Input[str]]]
     """S3 object ARNs (``arn:aws:s3:::bucket/prefix/*``) the instances may write Run Command output to."""
+    log_kms_key_arn: pulumi.Input[str]
+    """Customer managed KMS key (key ARN) of an existing log bucket's default encryption: the instances may
+    use it through S3 only (kms:ViaService), to write their output."""
+    log_group_name: pulumi.Input[str]
+    """CloudWatch log group the tasks stream Run Command output to: the instances may write exactly this group."""
+    log_group_regions: Sequence[str]
+    """Regions the log group exists in (default: this provider's region)."""
+    instance_policy_arns: Sequence[str]
+    """Managed policies also attached to the instance role (what hooks running on the nodes need)."""
+    instance_statements: Sequence[Mapping[str, object]]
+    """IAM statements of an extra inline policy of the instance role (what hooks running on the nodes need)."""
     permissions_boundary: pulumi.Input[str]
     """Optional permissions boundary policy ARN for every role (many landing zones require one)."""
     patch_groups: Sequence[str]
@@ -113,23 +131,29 @@ class PatchingIam(pulumi.ComponentResource):
             opts=child(self),
         )
         log_object_arns = args.get("log_object_arns")
-        if log_object_arns is not None:
+        log_kms_key_arn = args.get("log_kms_key_arn")
+        log_group_arns = self._log_group_arns(args, partition, account_id)
+        if log_object_arns is not None or log_kms_key_arn is not None or log_group_arns is not None:
             aws.iam.RolePolicy(
                 f"{name}-instance-patch-logs",
                 role=instance_role.name,
-                policy=json_document(
-                    {
-                        "Version": "2012-10-17",
-                        "Statement": [
-                            {
-                                "Sid": "WritePatchingOutput",
-                                "Effect": "Allow",
-                                "Action": "s3:PutObject",
-                                "Resource": log_object_arns,
-                            }
-                        ],
-                    }
-                ),
+                policy=json_document(instance_output_document(log_object_arns, log_kms_key_arn, log_group_arns)),
+                opts=child(self),
+            )
+        for arn in args.get("instance_policy_arns") or []:
+            aws.iam.RolePolicyAttachment(
+                # Keyed by the ARN (reordering replaces nothing), by its digest (a URN takes no '/' or ':').
+                f"{name}-instance-{hashlib.sha256(arn.encode()).hexdigest()[:12]}",
+                role=instance_role.name,
+                policy_arn=arn,
+                opts=child(self),
+            )
+        statements = args.get("instance_statements")
+        if statements:
+            aws.iam.RolePolicy(
+                f"{name}-instance-extra",
+                role=instance_role.name,
+                policy=json_document(instance_extra_document(list(statements))),
                 opts=child(self),
             )
         profile = aws.iam.InstanceProfile(
@@ -187,6 +211,17 @@ class PatchingIam(pulumi.ComponentResource):
         self.automation_role_name = automation_role.name
         register_declared_outputs(self)
 
+    def _log_group_arns(self, args: PatchingIamArgs, partition, account_id) -> list[pulumi.Output[str]] | None:
+        """The log group of the Run Command output in each region (the provider's without regions)."""
+        group = args.get("log_group_name")
+        if group is None:
+            return None
+        regions = list(args.get("log_group_regions") or []) or [lookup(self, "region")]
+        return [
+            pulumi.Output.all(partition, region, account_id, group).apply(lambda v: log_group_arn(*v))
+            for region in regions
+        ]
+
     def _maintenance_window_role(self, name, args: PatchingIamArgs, partition, account_id, tags, boundary):
         role = ssm_service_role(
             self,
@@ -224,6 +259,10 @@ def _check(name: str, args: PatchingIamArgs) -> None:
         "tags": config.Tags,
         "permissions_boundary": config.PermissionsBoundaryArn,
         "strict_trust_conditions": field_type(config.StackConfig, "strict_trust_conditions"),
+        "log_kms_key_arn": config.KmsKeyArn,
+        "log_group_regions": list[config.Region],
+        "instance_policy_arns": field_type(config.InstanceRoleConfig, "managed_policy_arns"),
+        "instance_statements": field_type(config.InstanceRoleConfig, "statements"),
     }
     check_args("PatchingIam", name, args, PatchingIamArgs, types=types)
 

@@ -104,6 +104,11 @@ class PatchReportingArgs(TypedDict, total=False):
     to this topic too, and no role is created. Give notification_role_arn with it."""
     notification_role_arn: pulumi.Input[str]
     """ARN of notification_role_name."""
+    cloudwatch_log_group: str
+    """Creates this CloudWatch log group for the tasks' Run Command output (see PatchWindow's
+    cloudwatch_log_group_name), kept cloudwatch_retention_days."""
+    cloudwatch_retention_days: int
+    """Days CloudWatch Logs keeps the output (default 90; one of the periods CloudWatch Logs accepts)."""
     strict_trust_conditions: bool
     """Also require ``aws:SourceAccount``/``aws:SourceArn`` in the notification role's trust. AWS documents no
     condition for that role: a key Run Command does not send drops every notification. Off by default; verify
@@ -130,6 +135,8 @@ class PatchReporting(pulumi.ComponentResource):
     """Role Run Command assumes to publish to the topic."""
     notification_role_name: pulumi.Output[str] | None
     """Name of that role."""
+    log_group_name: pulumi.Output[str] | None
+    """CloudWatch log group of the Run Command output (None without cloudwatch_log_group)."""
 
     def __init__(self, name: str, args: PatchReportingArgs, opts: pulumi.ResourceOptions | None = None):
         _check(name, args)
@@ -163,6 +170,17 @@ class PatchReporting(pulumi.ComponentResource):
                     },
                     opts=child(self),
                 )
+
+        self.log_group_name = None
+        if args.get("cloudwatch_log_group"):
+            group = aws.cloudwatch.LogGroup(
+                f"{name}-output",
+                name=args["cloudwatch_log_group"],
+                retention_in_days=args.get("cloudwatch_retention_days", defaults.RETENTION_DAYS),
+                tags=tags,
+                opts=child(self),
+            )
+            self.log_group_name = group.name
 
         self.topic_arn = self.notification_role_arn = self.notification_role_name = None
         if args.get("emails"):
@@ -313,6 +331,8 @@ def _check(name: str, args: PatchReportingArgs) -> None:
             "permissions_boundary": config.PermissionsBoundaryArn,
             "data_sync": field_type(config.ComplianceConfig, "data_sync"),
             "strict_trust_conditions": field_type(config.StackConfig, "strict_trust_conditions"),
+            "cloudwatch_log_group": field_type(config.CloudWatchOutputConfig, "log_group"),
+            "cloudwatch_retention_days": field_type(config.CloudWatchOutputConfig, "retention_days"),
         },
     )
     if args.get("data_sync") and not args.get("s3_bucket"):
