@@ -11,6 +11,7 @@ import yaml
 from iam_model import Request, allowed, statements
 from parliament import analyze_policy_string
 from test_golden_ami_iam import KMS_STACK
+from test_iam_instance import EXTRAS
 
 from conftest import EXAMPLE_STACKS, run_config, run_stack
 
@@ -68,6 +69,8 @@ def _list(value):
 def all_runs():
     runs = {path.name: run_stack(path) for path in EXAMPLE_STACKS}
     runs["kms-stack"] = run_config({**KMS_STACK, "aws:region": "eu-west-1"})
+    # The instance role with a drain hook's statements, an encrypted log bucket and CloudWatch output.
+    runs["instance-extras"] = run_config(EXTRAS, stack="acme")
     return runs
 
 

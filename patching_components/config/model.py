@@ -767,14 +767,23 @@ class InstanceRoleConfig(_Model):
 
     @model_validator(mode="after")
     def _no_duplicates(self) -> InstanceRoleConfig:
+        from ..policies import wildcard_grants  # the policies read the model: import when used
+
         arns = self.managed_policy_arns
-        _raise_issues(
-            [
-                (("managedPolicyArns", i), f"{arn!r} is listed twice")
-                for i, arn in enumerate(arns)
-                if arns.index(arn) != i
-            ]
-        )
+        issues: list[tuple[tuple[str | int, ...], str]] = [
+            (("managedPolicyArns", i), f"{arn!r} is listed twice") for i, arn in enumerate(arns) if arns.index(arn) != i
+        ]
+        # The patching standard (policy pack) refuses wildcard grants in inline policies: so does validate.
+        for i, statement in enumerate(self.statements or []):
+            for problem in wildcard_grants({"Statement": [statement.document()]}):
+                issues.append(
+                    (
+                        ("statements", i),
+                        f"the statement {problem.split(' ', 2)[2]}: name the actions and the resources "
+                        "it needs (Resource '*' only for actions IAM cannot scope to a resource)",
+                    )
+                )
+        _raise_issues(issues)
         return self
 
 
