@@ -272,3 +272,35 @@ def test_wildcard_grants_are_refused_as_the_policy_pack_refuses_them():
     # checked against parliament's copy in tests/test_iam.py): "*" is what IAM offers for it.
     describe = {"Effect": "Allow", "Action": "elasticloadbalancing:DescribeTargetHealth", "Resource": "*"}
     validate({**MINIMAL, "instanceRole": {"statements": [describe]}}, "x")
+
+
+def test_hooks_without_instance_role_permissions_are_a_warning(tmp_path):
+    from patching_components.checks import check_stack
+
+    stack = (
+        "config:\n"
+        "  patching:customer: acme\n"
+        "  patching:baselines:\n"
+        "    al2023: {operatingSystem: AMAZON_LINUX_2023}\n"
+        "  patching:maintenanceWindows:\n"
+        "    weekly:\n"
+        "      schedule: cron(0 2 ? * SUN *)\n"
+        "      durationHours: 4\n"
+        "      cutoffHours: 1\n"
+        "      operation: Install\n"
+        "      hooks: {preInstall: Acme-DrainFromLoadBalancer}\n"
+        "  patching:patchGroups:\n"
+        "    acme-web: {baselines: [al2023], maintenanceWindows: [weekly]}\n"
+    )
+    path = tmp_path / "Pulumi.acme.yaml"
+    path.write_text(stack)
+    (warning,) = [w for w in check_stack(path).warnings if w.path[-1] == "hooks"]
+    assert warning.line == 11
+    assert warning.path == ("maintenanceWindows", "weekly", "hooks")
+    assert "AccessDenied and the install does not run; grant it in patching:instanceRole" in warning.message
+    granted = "  patching:instanceRole:\n    managedPolicyArns: [arn:aws:iam::111122223333:policy/acme-drain]\n"
+    path.write_text(stack + granted)
+    assert [w for w in check_stack(path).warnings if w.path[-1] == "hooks"] == []
+    # scan-only builds no hooks: nothing to warn about
+    path.write_text(stack + "  patching:mode: scan-only\n")
+    assert [w for w in check_stack(path).warnings if w.path[-1] == "hooks"] == []
