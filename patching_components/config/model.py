@@ -698,7 +698,11 @@ def _condition_values(value: Any) -> Any:
     return [str(v).lower() if isinstance(v, bool) else str(v) if isinstance(v, int) else v for v in values]
 
 
-ConditionValues = Annotated[list[str], Field(min_length=1), BeforeValidator(_condition_values)]
+ConditionValues = Annotated[
+    list[str],
+    Field(min_length=1),
+    BeforeValidator(_condition_values, json_schema_input_type=str | bool | int | list[str]),
+]
 
 
 def _one_or_more(value: Any) -> Any:
@@ -715,21 +719,37 @@ class PolicyStatementConfig(_Model):
     """Optional statement id: letters and digits."""
     effect: Literal["Allow", "Deny"] = Field(alias="Effect")
     """Allow or Deny."""
-    action: Annotated[list[IamAction], Field(min_length=1), BeforeValidator(_one_or_more)] | None = Field(
-        None, alias="Action"
-    )
+    action: (
+        Annotated[
+            list[IamAction], Field(min_length=1), BeforeValidator(_one_or_more, json_schema_input_type=str | list[str])
+        ]
+        | None
+    ) = Field(None, alias="Action")
     """``service:Action`` (wildcards allowed), or a list of them."""
-    not_action: Annotated[list[IamAction], Field(min_length=1), BeforeValidator(_one_or_more)] | None = Field(
-        None, alias="NotAction"
-    )
+    not_action: (
+        Annotated[
+            list[IamAction], Field(min_length=1), BeforeValidator(_one_or_more, json_schema_input_type=str | list[str])
+        ]
+        | None
+    ) = Field(None, alias="NotAction")
     """Instead of Action: every action but these."""
-    resource: Annotated[list[IamResource], Field(min_length=1), BeforeValidator(_one_or_more)] | None = Field(
-        None, alias="Resource"
-    )
+    resource: (
+        Annotated[
+            list[IamResource],
+            Field(min_length=1),
+            BeforeValidator(_one_or_more, json_schema_input_type=str | list[str]),
+        ]
+        | None
+    ) = Field(None, alias="Resource")
     """An ARN (wildcards allowed) or ``*``, or a list of them."""
-    not_resource: Annotated[list[IamResource], Field(min_length=1), BeforeValidator(_one_or_more)] | None = Field(
-        None, alias="NotResource"
-    )
+    not_resource: (
+        Annotated[
+            list[IamResource],
+            Field(min_length=1),
+            BeforeValidator(_one_or_more, json_schema_input_type=str | list[str]),
+        ]
+        | None
+    ) = Field(None, alias="NotResource")
     """Instead of Resource: every resource but these."""
     condition: dict[Annotated[str, StringConstraints(pattern=r"^[A-Za-z:]+$")], dict[str, ConditionValues]] | None = (
         Field(None, alias="Condition")
