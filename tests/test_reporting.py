@@ -257,3 +257,24 @@ def test_no_data_sync_unless_asked_and_never_without_a_bucket():
         {**MINIMAL, "logging": {"s3Bucket": "central-logs"}, "compliance": {"dataSync": True}}, stack="acme"
     )
     assert existing.of_type(SYNC)[0].inputs["s3Destination"]["bucketName"] == "central-logs"
+
+
+def test_component_alone_creates_the_cloudwatch_log_group_with_its_retention():
+    from aws_requests import api_calls
+
+    run = run_program(
+        {},
+        stack="alone",
+        program=lambda: PatchReporting(
+            "ops", {"cloudwatch_log_group": "/patching/ops", "cloudwatch_retention_days": 7}
+        ),
+    )
+    (group,) = run.of_type("aws:cloudwatch/logGroup:LogGroup")
+    assert (group.inputs["name"], group.inputs["retentionInDays"]) == ("/patching/ops", 7)
+    calls = api_calls(group)
+    assert [(service, operation) for service, operation, _ in calls] == [
+        ("logs", "CreateLogGroup"),
+        ("logs", "PutRetentionPolicy"),
+    ]
+    assert all(problems(service, operation, request) == [] for service, operation, request in calls)
+    assert run.of_type("aws:s3/bucket:Bucket") == []

@@ -254,3 +254,36 @@ def test_continue_task_is_a_choice_and_a_typo_names_the_allowed_values():
         "patching:maintenanceWindows.w.cutoffBehavior: Input should be 'CANCEL_TASK' or 'CONTINUE_TASK' "
         "(got 'CANCEL')" in str(info.value)
     )
+
+
+def test_output_to_cloudwatch_logs_is_the_run_command_output_config_aws_takes():
+    """A window alone: output to S3 and to a CloudWatch log group (``cloudwatch_config`` of the task's
+    run_command_parameters: RegisterTaskWithMaintenanceWindow's CloudWatchOutputConfig)."""
+
+    def program():
+        PatchWindow(
+            "fleet-scan",
+            {
+                "schedule": "rate(1 day)",
+                "duration_hours": 2,
+                "cutoff_hours": 1,
+                "operation": "Scan",
+                "patch_groups": ["web"],
+                "output_s3_bucket": "fleet-logs",
+                "output_s3_key_prefix": "patching/fleet/scan",
+                "cloudwatch_log_group_name": "/patching/fleet",
+            },
+        )
+
+    run = run_program({}, stack="alone", program=program)
+    *_, calls = requests(run, "fleet-scan")
+    run_command = calls["RegisterTaskWithMaintenanceWindow"]["TaskInvocationParameters"]["RunCommand"]
+    assert run_command["CloudWatchOutputConfig"] == {
+        "CloudWatchLogGroupName": "/patching/fleet",
+        "CloudWatchOutputEnabled": True,
+    }
+    assert (run_command["OutputS3BucketName"], run_command["OutputS3KeyPrefix"]) == (
+        "fleet-logs",
+        "patching/fleet/scan",
+    )
+    assert problems("ssm", "RegisterTaskWithMaintenanceWindow", calls["RegisterTaskWithMaintenanceWindow"]) == []
