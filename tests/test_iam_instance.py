@@ -304,3 +304,17 @@ def test_hooks_without_instance_role_permissions_are_a_warning(tmp_path):
     # scan-only builds no hooks: nothing to warn about
     path.write_text(stack + "  patching:mode: scan-only\n")
     assert [w for w in check_stack(path).warnings if w.path[-1] == "hooks"] == []
+
+
+def test_the_log_retention_periods_are_the_ones_cloudwatch_logs_accepts():
+    """botocore's model of PutRetentionPolicy lists them (the API reference's text)."""
+    import re
+
+    import botocore.session
+
+    from patching_components.config import LOG_RETENTION_DAYS
+
+    model = botocore.session.get_session().get_service_model("logs")
+    doc = model.operation_model("PutRetentionPolicy").input_shape.members["retentionInDays"].documentation
+    listed = re.search(r"Possible values are: ([0-9, and]+)\.", doc).group(1)
+    assert LOG_RETENTION_DAYS == tuple(int(v) for v in re.findall(r"[0-9]+", listed))
