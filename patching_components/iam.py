@@ -153,7 +153,7 @@ class PatchingIam(pulumi.ComponentResource):
             aws.iam.RolePolicy(
                 f"{name}-instance-extra",
                 role=instance_role.name,
-                policy=json_document(instance_extra_document(list(statements))),
+                policy=json_document(instance_extra_document([dict(s) for s in statements])),
                 opts=child(self),
             )
         profile = aws.iam.InstanceProfile(
@@ -216,7 +216,7 @@ class PatchingIam(pulumi.ComponentResource):
         group = args.get("log_group_name")
         if group is None:
             return None
-        regions = list(args.get("log_group_regions") or []) or [lookup(self, "region")]
+        regions: list[pulumi.Input[str]] = list(args.get("log_group_regions") or []) or [lookup(self, "region")]
         return [
             pulumi.Output.all(partition, region, account_id, group).apply(lambda v: log_group_arn(*v))
             for region in regions

@@ -405,7 +405,7 @@ def kms_key_region(key_arn: str) -> str:
 
 
 def instance_output_document(
-    log_object_arns: Sequence[Any] | None,
+    log_object_arns: Any,
     log_kms_key_arn: Any | None = None,
     log_group_arns: Sequence[Any] | None = None,
 ) -> dict[str, Any]:
@@ -490,7 +490,7 @@ def wildcard_grants(document: Any) -> list[str]:
     return problems
 
 
-def instance_extra_document(statements: Sequence[dict[str, Any]]) -> dict[str, Any]:
+def instance_extra_document(statements: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     """The customer's own statements for the instance role (patching:instanceRole.statements)."""
     return {"Version": "2012-10-17", "Statement": list(statements)}
 

@@ -2,7 +2,7 @@
 
 import hashlib
 from collections.abc import Mapping, Sequence
-from typing import TypedDict
+from typing import Any, TypedDict
 
 import pulumi
 import pulumi_aws as aws
@@ -49,7 +49,7 @@ NONCURRENT_DAYS = 1
 """Days a version is kept once it is no longer current (overwritten, or expired into a delete marker)."""
 
 
-def lifecycle_rules(retention_days: int) -> list[dict]:
+def lifecycle_rules(retention_days: int) -> list[Any]:
     """The created bucket's lifecycle: output is gone about ``retention_days`` + 1 days after it was
     written. On a versioned bucket, expiring the current version only adds a delete marker and the
     noncurrent-version clock starts then ("Expiring objects", S3 User Guide): equal day counts
