@@ -203,8 +203,7 @@ class PolicyStatementSettings(TypedDict, total=False):
 
 
 class InstanceRoleSettings(TypedDict, total=False):
-    """What the instance role may do besides Patch Manager's needs: hooks (preInstall, postInstall, onExit)     run
-    on the node under this role, e.g. a drain hook needs elasticloadbalancing:DeregisterTargets."""
+    """What the instance role may do besides Patch Manager's needs (hooks run on the nodes under it)."""
 
     managedPolicyArns: list[str]
     """Managed policies attached to the instance role (at most 9: IAM's default quota is 10 per role, and

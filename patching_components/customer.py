@@ -2,14 +2,14 @@
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import pulumi
 
 from . import defaults
 from ._component import TYPE_PREFIX, child, register_declared_outputs
 from .baseline import SecurityBaseline
-from .config_args import ChangeFreezeSettings, CustomerPatchingArgs
+from .config_args import ChangeFreezeSettings, CustomerPatchingArgs, PolicyStatementSettings
 from .freeze import ChangeFreezeGuard
 from .golden_ami import GoldenAmiPipeline
 from .iam import PatchingIam, PatchingIamArgs
@@ -163,7 +163,9 @@ class CustomerPatching(pulumi.ComponentResource):
             if config.instance_role.managed_policy_arns:
                 iam_args["instance_policy_arns"] = list(config.instance_role.managed_policy_arns)
             if config.instance_role.statements:
-                iam_args["instance_statements"] = [s.document() for s in config.instance_role.statements]
+                iam_args["instance_statements"] = [
+                    cast(PolicyStatementSettings, s.document()) for s in config.instance_role.statements
+                ]
         if config.patch_groups:
             iam_args["patch_groups"] = list(config.patch_groups)
             iam_args["patch_group_tag_key"] = config.patch_group_tag_key

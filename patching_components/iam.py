@@ -10,6 +10,7 @@ import pulumi_aws as aws
 
 from . import defaults, standard
 from ._component import TYPE_PREFIX, child, json_document, lookup, register_declared_outputs
+from .config_args import PolicyStatementSettings
 from .policies import (
     instance_extra_document,
     instance_output_document,
@@ -35,7 +36,7 @@ class PatchingIamArgs(TypedDict, total=False):
     """Regions the log group exists in (default: this provider's region)."""
     instance_policy_arns: Sequence[str]
     """Managed policies also attached to the instance role (what hooks running on the nodes need)."""
-    instance_statements: Sequence[Mapping[str, object]]
+    instance_statements: Sequence[PolicyStatementSettings]
     """IAM statements of an extra inline policy of the instance role (what hooks running on the nodes need)."""
     permissions_boundary: pulumi.Input[str]
     """Optional permissions boundary policy ARN for every role (many landing zones require one)."""

@@ -776,8 +776,7 @@ class PolicyStatementConfig(_Model):
 
 
 class InstanceRoleConfig(_Model):
-    """What the instance role may do besides Patch Manager's needs: hooks (preInstall, postInstall, onExit)
-    run on the node under this role, e.g. a drain hook needs elasticloadbalancing:DeregisterTargets."""
+    """What the instance role may do besides Patch Manager's needs (hooks run on the nodes under it)."""
 
     managed_policy_arns: Annotated[list[ManagedPolicyArn], Field(max_length=MAX_MANAGED_POLICIES_PER_ROLE - 1)] = []
     """Managed policies attached to the instance role (at most 9: IAM's default quota is 10 per role, and
