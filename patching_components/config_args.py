@@ -154,6 +154,10 @@ class CloudWatchOutputSettings(TypedDict, total=False):
     """Days CloudWatch Logs keeps the output: one of the periods it accepts (1, 3, 5, 7, 14, 30, 60, 90, ...).
     Default: 90."""
 
+    kmsKeyArn: str
+    """A customer managed KMS key (key ARN) to encrypt the log group with, in the stack's one region; its key policy
+    must allow CloudWatch Logs (logs.<region>.amazonaws.com) to use it. Default: CloudWatch Logs' own."""
+
 
 class LoggingSettings(TypedDict, total=False):
     """Where Run Command writes patching output."""

@@ -188,9 +188,9 @@ class CustomerPatching(pulumi.ComponentResource):
                 f"{name}-{region}", config, region, tags, reporting, regional_reporting, iam, opts_in_region
             )
 
-        from .checks import overlap_warnings
+        from .checks import hook_permission_warnings, overlap_warnings
 
-        for issue in overlap_warnings(config):  # what validate warns about, also at preview
+        for issue in overlap_warnings(config) + hook_permission_warnings(config):  # what validate says, at preview
             pulumi.log.warn(f"CustomerPatching {name!r}: {issue.key_path()}: {issue.message}", resource=self)
 
         primary = built[config.primary_region]
@@ -347,6 +347,8 @@ class CustomerPatching(pulumi.ComponentResource):
         if cloud_watch is not None:
             args["cloudwatch_log_group"] = log_group_name(config.customer, cloud_watch.log_group)
             args["cloudwatch_retention_days"] = cloud_watch.retention_days
+            if cloud_watch.kms_key_arn is not None:
+                args["cloudwatch_kms_key_arn"] = cloud_watch.kms_key_arn
 
     def _regional_reporting(
         self,

@@ -109,6 +109,8 @@ class PatchReportingArgs(TypedDict, total=False):
     cloudwatch_log_group_name), kept cloudwatch_retention_days."""
     cloudwatch_retention_days: int
     """Days CloudWatch Logs keeps the output (default 90; one of the periods CloudWatch Logs accepts)."""
+    cloudwatch_kms_key_arn: pulumi.Input[str]
+    """Customer managed KMS key of the log group (its key policy must allow logs.<region>.amazonaws.com)."""
     strict_trust_conditions: bool
     """Also require ``aws:SourceAccount``/``aws:SourceArn`` in the notification role's trust. AWS documents no
     condition for that role: a key Run Command does not send drops every notification. Off by default; verify
@@ -177,6 +179,7 @@ class PatchReporting(pulumi.ComponentResource):
                 f"{name}-output",
                 name=args["cloudwatch_log_group"],
                 retention_in_days=args.get("cloudwatch_retention_days", defaults.RETENTION_DAYS),
+                kms_key_id=args.get("cloudwatch_kms_key_arn"),
                 tags=tags,
                 opts=child(self),
             )
@@ -333,6 +336,7 @@ def _check(name: str, args: PatchReportingArgs) -> None:
             "strict_trust_conditions": field_type(config.StackConfig, "strict_trust_conditions"),
             "cloudwatch_log_group": field_type(config.CloudWatchOutputConfig, "log_group"),
             "cloudwatch_retention_days": field_type(config.CloudWatchOutputConfig, "retention_days"),
+            "cloudwatch_kms_key_arn": config.KmsKeyArn,
         },
     )
     if args.get("data_sync") and not args.get("s3_bucket"):

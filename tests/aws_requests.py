@@ -229,7 +229,13 @@ BUILDERS: dict[str, Callable[[Any], list[Call]]] = {
         )
     ],
     "aws:cloudwatch/logGroup:LogGroup": lambda r: [
-        ("logs", "CreateLogGroup", _compact({"logGroupName": r.inputs["name"], "tags": r.inputs.get("tags")})),
+        (
+            "logs",
+            "CreateLogGroup",
+            _compact(
+                {"logGroupName": r.inputs["name"], "kmsKeyId": r.inputs.get("kmsKeyId"), "tags": r.inputs.get("tags")}
+            ),
+        ),
         (
             "logs",
             "PutRetentionPolicy",

@@ -318,3 +318,22 @@ def test_the_log_retention_periods_are_the_ones_cloudwatch_logs_accepts():
     doc = model.operation_model("PutRetentionPolicy").input_shape.members["retentionInDays"].documentation
     listed = re.search(r"Possible values are: ([0-9, and]+)\.", doc).group(1)
     assert LOG_RETENTION_DAYS == tuple(int(v) for v in re.findall(r"[0-9]+", listed))
+
+
+def test_the_log_group_takes_a_key_of_its_region_in_a_one_region_stack():
+    key = "arn:aws:kms:eu-west-1:111122223333:key/0a1b2c3d-4e5f-6789-abcd-ef0123456789"
+    config = {**MINIMAL, "regions": ["eu-west-1"], "logging": {"s3Bucket": "none", "cloudWatch": {"kmsKeyArn": key}}}
+    run = run_config({**config, "aws:region": "eu-west-1"}, stack="acme")
+    (group,) = run.of_type(LOG_GROUP)
+    assert group.inputs["kmsKeyId"] == key
+    assert all(problems(s, o, r) == [] for s, o, r in api_calls(group))
+    # The writers need no permission on it: CloudWatch Logs uses the key under its key policy.
+    assert "kms:" not in " ".join(instance_policies(run))
+    for regions, message in (
+        (["us-east-1"], "the key is in eu-west-1, the log group in us-east-1: give a key of us-east-1"),
+        (["eu-west-1", "us-east-1"], "a KMS key is in one region and the stack creates a log group in each"),
+    ):
+        with pytest.raises(ConfigError) as info:
+            validate({**config, "regions": regions}, "x")
+        (line,) = info.value.lines()
+        assert line.startswith(f"x: patching:logging.cloudWatch.kmsKeyArn: {message}")

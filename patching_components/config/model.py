@@ -508,6 +508,9 @@ class CloudWatchOutputConfig(_Model):
         defaults.RETENTION_DAYS
     )
     """Days CloudWatch Logs keeps the output: one of the periods it accepts (1, 3, 5, 7, 14, 30, 60, 90, ...)."""
+    kms_key_arn: KmsKeyArn | None = None
+    """A customer managed KMS key (key ARN) to encrypt the log group with, in the stack's one region; its key
+    policy must allow CloudWatch Logs (logs.<region>.amazonaws.com) to use it. Default: CloudWatch Logs' own."""
 
 
 class LoggingConfig(_Model):
@@ -1029,6 +1032,26 @@ class StackConfig(_Model):
                     (
                         ("goldenAmis", key, "kmsKeyArn"),
                         f"the key is in {key_region}, the pipeline builds in {built_in}: give a key of {built_in}",
+                    )
+                )
+        cloud_watch = self.logging.cloud_watch if self.logging else None
+        if cloud_watch is not None and cloud_watch.kms_key_arn is not None:
+            # A log group's key is in the group's region, and the stack creates one group per region.
+            key_region = cloud_watch.kms_key_arn.split(":")[3]
+            if len(regions) > 1:
+                issues.append(
+                    (
+                        ("logging", "cloudWatch", "kmsKeyArn"),
+                        "a KMS key is in one region and the stack creates a log group in each of patching:regions: "
+                        "remove kmsKeyArn (CloudWatch Logs encrypts with its own keys) or use one region",
+                    )
+                )
+            elif self.primary_region and key_region != self.primary_region:
+                issues.append(
+                    (
+                        ("logging", "cloudWatch", "kmsKeyArn"),
+                        f"the key is in {key_region}, the log group in {self.primary_region}: give a key of "
+                        f"{self.primary_region}",
                     )
                 )
         if len(regions) > 1 and self.notifications is not None and self.notifications.sns_topic_arn is not None:
