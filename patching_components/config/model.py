@@ -1026,7 +1026,7 @@ class StackConfig(_Model):
                 issues.append((("goldenAmis", key, "region"), _unlisted_region(ami.region, self.regions)))
             # A KMS key is regional: EC2 cannot encrypt a volume with another region's key.
             built_in = ami.region or self.primary_region
-            key_region = ami.kms_key_arn.split(":")[3] if ami.kms_key_arn else None
+            key_region = ami.kms_key_arn.split(":")[3] if ami.kms_key_arn and not _stand_in(ami.kms_key_arn) else None
             if built_in and key_region and key_region != built_in:
                 issues.append(
                     (
@@ -1046,7 +1046,7 @@ class StackConfig(_Model):
                         "remove kmsKeyArn (CloudWatch Logs encrypts with its own keys) or use one region",
                     )
                 )
-            elif self.primary_region and key_region != self.primary_region:
+            elif self.primary_region and key_region != self.primary_region and not _stand_in(cloud_watch.kms_key_arn):
                 issues.append(
                     (
                         ("logging", "cloudWatch", "kmsKeyArn"),
@@ -1107,6 +1107,11 @@ class StackConfig(_Model):
         issues += inline_policy_issues(self)
         _raise_issues(issues)
         return self
+
+
+def _stand_in(arn: str) -> bool:
+    """An ARN that stands in offline for a Pulumi secret (see Secretable): its region says nothing."""
+    return f":{_ACCOUNT}:" in arn
 
 
 def _unlisted_region(region: str, regions: list[str] | None) -> str:
