@@ -337,3 +337,24 @@ def test_the_log_group_takes_a_key_of_its_region_in_a_one_region_stack():
             validate({**config, "regions": regions}, "x")
         (line,) = info.value.lines()
         assert line.startswith(f"x: patching:logging.cloudWatch.kmsKeyArn: {message}")
+
+
+def test_a_secret_key_is_not_judged_by_its_offline_stand_in(tmp_path):
+    """Offline a secret is a placeholder (a key in us-east-1): its region says nothing of the value."""
+    from patching_components.checks import check_stack
+
+    path = tmp_path / "Pulumi.acme.yaml"
+    path.write_text(
+        "config:\n"
+        "  aws:region: eu-west-1\n"
+        "  patching:customer: acme\n"
+        "  patching:regions: [eu-west-1]\n"
+        "  patching:baselines:\n"
+        "    al2023: {operatingSystem: AMAZON_LINUX_2023}\n"
+        "  patching:logging:\n"
+        "    s3Bucket: none\n"
+        "    cloudWatch:\n"
+        "      kmsKeyArn: {secure: AAABAKx1}\n"
+    )
+    (note,) = check_stack(path).warnings
+    assert note.path == ("logging", "cloudWatch", "kmsKeyArn") and "is a secret" in note.message
