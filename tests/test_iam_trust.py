@@ -3,7 +3,9 @@
 The expected documents are written by hand from AWS's pages, not from our code:
 - Automation (golden AMI builds, freeze guard): "Cross-service confused deputy prevention",
   AWS Systems Manager User Guide, Automation example
-  (https://docs.aws.amazon.com/systems-manager/latest/userguide/cross-service-confused-deputy-prevention.html);
+  (https://docs.aws.amazon.com/systems-manager/latest/userguide/cross-service-confused-deputy-prevention.html),
+  and AWS's AWS-SystemsManager-AutomationExecutionRole template ("Running automations in multiple AWS
+  Regions and accounts"): aws:SourceAccount, and aws:SourceArn like arn:aws:ssm:*:<account>:automation-execution/*;
 - maintenance window service role: "Control access to maintenance windows using the AWS CLI", Task 1,
   mw-role-trust-policy.json
   (https://docs.aws.amazon.com/systems-manager/latest/userguide/configuring-maintenance-window-permissions-cli.html);
