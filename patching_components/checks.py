@@ -139,12 +139,33 @@ def rate_control_warnings(config: StackConfig) -> list[Issue]:
     return issues
 
 
+def hook_permission_warnings(config: StackConfig) -> list[Issue]:
+    """Hooks are Command documents run on the node under the instance role ("About the
+    AWS-RunPatchBaselineWithHooks SSM document"); without patching:instanceRole that role has only
+    AmazonSSMManagedInstanceCore and the output writes, so a hook that calls AWS (a drain from a
+    load balancer) gets AccessDenied, fails, and the install does not run."""
+    role = config.instance_role
+    if role is not None and (role.managed_policy_arns or role.statements):
+        return []
+    return [
+        Issue(
+            ("maintenanceWindows", key, "hooks"),
+            "hooks run on the nodes under the instance role, which may call no AWS API but Systems Manager's: "
+            "if a hook calls one (e.g. elasticloadbalancing:DeregisterTargets to drain), it fails with "
+            "AccessDenied and the install does not run; grant it in patching:instanceRole",
+        )
+        for key in config.maintenance_windows
+        if config.window_as_built(key).hooks is not None
+    ]
+
+
 def warnings(config: StackConfig) -> list[Issue]:
     """What AWS accepts but would quietly not do the job (exit 0; see :mod:`standard`)."""
     return (
         overlap_warnings(config)
         + ended_freeze_warnings(config)
         + rate_control_warnings(config)
+        + hook_permission_warnings(config)
         + (
             [
                 Issue(("baselines", key, advice.field), advice.message)

@@ -29,6 +29,9 @@ class PatchWindowPlumbing(TypedDict, total=False):
     """Bucket for Run Command output."""
     output_s3_key_prefix: pulumi.Input[str]
     """Key prefix for this window's output; give each window its own."""
+    cloudwatch_log_group_name: pulumi.Input[str]
+    """Also stream Run Command output to this CloudWatch log group (in the window's region; the instance
+    role must be allowed to write it: PatchingIam's log_group_name)."""
     service_role_arn: pulumi.Input[str]
     """Role the task runs as (PatchingIam's maintenance_window_role_arn); without it AWS uses the SSM
     service-linked role, which it no longer recommends and which cannot pass the notification role."""
@@ -145,6 +148,13 @@ class PatchWindow(BuildsFromConfig, pulumi.ComponentResource):
             output_s3_bucket=args.get("output_s3_bucket"),
             output_s3_key_prefix=args.get("output_s3_key_prefix"),
             timeout_seconds=delivery_timeout_seconds(settings),
+            cloudwatch_config=(
+                ssm.MaintenanceWindowTaskTaskInvocationParametersRunCommandParametersCloudwatchConfigArgs(
+                    cloudwatch_output_enabled=True, cloudwatch_log_group_name=args["cloudwatch_log_group_name"]
+                )
+                if args.get("cloudwatch_log_group_name") is not None
+                else None
+            ),
             # The role Run Command publishes the notifications with.
             service_role_arn=args.get("notification_role_arn") if notification else None,
             notification_config=notification,

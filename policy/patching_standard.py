@@ -8,7 +8,6 @@ table the components build from (``patching_components.os_rules``).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
@@ -24,7 +23,7 @@ from pulumi_policy import (
 )
 
 from patching_components import os_rules, standard
-from patching_components.policies import NO_RESOURCE_LEVEL_ACTIONS
+from patching_components.policies import wildcard_grants
 
 PATCH_BASELINE = "aws:ssm/patchBaseline:PatchBaseline"
 # One standard: the thresholds and waiver tag `patching validate` applies too.
@@ -185,38 +184,6 @@ def _inline_policies(args: ResourceValidationArgs) -> Iterator[tuple[str, Any]]:
     elif args.resource_type == "aws:iam/role:Role":
         for inline in args.props.get("inlinePolicies") or []:
             yield f"inline policy {inline.get('name') or '(unnamed)'}", inline.get("policy")
-
-
-def _as_list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else [value]
-
-
-def wildcard_grants(document: Any) -> list[str]:
-    """What an IAM policy document allows on wildcards: ``*`` or ``service:*`` actions, ``*`` resources
-    for actions that IAM can scope to a resource (``policies.NO_RESOURCE_LEVEL_ACTIONS`` it cannot)."""
-    if isinstance(document, str):
-        try:
-            document = json.loads(document)
-        except ValueError:
-            return []  # not JSON yet (an unknown value in preview): nothing to judge
-    if not isinstance(document, Mapping):
-        return []
-    problems = []
-    for index, statement in enumerate(_as_list(document.get("Statement") or []), start=1):
-        if not isinstance(statement, Mapping) or statement.get("Effect") != "Allow":
-            continue
-        name = f"statement {statement.get('Sid') or index}"
-        for key in ("NotAction", "NotResource"):
-            if key in statement:
-                problems.append(f"{name} allows with {key}, which grants everything not listed")
-        actions = [a for a in _as_list(statement.get("Action") or []) if a == "*" or str(a).endswith(":*")]
-        if actions:
-            problems.append(f"{name} allows every action of {', '.join(map(str, actions))}")
-        if "*" in _as_list(statement.get("Resource") or []):
-            scoped = [a for a in _as_list(statement.get("Action") or []) if a not in NO_RESOURCE_LEVEL_ACTIONS]
-            if scoped:  # '*' is all IAM offers for the others
-                problems.append(f"{name} allows Resource '*' for {', '.join(map(str, scoped))}")
-    return problems
 
 
 def validate_no_wildcards(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:

@@ -334,3 +334,36 @@ def test_validate_warns_when_the_rate_control_cannot_reach_every_node_before_the
         (warning,) = found
         assert warning.path == ("maintenanceWindows", "nightly", "maxConcurrency")
         assert warning.message.startswith(warned)
+
+
+def test_output_to_cloudwatch_logs_is_the_run_command_output_config_aws_takes():
+    """A window alone: output to S3 and to a CloudWatch log group (``cloudwatch_config`` of the task's
+    run_command_parameters: RegisterTaskWithMaintenanceWindow's CloudWatchOutputConfig)."""
+
+    def program():
+        PatchWindow(
+            "fleet-scan",
+            {
+                "schedule": "rate(1 day)",
+                "duration_hours": 2,
+                "cutoff_hours": 1,
+                "operation": "Scan",
+                "patch_groups": ["web"],
+                "output_s3_bucket": "fleet-logs",
+                "output_s3_key_prefix": "patching/fleet/scan",
+                "cloudwatch_log_group_name": "/patching/fleet",
+            },
+        )
+
+    run = run_program({}, stack="alone", program=program)
+    *_, calls = requests(run, "fleet-scan")
+    run_command = calls["RegisterTaskWithMaintenanceWindow"]["TaskInvocationParameters"]["RunCommand"]
+    assert run_command["CloudWatchOutputConfig"] == {
+        "CloudWatchLogGroupName": "/patching/fleet",
+        "CloudWatchOutputEnabled": True,
+    }
+    assert (run_command["OutputS3BucketName"], run_command["OutputS3KeyPrefix"]) == (
+        "fleet-logs",
+        "patching/fleet/scan",
+    )
+    assert problems("ssm", "RegisterTaskWithMaintenanceWindow", calls["RegisterTaskWithMaintenanceWindow"]) == []
