@@ -12,7 +12,7 @@ import gc
 import pulumi
 
 from .config import ConfigError, load_pulumi_config
-from .config.pulumi_config import secret_texts
+from .config.secrets import SecretText, distinctive
 from .customer import CustomerPatching
 
 # Collect young objects after 20,000 allocations rather than 700. A Pulumi run
@@ -30,8 +30,10 @@ def main() -> None:
         # RunError prints the message without a Python traceback.
         raise pulumi.RunError(str(exc)) from None
 
-    pulumi.export("customer", config.customer)
-    pulumi.export("mode", config.mode)
+    texts = secret_texts_in(config)
+    export = _exporter(texts)
+    export("customer", config.customer)
+    export("mode", config.mode)
     if config.mode == "disabled":
         pulumi.log.warn(
             f"patching:mode is 'disabled' for {config.customer}: no patching resources are built "
@@ -39,21 +41,20 @@ def main() -> None:
         )
         return
 
-    secrets = secret_texts()
-    opts = pulumi.ResourceOptions(transformations=[keep_secret(secrets)]) if secrets else None
+    opts = pulumi.ResourceOptions(transformations=[keep_secret(texts)]) if texts else None
     patching = CustomerPatching.from_config(config.customer, config, opts)
-    pulumi.export("baselineIds", patching.baseline_ids)
-    pulumi.export("patchGroups", patching.patch_groups)
-    pulumi.export("instanceProfileName", patching.instance_profile_name)
-    pulumi.export("instanceRoleArn", patching.instance_role_arn)
-    pulumi.export("automationRoleArn", patching.automation_role_arn)
-    pulumi.export("maintenanceWindowIds", patching.maintenance_window_ids)
+    export("baselineIds", patching.baseline_ids)
+    export("patchGroups", patching.patch_groups)
+    export("instanceProfileName", patching.instance_profile_name)
+    export("instanceRoleArn", patching.instance_role_arn)
+    export("automationRoleArn", patching.automation_role_arn)
+    export("maintenanceWindowIds", patching.maintenance_window_ids)
     if patching.log_bucket is not None:
-        pulumi.export("logBucket", patching.log_bucket)
+        export("logBucket", patching.log_bucket)
     if patching.notification_topic_arn is not None:
-        pulumi.export("notificationTopicArn", patching.notification_topic_arn)
+        export("notificationTopicArn", patching.notification_topic_arn)
     if config.golden_amis:
-        pulumi.export("goldenAmis", patching.golden_amis)
+        export("goldenAmis", patching.golden_amis)
     # With patching:regions, per region too (the outputs above are the primary region's).
     for key, value in (
         ("baselineIdsByRegion", patching.baseline_ids_by_region),
@@ -62,24 +63,80 @@ def main() -> None:
         ("notificationTopicArnsByRegion", patching.notification_topic_arns_by_region),
     ):
         if value is not None:
-            pulumi.export(key, value)
+            export(key, value)
+
+
+def secret_texts_in(value: object) -> set[str]:
+    """The secret text (``SecretText``, see ``config.load_pulumi_config``) in a config model."""
+    texts: set[str] = set()
+
+    def walk(item: object) -> None:
+        if isinstance(item, SecretText):
+            texts.add(str(item))
+        elif isinstance(item, dict):
+            for child in item.values():
+                walk(child)
+        elif isinstance(item, (list, tuple)):
+            for child in item:
+                walk(child)
+        elif hasattr(item, "model_fields_set"):  # a config model
+            for name in item.model_fields_set:  # type: ignore[attr-defined]
+                walk(getattr(item, name))
+
+    walk(value)
+    return texts
+
+
+def holds_secret(value: object, texts: set[str]) -> bool:
+    """Whether a value, resolved, is built from a secret: it holds a ``SecretText`` (the secret
+    itself, however short), or text containing a distinctive secret text (a secret bucket
+    name inside an ARN or a policy). A short secret ("1", "UTC") counts only as itself: found
+    inside other text it would mark trust policies and tags that merely contain a "1".
+    pulumi-aws's typed arguments (``MaintenanceWindowTaskTaskInvocationParametersArgs`` ...)
+    are searched through their attributes."""
+    searched = [text for text in texts if distinctive(text)]
+
+    def holds(item: object) -> bool:
+        if isinstance(item, SecretText):
+            return True
+        if isinstance(item, str):
+            return any(text in item for text in searched)
+        if isinstance(item, dict):
+            return any(holds(key) or holds(child) for key, child in item.items())
+        if isinstance(item, (list, tuple)):
+            return any(holds(child) for child in item)
+        if isinstance(item, (int, float, bool)) or item is None or isinstance(item, pulumi.Resource):
+            return False
+        attributes = getattr(item, "__dict__", None)  # an input type: its fields, resolved
+        return attributes is not None and any(holds(child) for child in attributes.values())
+
+    return holds(value)
+
+
+def _keep_secret_output(value: object, texts: set[str]) -> object:
+    """``value`` (an output) as a secret if what it resolves to is built from a secret."""
+    if not texts:
+        return value
+    return pulumi.Output.from_input(value).apply(lambda v: pulumi.Output.secret(v) if holds_secret(v, texts) else v)
+
+
+def _exporter(texts: set[str]):  # type: ignore[no-untyped-def]
+    """``pulumi.export`` that exports secret what is built from a secret (``logBucket`` naming
+    an existing bucket of a secret ``patching:logging``, ``notificationTopicArn`` ...)."""
+
+    def export(key: str, value: object) -> None:
+        pulumi.export(key, _keep_secret_output(value, texts))
+
+    return export
 
 
 def keep_secret(texts: set[str]) -> pulumi.ResourceTransformation:
-    """A transformation that makes secret every input holding the text of a secret config value,
-    so that state and previews show it as [secret] (the components take plain config)."""
-
-    def holds_secret(value: object) -> bool:
-        if isinstance(value, str):
-            return any(text in value for text in texts)
-        if isinstance(value, dict):
-            return any(holds_secret(item) for item in value.values())
-        if isinstance(value, (list, tuple)):
-            return any(holds_secret(item) for item in value)
-        return False
+    """A transformation that makes secret every input built from a secret config value (see
+    :func:`holds_secret`), so that state and previews show it as [secret] (the components
+    take plain config)."""
 
     def secret_if_needed(value: object) -> object:
-        return pulumi.Output.secret(value) if holds_secret(value) else value
+        return pulumi.Output.secret(value) if holds_secret(value, texts) else value
 
     def transformation(args: pulumi.ResourceTransformationArgs) -> pulumi.ResourceTransformationResult:
         props = {

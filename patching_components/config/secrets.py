@@ -14,7 +14,7 @@ secret. A whole optional top-level key that is secret is left out offline.
 from __future__ import annotations
 
 import typing
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
@@ -224,3 +224,106 @@ def may_hold_secrets(key: str) -> bool:
 
     annotation, _ = _setting((key,))
     return annotation is not None and search(annotation, set())
+
+
+class SecretText(str):
+    """Text the program read from a ``patching:`` key the engine marks secret.
+
+    A ``str`` in every way (the components use it as they would any text), it only carries
+    where it came from: an input holding this very object is built from a secret, whatever
+    its text. Marking the source, rather than searching every input for the secret's
+    text, is what keeps a short common value from tainting unrelated inputs: with
+    ``patching:maintenanceWindows`` secret, its ``maxErrors: "1"`` makes the task's
+    ``maxErrors`` secret, not every trust policy and tag that happens to contain a "1".
+    Text derived from it (an f-string, JSON, ``Output.concat``) is a new ``str``; see
+    :func:`distinctive` for how the program still finds it there.
+    """
+
+    __slots__ = ()
+
+
+DISTINCTIVE_LENGTH = 6
+"""A secret text this long or longer is also looked for inside derived text (see :func:`distinctive`)."""
+
+
+def distinctive(text: str) -> bool:
+    """Whether a secret text is unlikely enough to occur by chance that finding it inside a
+    longer text (a policy document, an ARN, a prefix) means it was built from the secret.
+    Shorter texts ("1", "10%", "UTC") are only recognised as themselves (SecretText)."""
+    return len(text) >= DISTINCTIVE_LENGTH
+
+
+def mark_secret_texts(config: StackConfig, keys: Collection[str]) -> StackConfig:
+    """``config`` with every free-text setting under the top-level ``keys`` (camelCase) as a
+    :class:`SecretText`: what the program keeps secret, wherever the components put it. Only
+    what the stack sets is marked (a default is not the secret's text); names of resources
+    (Public) and values from a fixed list are public, as :func:`secretable_texts` says."""
+
+    def mark(value: Any, path: tuple[str | int, ...]) -> Any:
+        if isinstance(value, str):
+            annotation, _ = _setting(path)
+            if value and annotation is not None and not _names_resources(path) and not _choices(annotation):
+                return SecretText(value)
+            return value
+        if isinstance(value, BaseModel):
+            update = {}
+            for name in value.model_fields_set:
+                alias = type(value).model_fields[name].alias or name
+                before = getattr(value, name)
+                after = mark(before, (*path, alias))
+                if after is not before:
+                    update[name] = after
+            return value.model_copy(update=update) if update else value
+        if isinstance(value, dict):
+            marked = {key: mark(item, (*path, key)) for key, item in value.items()}
+            return marked if any(marked[k] is not value[k] for k in value) else value
+        if isinstance(value, list):
+            items = [mark(item, (*path, index)) for index, item in enumerate(value)]
+            return items if any(a is not b for a, b in zip(items, value, strict=True)) else value
+        return value
+
+    update = {}
+    for name, field in StackConfig.model_fields.items():
+        alias = field.alias or name
+        if alias in keys and name in config.model_fields_set:
+            before = getattr(config, name)
+            after = mark(before, (alias,))
+            if after is not before:
+                update[name] = after
+    return config.model_copy(update=update) if update else config
+
+
+def redact(issues: list[Issue], values: Mapping[str, Any], keys: Collection[str]) -> list[Issue]:
+    """``issues`` with the text of the secret top-level ``keys`` of ``values`` left out of their
+    messages (quoted, as the messages quote values; unquoted too where :func:`distinctive`): an error about a secret names its key path and the rule, never the value (the
+    program's errors end up in CI logs). Every text of a secret key counts here, also one of
+    the wrong type or at an unknown key: an invalid value is still the secret's."""
+    texts: set[str] = set()
+
+    def collect(item: Any) -> None:
+        if isinstance(item, str) and item:
+            texts.add(item)
+        elif isinstance(item, Mapping):
+            for child in item.values():
+                collect(child)
+        elif isinstance(item, list):
+            for child in item:
+                collect(child)
+
+    for key in keys:
+        collect(values.get(key))
+    if not texts:
+        return issues
+    # Longest first: a text that contains another is replaced whole.
+    ordered = sorted(texts, key=len, reverse=True)
+
+    def clean(message: str) -> str:
+        for text in ordered:
+            for quoted in (repr(text), f'"{text}"', f"'{text}'"):
+                message = message.replace(quoted, "[secret]")
+            if distinctive(text):
+                message = message.replace(text, "[secret]")
+        return message
+
+    # Every issue: a rule across keys may name a value of a secret one.
+    return [Issue(i.path, clean(i.message), i.line) for i in issues]
