@@ -174,9 +174,12 @@ class CustomerPatching(pulumi.ComponentResource):
             )
 
         from .checks import overlap_warnings
+        from .config.secrets import marked_texts, redact_text
 
+        secret = marked_texts(config)  # a warning names the key path, never a secret's value
         for issue in overlap_warnings(config):  # what validate warns about, also at preview
-            pulumi.log.warn(f"CustomerPatching {name!r}: {issue.key_path()}: {issue.message}", resource=self)
+            message = redact_text(issue.message, secret)
+            pulumi.log.warn(f"CustomerPatching {name!r}: {issue.key_path()}: {message}", resource=self)
 
         primary = built[config.primary_region]
         self.customer = pulumi.Output.from_input(config.customer)

@@ -8,11 +8,13 @@ installed wheel too.
 from __future__ import annotations
 
 import gc
+from collections.abc import Callable
 
 import pulumi
 
-from .config import ConfigError, load_pulumi_config
-from .config.secrets import SecretText, distinctive
+from .config import ConfigError, StackConfig, load_pulumi_config
+from .config.pulumi_config import secret_keys
+from .config.secrets import SecretText, distinctive, secret_texts
 from .customer import CustomerPatching
 
 # Collect young objects after 20,000 allocations rather than 700. A Pulumi run
@@ -30,8 +32,10 @@ def main() -> None:
         # RunError prints the message without a Python traceback.
         raise pulumi.RunError(str(exc)) from None
 
-    texts = secret_texts_in(config)
-    export = _exporter(texts)
+    keys = secret_keys()
+    # None without a secret key: nothing to look for, nothing is transformed.
+    searched = searched_texts(config, keys) if keys else None
+    export = _exporter(searched)
     export("customer", config.customer)
     export("mode", config.mode)
     if config.mode == "disabled":
@@ -41,7 +45,7 @@ def main() -> None:
         )
         return
 
-    opts = pulumi.ResourceOptions(transformations=[keep_secret(texts)]) if texts else None
+    opts = pulumi.ResourceOptions(transformations=[keep_secret(searched)]) if searched is not None else None
     patching = CustomerPatching.from_config(config.customer, config, opts)
     export("baselineIds", patching.baseline_ids)
     export("patchGroups", patching.patch_groups)
@@ -66,35 +70,27 @@ def main() -> None:
             export(key, value)
 
 
-def secret_texts_in(value: object) -> set[str]:
-    """The secret text (``SecretText``, see ``config.load_pulumi_config``) in a config model."""
-    texts: set[str] = set()
-
-    def walk(item: object) -> None:
-        if isinstance(item, SecretText):
-            texts.add(str(item))
-        elif isinstance(item, dict):
-            for child in item.values():
-                walk(child)
-        elif isinstance(item, (list, tuple)):
-            for child in item:
-                walk(child)
-        elif hasattr(item, "model_fields_set"):  # a config model
-            for name in item.model_fields_set:  # type: ignore[attr-defined]
-                walk(getattr(item, name))
-
-    walk(value)
+def searched_texts(config: StackConfig, keys: set[str]) -> set[str]:
+    """What the program looks for inside the text of every input and output, besides the
+    ``SecretText`` itself (see :func:`holds_secret`): the secret texts of ``keys`` that are
+    distinctive, and the text the program derives from a secret ``patching:logging``: its prefix
+    joined with the customer (``config.log_prefix``), below which every window writes, even
+    when the prefix alone is too short to look for."""
+    texts = {text for text in secret_texts(config, keys) if distinctive(text)}
+    prefix = config.log_prefix()
+    if "logging" in keys and prefix and isinstance(config.logging and config.logging.s3_prefix, SecretText):
+        texts.add(prefix)
     return texts
 
 
-def holds_secret(value: object, texts: set[str]) -> bool:
+def holds_secret(value: object, searched: set[str]) -> bool:
     """Whether a value, resolved, is built from a secret: it holds a ``SecretText`` (the secret
-    itself, however short), or text containing a distinctive secret text (a secret bucket
-    name inside an ARN or a policy). A short secret ("1", "UTC") counts only as itself: found
-    inside other text it would mark trust policies and tags that merely contain a "1".
+    itself, however short: marked at the source), or text containing one of ``searched``
+    (:func:`searched_texts`: a secret bucket name inside an ARN or a policy, which no longer
+    carries the mark). A short secret ("1", "UTC") counts only as itself: looked for inside
+    other text, it would mark every trust policy and tag that merely contains a "1".
     pulumi-aws's typed arguments (``MaintenanceWindowTaskTaskInvocationParametersArgs`` ...)
     are searched through their attributes."""
-    searched = [text for text in texts if distinctive(text)]
 
     def holds(item: object) -> bool:
         if isinstance(item, SecretText):
@@ -113,30 +109,27 @@ def holds_secret(value: object, texts: set[str]) -> bool:
     return holds(value)
 
 
-def _keep_secret_output(value: object, texts: set[str]) -> object:
-    """``value`` (an output) as a secret if what it resolves to is built from a secret."""
-    if not texts:
-        return value
-    return pulumi.Output.from_input(value).apply(lambda v: pulumi.Output.secret(v) if holds_secret(v, texts) else v)
-
-
-def _exporter(texts: set[str]):  # type: ignore[no-untyped-def]
+def _exporter(searched: set[str] | None) -> Callable[[str, object], None]:
     """``pulumi.export`` that exports secret what is built from a secret (``logBucket`` naming
     an existing bucket of a secret ``patching:logging``, ``notificationTopicArn`` ...)."""
 
     def export(key: str, value: object) -> None:
-        pulumi.export(key, _keep_secret_output(value, texts))
+        if searched is not None:
+            value = pulumi.Output.from_input(value).apply(
+                lambda v: pulumi.Output.secret(v) if holds_secret(v, searched) else v
+            )
+        pulumi.export(key, value)
 
     return export
 
 
-def keep_secret(texts: set[str]) -> pulumi.ResourceTransformation:
+def keep_secret(searched: set[str]) -> pulumi.ResourceTransformation:
     """A transformation that makes secret every input built from a secret config value (see
     :func:`holds_secret`), so that state and previews show it as [secret] (the components
     take plain config)."""
 
     def secret_if_needed(value: object) -> object:
-        return pulumi.Output.secret(value) if holds_secret(value, texts) else value
+        return pulumi.Output.secret(value) if holds_secret(value, searched) else value
 
     def transformation(args: pulumi.ResourceTransformationArgs) -> pulumi.ResourceTransformationResult:
         props = {

@@ -34,11 +34,7 @@ def load_pulumi_config() -> StackConfig:
             values[full] = program_value(key, cfg.get(key))
     # The engine marks a whole key secret; one whose settings may not be secret is refused, as
     # validate refuses its {secure: ...} value (see secrets).
-    secret = {
-        key
-        for key in TOP_LEVEL_KEYS
-        if f"{NAMESPACE}:{key}" in present and pulumi.runtime.is_config_secret(f"{NAMESPACE}:{key}")
-    }
+    secret = secret_keys()
     refused = [
         Issue((key,), "cannot be a secret: it names resources, and URNs and AWS names are never secret")
         for key in TOP_LEVEL_KEYS
@@ -55,3 +51,17 @@ def load_pulumi_config() -> StackConfig:
     if issues:
         raise ConfigError(source, issues)
     return mark_secret_texts(config, secret)
+
+
+def secret_keys() -> set[str]:
+    """The top-level ``patching:`` keys (camelCase) the engine marks secret, in a running program."""
+    import pulumi
+
+    from .._pulumi_sdk import config_keys_present
+
+    present = config_keys_present()
+    return {
+        key
+        for key in TOP_LEVEL_KEYS
+        if f"{NAMESPACE}:{key}" in present and pulumi.runtime.is_config_secret(f"{NAMESPACE}:{key}")
+    }

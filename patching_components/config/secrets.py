@@ -13,6 +13,7 @@ secret. A whole optional top-level key that is secret is left out offline.
 
 from __future__ import annotations
 
+import re
 import typing
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
@@ -293,37 +294,113 @@ def mark_secret_texts(config: StackConfig, keys: Collection[str]) -> StackConfig
     return config.model_copy(update=update) if update else config
 
 
-def redact(issues: list[Issue], values: Mapping[str, Any], keys: Collection[str]) -> list[Issue]:
-    """``issues`` with the text of the secret top-level ``keys`` of ``values`` left out of their
-    messages (quoted, as the messages quote values; unquoted too where :func:`distinctive`): an error about a secret names its key path and the rule, never the value (the
-    program's errors end up in CI logs). Every text of a secret key counts here, also one of
-    the wrong type or at an unknown key: an invalid value is still the secret's."""
+def marked_texts(value: Any) -> set[str]:
+    """The ``SecretText`` in a config model (:func:`mark_secret_texts`), e.g. to keep them out of a message."""
     texts: set[str] = set()
 
-    def collect(item: Any) -> None:
-        if isinstance(item, str) and item:
-            texts.add(item)
+    def walk(item: Any) -> None:
+        if isinstance(item, SecretText):
+            texts.add(str(item))
         elif isinstance(item, Mapping):
             for child in item.values():
-                collect(child)
-        elif isinstance(item, list):
+                walk(child)
+        elif isinstance(item, (list, tuple)):
             for child in item:
-                collect(child)
+                walk(child)
+        elif isinstance(item, BaseModel):
+            for name in item.model_fields_set:
+                walk(getattr(item, name))
 
-    for key in keys:
-        collect(values.get(key))
-    if not texts:
+    walk(value)
+    return texts
+
+
+def secret_texts(config: StackConfig, keys: Collection[str]) -> set[str]:
+    """The text of the top-level ``keys`` (the engine marks them secret) as the stack sets them:
+    what :func:`mark_secret_texts` marks, and dates (``approveUntilDate``) as written."""
+    values = config.model_dump(by_alias=True, mode="json", exclude_unset=True)
+    return {text for key in keys if key in values for text in secretable_texts(key, values[key])}
+
+
+def redact_text(
+    message: str, quoted: Collection[str], bare: Collection[str] = (), fragments_of: Collection[str] = ()
+) -> str:
+    """``message`` with secret text shown as [secret]: each of ``quoted`` where the message quotes
+    it (as messages quote a value), each distinctive one of ``bare`` also unquoted (a short text
+    is left where it is not quoted: "1" is also in "1-24"), and any quoted part of one of
+    ``fragments_of`` (a cron parser quoting the field it refused)."""
+    for text in sorted({*quoted, *bare}, key=len, reverse=True):  # longest first: one in another goes whole
+        for form in (repr(text), f'"{text}"', f"'{text}'"):
+            message = message.replace(form, "[secret]")
+        if text in bare and distinctive(text):
+            message = message.replace(text, "[secret]")
+    if fragments_of:
+
+        def fragment(match: re.Match[str]) -> str:
+            part = match.group(0)[1:-1]
+            return "[secret]" if part and any(part in text for text in fragments_of) else match.group(0)
+
+        message = re.sub(r"'[^']*'|\"[^\"]*\"", fragment, message)
+    return message
+
+
+def redact(issues: list[Issue], values: Mapping[str, Any], keys: Collection[str]) -> list[Issue]:
+    """``issues`` with the text of the secret top-level ``keys`` of ``values`` kept out of their
+    messages: an error about a secret names its key path and the rule, never the value (the
+    program's errors end up in CI logs). The value an issue is about is left out wherever it
+    shows (also an invalid one, of the wrong type or at an unknown key: it is still the
+    secret), and so are the other settings beside it, which a rule across settings names
+    ("end (...) must be after start (...)"); any other secret text where it is quoted. Values
+    from a fixed list and names of resources stay: they are the rule's words ("allowed:
+    Critical, Important"), not secrets."""
+    if not keys:
         return issues
-    # Longest first: a text that contains another is replaced whole.
-    ordered = sorted(texts, key=len, reverse=True)
+    quoted = {text for key in keys if key in values for text in secretable_texts(key, values[key])}
+    result = []
+    for issue in issues:
+        own: set[str] = set()
+        beside: set[str] = set()
+        if issue.path and issue.path[0] in keys:
+            own = _texts(_at(values, issue.path))
+            parent = issue.path[:-1]
+            while parent and isinstance(parent[-1], int):  # an item of a list: the settings of its map
+                parent = parent[:-1]
+            siblings = _at(values, parent) if parent else None
+            if isinstance(siblings, Mapping):  # free text only: names and fixed choices are public
+                beside = {
+                    text
+                    for name, item in siblings.items()
+                    if isinstance(item, str)
+                    for text in secretable_texts(str(parent[0]), _nest((*parent[1:], name), item))
+                }
+        result.append(Issue(issue.path, redact_text(issue.message, quoted | own, own | beside, own), issue.line))
+    return result
 
-    def clean(message: str) -> str:
-        for text in ordered:
-            for quoted in (repr(text), f'"{text}"', f"'{text}'"):
-                message = message.replace(quoted, "[secret]")
-            if distinctive(text):
-                message = message.replace(text, "[secret]")
-        return message
 
-    # Every issue: a rule across keys may name a value of a secret one.
-    return [Issue(i.path, clean(i.message), i.line) for i in issues]
+def _nest(path: tuple[str | int, ...], item: Any) -> Any:
+    """``item`` at ``path`` below a top-level key, as secretable_texts walks it."""
+    for step in reversed(path):
+        item = [item] if isinstance(step, int) else {step: item}
+    return item
+
+
+def _at(values: Any, path: tuple[str | int, ...]) -> Any:
+    for step in path:
+        if isinstance(values, Mapping) and step in values:
+            values = values[step]
+        elif isinstance(values, list) and isinstance(step, int) and 0 <= step < len(values):
+            values = values[step]
+        else:
+            return None
+    return values
+
+
+def _texts(item: Any) -> set[str]:
+    """Every text in a value (its own, not only what the model reads as text)."""
+    if isinstance(item, str):
+        return {item} if item else set()
+    if isinstance(item, Mapping):
+        return {text for child in item.values() for text in _texts(child)}
+    if isinstance(item, list):
+        return {text for child in item for text in _texts(child)}
+    return set()

@@ -1,0 +1,324 @@
+"""Every secret stays secret, and only secrets are secret (issue #26 item 18, issue #27 item 4).
+
+Run as ``pulumi up`` runs the program: the engine hands each ``patching:`` value over decrypted
+and marks the whole top-level key secret. For every text setting a stack may make secret, a
+distinctive value (hand-written here) must end up secret in every input and output that holds
+it, and in clear nowhere: not in ``patching plan``, not in an error message, not in a warning.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+import typing
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Annotated, Any, Literal
+
+import pytest
+from pydantic import BaseModel
+
+from conftest import ROOT
+from patching_components.config.model import Public, StackConfig
+from patching_components.mock_engine import ProgramError, stack_file_config
+from tests.engine import Run, run_program
+
+STACKS = ("acme", "globex", "initech")
+
+
+def stack_config(stack: str) -> dict[str, Any]:
+    return stack_file_config(ROOT / "stacks" / f"Pulumi.{stack}.yaml")
+
+
+@dataclass(frozen=True)
+class Case:
+    stack: str
+    path: tuple[str | int, ...]
+    """Below ``patching:``; its first step is the key the engine marks secret."""
+    value: str
+    """The decrypted value: valid, and found nowhere else in the stack's resources."""
+    invalid: str
+    """A decrypted value the setting's rules refuse."""
+    setup: dict[tuple[str | int, ...], Any] = field(default_factory=dict)
+    """Other settings of the stack for the setting to take effect (None removes one)."""
+
+
+def _put(config: dict[str, Any], path: tuple[str | int, ...], value: Any) -> None:
+    parent: Any = config
+    steps = (f"patching:{path[0]}", *path[1:])
+    for step in steps[:-1]:
+        parent = parent.setdefault(step, {}) if isinstance(parent, dict) else parent[step]
+    if value is None:
+        del parent[steps[-1]]
+    elif isinstance(parent, list) and steps[-1] == len(parent):
+        parent.append(value)
+    else:
+        parent[steps[-1]] = value
+
+
+def configured(case: Case, value: str) -> dict[str, Any]:
+    config = copy.deepcopy(stack_config(case.stack))
+    for path, setting in case.setup.items():
+        _put(config, path, setting)
+    _put(config, case.path, value)
+    return config
+
+
+def run_case(case: Case, value: str | None = None) -> Run:
+    return run_program(
+        configured(case, case.value if value is None else value),
+        stack=case.stack,
+        secret_keys=[f"patching:{case.path[0]}"],
+    )
+
+
+REPO = "[corp]\nname=secret repo 5521\nbaseurl=https://repo.example/al2023\nenabled=1\n"
+LONG = "secret5521" + "x" * 1100
+
+# One case per text setting the model takes (a key of a map is written <key>, an item [] ), with a
+# value that occurs nowhere else in the stack. Settings marked Public (names of resources) and
+# fixed choices are not here: they cannot be secret text.
+CASES: dict[str, Case] = {
+    "tags.<key>": Case("acme", ("tags", "CostCenter"), "cc-secret-5521", "cc#secret!5521"),
+    "permissionsBoundary": Case(
+        "acme", ("permissionsBoundary",), "arn:aws:iam::123456789012:policy/secret-boundary-5521", "secret-5521"
+    ),
+    "baselines.<key>.description": Case(
+        "acme", ("baselines", "al2023", "description"), "Secret baseline words 5521", LONG
+    ),
+    "baselines.<key>.approveUntilDate": Case(
+        "acme",
+        ("baselines", "al2023", "approveUntilDate"),
+        "2031-05-17",
+        "2031-02-30",
+        {("baselines", "al2023", "approveAfterDays"): None},
+    ),
+    "baselines.<key>.classifications[]": Case(
+        "acme",
+        ("baselines", "al2023", "classifications", 0),
+        "Security",
+        "Secretfix5521",
+        {("baselines", "al2023", "classifications"): ["Security"]},
+    ),
+    "baselines.<key>.severities[]": Case("acme", ("baselines", "al2023", "severities", 0), "Critical", "Dire5521"),
+    "baselines.<key>.priorities[]": Case(
+        "globex",
+        ("baselines", "ubuntu", "priorities", 0),
+        "Optional",
+        "Whenever5521",
+        # All five: with fewer, the baseline warns naming the priorities it leaves out (public names).
+        {("baselines", "ubuntu", "priorities"): ["Optional", "Required", "Important", "Standard", "Extra"]},
+    ),
+    "baselines.<key>.products[]": Case(
+        "globex", ("baselines", "rhel9", "products", 1), "RedhatEnterpriseLinux9.6", "Redhat5521" + "9" * 300
+    ),
+    "baselines.<key>.approvedPatches[]": Case(
+        "acme",
+        ("baselines", "al2023", "approvedPatches", 0),
+        "openssl-secret-5521",
+        LONG,
+        {("baselines", "al2023", "approvedPatches"): ["openssl-secret-5521"]},
+    ),
+    "baselines.<key>.rejectedPatches[]": Case(
+        "globex", ("baselines", "al2023", "rejectedPatches", 0), "kernel-secret-5521*", LONG
+    ),
+    "baselines.<key>.sources.<key>.products[]": Case(
+        "acme",
+        ("baselines", "al2023", "sources", "corp-repo", "products", 0),
+        "AmazonLinux2023",
+        "Secret" + "9" * 300,
+        {("baselines", "al2023", "sources"): {"corp-repo": {"products": ["AmazonLinux2023"], "configuration": REPO}}},
+    ),
+    "baselines.<key>.sources.<key>.configuration": Case(
+        "acme",
+        ("baselines", "al2023", "sources", "corp-repo", "configuration"),
+        REPO,
+        LONG,
+        {("baselines", "al2023", "sources"): {"corp-repo": {"products": ["AmazonLinux2023"], "configuration": REPO}}},
+    ),
+    "maintenanceWindows.<key>.schedule": Case(
+        "acme", ("maintenanceWindows", "weekly-install", "schedule"), "cron(17 3 ? * WED *)", "cron(17 3 ? * SECRET *)"
+    ),
+    "maintenanceWindows.<key>.timezone": Case(
+        "acme", ("maintenanceWindows", "weekly-install", "timezone"), "Pacific/Chatham", "Secret/Nowhere5521"
+    ),
+    "maintenanceWindows.<key>.maxConcurrency": Case(
+        "acme", ("maintenanceWindows", "weekly-install", "maxConcurrency"), "37%", "370%x"
+    ),
+    "maintenanceWindows.<key>.maxErrors": Case(
+        "acme", ("maintenanceWindows", "weekly-install", "maxErrors"), "13", "13x%"
+    ),
+    "maintenanceWindows.<key>.hooks.preInstall": Case(
+        "globex", ("maintenanceWindows", "tue-install", "hooks", "preInstall"), "Secret-Drain-5521", "bad hook 5521"
+    ),
+    "maintenanceWindows.<key>.hooks.postInstall": Case(
+        "globex", ("maintenanceWindows", "tue-install", "hooks", "postInstall"), "Secret-Check-5521", "bad hook 5521"
+    ),
+    "maintenanceWindows.<key>.hooks.onExit": Case(
+        "globex", ("maintenanceWindows", "tue-install", "hooks", "onExit"), "Secret-Exit-5521", "bad hook 5521"
+    ),
+    "maintenanceWindows.<key>.description": Case(
+        "globex", ("maintenanceWindows", "tue-install", "description"), "Secret window words 5521", LONG
+    ),
+    "logging.s3Bucket": Case("globex", ("logging", "s3Bucket"), "secret-bucket-5521", "Secret_Bucket_5521"),
+    # Short: the prefix is found where it was put, and in the customer's prefix derived from it.
+    "logging.s3Prefix": Case("acme", ("logging", "s3Prefix"), "sp", "/bad//secret5521"),
+    "notifications.emails[]": Case(
+        "acme", ("notifications", "emails", 1), "secret.person5521@acme.example", "secret5521@@acme"
+    ),
+    "notifications.snsTopicArn": Case(
+        "globex",
+        ("notifications", "snsTopicArn"),
+        "arn:aws:sns:us-east-1:111122223333:secret-alerts-5521",
+        "arn:aws:sns:secret5521",
+    ),
+    "goldenAmis.<key>.sourceAmiId": Case(
+        "globex", ("goldenAmis", "win2022-fileserver", "sourceAmiId"), "ami-0abc5521def98", "ami-secret5521"
+    ),
+    "goldenAmis.<key>.sourceAmiParameter": Case(
+        "acme", ("goldenAmis", "al2023-base", "sourceAmiParameter"), "/secret/ami/al2023-5521", "secret5521 ami"
+    ),
+    "goldenAmis.<key>.instanceType": Case(
+        "acme", ("goldenAmis", "al2023-base", "instanceType"), "m6i.xlarge", "q9z.secret5521"
+    ),
+    "goldenAmis.<key>.subnetId": Case(
+        "acme", ("goldenAmis", "al2023-base", "subnetId"), "subnet-0abc5521def98", "subnet-secret5521"
+    ),
+    "goldenAmis.<key>.schedule": Case(
+        "acme", ("goldenAmis", "al2023-base", "schedule"), "cron(41 5 ? * TUE#3 *)", "cron(41 5 ? * SECRET *)"
+    ),
+    "goldenAmis.<key>.timezone": Case(
+        "acme", ("goldenAmis", "al2023-base", "timezone"), "America/St_Johns", "Secret/Nowhere5521"
+    ),
+    "goldenAmis.<key>.kmsKeyArn": Case(
+        "globex",
+        ("goldenAmis", "win2022-fileserver", "kmsKeyArn"),
+        "arn:aws:kms:us-east-1:111122223333:key/secret-key-5521",
+        "arn:aws:kms:secret5521",
+    ),
+    "changeFreezes.<key>.start": Case(
+        "globex", ("changeFreezes", "black-friday", "start"), "2027-11-23T05:17", "secret-2027-11-23"
+    ),
+    "changeFreezes.<key>.end": Case(
+        "globex", ("changeFreezes", "black-friday", "end"), "2027-11-29T07:43", "2027-11-29Tsecret"
+    ),
+    "changeFreezes.<key>.timezone": Case(
+        "globex", ("changeFreezes", "black-friday", "timezone"), "America/Chicago", "Secret/Nowhere5521"
+    ),
+}
+
+# The default run keeps one case per top-level key; .ci/run runs them all (-m slow).
+REPRESENTATIVE = {
+    "tags.<key>",
+    "permissionsBoundary",
+    "baselines.<key>.approveUntilDate",
+    "maintenanceWindows.<key>.maxErrors",
+    "logging.s3Prefix",
+    "notifications.snsTopicArn",
+    "goldenAmis.<key>.instanceType",
+    "changeFreezes.<key>.start",
+}
+
+
+def params() -> list[Any]:
+    return [pytest.param(name, id=name, marks=() if name in REPRESENTATIVE else pytest.mark.slow) for name in CASES]
+
+
+def text_settings() -> set[str]:
+    """The model's settings that hold text (a date is text in YAML), Public and fixed choices left out."""
+    found: set[str] = set()
+
+    def walk(annotation: Any, path: str) -> None:
+        metadata: tuple[Any, ...] = ()
+        while True:  # through Annotated and Optional
+            if typing.get_origin(annotation) is Annotated:
+                metadata += typing.get_args(annotation)[1:]
+                annotation = typing.get_args(annotation)[0]
+            elif typing.get_origin(annotation) in (typing.Union, type(int | None)):
+                annotation = next(a for a in typing.get_args(annotation) if a is not type(None))
+            else:
+                break
+        if any(isinstance(m, Public) for m in metadata):
+            return
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            for name, f in annotation.model_fields.items():
+                inner = Annotated[(f.annotation, *f.metadata)] if f.metadata else f.annotation
+                walk(inner, f"{path}.{f.alias or name}".lstrip("."))
+        elif typing.get_origin(annotation) is dict:
+            walk(typing.get_args(annotation)[1], f"{path}.<key>")
+        elif typing.get_origin(annotation) is list:
+            walk(typing.get_args(annotation)[0], f"{path}[]")
+        elif annotation in (str, date) and typing.get_origin(annotation) is not Literal:
+            found.add(path)
+
+    walk(StackConfig, "")
+    return found
+
+
+def test_every_text_setting_has_a_case():
+    """A new text setting fails here until it has a case (and so is checked to stay secret)."""
+    assert set(CASES) == text_settings()
+
+
+def holds(value: Any, text: str) -> bool:
+    """Whether the text is in a value: as a whole word of any of its strings (so "13" is not found in "2013")."""
+    if isinstance(value, str):
+        return re.search(rf"(?<![A-Za-z0-9]){re.escape(text)}(?![A-Za-z0-9])", value) is not None
+    if isinstance(value, dict):
+        return any(holds(k, text) or holds(v, text) for k, v in value.items())
+    if isinstance(value, list):
+        return any(holds(v, text) for v in value)
+    return False
+
+
+@pytest.mark.parametrize("name", params())
+def test_a_secret_setting_stays_secret_in_every_input_output_and_warning(name):
+    case = CASES[name]
+    public = run_program(configured(case, case.value), stack=case.stack)
+    run = run_case(case)
+    holding = [(r, key) for r in run.resources for key, value in r.inputs.items() if holds(value, case.value)]
+    assert holding, f"{name}: the value reaches no input (the case checks nothing)"
+    assert [f"{r.name}.{key}" for r, key in holding if key not in r.secret_inputs] == []
+    exported = [key for key, value in run.outputs.items() if holds(value, case.value)]
+    assert [key for key in exported if key not in run.secret_outputs] == []
+    assert [w for w in run.warnings if holds(w, case.value)] == []
+    # The same resources as without the secret: a URN is never secret.
+    assert sorted(r.urn for r in run.resources) == sorted(r.urn for r in public.resources)
+
+
+@pytest.mark.parametrize("name", params())
+def test_an_invalid_secret_is_named_by_its_key_path_never_by_its_value(name):
+    case = CASES[name]
+    with pytest.raises(ProgramError) as info:
+        run_case(case, case.invalid)
+    message = str(info.value)
+    dotted = ".".join(str(step) for step in case.path[:3] if isinstance(step, str))
+    assert f"patching:{dotted}" in message
+    assert case.invalid not in message
+    # Nor a part of it (a cron parser quotes the field it refuses), where the value has a part to spot.
+    shown = message.replace("[secret]", "")
+    assert "5521" not in shown and "secret" not in shown.lower()
+    assert info.value.resources == []
+
+
+def test_a_rule_across_settings_names_neither_secret():
+    """end before start: the message names both key paths' rule, and neither value."""
+    case = CASES["changeFreezes.<key>.end"]
+    config = configured(case, "2027-11-20T01:02")
+    _put(config, ("changeFreezes", "black-friday", "start"), "2027-11-24T03:04")
+    with pytest.raises(ProgramError) as info:
+        run_program(config, stack="globex", secret_keys=["patching:changeFreezes"])
+    (line,) = [line for line in str(info.value).splitlines() if "black-friday" in line]
+    assert line.endswith("patching:changeFreezes.black-friday.end: end ([secret]) must be after start ([secret])")
+
+
+def test_the_rule_of_a_public_setting_keeps_its_words():
+    """Only the secret is left out: the allowed values, the OS, an example stay readable."""
+    case = CASES["baselines.<key>.severities[]"]
+    with pytest.raises(ProgramError) as info:
+        run_case(case, "Dire5521")
+    assert (
+        "patching:baselines.al2023.severities[0]: [secret] is not a SEVERITY value for AMAZON_LINUX_2023; "
+        "allowed: Critical, Important, Medium, Low"
+    ) in str(info.value)
