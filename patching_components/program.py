@@ -12,9 +12,9 @@ from collections.abc import Callable
 
 import pulumi
 
-from .config import ConfigError, StackConfig, load_pulumi_config
+from .config import ConfigError, load_pulumi_config
 from .config.pulumi_config import secret_keys
-from .config.secrets import SecretText, distinctive, secret_texts
+from .config.secrets import SecretSearch, SecretText, secret_search
 from .customer import CustomerPatching
 
 # Collect young objects after 20,000 allocations rather than 700. A Pulumi run
@@ -34,8 +34,8 @@ def main() -> None:
 
     keys = secret_keys()
     # None without a secret key: nothing to look for, nothing is transformed.
-    searched = searched_texts(config, keys) if keys else None
-    export = _exporter(searched)
+    search = secret_search(config, keys) if keys else None
+    export = _exporter(search)
     export("customer", config.customer)
     export("mode", config.mode)
     if config.mode == "disabled":
@@ -45,7 +45,7 @@ def main() -> None:
         )
         return
 
-    opts = pulumi.ResourceOptions(transformations=[keep_secret(searched)]) if searched is not None else None
+    opts = pulumi.ResourceOptions(transformations=[keep_secret(search)]) if search is not None else None
     patching = CustomerPatching.from_config(config.customer, config, opts)
     export("baselineIds", patching.baseline_ids)
     export("patchGroups", patching.patch_groups)
@@ -70,25 +70,15 @@ def main() -> None:
             export(key, value)
 
 
-def searched_texts(config: StackConfig, keys: set[str]) -> set[str]:
-    """What the program looks for inside the text of every input and output, besides the
-    ``SecretText`` itself (see :func:`holds_secret`): the secret texts of ``keys`` that are
-    distinctive, and the text the program derives from a secret ``patching:logging``: its prefix
-    joined with the customer (``config.log_prefix``), below which every window writes, even
-    when the prefix alone is too short to look for."""
-    texts = {text for text in secret_texts(config, keys) if distinctive(text)}
-    prefix = config.log_prefix()
-    if "logging" in keys and prefix and isinstance(config.logging and config.logging.s3_prefix, SecretText):
-        texts.add(prefix)
-    return texts
+def holds_secret(value: object, search: SecretSearch) -> bool:
+    """Whether a value, resolved, is built from a secret.
 
-
-def holds_secret(value: object, searched: set[str]) -> bool:
-    """Whether a value, resolved, is built from a secret: it holds a ``SecretText`` (the secret
-    itself, however short: marked at the source), or text containing one of ``searched``
-    (:func:`searched_texts`: a secret bucket name inside an ARN or a policy, which no longer
-    carries the mark). A short secret ("1", "UTC") counts only as itself: looked for inside
-    other text, it would mark every trust policy and tag that merely contains a "1".
+    Marked at the source: ``load_pulumi_config`` gives the text of a secret key as
+    ``SecretText``, and an input holding that object holds the secret, however short ("1",
+    "UTC"). That, not a search for the secret's text, is what keeps short common values from
+    marking unrelated inputs: searched for, ``maxErrors: "1"`` made every trust policy and tag
+    secret. Text built from a secret (an ARN, a policy, a runbook) is a new ``str`` without the
+    mark; there ``search`` finds the distinctive secret texts (``config.secrets.SecretSearch``).
     pulumi-aws's typed arguments (``MaintenanceWindowTaskTaskInvocationParametersArgs`` ...)
     are searched through their attributes."""
 
@@ -96,7 +86,7 @@ def holds_secret(value: object, searched: set[str]) -> bool:
         if isinstance(item, SecretText):
             return True
         if isinstance(item, str):
-            return any(text in item for text in searched)
+            return search.finds(item)
         if isinstance(item, dict):
             return any(holds(key) or holds(child) for key, child in item.items())
         if isinstance(item, (list, tuple)):
@@ -109,27 +99,27 @@ def holds_secret(value: object, searched: set[str]) -> bool:
     return holds(value)
 
 
-def _exporter(searched: set[str] | None) -> Callable[[str, object], None]:
+def _exporter(search: SecretSearch | None) -> Callable[[str, object], None]:
     """``pulumi.export`` that exports secret what is built from a secret (``logBucket`` naming
     an existing bucket of a secret ``patching:logging``, ``notificationTopicArn`` ...)."""
 
     def export(key: str, value: object) -> None:
-        if searched is not None:
+        if search is not None:
             value = pulumi.Output.from_input(value).apply(
-                lambda v: pulumi.Output.secret(v) if holds_secret(v, searched) else v
+                lambda v: pulumi.Output.secret(v) if holds_secret(v, search) else v
             )
         pulumi.export(key, value)
 
     return export
 
 
-def keep_secret(searched: set[str]) -> pulumi.ResourceTransformation:
+def keep_secret(search: SecretSearch) -> pulumi.ResourceTransformation:
     """A transformation that makes secret every input built from a secret config value (see
     :func:`holds_secret`), so that state and previews show it as [secret] (the components
     take plain config)."""
 
     def secret_if_needed(value: object) -> object:
-        return pulumi.Output.secret(value) if holds_secret(value, searched) else value
+        return pulumi.Output.secret(value) if holds_secret(value, search) else value
 
     def transformation(args: pulumi.ResourceTransformationArgs) -> pulumi.ResourceTransformationResult:
         props = {

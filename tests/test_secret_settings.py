@@ -275,7 +275,6 @@ def holds(value: Any, text: str) -> bool:
 @pytest.mark.parametrize("name", params())
 def test_a_secret_setting_stays_secret_in_every_input_output_and_warning(name):
     case = CASES[name]
-    public = run_program(configured(case, case.value), stack=case.stack)
     run = run_case(case)
     holding = [(r, key) for r in run.resources for key, value in r.inputs.items() if holds(value, case.value)]
     assert holding, f"{name}: the value reaches no input (the case checks nothing)"
@@ -283,8 +282,7 @@ def test_a_secret_setting_stays_secret_in_every_input_output_and_warning(name):
     exported = [key for key, value in run.outputs.items() if holds(value, case.value)]
     assert [key for key in exported if key not in run.secret_outputs] == []
     assert [w for w in run.warnings if holds(w, case.value)] == []
-    # The same resources as without the secret: a URN is never secret.
-    assert sorted(r.urn for r in run.resources) == sorted(r.urn for r in public.resources)
+    assert [r.urn for r in run.resources if holds(r.urn, case.value)] == []  # a URN is never secret
 
 
 @pytest.mark.parametrize("name", params())
@@ -322,3 +320,162 @@ def test_the_rule_of_a_public_setting_keeps_its_words():
         "patching:baselines.al2023.severities[0]: [secret] is not a SEVERITY value for AMAZON_LINUX_2023; "
         "allowed: Critical, Important, Medium, Low"
     ) in str(info.value)
+
+
+# ---------------------------------------------------------------------------
+# Only secrets are secret: each top-level key of each example stack made secret, as
+# `pulumi config set --secret` makes a whole key secret, and exactly these inputs turn secret.
+
+REFUSED = "refused"
+"""The program refuses the key as a secret: it names resources (or holds no text)."""
+TAGS = "tags"
+"""Every resource that takes tags gets them secret, and nothing else (counted below)."""
+
+EXPECTED: dict[str, dict[str, Any]] = {
+    "acme": {
+        "customer": REFUSED,
+        "tags": TAGS,
+        # severities [Critical, Important]; approveAfterDays is a number, default a boolean.
+        "baselines": {"acme-al2023": ["approvalRules"]},
+        # The schedules and time zones; 25% and "1" of the install task, not the scan task's defaults.
+        "maintenanceWindows": {
+            "acme-daily-scan": ["schedule", "scheduleTimezone"],
+            "acme-weekly-install": ["schedule", "scheduleTimezone"],
+            "acme-weekly-install-patch": ["maxConcurrency", "maxErrors"],
+        },
+        "patchGroups": REFUSED,
+        # s3Bucket: create and s3Prefix: patching are the defaults, retentionDays a number: nothing to hide.
+        "logging": {},
+        "compliance": REFUSED,
+        "notifications": {"acme-alerts-368ba38420654f11": ["endpoint"], "acme-alerts-a38c2fd8dffc826d": ["endpoint"]},
+        # The runbook's parameters (parameter path, instance type, subnet), the subnet and parameter in its
+        # policy, the rebuild schedule; not the patch windows' Europe/London, which is theirs (public).
+        "goldenAmis": {
+            "acme-golden-al2023-base": ["content"],
+            "acme-golden-al2023-base-runbook": ["policy"],
+            "acme-golden-al2023-base-schedule": ["schedule", "scheduleTimezone"],
+        },
+    },
+    "globex": {
+        "customer": REFUSED,
+        "patchGroupTagKey": {},  # a fixed choice
+        "tags": TAGS,
+        # severities, classifications, products, rejectedPatches; ubuntu sets only a fixed choice.
+        "baselines": {
+            "globex-al2023": ["approvalRules", "rejectedPatches"],
+            "globex-rhel9": ["approvalRules"],
+            "globex-windows": ["approvalRules"],
+        },
+        "maintenanceWindows": {
+            # The calendar's text holds "America/New_York" inside: a freeze's time zone, equal to the
+            # windows' (text built from a secret cannot be told from text that only contains it).
+            "globex-calendar": ["content"],
+            "globex-nightly-scan": ["schedule", "scheduleTimezone"],
+            "globex-sat-install": ["schedule", "scheduleTimezone"],
+            "globex-sat-install-patch": ["maxConcurrency", "maxErrors"],
+            "globex-tue-install": ["description", "schedule", "scheduleTimezone"],
+            "globex-tue-install-patch": ["maxConcurrency", "maxErrors", "taskInvocationParameters"],  # hooks
+        },
+        "patchGroups": REFUSED,
+        # The customer's bucket and prefix: the instances' policy and every task's output location.
+        "logging": {
+            "globex-instance-patch-logs": ["policy"],
+            "globex-nightly-scan-patch": ["taskInvocationParameters"],
+            "globex-sat-install-patch": ["taskInvocationParameters"],
+            "globex-tue-install-patch": ["taskInvocationParameters"],
+        },
+        # The customer's topic: every task's notification and the role's sns:Publish.
+        "notifications": {
+            "globex-notify-publish": ["policy"],
+            "globex-nightly-scan-patch": ["taskInvocationParameters"],
+            "globex-sat-install-patch": ["taskInvocationParameters"],
+            "globex-tue-install-patch": ["taskInvocationParameters"],
+        },
+        "goldenAmis": {
+            "globex-golden-win2022-fileserver": ["content"],
+            "globex-golden-win2022-fileserver-runbook": ["policy"],
+        },
+        # The calendar; not the windows, whose America/New_York is theirs.
+        "changeFreezes": {"globex-calendar": ["content"]},
+    },
+    "initech": {
+        "customer": REFUSED,
+        "mode": {},  # a fixed choice
+        "baselines": {},  # a number and nothing else
+        "maintenanceWindows": {
+            "initech-monthly-install": ["schedule", "scheduleTimezone"],
+            "initech-weekly-scan": ["schedule", "scheduleTimezone"],
+        },
+        "patchGroups": REFUSED,
+    },
+}
+TAGGED = {"acme": 13, "globex": 20}
+"""Resources that take tags (every custom resource but policies, attachments, targets, tasks ...)."""
+EXPORTED_SECRET = {("globex", "logging"): ["logBucket"], ("globex", "notifications"): ["notificationTopicArn"]}
+
+# The default run: each key once (acme's, and globex's for what acme does not set).
+DEFAULT_RUN = {("acme", key) for key in EXPECTED["acme"]} | {("globex", "changeFreezes")}
+
+
+def test_the_expectations_cover_every_key_of_every_example_stack():
+    for stack in STACKS:
+        keys = [key.removeprefix("patching:") for key in stack_config(stack) if key.startswith("patching:")]
+        assert sorted(EXPECTED[stack]) == sorted(keys)
+
+
+@pytest.mark.parametrize(
+    ("stack", "key"),
+    [
+        pytest.param(stack, key, id=f"{stack}-{key}", marks=() if (stack, key) in DEFAULT_RUN else pytest.mark.slow)
+        for stack, keys in EXPECTED.items()
+        for key in keys
+    ],
+)
+def test_exactly_the_inputs_built_from_a_secret_key_turn_secret(stack, key):
+    expected = EXPECTED[stack][key]
+    if expected == REFUSED:
+        with pytest.raises(ProgramError, match=f"patching:{key}: cannot be a secret"):
+            run_program(stack_config(stack), stack=stack, secret_keys=[f"patching:{key}"])
+        return
+    run = run_program(stack_config(stack), stack=stack, secret_keys=[f"patching:{key}"])
+    secret = {r.name: r.secret_inputs for r in run.resources if r.secret_inputs}
+    if expected == TAGS:
+        tagged = [r.name for r in run.resources if "tags" in r.inputs]
+        assert len(tagged) == TAGGED[stack]
+        assert secret == {name: ["tags"] for name in tagged}
+    else:
+        assert secret == expected
+    assert run.secret_outputs == EXPORTED_SECRET.get((stack, key), [])
+
+
+@pytest.mark.parametrize("output_format", ["text", "json"])
+def test_plan_shows_no_secret_in_clear(tmp_path, monkeypatch, capsys, output_format):
+    """`patching plan` of a stack whose topic and bucket are secret, run with the values decrypted
+    (as `pulumi preview` would have them): masked in the inputs and in the outputs."""
+    from patching_components import mock_engine
+    from patching_components.cli import main
+
+    topic, bucket = CASES["notifications.snsTopicArn"], CASES["logging.s3Bucket"]
+    text = (ROOT / "stacks" / "Pulumi.globex.yaml").read_text()
+    text = text.replace(
+        "snsTopicArn: arn:aws:sns:us-east-1:111122223333:globex-ops-alerts", "snsTopicArn: {secure: v1:AA}"
+    )
+    text = text.replace("s3Bucket: globex-central-ops-logs", "s3Bucket: {secure: v1:BB}")
+    path = tmp_path / "Pulumi.globex.yaml"
+    path.write_text(text)
+    config = configured(topic, topic.value)
+    _put(config, bucket.path, bucket.value)
+
+    def decrypted(_path: Any, program: Any = None, engine: Any = None) -> mock_engine.ProgramRun:
+        secret = ["patching:notifications", "patching:logging"]
+        return mock_engine.run_program(config, stack="globex", engine=engine, secret_keys=secret)
+
+    monkeypatch.setattr(mock_engine, "run_stack_file", decrypted)
+    assert main(["plan", "--format", output_format, str(path)]) == 0
+    shown = capsys.readouterr().out
+    assert topic.value not in shown and bucket.value not in shown
+    if output_format == "text":
+        assert "  notificationTopicArn: [secret]" in shown and "  logBucket: [secret]" in shown
+    else:
+        tasks = [r for r in json.loads(shown) if r["type"] == "aws:ssm/maintenanceWindowTask:MaintenanceWindowTask"]
+        assert [t["inputs"]["taskInvocationParameters"] for t in tasks] == ["[secret]"] * 3

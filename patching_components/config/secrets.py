@@ -23,7 +23,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from ..errors import Issue
 from .messages import _unwrap
-from .model import Public, Secretable, StackConfig
+from .model import LoggingConfig, Public, Secretable, StackConfig
 
 SECURE = "secure"
 # Tried in order for a setting without a Secretable marker: the first its rules accept stands in.
@@ -182,16 +182,24 @@ def _why_not_secret(path: tuple[str | int, ...]) -> str:
     return "cannot be a secret: a secret is text, and this setting takes none"
 
 
-def secretable_texts(key: str, value: Any) -> set[str]:
+def secretable_texts(key: str, value: Any, defaults: bool = True) -> set[str]:
     """The text a program keeps secret in a top-level value the engine marks secret. The engine
     marks the whole key, not which settings in it were secret: every free-text setting counts
-    (values from a fixed list, such as ``operation``, are public choices and do not)."""
+    (values from a fixed list, such as ``operation``, are public choices and do not). Without
+    ``defaults``, a value equal to its setting's default does not count either (``s3Prefix:
+    patching``): every stack that leaves the setting out has it, so it tells nothing."""
     texts: set[str] = set()
 
     def walk(item: Any, path: tuple[str | int, ...]) -> None:
         if isinstance(item, str):
-            annotation, _ = _setting(path)
-            if item and annotation is not None and not _names_resources(path) and not _choices(annotation):
+            annotation, default = _setting(path)
+            if (
+                item
+                and annotation is not None
+                and not _names_resources(path)
+                and not _choices(annotation)
+                and (defaults or item != default)
+            ):
                 texts.add(item)
         elif isinstance(item, Mapping):
             for name, child in item.items():
@@ -315,11 +323,48 @@ def marked_texts(value: Any) -> set[str]:
     return texts
 
 
-def secret_texts(config: StackConfig, keys: Collection[str]) -> set[str]:
-    """The text of the top-level ``keys`` (the engine marks them secret) as the stack sets them:
-    what :func:`mark_secret_texts` marks, and dates (``approveUntilDate``) as written."""
+@dataclass(frozen=True)
+class SecretSearch:
+    """What the program looks for in the text it builds, besides a ``SecretText`` itself: the
+    secret's text inside text derived from it (a bucket name inside an ARN or a policy, an
+    instance type inside a runbook), which no longer carries the mark."""
+
+    inside: frozenset[str]
+    """Distinctive secret texts that are marked where the program puts them: found inside a
+    longer text, it was built from the secret; a text equal to one of them but without the mark
+    came from a public setting with the same value (a golden AMI's time zone, public, equal to
+    a secret window's), which stays public."""
+    whole: frozenset[str]
+    """Secret text that carries no mark, found as itself too: a date (``approveUntilDate``, read
+    as a date) and the customer's log prefix derived from a secret ``s3Prefix`` (however short
+    the prefix, every window writes below ``<s3Prefix>/<customer>``)."""
+
+    def finds(self, text: str) -> bool:
+        """Whether ``text`` holds a secret's text."""
+        return any(secret in text for secret in self.whole) or any(
+            secret in text and secret != text for secret in self.inside
+        )
+
+
+def secret_search(config: StackConfig, keys: Collection[str]) -> SecretSearch:
+    """The :class:`SecretSearch` of a config marked by :func:`mark_secret_texts` with the secret
+    top-level ``keys``. Only distinctive texts are looked for (a short one, "1", would be found
+    in every other text), and no value equal to its setting's default (``s3Bucket: create``)."""
     values = config.model_dump(by_alias=True, mode="json", exclude_unset=True)
-    return {text for key in keys if key in values for text in secretable_texts(key, values[key])}
+    texts = {
+        text
+        for key in keys
+        if key in values
+        for text in secretable_texts(key, values[key], defaults=False)
+        if distinctive(text)
+    }
+    marked = marked_texts(config)
+    whole = texts - marked
+    logging = config.logging
+    if "logging" in keys and logging is not None and isinstance(logging.s3_prefix, SecretText):
+        if logging.s3_prefix != LoggingConfig.model_fields["s3_prefix"].default and config.log_prefix():
+            whole.add(str(config.log_prefix()))
+    return SecretSearch(frozenset(texts & marked), frozenset(whole))
 
 
 def redact_text(
