@@ -479,3 +479,19 @@ def test_plan_shows_no_secret_in_clear(tmp_path, monkeypatch, capsys, output_for
     else:
         tasks = [r for r in json.loads(shown) if r["type"] == "aws:ssm/maintenanceWindowTask:MaintenanceWindowTask"]
         assert [t["inputs"]["taskInvocationParameters"] for t in tasks] == ["[secret]"] * 3
+
+
+def test_a_warning_about_a_secret_leaves_its_value_out():
+    """A secret approveUntilDate in the past: the baseline warns (nothing released since is
+    approved), naming the setting, not the date."""
+    import time_machine
+
+    case = CASES["baselines.<key>.approveUntilDate"]
+    with time_machine.travel("2032-01-05T12:00:00Z", tick=False):
+        run = run_case(case)
+    (warning,) = [w for w in run.warnings if "approveUntilDate" in w]
+    assert warning.startswith(
+        "SecurityBaseline 'acme-al2023': approveUntilDate: approveUntilDate [secret] is in the past"
+    )
+    baseline = run.named("acme-al2023", "aws:ssm/patchBaseline:PatchBaseline")
+    assert baseline.secret_inputs == ["approvalRules"]

@@ -17,6 +17,7 @@ import re
 import typing
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
@@ -251,6 +252,12 @@ class SecretText(str):
     __slots__ = ()
 
 
+class SecretDate(date):
+    """A date the program read from a secret key (``approveUntilDate``): as :class:`SecretText`,
+    it only carries where it came from. Its text (``isoformat``) is a new ``str``, so the
+    program looks for it as itself (``SecretSearch.whole``) and messages leave it out."""
+
+
 DISTINCTIVE_LENGTH = 6
 """A secret text this long or longer is also looked for inside derived text (see :func:`distinctive`)."""
 
@@ -269,6 +276,8 @@ def mark_secret_texts(config: StackConfig, keys: Collection[str]) -> StackConfig
     (Public) and values from a fixed list are public, as :func:`secretable_texts` says."""
 
     def mark(value: Any, path: tuple[str | int, ...]) -> Any:
+        if isinstance(value, date) and not isinstance(value, datetime) and not _names_resources(path):
+            return SecretDate(value.year, value.month, value.day)
         if isinstance(value, str):
             annotation, _ = _setting(path)
             if value and annotation is not None and not _names_resources(path) and not _choices(annotation):
@@ -302,13 +311,16 @@ def mark_secret_texts(config: StackConfig, keys: Collection[str]) -> StackConfig
     return config.model_copy(update=update) if update else config
 
 
-def marked_texts(value: Any) -> set[str]:
-    """The ``SecretText`` in a config model (:func:`mark_secret_texts`), e.g. to keep them out of a message."""
+def marked_texts(value: Any, dates: bool = True) -> set[str]:
+    """The ``SecretText`` in a config model (:func:`mark_secret_texts`), and the text of its
+    ``SecretDate`` (unless not ``dates``), e.g. to keep them out of a message."""
     texts: set[str] = set()
 
     def walk(item: Any) -> None:
         if isinstance(item, SecretText):
             texts.add(str(item))
+        elif dates and isinstance(item, SecretDate):
+            texts.add(item.isoformat())
         elif isinstance(item, Mapping):
             for child in item.values():
                 walk(child)
@@ -335,9 +347,9 @@ class SecretSearch:
     came from a public setting with the same value (a golden AMI's time zone, public, equal to
     a secret window's), which stays public."""
     whole: frozenset[str]
-    """Secret text that carries no mark, found as itself too: a date (``approveUntilDate``, read
-    as a date) and the customer's log prefix derived from a secret ``s3Prefix`` (however short
-    the prefix, every window writes below ``<s3Prefix>/<customer>``)."""
+    """Secret text that carries no mark, found as itself too: a date's (``approveUntilDate``,
+    written as text from a ``SecretDate``) and the customer's log prefix derived from a secret
+    ``s3Prefix`` (however short the prefix, every window writes below ``<s3Prefix>/<customer>``)."""
 
     def finds(self, text: str) -> bool:
         """Whether ``text`` holds a secret's text."""
@@ -358,7 +370,7 @@ def secret_search(config: StackConfig, keys: Collection[str]) -> SecretSearch:
         for text in secretable_texts(key, values[key], defaults=False)
         if distinctive(text)
     }
-    marked = marked_texts(config)
+    marked = marked_texts(config, dates=False)  # what is marked where it is put
     whole = texts - marked
     logging = config.logging
     if "logging" in keys and logging is not None and isinstance(logging.s3_prefix, SecretText):
