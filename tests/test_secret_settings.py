@@ -495,3 +495,22 @@ def test_a_warning_about_a_secret_leaves_its_value_out():
     )
     baseline = run.named("acme-al2023", "aws:ssm/patchBaseline:PatchBaseline")
     assert baseline.secret_inputs == ["approvalRules"]
+
+
+def test_an_overlap_of_secret_windows_is_warned_without_when():
+    """Two windows of a group open at once: the warning says so, but the first time they do is
+    what their secret schedules say, so it is left out."""
+    import time_machine
+
+    case = CASES["maintenanceWindows.<key>.schedule"]
+    config = configured(case, "cron(30 1 ? * WED *)")  # inside the daily scan's 01:00-03:00 (Europe/London)
+    with time_machine.travel("2026-12-01T12:00:00Z", tick=False):
+        public = run_program(config, stack="acme")
+        secret = run_program(config, stack="acme", secret_keys=["patching:maintenanceWindows"])
+    prefix = "CustomerPatching 'acme': patching:patchGroups.acme-web.maintenanceWindows: "
+    (shown,) = [w for w in public.warnings if w.startswith(prefix)]
+    assert "the windows daily-scan and weekly-install are open at the same time (Wed 2026-12-02 01:30 GMT" in shown
+    assert [w for w in secret.warnings if w.startswith(prefix)] == [
+        prefix + "two of its windows are open at the same time (when is left out: their schedules are secret); "
+        "move or shorten one"
+    ]
