@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 import re
 import typing
 from dataclasses import dataclass, field
@@ -514,3 +515,67 @@ def test_an_overlap_of_secret_windows_is_warned_without_when():
         prefix + "two of its windows are open at the same time (when is left out: their schedules are secret); "
         "move or shorten one"
     ]
+
+
+# ---------------------------------------------------------------------------
+# Fuzzed: any text of a secret key, valid or not, decrypted as the engine hands it over.
+
+SECRETABLE_KEYS = ("tags", "baselines", "maintenanceWindows", "logging", "notifications", "goldenAmis", "changeFreezes")
+
+
+def _text_paths(value: Any, prefix: tuple[str | int, ...]) -> list[tuple[str | int, ...]]:
+    if isinstance(value, str):
+        return [prefix]
+    if isinstance(value, dict):
+        return [p for key, child in value.items() for p in _text_paths(child, (*prefix, key))]
+    if isinstance(value, list):
+        return [p for index, child in enumerate(value) for p in _text_paths(child, (*prefix, index))]
+    return []
+
+
+@pytest.mark.slow
+def test_no_decrypted_secret_shows_in_clear_fuzzed():
+    import time_machine
+    from hypothesis import HealthCheck, given, seed, settings
+    from hypothesis import strategies as st
+
+    @st.composite
+    def secret_text_mutant(draw):
+        stack = draw(st.sampled_from(["acme", "globex"]))
+        config = copy.deepcopy(stack_config(stack))
+        key = draw(st.sampled_from([k for k in SECRETABLE_KEYS if f"patching:{k}" in config]))
+        path = draw(st.sampled_from(_text_paths(config[f"patching:{key}"], (key,))))
+        # A text no stack holds by chance: a marker, then anything a setting may or may not take.
+        value = draw(st.sampled_from(["Zq7-", "zq7.", "/zq7/", "zq7@x.", "cron(zq7 "])) + draw(
+            st.text("abcxyz0189-_./:@% *?()", max_size=12)
+        )
+        return stack, config, key, path, value
+
+    @time_machine.travel("2026-12-01T12:00:00Z", tick=False)
+    @seed(20261204)
+    @settings(
+        max_examples=int(os.environ.get("FUZZ_EXAMPLES", "60")),
+        deadline=None,
+        database=None,
+        suppress_health_check=[HealthCheck.too_slow],
+    )
+    @given(secret_text_mutant())
+    def check(mutant):
+        stack, config, key, path, value = mutant
+        _put(config, path, value)
+        try:
+            run = run_program(config, stack=stack, secret_keys=[f"patching:{key}"])
+        except ProgramError as exc:
+            assert value not in str(exc) and "zq7" not in str(exc).lower().replace("[secret]", "")
+            return
+        assert [w for w in run.warnings if value in w] == []
+        clear = [
+            f"{r.name}.{k}"
+            for r in run.resources
+            for k, v in r.inputs.items()
+            if holds(v, value) and k not in r.secret_inputs
+        ]
+        assert clear == []
+        assert [k for k, v in run.outputs.items() if holds(v, value) and k not in run.secret_outputs] == []
+
+    check()

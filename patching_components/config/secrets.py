@@ -380,17 +380,24 @@ def secret_search(config: StackConfig, keys: Collection[str]) -> SecretSearch:
 
 
 def redact_text(
-    message: str, quoted: Collection[str], bare: Collection[str] = (), fragments_of: Collection[str] = ()
+    message: str,
+    quoted: Collection[str],
+    bare: Collection[str] = (),
+    fragments_of: Collection[str] = (),
+    words: Collection[str] = (),
 ) -> str:
     """``message`` with secret text shown as [secret]: each of ``quoted`` where the message quotes
     it (as messages quote a value), each distinctive one of ``bare`` also unquoted (a short text
-    is left where it is not quoted: "1" is also in "1-24"), and any quoted part of one of
-    ``fragments_of`` (a cron parser quoting the field it refused)."""
-    for text in sorted({*quoted, *bare}, key=len, reverse=True):  # longest first: one in another goes whole
+    is left where it is not quoted: "1" is also in "1-24"), each of ``words`` wherever it stands
+    as a word, and any quoted part of one of ``fragments_of`` (a cron parser quoting the field it
+    refused)."""
+    for text in sorted({*quoted, *bare, *words}, key=len, reverse=True):  # longest first: one in another goes whole
         for form in (repr(text), f'"{text}"', f"'{text}'"):
             message = message.replace(form, "[secret]")
         if text in bare and distinctive(text):
             message = message.replace(text, "[secret]")
+        elif text in words:
+            message = re.sub(rf"(?<![\w-]){re.escape(text)}(?![\w-])", "[secret]", message)
     if fragments_of:
 
         def fragment(match: re.Match[str]) -> str:
@@ -409,10 +416,12 @@ def redact(issues: list[Issue], values: Mapping[str, Any], keys: Collection[str]
     secret), and so are the other settings beside it, which a rule across settings names
     ("end (...) must be after start (...)"); any other secret text where it is quoted. Values
     from a fixed list and names of resources stay: they are the rule's words ("allowed:
-    Critical, Important"), not secrets."""
+    Critical, Important"), not secrets; but a value that is none of its list's is the stack's
+    own text, left out wherever it stands as a word (a rule of another key may name it)."""
     if not keys:
         return issues
     quoted = {text for key in keys if key in values for text in secretable_texts(key, values[key])}
+    words = {text for key in keys if key in values for text in _not_a_choice(key, values[key])}
     result = []
     for issue in issues:
         own: set[str] = set()
@@ -430,8 +439,30 @@ def redact(issues: list[Issue], values: Mapping[str, Any], keys: Collection[str]
                     if isinstance(item, str)
                     for text in secretable_texts(str(parent[0]), _nest((*parent[1:], name), item))
                 }
-        result.append(Issue(issue.path, redact_text(issue.message, quoted | own, own | beside, own), issue.line))
+        message = redact_text(issue.message, quoted | own, own | beside, own, words)
+        result.append(Issue(issue.path, message, issue.line))
     return result
+
+
+def _not_a_choice(key: str, value: Any) -> set[str]:
+    """The texts of a top-level value at settings that take a fixed list of values but that are
+    none of them (``operatingSystem: Zq7``)."""
+    found: set[str] = set()
+
+    def walk(item: Any, path: tuple[str | int, ...]) -> None:
+        if isinstance(item, str):
+            choices = _choices(_setting(path)[0])
+            if item and choices and item not in choices:
+                found.add(item)
+        elif isinstance(item, Mapping):
+            for name, child in item.items():
+                walk(child, (*path, name))
+        elif isinstance(item, list):
+            for index, child in enumerate(item):
+                walk(child, (*path, index))
+
+    walk(value, (key,))
+    return found
 
 
 def _nest(path: tuple[str | int, ...], item: Any) -> Any:
