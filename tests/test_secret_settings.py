@@ -286,6 +286,19 @@ def test_a_secret_setting_stays_secret_in_every_input_output_and_warning(name):
     assert [r.urn for r in run.resources if holds(r.urn, case.value)] == []  # a URN is never secret
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["notifications.emails[]", "logging.s3Prefix", "maintenanceWindows.<key>.maxErrors"])
+def test_a_secret_stays_secret_in_every_region(name):
+    """With patching:regions, the other region's topic subscriptions, windows and tasks too."""
+    case = CASES[name]
+    config = configured(case, case.value)
+    _put(config, ("regions",), ["eu-west-1", "us-east-1"])
+    run = run_program(config, stack=case.stack, secret_keys=[f"patching:{case.path[0]}"])
+    holding = [(r, key) for r in run.resources for key, value in r.inputs.items() if holds(value, case.value)]
+    assert {r.region for r, _ in holding} == {"eu-west-1", "us-east-1"}
+    assert [f"{r.name}.{key}" for r, key in holding if key not in r.secret_inputs] == []
+
+
 @pytest.mark.parametrize("name", params())
 def test_an_invalid_secret_is_named_by_its_key_path_never_by_its_value(name):
     case = CASES[name]
