@@ -77,8 +77,12 @@ class SecurityBaseline(BuildsFromConfig, pulumi.ComponentResource):
     ) -> None:
         super().__init__(f"{TYPE_PREFIX}SecurityBaseline", name, None, opts)
         self._build(name, settings, plumbing)
+        from .config.secrets import marked_texts, redact_text
+
+        secret = marked_texts(settings)  # a secret key's values stay out of the log (config.secrets)
         for advice in baseline_advice_for(settings):
-            pulumi.log.warn(f"SecurityBaseline {name!r}: {advice.field}: {advice.message}", resource=self)
+            message = redact_text(advice.message, secret, secret)
+            pulumi.log.warn(f"SecurityBaseline {name!r}: {advice.field}: {message}", resource=self)
 
     def _build(self, name: str, settings: "BaselineConfig", plumbing: Mapping[str, Any]) -> None:
         os_name = settings.operating_system

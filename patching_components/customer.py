@@ -189,8 +189,20 @@ class CustomerPatching(pulumi.ComponentResource):
             )
 
         from .checks import hook_permission_warnings, overlap_warnings
+        from .config.secrets import marked_texts, redact_text
 
-        for issue in overlap_warnings(config) + hook_permission_warnings(config):  # what validate says, at preview
+        secret = marked_texts(config)  # a warning names the key path, never a secret's value
+        # When the windows open is what a secret schedule (or freeze) says: the warning leaves it out.
+        secret_times = bool(marked_texts(config.maintenance_windows) or marked_texts(config.change_freezes))
+        for issue in overlap_warnings(config):  # what validate warns about, also at preview
+            message = redact_text(issue.message, secret, secret)
+            if secret_times:
+                message = (
+                    "two of its windows are open at the same time (when is left out: their schedules are secret); "
+                    "move or shorten one"
+                )
+            pulumi.log.warn(f"CustomerPatching {name!r}: {issue.key_path()}: {message}", resource=self)
+        for issue in hook_permission_warnings(config):
             pulumi.log.warn(f"CustomerPatching {name!r}: {issue.key_path()}: {issue.message}", resource=self)
 
         primary = built[config.primary_region]

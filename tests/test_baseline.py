@@ -178,8 +178,9 @@ def test_issue_26_settings_reach_the_create_request(example_runs):
     assert (linux["ApprovedPatches"], linux["ApprovedPatchesEnableNonSecurity"]) == (["amazon-ssm-agent"], True)
     assert win["AvailableSecurityUpdatesComplianceStatus"] == "COMPLIANT"
     assert problems("ssm", "CreatePatchBaseline", linux) == [] and problems("ssm", "CreatePatchBaseline", win) == []
-    # What the component logs is validate's warning (which approvedPatches apply; a COMPLIANT status).
-    assert [w.split(": ", 2)[1] for w in run.warnings] == [
+    # What the components log is validate's warning (which approvedPatches apply; a COMPLIANT status), in
+    # the order the two components happen to log.
+    assert sorted(w.split(": ", 2)[1] for w in run.warnings) == [
         "approvedPatches",
         "availableSecurityUpdatesComplianceStatus",
     ]

@@ -119,6 +119,7 @@ PermissionsBoundaryArn = Annotated[
         min_length=20,
         max_length=2048,
     ),
+    Secretable(f"arn:aws:iam::{_ACCOUNT}:policy/secret"),
 ]
 # A count ("10") or a percentage ("10%"), as MaxConcurrency/MaxErrors take them.
 Concurrency = Annotated[
