@@ -173,9 +173,9 @@ class CustomerPatching(pulumi.ComponentResource):
                 f"{name}-{region}", config, region, tags, reporting, regional_reporting, iam, opts_in_region
             )
 
-        from .checks import overlap_warnings
+        from .checks import overlap_warnings, schedule_warnings
 
-        for issue in overlap_warnings(config):  # what validate warns about, also at preview
+        for issue in overlap_warnings(config) + schedule_warnings(config):  # as validate warns, also at preview
             pulumi.log.warn(f"CustomerPatching {name!r}: {issue.key_path()}: {issue.message}", resource=self)
 
         primary = built[config.primary_region]

@@ -28,7 +28,7 @@ from pydantic.json_schema import GenerateJsonSchema
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from .. import aws_limits, defaults, os_rules, run_patch_baseline
-from ..schedule import ScheduleError, never_opens, parse_schedule
+from ..schedule import ScheduleError, never_matches, parse_schedule, timezone_hint
 from .references import reference_issues
 
 M = TypeVar("M", bound=BaseModel)
@@ -162,11 +162,13 @@ def _timezones() -> frozenset[str]:
 
 
 def _opens_issues(schedule: str | None, timezone: str) -> list[tuple[tuple[str | int, ...], str]]:
-    """A schedule that never opens does nothing: an error, not a quiet no-op."""
-    if schedule is None or timezone not in _timezones():
+    """A cron expression that names no date at all (30 February) never opened: an error. One whose
+    dates have passed (an at(), a cron with a year) is only a warning (see checks.schedule_warnings):
+    it was right once, and one expired window must not block every stack's CI."""
+    if schedule is None:
         return []
-    why = never_opens(parse_schedule(schedule), timezone)
-    return [(("schedule",), f"never opens: {why}")] if why else []
+    why = never_matches(parse_schedule(schedule))
+    return [(("schedule",), f"never opens: {why}; give a date that exists (e.g. cron(0 0 L 2 ? *))")] if why else []
 
 
 def _one_of(value: str, known: Iterable[str], what: str) -> str:
@@ -179,6 +181,8 @@ def _one_of(value: str, known: Iterable[str], what: str) -> str:
 
 
 def _check_timezone(value: str) -> str:
+    if value not in _timezones() and (hint := timezone_hint(value)):
+        raise ValueError(hint)  # CST is not tzdata's closest name UCT: a table says what people mean
     return _one_of(value, _timezones(), "an IANA time zone name (e.g. Europe/London, UTC)")
 
 
@@ -376,7 +380,7 @@ class MaintenanceWindowConfig(_Model):
 
     schedule: str
     """AWS cron(), rate() or one-time at() expression, e.g. ``cron(0 2 ? * SUN *)``; a schedule that never
-    opens again (checked in ``timezone``) is an error."""
+    opens again (checked in ``timezone``) is a warning."""
     timezone: str = "UTC"
     """IANA time zone the schedule is read in (e.g. Europe/London)."""
     schedule_offset: Annotated[int, Field(ge=1, le=6)] | None = None
@@ -583,7 +587,16 @@ def _local_time(value: str) -> str:
         ) from None
     if moment.tzinfo is not None:
         raise ValueError(f"{value!r} has a UTC offset; give the local time and set timezone")
+    if not FREEZE_YEARS[0] <= moment.year <= FREEZE_YEARS[1]:
+        # AWS documents no range for a Change Calendar event; a freeze until 9999 would stop all
+        # patching for good: the years AWS's schedules take (cron: 1970-2199) are the safe ones.
+        raise ValueError(
+            f"{value!r}: the year must be {FREEZE_YEARS[0]}-{FREEZE_YEARS[1]} (the years AWS schedules take)"
+        )
     return value
+
+
+FREEZE_YEARS = (1970, 2199)
 
 
 FreezeTime = Annotated[str, AfterValidator(_local_time)]

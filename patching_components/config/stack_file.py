@@ -31,11 +31,21 @@ def read_stack_file(path: str | Path) -> str:
     """A stack file's text; a file that cannot be read is a StackFileError naming it."""
     source = str(path)
     try:
-        return Path(path).read_text(encoding="utf-8")
+        data = Path(path).read_bytes()
     except FileNotFoundError:
         raise StackFileError(source, "no such file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise StackFileError(source, f"cannot read it: {exc}") from None
+    except OSError as exc:
+        raise StackFileError(source, f"cannot read it: {exc.strerror or exc}") from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise StackFileError(
+            source,
+            f"not UTF-8 text (byte 0x{data[exc.start]:02x} at line {line}); the Pulumi CLI reads stack files "
+            "as UTF-8: save the file as UTF-8",
+            line,
+        ) from None
 
 
 @dataclass(frozen=True)
