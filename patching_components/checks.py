@@ -218,7 +218,8 @@ def schedule_warnings(config: StackConfig, now: datetime | None = None) -> list[
                 Issue(
                     (section, key, "schedule"),
                     f"day of week {day_of_week!r}: AWS counts 1-7 from Sunday (7 is Saturday, not Sunday as in "
-                    f"Unix cron), so this runs on {days}; write the names: cron({' '.join(named)})",
+                    f"Unix cron), so this runs on {days}"
+                    + ("" if "L" in days else f"; write the names: cron({' '.join(named)})"),
                 )
             )
     zoned = [(("maintenanceWindows", k), w.timezone) for k, w in config.maintenance_windows.items()]

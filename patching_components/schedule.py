@@ -125,7 +125,8 @@ def numeric_weekdays(schedule: Schedule) -> str | None:
     if schedule.kind != "cron":
         return None
     fields = schedule.expression.split()
-    if len(fields) != 6 or not re.search(r"[0-9]", fields[4]):
+    # A number after '#' counts weeks ("MON#1"), after '/' steps: only the others are days.
+    if len(fields) != 6 or not re.search(r"(?<![#/0-9])[0-9]", fields[4]):
         return None
     day_of_week = fields[4]
 
@@ -134,7 +135,7 @@ def numeric_weekdays(schedule: Schedule) -> str | None:
         return _DAY_NAMES[number - 1] if 1 <= number <= 7 else match[0]
 
     # '#' counts weeks ("TUE#2"), not days: only the number before it is a day.
-    return re.sub(r"(?<![#/])\b[0-9]+\b", name, day_of_week)
+    return re.sub(r"(?<![#/0-9])[0-9]+", name, day_of_week)
 
 
 # ---------------------------------------------------------------------------
