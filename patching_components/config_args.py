@@ -92,7 +92,7 @@ class MaintenanceWindowSettings(TypedDict, total=False):
 
     schedule: Required[str]
     """AWS cron(), rate() or one-time at() expression, e.g. ``cron(0 2 ? * SUN *)``; a schedule that never opens
-    again (checked in ``timezone``) is an error."""
+    again (checked in ``timezone``) is a warning."""
 
     timezone: str
     """IANA time zone the schedule is read in (e.g. Europe/London). Default: UTC."""
@@ -375,7 +375,7 @@ class PatchWindowArgs(TypedDict, total=False):
 
     schedule: Required[str]
     """AWS cron(), rate() or one-time at() expression, e.g. ``cron(0 2 ? * SUN *)``; a schedule that never opens
-    again (checked in ``timezone``) is an error."""
+    again (checked in ``timezone``) is a warning."""
 
     timezone: str
     """IANA time zone the schedule is read in (e.g. Europe/London). Default: UTC."""

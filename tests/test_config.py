@@ -61,7 +61,10 @@ def test_every_error_names_file_and_key_path():
     raw["patchGroups"]["g"]["maintenanceWindows"] = ["w"]
     lines = messages(raw)
     assert any(
-        line.startswith("stacks/Pulumi.test.yaml: patching:baselines.b.complianceLevel: Input should be 'CRITICAL'")
+        line.startswith(
+            "stacks/Pulumi.test.yaml: patching:baselines.b.complianceLevel: got 'SEVERE' (text); "
+            "allowed: one of: CRITICAL, HIGH, MEDIUM, LOW, INFORMATIONAL, UNSPECIFIED"
+        )
         for line in lines
     ), lines
     assert any("patching:maintenanceWindows.w.schedule: invalid AWS cron expression" in line for line in lines)

@@ -223,6 +223,50 @@ class _Model(BaseModel):
         use_attribute_docstrings=True,
     )
 
+    @model_validator(mode="before")
+    @classmethod
+    def _no_booleans_for_numbers(cls, data: Any) -> Any:
+        # pydantic's lax mode reads true as 1: `retentionDays: true` would delete logs after a day.
+        if isinstance(data, dict):
+            _raise_issues(
+                [
+                    ((str(field.alias),), f"{str(data[field.alias]).lower()} is a boolean: give {allowed}")
+                    for field in cls.model_fields.values()
+                    if field.alias in data
+                    and isinstance(data[field.alias], bool)
+                    and (allowed := whole_number_rule(field.annotation, field.metadata))
+                ]
+            )
+        return data
+
+
+def whole_number_rule(annotation: Any, metadata: Iterable[Any] = ()) -> str | None:
+    """'a whole number 1-3650' for an int setting (through Optional and Annotated), else None."""
+    import typing
+
+    metadata = list(metadata)
+    while True:
+        origin = typing.get_origin(annotation)
+        if origin is Annotated:
+            metadata += list(typing.get_args(annotation)[1:])
+            annotation = typing.get_args(annotation)[0]
+        elif origin is typing.Union or str(origin) == "<class 'types.UnionType'>":
+            options = [a for a in typing.get_args(annotation) if a is not type(None)]
+            if len(options) != 1:
+                return None
+            annotation = options[0]
+        else:
+            break
+    if annotation is not int:
+        return None
+    for item in list(metadata):
+        metadata += list(getattr(item, "metadata", []) or [])
+    low = next((m.ge for m in metadata if hasattr(m, "ge")), None)
+    high = next((m.le for m in metadata if hasattr(m, "le")), None)
+    if low is not None and high is not None:
+        return f"a whole number {low}-{high}"
+    return "a whole number"
+
 
 def _raise_issues(issues: list[tuple[tuple[str | int, ...], str]]) -> None:
     """Raise several located errors from one validator (pydantic nests their locations)."""

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ValidationError
 
 from .. import aws_limits
 from ..errors import NAMESPACE, ConfigError, Issue, cut
-from .messages import _issue_from_pydantic
+from .messages import _issue_from_pydantic, group_list_items
 from .model import TOP_LEVEL_KEYS, StackConfig
 from .references import reference_issues
 
@@ -37,7 +37,7 @@ def validate(raw: Mapping[str, Any], source: str) -> StackConfig:
     # the model's own check reports the same ones when the rest is valid.
     issues += [i for i in reference_issues(raw) if i not in issues]
     if issues:
-        raise ConfigError(source, issues)
+        raise ConfigError(source, group_list_items(issues))
     assert config is not None
     return config
 
