@@ -28,6 +28,7 @@ from pydantic.json_schema import GenerateJsonSchema
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from .. import aws_limits, defaults, os_rules, run_patch_baseline
+from ..errors import cut
 from ..schedule import ScheduleError, never_matches, parse_schedule, timezone_hint
 from .references import reference_issues
 
@@ -95,15 +96,39 @@ KEY_RULES = {
     SOURCE_KEY_PATTERN: KEY_RULE.replace("at most 40", f"{aws_limits.PATCH_SOURCE_NAME_LENGTHS[0]} to 40"),
 }
 
+
+def _utf16_at_most(limit: int) -> AfterValidator:
+    """AWS's maximum length counted in UTF-16 code units (see aws_limits.UTF16_LENGTH_FIELDS)."""
+
+    def check(value: str) -> str:
+        units = aws_limits.utf16_length(value)
+        if units > limit:
+            raise ValueError(
+                f"{cut(value)} is {units} UTF-16 code units long (characters beyond U+FFFF count 2); "
+                f"AWS takes at most {limit}"
+            )
+        return value
+
+    return AfterValidator(check)
+
+
 # AWS: ^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$, 1-256 characters (pydantic's regex engine knows \p{..}).
 PatchGroupName = Annotated[
-    str, StringConstraints(min_length=1, max_length=256, pattern=r"^[\p{L}\p{Z}\p{N}_.:/=+\-@]+$")
+    str,
+    StringConstraints(min_length=1, max_length=256, pattern=r"^[\p{L}\p{Z}\p{N}_.:/=+\-@]+$"),
+    _utf16_at_most(256),
 ]
 PatchId = Annotated[str, StringConstraints(min_length=1, max_length=100)]
 FilterValue = Annotated[str, StringConstraints(min_length=1, max_length=os_rules.MAX_FILTER_VALUE_LENGTH)]
 FilterValues = Annotated[list[FilterValue], Field(min_length=1, max_length=os_rules.MAX_FILTER_VALUES)]
-TagKey = Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=r"^[\p{L}\p{Z}\p{N}_.:/=+\-@]+$")]
-TagValue = Annotated[str, StringConstraints(max_length=256, pattern=r"^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$")]
+TagKey = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=128, pattern=r"^[\p{L}\p{Z}\p{N}_.:/=+\-@]+$"),
+    _utf16_at_most(128),
+]
+TagValue = Annotated[
+    str, StringConstraints(max_length=256, pattern=r"^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$"), _utf16_at_most(256)
+]
 DocumentName = Annotated[str, StringConstraints(pattern=r"^[a-zA-Z0-9_\-.:/]{3,128}$")]
 ResourceName = Annotated[str, StringConstraints(pattern=r"^[a-zA-Z0-9_\-.]{3,128}$")]
 """A patch baseline's or maintenance window's name in AWS."""
@@ -445,8 +470,8 @@ class MaintenanceWindowConfig(_Model):
     """Errors after which the task stops: a count or a percentage."""
     hooks: HooksConfig | None = None
     """Install only: lifecycle hook documents (AWS-RunPatchBaselineWithHooks)."""
-    description: Annotated[str, StringConstraints(min_length=1, max_length=128)] | None = None
-    """Shown in the console."""
+    description: Annotated[str, StringConstraints(min_length=1, max_length=128), _utf16_at_most(128)] | None = None
+    """Shown in the console (at most 128 UTF-16 code units)."""
     regions: Regions | None = None
     """Regions of patching:regions this window is built in (default: all), for fleets whose regions
     patch at different times."""
@@ -869,6 +894,32 @@ class StackConfig(_Model):
                         )
                     )
         _raise_issues(issues)
+        return self
+
+    @model_validator(mode="after")
+    def _freezes_fit_a_calendar(self) -> StackConfig:
+        # One Change Calendar event per freeze; SSM takes a document of at most 64 KB.
+        if not self.change_freezes:
+            return self
+        from ..freeze import calendar_content  # the calendar as it is built (pulumi: import when used)
+
+        longest = max([*(self.regions or []), *aws_limits.regions()], key=len)
+        name = f"{self.customer}-{longest}"  # the longest component name the calendar's description carries
+        content = calendar_content(
+            self.change_freezes, f"Change freezes of {name}: no patch window starts while CLOSED"
+        )
+        size = len(content.encode())
+        if size > aws_limits.MAX_DOCUMENT_CONTENT_BYTES:
+            _raise_issues(
+                [
+                    (
+                        ("changeFreezes",),
+                        f"{len(self.change_freezes)} freezes make a Change Calendar of {size:,} bytes; SSM takes "
+                        f"a document of at most {aws_limits.MAX_DOCUMENT_CONTENT_BYTES:,} (CreateDocument): "
+                        "remove the freezes that have ended or join adjacent ones",
+                    )
+                ]
+            )
         return self
 
     @model_validator(mode="after")
