@@ -7,6 +7,7 @@ pipeline, exactly as the components would build them.
 
 from __future__ import annotations
 
+import functools
 import heapq
 import json
 from collections.abc import Iterator, Mapping
@@ -257,6 +258,51 @@ def warnings(config: StackConfig) -> list[Issue]:
     )
 
 
+def copied_stack_warnings(config: StackConfig, path: str | Path) -> list[Issue]:
+    """A stack copied from another customer's that kept its ``customer``: its resources would carry
+    that customer's names and tags, and its windows target the same patch group tags. Warned when
+    the customer is not the stack's name (``Pulumi.<customer>[-...].yaml``) and another stack file
+    in the folder has the same customer and a patch group of the same name."""
+    stack = _stack_of(Path(path))
+    if stack is None or stack == config.customer or stack.startswith(f"{config.customer}-"):
+        return []
+    mine = set(config.patch_groups)
+    others = []
+    for other in sorted(Path(path).parent.glob("Pulumi.*.yaml")):
+        if other.resolve() == Path(path).resolve():
+            continue
+        customer, groups = _customer_and_groups(str(other), other.stat().st_mtime_ns)
+        shared = sorted(mine & groups)
+        if customer == config.customer and shared:
+            others.append(f"{other.name} ({', '.join(shared)})")
+    if not others:
+        return []
+    return [
+        Issue(
+            ("customer",),
+            f"{config.customer!r} is not this stack's name ({stack}) and is also the customer of "
+            f"{'; '.join(others)}, with patch groups of the same names: a copied stack that kept another "
+            f"customer's id names and tags its resources as that customer's; set this customer's id",
+        )
+    ]
+
+
+def _stack_of(path: Path) -> str | None:
+    name = path.name
+    return name[len("Pulumi.") : -len(".yaml")] if name.startswith("Pulumi.") and name.endswith(".yaml") else None
+
+
+@functools.lru_cache(maxsize=1024)
+def _customer_and_groups(path: str, mtime: int) -> tuple[object, frozenset[str]]:
+    """A stack file's ``patching:customer`` and patch group names, as written (unvalidated)."""
+    try:
+        document = read_stack_document(read_stack_file(path), path)
+    except ConfigError:
+        return None, frozenset()
+    groups = document.config.get("patching:patchGroups")
+    return document.config.get("patching:customer"), frozenset(groups) if isinstance(groups, Mapping) else frozenset()
+
+
 @dataclass(frozen=True)
 class CheckedStack:
     config: StackConfig
@@ -277,7 +323,8 @@ def check_stack(path: str | Path) -> CheckedStack:
     issues = [i for i in build_issues(config) if not any(i.path[: len(path)] == path for path in secrets)]
     if issues:
         raise ConfigError(source, document.locate(issues))
-    return CheckedStack(config, document.locate(document.offline.notes + warnings(config)), document.cli_config()[0])
+    found = document.offline.notes + warnings(config) + copied_stack_warnings(config, path)
+    return CheckedStack(config, document.locate(found), document.cli_config()[0])
 
 
 def check_stack_file(path: str | Path) -> StackConfig:
