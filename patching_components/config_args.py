@@ -126,7 +126,7 @@ class MaintenanceWindowSettings(TypedDict, total=False):
     """Install only: lifecycle hook documents (AWS-RunPatchBaselineWithHooks)."""
 
     description: str
-    """Shown in the console."""
+    """Shown in the console (at most 128 UTF-16 code units)."""
 
     regions: list[str]
     """Regions of patching:regions this window is built in (default: all), for fleets whose regions patch at
@@ -409,7 +409,7 @@ class PatchWindowArgs(TypedDict, total=False):
     """Install only: lifecycle hook documents (AWS-RunPatchBaselineWithHooks)."""
 
     description: str
-    """Shown in the console."""
+    """Shown in the console (at most 128 UTF-16 code units)."""
 
     regions: list[str]
     """Regions of patching:regions this window is built in (default: all), for fleets whose regions patch at

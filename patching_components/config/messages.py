@@ -76,7 +76,7 @@ def _issue_from_pydantic(error: Mapping[str, Any], root: type[BaseModel] | None 
     value = error.get("input")
     if kind == "string_pattern_mismatch":
         message = f"{cut(value)} does not match {error['ctx']['pattern']}"
-    elif kind in _TYPE_ERRORS or kind.endswith(("_type", "_parsing")):
+    elif loc and (kind in _TYPE_ERRORS or kind.endswith(("_type", "_parsing"))):
         # "Input should be a valid dictionary or instance of LoggingConfig": the allowed values
         # instead, in the stack file's words, never a class name.
         rule = allowed_at(root or StackConfig, loc)
@@ -92,7 +92,7 @@ def _issue_from_pydantic(error: Mapping[str, Any], root: type[BaseModel] | None 
         message = f"{message} (got {cut(value)})"
     elif isinstance(value, str) and len(value) > MAX_ECHO and repr(value) in message:
         message = message.replace(repr(value), cut(value))  # a validator's own message quoting it whole
-    return Issue(loc, message)
+    return Issue(loc, re.sub(r" or instance of \w+", "", message))  # no internal class names
 
 
 _TYPE_ERRORS = frozenset({"model_type", "model_attributes_type", "literal_error", "enum", "int_from_float"})
