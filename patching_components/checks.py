@@ -277,11 +277,12 @@ def copied_stack_warnings(config: StackConfig, path: str | Path) -> list[Issue]:
             others.append(f"{other.name} ({', '.join(shared)})")
     if not others:
         return []
+    more = f" and {len(others) - 3} more" if len(others) > 3 else ""
     return [
         Issue(
             ("customer",),
             f"{config.customer!r} is not this stack's name ({stack}) and is also the customer of "
-            f"{'; '.join(others)}, with patch groups of the same names: a copied stack that kept another "
+            f"{'; '.join(others[:3])}{more}, with patch groups of the same names: a copied stack that kept another "
             f"customer's id names and tags its resources as that customer's; set this customer's id",
         )
     ]
