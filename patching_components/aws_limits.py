@@ -21,6 +21,25 @@ PATCH_SOURCE_NAME_LENGTHS = (3, 50)
 MAX_INLINE_POLICIES_PER_ROLE = 10_240
 """IAM: the aggregate size of a role's inline policies, in characters without whitespace."""
 
+MAX_DOCUMENT_CONTENT_BYTES = 64_000
+"""CreateDocument's Content: "must not exceed 64KB" (botocore's documentation of the member; the
+model sets no max), read strictly (64,000 bytes, not 65,536: the stricter reading cannot be
+refused), e.g. a Change Calendar with one event per change freeze."""
+UTF16_LENGTH_FIELDS = (
+    "patchGroups keys (PatchGroup, 256)",
+    "tags (TagKey 128, TagValue 256)",
+    "window descriptions (128)",
+)
+"""Lengths checked in UTF-16 code units. AWS's models give these maxima without saying how a
+character beyond U+FFFF counts (its services run on Java, whose strings count UTF-16 units); the
+stricter count cannot be refused, so a letter such as U+1D400 counts 2 here."""
+
+
+def utf16_length(text: str) -> int:
+    """A length in UTF-16 code units: a character beyond U+FFFF counts 2."""
+    return len(text.encode("utf-16-le")) // 2
+
+
 _BUCKET_PREFIXES = ("xn--", "sthree-", "amzn-s3-demo-")
 _BUCKET_SUFFIXES = ("-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3")
 

@@ -144,8 +144,13 @@ def schedule_starts(
         return [once] if start <= once < end else []
     if schedule.kind == "rate":
         count, unit = schedule.expression.split()
-        step = timedelta(**{_RATE_UNITS[unit.rstrip("s")]: int(count)})
+        seconds = int(count) * {"minute": 60, "hour": 3600, "day": 86400}[unit.rstrip("s")]
         times: list[datetime] = []
+        if start >= end:
+            return times
+        if seconds >= (end - start).total_seconds():  # e.g. rate(99999999999 days): beyond any date
+            return [start.astimezone(zone)] if limit != 0 else times
+        step = timedelta(seconds=seconds)
         current = start
         while current < end and len(times) != limit:
             times.append(current.astimezone(zone))

@@ -7,16 +7,22 @@ pipeline, exactly as the components would build them.
 
 from __future__ import annotations
 
+import functools
+import heapq
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
+
+from aws_croniter import AwsCroniter
 
 from . import calendar, standard
 from .config import ConfigError, Issue, StackConfig, read_stack_document, read_stack_file
+from .schedule import never_opens, numeric_weekdays, parse_schedule, timezone_warning
 from .standard import approval_rule, baseline_advice_for
 
 
@@ -58,14 +64,15 @@ OVERLAP_OCCURRENCES = 2000
 
 def overlap_warnings(config: StackConfig, now: datetime | None = None) -> list[Issue]:
     """Two windows of one patch group open at the same time: two AWS-RunPatchBaseline runs on the
-    same nodes, where the second fails or patches under the first. One warning per pair of windows."""
+    same nodes, where the second fails or patches under the first. One warning per patch group
+    (its first overlap): 1,000 windows on one group are one warning, not half a million."""
     # From the start of the day: every stack checked today shares the cached schedule walks.
     today = (now or datetime.now(UTC)).replace(hour=0, minute=0, second=0, microsecond=0)
     return [
         Issue(
             ("patchGroups", group, "maintenanceWindows"),
             f"the windows {a} and {b} are open at the same time ({first} first): two AWS-RunPatchBaseline "
-            f"runs on the nodes of {group}; move or shorten one (`patching calendar` lists them)",
+            f"runs on the nodes of {group}; move or shorten one (`patching calendar` lists every overlap)",
         )
         for group, a, b, first in _first_overlaps(config, today)
     ]
@@ -77,9 +84,9 @@ patch nights) are walked once per day and process."""
 
 
 def _first_overlaps(config: StackConfig, today: datetime) -> tuple[tuple[str, str, str, str], ...]:
-    """(patch group, window, window, first overlap) of a config."""
+    """(patch group, window, window, first overlap) of a config, one per patch group."""
     shared = {w for g in config.patch_groups.values() if len(g.maintenance_windows) > 1 for w in g.maintenance_windows}
-    if not shared:
+    if not shared or config.mode == "disabled":
         return ()  # a fleet of one window per patch group: nothing can overlap
     inputs = {
         "mode": config.mode,
@@ -92,13 +99,87 @@ def _first_overlaps(config: StackConfig, today: datetime) -> tuple[tuple[str, st
     if key not in _OVERLAPS:
         if len(_OVERLAPS) > 1024:
             _OVERLAPS.clear()
-        found = calendar.occurrences(config, today, OVERLAP_HORIZON_WEEKS, limit=OVERLAP_OCCURRENCES, windows=shared)
-        first: dict[tuple[str, str, str], str] = {}
-        for overlap in calendar.overlaps(found):
-            when = f"{overlap.second.start:%a %Y-%m-%d %H:%M %Z}"
-            first.setdefault((overlap.patch_group, overlap.first.window, overlap.second.window), when)
-        _OVERLAPS[key] = tuple((group, a, b, when) for (group, a, b), when in first.items())
+        _OVERLAPS[key] = tuple(_find_first_overlaps(config, today, shared))
     return _OVERLAPS[key]
+
+
+class _Openings:
+    """One window's openings from ``start``, walked once, lazily, and shared by every patch group
+    and region that looks at them: (UTC start, UTC end, local start) in time order."""
+
+    def __init__(self, config: StackConfig, key: str, start: datetime, end: datetime):
+        window = config.maintenance_windows[key]
+        self.window = key
+        self._hours = window.duration_hours
+        self._frozen = [freeze.interval() for freeze in config.change_freezes.values()]
+        self._walk = _schedule_walk(window.schedule, window.timezone, start, end, window.schedule_offset or 0)
+        self._seen: list[tuple[datetime, datetime, datetime]] = []
+
+    def __iter__(self) -> Iterator[tuple[datetime, datetime, datetime, str]]:
+        index = 0
+        while True:
+            while index >= len(self._seen):
+                if len(self._seen) >= OVERLAP_OCCURRENCES:
+                    return
+                local = next(self._walk, None)
+                if local is None:
+                    return
+                if any(first <= local < last for first, last in self._frozen):
+                    continue  # inside a change freeze the window is disabled: it does not run
+                utc = local.astimezone(UTC)
+                self._seen.append((utc, utc + timedelta(hours=self._hours), local))
+            utc, closing, local = self._seen[index]
+            yield utc, closing, local, self.window
+            index += 1
+
+
+def _schedule_walk(text: str, timezone: str, start: datetime, end: datetime, offset_days: int) -> Iterator[datetime]:
+    """A schedule's openings in [start, end), aware in its zone, one at a time (as
+    calendar.schedule_starts computes them, without computing all of them)."""
+    zone = ZoneInfo(timezone)
+    schedule = parse_schedule(text)
+    if schedule.kind != "cron":
+        yield from calendar.schedule_starts(text, timezone, start, end, offset_days, limit=OVERLAP_OCCURRENCES)
+        return
+    offset = timedelta(days=offset_days)
+    cron = AwsCroniter(schedule.expression)
+    wall: datetime | None = (start.astimezone(zone) - offset).replace(tzinfo=UTC) - timedelta(minutes=1)
+    wall_end = end.astimezone(zone).replace(tzinfo=UTC)
+    while True:
+        (wall,) = cron.get_next(wall)
+        if wall is None or wall > wall_end:
+            return
+        local = (wall + offset).replace(tzinfo=zone).astimezone(UTC).astimezone(zone)
+        if local >= end:
+            return
+        if local >= start:
+            yield local
+
+
+def _find_first_overlaps(config: StackConfig, today: datetime, shared: set[str]) -> list[tuple[str, str, str, str]]:
+    """Each patch group's first two windows open at once, in any region it is built in: the
+    openings merged in time order, stopping at the group's first overlap (linear work)."""
+    end = today + timedelta(weeks=OVERLAP_HORIZON_WEEKS)
+    openings: dict[str, _Openings] = {}
+    first: dict[str, tuple[str, str, str]] = {}
+    for region in [None, *config.other_regions]:
+        built = set(config.windows_in(region))
+        for group, settings in config.patch_groups.items():
+            keys = sorted({w for w in settings.maintenance_windows if w in built and w in shared})
+            if len(keys) < 2 or group in first:
+                continue
+            for key in keys:
+                if key not in openings:
+                    openings[key] = _Openings(config, key, today, end)
+            active: list[tuple[datetime, str]] = []
+            for opening, closing, local, key in heapq.merge(*(openings[k] for k in keys)):
+                active = [(until, other) for until, other in active if until > opening]
+                other = next((o for _, o in active if o != key), None)
+                if other is not None:
+                    first[group] = (other, key, f"{local:%a %Y-%m-%d %H:%M %Z}")
+                    break
+                active.append((closing, key))
+    return [(group, *first[group]) for group in config.patch_groups if group in first]
 
 
 def ended_freeze_warnings(config: StackConfig, now: datetime | None = None) -> list[Issue]:
@@ -159,10 +240,51 @@ def hook_permission_warnings(config: StackConfig) -> list[Issue]:
     ]
 
 
+def schedule_warnings(config: StackConfig, now: datetime | None = None) -> list[Issue]:
+    """Schedules AWS takes that will not do what their writer meant: one that has passed (an at(),
+    a cron with a year: a warning, so one expired window does not block every stack's CI), a
+    numeric day of week (AWS counts 1-7 from Sunday), a zone without daylight saving."""
+    issues: list[Issue] = []
+    scheduled = [("maintenanceWindows", k, w.schedule, w.timezone) for k, w in config.maintenance_windows.items()]
+    scheduled += [("goldenAmis", k, a.schedule, a.timezone) for k, a in config.golden_amis.items() if a.schedule]
+    for section, key, text, timezone in scheduled:
+        schedule = parse_schedule(text)
+        why = never_opens(schedule, timezone, now)
+        if why:
+            issues.append(
+                Issue(
+                    (section, key, "schedule"),
+                    f"never opens again: {why}; remove it or give a schedule that opens in the future",
+                )
+            )
+        days = numeric_weekdays(schedule)
+        if days is not None:
+            day_of_week = schedule.expression.split()[4]
+            named = schedule.expression.split()
+            named[4] = days
+            issues.append(
+                Issue(
+                    (section, key, "schedule"),
+                    f"day of week {day_of_week!r}: AWS counts 1-7 from Sunday (7 is Saturday, not Sunday as in "
+                    f"Unix cron), so this runs on {days}"
+                    + ("" if "L" in days else f"; write the names: cron({' '.join(named)})"),
+                )
+            )
+    zoned = [(("maintenanceWindows", k), w.timezone) for k, w in config.maintenance_windows.items()]
+    zoned += [(("goldenAmis", k), a.timezone) for k, a in config.golden_amis.items()]
+    zoned += [(("changeFreezes", k), f.timezone) for k, f in config.change_freezes.items()]
+    for path, timezone in zoned:
+        advice = timezone_warning(timezone)
+        if advice:
+            issues.append(Issue((*path, "timezone"), advice))
+    return issues
+
+
 def warnings(config: StackConfig) -> list[Issue]:
     """What AWS accepts but would quietly not do the job (exit 0; see :mod:`standard`)."""
     return (
         overlap_warnings(config)
+        + schedule_warnings(config)
         + ended_freeze_warnings(config)
         + rate_control_warnings(config)
         + hook_permission_warnings(config)
@@ -185,6 +307,52 @@ def warnings(config: StackConfig) -> list[Issue]:
     )
 
 
+def copied_stack_warnings(config: StackConfig, path: str | Path) -> list[Issue]:
+    """A stack copied from another customer's that kept its ``customer``: its resources would carry
+    that customer's names and tags, and its windows target the same patch group tags. Warned when
+    the customer is not the stack's name (``Pulumi.<customer>[-...].yaml``) and another stack file
+    in the folder has the same customer and a patch group of the same name."""
+    stack = _stack_of(Path(path))
+    if stack is None or stack == config.customer or stack.startswith(f"{config.customer}-"):
+        return []
+    mine = set(config.patch_groups)
+    others = []
+    for other in sorted(Path(path).parent.glob("Pulumi.*.yaml")):
+        if other.resolve() == Path(path).resolve():
+            continue
+        customer, groups = _customer_and_groups(str(other), other.stat().st_mtime_ns)
+        shared = sorted(mine & groups)
+        if customer == config.customer and shared:
+            others.append(f"{other.name} ({', '.join(shared)})")
+    if not others:
+        return []
+    more = f" and {len(others) - 3} more" if len(others) > 3 else ""
+    return [
+        Issue(
+            ("customer",),
+            f"{config.customer!r} is not this stack's name ({stack}) and is also the customer of "
+            f"{'; '.join(others[:3])}{more}, with patch groups of the same names: a copied stack that kept another "
+            f"customer's id names and tags its resources as that customer's; set this customer's id",
+        )
+    ]
+
+
+def _stack_of(path: Path) -> str | None:
+    name = path.name
+    return name[len("Pulumi.") : -len(".yaml")] if name.startswith("Pulumi.") and name.endswith(".yaml") else None
+
+
+@functools.lru_cache(maxsize=1024)
+def _customer_and_groups(path: str, mtime: int) -> tuple[object, frozenset[str]]:
+    """A stack file's ``patching:customer`` and patch group names, as written (unvalidated)."""
+    try:
+        document = read_stack_document(read_stack_file(path), path)
+    except ConfigError:
+        return None, frozenset()
+    groups = document.config.get("patching:patchGroups")
+    return document.config.get("patching:customer"), frozenset(groups) if isinstance(groups, Mapping) else frozenset()
+
+
 @dataclass(frozen=True)
 class CheckedStack:
     config: StackConfig
@@ -205,7 +373,8 @@ def check_stack(path: str | Path) -> CheckedStack:
     issues = [i for i in build_issues(config) if not any(i.path[: len(path)] == path for path in secrets)]
     if issues:
         raise ConfigError(source, document.locate(issues))
-    return CheckedStack(config, document.locate(document.offline.notes + warnings(config)), document.cli_config()[0])
+    found = document.offline.notes + warnings(config) + copied_stack_warnings(config, path)
+    return CheckedStack(config, document.locate(found), document.cli_config()[0])
 
 
 def check_stack_file(path: str | Path) -> StackConfig:

@@ -126,15 +126,26 @@ def cmd_plan(args: argparse.Namespace) -> int:
 
     path = _stack_files([args.stack_file])[0]
     try:
-        _load(path)  # the same rules as the program, with file lines in the messages
+        checked = _load(path)  # the same rules as the program, with file lines in the messages
     except ConfigError as exc:
         print("\n".join(exc.lines()), file=sys.stderr)
+        return EXIT_INVALID
+    if not _aws_region(checked):
+        # No silent default: the provider would build wherever the machine's AWS_REGION points.
+        region = (checked.config.regions or ["eu-west-1"])[0]
+        print(
+            f"{path}: aws:region is not set: the stack's default provider builds in it (IAM, the log bucket, "
+            f"the primary region); set it: pulumi config set aws:region {region} --stack {_stack_name(path)}",
+            file=sys.stderr,
+        )
         return EXIT_INVALID
     try:
         run = run_stack_file(path)
     except ProgramError as exc:
         print(f"patching: error: the program failed on {path}: {exc}", file=sys.stderr)
         return EXIT_INVALID
+    except ValueError as exc:  # not named Pulumi.<stack>.yaml: no stack name to run it as
+        raise UsageError(str(exc)) from None
     # Registration order follows the engine's scheduling, which varies from run to run:
     # sorted by URN (type and name), the plan is the same text every time.
     resources = sorted(run.resources, key=lambda r: r.urn)

@@ -101,7 +101,7 @@ class MaintenanceWindowSettings(TypedDict, total=False):
 
     schedule: Required[str]
     """AWS cron(), rate() or one-time at() expression, e.g. ``cron(0 2 ? * SUN *)``; a schedule that never opens
-    again (checked in ``timezone``) is an error."""
+    again (checked in ``timezone``) is a warning."""
 
     timezone: str
     """IANA time zone the schedule is read in (e.g. Europe/London). Default: UTC."""
@@ -140,7 +140,7 @@ class MaintenanceWindowSettings(TypedDict, total=False):
     """Install only: lifecycle hook documents (AWS-RunPatchBaselineWithHooks)."""
 
     description: str
-    """Shown in the console."""
+    """Shown in the console (at most 128 UTF-16 code units)."""
 
     regions: list[str]
     """Regions of patching:regions this window is built in (default: all), for fleets whose regions patch at
@@ -469,7 +469,7 @@ class PatchWindowArgs(TypedDict, total=False):
 
     schedule: Required[str]
     """AWS cron(), rate() or one-time at() expression, e.g. ``cron(0 2 ? * SUN *)``; a schedule that never opens
-    again (checked in ``timezone``) is an error."""
+    again (checked in ``timezone``) is a warning."""
 
     timezone: str
     """IANA time zone the schedule is read in (e.g. Europe/London). Default: UTC."""
@@ -508,7 +508,7 @@ class PatchWindowArgs(TypedDict, total=False):
     """Install only: lifecycle hook documents (AWS-RunPatchBaselineWithHooks)."""
 
     description: str
-    """Shown in the console."""
+    """Shown in the console (at most 128 UTF-16 code units)."""
 
     regions: list[str]
     """Regions of patching:regions this window is built in (default: all), for fleets whose regions patch at

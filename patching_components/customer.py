@@ -188,7 +188,7 @@ class CustomerPatching(pulumi.ComponentResource):
                 f"{name}-{region}", config, region, tags, reporting, regional_reporting, iam, opts_in_region
             )
 
-        from .checks import hook_permission_warnings, overlap_warnings
+        from .checks import hook_permission_warnings, overlap_warnings, schedule_warnings
         from .config.secrets import marked_texts, redact_text
 
         secret = marked_texts(config)  # a warning names the key path, never a secret's value
@@ -202,8 +202,9 @@ class CustomerPatching(pulumi.ComponentResource):
                     "move or shorten one"
                 )
             pulumi.log.warn(f"CustomerPatching {name!r}: {issue.key_path()}: {message}", resource=self)
-        for issue in hook_permission_warnings(config):
-            pulumi.log.warn(f"CustomerPatching {name!r}: {issue.key_path()}: {issue.message}", resource=self)
+        for issue in schedule_warnings(config) + hook_permission_warnings(config):  # as validate warns
+            message = redact_text(issue.message, secret, secret)
+            pulumi.log.warn(f"CustomerPatching {name!r}: {issue.key_path()}: {message}", resource=self)
 
         primary = built[config.primary_region]
         self.customer = pulumi.Output.from_input(config.customer)

@@ -76,3 +76,17 @@ class StackFileError(ConfigError):
 
     def __init__(self, source: str, message: str, line: int | None = None):
         super().__init__(source, [Issue((), message, line)])
+
+
+MAX_ECHO = 80
+"""The longest value a message repeats whole; a longer one is cut, with its length."""
+
+
+def cut(value: object, limit: int = MAX_ECHO) -> str:
+    """A value as a message quotes it (``repr``), cut at ``limit`` characters with an ellipsis and
+    its length: a 100,000-character value must not become a 100 KB log line."""
+    text = repr(value)
+    if len(text) <= limit:
+        return text
+    length = f" ({len(value)} characters)" if isinstance(value, str) else ""
+    return f"{text[:limit]}...{length}"

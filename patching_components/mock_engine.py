@@ -345,9 +345,9 @@ def stack_file_config(path: str | Path) -> dict[str, Any]:
 
 def stack_file_handover(path: str | Path) -> tuple[dict[str, Any], list[str]]:
     """The config map and the keys the CLI marks secret, for a stack file."""
-    from .config import read_stack_document
+    from .config import read_stack_document, read_stack_file
 
-    return read_stack_document(Path(path).read_text(encoding="utf-8"), str(path)).cli_config()
+    return read_stack_document(read_stack_file(path), str(path)).cli_config()
 
 
 def run_stack_file(path: str | Path, program: Path | None = None, engine: OfflineEngine | None = None) -> ProgramRun:

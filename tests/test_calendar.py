@@ -11,7 +11,7 @@ import vobject
 import yaml
 
 from conftest import MINIMAL, ROOT
-from patching_components.calendar import occurrences, to_ics
+from patching_components.calendar import occurrences, overlaps, to_ics
 from patching_components.checks import check_stack
 from patching_components.cli import main
 from patching_components.config import load_stack_file, validate
@@ -413,3 +413,68 @@ def test_each_region_of_a_stack_has_its_own_occurrences(capsys, tmp_path):
     events = icalendar.Calendar.from_ical(ics.read_bytes()).walk("VEVENT")
     assert len({str(e["UID"]) for e in events}) == len(events) == len(entries)
     assert "acme: Install (weekly-install) in us-east-1" in {str(e["SUMMARY"]) for e in events}
+
+
+def many_windows_stack(tmp_path, count, spread=1):
+    windows = "\n".join(
+        f"    w{i}:\n      schedule: cron({i % 60} {i * spread % 24} * * ? *)\n      durationHours: 2\n"
+        f"      cutoffHours: 1\n      operation: Scan"
+        for i in range(count)
+    )
+    names = ", ".join(f"w{i}" for i in range(count))
+    path = tmp_path / "Pulumi.acme.yaml"
+    path.write_text(
+        "config:\n  aws:region: eu-west-1\n  patching:customer: acme\n  patching:baselines:\n"
+        "    al2023: {operatingSystem: AMAZON_LINUX_2023}\n  patching:maintenanceWindows:\n"
+        f"{windows}\n  patching:patchGroups:\n    web:\n      baselines: [al2023]\n"
+        f"      maintenanceWindows: [{names}]\n"
+    )
+    return path
+
+
+@time_machine.travel("2026-12-01T12:00:00Z", tick=False)
+def test_a_thousand_daily_windows_on_one_group_are_one_warning_in_linear_work(tmp_path, monkeypatch):
+    import time
+
+    from aws_croniter import AwsCroniter
+
+    from patching_components import checks
+
+    walks = []
+    real = AwsCroniter.get_next
+
+    def counted(self, *args, **kwargs):
+        walks.append(1)
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(AwsCroniter, "get_next", counted)
+    monkeypatch.setattr(checks, "_OVERLAPS", {})
+    path = many_windows_stack(tmp_path, 1000)
+    began = time.monotonic()
+    found = [w for w in check_stack(path).warnings if w.path[0] == "patchGroups"]
+    elapsed = time.monotonic() - began
+    assert len(found) == 1 and found[0].key_path() == "patching:patchGroups.web.maintenanceWindows"
+    # Each window's openings are walked until the group's first overlap: a few per window, not
+    # 365 per window (and not one per pair of windows).
+    overlap_walks = len(walks) - 1000 * 2  # the schedule checks walk each window about twice
+    assert overlap_walks <= 3 * 1000, len(walks)
+    assert elapsed < 30, elapsed  # about a second alone; generous on a loaded 2-core machine
+
+
+@time_machine.travel("2026-12-01T12:00:00Z", tick=False)
+@pytest.mark.parametrize(("count", "spread"), [(2, 1), (5, 3), (12, 3)])
+def test_the_first_overlap_per_group_is_the_calendars_first(tmp_path, count, spread):
+    from patching_components import checks
+
+    path = many_windows_stack(tmp_path, count, spread)
+    config = check_stack(path).config
+    start = datetime(2026, 12, 1, tzinfo=UTC)
+    everything = overlaps(occurrences(config, start, checks.OVERLAP_HORIZON_WEEKS))
+    first = [w.message for w in checks.overlap_warnings(config, start) if w.path[0] == "patchGroups"]
+    if not everything:
+        assert first == []
+    else:
+        o = everything[0]
+        (message,) = first
+        assert f"{o.first.window} and {o.second.window} are open at the same time" in message
+        assert f"({o.second.start:%a %Y-%m-%d %H:%M %Z} first)" in message

@@ -189,3 +189,106 @@ def test_plan_masks_secret_inputs_in_every_format():
     resource.secret_inputs = ["password"]
     assert _masked(resource) == {"password": "[secret]", "a": 1}  # what both formats print
     assert _input_line("", "password", _masked(resource)["password"]) == 'password: "[secret]"'
+
+
+# -- inputs that used to end in a traceback (issue 26, item 19) ---------------------------
+
+STACK_HEAD = """config:
+  aws:region: eu-west-1
+  patching:customer: acme
+  patching:baselines:
+    al2023: {operatingSystem: AMAZON_LINUX_2023}
+"""
+TWO_WINDOWS = """  patching:maintenanceWindows:
+    scan: {schedule: "cron(0 1 ? * * *)", durationHours: 2, cutoffHours: 1, operation: Scan}
+    install: {schedule: "RATE", durationHours: 2, cutoffHours: 1, operation: Install}
+  patching:patchGroups:
+    web: {baselines: [al2023], maintenanceWindows: [scan, install]}
+"""
+
+
+def written(tmp_path, text, name="acme"):
+    path = tmp_path / f"Pulumi.{name}.yaml"
+    path.write_text(text)
+    return path
+
+
+def test_a_merge_key_as_a_list_item_is_an_error_in_validate_plan_and_calendar(capsys, tmp_path):
+    path = written(tmp_path, STACK_HEAD + "  patching:patchGroups:\n    web:\n      baselines:\n        - <<\n")
+    for command in ("validate", "plan", "calendar"):
+        code, out, err = run_cli(capsys, command, str(path))
+        assert code == 1, (command, out, err)
+        assert "Traceback" not in out + err
+        assert f"{path}:9: patching:patchGroups.web.baselines[0]: unknown baseline '<<'" in out + err
+
+
+@pytest.mark.parametrize("count", ["99999999999 days", "9999999999999999999999 minutes"])
+def test_a_rate_beyond_any_date_is_no_traceback(capsys, tmp_path, count):
+    from tests.engine import run_stack_file
+
+    path = written(tmp_path, STACK_HEAD + TWO_WINDOWS.replace("RATE", f"rate({count})"))
+    for command in ("validate", "plan", "calendar"):
+        code, out, err = run_cli(capsys, command, str(path))
+        assert code == 0 and "Traceback" not in out + err, (command, err)
+    run_stack_file(path)  # the program, which also checks the overlaps
+
+
+@pytest.mark.parametrize(("start", "end"), [("0001-01-01", "0001-01-03"), ("9999-12-30", "9999-12-31T23:59")])
+def test_freezes_in_year_1_or_9999_are_located_errors_everywhere(capsys, tmp_path, start, end):
+    import pulumi
+
+    from patching_components.mock_engine import ProgramError
+    from tests.engine import run_stack_file
+
+    freeze = f'  patching:changeFreezes:\n    odd: {{start: "{start}", end: "{end}", timezone: America/New_York}}\n'
+    path = written(tmp_path, STACK_HEAD + "  patching:patchGroups:\n    web: {baselines: [al2023]}\n" + freeze)
+    expected = f"{path}:9: patching:changeFreezes.odd.start: '{start}': the year must be 1970-2199"
+    for command in ("validate", "plan", "calendar"):
+        code, out, err = run_cli(capsys, command, str(path))
+        assert code == 1 and expected in out + err and "Traceback" not in out + err, (command, out, err)
+    with pytest.raises(ProgramError) as info:
+        run_stack_file(path)
+    assert isinstance(info.value.error, pulumi.RunError)
+    assert "patching:changeFreezes.odd.start: " in str(info.value)
+
+
+def test_a_file_that_is_not_utf8_is_a_located_error_also_for_the_program(capsys, tmp_path):
+    from patching_components.config import StackFileError
+    from tests.engine import run_stack_file
+
+    path = tmp_path / "Pulumi.acme.yaml"
+    path.write_bytes(STACK_HEAD.encode().replace(b"acme", b"acm\xe9"))
+    with pytest.raises(StackFileError) as info:
+        run_stack_file(path)
+    assert info.value.lines() == [
+        f"{path}:3: not UTF-8 text (byte 0xe9 at line 3); the Pulumi CLI reads stack files as UTF-8: "
+        "save the file as UTF-8"
+    ]
+    code, out, _ = run_cli(capsys, "validate", str(path))
+    assert code == 2 and f"{path}:3: not UTF-8 text" in out
+
+
+def test_plan_never_defaults_the_region(capsys, tmp_path):
+    path = written(
+        tmp_path,
+        STACK_HEAD.replace("  aws:region: eu-west-1\n", "") + "  patching:patchGroups:\n"
+        "    web: {baselines: [al2023]}\n",
+    )
+    code, out, err = run_cli(capsys, "plan", str(path))
+    assert code == 1 and out == ""
+    assert err.strip() == (
+        f"{path}: aws:region is not set: the stack's default provider builds in it (IAM, the log bucket, the "
+        "primary region); set it: pulumi config set aws:region eu-west-1 --stack acme"
+    )
+    path.write_text(path.read_text().replace("config:\n", "config:\n  aws:region: ap-south-1\n"))
+    code, out, _ = run_cli(capsys, "plan", str(path), "--format", "json")
+    assert code == 0
+    regions = {r["region"] for r in json.loads(out) if r["region"] and "," not in r["region"]}
+    assert regions == {"ap-south-1"}
+
+
+def test_plan_of_a_file_not_named_like_a_stack_is_a_usage_error(capsys, tmp_path):
+    path = tmp_path / "acme.yaml"
+    path.write_text(STACK_HEAD + "  patching:patchGroups:\n    web: {baselines: [al2023]}\n")
+    code, _, err = run_cli(capsys, "plan", str(path))
+    assert code == 2 and "a stack file is named Pulumi.<stack>.yaml" in err and "Traceback" not in err

@@ -61,7 +61,10 @@ def test_every_error_names_file_and_key_path():
     raw["patchGroups"]["g"]["maintenanceWindows"] = ["w"]
     lines = messages(raw)
     assert any(
-        line.startswith("stacks/Pulumi.test.yaml: patching:baselines.b.complianceLevel: Input should be 'CRITICAL'")
+        line.startswith(
+            "stacks/Pulumi.test.yaml: patching:baselines.b.complianceLevel: got 'SEVERE' (text); "
+            "allowed: one of: CRITICAL, HIGH, MEDIUM, LOW, INFORMATIONAL, UNSPECIFIED"
+        )
         for line in lines
     ), lines
     assert any("patching:maintenanceWindows.w.schedule: invalid AWS cron expression" in line for line in lines)
@@ -177,3 +180,352 @@ def test_a_stack_config_built_in_python_is_valid_by_construction():
         run_program({}, stack="hand-built", program=lambda: CustomerPatching("acme", raw))
     assert failed.value.resources == []
     assert "patching:patchGroups.acme-web.baselines[1]: unknown baseline 'ubuntu'" in str(failed.value)
+
+
+# ---------------------------------------------------------------------------
+# Issue 26, items 11-15 and 19-22: schedules, regions and messages
+
+import textwrap  # noqa: E402
+from datetime import UTC, datetime  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import time_machine  # noqa: E402
+
+from patching_components.checks import check_stack  # noqa: E402
+
+NOW = datetime(2026, 12, 1, 12, tzinfo=UTC)
+WINDOW = {"schedule": "cron(0 2 ? * SUN *)", "durationHours": 3, "cutoffHours": 1, "operation": "Scan"}
+
+
+def stack_file(directory: Path, name: str, body: str) -> Path:
+    path = directory / f"Pulumi.{name}.yaml"
+    path.write_text(textwrap.dedent(body).lstrip())
+    return path
+
+
+def one_window(directory: Path, schedule: str, timezone: str = "UTC", region: str = "eu-west-1") -> Path:
+    return stack_file(
+        directory,
+        "acme",
+        f"""
+        config:
+          aws:region: {region}
+          patching:customer: acme
+          patching:baselines:
+            al2023:
+              operatingSystem: AMAZON_LINUX_2023
+          patching:maintenanceWindows:
+            nightly:
+              schedule: {schedule}
+              timezone: {timezone}
+              durationHours: 3
+              cutoffHours: 1
+              operation: Scan
+          patching:patchGroups:
+            web:
+              baselines: [al2023]
+              maintenanceWindows: [nightly]
+        """,
+    )
+
+
+def warning_lines(path: Path) -> list[str]:
+    return [f"{w.line}: {w.key_path()}: {w.message}" for w in check_stack(path).warnings]
+
+
+@time_machine.travel(NOW, tick=False)
+@pytest.mark.parametrize(
+    ("schedule", "why"),
+    [
+        ("at(2026-11-30T02:00:00)", "at(2026-11-30T02:00:00) in UTC has passed"),
+        ("cron(0 2 ? * SUN 2025)", "cron(0 2 ? * SUN 2025) has no date after 2026-12-01"),
+    ],
+)
+def test_a_schedule_that_has_passed_is_a_warning_naming_line_and_fix(tmp_path, schedule, why):
+    (line,) = [w for w in warning_lines(one_window(tmp_path, schedule)) if "never opens again" in w]
+    assert line == (
+        f"9: patching:maintenanceWindows.nightly.schedule: never opens again: {why}; "
+        "remove it or give a schedule that opens in the future"
+    )
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_schedule_passes_with_time_and_an_impossible_date_never_opened(tmp_path):
+    # at() a day ahead: fine today, a warning the day after; 30 February never existed: an error.
+    path = one_window(tmp_path, "at(2026-12-02T02:00:00)")
+    assert not [w for w in warning_lines(path) if "never opens" in w]
+    with time_machine.travel(datetime(2026, 12, 2, 3, tzinfo=UTC), tick=False):
+        assert [w for w in warning_lines(path) if "never opens again" in w]
+    lines = messages({**base(), "maintenanceWindows": {"w": {**WINDOW, "schedule": "cron(0 0 30 2 ? *)"}}})
+    assert any("never opens: cron(0 0 30 2 ? *) names no date between 1970 and 2199" in line for line in lines)
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_program_logs_a_passed_schedule_instead_of_failing():
+    from conftest import run_config
+
+    raw = {**base(), "maintenanceWindows": {"w": {**WINDOW, "schedule": "at(2026-01-01T00:00:00)"}}}
+    raw["patchGroups"]["g"]["maintenanceWindows"] = ["w"]
+    run = run_config({**raw, "aws:region": "eu-west-1"})
+    assert any("maintenanceWindows.w.schedule: never opens again" in w for w in run.warnings), run.warnings
+    assert any(r.type == "aws:ssm/maintenanceWindow:MaintenanceWindow" for r in run.resources)
+
+
+@pytest.mark.parametrize(
+    ("timezone", "meant"),
+    [
+        ("EST", "America/New_York"),
+        ("MST", "America/Denver"),
+        ("HST", "Pacific/Honolulu"),
+        ("EST5EDT", "America/New_York"),
+        ("CST6CDT", "America/Chicago"),
+    ],
+)
+def test_zones_without_a_places_daylight_saving_warn_with_the_zone_meant(tmp_path, timezone, meant):
+    (line,) = [w for w in warning_lines(one_window(tmp_path, "cron(0 2 ? * SUN *)", timezone)) if "timezone" in w]
+    assert line.startswith(f"10: patching:maintenanceWindows.nightly.timezone: {timezone} is a ")
+    assert line.endswith(f"e.g. {meant}")
+
+
+def test_etc_gmt_zones_warn_with_their_real_offset(tmp_path):
+    # POSIX signs: Etc/GMT+5 is five hours *behind* UTC (tzdata's etcetera file).
+    (line,) = [w for w in warning_lines(one_window(tmp_path, "cron(0 2 ? * SUN *)", "Etc/GMT+5")) if "timezone" in w]
+    assert "Etc/GMT+5 is a fixed UTC-5" in line
+    assert not [w for w in warning_lines(one_window(tmp_path, "cron(0 2 ? * SUN *)", "Europe/London"))]
+
+
+@pytest.mark.parametrize(
+    ("timezone", "expected", "not_expected"),
+    [
+        ("CST", "'CST' is an abbreviation, not an IANA zone: give the place's zone, e.g. America/Chicago", "UCT"),
+        ("PST", "e.g. America/Los_Angeles", "PST8PDT"),
+        ("UTC+1", "a fixed UTC+1 is Etc/GMT-1 (Etc/ signs are inverted: Etc/GMT-1 is UTC+1)", "did you mean"),
+        ("GMT-3", "a fixed UTC-3 is Etc/GMT+3", "did you mean"),
+    ],
+)
+def test_abbreviations_and_offsets_are_errors_that_say_what_is_meant(timezone, expected, not_expected):
+    (line,) = messages({**base(), "maintenanceWindows": {"w": {**WINDOW, "timezone": timezone}}})[:1]
+    assert line.startswith("stacks/Pulumi.test.yaml: patching:maintenanceWindows.w.timezone: ")
+    assert expected in line and not_expected not in line
+
+
+@pytest.mark.parametrize(
+    ("day_of_week", "aws_days"),
+    # AWS: "Day-of-week 1-7 or SUN-SAT" (Reference: Cron and rate expressions for Systems Manager).
+    [("1", "SUN"), ("7", "SAT"), ("2-6", "MON-FRI"), ("1,7", "SUN,SAT"), ("6#3", "FRI#3")],
+)
+def test_numeric_days_of_week_warn_with_the_days_aws_uses(tmp_path, day_of_week, aws_days):
+    lines = [w for w in warning_lines(one_window(tmp_path, f"cron(0 2 ? * {day_of_week} *)")) if "day of week" in w]
+    assert lines == [
+        f"9: patching:maintenanceWindows.nightly.schedule: day of week '{day_of_week}': AWS counts 1-7 from "
+        f"Sunday (7 is Saturday, not Sunday as in Unix cron), so this runs on {aws_days}; write the names: "
+        f"cron(0 2 ? * {aws_days} *)"
+    ]
+
+
+def test_named_days_of_week_do_not_warn_and_the_calendar_agrees_with_aws(tmp_path):
+    from patching_components.calendar import schedule_starts
+
+    assert not warning_lines(one_window(tmp_path, "cron(0 2 ? * MON#1 *)"))
+    # 7 is Saturday in AWS cron: every opening falls on a Saturday (Python: Monday 0 ... Saturday 5).
+    starts = schedule_starts("cron(0 2 ? * 7 *)", "UTC", NOW, datetime(2027, 1, 1, tzinfo=UTC))
+    assert starts and {s.weekday() for s in starts} == {5}
+
+
+# -- regions ------------------------------------------------------------------
+
+
+def region_stack(directory: Path, aws_region: str | None, regions: str | None, kms_region: str = "") -> Path:
+    lines = ["config:"]
+    if aws_region is not None:
+        lines.append(f"  aws:region: {aws_region}")
+    lines += [
+        "  patching:customer: acme",
+        "  patching:baselines:",
+        "    al2023: {operatingSystem: AMAZON_LINUX_2023}",
+        "  patching:patchGroups:",
+        "    web: {baselines: [al2023]}",
+    ]
+    if regions is not None:
+        lines.append(f"  patching:regions: {regions}")
+    if kms_region:
+        lines += [
+            "  patching:goldenAmis:",
+            "    base:",
+            "      platform: Linux",
+            "      sourceAmiId: ami-0123456789abcdef0",
+            "      patchGroup: web",
+            f"      kmsKeyArn: arn:aws:kms:{kms_region}:111122223333:key/0000",
+        ]
+    path = directory / "Pulumi.acme.yaml"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def stack_errors(path: Path) -> list[str]:
+    with pytest.raises(ConfigError) as info:
+        check_stack(path)
+    return info.value.lines()
+
+
+@pytest.mark.parametrize(
+    ("written", "hint"),
+    [("EU-WEST-1", "'eu-west-1'"), ("eu-west-1a", "'eu-west-1'"), ("'*'", None), ("'eu-west-1 '", "'eu-west-1'")],
+)
+def test_aws_region_is_checked_in_a_one_region_stack(tmp_path, written, hint):
+    path = region_stack(tmp_path, written, None)
+    (line,) = stack_errors(path)
+    assert line.startswith(f"{path}:2: aws:region: ")
+    assert "is not an AWS region (e.g. eu-west-1, us-east-1: lower case, no availability-zone letter)" in line
+    assert (f"did you mean {hint}?" in line) if hint else ("did you mean" not in line)
+
+
+def test_several_regions_need_an_explicit_aws_region(tmp_path):
+    (line,) = stack_errors(region_stack(tmp_path, None, "[eu-west-1, us-east-1]"))
+    assert ":7: patching:regions: several regions and no aws:region" in line
+    assert line.endswith("set aws:region: eu-west-1 (the first region)")
+    check_stack(region_stack(tmp_path, "eu-west-1", "[eu-west-1, us-east-1]"))  # explicit: valid
+
+
+def test_a_kms_key_of_another_region_is_an_error_also_without_patching_regions(tmp_path):
+    (line,) = stack_errors(region_stack(tmp_path, "eu-west-1", None, kms_region="us-east-1"))
+    assert "patching:goldenAmis.base.kmsKeyArn: the key is in us-east-1, the pipeline builds in eu-west-1" in line
+    check_stack(region_stack(tmp_path, "eu-west-1", None, kms_region="eu-west-1"))
+
+
+# -- a copied stack --------------------------------------------------------------
+
+
+def test_a_copied_stack_that_kept_the_customer_warns(tmp_path):
+    original = Path(EXAMPLE_STACKS[0])  # acme
+    text = original.read_text()
+    (tmp_path / original.name).write_text(text)
+    copy = tmp_path / "Pulumi.globex.yaml"
+    copy.write_text(text)
+    (tmp_path / "Pulumi.acme-staging.yaml").write_text(text)  # acme's own second stack: fine
+    (line,) = [w for w in warning_lines(copy) if "patching:customer" in w]
+    assert line.startswith("4: patching:customer: 'acme' is not this stack's name (globex) and is also the customer")
+    assert "Pulumi.acme.yaml (acme-web)" in line and line.endswith("set this customer's id")
+    assert not [w for w in warning_lines(tmp_path / "Pulumi.acme-staging.yaml") if "patching:customer" in w]
+    other_groups = text.replace("acme-web", "globex-web")
+    copy.write_text(other_groups)  # no patch group in common: not the same fleet
+    assert not [w for w in warning_lines(copy) if "patching:customer" in w]
+
+
+# -- values accepted before, and wrong ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("where", "value", "expected"),
+    [
+        (
+            ("logging", "retentionDays"),
+            True,
+            "patching:logging.retentionDays: true is a boolean: give a whole number 1-3650",
+        ),
+        (
+            ("maintenanceWindows", "w", "scheduleOffset"),
+            True,
+            "patching:maintenanceWindows.w.scheduleOffset: true is a boolean: give a whole number 1-6",
+        ),
+        (
+            ("maintenanceWindows", "w", "durationHours"),
+            False,
+            "patching:maintenanceWindows.w.durationHours: false is a boolean: give a whole number 1-24",
+        ),
+        (
+            ("maintenanceWindows", "w", "schedule"),
+            "rate(0001 day)",
+            "invalid rate expression 'rate(0001 day)': write the count without leading zeros, rate(1 day)",
+        ),
+    ],
+)
+def test_values_that_were_read_as_something_else_are_errors(where, value, expected):
+    raw = {**base(), "maintenanceWindows": {"w": dict(WINDOW, schedule="cron(0 2 ? * SUN#2 *)")}, "logging": {}}
+    raw["patchGroups"]["g"]["maintenanceWindows"] = ["w"]
+    parent = raw
+    for step in where[:-1]:
+        parent = parent[step]
+    parent[where[-1]] = value
+    assert any(expected in line for line in messages(raw)), messages(raw)
+
+
+def test_lengths_are_counted_in_utf16_code_units():
+    astral = "\U0001d400"  # MATHEMATICAL BOLD CAPITAL A: a letter (\p{L}), 2 UTF-16 code units
+    fits = {**base(), "tags": {"Owner": astral * 128}}
+    validate(fits, "x")  # 256 units
+    lines = messages({**base(), "tags": {"Owner": astral * 129}})
+    assert any("is 258 UTF-16 code units long" in line and "AWS takes at most 256" in line for line in lines)
+    group = astral * 129
+    lines = messages({**base(), "patchGroups": {group: {"baselines": ["b"]}}})
+    assert any("258 UTF-16 code units" in line for line in lines), lines
+
+
+def test_a_change_calendar_over_ssms_document_limit_is_an_error():
+    # CreateDocument's Content "must not exceed 64KB" (botocore's SSM model documentation).
+    from datetime import date, timedelta
+
+    def freezes(count):
+        days = [date(2030, 1, 1) + timedelta(days=2 * i) for i in range(count)]
+        return {f"f{i}": {"start": str(d), "end": str(d + timedelta(days=1))} for i, d in enumerate(days)}
+
+    validate({**base(), "changeFreezes": freezes(200)}, "x")
+    (line,) = messages({**base(), "changeFreezes": freezes(300)})
+    assert "patching:changeFreezes: 300 freezes make a Change Calendar of " in line
+    assert "SSM takes a document of at most 64,000 (CreateDocument)" in line
+
+
+@pytest.mark.parametrize("start", ["0001-01-01", "9999-12-30", "1969-12-31T23:00"])
+def test_freezes_outside_the_years_aws_schedules_take_are_errors(start):
+    lines = messages({**base(), "changeFreezes": {"x": {"start": start, "end": "2027-01-01"}}})
+    assert lines == [
+        f"stacks/Pulumi.test.yaml: patching:changeFreezes.x.start: '{start}': the year must be 1970-2199 "
+        "(the years AWS schedules take)"
+    ]
+
+
+# -- messages ---------------------------------------------------------------------------
+
+
+def test_long_values_are_cut_with_their_length():
+    value = "x" * 100_000
+    for where in ("timezone", "schedule", "durationHours"):
+        lines = messages({**base(), "maintenanceWindows": {"w": {**WINDOW, where: value}}})
+        line = next(line for line in lines if f"w.{where}" in line)
+        assert len(line) < 400, line[:500]
+        assert "xxx... (100000 characters)" in line or "is 100000 characters long" in line
+
+
+def test_the_same_mistake_in_many_list_items_is_one_line_naming_the_indexes():
+    lines = messages({**base(), "regions": ["eu-west-1"] + ["mars-1"] * 998 + ["eu-west-2", "moon-1"]})
+    assert lines == [
+        "stacks/Pulumi.test.yaml: patching:regions[1]: 'mars-1' is not an AWS region (e.g. eu-west-1, us-east-1)"
+        " (the same for 999 items: indexes 1-998, 1000)"
+    ]
+    few = messages({**base(), "regions": ["mars-1", "moon-1"]})
+    assert len(few) == 2  # two are two lines
+
+
+@pytest.mark.parametrize(
+    ("where", "value", "allowed"),
+    [
+        (("logging",), "yes", "a map of settings (keys: s3Bucket, s3Prefix, retentionDays"),
+        (("logging", "retentionDays"), "90 days", "a whole number 1-3650"),
+        (("logging", "retentionDays"), 1.5, "a whole number 1-3650"),
+        (("baselines",), ["b"], "a map of name: value"),
+        (("baselines", "b", "default"), "yes", "true or false"),
+        (("baselines", "b", "approvedPatches"), "KB1", "a list of at most 50 items of text (1-100 characters)"),
+        (("mode",), "Install", "one of: install, scan-only, disabled; did you mean 'install'?"),
+        (("tags", "Owner"), 5, "text (0-256 characters, matching"),
+    ],
+)
+def test_type_errors_name_what_is_allowed_and_no_class(where, value, allowed):
+    raw = {**base(), "logging": {}}
+    parent = raw
+    for step in where[:-1]:
+        parent = parent.setdefault(step, {})
+    parent[where[-1]] = value
+    lines = messages(raw)
+    line = next(line for line in lines if "patching:" + ".".join(where) + ":" in line)
+    assert f"allowed: {allowed}" in line
+    assert "Config" not in line and "Input should be" not in line and "instance of" not in line

@@ -27,7 +27,7 @@ from test_standard_agreement import TODAY, pack_findings
 from conftest import EXAMPLE_STACKS
 from patching_components.checks import check_stack
 from patching_components.cli import main
-from patching_components.config import ConfigError, read_stack_yaml
+from patching_components.config import ConfigError, StackFileError, read_stack_yaml
 from patching_components.mock_engine import ProgramError
 from tests.engine import run_stack_file
 
@@ -70,6 +70,26 @@ ODD_VALUES = [
     "a" * 3,
     "ops@@example",
     "t3.notatype",
+    # Issue 26 (items 11-14, 19-22): time bombs, zones, days of week, regions, huge and strict values.
+    "at(2020-01-01T00:00:00)",
+    "cron(0 2 ? * 7 *)",
+    "cron(0 2 ? * 2-6 2020)",
+    "rate(99999999999 days)",
+    "rate(0001 day)",
+    "EST",
+    "CST",
+    "UTC+1",
+    "Etc/GMT+5",
+    "0001-01-01",
+    "9999-12-31T23:59",
+    "EU-WEST-1",
+    "eu-west-1a",
+    "*",
+    "eu-west-1 ",
+    "x" * 100_000,
+    "\U0001d400" * 129,
+    False,
+    ["x"] * 999,
 ]
 
 
@@ -121,6 +141,10 @@ TEXT_EDITS = [
     (r": (\w+)\n", r": !!binary \1\n"),
     (r": (\w+)\n", r": &x \1\n"),
     (r"(\n  aws:region: .*)", "\n  aws:deep: " + "[" * 120 + "]" * 120),
+    (r"\n(\s+)- [^\n]+", r"\n\1- <<"),  # a merge key as a list item
+    (r"\n  aws:region: .*", "\n  aws:region: EU-WEST-1"),
+    (r"\n  aws:region: .*", ""),  # no aws:region (several regions need one)
+    (r"\n  aws:region: (.*)", r"\n  aws:region: \1a"),  # an availability zone
 ]
 
 
@@ -132,6 +156,15 @@ def stack_text(draw):
         pattern, replacement = draw(st.sampled_from(TEXT_EDITS))
         text = re.sub(pattern, replacement, text, count=1)
     return name, text
+
+
+def check_messages(lines):
+    """What every message holds to (issue 26, item 22): no value echoed whole, no internal class
+    name, one line for the same mistake in many list items."""
+    assert len(lines) <= 200, len(lines)
+    for line in lines:
+        assert len(line) < 3000, line[:300]
+        assert not re.search(r"\b[A-Z][A-Za-z]*Config\b|instance of|Traceback", line), line
 
 
 def plan(path):
@@ -163,32 +196,82 @@ def program_outcome(path):
     database=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
-@given(stack_text())
+@given(st.tuples(stack_text(), st.sampled_from([False] * 9 + [True])).map(lambda m: (*m[0], m[1])))
 def test_no_mutant_breaks_validate_plan_or_the_program(tmp_path_factory, mutant):
-    name, text = mutant
+    name, text, latin1 = mutant
     path = tmp_path_factory.mktemp("fuzz") / name
-    path.write_text(text)
+    if latin1:  # a file saved in another encoding than the CLI's UTF-8
+        path.write_bytes(text.replace("patching:customer: ", "patching:customer: \u00e9").encode("latin-1", "replace"))
+    else:
+        path.write_text(text)
     try:
-        check_stack(path)
+        warnings = check_stack(path).warnings
+        check_messages([w.message for w in warnings])
         offline = None
     except ConfigError as exc:
         lines = exc.lines()
+        check_messages(lines)
         assert all(line.startswith(str(path)) for line in lines), lines
         assert all("\x1b" not in line for line in lines), lines
         offline = sorted(f"{i.key_path()}: {i.message}" for i in exc.issues)
-        structural = any(not issue.path for issue in exc.issues)  # not YAML the CLI reads, or no config
+        structural = isinstance(exc, StackFileError)  # not YAML the CLI reads, or no config
         event("refused as a file" if structural else "invalid config")
         if structural:
             assert plan(path)[0] == 2
             return
-        # Every message names its key path (or, for namespace problems, the namespace).
-        assert all(issue.path for issue in exc.issues), offline
+        # Every message names its key path (or, for namespace problems, the namespace; aws:region's, that key).
+        assert all(issue.path or issue.message.startswith("aws:region: ") for issue in exc.issues), offline
     if offline is None:
         event("valid")
     code, out = plan(path)
-    assert code == (0 if offline is None else 1)
-    if offline is None:
+    # plan never picks a region itself: without aws:region it refuses (issue 26, item 14).
+    region_set = "\n  aws:region: " in text
+    assert code == (0 if offline is None and region_set else 1)
+    if offline is None and region_set:
         json.loads(out)
     # validate = the model and the patching standard; the program = the model, then the pack at preview.
     program = program_outcome(path)
     assert (offline is None) == (program is None), (offline, program)
+
+
+@time_machine.travel(TODAY, tick=False)
+@seed(20261204)
+@settings(
+    max_examples=int(os.environ.get("FUZZ_EXAMPLES", "150")),
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
+@given(mutated_config(), st.data())
+def test_no_decrypted_secret_breaks_the_program(mutant, data):
+    """``pulumi up`` hands the program a secret's plain text with its top-level key marked secret:
+    whatever that text is, the program fails with a located RunError or builds, as it does when
+    the same value is not secret."""
+    from patching_components.config.secrets import is_secure, may_hold_secrets
+    from tests.engine import run_program
+
+    name, config = mutant
+    config = {k: v for k, v in config.items() if not is_secure(v)}  # ciphertext: the engine decrypts it
+    keys = sorted(k for k in config if k.startswith("patching:") and k != "patching:customer")
+    if not keys:
+        return
+    key = data.draw(st.sampled_from(keys))
+    stack = name[len("Pulumi.") : -len(".yaml")]
+
+    def outcome(secret_keys):
+        try:
+            run_program(config, stack=stack, secret_keys=secret_keys)
+            return None
+        except ProgramError as exc:
+            assert isinstance(exc.error, pulumi.RunError), f"the program crashed: {exc.error!r}"
+            assert exc.resources == [], "an invalid stack registered resources"
+            lines = str(exc).splitlines()
+            check_messages(lines)
+            return len(lines)
+
+    secret = outcome([key])
+    event("secret: program refused" if secret else "secret: program built")
+    if may_hold_secrets(key.partition(":")[2]):
+        assert (secret is None) == (outcome(None) is None)
+    else:  # a key that names resources cannot be secret (URNs are not): always refused
+        assert secret is not None

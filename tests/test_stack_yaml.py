@@ -142,7 +142,7 @@ def test_validate_and_the_program_agree(tmp_path, old, new):
 
 def test_yaml_1_1_booleans_are_not_booleans(tmp_path):
     offline, _ = outcomes(write(tmp_path, ACME.replace("      default: true", "      default: yes", 1)))
-    assert offline == ["patching:baselines.al2023.default: Input should be a valid boolean (got 'yes')"]
+    assert offline == ["patching:baselines.al2023.default: got 'yes' (text); allowed: true or false"]
 
 
 def test_a_yaml_error_names_file_and_line_in_validate_and_plan(tmp_path, capsys):

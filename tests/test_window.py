@@ -252,8 +252,8 @@ def test_continue_task_is_a_choice_and_a_typo_names_the_allowed_values():
         )
     assert info.value.resources == []
     assert (
-        "patching:maintenanceWindows.w.cutoffBehavior: Input should be 'CANCEL_TASK' or 'CONTINUE_TASK' "
-        "(got 'CANCEL')" in str(info.value)
+        "patching:maintenanceWindows.w.cutoffBehavior: got 'CANCEL' (text); allowed: one of: CANCEL_TASK, "
+        "CONTINUE_TASK; did you mean 'CANCEL_TASK'?" in str(info.value)
     )
 
 

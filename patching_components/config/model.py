@@ -30,7 +30,8 @@ from pydantic.json_schema import GenerateJsonSchema
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from .. import aws_limits, defaults, os_rules, run_patch_baseline
-from ..schedule import ScheduleError, never_opens, parse_schedule
+from ..errors import cut
+from ..schedule import ScheduleError, never_matches, parse_schedule, timezone_hint
 from .references import reference_issues
 
 M = TypeVar("M", bound=BaseModel)
@@ -97,15 +98,39 @@ KEY_RULES = {
     SOURCE_KEY_PATTERN: KEY_RULE.replace("at most 40", f"{aws_limits.PATCH_SOURCE_NAME_LENGTHS[0]} to 40"),
 }
 
+
+def _utf16_at_most(limit: int) -> AfterValidator:
+    """AWS's maximum length counted in UTF-16 code units (see aws_limits.UTF16_LENGTH_FIELDS)."""
+
+    def check(value: str) -> str:
+        units = aws_limits.utf16_length(value)
+        if units > limit:
+            raise ValueError(
+                f"{cut(value)} is {units} UTF-16 code units long (characters beyond U+FFFF count 2); "
+                f"AWS takes at most {limit}"
+            )
+        return value
+
+    return AfterValidator(check)
+
+
 # AWS: ^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$, 1-256 characters (pydantic's regex engine knows \p{..}).
 PatchGroupName = Annotated[
-    str, StringConstraints(min_length=1, max_length=256, pattern=r"^[\p{L}\p{Z}\p{N}_.:/=+\-@]+$")
+    str,
+    StringConstraints(min_length=1, max_length=256, pattern=r"^[\p{L}\p{Z}\p{N}_.:/=+\-@]+$"),
+    _utf16_at_most(256),
 ]
 PatchId = Annotated[str, StringConstraints(min_length=1, max_length=100)]
 FilterValue = Annotated[str, StringConstraints(min_length=1, max_length=os_rules.MAX_FILTER_VALUE_LENGTH)]
 FilterValues = Annotated[list[FilterValue], Field(min_length=1, max_length=os_rules.MAX_FILTER_VALUES)]
-TagKey = Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=r"^[\p{L}\p{Z}\p{N}_.:/=+\-@]+$")]
-TagValue = Annotated[str, StringConstraints(max_length=256, pattern=r"^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$")]
+TagKey = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=128, pattern=r"^[\p{L}\p{Z}\p{N}_.:/=+\-@]+$"),
+    _utf16_at_most(128),
+]
+TagValue = Annotated[
+    str, StringConstraints(max_length=256, pattern=r"^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$"), _utf16_at_most(256)
+]
 DocumentName = Annotated[str, StringConstraints(pattern=r"^[a-zA-Z0-9_\-.:/]{3,128}$")]
 ResourceName = Annotated[str, StringConstraints(pattern=r"^[a-zA-Z0-9_\-.]{3,128}$")]
 """A patch baseline's or maintenance window's name in AWS."""
@@ -165,11 +190,13 @@ def _timezones() -> frozenset[str]:
 
 
 def _opens_issues(schedule: str | None, timezone: str) -> list[tuple[tuple[str | int, ...], str]]:
-    """A schedule that never opens does nothing: an error, not a quiet no-op."""
-    if schedule is None or timezone not in _timezones():
+    """A cron expression that names no date at all (30 February) never opened: an error. One whose
+    dates have passed (an at(), a cron with a year) is only a warning (see checks.schedule_warnings):
+    it was right once, and one expired window must not block every stack's CI."""
+    if schedule is None:
         return []
-    why = never_opens(parse_schedule(schedule), timezone)
-    return [(("schedule",), f"never opens: {why}")] if why else []
+    why = never_matches(parse_schedule(schedule))
+    return [(("schedule",), f"never opens: {why}; give a date that exists (e.g. cron(0 0 L 2 ? *))")] if why else []
 
 
 def _one_of(value: str, known: Iterable[str], what: str) -> str:
@@ -182,6 +209,8 @@ def _one_of(value: str, known: Iterable[str], what: str) -> str:
 
 
 def _check_timezone(value: str) -> str:
+    if value not in _timezones() and (hint := timezone_hint(value)):
+        raise ValueError(hint)  # CST is not tzdata's closest name UCT: a table says what people mean
     return _one_of(value, _timezones(), "an IANA time zone name (e.g. Europe/London, UTC)")
 
 
@@ -221,6 +250,50 @@ class _Model(BaseModel):
         # hovers) and in the provider schema of CustomerPatching (config_args).
         use_attribute_docstrings=True,
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_booleans_for_numbers(cls, data: Any) -> Any:
+        # pydantic's lax mode reads true as 1: `retentionDays: true` would delete logs after a day.
+        if isinstance(data, dict):
+            _raise_issues(
+                [
+                    ((str(field.alias),), f"{str(data[field.alias]).lower()} is a boolean: give {allowed}")
+                    for field in cls.model_fields.values()
+                    if field.alias in data
+                    and isinstance(data[field.alias], bool)
+                    and (allowed := whole_number_rule(field.annotation, field.metadata))
+                ]
+            )
+        return data
+
+
+def whole_number_rule(annotation: Any, metadata: Iterable[Any] = ()) -> str | None:
+    """'a whole number 1-3650' for an int setting (through Optional and Annotated), else None."""
+    import typing
+
+    metadata = list(metadata)
+    while True:
+        origin = typing.get_origin(annotation)
+        if origin is Annotated:
+            metadata += list(typing.get_args(annotation)[1:])
+            annotation = typing.get_args(annotation)[0]
+        elif origin is typing.Union or str(origin) == "<class 'types.UnionType'>":
+            options = [a for a in typing.get_args(annotation) if a is not type(None)]
+            if len(options) != 1:
+                return None
+            annotation = options[0]
+        else:
+            break
+    if annotation is not int:
+        return None
+    for item in list(metadata):
+        metadata += list(getattr(item, "metadata", []) or [])
+    low = next((m.ge for m in metadata if hasattr(m, "ge")), None)
+    high = next((m.le for m in metadata if hasattr(m, "le")), None)
+    if low is not None and high is not None:
+        return f"a whole number {low}-{high}"
+    return "a whole number"
 
 
 def _raise_issues(issues: list[tuple[tuple[str | int, ...], str]]) -> None:
@@ -447,7 +520,7 @@ class MaintenanceWindowConfig(_Model):
 
     schedule: str
     """AWS cron(), rate() or one-time at() expression, e.g. ``cron(0 2 ? * SUN *)``; a schedule that never
-    opens again (checked in ``timezone``) is an error."""
+    opens again (checked in ``timezone``) is a warning."""
     timezone: str = "UTC"
     """IANA time zone the schedule is read in (e.g. Europe/London)."""
     schedule_offset: Annotated[int, Field(ge=1, le=6)] | None = None
@@ -472,8 +545,8 @@ class MaintenanceWindowConfig(_Model):
     timeout), and validate warns when the rate control cannot work through the targets before the cutoff."""
     hooks: HooksConfig | None = None
     """Install only: lifecycle hook documents (AWS-RunPatchBaselineWithHooks)."""
-    description: Annotated[str, StringConstraints(min_length=1, max_length=128)] | None = None
-    """Shown in the console."""
+    description: Annotated[str, StringConstraints(min_length=1, max_length=128), _utf16_at_most(128)] | None = None
+    """Shown in the console (at most 128 UTF-16 code units)."""
     regions: Regions | None = None
     """Regions of patching:regions this window is built in (default: all), for fleets whose regions
     patch at different times."""
@@ -909,7 +982,16 @@ def _local_time(value: str) -> str:
         ) from None
     if moment.tzinfo is not None:
         raise ValueError(f"{value!r} has a UTC offset; give the local time and set timezone")
+    if not FREEZE_YEARS[0] <= moment.year <= FREEZE_YEARS[1]:
+        # AWS documents no range for a Change Calendar event; a freeze until 9999 would stop all
+        # patching for good: the years AWS's schedules take (cron: 1970-2199) are the safe ones.
+        raise ValueError(
+            f"{value!r}: the year must be {FREEZE_YEARS[0]}-{FREEZE_YEARS[1]} (the years AWS schedules take)"
+        )
     return value
+
+
+FREEZE_YEARS = (1970, 2199)
 
 
 FreezeTime = Annotated[str, AfterValidator(_local_time)]
@@ -1166,6 +1248,32 @@ class StackConfig(_Model):
                         )
                     )
         _raise_issues(issues)
+        return self
+
+    @model_validator(mode="after")
+    def _freezes_fit_a_calendar(self) -> StackConfig:
+        # One Change Calendar event per freeze; SSM takes a document of at most 64 KB.
+        if not self.change_freezes:
+            return self
+        from ..freeze import calendar_content  # the calendar as it is built (pulumi: import when used)
+
+        longest = max([*(self.regions or []), *aws_limits.regions()], key=len)
+        name = f"{self.customer}-{longest}"  # the longest component name the calendar's description carries
+        content = calendar_content(
+            self.change_freezes, f"Change freezes of {name}: no patch window starts while CLOSED"
+        )
+        size = len(content.encode())
+        if size > aws_limits.MAX_DOCUMENT_CONTENT_BYTES:
+            _raise_issues(
+                [
+                    (
+                        ("changeFreezes",),
+                        f"{len(self.change_freezes)} freezes make a Change Calendar of {size:,} bytes; SSM takes "
+                        f"a document of at most {aws_limits.MAX_DOCUMENT_CONTENT_BYTES:,} (CreateDocument): "
+                        "remove the freezes that have ended or join adjacent ones",
+                    )
+                ]
+            )
         return self
 
     @model_validator(mode="after")

@@ -14,7 +14,7 @@ from . import stack_yaml
 from .handover import config_text, program_value
 from .model import StackConfig
 from .secrets import Offline, is_secure, with_placeholders
-from .validation import primary_region_issues, split_namespace, validate
+from .validation import aws_region_issues, primary_region_issues, split_namespace, validate
 
 
 def stack_file_for(stack: str) -> str:
@@ -31,11 +31,21 @@ def read_stack_file(path: str | Path) -> str:
     """A stack file's text; a file that cannot be read is a StackFileError naming it."""
     source = str(path)
     try:
-        return Path(path).read_text(encoding="utf-8")
+        data = Path(path).read_bytes()
     except FileNotFoundError:
         raise StackFileError(source, "no such file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise StackFileError(source, f"cannot read it: {exc}") from None
+    except OSError as exc:
+        raise StackFileError(source, f"cannot read it: {exc.strerror or exc}") from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise StackFileError(
+            source,
+            f"not UTF-8 text (byte 0x{data[exc.start]:02x} at line {line}); the Pulumi CLI reads stack files "
+            "as UTF-8: save the file as UTF-8",
+            line,
+        ) from None
 
 
 @dataclass(frozen=True)
@@ -80,13 +90,16 @@ class StackDocument:
     def validate(self) -> StackConfig:
         """The model of the ``patching:`` namespace; ConfigError lists every issue with its line."""
         refused = self.offline.errors  # secrets where the model takes none
+        aws_region = self.config.get("aws:region")
+        aws_region = None if is_secure(aws_region) else aws_region  # a secret region is checked by the CLI
+        region_line = self.lines.get(("config", "aws:region"))
         try:
             config = validate(self.patching_values(), self.source)
         except ConfigError as exc:
             at_secret = {issue.path for issue in refused}
             issues = refused + [i for i in exc.issues if not any(i.path[: len(p)] == p for p in at_secret)]
-            raise ConfigError(self.source, self.locate(issues)) from None
-        issues = refused + primary_region_issues(config, self.config.get("aws:region"))
+            raise ConfigError(self.source, self.locate(issues + aws_region_issues(aws_region, region_line))) from None
+        issues = refused + primary_region_issues(config, aws_region, region_line)
         if issues:
             raise ConfigError(self.source, self.locate(issues))
         return config
@@ -100,7 +113,7 @@ class StackDocument:
                 path += (f"{NAMESPACE}:{issue.path[0]}", *issue.path[1:])
             while path and path not in self.lines:
                 path = path[:-1]
-            located.append(dataclasses.replace(issue, line=self.lines.get(path)))
+            located.append(dataclasses.replace(issue, line=issue.line or self.lines.get(path)))
         return located
 
 

@@ -224,7 +224,9 @@ def _build(events: Iterator[Any]) -> Parsed:
                 value = _tagged_scalar(tag, event.value, line)
             else:
                 raise YamlProblem(line, f"tag {tag.replace(_TAG, '!!')} is not supported in a stack file")
-            if not event.style and event.value == "<<" and tag is None and stack and stack[-1].key is _NO_KEY:
+            # A merge key only as a map's key: a list item ``- <<`` is the text "<<".
+            in_map = bool(stack) and isinstance(stack[-1].value, dict)
+            if not event.style and event.value == "<<" and tag is None and in_map and stack[-1].key is _NO_KEY:
                 value = _MERGE_KEY
             place(value, 1, line, event.anchor)
         elif isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):

@@ -9,8 +9,9 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from ..errors import NAMESPACE, ConfigError, Issue
-from .messages import _issue_from_pydantic
+from .. import aws_limits
+from ..errors import NAMESPACE, ConfigError, Issue, cut
+from .messages import _issue_from_pydantic, group_list_items
 from .model import TOP_LEVEL_KEYS, StackConfig
 from .references import reference_issues
 
@@ -36,13 +37,52 @@ def validate(raw: Mapping[str, Any], source: str) -> StackConfig:
     # the model's own check reports the same ones when the rest is valid.
     issues += [i for i in reference_issues(raw) if i not in issues]
     if issues:
-        raise ConfigError(source, issues)
+        raise ConfigError(source, group_list_items(issues))
     assert config is not None
     return config
 
 
-def primary_region_issues(config: StackConfig, aws_region: object) -> list[Issue]:
-    """The primary region is where the stack's default provider builds: ``aws:region``."""
+def aws_region_issues(aws_region: object, line: int | None = None) -> list[Issue]:
+    """``aws:region`` names a region exactly: it goes into every ARN of the IAM policies, so
+    ``EU-WEST-1``, ``eu-west-1a``, ``*`` or a trailing space would build policies that match nothing."""
+    if aws_region is None:
+        return []
+    known = aws_limits.regions()
+    if isinstance(aws_region, str) and aws_region in known:
+        return []
+    text = aws_region if isinstance(aws_region, str) else str(aws_region)
+    guess = text.strip().lower()
+    close = (
+        [guess]
+        if guess in known
+        else [r for r in known if guess.startswith(r)][:1] or difflib.get_close_matches(guess, sorted(known), n=1)
+    )
+    hint = f"; did you mean {close[0]!r}?" if close else ""
+    return [
+        Issue(
+            (),
+            f"aws:region: {cut(aws_region)} is not an AWS region (e.g. eu-west-1, us-east-1: lower case, "
+            f"no availability-zone letter){hint}",
+            line,
+        )
+    ]
+
+
+def primary_region_issues(config: StackConfig, aws_region: object, line: int | None = None) -> list[Issue]:
+    """The primary region is where the stack's default provider builds: ``aws:region``, given
+    explicitly (the provider would otherwise take whatever AWS_REGION the machine has)."""
+    issues = aws_region_issues(aws_region, line)
+    if issues:
+        return issues
+    if config.regions and len(config.regions) > 1 and aws_region in (None, ""):
+        return [
+            Issue(
+                ("regions",),
+                f"several regions and no aws:region: the stack's default provider builds the primary region's "
+                f"resources (IAM, the log bucket) wherever AWS_REGION points; set aws:region: {config.regions[0]} "
+                "(the first region)",
+            )
+        ]
     if config.regions and aws_region not in (None, "") and config.regions[0] != aws_region:
         return [
             Issue(
@@ -51,7 +91,19 @@ def primary_region_issues(config: StackConfig, aws_region: object) -> list[Issue
                 f"aws:region ({aws_region}); list it first",
             )
         ]
-    return []
+    # A KMS key is regional: the golden AMI of a one-region stack builds in aws:region.
+    if not config.regions and isinstance(aws_region, str) and aws_region:
+        for key, ami in config.golden_amis.items():
+            key_region = ami.kms_key_arn.split(":")[3] if ami.kms_key_arn else None
+            if key_region and key_region != aws_region:
+                issues.append(
+                    Issue(
+                        ("goldenAmis", key, "kmsKeyArn"),
+                        f"the key is in {key_region}, the pipeline builds in {aws_region} (aws:region): "
+                        f"give a key of {aws_region}",
+                    )
+                )
+    return issues
 
 
 def split_namespace(values: Mapping[str, Any], source: str) -> dict[str, Any]:
