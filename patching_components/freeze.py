@@ -1,6 +1,6 @@
 """ChangeFreezeGuard: change freezes that really stop patching, in one region.
 
-Maintenance windows do not read Change Calendar (AWS-FACTS), so a calendar alone stops
+Maintenance windows do not read Change Calendar (docs/aws-behaviour.md, "Schedules"), so a calendar alone stops
 nothing. The guard makes it real: a small Automation runbook of ours reads the calendar
 (``ssm:GetCalendarState``) and disables every window of the customer while it is CLOSED,
 enabling them again when it is OPEN. EventBridge starts it on each ``Calendar State Change``

@@ -3,7 +3,7 @@
 Validation (``config``) and resource building (``baseline``) both read this
 module, so a rule changes in one place. Sources: the SSM API model
 (``OperatingSystem``, ``PatchFilterKey``), DescribePatchProperties and the
-Patch Manager user guide; see ``shared/AWS-FACTS.md``.
+Patch Manager user guide; see docs/aws-behaviour.md, "Security-only baselines".
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 we build by what they would approve, not by their shape.
 
 Written from the Patch Manager user guide ("How security patches are selected",
-"Package repository and approval rules" per OS) and AWS-FACTS.md, independently
+"Package repository and approval rules" per OS) and docs/aws-behaviour.md, independently
 of patching_components. It reads a PatchBaseline's inputs as AWS receives them
 (camelCase, as the mock engine records them):
 

@@ -12,7 +12,7 @@ from patching_components import os_rules
 
 SSM = botocore.session.get_session().get_service_model("ssm")
 
-# Filter keys AWS accepts per OS (DescribePatchProperties; shared/AWS-FACTS.md).
+# Filter keys AWS accepts per OS (DescribePatchProperties; docs/aws-behaviour.md).
 YUM_ZYPPER = {"PRODUCT", "CLASSIFICATION", "SEVERITY"}
 DEBIAN = {"PRODUCT", "PRIORITY", "SECTION"}
 ACCEPTED_KEYS = {
@@ -116,14 +116,14 @@ def test_unknown_os_names_the_allowed_values():
     ],
 )
 def test_what_security_only_means_per_os(os_name, key, values):
-    """The policy pack judges any baseline by this; AWS-FACTS.md's security-only defaults."""
+    """The policy pack judges any baseline by this; docs/aws-behaviour.md, "Security-only baselines"."""
     security = os_rules.security_filter(os_name)
     assert (security.filter_key, security.default) == (key, values)
 
 
 @pytest.mark.parametrize("os_name", ["UBUNTU", "DEBIAN", "RASPBIAN"])
 def test_debian_family_is_security_only_by_repository_not_by_priority(os_name):
-    """AWS-FACTS.md: EnableNonSecurity=false (the -security repositories) is the restriction there."""
+    """docs/aws-behaviour.md: EnableNonSecurity=false (the -security repositories) is the restriction there."""
     assert os_rules.security_filter(os_name) is None
     assert os_rules.family_of(os_name).linux  # so EnableNonSecurity=false is sent
 

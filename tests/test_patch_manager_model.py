@@ -22,7 +22,7 @@ DATA = Path(__file__).parent / "data"
 TODAY = date(2026, 12, 1)
 BASELINE = "aws:ssm/patchBaseline:PatchBaseline"
 AMAZON_LINUX = ("AMAZON_LINUX", "AMAZON_LINUX_2", "AMAZON_LINUX_2022", "AMAZON_LINUX_2023")
-AL_SEVERITIES = ("Critical", "Important", "Medium", "Low")  # AWS-FACTS.md
+AL_SEVERITIES = ("Critical", "Important", "Medium", "Low")  # docs/aws-behaviour.md, "Security-only baselines"
 AL_NON_SECURITY = ("Bugfix", "Enhancement", "Recommended", "Newpackage")
 
 
