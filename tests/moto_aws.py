@@ -9,7 +9,9 @@ moto 5 lacks some Systems Manager read calls that the report and patch-now make
 (``FIXTURE_OPERATIONS``). ``FixtureLayer`` answers those, and only those, from data the test seeds per
 account and region, with AWS's paging (``MaxResults`` within botocore's limits, ``NextToken``) and its
 filters where the report relies on them. Every fixture item is checked against botocore's output shape
-when it is seeded, so the layer can only hand out responses AWS could send. Nothing else is faked.
+when it is seeded, so the layer can only hand out responses AWS could send. ``GetMaintenanceWindowTask``
+(``FROM_MOTO_STATE``), which moto also lacks, is answered from moto's own state: the task the test
+registered. Nothing else is faked.
 
 Use the ``aws`` fixture (tests/conftest.py): it starts the stand-in, points every boto3 client of the
 process at it (``AWS_ENDPOINT_URL``) with throw-away credentials, and counts the calls made.
@@ -54,6 +56,24 @@ FIXTURE_OPERATIONS: dict[str, tuple[str, tuple[str, ...]]] = {
     "GetDefaultPatchBaseline": ("", ()),
 }
 """The SSM calls moto 5 does not implement, answered from seeded data."""
+
+FROM_MOTO_STATE = ("GetMaintenanceWindowTask",)
+"""SSM calls moto 5 does not implement but whose answer is in its state: answered from what the test
+created (RegisterTaskWithMaintenanceWindow), as AWS answers them, checked against botocore's shape."""
+
+
+def _get_maintenance_window_task(request: Mapping[str, Any], *, account: str, region: str) -> dict[str, Any]:
+    from moto.ssm.models import ssm_backends
+
+    window = ssm_backends[account][region].windows.get(request.get("WindowId"))
+    task = window.tasks.get(request.get("WindowTaskId")) if window is not None else None
+    if task is None:
+        raise _AwsError(400, "DoesNotExistException", f"{request.get('WindowId')}/{request.get('WindowTaskId')}")
+    answer = {k: v for k, v in task.to_json().items() if v is not None}
+    if task.cutoff_behavior:
+        answer["CutoffBehavior"] = task.cutoff_behavior
+    _Checker.check(_SSM.operation_model("GetMaintenanceWindowTask").output_shape, answer, "GetMaintenanceWindowTask")
+    return answer
 
 
 class _Checker:
@@ -173,6 +193,19 @@ class _Dispatch:
         found = _CREDENTIAL.search(environ.get("HTTP_AUTHORIZATION", ""))
         operation = target.rpartition(".")[2] or _query_action(environ)
         self.layer.calls[operation] += 1
+        if target.startswith("AmazonSSM.") and operation in FROM_MOTO_STATE and found:
+            request = json.loads(environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0)) or b"{}")
+            account = get_account_id_from(found.group(1)) or DEFAULT_ACCOUNT_ID
+            try:
+                status, body = 200, _get_maintenance_window_task(request, account=account, region=found.group(2))
+            except _AwsError as exc:
+                status, body = exc.status, {"__type": exc.code, "message": exc.message}
+            data = json.dumps(body).encode()
+            start_response(
+                f"{status} {'OK' if status == 200 else 'Bad Request'}",
+                [("Content-Type", "application/x-amz-json-1.1"), ("Content-Length", str(len(data)))],
+            )
+            return [data]
         if target.startswith("AmazonSSM.") and operation in FIXTURE_OPERATIONS and found:
             length = int(environ.get("CONTENT_LENGTH") or 0)
             request = json.loads(environ["wsgi.input"].read(length) or b"{}")
