@@ -27,7 +27,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 RETRIES: dict[str, Any] = {"mode": "standard", "max_attempts": 10}
-"""botocore's standard retry mode: throttled and failed (5xx) calls back off and retry."""
+"""botocore's standard retry mode: throttled, failed (5xx) and unconnected calls back off and are retried
+up to 10 times (botocore's ``max_attempts`` counts the retries, not the first try)."""
 USER_AGENT_APPID = "patching-components"
 DEFAULT_SESSION_NAME = "patching-components"
 """RoleSessionName of a role without ``sessionName`` (it shows in CloudTrail and the role's ARN)."""
