@@ -179,15 +179,16 @@ def open_account(
     chosen = profile or stack_profile(stack_settings)
     try:
         session = _first_session(boto3, stack_settings, chosen)
+        keys: dict[str, str] = {}  # each role's credentials in turn (one session: its models load once)
         for request in requests:
-            sts = session.client("sts", region_name=sts_region, config=config)
+            sts = session.client("sts", region_name=sts_region, config=config, **keys)
             granted = sts.assume_role(**request)["Credentials"]
-            session = boto3.Session(
-                aws_access_key_id=granted["AccessKeyId"],
-                aws_secret_access_key=granted["SecretAccessKey"],
-                aws_session_token=granted["SessionToken"],
-            )
-        identity = session.client("sts", region_name=sts_region, config=config).get_caller_identity()
+            keys = {
+                "aws_access_key_id": granted["AccessKeyId"],
+                "aws_secret_access_key": granted["SecretAccessKey"],
+                "aws_session_token": granted["SessionToken"],
+            }
+        identity = session.client("sts", region_name=sts_region, config=config, **keys).get_caller_identity()
     except (BotoCoreError, ClientError) as exc:
         raise AccessError(problem(exc, profile=chosen)) from None
     account_id, arn = str(identity["Account"]), str(identity["Arn"])
@@ -202,11 +203,12 @@ def open_account(
             f"these credentials reach account {account_id} (as {arn}, {how}), which aws:forbiddenAccountIds forbids "
             f"({', '.join(forbidden)}): use credentials or aws:assumeRoles for the customer's account"
         )
-    return Account(account_id, arn, session_clients(session))
+    return Account(account_id, arn, session_clients(session, keys))
 
 
-def session_clients(session: Any) -> Callable[[str, str], Any]:
-    """``clients(service, region)`` of a boto3 session: standard retries, one client per pair."""
+def session_clients(session: Any, keys: Mapping[str, str] | None = None) -> Callable[[str, str], Any]:
+    """``clients(service, region)`` of a boto3 session (with ``keys``, an assumed role's credentials, if
+    given): standard retries, one client per pair."""
     from botocore.config import Config
 
     config = Config(retries=dict(RETRIES), user_agent_appid=USER_AGENT_APPID)
@@ -214,7 +216,7 @@ def session_clients(session: Any) -> Callable[[str, str], Any]:
 
     def clients(service: str, region: str) -> Any:
         if (service, region) not in made:
-            made[service, region] = session.client(service, region_name=region, config=config)
+            made[service, region] = session.client(service, region_name=region, config=config, **(keys or {}))
         return made[service, region]
 
     return clients
