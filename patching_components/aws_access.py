@@ -51,6 +51,8 @@ USED_SETTINGS = (
 """The stack settings open_account reads."""
 MIN_DURATION, MAX_DURATION = 15 * 60, 12 * 3600
 """pulumi-aws: a role session lasts between 15 minutes and 12 hours."""
+CHAINED_MAX_DURATION = 3600
+"""STS AssumeRole: a role assumed with a role's credentials (role chaining) gets at most one hour."""
 
 
 class AccessError(Exception):
@@ -164,9 +166,8 @@ def open_account(
     for key in USED_SETTINGS:
         if key in secret_keys and key in stack_settings:
             raise AccessError(
-                f"{key} is a secret ({{secure: ...}}) that patching cannot decrypt without the Pulumi CLI: "
-                f"keep it in plain text (an external ID or role ARN is not a credential) or give --profile "
-                f"a profile that reaches the account itself"
+                f"{key} is a secret ({{secure: ...}}) that patching cannot decrypt (it reads the stack file without "
+                "the Pulumi CLI): write that setting in plain text in the stack file to use report and patch-now"
             )
     config = Config(retries=dict(RETRIES), user_agent_appid=USER_AGENT_APPID)
     sts_region = str(stack_settings.get("aws:stsRegion") or region)
@@ -174,6 +175,12 @@ def open_account(
     if isinstance(roles, Mapping):  # the provider's older single-role form
         roles = [roles]
     requests = [_assume_role_request(i, role) for i, role in enumerate(roles)]
+    for index, request in enumerate(requests[1:], start=1):
+        if request.get("DurationSeconds", 0) > CHAINED_MAX_DURATION:
+            raise AccessError(
+                f"aws:assumeRoles[{index}].duration {roles[index]['duration']!r}: a role assumed with another "
+                "role's credentials (role chaining) gets at most 1h, AWS refuses more: give 1h or less"
+            )
     allowed = _account_list(stack_settings, "aws:allowedAccountIds")
     forbidden = _account_list(stack_settings, "aws:forbiddenAccountIds")
     chosen = profile or stack_profile(stack_settings)

@@ -22,7 +22,7 @@ CHAIN = [
         "roleArn": f"arn:aws:iam::{CUSTOMER}:role/patching-operator",
         "sessionName": "patching",
         "externalId": "acme-7f3c",
-        "duration": "1h30m",
+        "duration": "45m",
     },
 ]
 
@@ -75,7 +75,7 @@ def test_a_two_role_chain_reaches_the_last_roles_account(aws, wire):
         "RoleArn": [f"arn:aws:iam::{CUSTOMER}:role/patching-operator"],
         "RoleSessionName": ["patching"],
         "ExternalId": ["acme-7f3c"],
-        "DurationSeconds": ["5400"],
+        "DurationSeconds": ["2700"],
     }
     # What STS kept of each session (moto's state, per account).
     (jump,) = sts_backends[JUMP]["aws"].assumed_roles
@@ -224,7 +224,7 @@ def test_a_secret_it_cannot_decrypt_is_named(aws, wire):
     with pytest.raises(AccessError) as refused:
         open_account(settings, region="eu-west-1", secret_keys={"aws:assumeRoles"})
     assert str(refused.value).startswith(
-        "aws:assumeRoles is a secret ({secure: ...}) that patching cannot decrypt without the Pulumi CLI: "
+        "aws:assumeRoles is a secret ({secure: ...}) that patching cannot decrypt (it reads the stack file without "
     )
     assert wire == []  # nothing sent with a stand-in for the secret
 
@@ -237,11 +237,17 @@ def test_a_secret_it_cannot_decrypt_is_named(aws, wire):
         ({"roleArn": "arn:aws:iam::1:role/r", "duration": "1 hour"}, "aws:assumeRoles[0].duration '1 hour' is not"),
         ({"roleArn": "arn:aws:iam::1:role/r", "duration": "10m"}, "aws:assumeRoles[0].duration '10m': give between"),
         ({"roleArn": "arn:aws:iam::1:role/r", "duration": "13h"}, "aws:assumeRoles[0].duration '13h': give between"),
+        (
+            {"roleArn": "arn:aws:iam::1:role/r", "duration": "1h30m"},
+            "aws:assumeRoles[1].duration '1h30m': a role assumed with another role's credentials (role chaining) "
+            "gets at most 1h, AWS refuses more: give 1h or less",
+        ),
     ],
 )
 def test_a_role_pulumi_aws_would_not_take_is_refused_before_any_call(aws, wire, role, message):
+    chain = [CHAIN[0], role] if "[1]" in message else [role]
     with pytest.raises(AccessError) as refused:
-        open_account({"aws:assumeRoles": [role]}, region="eu-west-1")
+        open_account({"aws:assumeRoles": chain}, region="eu-west-1")
     assert str(refused.value).startswith(message)
     assert wire == []
 

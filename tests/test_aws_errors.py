@@ -211,3 +211,23 @@ def test_an_aws_error_no_command_expected_is_still_one_line(fake_aws, capsys, mo
     assert one_line(capsys) == (
         'patching: error: ReadTimeoutError: Read timeout on endpoint URL: "https://ssm.eu-west-1.amazonaws.com/"'
     )
+
+
+def test_a_secret_external_id_is_named_not_sent(fake_aws, capsys, tmp_path):
+    """The stack file holds the role's externalId encrypted: patching cannot decrypt it, so it says which key
+    and what to do, and sends nothing (not even the CLI's stand-in text for the secret)."""
+    stack = tmp_path / "Pulumi.acme.yaml"
+    stack.write_text(
+        ACME.read_text().replace(
+            "  aws:region: eu-west-1\n",
+            "  aws:region: eu-west-1\n  aws:assumeRoles:\n    - roleArn: arn:aws:iam::222222222222:role/patching\n"
+            "      externalId:\n        secure: v1:c2VjcmV0:AAABAKz7\n",
+        )
+    )
+    assert cli.main(["patch-now", str(stack), "--dry-run"]) == 2
+    assert one_line(capsys) == (
+        f"patching: error: {stack}: aws:assumeRoles is a secret ({{secure: ...}}) that patching cannot decrypt (it "
+        "reads the stack file without the Pulumi CLI): write that setting in plain text in the stack file to use "
+        "report and patch-now"
+    )
+    assert sum(fake_aws.calls.values()) == 0
