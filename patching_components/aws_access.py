@@ -71,7 +71,7 @@ class Account:
     """``clients(service, region)``: a boto3 client with standard retries, one per pair."""
 
     def describe(self) -> str:
-        """``account 111122223333 as arn:aws:sts::...``: what every report states it read."""
+        """``account <id> as <ARN>``: what every report and patch-now states it acted as."""
         return f"account {self.account_id} as {self.principal_arn}"
 
 
