@@ -373,3 +373,20 @@ def test_an_account_the_stack_does_not_allow_is_refused(deployed, capsys, change
     (line,) = capsys.readouterr().err.splitlines()
     assert line.startswith(f"patching: error: {stack}: {refusal}")
     assert nothing_sent_anywhere()  # not even in the operator's account, which has windows of these names
+
+
+def test_groups_sharing_a_command_keep_each_reason_for_its_reboot(deployed, tmp_path, capsys):
+    """In us-east-1 only the scan window patches acme-web and acme-api; with both install windows (in
+    eu-west-1) set to NoReboot, one command installs both, and the line gives each group's reason."""
+    stack = tmp_path / "Pulumi.acme-prod.yaml"
+    stack.write_text(PROD_STACK.replace("      hooks:\n", "      rebootOption: NoReboot\n      hooks:\n"))
+    # Deployed as the fixture deployed acme-prod: us-east-1's scan window is the same in both.
+    args = ["patch-now", str(stack), "--groups", "acme-web,acme-api", "--region", "us-east-1", "--yes"]
+    assert cli.main(args) == 0
+    assert (
+        "# us-east-1: AWS-RunPatchBaseline Install on acme-web, acme-api with the settings of window nightly-scan; "
+        "reboot: NoReboot from its install window sun-install; NoReboot from its install window sat-install\n"
+    ) in capsys.readouterr().out
+    assert sent(PROD, "us-east-1") == [
+        request(["acme-web", "acme-api"], "Install", "NoReboot", "patching/acme/us-east-1/patch-now")
+    ]
