@@ -143,6 +143,8 @@ class CheckedStack:
     """What AWS accepts but would quietly not do the job, with their stack-file lines."""
     settings: Mapping[str, Any]
     """The stack's whole config map as the CLI hands it over (``aws:region``, ``aws:profile`` ...)."""
+    secret_keys: frozenset[str] = frozenset()
+    """The settings the file holds as ``{secure: ...}`` (their value above is a stand-in, not the secret)."""
 
 
 def check_stack(path: str | Path) -> CheckedStack:
@@ -156,7 +158,10 @@ def check_stack(path: str | Path) -> CheckedStack:
     issues = [i for i in build_issues(config) if not any(i.path[: len(path)] == path for path in secrets)]
     if issues:
         raise ConfigError(source, document.locate(issues))
-    return CheckedStack(config, document.locate(document.offline.notes + warnings(config)), document.cli_config()[0])
+    settings, secret_keys = document.cli_config()
+    return CheckedStack(
+        config, document.locate(document.offline.notes + warnings(config)), settings, frozenset(secret_keys)
+    )
 
 
 def check_stack_file(path: str | Path) -> StackConfig:

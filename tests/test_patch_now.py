@@ -5,7 +5,7 @@ asked for, with patch night's rate control, output bucket and notifications."""
 import json
 
 import pytest
-from aws_stubs import StubbedAccount
+from aws_stubs import StubbedAccount, use_account
 
 from conftest import ROOT
 from patching_components import cli
@@ -90,7 +90,7 @@ OVERRIDE = ["--install-override-list", "https://patches.acme.example/cve-2026-00
 
 def use(monkeypatch, ssm_calls, region):
     account = StubbedAccount({"ssm": ssm_calls}, region)
-    monkeypatch.setattr(cli, "aws_clients", lambda profile: account)
+    use_account(monkeypatch, account)
     return account
 
 
@@ -217,7 +217,12 @@ def test_ignore_freeze_patches_each_group_through_its_own_window(monkeypatch, ca
     assert web_api["Parameters"]["PreInstallHookDocName"] == ["Globex-DrainFromTargetGroup"]
     assert (web_api["MaxConcurrency"], web_api["MaxErrors"]) == ("2", "10%")
     assert db["Targets"] == [{"Key": "tag:PatchGroup", "Values": ["globex-db"]}]
-    assert db["Parameters"] == {"Operation": ["Install"], "RebootOption": ["NoReboot"]}  # the window's own
+    # Not the scan window's NoReboot (issue 22, item 8): globex-db has no install window, so RebootIfNeeded.
+    assert db["Parameters"] == {"Operation": ["Install"], "RebootOption": ["RebootIfNeeded"]}
+    assert (
+        "# us-east-1: AWS-RunPatchBaseline Install on globex-db with the settings of window nightly-scan; "
+        "reboot: RebootIfNeeded (it has no install window)\n"
+    ) in out
 
 
 def test_a_failure_after_a_sent_command_still_shows_the_sent_one(monkeypatch, capsys):

@@ -11,6 +11,7 @@ import pytest
 import report_fixture as fixture
 import time_machine
 from aws_stubs import StubbedAccount as _Stubbed
+from aws_stubs import use_account
 
 from conftest import ROOT
 from patching_components import cli
@@ -116,7 +117,7 @@ def test_markdown_summary(report):
 
 @time_machine.travel(fixture.NOW, tick=False)
 def test_the_readme_sample_is_the_fixtures_report(monkeypatch, capsys):
-    monkeypatch.setattr(cli, "aws_clients", lambda profile: StubbedAccount())
+    use_account(monkeypatch, StubbedAccount())
     assert cli.main(["report", str(ACME)]) == 3
     out = capsys.readouterr().out.replace(str(ACME), "stacks/Pulumi.acme.yaml")
     readme = (ROOT / "README.md").read_text()
@@ -127,7 +128,7 @@ def test_the_readme_sample_is_the_fixtures_report(monkeypatch, capsys):
 @time_machine.travel(fixture.NOW, tick=False)
 @pytest.mark.parametrize("fmt", ["md", "html", "csv", "json"])
 def test_cli_writes_each_format_and_exits_3(monkeypatch, tmp_path, capsys, fmt):
-    monkeypatch.setattr(cli, "aws_clients", lambda profile: StubbedAccount())
+    use_account(monkeypatch, StubbedAccount())
     out = tmp_path / f"report.{fmt}"
     assert cli.main(["report", str(ACME), "--format", fmt, "--out", str(out)]) == 3
     assert out.read_text() and capsys.readouterr().out == ""
@@ -181,7 +182,7 @@ def all_compliant_calls():
 @time_machine.travel(fixture.NOW, tick=False)
 def test_all_compliant_exits_0(monkeypatch, capsys):
     ssm, ec2 = all_compliant_calls()
-    monkeypatch.setattr(cli, "aws_clients", lambda profile: StubbedAccount(ssm, ec2))
+    use_account(monkeypatch, StubbedAccount(ssm, ec2))
     assert cli.main(["report", str(ACME), "--format", "json"]) == 0
     assert json.loads(capsys.readouterr().out)["summary"]["ok"] is True
 
@@ -196,9 +197,7 @@ def test_all_compliant_exits_0(monkeypatch, capsys):
 )
 def test_aws_errors_are_one_line_exit_2(monkeypatch, capsys, code, message, hint):
     error = Exception({"service_error_code": code, "service_message": message, "http_status_code": 400})
-    monkeypatch.setattr(
-        cli, "aws_clients", lambda profile: StubbedAccount([("describe_instance_information", None, error)], [])
-    )
+    use_account(monkeypatch, StubbedAccount([("describe_instance_information", None, error)], []))
     assert cli.main(["report", str(ACME)]) == 2
     captured = capsys.readouterr()
     assert captured.out == ""
@@ -215,18 +214,23 @@ def test_no_credentials_is_one_line_exit_2(monkeypatch, capsys):
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
     assert cli.main(["report", str(ACME)]) == 2
     (line,) = capsys.readouterr().err.splitlines()
-    assert line == "patching: error: NoCredentialsError: Unable to locate credentials"
+    assert line.startswith(
+        f"patching: error: {ACME}: no AWS credentials found (environment, aws:profile, ~/.aws, instance role)"
+    )
 
 
 def test_throttled_calls_are_retried_by_botocores_standard_mode(monkeypatch):
-    """The real retry path (Stubber answers before it): a client from aws_clients whose HTTP
+    """The real retry path (Stubber answers before it): a client from aws_access.session_clients whose HTTP
     layer says ThrottlingException twice, then answers."""
     for variable, value in (("AWS_ACCESS_KEY_ID", "AKIAEXAMPLE"), ("AWS_SECRET_ACCESS_KEY", "example")):
         monkeypatch.setenv(variable, value)
     monkeypatch.setattr("time.sleep", lambda seconds: None)  # the backoff, without waiting
+    import boto3
     from botocore.awsrequest import AWSResponse
 
-    client = cli.aws_clients(None)("ssm", fixture.REGION)
+    from patching_components.aws_access import session_clients
+
+    client = session_clients(boto3.Session())("ssm", fixture.REGION)
     sent = []
 
     class Raw:
