@@ -122,7 +122,8 @@ class InstanceState:
     baseline_id: str | None = None
     """The baseline AWS applied at the last operation."""
     pending_reboot_since: datetime | None = None
-    last_run: LastRun | None = None
+    last_runs: list[LastRun] = field(default_factory=list)
+    """Its command in the newest run of each of its windows in the period, newest first."""
     problems: list[tuple[str, str]] = field(default_factory=list)
     """(status, reason), in NODE_STATUSES order."""
 
@@ -137,6 +138,10 @@ class InstanceState:
     @property
     def ok(self) -> bool:
         return not self.problems
+
+    @property
+    def last_run(self) -> LastRun | None:
+        return self.last_runs[0] if self.last_runs else None
 
 
 @dataclass
@@ -559,7 +564,7 @@ class _Region:
                 node.baseline_id = state.get("BaselineId")
                 if node.counts["installedPendingReboot"]:
                     node.pending_reboot_since = state.get("LastNoRebootInstallOperationTime") or node.operation_end
-            node.last_run = last_runs.get(iid)
+            node.last_runs = last_runs.get(iid, [])
             if group is not None and group not in intervals:
                 intervals[group] = self._scan_interval(group)
             node.problems = self._problems(node, info, registered, last_window, intervals.get(group or ""))
@@ -596,15 +601,13 @@ class _Region:
         elif group not in registered and group not in config.patch_groups:
             found["unregistered-group"] = f"{tag_key} = {group!r}"
         if group is not None and group in config.patch_groups:
-            run = node.last_run
-            if run is not None and run.status in CANCELLED_INVOCATIONS:
-                found["cancelled"] = f"{run.status} in {run.window} of {_t(run.start)}" + (
-                    f": {run.details}" if run.details else ""
-                )
-            elif run is not None and run.status in FAILED_INVOCATIONS:
-                found["failed"] = f"{run.status} in {run.window} of {_t(run.start)}" + (
-                    f": {run.details}" if run.details else ""
-                )
+            # The newest run of each of its windows: a cancelled install stays visible after a later scan.
+            for run in node.last_runs:
+                kind = "cancelled" if run.status in CANCELLED_INVOCATIONS else "failed"
+                if run.status in FAILED_INVOCATIONS and kind not in found:
+                    found[kind] = f"{run.status} in {run.window} of {_t(run.start)}" + (
+                        f": {run.details}" if run.details else ""
+                    )
             if node.counts is None:
                 found["never-scanned"] = "no patch state in Systems Manager"
             else:
@@ -660,33 +663,26 @@ class _Region:
             return None
         return max(b - a for a, b in pairwise(opens))
 
-    def _last_runs(self, windows: list[WindowRuns]) -> dict[str, LastRun]:
-        """Each node's command in the newest run of each window (the newest of all), and the failed
+    def _last_runs(self, windows: list[WindowRuns]) -> dict[str, list[LastRun]]:
+        """Each node's command in the newest run of each of its windows (newest first), and the failed
         instances of every failed run of the period."""
-        newest: dict[str, LastRun] = {}
+        found: dict[str, list[LastRun]] = {}
         for runs in windows:
             for index, execution in enumerate(runs.executions):
                 if index > 0 and execution.status not in FAILED_EXECUTIONS:
                     continue
                 for command in self._invocations(execution.execution_id):
-                    status = command.get("Status", "")
+                    status, details = command.get("Status", ""), command.get("StatusDetails", "")
                     iid = command["InstanceId"]
                     if status in FAILED_INVOCATIONS:
-                        execution.failed.append(
-                            FailedInvocation(iid, status, command.get("StatusDetails", ""), command["CommandId"])
-                        )
+                        execution.failed.append(FailedInvocation(iid, status, details, command["CommandId"]))
                     if index == 0:
-                        run = LastRun(
-                            runs.window,
-                            execution.execution_id,
-                            execution.start,
-                            status,
-                            command.get("StatusDetails", ""),
+                        found.setdefault(iid, []).append(
+                            LastRun(runs.window, execution.execution_id, execution.start, status, details)
                         )
-                        known = newest.get(iid)
-                        if known is None or (run.start or self.report.since) > (known.start or self.report.since):
-                            newest[iid] = run
-        return newest
+        for listed in found.values():
+            listed.sort(key=lambda run: run.start or self.report.since, reverse=True)
+        return found
 
     def _invocations(self, execution_id: str) -> Iterable[dict[str, Any]]:
         """The per-instance command invocations of a window execution: task -> its Run Command
@@ -787,4 +783,4 @@ def _t(moment: datetime | None) -> str:
 
 def _span(delta: timedelta) -> str:
     hours = delta.total_seconds() / 3600
-    return f"{hours / 24:g} days" if hours >= 48 else f"{hours:g} hours"
+    return f"{hours:g} hours" if hours % 24 else f"{hours / 24:g} days"
