@@ -546,3 +546,210 @@ def test_a_fleet_in_two_regions_and_two_accounts(aws, stacks, capsys):
     assert data["windows"] == [
         {"region": "us-east-1", "window": "weekly-install", "windowId": "<fab-weekly>", "executions": []}
     ]
+
+
+def fabrikam_variant(stacks: dict[str, Path], old: str, new: str) -> Path:
+    path = stacks["fabrikam"].with_name("variant") / "Pulumi.fabrikam.yaml"
+    path.parent.mkdir(exist_ok=True)
+    text = stacks["fabrikam"].read_text()
+    assert old in text
+    path.write_text(text.replace(old, new))
+    return path
+
+
+FABRIKAM_NOTHING = [
+    {
+        "region": "us-east-1",
+        "resource": "fabrikam-al2023",
+        "kind": "not-deployed",
+        "detail": "no patch baseline named 'fabrikam-al2023' (AMAZON_LINUX_2023)",
+    },
+    {
+        "region": "us-east-1",
+        "resource": "fabrikam-web",
+        "kind": "not-deployed",
+        "detail": "patch group 'fabrikam-web' is registered to no baseline (expected fabrikam-al2023)",
+    },
+    {
+        "region": "us-east-1",
+        "resource": "fabrikam-weekly-install",
+        "kind": "not-deployed",
+        "detail": "no maintenance window named 'fabrikam-weekly-install'",
+    },
+]
+
+
+def nothing_deployed(account: str, principal: str, region: str = "us-east-1") -> dict[str, Any]:
+    """The whole JSON of fabrikam's report on an account (or region) without its deployment and nodes."""
+    gaps = [{**g, "region": region} for g in FABRIKAM_NOTHING]
+    gaps.append(
+        {"region": region, "resource": "fabrikam-web", "kind": "no-nodes", "detail": "no instance or managed node"}
+    )
+    meanings = {"not-deployed": STATUS_MEANINGS["not-deployed"], "no-nodes": STATUS_MEANINGS["no-nodes"]}
+    return {
+        "schemaVersion": 2,
+        "account": {"id": account, "principal": principal},
+        "customer": "fabrikam",
+        "stack": "fabrikam",
+        "generatedAt": iso("2026-12-01T09:00"),
+        "since": iso("2026-10-31T09:00"),
+        "regions": [region],
+        "summary": {"nodes": 0, "compliant": 0, "nonCompliant": 0, "statuses": {}, "gaps": 4, "ok": False},
+        "nodes": [],
+        "gaps": [{**g, "meaning": meanings[g["kind"]]} for g in gaps],
+        "windows": [{"region": region, "window": "weekly-install", "windowId": None, "executions": []}],
+        "pipelines": [],
+        "meanings": meanings,
+    }
+
+
+FABRIKAM_ROLE = "arn:aws:sts::444455556666:assumed-role/patching-report/patching-components"
+
+
+def test_nothing_deployed_exits_3(aws, stacks, capsys):
+    code, data, _ = run_report(capsys, stacks["fabrikam"], {})
+    assert code == 3
+    assert data == nothing_deployed(FABRIKAM, FABRIKAM_ROLE)
+
+
+def test_a_wrong_region_exits_3(aws, stacks, capsys):
+    """Deployed in us-east-1, with nodes there; the stack file says eu-west-1."""
+    names: dict[str, str] = {}
+    session = session_in(FABRIKAM)
+    deploy(stacks["fabrikam"], aws, session=session)
+    fleet = Fleet(aws, session, FABRIKAM, "us-east-1", names)
+    fleet.managed(fleet.launch("fab-ok", "fabrikam-web"))
+    wrong = fabrikam_variant(stacks, "aws:region: us-east-1", "aws:region: eu-west-1")
+    code, data, _ = run_report(capsys, wrong, names)
+    assert code == 3
+    assert data == nothing_deployed(FABRIKAM, FABRIKAM_ROLE, region="eu-west-1")
+
+
+def test_operator_credentials_without_the_role_read_their_own_account_and_exit_3(aws, stacks, capsys):
+    """No aws:assumeRoles and no aws:allowedAccountIds: the operator's account is read, says so, and
+    holds nothing of the stack."""
+    names: dict[str, str] = {}
+    session = session_in(FABRIKAM)
+    deploy(stacks["fabrikam"], aws, session=session)
+    fleet = Fleet(aws, session, FABRIKAM, "us-east-1", names)
+    fleet.managed(fleet.launch("fab-ok", "fabrikam-web"))
+    text = stacks["fabrikam"].read_text()
+    bare = fabrikam_variant(stacks, text[text.index("  aws:assumeRoles") : text.index("  patching:customer")], "")
+    code, data, _ = run_report(capsys, bare, names)
+    assert code == 3
+    assert data == nothing_deployed(OPERATOR, "arn:aws:sts::123456789012:user/moto")
+
+
+def test_a_wrong_account_is_refused(aws, stacks, capsys):
+    """aws:allowedAccountIds names the customer's account; the operator's credentials reach their own."""
+    text = stacks["fabrikam"].read_text()
+    no_role = fabrikam_variant(stacks, text[text.index("  aws:assumeRoles") : text.index("  aws:allowed")], "")
+    code, data, err = run_report(capsys, no_role, {})
+    assert (code, data) == (2, None)
+    (line,) = err.splitlines()
+    assert line.startswith(f"patching: error: {no_role}: these credentials reach account {OPERATOR} ")
+    assert "aws:allowedAccountIds allows only 444455556666" in line
+
+
+def test_a_half_deployed_stack_and_a_changed_task(aws, stacks, capsys):
+    """The patch group registration never made it, and the window's task scans where the stack installs."""
+    names: dict[str, str] = {}
+    session = session_in(FABRIKAM)
+    scan = fabrikam_variant(stacks, "operation: Install", "operation: Scan")
+    done = deploy(scan, aws, session=session, include=lambda r: not r.type.endswith("patchGroup:PatchGroup"))
+    fleet = Fleet(aws, session, FABRIKAM, "us-east-1", names)
+    (web,) = fleet.launch("fab-ok", "fabrikam-web")
+    fleet.managed([web])
+    baseline = done.id_of("fabrikam-al2023")
+    names[baseline] = "pb-fab"
+    names[done.id_of("fabrikam-weekly-install")] = "fab-weekly"
+    fleet.patch_state([web], "fabrikam-web", baseline, "2026-11-29T02:40", op="Install")
+    code, data, _ = run_report(capsys, stacks["fabrikam"], names)
+    assert code == 3
+    assert data["gaps"] == [
+        {
+            "region": "us-east-1",
+            "resource": "fabrikam-web",
+            "kind": "not-deployed",
+            "meaning": STATUS_MEANINGS["not-deployed"],
+            "detail": "patch group 'fabrikam-web' is registered to no baseline (expected fabrikam-al2023)",
+        },
+        {
+            "region": "us-east-1",
+            "resource": "fabrikam-weekly-install",
+            "kind": "wrong-task",
+            "meaning": "the window runs another document or other parameters (operation, reboot option) than the "
+            "stack's",
+            "detail": "Operation Scan, the stack says Install; RebootOption NoReboot, the stack says RebootIfNeeded",
+        },
+    ]
+    # Its baseline is not registered to its group: whatever it reports, it was not patched as the stack says.
+    assert data["nodes"] == [
+        node(
+            "us-east-1",
+            "fabrikam-web",
+            "fab-ok",
+            "other-baseline",
+            "Install with <pb-fab>, not a baseline of fabrikam-web",
+            lastOperation="Install",
+            lastOperationTime=iso("2026-11-29T02:40"),
+            counts=counts(),
+            baselineId="<pb-fab>",
+        )
+    ]
+    assert data["summary"]["ok"] is False
+
+
+def test_pagination_past_100_instances_with_the_fewest_calls(aws, stacks, capsys):
+    names: dict[str, str] = {}
+    session = session_in(FABRIKAM)
+    done = deploy(stacks["fabrikam"], aws, session=session)
+    fleet = Fleet(aws, session, FABRIKAM, "us-east-1", names)
+    ids = fleet.launch("web", "fabrikam-web", count=120)
+    fleet.managed(ids)
+    baseline = done.id_of("fabrikam-al2023")
+    names[baseline] = "pb-fab"
+    names[done.id_of("fabrikam-weekly-install")] = "fab-weekly"
+    fleet.patch_state(ids, "fabrikam-web", baseline, "2026-11-29T02:40", op="Install")
+    aws.layer.calls.clear()
+    code, data, _ = run_report(capsys, stacks["fabrikam"], names)
+    assert code == 0
+    assert data["summary"] == {
+        "nodes": 120,
+        "compliant": 120,
+        "nonCompliant": 0,
+        "statuses": {"compliant": 120},
+        "gaps": 0,
+        "ok": True,
+    }
+    assert data["nodes"] == [
+        node(
+            "us-east-1",
+            "fabrikam-web",
+            names[iid],
+            "compliant",
+            COMPLIANT,
+            lastOperation="Install",
+            lastOperationTime=iso("2026-11-29T02:40"),
+            counts=counts(),
+            baselineId="<pb-fab>",
+        )
+        | {"name": "web"}
+        for iid in sorted(ids)
+    ]
+    # AWS's largest pages: 50 managed nodes (3 calls for 120), 100 patch states (2), 1000 instances (1);
+    # one call per region for the rest, and one per window for its targets, task and runs.
+    assert dict(aws.layer.calls) == {
+        "AssumeRole": 1,
+        "GetCallerIdentity": 1,
+        "DescribeInstanceInformation": 3,
+        "DescribeInstances": 1,
+        "DescribePatchGroups": 1,
+        "DescribePatchBaselines": 1,
+        "DescribeMaintenanceWindows": 1,
+        "DescribeMaintenanceWindowTargets": 1,
+        "DescribeMaintenanceWindowTasks": 1,
+        "GetMaintenanceWindowTask": 1,
+        "DescribeMaintenanceWindowExecutions": 1,
+        "DescribeInstancePatchStatesForPatchGroup": 2,
+    }
