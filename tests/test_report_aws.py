@@ -2,7 +2,8 @@
 with tests/deploy_plan.py into the account its aws:assumeRoles reaches, a fleet of instances in moto,
 their Systems Manager state in the fixture layer, and `patching report --format json` through cli.main.
 Each test asserts the exact JSON, written by hand from the scenario (ids the stand-in chooses are
-replaced by the names of the nodes and windows before comparing)."""
+replaced by the names of the nodes and windows before comparing). The longer scenarios are marked
+slow (``.ci/run`` runs them with ``-m slow``)."""
 
 from __future__ import annotations
 
@@ -111,7 +112,7 @@ class Fleet:
     def __init__(self, aws: Any, session: boto3.Session, account: str, region: str, names: dict[str, str]) -> None:
         self.aws, self.account, self.region, self.names = aws, account, region, names
         self.ec2 = session.client("ec2", region_name=region)
-        self.image = self.ec2.describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
+        self.image = "ami-0123456789abcdef0"  # moto launches any image id (describing its AMIs takes seconds)
 
     def seed(self, operation: str, items: list[dict[str, Any]]) -> None:
         self.aws.layer.seed(operation, items, account=self.account, region=self.region)
@@ -612,6 +613,7 @@ def test_nothing_deployed_exits_3(aws, stacks, capsys):
     assert data == nothing_deployed(FABRIKAM, FABRIKAM_ROLE)
 
 
+@pytest.mark.slow  # seconds of moto: .ci/run runs it with -m slow
 def test_a_wrong_region_exits_3(aws, stacks, capsys):
     """Deployed in us-east-1, with nodes there; the stack file says eu-west-1."""
     names: dict[str, str] = {}
@@ -625,6 +627,7 @@ def test_a_wrong_region_exits_3(aws, stacks, capsys):
     assert data == nothing_deployed(FABRIKAM, FABRIKAM_ROLE, region="eu-west-1")
 
 
+@pytest.mark.slow  # seconds of moto: .ci/run runs it with -m slow
 def test_operator_credentials_without_the_role_read_their_own_account_and_exit_3(aws, stacks, capsys):
     """No aws:assumeRoles and no aws:allowedAccountIds: the operator's account is read, says so, and
     holds nothing of the stack."""
@@ -651,6 +654,7 @@ def test_a_wrong_account_is_refused(aws, stacks, capsys):
     assert "aws:allowedAccountIds allows only 444455556666" in line
 
 
+@pytest.mark.slow  # seconds of moto: .ci/run runs it with -m slow
 def test_a_half_deployed_stack_and_a_changed_task(aws, stacks, capsys):
     """The patch group registration never made it, and the window's task scans where the stack installs."""
     names: dict[str, str] = {}
@@ -700,6 +704,7 @@ def test_a_half_deployed_stack_and_a_changed_task(aws, stacks, capsys):
     assert data["summary"]["ok"] is False
 
 
+@pytest.mark.slow  # seconds of moto: .ci/run runs it with -m slow
 def test_pagination_past_100_instances_with_the_fewest_calls(aws, stacks, capsys):
     names: dict[str, str] = {}
     session = session_in(FABRIKAM)
