@@ -544,6 +544,8 @@ def cmd_report(args: argparse.Namespace) -> int:
             regions,
             account.clients,
             primary_region=primary,
+            account_id=account.account_id,
+            principal_arn=account.principal_arn,
             days=args.days,
             progress=progress,
         )

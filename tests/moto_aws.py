@@ -53,7 +53,9 @@ FIXTURE_OPERATIONS: dict[str, tuple[str, tuple[str, ...]]] = {
     "DescribePatchGroups": ("Mappings", ()),
     "DescribeAutomationExecutions": ("AutomationExecutionMetadataList", ()),
     "GetCalendarState": ("", ()),
-    "GetDefaultPatchBaseline": ("", ()),
+    "GetDefaultPatchBaseline": ("", ("OperatingSystem",)),
+    # The only call that returns a task's TaskInvocationParameters (the report checks the operation).
+    "GetMaintenanceWindowTask": ("", ("WindowId", "WindowTaskId")),
 }
 """The SSM calls moto 5 does not implement, answered from seeded data."""
 
