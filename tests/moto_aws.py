@@ -9,9 +9,9 @@ moto 5 lacks some Systems Manager read calls that the report and patch-now make
 (``FIXTURE_OPERATIONS``). ``FixtureLayer`` answers those, and only those, from data the test seeds per
 account and region, with AWS's paging (``MaxResults`` within botocore's limits, ``NextToken``) and its
 filters where the report relies on them. Every fixture item is checked against botocore's output shape
-when it is seeded, so the layer can only hand out responses AWS could send. ``GetMaintenanceWindowTask``, which moto
-also lacks, and ``DescribeMaintenanceWindowTasks``, which moto answers with a member AWS does not have
-(``FROM_MOTO_STATE``), are answered from moto's own state: the tasks the test registered. Nothing else is faked.
+when it is seeded, so the layer can only hand out responses AWS could send. ``DescribeMaintenanceWindowTasks``, which
+moto answers with ``TaskType`` where AWS says ``Type`` (``FROM_MOTO_STATE``), is answered from moto's own
+state: the tasks the test registered. Nothing else is faked.
 
 Use the ``aws`` fixture (tests/conftest.py): it starts the stand-in, points every boto3 client of the
 process at it (``AWS_ENDPOINT_URL``) with throw-away credentials, and counts the calls made.
@@ -106,13 +106,6 @@ def _task_json(task: Any) -> dict[str, Any]:
     return answer
 
 
-def _get_maintenance_window_task(request: Mapping[str, Any], account: str, region: str) -> dict[str, Any]:
-    task = _window_tasks(request, account, region).get(request.get("WindowTaskId"))
-    if task is None:
-        raise _AwsError(400, "DoesNotExistException", f"Task {request.get('WindowTaskId')} does not exist")
-    return _task_json(task)
-
-
 def _describe_maintenance_window_tasks(request: Mapping[str, Any], account: str, region: str) -> dict[str, Any]:
     # moto names the task's type "TaskType" here, which botocore drops: AWS's listing says "Type".
     tasks = []
@@ -125,10 +118,9 @@ def _describe_maintenance_window_tasks(request: Mapping[str, Any], account: str,
 
 
 FROM_MOTO_STATE: dict[str, Callable[[Mapping[str, Any], str, str], dict[str, Any]]] = {
-    "GetMaintenanceWindowTask": _get_maintenance_window_task,
     "DescribeMaintenanceWindowTasks": _describe_maintenance_window_tasks,
 }
-"""SSM calls moto 5 lacks or answers unlike AWS, answered from moto's own state (what the test created with
+"""SSM calls moto 5 answers unlike AWS, answered from moto's own state (what the test created with
 RegisterTaskWithMaintenanceWindow) as AWS answers them, each answer checked against botocore's shape."""
 
 

@@ -1,16 +1,14 @@
 """`patching patch-now` end to end (through cli.main) against the AWS stand-in (tests/moto_aws.py).
 
-Each stack's windows, targets and tasks are created in moto from its offline plan (`patching plan
---format json`), in the accounts and regions a deployment would put them: acme-prod in account
+Each stack's plan is created in the stand-in by tests/deploy_plan.py, in the accounts and regions a
+deployment would put it: acme-prod in account
 222222222222 (reached through a two-role aws:assumeRoles chain, eu-west-1 and us-east-1), acme-dev, a
-scan-only customer, in 333333333333, and acme-prod's plan once more in the operator's own account
-(123456789012), where nothing may ever be sent. What AWS received is read back from moto (ListCommands):
+scan-only customer, in 333333333333, and (the ``decoy``) acme-prod's plan once more in the operator's
+own account (123456789012), where nothing may ever be sent. What AWS received is read back from moto (ListCommands):
 the exact SendCommand requests, in the right account and region, or none."""
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
 from functools import cache
 
@@ -18,6 +16,7 @@ import boto3
 import pytest
 
 from patching_components import cli
+from tests import deploy_plan
 
 OPERATOR, PROD, DEV = "123456789012", "222222222222", "333333333333"
 PROD_STACK = """\
@@ -113,15 +112,6 @@ def stacks(tmp_path_factory):
     return folder
 
 
-@cache
-def offline_plan(path: str) -> list[dict]:
-    """`patching plan --format json` of a stack file (once per file)."""
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        assert cli.main(["plan", path, "--format", "json"]) == 0
-    return json.loads(out.getvalue())
-
-
 SESSION = boto3.Session()  # one session for the tests' own clients: botocore loads each model once
 
 
@@ -130,6 +120,18 @@ def _fresh_clients():
     """The stand-in starts empty in every test: so do the tests' own keys and clients."""
     _clients.cache_clear()
     clients_in.cache_clear()
+    SESSIONS.clear()
+
+
+class _Sessions(dict):
+    """account -> a boto3 session with keys of the account, one per test (its clients load models once)."""
+
+    def __missing__(self, account):
+        self[account] = boto3.Session(**clients_in(account))
+        return self[account]
+
+
+SESSIONS = _Sessions()
 
 
 @cache
@@ -152,61 +154,24 @@ def clients_in(account: str) -> dict:
     }
 
 
-def _api(value):
-    """A pulumi-aws input (camelCase) as the SSM API spells it."""
-    renames = {"outputS3Bucket": "OutputS3BucketName"}
-    if isinstance(value, dict):
-        return {renames.get(k, k[0].upper() + k[1:]): _api(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_api(v) for v in value]
-    return value
+@pytest.fixture(scope="module")
+def _plans():
+    """deploy_plan.plan once per stack file and account (the program's run is the slow part)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(deploy_plan, "plan", cache(deploy_plan.plan))
+        yield
 
 
-def deploy(path, account: str) -> None:
-    """Create the plan's maintenance windows, targets and tasks in ``account``, each in its region."""
-    resources = offline_plan(str(path))
+def deploy(aws, path, account: str) -> None:
+    """What patch-now reads of the stack's plan (its windows, their targets and tasks), created in ``account``
+    of the stand-in by tests/deploy_plan.py; the change calendar's state comes from the layer (``calendar``)."""
+    deploy_plan.deploy(path, aws, session=SESSIONS[account], include=lambda resource: resource.type in WINDOWS)
 
-    def clients(service, region):
-        return _clients(account, service, region)
 
-    window_of: dict[str, str] = {}  # a PatchWindow component's URN -> the id moto gave its window
-    target_of: dict[str, str] = {}
-    by_type = lambda kind: [r for r in resources if r["type"] == f"aws:ssm/{kind}"]  # noqa: E731
-    for r in by_type("maintenanceWindow:MaintenanceWindow"):
-        inputs = r["inputs"]
-        window_of[r["parent"]] = clients("ssm", r["region"]).create_maintenance_window(
-            Name=inputs["name"],
-            Schedule=inputs["schedule"],
-            ScheduleTimezone=inputs["scheduleTimezone"],
-            Duration=inputs["duration"],
-            Cutoff=inputs["cutoff"],
-            AllowUnassociatedTargets=inputs["allowUnassociatedTargets"],
-        )["WindowId"]
-    for r in by_type("maintenanceWindowTarget:MaintenanceWindowTarget"):
-        inputs = r["inputs"]
-        target_of[r["parent"]] = clients("ssm", r["region"]).register_target_with_maintenance_window(
-            WindowId=window_of[r["parent"]],
-            ResourceType=inputs["resourceType"],
-            Targets=_api(inputs["targets"]),
-            Name=inputs["name"],
-        )["WindowTargetId"]
-    for r in by_type("maintenanceWindowTask:MaintenanceWindowTask"):
-        inputs = r["inputs"]
-        run_command = _api(inputs["taskInvocationParameters"]["runCommandParameters"])
-        run_command["Parameters"] = {p["Name"]: p["Values"] for p in run_command["Parameters"]}
-        clients("ssm", r["region"]).register_task_with_maintenance_window(
-            WindowId=window_of[r["parent"]],
-            Targets=[{"Key": "WindowTargetIds", "Values": [target_of[r["parent"]]]}],
-            TaskArn=inputs["taskArn"],
-            TaskType=inputs["taskType"],
-            ServiceRoleArn=inputs["serviceRoleArn"],
-            Priority=inputs["priority"],
-            MaxConcurrency=inputs["maxConcurrency"],
-            MaxErrors=inputs["maxErrors"],
-            CutoffBehavior=inputs["cutoffBehavior"],
-            Name=inputs["name"],
-            TaskInvocationParameters={"RunCommand": run_command},
-        )
+WINDOWS = {
+    f"aws:ssm/{kind}" for kind in ("maintenanceWindow:MaintenanceWindow", "maintenanceWindowTask:MaintenanceWindowTask")
+}
+WINDOWS.add("aws:ssm/maintenanceWindowTarget:MaintenanceWindowTarget")
 
 
 def calendar(aws, account, region, state):
@@ -216,17 +181,22 @@ def calendar(aws, account, region, state):
 
 
 @pytest.fixture
-def deployed(aws, stacks):
-    """acme-prod in its account and (a decoy with the same names) in the operator's; acme-dev in its own;
-    no freeze anywhere."""
-    deploy(stacks / "Pulumi.acme-prod.yaml", PROD)
-    deploy(stacks / "Pulumi.acme-prod.yaml", OPERATOR)
-    deploy(stacks / "Pulumi.acme-dev.yaml", DEV)
+def deployed(aws, stacks, _plans):
+    """acme-prod in its account; no freeze anywhere."""
+    deploy(aws, stacks / "Pulumi.acme-prod.yaml", PROD)
     for account in (PROD, OPERATOR):
         for region in ("eu-west-1", "us-east-1"):
             calendar(aws, account, region, "OPEN")
     aws.layer.calls.clear()  # from here on, the calls of the command under test
     return stacks
+
+
+@pytest.fixture
+def decoy(deployed, aws):
+    """acme-prod's windows also in the operator's own account, under the same names: never to be used."""
+    deploy(aws, deployed / "Pulumi.acme-prod.yaml", OPERATOR)
+    aws.layer.calls.clear()
+    return deployed
 
 
 def sent(account: str, region: str) -> list[dict]:
@@ -257,7 +227,8 @@ def request(groups, operation, reboot, prefix, document="AWS-RunPatchBaseline", 
     }
 
 
-def test_it_patches_in_the_stacks_account_through_the_role_chain_in_every_region(deployed, capsys):
+def test_it_patches_in_the_stacks_account_through_the_role_chain_in_every_region(decoy, capsys):
+    deployed = decoy
     prod = deployed / "Pulumi.acme-prod.yaml"
     assert cli.main(["patch-now", str(prod), "--groups", "acme-web,acme-db", "--yes"]) == 0
     out = capsys.readouterr().out
@@ -280,7 +251,7 @@ def test_it_patches_in_the_stacks_account_through_the_role_chain_in_every_region
         request(["acme-db"], "Install", "RebootIfNeeded", "patching/acme/us-east-1/patch-now"),
         request(["acme-web"], "Install", "NoReboot", "patching/acme/us-east-1/patch-now"),
     ]
-    for account in (OPERATOR, DEV):  # the decoy with the same window names, the other account
+    for account in (OPERATOR, DEV):  # the decoy with the same window names, another account
         assert sent(account, "eu-west-1") == sent(account, "us-east-1") == []
 
 
@@ -332,7 +303,8 @@ def test_inside_a_freeze_in_one_region_nothing_is_sent_anywhere(deployed, aws, c
     assert nothing_sent_anywhere()
 
 
-def test_a_scan_only_customer_is_not_installed_unless_asked(deployed, capsys):
+def test_a_scan_only_customer_is_not_installed_unless_asked(deployed, aws, capsys):
+    deploy(aws, deployed / "Pulumi.acme-dev.yaml", DEV)
     dev = str(deployed / "Pulumi.acme-dev.yaml")
     assert cli.main(["patch-now", dev, "--yes"]) == 2
     assert capsys.readouterr().err == (
@@ -366,7 +338,8 @@ def test_a_scan_only_customer_is_not_installed_unless_asked(deployed, capsys):
     ],
     ids=["wrong-account", "operator-credentials-without-the-role"],
 )
-def test_an_account_the_stack_does_not_allow_is_refused(deployed, capsys, change, refusal):
+def test_an_account_the_stack_does_not_allow_is_refused(decoy, capsys, change, refusal):
+    deployed = decoy
     stack = deployed / "Pulumi.acme-wrong.yaml"
     stack.write_text(PROD_STACK.replace(*change))
     assert cli.main(["patch-now", str(stack), "--yes"]) == 2
