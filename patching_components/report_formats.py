@@ -214,7 +214,7 @@ def markdown(report: Report) -> str:
     for i in report.instances:
         row: list[object] = [i.region, i.patch_group, i.instance_id, i.name, i.platform, i.status, i.reason]
         row += [_count(i, "missing"), _count(i, "failed"), _count(i, "installedPendingReboot")]
-        row += [f"{i.operation or '-'} {_time(i.operation_end)}", i.baseline_id]
+        row += [f"{i.operation} {_time(i.operation_end)}" if i.operation else "never", i.baseline_id]
         out.append("| " + " | ".join(_cell(v) for v in row) + " |")
     if not report.instances:
         out.append("| " + " | ".join(["none found", *[""] * (len(headers) - 1)]) + " |")
