@@ -171,6 +171,12 @@ def open_account(
             )
     config = Config(retries=dict(RETRIES), user_agent_appid=USER_AGENT_APPID)
     sts_region = str(stack_settings.get("aws:stsRegion") or region)
+    if stack_settings.get("aws:assumeRole"):
+        # Never ignore a role the stack names (that would read the operator's own account).
+        raise AccessError(
+            "aws:assumeRole is the provider's old single-role key; pulumi-aws v7 reads aws:assumeRoles, a list: "
+            "write it as aws:assumeRoles: [{roleArn: ...}]"
+        )
     roles = stack_settings.get("aws:assumeRoles") or []
     if isinstance(roles, Mapping):  # the provider's older single-role form
         roles = [roles]

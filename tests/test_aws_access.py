@@ -252,6 +252,13 @@ def test_a_role_pulumi_aws_would_not_take_is_refused_before_any_call(aws, wire, 
     assert wire == []
 
 
+def test_the_old_single_role_key_is_never_ignored(aws, wire):
+    with pytest.raises(AccessError) as refused:
+        open_account({"aws:assumeRole": CHAIN[1]}, region="eu-west-1")
+    assert str(refused.value).startswith("aws:assumeRole is the provider's old single-role key; ")
+    assert wire == []
+
+
 @pytest.mark.parametrize(
     ("text", "seconds"),
     [("1h", 3600), ("90m", 5400), ("1h30m", 5400), ("1.5h", 5400), ("3600s", 3600), ("2h45m30s", 9930)],
