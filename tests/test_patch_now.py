@@ -243,3 +243,17 @@ def test_an_install_override_list_must_be_a_url_aws_reads(capsys):
         cli.main(["patch-now", str(ACME), "--install-override-list", "/tmp/list.yaml"])
     assert exit_info.value.code == 2
     assert "https:// or s3:// URL" in capsys.readouterr().err
+
+
+def test_a_parameter_the_document_does_not_take_is_refused_before_any_call(monkeypatch, capsys):
+    """globex-web installs through tue-install, which runs AWS-RunPatchBaselineWithHooks: an install override
+    list is refused from the stack alone (the stubbed account answers nothing: any call would fail)."""
+    account = use(monkeypatch, [], "us-east-1")
+    args = ["patch-now", str(GLOBEX), "--groups", "globex-web", *OVERRIDE, "--ignore-freeze", "--yes"]
+    assert cli.main(args) == 2
+    (line,) = capsys.readouterr().err.splitlines()
+    assert line.startswith(
+        "patching: error: window tue-install runs AWS-RunPatchBaselineWithHooks: AWS-RunPatchBaselineWithHooks has "
+        "no parameter 'InstallOverrideList' (AWS does not support it with hooks; "
+    )
+    assert account.called == []
