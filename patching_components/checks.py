@@ -360,6 +360,8 @@ class CheckedStack:
     """What AWS accepts but would quietly not do the job, with their stack-file lines."""
     settings: Mapping[str, Any]
     """The stack's whole config map as the CLI hands it over (``aws:region``, ``aws:profile`` ...)."""
+    secret_keys: frozenset[str] = frozenset()
+    """The settings the file holds as ``{secure: ...}`` (their value above is a stand-in, not the secret)."""
 
 
 def check_stack(path: str | Path) -> CheckedStack:
@@ -374,7 +376,8 @@ def check_stack(path: str | Path) -> CheckedStack:
     if issues:
         raise ConfigError(source, document.locate(issues))
     found = document.offline.notes + warnings(config) + copied_stack_warnings(config, path)
-    return CheckedStack(config, document.locate(found), document.cli_config()[0])
+    settings, secret_keys = document.cli_config()
+    return CheckedStack(config, document.locate(found), settings, frozenset(secret_keys))
 
 
 def check_stack_file(path: str | Path) -> StackConfig:

@@ -1,10 +1,11 @@
 """The ``patching`` command: validate, plan, calendar and schema offline; report with AWS credentials.
 
-Nothing but ``report`` needs AWS credentials, and nothing needs the Pulumi CLI. Exit codes:
+Nothing but ``report`` and ``patch-now`` needs AWS credentials (they reach the stack's account
+through aws_access.open_account), and nothing needs the Pulumi CLI. Exit codes:
 0 success, 1 invalid stack config (or patch-now not confirmed), 2 usage error (bad arguments,
-a file that is missing, not YAML or not a stack file; for ``report`` and ``patch-now``, AWS
-refusing a call), 3 ``report`` found something non-compliant or not covered, 4 ``patch-now``
-refused inside a change freeze.
+a file that is missing, not YAML or not a stack file; for ``report`` and ``patch-now``, an
+account the stack does not allow and every AWS failure, on one line), 3 ``report`` found
+something non-compliant or not covered, 4 ``patch-now`` refused inside a change freeze.
 """
 
 from __future__ import annotations
@@ -426,60 +427,33 @@ def cmd_calendar(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-REPORT_RETRIES = {"mode": "standard", "max_attempts": 10}
-"""botocore's standard retry mode: throttled calls back off and retry."""
-
-
-def aws_clients(profile: str | None) -> Any:
-    """``clients(service, region)`` for report and patch-now: the standard credential chain
-    (``profile`` if given), standard retries, one client per service and region."""
-    import boto3
-    from botocore.config import Config
-
-    session = boto3.Session(profile_name=profile)
-    config = Config(retries=REPORT_RETRIES, user_agent_appid="patching-components")
-    made: dict[tuple[str, str], Any] = {}
-
-    def clients(service: str, region: str) -> Any:
-        if (service, region) not in made:
-            made[service, region] = session.client(service, region_name=region, config=config)
-        return made[service, region]
-
-    return clients
-
-
 def _stack_profile(stack_settings: Mapping[str, Any]) -> str | None:
-    """The stack's aws:profile, unless the environment names credentials of its own (a CI job's
-    OIDC session, or AWS_PROFILE): those win, as they do for the operator's other tools."""
-    if os.environ.get("AWS_ACCESS_KEY_ID") or os.environ.get("AWS_PROFILE"):
-        return None
-    profile = stack_settings.get("aws:profile")
-    return str(profile) if profile else None
+    """The stack's aws:profile unless the environment names credentials (see aws_access.stack_profile)."""
+    from .aws_access import stack_profile
+
+    return stack_profile(stack_settings)
 
 
 def _aws_problem(exc: Exception) -> str:
     """One line about an AWS error: which call, where, what to do."""
-    from botocore.exceptions import ClientError
+    from .aws_access import problem
 
-    if isinstance(exc, ClientError):
-        error = exc.response.get("Error", {})
-        code, message = error.get("Code", "?"), error.get("Message", "")
-        hint = ""
-        if code in ("ExpiredToken", "ExpiredTokenException", "RequestExpired"):
-            hint = ": refresh your AWS credentials (aws sso login, or new session keys)"
-        elif code in ("AccessDenied", "AccessDeniedException", "UnauthorizedOperation"):
-            hint = ": the operator's credentials lack this permission (the README lists what each command needs)"
-        elif code in ("UnrecognizedClientException", "InvalidClientTokenId"):
-            hint = ": these credentials are not valid for this account"
-        elif code in ("ThrottlingException", "Throttling", "RequestLimitExceeded"):
-            hint = ": still throttled after retries; run it again later"
-        return f"AWS refused {exc.operation_name}: {code}: {message}{hint}"
-    return f"{type(exc).__name__}: {' '.join(str(exc).split())}"
+    return problem(exc)
+
+
+def open_account(stack_settings: Mapping[str, Any], **kwargs: Any) -> Any:
+    """aws_access.open_account (here so that tests can stand in for the account)."""
+    from .aws_access import open_account as reach
+
+    return reach(stack_settings, **kwargs)
 
 
 def _aws_stack(args: argparse.Namespace) -> tuple[Path, StackConfig, str, list[str], Any]:
     """What report and patch-now start from: the stack, its primary region, the regions asked for
-    and the AWS clients (the standard chain, the stack's profile unless the environment has one)."""
+    and its account (aws_access.Account), reached as the stack's aws: settings say; UsageError
+    (exit 2, one line) when it cannot be reached or is not an allowed account."""
+    from .aws_access import AccessError
+
     path = _stack_files([args.stack_file])[0]
     checked = _load(path)
     config, stack_settings = checked.config, checked.settings
@@ -495,12 +469,16 @@ def _aws_stack(args: argparse.Namespace) -> tuple[Path, StackConfig, str, list[s
         import boto3  # noqa: F401
     except ImportError:
         raise UsageError(f"patching {args.command} needs boto3: pip install 'patching-components[report]'") from None
-    return path, config, primary, regions, aws_clients(args.profile or _stack_profile(stack_settings))
+    try:
+        account = open_account(stack_settings, region=primary, profile=args.profile, secret_keys=checked.secret_keys)
+    except AccessError as exc:
+        raise UsageError(f"{path}: {exc}") from None
+    return path, config, primary, regions, account
 
 
 def cmd_patch_now(args: argparse.Namespace) -> int:
     try:
-        _, config, primary, regions, clients = _aws_stack(args)
+        _, config, primary, regions, account = _aws_stack(args)
     except ConfigError as exc:
         print("\n".join(exc.lines()), file=sys.stderr)
         return EXIT_INVALID
@@ -508,18 +486,20 @@ def cmd_patch_now(args: argparse.Namespace) -> int:
 
     from .patch_now import FrozenError, PatchNowError, plan, send
 
+    print(f"# {config.customer}: {account.describe()}")
     groups = [g.strip() for g in args.groups.split(",") if g.strip()] if args.groups else None
     try:
         planned = plan(
             config,
             regions,
-            clients,
+            account.clients,
             primary_region=primary,
             groups=groups,
             operation=args.operation,
             reboot=args.reboot,
             install_override_list=args.install_override_list,
             ignore_freeze=args.ignore_freeze,
+            install_scan_only=args.install_scan_only,
         )
     except FrozenError as exc:
         print(f"patching: refused: {exc}", file=sys.stderr)
@@ -531,7 +511,7 @@ def cmd_patch_now(args: argparse.Namespace) -> int:
     for command in planned:
         print(
             f"# {command.region}: {command.request['DocumentName']} {args.operation} on "
-            f"{', '.join(command.groups)} with the settings of window {command.window}"
+            f"{', '.join(command.groups)} with the settings of window {command.window}; reboot: {command.reboot}"
         )
     if args.dry_run:
         print(json.dumps([{"region": c.region, "SendCommand": c.request} for c in planned], indent=2))
@@ -545,7 +525,7 @@ def cmd_patch_now(args: argparse.Namespace) -> int:
             return EXIT_INVALID
     try:
         # Each command id as soon as it is sent: if a later one fails, the earlier ones are known.
-        for command, command_id in send(planned, clients):
+        for command, command_id in send(planned, account.clients):
             print(f"{command.region}: command {command_id} ({', '.join(command.groups)})")
             print(f"  follow it: aws ssm list-commands --command-id {command_id} --region {command.region}")
             print(
@@ -558,7 +538,7 @@ def cmd_patch_now(args: argparse.Namespace) -> int:
 
 def cmd_report(args: argparse.Namespace) -> int:
     try:
-        path, config, primary, regions, clients = _aws_stack(args)
+        path, config, primary, regions, account = _aws_stack(args)
     except ConfigError as exc:
         print("\n".join(exc.lines()), file=sys.stderr)
         return EXIT_INVALID
@@ -572,7 +552,15 @@ def cmd_report(args: argparse.Namespace) -> int:
     progress = _progress() if sys.stderr.isatty() else (lambda _: None)
     try:
         report = collect(
-            config, _stack_name(path), regions, clients, primary_region=primary, days=args.days, progress=progress
+            config,
+            _stack_name(path),
+            regions,
+            account.clients,
+            primary_region=primary,
+            account_id=account.account_id,
+            principal_arn=account.principal_arn,
+            days=args.days,
+            progress=progress,
         )
     except (BotoCoreError, ClientError) as exc:
         raise UsageError(_aws_problem(exc)) from None
@@ -672,10 +660,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--groups", help="comma-separated patch groups (default: every group of the stack)")
     p.add_argument("--operation", choices=("Scan", "Install"), default="Install")
     p.add_argument("--install-override-list", metavar="URL", type=_override_list, help="https:// or s3:// YAML list")
-    p.add_argument("--reboot", choices=("RebootIfNeeded", "NoReboot"), help="default: the window's own")
+    p.add_argument(
+        "--reboot",
+        choices=("RebootIfNeeded", "NoReboot"),
+        help="default: the install window's own (a group with only a scan window: its install window's "
+        "elsewhere, else RebootIfNeeded)",
+    )
     p.add_argument("--region", help="only this one of the stack's regions")
     p.add_argument("--profile", help="AWS profile (default: the stack's aws:profile, else the standard chain)")
     p.add_argument("--ignore-freeze", action="store_true", help="patch even inside a change freeze")
+    p.add_argument(
+        "--install-scan-only",
+        action="store_true",
+        help="install even though the customer is mode: scan-only (refused without it)",
+    )
     p.add_argument("--yes", action="store_true", help="send without asking")
     p.add_argument("--dry-run", action="store_true", help="print the exact requests and send nothing")
     p.set_defaults(func=cmd_patch_now)
@@ -691,6 +689,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return args.func(args)
     except UsageError as exc:
         print(f"patching: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except Exception as exc:
+        # An AWS failure a command did not expect (botocore's errors): one line and exit 2, never a traceback.
+        if not type(exc).__module__.startswith("botocore"):
+            raise
+        print(f"patching: error: {_aws_problem(exc)}", file=sys.stderr)
         return EXIT_USAGE
 
 

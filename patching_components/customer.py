@@ -13,7 +13,7 @@ from .config_args import ChangeFreezeSettings, CustomerPatchingArgs, PolicyState
 from .freeze import ChangeFreezeGuard
 from .golden_ami import GoldenAmiPipeline
 from .iam import PatchingIam, PatchingIamArgs
-from .policies import freeze_names, log_group_name, name_prefix, pipeline_names, window_name
+from .policies import baseline_name, freeze_names, log_group_name, pipeline_names, window_name
 from .regions import regional_provider
 from .reporting import PatchReporting, PatchReportingArgs
 from .window import PatchWindow
@@ -245,13 +245,16 @@ class CustomerPatching(pulumi.ComponentResource):
         """Baselines, windows and golden AMI pipelines of one region (None: the primary), named
         ``<name>-<key>``; ``logs`` has the log bucket, ``reporting`` the region's topic."""
         opts = opts or child(self)
-        physical = name_prefix(config.customer, region)
         groups_of = config.groups_by_baseline()
         baselines = {
             key: SecurityBaseline.from_config(
                 f"{name}-{key}",
                 settings,
-                {"baseline_name": f"{physical}-{key}", "patch_groups": groups_of[key], "tags": tags},
+                {
+                    "baseline_name": baseline_name(config.customer, key, region),
+                    "patch_groups": groups_of[key],
+                    "tags": tags,
+                },
                 opts=opts,
             )
             for key, settings in config.baselines.items()

@@ -12,12 +12,13 @@ Inside a change freeze (the region's Change Calendar CLOSED) it refuses unless t
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from .config import StackConfig
 from .policies import freeze_names, window_name
+from .run_patch_baseline import parameter_issues, patch_task
 
 PATCH_DOCUMENTS = ("AWS-RunPatchBaseline", "AWS-RunPatchBaselineWithHooks")
 MAX_COMMENT = 100
@@ -42,6 +43,8 @@ class PlannedCommand:
     groups: list[str]
     request: dict[str, Any]
     """SendCommand's parameters, exactly."""
+    reboot: str = ""
+    """The RebootOption sent and where it comes from (the window, --reboot, the group's install window)."""
 
 
 def _window_for(config: StackConfig, group: str, region: str | None) -> str | None:
@@ -50,6 +53,18 @@ def _window_for(config: StackConfig, group: str, region: str | None) -> str | No
     mine = [key for key in config.patch_groups[group].maintenance_windows if key in built]
     installs = [key for key in mine if config.window_as_built(key).operation == "Install"]
     return (installs or mine)[0] if mine else None
+
+
+def _install_reboot(config: StackConfig, group: str) -> tuple[str, str]:
+    """(RebootOption, where it comes from) for installing ``group`` through a window that only scans:
+    the reboot option of the group's install window (in any region, or as written before ``mode:
+    scan-only`` turned it into a scan), else RebootIfNeeded: an install that needs a restart is not
+    finished until the node restarts, and NoReboot would leave it pending reboot, non-compliant."""
+    for key in config.patch_groups[group].maintenance_windows:
+        window = config.maintenance_windows[key]
+        if window.operation == "Install":
+            return window.reboot_option, f"{window.reboot_option} from its install window {key}"
+    return "RebootIfNeeded", "RebootIfNeeded (it has no install window)"
 
 
 def _deployed_task(ssm: Any, window_name: str) -> tuple[str, dict[str, Any]]:
@@ -87,15 +102,53 @@ def plan(
     reboot: str | None = None,
     install_override_list: str | None = None,
     ignore_freeze: bool = False,
+    install_scan_only: bool = False,
 ) -> list[PlannedCommand]:
     """The SendCommand requests that patch ``groups`` (default: all) in ``regions``, read from
-    the deployed windows; FrozenError when a region is inside a change freeze."""
+    the deployed windows; FrozenError when a region is inside a change freeze. PatchNowError, before
+    any call, for an install on a ``mode: scan-only`` customer (unless ``install_scan_only``) and for
+    a parameter the patch document does not take (run_patch_baseline.parameter_issues)."""
     chosen = list(groups or config.patch_groups)
     unknown = [g for g in chosen if g not in config.patch_groups]
     if unknown:
         raise PatchNowError(
             f"no patch group {', '.join(map(repr, unknown))} in the stack ({', '.join(config.patch_groups)})"
         )
+    if config.mode == "disabled":
+        raise PatchNowError(f"{config.customer} has mode: disabled: nothing of it is deployed, nothing to patch")
+    if config.mode == "scan-only" and operation == "Install" and not install_scan_only:
+        raise PatchNowError(
+            f"{config.customer} is a scan-only customer (patching:mode: scan-only): patch-now does not install "
+            "there; --operation Scan scans, --install-scan-only installs anyway"
+        )
+    # Which window patches each group in each region, and with which reboot option: known offline.
+    routes: dict[str, dict[tuple[str, str], list[str]]] = {}
+    reasons: dict[tuple[str, str, str], list[str]] = {}  # why each route reboots as it does (its groups')
+    for region in regions:
+        built_in = None if region == primary_region else region
+        by_route = routes.setdefault(region, {})
+        for group in chosen:
+            key = _window_for(config, group, built_in)
+            if key is None:
+                continue  # no window patches the group in this region: nothing to patch there
+            if operation == "Scan":
+                option, why = "NoReboot", "NoReboot (a scan never reboots)"
+            elif reboot:
+                option, why = reboot, f"{reboot} (--reboot)"
+            elif config.window_as_built(key).operation == "Install":
+                option = config.window_as_built(key).reboot_option
+                why = f"{option} from window {key}"
+            else:
+                option, why = _install_reboot(config, group)
+            by_route.setdefault((key, option), []).append(group)
+            if why not in reasons.setdefault((region, key, option), []):
+                reasons[region, key, option].append(why)
+            window = config.window_as_built(key)  # its task as window.window_task builds it (no pulumi import)
+            hooks = window.hooks.model_dump() if window.hooks else None
+            expected = patch_task(window.operation, window.reboot_option, hooks).document
+            _check_parameters(expected, _parameters({}, operation, option, install_override_list), key)
+    if not any(routes.values()):
+        raise PatchNowError("no window patches these patch groups in these regions: nothing to send")
     planned = []
     for region in regions:
         ssm = clients("ssm", region)
@@ -110,25 +163,11 @@ def plan(
                     + (f" until {opens}" if opens else "")
                     + "); --ignore-freeze patches anyway"
                 )
-        by_window: dict[str, list[str]] = {}
-        for group in chosen:
-            key = _window_for(config, group, built_in)
-            if key is None:
-                continue  # no window patches the group in this region: nothing to patch there
-            by_window.setdefault(key, []).append(group)
-        for key, window_groups in by_window.items():
+        for (key, option), window_groups in routes[region].items():
             _, task = _deployed_task(ssm, window_name(config.customer, key, built_in))
             command = task.get("TaskInvocationParameters", {}).get("RunCommand", {})
-            parameters = dict(command.get("Parameters", {}))
-            parameters["Operation"] = [operation]
-            # A scan never restarts a node (as the windows send it).
-            parameters["RebootOption"] = (
-                ["NoReboot"]
-                if operation == "Scan"
-                else [reboot or parameters.get("RebootOption", ["RebootIfNeeded"])[0]]
-            )
-            if install_override_list:
-                parameters["InstallOverrideList"] = [install_override_list]
+            parameters = _parameters(command.get("Parameters", {}), operation, option, install_override_list)
+            _check_parameters(task["TaskArn"], parameters, key)
             log_prefix = config.log_prefix()
             request: dict[str, Any] = {
                 "DocumentName": task["TaskArn"],
@@ -148,10 +187,28 @@ def plan(
                 request["ServiceRoleArn"] = command["ServiceRoleArn"]
             if command.get("TimeoutSeconds"):
                 request["TimeoutSeconds"] = command["TimeoutSeconds"]
-            planned.append(PlannedCommand(region, key, window_groups, request))
-    if not planned:
-        raise PatchNowError("no window patches these patch groups in these regions: nothing to send")
+            why = "; ".join(reasons[region, key, option])
+            planned.append(PlannedCommand(region, key, window_groups, request, why))
     return planned
+
+
+def _parameters(
+    deployed: Mapping[str, Sequence[str]], operation: str, reboot: str, install_override_list: str | None
+) -> dict[str, list[str]]:
+    """The window task's parameters with the operator's operation, reboot option and override list."""
+    parameters = {name: list(values) for name, values in deployed.items()}
+    parameters["Operation"] = [operation]
+    parameters["RebootOption"] = [reboot]
+    if install_override_list:
+        parameters["InstallOverrideList"] = [install_override_list]
+    return parameters
+
+
+def _check_parameters(document: str, parameters: Mapping[str, Sequence[str]], window: str) -> None:
+    """The package's own check (run_patch_baseline.parameter_issues) of what would be sent."""
+    issues = parameter_issues(document, parameters)
+    if issues:
+        raise PatchNowError(f"window {window} runs {document}: " + "; ".join(issues) + ": nothing sent")
 
 
 def send(planned: Sequence[PlannedCommand], clients: Clients) -> Iterator[tuple[PlannedCommand, str]]:

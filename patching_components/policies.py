@@ -55,31 +55,48 @@ PATCH_DOCUMENTS = ("AWS-RunPatchBaseline", "AWS-RunPatchBaselineWithHooks")
 
 REPORT_READ_ACTIONS = (
     "ec2:DescribeInstances",
+    "sns:ListSubscriptionsByTopic",
+    "sns:ListTopics",
+    "ssm:DescribeAutomationExecutions",
     "ssm:DescribeInstanceInformation",
     "ssm:DescribeInstancePatchStatesForPatchGroup",
     "ssm:DescribeMaintenanceWindowExecutionTaskInvocations",
     "ssm:DescribeMaintenanceWindowExecutionTasks",
     "ssm:DescribeMaintenanceWindowExecutions",
+    "ssm:DescribeMaintenanceWindowTargets",
+    "ssm:DescribeMaintenanceWindowTasks",
     "ssm:DescribeMaintenanceWindows",
+    "ssm:DescribePatchBaselines",
     "ssm:DescribePatchGroups",
+    "ssm:GetDefaultPatchBaseline",
+    "ssm:GetMaintenanceWindowTask",
+    "ssm:GetParameter",
     "ssm:ListCommandInvocations",
-    "ssm:ListResourceComplianceSummaries",
+    "sts:GetCallerIdentity",
 )
-"""Every call `patching report` makes: all read-only (tests/test_report.py records them)."""
+"""Every call `patching report` makes: all read-only (tests/test_report.py records them).
+sts:GetCallerIdentity needs no permission ("GetCallerIdentity", AWS STS API Reference): it is listed
+because the report makes it, and left out of the policy."""
 
 
 REPORT_WINDOW_ACTIONS = ("ssm:DescribeMaintenanceWindowExecutions",)
 """The report's calls IAM scopes to a maintenance window; the others take no resource ARN."""
 
+REPORT_PARAMETER_ACTIONS = ("ssm:GetParameter",)
+"""The report's calls IAM scopes to a parameter: the golden AMI pipelines' (``pipeline_names``)."""
+
+_NO_PERMISSION_NEEDED = ("sts:GetCallerIdentity",)
+
 
 def report_policy_document(partition: str = "aws", regions: Sequence[str] | None = None) -> dict[str, Any]:
     """The operator's policy for `patching report`: read-only, optionally limited to ``regions``."""
     condition = {"StringEquals": {"aws:RequestedRegion": list(regions)}} if regions else None
+    scoped = (*REPORT_WINDOW_ACTIONS, *REPORT_PARAMETER_ACTIONS, *_NO_PERMISSION_NEEDED)
     statements: list[dict[str, Any]] = [
         {
             "Sid": "ReadPatchCompliance",
             "Effect": "Allow",
-            "Action": [a for a in REPORT_READ_ACTIONS if a not in REPORT_WINDOW_ACTIONS],
+            "Action": [a for a in REPORT_READ_ACTIONS if a not in scoped],
             "Resource": "*",
         },
         {
@@ -87,6 +104,12 @@ def report_policy_document(partition: str = "aws", regions: Sequence[str] | None
             "Effect": "Allow",
             "Action": list(REPORT_WINDOW_ACTIONS),
             "Resource": f"arn:{partition}:ssm:*:*:maintenancewindow/*",
+        },
+        {
+            "Sid": "ReadGoldenAmiParameters",
+            "Effect": "Allow",
+            "Action": list(REPORT_PARAMETER_ACTIONS),
+            "Resource": f"arn:{partition}:ssm:*:*:parameter/patching/*",
         },
     ]
     for statement in statements if condition else []:
@@ -103,6 +126,18 @@ def name_prefix(customer: str, region: str | None = None) -> str:
 def window_name(customer: str, key: str, region: str | None = None) -> str:
     """The AWS name of a stack's maintenance window (of a non-primary ``region``)."""
     return f"{name_prefix(customer, region)}-{key}"
+
+
+def baseline_name(customer: str, key: str, region: str | None = None) -> str:
+    """The AWS name of a stack's patch baseline (of a non-primary ``region``)."""
+    return f"{name_prefix(customer, region)}-{key}"
+
+
+def alerts_topic_name(customer: str, region: str | None = None) -> str:
+    """The Pulumi name of a stack's notification topic (of a non-primary ``region``): Pulumi names the
+    topic in AWS with it and a random suffix of 7 hex digits (the program names its CustomerPatching
+    after the customer)."""
+    return f"{name_prefix(customer, region)}-alerts"
 
 
 def pipeline_names(customer: str, key: str, region: str | None = None) -> tuple[str, str]:

@@ -10,10 +10,10 @@ from datetime import UTC, datetime
 from importlib import resources
 from typing import Any
 
-from .report import GAPS, PATCH_COUNTS, InstanceState, Report
+from .report import COMPLIANT, GAPS, NODE_STATUSES, PATCH_COUNTS, InstanceState, PipelineBuild, Report
 
 FORMATS = ("md", "html", "csv", "json")
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 COUNT_TITLES = {
     "installed": "Installed",
@@ -38,55 +38,88 @@ def _percent(part: int, whole: int) -> str:
     return f"{100 * part / whole:.0f}%" if whole else "n/a"
 
 
-def _status(instance: InstanceState) -> str:
-    if instance.compliance == "COMPLIANT" and not instance.baseline_expected:
-        return "WRONG BASELINE"
-    return instance.compliance.replace("_", "-")
+def _statuses(report: Report) -> dict[str, int]:
+    """Nodes per status, in NODE_STATUSES order, compliant last."""
+    found: dict[str, int] = {}
+    for status in [*NODE_STATUSES, COMPLIANT]:
+        n = sum(1 for i in report.instances if i.status == status)
+        if n:
+            found[status] = n
+    return found
+
+
+def _meanings(report: Report) -> dict[str, str]:
+    """What each status and gap kind of the report means (those it has)."""
+    used = {i.status for i in report.instances} | {g.kind for g in report.gaps}
+    both = {**NODE_STATUSES, **GAPS}
+    return {kind: meaning for kind, meaning in both.items() if kind in used}
+
+
+def _node(i: InstanceState) -> dict[str, Any]:
+    run = i.last_run
+    return {
+        "region": i.region,
+        "patchGroup": i.patch_group,
+        "instanceId": i.instance_id,
+        "name": i.name,
+        "platform": i.platform,
+        "state": i.state,
+        "pingStatus": i.ping_status,
+        "status": i.status,
+        "reason": i.reason,
+        "problems": [{"status": status, "reason": reason} for status, reason in i.problems],
+        "counts": i.counts,
+        "criticalNonCompliant": i.critical_non_compliant,
+        "securityNonCompliant": i.security_non_compliant,
+        "availableSecurityUpdates": i.available_security_updates,
+        "lastOperation": i.operation,
+        "lastOperationTime": _iso(i.operation_end),
+        "baselineId": i.baseline_id,
+        "pendingRebootSince": _iso(i.pending_reboot_since),
+        "lastRun": None
+        if run is None
+        else {"window": run.window, "executionId": run.execution_id, "start": _iso(run.start), "status": run.status},
+    }
+
+
+def _pipeline(p: PipelineBuild, now: datetime) -> dict[str, Any]:
+    return {
+        "region": p.region,
+        "pipeline": p.pipeline,
+        "imageId": p.image_id,
+        "lastBuild": None
+        if p.last_build_id is None
+        else {
+            "executionId": p.last_build_id,
+            "status": p.last_build_status,
+            "start": _iso(p.last_build_start),
+            "end": _iso(p.last_build_end),
+            "ageDays": (now - p.last_build_start).days if p.last_build_start else None,
+        },
+    }
 
 
 def as_data(report: Report) -> dict[str, Any]:
     """The report as JSON-ready data (the ``json`` format)."""
     return {
         "schemaVersion": SCHEMA_VERSION,
+        "account": {"id": report.account_id, "principal": report.principal_arn},
         "customer": report.customer,
         "stack": report.stack,
         "generatedAt": _iso(report.generated_at),
         "since": _iso(report.since),
         "regions": report.regions,
         "summary": {
-            "instances": len(report.instances),
+            "nodes": len(report.instances),
             "compliant": len(report.compliant),
             "nonCompliant": len(report.non_compliant),
-            "uncovered": len(report.gaps),
+            "statuses": _statuses(report),
+            "gaps": len(report.gaps),
             "ok": report.ok,
         },
-        "instances": [
-            {
-                "region": i.region,
-                "patchGroup": i.patch_group,
-                "instanceId": i.instance_id,
-                "name": i.name,
-                "platform": i.platform,
-                "compliance": i.compliance,
-                "counts": i.counts,
-                "criticalNonCompliant": i.critical_non_compliant,
-                "securityNonCompliant": i.security_non_compliant,
-                "lastOperation": i.operation,
-                "lastOperationTime": _iso(i.operation_end),
-                "baselineId": i.baseline_id,
-                "baselineExpected": i.baseline_expected,
-            }
-            for i in report.instances
-        ],
+        "nodes": [_node(i) for i in report.instances],
         "gaps": [
-            {
-                "region": g.region,
-                "instanceId": g.instance_id,
-                "name": g.name,
-                "kind": g.kind,
-                "meaning": GAPS[g.kind],
-                "detail": g.detail,
-            }
+            {"region": g.region, "resource": g.resource, "kind": g.kind, "meaning": GAPS[g.kind], "detail": g.detail}
             for g in report.gaps
         ],
         "windows": [
@@ -115,26 +148,31 @@ def as_data(report: Report) -> dict[str, Any]:
             }
             for w in report.windows
         ],
+        "pipelines": [_pipeline(p, report.generated_at) for p in report.pipelines],
+        "meanings": _meanings(report),
     }
 
 
 def summary_lines(report: Report) -> list[str]:
     """The summary a customer reads first (Markdown)."""
     total = len(report.instances)
-    groups = len({(i.region, i.patch_group) for i in report.instances})
+    groups = len({(i.region, i.patch_group) for i in report.instances if i.patch_group})
+    statuses = {k: n for k, n in _statuses(report).items() if k != COMPLIANT}
     lines = [
-        f"- **{total} instance(s)** in {groups} patch group(s): **{len(report.compliant)} compliant "
-        f"({_percent(len(report.compliant), total)})**, {len(report.non_compliant)} not",
+        f"- **{total} node(s)** in {groups} patch group(s): **{len(report.compliant)} compliant "
+        f"({_percent(len(report.compliant), total)})**, {len(report.non_compliant)} not"
+        + (": " + ", ".join(f"{n} {status}" for status, n in statuses.items()) if statuses else ""),
     ]
     if report.gaps:
         kinds: dict[str, int] = {}
         for gap in report.gaps:
             kinds[gap.kind] = kinds.get(gap.kind, 0) + 1
         lines.append(
-            f"- **{len(report.gaps)} not covered**: " + ", ".join(f"{n} {kind}" for kind, n in sorted(kinds.items()))
+            f"- **{len(report.gaps)} deployment gap(s)**: "
+            + ", ".join(f"{n} {kind}" for kind, n in sorted(kinds.items()))
         )
     else:
-        lines.append("- every instance is covered")
+        lines.append("- everything the stack builds is deployed as it says")
     failed_runs = [(w, e) for w in report.windows for e in w.executions if e.failed or e.status != "SUCCESS"]
     runs = sum(len(w.executions) for w in report.windows)
     lines.append(f"- {runs} window run(s) since {report.since:%Y-%m-%d}, {len(failed_runs)} not successful")
@@ -142,11 +180,7 @@ def summary_lines(report: Report) -> list[str]:
     if worst:
         lines.append(
             "- most behind: "
-            + "; ".join(
-                f"{i.instance_id}{f' ({i.name})' if i.name else ''}: {_status(i)}, {i.critical_non_compliant} "
-                f"critical, {i.counts['missing']} missing, {i.counts['failed']} failed"
-                for i in worst
-            )
+            + "; ".join(f"{i.instance_id}{f' ({i.name})' if i.name else ''}: {i.status}, {i.reason}" for i in worst)
         )
     return lines
 
@@ -155,10 +189,15 @@ def _cell(value: object) -> str:
     return str(value if value is not None else "").replace("|", "\\|").replace("\n", " ")
 
 
+def _count(i: InstanceState, key: str) -> object:
+    return "" if i.counts is None else i.counts[key]
+
+
 def markdown(report: Report) -> str:
     out = [
         f"# Patch compliance: {report.customer}",
         "",
+        f"Account `{report.account_id}` read as `{report.principal_arn}`.",
         f"Stack `{report.stack}`, {', '.join(report.regions)}; read {_time(report.generated_at)}, "
         f"windows since {report.since:%Y-%m-%d}.",
         "",
@@ -166,41 +205,43 @@ def markdown(report: Report) -> str:
         "",
         *summary_lines(report),
         "",
-        "## Instances",
+        "## Nodes",
         "",
     ]
-    headers = ["Region", "Patch group", "Instance", "Name", "Platform", "Status", *COUNT_TITLES.values()]
-    headers += ["Last operation", "Baseline"]
+    headers = ["Region", "Patch group", "Node", "Name", "Platform", "Status", "Reason", "Missing", "Failed"]
+    headers += ["Pending reboot", "Last operation", "Baseline"]
     out += ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
     for i in report.instances:
-        row: list[object] = [i.region, i.patch_group, i.instance_id, i.name, i.platform, _status(i)]
-        row += [i.counts[key] for key, _ in PATCH_COUNTS]
-        row += [f"{i.operation or '-'} {_time(i.operation_end)}", i.baseline_id]
+        row: list[object] = [i.region, i.patch_group, i.instance_id, i.name, i.platform, i.status, i.reason]
+        row += [_count(i, "missing"), _count(i, "failed"), _count(i, "installedPendingReboot")]
+        row += [f"{i.operation} {_time(i.operation_end)}" if i.operation else "never", i.baseline_id]
         out.append("| " + " | ".join(_cell(v) for v in row) + " |")
     if not report.instances:
-        out.append("| " + " | ".join([""] * len(headers)) + " |")
-    out += ["", "## Not covered", ""]
+        out.append("| " + " | ".join(["none found", *[""] * (len(headers) - 1)]) + " |")
+    out += ["", "## Deployment", ""]
     if report.gaps:
-        out += ["| Region | Instance | Name | Gap | Detail |", "|---|---|---|---|---|"]
-        out += [
-            f"| {g.region} | {g.instance_id} | {_cell(g.name)} | {g.kind} | {_cell(g.detail)} |" for g in report.gaps
-        ]
+        out += ["| Region | Resource | Gap | Detail |", "|---|---|---|---|"]
+        out += [f"| {g.region} | {_cell(g.resource)} | {g.kind} | {_cell(g.detail)} |" for g in report.gaps]
+    else:
+        out.append("Every window, target, task, baseline, registration and subscription is as the stack says.")
+    meanings = _meanings(report)
+    if meanings:
         out += [
             "",
-            *(f"- **{kind}**: {meaning}" for kind, meaning in GAPS.items() if any(g.kind == kind for g in report.gaps)),
+            "## What the statuses mean",
+            "",
+            *(f"- **{kind}**: {meaning}" for kind, meaning in meanings.items()),
         ]
-    else:
-        out.append("Every instance tagged with a patch group is managed, online and patched on schedule.")
     out += [
         "",
         "## Maintenance windows",
         "",
-        "| Region | Window | Runs | Last run | Failed instances |",
+        "| Region | Window | Runs | Last run | Failed or cancelled |",
         "|---|---|---|---|---|",
     ]
     for w in report.windows:
         if w.window_id is None:
-            out.append(f"| {w.region} | {w.window} | not found in the region | | |")
+            out.append(f"| {w.region} | {w.window} | not deployed | | |")
             continue
         last = w.executions[0] if w.executions else None
         failed = sorted({f"{f.instance_id} ({f.status})" for e in w.executions for f in e.failed})
@@ -209,27 +250,40 @@ def markdown(report: Report) -> str:
             + (f"{last.status} {_time(last.start)}" if last else "none in the period")
             + f" | {', '.join(failed)} |"
         )
+    if report.pipelines:
+        out += ["", "## Golden AMIs", "", "| Region | Pipeline | Image | Last build |", "|---|---|---|---|"]
+        for p in report.pipelines:
+            build = (
+                f"{p.last_build_status} {_time(p.last_build_start)}"
+                + (f" ({(report.generated_at - p.last_build_start).days} days ago)" if p.last_build_start else "")
+                if p.last_build_id
+                else "none"
+            )
+            out.append(f"| {p.region} | {p.pipeline} | {p.image_id or 'none'} | {build} |")
     return "\n".join(out) + "\n"
 
 
 def csv_text(report: Report) -> str:
-    """One row per instance: those with a patch state, then the uncovered ones."""
+    """One row per node, then one per deployment gap (``row`` says which)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     counts = [key for key, _ in PATCH_COUNTS]
-    head = ["region", "patchGroup", "instanceId", "name", "platform", "compliance", *counts]
-    tail = ["criticalNonCompliant", "securityNonCompliant", "lastOperation", "lastOperationTime", "baselineId"]
-    writer.writerow([*head, *tail, "baselineExpected", "gap", "gapDetail"])
+    head = ["row", "region", "patchGroup", "instanceId", "name", "platform", "state", "pingStatus", "status"]
+    tail = ["criticalNonCompliant", "securityNonCompliant", "availableSecurityUpdates", "lastOperation"]
+    tail += ["lastOperationTime", "baselineId", "pendingRebootSince", "lastRunStatus"]
+    writer.writerow([*head, "reason", *counts, *tail])
     for i in report.instances:
         writer.writerow(
-            [i.region, i.patch_group, i.instance_id, i.name or "", i.platform or "", i.compliance]
-            + [i.counts[key] for key in counts]
-            + [i.critical_non_compliant, i.security_non_compliant, i.operation or "", _iso(i.operation_end) or ""]
-            + [i.baseline_id or "", str(i.baseline_expected).lower(), "", ""]
+            ["node", i.region, i.patch_group or "", i.instance_id, i.name or "", i.platform or "", i.state or ""]
+            + [i.ping_status or "", i.status, "; ".join(f"{s}: {r}" for s, r in i.problems) or i.reason]
+            + [_count(i, key) for key in counts]
+            + [i.critical_non_compliant, i.security_non_compliant, i.available_security_updates, i.operation or ""]
+            + [_iso(i.operation_end) or "", i.baseline_id or "", _iso(i.pending_reboot_since) or ""]
+            + [i.last_run.status if i.last_run else ""]
         )
     for g in report.gaps:
-        blank = [""] * (len(counts) + len(tail) + 1)
-        writer.writerow([g.region, "", g.instance_id, g.name or "", "", "UNCOVERED", *blank, g.kind, g.detail])
+        blank = [""] * (len(counts) + len(tail))
+        writer.writerow(["gap", g.region, "", "", g.resource, "", "", "", g.kind, g.detail, *blank])
     return buffer.getvalue()
 
 
@@ -240,12 +294,11 @@ def html(report: Report) -> str:
     template_text = resources.files("patching_components").joinpath("templates/report.html.j2").read_text()
     environment = Environment(autoescape=select_autoescape(default=True, default_for_string=True))
     environment.filters["time"] = _time
-    environment.filters["status"] = _status
     total = len(report.instances) + len(report.gaps)
     bars = [
         ("compliant", len(report.compliant), "#2e7d32"),
         ("not compliant", len(report.non_compliant), "#c62828"),
-        ("not covered", len(report.gaps), "#ef6c00"),
+        ("deployment gaps", len(report.gaps), "#ef6c00"),
     ]
     return environment.from_string(template_text).render(
         report=report,
@@ -254,7 +307,7 @@ def html(report: Report) -> str:
         summary=[line.removeprefix("- ").replace("**", "") for line in summary_lines(report)],
         count_keys=[key for key, _ in PATCH_COUNTS],
         count_titles=COUNT_TITLES,
-        gap_meanings=GAPS,
+        meanings=_meanings(report),
     )
 
 

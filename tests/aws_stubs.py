@@ -39,3 +39,23 @@ class StubbedAccount:
     def assert_all_called(self):
         for stubber in self.stubbers:
             stubber.assert_no_pending_responses()
+
+
+STUB_ACCOUNT_ID = "123456789012"
+STUB_PRINCIPAL = f"arn:aws:sts::{STUB_ACCOUNT_ID}:assumed-role/patching-operator/patching-components"
+
+
+def use_account(monkeypatch, clients, account_id=STUB_ACCOUNT_ID, principal_arn=STUB_PRINCIPAL):
+    """Make the CLI reach ``clients`` (a StubbedAccount) as the stack's account, recording how it was
+    asked to open it (the stack's settings and options) in the list it returns."""
+    from patching_components import cli
+    from patching_components.aws_access import Account
+
+    opened = []
+
+    def open_account(stack_settings, **options):
+        opened.append((stack_settings, options))
+        return Account(account_id, principal_arn, clients)
+
+    monkeypatch.setattr(cli, "open_account", open_account)
+    return opened

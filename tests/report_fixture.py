@@ -1,12 +1,14 @@
 """A recorded-style set of AWS responses for acme in eu-west-1 (stacks/Pulumi.acme.yaml), in the
 order `patching report` asks for them. botocore's Stubber checks every request and response
-against the real service models.
+against the real service models (page sizes included).
 
-The account: acme-web has four instances with a patch state (web-1 patched; web-2 missing and
-failing patches; web-3 offline and patched with the default baseline; web-5 stopped since 1 Nov)
-plus web-4, tagged but never registered with Systems Manager; a typo'd tag (acme-wbe), an
-untagged managed instance, and another customer's instance (globex-web) share the account.
-The Sunday install of 29 Nov failed on web-2.
+The account: the stack is deployed as it says (baseline, registration, default, both windows with
+their targets and tasks), but oncall@msp.example never confirmed its alert subscription and the
+golden AMI's last build failed. acme-web has web-1 (scanned on 30 Nov, nothing missing), web-2
+(missing and failing patches, and its command failed in the Sunday install of 29 Nov), web-3
+(offline since 20 Nov, last scanned with AWS's default baseline), web-4 (tagged but never
+registered with Systems Manager) and web-5 (stopped since 1 Nov); a typo'd tag (acme-wbe), an
+untagged managed instance and another customer's instance (globex-web) share the account.
 """
 
 from __future__ import annotations
@@ -43,7 +45,7 @@ def ec2(instance_id, state="running", **tags):
     }
 
 
-def patch_state(instance_id, baseline="pb-0acme0al2023000001", end="2026-11-29T02:41", op="Install", **counts):
+def patch_state(instance_id, baseline="pb-0acme0al2023000001", end="2026-11-30T01:41", op="Scan", **counts):
     state = {
         "InstanceId": instance_id,
         "PatchGroup": "acme-web",
@@ -55,7 +57,7 @@ def patch_state(instance_id, baseline="pb-0acme0al2023000001", end="2026-11-29T0
         "MissingCount": 0,
         "FailedCount": 0,
         "NotApplicableCount": 1210,
-        "OperationStartTime": t(end.replace("41", "12")),
+        "OperationStartTime": t(end[:-2] + "12"),
         "OperationEndTime": t(end),
         "Operation": op,
         "RebootOption": "RebootIfNeeded",
@@ -67,13 +69,133 @@ def patch_state(instance_id, baseline="pb-0acme0al2023000001", end="2026-11-29T0
     return state
 
 
-DAILY, WEEKLY = "mw-0d0a11y5ca000000a", "mw-0weekly1n5ta110b0"
+DAILY, WEEKLY = "mw-0d0a11e5ca000000a", "mw-0bee41e1a5ba110b0"
+BASELINE = "pb-0acme0al2023000001"
+TOPIC = "arn:aws:sns:eu-west-1:123456789012:acme-alerts-1a2b3c4"
+SINCE = [{"Key": "ExecutedAfter", "Values": ["2026-10-31T09:00:00Z"]}]
+# Window executions: the daily scan of 30 Nov (and 28 Nov), the weekly install of 29 Nov (and 22 Nov).
+DAILY_30, DAILY_28 = "1a2b3c4d-0000-4000-8000-000000000030", "1a2b3c4d-0000-4000-8000-000000000028"
+WEEKLY_29, WEEKLY_22 = "2b3c4d5e-0000-4000-8000-000000000029", "2b3c4d5e-0000-4000-8000-000000000022"
+
+
+def page(size, **params):
+    """Request parameters of a listing with AWS's largest page (report.PAGE_SIZES)."""
+    return {**params, "MaxResults": size}
+
+
+def window_checks(window_id, name, operation, reboot):
+    """The calls that check one window: its targets, its tasks, its task's parameters, its runs."""
+    task_id = f"{window_id[3:11]}-0000-4000-8000-000000000001"
+    return [
+        (
+            "describe_maintenance_window_targets",
+            page(100, WindowId=window_id),
+            {
+                "Targets": [
+                    {
+                        "WindowId": window_id,
+                        "WindowTargetId": f"{window_id[3:11]}-0000-4000-8000-000000000002",
+                        "ResourceType": "INSTANCE",
+                        "Targets": [{"Key": "tag:Patch Group", "Values": ["acme-web"]}],
+                        "Name": f"{name}-patch-groups",
+                    }
+                ]
+            },
+        ),
+        (
+            "describe_maintenance_window_tasks",
+            page(100, WindowId=window_id),
+            {
+                "Tasks": [
+                    {
+                        "WindowId": window_id,
+                        "WindowTaskId": task_id,
+                        "TaskArn": "AWS-RunPatchBaseline",
+                        "Type": "RUN_COMMAND",
+                        "Name": f"{name}-patch",
+                    }
+                ]
+            },
+        ),
+        (
+            "get_maintenance_window_task",
+            {"WindowId": window_id, "WindowTaskId": task_id},
+            {
+                "WindowId": window_id,
+                "WindowTaskId": task_id,
+                "TaskArn": "AWS-RunPatchBaseline",
+                "TaskType": "RUN_COMMAND",
+                "TaskInvocationParameters": {
+                    "RunCommand": {"Parameters": {"Operation": [operation], "RebootOption": [reboot]}}
+                },
+            },
+        ),
+    ]
+
+
+def execution(window_id, execution_id, start, end, status="SUCCESS"):
+    return {
+        "WindowId": window_id,
+        "WindowExecutionId": execution_id,
+        "Status": status,
+        "StartTime": t(start),
+        "EndTime": t(end),
+    }
+
+
+def drill(execution_id, status, invocations):
+    """The calls that find each instance's command of a window execution."""
+    task_id, command_id = execution_id[:-12] + "0000000000aa", execution_id[:-12] + "0000000000cc"
+    return [
+        (
+            "describe_maintenance_window_execution_tasks",
+            page(100, WindowExecutionId=execution_id),
+            {
+                "WindowExecutionTaskIdentities": [
+                    {
+                        "WindowExecutionId": execution_id,
+                        "TaskExecutionId": task_id,
+                        "Status": status,
+                        "TaskArn": "AWS-RunPatchBaseline",
+                        "TaskType": "RUN_COMMAND",
+                    }
+                ]
+            },
+        ),
+        (
+            "describe_maintenance_window_execution_task_invocations",
+            page(100, WindowExecutionId=execution_id, TaskId=task_id),
+            {
+                "WindowExecutionTaskInvocationIdentities": [
+                    {
+                        "WindowExecutionId": execution_id,
+                        "TaskExecutionId": task_id,
+                        "InvocationId": execution_id[:-12] + "0000000000bb",
+                        "ExecutionId": command_id,
+                        "TaskType": "RUN_COMMAND",
+                        "Status": status,
+                    }
+                ]
+            },
+        ),
+        (
+            "list_command_invocations",
+            page(50, CommandId=command_id),
+            {
+                "CommandInvocations": [
+                    {"CommandId": command_id, "InstanceId": iid, "Status": s, "StatusDetails": s}
+                    for iid, s in invocations
+                ]
+            },
+        ),
+    ]
+
 
 # (client, operation, expected params or None, response), in call order per client.
 SSM_CALLS = [
     (
         "describe_instance_information",
-        {},
+        page(50),
         {
             "InstanceInformationList": [managed("i-0web1", "web-1"), managed("i-0web2", "web-2")],
             "NextToken": "page-2",
@@ -81,24 +203,24 @@ SSM_CALLS = [
     ),
     (
         "describe_instance_information",
-        {"NextToken": "page-2"},
+        page(50, NextToken="page-2"),
         {
             "InstanceInformationList": [
                 managed("i-0web3", "web-3", ping="ConnectionLost"),
-                managed("i-0web5", "web-5"),
+                managed("i-0web5", "web-5", ping="ConnectionLost"),
                 managed("i-0loose", "build-box"),
             ]
         },
     ),
     (
         "describe_patch_groups",
-        {},
+        page(100),
         {
             "Mappings": [
                 {
                     "PatchGroup": "acme-web",
                     "BaselineIdentity": {
-                        "BaselineId": "pb-0acme0al2023000001",
+                        "BaselineId": BASELINE,
                         "BaselineName": "acme-al2023",
                         "OperatingSystem": "AMAZON_LINUX_2023",
                         "DefaultBaseline": True,
@@ -117,23 +239,68 @@ SSM_CALLS = [
         },
     ),
     (
-        "list_resource_compliance_summaries",
-        {"Filters": [{"Key": "ComplianceType", "Values": ["Patch"], "Type": "EQUAL"}]},
+        "describe_patch_baselines",
+        page(100, Filters=[{"Key": "OWNER", "Values": ["Self"]}]),
         {
-            "ResourceComplianceSummaryItems": [
-                {"ComplianceType": "Patch", "ResourceType": "ManagedInstance", "ResourceId": iid, "Status": status}
-                for iid, status in (
-                    ("i-0web1", "COMPLIANT"),
-                    ("i-0web2", "NON_COMPLIANT"),
-                    ("i-0web3", "COMPLIANT"),
-                    ("i-0web5", "COMPLIANT"),
-                )
+            "BaselineIdentities": [
+                {
+                    "BaselineId": BASELINE,
+                    "BaselineName": "acme-al2023",
+                    "OperatingSystem": "AMAZON_LINUX_2023",
+                    "DefaultBaseline": True,
+                },
+                {
+                    "BaselineId": "pb-0globex0rhel900001",
+                    "BaselineName": "globex-rhel9",
+                    "OperatingSystem": "REDHAT_ENTERPRISE_LINUX",
+                    "DefaultBaseline": False,
+                },
+            ]
+        },
+    ),
+    (
+        "get_default_patch_baseline",
+        {"OperatingSystem": "AMAZON_LINUX_2023"},
+        {"BaselineId": BASELINE, "OperatingSystem": "AMAZON_LINUX_2023"},
+    ),
+    (
+        "describe_maintenance_windows",
+        page(100, Filters=[{"Key": "Name", "Values": ["acme-daily-scan", "acme-weekly-install"]}]),
+        {
+            "WindowIdentities": [
+                {"WindowId": DAILY, "Name": "acme-daily-scan", "Enabled": True, "Duration": 2, "Cutoff": 1},
+                {"WindowId": WEEKLY, "Name": "acme-weekly-install", "Enabled": True, "Duration": 4, "Cutoff": 1},
+            ]
+        },
+    ),
+    *window_checks(DAILY, "acme-daily-scan", "Scan", "NoReboot"),
+    (
+        "describe_maintenance_window_executions",
+        page(100, WindowId=DAILY, Filters=SINCE),
+        {
+            "WindowExecutions": [
+                execution(DAILY, DAILY_28, "2026-11-28T01:00", "2026-11-28T01:09"),
+                execution(DAILY, DAILY_30, "2026-11-30T01:00", "2026-11-30T01:08"),
+            ]
+        },
+    ),
+    *window_checks(WEEKLY, "acme-weekly-install", "Install", "RebootIfNeeded"),
+    (
+        "describe_maintenance_window_executions",
+        page(100, WindowId=WEEKLY, Filters=SINCE),
+        {
+            "WindowExecutions": [
+                {
+                    **execution(WEEKLY, WEEKLY_29, "2026-11-29T02:00", "2026-11-29T02:44", "FAILED"),
+                    "StatusDetails": "One or more tasks in the orchestration failed.",
+                },
+                execution(WEEKLY, WEEKLY_22, "2026-11-22T02:00", "2026-11-22T02:39"),
             ]
         },
     ),
     (
         "describe_instance_patch_states_for_patch_group",
-        {"PatchGroup": "acme-web"},
+        page(100, PatchGroup="acme-web"),
         {
             "InstancePatchStates": [
                 patch_state("i-0web1"),
@@ -150,116 +317,78 @@ SSM_CALLS = [
     ),
     (
         "describe_instance_patch_states_for_patch_group",
-        {"PatchGroup": "acme-web", "NextToken": "states-2"},
+        page(100, PatchGroup="acme-web", NextToken="states-2"),
         {
             "InstancePatchStates": [
-                # Patched with AWS's default baseline: its tag was added after the last scan.
-                patch_state("i-0web3", baseline="pb-0c10e65c8d98bbb8f", end="2026-11-20T01:41", op="Scan"),
-                patch_state("i-0web5", end="2026-11-01T02:41"),
+                # Scanned with AWS's default baseline: its tag was added after the last scan.
+                patch_state("i-0web3", baseline="pb-0c10e65c8d98bbb8f", end="2026-11-20T01:41"),
+                patch_state("i-0web5", end="2026-11-01T02:41", op="Install"),
             ]
         },
     ),
+    # Each window's newest run, and every failed one: which command each instance ran, how it ended.
+    *drill(DAILY_30, "SUCCESS", [("i-0web1", "Success"), ("i-0web2", "Success")]),
+    *drill(WEEKLY_29, "FAILED", [("i-0web1", "Success"), ("i-0web2", "Failed")]),
     (
-        "describe_maintenance_windows",
-        {"Filters": [{"Key": "Name", "Values": ["acme-daily-scan", "acme-weekly-install"]}]},
+        "get_parameter",
+        {"Name": "/patching/acme/golden-ami/al2023-base"},
         {
-            "WindowIdentities": [
-                {"WindowId": DAILY, "Name": "acme-daily-scan", "Enabled": True, "Duration": 2, "Cutoff": 1},
-                {"WindowId": WEEKLY, "Name": "acme-weekly-install", "Enabled": True, "Duration": 4, "Cutoff": 1},
-            ]
+            "Parameter": {
+                "Name": "/patching/acme/golden-ami/al2023-base",
+                "Type": "String",
+                "Value": "ami-0acme0000000000a1",
+                "DataType": "aws:ec2:image",
+            }
         },
     ),
     (
-        "describe_maintenance_window_executions",
-        {"WindowId": DAILY, "Filters": [{"Key": "ExecutedAfter", "Values": ["2026-10-31T09:00:00Z"]}]},
+        "describe_automation_executions",
+        page(50, Filters=[{"Key": "DocumentNamePrefix", "Values": ["acme-golden-ami-al2023-base"]}]),
         {
-            "WindowExecutions": [
+            "AutomationExecutionMetadataList": [
                 {
-                    "WindowId": DAILY,
-                    "WindowExecutionId": "1a2b3c4d-0000-4000-8000-000000000001",
-                    "Status": "SUCCESS",
-                    "StartTime": t("2026-11-28T01:00"),
-                    "EndTime": t("2026-11-28T01:09"),
+                    "AutomationExecutionId": "3c4d5e6f-0000-4000-8000-000000001005",
+                    "DocumentName": "acme-golden-ami-al2023-base",
+                    "AutomationExecutionStatus": "Success",
+                    "ExecutionStartTime": t("2026-10-05T04:00"),
+                    "ExecutionEndTime": t("2026-10-05T05:12"),
                 },
                 {
-                    "WindowId": DAILY,
-                    "WindowExecutionId": "1a2b3c4d-0000-4000-8000-000000000002",
-                    "Status": "SUCCESS",
-                    "StartTime": t("2026-11-30T01:00"),
-                    "EndTime": t("2026-11-30T01:08"),
-                },
-            ]
-        },
-    ),
-    (
-        "describe_maintenance_window_executions",
-        {"WindowId": WEEKLY, "Filters": [{"Key": "ExecutedAfter", "Values": ["2026-10-31T09:00:00Z"]}]},
-        {
-            "WindowExecutions": [
-                {
-                    "WindowId": WEEKLY,
-                    "WindowExecutionId": "2b3c4d5e-0000-4000-8000-000000000029",
-                    "Status": "FAILED",
-                    "StatusDetails": "One or more tasks in the orchestration failed.",
-                    "StartTime": t("2026-11-29T02:00"),
-                    "EndTime": t("2026-11-29T02:44"),
-                },
-                {
-                    "WindowId": WEEKLY,
-                    "WindowExecutionId": "2b3c4d5e-0000-4000-8000-000000000022",
-                    "Status": "SUCCESS",
-                    "StartTime": t("2026-11-22T02:00"),
-                    "EndTime": t("2026-11-22T02:39"),
+                    "AutomationExecutionId": "3c4d5e6f-0000-4000-8000-000000001102",
+                    "DocumentName": "acme-golden-ami-al2023-base",
+                    "AutomationExecutionStatus": "Failed",
+                    "ExecutionStartTime": t("2026-11-02T04:00"),
+                    "ExecutionEndTime": t("2026-11-02T04:31"),
                 },
             ]
         },
     ),
+]
+
+SNS_CALLS = [
     (
-        "describe_maintenance_window_execution_tasks",
-        {"WindowExecutionId": "2b3c4d5e-0000-4000-8000-000000000029"},
-        {
-            "WindowExecutionTaskIdentities": [
-                {
-                    "WindowExecutionId": "2b3c4d5e-0000-4000-8000-000000000029",
-                    "TaskExecutionId": "3c4d5e6f-0000-4000-8000-000000000029",
-                    "Status": "FAILED",
-                    "TaskArn": "AWS-RunPatchBaseline",
-                    "TaskType": "RUN_COMMAND",
-                }
-            ]
-        },
+        "list_topics",
+        {},
+        {"Topics": [{"TopicArn": TOPIC}, {"TopicArn": "arn:aws:sns:eu-west-1:123456789012:globex-alerts-9f8e7d6"}]},
     ),
     (
-        "describe_maintenance_window_execution_task_invocations",
+        "list_subscriptions_by_topic",
+        {"TopicArn": TOPIC},
         {
-            "WindowExecutionId": "2b3c4d5e-0000-4000-8000-000000000029",
-            "TaskId": "3c4d5e6f-0000-4000-8000-000000000029",
-        },
-        {
-            "WindowExecutionTaskInvocationIdentities": [
+            "Subscriptions": [
                 {
-                    "WindowExecutionId": "2b3c4d5e-0000-4000-8000-000000000029",
-                    "TaskExecutionId": "3c4d5e6f-0000-4000-8000-000000000029",
-                    "InvocationId": "4d5e6f70-0000-4000-8000-000000000029",
-                    "ExecutionId": "5e6f7081-0000-4000-8000-000000000029",
-                    "TaskType": "RUN_COMMAND",
-                    "Status": "FAILED",
-                    "WindowTargetId": "6f708192-0000-4000-8000-000000000001",
-                }
-            ]
-        },
-    ),
-    (
-        "list_command_invocations",
-        {"CommandId": "5e6f7081-0000-4000-8000-000000000029"},
-        {
-            "CommandInvocations": [
-                {"CommandId": "5e6f7081-0000-4000-8000-000000000029", "InstanceId": "i-0web1", "Status": "Success"},
+                    "SubscriptionArn": f"{TOPIC}:0a1b2c3d-0000-4000-8000-000000000001",
+                    "Owner": "123456789012",
+                    "Protocol": "email",
+                    "Endpoint": "ops@acme.example",
+                    "TopicArn": TOPIC,
+                },
                 {
-                    "CommandId": "5e6f7081-0000-4000-8000-000000000029",
-                    "InstanceId": "i-0web2",
-                    "Status": "Failed",
-                    "StatusDetails": "Failed",
+                    "SubscriptionArn": "PendingConfirmation",
+                    "Owner": "123456789012",
+                    "Protocol": "email",
+                    "Endpoint": "oncall@msp.example",
+                    "TopicArn": TOPIC,
                 },
             ]
         },
@@ -269,7 +398,7 @@ SSM_CALLS = [
 EC2_CALLS = [
     (
         "describe_instances",
-        {"Filters": [{"Name": "instance-state-name", "Values": ["pending", "running", "stopping", "stopped"]}]},
+        {"Filters": [{"Name": "tag-key", "Values": ["Patch Group"]}], "MaxResults": 1000},
         {
             "Reservations": [
                 {
@@ -286,10 +415,7 @@ EC2_CALLS = [
     ),
     (
         "describe_instances",
-        {
-            "Filters": [{"Name": "instance-state-name", "Values": ["pending", "running", "stopping", "stopped"]}],
-            "NextToken": "ec2-2",
-        },
+        {"Filters": [{"Name": "tag-key", "Values": ["Patch Group"]}], "MaxResults": 1000, "NextToken": "ec2-2"},
         {
             "Reservations": [
                 {
@@ -298,7 +424,7 @@ EC2_CALLS = [
                         ec2("i-0web4", Patch_Group="acme-web", Name="web-4"),
                         ec2("i-0web5", state="stopped", Patch_Group="acme-web", Name="web-5"),
                         ec2("i-0typo", Patch_Group="acme-wbe", Name="web-6"),
-                        ec2("i-0loose", Name="build-box"),
+                        ec2("i-0gone", state="terminated", Patch_Group="acme-web", Name="web-0"),
                         ec2("i-0globex", Patch_Group="globex-web", Name="globex-app"),
                     ],
                 }

@@ -5,7 +5,7 @@ asked for, with patch night's rate control, output bucket and notifications."""
 import json
 
 import pytest
-from aws_stubs import StubbedAccount
+from aws_stubs import StubbedAccount, use_account
 
 from conftest import ROOT
 from patching_components import cli
@@ -90,7 +90,7 @@ OVERRIDE = ["--install-override-list", "https://patches.acme.example/cve-2026-00
 
 def use(monkeypatch, ssm_calls, region):
     account = StubbedAccount({"ssm": ssm_calls}, region)
-    monkeypatch.setattr(cli, "aws_clients", lambda profile: account)
+    use_account(monkeypatch, account)
     return account
 
 
@@ -217,7 +217,12 @@ def test_ignore_freeze_patches_each_group_through_its_own_window(monkeypatch, ca
     assert web_api["Parameters"]["PreInstallHookDocName"] == ["Globex-DrainFromTargetGroup"]
     assert (web_api["MaxConcurrency"], web_api["MaxErrors"]) == ("2", "10%")
     assert db["Targets"] == [{"Key": "tag:PatchGroup", "Values": ["globex-db"]}]
-    assert db["Parameters"] == {"Operation": ["Install"], "RebootOption": ["NoReboot"]}  # the window's own
+    # Not the scan window's NoReboot (issue 22, item 8): globex-db has no install window, so RebootIfNeeded.
+    assert db["Parameters"] == {"Operation": ["Install"], "RebootOption": ["RebootIfNeeded"]}
+    assert (
+        "# us-east-1: AWS-RunPatchBaseline Install on globex-db with the settings of window nightly-scan; "
+        "reboot: RebootIfNeeded (it has no install window)\n"
+    ) in out
 
 
 def test_a_failure_after_a_sent_command_still_shows_the_sent_one(monkeypatch, capsys):
@@ -238,3 +243,17 @@ def test_an_install_override_list_must_be_a_url_aws_reads(capsys):
         cli.main(["patch-now", str(ACME), "--install-override-list", "/tmp/list.yaml"])
     assert exit_info.value.code == 2
     assert "https:// or s3:// URL" in capsys.readouterr().err
+
+
+def test_a_parameter_the_document_does_not_take_is_refused_before_any_call(monkeypatch, capsys):
+    """globex-web installs through tue-install, which runs AWS-RunPatchBaselineWithHooks: an install override
+    list is refused from the stack alone (the stubbed account answers nothing: any call would fail)."""
+    account = use(monkeypatch, [], "us-east-1")
+    args = ["patch-now", str(GLOBEX), "--groups", "globex-web", *OVERRIDE, "--ignore-freeze", "--yes"]
+    assert cli.main(args) == 2
+    (line,) = capsys.readouterr().err.splitlines()
+    assert line.startswith(
+        "patching: error: window tue-install runs AWS-RunPatchBaselineWithHooks: AWS-RunPatchBaselineWithHooks has "
+        "no parameter 'InstallOverrideList' (AWS does not support it with hooks; "
+    )
+    assert account.called == []

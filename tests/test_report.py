@@ -6,25 +6,30 @@ import io
 import json
 import re
 
+import botocore.session
 import jsonschema
 import pytest
 import report_fixture as fixture
 import time_machine
 from aws_stubs import StubbedAccount as _Stubbed
+from aws_stubs import use_account
 
 from conftest import ROOT
 from patching_components import cli
 from patching_components.config import load_stack_file
 from patching_components.policies import REPORT_READ_ACTIONS, report_policy_document
-from patching_components.report import collect
-from patching_components.report_formats import render
+from patching_components.report import GAPS, NODE_STATUSES, PAGE_SIZES, collect
+from patching_components.report_formats import SCHEMA_VERSION, render
 
 ACME = ROOT / "stacks" / "Pulumi.acme.yaml"
 SCHEMA = json.loads((ROOT / "patching_components" / "data" / "report.schema.json").read_text())
 
 
-def StubbedAccount(ssm_calls=fixture.SSM_CALLS, ec2_calls=fixture.EC2_CALLS):
-    return _Stubbed({"ssm": ssm_calls, "ec2": ec2_calls}, fixture.REGION)
+def StubbedAccount(ssm_calls=fixture.SSM_CALLS, ec2_calls=fixture.EC2_CALLS, sns_calls=fixture.SNS_CALLS):
+    return _Stubbed({"ssm": ssm_calls, "ec2": ec2_calls, "sns": sns_calls}, fixture.REGION)
+
+
+ACCOUNT, PRINCIPAL = "123456789012", "arn:aws:sts::123456789012:assumed-role/patching-operator/patching-components"
 
 
 @pytest.fixture
@@ -35,38 +40,93 @@ def account():
 @pytest.fixture
 def report(account):
     config = load_stack_file(ACME)
-    found = collect(config, "acme", [fixture.REGION], account, primary_region=fixture.REGION, now=fixture.NOW)
+    found = collect(
+        config,
+        "acme",
+        [fixture.REGION],
+        account,
+        primary_region=fixture.REGION,
+        account_id=ACCOUNT,
+        principal_arn=PRINCIPAL,
+        now=fixture.NOW,
+    )
     account.assert_all_called()
     return found
 
 
-def test_instances_of_the_patch_groups_with_their_state(report):
-    by_id = {i.instance_id: i for i in report.instances}
-    assert sorted(by_id) == ["i-0web1", "i-0web2", "i-0web3", "i-0web5"]  # both pages
-    web2 = by_id["i-0web2"]
-    assert (web2.compliance, web2.counts["missing"], web2.counts["failed"], web2.critical_non_compliant) == (
-        "NON_COMPLIANT",
+STALE_ACME = (
+    "its windows open at least every 26 hours, so anything older than 52 hours is stale"  # 25 h, 26 h over BST's end
+)
+
+
+def test_every_node_has_a_row_with_its_problems(report):
+    assert [(i.instance_id, i.patch_group, i.problems) for i in report.instances] == [
+        ("i-0loose", None, [("no-patch-group", "no 'Patch Group' tag")]),
+        (
+            "i-0typo",
+            "acme-wbe",
+            [
+                ("not-managed", "Patch Group = 'acme-wbe', running"),
+                ("unregistered-group", "Patch Group = 'acme-wbe'"),
+            ],
+        ),
+        ("i-0web1", "acme-web", []),
+        (
+            "i-0web2",
+            "acme-web",
+            [
+                ("failed", "Failed in weekly-install of 2026-11-29 02:00Z: Failed"),
+                ("non-compliant", "3 missing, 1 failed, 2 critical, 4 security"),
+            ],
+        ),
+        (
+            "i-0web3",
+            "acme-web",
+            [
+                ("offline", "ConnectionLost, last seen 2026-11-20 14:02Z"),
+                ("other-baseline", "Scan with pb-0c10e65c8d98bbb8f, not a baseline of acme-web"),
+                ("stale-scan", f"last Scan 2026-11-20 01:41Z; {STALE_ACME}"),
+            ],
+        ),
+        (
+            "i-0web4",
+            "acme-web",
+            [
+                ("not-managed", "Patch Group = 'acme-web', running"),
+                ("never-scanned", "no patch state in Systems Manager"),
+            ],
+        ),
+        (
+            "i-0web5",
+            "acme-web",
+            [
+                # The daily scan last opened on 30 Nov; web-5 was last patched on 1 Nov.
+                ("stopped-missed-window", "its window ran 2026-11-30 01:00Z; last patched 2026-11-01"),
+                ("stale-scan", f"last Install 2026-11-01 02:41Z; {STALE_ACME}"),
+            ],
+        ),
+    ]
+    # globex-web is another stack's registered group, i-0gone is terminated: no row.
+    assert [i.instance_id for i in report.compliant] == ["i-0web1"]
+    assert [i.instance_id for i in report.worst()] == ["i-0typo", "i-0web4", "i-0web3", "i-0web5", "i-0loose"]
+    web2 = report.instances[3]
+    assert (web2.name, web2.platform, web2.operation, web2.counts["missing"], web2.critical_non_compliant) == (
+        "web-2",
+        "Amazon Linux",
+        "Scan",
         3,
-        1,
         2,
     )
-    assert (web2.name, web2.platform, web2.operation) == ("web-2", "Amazon Linux", "Install")
-    # web-3 reports COMPLIANT, but against the default baseline, not acme-web's: not compliant here.
-    assert by_id["i-0web3"].compliance == "COMPLIANT" and not by_id["i-0web3"].baseline_expected
-    assert [i.instance_id for i in report.compliant] == ["i-0web1", "i-0web5"]
-    assert [i.instance_id for i in report.worst()] == ["i-0web2", "i-0web3"]
+    assert [(r.window, r.status) for r in web2.last_runs] == [("daily-scan", "Success"), ("weekly-install", "Failed")]
 
 
-def test_coverage_gaps(report):
-    assert [(g.instance_id, g.kind, g.detail) for g in report.gaps] == [
-        ("i-0loose", "no-patch-group", "no 'Patch Group' tag"),
-        # globex-web is another stack's registered group: not reported here.
-        ("i-0typo", "unregistered-group", "Patch Group = 'acme-wbe'"),
-        ("i-0web3", "offline", "ConnectionLost, last seen 2026-11-20 14:02Z"),
-        ("i-0web4", "not-managed", "Patch Group = 'acme-web', running"),
-        # The daily scan last opened on 30 Nov; web-5 was last patched on 1 Nov.
-        ("i-0web5", "stopped-missed-window", "its window ran 2026-11-30 01:00Z; last patched 2026-11-01"),
+def test_the_deployment_is_judged(report):
+    assert [(g.resource, g.kind, g.detail) for g in report.gaps] == [
+        ("oncall@msp.example", "unconfirmed-subscription", "pending confirmation on acme-alerts in eu-west-1"),
+        ("al2023-base", "golden-ami-build-failed", "last build Failed 2026-11-02 04:00Z, 29 days ago"),
     ]
+    (pipeline,) = report.pipelines
+    assert (pipeline.image_id, pipeline.last_build_status) == ("ami-0acme0000000000a1", "Failed")
     assert not report.ok
 
 
@@ -79,44 +139,104 @@ def test_window_runs_with_the_failed_instances(report):
 
 
 def test_only_read_only_calls_all_in_the_operator_policy(account, report):
-    assert set(account.called) == set(REPORT_READ_ACTIONS)
-    assert all(re.match(r"^(ssm|ec2):(Describe|List|Get)", call) for call in account.called)
+    # sts:GetCallerIdentity is made where the account is opened (aws_access), not here.
+    assert set(account.called) | {"sts:GetCallerIdentity"} == set(REPORT_READ_ACTIONS)
+    assert all(re.match(r"^(ssm|ec2|sns|sts):(Describe|List|Get)", call) for call in REPORT_READ_ACTIONS)
+
+
+def test_page_sizes_are_the_largest_aws_allows():
+    ssm = botocore.session.get_session().get_service_model("ssm")
+    for operation, size in PAGE_SIZES.items():
+        if operation == "describe_instances":
+            continue  # EC2's model gives no maximum: 1000 ("DescribeInstances", EC2 API Reference)
+        name = "".join(part.title() for part in operation.split("_"))
+        assert size == ssm.operation_model(name).input_shape.members["MaxResults"].metadata["max"], operation
+
+
+def test_the_schema_names_every_status_and_gap():
+    assert SCHEMA["$defs"]["status"]["enum"] == [*NODE_STATUSES, "compliant"]
+    assert SCHEMA["$defs"]["gapKind"]["enum"] == list(GAPS)
+    assert SCHEMA["properties"]["schemaVersion"]["const"] == SCHEMA_VERSION == 2
 
 
 def test_json_matches_its_schema_and_the_fixture(report):
     data = json.loads(render(report, "json"))
     jsonschema.validate(data, SCHEMA, format_checker=jsonschema.FormatChecker())
-    assert data["summary"] == {"instances": 4, "compliant": 2, "nonCompliant": 2, "uncovered": 5, "ok": False}
-    assert data["instances"][1]["lastOperationTime"] == "2026-11-29T02:41:00+00:00"
+    assert data["account"] == {"id": ACCOUNT, "principal": PRINCIPAL}
+    assert data["summary"] == {
+        "nodes": 7,
+        "compliant": 1,
+        "nonCompliant": 6,
+        "statuses": {
+            "not-managed": 2,
+            "offline": 1,
+            "stopped-missed-window": 1,
+            "no-patch-group": 1,
+            "failed": 1,
+            "compliant": 1,
+        },
+        "gaps": 2,
+        "ok": False,
+    }
+    assert data["nodes"][2]["lastOperationTime"] == "2026-11-30T01:41:00+00:00"
+    assert data["nodes"][2]["lastRun"] == {
+        "window": "daily-scan",
+        "executionId": fixture.DAILY_30,
+        "start": "2026-11-30T01:00:00+00:00",
+        "status": "Success",
+    }
+    assert data["pipelines"] == [
+        {
+            "region": "eu-west-1",
+            "pipeline": "al2023-base",
+            "imageId": "ami-0acme0000000000a1",
+            "lastBuild": {
+                "executionId": "3c4d5e6f-0000-4000-8000-000000001102",
+                "status": "Failed",
+                "start": "2026-11-02T04:00:00+00:00",
+                "end": "2026-11-02T04:31:00+00:00",
+                "ageDays": 29,
+            },
+        }
+    ]
 
 
-def test_csv_has_a_row_per_instance(report):
+def test_csv_has_a_row_per_node_then_per_gap(report):
     rows = list(csv.DictReader(io.StringIO(render(report, "csv"))))
-    with_state = ["i-0web1", "i-0web2", "i-0web3", "i-0web5"]
-    assert [r["instanceId"] for r in rows] == [*with_state, "i-0loose", "i-0typo", "i-0web3", "i-0web4", "i-0web5"]
-    assert rows[1]["compliance"] == "NON_COMPLIANT" and rows[1]["missing"] == "3"
-    assert rows[2]["baselineExpected"] == "false"
-    assert rows[-1]["compliance"] == "UNCOVERED" and rows[-1]["gap"] == "stopped-missed-window"
+    nodes = ["i-0loose", "i-0typo", "i-0web1", "i-0web2", "i-0web3", "i-0web4", "i-0web5"]
+    assert [(r["row"], r["instanceId"] or r["name"]) for r in rows] == [
+        *(("node", n) for n in nodes),
+        ("gap", "oncall@msp.example"),
+        ("gap", "al2023-base"),
+    ]
+    assert (rows[3]["status"], rows[3]["missing"]) == ("failed", "3")
+    assert rows[4]["reason"].startswith("offline: ConnectionLost") and rows[0]["missing"] == ""  # no patch state
+    assert rows[-1]["status"] == "golden-ami-build-failed"
 
 
 def test_html_is_self_contained_with_a_chart(report):
     page = render(report, "html")
     assert "<svg" in page and "<script" not in page and "http://" not in page.replace("http://www.w3.org", "")
-    assert page.count("<rect") == 3  # compliant, not compliant, not covered
-    assert "<title>2 compliant</title>" in page and "<title>5 not covered</title>" in page
-    assert 'class="WRONG">WRONG BASELINE</td>' in page
+    assert page.count("<rect") == 3  # compliant, not compliant, deployment gaps
+    assert "<title>1 compliant</title>" in page and "<title>2 deployment gaps</title>" in page
+    assert '<td class="bad" title="managed, but its agent has not reported in' in page
+    assert f"Account <code>{ACCOUNT}</code> read as <code>{PRINCIPAL}</code>" in page
 
 
 def test_markdown_summary(report):
     text = render(report, "md")
-    assert "- **4 instance(s)** in 1 patch group(s): **2 compliant (50%)**, 2 not" in text
-    assert "- **5 not covered**: 1 no-patch-group, 1 not-managed, 1 offline, 1 stopped-missed-window, " in text
+    assert (
+        "- **7 node(s)** in 2 patch group(s): **1 compliant (14%)**, 6 not: 2 not-managed, 1 offline, "
+        "1 stopped-missed-window, 1 no-patch-group, 1 failed\n" in text
+    )
+    assert "- **2 deployment gap(s)**: 1 golden-ami-build-failed, 1 unconfirmed-subscription\n" in text
     assert "| eu-west-1 | weekly-install | 2 | FAILED 2026-11-29 02:00Z | i-0web2 (Failed) |" in text
+    assert f"Account `{ACCOUNT}` read as `{PRINCIPAL}`." in text
 
 
 @time_machine.travel(fixture.NOW, tick=False)
 def test_the_readme_sample_is_the_fixtures_report(monkeypatch, capsys):
-    monkeypatch.setattr(cli, "aws_clients", lambda profile: StubbedAccount())
+    use_account(monkeypatch, StubbedAccount())
     assert cli.main(["report", str(ACME)]) == 3
     out = capsys.readouterr().out.replace(str(ACME), "stacks/Pulumi.acme.yaml")
     readme = (ROOT / "README.md").read_text()
@@ -127,45 +247,56 @@ def test_the_readme_sample_is_the_fixtures_report(monkeypatch, capsys):
 @time_machine.travel(fixture.NOW, tick=False)
 @pytest.mark.parametrize("fmt", ["md", "html", "csv", "json"])
 def test_cli_writes_each_format_and_exits_3(monkeypatch, tmp_path, capsys, fmt):
-    monkeypatch.setattr(cli, "aws_clients", lambda profile: StubbedAccount())
+    use_account(monkeypatch, StubbedAccount())
     out = tmp_path / f"report.{fmt}"
     assert cli.main(["report", str(ACME), "--format", fmt, "--out", str(out)]) == 3
     assert out.read_text() and capsys.readouterr().out == ""
 
 
 def all_compliant_calls():
-    """The fixture's account with every problem fixed: one instance, patched, nothing else."""
-    by_operation = {operation: (params, response) for operation, params, response in fixture.SSM_CALLS}
+    """The fixture's account with every problem fixed: one instance, scanned, its runs all fine,
+    every subscription confirmed, the golden AMI's last build a success."""
+    calls = {operation: (params, response) for operation, params, response in fixture.SSM_CALLS}
+    names = ("describe_maintenance_window_targets", "describe_maintenance_window_tasks", "get_maintenance_window_task")
+    checks = [call for call in fixture.SSM_CALLS if call[0] in names]
+    builds = calls["describe_automation_executions"]
     ssm = [
-        ("describe_instance_information", {}, {"InstanceInformationList": [fixture.managed("i-0web1", "web-1")]}),
-        ("describe_patch_groups", *by_operation["describe_patch_groups"]),
         (
-            "list_resource_compliance_summaries",
-            by_operation["list_resource_compliance_summaries"][0],
-            {
-                "ResourceComplianceSummaryItems": [
-                    {
-                        "ComplianceType": "Patch",
-                        "ResourceType": "ManagedInstance",
-                        "ResourceId": "i-0web1",
-                        "Status": "COMPLIANT",
-                    }
-                ]
-            },
+            "describe_instance_information",
+            fixture.page(50),
+            {"InstanceInformationList": [fixture.managed("i-0web1", "web-1")]},
+        ),
+        *(
+            (operation, *calls[operation])
+            for operation in (
+                "describe_patch_groups",
+                "describe_patch_baselines",
+                "get_default_patch_baseline",
+                "describe_maintenance_windows",
+            )
+        ),
+        *checks[:3],
+        (
+            "describe_maintenance_window_executions",
+            fixture.page(100, WindowId=fixture.DAILY, Filters=fixture.SINCE),
+            {"WindowExecutions": []},
+        ),
+        *checks[3:],
+        (
+            "describe_maintenance_window_executions",
+            fixture.page(100, WindowId=fixture.WEEKLY, Filters=fixture.SINCE),
+            {"WindowExecutions": []},
         ),
         (
             "describe_instance_patch_states_for_patch_group",
-            {"PatchGroup": "acme-web"},
+            fixture.page(100, PatchGroup="acme-web"),
             {"InstancePatchStates": [fixture.patch_state("i-0web1")]},
         ),
-        ("describe_maintenance_windows", *by_operation["describe_maintenance_windows"]),
-        *(
-            (
-                "describe_maintenance_window_executions",
-                {"WindowId": window, "Filters": [{"Key": "ExecutedAfter", "Values": ["2026-10-31T09:00:00Z"]}]},
-                {"WindowExecutions": []},
-            )
-            for window in (fixture.DAILY, fixture.WEEKLY)
+        ("get_parameter", *calls["get_parameter"]),
+        (
+            "describe_automation_executions",
+            builds[0],
+            {"AutomationExecutionMetadataList": builds[1]["AutomationExecutionMetadataList"][:1]},
         ),
     ]
     ec2 = [
@@ -175,13 +306,16 @@ def all_compliant_calls():
             {"Reservations": [{"Instances": [fixture.ec2("i-0web1", Patch_Group="acme-web", Name="web-1")]}]},
         )
     ]
-    return ssm, ec2
+    listed = fixture.SNS_CALLS[1][2]["Subscriptions"]
+    confirmed = [listed[0], {**listed[1], "SubscriptionArn": f"{fixture.TOPIC}:0a1b2c3d-0000-4000-8000-000000000002"}]
+    sns = [fixture.SNS_CALLS[0], (*fixture.SNS_CALLS[1][:2], {"Subscriptions": confirmed})]
+    return ssm, ec2, sns
 
 
 @time_machine.travel(fixture.NOW, tick=False)
 def test_all_compliant_exits_0(monkeypatch, capsys):
-    ssm, ec2 = all_compliant_calls()
-    monkeypatch.setattr(cli, "aws_clients", lambda profile: StubbedAccount(ssm, ec2))
+    ssm, ec2, sns = all_compliant_calls()
+    use_account(monkeypatch, StubbedAccount(ssm, ec2, sns))
     assert cli.main(["report", str(ACME), "--format", "json"]) == 0
     assert json.loads(capsys.readouterr().out)["summary"]["ok"] is True
 
@@ -196,9 +330,7 @@ def test_all_compliant_exits_0(monkeypatch, capsys):
 )
 def test_aws_errors_are_one_line_exit_2(monkeypatch, capsys, code, message, hint):
     error = Exception({"service_error_code": code, "service_message": message, "http_status_code": 400})
-    monkeypatch.setattr(
-        cli, "aws_clients", lambda profile: StubbedAccount([("describe_instance_information", None, error)], [])
-    )
+    use_account(monkeypatch, StubbedAccount([("describe_instance_information", None, error)], [], []))
     assert cli.main(["report", str(ACME)]) == 2
     captured = capsys.readouterr()
     assert captured.out == ""
@@ -215,18 +347,23 @@ def test_no_credentials_is_one_line_exit_2(monkeypatch, capsys):
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
     assert cli.main(["report", str(ACME)]) == 2
     (line,) = capsys.readouterr().err.splitlines()
-    assert line == "patching: error: NoCredentialsError: Unable to locate credentials"
+    assert line.startswith(
+        f"patching: error: {ACME}: no AWS credentials found (environment, aws:profile, ~/.aws, instance role)"
+    )
 
 
 def test_throttled_calls_are_retried_by_botocores_standard_mode(monkeypatch):
-    """The real retry path (Stubber answers before it): a client from aws_clients whose HTTP
+    """The real retry path (Stubber answers before it): a client from aws_access.session_clients whose HTTP
     layer says ThrottlingException twice, then answers."""
     for variable, value in (("AWS_ACCESS_KEY_ID", "AKIAEXAMPLE"), ("AWS_SECRET_ACCESS_KEY", "example")):
         monkeypatch.setenv(variable, value)
     monkeypatch.setattr("time.sleep", lambda seconds: None)  # the backoff, without waiting
+    import boto3
     from botocore.awsrequest import AWSResponse
 
-    client = cli.aws_clients(None)("ssm", fixture.REGION)
+    from patching_components.aws_access import session_clients
+
+    client = session_clients(boto3.Session())("ssm", fixture.REGION)
     sent = []
 
     class Raw:

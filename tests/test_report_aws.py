@@ -1,0 +1,760 @@
+"""`patching report` end to end against the AWS stand-in (tests/moto_aws.py): each stack's plan deployed
+with tests/deploy_plan.py into the account its aws:assumeRoles reaches, a fleet of instances in moto,
+their Systems Manager state in the fixture layer, and `patching report --format json` through cli.main.
+Each test asserts the exact JSON, written by hand from the scenario (ids the stand-in chooses are
+replaced by the names of the nodes and windows before comparing). The longer scenarios are marked
+slow (``.ci/run`` runs them with ``-m slow``)."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import boto3
+import jsonschema
+import pytest
+import time_machine
+
+from conftest import ROOT
+from patching_components import cli
+from tests.deploy_plan import deploy, mark_pending_confirmation
+
+NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)  # a Tuesday
+OPERATOR, CONTOSO, FABRIKAM = "123456789012", "111122223333", "444455556666"
+SCHEMA = json.loads((ROOT / "patching_components" / "data" / "report.schema.json").read_text())
+
+CONTOSO_STACK = """\
+config:
+  aws:region: eu-west-1
+  aws:assumeRoles:
+    - roleArn: arn:aws:iam::111122223333:role/patching-report
+  aws:allowedAccountIds: ["111122223333"]
+  patching:customer: contoso
+  patching:regions: [eu-west-1, us-east-1]
+  patching:baselines:
+    al2023:
+      operatingSystem: AMAZON_LINUX_2023
+      default: true
+    windows:
+      operatingSystem: WINDOWS
+  patching:maintenanceWindows:
+    daily-scan:
+      schedule: cron(0 1 ? * MON-SAT *)
+      durationHours: 2
+      cutoffHours: 1
+      operation: Scan
+    weekly-install:
+      schedule: cron(0 2 ? * SUN *)
+      durationHours: 4
+      cutoffHours: 1
+      operation: Install
+  patching:patchGroups:
+    contoso-linux:
+      baselines: [al2023]
+      maintenanceWindows: [daily-scan, weekly-install]
+    contoso-windows:
+      baselines: [windows]
+      maintenanceWindows: [daily-scan, weekly-install]
+  patching:notifications:
+    emails: [ops@contoso.example]
+"""
+
+FABRIKAM_STACK = """\
+config:
+  aws:region: us-east-1
+  aws:assumeRoles:
+    - roleArn: arn:aws:iam::444455556666:role/patching-report
+  aws:allowedAccountIds: ["444455556666"]
+  patching:customer: fabrikam
+  patching:baselines:
+    al2023:
+      operatingSystem: AMAZON_LINUX_2023
+  patching:maintenanceWindows:
+    weekly-install:
+      schedule: cron(0 2 ? * SUN *)
+      durationHours: 4
+      cutoffHours: 1
+      operation: Install
+  patching:patchGroups:
+    fabrikam-web:
+      baselines: [al2023]
+      maintenanceWindows: [weekly-install]
+"""
+
+
+def epoch(text: str) -> int:
+    return int(datetime.fromisoformat(text).replace(tzinfo=UTC).timestamp())
+
+
+def iso(text: str) -> str:
+    return datetime.fromisoformat(text).replace(tzinfo=UTC).isoformat()
+
+
+def session_in(account: str) -> boto3.Session:
+    """Credentials of ``account`` (moto maps an assumed role's credentials to the role's account)."""
+    granted = boto3.client("sts", region_name="us-east-1").assume_role(
+        RoleArn=f"arn:aws:iam::{account}:role/patching-report", RoleSessionName="deploy"
+    )["Credentials"]
+    return boto3.Session(
+        aws_access_key_id=granted["AccessKeyId"],
+        aws_secret_access_key=granted["SecretAccessKey"],
+        aws_session_token=granted["SessionToken"],
+    )
+
+
+class Fleet:
+    """Instances in moto and their Systems Manager state in the layer, in one account and region;
+    ``names`` maps the stand-in's ids to the names the expected JSON uses."""
+
+    def __init__(self, aws: Any, session: boto3.Session, account: str, region: str, names: dict[str, str]) -> None:
+        self.aws, self.account, self.region, self.names = aws, account, region, names
+        self.ec2 = session.client("ec2", region_name=region)
+        self.image = "ami-0123456789abcdef0"  # moto launches any image id (describing its AMIs takes seconds)
+
+    def seed(self, operation: str, items: list[dict[str, Any]]) -> None:
+        self.aws.layer.seed(operation, items, account=self.account, region=self.region)
+
+    def launch(self, name: str, group: str | None, count: int = 1) -> list[str]:
+        tags = [{"Key": "Name", "Value": name}] + ([{"Key": "Patch Group", "Value": group}] if group else [])
+        instances = self.ec2.run_instances(
+            ImageId=self.image,
+            MinCount=count,
+            MaxCount=count,
+            TagSpecifications=[{"ResourceType": "instance", "Tags": tags}],
+        )["Instances"]
+        ids = [i["InstanceId"] for i in instances]
+        for n, iid in enumerate(ids):
+            self.names[iid] = name if count == 1 else f"{name}-{n:03d}"
+        return ids
+
+    def managed(self, ids: list[str], platform: str = "Amazon Linux", ping: str = "Online") -> None:
+        self.seed(
+            "DescribeInstanceInformation",
+            [
+                {
+                    "InstanceId": iid,
+                    "PingStatus": ping,
+                    "LastPingDateTime": epoch("2026-12-01T08:55"),
+                    "PlatformType": "Windows" if platform.startswith("Microsoft") else "Linux",
+                    "PlatformName": platform,
+                    "ResourceType": "EC2Instance",
+                }
+                for iid in ids
+            ],
+        )
+
+    def patch_state(self, ids: list[str], group: str, baseline: str, end: str, op: str = "Scan", **counts: int) -> None:
+        self.seed(
+            "DescribeInstancePatchStatesForPatchGroup",
+            [
+                {
+                    "_PatchGroup": group,
+                    "InstanceId": iid,
+                    "PatchGroup": group,
+                    "BaselineId": baseline,
+                    "OperationStartTime": epoch(end) - 300,
+                    "OperationEndTime": epoch(end),
+                    "Operation": op,
+                    "InstalledCount": 100,
+                    **counts,
+                }
+                for iid in ids
+            ],
+        )
+
+    def run(self, window_id: str, execution: str, start: str, status: str, invocations: dict[str, str]) -> None:
+        """A window execution with one Run Command task, its command and each instance's invocation (ids
+        are UUIDs, as AWS's; ``names`` gives them back their labels)."""
+        label = execution
+        execution, task, command = (str(uuid.uuid5(uuid.NAMESPACE_URL, f"{label}{part}")) for part in ("", "t", "c"))
+        self.names.update({execution: label, task: f"{label}-task", command: f"{label}-command"})
+        self.seed(
+            "DescribeMaintenanceWindowExecutions",
+            [
+                {
+                    "_WindowId": window_id,
+                    "WindowId": window_id,
+                    "WindowExecutionId": execution,
+                    "Status": status,
+                    "StartTime": epoch(start),
+                    "EndTime": epoch(start) + 3000,
+                }
+            ],
+        )
+        self.seed(
+            "DescribeMaintenanceWindowExecutionTasks",
+            [
+                {
+                    "_WindowExecutionId": execution,
+                    "WindowExecutionId": execution,
+                    "TaskExecutionId": task,
+                    "Status": status,
+                    "TaskArn": "AWS-RunPatchBaseline",
+                    "TaskType": "RUN_COMMAND",
+                }
+            ],
+        )
+        self.seed(
+            "DescribeMaintenanceWindowExecutionTaskInvocations",
+            [
+                {
+                    "_WindowExecutionId": execution,
+                    "_TaskId": task,
+                    "WindowExecutionId": execution,
+                    "TaskExecutionId": task,
+                    "InvocationId": str(uuid.uuid5(uuid.NAMESPACE_URL, f"{label}i")),
+                    "ExecutionId": command,
+                    "TaskType": "RUN_COMMAND",
+                    "Status": status,
+                }
+            ],
+        )
+        self.seed(
+            "ListCommandInvocations",
+            [
+                {"_CommandId": command, "CommandId": command, "InstanceId": iid, "Status": s, "StatusDetails": s}
+                for iid, s in invocations.items()
+            ],
+        )
+
+
+def run_report(capsys: Any, stack: Path, names: dict[str, str], *args: str) -> tuple[int, Any, str]:
+    with time_machine.travel(NOW, tick=False):
+        code = cli.main(["report", str(stack), "--format", "json", *args])
+    captured = capsys.readouterr()
+    if not captured.out:
+        return code, None, captured.err
+    data = json.loads(captured.out)
+    jsonschema.validate(data, SCHEMA, format_checker=jsonschema.FormatChecker())
+    text = captured.out
+    for real, name in sorted(names.items(), key=lambda item: -len(item[0])):
+        text = text.replace(real, f"<{name}>")
+    return code, json.loads(text), captured.err
+
+
+def node(region: str, group: str | None, name: str, status: str, reason: str, **fields: Any) -> dict[str, Any]:
+    """A node of the expected JSON: ``fields`` override the defaults of a managed, running Amazon Linux
+    instance with no patch state; ``problems`` defaults to the one status."""
+    problems = fields.pop("problems", None)
+    if problems is None:
+        problems = [] if status == "compliant" else [{"status": status, "reason": reason}]
+    return {
+        "region": region,
+        "patchGroup": group,
+        "instanceId": f"<{name}>",
+        "name": name,
+        "platform": "Amazon Linux",
+        "state": "running",
+        "pingStatus": "Online",
+        "status": status,
+        "reason": reason,
+        "problems": problems,
+        "counts": None,
+        "criticalNonCompliant": 0,
+        "securityNonCompliant": 0,
+        "availableSecurityUpdates": 0,
+        "lastOperation": None,
+        "lastOperationTime": None,
+        "baselineId": None,
+        "pendingRebootSince": None,
+        "lastRun": None,
+        **fields,
+    }
+
+
+def counts(**given: int) -> dict[str, int]:
+    keys = ("installed", "installedOther", "installedPendingReboot", "installedRejected", "missing", "failed")
+    return {**dict.fromkeys(keys, 0), "notApplicable": 0, "installed": 100, **given}
+
+
+COMPLIANT = "scanned on schedule with its group's baseline"
+STATUS_MEANINGS = {
+    "cancelled": "its patch command was cancelled in the last run of its window (the window's cutoff, or by "
+    "hand): it may be half-patched or waiting for a reboot",
+    "failed": "its patch command failed or timed out in the last run of its window",
+    "never-scanned": "managed and in a patch group, but it has never reported a patch state: nothing says "
+    "what it is missing",
+    "pending-reboot": "patches are installed but not in effect until it restarts",
+    "security-updates-available": "Windows security updates are available that its baseline does not approve",
+    "stale-scan": "its last patch operation is older than 2 times its patch group's scan interval "
+    "(from the calendar of its windows): what it reports is out of date",
+    "unconfirmed-subscription": "an e-mail subscription of the alert topic is pending confirmation: nothing is "
+    "mailed to it, and SNS deletes it 48 hours after it was created",
+    "not-deployed": "a resource the stack builds in the region is missing (never deployed, deleted, or "
+    "deployed in another region or account): what it does is not done",
+    "no-nodes": "no node carries the stack's patch groups: there is nothing to judge",
+}
+
+
+@pytest.fixture
+def stacks(tmp_path: Path) -> dict[str, Path]:
+    paths = {}
+    for name, text in (("contoso", CONTOSO_STACK), ("fabrikam", FABRIKAM_STACK)):
+        paths[name] = tmp_path / f"Pulumi.{name}.yaml"
+        paths[name].write_text(text)
+    return paths
+
+
+def test_a_fleet_in_two_regions_and_two_accounts(aws, stacks, capsys):
+    names: dict[str, str] = {}
+    contoso = session_in(CONTOSO)
+    done = deploy(stacks["contoso"], aws, session=contoso)
+    # ops@ confirmed eu-west-1's subscription, not us-east-1's (each region's topic asks on its own).
+    east = next(r for r in done.resources if r.type.endswith("TopicSubscription") and r.region == "us-east-1")
+    mark_pending_confirmation(done.ids[east.id], account=CONTOSO, region="us-east-1")
+    eu = Fleet(aws, contoso, CONTOSO, "eu-west-1", names)
+    linux, windows = done.id_of("contoso-al2023"), done.id_of("contoso-windows")
+    daily, weekly = done.id_of("contoso-daily-scan"), done.id_of("contoso-weekly-install")
+    names.update({daily: "daily", weekly: "weekly", linux: "pb-linux", windows: "pb-windows"})
+    (ok,) = eu.launch("lin-ok", "contoso-linux")
+    (new,) = eu.launch("lin-new", "contoso-linux")
+    (stale,) = eu.launch("lin-stale", "contoso-linux")
+    (reboot,) = eu.launch("lin-reboot", "contoso-linux")
+    (cut,) = eu.launch("lin-cut", "contoso-linux")
+    (failed,) = eu.launch("lin-failed", "contoso-linux")
+    (win,) = eu.launch("win-avail", "contoso-windows")
+    eu.managed([ok, new, stale, reboot, cut, failed])
+    eu.managed([win], platform="Microsoft Windows Server 2022 Datacenter")
+    eu.patch_state([ok, cut, failed], "contoso-linux", linux, "2026-11-30T01:05")
+    eu.patch_state([stale], "contoso-linux", linux, "2026-11-25T01:05")
+    eu.patch_state(
+        [reboot],
+        "contoso-linux",
+        linux,
+        "2026-11-30T01:10",
+        InstalledPendingRebootCount=2,
+        LastNoRebootInstallOperationTime=epoch("2026-11-29T02:30"),
+    )
+    eu.patch_state([win], "contoso-windows", windows, "2026-11-30T01:05", AvailableSecurityUpdateCount=3)
+    # The Sunday install hit its cutoff on lin-cut; Monday's scan failed on lin-failed (under MaxErrors:
+    # the execution still succeeded).
+    eu.run(weekly, "exec-sun", "2026-11-29T02:00", "CANCELLED", {ok: "Success", cut: "Cancelled", win: "Success"})
+    eu.run(daily, "exec-mon", "2026-11-30T01:00", "SUCCESS", {ok: "Success", cut: "Success", failed: "Failed"})
+    us = Fleet(aws, contoso, CONTOSO, "us-east-1", names)
+    (east_ok,) = us.launch("east-ok", "contoso-linux")
+    us.managed([east_ok])
+    east_linux = done.id_of("contoso-us-east-1-al2023")
+    names.update(
+        {
+            east_linux: "pb-east-linux",
+            done.id_of("contoso-us-east-1-daily-scan"): "east-daily",
+            done.id_of("contoso-us-east-1-weekly-install"): "east-weekly",
+        }
+    )
+    us.patch_state([east_ok], "contoso-linux", east_linux, "2026-11-30T01:05")
+    # Another account's customer: read through its own role, all compliant.
+    fabrikam = session_in(FABRIKAM)
+    other = deploy(stacks["fabrikam"], aws, session=fabrikam)
+    fab = Fleet(aws, fabrikam, FABRIKAM, "us-east-1", names)
+    (fab_ok,) = fab.launch("fab-ok", "fabrikam-web")
+    fab.managed([fab_ok])
+    fab_baseline = other.id_of("fabrikam-al2023")
+    names.update({fab_baseline: "pb-fab", other.id_of("fabrikam-weekly-install"): "fab-weekly"})
+    fab.patch_state([fab_ok], "fabrikam-web", fab_baseline, "2026-11-29T02:40", op="Install")
+
+    code, data, err = run_report(capsys, stacks["contoso"], names)
+    assert code == 3, err
+    principal = "arn:aws:sts::111122223333:assumed-role/patching-report/patching-components"
+    assert data["account"] == {"id": CONTOSO, "principal": principal}
+    assert data["summary"] == {
+        "nodes": 8,
+        "compliant": 2,
+        "nonCompliant": 6,
+        "statuses": {
+            "cancelled": 1,
+            "failed": 1,
+            "never-scanned": 1,
+            "pending-reboot": 1,
+            "security-updates-available": 1,
+            "stale-scan": 1,
+            "compliant": 2,
+        },
+        "gaps": 1,
+        "ok": False,
+    }
+    scanned = {"lastOperation": "Scan", "lastOperationTime": iso("2026-11-30T01:05"), "counts": counts()}
+    sunday = {"window": "weekly-install", "executionId": "<exec-sun>", "start": iso("2026-11-29T02:00")}
+    monday = {"window": "daily-scan", "executionId": "<exec-mon>", "start": iso("2026-11-30T01:00")}
+    eu_nodes = [
+        node("eu-west-1", "contoso-linux", "lin-ok", "compliant", COMPLIANT, **scanned, baselineId="<pb-linux>")
+        | {"lastRun": {**monday, "status": "Success"}},
+        node("eu-west-1", "contoso-linux", "lin-new", "never-scanned", "no patch state in Systems Manager"),
+        node(
+            "eu-west-1",
+            "contoso-linux",
+            "lin-stale",
+            "stale-scan",
+            "last Scan 2026-11-25 01:05Z; its windows open at least every 25 hours, so anything older than "
+            "50 hours is stale",
+            **scanned,
+            baselineId="<pb-linux>",
+        )
+        | {"lastOperationTime": iso("2026-11-25T01:05")},
+        node(
+            "eu-west-1",
+            "contoso-linux",
+            "lin-reboot",
+            "pending-reboot",
+            "2 patch(es) waiting for a restart since 2026-11-29 02:30Z (2 days)",
+            lastOperation="Scan",
+            lastOperationTime=iso("2026-11-30T01:10"),
+            counts=counts(installedPendingReboot=2),
+            baselineId="<pb-linux>",
+            pendingRebootSince=iso("2026-11-29T02:30"),
+        ),
+        node(
+            "eu-west-1",
+            "contoso-linux",
+            "lin-cut",
+            "cancelled",
+            "Cancelled in weekly-install of 2026-11-29 02:00Z: Cancelled",
+            **scanned,
+            baselineId="<pb-linux>",
+            lastRun={**monday, "status": "Success"},
+        ),
+        node(
+            "eu-west-1",
+            "contoso-linux",
+            "lin-failed",
+            "failed",
+            "Failed in daily-scan of 2026-11-30 01:00Z: Failed",
+            **scanned,
+            baselineId="<pb-linux>",
+            lastRun={**monday, "status": "Failed"},
+        ),
+        node(
+            "eu-west-1",
+            "contoso-windows",
+            "win-avail",
+            "security-updates-available",
+            "3 security update(s) available",
+            **scanned,
+            baselineId="<pb-windows>",
+            platform="Microsoft Windows Server 2022 Datacenter",
+            availableSecurityUpdates=3,
+            lastRun={**sunday, "status": "Success"},
+        ),
+    ]
+    east_nodes = [
+        node("us-east-1", "contoso-linux", "east-ok", "compliant", COMPLIANT, **scanned, baselineId="<pb-east-linux>")
+    ]
+    # Nodes come in id order per region: the stand-in's ids are random.
+    order = {f"<{names[i]}>": n for n, i in enumerate(sorted([ok, new, stale, reboot, cut, failed, win]))}
+    assert data["nodes"] == sorted(eu_nodes, key=lambda n: order[n["instanceId"]]) + east_nodes
+    assert data["gaps"] == [
+        {
+            "region": "us-east-1",
+            "resource": "ops@contoso.example",
+            "kind": "unconfirmed-subscription",
+            "meaning": STATUS_MEANINGS["unconfirmed-subscription"],
+            "detail": "pending confirmation on contoso-us-east-1-alerts in us-east-1",
+        }
+    ]
+    assert data["windows"] == [
+        {
+            "region": "eu-west-1",
+            "window": "daily-scan",
+            "windowId": "<daily>",
+            "executions": [
+                {
+                    "executionId": "<exec-mon>",
+                    "status": "SUCCESS",
+                    "start": iso("2026-11-30T01:00"),
+                    "end": iso("2026-11-30T01:50"),
+                    "failedInvocations": [
+                        {
+                            "instanceId": "<lin-failed>",
+                            "status": "Failed",
+                            "details": "Failed",
+                            "commandId": "<exec-mon-command>",
+                        }
+                    ],
+                }
+            ],
+        },
+        {
+            "region": "eu-west-1",
+            "window": "weekly-install",
+            "windowId": "<weekly>",
+            "executions": [
+                {
+                    "executionId": "<exec-sun>",
+                    "status": "CANCELLED",
+                    "start": iso("2026-11-29T02:00"),
+                    "end": iso("2026-11-29T02:50"),
+                    "failedInvocations": [
+                        {
+                            "instanceId": "<lin-cut>",
+                            "status": "Cancelled",
+                            "details": "Cancelled",
+                            "commandId": "<exec-sun-command>",
+                        }
+                    ],
+                }
+            ],
+        },
+        {"region": "us-east-1", "window": "daily-scan", "windowId": "<east-daily>", "executions": []},
+        {"region": "us-east-1", "window": "weekly-install", "windowId": "<east-weekly>", "executions": []},
+    ]
+    assert data["pipelines"] == []
+    assert data["meanings"] == {
+        key: STATUS_MEANINGS[key]
+        for key in (
+            "cancelled",
+            "failed",
+            "never-scanned",
+            "pending-reboot",
+            "security-updates-available",
+            "stale-scan",
+            "unconfirmed-subscription",
+        )
+    }
+    assert (data["customer"], data["stack"], data["regions"]) == ("contoso", "contoso", ["eu-west-1", "us-east-1"])
+    assert (data["generatedAt"], data["since"]) == (iso("2026-12-01T09:00"), iso("2026-10-31T09:00"))
+    assert set(data) == set(SCHEMA["required"])
+
+    code, data, _ = run_report(capsys, stacks["fabrikam"], names)
+    assert code == 0
+    assert data["account"] == {
+        "id": FABRIKAM,
+        "principal": "arn:aws:sts::444455556666:assumed-role/patching-report/patching-components",
+    }
+    assert data["summary"] == {
+        "nodes": 1,
+        "compliant": 1,
+        "nonCompliant": 0,
+        "statuses": {"compliant": 1},
+        "gaps": 0,
+        "ok": True,
+    }
+    assert data["nodes"] == [
+        node(
+            "us-east-1",
+            "fabrikam-web",
+            "fab-ok",
+            "compliant",
+            COMPLIANT,
+            lastOperation="Install",
+            lastOperationTime=iso("2026-11-29T02:40"),
+            counts=counts(),
+            baselineId="<pb-fab>",
+        )
+    ]
+    assert data["gaps"] == [] and data["meanings"] == {}
+    assert data["windows"] == [
+        {"region": "us-east-1", "window": "weekly-install", "windowId": "<fab-weekly>", "executions": []}
+    ]
+
+
+def fabrikam_variant(stacks: dict[str, Path], old: str, new: str) -> Path:
+    path = stacks["fabrikam"].with_name("variant") / "Pulumi.fabrikam.yaml"
+    path.parent.mkdir(exist_ok=True)
+    text = stacks["fabrikam"].read_text()
+    assert old in text
+    path.write_text(text.replace(old, new))
+    return path
+
+
+FABRIKAM_NOTHING = [
+    {
+        "region": "us-east-1",
+        "resource": "fabrikam-al2023",
+        "kind": "not-deployed",
+        "detail": "no patch baseline named 'fabrikam-al2023' (AMAZON_LINUX_2023)",
+    },
+    {
+        "region": "us-east-1",
+        "resource": "fabrikam-web",
+        "kind": "not-deployed",
+        "detail": "patch group 'fabrikam-web' is registered to no baseline (expected fabrikam-al2023)",
+    },
+    {
+        "region": "us-east-1",
+        "resource": "fabrikam-weekly-install",
+        "kind": "not-deployed",
+        "detail": "no maintenance window named 'fabrikam-weekly-install'",
+    },
+]
+
+
+def nothing_deployed(account: str, principal: str, region: str = "us-east-1") -> dict[str, Any]:
+    """The whole JSON of fabrikam's report on an account (or region) without its deployment and nodes."""
+    gaps = [{**g, "region": region} for g in FABRIKAM_NOTHING]
+    gaps.append(
+        {"region": region, "resource": "fabrikam-web", "kind": "no-nodes", "detail": "no instance or managed node"}
+    )
+    meanings = {"not-deployed": STATUS_MEANINGS["not-deployed"], "no-nodes": STATUS_MEANINGS["no-nodes"]}
+    return {
+        "schemaVersion": 2,
+        "account": {"id": account, "principal": principal},
+        "customer": "fabrikam",
+        "stack": "fabrikam",
+        "generatedAt": iso("2026-12-01T09:00"),
+        "since": iso("2026-10-31T09:00"),
+        "regions": [region],
+        "summary": {"nodes": 0, "compliant": 0, "nonCompliant": 0, "statuses": {}, "gaps": 4, "ok": False},
+        "nodes": [],
+        "gaps": [{**g, "meaning": meanings[g["kind"]]} for g in gaps],
+        "windows": [{"region": region, "window": "weekly-install", "windowId": None, "executions": []}],
+        "pipelines": [],
+        "meanings": meanings,
+    }
+
+
+FABRIKAM_ROLE = "arn:aws:sts::444455556666:assumed-role/patching-report/patching-components"
+
+
+def test_nothing_deployed_exits_3(aws, stacks, capsys):
+    code, data, _ = run_report(capsys, stacks["fabrikam"], {})
+    assert code == 3
+    assert data == nothing_deployed(FABRIKAM, FABRIKAM_ROLE)
+
+
+@pytest.mark.slow  # seconds of moto: .ci/run runs it with -m slow
+def test_a_wrong_region_exits_3(aws, stacks, capsys):
+    """Deployed in us-east-1, with nodes there; the stack file says eu-west-1."""
+    names: dict[str, str] = {}
+    session = session_in(FABRIKAM)
+    deploy(stacks["fabrikam"], aws, session=session)
+    fleet = Fleet(aws, session, FABRIKAM, "us-east-1", names)
+    fleet.managed(fleet.launch("fab-ok", "fabrikam-web"))
+    wrong = fabrikam_variant(stacks, "aws:region: us-east-1", "aws:region: eu-west-1")
+    code, data, _ = run_report(capsys, wrong, names)
+    assert code == 3
+    assert data == nothing_deployed(FABRIKAM, FABRIKAM_ROLE, region="eu-west-1")
+
+
+@pytest.mark.slow  # seconds of moto: .ci/run runs it with -m slow
+def test_operator_credentials_without_the_role_read_their_own_account_and_exit_3(aws, stacks, capsys):
+    """No aws:assumeRoles and no aws:allowedAccountIds: the operator's account is read, says so, and
+    holds nothing of the stack."""
+    names: dict[str, str] = {}
+    session = session_in(FABRIKAM)
+    deploy(stacks["fabrikam"], aws, session=session)
+    fleet = Fleet(aws, session, FABRIKAM, "us-east-1", names)
+    fleet.managed(fleet.launch("fab-ok", "fabrikam-web"))
+    text = stacks["fabrikam"].read_text()
+    bare = fabrikam_variant(stacks, text[text.index("  aws:assumeRoles") : text.index("  patching:customer")], "")
+    code, data, _ = run_report(capsys, bare, names)
+    assert code == 3
+    assert data == nothing_deployed(OPERATOR, "arn:aws:sts::123456789012:user/moto")
+
+
+def test_a_wrong_account_is_refused(aws, stacks, capsys):
+    """aws:allowedAccountIds names the customer's account; the operator's credentials reach their own."""
+    text = stacks["fabrikam"].read_text()
+    no_role = fabrikam_variant(stacks, text[text.index("  aws:assumeRoles") : text.index("  aws:allowed")], "")
+    code, data, err = run_report(capsys, no_role, {})
+    assert (code, data) == (2, None)
+    (line,) = err.splitlines()
+    assert line.startswith(f"patching: error: {no_role}: these credentials reach account {OPERATOR} ")
+    assert "aws:allowedAccountIds allows only 444455556666" in line
+
+
+@pytest.mark.slow  # seconds of moto: .ci/run runs it with -m slow
+def test_a_half_deployed_stack_and_a_changed_task(aws, stacks, capsys):
+    """The patch group registration never made it, and the window's task scans where the stack installs."""
+    names: dict[str, str] = {}
+    session = session_in(FABRIKAM)
+    scan = fabrikam_variant(stacks, "operation: Install", "operation: Scan")
+    done = deploy(scan, aws, session=session, include=lambda r: not r.type.endswith("patchGroup:PatchGroup"))
+    fleet = Fleet(aws, session, FABRIKAM, "us-east-1", names)
+    (web,) = fleet.launch("fab-ok", "fabrikam-web")
+    fleet.managed([web])
+    baseline = done.id_of("fabrikam-al2023")
+    names[baseline] = "pb-fab"
+    names[done.id_of("fabrikam-weekly-install")] = "fab-weekly"
+    fleet.patch_state([web], "fabrikam-web", baseline, "2026-11-29T02:40", op="Install")
+    code, data, _ = run_report(capsys, stacks["fabrikam"], names)
+    assert code == 3
+    assert data["gaps"] == [
+        {
+            "region": "us-east-1",
+            "resource": "fabrikam-web",
+            "kind": "not-deployed",
+            "meaning": STATUS_MEANINGS["not-deployed"],
+            "detail": "patch group 'fabrikam-web' is registered to no baseline (expected fabrikam-al2023)",
+        },
+        {
+            "region": "us-east-1",
+            "resource": "fabrikam-weekly-install",
+            "kind": "wrong-task",
+            "meaning": "the window runs another document or other parameters (operation, reboot option) than the "
+            "stack's",
+            "detail": "Operation Scan, the stack says Install; RebootOption NoReboot, the stack says RebootIfNeeded",
+        },
+    ]
+    # Its baseline is not registered to its group: whatever it reports, it was not patched as the stack says.
+    assert data["nodes"] == [
+        node(
+            "us-east-1",
+            "fabrikam-web",
+            "fab-ok",
+            "other-baseline",
+            "Install with <pb-fab>, not a baseline of fabrikam-web",
+            lastOperation="Install",
+            lastOperationTime=iso("2026-11-29T02:40"),
+            counts=counts(),
+            baselineId="<pb-fab>",
+        )
+    ]
+    assert data["summary"]["ok"] is False
+
+
+@pytest.mark.slow  # seconds of moto: .ci/run runs it with -m slow
+def test_pagination_past_100_instances_with_the_fewest_calls(aws, stacks, capsys):
+    names: dict[str, str] = {}
+    session = session_in(FABRIKAM)
+    done = deploy(stacks["fabrikam"], aws, session=session)
+    fleet = Fleet(aws, session, FABRIKAM, "us-east-1", names)
+    ids = fleet.launch("web", "fabrikam-web", count=120)
+    fleet.managed(ids)
+    baseline = done.id_of("fabrikam-al2023")
+    names[baseline] = "pb-fab"
+    names[done.id_of("fabrikam-weekly-install")] = "fab-weekly"
+    fleet.patch_state(ids, "fabrikam-web", baseline, "2026-11-29T02:40", op="Install")
+    aws.layer.calls.clear()
+    code, data, _ = run_report(capsys, stacks["fabrikam"], names)
+    assert code == 0
+    assert data["summary"] == {
+        "nodes": 120,
+        "compliant": 120,
+        "nonCompliant": 0,
+        "statuses": {"compliant": 120},
+        "gaps": 0,
+        "ok": True,
+    }
+    assert data["nodes"] == [
+        node(
+            "us-east-1",
+            "fabrikam-web",
+            names[iid],
+            "compliant",
+            COMPLIANT,
+            lastOperation="Install",
+            lastOperationTime=iso("2026-11-29T02:40"),
+            counts=counts(),
+            baselineId="<pb-fab>",
+        )
+        | {"name": "web"}
+        for iid in sorted(ids)
+    ]
+    # AWS's largest pages: 50 managed nodes (3 calls for 120), 100 patch states (2), 1000 instances (1);
+    # one call per region for the rest, and one per window for its targets, task and runs.
+    assert dict(aws.layer.calls) == {
+        "AssumeRole": 1,
+        "GetCallerIdentity": 1,
+        "DescribeInstanceInformation": 3,
+        "DescribeInstances": 1,
+        "DescribePatchGroups": 1,
+        "DescribePatchBaselines": 1,
+        "DescribeMaintenanceWindows": 1,
+        "DescribeMaintenanceWindowTargets": 1,
+        "DescribeMaintenanceWindowTasks": 1,
+        "GetMaintenanceWindowTask": 1,
+        "DescribeMaintenanceWindowExecutions": 1,
+        "DescribeInstancePatchStatesForPatchGroup": 2,
+    }
