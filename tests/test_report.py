@@ -17,6 +17,7 @@ from aws_stubs import use_account
 from conftest import ROOT
 from patching_components import cli
 from patching_components.config import load_stack_file
+from patching_components.config.model import ChangeFreezeConfig
 from patching_components.policies import REPORT_READ_ACTIONS, report_policy_document
 from patching_components.report import GAPS, NODE_STATUSES, PAGE_SIZES, collect
 from patching_components.report_formats import SCHEMA_VERSION, render
@@ -397,3 +398,45 @@ def test_the_stacks_profile_yields_to_credentials_from_the_environment(monkeypat
     assert cli._stack_profile({"aws:profile": "acme-admin"}) == "acme-admin"
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "ASIAEXAMPLE")  # a CI job's OIDC session
     assert cli._stack_profile({"aws:profile": "acme-admin"}) is None
+
+
+def disabled_weekly_calls():
+    """The fixture's calls with the weekly install window disabled."""
+    calls = []
+    for operation, params, response in fixture.SSM_CALLS:
+        if operation == "describe_maintenance_windows":
+            response = {
+                "WindowIdentities": [
+                    w | {"Enabled": w["WindowId"] != fixture.WEEKLY} for w in response["WindowIdentities"]
+                ]
+            }
+        calls.append((operation, params, response))
+    return calls
+
+
+@pytest.mark.parametrize(
+    ("freezes", "gap"),
+    [
+        ({}, [("acme-weekly-install", "window-disabled", "disabled, and no change freeze is on now")]),
+        # Inside a change freeze the freeze guard disables the windows: as it should be.
+        ({"december": {"start": "2026-11-30", "end": "2026-12-02"}}, []),
+    ],
+)
+def test_a_disabled_window_is_a_gap_outside_a_freeze(freezes, gap):
+    config = load_stack_file(ACME)
+    config = config.model_copy(
+        update={"change_freezes": {key: ChangeFreezeConfig(**value) for key, value in freezes.items()}}
+    )
+    account = StubbedAccount(disabled_weekly_calls())
+    found = collect(
+        config,
+        "acme",
+        [fixture.REGION],
+        account,
+        primary_region=fixture.REGION,
+        account_id=ACCOUNT,
+        principal_arn=PRINCIPAL,
+        now=fixture.NOW,
+    )
+    account.assert_all_called()
+    assert [(g.resource, g.kind, g.detail) for g in found.gaps if g.kind == "window-disabled"] == gap
