@@ -440,3 +440,74 @@ def test_a_disabled_window_is_a_gap_outside_a_freeze(freezes, gap):
     )
     account.assert_all_called()
     assert [(g.resource, g.kind, g.detail) for g in found.gaps if g.kind == "window-disabled"] == gap
+
+
+def varied_calls(**changes):
+    """The fixture's SSM calls with the responses of some calls changed: ``changes[operation]`` maps
+    (params, response) to the new response (or an Exception for a client error)."""
+    return [
+        (operation, params, changes[operation](params, response) if operation in changes else response)
+        for operation, params, response in fixture.SSM_CALLS
+    ]
+
+
+def collect_with(ssm_calls):
+    account = StubbedAccount(ssm_calls)
+    found = collect(
+        load_stack_file(ACME),
+        "acme",
+        [fixture.REGION],
+        account,
+        primary_region=fixture.REGION,
+        account_id=ACCOUNT,
+        principal_arn=PRINCIPAL,
+        now=fixture.NOW,
+    )
+    account.assert_all_called()
+    return found
+
+
+def test_a_pipeline_that_never_produced_an_image_is_a_gap():
+    missing = Exception({"service_error_code": "ParameterNotFound", "service_message": "", "http_status_code": 400})
+    found = collect_with(
+        varied_calls(
+            get_parameter=lambda params, response: missing,
+            describe_automation_executions=lambda params, response: {"AutomationExecutionMetadataList": []},
+        )
+    )
+    assert [(g.resource, g.kind, g.detail) for g in found.gaps if "golden" in g.kind] == [
+        ("al2023-base", "no-golden-ami", "/patching/acme/golden-ami/al2023-base does not exist; no build found")
+    ]
+    assert (found.pipelines[0].image_id, found.pipelines[0].last_build_id) == (None, None)
+
+
+def test_hybrid_nodes_take_their_group_from_their_patch_state():
+    hybrid = {**fixture.managed("mi-0123456789abcdef0", "onprem-1"), "ResourceType": "ManagedInstance"}
+    lost = {**fixture.managed("mi-0fedcba9876543210", "onprem-2"), "ResourceType": "ManagedInstance"}
+
+    def more_nodes(params, response):
+        if "NextToken" not in params:
+            return response
+        return {"InstanceInformationList": [*response["InstanceInformationList"], hybrid, lost]}
+
+    def more_states(params, response):
+        if "NextToken" not in params:
+            return response
+        return {"InstancePatchStates": [*response["InstancePatchStates"], fixture.patch_state(hybrid["InstanceId"])]}
+
+    found = collect_with(
+        varied_calls(
+            describe_instance_information=more_nodes, describe_instance_patch_states_for_patch_group=more_states
+        )
+    )
+    rows = {i.instance_id: i for i in found.instances}
+    onprem = rows["mi-0123456789abcdef0"]
+    assert (onprem.patch_group, onprem.state, onprem.status, onprem.name) == (
+        "acme-web",
+        None,
+        "compliant",
+        "onprem-1.eu-west-1.compute.internal",
+    )
+    assert rows["mi-0fedcba9876543210"].problems == [
+        ("no-patch-group", "a hybrid node with no patch state in any of the stack's patch groups")
+    ]
