@@ -27,7 +27,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 RETRIES: dict[str, Any] = {"mode": "standard", "max_attempts": 10}
-"""botocore's standard retry mode: throttled and failed (5xx) calls back off and retry."""
+"""botocore's standard retry mode: throttled, failed (5xx) and unconnected calls back off and are retried
+up to 10 times (botocore's ``max_attempts`` counts the retries, not the first try)."""
 USER_AGENT_APPID = "patching-components"
 DEFAULT_SESSION_NAME = "patching-components"
 """RoleSessionName of a role without ``sessionName`` (it shows in CloudTrail and the role's ARN)."""
@@ -50,6 +51,8 @@ USED_SETTINGS = (
 """The stack settings open_account reads."""
 MIN_DURATION, MAX_DURATION = 15 * 60, 12 * 3600
 """pulumi-aws: a role session lasts between 15 minutes and 12 hours."""
+CHAINED_MAX_DURATION = 3600
+"""STS AssumeRole: a role assumed with a role's credentials (role chaining) gets at most one hour."""
 
 
 class AccessError(Exception):
@@ -68,7 +71,7 @@ class Account:
     """``clients(service, region)``: a boto3 client with standard retries, one per pair."""
 
     def describe(self) -> str:
-        """``account 111122223333 as arn:aws:sts::...``: what every report states it read."""
+        """``account <id> as <ARN>``: what every report and patch-now states it acted as."""
         return f"account {self.account_id} as {self.principal_arn}"
 
 
@@ -163,9 +166,8 @@ def open_account(
     for key in USED_SETTINGS:
         if key in secret_keys and key in stack_settings:
             raise AccessError(
-                f"{key} is a secret ({{secure: ...}}) that patching cannot decrypt without the Pulumi CLI: "
-                f"keep it in plain text (an external ID or role ARN is not a credential) or give --profile "
-                f"a profile that reaches the account itself"
+                f"{key} is a secret ({{secure: ...}}) that patching cannot decrypt (it reads the stack file without "
+                "the Pulumi CLI): write that setting in plain text in the stack file to use report and patch-now"
             )
     config = Config(retries=dict(RETRIES), user_agent_appid=USER_AGENT_APPID)
     sts_region = str(stack_settings.get("aws:stsRegion") or region)
@@ -173,20 +175,27 @@ def open_account(
     if isinstance(roles, Mapping):  # the provider's older single-role form
         roles = [roles]
     requests = [_assume_role_request(i, role) for i, role in enumerate(roles)]
+    for index, request in enumerate(requests[1:], start=1):
+        if request.get("DurationSeconds", 0) > CHAINED_MAX_DURATION:
+            raise AccessError(
+                f"aws:assumeRoles[{index}].duration {roles[index]['duration']!r}: a role assumed with another "
+                "role's credentials (role chaining) gets at most 1h, AWS refuses more: give 1h or less"
+            )
     allowed = _account_list(stack_settings, "aws:allowedAccountIds")
     forbidden = _account_list(stack_settings, "aws:forbiddenAccountIds")
     chosen = profile or stack_profile(stack_settings)
     try:
         session = _first_session(boto3, stack_settings, chosen)
+        keys: dict[str, str] = {}  # each role's credentials in turn (one session: its models load once)
         for request in requests:
-            sts = session.client("sts", region_name=sts_region, config=config)
+            sts = session.client("sts", region_name=sts_region, config=config, **keys)
             granted = sts.assume_role(**request)["Credentials"]
-            session = boto3.Session(
-                aws_access_key_id=granted["AccessKeyId"],
-                aws_secret_access_key=granted["SecretAccessKey"],
-                aws_session_token=granted["SessionToken"],
-            )
-        identity = session.client("sts", region_name=sts_region, config=config).get_caller_identity()
+            keys = {
+                "aws_access_key_id": granted["AccessKeyId"],
+                "aws_secret_access_key": granted["SecretAccessKey"],
+                "aws_session_token": granted["SessionToken"],
+            }
+        identity = session.client("sts", region_name=sts_region, config=config, **keys).get_caller_identity()
     except (BotoCoreError, ClientError) as exc:
         raise AccessError(problem(exc, profile=chosen)) from None
     account_id, arn = str(identity["Account"]), str(identity["Arn"])
@@ -201,11 +210,12 @@ def open_account(
             f"these credentials reach account {account_id} (as {arn}, {how}), which aws:forbiddenAccountIds forbids "
             f"({', '.join(forbidden)}): use credentials or aws:assumeRoles for the customer's account"
         )
-    return Account(account_id, arn, session_clients(session))
+    return Account(account_id, arn, session_clients(session, keys))
 
 
-def session_clients(session: Any) -> Callable[[str, str], Any]:
-    """``clients(service, region)`` of a boto3 session: standard retries, one client per pair."""
+def session_clients(session: Any, keys: Mapping[str, str] | None = None) -> Callable[[str, str], Any]:
+    """``clients(service, region)`` of a boto3 session (with ``keys``, an assumed role's credentials, if
+    given): standard retries, one client per pair."""
     from botocore.config import Config
 
     config = Config(retries=dict(RETRIES), user_agent_appid=USER_AGENT_APPID)
@@ -213,7 +223,7 @@ def session_clients(session: Any) -> Callable[[str, str], Any]:
 
     def clients(service: str, region: str) -> Any:
         if (service, region) not in made:
-            made[service, region] = session.client(service, region_name=region, config=config)
+            made[service, region] = session.client(service, region_name=region, config=config, **(keys or {}))
         return made[service, region]
 
     return clients

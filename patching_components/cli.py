@@ -1,10 +1,11 @@
 """The ``patching`` command: validate, plan, calendar and schema offline; report with AWS credentials.
 
-Nothing but ``report`` needs AWS credentials, and nothing needs the Pulumi CLI. Exit codes:
+Nothing but ``report`` and ``patch-now`` needs AWS credentials (they reach the stack's account
+through aws_access.open_account), and nothing needs the Pulumi CLI. Exit codes:
 0 success, 1 invalid stack config (or patch-now not confirmed), 2 usage error (bad arguments,
-a file that is missing, not YAML or not a stack file; for ``report`` and ``patch-now``, AWS
-refusing a call), 3 ``report`` found something non-compliant or not covered, 4 ``patch-now``
-refused inside a change freeze.
+a file that is missing, not YAML or not a stack file; for ``report`` and ``patch-now``, an
+account the stack does not allow and every AWS failure, on one line), 3 ``report`` found
+something non-compliant or not covered, 4 ``patch-now`` refused inside a change freeze.
 """
 
 from __future__ import annotations

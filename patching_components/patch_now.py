@@ -123,7 +123,7 @@ def plan(
         )
     # Which window patches each group in each region, and with which reboot option: known offline.
     routes: dict[str, dict[tuple[str, str], list[str]]] = {}
-    reasons: dict[tuple[str, str, str], str] = {}
+    reasons: dict[tuple[str, str, str], list[str]] = {}  # why each route reboots as it does (its groups')
     for region in regions:
         built_in = None if region == primary_region else region
         by_route = routes.setdefault(region, {})
@@ -141,7 +141,8 @@ def plan(
             else:
                 option, why = _install_reboot(config, group)
             by_route.setdefault((key, option), []).append(group)
-            reasons[region, key, option] = why
+            if why not in reasons.setdefault((region, key, option), []):
+                reasons[region, key, option].append(why)
             window = config.window_as_built(key)  # its task as window.window_task builds it (no pulumi import)
             hooks = window.hooks.model_dump() if window.hooks else None
             expected = patch_task(window.operation, window.reboot_option, hooks).document
@@ -186,7 +187,8 @@ def plan(
                 request["ServiceRoleArn"] = command["ServiceRoleArn"]
             if command.get("TimeoutSeconds"):
                 request["TimeoutSeconds"] = command["TimeoutSeconds"]
-            planned.append(PlannedCommand(region, key, window_groups, request, reasons[region, key, option]))
+            why = "; ".join(reasons[region, key, option])
+            planned.append(PlannedCommand(region, key, window_groups, request, why))
     return planned
 
 

@@ -9,7 +9,9 @@ moto 5 lacks some Systems Manager read calls that the report and patch-now make
 (``FIXTURE_OPERATIONS``). ``FixtureLayer`` answers those, and only those, from data the test seeds per
 account and region, with AWS's paging (``MaxResults`` within botocore's limits, ``NextToken``) and its
 filters where the report relies on them. Every fixture item is checked against botocore's output shape
-when it is seeded, so the layer can only hand out responses AWS could send. Nothing else is faked.
+when it is seeded, so the layer can only hand out responses AWS could send. ``DescribeMaintenanceWindowTasks``, which
+moto answers with ``TaskType`` where AWS says ``Type`` (``FROM_MOTO_STATE``), is answered from moto's own
+state: the tasks the test registered. Nothing else is faked.
 
 Use the ``aws`` fixture (tests/conftest.py): it starts the stand-in, points every boto3 client of the
 process at it (``AWS_ENDPOINT_URL``) with throw-away credentials, and counts the calls made.
@@ -86,6 +88,40 @@ class _Checker:
             assert isinstance(value, bool), f"{where}: expected true/false"
         elif kind == "timestamp":
             assert isinstance(value, int | float), f"{where}: give timestamps as epoch seconds"
+
+
+def _window_tasks(request: Mapping[str, Any], account: str, region: str) -> dict[str, Any]:
+    from moto.ssm.models import ssm_backends
+
+    window = ssm_backends[account][region].windows.get(request.get("WindowId"))
+    if window is None:
+        raise _AwsError(400, "DoesNotExistException", f"Maintenance window {request.get('WindowId')} does not exist")
+    return window.tasks
+
+
+def _task_json(task: Any) -> dict[str, Any]:
+    answer = {k: v for k, v in task.to_json().items() if v is not None}
+    if task.cutoff_behavior:
+        answer["CutoffBehavior"] = task.cutoff_behavior
+    return answer
+
+
+def _describe_maintenance_window_tasks(request: Mapping[str, Any], account: str, region: str) -> dict[str, Any]:
+    # moto names the task's type "TaskType" here, which botocore drops: AWS's listing says "Type".
+    tasks = []
+    for task in _window_tasks(request, account, region).values():
+        item = _task_json(task)
+        item["Type"] = item.pop("TaskType")
+        item.pop("TaskInvocationParameters", None)  # not part of the listing
+        tasks.append(item)
+    return {"Tasks": tasks}
+
+
+FROM_MOTO_STATE: dict[str, Callable[[Mapping[str, Any], str, str], dict[str, Any]]] = {
+    "DescribeMaintenanceWindowTasks": _describe_maintenance_window_tasks,
+}
+"""SSM calls moto 5 answers unlike AWS, answered from moto's own state (what the test created with
+RegisterTaskWithMaintenanceWindow) as AWS answers them, each answer checked against botocore's shape."""
 
 
 @dataclass
@@ -175,6 +211,20 @@ class _Dispatch:
         found = _CREDENTIAL.search(environ.get("HTTP_AUTHORIZATION", ""))
         operation = target.rpartition(".")[2] or _query_action(environ)
         self.layer.calls[operation] += 1
+        if target.startswith("AmazonSSM.") and operation in FROM_MOTO_STATE and found:
+            request = json.loads(environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0)) or b"{}")
+            account = get_account_id_from(found.group(1)) or DEFAULT_ACCOUNT_ID
+            try:
+                status, body = 200, FROM_MOTO_STATE[operation](request, account, found.group(2))
+                _Checker.check(_SSM.operation_model(operation).output_shape, body, operation)
+            except _AwsError as exc:
+                status, body = exc.status, {"__type": exc.code, "message": exc.message}
+            data = json.dumps(body).encode()
+            start_response(
+                f"{status} {'OK' if status == 200 else 'Bad Request'}",
+                [("Content-Type", "application/x-amz-json-1.1"), ("Content-Length", str(len(data)))],
+            )
+            return [data]
         if target.startswith("AmazonSSM.") and operation in FIXTURE_OPERATIONS and found:
             length = int(environ.get("CONTENT_LENGTH") or 0)
             request = json.loads(environ["wsgi.input"].read(length) or b"{}")
