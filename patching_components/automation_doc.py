@@ -382,6 +382,8 @@ _LiteralDumper.add_representer(
     str,
     lambda dumper, value: dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|" if "\n" in value else None),
 )
+# Text subclasses of str (config.secrets.SecretText, the text of a secret) as plain text (libyaml takes no other).
+_LiteralDumper.add_multi_representer(str, lambda dumper, value: dumper.represent_data(str(value)))
 
 
 def dump_document(document: Mapping[str, Any]) -> str:

@@ -77,8 +77,12 @@ class SecurityBaseline(BuildsFromConfig, pulumi.ComponentResource):
     ) -> None:
         super().__init__(f"{TYPE_PREFIX}SecurityBaseline", name, None, opts)
         self._build(name, settings, plumbing)
+        from .config.secrets import marked_texts, redact_text
+
+        secret = marked_texts(settings)  # a secret key's values stay out of the log (config.secrets)
         for advice in baseline_advice_for(settings):
-            pulumi.log.warn(f"SecurityBaseline {name!r}: {advice.field}: {advice.message}", resource=self)
+            message = redact_text(advice.message, secret, secret)
+            pulumi.log.warn(f"SecurityBaseline {name!r}: {advice.field}: {message}", resource=self)
 
     def _build(self, name: str, settings: "BaselineConfig", plumbing: Mapping[str, Any]) -> None:
         os_name = settings.operating_system
@@ -102,6 +106,12 @@ class SecurityBaseline(BuildsFromConfig, pulumi.ComponentResource):
             approval_rules=[rule],
             approved_patches=settings.approved_patches or None,
             approved_patches_compliance_level=settings.compliance_level if settings.approved_patches else None,
+            # Linux only: which approvedPatches are installed (AWS's default, false: the security updates only).
+            approved_patches_enable_non_security=settings.approved_patches_enable_non_security
+            if family.linux and settings.approved_patches
+            else None,
+            # Windows only: available but unapproved security updates make the node NON_COMPLIANT (our default).
+            available_security_updates_compliance_status=settings.effective_available_security_updates_compliance_status,
             rejected_patches=settings.rejected_patches or None,
             rejected_patches_action=settings.rejected_patches_action,
             sources=[

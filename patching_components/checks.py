@@ -8,6 +8,7 @@ pipeline, exactly as the components would build them.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -112,11 +113,59 @@ def ended_freeze_warnings(config: StackConfig, now: datetime | None = None) -> l
     ]
 
 
+def rate_control_warnings(config: StackConfig) -> list[Issue]:
+    """A window whose rate control cannot reach every target before its cutoff. With maxConcurrency N% the
+    targets run in at least ceil(100 / N) waves of minutesPerNode each, whatever the group's size (counted
+    as if AWS rounded N% of the targets up: the fewest waves). A count (maxConcurrency: 5) depends on how
+    many nodes the groups have, which is unknown offline: the README gives the arithmetic."""
+    issues = []
+    for key in config.maintenance_windows:
+        window = config.window_as_built(key)
+        if not window.max_concurrency.endswith("%"):
+            continue
+        waves = math.ceil(100 / int(window.max_concurrency[:-1]))
+        needed = waves * window.node_minutes
+        available = (window.duration_hours - window.cutoff_hours) * 60
+        if needed > available:
+            issues.append(
+                Issue(
+                    ("maintenanceWindows", key, "maxConcurrency"),
+                    f"{window.max_concurrency} runs the targets in at least {waves} waves of {window.node_minutes}"
+                    f" minutes (minutesPerNode) = {needed} minutes, but the cutoff comes {available} minutes after "
+                    "the window opens: the last nodes are not patched (they time out waiting, or the cutoff cancels "
+                    "them). Raise maxConcurrency, lengthen durationHours, or set minutesPerNode to what a node takes",
+                )
+            )
+    return issues
+
+
+def hook_permission_warnings(config: StackConfig) -> list[Issue]:
+    """Hooks are Command documents run on the node under the instance role ("About the
+    AWS-RunPatchBaselineWithHooks SSM document"); without patching:instanceRole that role has only
+    AmazonSSMManagedInstanceCore and the output writes, so a hook that calls AWS (a drain from a
+    load balancer) gets AccessDenied, fails, and the install does not run."""
+    role = config.instance_role
+    if role is not None and (role.managed_policy_arns or role.statements):
+        return []
+    return [
+        Issue(
+            ("maintenanceWindows", key, "hooks"),
+            "hooks run on the nodes under the instance role, which may call no AWS API but Systems Manager's: "
+            "if a hook calls one (e.g. elasticloadbalancing:DeregisterTargets to drain), it fails with "
+            "AccessDenied and the install does not run; grant it in patching:instanceRole",
+        )
+        for key in config.maintenance_windows
+        if config.window_as_built(key).hooks is not None
+    ]
+
+
 def warnings(config: StackConfig) -> list[Issue]:
     """What AWS accepts but would quietly not do the job (exit 0; see :mod:`standard`)."""
     return (
         overlap_warnings(config)
         + ended_freeze_warnings(config)
+        + rate_control_warnings(config)
+        + hook_permission_warnings(config)
         + (
             [
                 Issue(("baselines", key, advice.field), advice.message)

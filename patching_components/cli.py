@@ -191,7 +191,8 @@ def cmd_plan(args: argparse.Namespace) -> int:
     if run.outputs:
         print("Outputs:")
         for key, value in run.outputs.items():
-            print(f"  {key}: {json.dumps(value, sort_keys=True, default=str)}")
+            shown = "[secret]" if key in run.secret_outputs else json.dumps(value, sort_keys=True, default=str)
+            print(f"  {key}: {shown}")
     return EXIT_OK
 
 

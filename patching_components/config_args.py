@@ -49,7 +49,8 @@ class BaselineSettings(TypedDict, total=False):
     """PRIORITY, the package Priority field (Ubuntu/Debian); default all five (security-only is the repository)."""
 
     products: list[str]
-    """PRODUCT filter values; default all products of the OS."""
+    """PRODUCT filter values, the node's own release as AWS names it (e.g. ``RedhatEnterpriseLinux9.6``, or ``*``);
+    default all products of the OS."""
 
     complianceLevel: str
     """Compliance severity reported for missing approved patches. One of: CRITICAL, HIGH, MEDIUM, LOW,
@@ -64,8 +65,16 @@ class BaselineSettings(TypedDict, total=False):
     rejectedPatches: list[str]
     """Patches never approved (at most 50)."""
 
+    approvedPatchesEnableNonSecurity: bool
+    """Linux only: also install the approvedPatches that are not security updates (AWS's default, false, installs
+    only the listed security updates)."""
+
     rejectedPatchesAction: str
     """ALLOW_AS_DEPENDENCY (default) or BLOCK."""
+
+    availableSecurityUpdatesComplianceStatus: str
+    """Windows only: NON_COMPLIANT (default) makes a node with a security update the baseline does not (yet) approve
+    NON_COMPLIANT; COMPLIANT keeps it green."""
 
     sources: dict[str, PatchSourceSettings]
     """Linux only: custom repositories, keyed by a stable name."""
@@ -122,6 +131,11 @@ class MaintenanceWindowSettings(TypedDict, total=False):
     maxErrors: str
     """Errors after which the task stops: a count or a percentage. Default: 1."""
 
+    minutesPerNode: int
+    """Minutes one node's patch task takes, reboot included (default 15 for Install, 5 for Scan: an assumption,
+    measure yours). No node starts later than this before the cutoff (the task's delivery timeout), and validate
+    warns when the rate control cannot work through the targets before the cutoff."""
+
     hooks: HooksSettings
     """Install only: lifecycle hook documents (AWS-RunPatchBaselineWithHooks)."""
 
@@ -143,6 +157,22 @@ class PatchGroupSettings(TypedDict, total=False):
     """Window keys whose tasks target this group."""
 
 
+class CloudWatchOutputSettings(TypedDict, total=False):
+    """Run Command output in CloudWatch Logs: a log group per region, created by the stack."""
+
+    logGroup: str
+    """Name of the log group the stack creates in every region (default ``/patching/<customer>``); the instance role
+    may write to exactly this group. Must not exist yet."""
+
+    retentionDays: int
+    """Days CloudWatch Logs keeps the output: one of the periods it accepts (1, 3, 5, 7, 14, 30, 60, 90, ...).
+    Default: 90."""
+
+    kmsKeyArn: str
+    """A customer managed KMS key (key ARN) to encrypt the log group with, in the stack's one region; its key policy
+    must allow CloudWatch Logs (logs.<region>.amazonaws.com) to use it. Default: CloudWatch Logs' own."""
+
+
 class LoggingSettings(TypedDict, total=False):
     """Where Run Command writes patching output."""
 
@@ -153,7 +183,52 @@ class LoggingSettings(TypedDict, total=False):
     """Key prefix; each window task writes below <prefix>/<window>/. Default: patching."""
 
     retentionDays: int
-    """Days before log objects expire (created bucket only; default 90)."""
+    """Days after which log objects expire (created bucket only; default 90). The bucket is versioned: each object's
+    last version is gone one day later, so output is kept retentionDays (+1) days."""
+
+    kmsKeyArn: str
+    """The customer managed KMS key (key ARN) an existing s3Bucket encrypts with by default (SSE-KMS): the instance
+    role may use exactly this key, through S3 only, to write the output. In the bucket's region."""
+
+    cloudWatch: CloudWatchOutputSettings
+    """Also (or, with s3Bucket: none, only) send the output to CloudWatch Logs."""
+
+
+class PolicyStatementSettings(TypedDict, total=False):
+    """An IAM policy statement, written as in a policy document (Sid, Effect, Action, Resource, Condition)."""
+
+    Sid: str
+    """Optional statement id: letters and digits."""
+
+    Effect: Required[str]
+    """Allow or Deny."""
+
+    Action: list[str]
+    """``service:Action`` (wildcards allowed), or a list of them."""
+
+    NotAction: list[str]
+    """Instead of Action: every action but these."""
+
+    Resource: list[str]
+    """An ARN (wildcards allowed) or ``*``, or a list of them."""
+
+    NotResource: list[str]
+    """Instead of Resource: every resource but these."""
+
+    Condition: dict[str, dict[str, list[str]]]
+    """``{operator: {condition key: value or values}}``, e.g. ``{StringEquals: {aws:RequestedRegion: eu-
+    west-1}}``."""
+
+
+class InstanceRoleSettings(TypedDict, total=False):
+    """What the instance role may do besides Patch Manager's needs (hooks run on the nodes under it)."""
+
+    managedPolicyArns: list[str]
+    """Managed policies attached to the instance role (at most 9: IAM's default quota is 10 per role, and
+    AmazonSSMManagedInstanceCore is one)."""
+
+    statements: list[PolicyStatementSettings]
+    """IAM statements of an inline policy of the instance role (Sid, Effect, Action, Resource, Condition)."""
 
 
 class NotificationsSettings(TypedDict, total=False):
@@ -167,10 +242,10 @@ class NotificationsSettings(TypedDict, total=False):
 
     events: list[str]
     """Command status changes that notify. Each one of: All, InProgress, Success, TimedOut, Cancelled, Failed.
-    Default: ['Failed', 'TimedOut']."""
+    Default: ['Failed', 'TimedOut', 'Cancelled']."""
 
     notificationType: str
-    """Notify per command (Command) or per instance (Invocation). Default: Command."""
+    """Notify per command (Command) or per instance (Invocation). Default: Invocation."""
 
 
 class GoldenAmiSettings(TypedDict, total=False):
@@ -252,6 +327,16 @@ class CustomerPatchingArgs(TypedDict, total=False):
     permissionsBoundary: str
     """Managed policy ARN set as the permissions boundary of every role created (landing zones require one)."""
 
+    strictTrustConditions: bool
+    """Also require aws:SourceAccount/aws:SourceArn in the trust policies of the maintenance window and notification
+    roles (the Automation role always has them, as AWS documents). AWS documents no condition for these two roles,
+    and a condition key the service does not send denies every patch task or drops every notification: off by
+    default; if you turn it on, verify with one canary run (a scan window with a notification) before patch
+    night."""
+
+    instanceRole: InstanceRoleSettings
+    """Extra permissions of the instance role, for what runs on the nodes under it (patch hooks)."""
+
     regions: list[str]
     """Regions to patch in, each built alike; the first is the primary region (aws:region: IAM and the log bucket
     live there, and its resources keep the names of a one-region stack). Default: aws:region."""
@@ -266,7 +351,7 @@ class CustomerPatchingArgs(TypedDict, total=False):
     """Patch groups keyed by the literal tag value on the instances."""
 
     logging: LoggingSettings
-    """Run Command output to S3."""
+    """Run Command output to S3 and/or CloudWatch Logs."""
 
     notifications: NotificationsSettings
     """Run Command notifications through SNS."""
@@ -335,7 +420,8 @@ class SecurityBaselineArgs(TypedDict, total=False):
     """PRIORITY, the package Priority field (Ubuntu/Debian); default all five (security-only is the repository)."""
 
     products: list[str]
-    """PRODUCT filter values; default all products of the OS."""
+    """PRODUCT filter values, the node's own release as AWS names it (e.g. ``RedhatEnterpriseLinux9.6``, or ``*``);
+    default all products of the OS."""
 
     compliance_level: str
     """Compliance severity reported for missing approved patches. One of: CRITICAL, HIGH, MEDIUM, LOW,
@@ -350,8 +436,16 @@ class SecurityBaselineArgs(TypedDict, total=False):
     rejected_patches: list[str]
     """Patches never approved (at most 50)."""
 
+    approved_patches_enable_non_security: bool
+    """Linux only: also install the approvedPatches that are not security updates (AWS's default, false, installs
+    only the listed security updates)."""
+
     rejected_patches_action: str
     """ALLOW_AS_DEPENDENCY (default) or BLOCK."""
+
+    available_security_updates_compliance_status: str
+    """Windows only: NON_COMPLIANT (default) makes a node with a security update the baseline does not (yet) approve
+    NON_COMPLIANT; COMPLIANT keeps it green."""
 
     sources: list[PatchSourceArgs]
     """Linux only: custom repositories, keyed by a stable name."""
@@ -405,6 +499,11 @@ class PatchWindowArgs(TypedDict, total=False):
     max_errors: str
     """Errors after which the task stops: a count or a percentage. Default: 1."""
 
+    minutes_per_node: int
+    """Minutes one node's patch task takes, reboot included (default 15 for Install, 5 for Scan: an assumption,
+    measure yours). No node starts later than this before the cutoff (the task's delivery timeout), and validate
+    warns when the rate control cannot work through the targets before the cutoff."""
+
     hooks: PatchHooksArgs
     """Install only: lifecycle hook documents (AWS-RunPatchBaselineWithHooks)."""
 
@@ -430,6 +529,10 @@ class PatchWindowArgs(TypedDict, total=False):
     output_s3_key_prefix: pulumi.Input[str]
     """Key prefix for this window's output; give each window its own."""
 
+    cloudwatch_log_group_name: pulumi.Input[str]
+    """Also stream Run Command output to this CloudWatch log group (in the window's region; the instance role must
+    be allowed to write it: PatchingIam's log_group_name)."""
+
     service_role_arn: pulumi.Input[str]
     """Role the task runs as (PatchingIam's maintenance_window_role_arn); without it AWS uses the SSM service-linked
     role, which it no longer recommends and which cannot pass the notification role."""
@@ -441,10 +544,11 @@ class PatchWindowArgs(TypedDict, total=False):
     """Role Run Command assumes to publish to the topic."""
 
     notification_events: Sequence[str]
-    """Command statuses that notify (default Failed, TimedOut)."""
+    """Statuses that notify (default Failed, TimedOut, Cancelled)."""
 
     notification_type: str
-    """Command (default) or Invocation."""
+    """Invocation (default: one message per instance) or Command (one per command, which ends Success while its
+    failures stay under maxErrors)."""
 
     tags: pulumi.Input[Mapping[str, pulumi.Input[str]]]
     """Tags for the window."""

@@ -2,18 +2,18 @@
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import pulumi
 
 from . import defaults
 from ._component import TYPE_PREFIX, child, register_declared_outputs
 from .baseline import SecurityBaseline
-from .config_args import ChangeFreezeSettings, CustomerPatchingArgs
+from .config_args import ChangeFreezeSettings, CustomerPatchingArgs, PolicyStatementSettings
 from .freeze import ChangeFreezeGuard
 from .golden_ami import GoldenAmiPipeline
 from .iam import PatchingIam, PatchingIamArgs
-from .policies import baseline_name, freeze_names, pipeline_names, window_name
+from .policies import baseline_name, freeze_names, log_group_name, pipeline_names, window_name
 from .regions import regional_provider
 from .reporting import PatchReporting, PatchReportingArgs
 from .window import PatchWindow
@@ -153,6 +153,19 @@ class CustomerPatching(pulumi.ComponentResource):
             iam_args["permissions_boundary"] = config.permissions_boundary
         if reporting is not None and reporting.log_objects_arn is not None:
             iam_args["log_object_arns"] = [reporting.log_objects_arn]
+        if config.logging is not None and config.logging.kms_key_arn is not None:
+            iam_args["log_kms_key_arn"] = config.logging.kms_key_arn
+        if config.logging is not None and config.logging.cloud_watch is not None:
+            iam_args["log_group_name"] = log_group_name(config.customer, config.logging.cloud_watch.log_group)
+            if config.regions:
+                iam_args["log_group_regions"] = list(config.regions)
+        if config.instance_role is not None:
+            if config.instance_role.managed_policy_arns:
+                iam_args["instance_policy_arns"] = list(config.instance_role.managed_policy_arns)
+            if config.instance_role.statements:
+                iam_args["instance_statements"] = [
+                    cast(PolicyStatementSettings, s.document()) for s in config.instance_role.statements
+                ]
         if config.patch_groups:
             iam_args["patch_groups"] = list(config.patch_groups)
             iam_args["patch_group_tag_key"] = config.patch_group_tag_key
@@ -160,6 +173,8 @@ class CustomerPatching(pulumi.ComponentResource):
             iam_args["notification_role_arn"] = reporting.notification_role_arn
         if config.change_freezes:
             iam_args["change_freezes"] = True
+        if config.strict_trust_conditions:
+            iam_args["strict_trust_conditions"] = True
         iam = PatchingIam(name, iam_args, opts=child(self))  # IAM is global: once, whatever the regions
 
         # The primary region through the stack's (or the caller's) provider, with the names of a
@@ -173,9 +188,21 @@ class CustomerPatching(pulumi.ComponentResource):
                 f"{name}-{region}", config, region, tags, reporting, regional_reporting, iam, opts_in_region
             )
 
-        from .checks import overlap_warnings
+        from .checks import hook_permission_warnings, overlap_warnings
+        from .config.secrets import marked_texts, redact_text
 
+        secret = marked_texts(config)  # a warning names the key path, never a secret's value
+        # When the windows open is what a secret schedule (or freeze) says: the warning leaves it out.
+        secret_times = bool(marked_texts(config.maintenance_windows) or marked_texts(config.change_freezes))
         for issue in overlap_warnings(config):  # what validate warns about, also at preview
+            message = redact_text(issue.message, secret, secret)
+            if secret_times:
+                message = (
+                    "two of its windows are open at the same time (when is left out: their schedules are secret); "
+                    "move or shorten one"
+                )
+            pulumi.log.warn(f"CustomerPatching {name!r}: {issue.key_path()}: {message}", resource=self)
+        for issue in hook_permission_warnings(config):
             pulumi.log.warn(f"CustomerPatching {name!r}: {issue.key_path()}: {issue.message}", resource=self)
 
         primary = built[config.primary_region]
@@ -306,11 +333,13 @@ class CustomerPatching(pulumi.ComponentResource):
 
     def _reporting(self, name: str, config: "StackConfig", tags: dict[str, str]) -> PatchReporting | None:
         logging, notifications = config.logging, config.notifications
-        if not (logging and logging.enabled) and not notifications:
+        if not (logging and (logging.enabled or logging.cloud_watch)) and not notifications:
             return None
         args: PatchReportingArgs = {"tags": tags}
         if config.permissions_boundary is not None:
             args["permissions_boundary"] = config.permissions_boundary
+        if config.strict_trust_conditions:
+            args["strict_trust_conditions"] = True
         prefix = config.log_prefix()
         if logging and prefix is not None:
             args["s3_bucket"] = logging.s3_bucket
@@ -319,11 +348,22 @@ class CustomerPatching(pulumi.ComponentResource):
                 args["data_sync"] = True
             if logging.retention_days is not None:
                 args["retention_days"] = logging.retention_days
+        self._cloudwatch_args(config, args)
         if notifications and notifications.emails:
             args["emails"] = notifications.emails
         elif notifications and notifications.sns_topic_arn:
             args["sns_topic_arn"] = notifications.sns_topic_arn
         return PatchReporting(name, args, opts=child(self))
+
+    @staticmethod
+    def _cloudwatch_args(config: "StackConfig", args: PatchReportingArgs) -> None:
+        """The log group of the Run Command output, in every region."""
+        cloud_watch = config.logging.cloud_watch if config.logging else None
+        if cloud_watch is not None:
+            args["cloudwatch_log_group"] = log_group_name(config.customer, cloud_watch.log_group)
+            args["cloudwatch_retention_days"] = cloud_watch.retention_days
+            if cloud_watch.kms_key_arn is not None:
+                args["cloudwatch_kms_key_arn"] = cloud_watch.kms_key_arn
 
     def _regional_reporting(
         self,
@@ -338,9 +378,11 @@ class CustomerPatching(pulumi.ComponentResource):
         notifications = config.notifications
         emails = notifications.emails if notifications else None
         data_sync = bool(config.compliance and config.compliance.data_sync)
-        if primary is None or not (emails or data_sync):
+        cloud_watch = bool(config.logging and config.logging.cloud_watch)
+        if primary is None or not (emails or data_sync or cloud_watch):
             return None
         args: PatchReportingArgs = {"tags": tags}
+        self._cloudwatch_args(config, args)
         if data_sync and primary.bucket_name is not None:
             args["s3_bucket"] = primary.bucket_name
             args["s3_key_prefix"] = config.log_prefix() or ""
@@ -378,6 +420,8 @@ class CustomerPatching(pulumi.ComponentResource):
                 # One bucket for every region: the agent finds the bucket's region itself.
                 args["output_s3_bucket"] = logs.bucket_name
                 args["output_s3_key_prefix"] = config.window_log_prefix(key, region)
+            if reporting is not None and reporting.log_group_name is not None:
+                args["cloudwatch_log_group_name"] = reporting.log_group_name
             if reporting is not None and reporting.topic_arn is not None and notifications is not None:
                 args["notification_topic_arn"] = reporting.topic_arn
                 args["notification_role_arn"] = reporting.notification_role_arn

@@ -6,10 +6,17 @@ from .os_rules import PATCH_GROUP_TAG_KEYS
 
 PATCH_GROUP_TAG_KEY = PATCH_GROUP_TAG_KEYS[0]
 """'Patch Group': the instance tag that names the patch group (use 'PatchGroup' with instance metadata tags)."""
-NOTIFICATION_EVENTS: tuple[Literal["Failed", "TimedOut"], ...] = ("Failed", "TimedOut")
-"""Command statuses that notify."""
-NOTIFICATION_TYPE: Literal["Command"] = "Command"
-"""Notify per command (Command) or per instance (Invocation)."""
+NOTIFICATION_EVENTS: tuple[Literal["Failed", "TimedOut", "Cancelled"], ...] = ("Failed", "TimedOut", "Cancelled")
+"""Statuses that notify. Cancelled is what the cutoff (CANCEL_TASK) leaves: installs killed mid-way."""
+NOTIFICATION_TYPE: Literal["Invocation"] = "Invocation"
+"""Per instance: a command whose failures stay under MaxErrors ends Success, so per-command notifications
+would never mail them (docs/aws-behaviour.md, "Command statuses")."""
+MINUTES_PER_NODE = {"Scan": 5, "Install": 15}
+"""Minutes one node's patch task is assumed to take (an install with its reboot), per operation: no
+invocation may start later than this before the cutoff, and validate checks that the rate control gets
+through the targets in time."""
+AWS_MIN_TASK_TIMEOUT_SECONDS = 30
+"""MaintenanceWindowRunCommandParameters.TimeoutSeconds' minimum (botocore's model)."""
 LOG_PREFIX = "patching"
 """S3 key prefix of Run Command output."""
 RETENTION_DAYS = 90

@@ -1,5 +1,6 @@
 """IAM for patching: the EC2 instance role/profile and the automation role."""
 
+import hashlib
 import json
 from collections.abc import Mapping, Sequence
 from typing import TypedDict
@@ -9,7 +10,14 @@ import pulumi_aws as aws
 
 from . import defaults, standard
 from ._component import TYPE_PREFIX, child, json_document, lookup, register_declared_outputs
-from .policies import maintenance_window_tasks_document, pass_instance_role_document
+from .config_args import PolicyStatementSettings
+from .policies import (
+    instance_extra_document,
+    instance_output_document,
+    log_group_arn,
+    maintenance_window_tasks_document,
+    pass_instance_role_document,
+)
 
 SSM_CORE_POLICY = "policy/AmazonSSMManagedInstanceCore"
 
@@ -19,6 +27,17 @@ class PatchingIamArgs(TypedDict, total=False):
     """Tags for the roles and the instance profile."""
     log_object_arns: pulumi.Input[Sequence[pulumi.Input[str]]]
     """S3 object ARNs (``arn:aws:s3:::bucket/prefix/*``) the instances may write Run Command output to."""
+    log_kms_key_arn: pulumi.Input[str]
+    """Customer managed KMS key (key ARN) of an existing log bucket's default encryption: the instances may
+    use it through S3 only (kms:ViaService), to write their output."""
+    log_group_name: pulumi.Input[str]
+    """CloudWatch log group the tasks stream Run Command output to: the instances may write exactly this group."""
+    log_group_regions: Sequence[str]
+    """Regions the log group exists in (default: this provider's region)."""
+    instance_policy_arns: Sequence[str]
+    """Managed policies also attached to the instance role (what hooks running on the nodes need)."""
+    instance_statements: Sequence[PolicyStatementSettings]
+    """IAM statements of an extra inline policy of the instance role (what hooks running on the nodes need)."""
     permissions_boundary: pulumi.Input[str]
     """Optional permissions boundary policy ARN for every role (many landing zones require one)."""
     patch_groups: Sequence[str]
@@ -28,6 +47,10 @@ class PatchingIamArgs(TypedDict, total=False):
     """'Patch Group' (default) or 'PatchGroup': the instance tag that names the patch group."""
     notification_role_arn: pulumi.Input[str]
     """The role Run Command publishes SNS notifications with: the maintenance window role may pass it."""
+    strict_trust_conditions: bool
+    """Also require ``aws:SourceAccount``/``aws:SourceArn`` in the maintenance window role's trust. AWS documents
+    no condition for that role: a key the service does not send stops every task. Off by default; verify with
+    one canary run."""
     change_freezes: bool
     """Also the two roles of the change freeze guards (ChangeFreezeGuard): the one its runbook runs as,
     and the one EventBridge starts it with. Each guard adds exactly what it needs in its region."""
@@ -41,12 +64,13 @@ class PatchingIam(pulumi.ComponentResource):
     """The instance role and profile that EC2 nodes need for Patch Manager, and the
     role SSM Automation assumes to build golden AMIs.
 
-    The automation role trusts ``ssm.amazonaws.com`` only for this account
-    (``aws:SourceAccount`` / ``aws:SourceArn``, the confused-deputy guard) and may
-    pass exactly the instance role, and only to EC2; each GoldenAmiPipeline adds
-    exactly what its runbook calls. With ``patch_groups``, also the maintenance
-    window service role the patch tasks run as, trusted the same way, which may
-    send the patch documents to those groups' instances and pass the notification role.
+    The automation role trusts ``ssm.amazonaws.com`` only for this account's automation
+    executions (``aws:SourceAccount`` / ``aws:SourceArn``, the confused-deputy guard AWS
+    documents for Automation) and may pass exactly the instance role, and only to EC2;
+    each GoldenAmiPipeline adds exactly what its runbook calls. With ``patch_groups``,
+    also the maintenance window service role the patch tasks run as, trusted as AWS
+    documents it (no condition; ``strict_trust_conditions`` adds them), which may send
+    the patch documents to those groups' instances and pass the notification role.
     """
 
     instance_role_arn: pulumi.Output[str]
@@ -108,23 +132,29 @@ class PatchingIam(pulumi.ComponentResource):
             opts=child(self),
         )
         log_object_arns = args.get("log_object_arns")
-        if log_object_arns is not None:
+        log_kms_key_arn = args.get("log_kms_key_arn")
+        log_group_arns = self._log_group_arns(args, partition, account_id)
+        if log_object_arns is not None or log_kms_key_arn is not None or log_group_arns is not None:
             aws.iam.RolePolicy(
                 f"{name}-instance-patch-logs",
                 role=instance_role.name,
-                policy=json_document(
-                    {
-                        "Version": "2012-10-17",
-                        "Statement": [
-                            {
-                                "Sid": "WritePatchingOutput",
-                                "Effect": "Allow",
-                                "Action": "s3:PutObject",
-                                "Resource": log_object_arns,
-                            }
-                        ],
-                    }
-                ),
+                policy=json_document(instance_output_document(log_object_arns, log_kms_key_arn, log_group_arns)),
+                opts=child(self),
+            )
+        for arn in args.get("instance_policy_arns") or []:
+            aws.iam.RolePolicyAttachment(
+                # Keyed by the ARN (reordering replaces nothing), by its digest (a URN takes no '/' or ':').
+                f"{name}-instance-{hashlib.sha256(arn.encode()).hexdigest()[:12]}",
+                role=instance_role.name,
+                policy_arn=arn,
+                opts=child(self),
+            )
+        statements = args.get("instance_statements")
+        if statements:
+            aws.iam.RolePolicy(
+                f"{name}-instance-extra",
+                role=instance_role.name,
+                policy=json_document(instance_extra_document([dict(s) for s in statements])),
                 opts=child(self),
             )
         profile = aws.iam.InstanceProfile(
@@ -182,6 +212,17 @@ class PatchingIam(pulumi.ComponentResource):
         self.automation_role_name = automation_role.name
         register_declared_outputs(self)
 
+    def _log_group_arns(self, args: PatchingIamArgs, partition, account_id) -> list[pulumi.Output[str]] | None:
+        """The log group of the Run Command output in each region (the provider's without regions)."""
+        group = args.get("log_group_name")
+        if group is None:
+            return None
+        regions: list[pulumi.Input[str]] = list(args.get("log_group_regions") or []) or [lookup(self, "region")]
+        return [
+            pulumi.Output.all(partition, region, account_id, group).apply(lambda v: log_group_arn(*v))
+            for region in regions
+        ]
+
     def _maintenance_window_role(self, name, args: PatchingIamArgs, partition, account_id, tags, boundary):
         role = ssm_service_role(
             self,
@@ -191,6 +232,7 @@ class PatchingIam(pulumi.ComponentResource):
             account_id,
             boundary,
             tags,
+            "strict-maintenance-window" if args.get("strict_trust_conditions") else "maintenance-window",
         )
         tag_key = args.get("patch_group_tag_key", defaults.PATCH_GROUP_TAG_KEY)
         groups = sorted(args["patch_groups"])
@@ -210,13 +252,18 @@ class PatchingIam(pulumi.ComponentResource):
 def _check(name: str, args: PatchingIamArgs) -> None:
     """Plain values checked with the stack config's field types, before anything is registered."""
     from . import config  # pydantic loads on first use, not on import
-    from .component_args import check_args
+    from .component_args import check_args, field_type
 
     types = {
         "patch_groups": list[config.PatchGroupName],
         "patch_group_tag_key": config.PatchGroupTagKey,
         "tags": config.Tags,
         "permissions_boundary": config.PermissionsBoundaryArn,
+        "strict_trust_conditions": field_type(config.StackConfig, "strict_trust_conditions"),
+        "log_kms_key_arn": config.KmsKeyArn,
+        "log_group_regions": list[config.Region],
+        "instance_policy_arns": field_type(config.InstanceRoleConfig, "managed_policy_arns"),
+        "instance_statements": field_type(config.InstanceRoleConfig, "statements"),
     }
     check_args("PatchingIam", name, args, PatchingIamArgs, types=types)
 
@@ -229,9 +276,11 @@ def ssm_service_role(
     account_id: pulumi.Input[str],
     boundary: pulumi.Input[str] | None,
     tags: pulumi.Input[Mapping[str, pulumi.Input[str]]] | None,
+    use: str = "automation",
 ) -> aws.iam.Role:
-    """A role Systems Manager assumes for this account only, with the stack's permissions boundary."""
-    return service_role(parent, name, description, "ssm", partition, account_id, boundary, tags)
+    """A role Systems Manager assumes, trusted as AWS documents it for ``use`` (see TRUST_CONDITIONS),
+    with the stack's permissions boundary."""
+    return service_role(parent, name, description, "ssm", partition, account_id, boundary, tags, use)
 
 
 def service_role(
@@ -243,42 +292,65 @@ def service_role(
     account_id: pulumi.Input[str],
     boundary: pulumi.Input[str] | None,
     tags: pulumi.Input[Mapping[str, pulumi.Input[str]]] | None,
+    use: str | None = None,
 ) -> aws.iam.Role:
-    """A role ``<service>.amazonaws.com`` (ssm, events) assumes for this account only."""
+    """A role ``<service>.amazonaws.com`` (ssm, events) assumes, for ``use`` (default: the service)."""
     return aws.iam.Role(
         name,
         description=description,
-        assume_role_policy=service_trust_policy(service, partition, account_id),
+        assume_role_policy=service_trust_policy(service, partition, account_id, use),
         permissions_boundary=boundary,
         tags=tags,
         opts=child(parent),
     )
 
 
-# What each service's aws:SourceArn is when it assumes a role for this account.
-_SOURCE_ARNS = {"ssm": "arn:{partition}:ssm:*:{account}:*", "events": "arn:{partition}:events:*:{account}:rule/*"}
+# The aws:SourceArn each service sends when it assumes a role for this account, for the uses where
+# AWS documents the confused-deputy condition keys (None: AWS documents none, the trust has no
+# condition; "strict-*": the opt-in patching:strictTrustConditions). A condition key the service
+# does not send denies the assumption, so only what AWS documents is on by default:
+# - automation: "Cross-service confused deputy prevention" (SSM User Guide), Automation example;
+# - maintenance-window: "Control access to maintenance windows using the AWS CLI", Task 1: no condition;
+# - notification: "Monitoring Systems Manager status changes using Amazon SNS notifications": no condition;
+# - events: EventBridge rules' source ARN ("Amazon EventBridge ... confused deputy prevention").
+TRUST_CONDITIONS: dict[str, str | None] = {
+    "automation": "arn:{partition}:ssm:*:{account}:automation-execution/*",
+    "maintenance-window": None,
+    "notification": None,
+    "strict-maintenance-window": "arn:{partition}:ssm:*:{account}:*",
+    "strict-notification": "arn:{partition}:ssm:*:{account}:*",
+    "events": "arn:{partition}:events:*:{account}:rule/*",
+}
 
 
-def ssm_trust_policy(partition: pulumi.Input[str], account_id: pulumi.Input[str]) -> pulumi.Output[str]:
-    """Trust for ``ssm.amazonaws.com`` acting for this account only (the confused-deputy guard)."""
-    return service_trust_policy("ssm", partition, account_id)
+def ssm_trust_policy(
+    partition: pulumi.Input[str], account_id: pulumi.Input[str], use: str = "automation"
+) -> pulumi.Output[str]:
+    """Trust for ``ssm.amazonaws.com`` as AWS documents it for ``use``."""
+    return service_trust_policy("ssm", partition, account_id, use)
+
+
+def trust_document(service: str, partition: str, account_id: str, use: str | None = None) -> dict:
+    """The trust policy of a role ``<service>.amazonaws.com`` assumes for ``use``: with
+    ``aws:SourceAccount``/``aws:SourceArn`` only where TRUST_CONDITIONS has a source ARN."""
+    statement: dict = {
+        "Effect": "Allow",
+        "Principal": {"Service": f"{service}.amazonaws.com"},
+        "Action": "sts:AssumeRole",
+    }
+    source_arn = TRUST_CONDITIONS[use or service]
+    if source_arn is not None:
+        statement["Condition"] = {
+            "StringEquals": {"aws:SourceAccount": account_id},
+            "ArnLike": {"aws:SourceArn": source_arn.format(partition=partition, account=account_id)},
+        }
+    return {"Version": "2012-10-17", "Statement": [statement]}
 
 
 def service_trust_policy(
-    service: str, partition: pulumi.Input[str], account_id: pulumi.Input[str]
+    service: str, partition: pulumi.Input[str], account_id: pulumi.Input[str], use: str | None = None
 ) -> pulumi.Output[str]:
-    """Trust for ``<service>.amazonaws.com`` acting for this account only (the confused-deputy guard)."""
-
-    def document(partition: str, account_id: str) -> str:
-        statement = {
-            "Effect": "Allow",
-            "Principal": {"Service": f"{service}.amazonaws.com"},
-            "Action": "sts:AssumeRole",
-            "Condition": {
-                "StringEquals": {"aws:SourceAccount": account_id},
-                "ArnLike": {"aws:SourceArn": _SOURCE_ARNS[service].format(partition=partition, account=account_id)},
-            },
-        }
-        return json.dumps({"Version": "2012-10-17", "Statement": [statement]})
-
-    return pulumi.Output.all(partition, account_id).apply(lambda v: document(*v))
+    """Trust for ``<service>.amazonaws.com`` for ``use`` (see trust_document), as JSON."""
+    return pulumi.Output.all(partition, account_id).apply(
+        lambda v: json.dumps(trust_document(service, v[0], v[1], use))
+    )

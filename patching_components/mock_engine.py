@@ -52,6 +52,8 @@ class ProgramRun:
     warnings: list[str]
     region: str = MOCK_REGION
     """The default provider's region (aws:region): the primary region."""
+    secret_outputs: list[str] = field(default_factory=list)
+    """Stack exports that are secrets (plan shows them masked)."""
 
 
 def _plain(value: Any, secrets: set[str] | None = None, key: str = "") -> Any:
@@ -324,11 +326,10 @@ def _run(config: dict[str, Any], stack: str, program: Any, engine: OfflineEngine
         except Exception as exc:
             raise ProgramError(exc, recorded) from exc
         root = pulumi.runtime.get_root_resource()
-        outputs = {
-            key: loop.run_until_complete(pulumi.Output.from_input(value).future())
-            for key, value in getattr(root, "outputs", {}).items()
-        }
-        return ProgramRun(recorded, outputs, warnings, engine.region)
+        exported = {key: pulumi.Output.from_input(value) for key, value in getattr(root, "outputs", {}).items()}
+        outputs = {key: loop.run_until_complete(output.future()) for key, output in exported.items()}
+        secret = [key for key, output in exported.items() if loop.run_until_complete(output.is_secret())]
+        return ProgramRun(recorded, outputs, warnings, engine.region, secret)
     finally:
         loop.run_until_complete(loop.shutdown_default_executor())
         loop.close()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from . import aws_limits, defaults, standard
@@ -41,7 +41,14 @@ MAINTENANCE_WINDOW_READ_ACTIONS = (
 )
 """What a maintenance window does around its Run Command tasks: follow and cancel them
 (CANCEL_TASK at the cutoff), and find the instances its tag targets select."""
-NO_RESOURCE_LEVEL_ACTIONS = frozenset(GOLDEN_AMI_READ_ACTIONS + MAINTENANCE_WINDOW_READ_ACTIONS)
+HOOK_READ_ACTIONS = ("autoscaling:DescribeAutoScalingInstances", "elasticloadbalancing:DescribeTargetHealth")
+"""What patch hooks commonly read on the node (a drain hook waits for its target to drain; a standby hook
+finds its group) and IAM cannot scope: patching:instanceRole.statements may grant them on "*"."""
+LOG_GROUP_LOOKUP_ACTIONS = ("logs:DescribeLogGroups",)
+"""The SSM agent looks the task's log group up before streaming output to it."""
+NO_RESOURCE_LEVEL_ACTIONS = frozenset(
+    GOLDEN_AMI_READ_ACTIONS + MAINTENANCE_WINDOW_READ_ACTIONS + HOOK_READ_ACTIONS + LOG_GROUP_LOOKUP_ACTIONS
+)
 
 PATCH_DOCUMENTS = ("AWS-RunPatchBaseline", "AWS-RunPatchBaselineWithHooks")
 
@@ -304,7 +311,9 @@ def build_policy_document(
         source = arn("ssm", f"parameter{source_parameter}", owner)
         statements.append({"Sid": "ReadSourceAmi", "Effect": "Allow", "Action": "ssm:GetParameter", "Resource": source})
     if kms_key_arn:
-        # What EC2 needs from the caller to launch and image encrypted volumes on a customer managed key.
+        # What EC2 needs from the caller to launch and image encrypted volumes on a customer managed key
+        # ("Requirements for Amazon EBS encryption", EBS User Guide), through EC2 only (kms:ViaService).
+        via_ec2 = {"kms:ViaService": f"ec2.{region}.amazonaws.com"}
         statements += [
             {
                 "Sid": "UseEbsKey",
@@ -317,13 +326,14 @@ def build_policy_document(
                     "kms:ReEncryptTo",
                 ],
                 "Resource": kms_key_arn,
+                "Condition": {"StringEquals": via_ec2},
             },
             {
                 "Sid": "GrantEbsKeyToEc2",
                 "Effect": "Allow",
                 "Action": "kms:CreateGrant",
                 "Resource": kms_key_arn,
-                "Condition": {"Bool": {"kms:GrantIsForAWSResource": "true"}},
+                "Condition": {"Bool": {"kms:GrantIsForAWSResource": "true"}, "StringEquals": via_ec2},
             },
         ]
     return {"Version": "2012-10-17", "Statement": statements}
@@ -407,6 +417,119 @@ def maintenance_window_tasks_document(
     return {"Version": "2012-10-17", "Statement": statements}
 
 
+RUN_COMMAND_LOG_ACTIONS = ("logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents")
+"""What the SSM agent calls on the task's log group to stream Run Command output ("Configuring Amazon
+CloudWatch Logs for Run Command"; aws/amazon-ssm-agent, cloudwatchlogsservice): it first looks the
+group up (logs:DescribeLogGroups, no resource-level permission) and creates it if it does not find it
+(logs:CreateLogGroup, ResourceAlreadyExists ignored)."""
+
+
+def log_group_name(customer: str, setting: str | None = None) -> str:
+    """The CloudWatch log group of a stack's Run Command output (logging.cloudWatch.logGroup)."""
+    return setting or f"/patching/{customer}"
+
+
+def log_group_arn(partition: str, region: str, account_id: str, name: str) -> str:
+    """The ARN IAM matches a log group's own actions against."""
+    return f"arn:{partition}:logs:{region}:{account_id}:log-group:{name}"
+
+
+def kms_key_region(key_arn: str) -> str:
+    """The region of a key ARN (arn:partition:kms:REGION:account:key/id)."""
+    return key_arn.split(":")[3]
+
+
+def instance_output_document(
+    log_object_arns: Any,
+    log_kms_key_arn: Any | None = None,
+    log_group_arns: Sequence[Any] | None = None,
+) -> dict[str, Any]:
+    """What the instances' SSM agent needs to write Run Command output: PutObject below the log
+    prefix; with the bucket's customer managed key, that key through S3 only (PutObject under SSE-KMS
+    needs kms:GenerateDataKey, a multipart upload also kms:Decrypt: "Using server-side encryption with
+    AWS KMS keys (SSE-KMS)", S3 User Guide; kms:ViaService, AWS KMS Developer Guide); and the task's
+    CloudWatch log group in each region. The values may be Outputs (json_document renders them)."""
+    statements: list[dict[str, Any]] = []
+    if log_object_arns is not None:
+        statements.append(
+            {"Sid": "WritePatchingOutput", "Effect": "Allow", "Action": "s3:PutObject", "Resource": log_object_arns}
+        )
+    if log_kms_key_arn is not None:
+        statements.append(
+            {
+                "Sid": "EncryptPatchingOutput",
+                "Effect": "Allow",
+                "Action": ["kms:GenerateDataKey", "kms:Decrypt"],
+                "Resource": log_kms_key_arn,
+                "Condition": {"StringEquals": {"kms:ViaService": s3_via_service(log_kms_key_arn)}},
+            }
+        )
+    if log_group_arns:
+        statements += [
+            {
+                "Sid": "StreamPatchingOutput",
+                "Effect": "Allow",
+                "Action": ["logs:CreateLogGroup", *RUN_COMMAND_LOG_ACTIONS],
+                "Resource": [r for arn in log_group_arns for r in (arn, _concat(arn, ":*"))],
+            },
+            {"Sid": "FindTheLogGroup", "Effect": "Allow", "Action": list(LOG_GROUP_LOOKUP_ACTIONS), "Resource": "*"},
+        ]
+    return {"Version": "2012-10-17", "Statement": statements}
+
+
+def _concat(value: Any, suffix: str) -> Any:
+    import pulumi
+
+    return pulumi.Output.concat(value, suffix) if isinstance(value, pulumi.Output) else f"{value}{suffix}"
+
+
+def s3_via_service(key_arn: Any) -> Any:
+    """``s3.<region>.amazonaws.com`` of the key's region: a bucket's SSE-KMS key is in the bucket's region."""
+    import pulumi
+
+    if isinstance(key_arn, pulumi.Output):
+        return key_arn.apply(lambda arn: f"s3.{kms_key_region(arn)}.amazonaws.com")
+    return f"s3.{kms_key_region(key_arn)}.amazonaws.com"
+
+
+def _listed(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def wildcard_grants(document: Any) -> list[str]:
+    """What an IAM policy document allows on wildcards: ``*`` or ``service:*`` actions, ``*`` resources
+    for actions that IAM can scope to a resource (``NO_RESOURCE_LEVEL_ACTIONS`` it cannot). The
+    patching standard's rule (policy pack), also what validate says of patching:instanceRole.statements."""
+    if isinstance(document, str):
+        try:
+            document = json.loads(document)
+        except ValueError:
+            return []  # not JSON yet (an unknown value in preview): nothing to judge
+    if not isinstance(document, Mapping):
+        return []
+    problems = []
+    for index, statement in enumerate(_listed(document.get("Statement") or []), start=1):
+        if not isinstance(statement, Mapping) or statement.get("Effect") != "Allow":
+            continue
+        name = f"statement {statement.get('Sid') or index}"
+        for key in ("NotAction", "NotResource"):
+            if key in statement:
+                problems.append(f"{name} allows with {key}, which grants everything not listed")
+        actions = [a for a in _listed(statement.get("Action") or []) if a == "*" or str(a).endswith(":*")]
+        if actions:
+            problems.append(f"{name} allows every action of {', '.join(map(str, actions))}")
+        if "*" in _listed(statement.get("Resource") or []):
+            scoped = [a for a in _listed(statement.get("Action") or []) if a not in NO_RESOURCE_LEVEL_ACTIONS]
+            if scoped:  # '*' is all IAM offers for the others
+                problems.append(f"{name} allows Resource '*' for {', '.join(map(str, scoped))}")
+    return problems
+
+
+def instance_extra_document(statements: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """The customer's own statements for the instance role (patching:instanceRole.statements)."""
+    return {"Version": "2012-10-17", "Statement": list(statements)}
+
+
 # The longest values a customer's policies can be rendered with, so a stack that fits fits anywhere.
 _PARTITION, _REGION, _ACCOUNT = "aws-us-gov", "ap-southeast-2", "0" * 12
 _ROLE_ARN = f"arn:{_PARTITION}:iam::{_ACCOUNT}:role/{'r' * 64}"  # role names have at most 64 characters
@@ -454,10 +577,21 @@ def inline_policy_issues(config: StackConfig) -> list[tuple[tuple[str | int, ...
                     automation_role_arn=_ROLE_ARN,
                 )
             )
+    instance: list[dict[str, Any]] = []
+    logging = config.logging
+    if logging is not None:
+        buckets = [f"arn:{_PARTITION}:s3:::{'b' * 63}/{config.log_prefix()}/*"] if logging.enabled else None
+        cloud_watch = logging.cloud_watch
+        group = log_group_name(config.customer, cloud_watch.log_group) if cloud_watch else ""
+        groups = [log_group_arn(_PARTITION, _REGION, _ACCOUNT, group)] * len(config.regions or [None])
+        instance.append(instance_output_document(buckets, logging.kms_key_arn, groups if cloud_watch else None))
+    if config.instance_role is not None and config.instance_role.statements:
+        instance.append(instance_extra_document([s.document() for s in config.instance_role.statements]))
     issues: list[tuple[tuple[str | int, ...], str]] = []
     for role, path, documents in (
         ("automation role", ("goldenAmis",), automation),
         ("maintenance window role", ("patchGroups",), window),
+        ("instance role", ("instanceRole", "statements"), instance),
     ):
         size = sum(map(policy_size, documents))
         if size > aws_limits.MAX_INLINE_POLICIES_PER_ROLE:

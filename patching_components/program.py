@@ -8,11 +8,13 @@ installed wheel too.
 from __future__ import annotations
 
 import gc
+from collections.abc import Callable
 
 import pulumi
 
 from .config import ConfigError, load_pulumi_config
-from .config.pulumi_config import secret_texts
+from .config.pulumi_config import secret_keys
+from .config.secrets import SecretSearch, SecretText, secret_search
 from .customer import CustomerPatching
 
 # Collect young objects after 20,000 allocations rather than 700. A Pulumi run
@@ -30,8 +32,12 @@ def main() -> None:
         # RunError prints the message without a Python traceback.
         raise pulumi.RunError(str(exc)) from None
 
-    pulumi.export("customer", config.customer)
-    pulumi.export("mode", config.mode)
+    keys = secret_keys()
+    # None without a secret key: nothing to look for, nothing is transformed.
+    search = secret_search(config, keys) if keys else None
+    export = _exporter(search)
+    export("customer", config.customer)
+    export("mode", config.mode)
     if config.mode == "disabled":
         pulumi.log.warn(
             f"patching:mode is 'disabled' for {config.customer}: no patching resources are built "
@@ -39,21 +45,20 @@ def main() -> None:
         )
         return
 
-    secrets = secret_texts()
-    opts = pulumi.ResourceOptions(transformations=[keep_secret(secrets)]) if secrets else None
+    opts = pulumi.ResourceOptions(transformations=[keep_secret(search)]) if search is not None else None
     patching = CustomerPatching.from_config(config.customer, config, opts)
-    pulumi.export("baselineIds", patching.baseline_ids)
-    pulumi.export("patchGroups", patching.patch_groups)
-    pulumi.export("instanceProfileName", patching.instance_profile_name)
-    pulumi.export("instanceRoleArn", patching.instance_role_arn)
-    pulumi.export("automationRoleArn", patching.automation_role_arn)
-    pulumi.export("maintenanceWindowIds", patching.maintenance_window_ids)
+    export("baselineIds", patching.baseline_ids)
+    export("patchGroups", patching.patch_groups)
+    export("instanceProfileName", patching.instance_profile_name)
+    export("instanceRoleArn", patching.instance_role_arn)
+    export("automationRoleArn", patching.automation_role_arn)
+    export("maintenanceWindowIds", patching.maintenance_window_ids)
     if patching.log_bucket is not None:
-        pulumi.export("logBucket", patching.log_bucket)
+        export("logBucket", patching.log_bucket)
     if patching.notification_topic_arn is not None:
-        pulumi.export("notificationTopicArn", patching.notification_topic_arn)
+        export("notificationTopicArn", patching.notification_topic_arn)
     if config.golden_amis:
-        pulumi.export("goldenAmis", patching.golden_amis)
+        export("goldenAmis", patching.golden_amis)
     # With patching:regions, per region too (the outputs above are the primary region's).
     for key, value in (
         ("baselineIdsByRegion", patching.baseline_ids_by_region),
@@ -62,24 +67,59 @@ def main() -> None:
         ("notificationTopicArnsByRegion", patching.notification_topic_arns_by_region),
     ):
         if value is not None:
-            pulumi.export(key, value)
+            export(key, value)
 
 
-def keep_secret(texts: set[str]) -> pulumi.ResourceTransformation:
-    """A transformation that makes secret every input holding the text of a secret config value,
-    so that state and previews show it as [secret] (the components take plain config)."""
+def holds_secret(value: object, search: SecretSearch) -> bool:
+    """Whether a value, resolved, is built from a secret.
 
-    def holds_secret(value: object) -> bool:
-        if isinstance(value, str):
-            return any(text in value for text in texts)
-        if isinstance(value, dict):
-            return any(holds_secret(item) for item in value.values())
-        if isinstance(value, (list, tuple)):
-            return any(holds_secret(item) for item in value)
-        return False
+    Marked at the source: ``load_pulumi_config`` gives the text of a secret key as
+    ``SecretText``, and an input holding that object holds the secret, however short ("1",
+    "UTC"). That, not a search for the secret's text, is what keeps short common values from
+    marking unrelated inputs: searched for, ``maxErrors: "1"`` made every trust policy and tag
+    secret. Text built from a secret (an ARN, a policy, a runbook) is a new ``str`` without the
+    mark; there ``search`` finds the distinctive secret texts (``config.secrets.SecretSearch``).
+    pulumi-aws's typed arguments (``MaintenanceWindowTaskTaskInvocationParametersArgs`` ...)
+    are searched through their attributes."""
+
+    def holds(item: object) -> bool:
+        if isinstance(item, SecretText):
+            return True
+        if isinstance(item, str):
+            return search.finds(item)
+        if isinstance(item, dict):
+            return any(holds(key) or holds(child) for key, child in item.items())
+        if isinstance(item, (list, tuple)):
+            return any(holds(child) for child in item)
+        if isinstance(item, (int, float, bool)) or item is None or isinstance(item, pulumi.Resource):
+            return False
+        attributes = getattr(item, "__dict__", None)  # an input type: its fields, resolved
+        return attributes is not None and any(holds(child) for child in attributes.values())
+
+    return holds(value)
+
+
+def _exporter(search: SecretSearch | None) -> Callable[[str, object], None]:
+    """``pulumi.export`` that exports secret what is built from a secret (``logBucket`` naming
+    an existing bucket of a secret ``patching:logging``, ``notificationTopicArn`` ...)."""
+
+    def export(key: str, value: object) -> None:
+        if search is not None:
+            value = pulumi.Output.from_input(value).apply(
+                lambda v: pulumi.Output.secret(v) if holds_secret(v, search) else v
+            )
+        pulumi.export(key, value)
+
+    return export
+
+
+def keep_secret(search: SecretSearch) -> pulumi.ResourceTransformation:
+    """A transformation that makes secret every input built from a secret config value (see
+    :func:`holds_secret`), so that state and previews show it as [secret] (the components
+    take plain config)."""
 
     def secret_if_needed(value: object) -> object:
-        return pulumi.Output.secret(value) if holds_secret(value) else value
+        return pulumi.Output.secret(value) if holds_secret(value, search) else value
 
     def transformation(args: pulumi.ResourceTransformationArgs) -> pulumi.ResourceTransformationResult:
         props = {

@@ -2,7 +2,7 @@
 
 import hashlib
 from collections.abc import Mapping, Sequence
-from typing import TypedDict
+from typing import Any, TypedDict
 
 import pulumi
 import pulumi_aws as aws
@@ -45,6 +45,35 @@ def data_sync_statements(
     ]
 
 
+NONCURRENT_DAYS = 1
+"""Days a version is kept once it is no longer current (overwritten, or expired into a delete marker)."""
+
+
+def lifecycle_rules(retention_days: int) -> list[Any]:
+    """The created bucket's lifecycle: output is gone about ``retention_days`` + 1 days after it was
+    written. On a versioned bucket, expiring the current version only adds a delete marker and the
+    noncurrent-version clock starts then ("Expiring objects", S3 User Guide): equal day counts
+    would keep the data about twice as long. So the noncurrent version goes a day later, the
+    delete marker left alone goes with it, and unfinished uploads after a day."""
+    return [
+        {
+            "id": "expire-patching-output",
+            "status": "Enabled",
+            "filter": {"prefix": ""},
+            "expiration": {"days": retention_days},
+            "noncurrent_version_expiration": {"noncurrent_days": NONCURRENT_DAYS},
+            "abort_incomplete_multipart_upload": {"days_after_initiation": 1},
+        },
+        {
+            # S3 refuses ExpiredObjectDeleteMarker beside Days in one Expiration: a rule of its own.
+            "id": "remove-expired-delete-markers",
+            "status": "Enabled",
+            "filter": {"prefix": ""},
+            "expiration": {"expired_object_delete_marker": True},
+        },
+    ]
+
+
 def subscription_name(name: str, email: str) -> str:
     """Keyed by the address, so reordering the list replaces nothing, but by its digest: a URN is
     never secret, and the address may be (a Pulumi secret, or just personal data)."""
@@ -60,7 +89,8 @@ class PatchReportingArgs(TypedDict, total=False):
     s3_key_prefix: str
     """Prefix the tasks write below (each window adds its own sub-prefix). Default 'patching'."""
     retention_days: int
-    """Days before log objects (and overwritten versions) expire, created bucket only (default 90)."""
+    """Days after which log objects expire, created bucket only (default 90): every version is gone a
+    day later (see lifecycle_rules)."""
     emails: Sequence[str]
     """Creates an encrypted SNS topic with these email subscriptions."""
     sns_topic_arn: pulumi.Input[str]
@@ -74,6 +104,17 @@ class PatchReportingArgs(TypedDict, total=False):
     to this topic too, and no role is created. Give notification_role_arn with it."""
     notification_role_arn: pulumi.Input[str]
     """ARN of notification_role_name."""
+    cloudwatch_log_group: str
+    """Creates this CloudWatch log group for the tasks' Run Command output (see PatchWindow's
+    cloudwatch_log_group_name), kept cloudwatch_retention_days."""
+    cloudwatch_retention_days: int
+    """Days CloudWatch Logs keeps the output (default 90; one of the periods CloudWatch Logs accepts)."""
+    cloudwatch_kms_key_arn: pulumi.Input[str]
+    """Customer managed KMS key of the log group (its key policy must allow logs.<region>.amazonaws.com)."""
+    strict_trust_conditions: bool
+    """Also require ``aws:SourceAccount``/``aws:SourceArn`` in the notification role's trust. AWS documents no
+    condition for that role: a key Run Command does not send drops every notification. Off by default; verify
+    with one canary run."""
     data_sync: bool
     """A Resource Data Sync of the region's inventory and patch compliance into the bucket, below
     ``<s3_key_prefix>/sync`` (needs ``s3_bucket``; a created bucket gets the policy AWS documents
@@ -96,6 +137,8 @@ class PatchReporting(pulumi.ComponentResource):
     """Role Run Command assumes to publish to the topic."""
     notification_role_name: pulumi.Output[str] | None
     """Name of that role."""
+    log_group_name: pulumi.Output[str] | None
+    """CloudWatch log group of the Run Command output (None without cloudwatch_log_group)."""
 
     def __init__(self, name: str, args: PatchReportingArgs, opts: pulumi.ResourceOptions | None = None):
         _check(name, args)
@@ -129,6 +172,18 @@ class PatchReporting(pulumi.ComponentResource):
                     },
                     opts=child(self),
                 )
+
+        self.log_group_name = None
+        if args.get("cloudwatch_log_group"):
+            group = aws.cloudwatch.LogGroup(
+                f"{name}-output",
+                name=args["cloudwatch_log_group"],
+                retention_in_days=args.get("cloudwatch_retention_days", defaults.RETENTION_DAYS),
+                kms_key_id=args.get("cloudwatch_kms_key_arn"),
+                tags=tags,
+                opts=child(self),
+            )
+            self.log_group_name = group.name
 
         self.topic_arn = self.notification_role_arn = self.notification_role_name = None
         if args.get("emails"):
@@ -164,6 +219,7 @@ class PatchReporting(pulumi.ComponentResource):
                     account_id,
                     args.get("permissions_boundary"),
                     tags,
+                    "strict-notification" if args.get("strict_trust_conditions") else "notification",
                 )
                 self.notification_role_name, self.notification_role_arn = role.name, role.arn
             self._allow_publishing(name, self.notification_role_name, self.topic_arn)
@@ -195,8 +251,8 @@ class PatchReporting(pulumi.ComponentResource):
             rules=[{"apply_server_side_encryption_by_default": {"sse_algorithm": "AES256"}}],
             opts=child(self),
         )
-        # Versioned: every instance may PutObject below the prefix, so one node
-        # could overwrite another's output; versions keep the evidence.
+        # Versioned: every instance may PutObject below the prefix, so one node could
+        # overwrite another's output; the overwritten version is kept for a day (NONCURRENT_DAYS).
         aws.s3.BucketVersioning(
             f"{name}-logs",
             bucket=bucket.id,
@@ -206,16 +262,7 @@ class PatchReporting(pulumi.ComponentResource):
         aws.s3.BucketLifecycleConfiguration(
             f"{name}-logs",
             bucket=bucket.id,
-            rules=[
-                {
-                    "id": "expire-patching-output",
-                    "status": "Enabled",
-                    "filter": {"prefix": ""},
-                    "expiration": {"days": retention_days},
-                    "noncurrent_version_expiration": {"noncurrent_days": retention_days},
-                    "abort_incomplete_multipart_upload": {"days_after_initiation": 7},
-                }
-            ],
+            rules=lifecycle_rules(retention_days),
             opts=child(self),
         )
         aws.s3.BucketPolicy(
@@ -286,6 +333,10 @@ def _check(name: str, args: PatchReportingArgs) -> None:
             "tags": config.Tags,
             "permissions_boundary": config.PermissionsBoundaryArn,
             "data_sync": field_type(config.ComplianceConfig, "data_sync"),
+            "strict_trust_conditions": field_type(config.StackConfig, "strict_trust_conditions"),
+            "cloudwatch_log_group": field_type(config.CloudWatchOutputConfig, "log_group"),
+            "cloudwatch_retention_days": field_type(config.CloudWatchOutputConfig, "retention_days"),
+            "cloudwatch_kms_key_arn": config.KmsKeyArn,
         },
     )
     if args.get("data_sync") and not args.get("s3_bucket"):

@@ -6,7 +6,8 @@ functions, with the same thresholds and waiver tag, so the two never disagree:
 
 - violations (mandatory policies; `validate` errors): approval rules that are
   not security-only, non-critical patches approved without a delay, windows
-  without a cutoff;
+  without a cutoff, rules that cannot approve anything where they run (CentOS
+  without EnableNonSecurity);
 - advice (advisory policies; warnings, exit 0, also in the components' Pulumi
   log): settings AWS accepts that quietly stop patching. Each can be meant (a
   deliberate approval freeze), but none may go unnoticed, because Patch Manager
@@ -15,7 +16,7 @@ functions, with the same thresholds and waiver tag, so the two never disagree:
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
@@ -145,14 +146,66 @@ def baseline_advice(
     priorities: Sequence[str] | None = None,
     approve_until_date: date | None = None,
     on: date | None = None,
+    approve_after_days: int | None = None,
+    products: Sequence[str] | None = None,
+    enable_non_security: bool | None = None,
+    has_sources: bool = False,
+    filter_keys: Collection[str] = (),
 ) -> list[Advice]:
-    """What would keep a baseline from approving security fixes it should approve.
+    """What would keep a baseline's rule from approving security fixes it should approve.
 
     ``priorities`` are the PRIORITY values of a Debian-family rule (``None`` = no
-    filter: all of them); ``on`` is the day to judge dates by (default today, UTC).
+    filter: all of them); ``products`` its PRODUCT values (``None``: every release);
+    ``on`` is the day to judge dates by (default today, UTC).
     """
     advice = []
-    if approve_until_date is not None and approve_until_date < (on or today()):
+    day = on or today()
+    if (
+        operating_system in os_rules.WINDOWS_ONLY_COMPLIANCE_STATUS
+        and approve_after_days is not None
+        and approve_after_days > os_rules.MAX_WINDOWS_APPROVAL_DELAY_DAYS
+    ):
+        advice.append(
+            Advice(
+                "approveAfterDays",
+                f"approveAfterDays {approve_after_days} is longer than Microsoft's monthly release cycle: each "
+                "month's security updates are still unapproved when the next ones come, and an update re-released "
+                "in the wait starts it over (AWS, CreatePatchBaseline: AvailableSecurityUpdatesComplianceStatus); "
+                f"approve within {os_rules.MAX_WINDOWS_APPROVAL_DELAY_DAYS} days",
+            )
+        )
+    advice += _end_of_support_advice(operating_system, products, day)
+    advice += _pinned_minor_release_advice(operating_system, products)
+    if operating_system in os_rules.NO_UPDATE_NOTICES:
+        notice_keys = [k for k in filter_keys if k in ("CLASSIFICATION", "SEVERITY")]
+        if enable_non_security and notice_keys:
+            advice.append(
+                Advice(
+                    "classifications" if "CLASSIFICATION" in notice_keys else "severities",
+                    f"on {operating_system} only update notices carry a {' or '.join(notice_keys)}, and the default "
+                    "repositories have none: this rule approves none of their updates, and the nodes still report "
+                    "COMPLIANT; remove classifications and severities to approve them (bug fixes too)",
+                )
+            )
+        elif enable_non_security:
+            advice.append(
+                Advice(
+                    "enableNonSecurity",
+                    f"on {operating_system} enableNonSecurity approves every update of the default repositories "
+                    "that the filters let through (they carry no update notices, so no classification tells "
+                    "security fixes apart): bug fixes and enhancements are installed too",
+                )
+            )
+        elif has_sources:
+            advice.append(
+                Advice(
+                    "sources",
+                    f"without enableNonSecurity this {operating_system} baseline approves only the security "
+                    "updates that the repositories in sources describe in update notices; if they carry none it "
+                    "approves nothing and the nodes still report COMPLIANT",
+                )
+            )
+    if approve_until_date is not None and approve_until_date < day:
         advice.append(
             Advice(
                 "approveUntilDate",
@@ -176,6 +229,63 @@ def baseline_advice(
     return advice
 
 
+NO_UPDATE_NOTICES_REASON = (
+    "{os}'s default repositories carry no update notices, so a rule without enableNonSecurity approves nothing "
+    "and the nodes still report COMPLIANT (AWS, 'How security patches are selected', CentOS tab); set "
+    "enableNonSecurity: true (approves every update of those repositories, bug fixes too, as "
+    "AWS-CentOSDefaultPatchBaseline does; the patching standard then needs patching:tags.PatchingWaiver), give "
+    "sources whose repositories carry update notices, or move the nodes to ROCKY_LINUX or ALMA_LINUX"
+)
+"""Why a CentOS rule without EnableNonSecurity is refused (the config model, and the policy pack's mandatory rule)."""
+
+
+def approves_nothing_violations(operating_system: str, rule: ApprovalRule, has_sources: bool) -> list[Advice]:
+    """A rule that cannot approve anything where it runs, while the nodes report COMPLIANT (not waivable)."""
+    if operating_system in os_rules.NO_UPDATE_NOTICES and not rule.enable_non_security and not has_sources:
+        return [Advice("enableNonSecurity", NO_UPDATE_NOTICES_REASON.format(os=operating_system))]
+    return []
+
+
+def _end_of_support_advice(operating_system: str, products: Sequence[str] | None, on: date) -> list[Advice]:
+    advice = []
+    for entry in os_rules.end_of_support(operating_system, products):
+        field = "operatingSystem" if entry.products is None else "products"
+        days = (entry.ends - on).days
+        if days < 0:
+            advice.append(
+                Advice(
+                    field,
+                    f"{entry.release} reached the end of its security updates on {entry.ends.isoformat()} "
+                    f"({entry.source}): no new fixes are released for it, so its nodes report COMPLIANT while "
+                    f"unpatched; move them to {entry.replacement}",
+                )
+            )
+        elif days <= os_rules.END_OF_SUPPORT_NOTICE_DAYS:
+            advice.append(
+                Advice(
+                    field,
+                    f"{entry.release} reaches the end of its security updates on {entry.ends.isoformat()}, in "
+                    f"{days} days ({entry.source}); plan the move to {entry.replacement}",
+                )
+            )
+    return advice
+
+
+def _pinned_minor_release_advice(operating_system: str, products: Sequence[str] | None) -> list[Advice]:
+    advice = []
+    for major, later in os_rules.later_minor_releases(operating_system, products or []).items():
+        missed = f"{', '.join(later)} or any later one" if later else "any later minor release"
+        advice.append(
+            Advice(
+                "products",
+                f"products pin minor releases of {operating_system} {major}: a node upgraded to {missed} matches "
+                "no rule, gets nothing approved and still reports COMPLIANT (PRODUCT is the node's own release); "
+                "remove products (the patch group decides which nodes the baseline patches) or use '*'",
+            )
+        )
+    return advice
+
+
 def window_advice(cutoff_behavior: str | None) -> list[Advice]:
     """A patch task that goes on past the cutoff (``None``: AWS's default, CONTINUE_TASK)."""
     if cutoff_behavior == "CANCEL_TASK":
@@ -183,8 +293,9 @@ def window_advice(cutoff_behavior: str | None) -> list[Advice]:
     return [
         Advice(
             "cutoffBehavior",
-            f"cutoffBehavior {cutoff_behavior or 'CONTINUE_TASK (the AWS default)'} keeps starting installs and "
-            "reboots after the cutoff and past the window's end, until every target is done; CANCEL_TASK stops them",
+            f"cutoffBehavior {cutoff_behavior or 'CONTINUE_TASK (the AWS default)'} lets the patch command run on "
+            "after the cutoff: installs and reboots go on past the window's end, into the customer's working "
+            "hours; CANCEL_TASK cancels it at the cutoff",
         )
     ]
 
@@ -213,11 +324,51 @@ def window_role_advice(groups: Sequence[str], tag_key: str) -> list[Advice]:
     ]
 
 
+def baseline_settings_advice(
+    operating_system: str,
+    *,
+    approved_patches: Sequence[str] = (),
+    approved_patches_enable_non_security: bool | None = None,
+    available_security_updates_compliance_status: str | None = None,
+) -> list[Advice]:
+    """What the baseline's own settings (not its rules) approve or hide: which approvedPatches Linux installs,
+    and Windows security updates the baseline leaves unapproved (``None``: AWS's default, COMPLIANT)."""
+    advice = []
+    family = os_rules.family_of(operating_system)
+    if family.linux and approved_patches:
+        if approved_patches_enable_non_security:
+            message = (
+                "approvedPatchesEnableNonSecurity is true: every listed patch is installed, security update or not"
+            )
+        else:
+            message = (
+                f"on {operating_system} Patch Manager installs only the approvedPatches that are security updates "
+                "(approvedPatchesEnableNonSecurity: false, AWS's default): a listed bug-fix or enhancement update is "
+                "neither installed nor reported missing; set approvedPatchesEnableNonSecurity: true to install them"
+            )
+        advice.append(Advice("approvedPatches", message))
+    if operating_system in os_rules.WINDOWS_ONLY_COMPLIANCE_STATUS and (
+        available_security_updates_compliance_status != "NON_COMPLIANT"
+    ):
+        status = available_security_updates_compliance_status or "unset (AWS's default, COMPLIANT)"
+        advice.append(
+            Advice(
+                "availableSecurityUpdatesComplianceStatus",
+                f"availableSecurityUpdatesComplianceStatus is {status}: a node missing security updates the baseline "
+                "does not (yet) approve reports COMPLIANT; NON_COMPLIANT shows it",
+            )
+        )
+    return advice
+
+
 def approval_rule(settings: BaselineConfig) -> ApprovalRule:
     """The approval rule AWS receives for a validated baseline (SecurityBaseline builds it, the standard judges it)."""
     os_name = settings.operating_system
     return ApprovalRule(
-        filters={f.key: f.values for f in os_rules.approval_filters(os_name, settings.filter_values())},
+        filters={
+            f.key: f.values
+            for f in os_rules.approval_filters(os_name, settings.filter_values(), settings.enable_non_security)
+        },
         approve_after_days=settings.effective_approve_after_days,
         approve_until_date=settings.approve_until_date,
         compliance_level=settings.compliance_level,
@@ -228,6 +379,19 @@ def approval_rule(settings: BaselineConfig) -> ApprovalRule:
 
 def baseline_advice_for(settings: BaselineConfig) -> list[Advice]:
     """The warnings for a validated baseline."""
+    os_name = settings.operating_system
     return baseline_advice(
-        settings.operating_system, priorities=settings.priorities, approve_until_date=settings.approve_until_date
+        os_name,
+        filter_keys=tuple(approval_rule(settings).filters),
+        priorities=settings.priorities,
+        approve_until_date=settings.approve_until_date,
+        approve_after_days=settings.effective_approve_after_days,
+        products=settings.products,
+        enable_non_security=settings.enable_non_security,
+        has_sources=bool(settings.sources),
+    ) + baseline_settings_advice(
+        os_name,
+        approved_patches=settings.approved_patches,
+        approved_patches_enable_non_security=settings.approved_patches_enable_non_security,
+        available_security_updates_compliance_status=settings.effective_available_security_updates_compliance_status,
     )

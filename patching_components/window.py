@@ -29,6 +29,9 @@ class PatchWindowPlumbing(TypedDict, total=False):
     """Bucket for Run Command output."""
     output_s3_key_prefix: pulumi.Input[str]
     """Key prefix for this window's output; give each window its own."""
+    cloudwatch_log_group_name: pulumi.Input[str]
+    """Also stream Run Command output to this CloudWatch log group (in the window's region; the instance
+    role must be allowed to write it: PatchingIam's log_group_name)."""
     service_role_arn: pulumi.Input[str]
     """Role the task runs as (PatchingIam's maintenance_window_role_arn); without it AWS uses the SSM
     service-linked role, which it no longer recommends and which cannot pass the notification role."""
@@ -37,9 +40,10 @@ class PatchWindowPlumbing(TypedDict, total=False):
     notification_role_arn: pulumi.Input[str]
     """Role Run Command assumes to publish to the topic."""
     notification_events: Sequence[str]
-    """Command statuses that notify (default Failed, TimedOut)."""
+    """Statuses that notify (default Failed, TimedOut, Cancelled)."""
     notification_type: str
-    """Command (default) or Invocation."""
+    """Invocation (default: one message per instance) or Command (one per command, which ends Success while
+    its failures stay under maxErrors)."""
     tags: pulumi.Input[Mapping[str, pulumi.Input[str]]]
     """Tags for the window."""
 
@@ -143,6 +147,14 @@ class PatchWindow(BuildsFromConfig, pulumi.ComponentResource):
             ],
             output_s3_bucket=args.get("output_s3_bucket"),
             output_s3_key_prefix=args.get("output_s3_key_prefix"),
+            timeout_seconds=delivery_timeout_seconds(settings),
+            cloudwatch_config=(
+                ssm.MaintenanceWindowTaskTaskInvocationParametersRunCommandParametersCloudwatchConfigArgs(
+                    cloudwatch_output_enabled=True, cloudwatch_log_group_name=args["cloudwatch_log_group_name"]
+                )
+                if args.get("cloudwatch_log_group_name") is not None
+                else None
+            ),
             # The role Run Command publishes the notifications with.
             service_role_arn=args.get("notification_role_arn") if notification else None,
             notification_config=notification,
@@ -175,6 +187,15 @@ class PatchWindow(BuildsFromConfig, pulumi.ComponentResource):
         self.document = pulumi.Output.from_input(task_spec.document)
         self.operation = pulumi.Output.from_input(settings.operation)
         register_declared_outputs(self)
+
+
+def delivery_timeout_seconds(settings: "MaintenanceWindowConfig") -> int:
+    """The task's TimeoutSeconds: "if this time is reached and the command hasn't already started running,
+    it doesn't run" (MaintenanceWindowRunCommandParameters). Nodes still waiting for their turn under the rate
+    control then start no later than minutesPerNode before the cutoff, so an install that starts has that long
+    before CANCEL_TASK cancels what is still running (docs/aws-behaviour.md, "The cutoff")."""
+    before_cutoff = (settings.duration_hours - settings.cutoff_hours) * 60
+    return max(defaults.AWS_MIN_TASK_TIMEOUT_SECONDS, (before_cutoff - settings.node_minutes) * 60)
 
 
 def window_task(settings: "MaintenanceWindowConfig") -> PatchTask:

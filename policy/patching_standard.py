@@ -8,7 +8,6 @@ table the components build from (``patching_components.os_rules``).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
@@ -24,7 +23,7 @@ from pulumi_policy import (
 )
 
 from patching_components import os_rules, standard
-from patching_components.policies import NO_RESOURCE_LEVEL_ACTIONS
+from patching_components.policies import wildcard_grants
 
 PATCH_BASELINE = "aws:ssm/patchBaseline:PatchBaseline"
 # One standard: the thresholds and waiver tag `patching validate` applies too.
@@ -97,12 +96,41 @@ def validate_keeps_approving(args: ResourceValidationArgs, report_violation: Rep
     os_name = _operating_system(args.props)
     if os_name is None:
         return
-    for number, rule in _rules(args.props):
-        priorities = rule.filters.get("PRIORITY")
+    props = args.props
+    for number, rule in _rules(props):
         for advice in standard.baseline_advice(
-            os_name, priorities=priorities, approve_until_date=rule.approve_until_date
+            os_name,
+            priorities=rule.filters.get("PRIORITY"),
+            approve_until_date=rule.approve_until_date,
+            approve_after_days=rule.approve_after_days,
+            products=rule.filters.get("PRODUCT"),
+            enable_non_security=rule.enable_non_security,
+            has_sources=bool(props.get("sources")),
+            filter_keys=tuple(rule.filters),
         ):
             report_violation(f"approval rule {number}: {advice.message}", None)
+    for advice in standard.baseline_settings_advice(
+        os_name,
+        approved_patches=props.get("approvedPatches") or (),
+        approved_patches_enable_non_security=props.get("approvedPatchesEnableNonSecurity"),
+        available_security_updates_compliance_status=props.get("availableSecurityUpdatesComplianceStatus"),
+    ):
+        report_violation(advice.message, None)
+
+
+# ---------------------------------------------------------------------------
+# Baselines approve something where they run (CentOS: no update notices)
+
+
+def validate_approves_something(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+    if args.resource_type != PATCH_BASELINE:
+        return
+    os_name = _operating_system(args.props)
+    if os_name is None:
+        return
+    for number, rule in _rules(args.props):
+        for violation in standard.approves_nothing_violations(os_name, rule, bool(args.props.get("sources"))):
+            report_violation(f"approval rule {number}: {violation.message}", None)
 
 
 # ---------------------------------------------------------------------------
@@ -156,38 +184,6 @@ def _inline_policies(args: ResourceValidationArgs) -> Iterator[tuple[str, Any]]:
     elif args.resource_type == "aws:iam/role:Role":
         for inline in args.props.get("inlinePolicies") or []:
             yield f"inline policy {inline.get('name') or '(unnamed)'}", inline.get("policy")
-
-
-def _as_list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else [value]
-
-
-def wildcard_grants(document: Any) -> list[str]:
-    """What an IAM policy document allows on wildcards: ``*`` or ``service:*`` actions, ``*`` resources
-    for actions that IAM can scope to a resource (``policies.NO_RESOURCE_LEVEL_ACTIONS`` it cannot)."""
-    if isinstance(document, str):
-        try:
-            document = json.loads(document)
-        except ValueError:
-            return []  # not JSON yet (an unknown value in preview): nothing to judge
-    if not isinstance(document, Mapping):
-        return []
-    problems = []
-    for index, statement in enumerate(_as_list(document.get("Statement") or []), start=1):
-        if not isinstance(statement, Mapping) or statement.get("Effect") != "Allow":
-            continue
-        name = f"statement {statement.get('Sid') or index}"
-        for key in ("NotAction", "NotResource"):
-            if key in statement:
-                problems.append(f"{name} allows with {key}, which grants everything not listed")
-        actions = [a for a in _as_list(statement.get("Action") or []) if a == "*" or str(a).endswith(":*")]
-        if actions:
-            problems.append(f"{name} allows every action of {', '.join(map(str, actions))}")
-        if "*" in _as_list(statement.get("Resource") or []):
-            scoped = [a for a in _as_list(statement.get("Action") or []) if a not in NO_RESOURCE_LEVEL_ACTIONS]
-            if scoped:  # '*' is all IAM offers for the others
-                problems.append(f"{name} allows Resource '*' for {', '.join(map(str, scoped))}")
-    return problems
 
 
 def validate_no_wildcards(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
@@ -270,9 +266,15 @@ POLICIES = [
             properties={"minimumDays": {"type": "integer", "minimum": 0, "default": DEFAULT_MINIMUM_DELAY_DAYS}},
         ),
     ),
+    _policy(
+        "baselines-approve-something",
+        "CentOS rules turn on EnableNonSecurity: its default repositories carry no update notices.",
+        validate_approves_something,
+    ),
     ResourceValidationPolicy(
         name="baselines-keep-approving",
-        description="Baselines approve every security fix: no past approveUntilDate, every Debian priority.",
+        description="Baselines approve every security fix: no past approveUntilDate, every Debian priority, no "
+        "pinned minor releases or ended OS releases, Windows' unapproved security updates shown.",
         validate=validate_keeps_approving,
         enforcement_level=EnforcementLevel.ADVISORY,
     ),

@@ -60,6 +60,8 @@ def patch_baseline(resource) -> list[Call]:
         "ApprovalRules": {"PatchRules": rules},
         "ApprovedPatches": i.get("approvedPatches"),
         "ApprovedPatchesComplianceLevel": i.get("approvedPatchesComplianceLevel"),
+        "ApprovedPatchesEnableNonSecurity": i.get("approvedPatchesEnableNonSecurity"),
+        "AvailableSecurityUpdatesComplianceStatus": i.get("availableSecurityUpdatesComplianceStatus"),
         "RejectedPatches": i.get("rejectedPatches"),
         "RejectedPatchesAction": i.get("rejectedPatchesAction"),
         "Sources": [
@@ -125,6 +127,14 @@ def maintenance_window_task(resource) -> list[Call]:
                 "ServiceRoleArn": rc.get("serviceRoleArn"),
                 "TimeoutSeconds": rc.get("timeoutSeconds"),
                 "NotificationConfig": _pascal(notification) if notification else None,
+                "CloudWatchOutputConfig": (
+                    {
+                        "CloudWatchLogGroupName": rc["cloudwatchConfig"].get("cloudwatchLogGroupName"),
+                        "CloudWatchOutputEnabled": rc["cloudwatchConfig"]["cloudwatchOutputEnabled"],
+                    }
+                    if rc.get("cloudwatchConfig")
+                    else None
+                ),
             }
         )
     if "automationParameters" in parameters:
@@ -219,6 +229,20 @@ BUILDERS: dict[str, Callable[[Any], list[Call]]] = {
                 ),
             },
         )
+    ],
+    "aws:cloudwatch/logGroup:LogGroup": lambda r: [
+        (
+            "logs",
+            "CreateLogGroup",
+            _compact(
+                {"logGroupName": r.inputs["name"], "kmsKeyId": r.inputs.get("kmsKeyId"), "tags": r.inputs.get("tags")}
+            ),
+        ),
+        (
+            "logs",
+            "PutRetentionPolicy",
+            {"logGroupName": r.inputs["name"], "retentionInDays": r.inputs["retentionInDays"]},
+        ),
     ],
     "aws:cloudwatch/eventRule:EventRule": lambda r: [
         (

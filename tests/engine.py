@@ -95,7 +95,7 @@ def run_program(
     """``mock_engine.run_program`` recording everything above; raises its ``ProgramError``."""
     engine = RecordingEngine(account_id, partition)
     run = mock_engine.run_program(config, stack=stack, program=program, engine=engine, secret_keys=secret_keys)
-    return Run(run.resources, run.outputs, run.warnings, run.region, engine.invokes)  # type: ignore[arg-type]
+    return Run(run.resources, run.outputs, run.warnings, run.region, run.secret_outputs, engine.invokes)  # type: ignore[arg-type]
 
 
 def run_stack_file(path: str | Path, program: Path | None = None) -> Run:

@@ -41,7 +41,10 @@ def test_every_operating_system_builds_a_valid_default_baseline():
     config = {
         "customer": "acme",
         "baselines": {
-            os_name.lower().replace("_", "-"): {"operatingSystem": os_name} for os_name in os_rules.OPERATING_SYSTEMS
+            # CentOS's rule needs enableNonSecurity: its default repositories carry no update notices.
+            os_name.lower().replace("_", "-"): {"operatingSystem": os_name}
+            | ({"enableNonSecurity": True} if os_name == "CENTOS" else {})
+            for os_name in os_rules.OPERATING_SYSTEMS
         },
     }
     run = run_config(config)
@@ -73,7 +76,10 @@ def test_mixed_fleet_uses_each_os_own_filter_keys(example_runs):
 
     rhel = run.named("globex-rhel9", BASELINE)
     assert rhel.inputs["approvalRules"][0]["approveAfterDays"] == 14
-    assert filters(rhel)["PRODUCT"] == ["RedhatEnterpriseLinux9.4", "RedhatEnterpriseLinux9.5"]
+    # No PRODUCT filter: a pinned minor-release list approves nothing on a node upgraded past it (issue 26).
+    assert filters(rhel) == {"CLASSIFICATION": ["Security"], "SEVERITY": ["Critical", "Important"]}
+    assert windows.inputs["availableSecurityUpdatesComplianceStatus"] == "NON_COMPLIANT"
+    assert "availableSecurityUpdatesComplianceStatus" not in rhel.inputs
     assert rhel.inputs["name"] == "globex-rhel9"
 
 
@@ -144,3 +150,37 @@ def test_component_rejects_bad_args_before_registering_anything():
         "its patches are approved on release; remove the key",
     ]
     assert info.value.resources == []
+
+
+def test_issue_26_settings_reach_the_create_request(example_runs):
+    windows = create_request(example_runs["Pulumi.globex.yaml"].named("globex-windows", BASELINE))
+    assert windows["AvailableSecurityUpdatesComplianceStatus"] == "NON_COMPLIANT"
+    assert "ApprovedPatchesEnableNonSecurity" not in windows
+    for baseline in example_runs["Pulumi.globex.yaml"].of_type(BASELINE):
+        if baseline.inputs["operatingSystem"] != "WINDOWS":
+            assert "AvailableSecurityUpdatesComplianceStatus" not in create_request(baseline)
+
+    def program():
+        SecurityBaseline(
+            "fleet-al2",
+            {
+                "operating_system": "AMAZON_LINUX_2023",
+                "approved_patches": ["amazon-ssm-agent"],
+                "approved_patches_enable_non_security": True,
+            },
+        )
+        SecurityBaseline(
+            "fleet-win", {"operating_system": "WINDOWS", "available_security_updates_compliance_status": "COMPLIANT"}
+        )
+
+    run = run_program({}, stack="alone", program=program)
+    linux, win = (create_request(run.named(n, BASELINE)) for n in ("fleet-al2", "fleet-win"))
+    assert (linux["ApprovedPatches"], linux["ApprovedPatchesEnableNonSecurity"]) == (["amazon-ssm-agent"], True)
+    assert win["AvailableSecurityUpdatesComplianceStatus"] == "COMPLIANT"
+    assert problems("ssm", "CreatePatchBaseline", linux) == [] and problems("ssm", "CreatePatchBaseline", win) == []
+    # What the components log is validate's warning (which approvedPatches apply; a COMPLIANT status), in
+    # the order the two components happen to log.
+    assert sorted(w.split(": ", 2)[1] for w in run.warnings) == [
+        "approvedPatches",
+        "availableSecurityUpdatesComplianceStatus",
+    ]

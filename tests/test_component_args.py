@@ -80,3 +80,16 @@ def test_outputs_are_taken_as_they_come():
 
 def test_args_that_are_not_a_dict():
     assert errors(lambda: GoldenAmiPipeline("g", ["Linux"])) == ["GoldenAmiPipeline 'g': args must be a dict, got list"]
+
+
+def test_a_retention_cloudwatch_logs_does_not_offer():
+    (line,) = errors(lambda: PatchReporting("r", {"cloudwatch_log_group": "/p/r", "cloudwatch_retention_days": 10}))
+    assert line.startswith("PatchReporting 'r': cloudwatch_retention_days: CloudWatch Logs keeps logs for one of 1, 3")
+
+
+def test_instance_statements_are_checked_as_iam_statements():
+    statements = [{"Effect": "Allow", "Action": "DeregisterTargets", "Resource": "*"}]
+    (line,) = errors(lambda: PatchingIam("i", {"instance_statements": statements}))
+    assert line.startswith(
+        "PatchingIam 'i': instance_statements[0].Action[0]: 'DeregisterTargets' is not an IAM action"
+    )

@@ -151,9 +151,11 @@ def requests(call: Call, p: Pipeline) -> list[Request]:
         if not d["KmsKeyId"]:
             return []
         actions = ("kms:Decrypt", "kms:DescribeKey", "kms:GenerateDataKeyWithoutPlaintext")
+        # EC2 makes these calls on the caller's behalf: KMS sees kms:ViaService ec2.<region>.amazonaws.com.
+        via = {**base, "kms:ViaService": f"ec2.{region}.amazonaws.com"}
         return [
-            Request("kms:CreateGrant", d["KmsKeyId"], {**base, "kms:GrantIsForAWSResource": "true"}),
-            *(Request(a, d["KmsKeyId"], base) for a in (*actions, "kms:ReEncryptFrom", "kms:ReEncryptTo")),
+            Request("kms:CreateGrant", d["KmsKeyId"], {**via, "kms:GrantIsForAWSResource": "true"}),
+            *(Request(a, d["KmsKeyId"], via) for a in (*actions, "kms:ReEncryptFrom", "kms:ReEncryptTo")),
         ]
 
     key = (call.service, call.api)
@@ -338,7 +340,24 @@ def test_kms_grants_only_with_a_key_and_only_on_it():
     assert kms["acme-golden-base-runbook"] == []
     grant = next(s for s in kms["acme-golden-encrypted-runbook"] if "kms:CreateGrant" in _actions(s))
     assert grant["Resource"] == KMS_KEY
-    assert grant["Condition"] == {"Bool": {"kms:GrantIsForAWSResource": "true"}}
+    assert grant["Condition"] == {
+        "Bool": {"kms:GrantIsForAWSResource": "true"},
+        "StringEquals": {"kms:ViaService": "ec2.eu-west-1.amazonaws.com"},
+    }
+    # Through EC2 only: the role cannot use the key directly, nor through another service or region.
+    policies_of_role = [json.dumps(policies["acme-golden-encrypted-runbook"])]
+    direct = Request("kms:Decrypt", KMS_KEY, {"aws:RequestedRegion": "eu-west-1"})
+    via_s3 = Request("kms:Decrypt", KMS_KEY, {"kms:ViaService": "s3.eu-west-1.amazonaws.com"})
+    via_ec2 = Request("kms:Decrypt", KMS_KEY, {"kms:ViaService": "ec2.eu-west-1.amazonaws.com"})
+    assert allowed(policies_of_role, via_ec2)
+    assert not allowed(policies_of_role, direct)
+    assert not allowed(policies_of_role, via_s3)
+    grant = {"kms:GrantIsForAWSResource": "true"}
+    assert not allowed(policies_of_role, Request("kms:CreateGrant", KMS_KEY, grant))
+    assert allowed(
+        policies_of_role,
+        Request("kms:CreateGrant", KMS_KEY, {**grant, "kms:ViaService": "ec2.eu-west-1.amazonaws.com"}),
+    )
 
 
 def _actions(statement) -> list[str]:

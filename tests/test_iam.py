@@ -44,7 +44,7 @@ def test_automation_role_trust_has_confused_deputy_conditions():
     assert statement["Principal"] == {"Service": "ssm.amazonaws.com"}
     assert statement["Condition"] == {
         "StringEquals": {"aws:SourceAccount": OTHER_ACCOUNT},
-        "ArnLike": {"aws:SourceArn": f"arn:aws:ssm:*:{OTHER_ACCOUNT}:*"},
+        "ArnLike": {"aws:SourceArn": f"arn:aws:ssm:*:{OTHER_ACCOUNT}:automation-execution/*"},
     }
     # No managed policy (AmazonSSMAutomationRole grants ssm:* on *): each pipeline adds what its runbook calls.
     attached = run.of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment")

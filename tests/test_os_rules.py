@@ -1,5 +1,10 @@
 """The OS table against botocore's SSM model and the AWS facts it encodes."""
 
+import json
+import re
+from datetime import date
+from pathlib import Path
+
 import botocore.session
 import pytest
 
@@ -127,3 +132,100 @@ def test_severity_filters_exist_where_aws_has_them():
     assert os_rules.severity_filter("WINDOWS").filter_key == "MSRC_SEVERITY"
     assert os_rules.severity_filter("SUSE").filter_key == "SEVERITY"
     assert os_rules.severity_filter("UBUNTU") is None and os_rules.severity_filter("MACOS") is None
+
+
+# ---------------------------------------------------------------------------
+# Issue 26: PRODUCT names and end-of-support dates, one table each with sources
+
+PRODUCTS_FILE = Path(os_rules.__file__).parent / "data" / "patch-products.json"
+
+
+def test_the_product_list_names_its_aws_sources_and_date():
+    data = json.loads(PRODUCTS_FILE.read_text())
+    assert set(data["products"]) == set(os_rules.OPERATING_SYSTEMS)
+    assert date.fromisoformat(data["compiled"])
+    urls = [url for _, url in os_rules.product_sources()]
+    assert "https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_DescribePatchProperties.html" in urls
+    assert all(url.startswith("https://docs.aws.amazon.com/") for url in urls)
+
+
+@pytest.mark.parametrize("os_name", sorted(ACCEPTED_KEYS))
+def test_each_os_lists_products_that_fit_aws_limits(os_name):
+    spec = os_rules.products_of(os_name)
+    assert spec.names and len(set(spec.names)) == len(spec.names)
+    assert all(0 < len(name) <= os_rules.MAX_FILTER_VALUE_LENGTH for name in spec.names)
+    assert all(os_rules.product_known(os_name, name) for name in spec.names)
+    for pattern in (spec.minor_releases, spec.newer_releases):
+        assert pattern is None or re.compile(pattern)
+
+
+@pytest.mark.parametrize(
+    ("os_name", "product", "known"),
+    [
+        ("REDHAT_ENTERPRISE_LINUX", "RedhatEnterpriseLinux9.5", True),
+        ("REDHAT_ENTERPRISE_LINUX", "RedhatEnterpriseLinux9.9", True),  # a later release than the dated list
+        ("REDHAT_ENTERPRISE_LINUX", "RHEL9", False),
+        ("REDHAT_ENTERPRISE_LINUX", "RedhatEnterpriseLinux9*", False),  # AWS documents '*' alone
+        ("REDHAT_ENTERPRISE_LINUX", "*", True),
+        ("AMAZON_LINUX_2023", "AmazonLinux2023", True),
+        ("AMAZON_LINUX_2023", "AmazonLinux2", False),
+        ("UBUNTU", "Ubuntu22.04", True),
+        ("UBUNTU", "jammy", False),
+        ("WINDOWS", "WindowsServer2022", True),
+        ("WINDOWS", "Windows Server 2022", False),
+    ],
+)
+def test_product_names(os_name, product, known):
+    assert os_rules.product_known(os_name, product) is known
+
+
+def test_later_minor_releases():
+    rhel = "REDHAT_ENTERPRISE_LINUX"
+    assert os_rules.later_minor_releases(rhel, ["RedhatEnterpriseLinux9.4", "RedhatEnterpriseLinux9.5"]) == {
+        "9": ["RedhatEnterpriseLinux9.6"]
+    }
+    assert os_rules.later_minor_releases(rhel, ["RedhatEnterpriseLinux9.6", "RedhatEnterpriseLinux8.10"]) == {
+        "9": [],
+        "8": [],
+    }
+    assert os_rules.later_minor_releases(rhel, ["*", "RedhatEnterpriseLinux9.4"]) == {}
+    assert os_rules.later_minor_releases("UBUNTU", ["Ubuntu22.04"]) == {}
+
+
+def test_the_end_of_support_table():
+    assert {e.operating_system for e in os_rules.END_OF_SUPPORT} <= set(os_rules.OPERATING_SYSTEMS)
+    assert all(e.source.startswith("https://") and e.replacement for e in os_rules.END_OF_SUPPORT)
+    (al2,) = os_rules.end_of_support("AMAZON_LINUX_2", None)
+    assert (al2.ends, al2.replacement) == (date(2026, 6, 30), "Amazon Linux 2023 (AMAZON_LINUX_2023)")
+    assert [e.release for e in os_rules.end_of_support("AMAZON_LINUX", None)] == ["Amazon Linux (AMI, 2018.03)"]
+    assert os_rules.end_of_support("AMAZON_LINUX_2022", None)
+    # Releases are matched by the PRODUCT filter; without one the baseline may serve a supported release.
+    assert [e.release for e in os_rules.end_of_support("CENTOS", ["CentOS7.9", "CentOSStream9"])] == ["CentOS 7"]
+    assert [e.release for e in os_rules.end_of_support("CENTOS", ["CentOS8.5"])] == ["CentOS 8"]
+    assert os_rules.end_of_support("CENTOS", None) == [] and os_rules.end_of_support("CENTOS", ["*"]) == []
+    assert os_rules.end_of_support("AMAZON_LINUX_2023", None) == []
+    # Every product the table names is one the product list knows.
+    for entry in os_rules.END_OF_SUPPORT:
+        if entry.products:
+            assert any(re.match(entry.products, p) for p in os_rules.products_of(entry.operating_system).names)
+
+
+def test_centos_filters_follow_enable_non_security():
+    """No update notices: a classification filter would match nothing (AWS-CentOSDefaultPatchBaseline has none)."""
+    assert {f.key for f in os_rules.approval_filters("CENTOS", {})} == {"CLASSIFICATION", "SEVERITY"}
+    assert os_rules.approval_filters("CENTOS", {}, enable_non_security=True) == ()
+    assert os_rules.approval_filters("CENTOS", {"severities": ["Critical"]}, enable_non_security=True) == (
+        os_rules.PatchFilter("SEVERITY", ("Critical",)),
+    )
+    assert {f.key for f in os_rules.approval_filters("ROCKY_LINUX", {}, enable_non_security=True)} == {
+        "CLASSIFICATION",
+        "SEVERITY",
+    }
+
+
+def test_the_readme_states_the_end_of_support_table_as_the_code_has_it():
+    readme = (Path(os_rules.__file__).parent.parent / "README.md").read_text()
+    rows = [line for line in readme.splitlines() if line.startswith("| ") and "end of security updates" not in line]
+    for entry in os_rules.END_OF_SUPPORT:
+        row = f"| {entry.release} (`{entry.operating_system}`) | {entry.ends.isoformat()} | {entry.replacement} | "
+        assert any(line.startswith(row) and entry.source in line for line in rows), row

@@ -357,3 +357,17 @@ def test_pulumi_loads_the_pack_and_gets_its_verdicts_over_the_analyzer_protocol(
     assert message.endswith(
         "cutoff is 0 h: tasks could start until the window closes and be cut off mid-install; set cutoff >= 1 h"
     )
+
+
+def test_a_centos_rule_without_enable_non_security_is_rejected(globex):
+    """CentOS's default repositories carry no update notices: such a rule approves nothing (not waivable)."""
+    centos = copy.deepcopy(baseline(globex, "globex-rhel9"))
+    centos.inputs["operatingSystem"] = "CENTOS"
+    (message,) = check("baselines-approve-something", centos)
+    assert message.startswith("approval rule 1: CENTOS's default repositories carry no update notices")
+    centos.inputs["tags"] = {"PatchingWaiver": "reason"}
+    assert check("baselines-approve-something", centos) != []
+    centos.inputs["approvalRules"][0]["enableNonSecurity"] = True
+    assert check("baselines-approve-something", centos) == []
+    assert check("baselines-approve-something", baseline(globex, "globex-rhel9")) == []
+    assert POLICIES["baselines-approve-something"].enforcement_level.value == "mandatory"

@@ -2,6 +2,7 @@
 
 import json
 import re
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -40,10 +41,11 @@ def test_created_bucket_is_private_encrypted_versioned_and_expires(acme):
     assert rule["applyServerSideEncryptionByDefault"] == {"sseAlgorithm": "AES256"}
     versioning = only(acme, "aws:s3/bucketVersioning:BucketVersioning").inputs
     assert versioning["versioningConfiguration"] == {"status": "Enabled"}
-    (lifecycle,) = only(acme, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration").inputs["rules"]
-    assert lifecycle["status"] == "Enabled"
+    lifecycle, markers = only(acme, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration").inputs["rules"]
+    assert lifecycle["status"] == markers["status"] == "Enabled"
     assert lifecycle["expiration"] == {"days": 180}
-    assert lifecycle["noncurrentVersionExpiration"] == {"noncurrentDays": 180}
+    assert lifecycle["noncurrentVersionExpiration"] == {"noncurrentDays": 1}
+    assert markers["expiration"] == {"expiredObjectDeleteMarker": True}
     assert (
         problems(
             "s3",
@@ -57,15 +59,60 @@ def test_created_bucket_is_private_encrypted_versioned_and_expires(acme):
                             "Status": lifecycle["status"],
                             "Filter": {"Prefix": lifecycle["filter"]["prefix"]},
                             "Expiration": {"Days": lifecycle["expiration"]["days"]},
-                            "NoncurrentVersionExpiration": {"NoncurrentDays": 180},
-                            "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 7},
-                        }
+                            "NoncurrentVersionExpiration": {"NoncurrentDays": 1},
+                            "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 1},
+                        },
+                        {
+                            "ID": markers["id"],
+                            "Status": markers["status"],
+                            "Filter": {"Prefix": ""},
+                            "Expiration": {"ExpiredObjectDeleteMarker": True},
+                        },
                     ]
                 },
             },
         )
         == []
     )
+
+
+def _last_day_held(rules: list[dict], written: datetime) -> datetime:
+    """When the last trace of one object written at ``written`` leaves a versioned bucket, as the S3 User
+    Guide describes lifecycle expiry ("Expiring objects"; "Lifecycle configuration elements": a day count
+    is added to the start and rounded up to the next midnight UTC): expiring the current version adds a
+    delete marker and makes the version noncurrent; a noncurrent version expires NoncurrentDays after
+    it became noncurrent; a delete marker left as the only version (an expired object delete marker)
+    is removed by the Expiration action. Without a noncurrent rule, the version stays."""
+
+    def after(start: datetime, days: int) -> datetime:
+        moment = start + timedelta(days=days)
+        midnight = moment.replace(hour=0, minute=0, second=0, microsecond=0)
+        return midnight if midnight == moment else midnight + timedelta(days=1)
+
+    current_days = next(r["expiration"]["days"] for r in rules if "days" in r.get("expiration", {}))
+    noncurrent = [
+        r["noncurrentVersionExpiration"]["noncurrentDays"] for r in rules if "noncurrentVersionExpiration" in r
+    ]
+    if not noncurrent:
+        return datetime.max.replace(tzinfo=UTC)  # the noncurrent version is kept forever
+    return after(after(written, current_days), noncurrent[0])  # then the lone delete marker goes
+
+
+@pytest.mark.parametrize("retention", [1, 30, 90, 3650])
+def test_retention_days_means_what_it_says_on_the_versioned_bucket(retention):
+    run = run_program(
+        {}, stack="alone", program=lambda: PatchReporting("ops", {"s3_bucket": "create", "retention_days": retention})
+    )
+    rules = only(run, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration").inputs["rules"]
+    written = datetime(2026, 3, 1, 14, 30, tzinfo=UTC)
+    held = _last_day_held(rules, written) - written
+    # Gone within retentionDays + 1 (+ S3's rounding to midnight), never the 2 x retentionDays of equal counts.
+    assert timedelta(days=retention) < held <= timedelta(days=retention + 2)
+    doubled = [{**rules[0], "noncurrentVersionExpiration": {"noncurrentDays": retention}}, rules[1]]
+    assert _last_day_held(doubled, written) - written > timedelta(days=2 * retention)  # what earlier releases did
+    # Delete markers left alone are removed (also by the explicit rule), unfinished uploads after a day.
+    assert rules[1]["expiration"] == {"expiredObjectDeleteMarker": True}
+    assert rules[0]["abortIncompleteMultipartUpload"] == {"daysAfterInitiation": 1}
 
 
 def test_bucket_policy_denies_plain_http(acme):
@@ -134,7 +181,7 @@ def test_publisher_role_may_only_publish_to_the_topic(example_runs):
     trust = json.loads(run.named("globex-notify", "aws:iam/role:Role").inputs["assumeRolePolicy"])
     (statement,) = trust["Statement"]
     assert statement["Principal"] == {"Service": "ssm.amazonaws.com"}
-    assert statement["Condition"]["StringEquals"] == {"aws:SourceAccount": "123456789012"}
+    assert "Condition" not in statement  # as AWS documents it (tests/test_iam_trust.py)
     (publish,) = json.loads(run.named("globex-notify-publish").inputs["policy"])["Statement"]
     assert publish["Action"] == "sns:Publish"
     assert publish["Resource"] == "arn:aws:sns:us-east-1:111122223333:globex-ops-alerts"
@@ -154,7 +201,7 @@ def test_logging_none_builds_no_bucket_and_no_write_permission():
 
 def test_component_alone_default_retention():
     run = run_program({}, stack="alone", program=lambda: PatchReporting("ops", {"s3_bucket": "create"}))
-    (rule,) = only(run, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration").inputs["rules"]
+    rule, _ = only(run, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration").inputs["rules"]
     assert rule["expiration"] == {"days": 90}
     assert run.of_type("aws:sns/topic:Topic") == []
 
@@ -212,3 +259,24 @@ def test_no_data_sync_unless_asked_and_never_without_a_bucket():
         {**MINIMAL, "logging": {"s3Bucket": "central-logs"}, "compliance": {"dataSync": True}}, stack="acme"
     )
     assert existing.of_type(SYNC)[0].inputs["s3Destination"]["bucketName"] == "central-logs"
+
+
+def test_component_alone_creates_the_cloudwatch_log_group_with_its_retention():
+    from aws_requests import api_calls
+
+    run = run_program(
+        {},
+        stack="alone",
+        program=lambda: PatchReporting(
+            "ops", {"cloudwatch_log_group": "/patching/ops", "cloudwatch_retention_days": 7}
+        ),
+    )
+    (group,) = run.of_type("aws:cloudwatch/logGroup:LogGroup")
+    assert (group.inputs["name"], group.inputs["retentionInDays"]) == ("/patching/ops", 7)
+    calls = api_calls(group)
+    assert [(service, operation) for service, operation, _ in calls] == [
+        ("logs", "CreateLogGroup"),
+        ("logs", "PutRetentionPolicy"),
+    ]
+    assert all(problems(service, operation, request) == [] for service, operation, request in calls)
+    assert run.of_type("aws:s3/bucket:Bucket") == []

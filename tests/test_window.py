@@ -136,7 +136,8 @@ def test_notifications_are_wired_with_the_publisher_role(example_runs):
         assert rc["serviceRoleArn"] == f"arn:aws:iam::123456789012:role/{role.inputs.get('name', 'globex-notify-mock')}"
         assert rc["notificationConfig"] == {
             "notificationArn": "arn:aws:sns:us-east-1:111122223333:globex-ops-alerts",
-            "notificationEvents": ["Failed", "TimedOut"],
+            # The defaults: the cutoff's cancellations mail too, one message per failing instance.
+            "notificationEvents": ["Failed", "TimedOut", "Cancelled"],
             "notificationType": "Invocation",
         }
     # Each task runs as the customer's maintenance window role (not the service-linked role).
@@ -254,3 +255,115 @@ def test_continue_task_is_a_choice_and_a_typo_names_the_allowed_values():
         "patching:maintenanceWindows.w.cutoffBehavior: Input should be 'CANCEL_TASK' or 'CONTINUE_TASK' "
         "(got 'CANCEL')" in str(info.value)
     )
+
+
+@pytest.mark.parametrize(
+    ("window", "timeout_seconds"),
+    [
+        # Worked by hand: (durationHours - cutoffHours) in minutes, less minutesPerNode, in seconds.
+        ({"durationHours": 4, "cutoffHours": 1, "operation": "Install"}, (180 - 15) * 60),
+        ({"durationHours": 2, "cutoffHours": 1, "operation": "Scan"}, (60 - 5) * 60),
+        ({"durationHours": 4, "cutoffHours": 1, "operation": "Install", "minutesPerNode": 45}, (180 - 45) * 60),
+    ],
+)
+def test_no_node_starts_later_than_minutes_per_node_before_the_cutoff(window, timeout_seconds):
+    windows = {"nightly": {"schedule": "cron(0 2 ? * SUN *)", **window}}
+    groups = {"acme-web": {"baselines": ["al2023"], "maintenanceWindows": ["nightly"]}}
+    run = run_config({**MINIMAL, "maintenanceWindows": windows, "patchGroups": groups})
+    (task,) = patch_windows(run, TASK)
+    # MaintenanceWindowRunCommandParameters.TimeoutSeconds: a node that has not started by then does not run.
+    assert run_command(task)["timeoutSeconds"] == timeout_seconds
+
+
+def test_a_window_whose_minutes_per_node_leave_no_time_is_refused():
+    windows = {
+        "nightly": {
+            "schedule": "cron(0 2 ? * SUN *)",
+            "durationHours": 2,
+            "cutoffHours": 1,
+            "operation": "Install",
+            "minutesPerNode": 60,
+        }
+    }
+    groups = {"acme-web": {"baselines": ["al2023"], "maintenanceWindows": ["nightly"]}}
+    with pytest.raises(
+        ProgramError, match=r"maintenanceWindows\.nightly\.minutesPerNode: minutesPerNode \(60\) leaves"
+    ):
+        run_config({**MINIMAL, "maintenanceWindows": windows, "patchGroups": groups})
+
+
+@pytest.mark.parametrize(
+    ("max_concurrency", "warned"),
+    [
+        # 10% of the targets at a time: at least 10 waves of 30 minutes = 300 > 180 minutes before the cutoff.
+        (
+            "10%",
+            "10% runs the targets in at least 10 waves of 30 minutes (minutesPerNode) = 300 minutes, but the "
+            "cutoff comes 180 minutes after the window opens",
+        ),
+        ("34%", None),  # 3 waves: 90 minutes
+        ("1", None),  # a count: how many waves depends on the group's size, unknown offline
+    ],
+)
+def test_validate_warns_when_the_rate_control_cannot_reach_every_node_before_the_cutoff(
+    tmp_path, max_concurrency, warned
+):
+    import json
+
+    from patching_components.checks import check_stack
+
+    window = {
+        "schedule": "cron(0 2 ? * SUN *)",
+        "durationHours": 4,
+        "cutoffHours": 1,
+        "operation": "Install",
+        "maxConcurrency": max_concurrency,
+        "minutesPerNode": 30,
+    }
+    config = {
+        **{f"patching:{k}": v for k, v in MINIMAL.items()},
+        "patching:maintenanceWindows": {"nightly": window},
+        "patching:patchGroups": {"acme-web": {"baselines": ["al2023"], "maintenanceWindows": ["nightly"]}},
+    }
+    path = tmp_path / "Pulumi.acme.yaml"
+    path.write_text(json.dumps({"config": config}))
+    found = [w for w in check_stack(path).warnings if w.path[-1] == "maxConcurrency"]
+    if warned is None:
+        assert found == []
+    else:
+        (warning,) = found
+        assert warning.path == ("maintenanceWindows", "nightly", "maxConcurrency")
+        assert warning.message.startswith(warned)
+
+
+def test_output_to_cloudwatch_logs_is_the_run_command_output_config_aws_takes():
+    """A window alone: output to S3 and to a CloudWatch log group (``cloudwatch_config`` of the task's
+    run_command_parameters: RegisterTaskWithMaintenanceWindow's CloudWatchOutputConfig)."""
+
+    def program():
+        PatchWindow(
+            "fleet-scan",
+            {
+                "schedule": "rate(1 day)",
+                "duration_hours": 2,
+                "cutoff_hours": 1,
+                "operation": "Scan",
+                "patch_groups": ["web"],
+                "output_s3_bucket": "fleet-logs",
+                "output_s3_key_prefix": "patching/fleet/scan",
+                "cloudwatch_log_group_name": "/patching/fleet",
+            },
+        )
+
+    run = run_program({}, stack="alone", program=program)
+    *_, calls = requests(run, "fleet-scan")
+    run_command = calls["RegisterTaskWithMaintenanceWindow"]["TaskInvocationParameters"]["RunCommand"]
+    assert run_command["CloudWatchOutputConfig"] == {
+        "CloudWatchLogGroupName": "/patching/fleet",
+        "CloudWatchOutputEnabled": True,
+    }
+    assert (run_command["OutputS3BucketName"], run_command["OutputS3KeyPrefix"]) == (
+        "fleet-logs",
+        "patching/fleet/scan",
+    )
+    assert problems("ssm", "RegisterTaskWithMaintenanceWindow", calls["RegisterTaskWithMaintenanceWindow"]) == []

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import difflib
 import functools
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -15,6 +16,7 @@ from zoneinfo import ZoneInfo
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StrictBool,
@@ -117,6 +119,7 @@ PermissionsBoundaryArn = Annotated[
         min_length=20,
         max_length=2048,
     ),
+    Secretable(f"arn:aws:iam::{_ACCOUNT}:policy/secret"),
 ]
 # A count ("10") or a percentage ("10%"), as MaxConcurrency/MaxErrors take them.
 Concurrency = Annotated[
@@ -266,8 +269,15 @@ class BaselineConfig(_Model):
     """SEVERITY (Linux) or MSRC_SEVERITY (Windows) values; default Critical, Important."""
     priorities: FilterValues | None = None
     """PRIORITY, the package Priority field (Ubuntu/Debian); default all five (security-only is the repository)."""
-    products: FilterValues | None = None
-    """PRODUCT filter values; default all products of the OS."""
+    products: (
+        Annotated[
+            list[Annotated[FilterValue, Secretable("*")]],  # a secret's stand-in: every release
+            Field(min_length=1, max_length=os_rules.MAX_FILTER_VALUES),
+        ]
+        | None
+    ) = None
+    """PRODUCT filter values, the node's own release as AWS names it (e.g. ``RedhatEnterpriseLinux9.6``, or
+    ``*``); default all products of the OS."""
     compliance_level: ComplianceLevel = "CRITICAL"
     """Compliance severity reported for missing approved patches."""
     enable_non_security: StrictBool = False
@@ -276,8 +286,16 @@ class BaselineConfig(_Model):
     """Patches approved regardless of the rule (at most 50)."""
     rejected_patches: Annotated[list[PatchId], Field(max_length=os_rules.MAX_PATCH_LIST)] = []
     """Patches never approved (at most 50)."""
+    approved_patches_enable_non_security: StrictBool = False
+    """Linux only: also install the approvedPatches that are not security updates (AWS's default, false,
+    installs only the listed security updates)."""
     rejected_patches_action: RejectedPatchesAction = "ALLOW_AS_DEPENDENCY"
     """ALLOW_AS_DEPENDENCY (default) or BLOCK."""
+    available_security_updates_compliance_status: (
+        Literal[os_rules.AVAILABLE_SECURITY_UPDATES_STATUSES] | None  # type: ignore[valid-type]
+    ) = None
+    """Windows only: NON_COMPLIANT (default) makes a node with a security update the baseline does not (yet)
+    approve NON_COMPLIANT; COMPLIANT keeps it green."""
     sources: Annotated[dict[SourceKey, PatchSourceConfig], Field(max_length=os_rules.MAX_SOURCES)] = {}
     """Linux only: custom repositories, keyed by a stable name."""
     default: StrictBool = False
@@ -327,15 +345,68 @@ class BaselineConfig(_Model):
                             f"{os_name} does not support {key}: its patches are approved on release; remove the key",
                         )
                     )
+        issues += self._product_issues()
+        if self.available_security_updates_compliance_status is not None and (
+            os_name not in os_rules.WINDOWS_ONLY_COMPLIANCE_STATUS
+        ):
+            issues.append(
+                (
+                    ("availableSecurityUpdatesComplianceStatus",),
+                    f"availableSecurityUpdatesComplianceStatus applies to WINDOWS baselines only, not {os_name} "
+                    "(AWS reports available security updates for Windows Server nodes only); remove the key",
+                )
+            )
+        if os_name in os_rules.NO_UPDATE_NOTICES and not self.enable_non_security and not self.sources:
+            from ..standard import NO_UPDATE_NOTICES_REASON
+
+            issues.append((("enableNonSecurity",), NO_UPDATE_NOTICES_REASON.format(os=os_name)))
         if not family.linux:
+            if self.approved_patches_enable_non_security:
+                issues.append(
+                    (
+                        ("approvedPatchesEnableNonSecurity",),
+                        f"approvedPatchesEnableNonSecurity applies to Linux only, not {os_name}; remove the key",
+                    )
+                )
             if self.enable_non_security:
                 issues.append((("enableNonSecurity",), f"enableNonSecurity applies to Linux only, not {os_name}"))
             if self.sources:
                 issues.append((("sources",), f"sources apply to Linux only, not {os_name}"))
-        if len(os_rules.approval_filters(os_name, self.filter_values())) > os_rules.MAX_FILTERS_PER_RULE:
+        if (
+            len(os_rules.approval_filters(os_name, self.filter_values(), self.enable_non_security))
+            > os_rules.MAX_FILTERS_PER_RULE
+        ):
             issues.append(((), f"an approval rule takes at most {os_rules.MAX_FILTERS_PER_RULE} filters"))
         _raise_issues(issues)
         return self
+
+    def _product_issues(self) -> list[tuple[tuple[str | int, ...], str]]:
+        """PRODUCT values AWS lists for the OS (data/patch-products.json), with a "did you mean"."""
+        os_name = self.operating_system
+        known = os_rules.products_of(os_name).names
+        issues: list[tuple[tuple[str | int, ...], str]] = []
+        for index, product in enumerate(self.products or []):
+            if os_rules.product_known(os_name, product):
+                continue
+            try:
+                _one_of(product, known, f"a PRODUCT value AWS lists for {os_name}")
+            except ValueError as exc:
+                issues.append(
+                    (
+                        ("products", index),
+                        f"{exc} (AWS's names look like {known[-1]!r}; list of {os_rules.product_list_date()}, "
+                        f"aws ssm describe-patch-properties --operating-system {os_name} --property PRODUCT "
+                        "shows today's); remove products or use '*' to cover every release",
+                    )
+                )
+        return issues
+
+    @property
+    def effective_available_security_updates_compliance_status(self) -> str | None:
+        """What AWS receives: the configured status, NON_COMPLIANT on Windows, nothing elsewhere."""
+        if self.operating_system not in os_rules.WINDOWS_ONLY_COMPLIANCE_STATUS:
+            return None
+        return self.available_security_updates_compliance_status or os_rules.DEFAULT_AVAILABLE_SECURITY_UPDATES_STATUS
 
     def filter_values(self) -> dict[str, list[str] | None]:
         return {name: getattr(self, name) for name in os_rules.FILTER_FIELDS}
@@ -395,6 +466,10 @@ class MaintenanceWindowConfig(_Model):
     """How many targets run at once: a count or a percentage."""
     max_errors: ErrorThreshold = "1"
     """Errors after which the task stops: a count or a percentage."""
+    minutes_per_node: Annotated[int, Field(strict=True, ge=1, le=1440)] | None = None
+    """Minutes one node's patch task takes, reboot included (default 15 for Install, 5 for Scan: an
+    assumption, measure yours). No node starts later than this before the cutoff (the task's delivery
+    timeout), and validate warns when the rate control cannot work through the targets before the cutoff."""
     hooks: HooksConfig | None = None
     """Install only: lifecycle hook documents (AWS-RunPatchBaselineWithHooks)."""
     description: Annotated[str, StringConstraints(min_length=1, max_length=128)] | None = None
@@ -404,6 +479,11 @@ class MaintenanceWindowConfig(_Model):
     patch at different times."""
 
     _coerce = field_validator("max_concurrency", "max_errors", mode="before")(_count_or_string)
+
+    @property
+    def node_minutes(self) -> int:
+        """minutesPerNode, or the default of the operation."""
+        return self.minutes_per_node or defaults.MINUTES_PER_NODE[self.operation]
 
     _schedule = field_validator("schedule")(_check_schedule)
     _timezone = field_validator("timezone")(_check_timezone)
@@ -421,6 +501,15 @@ class MaintenanceWindowConfig(_Model):
         if self.schedule_offset is not None and not self.schedule.startswith("cron("):
             issues.append((("scheduleOffset",), "scheduleOffset works with cron() schedules only"))
         issues += _opens_issues(self.schedule, self.timezone)
+        before_cutoff = (self.duration_hours - self.cutoff_hours) * 60
+        if 0 < before_cutoff <= self.node_minutes:
+            issues.append(
+                (
+                    ("minutesPerNode",),
+                    f"minutesPerNode ({self.node_minutes}) leaves no node time to finish: the cutoff comes "
+                    f"{before_cutoff} minutes after the window opens; lengthen durationHours or lower cutoffHours",
+                )
+            )
         if self.operation == "Scan":
             if self.hooks is not None:
                 issues.append((("hooks",), "hooks run around an install; remove them or use operation: Install"))
@@ -446,6 +535,71 @@ class PatchGroupConfig(_Model):
 S3_BUCKET_RULE = "'create', 'none' or an existing bucket name (3-63 lower-case letters, digits, '.', '-')"
 
 
+KmsKeyArn = Annotated[
+    str,
+    StringConstraints(pattern=r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[A-Za-z0-9-]{1,64}$"),
+    Secretable(f"arn:aws:kms:us-east-1:{_ACCOUNT}:key/secret"),
+]
+"""A customer managed KMS key, by key ARN (an alias ARN cannot be scoped in IAM)."""
+
+# CloudWatch Logs' PutRetentionPolicy: the only retention periods it accepts (days).
+LOG_RETENTION_DAYS = (
+    1,
+    3,
+    5,
+    7,
+    14,
+    30,
+    60,
+    90,
+    120,
+    150,
+    180,
+    365,
+    400,
+    545,
+    731,
+    1096,
+    1827,
+    2192,
+    2557,
+    2922,
+    3288,
+    3653,
+)
+
+
+def _not_a_boolean(value: Any) -> Any:
+    if isinstance(value, bool):
+        raise ValueError(f"{str(value).lower()} is a boolean; give a number of days")
+    return value
+
+
+def _log_retention(value: int) -> int:
+    if value not in LOG_RETENTION_DAYS:
+        longer = next((d for d in LOG_RETENTION_DAYS if d > value), LOG_RETENTION_DAYS[-1])
+        raise ValueError(
+            f"CloudWatch Logs keeps logs for one of {', '.join(map(str, LOG_RETENTION_DAYS))} days; "
+            f"{value} is not one of them (the next longer is {longer})"
+        )
+    return value
+
+
+class CloudWatchOutputConfig(_Model):
+    """Run Command output in CloudWatch Logs: a log group per region, created by the stack."""
+
+    log_group: Annotated[str, StringConstraints(pattern=r"^[.\-_/#A-Za-z0-9]{1,512}$"), Public()] | None = None
+    """Name of the log group the stack creates in every region (default ``/patching/<customer>``); the
+    instance role may write to exactly this group. Must not exist yet."""
+    retention_days: Annotated[int, BeforeValidator(_not_a_boolean), AfterValidator(_log_retention)] = (
+        defaults.RETENTION_DAYS
+    )
+    """Days CloudWatch Logs keeps the output: one of the periods it accepts (1, 3, 5, 7, 14, 30, 60, 90, ...)."""
+    kms_key_arn: KmsKeyArn | None = None
+    """A customer managed KMS key (key ARN) to encrypt the log group with, in the stack's one region; its key
+    policy must allow CloudWatch Logs (logs.<region>.amazonaws.com) to use it. Default: CloudWatch Logs' own."""
+
+
 class LoggingConfig(_Model):
     """Where Run Command writes patching output."""
 
@@ -460,14 +614,34 @@ class LoggingConfig(_Model):
     )
     """Key prefix; each window task writes below <prefix>/<window>/."""
     retention_days: Annotated[int, Field(ge=1, le=3650)] | None = None
-    """Days before log objects expire (created bucket only; default 90)."""
+    """Days after which log objects expire (created bucket only; default 90). The bucket is versioned: each
+    object's last version is gone one day later, so output is kept retentionDays (+1) days."""
+    kms_key_arn: KmsKeyArn | None = None
+    """The customer managed KMS key (key ARN) an existing s3Bucket encrypts with by default (SSE-KMS): the
+    instance role may use exactly this key, through S3 only, to write the output. In the bucket's region."""
+    cloud_watch: CloudWatchOutputConfig | None = None
+    """Also (or, with s3Bucket: none, only) send the output to CloudWatch Logs."""
 
     @model_validator(mode="after")
     def _retention_needs_own_bucket(self) -> LoggingConfig:
+        issues: list[tuple[tuple[str | int, ...], str]] = []
         if self.retention_days is not None and self.s3_bucket != "create":
-            raise ValueError(
-                "retentionDays applies only with s3Bucket: create (the lifecycle of an existing bucket is its owner's)"
+            issues.append(
+                (
+                    ("retentionDays",),
+                    "retentionDays applies only with s3Bucket: create (the lifecycle of an existing bucket is its "
+                    "owner's)",
+                )
             )
+        if self.kms_key_arn is not None and self.s3_bucket in ("create", "none"):
+            issues.append(
+                (
+                    ("kmsKeyArn",),
+                    "kmsKeyArn is the key of an existing bucket's default encryption: give s3Bucket the bucket's "
+                    "name (a created bucket uses SSE-S3; with none nothing is written to S3)",
+                )
+            )
+        _raise_issues(issues)
         return self
 
     @property
@@ -571,6 +745,158 @@ class GoldenAmiConfig(_Model):
 
 
 # ---------------------------------------------------------------------------
+# The instance role's extra permissions (hooks run on the node under it)
+
+MAX_MANAGED_POLICIES_PER_ROLE = 10
+"""IAM's default quota of managed policies attached to a role (AmazonSSMManagedInstanceCore is one)."""
+
+
+def _iam_action(value: str) -> str:
+    if not re.fullmatch(r"\*|[a-z0-9-]+:[A-Za-z0-9*?]+", value):
+        raise ValueError(
+            f"{value!r} is not an IAM action: write service:Action (wildcards * and ? allowed), "
+            "e.g. elasticloadbalancing:DeregisterTargets"
+        )
+    return value
+
+
+def _iam_resource(value: str) -> str:
+    if value != "*" and not re.fullmatch(r"arn:[^:\s]+:[^:\s]*:[^:\s]*:[^:\s]*:\S+", value):
+        raise ValueError(
+            f"{value!r} is not a resource IAM matches: give an ARN (arn:partition:service:region:account:resource, "
+            "wildcards allowed) or *"
+        )
+    return value
+
+
+IamAction = Annotated[str, StringConstraints(max_length=128), AfterValidator(_iam_action)]
+IamResource = Annotated[str, StringConstraints(max_length=2048), AfterValidator(_iam_resource)]
+ManagedPolicyArn = Annotated[
+    str,
+    StringConstraints(
+        pattern=r"^arn:aws[a-z-]*:iam::([0-9]{12}|aws):policy/[A-Za-z0-9+=,.@_/-]{1,1024}$",
+        min_length=20,
+        max_length=2048,
+    ),
+    Secretable(f"arn:aws:iam::{_ACCOUNT}:policy/secret"),
+]
+
+
+def _condition_values(value: Any) -> Any:
+    """A condition key's value or values, as the strings IAM compares (true, 3600, ...)."""
+    values = value if isinstance(value, list) else [value]
+    return [str(v).lower() if isinstance(v, bool) else str(v) if isinstance(v, int) else v for v in values]
+
+
+ConditionValues = Annotated[
+    list[str],
+    Field(min_length=1),
+    BeforeValidator(_condition_values, json_schema_input_type=str | bool | int | list[str]),
+]
+
+
+def _one_or_more(value: Any) -> Any:
+    return [value] if isinstance(value, str) else value
+
+
+OneOrMore = Annotated[list[Any], Field(min_length=1)]
+
+
+class PolicyStatementConfig(_Model):
+    """An IAM policy statement, written as in a policy document (Sid, Effect, Action, Resource, Condition)."""
+
+    sid: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9]+$")] | None = Field(None, alias="Sid")
+    """Optional statement id: letters and digits."""
+    effect: Literal["Allow", "Deny"] = Field(alias="Effect")
+    """Allow or Deny."""
+    action: (
+        Annotated[
+            list[IamAction], Field(min_length=1), BeforeValidator(_one_or_more, json_schema_input_type=str | list[str])
+        ]
+        | None
+    ) = Field(None, alias="Action")
+    """``service:Action`` (wildcards allowed), or a list of them."""
+    not_action: (
+        Annotated[
+            list[IamAction], Field(min_length=1), BeforeValidator(_one_or_more, json_schema_input_type=str | list[str])
+        ]
+        | None
+    ) = Field(None, alias="NotAction")
+    """Instead of Action: every action but these."""
+    resource: (
+        Annotated[
+            list[IamResource],
+            Field(min_length=1),
+            BeforeValidator(_one_or_more, json_schema_input_type=str | list[str]),
+        ]
+        | None
+    ) = Field(None, alias="Resource")
+    """An ARN (wildcards allowed) or ``*``, or a list of them."""
+    not_resource: (
+        Annotated[
+            list[IamResource],
+            Field(min_length=1),
+            BeforeValidator(_one_or_more, json_schema_input_type=str | list[str]),
+        ]
+        | None
+    ) = Field(None, alias="NotResource")
+    """Instead of Resource: every resource but these."""
+    condition: dict[Annotated[str, StringConstraints(pattern=r"^[A-Za-z:]+$")], dict[str, ConditionValues]] | None = (
+        Field(None, alias="Condition")
+    )
+    """``{operator: {condition key: value or values}}``, e.g. ``{StringEquals: {aws:RequestedRegion: eu-west-1}}``."""
+
+    @model_validator(mode="after")
+    def _one_each(self) -> PolicyStatementConfig:
+        issues: list[tuple[tuple[str | int, ...], str]] = []
+        for plain, negated in (("Action", "NotAction"), ("Resource", "NotResource")):
+            given = [
+                k
+                for k, v in ((plain, getattr(self, plain.lower())), (negated, getattr(self, "not_" + plain.lower())))
+                if v
+            ]
+            if len(given) != 1:
+                issues.append(((plain,), f"a statement takes exactly one of {plain} or {negated}"))
+        _raise_issues(issues)
+        return self
+
+    def document(self) -> dict[str, Any]:
+        """The statement as IAM reads it."""
+        return self.model_dump(by_alias=True, exclude_none=True)
+
+
+class InstanceRoleConfig(_Model):
+    """What the instance role may do besides Patch Manager's needs (hooks run on the nodes under it)."""
+
+    managed_policy_arns: Annotated[list[ManagedPolicyArn], Field(max_length=MAX_MANAGED_POLICIES_PER_ROLE - 1)] = []
+    """Managed policies attached to the instance role (at most 9: IAM's default quota is 10 per role, and
+    AmazonSSMManagedInstanceCore is one)."""
+    statements: Annotated[list[PolicyStatementConfig], Field(min_length=1)] | None = None
+    """IAM statements of an inline policy of the instance role (Sid, Effect, Action, Resource, Condition)."""
+
+    @model_validator(mode="after")
+    def _no_duplicates(self) -> InstanceRoleConfig:
+        from ..policies import wildcard_grants  # the policies read the model: import when used
+
+        arns = self.managed_policy_arns
+        issues: list[tuple[tuple[str | int, ...], str]] = [
+            (("managedPolicyArns", i), f"{arn!r} is listed twice") for i, arn in enumerate(arns) if arns.index(arn) != i
+        ]
+        # The patching standard (policy pack) refuses wildcard grants in inline policies: so does validate.
+        for i, statement in enumerate(self.statements or []):
+            for problem in wildcard_grants({"Statement": [statement.document()]}):
+                issues.append(
+                    (
+                        ("statements", i),
+                        f"the statement {problem.split(' ', 2)[2]}: name the actions and the resources "
+                        "it needs (Resource '*' only for actions IAM cannot scope to a resource)",
+                    )
+                )
+        _raise_issues(issues)
+        return self
+
+
+# ---------------------------------------------------------------------------
 # The whole stack
 
 
@@ -639,6 +965,14 @@ class StackConfig(_Model):
     """Tags added to every taggable resource (besides Customer and ManagedBy)."""
     permissions_boundary: PermissionsBoundaryArn | None = None
     """Managed policy ARN set as the permissions boundary of every role created (landing zones require one)."""
+    strict_trust_conditions: StrictBool = False
+    """Also require aws:SourceAccount/aws:SourceArn in the trust policies of the maintenance window and
+    notification roles (the Automation role always has them, as AWS documents). AWS documents no condition for
+    these two roles, and a condition key the service does not send denies every patch task or drops every
+    notification: off by default; if you turn it on, verify with one canary run (a scan window with a
+    notification) before patch night."""
+    instance_role: InstanceRoleConfig | None = None
+    """Extra permissions of the instance role, for what runs on the nodes under it (patch hooks)."""
     regions: Regions | None = None
     """Regions to patch in, each built alike; the first is the primary region (aws:region: IAM and the
     log bucket live there, and its resources keep the names of a one-region stack). Default: aws:region."""
@@ -649,7 +983,7 @@ class StackConfig(_Model):
     patch_groups: dict[PatchGroupName, PatchGroupConfig] = {}
     """Patch groups keyed by the literal tag value on the instances."""
     logging: LoggingConfig | None = None
-    """Run Command output to S3."""
+    """Run Command output to S3 and/or CloudWatch Logs."""
     notifications: NotificationsConfig | None = None
     """Run Command notifications through SNS."""
     golden_amis: dict[Key, GoldenAmiConfig] = {}
@@ -779,12 +1113,32 @@ class StackConfig(_Model):
                 issues.append((("goldenAmis", key, "region"), _unlisted_region(ami.region, self.regions)))
             # A KMS key is regional: EC2 cannot encrypt a volume with another region's key.
             built_in = ami.region or self.primary_region
-            key_region = ami.kms_key_arn.split(":")[3] if ami.kms_key_arn else None
+            key_region = ami.kms_key_arn.split(":")[3] if ami.kms_key_arn and not _stand_in(ami.kms_key_arn) else None
             if built_in and key_region and key_region != built_in:
                 issues.append(
                     (
                         ("goldenAmis", key, "kmsKeyArn"),
                         f"the key is in {key_region}, the pipeline builds in {built_in}: give a key of {built_in}",
+                    )
+                )
+        cloud_watch = self.logging.cloud_watch if self.logging else None
+        if cloud_watch is not None and cloud_watch.kms_key_arn is not None:
+            # A log group's key is in the group's region, and the stack creates one group per region.
+            key_region = cloud_watch.kms_key_arn.split(":")[3]
+            if len(regions) > 1:
+                issues.append(
+                    (
+                        ("logging", "cloudWatch", "kmsKeyArn"),
+                        "a KMS key is in one region and the stack creates a log group in each of patching:regions: "
+                        "remove kmsKeyArn (CloudWatch Logs encrypts with its own keys) or use one region",
+                    )
+                )
+            elif self.primary_region and key_region != self.primary_region and not _stand_in(cloud_watch.kms_key_arn):
+                issues.append(
+                    (
+                        ("logging", "cloudWatch", "kmsKeyArn"),
+                        f"the key is in {key_region}, the log group in {self.primary_region}: give a key of "
+                        f"{self.primary_region}",
                     )
                 )
         if len(regions) > 1 and self.notifications is not None and self.notifications.sns_topic_arn is not None:
@@ -840,6 +1194,11 @@ class StackConfig(_Model):
         issues += inline_policy_issues(self)
         _raise_issues(issues)
         return self
+
+
+def _stand_in(arn: str) -> bool:
+    """An ARN that stands in offline for a Pulumi secret (see Secretable): its region says nothing."""
+    return f":{_ACCOUNT}:" in arn
 
 
 def _unlisted_region(region: str, regions: list[str] | None) -> str:

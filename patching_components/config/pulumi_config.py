@@ -7,13 +7,17 @@ from typing import Any
 from ..errors import NAMESPACE, ConfigError, Issue
 from .handover import program_value
 from .model import TOP_LEVEL_KEYS, StackConfig
-from .secrets import may_hold_secrets
+from .secrets import mark_secret_texts, may_hold_secrets, redact
 from .stack_file import stack_file_for
 from .validation import primary_region_issues, split_namespace, validate
 
 
 def load_pulumi_config() -> StackConfig:
-    """Read the namespace through ``pulumi.Config`` inside a running Pulumi program."""
+    """Read the namespace through ``pulumi.Config`` inside a running Pulumi program.
+
+    The text of a key the engine marks secret comes back as ``secrets.SecretText``, so that
+    the program keeps secret exactly what is built from it; an error about it never
+    prints its value (``pulumi preview`` output ends up in CI logs)."""
     import pulumi
 
     from .._pulumi_sdk import config_keys_present
@@ -30,32 +34,34 @@ def load_pulumi_config() -> StackConfig:
             values[full] = program_value(key, cfg.get(key))
     # The engine marks a whole key secret; one whose settings may not be secret is refused, as
     # validate refuses its {secure: ...} value (see secrets).
+    secret = secret_keys()
     refused = [
         Issue((key,), "cannot be a secret: it names resources, and URNs and AWS names are never secret")
         for key in TOP_LEVEL_KEYS
-        if f"{NAMESPACE}:{key}" in present
-        and pulumi.runtime.is_config_secret(f"{NAMESPACE}:{key}")
-        and not may_hold_secrets(key)
+        if key in secret and not may_hold_secrets(key)
     ]
     if refused:
         raise ConfigError(source, refused)
-    config = validate(split_namespace(values, source), source)
+    try:
+        config = validate(split_namespace(values, source), source)
+    except ConfigError as exc:
+        plain = {key: values.get(f"{NAMESPACE}:{key}") for key in secret}
+        raise ConfigError(exc.source, redact(exc.issues, plain, secret), exc.namespace) from None
     issues = primary_region_issues(config, pulumi.Config("aws").get("region"))
     if issues:
         raise ConfigError(source, issues)
-    return config
+    return mark_secret_texts(config, secret)
 
 
-def secret_texts() -> set[str]:
-    """The text of the secret ``patching:`` settings, inside a running program."""
+def secret_keys() -> set[str]:
+    """The top-level ``patching:`` keys (camelCase) the engine marks secret, in a running program."""
     import pulumi
 
-    from .secrets import secretable_texts
+    from .._pulumi_sdk import config_keys_present
 
-    cfg = pulumi.Config(NAMESPACE)
+    present = config_keys_present()
     return {
-        text
+        key
         for key in TOP_LEVEL_KEYS
-        if pulumi.runtime.is_config_secret(f"{NAMESPACE}:{key}")
-        for text in secretable_texts(key, program_value(key, cfg.get(key)))
+        if f"{NAMESPACE}:{key}" in present and pulumi.runtime.is_config_secret(f"{NAMESPACE}:{key}")
     }

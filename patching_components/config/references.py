@@ -99,6 +99,16 @@ def reference_issues(raw: Mapping[str, Any]) -> list[Issue]:
                 seen_os[os_of[name]] = name
             registrations.setdefault(joined, (name, group))
         names = group_cfg.get("maintenanceWindows", [])
+        if _names(names) and group_cfg.get("baselines") in (None, []) and raw.get("mode", "install") != "disabled":
+            issues.append(
+                Issue(
+                    ("patchGroups", group, "baselines"),
+                    f"patch group {group!r} has maintenance windows but no baselines: its nodes would be scanned and "
+                    "patched with the account's default baseline for their OS (AWS's own approves bug fixes too on "
+                    "Amazon Linux and RHEL) or another stack's; add baselines: [<key>] with one baseline per OS "
+                    f"of the group (defined: {', '.join(sorted(map(str, baselines))) or 'none'})",
+                )
+            )
         for index, name in _names(names):
             path = ("patchGroups", group, "maintenanceWindows", index)
             if name not in windows:

@@ -13,16 +13,18 @@ secret. A whole optional top-level key that is secret is left out offline.
 
 from __future__ import annotations
 
+import re
 import typing
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from ..errors import Issue
 from .messages import _unwrap
-from .model import Public, Secretable, StackConfig
+from .model import LoggingConfig, Public, Secretable, StackConfig
 
 SECURE = "secure"
 # Tried in order for a setting without a Secretable marker: the first its rules accept stands in.
@@ -181,16 +183,24 @@ def _why_not_secret(path: tuple[str | int, ...]) -> str:
     return "cannot be a secret: a secret is text, and this setting takes none"
 
 
-def secretable_texts(key: str, value: Any) -> set[str]:
+def secretable_texts(key: str, value: Any, defaults: bool = True) -> set[str]:
     """The text a program keeps secret in a top-level value the engine marks secret. The engine
     marks the whole key, not which settings in it were secret: every free-text setting counts
-    (values from a fixed list, such as ``operation``, are public choices and do not)."""
+    (values from a fixed list, such as ``operation``, are public choices and do not). Without
+    ``defaults``, a value equal to its setting's default does not count either (``s3Prefix:
+    patching``): every stack that leaves the setting out has it, so it tells nothing."""
     texts: set[str] = set()
 
     def walk(item: Any, path: tuple[str | int, ...]) -> None:
         if isinstance(item, str):
-            annotation, _ = _setting(path)
-            if item and annotation is not None and not _names_resources(path) and not _choices(annotation):
+            annotation, default = _setting(path)
+            if (
+                item
+                and annotation is not None
+                and not _names_resources(path)
+                and not _choices(annotation)
+                and (defaults or item != default)
+            ):
                 texts.add(item)
         elif isinstance(item, Mapping):
             for name, child in item.items():
@@ -224,3 +234,261 @@ def may_hold_secrets(key: str) -> bool:
 
     annotation, _ = _setting((key,))
     return annotation is not None and search(annotation, set())
+
+
+class SecretText(str):
+    """Text the program read from a ``patching:`` key the engine marks secret.
+
+    A ``str`` in every way (the components use it as they would any text), it only carries
+    where it came from: an input holding this very object is built from a secret, whatever
+    its text. Marking the source, rather than searching every input for the secret's
+    text, is what keeps a short common value from tainting unrelated inputs: with
+    ``patching:maintenanceWindows`` secret, its ``maxErrors: "1"`` makes the task's
+    ``maxErrors`` secret, not every trust policy and tag that happens to contain a "1".
+    Text derived from it (an f-string, JSON, ``Output.concat``) is a new ``str``; see
+    :func:`distinctive` for how the program still finds it there.
+    """
+
+    __slots__ = ()
+
+
+class SecretDate(date):
+    """A date the program read from a secret key (``approveUntilDate``): as :class:`SecretText`,
+    it only carries where it came from. Its text (``isoformat``) is a new ``str``, so the
+    program looks for it as itself (``SecretSearch.whole``) and messages leave it out."""
+
+
+DISTINCTIVE_LENGTH = 6
+"""A secret text this long or longer is also looked for inside derived text (see :func:`distinctive`)."""
+
+
+def distinctive(text: str) -> bool:
+    """Whether a secret text is unlikely enough to occur by chance that finding it inside a
+    longer text (a policy document, an ARN, a prefix) means it was built from the secret.
+    Shorter texts ("1", "10%", "UTC") are only recognised as themselves (SecretText)."""
+    return len(text) >= DISTINCTIVE_LENGTH
+
+
+def mark_secret_texts(config: StackConfig, keys: Collection[str]) -> StackConfig:
+    """``config`` with every free-text setting under the top-level ``keys`` (camelCase) as a
+    :class:`SecretText`: what the program keeps secret, wherever the components put it. Only
+    what the stack sets is marked (a default is not the secret's text); names of resources
+    (Public) and values from a fixed list are public, as :func:`secretable_texts` says."""
+
+    def mark(value: Any, path: tuple[str | int, ...]) -> Any:
+        if isinstance(value, date) and not isinstance(value, datetime) and not _names_resources(path):
+            return SecretDate(value.year, value.month, value.day)
+        if isinstance(value, str):
+            annotation, _ = _setting(path)
+            if value and annotation is not None and not _names_resources(path) and not _choices(annotation):
+                return SecretText(value)
+            return value
+        if isinstance(value, BaseModel):
+            update = {}
+            for name in value.model_fields_set:
+                alias = type(value).model_fields[name].alias or name
+                before = getattr(value, name)
+                after = mark(before, (*path, alias))
+                if after is not before:
+                    update[name] = after
+            return value.model_copy(update=update) if update else value
+        if isinstance(value, dict):
+            marked = {key: mark(item, (*path, key)) for key, item in value.items()}
+            return marked if any(marked[k] is not value[k] for k in value) else value
+        if isinstance(value, list):
+            items = [mark(item, (*path, index)) for index, item in enumerate(value)]
+            return items if any(a is not b for a, b in zip(items, value, strict=True)) else value
+        return value
+
+    update = {}
+    for name, field in StackConfig.model_fields.items():
+        alias = field.alias or name
+        if alias in keys and name in config.model_fields_set:
+            before = getattr(config, name)
+            after = mark(before, (alias,))
+            if after is not before:
+                update[name] = after
+    return config.model_copy(update=update) if update else config
+
+
+def marked_texts(value: Any, dates: bool = True) -> set[str]:
+    """The ``SecretText`` in a config model (:func:`mark_secret_texts`), and the text of its
+    ``SecretDate`` (unless not ``dates``), e.g. to keep them out of a message."""
+    texts: set[str] = set()
+
+    def walk(item: Any) -> None:
+        if isinstance(item, SecretText):
+            texts.add(str(item))
+        elif dates and isinstance(item, SecretDate):
+            texts.add(item.isoformat())
+        elif isinstance(item, Mapping):
+            for child in item.values():
+                walk(child)
+        elif isinstance(item, (list, tuple)):
+            for child in item:
+                walk(child)
+        elif isinstance(item, BaseModel):
+            for name in item.model_fields_set:
+                walk(getattr(item, name))
+
+    walk(value)
+    return texts
+
+
+@dataclass(frozen=True)
+class SecretSearch:
+    """What the program looks for in the text it builds, besides a ``SecretText`` itself: the
+    secret's text inside text derived from it (a bucket name inside an ARN or a policy, an
+    instance type inside a runbook), which no longer carries the mark."""
+
+    inside: frozenset[str]
+    """Distinctive secret texts that are marked where the program puts them: found inside a
+    longer text, it was built from the secret; a text equal to one of them but without the mark
+    came from a public setting with the same value (a golden AMI's time zone, public, equal to
+    a secret window's), which stays public."""
+    whole: frozenset[str]
+    """Secret text that carries no mark, found as itself too: a date's (``approveUntilDate``,
+    written as text from a ``SecretDate``) and the customer's log prefix derived from a secret
+    ``s3Prefix`` (however short the prefix, every window writes below ``<s3Prefix>/<customer>``)."""
+
+    def finds(self, text: str) -> bool:
+        """Whether ``text`` holds a secret's text."""
+        return any(secret in text for secret in self.whole) or any(
+            secret in text and secret != text for secret in self.inside
+        )
+
+
+def secret_search(config: StackConfig, keys: Collection[str]) -> SecretSearch:
+    """The :class:`SecretSearch` of a config marked by :func:`mark_secret_texts` with the secret
+    top-level ``keys``. Only distinctive texts are looked for (a short one, "1", would be found
+    in every other text), and no value equal to its setting's default (``s3Bucket: create``)."""
+    values = config.model_dump(by_alias=True, mode="json", exclude_unset=True)
+    texts = {
+        text
+        for key in keys
+        if key in values
+        for text in secretable_texts(key, values[key], defaults=False)
+        if distinctive(text)
+    }
+    marked = marked_texts(config, dates=False)  # what is marked where it is put
+    whole = texts - marked
+    logging = config.logging
+    if "logging" in keys and logging is not None and isinstance(logging.s3_prefix, SecretText):
+        if logging.s3_prefix != LoggingConfig.model_fields["s3_prefix"].default and config.log_prefix():
+            whole.add(str(config.log_prefix()))
+    return SecretSearch(frozenset(texts & marked), frozenset(whole))
+
+
+def redact_text(
+    message: str,
+    quoted: Collection[str],
+    bare: Collection[str] = (),
+    fragments_of: Collection[str] = (),
+    words: Collection[str] = (),
+) -> str:
+    """``message`` with secret text shown as [secret]: each of ``quoted`` where the message quotes
+    it (as messages quote a value), each distinctive one of ``bare`` also unquoted (a short text
+    is left where it is not quoted: "1" is also in "1-24"), each of ``words`` wherever it stands
+    as a word, and any quoted part of one of ``fragments_of`` (a cron parser quoting the field it
+    refused)."""
+    for text in sorted({*quoted, *bare, *words}, key=len, reverse=True):  # longest first: one in another goes whole
+        for form in (repr(text), f'"{text}"', f"'{text}'"):
+            message = message.replace(form, "[secret]")
+        if text in bare and distinctive(text):
+            message = message.replace(text, "[secret]")
+        elif text in words:
+            message = re.sub(rf"(?<![\w-]){re.escape(text)}(?![\w-])", "[secret]", message)
+    if fragments_of:
+
+        def fragment(match: re.Match[str]) -> str:
+            part = match.group(0)[1:-1]
+            return "[secret]" if part and any(part in text for text in fragments_of) else match.group(0)
+
+        message = re.sub(r"'[^']*'|\"[^\"]*\"", fragment, message)
+    return message
+
+
+def redact(issues: list[Issue], values: Mapping[str, Any], keys: Collection[str]) -> list[Issue]:
+    """``issues`` with the text of the secret top-level ``keys`` of ``values`` kept out of their
+    messages: an error about a secret names its key path and the rule, never the value (the
+    program's errors end up in CI logs). The value an issue is about is left out wherever it
+    shows (also an invalid one, of the wrong type or at an unknown key: it is still the
+    secret), and so are the other settings beside it, which a rule across settings names
+    ("end (...) must be after start (...)"); any other secret text where it is quoted. Values
+    from a fixed list and names of resources stay: they are the rule's words ("allowed:
+    Critical, Important"), not secrets; but a value that is none of its list's is the stack's
+    own text, left out wherever it stands as a word (a rule of another key may name it)."""
+    if not keys:
+        return issues
+    quoted = {text for key in keys if key in values for text in secretable_texts(key, values[key])}
+    words = {text for key in keys if key in values for text in _not_a_choice(key, values[key])}
+    result = []
+    for issue in issues:
+        own: set[str] = set()
+        beside: set[str] = set()
+        if issue.path and issue.path[0] in keys:
+            own = _texts(_at(values, issue.path))
+            parent = issue.path[:-1]
+            while parent and isinstance(parent[-1], int):  # an item of a list: the settings of its map
+                parent = parent[:-1]
+            siblings = _at(values, parent) if parent else None
+            if isinstance(siblings, Mapping):  # free text only: names and fixed choices are public
+                beside = {
+                    text
+                    for name, item in siblings.items()
+                    if isinstance(item, str)
+                    for text in secretable_texts(str(parent[0]), _nest((*parent[1:], name), item))
+                }
+        message = redact_text(issue.message, quoted | own, own | beside, own, words)
+        result.append(Issue(issue.path, message, issue.line))
+    return result
+
+
+def _not_a_choice(key: str, value: Any) -> set[str]:
+    """The texts of a top-level value at settings that take a fixed list of values but that are
+    none of them (``operatingSystem: Zq7``)."""
+    found: set[str] = set()
+
+    def walk(item: Any, path: tuple[str | int, ...]) -> None:
+        if isinstance(item, str):
+            choices = _choices(_setting(path)[0])
+            if item and choices and item not in choices:
+                found.add(item)
+        elif isinstance(item, Mapping):
+            for name, child in item.items():
+                walk(child, (*path, name))
+        elif isinstance(item, list):
+            for index, child in enumerate(item):
+                walk(child, (*path, index))
+
+    walk(value, (key,))
+    return found
+
+
+def _nest(path: tuple[str | int, ...], item: Any) -> Any:
+    """``item`` at ``path`` below a top-level key, as secretable_texts walks it."""
+    for step in reversed(path):
+        item = [item] if isinstance(step, int) else {step: item}
+    return item
+
+
+def _at(values: Any, path: tuple[str | int, ...]) -> Any:
+    for step in path:
+        if isinstance(values, Mapping) and step in values:
+            values = values[step]
+        elif isinstance(values, list) and isinstance(step, int) and 0 <= step < len(values):
+            values = values[step]
+        else:
+            return None
+    return values
+
+
+def _texts(item: Any) -> set[str]:
+    """Every text in a value (its own, not only what the model reads as text)."""
+    if isinstance(item, str):
+        return {item} if item else set()
+    if isinstance(item, Mapping):
+        return {text for child in item.values() for text in _texts(child)}
+    if isinstance(item, list):
+        return {text for child in item for text in _texts(child)}
+    return set()
