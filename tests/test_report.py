@@ -213,6 +213,7 @@ def test_csv_has_a_row_per_node_then_per_gap(report):
     assert (rows[3]["status"], rows[3]["missing"]) == ("failed", "3")
     assert rows[4]["reason"].startswith("offline: ConnectionLost") and rows[0]["missing"] == ""  # no patch state
     assert rows[-1]["status"] == "golden-ami-build-failed"
+    assert {(r["account"], r["principal"]) for r in rows} == {(ACCOUNT, PRINCIPAL)}
 
 
 def test_html_is_self_contained_with_a_chart(report):
