@@ -512,3 +512,42 @@ def test_hybrid_nodes_take_their_group_from_their_patch_state():
     assert rows["mi-0fedcba9876543210"].problems == [
         ("no-patch-group", "a hybrid node with no patch state in any of the stack's patch groups")
     ]
+
+
+def test_a_different_baseline_registration_default_and_targets_are_gaps():
+    def other_os(params, response):
+        first, *rest = response["BaselineIdentities"]
+        return {"BaselineIdentities": [{**first, "OperatingSystem": "AMAZON_LINUX_2"}, *rest]}
+
+    def registered_elsewhere(params, response):
+        first, second = response["Mappings"]
+        return {"Mappings": [{**first, "BaselineIdentity": second["BaselineIdentity"]}, second]}
+
+    def aws_default(params, response):
+        return {"BaselineId": "arn:aws:ssm:eu-west-1:280605243866:patchbaseline/pb-0d28ab1cfca8c1a8b"}
+
+    def other_group(params, response):
+        if params["WindowId"] != fixture.WEEKLY:
+            return response
+        (target,) = response["Targets"]
+        return {"Targets": [{**target, "Targets": [{"Key": "tag:Patch Group", "Values": ["acme-wbe"]}]}]}
+
+    found = collect_with(
+        varied_calls(
+            describe_patch_baselines=other_os,
+            describe_patch_groups=registered_elsewhere,
+            get_default_patch_baseline=aws_default,
+            describe_maintenance_window_targets=other_group,
+        )
+    )
+    assert [(g.resource, g.kind, g.detail) for g in found.gaps][:4] == [
+        ("acme-al2023", "wrong-baseline", "patches AMAZON_LINUX_2, the stack says AMAZON_LINUX_2023"),
+        ("acme-web", "wrong-baseline", "patch group 'acme-web' is registered to globex-rhel9, not acme-al2023"),
+        (
+            "default AMAZON_LINUX_2023",
+            "wrong-baseline",
+            "the default AMAZON_LINUX_2023 baseline is "
+            "arn:aws:ssm:eu-west-1:280605243866:patchbaseline/pb-0d28ab1cfca8c1a8b, not acme-al2023",
+        ),
+        ("acme-weekly-install", "wrong-targets", "targets acme-wbe; the stack says acme-web"),
+    ]
