@@ -87,6 +87,7 @@ GAPS = {
     "deployed in another region or account): what it does is not done",
     "wrong-baseline": "a patch group or an operating system's default is registered to another baseline, or "
     "the baseline patches another operating system",
+    "window-disabled": "the window is disabled outside every change freeze of the stack: it does not run",
     "wrong-targets": "the window targets other patch groups than the stack's",
     "wrong-task": "the window runs another document or other parameters (operation, reboot option) than the stack's",
     "unconfirmed-subscription": "an e-mail subscription of the alert topic is pending confirmation: nothing is "
@@ -434,6 +435,8 @@ class _Region:
             ):
                 if identity.get("Name") in names:
                     found[names[identity["Name"]]] = identity["WindowId"]
+                    if identity.get("Enabled") is False and not self._frozen():
+                        self.gap(identity["Name"], "window-disabled", "disabled, and no change freeze is on now")
         groups_of = config.groups_by_window()
         runs = []
         for name, key in names.items():
@@ -458,6 +461,12 @@ class _Region:
             runs.append(WindowRuns(region, key, window_id, executions))
         report.windows += runs
         return runs
+
+    def _frozen(self) -> bool:
+        """Whether a change freeze of the stack is on now (its guard disables the windows then)."""
+        return any(
+            first <= self.now < last for first, last in (f.interval() for f in self.config.change_freezes.values())
+        )
 
     def _check_window(self, name: str, key: str, window_id: str, groups: list[str]) -> None:
         from .window import window_task

@@ -264,14 +264,16 @@ def markdown(report: Report) -> str:
 
 
 def csv_text(report: Report) -> str:
-    """One row per node, then one per deployment gap (``row`` says which)."""
+    """One row per node, then one per deployment gap (``row`` says which); every row names the account
+    read and the principal it was read as."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     counts = [key for key, _ in PATCH_COUNTS]
     head = ["row", "region", "patchGroup", "instanceId", "name", "platform", "state", "pingStatus", "status"]
     tail = ["criticalNonCompliant", "securityNonCompliant", "availableSecurityUpdates", "lastOperation"]
     tail += ["lastOperationTime", "baselineId", "pendingRebootSince", "lastRunStatus"]
-    writer.writerow([*head, "reason", *counts, *tail])
+    read = [report.account_id, report.principal_arn]
+    writer.writerow([*head, "reason", *counts, *tail, "account", "principal"])
     for i in report.instances:
         writer.writerow(
             ["node", i.region, i.patch_group or "", i.instance_id, i.name or "", i.platform or "", i.state or ""]
@@ -279,11 +281,11 @@ def csv_text(report: Report) -> str:
             + [_count(i, key) for key in counts]
             + [i.critical_non_compliant, i.security_non_compliant, i.available_security_updates, i.operation or ""]
             + [_iso(i.operation_end) or "", i.baseline_id or "", _iso(i.pending_reboot_since) or ""]
-            + [i.last_run.status if i.last_run else ""]
+            + [i.last_run.status if i.last_run else "", *read]
         )
     for g in report.gaps:
         blank = [""] * (len(counts) + len(tail))
-        writer.writerow(["gap", g.region, "", "", g.resource, "", "", "", g.kind, g.detail, *blank])
+        writer.writerow(["gap", g.region, "", "", g.resource, "", "", "", g.kind, g.detail, *blank, *read])
     return buffer.getvalue()
 
 

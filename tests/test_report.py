@@ -17,6 +17,7 @@ from aws_stubs import use_account
 from conftest import ROOT
 from patching_components import cli
 from patching_components.config import load_stack_file
+from patching_components.config.model import ChangeFreezeConfig
 from patching_components.policies import REPORT_READ_ACTIONS, report_policy_document
 from patching_components.report import GAPS, NODE_STATUSES, PAGE_SIZES, collect
 from patching_components.report_formats import SCHEMA_VERSION, render
@@ -212,6 +213,7 @@ def test_csv_has_a_row_per_node_then_per_gap(report):
     assert (rows[3]["status"], rows[3]["missing"]) == ("failed", "3")
     assert rows[4]["reason"].startswith("offline: ConnectionLost") and rows[0]["missing"] == ""  # no patch state
     assert rows[-1]["status"] == "golden-ami-build-failed"
+    assert {(r["account"], r["principal"]) for r in rows} == {(ACCOUNT, PRINCIPAL)}
 
 
 def test_html_is_self_contained_with_a_chart(report):
@@ -397,3 +399,155 @@ def test_the_stacks_profile_yields_to_credentials_from_the_environment(monkeypat
     assert cli._stack_profile({"aws:profile": "acme-admin"}) == "acme-admin"
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "ASIAEXAMPLE")  # a CI job's OIDC session
     assert cli._stack_profile({"aws:profile": "acme-admin"}) is None
+
+
+def disabled_weekly_calls():
+    """The fixture's calls with the weekly install window disabled."""
+    calls = []
+    for operation, params, response in fixture.SSM_CALLS:
+        if operation == "describe_maintenance_windows":
+            response = {
+                "WindowIdentities": [
+                    w | {"Enabled": w["WindowId"] != fixture.WEEKLY} for w in response["WindowIdentities"]
+                ]
+            }
+        calls.append((operation, params, response))
+    return calls
+
+
+@pytest.mark.parametrize(
+    ("freezes", "gap"),
+    [
+        ({}, [("acme-weekly-install", "window-disabled", "disabled, and no change freeze is on now")]),
+        # Inside a change freeze the freeze guard disables the windows: as it should be.
+        ({"december": {"start": "2026-11-30", "end": "2026-12-02"}}, []),
+    ],
+)
+def test_a_disabled_window_is_a_gap_outside_a_freeze(freezes, gap):
+    config = load_stack_file(ACME)
+    config = config.model_copy(
+        update={"change_freezes": {key: ChangeFreezeConfig(**value) for key, value in freezes.items()}}
+    )
+    account = StubbedAccount(disabled_weekly_calls())
+    found = collect(
+        config,
+        "acme",
+        [fixture.REGION],
+        account,
+        primary_region=fixture.REGION,
+        account_id=ACCOUNT,
+        principal_arn=PRINCIPAL,
+        now=fixture.NOW,
+    )
+    account.assert_all_called()
+    assert [(g.resource, g.kind, g.detail) for g in found.gaps if g.kind == "window-disabled"] == gap
+
+
+def varied_calls(**changes):
+    """The fixture's SSM calls with the responses of some calls changed: ``changes[operation]`` maps
+    (params, response) to the new response (or an Exception for a client error)."""
+    return [
+        (operation, params, changes[operation](params, response) if operation in changes else response)
+        for operation, params, response in fixture.SSM_CALLS
+    ]
+
+
+def collect_with(ssm_calls):
+    account = StubbedAccount(ssm_calls)
+    found = collect(
+        load_stack_file(ACME),
+        "acme",
+        [fixture.REGION],
+        account,
+        primary_region=fixture.REGION,
+        account_id=ACCOUNT,
+        principal_arn=PRINCIPAL,
+        now=fixture.NOW,
+    )
+    account.assert_all_called()
+    return found
+
+
+def test_a_pipeline_that_never_produced_an_image_is_a_gap():
+    missing = Exception({"service_error_code": "ParameterNotFound", "service_message": "", "http_status_code": 400})
+    found = collect_with(
+        varied_calls(
+            get_parameter=lambda params, response: missing,
+            describe_automation_executions=lambda params, response: {"AutomationExecutionMetadataList": []},
+        )
+    )
+    assert [(g.resource, g.kind, g.detail) for g in found.gaps if "golden" in g.kind] == [
+        ("al2023-base", "no-golden-ami", "/patching/acme/golden-ami/al2023-base does not exist; no build found")
+    ]
+    assert (found.pipelines[0].image_id, found.pipelines[0].last_build_id) == (None, None)
+
+
+def test_hybrid_nodes_take_their_group_from_their_patch_state():
+    hybrid = {**fixture.managed("mi-0123456789abcdef0", "onprem-1"), "ResourceType": "ManagedInstance"}
+    lost = {**fixture.managed("mi-0fedcba9876543210", "onprem-2"), "ResourceType": "ManagedInstance"}
+
+    def more_nodes(params, response):
+        if "NextToken" not in params:
+            return response
+        return {"InstanceInformationList": [*response["InstanceInformationList"], hybrid, lost]}
+
+    def more_states(params, response):
+        if "NextToken" not in params:
+            return response
+        return {"InstancePatchStates": [*response["InstancePatchStates"], fixture.patch_state(hybrid["InstanceId"])]}
+
+    found = collect_with(
+        varied_calls(
+            describe_instance_information=more_nodes, describe_instance_patch_states_for_patch_group=more_states
+        )
+    )
+    rows = {i.instance_id: i for i in found.instances}
+    onprem = rows["mi-0123456789abcdef0"]
+    assert (onprem.patch_group, onprem.state, onprem.status, onprem.name) == (
+        "acme-web",
+        None,
+        "compliant",
+        "onprem-1.eu-west-1.compute.internal",
+    )
+    assert rows["mi-0fedcba9876543210"].problems == [
+        ("no-patch-group", "a hybrid node with no patch state in any of the stack's patch groups")
+    ]
+
+
+def test_a_different_baseline_registration_default_and_targets_are_gaps():
+    def other_os(params, response):
+        first, *rest = response["BaselineIdentities"]
+        return {"BaselineIdentities": [{**first, "OperatingSystem": "AMAZON_LINUX_2"}, *rest]}
+
+    def registered_elsewhere(params, response):
+        first, second = response["Mappings"]
+        return {"Mappings": [{**first, "BaselineIdentity": second["BaselineIdentity"]}, second]}
+
+    def aws_default(params, response):
+        return {"BaselineId": "arn:aws:ssm:eu-west-1:280605243866:patchbaseline/pb-0d28ab1cfca8c1a8b"}
+
+    def other_group(params, response):
+        if params["WindowId"] != fixture.WEEKLY:
+            return response
+        (target,) = response["Targets"]
+        return {"Targets": [{**target, "Targets": [{"Key": "tag:Patch Group", "Values": ["acme-wbe"]}]}]}
+
+    found = collect_with(
+        varied_calls(
+            describe_patch_baselines=other_os,
+            describe_patch_groups=registered_elsewhere,
+            get_default_patch_baseline=aws_default,
+            describe_maintenance_window_targets=other_group,
+        )
+    )
+    assert [(g.resource, g.kind, g.detail) for g in found.gaps][:4] == [
+        ("acme-al2023", "wrong-baseline", "patches AMAZON_LINUX_2, the stack says AMAZON_LINUX_2023"),
+        ("acme-web", "wrong-baseline", "patch group 'acme-web' is registered to globex-rhel9, not acme-al2023"),
+        (
+            "default AMAZON_LINUX_2023",
+            "wrong-baseline",
+            "the default AMAZON_LINUX_2023 baseline is "
+            "arn:aws:ssm:eu-west-1:280605243866:patchbaseline/pb-0d28ab1cfca8c1a8b, not acme-al2023",
+        ),
+        ("acme-weekly-install", "wrong-targets", "targets acme-wbe; the stack says acme-web"),
+    ]
