@@ -423,3 +423,30 @@ def test_the_monthly_report_keeps_every_file_and_fails_on_exit_3(tmp_path):
     assert result.returncode == 3
     assert sorted(p.name for p in (workdir / "reports").iterdir()) == ["acme.html", "acme.json", "acme.md"]
     assert summary.read_text() == "report of reports/acme.md\n"
+
+
+# -- stack files named *.yml ----------------------------------------------------------------------
+# The Pulumi CLI reads Pulumi.<stack>.yaml only: a *.yml stack would be neither previewed nor
+# deployed, so the selection fails with the rename rather than quietly leaving it out.
+
+
+def test_a_yml_stack_file_fails_every_selection_with_the_rename(repo, pull_request):
+    repo.write("stacks/Pulumi.contoso.yml", "config:\n  patching:customer: contoso\n")
+    repo.commit("onboard contoso, misnamed")
+    expected = (
+        "select_stacks: error: stacks/Pulumi.contoso.yml: the Pulumi CLI reads only Pulumi.<stack>.yaml stack "
+        "files and would ignore this one; rename it to stacks/Pulumi.contoso.yaml\n"
+    )
+    script = str(SCRIPTS / "select_stacks.py")
+    for args in (["--base", repo.base], ["--all"], ["--only", "acme"]):
+        result = subprocess.run([sys.executable, script, *args], cwd=repo.path, capture_output=True, text=True)
+        assert (result.returncode, result.stdout, result.stderr) == (1, "", expected), args
+
+
+def test_renaming_a_yml_stack_file_selects_that_stack_only(repo, pull_request):
+    repo.write("stacks/Pulumi.contoso.yml", "config:\n  patching:customer: contoso\n")
+    base = repo.commit("onboard contoso, misnamed")
+    repo.git("mv", "stacks/Pulumi.contoso.yml", "stacks/Pulumi.contoso.yaml")
+    repo.commit("rename")
+    script = steps(pull_request["jobs"]["validate"])["Stacks to preview"]["run"]
+    assert repo.run_step(script, BASE_SHA=base) == ["contoso"]
