@@ -39,7 +39,7 @@ def package_version(root: Path) -> str:
     """``__version__`` as written in the package's ``__init__.py`` (read, not imported)."""
     match = VERSION_LINE.search((root / PACKAGE / "__init__.py").read_text(encoding="utf-8"))
     if not match:
-        raise ReleaseError(f"{PACKAGE}/__init__.py: no line __version__ = \"X.Y.Z\"")
+        raise ReleaseError(f'{PACKAGE}/__init__.py: no line __version__ = "X.Y.Z"')
     return match["version"]
 
 
