@@ -173,3 +173,8 @@ def test_help_lists_every_arg_and_every_output(component):
     assert outputs, component
     for name in outputs:
         assert f" |      {name}: pulumi.Output[" in text, f"{component.__name__} help() lacks the output {name}"
+
+
+def test_the_readme_shows_the_example_test_as_it_runs():
+    code = (EXAMPLE / "test_existing_fleet.py").read_text().split('"""\n\n', 1)[1]
+    assert f"```python\n{code}```" in (ROOT / "README.md").read_text()
