@@ -6,6 +6,7 @@ time something validates, so ``import patching_components`` stays cheap.
 
 __version__ = "0.1.0"
 
+from . import _help
 from .baseline import SecurityBaseline, SecurityBaselineArgs
 from .customer import CustomerPatching, CustomerPatchingArgs
 from .errors import ConfigError
@@ -14,6 +15,10 @@ from .golden_ami import GoldenAmiPipeline, GoldenAmiPipelineArgs
 from .iam import PatchingIam, PatchingIamArgs
 from .reporting import PatchReporting, PatchReportingArgs
 from .window import PatchWindow, PatchWindowArgs
+
+_help.document(
+    ChangeFreezeGuard, CustomerPatching, GoldenAmiPipeline, PatchingIam, PatchReporting, PatchWindow, SecurityBaseline
+)
 
 _FROM_CONFIG = ("StackConfig", "load_pulumi_config", "load_stack_file")
 

@@ -33,13 +33,27 @@ class UsageError(Exception):
     pass
 
 
+def _yml_refusal(path: Path) -> str:
+    """Why a ``*.yml`` stack file is refused: the Pulumi CLI reads ``Pulumi.<stack>.yaml`` only
+    (Pulumi's "Stack settings file reference"), so ``pulumi up`` would run that stack without it."""
+    return (
+        f"{path}: the Pulumi CLI reads only Pulumi.<stack>.yaml stack files and would ignore this one; "
+        f"rename it to {path.with_suffix('.yaml')}"
+    )
+
+
 def _stack_files(paths: Sequence[str]) -> list[Path]:
     if paths:
         files = [Path(p) for p in paths]
+        stray = [f for f in files if f.suffix.lower() == ".yml"]
     else:
         files = sorted(Path().glob(DEFAULT_STACK_GLOB))
-        if not files:
+        # A stack file named *.yml is refused, never skipped: CI and `pulumi up` would both ignore it.
+        stray = sorted(f for f in Path(DEFAULT_STACK_GLOB).parent.glob("*") if f.suffix.lower() == ".yml")
+        if not files and not stray:
             raise UsageError(f"no stack files given and none match {DEFAULT_STACK_GLOB} in {Path.cwd()}")
+    if stray:
+        raise UsageError("\n  ".join(_yml_refusal(f) for f in stray))
     for f in files:
         if not f.is_file():
             raise UsageError(f"{f}: no such file")

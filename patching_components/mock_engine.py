@@ -331,6 +331,11 @@ def _run(config: dict[str, Any], stack: str, program: Any, engine: OfflineEngine
         secret = [key for key, output in exported.items() if loop.run_until_complete(output.is_secret())]
         return ProgramRun(recorded, outputs, warnings, engine.region, secret)
     finally:
+        from pulumi.runtime.settings import SETTINGS
+
+        # A failed run leaves its pending tasks in Pulumi's set of outputs, whose default every context
+        # shares: the next run in this process would wait for them, on this loop, closed by then.
+        SETTINGS.outputs.clear()
         loop.run_until_complete(loop.shutdown_default_executor())
         loop.close()
         for thread_loop in thread_loops:

@@ -29,4 +29,7 @@ COMPONENTS = [
 def main() -> None:
     from pulumi.provider.experimental import component_provider_host
 
+    from ._help import own_docs
+
+    own_docs(*COMPONENTS)  # the schema's description is the component's own text, not help()'s listing
     component_provider_host(name=PACKAGE, components=COMPONENTS, version=__version__)

@@ -94,3 +94,23 @@ def test_the_wheel_installs_and_works_in_a_fresh_virtualenv(dist, tmp_path):
     assert validated.returncode == 0, validated.stdout + validated.stderr
     plan = run(patching, "plan", str(ROOT / "stacks" / "Pulumi.acme.yaml"))
     assert plan.returncode == 0 and "aws:ssm/document:Document" in plan.stdout, plan.stderr
+
+
+def test_the_release_check_finds_every_file_in_the_wheel_and_names_a_missing_one(dist, tmp_path):
+    """What release.yml runs on the wheel it built: every module and package-data file is in it."""
+    (wheel,) = dist.glob("*.whl")
+    script = [sys.executable, str(ROOT / ".github" / "scripts" / "release_check.py"), "--root", str(ROOT), "wheel"]
+    result = subprocess.run([*script, str(wheel)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    # A wheel built without the package data (a MANIFEST or package-data glob gone wrong).
+    broken = tmp_path / wheel.name
+    with zipfile.ZipFile(wheel) as source, zipfile.ZipFile(broken, "w") as target:
+        for item in source.infolist():
+            if item.filename not in ("patching_components/documents/golden-ami.yaml", "patching_components/py.typed"):
+                target.writestr(item, source.read(item))
+    result = subprocess.run([*script, str(broken)], capture_output=True, text=True)
+    assert (result.returncode, result.stderr) == (
+        1,
+        f"release_check: error: {wheel.name} lacks patching_components/documents/golden-ami.yaml, "
+        "patching_components/py.typed\n",
+    )

@@ -423,3 +423,105 @@ def test_the_monthly_report_keeps_every_file_and_fails_on_exit_3(tmp_path):
     assert result.returncode == 3
     assert sorted(p.name for p in (workdir / "reports").iterdir()) == ["acme.html", "acme.json", "acme.md"]
     assert summary.read_text() == "report of reports/acme.md\n"
+
+
+# -- stack files named *.yml ----------------------------------------------------------------------
+# The Pulumi CLI reads Pulumi.<stack>.yaml only: a *.yml stack would be neither previewed nor
+# deployed, so the selection fails with the rename rather than quietly leaving it out.
+
+
+def test_a_yml_stack_file_fails_every_selection_with_the_rename(repo, pull_request):
+    repo.write("stacks/Pulumi.contoso.yml", "config:\n  patching:customer: contoso\n")
+    repo.commit("onboard contoso, misnamed")
+    expected = (
+        "select_stacks: error: stacks/Pulumi.contoso.yml: the Pulumi CLI reads only Pulumi.<stack>.yaml stack "
+        "files and would ignore this one; rename it to stacks/Pulumi.contoso.yaml\n"
+    )
+    script = str(SCRIPTS / "select_stacks.py")
+    for args in (["--base", repo.base], ["--all"], ["--only", "acme"]):
+        result = subprocess.run([sys.executable, script, *args], cwd=repo.path, capture_output=True, text=True)
+        assert (result.returncode, result.stdout, result.stderr) == (1, "", expected), args
+
+
+def test_renaming_a_yml_stack_file_selects_that_stack_only(repo, pull_request):
+    repo.write("stacks/Pulumi.contoso.yml", "config:\n  patching:customer: contoso\n")
+    base = repo.commit("onboard contoso, misnamed")
+    repo.git("mv", "stacks/Pulumi.contoso.yml", "stacks/Pulumi.contoso.yaml")
+    repo.commit("rename")
+    script = steps(pull_request["jobs"]["validate"])["Stacks to preview"]["run"]
+    assert repo.run_step(script, BASE_SHA=base) == ["contoso"]
+
+
+# -- releases ------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def release():
+    return load("release.yml")
+
+
+def test_a_release_runs_on_version_tags_only(release):
+    assert release[True] == {"push": {"tags": ["v[0-9]+.[0-9]+.[0-9]+"]}}
+    assert release["permissions"] == {}
+    assert release["concurrency"]["cancel-in-progress"] is False  # never cut an upload in half
+
+
+def test_only_the_pypi_job_gets_an_oidc_token_and_it_stores_no_password(release):
+    jobs = release["jobs"]
+    assert {name: job["permissions"] for name, job in jobs.items()} == {
+        "build": {"contents": "read"},
+        "github-release": {"contents": "write"},
+        "pypi": {"id-token": "write"},
+    }
+    pypi = jobs["pypi"]
+    assert pypi["environment"]["name"] == "pypi"
+    assert pypi["needs"] == ["build", "github-release"]  # nothing reaches PyPI unchecked
+    publish = steps(pypi)["pypa/gh-action-pypi-publish"]
+    assert publish["uses"] == "pypa/gh-action-pypi-publish@release/v1"
+    assert not {"password", "user"} & set(publish.get("with", {}))  # trusted publishing, no token
+    assert "secrets." not in (WORKFLOWS / "release.yml").read_text()
+
+
+def test_the_build_job_checks_before_anything_is_published(release):
+    build = steps(release["jobs"]["build"])
+    runs = [step.get("run", "") for step in release["jobs"]["build"]["steps"]]
+    versions = next(i for i, run in enumerate(runs) if "release_check.py versions" in run)
+    built = next(i for i, run in enumerate(runs) if "-m build" in run)
+    assert versions < built
+    checks = build["Check the distributions"]["run"]
+    assert 'twine" check --strict dist/*' in checks and "release_check.py wheel dist/*.whl" in checks
+    install = build["Install the wheel into a clean virtualenv and validate an example stack"]["run"]
+    assert 'pip" install dist/*.whl' in install and '/bin/patching" validate ' in install
+    assert "pip install -e" not in install  # the wheel, not the checkout
+    notes = steps(release["jobs"]["github-release"])["Create the release with the distributions"]["run"]
+    assert "--notes-file notes.md" in notes and "--verify-tag" in notes
+
+
+def run_release_step(release, name, env, cwd=ROOT):
+    script = steps(release["jobs"]["build"])[name]["run"]
+    return subprocess.run(
+        ["bash", "-e", "-c", script], cwd=cwd, env={**os.environ, **env}, capture_output=True, text=True
+    )
+
+
+def test_the_version_step_passes_on_this_version_and_fails_on_another(release):
+    from patching_components import __version__
+
+    name = "Tag, version and CHANGELOG agree"
+    assert run_release_step(release, name, {"TAG": f"v{__version__}"}).returncode == 0
+    wrong = run_release_step(release, name, {"TAG": "v99.0.0"})
+    assert wrong.returncode == 1
+    assert wrong.stderr.startswith("release_check: error: versions disagree: tag v99.0.0, ")
+
+
+def test_the_notes_step_writes_the_changelog_entry(release, tmp_path):
+    shutil.copy(ROOT / "CHANGELOG.md", tmp_path / "CHANGELOG.md")
+    shutil.copytree(SCRIPTS, tmp_path / ".github" / "scripts")
+    result = run_release_step(release, "Release notes (the CHANGELOG entry)", {}, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    from patching_components import __version__
+
+    # The text between the version's heading and the next one, by hand.
+    entry = (ROOT / "CHANGELOG.md").read_text().split(f"\n## [{__version__}] - ", 1)[1].split("\n", 1)[1]
+    entry = entry.split("\n## [", 1)[0].strip("\n") + "\n"
+    assert (tmp_path / "notes.md").read_text() == entry

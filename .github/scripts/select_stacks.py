@@ -6,7 +6,9 @@
     select_stacks.py --all                     every stack
     select_stacks.py --only acme,globex        these stacks (each must have a stack file)
 
-A stack is `stacks/Pulumi.<stack>.yaml`. A change to anything but stack files and the paths
+A stack is `stacks/Pulumi.<stack>.yaml`. A `stacks/*.yml` file fails the selection: the Pulumi
+CLI reads `Pulumi.<stack>.yaml` only, so such a stack would be neither previewed nor deployed
+(`patching validate` refuses it too). A change to anything but stack files and the paths
 in IGNORED (docs, tests, CI) changes what every stack builds, so it selects every stack.
 A deleted stack file selects nothing: destroying a customer's resources is a deliberate
 `pulumi destroy`, never a side effect of a merge. A base commit that is all zeros (a new
@@ -27,6 +29,7 @@ import subprocess
 import sys
 
 STACK_FILE = re.compile(r"^stacks/Pulumi\.(?P<stack>[^/]+)\.yaml$")
+STRAY_STACK_FILE = re.compile(r"^stacks/[^/]+\.yml$", re.IGNORECASE)
 IGNORED = ("*.md", "LICENSE", "docs/*", "tests/*", "benchmarks/*", ".github/*", ".ci/*")
 """Paths that change no stack's resources (fnmatch patterns; `*` crosses directories)."""
 MAX_MATRIX_JOBS = 256
@@ -46,7 +49,16 @@ def _git(*args: str) -> str:
 
 def stacks_at(ref: str) -> list[str]:
     """The stacks that have a stack file at ``ref``."""
-    names = _git("ls-tree", "--name-only", f"{ref}:stacks").split()
+    names = _git("ls-tree", "--name-only", f"{ref}:stacks").splitlines()
+    stray = [name for name in names if name.lower().endswith(".yml")]
+    if stray:
+        raise SelectionError(
+            "; ".join(
+                f"stacks/{name}: the Pulumi CLI reads only Pulumi.<stack>.yaml stack files and would ignore this "
+                f"one; rename it to stacks/{name[:-4]}.yaml"
+                for name in stray
+            )
+        )
     return sorted(m["stack"] for name in names if (m := STACK_FILE.match(f"stacks/{name}")))
 
 
@@ -63,6 +75,8 @@ def select(changed: list[str], existing: list[str]) -> list[str]:
     for path in changed:
         if m := STACK_FILE.match(path):
             touched.add(m["stack"])
+        elif STRAY_STACK_FILE.match(path):
+            continue  # gone at the head (stacks_at refuses one that is there): a rename to .yaml selects that
         elif not any(fnmatch.fnmatch(path, pattern) for pattern in IGNORED):
             return existing  # shared code: every stack
     return sorted(touched & set(existing))
