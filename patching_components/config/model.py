@@ -872,7 +872,13 @@ def _one_or_more(value: Any) -> Any:
     return [value] if isinstance(value, str) else value
 
 
-OneOrMore = Annotated[list[Any], Field(min_length=1)]
+# IAM takes one value or a list where a statement lists actions or resources.
+IamActions = Annotated[
+    list[IamAction], Field(min_length=1), BeforeValidator(_one_or_more, json_schema_input_type=str | list[str])
+]
+IamResources = Annotated[
+    list[IamResource], Field(min_length=1), BeforeValidator(_one_or_more, json_schema_input_type=str | list[str])
+]
 
 
 class PolicyStatementConfig(_Model):
@@ -882,37 +888,13 @@ class PolicyStatementConfig(_Model):
     """Optional statement id: letters and digits."""
     effect: Literal["Allow", "Deny"] = Field(alias="Effect")
     """Allow or Deny."""
-    action: (
-        Annotated[
-            list[IamAction], Field(min_length=1), BeforeValidator(_one_or_more, json_schema_input_type=str | list[str])
-        ]
-        | None
-    ) = Field(None, alias="Action")
+    action: IamActions | None = Field(None, alias="Action")
     """``service:Action`` (wildcards allowed), or a list of them."""
-    not_action: (
-        Annotated[
-            list[IamAction], Field(min_length=1), BeforeValidator(_one_or_more, json_schema_input_type=str | list[str])
-        ]
-        | None
-    ) = Field(None, alias="NotAction")
+    not_action: IamActions | None = Field(None, alias="NotAction")
     """Instead of Action: every action but these."""
-    resource: (
-        Annotated[
-            list[IamResource],
-            Field(min_length=1),
-            BeforeValidator(_one_or_more, json_schema_input_type=str | list[str]),
-        ]
-        | None
-    ) = Field(None, alias="Resource")
+    resource: IamResources | None = Field(None, alias="Resource")
     """An ARN (wildcards allowed) or ``*``, or a list of them."""
-    not_resource: (
-        Annotated[
-            list[IamResource],
-            Field(min_length=1),
-            BeforeValidator(_one_or_more, json_schema_input_type=str | list[str]),
-        ]
-        | None
-    ) = Field(None, alias="NotResource")
+    not_resource: IamResources | None = Field(None, alias="NotResource")
     """Instead of Resource: every resource but these."""
     condition: dict[Annotated[str, StringConstraints(pattern=r"^[A-Za-z:]+$")], dict[str, ConditionValues]] | None = (
         Field(None, alias="Condition")
