@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 import typing
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
@@ -190,27 +190,29 @@ def secretable_texts(key: str, value: Any, defaults: bool = True) -> set[str]:
     ``defaults``, a value equal to its setting's default does not count either (``s3Prefix:
     patching``): every stack that leaves the setting out has it, so it tells nothing."""
     texts: set[str] = set()
-
-    def walk(item: Any, path: tuple[str | int, ...]) -> None:
-        if isinstance(item, str):
-            annotation, default = _setting(path)
-            if (
-                item
-                and annotation is not None
-                and not _names_resources(path)
-                and not _choices(annotation)
-                and (defaults or item != default)
-            ):
-                texts.add(item)
-        elif isinstance(item, Mapping):
-            for name, child in item.items():
-                walk(child, (*path, name))
-        elif isinstance(item, list):
-            for index, child in enumerate(item):
-                walk(child, (*path, index))
-
-    walk(value, (key,))
+    for path, item in _text_leaves(value, (key,)):
+        annotation, default = _setting(path)
+        if (
+            item
+            and annotation is not None
+            and not _names_resources(path)
+            and not _choices(annotation)
+            and (defaults or item != default)
+        ):
+            texts.add(item)
     return texts
+
+
+def _text_leaves(item: Any, path: tuple[str | int, ...]) -> Iterator[tuple[tuple[str | int, ...], str]]:
+    """Every text in a value, with its path below ``path``."""
+    if isinstance(item, str):
+        yield path, item
+    elif isinstance(item, Mapping):
+        for name, child in item.items():
+            yield from _text_leaves(child, (*path, name))
+    elif isinstance(item, list):
+        for index, child in enumerate(item):
+            yield from _text_leaves(child, (*path, index))
 
 
 def may_hold_secrets(key: str) -> bool:
@@ -447,22 +449,11 @@ def redact(issues: list[Issue], values: Mapping[str, Any], keys: Collection[str]
 def _not_a_choice(key: str, value: Any) -> set[str]:
     """The texts of a top-level value at settings that take a fixed list of values but that are
     none of them (``operatingSystem: Zq7``)."""
-    found: set[str] = set()
-
-    def walk(item: Any, path: tuple[str | int, ...]) -> None:
-        if isinstance(item, str):
-            choices = _choices(_setting(path)[0])
-            if item and choices and item not in choices:
-                found.add(item)
-        elif isinstance(item, Mapping):
-            for name, child in item.items():
-                walk(child, (*path, name))
-        elif isinstance(item, list):
-            for index, child in enumerate(item):
-                walk(child, (*path, index))
-
-    walk(value, (key,))
-    return found
+    return {
+        item
+        for path, item in _text_leaves(value, (key,))
+        if item and (choices := _choices(_setting(path)[0])) and item not in choices
+    }
 
 
 def _nest(path: tuple[str | int, ...], item: Any) -> Any:
