@@ -211,27 +211,17 @@ class _Dispatch:
         found = _CREDENTIAL.search(environ.get("HTTP_AUTHORIZATION", ""))
         operation = target.rpartition(".")[2] or _query_action(environ)
         self.layer.calls[operation] += 1
-        if target.startswith("AmazonSSM.") and operation in FROM_MOTO_STATE and found:
+        answered_here = operation in FROM_MOTO_STATE or operation in FIXTURE_OPERATIONS
+        if target.startswith("AmazonSSM.") and answered_here and found:
             request = json.loads(environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0)) or b"{}")
-            account = get_account_id_from(found.group(1)) or DEFAULT_ACCOUNT_ID
+            account, region = get_account_id_from(found.group(1)) or DEFAULT_ACCOUNT_ID, found.group(2)
             try:
-                status, body = 200, FROM_MOTO_STATE[operation](request, account, found.group(2))
-                _Checker.check(_SSM.operation_model(operation).output_shape, body, operation)
-            except _AwsError as exc:
-                status, body = exc.status, {"__type": exc.code, "message": exc.message}
-            data = json.dumps(body).encode()
-            start_response(
-                f"{status} {'OK' if status == 200 else 'Bad Request'}",
-                [("Content-Type", "application/x-amz-json-1.1"), ("Content-Length", str(len(data)))],
-            )
-            return [data]
-        if target.startswith("AmazonSSM.") and operation in FIXTURE_OPERATIONS and found:
-            length = int(environ.get("CONTENT_LENGTH") or 0)
-            request = json.loads(environ["wsgi.input"].read(length) or b"{}")
-            access_key, region = found.group(1), found.group(2)
-            account = get_account_id_from(access_key) or DEFAULT_ACCOUNT_ID
-            try:
-                status, body = 200, self.layer.answer(operation, request, account=account, region=region)
+                if operation in FROM_MOTO_STATE:
+                    body = FROM_MOTO_STATE[operation](request, account, region)
+                    _Checker.check(_SSM.operation_model(operation).output_shape, body, operation)
+                else:
+                    body = self.layer.answer(operation, request, account=account, region=region)
+                status = 200
             except _AwsError as exc:
                 status, body = exc.status, {"__type": exc.code, "message": exc.message}
             data = json.dumps(body).encode()
