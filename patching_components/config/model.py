@@ -1200,7 +1200,8 @@ class StackConfig(_Model):
                 issues.append(
                     (
                         ("goldenAmis", key, "kmsKeyArn"),
-                        f"the key is in {key_region}, the pipeline builds in {built_in}: give a key of {built_in}",
+                        # Not the key's region: it is part of the ARN, which may be secret.
+                        f"the key is not in {built_in}, where the pipeline builds: give a key of {built_in}",
                     )
                 )
         cloud_watch = self.logging.cloud_watch if self.logging else None
@@ -1219,7 +1220,8 @@ class StackConfig(_Model):
                 issues.append(
                     (
                         ("logging", "cloudWatch", "kmsKeyArn"),
-                        f"the key is in {key_region}, the log group in {self.primary_region}: give a key of "
+                        # Not the key's region: it is part of the ARN, which may be secret.
+                        f"the key is not in {self.primary_region}, where the log group is: give a key of "
                         f"{self.primary_region}",
                     )
                 )
