@@ -418,6 +418,16 @@ def test_a_secret_key_of_another_region_is_refused_without_its_region(name, regi
     assert "ap-south-2" not in str(info.value)
 
 
+def test_a_short_secret_action_is_left_out_of_the_wildcard_rule():
+    """A short secret ("s3:*") is not looked for unquoted (it could be a rule's word): the rule quotes it."""
+    case = CASES["instanceRole.statements[].Action[]"]
+    with pytest.raises(ProgramError) as info:
+        run_case(case, "s3:*")
+    (line,) = [line for line in str(info.value).splitlines() if "statements[0]" in line]
+    assert "patching:instanceRole.statements[0]: the statement allows every action of [secret]: name the" in line
+    assert "s3:" not in str(info.value)
+
+
 def test_the_rule_of_a_public_setting_keeps_its_words():
     """Only the secret is left out: the allowed values, the OS, an example stay readable."""
     case = CASES["baselines.<key>.severities[]"]

@@ -957,7 +957,8 @@ class InstanceRoleConfig(_Model):
         ]
         # The patching standard (policy pack) refuses wildcard grants in inline policies: so does validate.
         for i, statement in enumerate(self.statements or []):
-            for problem in wildcard_grants({"Statement": [statement.document()]}):
+            # Actions quoted: an error about a secret leaves out what it quotes of it (config.secrets.redact).
+            for problem in wildcard_grants({"Statement": [statement.document()]}, show=repr):
                 issues.append(
                     (
                         ("statements", i),
