@@ -112,7 +112,11 @@ CASES: dict[str, Case] = {
         {("baselines", "ubuntu", "priorities"): ["Optional", "Required", "Important", "Standard", "Extra"]},
     ),
     "baselines.<key>.products[]": Case(
-        "globex", ("baselines", "rhel9", "products", 1), "RedhatEnterpriseLinux9.6", "Redhat5521" + "9" * 300
+        "globex",
+        ("baselines", "rhel9", "products", 1),
+        "RedhatEnterpriseLinux9.6",
+        "Redhat5521" + "9" * 300,
+        {("baselines", "rhel9", "products"): ["RedhatEnterpriseLinux9.5"]},  # globex lists none
     ),
     "baselines.<key>.approvedPatches[]": Case(
         "acme",
@@ -477,10 +481,9 @@ EXPECTED: dict[str, dict[str, Any]] = {
         "customer": REFUSED,
         "patchGroupTagKey": {},  # a fixed choice
         "tags": TAGS,
-        # severities, classifications, products, rejectedPatches; ubuntu sets only a fixed choice.
+        # severities, classifications, rejectedPatches; ubuntu and rhel9 set only fixed choices and numbers.
         "baselines": {
             "globex-al2023": ["approvalRules", "rejectedPatches"],
-            "globex-rhel9": ["approvalRules"],
             "globex-windows": ["approvalRules"],
         },
         "maintenanceWindows": {

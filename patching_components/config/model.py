@@ -842,8 +842,14 @@ def _iam_resource(value: str) -> str:
     return value
 
 
-IamAction = Annotated[str, StringConstraints(max_length=128), AfterValidator(_iam_action)]
-IamResource = Annotated[str, StringConstraints(max_length=2048), AfterValidator(_iam_resource)]
+# Offline stand-ins (Secretable) no rule refuses: an action IAM cannot scope (policies.NO_RESOURCE_LEVEL_ACTIONS),
+# so Resource '*' beside it is no wildcard grant; an ARN of no service's.
+IamAction = Annotated[
+    str, StringConstraints(max_length=128), AfterValidator(_iam_action), Secretable("logs:DescribeLogGroups")
+]
+IamResource = Annotated[
+    str, StringConstraints(max_length=2048), AfterValidator(_iam_resource), Secretable("arn:aws:secret:::secret-{n}")
+]
 ManagedPolicyArn = Annotated[
     str,
     StringConstraints(

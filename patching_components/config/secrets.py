@@ -22,7 +22,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from ..errors import Issue
+from ..errors import Issue, cut
 from .messages import _unwrap
 from .model import LoggingConfig, Public, Secretable, StackConfig
 
@@ -93,6 +93,9 @@ def _stand_ins(path: tuple[str | int, ...], number: int) -> list[str]:
     if annotation is None or _names_resources(path):
         return []
     marker = _marker(annotation)
+    inner = _unwrap(annotation)
+    if marker is None and typing.get_origin(inner) is list:
+        marker = _marker(typing.get_args(inner)[0])  # one or a list (Action: s3:GetObject): an item's stand-in
     if marker is not None:
         return [marker.placeholder.replace("{n}", str(number))]
     adapter: TypeAdapter[Any] = TypeAdapter(annotation)
@@ -392,7 +395,8 @@ def redact_text(
     as a word, and any quoted part of one of ``fragments_of`` (a cron parser quoting the field it
     refused)."""
     for text in sorted({*quoted, *bare, *words}, key=len, reverse=True):  # longest first: one in another goes whole
-        for form in (repr(text), f'"{text}"', f"'{text}'"):
+        # cut(): a long value quoted as its first characters, "...", its length (errors.cut).
+        for form in (cut(text), repr(text), f'"{text}"', f"'{text}'"):
             message = message.replace(form, "[secret]")
         if text in bare and distinctive(text):
             message = message.replace(text, "[secret]")
