@@ -348,6 +348,21 @@ def test_a_secret_setting_stays_secret_in_every_input_output_and_warning(name):
     assert [r.urn for r in run.resources if holds(r.urn, case.value)] == []  # a URN is never secret
 
 
+@pytest.mark.parametrize("name", params())
+def test_a_secret_setting_validates_offline_with_a_note(tmp_path, name):
+    """`patching validate` of the stack file with the setting ``{secure: ...}``: its stand-in passes
+    every rule (the setting may be secret), and a note names what was not checked."""
+    import yaml
+
+    from patching_components.checks import check_stack
+
+    case = CASES[name]
+    path = tmp_path / f"Pulumi.{case.stack}.yaml"
+    path.write_text(yaml.safe_dump({"config": configured(case, {"secure": "v1:AAAA"})}, sort_keys=False))  # type: ignore[arg-type]
+    checked = check_stack(path)
+    assert [w.path for w in checked.warnings if "is a secret" in w.message] == [case.path]
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("name", ["notifications.emails[]", "logging.s3Prefix", "maintenanceWindows.<key>.maxErrors"])
 def test_a_secret_stays_secret_in_every_region(name):

@@ -1007,7 +1007,7 @@ FreezeTime = Annotated[str, AfterValidator(_local_time)]
 class ChangeFreezeConfig(_Model):
     """A period in which no patch window and no golden AMI build starts."""
 
-    start: FreezeTime
+    start: Annotated[FreezeTime, Secretable("1970-01-01")]
     """ISO 8601 date or date-time, local to timezone (a date: its midnight)."""
     end: FreezeTime
     """ISO 8601 date or date-time after start, local to timezone (a date: its midnight, so the day itself is
