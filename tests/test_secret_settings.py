@@ -660,7 +660,16 @@ def test_an_overlap_of_secret_windows_is_warned_without_when():
 # ---------------------------------------------------------------------------
 # Fuzzed: any text of a secret key, valid or not, decrypted as the engine hands it over.
 
-SECRETABLE_KEYS = ("tags", "baselines", "maintenanceWindows", "logging", "notifications", "goldenAmis", "changeFreezes")
+SECRETABLE_KEYS = (
+    "tags",
+    "baselines",
+    "maintenanceWindows",
+    "logging",
+    "notifications",
+    "goldenAmis",
+    "changeFreezes",
+    "instanceRole",
+)
 
 
 def _text_paths(value: Any, prefix: tuple[str | int, ...]) -> list[tuple[str | int, ...]]:
