@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from . import aws_limits, defaults, standard
@@ -496,10 +496,11 @@ def _listed(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
-def wildcard_grants(document: Any) -> list[str]:
+def wildcard_grants(document: Any, show: Callable[[Any], str] = str) -> list[str]:
     """What an IAM policy document allows on wildcards: ``*`` or ``service:*`` actions, ``*`` resources
     for actions that IAM can scope to a resource (``NO_RESOURCE_LEVEL_ACTIONS`` it cannot). The
-    patching standard's rule (policy pack), also what validate says of patching:instanceRole.statements."""
+    patching standard's rule (policy pack), also what validate says of patching:instanceRole.statements.
+    ``show`` writes an action in the message (``repr``: quoted, so that a secret one is left out)."""
     if isinstance(document, str):
         try:
             document = json.loads(document)
@@ -517,11 +518,11 @@ def wildcard_grants(document: Any) -> list[str]:
                 problems.append(f"{name} allows with {key}, which grants everything not listed")
         actions = [a for a in _listed(statement.get("Action") or []) if a == "*" or str(a).endswith(":*")]
         if actions:
-            problems.append(f"{name} allows every action of {', '.join(map(str, actions))}")
+            problems.append(f"{name} allows every action of {', '.join(map(show, actions))}")
         if "*" in _listed(statement.get("Resource") or []):
             scoped = [a for a in _listed(statement.get("Action") or []) if a not in NO_RESOURCE_LEVEL_ACTIONS]
             if scoped:  # '*' is all IAM offers for the others
-                problems.append(f"{name} allows Resource '*' for {', '.join(map(str, scoped))}")
+                problems.append(f"{name} allows Resource '*' for {', '.join(map(show, scoped))}")
     return problems
 
 

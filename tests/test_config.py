@@ -389,7 +389,7 @@ def test_several_regions_need_an_explicit_aws_region(tmp_path):
 
 def test_a_kms_key_of_another_region_is_an_error_also_without_patching_regions(tmp_path):
     (line,) = stack_errors(region_stack(tmp_path, "eu-west-1", None, kms_region="us-east-1"))
-    assert "patching:goldenAmis.base.kmsKeyArn: the key is in us-east-1, the pipeline builds in eu-west-1" in line
+    assert "patching:goldenAmis.base.kmsKeyArn: the key is not in eu-west-1, where the pipeline builds" in line
     check_stack(region_stack(tmp_path, "eu-west-1", None, kms_region="eu-west-1"))
 
 

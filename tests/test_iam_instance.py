@@ -330,7 +330,7 @@ def test_the_log_group_takes_a_key_of_its_region_in_a_one_region_stack():
     # The writers need no permission on it: CloudWatch Logs uses the key under its key policy.
     assert "kms:" not in " ".join(instance_policies(run))
     for regions, message in (
-        (["us-east-1"], "the key is in eu-west-1, the log group in us-east-1: give a key of us-east-1"),
+        (["us-east-1"], "the key is not in us-east-1, where the log group is: give a key of us-east-1"),
         (["eu-west-1", "us-east-1"], "a KMS key is in one region and the stack creates a log group in each"),
     ):
         with pytest.raises(ConfigError) as info:

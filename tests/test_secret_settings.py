@@ -112,7 +112,11 @@ CASES: dict[str, Case] = {
         {("baselines", "ubuntu", "priorities"): ["Optional", "Required", "Important", "Standard", "Extra"]},
     ),
     "baselines.<key>.products[]": Case(
-        "globex", ("baselines", "rhel9", "products", 1), "RedhatEnterpriseLinux9.6", "Redhat5521" + "9" * 300
+        "globex",
+        ("baselines", "rhel9", "products", 1),
+        "RedhatEnterpriseLinux9.6",
+        "Redhat5521" + "9" * 300,
+        {("baselines", "rhel9", "products"): ["RedhatEnterpriseLinux9.5"]},  # globex lists none
     ),
     "baselines.<key>.approvedPatches[]": Case(
         "acme",
@@ -165,6 +169,19 @@ CASES: dict[str, Case] = {
     "logging.s3Bucket": Case("globex", ("logging", "s3Bucket"), "secret-bucket-5521", "Secret_Bucket_5521"),
     # Short: the prefix is found where it was put, and in the customer's prefix derived from it.
     "logging.s3Prefix": Case("acme", ("logging", "s3Prefix"), "sp", "/bad//secret5521"),
+    "logging.kmsKeyArn": Case(
+        "globex",
+        ("logging", "kmsKeyArn"),
+        "arn:aws:kms:us-east-1:111122223333:key/secret-log-key-5521",
+        "arn:aws:kms:secret5521",
+    ),
+    # Not in the example stacks: CloudWatch output in acme's one region (eu-west-1), with its key.
+    "logging.cloudWatch.kmsKeyArn": Case(
+        "acme",
+        ("logging", "cloudWatch", "kmsKeyArn"),
+        "arn:aws:kms:eu-west-1:123456789012:key/secret-cw-key-5521",
+        "arn:aws:kms:eu-west-1:secret5521",
+    ),
     "notifications.emails[]": Case(
         "acme", ("notifications", "emails", 1), "secret.person5521@acme.example", "secret5521@@acme"
     ),
@@ -198,6 +215,50 @@ CASES: dict[str, Case] = {
         "arn:aws:kms:us-east-1:111122223333:key/secret-key-5521",
         "arn:aws:kms:secret5521",
     ),
+    "instanceRole.managedPolicyArns[]": Case(
+        "globex",
+        ("instanceRole", "managedPolicyArns", 0),
+        "arn:aws:iam::111122223333:policy/secret-hooks-5521",
+        "arn:aws:iam::secret5521",
+        {("instanceRole", "managedPolicyArns"): []},
+    ),
+    "instanceRole.statements[].Sid": Case(
+        "globex", ("instanceRole", "statements", 0, "Sid"), "SecretDrainSid5521", "Secret-Drain 5521"
+    ),
+    # The invalid one is an action pattern IAM takes, but a grant of every action of a service.
+    "instanceRole.statements[].Action[]": Case(
+        "globex", ("instanceRole", "statements", 0, "Action", 1), "secret-svc5521:DescribeThings", "secret5521:*"
+    ),
+    # A Deny statement of its own: Allow with NotAction or NotResource grants everything not listed.
+    "instanceRole.statements[].NotAction[]": Case(
+        "globex",
+        ("instanceRole", "statements", 2, "NotAction", 0),
+        "secret-svc5521:DescribeThings",
+        "secret 5521 action",
+        {("instanceRole", "statements", 2): {"Effect": "Deny", "NotAction": ["ec2:X"], "Resource": "*"}},
+    ),
+    "instanceRole.statements[].Resource[]": Case(
+        "globex",
+        ("instanceRole", "statements", 0, "Resource", 0),
+        "arn:aws:elasticloadbalancing:us-east-1:111122223333:targetgroup/secret-tg-5521/*",
+        "secret5521-target-group",
+        {("instanceRole", "statements", 0, "Resource"): ["arn:aws:s3:::x"]},
+    ),
+    "instanceRole.statements[].NotResource[]": Case(
+        "globex",
+        ("instanceRole", "statements", 2, "NotResource", 0),
+        "arn:aws:elasticloadbalancing:us-east-1:111122223333:targetgroup/secret-tg-5521/*",
+        "secret5521-target-group",
+        {("instanceRole", "statements", 2): {"Effect": "Deny", "Action": "ec2:X", "NotResource": ["arn:aws:s3:::x"]}},
+    ),
+    # Any text is a condition value: only the size of the role's inline policies (IAM: 10,240) refuses one.
+    "instanceRole.statements[].Condition.<key>.<key>[]": Case(
+        "globex",
+        ("instanceRole", "statements", 0, "Condition", "StringEquals", "aws:ResourceTag/Tier", 0),
+        "secret-tier-5521",
+        "secret5521" + "x" * 10300,
+        {("instanceRole", "statements", 0, "Condition"): {"StringEquals": {"aws:ResourceTag/Tier": ["x"]}}},
+    ),
     "changeFreezes.<key>.start": Case(
         "globex", ("changeFreezes", "black-friday", "start"), "2027-11-23T05:17", "secret-2027-11-23"
     ),
@@ -219,6 +280,7 @@ REPRESENTATIVE = {
     "notifications.snsTopicArn",
     "goldenAmis.<key>.instanceType",
     "changeFreezes.<key>.start",
+    "instanceRole.statements[].Condition.<key>.<key>[]",
 }
 
 
@@ -286,6 +348,21 @@ def test_a_secret_setting_stays_secret_in_every_input_output_and_warning(name):
     assert [r.urn for r in run.resources if holds(r.urn, case.value)] == []  # a URN is never secret
 
 
+@pytest.mark.parametrize("name", params())
+def test_a_secret_setting_validates_offline_with_a_note(tmp_path, name):
+    """`patching validate` of the stack file with the setting ``{secure: ...}``: its stand-in passes
+    every rule (the setting may be secret), and a note names what was not checked."""
+    import yaml
+
+    from patching_components.checks import check_stack
+
+    case = CASES[name]
+    path = tmp_path / f"Pulumi.{case.stack}.yaml"
+    path.write_text(yaml.safe_dump({"config": configured(case, {"secure": "v1:AAAA"})}, sort_keys=False))  # type: ignore[arg-type]
+    checked = check_stack(path)
+    assert [w.path for w in checked.warnings if "is a secret" in w.message] == [case.path]
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("name", ["notifications.emails[]", "logging.s3Prefix", "maintenanceWindows.<key>.maxErrors"])
 def test_a_secret_stays_secret_in_every_region(name):
@@ -323,6 +400,51 @@ def test_a_rule_across_settings_names_neither_secret():
         run_program(config, stack="globex", secret_keys=["patching:changeFreezes"])
     (line,) = [line for line in str(info.value).splitlines() if "black-friday" in line]
     assert line.endswith("patching:changeFreezes.black-friday.end: end ([secret]) must be after start ([secret])")
+
+
+@pytest.mark.parametrize(
+    ("name", "regions", "message"),
+    [
+        (
+            "logging.cloudWatch.kmsKeyArn",
+            ["eu-west-1"],
+            "patching:logging.cloudWatch.kmsKeyArn: the key is not in eu-west-1, where the log group is: "
+            "give a key of eu-west-1",
+        ),
+        (
+            "goldenAmis.<key>.kmsKeyArn",
+            ["us-east-1"],
+            "patching:goldenAmis.win2022-fileserver.kmsKeyArn: the key is not in us-east-1, where the pipeline "
+            "builds: give a key of us-east-1",
+        ),
+        (
+            "goldenAmis.<key>.kmsKeyArn",
+            None,  # aws:region's check
+            "patching:goldenAmis.win2022-fileserver.kmsKeyArn: the key is not in us-east-1, where the pipeline "
+            "builds (aws:region): give a key of us-east-1",
+        ),
+    ],
+)
+def test_a_secret_key_of_another_region_is_refused_without_its_region(name, regions, message):
+    """The region is part of the secret ARN: the message names the region the key must be in."""
+    case = CASES[name]
+    config = configured(case, case.value.replace(case.value.split(":")[3], "ap-south-2"))
+    if regions:
+        _put(config, ("regions",), regions)
+    with pytest.raises(ProgramError) as info:
+        run_program(config, stack=case.stack, secret_keys=[f"patching:{case.path[0]}"])
+    assert message in str(info.value)
+    assert "ap-south-2" not in str(info.value)
+
+
+def test_a_short_secret_action_is_left_out_of_the_wildcard_rule():
+    """A short secret ("s3:*") is not looked for unquoted (it could be a rule's word): the rule quotes it."""
+    case = CASES["instanceRole.statements[].Action[]"]
+    with pytest.raises(ProgramError) as info:
+        run_case(case, "s3:*")
+    (line,) = [line for line in str(info.value).splitlines() if "statements[0]" in line]
+    assert "patching:instanceRole.statements[0]: the statement allows every action of [secret]: name the" in line
+    assert "s3:" not in str(info.value)
 
 
 def test_the_rule_of_a_public_setting_keeps_its_words():
@@ -374,10 +496,9 @@ EXPECTED: dict[str, dict[str, Any]] = {
         "customer": REFUSED,
         "patchGroupTagKey": {},  # a fixed choice
         "tags": TAGS,
-        # severities, classifications, products, rejectedPatches; ubuntu sets only a fixed choice.
+        # severities, classifications, rejectedPatches; ubuntu and rhel9 set only fixed choices and numbers.
         "baselines": {
             "globex-al2023": ["approvalRules", "rejectedPatches"],
-            "globex-rhel9": ["approvalRules"],
             "globex-windows": ["approvalRules"],
         },
         "maintenanceWindows": {
@@ -391,6 +512,12 @@ EXPECTED: dict[str, dict[str, Any]] = {
             "globex-tue-install-patch": ["maxConcurrency", "maxErrors", "taskInvocationParameters"],  # hooks
         },
         "patchGroups": REFUSED,
+        # The statements' policy; and tue-install's task, whose hook document Globex-DrainFromTargetGroup
+        # holds the Sid DrainFromTargetGroup inside (text that contains a secret is taken as built from it).
+        "instanceRole": {
+            "globex-instance-extra": ["policy"],
+            "globex-tue-install-patch": ["taskInvocationParameters"],
+        },
         # The customer's bucket and prefix: the instances' policy and every task's output location.
         "logging": {
             "globex-instance-patch-logs": ["policy"],
@@ -428,7 +555,7 @@ TAGGED = {"acme": 13, "globex": 20}
 EXPORTED_SECRET = {("globex", "logging"): ["logBucket"], ("globex", "notifications"): ["notificationTopicArn"]}
 
 # The default run: each key once (acme's, and globex's for what acme does not set).
-DEFAULT_RUN = {("acme", key) for key in EXPECTED["acme"]} | {("globex", "changeFreezes")}
+DEFAULT_RUN = {("acme", key) for key in EXPECTED["acme"]} | {("globex", "changeFreezes"), ("globex", "instanceRole")}
 
 
 def test_the_expectations_cover_every_key_of_every_example_stack():
@@ -533,7 +660,16 @@ def test_an_overlap_of_secret_windows_is_warned_without_when():
 # ---------------------------------------------------------------------------
 # Fuzzed: any text of a secret key, valid or not, decrypted as the engine hands it over.
 
-SECRETABLE_KEYS = ("tags", "baselines", "maintenanceWindows", "logging", "notifications", "goldenAmis", "changeFreezes")
+SECRETABLE_KEYS = (
+    "tags",
+    "baselines",
+    "maintenanceWindows",
+    "logging",
+    "notifications",
+    "goldenAmis",
+    "changeFreezes",
+    "instanceRole",
+)
 
 
 def _text_paths(value: Any, prefix: tuple[str | int, ...]) -> list[tuple[str | int, ...]]:

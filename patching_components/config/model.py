@@ -842,8 +842,14 @@ def _iam_resource(value: str) -> str:
     return value
 
 
-IamAction = Annotated[str, StringConstraints(max_length=128), AfterValidator(_iam_action)]
-IamResource = Annotated[str, StringConstraints(max_length=2048), AfterValidator(_iam_resource)]
+# Offline stand-ins (Secretable) no rule refuses: an action IAM cannot scope (policies.NO_RESOURCE_LEVEL_ACTIONS),
+# so Resource '*' beside it is no wildcard grant; an ARN of no service's.
+IamAction = Annotated[
+    str, StringConstraints(max_length=128), AfterValidator(_iam_action), Secretable("logs:DescribeLogGroups")
+]
+IamResource = Annotated[
+    str, StringConstraints(max_length=2048), AfterValidator(_iam_resource), Secretable("arn:aws:secret:::secret-{n}")
+]
 ManagedPolicyArn = Annotated[
     str,
     StringConstraints(
@@ -939,7 +945,8 @@ class InstanceRoleConfig(_Model):
         ]
         # The patching standard (policy pack) refuses wildcard grants in inline policies: so does validate.
         for i, statement in enumerate(self.statements or []):
-            for problem in wildcard_grants({"Statement": [statement.document()]}):
+            # Actions quoted: an error about a secret leaves out what it quotes of it (config.secrets.redact).
+            for problem in wildcard_grants({"Statement": [statement.document()]}, show=repr):
                 issues.append(
                     (
                         ("statements", i),
@@ -982,7 +989,7 @@ FreezeTime = Annotated[str, AfterValidator(_local_time)]
 class ChangeFreezeConfig(_Model):
     """A period in which no patch window and no golden AMI build starts."""
 
-    start: FreezeTime
+    start: Annotated[FreezeTime, Secretable("1970-01-01")]
     """ISO 8601 date or date-time, local to timezone (a date: its midnight)."""
     end: FreezeTime
     """ISO 8601 date or date-time after start, local to timezone (a date: its midnight, so the day itself is
@@ -1182,7 +1189,8 @@ class StackConfig(_Model):
                 issues.append(
                     (
                         ("goldenAmis", key, "kmsKeyArn"),
-                        f"the key is in {key_region}, the pipeline builds in {built_in}: give a key of {built_in}",
+                        # Not the key's region: it is part of the ARN, which may be secret.
+                        f"the key is not in {built_in}, where the pipeline builds: give a key of {built_in}",
                     )
                 )
         cloud_watch = self.logging.cloud_watch if self.logging else None
@@ -1201,7 +1209,8 @@ class StackConfig(_Model):
                 issues.append(
                     (
                         ("logging", "cloudWatch", "kmsKeyArn"),
-                        f"the key is in {key_region}, the log group in {self.primary_region}: give a key of "
+                        # Not the key's region: it is part of the ARN, which may be secret.
+                        f"the key is not in {self.primary_region}, where the log group is: give a key of "
                         f"{self.primary_region}",
                     )
                 )

@@ -22,7 +22,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from ..errors import Issue
+from .. import os_rules
+from ..errors import Issue, cut
 from .messages import _unwrap
 from .model import LoggingConfig, Public, Secretable, StackConfig
 
@@ -30,6 +31,11 @@ SECURE = "secure"
 # Tried in order for a setting without a Secretable marker: the first its rules accept stands in.
 # "7" before "1": a delay of 7 days meets the patching standard, so a stand-in breaks no rule of it.
 _CANDIDATES = ("secret", "7", "1", "UTC", "cron(0 0 ? * SUN *)", "10%", "2099-12-31", f"ami-{'0' * 17}", "/secret")
+# Then the values of the lists that depend on a baseline's operating system (classifications, severities,
+# priorities): its rules take only its own.
+_OS_CANDIDATES = tuple(
+    dict.fromkeys(v for family in os_rules.FAMILIES for spec in family.fields.values() for v in spec.allowed or ())
+)
 
 
 def is_secure(value: Any) -> bool:
@@ -93,12 +99,15 @@ def _stand_ins(path: tuple[str | int, ...], number: int) -> list[str]:
     if annotation is None or _names_resources(path):
         return []
     marker = _marker(annotation)
+    inner = _unwrap(annotation)
+    if marker is None and typing.get_origin(inner) is list:
+        marker = _marker(typing.get_args(inner)[0])  # one or a list (Action: s3:GetObject): an item's stand-in
     if marker is not None:
         return [marker.placeholder.replace("{n}", str(number))]
     adapter: TypeAdapter[Any] = TypeAdapter(annotation)
     fitting = []
     defaults = (default,) if isinstance(default, str) else ()
-    for candidate in dict.fromkeys((*defaults, *_choices(annotation), *_CANDIDATES)):
+    for candidate in dict.fromkeys((*defaults, *_choices(annotation), *_CANDIDATES, *_OS_CANDIDATES)):
         try:
             adapter.validate_python(candidate)
         except ValidationError:
@@ -152,7 +161,14 @@ def with_placeholders(values: Mapping[str, Any]) -> Offline:
         if isinstance(value, Mapping):
             return {key: walk(item, (*path, key)) for key, item in value.items()}
         if isinstance(value, list):
-            return [walk(item, (*path, index)) for index, item in enumerate(value)]
+            items = [walk(item, (*path, index)) for index, item in enumerate(value)]
+            for index in range(len(value)):  # a stand-in equal to another item would be "listed twice"
+                left = options.get((*path, index), [])
+                others = {other for i, other in enumerate(items) if i != index and isinstance(other, str)}
+                if len(left) > 1:
+                    left[:] = [c for c in left if c not in others] or left
+                    items[index] = left[0]
+            return items
         return value
 
     for key, value in values.items():
@@ -394,7 +410,8 @@ def redact_text(
     as a word, and any quoted part of one of ``fragments_of`` (a cron parser quoting the field it
     refused)."""
     for text in sorted({*quoted, *bare, *words}, key=len, reverse=True):  # longest first: one in another goes whole
-        for form in (repr(text), f'"{text}"', f"'{text}'"):
+        # cut(): a long value quoted as its first characters, "...", its length (errors.cut).
+        for form in (cut(text), repr(text), f'"{text}"', f"'{text}'"):
             message = message.replace(form, "[secret]")
         if text in bare and distinctive(text):
             message = message.replace(text, "[secret]")

@@ -99,7 +99,8 @@ def primary_region_issues(config: StackConfig, aws_region: object, line: int | N
                 issues.append(
                     Issue(
                         ("goldenAmis", key, "kmsKeyArn"),
-                        f"the key is in {key_region}, the pipeline builds in {aws_region} (aws:region): "
+                        # Not the key's region: it is part of the ARN, which may be secret.
+                        f"the key is not in {aws_region}, where the pipeline builds (aws:region): "
                         f"give a key of {aws_region}",
                     )
                 )
