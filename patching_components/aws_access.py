@@ -190,6 +190,15 @@ def open_account(
     allowed = _account_list(stack_settings, "aws:allowedAccountIds")
     forbidden = _account_list(stack_settings, "aws:forbiddenAccountIds")
     chosen = profile or stack_profile(stack_settings)
+    if not (profile or chosen or requests or allowed) and stack_settings.get("aws:profile"):
+        # The environment's credentials replace the stack's profile, and nothing would tell another account
+        # from this stack's: a report of the wrong account must never read green.
+        named = stack_settings["aws:profile"]
+        raise AccessError(
+            f"aws:profile is {named!r}, but credentials in the environment (AWS_PROFILE or AWS_ACCESS_KEY_ID) "
+            "replace it and the stack names no account (aws:allowedAccountIds) or role (aws:assumeRoles) to check "
+            f"them against: set aws:allowedAccountIds in the stack file, or pass --profile {named}"
+        )
     try:
         session = _first_session(boto3, stack_settings, chosen)
         keys: dict[str, str] = {}  # each role's credentials in turn (one session: its models load once)

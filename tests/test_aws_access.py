@@ -173,8 +173,28 @@ def signed_with(wire):
 
 
 def test_environment_credentials_win_over_the_stacks_profile(profiles, wire):
-    open_account({"aws:profile": "acme-admin"}, region="eu-west-1")
+    open_account({"aws:profile": "acme-admin", "aws:allowedAccountIds": ["123456789012"]}, region="eu-west-1")
     assert signed_with(wire) == {"AKIAOPERATOR00000000"}  # the aws fixture's environment keys
+
+
+@pytest.mark.parametrize("variable", ["AWS_ACCESS_KEY_ID", "AWS_PROFILE"])
+def test_environment_credentials_that_nothing_ties_to_the_stacks_account_are_refused(
+    profiles, wire, monkeypatch, variable
+):
+    # They replace aws:profile, and without an account or a role to check them against, a report could read
+    # another account of the same customer (same names everywhere) and say it is compliant.
+    if variable == "AWS_PROFILE":
+        monkeypatch.delenv("AWS_ACCESS_KEY_ID")
+        monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")
+        monkeypatch.setenv("AWS_PROFILE", "other")
+    with pytest.raises(AccessError) as refused:
+        open_account({"aws:profile": "acme-admin"}, region="eu-west-1")
+    assert str(refused.value) == (
+        "aws:profile is 'acme-admin', but credentials in the environment (AWS_PROFILE or AWS_ACCESS_KEY_ID) replace "
+        "it and the stack names no account (aws:allowedAccountIds) or role (aws:assumeRoles) to check them against: "
+        "set aws:allowedAccountIds in the stack file, or pass --profile acme-admin"
+    )
+    assert wire == []  # refused before any call
 
 
 def test_the_stacks_profile_without_environment_credentials(profiles, wire, monkeypatch):
@@ -188,7 +208,7 @@ def test_aws_profile_in_the_environment_wins_and_profile_option_wins_over_all(pr
     monkeypatch.delenv("AWS_ACCESS_KEY_ID")
     monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")
     monkeypatch.setenv("AWS_PROFILE", "other")
-    open_account({"aws:profile": "acme-admin"}, region="eu-west-1")
+    open_account({"aws:profile": "acme-admin", "aws:allowedAccountIds": ["123456789012"]}, region="eu-west-1")
     assert signed_with(wire) == {"AKIAOTHER00000000000"}
     wire.clear()
     monkeypatch.delenv("AWS_PROFILE")
