@@ -311,7 +311,7 @@ def test_max_concurrent_lists_the_periods_more_customers_install(capsys):
     assert [e for e in calendar_json(capsys, *args, "--max-concurrent", "2") if e["kind"] == "concurrency"] == []
     assert main(["calendar", *args, "--max-concurrent", "1"]) == 0
     out = capsys.readouterr().out
-    assert "# More than 1 customers installing at once (UTC):\nSun 2027-03-28 02:00 - 05:00" in out
+    assert "# More than 1 customer installing at once (UTC):\nSun 2027-03-28 02:00 - 05:00" in out
     assert "2 customers: acme, globex" in out
 
 
