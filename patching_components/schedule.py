@@ -29,6 +29,10 @@ _RATE_UNITS = ("minute", "hour", "day")
 
 EXAMPLES = "cron(0 2 ? * SUN *), rate(1 day) or at(2027-01-31T02:00:00)"
 _FIELDS = "minute hour day-of-month month day-of-week year, e.g. cron(0 2 ? * SUN *)"
+_FIELDS_RANGES = (
+    "minute 0-59, hour 0-23, day-of-month 1-31 (or ?, L, W), month 1-12 or JAN-DEC, day-of-week 1-7 (1 is Sunday) "
+    "or SUN-SAT (or ?, L, #), year 1970-2199, with ? in exactly one of the two day fields"
+)
 
 
 @dataclass(frozen=True)
@@ -56,7 +60,10 @@ def parse_schedule(expression: str) -> Schedule:
         try:
             AwsCroniter(body)
         except AwsCroniterExpressionError as exc:
-            raise ScheduleError(f"invalid AWS cron expression {_cut(expression)}: {exc}") from None
+            reason = " ".join(str(exc).replace(".", ". ").split()).rstrip(".")  # aws-croniter's, made one sentence
+            raise ScheduleError(
+                f"invalid AWS cron expression {_cut(expression)}: {reason}; the six fields are {_FIELDS_RANGES}"
+            ) from None
         except ValueError:  # aws-croniter's own, bare ("step must be positive")
             raise ScheduleError(
                 f"invalid AWS cron expression {_cut(expression)}: its six fields are {_FIELDS}"
