@@ -529,3 +529,13 @@ def test_type_errors_name_what_is_allowed_and_no_class(where, value, allowed):
     line = next(line for line in lines if "patching:" + ".".join(where) + ":" in line)
     assert f"allowed: {allowed}" in line
     assert "Config" not in line and "Input should be" not in line and "instance of" not in line
+
+
+def test_a_cron_error_names_the_field_and_every_fields_range():
+    from patching_components.schedule import ScheduleError, parse_schedule
+
+    with pytest.raises(ScheduleError) as info:
+        parse_schedule("cron(0 25 ? * SUN *)")
+    message = str(info.value)
+    assert message.startswith("invalid AWS cron expression 'cron(0 25 ? * SUN *)': Invalid hour value '25'; ")
+    assert "hour 0-23" in message and "day-of-week 1-7 (1 is Sunday)" in message
