@@ -18,11 +18,11 @@ def step(doc, name):
 
 
 def undeclared_parameter(doc):
-    step(doc, "launchBuildInstance")["inputs"]["InstanceType"] = "{{ BuildInstanceType }}"
+    step(doc, "launchBuildInstance")["inputs"]["InputPayload"]["InstanceType"] = "{{ BuildInstanceType }}"
 
 
 def later_step_output(doc):
-    step(doc, "launchBuildInstance")["inputs"]["ImageId"] = "{{ createImage.ImageId }}"
+    step(doc, "launchBuildInstance")["inputs"]["InputPayload"]["ImageId"] = "{{ createImage.ImageId }}"
 
 
 def unknown_output(doc):
@@ -87,7 +87,7 @@ def launch_retried(doc):
 
 
 def launch_without_client_token(doc):
-    del step(doc, "launchBuildInstance")["inputs"]["ClientToken"]
+    del step(doc, "launchBuildInstance")["inputs"]["InputPayload"]["ClientToken"]
 
 
 def image_not_tagged_at_creation(doc):
@@ -102,7 +102,7 @@ def unpublished_image_abandoned(doc):
 
 def clean_up_keeps_snapshots(doc):
     cleanup = step(doc, "cleanUpAfterFailure")["inputs"]
-    cleanup["Script"] = cleanup["Script"].replace("DeleteAssociatedSnapshots=True", "")
+    cleanup["Script"] = cleanup["Script"].replace("ec2.delete_snapshot(SnapshotId=snapshot_id)", "pass")
 
 
 def clean_up_not_by_this_execution(doc):
@@ -144,7 +144,10 @@ BROKEN = [
     (duplicate_name, "step 'createImage': the name is used by two steps"),
     (unknown_variable, "step 'verifyNoMissingPatches': unknown system variable {{ global:TODAY }}"),
     (launch_retried, "step 'launchBuildInstance': maxAttempts > 1 on a launch can leave the first attempt's instance"),
-    (launch_without_client_token, "step 'launchBuildInstance': RunInstances without a ClientToken can launch twice"),
+    (
+        launch_without_client_token,
+        "step 'launchBuildInstance': RunInstances without a ClientToken of the execution id can launch twice",
+    ),
     (
         image_not_tagged_at_creation,
         "step 'createImage': the image and its snapshots must be tagged with the execution id as they are created",

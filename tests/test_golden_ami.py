@@ -47,6 +47,8 @@ def test_linux_pipeline_from_a_public_parameter_on_a_schedule(example_runs):
         "IamInstanceProfileName": run.outputs["instanceProfileName"],
         "InstanceType": "t3.small",
         "SubnetId": "subnet-0a1b2c3d4e5f60718",
+        "SecurityGroupIds": [],
+        "AssociatePublicIpAddress": "",
         "PatchGroupTagKey": "Patch Group",
         "PatchGroup": "acme-web",
         "TargetAmiName": "acme-golden-ami-al2023-base-{{ global:DATE_TIME }}",
@@ -146,7 +148,8 @@ def test_the_build_policy_publishes_exactly_the_parameter_and_reads_the_source(e
     run = example_runs["Pulumi.acme.yaml"]
     policy = json.loads(run.named("acme-golden-al2023-base-runbook").inputs["policy"])
     by_sid = {s["Sid"]: s for s in policy["Statement"]}
-    assert by_sid["PublishGoldenAmiId"]["Action"] == "ssm:PutParameter"
+    # Written last; read by the clean-up and the pruning, which never remove the image it names.
+    assert by_sid["PublishGoldenAmiId"]["Action"] == ["ssm:PutParameter", "ssm:GetParameter"]
     assert (
         by_sid["PublishGoldenAmiId"]["Resource"]
         == "arn:aws:ssm:eu-west-1:123456789012:parameter/patching/acme/golden-ami/al2023-base"
@@ -182,33 +185,18 @@ def test_windows_pipeline_with_a_fixed_ami_and_no_schedule(example_runs):
 
 def test_the_build_instance_is_tagged_imdsv2_encrypted_and_launched_once(example_runs):
     doc = document(example_runs["Pulumi.acme.yaml"], "acme-golden-al2023-base")
-    (launch,) = [s for s in doc["mainSteps"] if s["inputs"].get("Api") == "RunInstances"]
-    inputs = launch["inputs"]
-    assert "maxAttempts" not in launch  # a retry could leave the first instance running
-    assert inputs["ClientToken"] == "{{ automation:EXECUTION_ID }}"  # a repeated request returns the same one
-    assert (inputs["MinCount"], inputs["MaxCount"]) == (1, 1)
-    assert inputs["MetadataOptions"] == {"HttpTokens": "required", "HttpEndpoint": "enabled"}
-    assert inputs["BlockDeviceMappings"] == "{{ prepareBuild.BlockDeviceMappings }}"
-    assert inputs["IamInstanceProfile"] == {"Name": "{{ IamInstanceProfileName }}"}
-    assert [s["ResourceType"] for s in inputs["TagSpecifications"]] == ["instance", "volume"]
-    for spec in inputs["TagSpecifications"]:
+    (launch,) = [s for s in doc["mainSteps"] if "run_instances(" in s["inputs"].get("Script", "")]
+    payload = launch["inputs"]["InputPayload"]
+    assert "maxAttempts" not in launch  # the step is never retried; its script retries one request
+    assert payload["ClientToken"] == "{{ automation:EXECUTION_ID }}"  # a repeated request returns the same one
+    assert payload["BlockDeviceMappings"] == "{{ prepareBuild.BlockDeviceMappings }}"
+    assert payload["NetworkInterfaces"] == "{{ prepareBuild.NetworkInterfaces }}"
+    assert payload["IamInstanceProfileName"] == "{{ IamInstanceProfileName }}"
+    assert [s["ResourceType"] for s in payload["TagSpecifications"]] == ["instance", "volume"]
+    for spec in payload["TagSpecifications"]:
         assert {"Key": "{{ PatchGroupTagKey }}", "Value": "{{ PatchGroup }}"} in spec["Tags"]
         assert {"Key": "GoldenAmiBuild", "Value": "{{ automation:EXECUTION_ID }}"} in spec["Tags"]
-    # The request shape EC2 takes, with the step's references filled in.
-    request = {k: v for k, v in inputs.items() if k not in ("Service", "Api")}
-    request |= {
-        "ClientToken": "exec-1",
-        "ImageId": "ami-0123456789abcdef0",
-        "InstanceType": "t3.small",
-        "SubnetId": "subnet-0a1b2c3d4e5f60718",
-        "IamInstanceProfile": {"Name": "acme-instance"},
-        "BlockDeviceMappings": [{"DeviceName": "/dev/xvda", "Ebs": {"Encrypted": True, "DeleteOnTermination": True}}],
-        "TagSpecifications": [
-            {"ResourceType": s["ResourceType"], "Tags": [{"Key": "Patch Group", "Value": "acme-web"}]}
-            for s in inputs["TagSpecifications"]
-        ],
-    }
-    assert problems("ec2", "RunInstances", request) == []
+    # The request itself (IMDSv2, one instance) is checked against EC2's model in test_golden_ami_scripts.py.
     patch = next(s for s in doc["mainSteps"] if s["action"] == "aws:runCommand")
     assert patch["inputs"]["DocumentName"] == "AWS-RunPatchBaseline"
     assert patch["inputs"]["Parameters"] == {"Operation": "Install", "RebootOption": "RebootIfNeeded"}
