@@ -4,12 +4,13 @@ Maintenance windows do not read Change Calendar (AWS-FACTS), so a calendar alone
 nothing. The guard makes it real: a small Automation runbook of ours reads the calendar
 (``ssm:GetCalendarState``) and disables every window of the customer while it is CLOSED,
 enabling them again when it is OPEN: only those it disabled itself (it tags them
-``PatchingFreezeGuard``), so a window disabled by hand stays disabled. Each window is switched on
-its own; one it cannot read or switch is listed and the run ends Failed after the others. EventBridge starts it on each ``Calendar State Change``
-event of this calendar, and a State Manager association every 30 minutes and when it is
-created, so a freeze holds after a missed event and when the stack is deployed in the middle
-of one. The windows ignore changes to ``enabled`` (CustomerPatching sets that), so a
-``pulumi up`` during a freeze does not switch them back on.
+``PatchingFreezeGuard``), so a window disabled by hand stays disabled. Each window is
+switched on its own; one it cannot read or switch is listed and the run ends Failed after
+the others. EventBridge starts it on each ``Calendar State Change`` event of this calendar,
+and a State Manager association every 30 minutes and when it is created, so a freeze holds
+after a missed event and when the stack is deployed in the middle of one. The windows
+ignore changes to ``enabled`` (CustomerPatching sets that), so a ``pulumi up`` during a
+freeze does not switch them back on.
 """
 
 import copy
