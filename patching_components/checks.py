@@ -112,11 +112,29 @@ def ended_freeze_warnings(config: StackConfig, now: datetime | None = None) -> l
     ]
 
 
+def golden_ami_network_warnings(config: StackConfig) -> list[Issue]:
+    """A pipeline with neither a subnet nor security groups builds in the default VPC's default
+    security group, which accounts hardened per Security Hub EC2.2 close: the build instance never
+    reaches Systems Manager and every build fails after waiting 30 minutes for it."""
+    return [
+        Issue(
+            ("goldenAmis", key),
+            "neither subnetId nor securityGroupIds: the build instance gets the default VPC's default "
+            "security group, which accounts hardened per Security Hub EC2.2 close (no traffic), so it never "
+            "reaches Systems Manager and every build fails; set securityGroupIds (outbound HTTPS to Systems "
+            "Manager) and subnetId",
+        )
+        for key, pipeline in config.golden_amis.items()
+        if not pipeline.subnet_id and not pipeline.security_group_ids
+    ]
+
+
 def warnings(config: StackConfig) -> list[Issue]:
     """What AWS accepts but would quietly not do the job (exit 0; see :mod:`standard`)."""
     return (
         overlap_warnings(config)
         + ended_freeze_warnings(config)
+        + golden_ami_network_warnings(config)
         + (
             [
                 Issue(("baselines", key, advice.field), advice.message)

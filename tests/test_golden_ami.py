@@ -248,3 +248,79 @@ def test_no_pipelines_no_golden_resources():
     run = run_config(MINIMAL)
     assert run.of_type(DOCUMENT) == [] and run.of_type(PARAMETER) == []
     assert "goldenAmis" not in run.outputs
+
+
+# -- the build instance's network (issue #26 item 10) ---------------------------------------------
+
+NETWORK_STACK = """\
+config:
+  aws:region: eu-west-1
+  patching:customer: acme
+  patching:baselines:
+    al2023:
+      operatingSystem: AMAZON_LINUX_2023
+  patching:patchGroups:
+    acme-web:
+      baselines: [al2023]
+  patching:goldenAmis:
+    open:
+      platform: Linux
+      sourceAmiId: ami-0123456789abcdef0
+      patchGroup: acme-web
+    closed:
+      platform: Linux
+      sourceAmiId: ami-0123456789abcdef0
+      patchGroup: acme-web
+      securityGroupIds: [sg-0123456789abcdef0, sg-0fedcba9876543210]
+      associatePublicIpAddress: false
+    subnet:
+      platform: Linux
+      sourceAmiId: ami-0123456789abcdef0
+      patchGroup: acme-web
+      subnetId: subnet-0a1b2c3d4e5f60718
+"""
+
+
+def test_validate_warns_when_a_pipeline_gives_neither_subnet_nor_security_groups(tmp_path, capsys):
+    from patching_components.checks import check_stack
+    from patching_components.cli import main
+
+    path = tmp_path / "Pulumi.acme.yaml"
+    path.write_text(NETWORK_STACK)
+    (warning,) = [w for w in check_stack(path).warnings if w.path[0] == "goldenAmis"]
+    assert warning.key_path() == "patching:goldenAmis.open"
+    assert warning.line == NETWORK_STACK.splitlines().index("    open:") + 1
+    assert "Security Hub EC2.2" in warning.message and "set securityGroupIds" in warning.message
+    assert main(["validate", str(path)]) == 0  # a warning, not an error
+    assert "patching:goldenAmis.open" in capsys.readouterr().out
+
+
+def test_security_groups_and_the_public_ip_choice_reach_the_launch_and_scope_the_role():
+    run = run_config(yaml.safe_load(NETWORK_STACK)["config"])
+    closed = document(run, "acme-golden-closed")
+    assert defaults(closed)["SecurityGroupIds"] == ["sg-0123456789abcdef0", "sg-0fedcba9876543210"]
+    assert defaults(closed)["AssociatePublicIpAddress"] == "false"
+    assert defaults(document(run, "acme-golden-open"))["AssociatePublicIpAddress"] == ""  # the subnet's setting
+    policy = json.loads(run.named("acme-golden-closed-runbook").inputs["policy"])
+    (launch,) = [s for s in policy["Statement"] if s["Sid"] == "LaunchFromSourceImage"]
+    groups = [r for r in launch["Resource"] if ":security-group/" in r]
+    assert groups == [
+        "arn:aws:ec2:eu-west-1:123456789012:security-group/sg-0123456789abcdef0",
+        "arn:aws:ec2:eu-west-1:123456789012:security-group/sg-0fedcba9876543210",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        (["sg-123"], "securityGroupIds[0]: 'sg-123' does not match"),
+        ([], "securityGroupIds"),
+        ("sg-0123456789abcdef0", "securityGroupIds"),
+    ],
+)
+def test_security_group_ids_are_sg_ids(value, message):
+    config = yaml.safe_load(NETWORK_STACK)["config"]
+    config["patching:goldenAmis"]["closed"]["securityGroupIds"] = value
+    with pytest.raises(ProgramError) as info:
+        run_config(config)
+    assert message in str(info.value)
