@@ -128,6 +128,15 @@ def document_issues(document: Mapping[str, Any]) -> list[DocumentIssue]:
             by_name[name] = step
         if step.get("action") not in ACTIONS:
             issues.append(DocumentIssue(name, f"unknown action {step.get('action')!r}"))
+        if "DeleteAssociatedSnapshots" in _script(step):
+            issues.append(
+                DocumentIssue(
+                    name,
+                    "DeregisterImage's DeleteAssociatedSnapshots needs a botocore from mid-2025, which the "
+                    "aws:executeScript runtime is not documented to have; read the image's snapshots, "
+                    "deregister it, then delete them by id",
+                )
+            )
 
     issues += _reference_issues(document, steps, parameters)
     edges, edge_issues = _edges(steps, names, by_name)

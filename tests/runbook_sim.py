@@ -362,7 +362,7 @@ class Runner:
             windows[WindowId].sim_enabled = changes["Enabled"]
         return {"WindowId": WindowId}
 
-    def _ssm_GetMaintenanceWindow(self, WindowId: str) -> Any:  # noqa: N802, N803
+    def _ssm_GetMaintenanceWindow(self, WindowId: str) -> Any:
         from moto.ssm.models import ssm_backends
 
         response = self.clients["ssm"].get_maintenance_window(WindowId=WindowId)  # moto: always Enabled

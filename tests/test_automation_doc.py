@@ -105,6 +105,14 @@ def clean_up_keeps_snapshots(doc):
     cleanup["Script"] = cleanup["Script"].replace("ec2.delete_snapshot(SnapshotId=snapshot_id)", "pass")
 
 
+def snapshots_left_to_a_new_botocore(doc):
+    cleanup = step(doc, "cleanUpAfterFailure")["inputs"]
+    cleanup["Script"] = cleanup["Script"].replace(
+        'ec2.deregister_image(ImageId=image["ImageId"])',
+        'ec2.deregister_image(ImageId=image["ImageId"], DeleteAssociatedSnapshots=True)',
+    )
+
+
 def clean_up_not_by_this_execution(doc):
     del step(doc, "cleanUpAfterFailure")["inputs"]["InputPayload"]["ExecutionId"]
 
@@ -161,6 +169,10 @@ BROKEN = [
         clean_up_keeps_snapshots,
         "step 'cleanUpAfterFailure': its failure path ends the execution before the image of 'createImage' is "
         "published, without deregistering it",
+    ),
+    (
+        snapshots_left_to_a_new_botocore,
+        "step 'cleanUpAfterFailure': DeregisterImage's DeleteAssociatedSnapshots needs a botocore from mid-2025",
     ),
     (
         clean_up_not_by_this_execution,

@@ -135,6 +135,23 @@ def test_the_guard_role_may_read_its_calendar_and_switch_this_customers_windows_
     assert trust["Statement"][0]["Condition"]["StringEquals"] == {"aws:SourceAccount": ACCOUNT}
 
 
+def test_the_guard_role_is_granted_exactly_the_calls_of_its_runbook(run):
+    from iam_model import granted_actions
+    from runbook_sim import step_calls
+
+    calls = {f"{service}:{api}" for step in guard(run)["mainSteps"] for service, api in step_calls(step)}
+    assert calls == {
+        "ssm:GetCalendarState",
+        "ssm:GetMaintenanceWindow",
+        "ssm:ListTagsForResource",
+        "ssm:AddTagsToResource",
+        "ssm:UpdateMaintenanceWindow",
+        "ssm:RemoveTagsFromResource",
+    }
+    policy = [run.named("globex-guard", "aws:iam/rolePolicy:RolePolicy").inputs["policy"]]
+    assert granted_actions(policy) == calls
+
+
 def test_the_events_role_may_only_start_the_guard_as_the_guard_role(run):
     policy = [run.named("globex-events", "aws:iam/rolePolicy:RolePolicy").inputs["policy"]]
     definition = f"arn:aws:ssm:{REGION}:{ACCOUNT}:automation-definition/globex-freeze-guard:$DEFAULT"
