@@ -66,7 +66,7 @@ CLEAN_UP = {"ExecutionId": EXECUTION, "PipelineName": PIPELINE, "AmiIdParameterN
 
 def image(image_id, *snapshots, created="2026-12-01T00:00:00.000Z"):
     mappings = [{"DeviceName": f"/dev/sd{chr(97 + i)}", "Ebs": {"SnapshotId": s}} for i, s in enumerate(snapshots)]
-    return {"ImageId": image_id, "CreationDate": created, "BlockDeviceMappings": mappings}
+    return {"ImageId": image_id, "State": "available", "CreationDate": created, "BlockDeviceMappings": mappings}
 
 
 def published(ssm, value):
@@ -370,6 +370,16 @@ def test_pruning_keeps_the_newest_and_the_published_and_deletes_the_snapshots_of
         "delete_snapshot", "InvalidSnapshot.InUse", expected_params={"SnapshotId": "snap-02aaaaaaaaaaaaaaa"}
     )
     aws["ec2"].add_response("delete_snapshot", {}, {"SnapshotId": "snap-02aaaaaaaaaaaaaaa"})
+    # Then the pipeline's snapshots no image uses (left by a pruning that stopped half-way) go too.
+    remaining = [i for i in images if i["ImageId"] != "ami-02123456789abcdef"]
+    aws["ec2"].add_response("describe_images", {"Images": remaining}, {"Owners": ["self"], "Filters": filters})
+    tagged = [f"snap-0{i}aaaaaaaaaaaaaaa" for i in (1, 3, 4, 5)] + ["snap-0orphanaaaaaaaaa"]
+    aws["ec2"].add_response(
+        "describe_snapshots",
+        {"Snapshots": [{"SnapshotId": s} for s in tagged]},
+        {"OwnerIds": ["self"], "Filters": filters},
+    )
+    aws["ec2"].add_response("delete_snapshot", {}, {"SnapshotId": "snap-0orphanaaaaaaaaa"})
     events = {
         "PipelineName": PIPELINE,
         "Customer": "acme",
@@ -379,6 +389,6 @@ def test_pruning_keeps_the_newest_and_the_published_and_deletes_the_snapshots_of
     }
     assert run("deregisterOldImages", events) == {
         "Deregistered": ["ami-02123456789abcdef"],
-        "DeletedSnapshots": ["snap-02aaaaaaaaaaaaaaa"],
+        "DeletedSnapshots": ["snap-02aaaaaaaaaaaaaaa", "snap-0orphanaaaaaaaaa"],
     }
     assert sleeps == [15]
