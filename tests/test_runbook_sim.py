@@ -11,6 +11,7 @@ the runner. The full matrix is marked slow; a representative subset runs by defa
 
 from __future__ import annotations
 
+import functools
 import itertools
 import os
 from datetime import datetime
@@ -26,9 +27,14 @@ from conftest import ROOT, run_stack
 DOCUMENT = "aws:ssm/document:Document"
 
 
+@functools.cache
+def example(stack: str):
+    return run_stack(ROOT / "stacks" / f"Pulumi.{stack}.yaml")
+
+
 def shipped(stack: str, parent: str) -> dict:
     """The document a component of an example stack builds, with its parameter defaults."""
-    run = run_stack(ROOT / "stacks" / f"Pulumi.{stack}.yaml")
+    run = example(stack)
     (document,) = [d for d in run.of_type(DOCUMENT) if parent in (d.parent or "") + d.name]
     return yaml.safe_load(document.inputs["content"])
 
