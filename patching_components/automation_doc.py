@@ -10,11 +10,14 @@ catches that beforehand, on any document:
 - every ``nextStep``, ``onFailure: step:X``, ``onCancel: step:X`` and branch
   target exists, and no path loops forever;
 - after a launch (``aws:runInstances``, or ``ec2:RunInstances`` through
-  ``aws:executeAwsApi``, which must carry a ClientToken), no path (success,
-  failure or cancellation) ends without a step that terminates that instance,
-  and the launch is never retried (``maxAttempts``);
+  ``aws:executeAwsApi`` or an ``aws:executeScript``, which must carry a ClientToken
+  with the execution id), no path (success, failure or cancellation) ends without
+  a step that terminates that instance, and the launch step is never retried
+  (``maxAttempts``);
 - an image is created with its snapshots tagged with the execution id, and
-  every failure before it is published deregisters it with its snapshots.
+  every failure before it is published deregisters it and deletes its snapshots
+  (by id: ``DeregisterImage``'s ``DeleteAssociatedSnapshots`` needs a botocore the
+  executeScript runtime is not documented to have).
 
 A clean-up step may be an ``aws:executeScript`` that acts on what carries the
 execution-id tag of the creating step (its payload passes the execution id and
@@ -125,6 +128,15 @@ def document_issues(document: Mapping[str, Any]) -> list[DocumentIssue]:
             by_name[name] = step
         if step.get("action") not in ACTIONS:
             issues.append(DocumentIssue(name, f"unknown action {step.get('action')!r}"))
+        if "DeleteAssociatedSnapshots" in _script(step):
+            issues.append(
+                DocumentIssue(
+                    name,
+                    "DeregisterImage's DeleteAssociatedSnapshots needs a botocore from mid-2025, which the "
+                    "aws:executeScript runtime is not documented to have; read the image's snapshots, "
+                    "deregister it, then delete them by id",
+                )
+            )
 
     issues += _reference_issues(document, steps, parameters)
     edges, edge_issues = _edges(steps, names, by_name)
@@ -231,8 +243,34 @@ def _api(step: Mapping[str, Any]) -> tuple[str, str] | None:
     return str(inputs.get("Service", "")).lower(), str(inputs.get("Api", ""))
 
 
+def _script(step: Mapping[str, Any]) -> str:
+    """The script of an aws:executeScript step ('' for other actions)."""
+    if step.get("action") != "aws:executeScript":
+        return ""
+    return str((step.get("inputs") or {}).get("Script", ""))
+
+
+def _payload(step: Mapping[str, Any]) -> Mapping[str, Any]:
+    payload = (step.get("inputs") or {}).get("InputPayload") if step.get("action") == "aws:executeScript" else None
+    return payload if isinstance(payload, Mapping) else {}
+
+
 def _launches(step: Mapping[str, Any]) -> bool:
-    return step.get("action") == "aws:runInstances" or _api(step) == ("ec2", "RunInstances")
+    return (
+        step.get("action") == "aws:runInstances"
+        or _api(step) == ("ec2", "RunInstances")
+        or ".run_instances(" in _script(step)
+    )
+
+
+def _client_token(step: Mapping[str, Any]) -> bool:
+    """A RunInstances that a repeated request cannot turn into a second instance."""
+    if _api(step):
+        return bool((step.get("inputs") or {}).get("ClientToken"))
+    if _script(step):
+        token = " ".join(_strings(_payload(step).get("ClientToken")))
+        return EXECUTION_ID.search(token) is not None and "ClientToken=" in _script(step)
+    return True  # aws:runInstances: never retried (maxAttempts), checked apart
 
 
 def _creates_image(step: Mapping[str, Any]) -> bool:
@@ -244,7 +282,8 @@ def _creates_image(step: Mapping[str, Any]) -> bool:
 
 def _execution_tag(step: Mapping[str, Any], resource_type: str) -> str | None:
     """The key of the tag a creating step gives its ``resource_type`` with this execution's id as value."""
-    for spec in (step.get("inputs") or {}).get("TagSpecifications") or []:
+    inputs = step.get("inputs") or {}
+    for spec in inputs.get("TagSpecifications") or _payload(step).get("TagSpecifications") or []:
         if isinstance(spec, Mapping) and spec.get("ResourceType") == resource_type:
             for tag in spec.get("Tags") or []:
                 if isinstance(tag, Mapping) and EXECUTION_ID.fullmatch(str(tag.get("Value", ""))):
@@ -275,7 +314,7 @@ def _terminates(step: Mapping[str, Any], launch: str, launch_step: Mapping[str, 
 
 def _deregisters(step: Mapping[str, Any], creator: Mapping[str, Any]) -> bool:
     return _cleans_by_tag(step, _execution_tag(creator, "image"), "deregister_image") and (
-        "DeleteAssociatedSnapshots=True" in str((step.get("inputs") or {}).get("Script", ""))
+        ".delete_snapshot(" in _script(step)
     )
 
 
@@ -319,8 +358,12 @@ def _leak_issues(by_name: Mapping[str, Mapping[str, Any]], edges) -> list[Docume
                     launch, "maxAttempts > 1 on a launch can leave the first attempt's instance running; remove it"
                 )
             )
-        if _api(step) and not (step.get("inputs") or {}).get("ClientToken"):
-            issues.append(DocumentIssue(launch, "RunInstances without a ClientToken can launch twice; set one"))
+        if not _client_token(step):
+            issues.append(
+                DocumentIssue(
+                    launch, "RunInstances without a ClientToken of the execution id can launch twice; set one"
+                )
+            )
         terminators = {name for name, s in by_name.items() if _terminates(s, launch, step)}
         if not terminators:
             issues.append(DocumentIssue(launch, "no step terminates the instance this step launches"))

@@ -280,6 +280,23 @@ def schedule_warnings(config: StackConfig, now: datetime | None = None) -> list[
     return issues
 
 
+def golden_ami_network_warnings(config: StackConfig) -> list[Issue]:
+    """A pipeline with neither a subnet nor security groups builds in the default VPC's default
+    security group, which accounts hardened per Security Hub EC2.2 close: the build instance never
+    reaches Systems Manager and every build fails after waiting 30 minutes for it."""
+    return [
+        Issue(
+            ("goldenAmis", key),
+            "neither subnetId nor securityGroupIds: the build instance gets the default VPC's default "
+            "security group, which accounts hardened per Security Hub EC2.2 close (no traffic), so it never "
+            "reaches Systems Manager and every build fails; set securityGroupIds (outbound HTTPS to Systems "
+            "Manager) and subnetId",
+        )
+        for key, pipeline in config.golden_amis.items()
+        if not pipeline.subnet_id and not pipeline.security_group_ids
+    ]
+
+
 def warnings(config: StackConfig) -> list[Issue]:
     """What AWS accepts but would quietly not do the job (exit 0; see :mod:`standard`)."""
     return (
@@ -288,6 +305,7 @@ def warnings(config: StackConfig) -> list[Issue]:
         + ended_freeze_warnings(config)
         + rate_control_warnings(config)
         + hook_permission_warnings(config)
+        + golden_ami_network_warnings(config)
         + (
             [
                 Issue(("baselines", key, advice.field), advice.message)

@@ -266,6 +266,15 @@ class GoldenAmiSettings(TypedDict, total=False):
     subnetId: str
     """Subnet for the build instance; without it AWS needs a default VPC."""
 
+    securityGroupIds: list[str]
+    """Security groups of the build instance (sg- ids, in the subnet's VPC; at most 5). Without them the VPC's
+    default security group: closed in accounts hardened per Security Hub EC2.2, where the instance never reaches
+    Systems Manager. It needs outbound HTTPS to Systems Manager (or VPC endpoints)."""
+
+    associatePublicIpAddress: bool
+    """A public IPv4 address for the build instance (true/false); unset follows the subnet's setting. A subnet
+    without a NAT gateway or VPC endpoints needs one to reach Systems Manager."""
+
     patchGroup: Required[str]
     """Patch group whose baseline the build instance is patched with."""
 
@@ -571,6 +580,15 @@ class GoldenAmiPipelineArgs(TypedDict, total=False):
 
     subnet_id: str
     """Subnet for the build instance; without it AWS needs a default VPC."""
+
+    security_group_ids: list[str]
+    """Security groups of the build instance (sg- ids, in the subnet's VPC; at most 5). Without them the VPC's
+    default security group: closed in accounts hardened per Security Hub EC2.2, where the instance never reaches
+    Systems Manager. It needs outbound HTTPS to Systems Manager (or VPC endpoints)."""
+
+    associate_public_ip_address: bool
+    """A public IPv4 address for the build instance (true/false); unset follows the subnet's setting. A subnet
+    without a NAT gateway or VPC endpoints needs one to reach Systems Manager."""
 
     patch_group: Required[str]
     """Patch group whose baseline the build instance is patched with."""

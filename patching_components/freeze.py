@@ -3,11 +3,14 @@
 Maintenance windows do not read Change Calendar (docs/aws-behaviour.md, "Schedules"), so a calendar alone stops
 nothing. The guard makes it real: a small Automation runbook of ours reads the calendar
 (``ssm:GetCalendarState``) and disables every window of the customer while it is CLOSED,
-enabling them again when it is OPEN. EventBridge starts it on each ``Calendar State Change``
-event of this calendar, and a State Manager association every 30 minutes and when it is
-created, so a freeze holds after a missed event and when the stack is deployed in the middle
-of one. The windows ignore changes to ``enabled`` (CustomerPatching sets that), so a
-``pulumi up`` during a freeze does not switch them back on.
+enabling them again when it is OPEN: only those it disabled itself (it tags them
+``PatchingFreezeGuard``), so a window disabled by hand stays disabled. Each window is
+switched on its own; one it cannot read or switch is listed and the run ends Failed after
+the others. EventBridge starts it on each ``Calendar State Change`` event of this calendar,
+and a State Manager association every 30 minutes and when it is created, so a freeze holds
+after a missed event and when the stack is deployed in the middle of one. The windows
+ignore changes to ``enabled`` (CustomerPatching sets that), so a ``pulumi up`` during a
+freeze does not switch them back on.
 """
 
 import copy
@@ -177,6 +180,11 @@ class ChangeFreezeGuard(pulumi.ComponentResource):
                 "arn:", where[0], ":ssm:", where[1], ":", where[2], ":automation-definition/", guard.name, ":$DEFAULT"
             ),
             role_arn=args["events_role_arn"],
+            # The runbook's parameters, as AWS documents for an automation-definition target
+            # ("Run automations based on EventBridge events"): without Input, EventBridge sends the event.
+            input=pulumi.Output.from_input(args["guard_role_arn"]).apply(
+                lambda role: json.dumps({"AutomationAssumeRole": [role]})
+            ),
             opts=child(self, depends_on=[events_policy]),
         )
         # Runs when created (a deployment in the middle of a freeze disables the windows at once),

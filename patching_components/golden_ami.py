@@ -276,6 +276,10 @@ def document_defaults(
         "IamInstanceProfileName": profile_name,
         "InstanceType": settings.instance_type,
         "SubnetId": settings.subnet_id or "",
+        "SecurityGroupIds": list(settings.security_group_ids or []),
+        "AssociatePublicIpAddress": (
+            "" if settings.associate_public_ip_address is None else str(settings.associate_public_ip_address).lower()
+        ),
         "PatchGroupTagKey": patch_group_tag_key,
         "PatchGroup": settings.patch_group,
         # Unique per run; AMI names allow the characters DATE_TIME produces.

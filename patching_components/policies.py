@@ -163,11 +163,17 @@ def freeze_names(customer: str, region: str | None = None) -> tuple[str, str]:
     return f"{prefix}-change-freezes", f"{prefix}-freeze-guard"
 
 
+FREEZE_GUARD_TAG = "PatchingFreezeGuard"
+"""The tag the freeze guard puts on a window it disables (documents/freeze-guard.yaml) and removes
+when it enables it again: a window disabled without it was disabled by hand and stays so."""
+
+
 def freeze_guard_document(
     *, partition: str, region: str, account_id: str, calendar_name: str, customer: str
 ) -> dict[str, Any]:
-    """What the guard runbook may do in its region: read its calendar, and get and switch the
-    windows tagged ``Customer: <customer>`` (every window CustomerPatching builds carries it).
+    """What the guard runbook may do in its region: read its calendar, and get, switch and mark
+    (``FREEZE_GUARD_TAG`` only) the windows tagged ``Customer: <customer>`` (every window
+    CustomerPatching builds carries it).
     By tag rather than by id: one statement whatever the number of windows and regions, within
     IAM's limit on the one role every region's guard shares."""
     prefix = f"arn:{partition}:ssm:{region}:{account_id}:"
@@ -183,9 +189,21 @@ def freeze_guard_document(
             {
                 "Sid": "SwitchThisCustomersWindows",
                 "Effect": "Allow",
-                "Action": ["ssm:GetMaintenanceWindow", "ssm:UpdateMaintenanceWindow"],
+                "Action": ["ssm:GetMaintenanceWindow", "ssm:UpdateMaintenanceWindow", "ssm:ListTagsForResource"],
                 "Resource": f"{prefix}maintenancewindow/*",
                 "Condition": {"StringEquals": {f"aws:ResourceTag/{defaults.CUSTOMER_TAG}": customer}},
+            },
+            {
+                # The mark of a window the guard disabled: only that tag key, so the guard can never
+                # change the Customer tag that scopes it.
+                "Sid": "MarkWindowsItDisabled",
+                "Effect": "Allow",
+                "Action": ["ssm:AddTagsToResource", "ssm:RemoveTagsFromResource"],
+                "Resource": f"{prefix}maintenancewindow/*",
+                "Condition": {
+                    "StringEquals": {f"aws:ResourceTag/{defaults.CUSTOMER_TAG}": customer},
+                    "ForAllValues:StringEquals": {"aws:TagKeys": [FREEZE_GUARD_TAG]},
+                },
             },
         ],
     }
@@ -220,6 +238,7 @@ def build_policy_document(
     the calls from the rendered document and evaluates them against this)."""
     platform, source_parameter = settings.platform, settings.source_ami_parameter
     subnet_id, kms_key_arn = settings.subnet_id, settings.kms_key_arn
+    groups = [f"security-group/{g}" for g in settings.security_group_ids or []] or ["security-group/*"]
 
     def arn(service: str, resource: str, account: str = account_id) -> str:
         return f"arn:{partition}:{service}:{region}:{account}:{resource}"
@@ -240,7 +259,8 @@ def build_policy_document(
             "Condition": tagging,
         },
         {
-            # The source AMI may be anyone's (Amazon's public images); the network is the pipeline's subnet.
+            # The source AMI may be anyone's (Amazon's public images); the network is the pipeline's
+            # subnet and security groups.
             "Sid": "LaunchFromSourceImage",
             "Effect": "Allow",
             "Action": "ec2:RunInstances",
@@ -248,7 +268,7 @@ def build_policy_document(
                 images,
                 arn("ec2", f"subnet/{subnet_id}" if subnet_id else "subnet/*"),
                 arn("ec2", "network-interface/*"),
-                arn("ec2", "security-group/*"),
+                *(arn("ec2", group) for group in groups),
             ],
         },
         {
@@ -293,9 +313,10 @@ def build_policy_document(
         },
         {"Sid": "RunPatchDocuments", "Effect": "Allow", "Action": "ssm:SendCommand", "Resource": documents},
         {
+            # Read by the clean-up and the pruning, which never remove the image it names.
             "Sid": "PublishGoldenAmiId",
             "Effect": "Allow",
-            "Action": "ssm:PutParameter",
+            "Action": ["ssm:PutParameter", "ssm:GetParameter"],
             "Resource": arn("ssm", f"parameter{parameter_name}"),
         },
         {

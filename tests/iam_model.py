@@ -56,11 +56,18 @@ def _condition_holds(conditions: Mapping[str, Mapping[str, Any]], context: Mappi
                 if present == (str(expected).lower() == "true"):
                     return False
             continue
-        if_exists = operator.endswith("IfExists")
-        compare = _OPERATORS[operator.removesuffix("IfExists")]  # KeyError: an operator this model lacks
+        # ForAllValues: every value of a multi-valued key matches one expected value (true when the
+        # request has no such key, as IAM documents); ForAnyValue: at least one does.
+        qualifier, _, bare = operator.rpartition(":")
+        if_exists = bare.endswith("IfExists")
+        compare = _OPERATORS[bare.removesuffix("IfExists")]  # KeyError: an operator this model lacks
         for key, expected in tests.items():
             # Condition keys are case-insensitive; tag keys in them are case-sensitive, close enough here.
             actual = next((v for k, v in context.items() if k.lower() == key.lower()), None)
+            if qualifier == "ForAllValues":
+                if not all(any(compare(str(e), str(a)) for e in _list(expected)) for a in _list(actual or [])):
+                    return False
+                continue
             if actual is None:
                 if if_exists:
                     continue

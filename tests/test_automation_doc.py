@@ -18,11 +18,11 @@ def step(doc, name):
 
 
 def undeclared_parameter(doc):
-    step(doc, "launchBuildInstance")["inputs"]["InstanceType"] = "{{ BuildInstanceType }}"
+    step(doc, "launchBuildInstance")["inputs"]["InputPayload"]["InstanceType"] = "{{ BuildInstanceType }}"
 
 
 def later_step_output(doc):
-    step(doc, "launchBuildInstance")["inputs"]["ImageId"] = "{{ createImage.ImageId }}"
+    step(doc, "launchBuildInstance")["inputs"]["InputPayload"]["ImageId"] = "{{ createImage.ImageId }}"
 
 
 def unknown_output(doc):
@@ -87,7 +87,7 @@ def launch_retried(doc):
 
 
 def launch_without_client_token(doc):
-    del step(doc, "launchBuildInstance")["inputs"]["ClientToken"]
+    del step(doc, "launchBuildInstance")["inputs"]["InputPayload"]["ClientToken"]
 
 
 def image_not_tagged_at_creation(doc):
@@ -102,7 +102,15 @@ def unpublished_image_abandoned(doc):
 
 def clean_up_keeps_snapshots(doc):
     cleanup = step(doc, "cleanUpAfterFailure")["inputs"]
-    cleanup["Script"] = cleanup["Script"].replace("DeleteAssociatedSnapshots=True", "")
+    cleanup["Script"] = cleanup["Script"].replace("ec2.delete_snapshot(SnapshotId=snapshot_id)", "pass")
+
+
+def snapshots_left_to_a_new_botocore(doc):
+    cleanup = step(doc, "cleanUpAfterFailure")["inputs"]
+    cleanup["Script"] = cleanup["Script"].replace(
+        'ec2.deregister_image(ImageId=image["ImageId"])',
+        'ec2.deregister_image(ImageId=image["ImageId"], DeleteAssociatedSnapshots=True)',
+    )
 
 
 def clean_up_not_by_this_execution(doc):
@@ -144,7 +152,10 @@ BROKEN = [
     (duplicate_name, "step 'createImage': the name is used by two steps"),
     (unknown_variable, "step 'verifyNoMissingPatches': unknown system variable {{ global:TODAY }}"),
     (launch_retried, "step 'launchBuildInstance': maxAttempts > 1 on a launch can leave the first attempt's instance"),
-    (launch_without_client_token, "step 'launchBuildInstance': RunInstances without a ClientToken can launch twice"),
+    (
+        launch_without_client_token,
+        "step 'launchBuildInstance': RunInstances without a ClientToken of the execution id can launch twice",
+    ),
     (
         image_not_tagged_at_creation,
         "step 'createImage': the image and its snapshots must be tagged with the execution id as they are created",
@@ -158,6 +169,10 @@ BROKEN = [
         clean_up_keeps_snapshots,
         "step 'cleanUpAfterFailure': its failure path ends the execution before the image of 'createImage' is "
         "published, without deregistering it",
+    ),
+    (
+        snapshots_left_to_a_new_botocore,
+        "step 'cleanUpAfterFailure': DeregisterImage's DeleteAssociatedSnapshots needs a botocore from mid-2025",
     ),
     (
         clean_up_not_by_this_execution,

@@ -88,6 +88,10 @@ def test_eventbridge_starts_the_guard_on_each_state_change_of_this_calendar(run)
     (target,) = run.of_type("aws:cloudwatch/eventTarget:EventTarget")
     assert target.inputs["arn"] == f"arn:aws:ssm:{REGION}:{ACCOUNT}:automation-definition/globex-freeze-guard:$DEFAULT"
     assert target.inputs["roleArn"].endswith(":role/globex-freeze-events-mock")
+    # The document's parameters, as AWS documents for an automation-definition target (values as lists).
+    assert json.loads(target.inputs["input"]) == {
+        "AutomationAssumeRole": [f"arn:aws:iam::{ACCOUNT}:role/globex-freeze-guard-mock"]
+    }
     assert run.named("globex-events").urn in target.dependencies  # may start it before the first event
 
 
@@ -113,11 +117,39 @@ def test_the_guard_role_may_read_its_calendar_and_switch_this_customers_windows_
     assert not allowed(policy, Request("ssm:UpdateMaintenanceWindow", window + "mw-0another0customer", acme))
     assert not allowed(policy, Request("ssm:UpdateMaintenanceWindow", window + "mw-0untagged00000000"))
     assert not allowed(policy, Request("ssm:DeleteMaintenanceWindow", window + "mw-0a", globex))
+    # Its mark, and only its mark, on this customer's windows.
+    mark = {**globex, "aws:TagKeys": ["PatchingFreezeGuard"]}
+    for action in ("ssm:AddTagsToResource", "ssm:RemoveTagsFromResource", "ssm:ListTagsForResource"):
+        assert allowed(policy, Request(action, window + "mw-0a", mark))
+        assert not allowed(policy, Request(action, window + "mw-0a", {**acme, "aws:TagKeys": ["PatchingFreezeGuard"]}))
+    for keys in (["Customer"], ["PatchingFreezeGuard", "Customer"]):
+        assert not allowed(policy, Request("ssm:AddTagsToResource", window + "mw-0a", {**globex, "aws:TagKeys": keys}))
+        assert not allowed(
+            policy, Request("ssm:RemoveTagsFromResource", window + "mw-0a", {**globex, "aws:TagKeys": keys})
+        )
+    assert not allowed(policy, Request("ssm:AddTagsToResource", f"arn:aws:ssm:{REGION}:{ACCOUNT}:parameter/x", mark))
     other_region = f"arn:aws:ssm:eu-west-1:{ACCOUNT}:maintenancewindow/mw-0a"
     assert not allowed(policy, Request("ssm:UpdateMaintenanceWindow", other_region, globex))
     trust = json.loads(run.named("globex-freeze-guard", "aws:iam/role:Role").inputs["assumeRolePolicy"])
     assert trust["Statement"][0]["Principal"] == {"Service": "ssm.amazonaws.com"}
     assert trust["Statement"][0]["Condition"]["StringEquals"] == {"aws:SourceAccount": ACCOUNT}
+
+
+def test_the_guard_role_is_granted_exactly_the_calls_of_its_runbook(run):
+    from iam_model import granted_actions
+    from runbook_sim import step_calls
+
+    calls = {f"{service}:{api}" for step in guard(run)["mainSteps"] for service, api in step_calls(step)}
+    assert calls == {
+        "ssm:GetCalendarState",
+        "ssm:GetMaintenanceWindow",
+        "ssm:ListTagsForResource",
+        "ssm:AddTagsToResource",
+        "ssm:UpdateMaintenanceWindow",
+        "ssm:RemoveTagsFromResource",
+    }
+    policy = [run.named("globex-guard", "aws:iam/rolePolicy:RolePolicy").inputs["policy"]]
+    assert granted_actions(policy) == calls
 
 
 def test_the_events_role_may_only_start_the_guard_as_the_guard_role(run):
@@ -156,25 +188,85 @@ def apply_state(events):
     return namespace["handler"](events, None)
 
 
-WINDOWS = ["mw-0a1b2c3d4e5f60718", "mw-0b1c2d3e4f5061728"]
+WINDOWS = ["mw-0a1b2c3d4e5f60718", "mw-0b1c2d3e4f5061728", "mw-0c2d3e4f506172839"]
+MARK = [{"Key": "PatchingFreezeGuard", "Value": "disabled-during-change-freeze"}]
 
 
 def window(window_id, enabled):
     return {"WindowId": window_id, "Name": f"globex-{window_id}", "Enabled": enabled, "Duration": 4, "Cutoff": 1}
 
 
-def test_closed_disables_the_enabled_windows_only(ssm):
-    ssm.add_response("get_maintenance_window", window(WINDOWS[0], True), {"WindowId": WINDOWS[0]})
+def reads(ssm, window_id, enabled, tags=()):
+    ssm.add_response("get_maintenance_window", window(window_id, enabled), {"WindowId": window_id})
+    ssm.add_response(
+        "list_tags_for_resource",
+        {"TagList": [{"Key": "Customer", "Value": "globex"}, *tags]},
+        {"ResourceType": "MaintenanceWindow", "ResourceId": window_id},
+    )
+
+
+def test_closed_marks_then_disables_the_enabled_windows_only(ssm):
+    reads(ssm, WINDOWS[0], True)
+    ssm.add_response(
+        "add_tags_to_resource", {}, {"ResourceType": "MaintenanceWindow", "ResourceId": WINDOWS[0], "Tags": MARK}
+    )
     ssm.add_response("update_maintenance_window", {"WindowId": WINDOWS[0]}, {"WindowId": WINDOWS[0], "Enabled": False})
-    ssm.add_response("get_maintenance_window", window(WINDOWS[1], False), {"WindowId": WINDOWS[1]})
-    assert apply_state({"State": "CLOSED", "WindowIds": WINDOWS}) == {"Enabled": False, "Changed": [WINDOWS[0]]}
+    reads(ssm, WINDOWS[1], False)  # disabled by hand before the freeze: not marked, not the guard's
+    reads(ssm, WINDOWS[2], False, MARK)  # disabled by an earlier run
+    assert apply_state({"State": "CLOSED", "WindowIds": WINDOWS}) == {
+        "Enabled": False,
+        "Changed": [WINDOWS[0]],
+        "LeftDisabled": [],
+        "Failed": [],
+    }
 
 
-def test_open_enables_them_again(ssm):
-    for window_id in WINDOWS:
-        ssm.add_response("get_maintenance_window", window(window_id, False), {"WindowId": window_id})
-        ssm.add_response("update_maintenance_window", {"WindowId": window_id}, {"WindowId": window_id, "Enabled": True})
-    assert apply_state({"State": "OPEN", "WindowIds": WINDOWS}) == {"Enabled": True, "Changed": WINDOWS}
+def test_open_enables_only_the_windows_the_guard_disabled(ssm):
+    reads(ssm, WINDOWS[0], False, MARK)
+    ssm.add_response("update_maintenance_window", {"WindowId": WINDOWS[0]}, {"WindowId": WINDOWS[0], "Enabled": True})
+    ssm.add_response(
+        "remove_tags_from_resource",
+        {},
+        {"ResourceType": "MaintenanceWindow", "ResourceId": WINDOWS[0], "TagKeys": ["PatchingFreezeGuard"]},
+    )
+    reads(ssm, WINDOWS[1], False)  # disabled by hand: stays disabled
+    reads(ssm, WINDOWS[2], True)
+    assert apply_state({"State": "OPEN", "WindowIds": WINDOWS}) == {
+        "Enabled": True,
+        "Changed": [WINDOWS[0]],
+        "LeftDisabled": [WINDOWS[1]],
+        "Failed": [],
+    }
+
+
+def test_a_missing_or_denied_window_does_not_stop_the_others_and_the_run_fails(ssm):
+    ssm.add_client_error(
+        "get_maintenance_window",
+        "DoesNotExistException",
+        "Maintenance window mw-0a does not exist",
+        http_status_code=400,
+    )
+    ssm.add_client_error("get_maintenance_window", "AccessDeniedException", "not authorized", http_status_code=400)
+    reads(ssm, WINDOWS[2], True)
+    ssm.add_response(
+        "add_tags_to_resource", {}, {"ResourceType": "MaintenanceWindow", "ResourceId": WINDOWS[2], "Tags": MARK}
+    )
+    ssm.add_response("update_maintenance_window", {"WindowId": WINDOWS[2]}, {"WindowId": WINDOWS[2], "Enabled": False})
+    result = apply_state({"State": "CLOSED", "WindowIds": WINDOWS})
+    assert result["Changed"] == [WINDOWS[2]]
+    assert [f.split(":")[0] for f in result["Failed"]] == WINDOWS[:2]
+    assert "DoesNotExistException" in result["Failed"][0] and "AccessDeniedException" in result["Failed"][1]
+    with pytest.raises(RuntimeError, match=f"windows not switched: {WINDOWS[0]}: .*; {WINDOWS[1]}: "):
+        fail_on({"Failed": result["Failed"]})
+    assert fail_on({"Failed": []}) == {"Failed": []}
+
+
+def fail_on(events):
+    (step,) = [s for s in guard_document({})["mainSteps"] if s["name"] == "failOnWindowsNotSwitched"]
+    assert step["onFailure"] == "Abort" and step["isEnd"]
+    namespace: dict = {}
+    exec(compile(step["inputs"]["Script"], "failOnWindowsNotSwitched", "exec"), namespace)
+    return namespace["handler"](events, None)
 
 
 def test_an_unknown_state_changes_nothing(ssm):

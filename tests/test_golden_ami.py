@@ -47,6 +47,8 @@ def test_linux_pipeline_from_a_public_parameter_on_a_schedule(example_runs):
         "IamInstanceProfileName": run.outputs["instanceProfileName"],
         "InstanceType": "t3.small",
         "SubnetId": "subnet-0a1b2c3d4e5f60718",
+        "SecurityGroupIds": [],
+        "AssociatePublicIpAddress": "",
         "PatchGroupTagKey": "Patch Group",
         "PatchGroup": "acme-web",
         "TargetAmiName": "acme-golden-ami-al2023-base-{{ global:DATE_TIME }}",
@@ -146,7 +148,8 @@ def test_the_build_policy_publishes_exactly_the_parameter_and_reads_the_source(e
     run = example_runs["Pulumi.acme.yaml"]
     policy = json.loads(run.named("acme-golden-al2023-base-runbook").inputs["policy"])
     by_sid = {s["Sid"]: s for s in policy["Statement"]}
-    assert by_sid["PublishGoldenAmiId"]["Action"] == "ssm:PutParameter"
+    # Written last; read by the clean-up and the pruning, which never remove the image it names.
+    assert by_sid["PublishGoldenAmiId"]["Action"] == ["ssm:PutParameter", "ssm:GetParameter"]
     assert (
         by_sid["PublishGoldenAmiId"]["Resource"]
         == "arn:aws:ssm:eu-west-1:123456789012:parameter/patching/acme/golden-ami/al2023-base"
@@ -182,33 +185,18 @@ def test_windows_pipeline_with_a_fixed_ami_and_no_schedule(example_runs):
 
 def test_the_build_instance_is_tagged_imdsv2_encrypted_and_launched_once(example_runs):
     doc = document(example_runs["Pulumi.acme.yaml"], "acme-golden-al2023-base")
-    (launch,) = [s for s in doc["mainSteps"] if s["inputs"].get("Api") == "RunInstances"]
-    inputs = launch["inputs"]
-    assert "maxAttempts" not in launch  # a retry could leave the first instance running
-    assert inputs["ClientToken"] == "{{ automation:EXECUTION_ID }}"  # a repeated request returns the same one
-    assert (inputs["MinCount"], inputs["MaxCount"]) == (1, 1)
-    assert inputs["MetadataOptions"] == {"HttpTokens": "required", "HttpEndpoint": "enabled"}
-    assert inputs["BlockDeviceMappings"] == "{{ prepareBuild.BlockDeviceMappings }}"
-    assert inputs["IamInstanceProfile"] == {"Name": "{{ IamInstanceProfileName }}"}
-    assert [s["ResourceType"] for s in inputs["TagSpecifications"]] == ["instance", "volume"]
-    for spec in inputs["TagSpecifications"]:
+    (launch,) = [s for s in doc["mainSteps"] if "run_instances(" in s["inputs"].get("Script", "")]
+    payload = launch["inputs"]["InputPayload"]
+    assert "maxAttempts" not in launch  # the step is never retried; its script retries one request
+    assert payload["ClientToken"] == "{{ automation:EXECUTION_ID }}"  # a repeated request returns the same one
+    assert payload["BlockDeviceMappings"] == "{{ prepareBuild.BlockDeviceMappings }}"
+    assert payload["NetworkInterfaces"] == "{{ prepareBuild.NetworkInterfaces }}"
+    assert payload["IamInstanceProfileName"] == "{{ IamInstanceProfileName }}"
+    assert [s["ResourceType"] for s in payload["TagSpecifications"]] == ["instance", "volume"]
+    for spec in payload["TagSpecifications"]:
         assert {"Key": "{{ PatchGroupTagKey }}", "Value": "{{ PatchGroup }}"} in spec["Tags"]
         assert {"Key": "GoldenAmiBuild", "Value": "{{ automation:EXECUTION_ID }}"} in spec["Tags"]
-    # The request shape EC2 takes, with the step's references filled in.
-    request = {k: v for k, v in inputs.items() if k not in ("Service", "Api")}
-    request |= {
-        "ClientToken": "exec-1",
-        "ImageId": "ami-0123456789abcdef0",
-        "InstanceType": "t3.small",
-        "SubnetId": "subnet-0a1b2c3d4e5f60718",
-        "IamInstanceProfile": {"Name": "acme-instance"},
-        "BlockDeviceMappings": [{"DeviceName": "/dev/xvda", "Ebs": {"Encrypted": True, "DeleteOnTermination": True}}],
-        "TagSpecifications": [
-            {"ResourceType": s["ResourceType"], "Tags": [{"Key": "Patch Group", "Value": "acme-web"}]}
-            for s in inputs["TagSpecifications"]
-        ],
-    }
-    assert problems("ec2", "RunInstances", request) == []
+    # The request itself (IMDSv2, one instance) is checked against EC2's model in test_golden_ami_scripts.py.
     patch = next(s for s in doc["mainSteps"] if s["action"] == "aws:runCommand")
     assert patch["inputs"]["DocumentName"] == "AWS-RunPatchBaseline"
     assert patch["inputs"]["Parameters"] == {"Operation": "Install", "RebootOption": "RebootIfNeeded"}
@@ -260,3 +248,79 @@ def test_no_pipelines_no_golden_resources():
     run = run_config(MINIMAL)
     assert run.of_type(DOCUMENT) == [] and run.of_type(PARAMETER) == []
     assert "goldenAmis" not in run.outputs
+
+
+# -- the build instance's network (issue #26 item 10) ---------------------------------------------
+
+NETWORK_STACK = """\
+config:
+  aws:region: eu-west-1
+  patching:customer: acme
+  patching:baselines:
+    al2023:
+      operatingSystem: AMAZON_LINUX_2023
+  patching:patchGroups:
+    acme-web:
+      baselines: [al2023]
+  patching:goldenAmis:
+    open:
+      platform: Linux
+      sourceAmiId: ami-0123456789abcdef0
+      patchGroup: acme-web
+    closed:
+      platform: Linux
+      sourceAmiId: ami-0123456789abcdef0
+      patchGroup: acme-web
+      securityGroupIds: [sg-0123456789abcdef0, sg-0fedcba9876543210]
+      associatePublicIpAddress: false
+    subnet:
+      platform: Linux
+      sourceAmiId: ami-0123456789abcdef0
+      patchGroup: acme-web
+      subnetId: subnet-0a1b2c3d4e5f60718
+"""
+
+
+def test_validate_warns_when_a_pipeline_gives_neither_subnet_nor_security_groups(tmp_path, capsys):
+    from patching_components.checks import check_stack
+    from patching_components.cli import main
+
+    path = tmp_path / "Pulumi.acme.yaml"
+    path.write_text(NETWORK_STACK)
+    (warning,) = [w for w in check_stack(path).warnings if w.path[0] == "goldenAmis"]
+    assert warning.key_path() == "patching:goldenAmis.open"
+    assert warning.line == NETWORK_STACK.splitlines().index("    open:") + 1
+    assert "Security Hub EC2.2" in warning.message and "set securityGroupIds" in warning.message
+    assert main(["validate", str(path)]) == 0  # a warning, not an error
+    assert "patching:goldenAmis.open" in capsys.readouterr().out
+
+
+def test_security_groups_and_the_public_ip_choice_reach_the_launch_and_scope_the_role():
+    run = run_config(yaml.safe_load(NETWORK_STACK)["config"])
+    closed = document(run, "acme-golden-closed")
+    assert defaults(closed)["SecurityGroupIds"] == ["sg-0123456789abcdef0", "sg-0fedcba9876543210"]
+    assert defaults(closed)["AssociatePublicIpAddress"] == "false"
+    assert defaults(document(run, "acme-golden-open"))["AssociatePublicIpAddress"] == ""  # the subnet's setting
+    policy = json.loads(run.named("acme-golden-closed-runbook").inputs["policy"])
+    (launch,) = [s for s in policy["Statement"] if s["Sid"] == "LaunchFromSourceImage"]
+    groups = [r for r in launch["Resource"] if ":security-group/" in r]
+    assert groups == [
+        "arn:aws:ec2:eu-west-1:123456789012:security-group/sg-0123456789abcdef0",
+        "arn:aws:ec2:eu-west-1:123456789012:security-group/sg-0fedcba9876543210",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        (["sg-123"], "securityGroupIds[0]: 'sg-123' does not match"),
+        ([], "securityGroupIds"),
+        ("sg-0123456789abcdef0", "securityGroupIds"),
+    ],
+)
+def test_security_group_ids_are_sg_ids(value, message):
+    config = yaml.safe_load(NETWORK_STACK)["config"]
+    config["patching:goldenAmis"]["closed"]["securityGroupIds"] = value
+    with pytest.raises(ProgramError) as info:
+        run_config(config)
+    assert message in str(info.value)

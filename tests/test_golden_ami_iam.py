@@ -110,7 +110,10 @@ def resolve(value: Any, document: dict[str, Any]) -> Any:
 
 
 def tags_of(step: dict[str, Any], resource_type: str, document) -> dict[str, str]:
-    (spec,) = [s for s in step["inputs"]["TagSpecifications"] if s["ResourceType"] == resource_type]
+    """The tags a creating step requests (aws:executeAwsApi inputs, or an aws:executeScript's payload)."""
+    inputs = step["inputs"]
+    specs = inputs.get("TagSpecifications") or inputs.get("InputPayload", {}).get("TagSpecifications")
+    (spec,) = [s for s in specs if s["ResourceType"] == resource_type]
     return {t["Key"]: t["Value"] for t in resolve(spec["Tags"], document)}
 
 
@@ -161,6 +164,7 @@ def requests(call: Call, p: Pipeline) -> list[Request]:
     key = (call.service, call.api)
     if key == ("ec2", "RunInstances"):
         subnet = d["SubnetId"] or "subnet-0default"
+        groups = d["SecurityGroupIds"] or ["sg-0default"]
         return [
             tagging("ec2:RunInstances", instance, build_tags),
             tagging("ec2:RunInstances", volume, build_tags),
@@ -170,7 +174,7 @@ def requests(call: Call, p: Pipeline) -> list[Request]:
                     f"arn:aws:ec2:{region}::image/ami-0source",
                     ec2 + f"subnet/{subnet}",
                     ec2 + "network-interface/eni-0build",
-                    ec2 + "security-group/sg-0default",
+                    *(ec2 + f"security-group/{group}" for group in groups),
                 )
             ),
             tagging("ec2:CreateTags", instance, build_tags, **{"ec2:CreateAction": "RunInstances"}),
@@ -201,6 +205,9 @@ def requests(call: Call, p: Pipeline) -> list[Request]:
         return [Request("ssm:SendCommand", document, base), on_tagged("ssm:SendCommand", instance, build_tags)]
     if key == ("ssm", "DescribeInstancePatchStates"):
         return [on_tagged("ssm:DescribeInstancePatchStates", instance, build_tags)]
+    if key == ("ssm", "GetParameter") and call.step != "prepareBuild":
+        # The clean-up and the pruning read the AMI id parameter first.
+        return [Request("ssm:GetParameter", f"arn:aws:ssm:{region}:{account}:parameter{d['AmiIdParameterName']}", base)]
     if key == ("ssm", "GetParameter"):
         path = d["SourceAmiParameter"]
         if not path:

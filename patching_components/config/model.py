@@ -784,6 +784,19 @@ class GoldenAmiConfig(_Model):
         | None
     ) = None
     """Subnet for the build instance; without it AWS needs a default VPC."""
+    security_group_ids: (
+        Annotated[
+            list[Annotated[str, StringConstraints(pattern=r"^sg-[0-9a-f]{8,17}$")]],
+            Field(min_length=1, max_length=5),
+        ]
+        | None
+    ) = None
+    """Security groups of the build instance (sg- ids, in the subnet's VPC; at most 5). Without them the
+    VPC's default security group: closed in accounts hardened per Security Hub EC2.2, where the instance
+    never reaches Systems Manager. It needs outbound HTTPS to Systems Manager (or VPC endpoints)."""
+    associate_public_ip_address: bool | None = None
+    """A public IPv4 address for the build instance (true/false); unset follows the subnet's setting. A
+    subnet without a NAT gateway or VPC endpoints needs one to reach Systems Manager."""
     patch_group: Annotated[PatchGroupName, Public()]
     """Patch group whose baseline the build instance is patched with."""
     schedule: str | None = None
