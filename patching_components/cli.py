@@ -428,8 +428,8 @@ def cmd_calendar(args: argparse.Namespace) -> int:
         if not busy:
             print(f"# At no time do more than {args.max_concurrent} customers install at once.")
         else:
-            customers = "customer" if args.max_concurrent == 1 else "customers"
-            print(f"# More than {args.max_concurrent} {customers} installing at once (UTC):")
+            noun = "customer" if args.max_concurrent == 1 else "customers"
+            print(f"# More than {args.max_concurrent} {noun} installing at once (UTC):")
         for period in busy:
             print(
                 f"{period.start:%a %Y-%m-%d %H:%M} - {_until(period.start, period.end):<13} "
