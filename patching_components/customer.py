@@ -10,7 +10,7 @@ from . import defaults
 from ._component import TYPE_PREFIX, child, register_declared_outputs
 from .baseline import SecurityBaseline
 from .config_args import ChangeFreezeSettings, CustomerPatchingArgs, PolicyStatementSettings
-from .freeze import ChangeFreezeGuard
+from .freeze import ChangeFreezeGuard, ChangeFreezeGuardArgs
 from .golden_ami import GoldenAmiPipeline
 from .iam import PatchingIam, PatchingIamArgs
 from .policies import baseline_name, freeze_names, log_group_name, pipeline_names, window_name
@@ -292,7 +292,8 @@ class CustomerPatching(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions.merge(opts_of_windows, pulumi.ResourceOptions(depends_on=[iam])),
             )
         if config.change_freezes:
-            self._freeze_guard(name, config, region, tags, iam, windows, pipelines, opts)
+            topic = reporting.topic_arn if reporting is not None else None
+            self._freeze_guard(name, config, region, tags, iam, windows, pipelines, topic, opts)
         return _Region(baselines, windows, pipelines, reporting)
 
     def _freeze_guard(
@@ -304,6 +305,7 @@ class CustomerPatching(pulumi.ComponentResource):
         iam: PatchingIam,
         windows: dict[str, PatchWindow],
         pipelines: dict[str, GoldenAmiPipeline],
+        topic_arn: pulumi.Output[str] | None,
         opts: pulumi.ResourceOptions,
     ) -> ChangeFreezeGuard:
         """The region's Change Calendar and the guard of every window in it (patch and rebuild)."""
@@ -312,25 +314,24 @@ class CustomerPatching(pulumi.ComponentResource):
         window_ids += [p.window_id for p in pipelines.values() if p.window_id is not None]
         assert iam.freeze_guard_role_arn is not None and iam.freeze_guard_role_name is not None
         assert iam.freeze_events_role_arn is not None and iam.freeze_events_role_name is not None
-        return ChangeFreezeGuard(
-            name,
-            {
-                "customer": config.customer,
-                "freezes": {
-                    key: ChangeFreezeSettings(start=f.start, end=f.end, timezone=f.timezone)
-                    for key, f in config.change_freezes.items()
-                },
-                "window_ids": pulumi.Output.all(*window_ids),
-                "guard_role_arn": iam.freeze_guard_role_arn,
-                "guard_role_name": iam.freeze_guard_role_name,
-                "events_role_arn": iam.freeze_events_role_arn,
-                "events_role_name": iam.freeze_events_role_name,
-                "calendar_name": calendar_name,
-                "guard_document_name": guard_name,
-                "tags": tags,
+        args: ChangeFreezeGuardArgs = {
+            "customer": config.customer,
+            "freezes": {
+                key: ChangeFreezeSettings(start=f.start, end=f.end, timezone=f.timezone)
+                for key, f in config.change_freezes.items()
             },
-            opts=opts,
-        )
+            "window_ids": pulumi.Output.all(*window_ids),
+            "guard_role_arn": iam.freeze_guard_role_arn,
+            "guard_role_name": iam.freeze_guard_role_name,
+            "events_role_arn": iam.freeze_events_role_arn,
+            "events_role_name": iam.freeze_events_role_name,
+            "calendar_name": calendar_name,
+            "guard_document_name": guard_name,
+            "tags": tags,
+        }
+        if topic_arn is not None:
+            args["notification_topic_arn"] = topic_arn
+        return ChangeFreezeGuard(name, args, opts=opts)
 
     def _reporting(self, name: str, config: "StackConfig", tags: dict[str, str]) -> PatchReporting | None:
         logging, notifications = config.logging, config.notifications

@@ -58,6 +58,9 @@ class ChangeFreezeGuardArgs(TypedDict, total=False):
     """Name of the Change Calendar document (default: <name>-change-freezes)."""
     guard_document_name: str
     """Name of the runbook (default: <name>-freeze-guard)."""
+    notification_topic_arn: pulumi.Input[str]
+    """SNS topic in this region told when a guard run fails (PatchReporting's topic_arn); the guard role may
+    publish to it."""
     tags: pulumi.Input[Mapping[str, pulumi.Input[str]]]
     """Tags for the documents, rule and association."""
 
@@ -129,14 +132,22 @@ class ChangeFreezeGuard(pulumi.ComponentResource):
             opts=child(self),
         )
         window_ids = pulumi.Output.from_input(args["window_ids"])
+        topic_arn = pulumi.Output.from_input(args.get("notification_topic_arn") or "")
         guard = aws.ssm.Document(
             f"{name}-guard",
             name=guard_name,
             document_type="Automation",
             document_format="YAML",
-            content=pulumi.Output.all(args["guard_role_arn"], window_ids).apply(
+            content=pulumi.Output.all(args["guard_role_arn"], window_ids, topic_arn).apply(
                 lambda v: dump_document(
-                    guard_document({"AutomationAssumeRole": v[0], "CalendarName": calendar_name, "WindowIds": v[1]})
+                    guard_document(
+                        {
+                            "AutomationAssumeRole": v[0],
+                            "CalendarName": calendar_name,
+                            "WindowIds": v[1],
+                            "NotificationTopicArn": v[2],
+                        }
+                    )
                 )
             ),
             tags=tags,
@@ -146,7 +157,11 @@ class ChangeFreezeGuard(pulumi.ComponentResource):
             f"{name}-guard",
             role=args["guard_role_name"],
             policy=account_policy(
-                self, lambda **account: freeze_guard_document(calendar_name=calendar_name, customer=customer, **account)
+                self,
+                lambda topic, **account: freeze_guard_document(
+                    calendar_name=calendar_name, customer=customer, topic_arn=topic or None, **account
+                ),
+                topic_arn,
             ),
             opts=child(self),
         )

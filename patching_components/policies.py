@@ -169,11 +169,17 @@ when it enables it again: a window disabled without it was disabled by hand and 
 
 
 def freeze_guard_document(
-    *, partition: str, region: str, account_id: str, calendar_name: str, customer: str
+    *,
+    partition: str,
+    region: str,
+    account_id: str,
+    calendar_name: str,
+    customer: str,
+    topic_arn: str | None = None,
 ) -> dict[str, Any]:
     """What the guard runbook may do in its region: read its calendar, and get, switch and mark
     (``FREEZE_GUARD_TAG`` only) the windows tagged ``Customer: <customer>`` (every window
-    CustomerPatching builds carries it).
+    CustomerPatching builds carries it), and tell ``topic_arn`` when a run fails.
     By tag rather than by id: one statement whatever the number of windows and regions, within
     IAM's limit on the one role every region's guard shares."""
     prefix = f"arn:{partition}:ssm:{region}:{account_id}:"
@@ -205,6 +211,19 @@ def freeze_guard_document(
                     "ForAllValues:StringEquals": {"aws:TagKeys": [FREEZE_GUARD_TAG]},
                 },
             },
+            *(
+                # A failed run tells the customer's topic (the runbook's notifyFailure step).
+                [
+                    {
+                        "Sid": "TellTheCustomerOfAFailedRun",
+                        "Effect": "Allow",
+                        "Action": "sns:Publish",
+                        "Resource": topic_arn,
+                    }
+                ]
+                if topic_arn
+                else []
+            ),
         ],
     }
 

@@ -217,7 +217,7 @@ class Runner:
         self.cancelled = False
         self.outputs: dict[str, dict[str, Any]] = {}
         self.step = ""
-        self.clients = {s: boto3.client(s, region_name=REGION) for s in ("ec2", "ssm")}
+        self.clients = {s: boto3.client(s, region_name=REGION) for s in ("ec2", "ssm", "sns")}
         self.launches = 0
         """Instances really launched (RunInstances requests that were not repeats of a ClientToken)."""
         self.tokens: dict[str, Any] = {}

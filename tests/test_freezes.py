@@ -147,6 +147,7 @@ def test_the_guard_role_is_granted_exactly_the_calls_of_its_runbook(run):
         "ssm:AddTagsToResource",
         "ssm:UpdateMaintenanceWindow",
         "ssm:RemoveTagsFromResource",
+        "sns:Publish",  # a failed run tells the customer's topic
     }
     policy = [run.named("globex-guard", "aws:iam/rolePolicy:RolePolicy").inputs["policy"]]
     assert granted_actions(policy) == calls
@@ -263,7 +264,7 @@ def test_a_missing_or_denied_window_does_not_stop_the_others_and_the_run_fails(s
 
 def fail_on(events):
     (step,) = [s for s in guard_document({})["mainSteps"] if s["name"] == "failOnWindowsNotSwitched"]
-    assert step["onFailure"] == "Abort" and step["isEnd"]
+    assert step["onFailure"] == "step:notifyFailure" and step["isEnd"]
     namespace: dict = {}
     exec(compile(step["inputs"]["Script"], "failOnWindowsNotSwitched", "exec"), namespace)
     return namespace["handler"](events, None)

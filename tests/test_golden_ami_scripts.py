@@ -78,7 +78,7 @@ def published(ssm, value):
         )
 
 
-def test_the_clean_up_removes_everything_this_execution_made(aws):
+def test_the_clean_up_removes_everything_this_execution_made(aws, sleeps):
     ec2 = aws["ec2"]
     ec2.add_response(
         "describe_instances",
@@ -153,7 +153,7 @@ def test_the_clean_up_after_a_failed_launch_has_nothing_to_remove(aws):
     }
 
 
-def test_the_clean_up_fails_loudly_when_a_snapshot_stays_in_use(aws):
+def test_the_clean_up_fails_loudly_when_a_snapshot_stays_in_use(aws, sleeps):
     """A snapshot still in use after the bounded retries must fail the step (it is retried), not be forgotten."""
     ec2 = aws["ec2"]
     ec2.add_response("describe_instances", {"Reservations": []}, {"Filters": [*MINE, LIVE]})

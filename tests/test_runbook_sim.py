@@ -372,10 +372,10 @@ class GuardPath:
     def _set_enabled(window_id, enabled):
         set_window_enabled(window_id, enabled)
 
-    def run(self, state, fault=None):
+    def run(self, state, fault=None, topic=""):
         runner = Runner(
             GUARD,
-            {"WindowIds": self.windows},
+            {"WindowIds": self.windows, "NotificationTopicArn": topic},
             execution_id=f"guard-{next(_paths)}",
             fault=fault,
             calendar_state=state,
@@ -404,6 +404,24 @@ def test_the_guard_holds_a_freeze_and_lifts_it_leaving_a_hand_disabled_window_al
     assert opened.outputs["applyState"]["LeftDisabled"] == [path.by_hand]
 
 
+def test_a_failed_run_tells_the_customers_topic_and_still_ends_failed(aws):
+    from moto.sns.models import sns_backends
+
+    topic = boto3.client("sns", region_name=REGION).create_topic(Name="sim-alerts")["TopicArn"]
+    path = GuardPath(broken=True)
+    closed = path.run("CLOSED", topic=topic)
+    assert closed.status == "Failed", closed.history
+    assert closed.history[-2:] == [("notifyFailure", "Success"), ("endFailed", "Failed")], closed.failures
+    assert closed.outputs["notifyFailure"]["Published"] is True
+    ((_, message, subject, *_),) = sns_backends[ACCOUNT][REGION].topics[topic].sent_notifications
+    assert subject == "Change freeze guard failed: windows may not be switched"
+    assert "(Automation execution guard-" in message  # the run to look up
+    # A run that succeeds tells nobody.
+    quiet = GuardPath().run("CLOSED", topic=topic)
+    assert quiet.status == "Success" and "notifyFailure" not in quiet.outputs
+    assert len(sns_backends[ACCOUNT][REGION].topics[topic].sent_notifications) == 1
+
+
 def test_a_deleted_and_a_denied_window_do_not_stop_the_freeze_and_the_run_fails(aws):
     path = GuardPath(broken=True)
     closed = path.run("CLOSED")
@@ -423,9 +441,13 @@ def expected_guard_status(fault: Fault) -> str:
         return "Cancelled"
     if fault.step == "readCalendar":
         return "Success"  # a read, retried (maxAttempts 3): the fault hits the first attempt only
-    if fault.kind == "timeout":
-        return "TimedOut"  # applyState is Abort: the run ends with its status
-    return "Failed"  # one window not switched: listed, the others switched, then the run fails
+    # A window not switched (listed, the others switched) or a step timed out: onFailure goes on to
+    # notifyFailure and endFailed, whose failure is the run's.
+    return "Failed"
+
+
+FAILURE_ONLY_STEPS = ("notifyFailure", "endFailed")
+"""Steps a run reaches only after another failed: a fault there is not met on a run that succeeds."""
 
 
 GUARD_REPRESENTATIVE = {
@@ -453,7 +475,11 @@ def test_every_guard_path_switches_what_it_can_and_the_next_run_repairs_the_rest
     if state == "OPEN":  # a freeze is ending: the guard disabled the enabled windows
         assert path.run("CLOSED").status == "Success"
     result = path.run(state, fault)
-    assert result.injected or fault.api in ("AddTagsToResource", "UpdateMaintenanceWindow", "RemoveTagsFromResource")
+    assert (
+        result.injected
+        or fault.api in ("AddTagsToResource", "UpdateMaintenanceWindow", "RemoveTagsFromResource")
+        or fault.step in FAILURE_ONLY_STEPS
+    )
     if not result.injected:  # a call this state does not make (OPEN never tags; CLOSED never untags)
         assert result.status == "Success"
         return

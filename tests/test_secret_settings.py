@@ -203,6 +203,13 @@ CASES: dict[str, Case] = {
     "goldenAmis.<key>.subnetId": Case(
         "acme", ("goldenAmis", "al2023-base", "subnetId"), "subnet-0abc5521def98", "subnet-secret5521"
     ),
+    "goldenAmis.<key>.securityGroupIds[]": Case(
+        "acme",
+        ("goldenAmis", "al2023-base", "securityGroupIds", 0),
+        "sg-0abc5521def987654",
+        "sg-secret5521",
+        {("goldenAmis", "al2023-base", "securityGroupIds"): ["sg-0abc5521def987654"]},
+    ),
     "goldenAmis.<key>.schedule": Case(
         "acme", ("goldenAmis", "al2023-base", "schedule"), "cron(41 5 ? * TUE#3 *)", "cron(41 5 ? * SECRET *)"
     ),
@@ -525,8 +532,10 @@ EXPECTED: dict[str, dict[str, Any]] = {
             "globex-sat-install-patch": ["taskInvocationParameters"],
             "globex-tue-install-patch": ["taskInvocationParameters"],
         },
-        # The customer's topic: every task's notification and the role's sns:Publish.
+        # The customer's topic: every task's notification, the role's sns:Publish, and the freeze guard's
+        # runbook, which tells it of a failed run (its role's policy is named globex-guard too).
         "notifications": {
+            "globex-guard": ["content"],
             "globex-notify-publish": ["policy"],
             "globex-nightly-scan-patch": ["taskInvocationParameters"],
             "globex-sat-install-patch": ["taskInvocationParameters"],

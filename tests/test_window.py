@@ -166,7 +166,9 @@ def test_window_alone_rejects_bad_args_and_registers_nothing():
     assert info.value.error.lines() == [
         "PatchWindow 'w': patch_groups: List should have at least 1 item after validation, not 0",
         "PatchWindow 'w': schedule: invalid AWS cron expression 'cron(0 2 * * *)': "
-        "Incorrect number of values in '0 2 * * *'. 6 required, 5 provided.",
+        "Incorrect number of values in '0 2 * * *'. 6 required, 5 provided; the six fields are minute 0-59, "
+        "hour 0-23, day-of-month 1-31 (or ?, L, W), month 1-12 or JAN-DEC, day-of-week 1-7 (1 is Sunday) or "
+        "SUN-SAT (or ?, L, #), year 1970-2199, with ? in exactly one of the two day fields",
     ]
     assert info.value.resources == []
 

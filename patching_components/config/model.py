@@ -786,7 +786,7 @@ class GoldenAmiConfig(_Model):
     """Subnet for the build instance; without it AWS needs a default VPC."""
     security_group_ids: (
         Annotated[
-            list[Annotated[str, StringConstraints(pattern=r"^sg-[0-9a-f]{8,17}$")]],
+            list[Annotated[str, StringConstraints(pattern=r"^sg-[0-9a-f]{8,17}$"), Secretable("sg-00000000000000000")]],
             Field(min_length=1, max_length=5),
         ]
         | None
