@@ -18,7 +18,7 @@ from conftest import ROOT
 from patching_components import cli
 from patching_components.config import load_stack_file
 from patching_components.config.model import ChangeFreezeConfig
-from patching_components.policies import REPORT_READ_ACTIONS, report_policy_document
+from patching_components.policies import report_policy_document
 from patching_components.report import GAPS, NODE_STATUSES, PAGE_SIZES, collect
 from patching_components.report_formats import SCHEMA_VERSION, render
 
@@ -141,10 +141,40 @@ def test_window_runs_with_the_failed_instances(report):
     assert [(f.instance_id, f.status) for f in weekly.executions[0].failed] == [("i-0web2", "Failed")]
 
 
-def test_only_read_only_calls_all_in_the_operator_policy(account, report):
-    # sts:GetCallerIdentity is made where the account is opened (aws_access), not here.
-    assert set(account.called) | {"sts:GetCallerIdentity"} == set(REPORT_READ_ACTIONS)
-    assert all(re.match(r"^(ssm|ec2|sns|sts):(Describe|List|Get)", call) for call in REPORT_READ_ACTIONS)
+def evaluated_resource(service, operation, params, region):
+    """The resource ARN IAM evaluates a call against, from its request ("Actions, resources, and condition
+    keys for AWS Systems Manager", Service Authorization Reference,
+    https://docs.aws.amazon.com/service-authorization/latest/reference/list_awssystemsmanager.html): a
+    maintenance window's calls name the window, GetParameter the parameter (its name without the
+    leading slash); the listings name no resource ("*")."""
+    if service == "ssm" and "WindowId" in params:
+        return f"arn:aws:ssm:{region}:{ACCOUNT}:maintenancewindow/{params['WindowId']}"
+    if service == "ssm" and operation == "GetParameter":
+        return f"arn:aws:ssm:{region}:{ACCOUNT}:parameter/{params['Name'].lstrip('/')}"
+    return "*"
+
+
+@pytest.mark.parametrize("regions", [None, [fixture.REGION]])
+def test_only_read_only_calls_all_allowed_by_the_operator_policy(account, report, regions):
+    """Every call the report made, as IAM evaluates it (action, resource, aws:RequestedRegion), is allowed
+    by the operator policy (tests/iam_model.py); in another region the region-limited policy denies it."""
+    from iam_model import Request, allowed
+
+    assert account.requests, "no call recorded"
+    policy = report_policy_document(regions=regions)
+    for service, operation, params, region in account.requests:
+        action = f"{service}:{operation}"
+        assert re.match(r"^(ssm|ec2|sns):(Describe|List|Get)", action), action
+        request = Request(
+            action, evaluated_resource(service, operation, params, region), {"aws:RequestedRegion": region}
+        )
+        assert allowed([policy], request), request
+    # sts:GetCallerIdentity (made where the account is opened) needs no permission ("GetCallerIdentity",
+    # AWS STS API Reference: "No permissions are required to perform this operation").
+    elsewhere = Request("ssm:DescribeInstanceInformation", "*", {"aws:RequestedRegion": "us-west-2"})
+    assert allowed([policy], elsewhere) is (regions is None)
+    # A call the report never makes is not granted.
+    assert not allowed([policy], Request("ssm:SendCommand", "*", {"aws:RequestedRegion": fixture.REGION}))
 
 
 def test_page_sizes_are_the_largest_aws_allows():
