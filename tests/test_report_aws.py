@@ -866,3 +866,86 @@ def test_pagination_past_100_instances_with_the_fewest_calls(aws, stacks, capsys
         "DescribeMaintenanceWindowExecutionTaskInvocations": 1,
         "ListCommandInvocations": 3,
     }
+
+
+@pytest.mark.slow  # seconds of moto: .ci/run runs it with -m slow
+def test_a_rarely_opening_window_a_stale_scan_a_blocked_rejected_patch_and_a_second_window_of_one_name(
+    aws, stacks, capsys
+):
+    """Fabrikam patches once, on 1 June (an at() window: no scan interval), blocks rejected patches, and
+    someone created a second window with the install window's name by hand. fab-old last scanned 395 days
+    ago (past the default maximum scan age of 35 days), fab-rejected has a rejected patch installed,
+    fab-ok scanned a day ago."""
+    names: dict[str, str] = {}
+    session = session_in(FABRIKAM)
+    text = stacks["fabrikam"].read_text()
+    text = text.replace("schedule: cron(0 2 ? * SUN *)", "schedule: at(2026-06-01T02:00:00)")
+    text = text.replace(
+        "      operatingSystem: AMAZON_LINUX_2023\n",
+        "      operatingSystem: AMAZON_LINUX_2023\n      rejectedPatches: [kernel-debug]\n"
+        "      rejectedPatchesAction: BLOCK\n",
+    )
+    stack = stacks["fabrikam"].with_name("Pulumi.fabrikam-rare.yaml")
+    stack.write_text(text)
+    done = deploy(stack, aws, session=session)
+    fleet = Fleet(aws, session, FABRIKAM, "us-east-1", names)
+    (ok,) = fleet.launch("fab-ok", "fabrikam-web")
+    (old,) = fleet.launch("fab-old", "fabrikam-web")
+    (rejected,) = fleet.launch("fab-rejected", "fabrikam-web")
+    fleet.managed([ok, old, rejected])
+    baseline = done.id_of("fabrikam-al2023")
+    names[baseline] = "pb-fab"
+    fleet.patch_state([ok], "fabrikam-web", baseline, "2026-11-30T02:40")
+    fleet.patch_state([old], "fabrikam-web", baseline, "2025-11-01T02:40")
+    fleet.patch_state([rejected], "fabrikam-web", baseline, "2026-11-30T02:40", InstalledRejectedCount=1)
+    first = done.id_of("fabrikam-weekly-install")
+    second = session.client("ssm", region_name="us-east-1").create_maintenance_window(
+        Name="fabrikam-weekly-install",
+        Schedule="cron(0 4 ? * SUN *)",
+        Duration=2,
+        Cutoff=0,
+        AllowUnassociatedTargets=True,
+    )["WindowId"]
+    names.update({first: "fab-weekly", second: "by-hand"})
+
+    code, data, _ = run_report(capsys, stack, names)
+    assert code == 3
+    assert [(n["name"], n["problems"]) for n in data["nodes"] if n["name"] != "fab-ok"] == sorted(
+        [
+            (
+                "fab-old",
+                [
+                    {
+                        "status": "stale-scan",
+                        "reason": "last Scan 2025-11-01 02:40Z; its windows open less than twice in 13 weeks here, "
+                        "so anything older than the maximum scan age of 35 days is stale",
+                    }
+                ],
+            ),
+            (
+                "fab-rejected",
+                [
+                    {
+                        "status": "non-compliant",
+                        "reason": "0 missing, 0 failed, 0 critical, 0 security, 1 rejected installed (its baseline "
+                        "blocks rejected patches)",
+                    }
+                ],
+            ),
+        ],
+        key=lambda row: old if row[0] == "fab-old" else rejected,  # nodes come in id order
+    )
+    assert next(n["status"] for n in data["nodes"] if n["name"] == "fab-ok") == "compliant"
+    assert [(g["resource"], g["kind"], g["detail"]) for g in data["gaps"]] == [
+        (
+            "fabrikam-weekly-install",
+            "duplicate-window",
+            # The two ids in sorted order (the stand-in's are random).
+            "2 windows named 'fabrikam-weekly-install' ("
+            + ("<fab-weekly>, <by-hand>" if first < second else "<by-hand>, <fab-weekly>")
+            + "): delete all but one",
+        )
+    ]
+    # With a maximum scan age of 400 days, fab-old is fresh.
+    code, data, _ = run_report(capsys, stack, names, "--max-scan-age", "400")
+    assert next(n["status"] for n in data["nodes"] if n["name"] == "fab-old") == "compliant"
