@@ -949,3 +949,56 @@ def test_a_rarely_opening_window_a_stale_scan_a_blocked_rejected_patch_and_a_sec
     # With a maximum scan age of 400 days, fab-old is fresh.
     code, data, _ = run_report(capsys, stack, names, "--max-scan-age", "400")
     assert next(n["status"] for n in data["nodes"] if n["name"] == "fab-old") == "compliant"
+
+
+@pytest.mark.slow  # seconds of moto: .ci/run runs it with -m slow
+def test_a_patch_group_with_nodes_in_a_region_without_its_windows_is_a_gap(aws, stacks, capsys):
+    """Contoso's windows are built only in eu-west-1; east-ok, in contoso-linux, runs in us-east-1 (its
+    baseline is registered there), where nothing scans or patches it on a schedule. Its scan of 1 Nov is
+    judged by the maximum scan age (no window gives it an interval there)."""
+    names: dict[str, str] = {}
+    session = session_in(CONTOSO)
+    text = stacks["contoso"].read_text()
+    for operation in ("Scan", "Install"):
+        text = text.replace(
+            f"      operation: {operation}\n", f"      operation: {operation}\n      regions: [eu-west-1]\n"
+        )
+    stack = stacks["contoso"].with_name("Pulumi.contoso-eu-windows.yaml")
+    stack.write_text(text)
+    done = deploy(stack, aws, session=session)
+    eu = Fleet(aws, session, CONTOSO, "eu-west-1", names)
+    (ok,) = eu.launch("lin-ok", "contoso-linux")
+    (win,) = eu.launch("win-ok", "contoso-windows")
+    eu.managed([ok])
+    eu.managed([win], platform="Microsoft Windows Server 2022 Datacenter")
+    eu.patch_state([ok], "contoso-linux", done.id_of("contoso-al2023"), "2026-11-30T01:05")
+    eu.patch_state([win], "contoso-windows", done.id_of("contoso-windows"), "2026-11-30T01:05")
+    daily, weekly = done.id_of("contoso-daily-scan"), done.id_of("contoso-weekly-install")
+    eu.run(weekly, "exec-sun", "2026-11-29T02:00", "SUCCESS", {ok: "Success", win: "Success"})
+    eu.run(daily, "exec-mon", "2026-11-30T01:00", "SUCCESS", {ok: "Success", win: "Success"})
+    us = Fleet(aws, session, CONTOSO, "us-east-1", names)
+    (east,) = us.launch("east-ok", "contoso-linux")
+    us.managed([east])
+    us.patch_state([east], "contoso-linux", done.id_of("contoso-us-east-1-al2023"), "2026-10-20T01:05")
+
+    code, data, _ = run_report(capsys, stack, names)
+    assert code == 3
+    assert [(n["name"], n["status"]) for n in data["nodes"] if n["region"] == "eu-west-1"] == sorted(
+        [("lin-ok", "compliant"), ("win-ok", "compliant")], key=lambda row: ok if row[0] == "lin-ok" else win
+    )
+    (east_node,) = [n for n in data["nodes"] if n["region"] == "us-east-1"]
+    assert east_node["problems"] == [
+        {
+            "status": "stale-scan",
+            "reason": "last Scan 2026-10-20 01:05Z; its windows open less than twice in 13 weeks here, so anything "
+            "older than the maximum scan age of 35 days is stale",
+        }
+    ]
+    assert [(g["region"], g["resource"], g["kind"], g["detail"]) for g in data["gaps"]] == [
+        (
+            "us-east-1",
+            "contoso-linux",
+            "no-window",
+            "1 node(s) of patch group 'contoso-linux', but none of its windows is built in us-east-1",
+        ),
+    ]
