@@ -4,14 +4,16 @@ Read-only calls only (``REPORT_READ_ACTIONS`` in :mod:`policies` lists them), ev
 paginated with AWS's largest page size, botocore's standard retry mode against throttling. The
 report says which account it read, and with which principal. Per region of the stack:
 
-- the deployment: the windows the stack builds there (each with its targets' patch groups and its
-  task's document and parameters), its baselines (by name, with their operating system), its
+- the deployment: the windows the stack builds there (each with its schedule, time zone, duration and
+  cutoff, its targets' patch groups, its task's document, parameters and settings, and whether its
+  last finished run failed or it did not run although its calendar opened it), its baselines (by name, with their operating system), its
   patch-group registrations and default baselines, its alert topic's subscriptions and each golden
   AMI pipeline's image and last build. Anything missing or different is a gap (``GAPS``);
 - every node that exists, not only those with a patch state: EC2 instances carrying the patch group
   tag (any state but terminated) and every managed node (EC2 and hybrid ``mi-``), each with one
   status (``NODE_STATUSES``) and the reasons for it;
-- every window's executions of the period, with the instances whose command failed or was cancelled.
+- every window's executions of the period, with the instances whose command failed or was cancelled;
+  each node is judged by the newest finished run of each of its windows that sent it a command.
 
 The report is ``ok`` (exit 0) only when every node is compliant, there is at least one node, and
 nothing of the deployment is missing or different: an empty account, an undeployed stack or a wrong
@@ -146,7 +148,8 @@ class InstanceState:
     """The baseline AWS applied at the last operation."""
     pending_reboot_since: datetime | None = None
     last_runs: list[LastRun] = field(default_factory=list)
-    """Its command in the newest run of each of its windows in the period, newest first."""
+    """Its command in the newest finished run of each of its windows in the period that sent it one,
+    newest first."""
     problems: list[tuple[str, str]] = field(default_factory=list)
     """(status, reason), in NODE_STATUSES order."""
 
@@ -169,7 +172,7 @@ class InstanceState:
 
 @dataclass
 class LastRun:
-    """The node's patch command in the newest run of its windows."""
+    """The node's patch command in the newest finished run of one of its windows that sent it one."""
 
     window: str
     execution_id: str
