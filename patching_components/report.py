@@ -6,9 +6,10 @@ report says which account it read, and with which principal. Per region of the s
 
 - the deployment: the windows the stack builds there (each with its schedule, time zone, duration and
   cutoff, its targets' patch groups, its task's document, parameters and settings, and whether its
-  last finished run failed or it did not run although its calendar opened it), its baselines (by name, with their operating system), its
-  patch-group registrations and default baselines, its alert topic's subscriptions and each golden
-  AMI pipeline's image and last build. Anything missing or different is a gap (``GAPS``);
+  last finished run failed or it did not run although its calendar opened it), its baselines (by
+  name, with their operating system), its patch-group registrations and default baselines, its
+  alert topic's subscriptions and each golden AMI pipeline's image and last build.
+  Anything missing or different is a gap (``GAPS``);
 - every node that exists, not only those with a patch state: EC2 instances carrying the patch group
   tag (any state but terminated) and every managed node (EC2 and hybrid ``mi-``), each with one
   status (``NODE_STATUSES``) and the reasons for it;
