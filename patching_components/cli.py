@@ -23,6 +23,7 @@ from . import __version__
 from .checks import CheckedStack, check_stack
 from .config import ConfigError, StackConfig, StackFileError
 from .errors import issue_lines
+from .report import MAX_SCAN_AGE_DAYS
 from .report_formats import FORMATS as REPORT_FORMATS
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_NOT_COMPLIANT, EXIT_FROZEN = 0, 1, 2, 3, 4
@@ -575,6 +576,7 @@ def cmd_report(args: argparse.Namespace) -> int:
             account_id=account.account_id,
             principal_arn=account.principal_arn,
             days=args.days,
+            max_scan_age_days=args.max_scan_age,
             progress=progress,
         )
     except (BotoCoreError, ClientError) as exc:
@@ -606,6 +608,13 @@ def _override_list(text: str) -> str:
     if not text.startswith(("https://", "s3://")):
         raise argparse.ArgumentTypeError("AWS-RunPatchBaseline takes an https:// or s3:// URL")
     return text
+
+
+def _scan_age(text: str) -> int:
+    days = int(text)
+    if not 1 <= days <= 400:
+        raise argparse.ArgumentTypeError("give 1-400 days")
+    return days
 
 
 def _days(text: str) -> int:
@@ -668,6 +677,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--region", help="only this one of the stack's regions")
     p.add_argument("--profile", help="AWS profile (default: the stack's aws:profile, else the standard chain)")
     p.add_argument("--days", type=_days, default=31, help="window runs of the last N days (1-90, default 31)")
+    p.add_argument(
+        "--max-scan-age",
+        metavar="DAYS",
+        type=_scan_age,
+        default=MAX_SCAN_AGE_DAYS,
+        help="a node's last scan is stale past this many days when its windows open less than twice in 13 weeks "
+        f"(1-400, default {MAX_SCAN_AGE_DAYS})",
+    )
     p.set_defaults(func=cmd_report)
 
     p = sub.add_parser("patch-now", help="emergency patching of patch groups now (AWS credentials)")

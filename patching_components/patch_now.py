@@ -79,6 +79,12 @@ def _deployed_task(ssm: Any, window_name: str) -> tuple[str, dict[str, Any]]:
     ]
     if not windows:
         raise PatchNowError(f"no maintenance window {window_name!r} here: deploy the stack first (pulumi up)")
+    if len(windows) > 1:
+        # Which one is the stack's cannot be told: its settings would be a guess.
+        ids = ", ".join(sorted(w["WindowId"] for w in windows))
+        raise PatchNowError(
+            f"{len(windows)} maintenance windows named {window_name!r} here ({ids}): delete all but one"
+        )
     window_id = windows[0]["WindowId"]
     tasks = [
         t

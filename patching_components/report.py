@@ -4,14 +4,17 @@ Read-only calls only (``REPORT_READ_ACTIONS`` in :mod:`policies` lists them), ev
 paginated with AWS's largest page size, botocore's standard retry mode against throttling. The
 report says which account it read, and with which principal. Per region of the stack:
 
-- the deployment: the windows the stack builds there (each with its targets' patch groups and its
-  task's document and parameters), its baselines (by name, with their operating system), its
-  patch-group registrations and default baselines, its alert topic's subscriptions and each golden
-  AMI pipeline's image and last build. Anything missing or different is a gap (``GAPS``);
+- the deployment: the windows the stack builds there (each with its schedule, time zone, duration and
+  cutoff, its targets' patch groups, its task's document, parameters and settings, and whether its
+  last finished run failed or it did not run although its calendar opened it), its baselines (by
+  name, with their operating system), its patch-group registrations and default baselines, its
+  alert topic's subscriptions and each golden AMI pipeline's image and last build.
+  Anything missing or different is a gap (``GAPS``);
 - every node that exists, not only those with a patch state: EC2 instances carrying the patch group
   tag (any state but terminated) and every managed node (EC2 and hybrid ``mi-``), each with one
   status (``NODE_STATUSES``) and the reasons for it;
-- every window's executions of the period, with the instances whose command failed or was cancelled.
+- every window's executions of the period, with the instances whose command failed or was cancelled;
+  each node is judged by the newest finished run of each of its windows that sent it a command.
 
 The report is ``ok`` (exit 0) only when every node is compliant, there is at least one node, and
 nothing of the deployment is missing or different: an empty account, an undeployed stack or a wrong
@@ -55,6 +58,14 @@ STALE_FACTOR = 2
 """A node's last patch operation is stale when older than this many times its group's scan interval."""
 SCHEDULE_LOOKBACK = timedelta(weeks=13)
 """How far back the calendar of a group's windows is read to find its longest interval between openings."""
+MAX_SCAN_AGE_DAYS = 35
+"""A node's last patch operation is stale past this many days when its group's windows give no interval
+(fewer than two openings in ``SCHEDULE_LOOKBACK``: a six-monthly cron, a one-off ``at()``, no window)."""
+UNFINISHED_EXECUTIONS = frozenset({"PENDING", "IN_PROGRESS", "SKIPPED_OVERLAPPING"})
+"""Window execution statuses whose commands say nothing final about a node (MaintenanceWindowExecutionStatus):
+not finished yet, or never run because the previous run was still going."""
+FAILED_RUNS = frozenset({"FAILED", "TIMED_OUT", "CANCELLED", "CANCELLING"})
+"""A window's last finished run in one of these is a gap (``window-run-failed``)."""
 
 NODE_STATUSES = {
     # In order of precedence: a node's status is the first of its problems, "compliant" without one.
@@ -66,17 +77,19 @@ NODE_STATUSES = {
     "baseline patches it, and no window of this stack targets it",
     "no-patch-group": "managed, but in no patch group of this stack: the account's default baseline patches it, "
     "on no window of this stack",
-    "cancelled": "its patch command was cancelled in the last run of its window (the window's cutoff, or by "
-    "hand): it may be half-patched or waiting for a reboot",
-    "failed": "its patch command failed or timed out in the last run of its window",
+    "cancelled": "its patch command was cancelled in the newest finished run of its window that sent it one "
+    "(the window's cutoff, or by hand): it may be half-patched or waiting for a reboot",
+    "failed": "its patch command failed or timed out in the newest finished run of its window that sent it one",
     "never-scanned": "managed and in a patch group, but it has never reported a patch state: nothing says "
     "what it is missing",
     "other-baseline": "its last patch operation used a baseline not registered to its patch group",
     "pending-reboot": "patches are installed but not in effect until it restarts",
-    "non-compliant": "patches its baseline approves are missing or failed to install",
+    "non-compliant": "patches its baseline approves are missing or failed to install, or (with the baseline's "
+    "rejectedPatchesAction BLOCK) a rejected patch is installed",
     "security-updates-available": "Windows security updates are available that its baseline does not approve",
     "stale-scan": f"its last patch operation is older than {STALE_FACTOR} times its patch group's scan interval "
-    "(from the calendar of its windows): what it reports is out of date",
+    "(from the calendar of its windows), or, when its windows open less than twice in 13 weeks, older than "
+    f"--max-scan-age (default {MAX_SCAN_AGE_DAYS} days): what it reports is out of date",
 }
 """Every status but ``compliant``; each one is non-compliant."""
 COMPLIANT = "compliant"
@@ -89,12 +102,24 @@ GAPS = {
     "the baseline patches another operating system",
     "window-disabled": "the window is disabled outside every change freeze of the stack: it does not run",
     "wrong-targets": "the window targets other patch groups than the stack's",
-    "wrong-task": "the window runs another document or other parameters (operation, reboot option) than the stack's",
+    "wrong-task": "the window runs another document or other parameters (operation, reboot option), or its task "
+    "has other settings (cutoff behavior, concurrency, error threshold, timeout, service role, notifications) "
+    "than the stack's",
+    "wrong-window": "the window has another schedule, time zone, offset, duration or cutoff than the stack's",
     "unconfirmed-subscription": "an e-mail subscription of the alert topic is pending confirmation: nothing is "
     "mailed to it, and SNS deletes it 48 hours after it was created",
     "no-golden-ami": "the golden AMI pipeline never produced an image (its parameter does not exist)",
     "golden-ami-build-failed": "the golden AMI pipeline's last build did not succeed: its image is getting old",
-    "no-nodes": "no node carries the stack's patch groups: there is nothing to judge",
+    "no-nodes": "no node carries the stack's patch groups (in the whole report, or a patch group in a region "
+    "where its windows are built): there is nothing to judge, and nothing is patched",
+    "no-window": "a patch group has nodes in a region where none of its windows is built: nothing patches or "
+    "scans them on a schedule",
+    "window-run-failed": "the window's last finished run failed, timed out or was cancelled (e.g. its service "
+    "role could not be assumed): it may have patched nothing",
+    "window-not-running": "the window is enabled and its calendar says it opened in the period (outside every "
+    "change freeze), but it has no run then",
+    "duplicate-window": "two or more maintenance windows in the region have the name of one window of the stack: "
+    "which one is the stack's cannot be told",
 }
 
 
@@ -124,7 +149,8 @@ class InstanceState:
     """The baseline AWS applied at the last operation."""
     pending_reboot_since: datetime | None = None
     last_runs: list[LastRun] = field(default_factory=list)
-    """Its command in the newest run of each of its windows in the period, newest first."""
+    """Its command in the newest finished run of each of its windows in the period that sent it one,
+    newest first."""
     problems: list[tuple[str, str]] = field(default_factory=list)
     """(status, reason), in NODE_STATUSES order."""
 
@@ -147,7 +173,7 @@ class InstanceState:
 
 @dataclass
 class LastRun:
-    """The node's patch command in the newest run of its windows."""
+    """The node's patch command in the newest finished run of one of its windows that sent it one."""
 
     window: str
     execution_id: str
@@ -292,22 +318,44 @@ def collect(
     principal_arn: str,
     now: datetime | None = None,
     days: int = 31,
+    max_scan_age_days: int = MAX_SCAN_AGE_DAYS,
     progress: Callable[[str], None] = lambda _: None,
 ) -> Report:
     """The report of a stack in ``regions`` of ``account_id`` (read as ``principal_arn``);
-    ``primary_region`` names resources without their region."""
+    ``primary_region`` names resources without their region; ``max_scan_age_days``: how old a node's
+    last patch operation may be when its windows give no scan interval."""
     now = now or datetime.now(UTC)
     since = now - timedelta(days=days)
     report = Report(config.customer, stack, account_id, principal_arn, now, since, list(regions), [], [], [])
     for index, region in enumerate(regions):
         progress(f"{region} ({index + 1}/{len(regions)})")
         built_in = None if region == primary_region else region
-        _Region(report, config, region, built_in, clients, progress, now).collect()
+        _Region(report, config, region, built_in, clients, progress, now, timedelta(days=max_scan_age_days)).collect()
     if not report.instances:
         report.gaps.append(
             CoverageGap(", ".join(regions), ", ".join(config.patch_groups), "no-nodes", "no instance or managed node")
         )
+    else:
+        _group_coverage(report, config, regions, primary_region)
     return report
+
+
+def _group_coverage(report: Report, config: StackConfig, regions: list[str], primary_region: str) -> None:
+    """Per region, each patch group whose windows are built there but that has no node there
+    (``no-nodes``), and each one with nodes there but none of its windows (``no-window``)."""
+    windows_of = {group: set(c.maintenance_windows) for group, c in config.patch_groups.items()}
+    for region in regions:
+        built = set(config.windows_in(None if region == primary_region else region))
+        present = {i.patch_group for i in report.instances if i.region == region}
+        for group in config.patch_groups:
+            mine = sorted(windows_of[group] & built)
+            if mine and group not in present:
+                detail = f"no instance or managed node of patch group {group!r}; its windows here: {', '.join(mine)}"
+                report.gaps.append(CoverageGap(region, group, "no-nodes", detail))
+            elif not mine and group in present:
+                count = sum(1 for i in report.instances if i.region == region and i.patch_group == group)
+                detail = f"{count} node(s) of patch group {group!r}, but none of its windows is built in {region}"
+                report.gaps.append(CoverageGap(region, group, "no-window", detail))
 
 
 class _Region:
@@ -322,9 +370,12 @@ class _Region:
         clients: Clients,
         progress: Callable[[str], None],
         now: datetime,
+        max_scan_age: timedelta = timedelta(days=MAX_SCAN_AGE_DAYS),
     ) -> None:
         self.report, self.config, self.region, self.built_in = report, config, region, built_in
-        self.progress, self.now = progress, now
+        self.progress, self.now, self.max_scan_age = progress, now, max_scan_age
+        self.baseline_keys: dict[str, str] = {}
+        """Our baselines' ids in the region -> their keys in the stack file."""
         self.ssm, self.ec2 = clients("ssm", region), clients("ec2", region)
         self.clients = clients
 
@@ -389,6 +440,7 @@ class _Region:
                     f"patches {found[name].get('OperatingSystem')}, the stack says {expected_os}",
                 )
         id_of = {name: identity["BaselineId"] for name, identity in found.items()}
+        self.baseline_keys = {id_of[name]: key for key, name in ours.items() if name in id_of}
         groups_of = config.groups_by_baseline()
         for key, name in ours.items():
             for group in groups_of[key]:
@@ -424,7 +476,7 @@ class _Region:
         """Each window of the stack in the region: its targets, its task and its runs."""
         config, region, report = self.config, self.region, self.report
         names = {window_name(config.customer, key, self.built_in): key for key in config.windows_in(self.built_in)}
-        found: dict[str, str] = {}
+        same_name: dict[str, list[dict[str, Any]]] = {}
         if names:
             self.progress(f"{region}: maintenance windows")
             for identity in _pages(
@@ -434,19 +486,26 @@ class _Region:
                 Filters=[{"Key": "Name", "Values": sorted(names)}],
             ):
                 if identity.get("Name") in names:
-                    found[names[identity["Name"]]] = identity["WindowId"]
-                    if identity.get("Enabled") is False and not self._frozen():
-                        self.gap(identity["Name"], "window-disabled", "disabled, and no change freeze is on now")
+                    same_name.setdefault(names[identity["Name"]], []).append(identity)
         groups_of = config.groups_by_window()
         runs = []
         for name, key in names.items():
-            window_id = found.get(key)
+            identities = same_name.get(key, [])
+            window_id = identities[0]["WindowId"] if len(identities) == 1 else None
             executions: list[WindowExecution] = []
-            if window_id is None:
+            if len(identities) > 1:
+                ids = ", ".join(sorted(i["WindowId"] for i in identities))
+                self.gap(
+                    name, "duplicate-window", f"{len(identities)} windows named {name!r} ({ids}): delete all but one"
+                )
+            elif window_id is None:
                 self.gap(name, "not-deployed", f"no maintenance window named {name!r}")
             else:
+                identity = identities[0]
+                if identity.get("Enabled") is False and not self._frozen():
+                    self.gap(name, "window-disabled", "disabled, and no change freeze is on now")
                 self.progress(f"{region}: window {key}")
-                self._check_window(name, key, window_id, sorted(groups_of.get(key, [])))
+                self._check_window(name, key, window_id, sorted(groups_of.get(key, [])), identity)
                 for e in _pages(
                     self.ssm,
                     "describe_maintenance_window_executions",
@@ -458,9 +517,37 @@ class _Region:
                         WindowExecution(e["WindowExecutionId"], e["Status"], e.get("StartTime"), e.get("EndTime"))
                     )
                 executions.sort(key=lambda e: e.start or report.since, reverse=True)
+                self._check_runs(name, key, identity, executions)
             runs.append(WindowRuns(region, key, window_id, executions))
         report.windows += runs
         return runs
+
+    def _check_runs(self, name: str, key: str, identity: dict[str, Any], executions: list[WindowExecution]) -> None:
+        """The window's last finished run failed (``window-run-failed``), or it did not run although it
+        is enabled and its calendar says it opened in the period (``window-not-running``)."""
+        from .calendar import occurrences
+
+        finished = [e for e in executions if e.status not in UNFINISHED_EXECUTIONS]
+        if finished and finished[0].status in FAILED_RUNS:
+            last = finished[0]
+            self.gap(name, "window-run-failed", f"its last finished run ({_t(last.start)}) ended {last.status}")
+        if executions or identity.get("Enabled") is False:
+            return
+        since = self.report.since
+        # An opening of the last hour may not have its run listed yet: only older ones count.
+        weeks = (self.now - since).days // 7 + 2
+        opened = [
+            o.start.astimezone(UTC)
+            for o in occurrences(self.config, since, weeks, region=self.region, windows=[key])
+            if o.runs and o.region in (self.region, None) and since <= o.start <= self.now - timedelta(hours=1)
+        ]
+        if opened:
+            self.gap(
+                name,
+                "window-not-running",
+                f"enabled, and its schedule opened it {len(opened)} time(s) since {_t(since)} (last "
+                f"{_t(max(opened))}), but it has no run",
+            )
 
     def _frozen(self) -> bool:
         """Whether a change freeze of the stack is on now (its guard disables the windows then)."""
@@ -468,8 +555,24 @@ class _Region:
             first <= self.now < last for first, last in (f.interval() for f in self.config.change_freezes.values())
         )
 
-    def _check_window(self, name: str, key: str, window_id: str, groups: list[str]) -> None:
+    def _check_window(self, name: str, key: str, window_id: str, groups: list[str], identity: dict[str, Any]) -> None:
         from .window import window_task
+
+        settings = self.config.window_as_built(key)
+        # The window as PatchWindow builds it (AWS takes a window without a time zone as UTC).
+        window_differ = [
+            f"{field} {got!r}, the stack says {want!r}"
+            for field, got, want in (
+                ("Schedule", identity.get("Schedule"), settings.schedule),
+                ("ScheduleTimezone", identity.get("ScheduleTimezone") or "UTC", settings.timezone),
+                ("ScheduleOffset", identity.get("ScheduleOffset"), settings.schedule_offset),
+                ("Duration", identity.get("Duration"), settings.duration_hours),
+                ("Cutoff", identity.get("Cutoff"), settings.cutoff_hours),
+            )
+            if got != want
+        ]
+        if window_differ:
+            self.gap(name, "wrong-window", "; ".join(window_differ))
 
         tag = f"tag:{self.config.patch_group_tag_key}"
         targeted = sorted(
@@ -485,7 +588,7 @@ class _Region:
             self.gap(name, "not-deployed", f"the window has no target with {tag} (expected {', '.join(groups)})")
         elif targeted != groups:
             self.gap(name, "wrong-targets", f"targets {', '.join(targeted)}; the stack says {', '.join(groups)}")
-        expected = window_task(self.config.window_as_built(key))
+        expected = window_task(settings)
         tasks = list(_pages(self.ssm, "describe_maintenance_window_tasks", "Tasks", WindowId=window_id))
         if not tasks:
             self.gap(name, "not-deployed", f"the window has no task (expected {expected.document})")
@@ -497,16 +600,45 @@ class _Region:
                 continue
             got = self.ssm.get_maintenance_window_task(WindowId=window_id, WindowTaskId=task["WindowTaskId"])
             parameters = got.get("TaskInvocationParameters", {}).get("RunCommand", {}).get("Parameters", {})
-            differ = sorted(p for p, values in expected.parameters.items() if parameters.get(p) != values)
+            differ = [
+                f"{p} {parameters.get(p, ['(none)'])[0]}, the stack says {expected.parameters[p][0]}"
+                for p in sorted(expected.parameters)
+                if parameters.get(p) != expected.parameters[p]
+            ]
+            differ += self._task_settings(got, settings)
             if not differ:
                 return  # one task as the stack builds it
-            problems.append(
-                "; ".join(
-                    f"{p} {parameters.get(p, ['(none)'])[0]}, the stack says {expected.parameters[p][0]}"
-                    for p in differ
-                )
-            )
+            problems.append("; ".join(differ))
         self.gap(name, "wrong-task", "; ".join(problems))
+
+    def _task_settings(self, got: dict[str, Any], settings: Any) -> list[str]:
+        """What differs in a task's settings from what PatchWindow builds (window.py), besides its parameters."""
+        from .window import delivery_timeout_seconds
+
+        command = got.get("TaskInvocationParameters", {}).get("RunCommand", {})
+        expected: list[tuple[str, Any, Any]] = [
+            ("CutoffBehavior", got.get("CutoffBehavior"), settings.cutoff_behavior),
+            ("MaxConcurrency", got.get("MaxConcurrency"), str(settings.max_concurrency)),
+            ("MaxErrors", got.get("MaxErrors"), str(settings.max_errors)),
+            ("TimeoutSeconds", command.get("TimeoutSeconds"), delivery_timeout_seconds(settings)),
+        ]
+        differ = [f"{field} {have!r}, the stack says {want!r}" for field, have, want in expected if have != want]
+        if not got.get("ServiceRoleArn"):
+            differ.append("no service role, the stack gives the window's role")
+        notifications = self.config.notifications
+        notified = command.get("NotificationConfig") or {}
+        if notifications is not None and (notifications.emails or notifications.sns_topic_arn):
+            events, kind = sorted(notified.get("NotificationEvents") or []), notified.get("NotificationType")
+            if not notified.get("NotificationArn"):
+                differ.append("no notifications, the stack notifies on " + ", ".join(notifications.events))
+            elif events != sorted(notifications.events) or kind != notifications.notification_type:
+                differ.append(
+                    f"notifies {kind} on {', '.join(events) or '(none)'}, the stack says "
+                    f"{notifications.notification_type} on {', '.join(sorted(notifications.events))}"
+                )
+        elif notified.get("NotificationArn"):
+            differ.append("notifies an SNS topic, the stack sends no notifications")
+        return differ
 
     # The nodes ------------------------------------------------------------------------------------
 
@@ -531,7 +663,12 @@ class _Region:
                 self.ssm, "describe_instance_patch_states_for_patch_group", "InstancePatchStates", PatchGroup=listed
             ):
                 states[found["InstanceId"]] = {**found, "PatchGroup": listed}
-        last_runs = self._last_runs(windows)
+        online_in: dict[str, set[str]] = {}  # the online managed nodes of each patch group: what a run can reach
+        for iid, info in managed.items():
+            in_group = group_of.get(iid) or states.get(iid, {}).get("PatchGroup")
+            if in_group and info.get("PingStatus") == "Online":
+                online_in.setdefault(in_group, set()).add(iid)
+        last_runs = self._last_runs(windows, online_in)
         last_window: dict[str, datetime] = {}  # when each patch group's windows last opened
         groups_by_window = config.groups_by_window()
         for runs in windows:
@@ -635,21 +772,35 @@ class _Region:
             found["pending-reboot"] = f"{counts['installedPendingReboot']} patch(es) waiting for a restart{age}"
         behind = counts.get("missing", 0) + counts.get("failed", 0)
         severities = node.critical_non_compliant + node.security_non_compliant + node.other_non_compliant
-        if behind or severities:
+        # With rejectedPatchesAction BLOCK, AWS reports a node with a rejected patch installed NON_COMPLIANT
+        # ("Patch compliance state values", Systems Manager User Guide).
+        rejected = counts.get("installedRejected", 0) if self._blocks_rejected(node) else 0
+        if behind or severities or rejected:
             found["non-compliant"] = (
                 f"{counts.get('missing', 0)} missing, {counts.get('failed', 0)} failed, "
                 f"{node.critical_non_compliant} critical, {node.security_non_compliant} security"
-            )
+            ) + (f", {rejected} rejected installed (its baseline blocks rejected patches)" if rejected else "")
         if node.available_security_updates:
             found["security-updates-available"] = f"{node.available_security_updates} security update(s) available"
-        if interval is not None and (
-            node.operation_end is None or self.now - node.operation_end > STALE_FACTOR * interval
-        ):
+        limit = STALE_FACTOR * interval if interval is not None else self.max_scan_age
+        if node.operation_end is None or self.now - node.operation_end > limit:
             last = _t(node.operation_end) if node.operation_end else "never"
-            found["stale-scan"] = (
-                f"last {node.operation} {last}; its windows open at least every {_span(interval)}, "
-                f"so anything older than {_span(STALE_FACTOR * interval)} is stale"
+            found["stale-scan"] = f"last {node.operation} {last}; " + (
+                f"its windows open at least every {_span(interval)}, so anything older than {_span(limit)} is stale"
+                if interval is not None
+                else f"its windows open less than twice in 13 weeks here, so anything older than the maximum scan "
+                f"age of {_span(limit)} is stale"
             )
+
+    def _blocks_rejected(self, node: InstanceState) -> bool:
+        """Whether the baseline that judged the node blocks rejected patches (one of its group's baselines,
+        when it was judged by another)."""
+        baselines = self.config.baselines
+        key = self.baseline_keys.get(node.baseline_id or "")
+        if key is not None:
+            return baselines[key].rejected_patches_action == "BLOCK"
+        group = self.config.patch_groups.get(node.patch_group or "")
+        return group is not None and any(baselines[k].rejected_patches_action == "BLOCK" for k in group.baselines)
 
     def _scan_interval(self, group: str) -> timedelta | None:
         """The longest time between two openings of the group's windows in the region (every patch
@@ -672,20 +823,30 @@ class _Region:
             return None
         return max(b - a for a, b in pairwise(opens))
 
-    def _last_runs(self, windows: list[WindowRuns]) -> dict[str, list[LastRun]]:
-        """Each node's command in the newest run of each of its windows (newest first), and the failed
-        instances of every failed run of the period."""
+    def _last_runs(self, windows: list[WindowRuns], online_in: dict[str, set[str]]) -> dict[str, list[LastRun]]:
+        """Each node's command in the newest finished run of each of its windows that sent it one
+        (newest first), and the failed instances of every failed run of the period. Runs not finished
+        (pending, in progress) or skipped as overlapping say nothing about a node: older runs are read
+        until every online node of the window's patch groups has its command, or none is left."""
         found: dict[str, list[LastRun]] = {}
+        groups_by_window = self.config.groups_by_window()
         for runs in windows:
-            for index, execution in enumerate(runs.executions):
-                if index > 0 and execution.status not in FAILED_EXECUTIONS:
+            waiting = set().union(*(online_in.get(g, set()) for g in groups_by_window.get(runs.window, [])))
+            seen: set[str] = set()
+            drilled = False
+            for execution in runs.executions:
+                if execution.status in UNFINISHED_EXECUTIONS:
                     continue
+                if drilled and execution.status not in FAILED_EXECUTIONS and waiting <= seen:
+                    continue
+                drilled = True
                 for command in self._invocations(execution.execution_id):
                     status, details = command.get("Status", ""), command.get("StatusDetails", "")
                     iid = command["InstanceId"]
                     if status in FAILED_INVOCATIONS:
                         execution.failed.append(FailedInvocation(iid, status, details, command["CommandId"]))
-                    if index == 0:
+                    if iid not in seen:
+                        seen.add(iid)
                         found.setdefault(iid, []).append(
                             LastRun(runs.window, execution.execution_id, execution.start, status, details)
                         )

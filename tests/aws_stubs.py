@@ -12,6 +12,8 @@ class StubbedAccount:
         """``calls_by_service``: {service: [(operation, expected params or None, response or
         Exception({...add_client_error kwargs}))]}, in call order."""
         self.clients, self.stubbers, self.called = {}, [], []
+        self.requests = []
+        """(service, operation, params, region) of every call, in order."""
         for service, calls in calls_by_service.items():
             client = boto3.client(
                 service,
@@ -26,12 +28,18 @@ class StubbedAccount:
                 else:
                     stubber.add_response(operation, response, params)
             client.meta.events.register("before-parameter-build", self._record)
+            client.meta.events.register(
+                "before-parameter-build", lambda model, params, region=region, **_: self._request(model, params, region)
+            )
             stubber.activate()
             self.clients[service, region] = client
             self.stubbers.append(stubber)
 
     def _record(self, model, **kwargs):
         self.called.append(f"{model.service_model.signing_name}:{model.name}")
+
+    def _request(self, model, params, region):
+        self.requests.append((model.service_model.signing_name, model.name, dict(params), region))
 
     def __call__(self, service, region):
         return self.clients[service, region]

@@ -83,8 +83,17 @@ def page(size, **params):
     return {**params, "MaxResults": size}
 
 
-def window_checks(window_id, name, operation, reboot):
-    """The calls that check one window: its targets, its tasks, its task's parameters, its runs."""
+ROLE = "arn:aws:iam::123456789012:role/acme-maintenance-window-1a2b3c4"
+ALERTS = {
+    "NotificationArn": TOPIC,
+    "NotificationEvents": ["Failed", "TimedOut", "Cancelled"],
+    "NotificationType": "Invocation",
+}
+
+
+def window_checks(window_id, name, operation, reboot, concurrency="10%", timeout=3300):
+    """The calls that check one window: its targets, its tasks, its task's parameters and settings
+    (as stacks/Pulumi.acme.yaml builds them: delivery timeout (duration - cutoff - minutes per node))."""
     task_id = f"{window_id[3:11]}-0000-4000-8000-000000000001"
     return [
         (
@@ -125,8 +134,17 @@ def window_checks(window_id, name, operation, reboot):
                 "WindowTaskId": task_id,
                 "TaskArn": "AWS-RunPatchBaseline",
                 "TaskType": "RUN_COMMAND",
+                "ServiceRoleArn": ROLE,
+                "MaxConcurrency": concurrency,
+                "MaxErrors": "1",
+                "CutoffBehavior": "CANCEL_TASK",
                 "TaskInvocationParameters": {
-                    "RunCommand": {"Parameters": {"Operation": [operation], "RebootOption": [reboot]}}
+                    "RunCommand": {
+                        "Parameters": {"Operation": [operation], "RebootOption": [reboot]},
+                        "TimeoutSeconds": timeout,
+                        "ServiceRoleArn": ROLE,
+                        "NotificationConfig": ALERTS,
+                    }
                 },
             },
         ),
@@ -268,12 +286,28 @@ SSM_CALLS = [
         page(100, Filters=[{"Key": "Name", "Values": ["acme-daily-scan", "acme-weekly-install"]}]),
         {
             "WindowIdentities": [
-                {"WindowId": DAILY, "Name": "acme-daily-scan", "Enabled": True, "Duration": 2, "Cutoff": 1},
-                {"WindowId": WEEKLY, "Name": "acme-weekly-install", "Enabled": True, "Duration": 4, "Cutoff": 1},
+                {
+                    "WindowId": DAILY,
+                    "Name": "acme-daily-scan",
+                    "Enabled": True,
+                    "Duration": 2,
+                    "Cutoff": 1,
+                    "Schedule": "cron(0 1 ? * MON-SAT *)",
+                    "ScheduleTimezone": "Europe/London",
+                },
+                {
+                    "WindowId": WEEKLY,
+                    "Name": "acme-weekly-install",
+                    "Enabled": True,
+                    "Duration": 4,
+                    "Cutoff": 1,
+                    "Schedule": "cron(0 2 ? * SUN *)",
+                    "ScheduleTimezone": "Europe/London",
+                },
             ]
         },
     ),
-    *window_checks(DAILY, "acme-daily-scan", "Scan", "NoReboot"),
+    *window_checks(DAILY, "acme-daily-scan", "Scan", "NoReboot"),  # (2 - 1) h - 5 min = 3300 s
     (
         "describe_maintenance_window_executions",
         page(100, WindowId=DAILY, Filters=SINCE),
@@ -284,7 +318,7 @@ SSM_CALLS = [
             ]
         },
     ),
-    *window_checks(WEEKLY, "acme-weekly-install", "Install", "RebootIfNeeded"),
+    *window_checks(WEEKLY, "acme-weekly-install", "Install", "RebootIfNeeded", "25%", 9900),  # (4 - 1) h - 15 min
     (
         "describe_maintenance_window_executions",
         page(100, WindowId=WEEKLY, Filters=SINCE),

@@ -157,6 +157,28 @@ def test_an_undeployed_window_or_an_unknown_group_is_a_clear_error(monkeypatch, 
     assert "no patch group 'acme-wbe' in the stack (acme-web)" in capsys.readouterr().err
 
 
+def test_two_windows_of_one_name_are_refused_not_the_first_one_taken(monkeypatch, capsys):
+    twice = [
+        (
+            "describe_maintenance_windows",
+            None,
+            {
+                "WindowIdentities": [
+                    {"WindowId": "mw-0a1b2c3d4e5f60718", "Name": "acme-weekly-install", "Enabled": True},
+                    {"WindowId": "mw-0a1b2c3d4e5f60719", "Name": "acme-weekly-install", "Enabled": True},
+                ]
+            },
+        )
+    ]
+    account = use(monkeypatch, twice, "eu-west-1")
+    assert cli.main(["patch-now", str(ACME), "--yes"]) == 2
+    assert (
+        "2 maintenance windows named 'acme-weekly-install' here (mw-0a1b2c3d4e5f60718, mw-0a1b2c3d4e5f60719): "
+        "delete all but one" in capsys.readouterr().err
+    )
+    assert "ssm:SendCommand" not in account.called
+
+
 CLOSED = (
     "get_calendar_state",
     {"CalendarNames": ["globex-change-freezes"]},

@@ -18,7 +18,7 @@ from conftest import ROOT
 from patching_components import cli
 from patching_components.config import load_stack_file
 from patching_components.config.model import ChangeFreezeConfig
-from patching_components.policies import REPORT_READ_ACTIONS, report_policy_document
+from patching_components.policies import report_policy_document
 from patching_components.report import GAPS, NODE_STATUSES, PAGE_SIZES, collect
 from patching_components.report_formats import SCHEMA_VERSION, render
 
@@ -123,6 +123,8 @@ def test_every_node_has_a_row_with_its_problems(report):
 
 def test_the_deployment_is_judged(report):
     assert [(g.resource, g.kind, g.detail) for g in report.gaps] == [
+        # web-2's command failed, so the Sunday install of 29 Nov ended FAILED: its last finished run.
+        ("acme-weekly-install", "window-run-failed", "its last finished run (2026-11-29 02:00Z) ended FAILED"),
         ("oncall@msp.example", "unconfirmed-subscription", "pending confirmation on acme-alerts in eu-west-1"),
         ("al2023-base", "golden-ami-build-failed", "last build Failed 2026-11-02 04:00Z, 29 days ago"),
     ]
@@ -139,10 +141,40 @@ def test_window_runs_with_the_failed_instances(report):
     assert [(f.instance_id, f.status) for f in weekly.executions[0].failed] == [("i-0web2", "Failed")]
 
 
-def test_only_read_only_calls_all_in_the_operator_policy(account, report):
-    # sts:GetCallerIdentity is made where the account is opened (aws_access), not here.
-    assert set(account.called) | {"sts:GetCallerIdentity"} == set(REPORT_READ_ACTIONS)
-    assert all(re.match(r"^(ssm|ec2|sns|sts):(Describe|List|Get)", call) for call in REPORT_READ_ACTIONS)
+def evaluated_resource(service, operation, params, region):
+    """The resource ARN IAM evaluates a call against, from its request ("Actions, resources, and condition
+    keys for AWS Systems Manager", Service Authorization Reference,
+    https://docs.aws.amazon.com/service-authorization/latest/reference/list_awssystemsmanager.html): a
+    maintenance window's calls name the window, GetParameter the parameter (its name without the
+    leading slash); the listings name no resource ("*")."""
+    if service == "ssm" and "WindowId" in params:
+        return f"arn:aws:ssm:{region}:{ACCOUNT}:maintenancewindow/{params['WindowId']}"
+    if service == "ssm" and operation == "GetParameter":
+        return f"arn:aws:ssm:{region}:{ACCOUNT}:parameter/{params['Name'].lstrip('/')}"
+    return "*"
+
+
+@pytest.mark.parametrize("regions", [None, [fixture.REGION]])
+def test_only_read_only_calls_all_allowed_by_the_operator_policy(account, report, regions):
+    """Every call the report made, as IAM evaluates it (action, resource, aws:RequestedRegion), is allowed
+    by the operator policy (tests/iam_model.py); in another region the region-limited policy denies it."""
+    from iam_model import Request, allowed
+
+    assert account.requests, "no call recorded"
+    policy = report_policy_document(regions=regions)
+    for service, operation, params, region in account.requests:
+        action = f"{service}:{operation}"
+        assert re.match(r"^(ssm|ec2|sns):(Describe|List|Get)", action), action
+        request = Request(
+            action, evaluated_resource(service, operation, params, region), {"aws:RequestedRegion": region}
+        )
+        assert allowed([policy], request), request
+    # sts:GetCallerIdentity (made where the account is opened) needs no permission ("GetCallerIdentity",
+    # AWS STS API Reference: "No permissions are required to perform this operation").
+    elsewhere = Request("ssm:DescribeInstanceInformation", "*", {"aws:RequestedRegion": "us-west-2"})
+    assert allowed([policy], elsewhere) is (regions is None)
+    # A call the report never makes is not granted.
+    assert not allowed([policy], Request("ssm:SendCommand", "*", {"aws:RequestedRegion": fixture.REGION}))
 
 
 def test_page_sizes_are_the_largest_aws_allows():
@@ -176,7 +208,7 @@ def test_json_matches_its_schema_and_the_fixture(report):
             "failed": 1,
             "compliant": 1,
         },
-        "gaps": 2,
+        "gaps": 3,
         "ok": False,
     }
     assert data["nodes"][2]["lastOperationTime"] == "2026-11-30T01:41:00+00:00"
@@ -207,6 +239,7 @@ def test_csv_has_a_row_per_node_then_per_gap(report):
     nodes = ["i-0loose", "i-0typo", "i-0web1", "i-0web2", "i-0web3", "i-0web4", "i-0web5"]
     assert [(r["row"], r["instanceId"] or r["name"]) for r in rows] == [
         *(("node", n) for n in nodes),
+        ("gap", "acme-weekly-install"),
         ("gap", "oncall@msp.example"),
         ("gap", "al2023-base"),
     ]
@@ -220,7 +253,7 @@ def test_html_is_self_contained_with_a_chart(report):
     page = render(report, "html")
     assert "<svg" in page and "<script" not in page and "http://" not in page.replace("http://www.w3.org", "")
     assert page.count("<rect") == 3  # compliant, not compliant, deployment gaps
-    assert "<title>1 compliant</title>" in page and "<title>2 deployment gaps</title>" in page
+    assert "<title>1 compliant</title>" in page and "<title>3 deployment gaps</title>" in page
     assert '<td class="bad" title="managed, but its agent has not reported in' in page
     assert f"Account <code>{ACCOUNT}</code> read as <code>{PRINCIPAL}</code>" in page
 
@@ -231,7 +264,10 @@ def test_markdown_summary(report):
         "- **7 node(s)** in 2 patch group(s): **1 compliant (14%)**, 6 not: 2 not-managed, 1 offline, "
         "1 stopped-missed-window, 1 no-patch-group, 1 failed\n" in text
     )
-    assert "- **2 deployment gap(s)**: 1 golden-ami-build-failed, 1 unconfirmed-subscription\n" in text
+    assert (
+        "- **3 deployment gap(s)**: 1 golden-ami-build-failed, 1 unconfirmed-subscription, 1 window-run-failed\n"
+        in text
+    )
     assert "| eu-west-1 | weekly-install | 2 | FAILED 2026-11-29 02:00Z | i-0web2 (Failed) |" in text
     assert f"Account `{ACCOUNT}` read as `{PRINCIPAL}`." in text
 
@@ -256,8 +292,9 @@ def test_cli_writes_each_format_and_exits_3(monkeypatch, tmp_path, capsys, fmt):
 
 
 def all_compliant_calls():
-    """The fixture's account with every problem fixed: one instance, scanned, its runs all fine,
-    every subscription confirmed, the golden AMI's last build a success."""
+    """The fixture's account with every problem fixed: one instance, scanned, each window's last run
+    (daily scan of 30 Nov, weekly install of 29 Nov) a success on it, every subscription confirmed,
+    the golden AMI's last build a success."""
     calls = {operation: (params, response) for operation, params, response in fixture.SSM_CALLS}
     names = ("describe_maintenance_window_targets", "describe_maintenance_window_tasks", "get_maintenance_window_task")
     checks = [call for call in fixture.SSM_CALLS if call[0] in names]
@@ -281,19 +318,29 @@ def all_compliant_calls():
         (
             "describe_maintenance_window_executions",
             fixture.page(100, WindowId=fixture.DAILY, Filters=fixture.SINCE),
-            {"WindowExecutions": []},
+            {
+                "WindowExecutions": [
+                    fixture.execution(fixture.DAILY, fixture.DAILY_30, "2026-11-30T01:00", "2026-11-30T01:08")
+                ]
+            },
         ),
         *checks[3:],
         (
             "describe_maintenance_window_executions",
             fixture.page(100, WindowId=fixture.WEEKLY, Filters=fixture.SINCE),
-            {"WindowExecutions": []},
+            {
+                "WindowExecutions": [
+                    fixture.execution(fixture.WEEKLY, fixture.WEEKLY_29, "2026-11-29T02:00", "2026-11-29T02:31")
+                ]
+            },
         ),
         (
             "describe_instance_patch_states_for_patch_group",
             fixture.page(100, PatchGroup="acme-web"),
             {"InstancePatchStates": [fixture.patch_state("i-0web1")]},
         ),
+        *fixture.drill(fixture.DAILY_30, "SUCCESS", [("i-0web1", "Success")]),
+        *fixture.drill(fixture.WEEKLY_29, "SUCCESS", [("i-0web1", "Success")]),
         ("get_parameter", *calls["get_parameter"]),
         (
             "describe_automation_executions",
@@ -496,9 +543,16 @@ def test_hybrid_nodes_take_their_group_from_their_patch_state():
             return response
         return {"InstancePatchStates": [*response["InstancePatchStates"], fixture.patch_state(hybrid["InstanceId"])]}
 
+    def ran_there_too(params, response):  # both windows' last runs sent onprem-1 its command
+        (first, *_) = response["CommandInvocations"]
+        mine = {**first, "InstanceId": hybrid["InstanceId"], "Status": "Success", "StatusDetails": "Success"}
+        return {"CommandInvocations": [*response["CommandInvocations"], mine]}
+
     found = collect_with(
         varied_calls(
-            describe_instance_information=more_nodes, describe_instance_patch_states_for_patch_group=more_states
+            describe_instance_information=more_nodes,
+            describe_instance_patch_states_for_patch_group=more_states,
+            list_command_invocations=ran_there_too,
         )
     )
     rows = {i.instance_id: i for i in found.instances}
