@@ -2,6 +2,7 @@
 merged over stacks (overlaps, busy periods), and read back by iCalendar readers we did not write."""
 
 import json
+import shutil
 from datetime import UTC, datetime
 
 import icalendar
@@ -281,8 +282,13 @@ def calendar_json(capsys, *args):
     return json.loads(capsys.readouterr().out)
 
 
-def test_every_stack_by_default_merged_in_time_order(capsys, monkeypatch):
-    monkeypatch.chdir(ROOT)
+def test_every_stack_by_default_merged_in_time_order(capsys, monkeypatch, tmp_path):
+    # The default is every stacks/Pulumi.*.yaml: a folder of the three examples by name, so that the MSP's
+    # own customer stacks in this repository change nothing here.
+    (tmp_path / "stacks").mkdir()
+    for name in ("acme", "globex", "initech"):
+        shutil.copy(ROOT / "stacks" / f"Pulumi.{name}.yaml", tmp_path / "stacks")
+    monkeypatch.chdir(tmp_path)
     entries = calendar_json(capsys, "--start", "2027-03-27", "--weeks", "1")
     assert {e["customer"] for e in entries} == {"acme", "globex", "initech"}
     instants = [datetime.fromisoformat(e["start"]).astimezone(UTC) for e in entries]
