@@ -282,13 +282,17 @@ def calendar_json(capsys, *args):
     return json.loads(capsys.readouterr().out)
 
 
-def test_every_stack_by_default_merged_in_time_order(capsys, monkeypatch, tmp_path):
-    # The default is every stacks/Pulumi.*.yaml: a folder of the three examples by name, so that the MSP's
-    # own customer stacks in this repository change nothing here.
+def in_a_folder_of_the_examples(monkeypatch, tmp_path):
+    """The default is every stacks/Pulumi.*.yaml: run in a folder of the three examples by name, so that the
+    MSP's own customer stacks in this repository change nothing here."""
     (tmp_path / "stacks").mkdir()
     for name in ("acme", "globex", "initech"):
         shutil.copy(ROOT / "stacks" / f"Pulumi.{name}.yaml", tmp_path / "stacks")
     monkeypatch.chdir(tmp_path)
+
+
+def test_every_stack_by_default_merged_in_time_order(capsys, monkeypatch, tmp_path):
+    in_a_folder_of_the_examples(monkeypatch, tmp_path)
     entries = calendar_json(capsys, "--start", "2027-03-27", "--weeks", "1")
     assert {e["customer"] for e in entries} == {"acme", "globex", "initech"}
     instants = [datetime.fromisoformat(e["start"]).astimezone(UTC) for e in entries]
@@ -383,11 +387,11 @@ def test_start_is_shown_with_the_offset_it_was_given(capsys):
     assert "2027-03-27T00:00+01:00 to 2027-04-24T00:00+01:00" in capsys.readouterr().out
 
 
-def test_the_readme_shows_real_calendar_output(capsys, monkeypatch):
+def test_the_readme_shows_real_calendar_output(capsys, monkeypatch, tmp_path):
     import re
     import shlex
 
-    monkeypatch.chdir(ROOT)
+    in_a_folder_of_the_examples(monkeypatch, tmp_path)
     blocks = re.findall(r"```text\n\$ (patching calendar[^\n]*)\n(.*?)```", (ROOT / "README.md").read_text(), re.S)
     assert len(blocks) >= 2
     for command, shown in blocks:

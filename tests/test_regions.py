@@ -55,8 +55,9 @@ def primary_urns(run, other):
     )
 
 
-@pytest.mark.parametrize("path", EXAMPLE_STACKS, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", [p for p in EXAMPLE_STACKS if p.name in SNAPSHOT], ids=lambda p: p.name)
 def test_adding_a_region_replaces_nothing_in_the_primary_region(path):
+    # The stacks the snapshot knows: a customer stack added since has no live resources to keep.
     config = example_config(path)
     other = "us-west-2"
     stack = path.name.split(".")[1]
