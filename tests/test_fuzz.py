@@ -118,7 +118,11 @@ def mutated_config(draw):
         if action == "secret":  # as `pulumi config set --secret --path` stores it
             parent[path[-1]] = {"secure": "v1:" + draw(st.text("ABCDEF0123456789", min_size=4, max_size=8))}
         elif action == "replace":
-            parent[path[-1]] = draw(st.sampled_from(ODD_VALUES) | st.text(max_size=12) | st.integers(-5, 10**6))
+            # A copy: a later mutation may change it in place, and ODD_VALUES must stay as it is for the
+            # examples that follow (hypothesis replays each one and needs the same data).
+            parent[path[-1]] = copy.deepcopy(
+                draw(st.sampled_from(ODD_VALUES) | st.text(max_size=12) | st.integers(-5, 10**6))
+            )
         elif action == "delete":
             del parent[path[-1]]
         elif isinstance(parent, dict):
