@@ -14,6 +14,9 @@ from patching_components.checks import check_stack_file
 from patching_components.config import split_namespace, validate
 from tests.engine import run_program
 
+# Tooling, not the product: .ci/run runs it with the slow tests; the default run stays quick.
+pytestmark = pytest.mark.slow
+
 
 @pytest.mark.parametrize("path", EXAMPLE_STACKS, ids=lambda p: p.name)
 @pytest.mark.parametrize("keep_components", [False, True])

@@ -14,6 +14,9 @@ from conftest import ROOT
 from patching_components import __all__ as public_names
 from patching_components import __version__
 
+# Builds and installs the distributions: .ci/run runs it with the slow tests.
+pytestmark = pytest.mark.slow
+
 NOT_SHIPPED = ("tests/", "stacks/", "benchmarks/", "programs/", "examples/", "policy/", ".github/")
 
 
