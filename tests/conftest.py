@@ -11,7 +11,8 @@ from tests.engine import Run, run_program, run_stack_file
 
 ROOT = Path(__file__).resolve().parent.parent
 PROGRAM_DIR = ROOT / "programs" / "customer_patching"
-EXAMPLE_STACKS = sorted((ROOT / "stacks").glob("Pulumi.*.yaml"))
+EXAMPLE_STACKS = [ROOT / "stacks" / f"Pulumi.{name}.yaml" for name in ("acme", "globex", "initech")]
+"""The example stacks, by name: the MSP adds, renames and removes its own customer stacks beside them."""
 BAD_STACKS = sorted((Path(__file__).parent / "bad_stacks").glob("Pulumi.*.yaml"))
 
 

@@ -15,6 +15,7 @@ from patching_components.mock_engine import ProgramError
 from tests.engine import run_program
 
 SNAPSHOT = Path(__file__).parent / "snapshots" / "urns.json"
+PLANS = Path(__file__).parent / "snapshots" / "plans"
 OURS = "patching-components:index:"
 
 
@@ -92,6 +93,33 @@ def test_urn_snapshot(example_runs):
         SNAPSHOT.parent.mkdir(exist_ok=True)
         SNAPSHOT.write_text(json.dumps(current, indent=1, sort_keys=True) + "\n")
     assert renamed(current, json.loads(SNAPSHOT.read_text())) == {}
+
+
+def plan_of(run) -> dict:
+    """Every resource's inputs, the region it is built in and which inputs are secret. The region
+    is the effective one (provider or ``region`` input), so how a region is chosen is not a change."""
+    return {
+        r.urn: {
+            "inputs": {k: v for k, v in r.inputs.items() if k != "region"},
+            "region": r.region,
+            "secretInputs": sorted(r.secret_inputs),
+        }
+        for r in sorted(run.resources, key=lambda r: r.urn)
+    }
+
+
+@pytest.mark.parametrize("path", EXAMPLE_STACKS, ids=lambda p: p.name)
+def test_plan_snapshot(example_runs, path):
+    """A change that rewrites a customer's runbook, policy or tags must be seen in review.
+
+    After an intended change, regenerate with UPDATE_SNAPSHOTS=1 and review tests/snapshots/plans.
+    """
+    current = json.dumps(plan_of(example_runs[path.name]), indent=1, sort_keys=True, default=str) + "\n"
+    snapshot = PLANS / f"{path.stem}.json"
+    if os.environ.get("UPDATE_SNAPSHOTS"):
+        PLANS.mkdir(parents=True, exist_ok=True)
+        snapshot.write_text(current)
+    assert current == snapshot.read_text()
 
 
 def test_a_new_customer_stack_is_not_a_rename():
