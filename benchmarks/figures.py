@@ -58,7 +58,7 @@ def best_time(functions: dict[str, Callable[[], object]], rounds: int) -> dict[s
 def component_overhead(rounds: int) -> Figure:
     """The mixed-fleet example through CustomerPatching vs the same resources registered by
     hand under the same empty components (and, for context, with no components at all)."""
-    from patching_components.mock_engine import stack_file_config
+    from patching_components.tools.engine import stack_file_config
     from tests.engine import run_program
 
     from .replay import direct_program, same_resources
@@ -184,7 +184,7 @@ def validation(files: int, rounds: int) -> Figure:
         )
         start = time.perf_counter()
         cli = subprocess.run(
-            [sys.executable, "-m", "patching_components.cli", "validate", *map(str, paths)],
+            [sys.executable, "-m", "patching_components.tools.cli", "validate", *map(str, paths)],
             capture_output=True,
             check=False,
             env=_env(),

@@ -10,7 +10,7 @@ import copy
 from pathlib import Path
 from typing import Any
 
-from patching_components.mock_engine import stack_file_config
+from patching_components.tools.engine import stack_file_config
 
 ROOT = Path(__file__).resolve().parent.parent
 STACKS = ROOT / "stacks"

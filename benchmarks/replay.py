@@ -26,7 +26,7 @@ from typing import Any
 
 import pulumi
 
-from patching_components.mock_engine import mock_state
+from patching_components.tools.engine import mock_state
 from tests.engine import Resource, Run
 
 

@@ -9,7 +9,7 @@ import resource
 import sys
 import time
 
-from patching_components.mock_engine import run_program
+from patching_components.tools.engine import run_program
 
 from .fleet import scaled_fleet
 

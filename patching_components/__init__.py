@@ -6,15 +6,15 @@ time something validates, so ``import patching_components`` stays cheap.
 
 __version__ = "0.1.0"
 
-from . import _help
-from .baseline import SecurityBaseline, SecurityBaselineArgs
-from .customer import CustomerPatching, CustomerPatchingArgs
+from .components import _help
+from .components.baseline import SecurityBaseline, SecurityBaselineArgs
+from .components.customer import CustomerPatching, CustomerPatchingArgs
+from .components.freeze_guard import ChangeFreezeGuard, ChangeFreezeGuardArgs
+from .components.golden_ami import GoldenAmiPipeline, GoldenAmiPipelineArgs
+from .components.iam import PatchingIam, PatchingIamArgs
+from .components.patch_reporting import PatchReporting, PatchReportingArgs
+from .components.window import PatchWindow, PatchWindowArgs
 from .errors import ConfigError
-from .freeze import ChangeFreezeGuard, ChangeFreezeGuardArgs
-from .golden_ami import GoldenAmiPipeline, GoldenAmiPipelineArgs
-from .iam import PatchingIam, PatchingIamArgs
-from .reporting import PatchReporting, PatchReportingArgs
-from .window import PatchWindow, PatchWindowArgs
 
 _help.document(
     ChangeFreezeGuard, CustomerPatching, GoldenAmiPipeline, PatchingIam, PatchReporting, PatchWindow, SecurityBaseline

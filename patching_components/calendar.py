@@ -29,9 +29,9 @@ from zoneinfo import ZoneInfo
 
 from aws_croniter import AwsCroniter
 
+from .aws.schedule import parse_schedule
 from .config import StackConfig
-from .defaults import GOLDEN_AMI_WINDOW_HOURS
-from .schedule import parse_schedule
+from .config.defaults import GOLDEN_AMI_WINDOW_HOURS
 
 _RATE_UNITS = {"minute": "minutes", "hour": "hours", "day": "days"}
 

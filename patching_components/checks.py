@@ -21,8 +21,8 @@ from zoneinfo import ZoneInfo
 from aws_croniter import AwsCroniter
 
 from . import calendar, standard
+from .aws.schedule import never_opens, numeric_weekdays, parse_schedule, timezone_warning
 from .config import ConfigError, Issue, StackConfig, read_stack_document, read_stack_file
-from .schedule import never_opens, numeric_weekdays, parse_schedule, timezone_warning
 from .standard import approval_rule, baseline_advice_for
 
 

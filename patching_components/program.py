@@ -12,10 +12,10 @@ from collections.abc import Callable
 
 import pulumi
 
+from .components.customer import CustomerPatching
 from .config import ConfigError, load_pulumi_config
 from .config.pulumi_config import secret_keys
 from .config.secrets import SecretSearch, SecretText, secret_search
-from .customer import CustomerPatching
 
 # Collect young objects after 20,000 allocations rather than 700. A Pulumi run
 # keeps every resource's outputs and futures alive until it ends, so with the

@@ -6,14 +6,14 @@ schema from the components' TypedDict args, output annotations and docstrings.
 """
 
 from . import __version__
-from ._component import PACKAGE
-from .baseline import SecurityBaseline
-from .customer import CustomerPatching
-from .freeze import ChangeFreezeGuard
-from .golden_ami import GoldenAmiPipeline
-from .iam import PatchingIam
-from .reporting import PatchReporting
-from .window import PatchWindow
+from .components._base import PACKAGE
+from .components.baseline import SecurityBaseline
+from .components.customer import CustomerPatching
+from .components.freeze_guard import ChangeFreezeGuard
+from .components.golden_ami import GoldenAmiPipeline
+from .components.iam import PatchingIam
+from .components.patch_reporting import PatchReporting
+from .components.window import PatchWindow
 
 COMPONENTS = [
     PatchingIam,
@@ -29,7 +29,7 @@ COMPONENTS = [
 def main() -> None:
     from pulumi.provider.experimental import component_provider_host
 
-    from ._help import own_docs
+    from .components._help import own_docs
 
     own_docs(*COMPONENTS)  # the schema's description is the component's own text, not help()'s listing
     component_provider_host(name=PACKAGE, components=COMPONENTS, version=__version__)

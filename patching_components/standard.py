@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
-from . import os_rules
+from .aws import os_rules
 
 if TYPE_CHECKING:
     from .config import BaselineConfig

@@ -28,7 +28,7 @@ from typing import Any
 
 import pulumi
 
-from .mock_engine import (
+from .tools.engine import (
     MOCK_ACCOUNT_ID,
     MOCK_PARTITION,
     MOCK_REGION,
@@ -36,7 +36,7 @@ from .mock_engine import (
     ProgramError,
     RegisteredResource,
 )
-from .mock_engine import run_program as _run_program
+from .tools.engine import run_program as _run_program
 
 __all__ = [
     "MOCK_ACCOUNT_ID",

@@ -3,7 +3,7 @@
 Each policy reads resource inputs as the engine sends them (camelCase), so it
 judges resources built with these components and resources written by hand
 alike. What "security-only" means per operating system comes from the same
-table the components build from (``patching_components.os_rules``).
+table the components build from (``patching_components.aws.os_rules``).
 """
 
 from __future__ import annotations
@@ -22,8 +22,9 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
-from patching_components import os_rules, standard
-from patching_components.policies import wildcard_grants
+from patching_components import standard
+from patching_components.aws import os_rules
+from patching_components.iam_policies import wildcard_grants
 
 PATCH_BASELINE = "aws:ssm/patchBaseline:PatchBaseline"
 # One standard: the thresholds and waiver tag `patching validate` applies too.

@@ -27,7 +27,7 @@ from typing import Any
 
 import boto3
 
-from patching_components.mock_engine import MOCK_ACCOUNT_ID, stack_file_handover, stack_name_of
+from patching_components.tools.engine import MOCK_ACCOUNT_ID, stack_file_handover, stack_name_of
 from tests.engine import Resource, Run, run_program
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from patching_components import mock_engine
-from patching_components.mock_engine import (
+from patching_components.tools import engine as mock_engine
+from patching_components.tools.engine import (
     MOCK_ACCOUNT_ID,
     MOCK_PARTITION,
     ProgramRun,

@@ -4,8 +4,8 @@ import copy
 
 import pytest
 
-from patching_components.automation_doc import document_issues
-from patching_components.golden_ami import template
+from patching_components.aws.automation_doc import document_issues
+from patching_components.components.golden_ami import template
 
 
 @pytest.mark.parametrize("platform", ["Linux", "Windows"])

@@ -11,8 +11,8 @@ import pytest
 from moto.iam.models import get_account_id_from
 from moto.sts.models import sts_backends
 
-from patching_components import aws_access
-from patching_components.aws_access import AccessError, open_account
+from patching_components.tools import aws_access
+from patching_components.tools.aws_access import AccessError, open_account
 
 OPERATOR_ACCOUNT = "123456789012"  # the aws fixture's credentials
 JUMP, CUSTOMER = "111111111111", "222222222222"

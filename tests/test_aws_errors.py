@@ -13,7 +13,7 @@ import pytest
 from werkzeug.serving import make_server
 
 from conftest import ROOT
-from patching_components import aws_access, cli
+from patching_components.tools import aws_access, cli
 
 ACME = ROOT / "stacks" / "Pulumi.acme.yaml"
 IDENTITY = (

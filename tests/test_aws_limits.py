@@ -11,7 +11,8 @@ import pytest
 import time_machine
 
 from conftest import EXAMPLE_STACKS
-from patching_components import aws_limits, schedule
+from patching_components.aws import limits as aws_limits
+from patching_components.aws import schedule
 from patching_components.config import ConfigError, validate
 from tests.engine import run_program
 
@@ -36,7 +37,7 @@ def test_limits_are_botocores():
 
 def test_shipped_instance_types_are_ec2s():
     # A type EC2 retired from its model must not stay valid here; new ones come with a regeneration
-    # (python -m patching_components.aws_limits).
+    # (python -m patching_components.aws.limits).
     ec2 = set(shape("ec2", "InstanceType").enum)
     assert aws_limits.instance_types() <= ec2
     assert len(aws_limits.instance_types()) >= 0.95 * len(ec2)

@@ -6,9 +6,9 @@ import pulumi
 import pytest
 
 from conftest import BAD_STACKS, run_stack
-from patching_components.cli import main
 from patching_components.config import ConfigError, load_stack_file
-from patching_components.mock_engine import ProgramError
+from patching_components.tools.cli import main
+from patching_components.tools.engine import ProgramError
 
 
 def expected_fragments(path):

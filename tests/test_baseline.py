@@ -5,9 +5,10 @@ from aws_requests import patch_baseline
 
 from aws_shapes import problems
 from conftest import EXAMPLE_STACKS, run_config
-from patching_components import SecurityBaseline, os_rules
+from patching_components import SecurityBaseline
+from patching_components.aws import os_rules
 from patching_components.config import ConfigError
-from patching_components.mock_engine import ProgramError
+from patching_components.tools.engine import ProgramError
 from tests.engine import run_program
 
 BASELINE = "aws:ssm/patchBaseline:PatchBaseline"

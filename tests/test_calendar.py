@@ -14,8 +14,8 @@ import yaml
 from conftest import MINIMAL, ROOT
 from patching_components.calendar import occurrences, overlaps, to_ics
 from patching_components.checks import check_stack
-from patching_components.cli import main
 from patching_components.config import load_stack_file, validate
+from patching_components.tools.cli import main
 
 
 def one_window(schedule, timezone="UTC", operation="Install", **extra):

@@ -9,8 +9,8 @@ import jsonschema
 import pytest
 
 from conftest import BAD_STACKS, EXAMPLE_STACKS, ROOT
-from patching_components.cli import main, stack_file_schema
 from patching_components.config import read_stack_yaml
+from patching_components.tools.cli import main, stack_file_schema
 
 
 def run_cli(capsys, *args):
@@ -98,7 +98,9 @@ def test_console_script_is_installed():
     result = subprocess.run([exe, "validate"], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert "valid, 0 invalid" in result.stdout
-    result = subprocess.run([sys.executable, "-m", "patching_components.cli", "--help"], capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "patching_components.tools.cli", "--help"], capture_output=True, text=True
+    )
     assert result.returncode == 0 and "validate" in result.stdout
 
 
@@ -182,7 +184,7 @@ def test_plan_is_the_same_text_every_time_and_shows_every_input_in_full(capsys):
 
 
 def test_plan_masks_secret_inputs_in_every_format():
-    from patching_components.cli import _input_line, _masked
+    from patching_components.tools.cli import _input_line, _masked
     from tests.engine import Resource
 
     resource = Resource("t:i:T", "t", "urn:t", None, {"password": "hunter2", "a": 1}, True)
@@ -237,7 +239,7 @@ def test_a_rate_beyond_any_date_is_no_traceback(capsys, tmp_path, count):
 def test_freezes_in_year_1_or_9999_are_located_errors_everywhere(capsys, tmp_path, start, end):
     import pulumi
 
-    from patching_components.mock_engine import ProgramError
+    from patching_components.tools.engine import ProgramError
     from tests.engine import run_stack_file
 
     freeze = f'  patching:changeFreezes:\n    odd: {{start: "{start}", end: "{end}", timezone: America/New_York}}\n'

@@ -7,7 +7,7 @@ import pytest
 
 from patching_components import GoldenAmiPipeline, PatchingIam, PatchReporting, PatchWindow, SecurityBaseline
 from patching_components.config import ConfigError
-from patching_components.mock_engine import ProgramError
+from patching_components.tools.engine import ProgramError
 from tests.engine import run_program
 
 WINDOW = {"schedule": "rate(1 day)", "duration_hours": 2, "cutoff_hours": 1, "operation": "Scan"}

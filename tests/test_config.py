@@ -5,9 +5,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import EXAMPLE_STACKS
-from patching_components import os_rules
+from patching_components.aws import os_rules
+from patching_components.aws.schedule import ScheduleError, parse_schedule
 from patching_components.config import ConfigError, load_stack_file, validate
-from patching_components.schedule import ScheduleError, parse_schedule
 
 
 def base(**baseline):
@@ -162,7 +162,7 @@ def test_a_stack_config_built_in_python_is_valid_by_construction():
 
     from patching_components import CustomerPatching
     from patching_components.config import StackConfig
-    from patching_components.mock_engine import ProgramError
+    from patching_components.tools.engine import ProgramError
     from tests.engine import run_program
 
     raw = {
@@ -532,7 +532,7 @@ def test_type_errors_name_what_is_allowed_and_no_class(where, value, allowed):
 
 
 def test_a_cron_error_names_the_field_and_every_fields_range():
-    from patching_components.schedule import ScheduleError, parse_schedule
+    from patching_components.aws.schedule import ScheduleError, parse_schedule
 
     with pytest.raises(ScheduleError) as info:
         parse_schedule("cron(0 25 ? * SUN *)")

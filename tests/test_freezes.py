@@ -13,11 +13,11 @@ from botocore.stub import Stubber
 from iam_model import Request, allowed
 
 from conftest import ROOT, run_stack
-from patching_components.automation_doc import document_issues
+from patching_components.aws.automation_doc import document_issues
 from patching_components.calendar import occurrences
-from patching_components.cli import main
+from patching_components.components.freeze_guard import guard_document
 from patching_components.config import load_stack_file, read_stack_yaml
-from patching_components.freeze import guard_document
+from patching_components.tools.cli import main
 
 GLOBEX = ROOT / "stacks" / "Pulumi.globex.yaml"
 ACCOUNT, REGION = "123456789012", "us-east-1"

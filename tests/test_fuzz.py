@@ -26,9 +26,9 @@ from test_standard_agreement import TODAY, pack_findings
 
 from conftest import EXAMPLE_STACKS
 from patching_components.checks import check_stack
-from patching_components.cli import main
 from patching_components.config import ConfigError, StackFileError, read_stack_yaml
-from patching_components.mock_engine import ProgramError
+from patching_components.tools.cli import main
+from patching_components.tools.engine import ProgramError
 from tests.engine import run_stack_file
 
 pytestmark = pytest.mark.slow

@@ -8,9 +8,9 @@ import yaml
 from aws_shapes import problems, tags
 from conftest import MINIMAL, run_config, run_stack
 from patching_components import GoldenAmiPipeline
-from patching_components.automation_doc import document_issues
+from patching_components.aws.automation_doc import document_issues
 from patching_components.config import ConfigError
-from patching_components.mock_engine import ProgramError
+from patching_components.tools.engine import ProgramError
 from tests.engine import run_program
 
 DOCUMENT = "aws:ssm/document:Document"
@@ -283,7 +283,7 @@ config:
 
 def test_validate_warns_when_a_pipeline_gives_neither_subnet_nor_security_groups(tmp_path, capsys):
     from patching_components.checks import check_stack
-    from patching_components.cli import main
+    from patching_components.tools.cli import main
 
     path = tmp_path / "Pulumi.acme.yaml"
     path.write_text(NETWORK_STACK)

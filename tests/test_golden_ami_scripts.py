@@ -11,7 +11,7 @@ import botocore.session
 import pytest
 from botocore.stub import Stubber
 
-from patching_components.golden_ami import template
+from patching_components.components.golden_ami import template
 
 EXECUTION = "0e1f2a3b-4c5d-6e7f-8091-a2b3c4d5e6f7"
 PIPELINE = "acme-golden-ami-base"

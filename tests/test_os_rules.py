@@ -8,7 +8,7 @@ from pathlib import Path
 import botocore.session
 import pytest
 
-from patching_components import os_rules
+from patching_components.aws import os_rules
 
 SSM = botocore.session.get_session().get_service_model("ssm")
 
@@ -137,7 +137,7 @@ def test_severity_filters_exist_where_aws_has_them():
 # ---------------------------------------------------------------------------
 # Issue 26: PRODUCT names and end-of-support dates, one table each with sources
 
-PRODUCTS_FILE = Path(os_rules.__file__).parent / "data" / "patch-products.json"
+PRODUCTS_FILE = Path(os_rules.__file__).parent.parent / "data" / "patch-products.json"
 
 
 def test_the_product_list_names_its_aws_sources_and_date():
@@ -224,7 +224,7 @@ def test_centos_filters_follow_enable_non_security():
 
 
 def test_the_readme_states_the_end_of_support_table_as_the_code_has_it():
-    readme = (Path(os_rules.__file__).parent.parent / "README.md").read_text()
+    readme = (Path(os_rules.__file__).parents[2] / "README.md").read_text()
     rows = [line for line in readme.splitlines() if line.startswith("| ") and "end of security updates" not in line]
     for entry in os_rules.END_OF_SUPPORT:
         row = f"| {entry.release} (`{entry.operating_system}`) | {entry.ends.isoformat()} | {entry.replacement} | "

@@ -47,7 +47,7 @@ def test_the_distributions_hold_the_package_and_its_data_only(dist):
         for data in ("data/aws-regions.txt", "data/report.schema.json", "templates/report.html.j2"):
             assert f"patching_components/{data}" in files
         assert "patching_components/py.typed" in files  # users' type checkers read the annotations
-        assert "patching_components/config_args.py" in files
+        assert "patching_components/components/args.py" in files
         assert not [name for name in files if name.startswith(NOT_SHIPPED)]
     assert {"README.md", "LICENSE", "CHANGELOG.md", "pyproject.toml"} <= set(sdist_files)
 

@@ -8,7 +8,7 @@ import pytest
 from aws_stubs import StubbedAccount, use_account
 
 from conftest import ROOT
-from patching_components import cli
+from patching_components.tools import cli
 
 ACME = ROOT / "stacks" / "Pulumi.acme.yaml"
 GLOBEX = ROOT / "stacks" / "Pulumi.globex.yaml"

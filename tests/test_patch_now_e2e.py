@@ -15,7 +15,7 @@ from functools import cache
 import boto3
 import pytest
 
-from patching_components import cli
+from patching_components.tools import cli
 from tests import deploy_plan
 
 OPERATOR, PROD, DEV = "123456789012", "222222222222", "333333333333"

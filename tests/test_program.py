@@ -11,7 +11,7 @@ import time_machine
 
 from conftest import EXAMPLE_STACKS, MINIMAL, ROOT, run_config, run_stack
 from patching_components.config import read_stack_yaml
-from patching_components.mock_engine import ProgramError
+from patching_components.tools.engine import ProgramError
 from tests.engine import run_program
 
 SNAPSHOT = Path(__file__).parent / "snapshots" / "urns.json"

@@ -11,9 +11,10 @@ from pulumi.provider.experimental.component import ComponentProvider
 from pulumi.provider.experimental.schema import generate_schema
 
 from conftest import ROOT
-from patching_components import __version__, _typegen
-from patching_components.mock_engine import stack_file_config
+from patching_components import __version__
+from patching_components.components import _typegen
 from patching_components.provider import COMPONENTS, PACKAGE
+from patching_components.tools.engine import stack_file_config
 from tests.engine import run_program, run_stack_file
 
 YAML_PROGRAM = ROOT / "programs" / "yaml-customer" / "Pulumi.yaml"
@@ -131,7 +132,7 @@ def test_schema_types_are_what_other_languages_need(schema):
 
 def test_the_config_typeddicts_are_generated_from_the_current_model():
     assert _typegen.render() == _typegen.OUTPUT.read_text(encoding="utf-8"), (
-        "config_args.py is stale: run python -m patching_components._typegen"
+        "config_args.py is stale: run python -m patching_components.components._typegen"
     )
 
 

@@ -6,8 +6,8 @@ import json
 import pytest
 
 from conftest import EXAMPLE_STACKS, ROOT
-from patching_components.cli import main
 from patching_components.config import read_stack_yaml
+from patching_components.tools.cli import main
 from tests.engine import run_program
 
 SNAPSHOT = json.loads((ROOT / "tests" / "snapshots" / "urns.json").read_text())

@@ -15,12 +15,12 @@ from aws_stubs import StubbedAccount as _Stubbed
 from aws_stubs import use_account
 
 from conftest import ROOT
-from patching_components import cli
 from patching_components.config import load_stack_file
 from patching_components.config.model import ChangeFreezeConfig
-from patching_components.policies import report_policy_document
-from patching_components.report import GAPS, NODE_STATUSES, PAGE_SIZES, collect
-from patching_components.report_formats import SCHEMA_VERSION, render
+from patching_components.iam_policies import report_policy_document
+from patching_components.tools import cli
+from patching_components.tools.report import GAPS, NODE_STATUSES, PAGE_SIZES, collect
+from patching_components.tools.report_formats import SCHEMA_VERSION, render
 
 ACME = ROOT / "stacks" / "Pulumi.acme.yaml"
 SCHEMA = json.loads((ROOT / "patching_components" / "data" / "report.schema.json").read_text())
@@ -410,7 +410,7 @@ def test_throttled_calls_are_retried_by_botocores_standard_mode(monkeypatch):
     import boto3
     from botocore.awsrequest import AWSResponse
 
-    from patching_components.aws_access import session_clients
+    from patching_components.tools.aws_access import session_clients
 
     client = session_clients(boto3.Session())("ssm", fixture.REGION)
     sent = []

@@ -19,7 +19,7 @@ import pytest
 import time_machine
 
 from conftest import ROOT
-from patching_components import cli
+from patching_components.tools import cli
 from tests.deploy_plan import deploy, mark_pending_confirmation
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)  # a Tuesday

@@ -10,7 +10,7 @@ from aws_stubs import StubbedAccount as _Stubbed
 
 from conftest import ROOT
 from patching_components.config import load_stack_file
-from patching_components.report import collect
+from patching_components.tools.report import collect
 
 ACME = ROOT / "stacks" / "Pulumi.acme.yaml"
 ACCOUNT, PRINCIPAL = "123456789012", "arn:aws:sts::123456789012:assumed-role/patching-operator/patching-components"

@@ -9,7 +9,7 @@ import pytest
 from conftest import MINIMAL, run_config
 from patching_components import SecurityBaseline
 from patching_components.config import ConfigError, validate
-from patching_components.mock_engine import DuplicateUrnError, ProgramError
+from patching_components.tools.engine import DuplicateUrnError, ProgramError
 from tests.engine import run_program
 
 ODD = [["a"], {"a": 1}, {"secure": "v1:AAAA"}, 5, None, True, 1.5]

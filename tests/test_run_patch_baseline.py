@@ -2,7 +2,7 @@
 
 import pytest
 
-from patching_components.run_patch_baseline import parameter_issues, patch_task
+from patching_components.aws.run_patch_baseline import parameter_issues, patch_task
 
 
 def test_install_with_hooks_fills_unset_hooks_with_noop():

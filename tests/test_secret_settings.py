@@ -22,7 +22,7 @@ from pydantic import BaseModel
 
 from conftest import ROOT
 from patching_components.config.model import Public, StackConfig
-from patching_components.mock_engine import ProgramError, stack_file_config
+from patching_components.tools.engine import ProgramError, stack_file_config
 from tests.engine import Run, run_program
 
 STACKS = ("acme", "globex", "initech")
@@ -602,8 +602,8 @@ def test_exactly_the_inputs_built_from_a_secret_key_turn_secret(stack, key):
 def test_plan_shows_no_secret_in_clear(tmp_path, monkeypatch, capsys, output_format):
     """`patching plan` of a stack whose topic and bucket are secret, run with the values decrypted
     (as `pulumi preview` would have them): masked in the inputs and in the outputs."""
-    from patching_components import mock_engine
-    from patching_components.cli import main
+    from patching_components.tools import engine as mock_engine
+    from patching_components.tools.cli import main
 
     topic, bucket = CASES["notifications.snsTopicArn"], CASES["logging.s3Bucket"]
     text = (ROOT / "stacks" / "Pulumi.globex.yaml").read_text()

@@ -9,8 +9,8 @@ import pytest
 
 from conftest import ROOT
 from patching_components.checks import check_stack
-from patching_components.cli import main
 from patching_components.config import ConfigError
+from patching_components.tools.cli import main
 from tests.engine import run_program, run_stack_file
 
 ACME = (ROOT / "stacks" / "Pulumi.acme.yaml").read_text()
@@ -50,7 +50,7 @@ def test_what_the_program_builds_from_a_secret_stays_secret(tmp_path):
 
 def test_the_cli_hands_the_plain_value_and_the_program_keeps_it_secret():
     """As `pulumi up` runs it: plain values, the key marked secret by the engine."""
-    from patching_components.mock_engine import stack_file_config
+    from patching_components.tools.engine import stack_file_config
 
     config = stack_file_config(ROOT / "stacks" / "Pulumi.acme.yaml")
     run = run_program(config, stack="acme", secret_keys=["patching:notifications"])
@@ -110,7 +110,7 @@ def test_any_text_setting_may_be_secret(tmp_path, old, new, key_path):
 
 
 def test_a_secret_schedule_stays_secret_in_what_the_program_builds():
-    from patching_components.mock_engine import stack_file_config
+    from patching_components.tools.engine import stack_file_config
 
     config = stack_file_config(ROOT / "stacks" / "Pulumi.acme.yaml")
     run = run_program(config, stack="acme", secret_keys=["patching:maintenanceWindows"])
@@ -150,7 +150,7 @@ def test_a_secret_where_none_can_be_is_one_clear_error_in_validate_and_the_progr
         check_stack(path)
     (line,) = info.value.lines()
     assert f": {key_path}: cannot be a secret: " in line and why in line
-    from patching_components.mock_engine import ProgramError
+    from patching_components.tools.engine import ProgramError
 
     with pytest.raises(ProgramError) as program:
         run_stack_file(path)
@@ -159,7 +159,7 @@ def test_a_secret_where_none_can_be_is_one_clear_error_in_validate_and_the_progr
 
 
 def test_the_program_refuses_a_secret_key_that_holds_no_setting_that_may_be_secret():
-    from patching_components.mock_engine import ProgramError, stack_file_config
+    from patching_components.tools.engine import ProgramError, stack_file_config
 
     config = stack_file_config(ROOT / "stacks" / "Pulumi.acme.yaml")
     with pytest.raises(ProgramError) as info:
@@ -171,8 +171,8 @@ def test_the_program_refuses_a_secret_key_that_holds_no_setting_that_may_be_secr
 def test_the_editor_schema_takes_a_secret_where_the_model_does():
     import jsonschema
 
-    from patching_components.cli import stack_file_schema
     from patching_components.config import read_stack_yaml
+    from patching_components.tools.cli import stack_file_schema
 
     schema = stack_file_schema()
     jsonschema.validate(read_stack_yaml(SECRET_EMAIL), schema)

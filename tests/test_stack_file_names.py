@@ -8,7 +8,7 @@ import shutil
 import pytest
 
 from conftest import ROOT
-from patching_components.cli import main
+from patching_components.tools.cli import main
 
 REFUSAL = "the Pulumi CLI reads only Pulumi.<stack>.yaml stack files and would ignore this one"
 

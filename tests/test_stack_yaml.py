@@ -7,10 +7,10 @@ import pulumi
 import pytest
 
 from conftest import ROOT
-from patching_components.cli import main
 from patching_components.config import ConfigError, load_stack_file
 from patching_components.config.stack_yaml import YamlProblem, parse
-from patching_components.mock_engine import ProgramError
+from patching_components.tools.cli import main
+from patching_components.tools.engine import ProgramError
 from tests.engine import run_stack_file
 
 ACME = (ROOT / "stacks" / "Pulumi.acme.yaml").read_text()

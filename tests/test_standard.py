@@ -14,7 +14,7 @@ import time_machine
 from test_policy import check
 
 from conftest import MINIMAL, ROOT, run_config
-from patching_components.cli import main
+from patching_components.tools.cli import main
 
 TODAY = date(2026, 12, 1)
 RHEL = {"operatingSystem": "REDHAT_ENTERPRISE_LINUX"}
@@ -333,7 +333,7 @@ def test_a_secret_product_is_checked_by_the_program_not_refused_offline(tmp_path
     )
     (warning,) = validate_json(capsys, str(path))["warnings"]
     assert warning["keyPath"] == "patching:baselines.rhel.products[0]" and "is a secret" in warning["message"]
-    from patching_components.mock_engine import ProgramError
+    from patching_components.tools.engine import ProgramError
 
     with pytest.raises(ProgramError) as info:  # the engine hands the program the decrypted value
         run_config(

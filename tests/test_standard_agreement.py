@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from test_policy import POLICIES, check
 
 from conftest import BAD_STACKS, EXAMPLE_STACKS, run_stack
-from patching_components import os_rules
+from patching_components.aws import os_rules
 from patching_components.checks import check_stack_file, rate_control_warnings, warnings
 from patching_components.config import ConfigError
 

@@ -6,9 +6,9 @@ from aws_requests import api_calls, run_command_parameters
 from aws_shapes import problems
 from conftest import EXAMPLE_STACKS, MINIMAL, run_config
 from patching_components import PatchWindow
+from patching_components.aws.run_patch_baseline import parameter_issues
 from patching_components.config import ConfigError
-from patching_components.mock_engine import ProgramError
-from patching_components.run_patch_baseline import parameter_issues
+from patching_components.tools.engine import ProgramError
 from tests.engine import run_program
 
 WINDOW = "aws:ssm/maintenanceWindow:MaintenanceWindow"
@@ -226,7 +226,7 @@ def test_too_many_groups_for_one_window_is_a_config_error():
 def test_cutoff_behaviors_are_the_api_models():
     import botocore.session
 
-    from patching_components.run_patch_baseline import CUTOFF_BEHAVIORS
+    from patching_components.aws.run_patch_baseline import CUTOFF_BEHAVIORS
 
     ssm = botocore.session.get_session().get_service_model("ssm")
     assert set(CUTOFF_BEHAVIORS) == set(ssm.shape_for("MaintenanceWindowTaskCutoffBehavior").enum)

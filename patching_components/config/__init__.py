@@ -13,7 +13,7 @@ the full key path, and :class:`ConfigError` carries all of them at once.
 
 from ..errors import NAMESPACE, ConfigError, Issue, StackFileError, format_key_path
 from .messages import _issue_from_pydantic, _keys_at, _unwrap
-from .model import *  # noqa: F403  (the models and field types, as before the split)
+from .model import *  # noqa: F403  (the models and field types, as before the split
 from .model import TOP_LEVEL_KEYS, StackConfig
 from .pulumi_config import load_pulumi_config
 from .references import reference_issues

@@ -29,9 +29,11 @@ from pydantic.alias_generators import to_camel
 from pydantic.json_schema import GenerateJsonSchema
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
-from .. import aws_limits, defaults, os_rules, run_patch_baseline
+from ..aws import limits as aws_limits
+from ..aws import os_rules, run_patch_baseline
+from ..aws.schedule import ScheduleError, never_matches, parse_schedule, timezone_hint
 from ..errors import cut
-from ..schedule import ScheduleError, never_matches, parse_schedule, timezone_hint
+from . import defaults
 from .references import reference_issues
 
 M = TypeVar("M", bound=BaseModel)
@@ -950,7 +952,7 @@ class InstanceRoleConfig(_Model):
 
     @model_validator(mode="after")
     def _no_duplicates(self) -> InstanceRoleConfig:
-        from ..policies import wildcard_grants  # the policies read the model: import when used
+        from ..iam_policies import wildcard_grants  # the policies read the model: import when used
 
         arns = self.managed_policy_arns
         issues: list[tuple[tuple[str | int, ...], str]] = [
@@ -1259,7 +1261,7 @@ class StackConfig(_Model):
         # One Change Calendar event per freeze; SSM takes a document of at most 64 KB.
         if not self.change_freezes:
             return self
-        from ..freeze import calendar_content  # the calendar as it is built (pulumi: import when used)
+        from ..components.freeze_guard import calendar_content  # the calendar as it is built (pulumi: import when used
 
         longest = max([*(self.regions or []), *aws_limits.regions()], key=len)
         name = f"{self.customer}-{longest}"  # the longest component name the calendar's description carries
@@ -1301,7 +1303,7 @@ class StackConfig(_Model):
                     )
                 )
                 break
-        from ..policies import inline_policy_issues  # the policies read the model: import when used
+        from ..iam_policies import inline_policy_issues  # the policies read the model: import when used
 
         issues += inline_policy_issues(self)
         _raise_issues(issues)

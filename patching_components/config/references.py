@@ -9,9 +9,9 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from .. import os_rules
+from ..aws import os_rules
+from ..aws.os_rules import MAX_GROUPS_PER_WINDOW
 from ..errors import Issue
-from ..os_rules import MAX_GROUPS_PER_WINDOW
 
 # ---------------------------------------------------------------------------
 # Cross references, checked on the raw mapping

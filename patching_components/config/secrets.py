@@ -22,7 +22,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from .. import os_rules
+from ..aws import os_rules
 from ..errors import Issue, cut
 from .messages import _unwrap
 from .model import LoggingConfig, Public, Secretable, StackConfig

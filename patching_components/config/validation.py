@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from .. import aws_limits
+from ..aws import limits as aws_limits
 from ..errors import NAMESPACE, ConfigError, Issue, cut
 from .messages import _issue_from_pydantic, group_list_items
 from .model import TOP_LEVEL_KEYS, StackConfig

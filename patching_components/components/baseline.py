@@ -6,13 +6,13 @@ from typing import TYPE_CHECKING, Any, Required, TypedDict
 import pulumi
 import pulumi_aws as aws
 
-from . import os_rules
-from ._component import TYPE_PREFIX, BuildsFromConfig, child, register_declared_outputs
-from .config_args import SecurityBaselineArgs
-from .standard import approval_rule, baseline_advice_for
+from ..aws import os_rules
+from ..standard import approval_rule, baseline_advice_for
+from ._base import TYPE_PREFIX, BuildsFromConfig, child, register_declared_outputs
+from .args import SecurityBaselineArgs
 
 if TYPE_CHECKING:
-    from .config import BaselineConfig
+    from ..config import BaselineConfig
 
 
 class PatchSourcePlumbing(TypedDict, total=False):
@@ -35,8 +35,8 @@ class SecurityBaselinePlumbing(TypedDict, total=False):
 
 def _settings(name: str, args: SecurityBaselineArgs) -> "BaselineConfig":
     """Check plain-Python args with the same model as the stack config."""
-    from . import config  # pydantic loads on first use, not on import
-    from .component_args import check_args
+    from .. import config  # pydantic loads on first use, not on import
+    from ._check_args import check_args
 
     def sources(value: Any) -> Any:  # a list of {name, ...} here, a map keyed by name in the stack file
         if isinstance(value, list) and all(isinstance(s, Mapping) and "name" in s for s in value):
@@ -77,7 +77,7 @@ class SecurityBaseline(BuildsFromConfig, pulumi.ComponentResource):
     ) -> None:
         super().__init__(f"{TYPE_PREFIX}SecurityBaseline", name, None, opts)
         self._build(name, settings, plumbing)
-        from .config.secrets import marked_texts, redact_text
+        from ..config.secrets import marked_texts, redact_text
 
         secret = marked_texts(settings)  # a secret key's values stay out of the log (config.secrets)
         for advice in baseline_advice_for(settings):

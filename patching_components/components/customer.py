@@ -6,20 +6,20 @@ from typing import TYPE_CHECKING, Any, cast
 
 import pulumi
 
-from . import defaults
-from ._component import TYPE_PREFIX, child, register_declared_outputs
+from ..config import defaults
+from ..iam_policies import baseline_name, freeze_names, log_group_name, pipeline_names, window_name
+from ..regions import regional_provider
+from ._base import TYPE_PREFIX, child, register_declared_outputs
+from .args import ChangeFreezeSettings, CustomerPatchingArgs, PolicyStatementSettings
 from .baseline import SecurityBaseline
-from .config_args import ChangeFreezeSettings, CustomerPatchingArgs, PolicyStatementSettings
-from .freeze import ChangeFreezeGuard, ChangeFreezeGuardArgs
+from .freeze_guard import ChangeFreezeGuard, ChangeFreezeGuardArgs
 from .golden_ami import GoldenAmiPipeline
 from .iam import PatchingIam, PatchingIamArgs
-from .policies import baseline_name, freeze_names, log_group_name, pipeline_names, window_name
-from .regions import regional_provider
-from .reporting import PatchReporting, PatchReportingArgs
+from .patch_reporting import PatchReporting, PatchReportingArgs
 from .window import PatchWindow
 
 if TYPE_CHECKING:
-    from .config import StackConfig
+    from ..config import StackConfig
 
 MANAGED_BY = "patching-components"
 
@@ -116,7 +116,7 @@ class CustomerPatching(pulumi.ComponentResource):
         """``region_providers``: the aws provider of each region of ``regions`` but the first (which
         builds through ``opts``' provider or the default one); a region without one gets an
         aws.Provider named ``<name>-<region>`` with the stack's ``aws:`` settings (see regions)."""
-        from .config import StackConfig, validate  # pydantic loads on first use, not on import
+        from ..config import StackConfig, validate  # pydantic loads on first use, not on import
 
         # Validate first: an invalid config must register nothing, not even this component.
         config = args if isinstance(args, StackConfig) else validate(dict(args), f"CustomerPatching {name!r}")
@@ -188,8 +188,8 @@ class CustomerPatching(pulumi.ComponentResource):
                 f"{name}-{region}", config, region, tags, reporting, regional_reporting, iam, opts_in_region
             )
 
-        from .checks import hook_permission_warnings, overlap_warnings, schedule_warnings
-        from .config.secrets import marked_texts, redact_text
+        from ..checks import hook_permission_warnings, overlap_warnings, schedule_warnings
+        from ..config.secrets import marked_texts, redact_text
 
         secret = marked_texts(config)  # a warning names the key path, never a secret's value
         # When the windows open is what a secret schedule (or freeze) says: the warning leaves it out.

@@ -13,7 +13,9 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from . import aws_limits, defaults, standard
+from . import standard
+from .aws import limits as aws_limits
+from .config import defaults
 
 if TYPE_CHECKING:
     from .config import GoldenAmiConfig, StackConfig

@@ -12,14 +12,14 @@ import pulumi
 import pulumi_aws as aws
 import yaml
 
-from . import defaults
-from ._component import TYPE_PREFIX, BuildsFromConfig, account_policy, child, register_declared_outputs
-from .automation_doc import dump_document
-from .config_args import GoldenAmiPipelineArgs
-from .policies import build_policy_document, schedule_policy_document
+from ..aws.automation_doc import dump_document
+from ..config import defaults
+from ..iam_policies import build_policy_document, schedule_policy_document
+from ._base import TYPE_PREFIX, BuildsFromConfig, account_policy, child, register_declared_outputs
+from .args import GoldenAmiPipelineArgs
 
 if TYPE_CHECKING:
-    from .config import GoldenAmiConfig
+    from ..config import GoldenAmiConfig
 
 
 class GoldenAmiPipelinePlumbing(TypedDict, total=False):
@@ -53,7 +53,7 @@ PLATFORMS = ("Linux", "Windows")
 @functools.cache
 def _parsed_template(platform: str) -> dict[str, Any]:
     """The packaged runbook for one platform: steps marked ``platforms:`` are kept only for those."""
-    text = resources.files(__package__).joinpath("documents/golden-ami.yaml").read_text()
+    text = resources.files("patching_components").joinpath("documents/golden-ami.yaml").read_text()
     document = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     steps = []
     for step in document["mainSteps"]:
@@ -225,8 +225,8 @@ class GoldenAmiPipeline(BuildsFromConfig, pulumi.ComponentResource):
     @staticmethod
     def _check(name: str, args: GoldenAmiPipelineArgs) -> "GoldenAmiConfig":
         """Args checked before anything is registered."""
-        from . import config  # pydantic loads on first use, not on import
-        from .component_args import check_args
+        from .. import config  # pydantic loads on first use, not on import
+        from ._check_args import check_args
 
         types = {
             "customer": config.CustomerId,

@@ -32,8 +32,8 @@ from datetime import UTC, datetime, timedelta
 from itertools import pairwise
 from typing import Any
 
-from .config import StackConfig
-from .policies import alerts_topic_name, baseline_name, pipeline_names, window_name
+from ..config import StackConfig
+from ..iam_policies import alerts_topic_name, baseline_name, pipeline_names, window_name
 
 PATCH_COUNTS = (
     ("installed", "InstalledCount"),
@@ -525,7 +525,7 @@ class _Region:
     def _check_runs(self, name: str, key: str, identity: dict[str, Any], executions: list[WindowExecution]) -> None:
         """The window's last finished run failed (``window-run-failed``), or it did not run although it
         is enabled and its calendar says it opened in the period (``window-not-running``)."""
-        from .calendar import occurrences
+        from ..calendar import occurrences
 
         finished = [e for e in executions if e.status not in UNFINISHED_EXECUTIONS]
         if finished and finished[0].status in FAILED_RUNS:
@@ -556,7 +556,7 @@ class _Region:
         )
 
     def _check_window(self, name: str, key: str, window_id: str, groups: list[str], identity: dict[str, Any]) -> None:
-        from .window import window_task
+        from ..components.window import window_task
 
         settings = self.config.window_as_built(key)
         # The window as PatchWindow builds it (AWS takes a window without a time zone as UTC).
@@ -613,7 +613,7 @@ class _Region:
 
     def _task_settings(self, got: dict[str, Any], settings: Any) -> list[str]:
         """What differs in a task's settings from what PatchWindow builds (window.py), besides its parameters."""
-        from .window import delivery_timeout_seconds
+        from ..components.window import delivery_timeout_seconds
 
         command = got.get("TaskInvocationParameters", {}).get("RunCommand", {})
         expected: list[tuple[str, Any, Any]] = [
@@ -805,7 +805,7 @@ class _Region:
     def _scan_interval(self, group: str) -> timedelta | None:
         """The longest time between two openings of the group's windows in the region (every patch
         operation scans), over the calendar of the last ``SCHEDULE_LOOKBACK``; None: fewer than two."""
-        from .calendar import occurrences
+        from ..calendar import occurrences
 
         keys = [k for k in self.config.windows_in(self.built_in) if group in self.config.groups_by_window()[k]]
         if not keys:

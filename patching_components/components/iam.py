@@ -8,16 +8,17 @@ from typing import TypedDict
 import pulumi
 import pulumi_aws as aws
 
-from . import defaults, standard
-from ._component import TYPE_PREFIX, child, json_document, lookup, register_declared_outputs
-from .config_args import PolicyStatementSettings
-from .policies import (
+from .. import standard
+from ..config import defaults
+from ..iam_policies import (
     instance_extra_document,
     instance_output_document,
     log_group_arn,
     maintenance_window_tasks_document,
     pass_instance_role_document,
 )
+from ._base import TYPE_PREFIX, child, json_document, lookup, register_declared_outputs
+from .args import PolicyStatementSettings
 
 SSM_CORE_POLICY = "policy/AmazonSSMManagedInstanceCore"
 
@@ -251,8 +252,8 @@ class PatchingIam(pulumi.ComponentResource):
 
 def _check(name: str, args: PatchingIamArgs) -> None:
     """Plain values checked with the stack config's field types, before anything is registered."""
-    from . import config  # pydantic loads on first use, not on import
-    from .component_args import check_args, field_type
+    from .. import config  # pydantic loads on first use, not on import
+    from ._check_args import check_args, field_type
 
     types = {
         "patch_groups": list[config.PatchGroupName],

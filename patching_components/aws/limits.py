@@ -3,7 +3,7 @@
 ``tests/test_aws_limits.py`` compares each with botocore's service models (the
 authority on API shapes); botocore is a test dependency only, so the EC2
 instance types and the regions are shipped as lists generated from its model
-and its endpoint data (``python -m patching_components.aws_limits`` rewrites them).
+and its endpoint data (``python -m patching_components.aws.limits`` rewrites them).
 """
 
 from __future__ import annotations
@@ -84,7 +84,7 @@ def _write_data() -> None:
     import botocore.loaders
     import botocore.session
 
-    data = pathlib.Path(__file__).parent / "data"
+    data = pathlib.Path(__file__).parent.parent / "data"
     model = botocore.session.get_session().get_service_model("ec2")
     path = data / "ec2-instance-types.txt"
     path.write_text("\n".join(sorted(model.shape_for("InstanceType").enum)) + "\n")

@@ -25,13 +25,13 @@ import pulumi
 import pulumi_aws as aws
 import yaml
 
-from ._component import TYPE_PREFIX, account_policy, child, lookup, register_declared_outputs
-from .automation_doc import dump_document
-from .config_args import ChangeFreezeSettings
-from .policies import freeze_events_document, freeze_guard_document
+from ..aws.automation_doc import dump_document
+from ..iam_policies import freeze_events_document, freeze_guard_document
+from ._base import TYPE_PREFIX, account_policy, child, lookup, register_declared_outputs
+from .args import ChangeFreezeSettings
 
 if TYPE_CHECKING:
-    from .config import ChangeFreezeConfig
+    from ..config import ChangeFreezeConfig
 
 GUARD_SCHEDULE = "rate(30 minutes)"
 """How often the association re-applies the calendar's state, besides every state change."""
@@ -90,7 +90,7 @@ def calendar_content(freezes: Mapping[str, "ChangeFreezeConfig"], description: s
 
 @functools.cache
 def _template() -> dict[str, Any]:
-    text = resources.files(__package__).joinpath("documents/freeze-guard.yaml").read_text()
+    text = resources.files("patching_components").joinpath("documents/freeze-guard.yaml").read_text()
     return yaml.safe_load(text)
 
 
@@ -224,8 +224,8 @@ def _check(name: str, args: ChangeFreezeGuardArgs) -> dict[str, "ChangeFreezeCon
     """The args checked with the stack config's types before anything is registered; the freezes as models."""
     from pydantic import TypeAdapter
 
-    from . import config  # pydantic loads on first use, not on import
-    from .component_args import check_args
+    from .. import config  # pydantic loads on first use, not on import
+    from ._check_args import check_args
 
     types = {
         "customer": config.CustomerId,

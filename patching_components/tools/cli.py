@@ -19,10 +19,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from . import __version__
-from .checks import CheckedStack, check_stack
-from .config import ConfigError, StackConfig, StackFileError
-from .errors import issue_lines
+from .. import __version__
+from ..checks import CheckedStack, check_stack
+from ..config import ConfigError, StackConfig, StackFileError
+from ..errors import issue_lines
 from .report import MAX_SCAN_AGE_DAYS
 from .report_formats import FORMATS as REPORT_FORMATS
 
@@ -138,7 +138,7 @@ def _input_line(indent: str, key: str, value: Any) -> str:
 
 
 def cmd_plan(args: argparse.Namespace) -> int:
-    from .mock_engine import MOCK_ACCOUNT_ID, ProgramError, run_stack_file
+    from .engine import MOCK_ACCOUNT_ID, ProgramError, run_stack_file
 
     path = _stack_files([args.stack_file])[0]
     try:
@@ -262,8 +262,8 @@ def _portable_patterns(node: Any) -> Any:
 
 def stack_file_schema() -> dict[str, Any]:
     """JSON Schema of a whole ``Pulumi.<stack>.yaml``, generated from the config model."""
-    from .config import NAMESPACE, TOP_LEVEL_KEYS, StackConfig
-    from .config.model import SecretsJsonSchema
+    from ..config import NAMESPACE, TOP_LEVEL_KEYS, StackConfig
+    from ..config.model import SecretsJsonSchema
 
     model = _portable_patterns(StackConfig.model_json_schema(by_alias=True, schema_generator=SecretsJsonSchema))
     defs = model.pop("$defs", {})
@@ -306,7 +306,7 @@ def _weeks(text: str) -> int:
 
 def _stack_name(path: Path) -> str:
     """``Pulumi.<stack>.yaml`` -> ``<stack>``; another file's name without its suffix."""
-    from .mock_engine import stack_name_of
+    from .engine import stack_name_of
 
     try:
         return stack_name_of(path)
@@ -340,7 +340,7 @@ def _until(start: datetime, end: datetime) -> str:
 
 
 def cmd_calendar(args: argparse.Namespace) -> int:
-    from . import calendar
+    from .. import calendar
 
     files = _stack_files(args.stack_files)
     configs: list[tuple[Path, str, StackConfig]] = []

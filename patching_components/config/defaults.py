@@ -2,7 +2,7 @@
 
 from typing import Literal
 
-from .os_rules import PATCH_GROUP_TAG_KEYS
+from ..aws.os_rules import PATCH_GROUP_TAG_KEYS
 
 PATCH_GROUP_TAG_KEY = PATCH_GROUP_TAG_KEYS[0]
 """'Patch Group': the instance tag that names the patch group (use 'PatchGroup' with instance metadata tags)."""

@@ -7,7 +7,7 @@ from typing import Any
 
 import pulumi
 
-from .os_rules import camel
+from ..aws.os_rules import camel
 
 __all__ = [
     "PACKAGE",

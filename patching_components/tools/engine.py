@@ -59,7 +59,7 @@ class ProgramRun:
 def _plain(value: Any, secrets: set[str] | None = None, key: str = "") -> Any:
     """Inputs as AWS gets them: 7 rather than the wire's 7.0, secrets unwrapped
     (their top-level keys are collected in ``secrets``)."""
-    from ._pulumi_sdk import unwrap_secret
+    from .._pulumi_sdk import unwrap_secret
 
     if isinstance(value, float) and value.is_integer():
         return int(value)
@@ -204,7 +204,7 @@ class OfflineEngine:
 
     def record(self, request: Any, response: Any) -> RegisteredResource:
         """What is kept of a ``RegisterResource`` request (the engine's protobuf message) and its answer."""
-        from ._pulumi_sdk import deserialize_properties
+        from .._pulumi_sdk import deserialize_properties
 
         secrets: set[str] = set()
         parent = request.parent if request.parent and "::pulumi:pulumi:Stack::" not in request.parent else None
@@ -222,7 +222,7 @@ class OfflineEngine:
     def monitor(self, recorded: list[RegisteredResource], duplicates: list[str]) -> Any:
         import pulumi
 
-        from ._pulumi_sdk import mock_monitor_class
+        from .._pulumi_sdk import mock_monitor_class
 
         engine = self
         urns: set[str] = set()
@@ -277,8 +277,8 @@ def _run(config: dict[str, Any], stack: str, program: Any, engine: OfflineEngine
 
     import pulumi
 
-    from ._pulumi_sdk import run_program_function
-    from .config.handover import config_text
+    from .._pulumi_sdk import run_program_function
+    from ..config.handover import config_text
 
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
@@ -311,7 +311,7 @@ def _run(config: dict[str, Any], stack: str, program: Any, engine: OfflineEngine
         )
         pulumi.runtime.set_all_config({key: config_text(value) for key, value in config.items()}, secret_keys)
         if program is None:
-            from .program import main as entry
+            from ..program import main as entry
         elif callable(program):
             entry = program
         else:
@@ -350,7 +350,7 @@ def stack_file_config(path: str | Path) -> dict[str, Any]:
 
 def stack_file_handover(path: str | Path) -> tuple[dict[str, Any], list[str]]:
     """The config map and the keys the CLI marks secret, for a stack file."""
-    from .config import read_stack_document, read_stack_file
+    from ..config import read_stack_document, read_stack_file
 
     return read_stack_document(read_stack_file(path), str(path)).cli_config()
 

@@ -46,7 +46,7 @@ class ScheduleError(ValueError):
 
 
 def _cut(value: str) -> str:
-    from .errors import cut
+    from ..errors import cut
 
     return cut(value)
 

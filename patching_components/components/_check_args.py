@@ -18,8 +18,8 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from .config.messages import _issue_from_pydantic, _unwrap
-from .errors import ConfigError, Issue
+from ..config.messages import _issue_from_pydantic, _unwrap
+from ..errors import ConfigError, Issue
 
 
 def _snake_path(model: Any, path: tuple[str | int, ...]) -> tuple[str | int, ...]:

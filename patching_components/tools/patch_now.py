@@ -16,9 +16,9 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .config import StackConfig
-from .policies import freeze_names, window_name
-from .run_patch_baseline import parameter_issues, patch_task
+from ..aws.run_patch_baseline import parameter_issues, patch_task
+from ..config import StackConfig
+from ..iam_policies import freeze_names, window_name
 
 PATCH_DOCUMENTS = ("AWS-RunPatchBaseline", "AWS-RunPatchBaselineWithHooks")
 MAX_COMMENT = 100

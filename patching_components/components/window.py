@@ -6,14 +6,15 @@ from typing import TYPE_CHECKING, Any, Required, TypedDict
 import pulumi
 import pulumi_aws as aws
 
-from . import defaults, standard
-from ._component import TYPE_PREFIX, BuildsFromConfig, child, register_declared_outputs
-from .config_args import PatchWindowArgs
-from .os_rules import MAX_GROUPS_PER_WINDOW
-from .run_patch_baseline import PatchTask, patch_task
+from .. import standard
+from ..aws.os_rules import MAX_GROUPS_PER_WINDOW
+from ..aws.run_patch_baseline import PatchTask, patch_task
+from ..config import defaults
+from ._base import TYPE_PREFIX, BuildsFromConfig, child, register_declared_outputs
+from .args import PatchWindowArgs
 
 if TYPE_CHECKING:
-    from .config import MaintenanceWindowConfig
+    from ..config import MaintenanceWindowConfig
 
 
 class PatchWindowPlumbing(TypedDict, total=False):
@@ -53,8 +54,8 @@ def _settings(name: str, args: PatchWindowArgs) -> "MaintenanceWindowConfig":
 
     from pydantic import Field
 
-    from . import config  # pydantic loads on first use, not on import
-    from .component_args import check_args, field_type
+    from .. import config  # pydantic loads on first use, not on import
+    from ._check_args import check_args, field_type
 
     return check_args(
         "PatchWindow",

@@ -7,8 +7,8 @@ from typing import Any, TypedDict
 import pulumi
 import pulumi_aws as aws
 
-from . import defaults
-from ._component import TYPE_PREFIX, child, json_document, lookup, register_declared_outputs
+from ..config import defaults
+from ._base import TYPE_PREFIX, child, json_document, lookup, register_declared_outputs
 from .iam import ssm_service_role
 
 
@@ -315,9 +315,9 @@ def _check(name: str, args: PatchReportingArgs) -> None:
 
     from pydantic import Field
 
-    from . import config  # pydantic loads on first use, not on import
-    from .component_args import check_args, field_type
-    from .errors import ConfigError, Issue
+    from .. import config  # pydantic loads on first use, not on import
+    from ..errors import ConfigError, Issue
+    from ._check_args import check_args, field_type
 
     check_args(
         "PatchReporting",

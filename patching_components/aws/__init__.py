@@ -1,0 +1,1 @@
+"""Facts about AWS, written once: no Pulumi, no pydantic."""
