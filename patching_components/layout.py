@@ -1,0 +1,165 @@
+"""What a customer's stack builds in each region, and under which names: the one home of both.
+
+Data flows one way: stack file -> ``config.validate`` -> ``StackConfig`` -> here -> the components,
+``patching plan``/``calendar``/``report``/``patch-now``, the freeze guard and the pipelines. Nothing
+else computes a resource name or decides which region is the primary one.
+
+The primary region is the first of ``patching:regions``, or, without that key, the stack's own
+``aws:region`` (which the config does not name: ``RegionLayout.region`` is then None). Resources of the
+primary region keep the names of a one-region stack; those of another region carry it in their
+names, so adding a region renames nothing that exists.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .config.model import MaintenanceWindowConfig, StackConfig
+
+
+def name_prefix(customer: str, region: str | None = None) -> str:
+    """What a stack's resources are named with: the customer, and the region when it is not the
+    primary one (None), whose resources keep the names of a one-region stack."""
+    return customer if region is None else f"{customer}-{region}"
+
+
+def window_name(customer: str, key: str, region: str | None = None) -> str:
+    """The AWS name of a stack's maintenance window (of a non-primary ``region``)."""
+    return f"{name_prefix(customer, region)}-{key}"
+
+
+def baseline_name(customer: str, key: str, region: str | None = None) -> str:
+    """The AWS name of a stack's patch baseline (of a non-primary ``region``)."""
+    return f"{name_prefix(customer, region)}-{key}"
+
+
+def alerts_topic_name(customer: str, region: str | None = None) -> str:
+    """The Pulumi name of a stack's notification topic (of a non-primary ``region``): Pulumi names the
+    topic in AWS with it and a random suffix of 7 hex digits (the program names its CustomerPatching
+    after the customer)."""
+    return f"{name_prefix(customer, region)}-alerts"
+
+
+def pipeline_names(customer: str, key: str, region: str | None = None) -> tuple[str, str]:
+    """Document name and AMI id parameter of a stack's pipeline (of a non-primary ``region``)."""
+    path = customer if region is None else f"{customer}/{region}"
+    return f"{name_prefix(customer, region)}-golden-ami-{key}", f"/patching/{path}/golden-ami/{key}"
+
+
+def freeze_names(customer: str, region: str | None = None) -> tuple[str, str]:
+    """The Change Calendar and the guard runbook of a stack's change freezes (in a non-primary ``region``)."""
+    prefix = name_prefix(customer, region)
+    return f"{prefix}-change-freezes", f"{prefix}-freeze-guard"
+
+
+def log_group_name(customer: str, setting: str | None = None) -> str:
+    """The CloudWatch log group of a stack's Run Command output (logging.cloudWatch.logGroup)."""
+    return setting or f"/patching/{customer}"
+
+
+def subscription_name(name: str, email: str) -> str:
+    """Keyed by the address, so reordering the list replaces nothing, but by its digest: a URN is
+    never secret, and the address may be (a Pulumi secret, or just personal data)."""
+    return f"{name}-alerts-{hashlib.sha256(email.lower().encode()).hexdigest()[:16]}"
+
+
+def primary_region(config: StackConfig) -> str | None:
+    """The first of ``patching:regions`` (None without it: the stack's aws:region, unnamed here)."""
+    return config.regions[0] if config.regions else None
+
+
+def other_regions(config: StackConfig) -> list[str]:
+    """The regions built besides the primary one, in the stack file's order."""
+    return list(config.regions[1:]) if config.regions else []
+
+
+def log_prefix(config: StackConfig) -> str | None:
+    """``<s3Prefix>/<customer>``: customers can share a bucket without sharing write access."""
+    if config.logging is None or not config.logging.enabled:
+        return None
+    return f"{config.logging.s3_prefix}/{config.customer}"
+
+
+def window_log_prefix(config: StackConfig, key: str, region: str | None = None) -> str | None:
+    """One prefix per window (its OutputS3KeyPrefix), so scan and install output never mix; a window of
+    a non-primary ``region`` writes below ``<log prefix>/<region>``."""
+    prefix = log_prefix(config)
+    if prefix is None:
+        return None
+    return f"{prefix}/{key}" if region is None else f"{prefix}/{region}/{key}"
+
+
+def window_as_built(config: StackConfig, key: str) -> MaintenanceWindowConfig:
+    """The window as it is built: ``mode: scan-only`` turns an install into a scan (no hooks)."""
+    window = config.maintenance_windows[key]
+    if config.mode == "scan-only" and window.operation == "Install":
+        return window.model_copy(update={"operation": "Scan", "hooks": None})
+    return window
+
+
+@dataclass(frozen=True)
+class RegionLayout:
+    """One region of a stack: what is built there, and every name it is built under."""
+
+    customer: str
+    region: str | None
+    """The region as ``patching:regions`` names it; None for the primary region of a stack without
+    ``patching:regions`` (the stack's ``aws:region``)."""
+    primary: bool
+    windows: tuple[str, ...]
+    """The maintenance windows built here (``maintenanceWindows.<k>.regions``, default: every region)."""
+    golden_amis: tuple[str, ...]
+    """The golden AMI pipelines built here (``goldenAmis.<k>.region``, default: the primary region)."""
+
+    @property
+    def named_region(self) -> str | None:
+        """The region names carry: None in the primary region (its resources keep one-region names)."""
+        return None if self.primary else self.region
+
+    def region_or(self, stack_region: str) -> str:
+        """The AWS region, given the stack's ``aws:region`` (which a stack without regions builds in)."""
+        return self.region or stack_region
+
+    @property
+    def prefix(self) -> str:
+        return name_prefix(self.customer, self.named_region)
+
+    def window_name(self, key: str) -> str:
+        return window_name(self.customer, key, self.named_region)
+
+    def baseline_name(self, key: str) -> str:
+        return baseline_name(self.customer, key, self.named_region)
+
+    def alerts_topic_name(self) -> str:
+        return alerts_topic_name(self.customer, self.named_region)
+
+    def pipeline_names(self, key: str) -> tuple[str, str]:
+        return pipeline_names(self.customer, key, self.named_region)
+
+    def freeze_names(self) -> tuple[str, str]:
+        return freeze_names(self.customer, self.named_region)
+
+
+def region_layout(config: StackConfig, region: str | None = None) -> RegionLayout:
+    """The layout of ``region`` (None or the primary region's name: the primary region)."""
+    primary = primary_region(config)
+    region = region or primary
+    is_primary = region == primary
+    return RegionLayout(
+        customer=config.customer,
+        region=region,
+        primary=is_primary,
+        windows=tuple(k for k, w in config.maintenance_windows.items() if w.regions is None or region in w.regions),
+        golden_amis=tuple(k for k, a in config.golden_amis.items() if (a.region or primary) == region),
+    )
+
+
+def regions(config: StackConfig) -> Iterator[RegionLayout]:
+    """Every region the stack builds in, the primary one first."""
+    yield region_layout(config, None)
+    for region in other_regions(config):
+        yield region_layout(config, region)
