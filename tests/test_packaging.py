@@ -22,9 +22,14 @@ NOT_SHIPPED = ("tests/", "stacks/", "benchmarks/", "programs/", "examples/", "po
 
 @pytest.fixture(scope="module")
 def dist(tmp_path_factory) -> Path:
-    """``python -m build``: the sdist, then the wheel built from that sdist."""
+    """``python -m build``: the sdist, then the wheel built from that sdist, with this environment's
+    setuptools (no isolated build environment, so no package index is needed)."""
     out = tmp_path_factory.mktemp("dist")
-    subprocess.run([sys.executable, "-m", "build", "--outdir", str(out), str(ROOT)], check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "build", "--no-isolation", "--outdir", str(out), str(ROOT)],
+        check=True,
+        capture_output=True,
+    )
     return out
 
 
