@@ -91,9 +91,7 @@ RARE = (
 )
 def test_a_400_day_old_scan_is_stale_when_the_windows_open_rarely(tmp_path, max_age, stale):
     stack = acme_variant(tmp_path, *RARE)
-    calls = changed(
-        fixture.SSM_CALLS, "describe_instance_patch_states_for_patch_group", web1_scanned("2025-10-27T01:41")
-    )
+    calls = changed(fixture.SSM_CALLS, "describe_instance_patch_states", web1_scanned("2025-10-27T01:41"))
     found = run(calls, stack, **max_age)
     expected = [
         (
@@ -349,7 +347,7 @@ def test_an_installed_rejected_patch_is_non_compliant_when_the_baseline_blocks(t
             "      default: true\n      rejectedPatches: [kernel-debug]\n      rejectedPatchesAction: BLOCK\n",
         ),
     )
-    calls = changed(fixture.SSM_CALLS, "describe_instance_patch_states_for_patch_group", rejected_installed)
+    calls = changed(fixture.SSM_CALLS, "describe_instance_patch_states", rejected_installed)
     assert problems(run(calls, blocks), "i-0web1") == [
         (
             "non-compliant",
@@ -360,7 +358,7 @@ def test_an_installed_rejected_patch_is_non_compliant_when_the_baseline_blocks(t
 
 def test_an_installed_rejected_patch_allowed_as_a_dependency_is_compliant():
     # ALLOW_AS_DEPENDENCY (acme's default): AWS reports the node INSTALLED_REJECTED, compliant.
-    calls = changed(fixture.SSM_CALLS, "describe_instance_patch_states_for_patch_group", rejected_installed)
+    calls = changed(fixture.SSM_CALLS, "describe_instance_patch_states", rejected_installed)
     assert problems(run(calls), "i-0web1") == []
 
 
