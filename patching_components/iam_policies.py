@@ -61,6 +61,7 @@ REPORT_READ_ACTIONS = (
     "sns:ListTopics",
     "ssm:DescribeAutomationExecutions",
     "ssm:DescribeInstanceInformation",
+    "ssm:DescribeInstancePatchStates",
     "ssm:DescribeInstancePatchStatesForPatchGroup",
     "ssm:DescribeMaintenanceWindowExecutionTaskInvocations",
     "ssm:DescribeMaintenanceWindowExecutionTasks",

@@ -58,6 +58,8 @@ FIXTURE_OPERATIONS: dict[str, tuple[str, tuple[str, ...]]] = {
     "GetMaintenanceWindowTask": ("", ("WindowId", "WindowTaskId")),
 }
 """The SSM calls moto 5 does not implement, answered from seeded data."""
+PATCH_STATE_IDS = _SSM.operation_model("DescribeInstancePatchStates").input_shape.members["InstanceIds"].metadata["max"]
+"""How many instance ids DescribeInstancePatchStates takes (botocore's model: 50); AWS refuses more."""
 
 
 class _Checker:
@@ -155,6 +157,8 @@ class FixtureLayer:
         for name in match:
             if name not in request:
                 raise _AwsError(400, "ValidationException", f"{operation} requires {name}")
+        if len(request.get("InstanceIds", [])) > PATCH_STATE_IDS:
+            raise _AwsError(400, "ValidationException", f"InstanceIds: at most {PATCH_STATE_IDS} instance ids")
         listed = [s["item"] for s in seeded if all(request.get(k) == v for k, v in s["request"].items())]
         listed = [item for item in listed if _filters_hold(operation, request, item)]
         limit_shape = _SSM.operation_model(operation).input_shape.members.get("MaxResults")

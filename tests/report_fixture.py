@@ -333,8 +333,9 @@ SSM_CALLS = [
         },
     ),
     (
-        "describe_instance_patch_states_for_patch_group",
-        page(100, PatchGroup="acme-web"),
+        # One call for the patch states of the stack's tagged nodes (web-4 has none), by instance id.
+        "describe_instance_patch_states",
+        page(100, InstanceIds=["i-0web1", "i-0web2", "i-0web3", "i-0web4", "i-0web5"]),
         {
             "InstancePatchStates": [
                 patch_state("i-0web1"),
@@ -345,15 +346,6 @@ SSM_CALLS = [
                     CriticalNonCompliantCount=2,
                     SecurityNonCompliantCount=4,
                 ),
-            ],
-            "NextToken": "states-2",
-        },
-    ),
-    (
-        "describe_instance_patch_states_for_patch_group",
-        page(100, PatchGroup="acme-web", NextToken="states-2"),
-        {
-            "InstancePatchStates": [
                 # Scanned with AWS's default baseline: its tag was added after the last scan.
                 patch_state("i-0web3", baseline="pb-0c10e65c8d98bbb8f", end="2026-11-20T01:41"),
                 patch_state("i-0web5", end="2026-11-01T02:41", op="Install"),

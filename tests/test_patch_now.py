@@ -23,19 +23,20 @@ NOTIFICATIONS = {
 
 
 def window_lookup(name, window_id, task_id, document, parameters, concurrency, errors, bucket=None, **command):
-    """The three reads that find a deployed window's patch task, as AWS answers them."""
+    """The three reads that find a deployed window's patch task, as AWS answers them (in AWS's largest
+    pages: botocore's SSM model gives 100 for both listings)."""
     run_command = {"Parameters": parameters, **command}
     if bucket:
         run_command |= {"OutputS3BucketName": bucket, "OutputS3KeyPrefix": f"patching/acme/{name}"}
     return [
         (
             "describe_maintenance_windows",
-            {"Filters": [{"Key": "Name", "Values": [name]}]},
+            {"Filters": [{"Key": "Name", "Values": [name]}], "MaxResults": 100},
             {"WindowIdentities": [{"WindowId": window_id, "Name": name, "Enabled": True}]},
         ),
         (
             "describe_maintenance_window_tasks",
-            {"WindowId": window_id},
+            {"WindowId": window_id, "MaxResults": 100},
             {"Tasks": [{"WindowId": window_id, "WindowTaskId": task_id, "TaskArn": document, "Type": "RUN_COMMAND"}]},
         ),
         (
@@ -53,6 +54,19 @@ def window_lookup(name, window_id, task_id, document, parameters, concurrency, e
             },
         ),
     ]
+
+
+def one_listing(*lookups):
+    """The lookups of several windows of one region: the windows in one listing (filtered by all their
+    names), then each window's tasks and its patch task."""
+    names = sorted(name for lookup in lookups for name in lookup[0][1]["Filters"][0]["Values"])
+    identities = [window for lookup in lookups for window in lookup[0][2]["WindowIdentities"]]
+    listing = (
+        "describe_maintenance_windows",
+        {"Filters": [{"Key": "Name", "Values": names}], "MaxResults": 100},
+        {"WindowIdentities": identities},
+    )
+    return [listing, *(call for lookup in lookups for call in lookup[1:])]
 
 
 ACME_INSTALL = window_lookup(
@@ -228,7 +242,7 @@ def globex_lookups():
 
 def test_ignore_freeze_patches_each_group_through_its_own_window(monkeypatch, capsys):
     tue, nightly = globex_lookups()
-    use(monkeypatch, [*tue, *nightly], "us-east-1")
+    account = use(monkeypatch, one_listing(tue, nightly), "us-east-1")
     args = ["patch-now", str(GLOBEX), "--groups", "globex-web,globex-api,globex-db", "--ignore-freeze", "--dry-run"]
     assert cli.main(args) == 0
     out = capsys.readouterr().out
@@ -245,13 +259,17 @@ def test_ignore_freeze_patches_each_group_through_its_own_window(monkeypatch, ca
         "# us-east-1: AWS-RunPatchBaseline Install on globex-db with the settings of window nightly-scan; "
         "reboot: RebootIfNeeded (it has no install window)\n"
     ) in out
+    # The fewest reads: both windows in one listing, then each window's tasks and patch task, once each.
+    account.assert_all_called()
+    window = ["ssm:DescribeMaintenanceWindowTasks", "ssm:GetMaintenanceWindowTask"]
+    assert account.called == ["ssm:DescribeMaintenanceWindows", *window, *window]
 
 
 def test_a_failure_after_a_sent_command_still_shows_the_sent_one(monkeypatch, capsys):
     tue, nightly = globex_lookups()
     sent = {"Command": {"CommandId": "1c2d3e4f-5061-4728-93a4-b5c6d7e8f901"}}
     throttled = Exception({"service_error_code": "ThrottlingException", "service_message": "Rate exceeded"})
-    calls = [*tue, *nightly, ("send_command", None, sent), ("send_command", None, throttled)]
+    calls = [*one_listing(tue, nightly), ("send_command", None, sent), ("send_command", None, throttled)]
     use(monkeypatch, calls, "us-east-1")
     args = ["patch-now", str(GLOBEX), "--groups", "globex-web,globex-db", "--ignore-freeze", "--yes"]
     assert cli.main(args) == 2

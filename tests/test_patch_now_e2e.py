@@ -227,10 +227,22 @@ def request(groups, operation, reboot, prefix, document="AWS-RunPatchBaseline", 
     }
 
 
-def test_it_patches_in_the_stacks_account_through_the_role_chain_in_every_region(decoy, capsys):
+def test_it_patches_in_the_stacks_account_through_the_role_chain_in_every_region(decoy, aws, capsys):
     deployed = decoy
     prod = deployed / "Pulumi.acme-prod.yaml"
     assert cli.main(["patch-now", str(prod), "--groups", "acme-web,acme-db", "--yes"]) == 0
+    # No call twice: the two roles of the chain and the identity; per region its change calendar and one
+    # listing of its windows; each window's tasks and patch task once (us-east-1's nightly-scan serves both
+    # groups, with two reboot options: 2 windows in eu-west-1, 1 in us-east-1); one SendCommand a command.
+    assert dict(aws.layer.calls) == {
+        "AssumeRole": 2,
+        "GetCallerIdentity": 1,
+        "GetCalendarState": 2,
+        "DescribeMaintenanceWindows": 2,
+        "DescribeMaintenanceWindowTasks": 2 + 1,
+        "GetMaintenanceWindowTask": 2 + 1,
+        "SendCommand": 4,
+    }
     out = capsys.readouterr().out
     assert out.startswith(
         f"# acme: account {PROD} as arn:aws:sts::{PROD}:assumed-role/patching-operator/patching\n"

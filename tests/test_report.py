@@ -335,8 +335,8 @@ def all_compliant_calls():
             },
         ),
         (
-            "describe_instance_patch_states_for_patch_group",
-            fixture.page(100, PatchGroup="acme-web"),
+            "describe_instance_patch_states",
+            fixture.page(100, InstanceIds=["i-0web1"]),
             {"InstancePatchStates": [fixture.patch_state("i-0web1")]},
         ),
         *fixture.drill(fixture.DAILY_30, "SUCCESS", [("i-0web1", "Success")]),
@@ -539,8 +539,6 @@ def test_hybrid_nodes_take_their_group_from_their_patch_state():
         return {"InstanceInformationList": [*response["InstanceInformationList"], hybrid, lost]}
 
     def more_states(params, response):
-        if "NextToken" not in params:
-            return response
         return {"InstancePatchStates": [*response["InstancePatchStates"], fixture.patch_state(hybrid["InstanceId"])]}
 
     def ran_there_too(params, response):  # both windows' last runs sent onprem-1 its command
@@ -548,12 +546,20 @@ def test_hybrid_nodes_take_their_group_from_their_patch_state():
         mine = {**first, "InstanceId": hybrid["InstanceId"], "Status": "Success", "StatusDetails": "Success"}
         return {"CommandInvocations": [*response["CommandInvocations"], mine]}
 
+    calls = varied_calls(
+        describe_instance_information=more_nodes,
+        describe_instance_patch_states=more_states,
+        list_command_invocations=ran_there_too,
+    )
+    # The hybrid nodes' patch states are asked for by id, with the tagged nodes' (one call).
+    hybrids = [hybrid["InstanceId"], lost["InstanceId"]]
     found = collect_with(
-        varied_calls(
-            describe_instance_information=more_nodes,
-            describe_instance_patch_states_for_patch_group=more_states,
-            list_command_invocations=ran_there_too,
-        )
+        [
+            (operation, {**params, "InstanceIds": params["InstanceIds"] + hybrids}, response)
+            if operation == "describe_instance_patch_states"
+            else (operation, params, response)
+            for operation, params, response in calls
+        ]
     )
     rows = {i.instance_id: i for i in found.instances}
     onprem = rows["mi-0123456789abcdef0"]

@@ -147,23 +147,22 @@ class Fleet:
         )
 
     def patch_state(self, ids: list[str], group: str, baseline: str, end: str, op: str = "Scan", **counts: int) -> None:
-        self.seed(
-            "DescribeInstancePatchStatesForPatchGroup",
-            [
-                {
-                    "_PatchGroup": group,
-                    "InstanceId": iid,
-                    "PatchGroup": group,
-                    "BaselineId": baseline,
-                    "OperationStartTime": epoch(end) - 300,
-                    "OperationEndTime": epoch(end),
-                    "Operation": op,
-                    "InstalledCount": 100,
-                    **counts,
-                }
-                for iid in ids
-            ],
-        )
+        """Each node's patch state, as both listings give it: by patch group and by instance id."""
+        states = [
+            {
+                "InstanceId": iid,
+                "PatchGroup": group,
+                "BaselineId": baseline,
+                "OperationStartTime": epoch(end) - 300,
+                "OperationEndTime": epoch(end),
+                "Operation": op,
+                "InstalledCount": 100,
+                **counts,
+            }
+            for iid in ids
+        ]
+        self.seed("DescribeInstancePatchStatesForPatchGroup", [{"_PatchGroup": group, **s} for s in states])
+        self.seed("DescribeInstancePatchStates", states)
 
     def run(self, window_id: str, execution: str, start: str, status: str, invocations: dict[str, str]) -> None:
         """A window execution with one Run Command task, its command and each instance's invocation (ids

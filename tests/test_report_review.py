@@ -91,9 +91,7 @@ RARE = (
 )
 def test_a_400_day_old_scan_is_stale_when_the_windows_open_rarely(tmp_path, max_age, stale):
     stack = acme_variant(tmp_path, *RARE)
-    calls = changed(
-        fixture.SSM_CALLS, "describe_instance_patch_states_for_patch_group", web1_scanned("2025-10-27T01:41")
-    )
+    calls = changed(fixture.SSM_CALLS, "describe_instance_patch_states", web1_scanned("2025-10-27T01:41"))
     found = run(calls, stack, **max_age)
     expected = [
         (
@@ -349,7 +347,7 @@ def test_an_installed_rejected_patch_is_non_compliant_when_the_baseline_blocks(t
             "      default: true\n      rejectedPatches: [kernel-debug]\n      rejectedPatchesAction: BLOCK\n",
         ),
     )
-    calls = changed(fixture.SSM_CALLS, "describe_instance_patch_states_for_patch_group", rejected_installed)
+    calls = changed(fixture.SSM_CALLS, "describe_instance_patch_states", rejected_installed)
     assert problems(run(calls, blocks), "i-0web1") == [
         (
             "non-compliant",
@@ -360,7 +358,7 @@ def test_an_installed_rejected_patch_is_non_compliant_when_the_baseline_blocks(t
 
 def test_an_installed_rejected_patch_allowed_as_a_dependency_is_compliant():
     # ALLOW_AS_DEPENDENCY (acme's default): AWS reports the node INSTALLED_REJECTED, compliant.
-    calls = changed(fixture.SSM_CALLS, "describe_instance_patch_states_for_patch_group", rejected_installed)
+    calls = changed(fixture.SSM_CALLS, "describe_instance_patch_states", rejected_installed)
     assert problems(run(calls), "i-0web1") == []
 
 
@@ -383,4 +381,64 @@ def test_a_patch_group_without_nodes_in_a_region_with_its_windows_is_a_gap(tmp_p
             "no-nodes",
             "no instance or managed node of patch group 'acme-db'; its windows here: weekly-install",
         )
+    ]
+
+
+# 7. Two golden AMI pipelines in a region: their builds in one listing -------------------------------------
+
+
+def test_two_pipelines_builds_are_one_listing_each_judged_by_its_own_last_build(tmp_path):
+    """al2023-min beside al2023-base: one DescribeAutomationExecutions by the documents' common prefix
+    (acme-golden-ami-al2023-), each pipeline judged by its own newest build; a build of another document
+    under that prefix (a pipeline the stack no longer has) is nobody's."""
+    second = (
+        "    al2023-min:\n      platform: Linux\n"
+        "      sourceAmiParameter: /aws/service/ami-amazon-linux-latest/al2023-ami-minimal-kernel-default-x86_64\n"
+        "      instanceType: t3.small\n      subnetId: subnet-0a1b2c3d4e5f60718\n      patchGroup: acme-web\n"
+        "      schedule: cron(0 4 ? * MON#2 *)\n"
+    )
+    stack = acme_variant(tmp_path, ("  patching:goldenAmis:\n", "  patching:goldenAmis:\n" + second))
+    (get_base,) = [call for call in fixture.SSM_CALLS if call[0] == "get_parameter"]
+    get_min = (
+        "get_parameter",
+        {"Name": "/patching/acme/golden-ami/al2023-min"},
+        {
+            "Parameter": {
+                **get_base[2]["Parameter"],
+                "Name": "/patching/acme/golden-ami/al2023-min",
+                "Value": "ami-0acme0000000000b2",
+            }
+        },
+    )
+
+    def build(number, document, status, start):
+        return {
+            "AutomationExecutionId": f"3c4d5e6f-0000-4000-8000-00000000{number:04d}",
+            "DocumentName": document,
+            "AutomationExecutionStatus": status,
+            "ExecutionStartTime": fixture.t(start),
+            "ExecutionEndTime": fixture.t(start[:-5] + "05:00"),
+        }
+
+    builds = (
+        "describe_automation_executions",
+        fixture.page(50, Filters=[{"Key": "DocumentNamePrefix", "Values": ["acme-golden-ami-al2023-"]}]),
+        {
+            "AutomationExecutionMetadataList": [
+                build(1, "acme-golden-ami-al2023-base", "Success", "2026-10-05T04:00"),
+                build(2, "acme-golden-ami-al2023-min", "Failed", "2026-10-12T04:00"),
+                build(3, "acme-golden-ami-al2023-base", "Failed", "2026-11-02T04:00"),
+                build(4, "acme-golden-ami-al2023-min", "Success", "2026-11-09T04:00"),
+                build(5, "acme-golden-ami-al2023-old", "Failed", "2026-11-20T04:00"),
+            ]
+        },
+    )
+    calls = [call for call in fixture.SSM_CALLS if call[0] not in ("get_parameter", "describe_automation_executions")]
+    found = run([*calls, get_min, get_base, builds], stack)  # in the stack file's order
+    assert [(p.pipeline, p.image_id, p.last_build_id, p.last_build_status) for p in found.pipelines] == [
+        ("al2023-min", "ami-0acme0000000000b2", "3c4d5e6f-0000-4000-8000-000000000004", "Success"),
+        ("al2023-base", "ami-0acme0000000000a1", "3c4d5e6f-0000-4000-8000-000000000003", "Failed"),
+    ]
+    assert gaps(found, "golden-ami-build-failed") == [
+        ("al2023-base", "golden-ami-build-failed", "last build Failed 2026-11-02 04:00Z, 29 days ago")
     ]

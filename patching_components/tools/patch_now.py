@@ -16,15 +16,19 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from .. import layout
 from ..aws.run_patch_baseline import parameter_issues, patch_task
 from ..config import StackConfig
-from ..iam_policies import freeze_names, window_name
+from .aws_pages import pages, region_layouts
 
 PATCH_DOCUMENTS = ("AWS-RunPatchBaseline", "AWS-RunPatchBaselineWithHooks")
 MAX_COMMENT = 100
 """SendCommand's Comment (botocore: at most 100 characters)."""
 
 Clients = Callable[[str, str], Any]
+PATCH_NOW_PREFIX = "patch-now"
+"""patch-now's output goes below ``<log prefix>/patch-now`` (``<log prefix>/<region>/patch-now`` in a
+non-primary region): where a window of that key would write (layout.window_log_prefix)."""
 
 
 class PatchNowError(Exception):
@@ -47,11 +51,10 @@ class PlannedCommand:
     """The RebootOption sent and where it comes from (the window, --reboot, the group's install window)."""
 
 
-def _window_for(config: StackConfig, group: str, region: str | None) -> str | None:
+def _window_for(config: StackConfig, group: str, where: layout.RegionLayout) -> str | None:
     """The window a group is patched by in a region: its install window, else its first window."""
-    built = config.windows_in(region)
-    mine = [key for key in config.patch_groups[group].maintenance_windows if key in built]
-    installs = [key for key in mine if config.window_as_built(key).operation == "Install"]
+    mine = [key for key in config.patch_groups[group].maintenance_windows if key in where.windows]
+    installs = [key for key in mine if layout.window_as_built(config, key).operation == "Install"]
     return (installs or mine)[0] if mine else None
 
 
@@ -67,34 +70,34 @@ def _install_reboot(config: StackConfig, group: str) -> tuple[str, str]:
     return "RebootIfNeeded", "RebootIfNeeded (it has no install window)"
 
 
-def _deployed_task(ssm: Any, window_name: str) -> tuple[str, dict[str, Any]]:
-    """(window id, its patch task as GetMaintenanceWindowTask returns it)."""
-    windows = [
-        w
-        for page in ssm.get_paginator("describe_maintenance_windows").paginate(
-            Filters=[{"Key": "Name", "Values": [window_name]}]
-        )
-        for w in page.get("WindowIdentities", [])
-        if w.get("Name") == window_name
-    ]
-    if not windows:
-        raise PatchNowError(f"no maintenance window {window_name!r} here: deploy the stack first (pulumi up)")
-    if len(windows) > 1:
-        # Which one is the stack's cannot be told: its settings would be a guess.
-        ids = ", ".join(sorted(w["WindowId"] for w in windows))
-        raise PatchNowError(
-            f"{len(windows)} maintenance windows named {window_name!r} here ({ids}): delete all but one"
-        )
-    window_id = windows[0]["WindowId"]
-    tasks = [
-        t
-        for page in ssm.get_paginator("describe_maintenance_window_tasks").paginate(WindowId=window_id)
-        for t in page.get("Tasks", [])
-        if t.get("Type") == "RUN_COMMAND" and t.get("TaskArn") in PATCH_DOCUMENTS
-    ]
-    if not tasks:
-        raise PatchNowError(f"window {window_name!r} ({window_id}) has no patch task: deploy the stack first")
-    return window_id, ssm.get_maintenance_window_task(WindowId=window_id, WindowTaskId=tasks[0]["WindowTaskId"])
+def _deployed_tasks(ssm: Any, names: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """Each named window's patch task as GetMaintenanceWindowTask returns it: the windows of a region in
+    one listing (filtered by their names), then each window's tasks and its patch task."""
+    found: dict[str, list[dict[str, Any]]] = {name: [] for name in names}
+    for window in pages(
+        ssm, "describe_maintenance_windows", "WindowIdentities", Filters=[{"Key": "Name", "Values": sorted(found)}]
+    ):
+        if window.get("Name") in found:
+            found[window["Name"]].append(window)
+    tasks = {}
+    for name in names:
+        windows = found[name]
+        if not windows:
+            raise PatchNowError(f"no maintenance window {name!r} here: deploy the stack first (pulumi up)")
+        if len(windows) > 1:
+            # Which one is the stack's cannot be told: its settings would be a guess.
+            ids = ", ".join(sorted(w["WindowId"] for w in windows))
+            raise PatchNowError(f"{len(windows)} maintenance windows named {name!r} here ({ids}): delete all but one")
+        window_id = windows[0]["WindowId"]
+        patch = [
+            t
+            for t in pages(ssm, "describe_maintenance_window_tasks", "Tasks", WindowId=window_id)
+            if t.get("Type") == "RUN_COMMAND" and t.get("TaskArn") in PATCH_DOCUMENTS
+        ]
+        if not patch:
+            raise PatchNowError(f"window {name!r} ({window_id}) has no patch task: deploy the stack first")
+        tasks[name] = ssm.get_maintenance_window_task(WindowId=window_id, WindowTaskId=patch[0]["WindowTaskId"])
+    return tasks
 
 
 def plan(
@@ -128,40 +131,38 @@ def plan(
             "there; --operation Scan scans, --install-scan-only installs anyway"
         )
     # Which window patches each group in each region, and with which reboot option: known offline.
+    layouts = region_layouts(config, regions, primary_region)
     routes: dict[str, dict[tuple[str, str], list[str]]] = {}
     reasons: dict[tuple[str, str, str], list[str]] = {}  # why each route reboots as it does (its groups')
     for region in regions:
-        built_in = None if region == primary_region else region
         by_route = routes.setdefault(region, {})
         for group in chosen:
-            key = _window_for(config, group, built_in)
+            key = _window_for(config, group, layouts[region])
             if key is None:
                 continue  # no window patches the group in this region: nothing to patch there
+            window = layout.window_as_built(config, key)
             if operation == "Scan":
                 option, why = "NoReboot", "NoReboot (a scan never reboots)"
             elif reboot:
                 option, why = reboot, f"{reboot} (--reboot)"
-            elif config.window_as_built(key).operation == "Install":
-                option = config.window_as_built(key).reboot_option
+            elif window.operation == "Install":
+                option = window.reboot_option
                 why = f"{option} from window {key}"
             else:
                 option, why = _install_reboot(config, group)
             by_route.setdefault((key, option), []).append(group)
             if why not in reasons.setdefault((region, key, option), []):
                 reasons[region, key, option].append(why)
-            window = config.window_as_built(key)  # its task as window.window_task builds it (no pulumi import)
+            # its task as window.window_task builds it (no pulumi import)
             hooks = window.hooks.model_dump() if window.hooks else None
             expected = patch_task(window.operation, window.reboot_option, hooks).document
             _check_parameters(expected, _parameters({}, operation, option, install_override_list), key)
     if not any(routes.values()):
         raise PatchNowError("no window patches these patch groups in these regions: nothing to send")
-    planned = []
-    for region in regions:
-        ssm = clients("ssm", region)
-        built_in = None if region == primary_region else region
-        if config.change_freezes and not ignore_freeze:
-            calendar, _ = freeze_names(config.customer, built_in)
-            state = ssm.get_calendar_state(CalendarNames=[calendar])
+    if config.change_freezes and not ignore_freeze:
+        for region in regions:  # every region before any window is read: one frozen region stops it all
+            calendar, _ = layouts[region].freeze_names()
+            state = clients("ssm", region).get_calendar_state(CalendarNames=[calendar])
             if state["State"] == "CLOSED":
                 opens = state.get("NextTransitionTime")
                 raise FrozenError(
@@ -169,12 +170,16 @@ def plan(
                     + (f" until {opens}" if opens else "")
                     + "); --ignore-freeze patches anyway"
                 )
+    planned = []
+    for region in regions:
+        where = layouts[region]
+        names = {key: where.window_name(key) for key, _ in routes[region]}  # a window read once, whatever its routes
+        tasks = _deployed_tasks(clients("ssm", region), list(names.values())) if names else {}
         for (key, option), window_groups in routes[region].items():
-            _, task = _deployed_task(ssm, window_name(config.customer, key, built_in))
+            task = tasks[names[key]]
             command = task.get("TaskInvocationParameters", {}).get("RunCommand", {})
             parameters = _parameters(command.get("Parameters", {}), operation, option, install_override_list)
             _check_parameters(task["TaskArn"], parameters, key)
-            log_prefix = config.log_prefix()
             request: dict[str, Any] = {
                 "DocumentName": task["TaskArn"],
                 "Targets": [{"Key": f"tag:{config.patch_group_tag_key}", "Values": window_groups}],
@@ -185,8 +190,7 @@ def plan(
             }
             if command.get("OutputS3BucketName"):
                 request["OutputS3BucketName"] = command["OutputS3BucketName"]
-                where = "patch-now" if built_in is None else f"{built_in}/patch-now"
-                request["OutputS3KeyPrefix"] = f"{log_prefix}/{where}" if log_prefix else where
+                request["OutputS3KeyPrefix"] = _output_prefix(config, where)
             if command.get("NotificationConfig"):
                 request["NotificationConfig"] = command["NotificationConfig"]
             if command.get("ServiceRoleArn"):
@@ -196,6 +200,13 @@ def plan(
             why = "; ".join(reasons[region, key, option])
             planned.append(PlannedCommand(region, key, window_groups, request, why))
     return planned
+
+
+def _output_prefix(config: StackConfig, where: layout.RegionLayout) -> str:
+    """Below the stack's log prefix, as a window keyed ``patch-now`` would write; without a log prefix
+    (the stack no longer logs, its deployed window still does), below the bucket's root."""
+    prefix = layout.window_log_prefix(config, PATCH_NOW_PREFIX, where.named_region)
+    return prefix or "/".join(filter(None, (where.named_region, PATCH_NOW_PREFIX)))
 
 
 def _parameters(

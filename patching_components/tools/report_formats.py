@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from importlib import resources
 from typing import Any
 
-from .report import COMPLIANT, GAPS, NODE_STATUSES, PATCH_COUNTS, InstanceState, PipelineBuild, Report
+from .report_model import COMPLIANT, GAPS, NODE_STATUSES, PATCH_COUNTS, InstanceState, PipelineBuild, Report
 
 FORMATS = ("md", "html", "csv", "json")
 SCHEMA_VERSION = 2
