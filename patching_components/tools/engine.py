@@ -41,7 +41,8 @@ class RegisteredResource:
     secret_inputs: list[str] = field(default_factory=list)
     """Input keys whose values are secrets (plan shows them masked)."""
     region: str = ""
-    """The region a custom resource is built in (its provider's); empty for components."""
+    """The region a custom resource is built in: its ``region`` input (pulumi-aws v7) when it has one,
+    else its provider's; empty for components."""
 
 
 @dataclass
@@ -160,14 +161,18 @@ class OfflineEngine:
         self.provider_regions: dict[str, str] = {}
         """The region of each explicit aws provider, by its id."""
 
-    def region_of(self, provider: str) -> str:
-        """The region of a provider reference (``<urn>::<id>``; empty for the default provider)."""
+    def region_of(self, provider: str, region: object = None) -> str:
+        """The region a resource or invoke is in: its ``region`` argument (pulumi-aws v7) if set, else its
+        provider's (a reference ``<urn>::<id>``; empty for the default provider)."""
+        if isinstance(region, str) and region:
+            return region
         return self.provider_regions.get(provider.rpartition("::")[2], self.region) if provider else self.region
 
     def new_resource(
         self, type_: str, name: str, inputs: dict[str, Any], provider: str = ""
     ) -> tuple[str, dict[str, Any]]:
-        state = mock_state(type_, name, inputs, self.account_id, self.partition, self.region_of(provider))
+        region = self.region_of(provider, None if type_.startswith("pulumi:providers:") else inputs.get("region"))
+        state = mock_state(type_, name, inputs, self.account_id, self.partition, region)
         resource_id = _mock_id(type_, name, state)
         if type_ == "pulumi:providers:aws":
             self.provider_regions[resource_id] = str(inputs.get("region") or self.region)
@@ -175,7 +180,7 @@ class OfflineEngine:
 
     def call(self, token: str, args: dict[str, Any], provider: str) -> dict[str, Any]:
         """The answer to an invoke; ``provider`` is the provider reference it went through."""
-        account_id, partition, region = self.account_id, self.partition, self.region_of(provider)
+        account_id, partition, region = self.account_id, self.partition, self.region_of(provider, args.get("region"))
         if token == "aws:index/getCallerIdentity:getCallerIdentity":
             return {
                 "accountId": account_id,
@@ -208,15 +213,19 @@ class OfflineEngine:
 
         secrets: set[str] = set()
         parent = request.parent if request.parent and "::pulumi:pulumi:Stack::" not in request.parent else None
+        inputs = _plain(deserialize_properties(request.object), secrets)
+        regional = request.custom and not request.type.startswith("pulumi:providers:")
         return RegisteredResource(
             type=request.type,
             name=request.name,
             urn=response.urn,
             parent=parent,
-            inputs=_plain(deserialize_properties(request.object), secrets),
+            inputs=inputs,
             custom=bool(request.custom),
             secret_inputs=sorted(secrets),
-            region=self.region_of(request.provider) if request.custom else "",
+            region=self.region_of(request.provider, inputs.get("region") if regional else None)
+            if request.custom
+            else "",
         )
 
     def monitor(self, recorded: list[RegisteredResource], duplicates: list[str]) -> Any:

@@ -18,7 +18,7 @@ from typing import Any
 
 from ..aws.run_patch_baseline import parameter_issues, patch_task
 from ..config import StackConfig
-from ..iam_policies import freeze_names, window_name
+from ..layout import freeze_names, window_name
 
 PATCH_DOCUMENTS = ("AWS-RunPatchBaseline", "AWS-RunPatchBaselineWithHooks")
 MAX_COMMENT = 100

@@ -33,7 +33,7 @@ from itertools import pairwise
 from typing import Any
 
 from ..config import StackConfig
-from ..iam_policies import alerts_topic_name, baseline_name, pipeline_names, window_name
+from ..layout import alerts_topic_name, baseline_name, pipeline_names, window_name
 
 PATCH_COUNTS = (
     ("installed", "InstalledCount"),
