@@ -345,3 +345,26 @@ def test_in_region_gives_regional_resources_their_region_and_global_ones_none():
     assert run.named("elsewhere").inputs["region"] == "sa-east-1"  # a region given is kept
     assert "region" not in run.named("role").inputs  # IAM is global: aws.iam.Role takes no region
     assert not run.invokes  # the region is known: nothing to look up
+
+
+def test_the_callers_provider_builds_every_region():
+    import pulumi
+    import pulumi_aws as aws
+
+    from patching_components import CustomerPatching
+    from patching_components.config import read_stack_yaml as read
+
+    raw = read((ROOT / "stacks" / "Pulumi.initech.yaml").read_text())["config"]
+    args = {k.split(":", 1)[1]: v for k, v in raw.items() if k.startswith("patching:")}
+    args["regions"] = ["eu-central-1", "eu-west-1"]
+
+    def program():
+        account = aws.Provider("customer-account", region="eu-central-1")
+        CustomerPatching("initech", args, opts=pulumi.ResourceOptions(provider=account))
+
+    run = run_program({"aws:region": "us-east-1"}, stack="initech", program=program)
+    (provider,) = run.of_type("pulumi:providers:aws")
+    custom = [r for r in run.resources if r.custom and r is not provider]
+    assert {r.provider for r in custom} == {f"{provider.urn}::{provider.id}"}  # no provider of its own
+    assert {r.region for r in custom if "eu-west-1" in r.name and not r.type.startswith("aws:iam/")} == {"eu-west-1"}
+    assert {i.provider for i in run.invokes} == {f"{provider.urn}::{provider.id}"}
