@@ -1,7 +1,6 @@
 """Small helpers shared by the components (not public API)."""
 
 import contextvars
-import functools
 import inspect
 import json
 from typing import Any
@@ -67,12 +66,17 @@ def invoke_options(parent: pulumi.Resource) -> pulumi.InvokeOutputOptions:
 _REGION_ATTRIBUTE = "_patching_region"
 
 
-@functools.cache
+_TAKES_REGION: dict[str, bool] = {}
+
+
 def _takes_region(resource_class: type) -> bool:
     """Whether a pulumi_aws resource class has pulumi-aws v7's top-level ``region`` argument (IAM and
     the other global services have none)."""
-    init = getattr(resource_class, "_internal_init", None)
-    return init is not None and "region" in inspect.signature(init).parameters
+    key = f"{resource_class.__module__}.{resource_class.__qualname__}"
+    if key not in _TAKES_REGION:
+        init = getattr(resource_class, "_internal_init", None)
+        _TAKES_REGION[key] = init is not None and "region" in inspect.signature(init).parameters
+    return _TAKES_REGION[key]
 
 
 def in_region(region: str) -> pulumi.ResourceOptions:
