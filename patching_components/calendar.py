@@ -29,6 +29,7 @@ from zoneinfo import ZoneInfo
 
 from aws_croniter import AwsCroniter
 
+from . import layout
 from .aws.schedule import parse_schedule
 from .config import StackConfig
 from .config.defaults import GOLDEN_AMI_WINDOW_HOURS
@@ -215,13 +216,13 @@ def occurrences(
     end = start + timedelta(weeks=weeks)
     groups_of = config.groups_by_window()
     found = []
-    for built_in in [None, *config.other_regions]:
-        where = built_in or config.primary_region or region
-        for key in config.windows_in(built_in):
+    for in_region in layout.regions(config):
+        built_in, where = in_region.named_region, in_region.region or region
+        for key in in_region.windows:
             if windows is not None and key not in windows:
                 continue
             window = config.maintenance_windows[key]
-            operation = config.window_as_built(key).operation
+            operation = layout.window_as_built(config, key).operation
             groups = tuple(sorted(groups_of[key]))
             offset = window.schedule_offset or 0
             for opening in schedule_starts(window.schedule, window.timezone, start, end, offset, limit):
@@ -231,7 +232,7 @@ def occurrences(
                         config.customer, stack, key, "window", operation, opening, closing, groups, where, not built_in
                     )
                 )
-        for key in config.golden_amis_in(built_in) if windows is None else []:
+        for key in in_region.golden_amis if windows is None else []:
             ami = config.golden_amis[key]
             if ami.schedule is None:
                 continue
@@ -261,7 +262,9 @@ def occurrences(
 
     found = [skipped(o) for o in found]
     found += [
-        Occurrence(config.customer, stack, key, "freeze", FREEZE, first, last, (), config.primary_region or region)
+        Occurrence(
+            config.customer, stack, key, "freeze", FREEZE, first, last, (), layout.primary_region(config) or region
+        )
         for key, (first, last) in frozen.items()
         if first < end and start < last and windows is None
     ]

@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 from aws_croniter import AwsCroniter
 
-from . import calendar, standard
+from . import calendar, layout, standard
 from .aws.schedule import never_opens, numeric_weekdays, parse_schedule, timezone_warning
 from .config import ConfigError, Issue, StackConfig, read_stack_document, read_stack_file
 from .standard import approval_rule, baseline_advice_for
@@ -162,8 +162,8 @@ def _find_first_overlaps(config: StackConfig, today: datetime, shared: set[str])
     end = today + timedelta(weeks=OVERLAP_HORIZON_WEEKS)
     openings: dict[str, _Openings] = {}
     first: dict[str, tuple[str, str, str]] = {}
-    for region in [None, *config.other_regions]:
-        built = set(config.windows_in(region))
+    for in_region in layout.regions(config):
+        built = set(in_region.windows)
         for group, settings in config.patch_groups.items():
             keys = sorted({w for w in settings.maintenance_windows if w in built and w in shared})
             if len(keys) < 2 or group in first:
@@ -201,7 +201,7 @@ def rate_control_warnings(config: StackConfig) -> list[Issue]:
     many nodes the groups have, which is unknown offline: the README gives the arithmetic."""
     issues = []
     for key in config.maintenance_windows:
-        window = config.window_as_built(key)
+        window = layout.window_as_built(config, key)
         if not window.max_concurrency.endswith("%"):
             continue
         waves = math.ceil(100 / int(window.max_concurrency[:-1]))
@@ -236,7 +236,7 @@ def hook_permission_warnings(config: StackConfig) -> list[Issue]:
             "AccessDenied and the install does not run; grant it in patching:instanceRole",
         )
         for key in config.maintenance_windows
-        if config.window_as_built(key).hooks is not None
+        if layout.window_as_built(config, key).hooks is not None
     ]
 
 

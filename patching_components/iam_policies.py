@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from . import standard
+from . import layout, standard
 from .aws import limits as aws_limits
 from .config import defaults
 
@@ -120,35 +120,6 @@ def report_policy_document(partition: str = "aws", regions: Sequence[str] | None
     return {"Version": "2012-10-17", "Statement": statements}
 
 
-def name_prefix(customer: str, region: str | None = None) -> str:
-    """What a stack's resources are named with: the customer, and the region when it is not the
-    primary one (None), whose resources keep the names of a one-region stack."""
-    return customer if region is None else f"{customer}-{region}"
-
-
-def window_name(customer: str, key: str, region: str | None = None) -> str:
-    """The AWS name of a stack's maintenance window (of a non-primary ``region``)."""
-    return f"{name_prefix(customer, region)}-{key}"
-
-
-def baseline_name(customer: str, key: str, region: str | None = None) -> str:
-    """The AWS name of a stack's patch baseline (of a non-primary ``region``)."""
-    return f"{name_prefix(customer, region)}-{key}"
-
-
-def alerts_topic_name(customer: str, region: str | None = None) -> str:
-    """The Pulumi name of a stack's notification topic (of a non-primary ``region``): Pulumi names the
-    topic in AWS with it and a random suffix of 7 hex digits (the program names its CustomerPatching
-    after the customer)."""
-    return f"{name_prefix(customer, region)}-alerts"
-
-
-def pipeline_names(customer: str, key: str, region: str | None = None) -> tuple[str, str]:
-    """Document name and AMI id parameter of a stack's pipeline (of a non-primary ``region``)."""
-    path = customer if region is None else f"{customer}/{region}"
-    return f"{name_prefix(customer, region)}-golden-ami-{key}", f"/patching/{path}/golden-ami/{key}"
-
-
 def pass_role_statement(sid: str, role_arn: str, service: str) -> dict[str, Any]:
     """Hand exactly one role on, to exactly one service (``ssm``, ``ec2``)."""
     return {
@@ -158,12 +129,6 @@ def pass_role_statement(sid: str, role_arn: str, service: str) -> dict[str, Any]
         "Resource": role_arn,
         "Condition": {"StringEquals": {"iam:PassedToService": f"{service}.amazonaws.com"}},
     }
-
-
-def freeze_names(customer: str, region: str | None = None) -> tuple[str, str]:
-    """The Change Calendar and the guard runbook of a stack's change freezes (in a non-primary ``region``)."""
-    prefix = name_prefix(customer, region)
-    return f"{prefix}-change-freezes", f"{prefix}-freeze-guard"
 
 
 FREEZE_GUARD_TAG = "PatchingFreezeGuard"
@@ -467,11 +432,6 @@ group up (logs:DescribeLogGroups, no resource-level permission) and creates it i
 (logs:CreateLogGroup, ResourceAlreadyExists ignored)."""
 
 
-def log_group_name(customer: str, setting: str | None = None) -> str:
-    """The CloudWatch log group of a stack's Run Command output (logging.cloudWatch.logGroup)."""
-    return setting or f"/patching/{customer}"
-
-
 def log_group_arn(partition: str, region: str, account_id: str, name: str) -> str:
     """The ARN IAM matches a log group's own actions against."""
     return f"arn:{partition}:logs:{region}:{account_id}:log-group:{name}"
@@ -599,8 +559,8 @@ def inline_policy_issues(config: StackConfig) -> list[tuple[tuple[str | int, ...
             )
         )
     for key, settings in config.golden_amis.items():
-        region = settings.region if settings.region != config.primary_region else None
-        document_name, parameter_name = pipeline_names(config.customer, key, region)
+        region = settings.region if settings.region != layout.primary_region(config) else None
+        document_name, parameter_name = layout.pipeline_names(config.customer, key, region)
         automation.append(
             build_policy_document(
                 settings,
@@ -624,10 +584,10 @@ def inline_policy_issues(config: StackConfig) -> list[tuple[tuple[str | int, ...
     instance: list[dict[str, Any]] = []
     logging = config.logging
     if logging is not None:
-        buckets = [f"arn:{_PARTITION}:s3:::{'b' * 63}/{config.log_prefix()}/*"] if logging.enabled else None
+        buckets = [f"arn:{_PARTITION}:s3:::{'b' * 63}/{layout.log_prefix(config)}/*"] if logging.enabled else None
         cloud_watch = logging.cloud_watch
-        group = log_group_name(config.customer, cloud_watch.log_group) if cloud_watch else ""
-        groups = [log_group_arn(_PARTITION, _REGION, _ACCOUNT, group)] * len(config.regions or [None])
+        group = layout.log_group_name(config.customer, cloud_watch.log_group) if cloud_watch else ""
+        groups = [log_group_arn(_PARTITION, _REGION, _ACCOUNT, group)] * len(list(layout.regions(config)))
         instance.append(instance_output_document(buckets, logging.kms_key_arn, groups if cloud_watch else None))
     if config.instance_role is not None and config.instance_role.statements:
         instance.append(instance_extra_document([s.document() for s in config.instance_role.statements]))

@@ -128,6 +128,11 @@ class RegionLayout:
     def prefix(self) -> str:
         return name_prefix(self.customer, self.named_region)
 
+    def pulumi_name(self, name: str, *parts: str) -> str:
+        """A Pulumi resource name of the region, from the component's ``name``: the region in it when
+        it is not the primary one, as in its AWS names (so the primary region keeps its URNs)."""
+        return "-".join([name_prefix(name, self.named_region), *parts])
+
     def window_name(self, key: str) -> str:
         return window_name(self.customer, key, self.named_region)
 

@@ -1,8 +1,8 @@
 """Unit tests of your own Pulumi program that uses these components: no AWS account, no Pulumi CLI.
 
 The components look up the account, partition and region they build in (``aws.get_caller_identity``,
-``aws.get_partition``, ``aws.get_region``); Pulumi's plain mocks answer none of them, so a test fails
-with an unclear error. This kit runs your program under the same offline engine as ``patching plan``:
+``aws.get_partition``, ``aws.get_region``: the region only where none is given); Pulumi's plain mocks
+answer none of them, so a test fails with an unclear error. This kit runs your program under the same offline engine as ``patching plan``:
 it answers those lookups (and ``aws.ssm.get_parameter`` for public AMI parameters), gives every
 resource the ids and ARNs AWS would, and records what was registered::
 
@@ -14,7 +14,8 @@ resource the ids and ARNs AWS would, and records what was registered::
         assert task.inputs["maxConcurrency"] == "20%"
 
 Inputs are recorded as AWS receives them (camelCase keys, secrets unwrapped and listed in
-``secret_inputs``). If you already use Pulumi's own pattern (``pulumi.runtime.set_mocks`` and
+``secret_inputs``); ``region`` is where a resource is built: its ``region`` argument (pulumi-aws v7)
+when it has one, else its provider's. If you already use Pulumi's own pattern (``pulumi.runtime.set_mocks`` and
 ``@pulumi.runtime.test``), pass :class:`PatchingMocks` instead of your mocks.
 """
 

@@ -348,12 +348,16 @@ def test_each_region_has_its_calendar_and_guard_and_iam_stays_once():
         if d.inputs["documentType"] == "ChangeCalendar"
     )
     assert calendars == ["globex-change-freezes", "globex-us-west-2-change-freezes"]
-    (west,) = run.of_type("pulumi:providers:aws")
-    west_ref = f"{west.urn}::{west.id}"
     guard_documents = {
-        d.inputs["name"]: d.provider for d in run.of_type("aws:ssm/document:Document") if "guard" in d.name
+        d.inputs["name"]: (d.provider, d.inputs["region"])
+        for d in run.of_type("aws:ssm/document:Document")
+        if "guard" in d.name
     }
-    assert guard_documents == {"globex-freeze-guard": "", "globex-us-west-2-freeze-guard": west_ref}
+    # Both through the stack's provider, each in its region (pulumi-aws v7's region argument).
+    assert guard_documents == {
+        "globex-freeze-guard": ("", "us-east-1"),
+        "globex-us-west-2-freeze-guard": ("", "us-west-2"),
+    }
     roles = [r.name for r in run.of_type("aws:iam/role:Role") if "freeze" in r.name]
     assert sorted(roles) == ["globex-freeze-events", "globex-freeze-guard"]  # global: once
     (west_policy,) = [p for p in run.of_type("aws:iam/rolePolicy:RolePolicy") if p.name == "globex-us-west-2-guard"]

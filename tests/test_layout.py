@@ -38,6 +38,11 @@ def test_the_primary_region_keeps_one_region_names_and_others_carry_theirs():
         "/patching/acme/us-east-1/golden-ami/base",
     )
     assert other.freeze_names() == ("acme-us-east-1-change-freezes", "acme-us-east-1-freeze-guard")
+    # Pulumi names (URNs) follow the component's name as the AWS names follow the customer's.
+    assert primary.pulumi_name("acme", "al2023") == "acme-al2023"
+    assert other.pulumi_name("acme", "golden", "base") == "acme-us-east-1-golden-base"
+    assert other.pulumi_name("acme") == "acme-us-east-1"
+    assert layout.subscription_name("acme", "Ops@Example.com") == layout.subscription_name("acme", "ops@example.com")
     assert layout.window_log_prefix(config, "scan") == "patching/acme/scan"
     assert layout.window_log_prefix(config, "scan", "us-east-1") == "patching/acme/us-east-1/scan"
 

@@ -1,7 +1,9 @@
 """patching:regions: one stack, every region, one set of IAM roles, and nothing replaced when a
-region is added (the program under the mock engine, recording each resource's provider)."""
+region is added (the program under the mock engine, recording each resource's provider and its
+``region`` input: pulumi-aws v7 builds a resource in its ``region``, else in its provider's)."""
 
 import json
+import os
 
 import pytest
 
@@ -11,7 +13,7 @@ from patching_components.tools.cli import main
 from tests.engine import run_program
 
 SNAPSHOT = json.loads((ROOT / "tests" / "snapshots" / "urns.json").read_text())
-# The settings a customer stack gives its default provider: the regional providers need them all.
+# The settings a customer stack gives its default provider, which now builds every region.
 CREDENTIALS = {
     "aws:profile": "msp-admin",
     "aws:assumeRoles": [
@@ -31,13 +33,11 @@ def with_regions(config, *extra):
     return {**config, **CREDENTIALS, "patching:regions": [primary, *extra]}
 
 
-def providers(run):
-    """Provider reference (``<urn>::<id>``) -> region, for the explicit aws providers."""
-    return {f"{r.urn}::{r.id}": r.inputs["region"] for r in run.of_type("pulumi:providers:aws")}
-
-
 def region_of(run, resource):
-    return providers(run).get(resource.provider, run.region)
+    """Where pulumi-aws builds a resource: its ``region`` input, else its provider's region (the
+    explicit providers' ``region`` input, the default provider's the stack's aws:region)."""
+    providers = {f"{r.urn}::{r.id}": r.inputs["region"] for r in run.of_type("pulumi:providers:aws")}
+    return resource.inputs.get("region") or providers.get(resource.provider, run.region)
 
 
 @pytest.fixture(scope="module")
@@ -48,11 +48,7 @@ def acme_two_regions():
 
 def primary_urns(run, other):
     """The URNs a region added to the stack leaves to the primary region (not its provider)."""
-    return sorted(
-        r.urn
-        for r in run.resources
-        if r.type != "pulumi:providers:aws" and not r.provider and f"-{other}" not in r.name
-    )
+    return sorted(r.urn for r in run.resources if f"-{other}" not in r.name)
 
 
 @pytest.mark.parametrize("path", [p for p in EXAMPLE_STACKS if p.name in SNAPSHOT], ids=lambda p: p.name)
@@ -175,28 +171,38 @@ def test_one_notification_role_publishes_to_every_regions_topic(acme_two_regions
     assert sorted(region_of(run, s) for s in subscriptions) == ["eu-west-1"] * 2 + ["us-east-1"] * 2
 
 
-def test_the_regional_provider_carries_the_stacks_credentials_settings(acme_two_regions):
+def test_every_region_builds_through_the_stacks_provider_with_its_region(acme_two_regions):
+    # No copied aws.Provider (which read the stack's aws: settings through SDK internals): every
+    # resource goes through the stack's default provider, configured by its aws: keys as always.
     run = acme_two_regions
-    (provider,) = run.of_type("pulumi:providers:aws")
-    # Pulumi sends a provider's inputs as text, the structured ones as JSON (as config reaches a default provider).
-    assert provider.inputs["region"] == "us-east-1"
-    assert provider.inputs["profile"] == "msp-admin"
-    assert json.loads(provider.inputs["allowedAccountIds"]) == ["111122223333"]
-    assert json.loads(provider.inputs["skipMetadataApiCheck"]) is False
-    assert json.loads(provider.inputs["assumeRoles"]) == [
-        {"roleArn": "arn:aws:iam::111122223333:role/patching-deploy", "externalId": "shared-secret-123"}
-    ]
-    assert "assumeRoles" in provider.secret_inputs  # secret in the stack, secret in the provider's state
+    assert not run.of_type("pulumi:providers:aws")
+    assert {r.provider for r in run.resources if r.custom} == {""}
+    # Each regional resource names its region: the primary one too, so that pulumi-aws v7 (which
+    # records the region in the state) sees the same region as the explicit provider used to give it.
+    for r in run.resources:
+        if r.custom and r.type.startswith("aws:iam/"):
+            assert "region" not in r.inputs, r.name  # IAM is global: pulumi-aws v7 takes no region
+        elif r.custom:
+            assert r.inputs["region"] == ("us-east-1" if "us-east-1" in r.name else "eu-west-1"), r.name
+            assert r.region == r.inputs["region"]  # what plan shows and snapshots
 
 
-def test_every_invoke_in_a_region_goes_through_its_provider(acme_two_regions):
+def test_invokes_go_through_the_stacks_provider_and_ask_no_region(acme_two_regions):
     run = acme_two_regions
-    (east,) = providers(run)
-    assert {i.provider for i in run.invokes} == {"", east}
-    assert {i.token for i in run.invokes if i.provider == east} >= {
-        "aws:index/getPartition:getPartition",
+    assert {i.provider for i in run.invokes} == {""}
+    # Partition and account are global (one lookup each); a region the config names is not looked up.
+    assert sorted(i.token for i in run.invokes) == [
         "aws:index/getCallerIdentity:getCallerIdentity",
-    }
+        "aws:index/getPartition:getPartition",
+    ]
+
+
+def test_a_region_the_config_names_is_in_the_policies_that_need_one(acme_two_regions):
+    run = acme_two_regions
+    # The freeze guard's and the runbook's documents name their own region's ARNs.
+    east = [r for r in run.of_type("aws:iam/rolePolicy:RolePolicy") if "us-east-1" in r.name]
+    assert east and all(":eu-west-1:" not in r.inputs["policy"] for r in east)
+    assert any(":us-east-1:" in r.inputs["policy"] for r in east)
 
 
 def test_window_and_golden_ami_regions():
@@ -250,15 +256,15 @@ def test_plan_groups_resources_by_region(capsys, tmp_path):
     assert "aws:ssm/patchBaseline:PatchBaseline acme-al2023\n" in out[first:second]
 
 
-def test_a_setting_the_aws_provider_does_not_know_is_left_out_with_a_warning():
+def test_the_stacks_aws_settings_are_left_to_its_provider():
+    # Nothing reads the aws: namespace any more: a setting the provider does not know is its business.
     config = with_regions(example_config(ROOT / "stacks" / "Pulumi.initech.yaml"), "eu-west-1")
     run = run_program({**config, "aws:maxRetries": "7", "aws:noSuchSetting": "x"}, stack="initech")
-    (provider,) = run.of_type("pulumi:providers:aws")
-    assert json.loads(provider.inputs["maxRetries"]) == 7 and "noSuchSetting" not in provider.inputs
-    assert any("aws:noSuchSetting is not an aws provider setting" in w for w in run.warnings)
+    assert not run.of_type("pulumi:providers:aws")
+    assert not any("aws:" in w for w in run.warnings)
 
 
-def test_the_callers_providers_replace_the_ones_made_from_the_stack():
+def test_a_callers_provider_for_a_region_builds_that_region():
     import pulumi
     import pulumi_aws as aws
 
@@ -278,4 +284,87 @@ def test_the_callers_providers_replace_the_ones_made_from_the_stack():
     (provider,) = run.of_type("pulumi:providers:aws")
     assert provider.name == "mine"
     west = f"{provider.urn}::{provider.id}"
-    assert {r.provider for r in run.resources if r.custom and "eu-west-1" in r.name} == {west}
+    in_west = [r for r in run.resources if r.custom and "eu-west-1" in r.name]
+    assert in_west and {r.provider for r in in_west} == {west}
+    assert {r.inputs.get("region") for r in in_west if not r.type.startswith("aws:iam/")} == {"eu-west-1"}
+    # The primary region through the stack's default provider, as without the caller's provider.
+    assert {r.provider for r in run.resources if r.custom and r not in in_west} == {""}
+
+
+REGION_PLANS = ROOT / "tests" / "snapshots" / "regions"
+
+
+def multi_region_config(*extra, pinned=False):
+    config = with_regions(example_config(ROOT / "stacks" / "Pulumi.acme.yaml"), *extra)
+    if pinned:  # a window in two of the regions, the pipeline in another than the primary
+        config["patching:maintenanceWindows"]["weekly-install"]["regions"] = ["eu-west-1", "ap-southeast-2"]
+        config["patching:goldenAmis"]["al2023-base"]["region"] = "us-east-1"
+    return config
+
+
+@pytest.mark.parametrize(
+    ("label", "extra", "pinned"),
+    [
+        ("acme+us-east-1", ["us-east-1"], False),
+        ("acme+us-east-1+ap-southeast-2", ["us-east-1", "ap-southeast-2"], True),
+    ],
+)
+def test_every_region_keeps_its_urns_and_inputs(label, extra, pinned):
+    # The snapshots were taken when each extra region had its own aws.Provider (before the change to
+    # region=): every URN and every input but `region` is the same, so a live stack replaces nothing.
+    # Regenerate with UPDATE_SNAPSHOTS=1 only for a change meant to reach live stacks.
+    run = run_program(multi_region_config(*extra, pinned=pinned), stack="acme")
+    plan = {r.urn: {"inputs": {k: v for k, v in r.inputs.items() if k != "region"}} for r in run.resources}
+    current = json.dumps(plan, indent=1, sort_keys=True, default=str) + "\n"
+    snapshot = REGION_PLANS / f"{label}.json"
+    if os.environ.get("UPDATE_SNAPSHOTS"):
+        snapshot.write_text(current)
+    assert current == snapshot.read_text()
+
+
+def test_in_region_gives_regional_resources_their_region_and_global_ones_none():
+    import pulumi
+    import pulumi_aws as aws
+
+    from patching_components.components._base import in_region, lookup, region_of
+
+    seen = {}
+
+    def program():
+        outer = pulumi.ComponentResource("test:index:Outer", "outer", None, in_region("ap-south-1"))
+        inner = pulumi.ComponentResource("test:index:Inner", "inner", None, pulumi.ResourceOptions(parent=outer))
+        aws.sns.Topic("topic", opts=pulumi.ResourceOptions(parent=inner))
+        aws.sns.Topic("elsewhere", region="sa-east-1", opts=pulumi.ResourceOptions(parent=inner))
+        aws.iam.Role("role", assume_role_policy="{}", opts=pulumi.ResourceOptions(parent=inner))
+        seen["regions"] = (region_of(outer), region_of(inner))
+        lookup(inner, "region").apply(lambda region: seen.setdefault("looked up", region))
+
+    run = run_program({"aws:region": "eu-west-1"}, stack="acme", program=program)
+    assert seen == {"regions": ("ap-south-1", "ap-south-1"), "looked up": "ap-south-1"}
+    assert run.named("topic").inputs["region"] == "ap-south-1" and run.named("topic").region == "ap-south-1"
+    assert run.named("elsewhere").inputs["region"] == "sa-east-1"  # a region given is kept
+    assert "region" not in run.named("role").inputs  # IAM is global: aws.iam.Role takes no region
+    assert not run.invokes  # the region is known: nothing to look up
+
+
+def test_the_callers_provider_builds_every_region():
+    import pulumi
+    import pulumi_aws as aws
+
+    from patching_components import CustomerPatching
+    from patching_components.config import read_stack_yaml as read
+
+    raw = read((ROOT / "stacks" / "Pulumi.initech.yaml").read_text())["config"]
+    args = {k.split(":", 1)[1]: v for k, v in raw.items() if k.startswith("patching:")}
+    args["regions"] = ["eu-central-1", "eu-west-1"]
+
+    def program():
+        account = aws.Provider("customer-account", region="eu-central-1")
+        CustomerPatching("initech", args, opts=pulumi.ResourceOptions(provider=account))
+
+    run = run_program({"aws:region": "us-east-1"}, stack="initech", program=program)
+    (provider,) = run.of_type("pulumi:providers:aws")
+    custom = [r for r in run.resources if r.custom and r is not provider]
+    assert {r.provider for r in custom} == {f"{provider.urn}::{provider.id}"}  # no provider of its own
+    assert {r.region for r in custom if "eu-west-1" in r.name and not r.type.startswith("aws:iam/")} == {"eu-west-1"}
+    assert {i.provider for i in run.invokes} == {f"{provider.urn}::{provider.id}"}

@@ -16,9 +16,11 @@ __all__ = [
     "account_policy",
     "camel",
     "child",
+    "in_region",
     "invoke_options",
     "json_document",
     "lookup",
+    "region_of",
     "register_declared_outputs",
 ]
 
@@ -61,15 +63,57 @@ def invoke_options(parent: pulumi.Resource) -> pulumi.InvokeOutputOptions:
     return pulumi.InvokeOutputOptions(parent=parent)
 
 
+_REGION_ATTRIBUTE = "_patching_region"
+
+
+_TAKES_REGION: dict[str, bool] = {}
+
+
+def _takes_region(resource_class: type) -> bool:
+    """Whether a pulumi_aws resource class has pulumi-aws v7's top-level ``region`` argument (IAM and
+    the other global services have none)."""
+    key = f"{resource_class.__module__}.{resource_class.__qualname__}"
+    if key not in _TAKES_REGION:
+        init = getattr(resource_class, "_internal_init", None)
+        _TAKES_REGION[key] = init is not None and "region" in inspect.signature(init).parameters
+    return _TAKES_REGION[key]
+
+
+def in_region(region: str) -> pulumi.ResourceOptions:
+    """Options that build a component and everything below it in ``region``, through the parent's
+    (or the stack's default) provider: each regional aws resource gets pulumi-aws v7's ``region``
+    argument (a resource given one keeps it), global ones (IAM) none, and the components below
+    answer ``region_of`` with it (their lookups need no provider of that region)."""
+
+    def transformation(args: pulumi.ResourceTransformationArgs) -> pulumi.ResourceTransformationResult | None:
+        if isinstance(args.resource, pulumi.ComponentResource):
+            setattr(args.resource, _REGION_ATTRIBUTE, region)
+            return None
+        if not _takes_region(type(args.resource)) or (args.props or {}).get("region") is not None:
+            return None
+        return pulumi.ResourceTransformationResult({**args.props, "region": region}, args.opts)
+
+    return pulumi.ResourceOptions(transformations=[transformation])
+
+
+def region_of(resource: pulumi.Resource) -> str | None:
+    """The region ``in_region`` built a component in; None: its provider's."""
+    return getattr(resource, _REGION_ATTRIBUTE, None)
+
+
 # What the stack's account looks like (partition, account id, region), looked up once per
 # provider and program run rather than once per component: each lookup is an engine call.
 _LOOKUPS: contextvars.ContextVar[dict[tuple[Any, str], pulumi.Output[str]]] = contextvars.ContextVar("lookups")
 
 
 def lookup(parent: pulumi.Resource, what: str) -> pulumi.Output[str]:
-    """``partition``, ``account_id`` or ``region`` as the parent's aws provider sees them."""
+    """``partition``, ``account_id`` or ``region`` as the parent's aws provider sees them; the region
+    of a component built ``in_region`` is that region, with no lookup. Partition and account are
+    global (``aws.get_partition``, ``aws.get_caller_identity`` take no region in pulumi-aws v7)."""
     import pulumi_aws as aws
 
+    if what == "region" and region_of(parent) is not None:
+        return pulumi.Output.from_input(str(region_of(parent)))
     cache = _LOOKUPS.get(None)
     if cache is None:
         cache = {}

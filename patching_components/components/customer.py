@@ -6,10 +6,9 @@ from typing import TYPE_CHECKING, Any, cast
 
 import pulumi
 
+from .. import layout
 from ..config import defaults
-from ..iam_policies import baseline_name, freeze_names, log_group_name, pipeline_names, window_name
-from ..regions import regional_provider
-from ._base import TYPE_PREFIX, child, register_declared_outputs
+from ._base import TYPE_PREFIX, child, in_region, register_declared_outputs
 from .args import ChangeFreezeSettings, CustomerPatchingArgs, PolicyStatementSettings
 from .baseline import SecurityBaseline
 from .freeze_guard import ChangeFreezeGuard, ChangeFreezeGuardArgs
@@ -113,9 +112,10 @@ class CustomerPatching(pulumi.ComponentResource):
         opts: pulumi.ResourceOptions | None = None,
         region_providers: Mapping[str, pulumi.ProviderResource] | None = None,
     ):
-        """``region_providers``: the aws provider of each region of ``regions`` but the first (which
-        builds through ``opts``' provider or the default one); a region without one gets an
-        aws.Provider named ``<name>-<region>`` with the stack's ``aws:`` settings (see regions)."""
+        """Every region builds through ``opts``' provider (or the stack's default one), each regional
+        resource with pulumi-aws v7's ``region`` argument. ``region_providers``: a provider of its own
+        for a region of ``regions`` but the first, for a caller who wants one (its resources still get
+        ``region``)."""
         from ..config import StackConfig, validate  # pydantic loads on first use, not on import
 
         # Validate first: an invalid config must register nothing, not even this component.
@@ -147,7 +147,9 @@ class CustomerPatching(pulumi.ComponentResource):
         self.config = config
         tags = resource_tags(config)
 
-        reporting = self._reporting(name, config, tags)
+        regions = list(layout.regions(config))
+        primary_opts = self._opts_in(regions[0], region_providers)
+        reporting = self._reporting(name, config, tags, primary_opts)
         iam_args: PatchingIamArgs = {"tags": tags}
         if config.permissions_boundary is not None:
             iam_args["permissions_boundary"] = config.permissions_boundary
@@ -156,9 +158,9 @@ class CustomerPatching(pulumi.ComponentResource):
         if config.logging is not None and config.logging.kms_key_arn is not None:
             iam_args["log_kms_key_arn"] = config.logging.kms_key_arn
         if config.logging is not None and config.logging.cloud_watch is not None:
-            iam_args["log_group_name"] = log_group_name(config.customer, config.logging.cloud_watch.log_group)
-            if config.regions:
-                iam_args["log_group_regions"] = list(config.regions)
+            iam_args["log_group_name"] = layout.log_group_name(config.customer, config.logging.cloud_watch.log_group)
+            if regions[0].region is not None:  # the log group exists in every region
+                iam_args["log_group_regions"] = [str(where.region) for where in regions]
         if config.instance_role is not None:
             if config.instance_role.managed_policy_arns:
                 iam_args["instance_policy_arns"] = list(config.instance_role.managed_policy_arns)
@@ -177,15 +179,18 @@ class CustomerPatching(pulumi.ComponentResource):
             iam_args["strict_trust_conditions"] = True
         iam = PatchingIam(name, iam_args, opts=child(self))  # IAM is global: once, whatever the regions
 
-        # The primary region through the stack's (or the caller's) provider, with the names of a
-        # one-region stack; every other region through its own provider, its names carrying it.
-        built = {config.primary_region: self._region(name, config, None, tags, reporting, reporting, iam)}
-        for region in config.other_regions:
-            provider = (region_providers or {}).get(region) or regional_provider(self, name, region)
-            opts_in_region = child(self, provider=provider)
-            regional_reporting = self._regional_reporting(f"{name}-{region}", config, tags, reporting, opts_in_region)
-            built[region] = self._region(
-                f"{name}-{region}", config, region, tags, reporting, regional_reporting, iam, opts_in_region
+        # Every region through the stack's (or the caller's) provider, each regional resource with its
+        # region; the primary region with the names of a one-region stack, every other one carrying it.
+        built = {
+            regions[0].region: self._region(name, config, regions[0], tags, reporting, reporting, iam, primary_opts)
+        }
+        for where in regions[1:]:
+            opts_in_region = self._opts_in(where, region_providers)
+            regional_reporting = self._regional_reporting(
+                where.pulumi_name(name), config, tags, reporting, opts_in_region
+            )
+            built[where.region] = self._region(
+                name, config, where, tags, reporting, regional_reporting, iam, opts_in_region
             )
 
         from ..checks import hook_permission_warnings, overlap_warnings, schedule_warnings
@@ -206,7 +211,7 @@ class CustomerPatching(pulumi.ComponentResource):
             message = redact_text(issue.message, secret, secret)
             pulumi.log.warn(f"CustomerPatching {name!r}: {issue.key_path()}: {message}", resource=self)
 
-        primary = built[config.primary_region]
+        primary = built[regions[0].region]
         self.customer = pulumi.Output.from_input(config.customer)
         self.baseline_ids = primary.baseline_ids
         self.patch_groups = pulumi.Output.from_input(
@@ -221,7 +226,7 @@ class CustomerPatching(pulumi.ComponentResource):
         self.golden_amis = primary.golden_amis
         self.baseline_ids_by_region = self.maintenance_window_ids_by_region = None
         self.golden_amis_by_region = self.notification_topic_arns_by_region = None
-        if config.regions:
+        if regions[0].region is not None:  # patching:regions: per region too
             self.baseline_ids_by_region = _all({r: b.baseline_ids for r, b in built.items() if r})
             self.maintenance_window_ids_by_region = _all({r: b.window_ids for r, b in built.items() if r})
             self.golden_amis_by_region = _all({r: b.golden_amis for r, b in built.items() if r})
@@ -231,27 +236,45 @@ class CustomerPatching(pulumi.ComponentResource):
                 )
         register_declared_outputs(self)
 
+    def _opts_in(
+        self, where: layout.RegionLayout, region_providers: Mapping[str, pulumi.ProviderResource] | None
+    ) -> pulumi.ResourceOptions:
+        """Options of what is built in a region: children of this component (so through its provider,
+        the caller's or the stack's default one, unless the caller gives the region one of its own),
+        each regional resource with the region when the config names it.
+
+        A stack built when each extra region had an aws.Provider of its own moves to the default
+        provider without replacing anything: the engine replaces a resource whose provider changes
+        only when the new provider's DiffConfig says so (pulumi/pulumi, step_generator.go,
+        providerChanged), which pulumi-aws does for no setting (no ForcesProviderReplace in its
+        provider config); the resource then diffs as usual, and its ``region`` equals the one
+        pulumi-aws v7 recorded in its state (terraform-provider-aws forceNewIfRegionChanges replaces
+        only on a different region). The first preview shows the old providers deleted, nothing else.
+        tests/test_regions.py keeps every URN and input of the multi-region stacks as they were."""
+        provider = None if where.primary or where.region is None else (region_providers or {}).get(where.region)
+        opts = child(self, provider=provider)
+        return opts if where.region is None else pulumi.ResourceOptions.merge(opts, in_region(where.region))
+
     def _region(
         self,
         name: str,
         config: "StackConfig",
-        region: str | None,
+        where: layout.RegionLayout,
         tags: dict[str, str],
         logs: PatchReporting | None,
         reporting: PatchReporting | None,
         iam: PatchingIam,
-        opts: pulumi.ResourceOptions | None = None,
+        opts: pulumi.ResourceOptions,
     ) -> "_Region":
-        """Baselines, windows and golden AMI pipelines of one region (None: the primary), named
-        ``<name>-<key>``; ``logs`` has the log bucket, ``reporting`` the region's topic."""
-        opts = opts or child(self)
+        """Baselines, windows and golden AMI pipelines of one region, named ``<name>[-<region>]-<key>``;
+        ``logs`` has the log bucket, ``reporting`` the region's topic."""
         groups_of = config.groups_by_baseline()
         baselines = {
             key: SecurityBaseline.from_config(
-                f"{name}-{key}",
+                where.pulumi_name(name, key),
                 settings,
                 {
-                    "baseline_name": baseline_name(config.customer, key, region),
+                    "baseline_name": where.baseline_name(key),
                     "patch_groups": groups_of[key],
                     "tags": tags,
                 },
@@ -263,12 +286,12 @@ class CustomerPatching(pulumi.ComponentResource):
         if config.change_freezes:
             # The guard switches the windows off and on: `pulumi up` must not undo it mid-freeze.
             opts_of_windows = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(transformations=[_guarded]))
-        windows = self._windows(name, config, region, tags, logs, reporting, iam, opts_of_windows)
+        windows = self._windows(name, config, where, tags, logs, reporting, iam, opts_of_windows)
         pipelines = {}
-        for key in config.golden_amis_in(region):
-            document_name, parameter_name = pipeline_names(config.customer, key, region)
+        for key in where.golden_amis:
+            document_name, parameter_name = where.pipeline_names(key)
             pipelines[key] = GoldenAmiPipeline.from_config(
-                f"{name}-golden-{key}",
+                where.pulumi_name(name, "golden", key),
                 config.golden_amis[key],
                 {
                     "customer": config.customer,
@@ -293,14 +316,14 @@ class CustomerPatching(pulumi.ComponentResource):
             )
         if config.change_freezes:
             topic = reporting.topic_arn if reporting is not None else None
-            self._freeze_guard(name, config, region, tags, iam, windows, pipelines, topic, opts)
+            self._freeze_guard(where.pulumi_name(name), config, where, tags, iam, windows, pipelines, topic, opts)
         return _Region(baselines, windows, pipelines, reporting)
 
     def _freeze_guard(
         self,
         name: str,
         config: "StackConfig",
-        region: str | None,
+        where: layout.RegionLayout,
         tags: dict[str, str],
         iam: PatchingIam,
         windows: dict[str, PatchWindow],
@@ -309,7 +332,7 @@ class CustomerPatching(pulumi.ComponentResource):
         opts: pulumi.ResourceOptions,
     ) -> ChangeFreezeGuard:
         """The region's Change Calendar and the guard of every window in it (patch and rebuild)."""
-        calendar_name, guard_name = freeze_names(config.customer, region)
+        calendar_name, guard_name = where.freeze_names()
         window_ids = [w.window_id for w in windows.values()]
         window_ids += [p.window_id for p in pipelines.values() if p.window_id is not None]
         assert iam.freeze_guard_role_arn is not None and iam.freeze_guard_role_name is not None
@@ -333,7 +356,9 @@ class CustomerPatching(pulumi.ComponentResource):
             args["notification_topic_arn"] = topic_arn
         return ChangeFreezeGuard(name, args, opts=opts)
 
-    def _reporting(self, name: str, config: "StackConfig", tags: dict[str, str]) -> PatchReporting | None:
+    def _reporting(
+        self, name: str, config: "StackConfig", tags: dict[str, str], opts: pulumi.ResourceOptions
+    ) -> PatchReporting | None:
         logging, notifications = config.logging, config.notifications
         if not (logging and (logging.enabled or logging.cloud_watch)) and not notifications:
             return None
@@ -342,7 +367,7 @@ class CustomerPatching(pulumi.ComponentResource):
             args["permissions_boundary"] = config.permissions_boundary
         if config.strict_trust_conditions:
             args["strict_trust_conditions"] = True
-        prefix = config.log_prefix()
+        prefix = layout.log_prefix(config)
         if logging and prefix is not None:
             args["s3_bucket"] = logging.s3_bucket
             args["s3_key_prefix"] = prefix
@@ -355,14 +380,14 @@ class CustomerPatching(pulumi.ComponentResource):
             args["emails"] = notifications.emails
         elif notifications and notifications.sns_topic_arn:
             args["sns_topic_arn"] = notifications.sns_topic_arn
-        return PatchReporting(name, args, opts=child(self))
+        return PatchReporting(name, args, opts=opts)
 
     @staticmethod
     def _cloudwatch_args(config: "StackConfig", args: PatchReportingArgs) -> None:
         """The log group of the Run Command output, in every region."""
         cloud_watch = config.logging.cloud_watch if config.logging else None
         if cloud_watch is not None:
-            args["cloudwatch_log_group"] = log_group_name(config.customer, cloud_watch.log_group)
+            args["cloudwatch_log_group"] = layout.log_group_name(config.customer, cloud_watch.log_group)
             args["cloudwatch_retention_days"] = cloud_watch.retention_days
             if cloud_watch.kms_key_arn is not None:
                 args["cloudwatch_kms_key_arn"] = cloud_watch.kms_key_arn
@@ -387,8 +412,8 @@ class CustomerPatching(pulumi.ComponentResource):
         self._cloudwatch_args(config, args)
         if data_sync and primary.bucket_name is not None:
             args["s3_bucket"] = primary.bucket_name
-            args["s3_key_prefix"] = config.log_prefix() or ""
-            args["s3_bucket_region"] = config.primary_region or ""
+            args["s3_key_prefix"] = layout.log_prefix(config) or ""
+            args["s3_bucket_region"] = layout.primary_region(config) or ""
             args["data_sync"] = True
         if emails and primary.notification_role_name is not None and primary.notification_role_arn is not None:
             args["emails"] = emails
@@ -400,7 +425,7 @@ class CustomerPatching(pulumi.ComponentResource):
         self,
         name: str,
         config: "StackConfig",
-        region: str | None,
+        where: layout.RegionLayout,
         tags: dict[str, str],
         logs: PatchReporting | None,
         reporting: PatchReporting | None,
@@ -410,9 +435,9 @@ class CustomerPatching(pulumi.ComponentResource):
         groups_of = config.groups_by_window()
         notifications = config.notifications
         windows = {}
-        for key in config.windows_in(region):
+        for key in where.windows:
             args: dict[str, Any] = {
-                "window_name": window_name(config.customer, key, region),
+                "window_name": where.window_name(key),
                 "patch_groups": groups_of[key],
                 "patch_group_tag_key": config.patch_group_tag_key,
                 "service_role_arn": iam.maintenance_window_role_arn,
@@ -421,7 +446,7 @@ class CustomerPatching(pulumi.ComponentResource):
             if logs is not None and logs.bucket_name is not None:
                 # One bucket for every region: the agent finds the bucket's region itself.
                 args["output_s3_bucket"] = logs.bucket_name
-                args["output_s3_key_prefix"] = config.window_log_prefix(key, region)
+                args["output_s3_key_prefix"] = layout.window_log_prefix(config, key, where.named_region)
             if reporting is not None and reporting.log_group_name is not None:
                 args["cloudwatch_log_group_name"] = reporting.log_group_name
             if reporting is not None and reporting.topic_arn is not None and notifications is not None:
@@ -429,5 +454,7 @@ class CustomerPatching(pulumi.ComponentResource):
                 args["notification_role_arn"] = reporting.notification_role_arn
                 args["notification_events"] = notifications.events
                 args["notification_type"] = notifications.notification_type
-            windows[key] = PatchWindow.from_config(f"{name}-{key}", config.window_as_built(key), args, opts=opts)
+            windows[key] = PatchWindow.from_config(
+                where.pulumi_name(name, key), layout.window_as_built(config, key), args, opts=opts
+            )
         return windows

@@ -12,6 +12,7 @@ import pulumi
 import pulumi_aws as aws
 import yaml
 
+from .. import layout
 from ..aws.automation_doc import dump_document
 from ..config import defaults
 from ..iam_policies import build_policy_document, schedule_policy_document
@@ -122,7 +123,7 @@ class GoldenAmiPipeline(BuildsFromConfig, pulumi.ComponentResource):
         tags = args.get("tags")
         customer = args["customer"]
         document_name = args.get("document_name") or name
-        parameter_name = args.get("ami_parameter_name") or f"/patching/{customer}/golden-ami/{name}"
+        parameter_name = args.get("ami_parameter_name") or layout.pipeline_names(customer, name)[1]
 
         content = pulumi.Output.all(args["automation_role_arn"], args["instance_profile_name"]).apply(
             lambda values: render_document(

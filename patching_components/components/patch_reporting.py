@@ -1,12 +1,12 @@
 """PatchReporting: where Run Command output and notifications of patch tasks go."""
 
-import hashlib
 from collections.abc import Mapping, Sequence
 from typing import Any, TypedDict
 
 import pulumi
 import pulumi_aws as aws
 
+from .. import layout
 from ..config import defaults
 from ._base import TYPE_PREFIX, child, json_document, lookup, register_declared_outputs
 from .iam import ssm_service_role
@@ -72,12 +72,6 @@ def lifecycle_rules(retention_days: int) -> list[Any]:
             "expiration": {"expired_object_delete_marker": True},
         },
     ]
-
-
-def subscription_name(name: str, email: str) -> str:
-    """Keyed by the address, so reordering the list replaces nothing, but by its digest: a URN is
-    never secret, and the address may be (a Pulumi secret, or just personal data)."""
-    return f"{name}-alerts-{hashlib.sha256(email.lower().encode()).hexdigest()[:16]}"
 
 
 class PatchReportingArgs(TypedDict, total=False):
@@ -196,7 +190,7 @@ class PatchReporting(pulumi.ComponentResource):
             )
             for email in args["emails"]:
                 aws.sns.TopicSubscription(
-                    subscription_name(name, email),
+                    layout.subscription_name(name, email),
                     topic=topic.arn,
                     protocol="email",
                     endpoint=email,

@@ -20,11 +20,7 @@ def load_pulumi_config() -> StackConfig:
     prints its value (``pulumi preview`` output ends up in CI logs)."""
     import pulumi
 
-    from .._pulumi_sdk import config_keys_present
-
     source = stack_file_for(pulumi.get_stack())
-    # pulumi.Config reads one known key at a time; to report misspelt keys we
-    # also need the names present, which the engine hands over in these maps.
     present = config_keys_present()
     cfg = pulumi.Config(NAMESPACE)
     values: dict[str, Any] = {key: None for key in present}
@@ -53,11 +49,21 @@ def load_pulumi_config() -> StackConfig:
     return mark_secret_texts(config, secret)
 
 
+def config_keys_present() -> set[str]:
+    """Every ``namespace:key`` the stack sets, through Pulumi's public API. ``pulumi.Config`` reads one
+    known key at a time; to report a misspelt key we also need the names that are there: the Pulumi
+    language host hands a program all of them in ``PULUMI_CONFIG`` (``pulumi.runtime.get_config_env``).
+    A program run without it (the Automation API's inline programs) still finds every known key."""
+    import pulumi
+
+    present = {str(key) for key in pulumi.runtime.get_config_env()}
+    config = pulumi.Config(NAMESPACE)
+    return present | {f"{NAMESPACE}:{key}" for key in TOP_LEVEL_KEYS if config.get(key) is not None}
+
+
 def secret_keys() -> set[str]:
     """The top-level ``patching:`` keys (camelCase) the engine marks secret, in a running program."""
     import pulumi
-
-    from .._pulumi_sdk import config_keys_present
 
     present = config_keys_present()
     return {

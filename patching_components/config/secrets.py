@@ -22,6 +22,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
+from .. import layout
 from ..aws import os_rules
 from ..errors import Issue, cut
 from .messages import _unwrap
@@ -392,8 +393,8 @@ def secret_search(config: StackConfig, keys: Collection[str]) -> SecretSearch:
     whole = texts - marked
     logging = config.logging
     if "logging" in keys and logging is not None and isinstance(logging.s3_prefix, SecretText):
-        if logging.s3_prefix != LoggingConfig.model_fields["s3_prefix"].default and config.log_prefix():
-            whole.add(str(config.log_prefix()))
+        if logging.s3_prefix != LoggingConfig.model_fields["s3_prefix"].default and layout.log_prefix(config):
+            whole.add(str(layout.log_prefix(config)))
     return SecretSearch(frozenset(texts & marked), frozenset(whole))
 
 

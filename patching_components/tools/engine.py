@@ -12,6 +12,8 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import hashlib
+import json
+import os
 import runpy
 import uuid
 from collections.abc import Callable, Mapping
@@ -41,7 +43,8 @@ class RegisteredResource:
     secret_inputs: list[str] = field(default_factory=list)
     """Input keys whose values are secrets (plan shows them masked)."""
     region: str = ""
-    """The region a custom resource is built in (its provider's); empty for components."""
+    """The region a custom resource is built in: its ``region`` input (pulumi-aws v7) when it has one,
+    else its provider's; empty for components."""
 
 
 @dataclass
@@ -59,7 +62,7 @@ class ProgramRun:
 def _plain(value: Any, secrets: set[str] | None = None, key: str = "") -> Any:
     """Inputs as AWS gets them: 7 rather than the wire's 7.0, secrets unwrapped
     (their top-level keys are collected in ``secrets``)."""
-    from .._pulumi_sdk import unwrap_secret
+    from ._pulumi_sdk import unwrap_secret
 
     if isinstance(value, float) and value.is_integer():
         return int(value)
@@ -160,14 +163,18 @@ class OfflineEngine:
         self.provider_regions: dict[str, str] = {}
         """The region of each explicit aws provider, by its id."""
 
-    def region_of(self, provider: str) -> str:
-        """The region of a provider reference (``<urn>::<id>``; empty for the default provider)."""
+    def region_of(self, provider: str, region: object = None) -> str:
+        """The region a resource or invoke is in: its ``region`` argument (pulumi-aws v7) if set, else its
+        provider's (a reference ``<urn>::<id>``; empty for the default provider)."""
+        if isinstance(region, str) and region:
+            return region
         return self.provider_regions.get(provider.rpartition("::")[2], self.region) if provider else self.region
 
     def new_resource(
         self, type_: str, name: str, inputs: dict[str, Any], provider: str = ""
     ) -> tuple[str, dict[str, Any]]:
-        state = mock_state(type_, name, inputs, self.account_id, self.partition, self.region_of(provider))
+        region = self.region_of(provider, None if type_.startswith("pulumi:providers:") else inputs.get("region"))
+        state = mock_state(type_, name, inputs, self.account_id, self.partition, region)
         resource_id = _mock_id(type_, name, state)
         if type_ == "pulumi:providers:aws":
             self.provider_regions[resource_id] = str(inputs.get("region") or self.region)
@@ -175,7 +182,7 @@ class OfflineEngine:
 
     def call(self, token: str, args: dict[str, Any], provider: str) -> dict[str, Any]:
         """The answer to an invoke; ``provider`` is the provider reference it went through."""
-        account_id, partition, region = self.account_id, self.partition, self.region_of(provider)
+        account_id, partition, region = self.account_id, self.partition, self.region_of(provider, args.get("region"))
         if token == "aws:index/getCallerIdentity:getCallerIdentity":
             return {
                 "accountId": account_id,
@@ -204,25 +211,29 @@ class OfflineEngine:
 
     def record(self, request: Any, response: Any) -> RegisteredResource:
         """What is kept of a ``RegisterResource`` request (the engine's protobuf message) and its answer."""
-        from .._pulumi_sdk import deserialize_properties
+        from ._pulumi_sdk import deserialize_properties
 
         secrets: set[str] = set()
         parent = request.parent if request.parent and "::pulumi:pulumi:Stack::" not in request.parent else None
+        inputs = _plain(deserialize_properties(request.object), secrets)
+        regional = request.custom and not request.type.startswith("pulumi:providers:")
         return RegisteredResource(
             type=request.type,
             name=request.name,
             urn=response.urn,
             parent=parent,
-            inputs=_plain(deserialize_properties(request.object), secrets),
+            inputs=inputs,
             custom=bool(request.custom),
             secret_inputs=sorted(secrets),
-            region=self.region_of(request.provider) if request.custom else "",
+            region=self.region_of(request.provider, inputs.get("region") if regional else None)
+            if request.custom
+            else "",
         )
 
     def monitor(self, recorded: list[RegisteredResource], duplicates: list[str]) -> Any:
         import pulumi
 
-        from .._pulumi_sdk import mock_monitor_class
+        from ._pulumi_sdk import mock_monitor_class
 
         engine = self
         urns: set[str] = set()
@@ -277,8 +288,8 @@ def _run(config: dict[str, Any], stack: str, program: Any, engine: OfflineEngine
 
     import pulumi
 
-    from .._pulumi_sdk import run_program_function
     from ..config.handover import config_text
+    from ._pulumi_sdk import run_program_function
 
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
@@ -299,6 +310,7 @@ def _run(config: dict[str, Any], stack: str, program: Any, engine: OfflineEngine
             if record.levelno >= logging.WARNING:
                 warnings.append(record.getMessage())
 
+    saved_environment: dict[str, str | None] = {}
     logger = logging.getLogger(f"patching.mock.{id(recorded)}")
     logger.propagate = False
     logger.addHandler(_Collect())
@@ -309,7 +321,11 @@ def _run(config: dict[str, Any], stack: str, program: Any, engine: OfflineEngine
         pulumi.runtime.set_mocks(
             monitor.mocks, project=PROJECT, stack=stack, preview=False, logger=logger, monitor=monitor
         )
-        pulumi.runtime.set_all_config({key: config_text(value) for key, value in config.items()}, secret_keys)
+        handed_over = {key: config_text(value) for key, value in config.items()}
+        pulumi.runtime.set_all_config(handed_over, secret_keys)
+        # As the language host hands a program its config: every key, in PULUMI_CONFIG (the program
+        # reads the names the stack sets from it, through pulumi.runtime.get_config_env).
+        saved_environment = _hand_over_environment(handed_over, secret_keys)
         if program is None:
             from ..program import main as entry
         elif callable(program):
@@ -331,16 +347,34 @@ def _run(config: dict[str, Any], stack: str, program: Any, engine: OfflineEngine
         secret = [key for key, output in exported.items() if loop.run_until_complete(output.is_secret())]
         return ProgramRun(recorded, outputs, warnings, engine.region, secret)
     finally:
-        from pulumi.runtime.settings import SETTINGS
+        from ._pulumi_sdk import forget_pending_outputs
 
-        # A failed run leaves its pending tasks in Pulumi's set of outputs, whose default every context
-        # shares: the next run in this process would wait for them, on this loop, closed by then.
-        SETTINGS.outputs.clear()
+        forget_pending_outputs()
+        _restore_environment(saved_environment)
         loop.run_until_complete(loop.shutdown_default_executor())
         loop.close()
         for thread_loop in thread_loops:
             thread_loop.close()
         asyncio.set_event_loop(None)
+
+
+_HANDOVER_VARIABLES = ("PULUMI_CONFIG", "PULUMI_CONFIG_SECRET_KEYS")
+
+
+def _hand_over_environment(config: dict[str, Any], secret_keys: list[str]) -> dict[str, str | None]:
+    """Set the variables the Pulumi language host runs a program with; returns what they were."""
+    saved = {name: os.environ.get(name) for name in _HANDOVER_VARIABLES}
+    os.environ["PULUMI_CONFIG"] = json.dumps(config)
+    os.environ["PULUMI_CONFIG_SECRET_KEYS"] = json.dumps(secret_keys)
+    return saved
+
+
+def _restore_environment(saved: dict[str, str | None]) -> None:
+    for name, value in saved.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
 
 
 def stack_file_config(path: str | Path) -> dict[str, Any]:

@@ -1,22 +1,14 @@
-"""The Pulumi SDK internals this package relies on, in one place.
+"""The Pulumi SDK internals the offline runner (``tools.engine``) relies on, in one place.
 
-Everything else uses Pulumi's public API. These few have no public equivalent;
-each can move in any SDK release, so tests/test_pulumi_sdk.py pins what they do
-and fails first when one changes.
+Only the runner, which plays the engine and the language host, uses them: the program and the
+components use Pulumi's public API alone. These few have no public equivalent; each can move in
+any SDK release, so tests/test_pulumi_sdk.py pins what they do and fails first when one changes.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
-
-
-def config_keys_present() -> set[str]:
-    """Every ``namespace:key`` the engine handed the program (``pulumi.Config`` reads one
-    known key at a time; reporting a misspelt key needs the names that are there)."""
-    from pulumi.runtime import config as runtime_config
-
-    return {*runtime_config.get_config_env(), *runtime_config.CONFIG.get()}
 
 
 def unwrap_secret(value: Any) -> tuple[bool, Any]:
@@ -49,9 +41,18 @@ def mock_monitor_class() -> type:
     return mocks.MockMonitor
 
 
+def forget_pending_outputs() -> None:
+    """Drop the outputs a run left pending. A failed run leaves its pending tasks in Pulumi's set of
+    outputs, whose default every context shares: the next run in this process would wait for them,
+    on its own loop, closed by then."""
+    from pulumi.runtime.settings import SETTINGS
+
+    SETTINGS.outputs.clear()
+
+
 __all__ = [
-    "config_keys_present",
     "deserialize_properties",
+    "forget_pending_outputs",
     "mock_monitor_class",
     "run_program_function",
     "unwrap_secret",
