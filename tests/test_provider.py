@@ -102,8 +102,8 @@ def test_schema_types_are_what_other_languages_need(schema):
     baseline = resources["patching-components:index:SecurityBaseline"]
     assert baseline["requiredInputs"] == ["operatingSystem"]
     assert baseline["inputProperties"]["approveAfterDays"]["type"] == "integer"
-    assert (
-        baseline["inputProperties"]["sources"]["items"]["$ref"] == "#/types/patching-components:index:PatchSourceArgs"
+    assert baseline["inputProperties"]["sources"]["additionalProperties"]["$ref"] == (
+        "#/types/patching-components:index:PatchSourceSettings"
     )
     window = resources["patching-components:index:PatchWindow"]
     assert sorted(window["requiredInputs"]) == ["cutoffHours", "durationHours", "operation", "patchGroups", "schedule"]
@@ -184,7 +184,7 @@ def test_the_yaml_example_program_uses_the_schema_and_builds(provider, schema):
 
 
 def test_bad_inputs_from_another_language_fail_with_the_config_error(provider):
-    with pytest.raises(Exception, match=r"baselines\.al2023\.operatingSystem") as failure:
+    with pytest.raises(Exception, match=r"baselines\.al2023\.operating_system: got 'AMAZON_LINUX_2030'") as failure:
         _construct(
             provider,
             "CustomerPatching",

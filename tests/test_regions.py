@@ -264,6 +264,7 @@ def test_the_callers_providers_replace_the_ones_made_from_the_stack():
 
     from patching_components import CustomerPatching
     from patching_components.config import read_stack_yaml as read
+    from patching_components.config import validate
 
     raw = read((ROOT / "stacks" / "Pulumi.initech.yaml").read_text())["config"]
     args = {k.split(":", 1)[1]: v for k, v in raw.items() if k.startswith("patching:")}
@@ -271,7 +272,7 @@ def test_the_callers_providers_replace_the_ones_made_from_the_stack():
 
     def program():
         west = aws.Provider("mine", region="eu-west-1")
-        CustomerPatching("initech", args, region_providers={"eu-west-1": west})
+        CustomerPatching("initech", validate(args, "initech"), region_providers={"eu-west-1": west})
         pulumi.export("ok", True)
 
     run = run_program({"aws:region": "eu-central-1"}, stack="initech", program=program)
