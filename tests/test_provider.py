@@ -192,3 +192,25 @@ def test_bad_inputs_from_another_language_fail_with_the_config_error(provider):
             {"customer": "bad", "baselines": {"al2023": {"operatingSystem": "AMAZON_LINUX_2030"}}},
         )
     assert "AMAZON_LINUX_2023" in str(failure.value)
+
+
+def test_another_languages_camel_case_reaches_the_snake_case_args_nested_too(provider, schema):
+    """Pulumi's provider host maps the schema's camelCase names to the args' snake_case keys, inside
+    nested settings too: a window's hooks (preInstall) switch its task to the WithHooks document."""
+    window = schema["resources"]["patching-components:index:PatchWindow"]
+    assert {"durationHours", "cutoffHours", "patchGroups", "hooks"} <= set(window["inputProperties"])
+    inputs = {
+        "schedule": "cron(0 2 ? * SUN *)",
+        "durationHours": 3,
+        "cutoffHours": 1,
+        "operation": "Install",
+        "patchGroups": ["web"],
+        "hooks": {"preInstall": "Acme-Drain"},
+    }
+    run = _construct(provider, "PatchWindow", "sunday", inputs)
+    (task,) = run.of_type("aws:ssm/maintenanceWindowTask:MaintenanceWindowTask")
+    assert task.inputs["taskArn"] == "AWS-RunPatchBaselineWithHooks"
+    parameters = task.inputs["taskInvocationParameters"]["runCommandParameters"]["parameters"]
+    assert {"name": "PreInstallHookDocName", "values": ["Acme-Drain"]} in parameters
+    (window_resource,) = run.of_type("aws:ssm/maintenanceWindow:MaintenanceWindow")
+    assert (window_resource.inputs["duration"], window_resource.inputs["cutoff"]) == (3, 1)

@@ -218,7 +218,7 @@ def check_args(
     settings: str | None = None,
     types: Callable[[Any], Mapping[str, Any]] | None = None,
     rules: Callable[[Mapping[str, Any]], list[Issue]] | None = None,
-) -> tuple[Any, dict[str, Any]]:
+) -> tuple[Any, Any]:
     """``(settings model or None, plumbing)`` of a component's ``args`` (a dict of ``args_type``).
 
     ``settings`` names the config model whose fields the settings keys are; ``types(config)`` gives

@@ -168,11 +168,11 @@ def render() -> str:
     for model, name in NAMES.items():
         lines += ["", "", f"class {name}(TypedDict, total=False):", *_docstring(model.__doc__ or name)]
         lines += _model_fields(model)
-    for model, module, plumbing, name in COMPONENTS:
+    for settings, module, plumbing, name in COMPONENTS:
         doc, fields = _plumbing(module, plumbing) if plumbing else (CUSTOMER_DOC, [])
         lines += ["", "", f"class {name}(TypedDict, total=False):", *_docstring(doc)]
-        if model is not None:
-            lines += _model_fields(model)
+        if settings is not None:
+            lines += _model_fields(settings)  # the settings, then the plumbing
         for field_name, annotation, text in fields:
             lines += ["", f"    {field_name}: {annotation}", *_docstring(text)]
     return "\n".join(lines) + "\n"

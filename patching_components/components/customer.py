@@ -15,12 +15,18 @@ from .args import CustomerPatchingArgs
 from .baseline import SecurityBaseline
 from .freeze_guard import ChangeFreezeGuard
 from .golden_ami import GoldenAmiPipeline
-from .iam import PatchingIam, PatchingIamArgs
+from .iam import PatchingIam
 from .patch_reporting import PatchReporting, PatchReportingArgs
 from .window import PatchWindow
 
 if TYPE_CHECKING:
+    from typing import TypeAlias
+
     from ..config import StackConfig
+
+    Args: TypeAlias = CustomerPatchingArgs | StackConfig
+else:
+    Args = CustomerPatchingArgs  # what the component provider reads: the TypedDict
 
 MANAGED_BY = "patching-components"
 
@@ -112,7 +118,7 @@ class CustomerPatching(pulumi.ComponentResource):
     def __init__(
         self,
         name: str,
-        args: CustomerPatchingArgs,
+        args: Args,
         opts: pulumi.ResourceOptions | None = None,
         region_providers: Mapping[str, pulumi.ProviderResource] | None = None,
     ):
@@ -135,7 +141,7 @@ class CustomerPatching(pulumi.ComponentResource):
         tags = resource_tags(config)
 
         reporting = self._reporting(name, config, tags)
-        iam_args: PatchingIamArgs = {"tags": tags}
+        iam_args: dict[str, Any] = {"tags": tags}
         if config.permissions_boundary is not None:
             iam_args["permissions_boundary"] = config.permissions_boundary
         if reporting is not None and reporting.log_objects_arn is not None:

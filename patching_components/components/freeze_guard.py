@@ -117,8 +117,9 @@ class ChangeFreezeGuard(pulumi.ComponentResource):
     """The guard runbook (run it by hand to re-apply the calendar's state now)."""
 
     def __init__(self, name: str, args: ChangeFreezeGuardArgs, opts: pulumi.ResourceOptions | None = None):
-        _, args = check_args("ChangeFreezeGuard", name, args, ChangeFreezeGuardArgs, types=_types)
-        freezes: Mapping[str, ChangeFreezeConfig] = args["freezes"]  # as models: checked once, or handed over
+        _, plumbing = check_args("ChangeFreezeGuard", name, args, ChangeFreezeGuardArgs, types=_types)
+        freezes: Mapping[str, ChangeFreezeConfig] = plumbing["freezes"]  # models: checked once, or handed over
+        args = plumbing
         super().__init__(f"{TYPE_PREFIX}ChangeFreezeGuard", name, None, opts)
         tags = args.get("tags")
         customer = args["customer"]

@@ -154,7 +154,7 @@ class PatchingIam(pulumi.ComponentResource):
                 policy_arn=arn,
                 opts=child(self),
             )
-        statements = args.get("instance_statements")
+        statements: Sequence[Any] | None = args.get("instance_statements")  # PolicyStatementConfig, once checked
         if statements:
             aws.iam.RolePolicy(
                 f"{name}-instance-extra",
