@@ -33,6 +33,24 @@ if TYPE_CHECKING:
 __all__ = ["Checked", "arg_name", "check_args", "checked", "field_type", "snake_text"]
 
 
+SPELLING = "python"
+"""How errors name the keys: ``python`` (snake_case, as Python programs write the args) or ``schema``
+(camelCase, the component provider's property names, as TypeScript, Go or YAML programs write them)."""
+
+
+def spell_for_schema() -> None:
+    """Errors name the keys as other languages write them (the component provider's process)."""
+    global SPELLING
+    SPELLING = "schema"
+
+
+def _schema_key(key: str | int) -> str | int:
+    """A top-level arg's property name in the provider schema (Pulumi's own camelCase of the key)."""
+    from pulumi.provider.experimental.util import camel_case
+
+    return camel_case(key) if isinstance(key, str) else key
+
+
 class Checked(dict):
     """Args whose settings are a validated config model (``settings``) and whose plumbing was
     computed from it: :func:`check_args` takes them as they are."""
@@ -199,7 +217,10 @@ def _validated(annotation: Any, value: Any, path: tuple[str | int, ...], issues:
         found = exc.issues
     except ValidationError as exc:
         found = [_plain_issue(e, root) for e in exc.errors(include_url=False)]
-    issues += [Issue((*path, *_caller_path(annotation, i.path)), snake_text(i.message, annotation)) for i in found]
+    if SPELLING == "schema":  # the model's own locations and words: its aliases, the schema's names
+        issues += [Issue((*path, *i.path), i.message) for i in found]
+    else:
+        issues += [Issue((*path, *_caller_path(annotation, i.path)), snake_text(i.message, annotation)) for i in found]
     return None
 
 
@@ -263,6 +284,8 @@ def check_args(
         settings_model = _validated(model, raw, (), issues)
     if model is not None and model.__name__ == "StackConfig" and any(CAMEL_CASE in i.message for i in issues):
         issues.append(Issue((), STACK_FILE_KEYS))
+    if issues and SPELLING == "schema":
+        issues = [Issue((_schema_key(i.path[0]), *i.path[1:]), i.message) if i.path else i for i in issues]
     if issues:
         raise ConfigError(source, issues, None)
     return settings_model, plumbing
