@@ -132,7 +132,7 @@ def test_schema_types_are_what_other_languages_need(schema):
 
 def test_the_config_typeddicts_are_generated_from_the_current_model():
     assert _typegen.render() == _typegen.OUTPUT.read_text(encoding="utf-8"), (
-        "config_args.py is stale: run python -m patching_components.components._typegen"
+        "components/args.py is stale: run python -m patching_components.components._typegen"
     )
 
 
