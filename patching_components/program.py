@@ -46,7 +46,7 @@ def main() -> None:
         return
 
     opts = pulumi.ResourceOptions(transformations=[keep_secret(search)]) if search is not None else None
-    patching = CustomerPatching.from_config(config.customer, config, opts)
+    patching = CustomerPatching(config.customer, config, opts)
     export("baselineIds", patching.baseline_ids)
     export("patchGroups", patching.patch_groups)
     export("instanceProfileName", patching.instance_profile_name)

@@ -2,7 +2,9 @@
 
 ``PulumiPlugin.yaml`` at the repository root makes the checkout a Pulumi plugin;
 its ``__main__.py`` calls :func:`main`. Pulumi's analyzer builds the package
-schema from the components' TypedDict args, output annotations and docstrings.
+schema from the components' TypedDict args, output annotations and docstrings: the args'
+snake_case keys become camelCase properties (``maintenance_windows``: ``maintenanceWindows``,
+the stack file's keys), which the provider hands back to the components in snake_case.
 """
 
 from . import __version__
@@ -29,7 +31,9 @@ COMPONENTS = [
 def main() -> None:
     from pulumi.provider.experimental import component_provider_host
 
+    from .components._check_args import spell_for_schema
     from .components._help import own_docs
 
     own_docs(*COMPONENTS)  # the schema's description is the component's own text, not help()'s listing
+    spell_for_schema()  # errors name the keys as the calling program wrote them: camelCase
     component_provider_host(name=PACKAGE, components=COMPONENTS, version=__version__)

@@ -116,9 +116,7 @@ def test_component_alone_with_its_own_args():
                 "operating_system": "ROCKY_LINUX",
                 "severities": ["Critical"],
                 "enable_non_security": True,
-                "sources": [
-                    {"name": "internal", "products": ["RockyLinux9"], "configuration": "[internal]\nbaseurl=x"}
-                ],
+                "sources": {"internal": {"products": ["RockyLinux9"], "configuration": "[internal]\nbaseurl=x"}},
                 "patch_groups": ["rocky-prod"],
             },
         )

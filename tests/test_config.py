@@ -176,10 +176,15 @@ def test_a_stack_config_built_in_python_is_valid_by_construction():
         (("patchGroups", "acme-web", "baselines", 1), "unknown baseline 'ubuntu' (defined: al2023)"),
         (("patchGroups", "acme-web", "maintenanceWindows", 0), "unknown maintenance window 'nightly' (defined: none)"),
     ]
+    args = {
+        "customer": "acme",
+        "baselines": {"al2023": {"operating_system": "AMAZON_LINUX_2023"}},
+        "patch_groups": {"acme-web": {"baselines": ["al2023", "ubuntu"], "maintenance_windows": ["nightly"]}},
+    }
     with pytest.raises(ProgramError) as failed:
-        run_program({}, stack="hand-built", program=lambda: CustomerPatching("acme", raw))
+        run_program({}, stack="hand-built", program=lambda: CustomerPatching("acme", args))
     assert failed.value.resources == []
-    assert "patching:patchGroups.acme-web.baselines[1]: unknown baseline 'ubuntu'" in str(failed.value)
+    assert "CustomerPatching 'acme': patch_groups.acme-web.baselines[1]: unknown baseline 'ubuntu'" in str(failed.value)
 
 
 # ---------------------------------------------------------------------------

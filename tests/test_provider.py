@@ -102,8 +102,8 @@ def test_schema_types_are_what_other_languages_need(schema):
     baseline = resources["patching-components:index:SecurityBaseline"]
     assert baseline["requiredInputs"] == ["operatingSystem"]
     assert baseline["inputProperties"]["approveAfterDays"]["type"] == "integer"
-    assert (
-        baseline["inputProperties"]["sources"]["items"]["$ref"] == "#/types/patching-components:index:PatchSourceArgs"
+    assert baseline["inputProperties"]["sources"]["additionalProperties"]["$ref"] == (
+        "#/types/patching-components:index:PatchSourceSettings"
     )
     window = resources["patching-components:index:PatchWindow"]
     assert sorted(window["requiredInputs"]) == ["cutoffHours", "durationHours", "operation", "patchGroups", "schedule"]
@@ -132,7 +132,7 @@ def test_schema_types_are_what_other_languages_need(schema):
 
 def test_the_config_typeddicts_are_generated_from_the_current_model():
     assert _typegen.render() == _typegen.OUTPUT.read_text(encoding="utf-8"), (
-        "config_args.py is stale: run python -m patching_components.components._typegen"
+        "components/args.py is stale: run python -m patching_components.components._typegen"
     )
 
 
@@ -183,8 +183,35 @@ def test_the_yaml_example_program_uses_the_schema_and_builds(provider, schema):
     assert len(run.of_type("aws:s3/bucket:Bucket")) == 1
 
 
-def test_bad_inputs_from_another_language_fail_with_the_config_error(provider):
-    with pytest.raises(Exception, match=r"baselines\.al2023\.operatingSystem") as failure:
+@pytest.fixture
+def schema_spelling(monkeypatch):
+    """Errors as the provider's process gives them (main() sets it): the calling program's keys."""
+    from patching_components.components import _check_args
+
+    monkeypatch.setattr(_check_args, "SPELLING", "schema")
+
+
+def test_the_provider_process_names_keys_as_other_languages_write_them(monkeypatch):
+    import pulumi.provider.experimental
+
+    from patching_components import provider
+    from patching_components.components import _check_args
+
+    hosted = []
+    monkeypatch.setattr(_check_args, "SPELLING", "python")
+    monkeypatch.setattr(pulumi.provider.experimental, "component_provider_host", lambda **kw: hosted.append(kw))
+    docs = {component: component.__dict__.get("__doc__") for component in COMPONENTS}
+    try:
+        provider.main()
+    finally:  # main() gives the classes their own docstrings back, for the schema: help() wants its own
+        for component, doc in docs.items():
+            component.__doc__ = doc
+    assert hosted and hosted[0]["name"] == PACKAGE
+    assert _check_args.SPELLING == "schema"
+
+
+def test_bad_inputs_from_another_language_fail_with_the_config_error(provider, schema_spelling):
+    with pytest.raises(Exception, match=r"baselines\.al2023\.operatingSystem: got 'AMAZON_LINUX_2030'") as failure:
         _construct(
             provider,
             "CustomerPatching",
@@ -192,3 +219,38 @@ def test_bad_inputs_from_another_language_fail_with_the_config_error(provider):
             {"customer": "bad", "baselines": {"al2023": {"operatingSystem": "AMAZON_LINUX_2030"}}},
         )
     assert "AMAZON_LINUX_2023" in str(failure.value)
+    # The window's own rule, and a plumbing key, in the schema's names (cutoffHours, patchGroups).
+    inputs = {
+        "schedule": "rate(1 day)",
+        "durationHours": 2,
+        "cutoffHours": 2,
+        "operation": "Scan",
+        "patchGroups": ["web", "db;drop"],
+    }
+    with pytest.raises(Exception) as failure:
+        _construct(provider, "PatchWindow", "w", inputs)
+    text = str(failure.value)
+    assert "patchGroups[1]: 'db;drop' does not match" in text
+    assert "cutoffHours: cutoffHours (2) must be less than durationHours (2)" in text
+
+
+def test_another_languages_camel_case_reaches_the_snake_case_args_nested_too(provider, schema):
+    """Pulumi's provider host maps the schema's camelCase names to the args' snake_case keys, inside
+    nested settings too: a window's hooks (preInstall) switch its task to the WithHooks document."""
+    window = schema["resources"]["patching-components:index:PatchWindow"]
+    assert {"durationHours", "cutoffHours", "patchGroups", "hooks"} <= set(window["inputProperties"])
+    inputs = {
+        "schedule": "cron(0 2 ? * SUN *)",
+        "durationHours": 3,
+        "cutoffHours": 1,
+        "operation": "Install",
+        "patchGroups": ["web"],
+        "hooks": {"preInstall": "Acme-Drain"},
+    }
+    run = _construct(provider, "PatchWindow", "sunday", inputs)
+    (task,) = run.of_type("aws:ssm/maintenanceWindowTask:MaintenanceWindowTask")
+    assert task.inputs["taskArn"] == "AWS-RunPatchBaselineWithHooks"
+    parameters = task.inputs["taskInvocationParameters"]["runCommandParameters"]["parameters"]
+    assert {"name": "PreInstallHookDocName", "values": ["Acme-Drain"]} in parameters
+    (window_resource,) = run.of_type("aws:ssm/maintenanceWindow:MaintenanceWindow")
+    assert (window_resource.inputs["duration"], window_resource.inputs["cutoff"]) == (3, 1)

@@ -7,7 +7,6 @@ import pulumi
 import pulumi_aws as aws
 import pytest
 
-from conftest import MINIMAL
 from patching_components import (
     ChangeFreezeGuard,
     CustomerPatching,
@@ -39,13 +38,14 @@ FREEZE_GUARD = {
     "events_role_arn": "arn:aws:iam::123456789012:role/acme-freeze-events",
     "events_role_name": "acme-freeze-events",
 }
-STACK = {
-    **MINIMAL,
-    "maintenanceWindows": {"w": {"schedule": "rate(1 day)", "durationHours": 2, "cutoffHours": 1, "operation": "Scan"}},
-    "patchGroups": {"acme-web": {"baselines": ["al2023"], "maintenanceWindows": ["w"]}},
-    "logging": {"s3Bucket": "create"},
+STACK = {  # CustomerPatching's args: snake_case, as every component's
+    "customer": "acme",
+    "baselines": {"al2023": {"operating_system": "AMAZON_LINUX_2023"}},
+    "maintenance_windows": {"w": WINDOW},
+    "patch_groups": {"acme-web": {"baselines": ["al2023"], "maintenance_windows": ["w"]}},
+    "logging": {"s3_bucket": "create"},
     "notifications": {"emails": ["ops@acme.example"]},
-    "goldenAmis": {"base": {"platform": "Linux", "sourceAmiId": "ami-0123456789abcdef0", "patchGroup": "acme-web"}},
+    "golden_amis": {"base": {"platform": "Linux", "source_ami_id": "ami-0123456789abcdef0", "patch_group": "acme-web"}},
 }
 COMPONENTS = {
     "PatchingIam": lambda opts: PatchingIam("acme", {"patch_groups": ["acme-web"]}, opts),

@@ -270,6 +270,7 @@ def test_a_callers_provider_for_a_region_builds_that_region():
 
     from patching_components import CustomerPatching
     from patching_components.config import read_stack_yaml as read
+    from patching_components.config import validate
 
     raw = read((ROOT / "stacks" / "Pulumi.initech.yaml").read_text())["config"]
     args = {k.split(":", 1)[1]: v for k, v in raw.items() if k.startswith("patching:")}
@@ -277,7 +278,7 @@ def test_a_callers_provider_for_a_region_builds_that_region():
 
     def program():
         west = aws.Provider("mine", region="eu-west-1")
-        CustomerPatching("initech", args, region_providers={"eu-west-1": west})
+        CustomerPatching("initech", validate(args, "initech"), region_providers={"eu-west-1": west})
         pulumi.export("ok", True)
 
     run = run_program({"aws:region": "eu-central-1"}, stack="initech", program=program)
@@ -353,6 +354,7 @@ def test_the_callers_provider_builds_every_region():
 
     from patching_components import CustomerPatching
     from patching_components.config import read_stack_yaml as read
+    from patching_components.config import validate
 
     raw = read((ROOT / "stacks" / "Pulumi.initech.yaml").read_text())["config"]
     args = {k.split(":", 1)[1]: v for k, v in raw.items() if k.startswith("patching:")}
@@ -360,7 +362,7 @@ def test_the_callers_provider_builds_every_region():
 
     def program():
         account = aws.Provider("customer-account", region="eu-central-1")
-        CustomerPatching("initech", args, opts=pulumi.ResourceOptions(provider=account))
+        CustomerPatching("initech", validate(args, "initech"), opts=pulumi.ResourceOptions(provider=account))
 
     run = run_program({"aws:region": "us-east-1"}, stack="initech", program=program)
     (provider,) = run.of_type("pulumi:providers:aws")

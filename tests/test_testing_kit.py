@@ -155,8 +155,8 @@ def test_help_shows_a_components_args_with_their_docstrings_and_its_outputs():
     assert " |      patch_groups: Sequence[str]\n |          Patch group names (instance tag values)" in text
     assert " |      baseline_id: pulumi.Output[str]\n |          ID of the patch baseline." in text
     window = help_text(PatchWindow)
-    assert "PatchHooksArgs (a dict inside the args):" in window  # nested dicts are listed too
-    assert " |      preInstall: str\n" in window or " |      pre_install: " in window
+    assert "HooksSettings (a dict inside the args):" in window  # nested dicts are listed too
+    assert " |      pre_install: str\n |          Runs before patches are installed" in window
 
 
 @pytest.mark.parametrize("component", COMPONENTS, ids=lambda c: c.__name__)

@@ -12,7 +12,6 @@ from ..aws.os_rules import camel
 __all__ = [
     "PACKAGE",
     "TYPE_PREFIX",
-    "BuildsFromConfig",
     "account_policy",
     "camel",
     "child",
@@ -33,21 +32,6 @@ def child(parent: pulumi.Resource, **kwargs) -> pulumi.ResourceOptions:
     """Options for a component's child: parented to it (aliases, providers and
     protection flow from the parent), plus any per-resource option."""
     return pulumi.ResourceOptions(parent=parent, **kwargs)
-
-
-class BuildsFromConfig:
-    """A component that can also be built from settings the config model has validated
-    (what ``CustomerPatching`` does), without checking its args again."""
-
-    def _setup(self, name: str, settings: Any, plumbing: Any, opts: pulumi.ResourceOptions | None) -> None:
-        raise NotImplementedError
-
-    @classmethod
-    def from_config(cls, name: str, settings: Any, plumbing: Any, opts: pulumi.ResourceOptions | None = None) -> Any:
-        """The component from a validated settings model and its other args (names, groups, roles, tags)."""
-        component = cls.__new__(cls)
-        component._setup(name, settings, plumbing, opts)
-        return component
 
 
 def register_declared_outputs(component: pulumi.ComponentResource) -> None:

@@ -44,7 +44,7 @@ def _shown_type(annotation: str) -> str:
 
 
 def _nested(owner: type) -> list[type]:
-    """The TypedDicts named in the annotations of a TypedDict (``Sequence[PatchHooksArgs]``, ...), from its
+    """The TypedDicts named in the annotations of a TypedDict (``dict[str, PatchSourceSettings]``, ...), from its
     module: read from the source rather than resolved (``pulumi.Input`` holds a forward reference)."""
     namespace = vars(sys.modules[owner.__module__])
     found: list[type] = []

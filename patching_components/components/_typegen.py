@@ -1,15 +1,19 @@
-"""Generates ``config_args.py``: the components' args as TypedDicts, from the config model.
+"""Generates ``args.py``: every component's args as a snake_case TypedDict, from the config model.
 
 Pulumi's component provider (other languages) and type checkers need each
 component's args as a plain typed class with a docstring per field. The config
 model (pydantic) is the one place a setting is defined, so the TypedDicts are
 generated from it and a test fails when they are stale:
 
-- ``CustomerPatchingArgs``: the stack config, keys as in the stack file (camelCase);
-- ``SecurityBaselineArgs``, ``PatchWindowArgs``, ``GoldenAmiPipelineArgs``: the
-  fields of one model (snake_case, as Python callers write them), plus the
-  component's own plumbing (names, patch groups, roles, tags), declared in its
-  module as ``<Component>Plumbing`` and copied here with its docstrings.
+- ``<Section>Settings``: one per section of the stack config (``BaselineSettings``
+  ...), keys snake_case as Python callers write them (an IAM statement keeps IAM's
+  own keys: ``Effect``, ``Action``); the component provider gives other languages
+  the same keys in camelCase, as in the stack file;
+- ``CustomerPatchingArgs``: the whole stack config;
+- the other components' args: the fields of their config model (``SecurityBaseline``:
+  ``BaselineConfig``; none for ``PatchingIam``, ``PatchReporting``, ``ChangeFreezeGuard``),
+  plus the component's own plumbing (names, patch groups, roles, tags), declared in
+  its module as ``<Component>Plumbing`` and copied here with its docstrings.
 
 Regenerate with ``python -m patching_components.components._typegen``.
 """
@@ -17,8 +21,6 @@ Regenerate with ``python -m patching_components.components._typegen``.
 from __future__ import annotations
 
 import ast
-import importlib
-import inspect
 import sys
 import textwrap
 import types
@@ -30,11 +32,12 @@ from pydantic import BaseModel
 from pydantic_core import PydanticUndefined
 
 from .. import config
+from ._check_args import arg_name, snake_text
 
 OUTPUT = Path(__file__).with_name("args.py")
 
 # Model -> TypedDict, dependencies first. Names must be unique in the provider
-# schema across all components (PatchSourceArgs, PatchHooksArgs are taken).
+# schema across all components.
 NAMES: dict[type[BaseModel], str] = {
     config.PatchSourceConfig: "PatchSourceSettings",
     config.BaselineConfig: "BaselineSettings",
@@ -49,8 +52,21 @@ NAMES: dict[type[BaseModel], str] = {
     config.GoldenAmiConfig: "GoldenAmiSettings",
     config.ComplianceConfig: "ComplianceSettings",
     config.ChangeFreezeConfig: "ChangeFreezeSettings",
-    config.StackConfig: "CustomerPatchingArgs",
 }
+# (model of the settings or None, component module, plumbing class or "", args class).
+COMPONENTS: tuple[tuple[type[BaseModel] | None, str, str, str], ...] = (
+    (config.StackConfig, "customer", "", "CustomerPatchingArgs"),
+    (config.BaselineConfig, "baseline", "SecurityBaselinePlumbing", "SecurityBaselineArgs"),
+    (config.MaintenanceWindowConfig, "window", "PatchWindowPlumbing", "PatchWindowArgs"),
+    (config.GoldenAmiConfig, "golden_ami", "GoldenAmiPipelinePlumbing", "GoldenAmiPipelineArgs"),
+    (None, "iam", "PatchingIamPlumbing", "PatchingIamArgs"),
+    (None, "patch_reporting", "PatchReportingPlumbing", "PatchReportingArgs"),
+    (None, "freeze_guard", "ChangeFreezeGuardPlumbing", "ChangeFreezeGuardArgs"),
+)
+CUSTOMER_DOC = (
+    "CustomerPatching's args: every setting of one customer stack (the keys under ``patching:`` in the stack "
+    "file, snake_case); a validated ``StackConfig`` is taken too."
+)
 
 
 def _strip(annotation: Any) -> Any:
@@ -64,35 +80,18 @@ def _strip(annotation: Any) -> Any:
     return annotation
 
 
-# Python callers' names of the nested models (snake_case keys).
-SNAKE_NAMES: dict[type[BaseModel], str] = {
-    config.PatchSourceConfig: "PatchSourceArgs",
-    config.HooksConfig: "PatchHooksArgs",
-}
-# (model, component module, plumbing class, args class); nested ones first.
-COMPONENTS: tuple[tuple[type[BaseModel], str, str, str], ...] = (
-    (config.PatchSourceConfig, "baseline", "PatchSourcePlumbing", "PatchSourceArgs"),
-    (config.HooksConfig, "window", "", "PatchHooksArgs"),
-    (config.BaselineConfig, "baseline", "SecurityBaselinePlumbing", "SecurityBaselineArgs"),
-    (config.MaintenanceWindowConfig, "window", "PatchWindowPlumbing", "PatchWindowArgs"),
-    (config.GoldenAmiConfig, "golden_ami", "GoldenAmiPipelinePlumbing", "GoldenAmiPipelineArgs"),
-)
-# Fields whose Python shape differs from the stack file's (the component converts them).
-SNAKE_OVERRIDES: dict[tuple[type[BaseModel], str], str] = {(config.BaselineConfig, "sources"): "list[PatchSourceArgs]"}
-
-
-def type_expression(annotation: Any, names: dict[type[BaseModel], str] = NAMES) -> str:
+def type_expression(annotation: Any) -> str:
     annotation = _strip(annotation)
     origin = get_origin(annotation)
     if origin is Literal:
         (kind,) = {type(value) for value in get_args(annotation)}
         return kind.__name__
     if origin is list:
-        return f"list[{type_expression(get_args(annotation)[0], names)}]"
+        return f"list[{type_expression(get_args(annotation)[0])}]"
     if origin is dict:
-        return f"dict[str, {type_expression(get_args(annotation)[1], names)}]"
-    if annotation in names:
-        return names[annotation]
+        return f"dict[str, {type_expression(get_args(annotation)[1])}]"
+    if annotation in NAMES:
+        return NAMES[annotation]
     if annotation is date:
         return "str"
     if annotation in (str, int, bool):
@@ -109,9 +108,10 @@ def _allowed_values(annotation: Any) -> tuple[str, tuple[Any, ...]] | None:
     return None
 
 
-def _description(field: Any) -> str:
-    """The field's docstring, plus its allowed values and default where it does not say them."""
-    text = " ".join(field.description.split())
+def _description(model: type[BaseModel], field: Any) -> str:
+    """The field's docstring in the args' spelling, plus its allowed values and default where it does
+    not say them."""
+    text = snake_text(" ".join(field.description.split()), model)
     allowed = _allowed_values(field.annotation)
     if allowed and not any(str(value) in text for value in allowed[1]):
         text += f" {allowed[0]}: {', '.join(map(str, allowed[1]))}."
@@ -126,9 +126,10 @@ def _docstring(text: str) -> list[str]:
     return textwrap.wrap(f'"""{text}"""', width=116, initial_indent="    ", subsequent_indent="    ")
 
 
-def _plumbing(module: str, name: str) -> list[tuple[str, str, str]]:
-    """(field, annotation source, docstring) of a component's hand-written plumbing TypedDict."""
-    source = inspect.getsource(importlib.import_module(f"patching_components.components.{module}"))
+def _plumbing(module: str, name: str) -> tuple[str, list[tuple[str, str, str]]]:
+    """The docstring and (field, annotation source, docstring) of a component's hand-written plumbing
+    TypedDict, read from its module's source (not imported: the module imports this file's output)."""
+    source = Path(__file__).with_name(f"{module}.py").read_text(encoding="utf-8")
     (cls,) = [n for n in ast.parse(source).body if isinstance(n, ast.ClassDef) and n.name == name]
     fields = []
     for node, after in zip(cls.body, [*cls.body[1:], None], strict=True):
@@ -136,18 +137,28 @@ def _plumbing(module: str, name: str) -> list[tuple[str, str, str]]:
             doc = ast.literal_eval(after.value) if isinstance(after, ast.Expr) else ""
             annotation = ast.get_source_segment(source, node.annotation) or ""
             fields.append((node.target.id, annotation, " ".join(str(doc).split())))
-    return fields
+    return " ".join((ast.get_docstring(cls) or name).split()), fields
+
+
+def _model_fields(model: type[BaseModel]) -> list[str]:
+    lines = []
+    for field_name, field in model.model_fields.items():
+        annotation = type_expression(field.annotation)
+        if field.is_required():
+            annotation = f"Required[{annotation}]"
+        lines += ["", f"    {arg_name(field_name, field)}: {annotation}", *_docstring(_description(model, field))]
+    return lines
 
 
 def render() -> str:
     lines = [
-        '"""The components\' args as TypedDicts, from the config model.',
+        '"""Every component\'s args as a snake_case TypedDict, from the config model.',
         "",
         "GENERATED by ``python -m patching_components.components._typegen`` from the config",
         "model (patching_components.config) and each component's ``<Component>Plumbing``:",
-        "do not edit. ``CustomerPatchingArgs`` and its parts use the stack file's keys",
-        "(camelCase); the other components' args are snake_case, as Python callers",
-        'write them. Values are validated before anything is registered."""',
+        "do not edit. Keys are snake_case, as Python callers write them (the component",
+        "provider gives other languages the same keys in camelCase). Values are checked",
+        'once, with the stack file\'s rules, before anything is registered."""',
         "",
         "from collections.abc import Mapping, Sequence",
         "from typing import Required, TypedDict",
@@ -156,21 +167,13 @@ def render() -> str:
     ]
     for model, name in NAMES.items():
         lines += ["", "", f"class {name}(TypedDict, total=False):", *_docstring(model.__doc__ or name)]
-        for field in model.model_fields.values():
-            annotation = type_expression(field.annotation)
-            if field.is_required():
-                annotation = f"Required[{annotation}]"
-            lines += ["", f"    {field.alias}: {annotation}", *_docstring(_description(field))]
-    for model, module, plumbing, name in COMPONENTS:
-        component_doc = importlib.import_module(f"patching_components.components.{module}").__dict__.get(plumbing)
-        doc = (component_doc.__doc__ if component_doc is not None else None) or model.__doc__ or name
+        lines += _model_fields(model)
+    for settings, module, plumbing, name in COMPONENTS:
+        doc, fields = _plumbing(module, plumbing) if plumbing else (CUSTOMER_DOC, [])
         lines += ["", "", f"class {name}(TypedDict, total=False):", *_docstring(doc)]
-        for field_name, field in model.model_fields.items():
-            annotation = SNAKE_OVERRIDES.get((model, field_name)) or type_expression(field.annotation, SNAKE_NAMES)
-            if field.is_required():
-                annotation = f"Required[{annotation}]"
-            lines += ["", f"    {field_name}: {annotation}", *_docstring(_description(field))]
-        for field_name, annotation, text in _plumbing(module, plumbing) if plumbing else []:
+        if settings is not None:
+            lines += _model_fields(settings)  # the settings, then the plumbing
+        for field_name, annotation, text in fields:
             lines += ["", f"    {field_name}: {annotation}", *_docstring(text)]
     return "\n".join(lines) + "\n"
 

@@ -1,25 +1,19 @@
 """A security-only patch baseline, its patch group registrations and default registration."""
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Required, TypedDict
+from typing import TYPE_CHECKING, Any, TypedDict
 
 import pulumi
 import pulumi_aws as aws
 
 from ..aws import os_rules
 from ..standard import approval_rule, baseline_advice_for
-from ._base import TYPE_PREFIX, BuildsFromConfig, child, register_declared_outputs
+from ._base import TYPE_PREFIX, child, register_declared_outputs
+from ._check_args import check_args
 from .args import SecurityBaselineArgs
 
 if TYPE_CHECKING:
     from ..config import BaselineConfig
-
-
-class PatchSourcePlumbing(TypedDict, total=False):
-    """A custom Linux repository of the baseline: its name, and PatchSourceConfig's settings."""
-
-    name: Required[str]
-    """Stable name of the repository."""
 
 
 class SecurityBaselinePlumbing(TypedDict, total=False):
@@ -33,28 +27,12 @@ class SecurityBaselinePlumbing(TypedDict, total=False):
     """Tags for the baseline."""
 
 
-def _settings(name: str, args: SecurityBaselineArgs) -> "BaselineConfig":
-    """Check plain-Python args with the same model as the stack config."""
-    from .. import config  # pydantic loads on first use, not on import
-    from ._check_args import check_args
-
-    def sources(value: Any) -> Any:  # a list of {name, ...} here, a map keyed by name in the stack file
-        if isinstance(value, list) and all(isinstance(s, Mapping) and "name" in s for s in value):
-            return {s["name"]: {k: v for k, v in s.items() if k != "name"} for s in value}
-        return value
-
-    return check_args(
-        "SecurityBaseline",
-        name,
-        args,
-        SecurityBaselineArgs,
-        settings=config.BaselineConfig,
-        types={"baseline_name": config.ResourceName, "patch_groups": list[config.PatchGroupName], "tags": config.Tags},
-        convert={"sources": sources},
-    )
+def _types(config: Any) -> dict[str, Any]:
+    """The types of the plumbing's plain values (the settings are BaselineConfig's)."""
+    return {"baseline_name": config.ResourceName, "patch_groups": list[config.PatchGroupName], "tags": config.Tags}
 
 
-class SecurityBaseline(BuildsFromConfig, pulumi.ComponentResource):
+class SecurityBaseline(pulumi.ComponentResource):
     """A patch baseline that approves security updates only, with the filter keys its
     OS accepts (PRIORITY on Ubuntu/Debian, MSRC_SEVERITY on Windows, ...), registered
     to its patch groups and optionally as the default baseline for its OS.
@@ -70,7 +48,10 @@ class SecurityBaseline(BuildsFromConfig, pulumi.ComponentResource):
     """Patch groups the baseline is registered to."""
 
     def __init__(self, name: str, args: SecurityBaselineArgs, opts: pulumi.ResourceOptions | None = None):
-        self._setup(name, _settings(name, args), args, opts)  # checked first: bad args build nothing
+        settings, plumbing = check_args(
+            "SecurityBaseline", name, args, SecurityBaselineArgs, settings="BaselineConfig", types=_types
+        )
+        self._setup(name, settings, plumbing, opts)  # checked first: bad args build nothing
 
     def _setup(
         self, name: str, settings: "BaselineConfig", plumbing: Mapping[str, Any], opts: pulumi.ResourceOptions | None

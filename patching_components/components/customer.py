@@ -2,23 +2,30 @@
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 import pulumi
 
 from .. import layout
 from ..config import defaults
 from ._base import TYPE_PREFIX, child, in_region, register_declared_outputs
-from .args import ChangeFreezeSettings, CustomerPatchingArgs, PolicyStatementSettings
+from ._check_args import check_args, checked
+from .args import CustomerPatchingArgs
 from .baseline import SecurityBaseline
-from .freeze_guard import ChangeFreezeGuard, ChangeFreezeGuardArgs
+from .freeze_guard import ChangeFreezeGuard
 from .golden_ami import GoldenAmiPipeline
-from .iam import PatchingIam, PatchingIamArgs
+from .iam import PatchingIam
 from .patch_reporting import PatchReporting, PatchReportingArgs
 from .window import PatchWindow
 
 if TYPE_CHECKING:
+    from typing import TypeAlias
+
     from ..config import StackConfig
+
+    Args: TypeAlias = CustomerPatchingArgs | StackConfig
+else:
+    Args = CustomerPatchingArgs  # what the component provider reads: the TypedDict
 
 MANAGED_BY = "patching-components"
 
@@ -72,8 +79,10 @@ class CustomerPatching(pulumi.ComponentResource):
     """IAM, security baselines, patch groups, maintenance windows, reporting and
     golden AMI pipelines for one customer, from one validated config.
 
-    ``args`` holds the ``patching:`` keys of a stack file (the TypedDicts of
-    ``config_args``); a ``StackConfig`` that was already validated is taken as is.
+    ``args`` holds the settings of a stack file's ``patching:`` keys, snake_case
+    (``maintenance_windows``, ``patch_groups``, ``cutoff_hours``: ``CustomerPatchingArgs``),
+    checked with the stack file's rules; a ``StackConfig`` (``config.validate`` of a stack
+    file's camelCase keys) is taken as it is.
     """
 
     customer: pulumi.Output[str]
@@ -108,7 +117,7 @@ class CustomerPatching(pulumi.ComponentResource):
     def __init__(
         self,
         name: str,
-        args: CustomerPatchingArgs,
+        args: Args,
         opts: pulumi.ResourceOptions | None = None,
         region_providers: Mapping[str, pulumi.ProviderResource] | None = None,
     ):
@@ -116,25 +125,9 @@ class CustomerPatching(pulumi.ComponentResource):
         resource with pulumi-aws v7's ``region`` argument. ``region_providers``: a provider of its own
         for a region of ``regions`` but the first, for a caller who wants one (its resources still get
         ``region``)."""
-        from ..config import StackConfig, validate  # pydantic loads on first use, not on import
-
-        # Validate first: an invalid config must register nothing, not even this component.
-        config = args if isinstance(args, StackConfig) else validate(dict(args), f"CustomerPatching {name!r}")
+        # Checked first: an invalid config must register nothing, not even this component.
+        config, _ = check_args("CustomerPatching", name, args, CustomerPatchingArgs, settings="StackConfig")
         self._setup(name, config, opts, region_providers)
-
-    @classmethod
-    def from_config(
-        cls,
-        name: str,
-        config: "StackConfig",
-        opts: pulumi.ResourceOptions | None = None,
-        region_providers: Mapping[str, pulumi.ProviderResource] | None = None,
-    ) -> "CustomerPatching":
-        """The whole setup from a StackConfig (valid by construction), as the Pulumi program builds it.
-        ``region_providers``: as for the constructor."""
-        component = cls.__new__(cls)
-        component._setup(name, config, opts, region_providers)
-        return component
 
     def _setup(
         self,
@@ -150,7 +143,7 @@ class CustomerPatching(pulumi.ComponentResource):
         regions = list(layout.regions(config))
         primary_opts = self._opts_in(regions[0], region_providers)
         reporting = self._reporting(name, config, tags, primary_opts)
-        iam_args: PatchingIamArgs = {"tags": tags}
+        iam_args: dict[str, Any] = {"tags": tags}
         if config.permissions_boundary is not None:
             iam_args["permissions_boundary"] = config.permissions_boundary
         if reporting is not None and reporting.log_objects_arn is not None:
@@ -165,9 +158,7 @@ class CustomerPatching(pulumi.ComponentResource):
             if config.instance_role.managed_policy_arns:
                 iam_args["instance_policy_arns"] = list(config.instance_role.managed_policy_arns)
             if config.instance_role.statements:
-                iam_args["instance_statements"] = [
-                    cast(PolicyStatementSettings, s.document()) for s in config.instance_role.statements
-                ]
+                iam_args["instance_statements"] = list(config.instance_role.statements)
         if config.patch_groups:
             iam_args["patch_groups"] = list(config.patch_groups)
             iam_args["patch_group_tag_key"] = config.patch_group_tag_key
@@ -177,7 +168,8 @@ class CustomerPatching(pulumi.ComponentResource):
             iam_args["change_freezes"] = True
         if config.strict_trust_conditions:
             iam_args["strict_trust_conditions"] = True
-        iam = PatchingIam(name, iam_args, opts=child(self))  # IAM is global: once, whatever the regions
+        # IAM is global: once, whatever the regions
+        iam = PatchingIam(name, checked(None, **iam_args), opts=child(self))
 
         # Every region through the stack's (or the caller's) provider, each regional resource with its
         # region; the primary region with the names of a one-region stack, every other one carrying it.
@@ -270,14 +262,14 @@ class CustomerPatching(pulumi.ComponentResource):
         ``logs`` has the log bucket, ``reporting`` the region's topic."""
         groups_of = config.groups_by_baseline()
         baselines = {
-            key: SecurityBaseline.from_config(
+            key: SecurityBaseline(
                 where.pulumi_name(name, key),
-                settings,
-                {
-                    "baseline_name": where.baseline_name(key),
-                    "patch_groups": groups_of[key],
-                    "tags": tags,
-                },
+                checked(
+                    settings,
+                    baseline_name=where.baseline_name(key),
+                    patch_groups=groups_of[key],
+                    tags=tags,
+                ),
                 opts=opts,
             )
             for key, settings in config.baselines.items()
@@ -290,27 +282,29 @@ class CustomerPatching(pulumi.ComponentResource):
         pipelines = {}
         for key in where.golden_amis:
             document_name, parameter_name = where.pipeline_names(key)
-            pipelines[key] = GoldenAmiPipeline.from_config(
+            pipelines[key] = GoldenAmiPipeline(
                 where.pulumi_name(name, "golden", key),
-                config.golden_amis[key],
-                {
-                    "customer": config.customer,
-                    "patch_group_tag_key": config.patch_group_tag_key,
-                    "instance_profile_name": iam.instance_profile_name,
-                    "automation_role_arn": iam.automation_role_arn,
-                    "automation_role_name": iam.automation_role_name,
-                    **(
-                        {
-                            "maintenance_window_role_arn": iam.maintenance_window_role_arn,
-                            "maintenance_window_role_name": iam.maintenance_window_role_name,
-                        }
-                        if iam.maintenance_window_role_arn is not None
-                        else {}
-                    ),
-                    "document_name": document_name,
-                    "ami_parameter_name": parameter_name,
-                    "tags": tags,
-                },
+                checked(
+                    config.golden_amis[key],
+                    **{
+                        "customer": config.customer,
+                        "patch_group_tag_key": config.patch_group_tag_key,
+                        "instance_profile_name": iam.instance_profile_name,
+                        "automation_role_arn": iam.automation_role_arn,
+                        "automation_role_name": iam.automation_role_name,
+                        **(
+                            {
+                                "maintenance_window_role_arn": iam.maintenance_window_role_arn,
+                                "maintenance_window_role_name": iam.maintenance_window_role_name,
+                            }
+                            if iam.maintenance_window_role_arn is not None
+                            else {}
+                        ),
+                        "document_name": document_name,
+                        "ami_parameter_name": parameter_name,
+                        "tags": tags,
+                    },
+                ),
                 # The first build starts on creation: after every policy of the roles it uses.
                 opts=pulumi.ResourceOptions.merge(opts_of_windows, pulumi.ResourceOptions(depends_on=[iam])),
             )
@@ -337,12 +331,9 @@ class CustomerPatching(pulumi.ComponentResource):
         window_ids += [p.window_id for p in pipelines.values() if p.window_id is not None]
         assert iam.freeze_guard_role_arn is not None and iam.freeze_guard_role_name is not None
         assert iam.freeze_events_role_arn is not None and iam.freeze_events_role_name is not None
-        args: ChangeFreezeGuardArgs = {
+        args: dict[str, Any] = {
             "customer": config.customer,
-            "freezes": {
-                key: ChangeFreezeSettings(start=f.start, end=f.end, timezone=f.timezone)
-                for key, f in config.change_freezes.items()
-            },
+            "freezes": config.change_freezes,  # the models as they are
             "window_ids": pulumi.Output.all(*window_ids),
             "guard_role_arn": iam.freeze_guard_role_arn,
             "guard_role_name": iam.freeze_guard_role_name,
@@ -354,7 +345,7 @@ class CustomerPatching(pulumi.ComponentResource):
         }
         if topic_arn is not None:
             args["notification_topic_arn"] = topic_arn
-        return ChangeFreezeGuard(name, args, opts=opts)
+        return ChangeFreezeGuard(name, checked(None, **args), opts=opts)
 
     def _reporting(
         self, name: str, config: "StackConfig", tags: dict[str, str], opts: pulumi.ResourceOptions
@@ -380,7 +371,7 @@ class CustomerPatching(pulumi.ComponentResource):
             args["emails"] = notifications.emails
         elif notifications and notifications.sns_topic_arn:
             args["sns_topic_arn"] = notifications.sns_topic_arn
-        return PatchReporting(name, args, opts=opts)
+        return PatchReporting(name, checked(None, **args), opts=opts)
 
     @staticmethod
     def _cloudwatch_args(config: "StackConfig", args: PatchReportingArgs) -> None:
@@ -419,7 +410,7 @@ class CustomerPatching(pulumi.ComponentResource):
             args["emails"] = emails
             args["notification_role_name"] = primary.notification_role_name
             args["notification_role_arn"] = primary.notification_role_arn
-        return PatchReporting(name, args, opts=opts)
+        return PatchReporting(name, checked(None, **args), opts=opts)
 
     def _windows(
         self,
@@ -454,7 +445,7 @@ class CustomerPatching(pulumi.ComponentResource):
                 args["notification_role_arn"] = reporting.notification_role_arn
                 args["notification_events"] = notifications.events
                 args["notification_type"] = notifications.notification_type
-            windows[key] = PatchWindow.from_config(
-                where.pulumi_name(name, key), layout.window_as_built(config, key), args, opts=opts
+            windows[key] = PatchWindow(
+                where.pulumi_name(name, key), checked(layout.window_as_built(config, key), **args), opts=opts
             )
         return windows

@@ -28,7 +28,8 @@ import yaml
 from ..aws.automation_doc import dump_document
 from ..iam_policies import freeze_events_document, freeze_guard_document
 from ._base import TYPE_PREFIX, account_policy, child, lookup, register_declared_outputs
-from .args import ChangeFreezeSettings
+from ._check_args import check_args
+from .args import ChangeFreezeGuardArgs, ChangeFreezeSettings
 
 if TYPE_CHECKING:
     from ..config import ChangeFreezeConfig
@@ -39,7 +40,9 @@ CALENDAR_PRODID = "-//AWS//Change Calendar 1.0//EN"
 """What the Systems Manager console writes in a Change Calendar it creates."""
 
 
-class ChangeFreezeGuardArgs(TypedDict, total=False):
+class ChangeFreezeGuardPlumbing(TypedDict, total=False):
+    """ChangeFreezeGuard's args (no config model's settings: each is checked with the stack file's type of it)."""
+
     customer: Required[str]
     """The guard may switch the windows tagged Customer: <customer> (CustomerPatching tags every window)."""
     freezes: Required[Mapping[str, ChangeFreezeSettings]]
@@ -114,7 +117,9 @@ class ChangeFreezeGuard(pulumi.ComponentResource):
     """The guard runbook (run it by hand to re-apply the calendar's state now)."""
 
     def __init__(self, name: str, args: ChangeFreezeGuardArgs, opts: pulumi.ResourceOptions | None = None):
-        freezes = _check(name, args)
+        _, plumbing = check_args("ChangeFreezeGuard", name, args, ChangeFreezeGuardArgs, types=_types)
+        freezes: Mapping[str, ChangeFreezeConfig] = plumbing["freezes"]  # models: checked once, or handed over
+        args = plumbing
         super().__init__(f"{TYPE_PREFIX}ChangeFreezeGuard", name, None, opts)
         tags = args.get("tags")
         customer = args["customer"]
@@ -220,19 +225,12 @@ class ChangeFreezeGuard(pulumi.ComponentResource):
         register_declared_outputs(self)
 
 
-def _check(name: str, args: ChangeFreezeGuardArgs) -> dict[str, "ChangeFreezeConfig"]:
-    """The args checked with the stack config's types before anything is registered; the freezes as models."""
-    from pydantic import TypeAdapter
-
-    from .. import config  # pydantic loads on first use, not on import
-    from ._check_args import check_args
-
-    types = {
+def _types(config: Any) -> dict[str, Any]:
+    """The types of the args' plain values, as the stack file has them (the freezes become models)."""
+    return {
         "customer": config.CustomerId,
         "freezes": dict[config.Key, config.ChangeFreezeConfig],
         "tags": config.Tags,
         "calendar_name": config.DocumentName,
         "guard_document_name": config.DocumentName,
     }
-    check_args("ChangeFreezeGuard", name, args, ChangeFreezeGuardArgs, types=types)
-    return TypeAdapter(dict[config.Key, config.ChangeFreezeConfig]).validate_python(args["freezes"])

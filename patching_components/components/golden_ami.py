@@ -16,7 +16,8 @@ from .. import layout
 from ..aws.automation_doc import dump_document
 from ..config import defaults
 from ..iam_policies import build_policy_document, schedule_policy_document
-from ._base import TYPE_PREFIX, BuildsFromConfig, account_policy, child, register_declared_outputs
+from ._base import TYPE_PREFIX, account_policy, child, register_declared_outputs
+from ._check_args import check_args
 from .args import GoldenAmiPipelineArgs
 
 if TYPE_CHECKING:
@@ -46,6 +47,16 @@ class GoldenAmiPipelinePlumbing(TypedDict, total=False):
     """SSM parameter receiving the AMI id; default /patching/<customer>/golden-ami/<component name>."""
     tags: pulumi.Input[Mapping[str, pulumi.Input[str]]]
     """Tags for the document, association and window."""
+
+
+def _types(config: Any) -> dict[str, Any]:
+    """The types of the plumbing's plain values (the settings are GoldenAmiConfig's)."""
+    return {
+        "customer": config.CustomerId,
+        "patch_group_tag_key": config.PatchGroupTagKey,
+        "document_name": config.DocumentName,
+        "tags": config.Tags,
+    }
 
 
 PLATFORMS = ("Linux", "Windows")
@@ -94,7 +105,7 @@ def render_document(platform: str, defaults: Mapping[str, Any]) -> str:
     return dump_document(document)
 
 
-class GoldenAmiPipeline(BuildsFromConfig, pulumi.ComponentResource):
+class GoldenAmiPipeline(pulumi.ComponentResource):
     """A custom Automation runbook (schemaVersion 0.3) that launches the source AMI
     tagged with a patch group, installs that group's security patches, checks that
     none is missing, images it, publishes the AMI id to an SSM parameter (data type
@@ -114,7 +125,10 @@ class GoldenAmiPipeline(BuildsFromConfig, pulumi.ComponentResource):
     """Maintenance window of the scheduled build (None without a schedule)."""
 
     def __init__(self, name: str, args: GoldenAmiPipelineArgs, opts: pulumi.ResourceOptions | None = None):
-        self._setup(name, self._check(name, args), args, opts)  # checked first: bad args build nothing
+        settings, plumbing = check_args(
+            "GoldenAmiPipeline", name, args, GoldenAmiPipelineArgs, settings="GoldenAmiConfig", types=_types
+        )
+        self._setup(name, settings, plumbing, opts)  # checked first: bad args build nothing
 
     def _setup(
         self, name: str, settings: "GoldenAmiConfig", args: Mapping[str, Any], opts: pulumi.ResourceOptions | None
@@ -222,22 +236,6 @@ class GoldenAmiPipeline(BuildsFromConfig, pulumi.ComponentResource):
         self.document_arn = document.arn
         self.ami_parameter_name = pulumi.Output.from_input(parameter_name)
         register_declared_outputs(self)
-
-    @staticmethod
-    def _check(name: str, args: GoldenAmiPipelineArgs) -> "GoldenAmiConfig":
-        """Args checked before anything is registered."""
-        from .. import config  # pydantic loads on first use, not on import
-        from ._check_args import check_args
-
-        types = {
-            "customer": config.CustomerId,
-            "patch_group_tag_key": config.PatchGroupTagKey,
-            "document_name": config.DocumentName,
-            "tags": config.Tags,
-        }
-        return check_args(
-            "GoldenAmiPipeline", name, args, GoldenAmiPipelineArgs, settings=config.GoldenAmiConfig, types=types
-        )
 
     @staticmethod
     def _defaults(

@@ -3,7 +3,7 @@
 import hashlib
 import json
 from collections.abc import Mapping, Sequence
-from typing import TypedDict
+from typing import Any, TypedDict
 
 import pulumi
 import pulumi_aws as aws
@@ -18,12 +18,15 @@ from ..iam_policies import (
     pass_instance_role_document,
 )
 from ._base import TYPE_PREFIX, child, json_document, lookup, register_declared_outputs
-from .args import PolicyStatementSettings
+from ._check_args import check_args, field_type
+from .args import PatchingIamArgs, PolicyStatementSettings
 
 SSM_CORE_POLICY = "policy/AmazonSSMManagedInstanceCore"
 
 
-class PatchingIamArgs(TypedDict, total=False):
+class PatchingIamPlumbing(TypedDict, total=False):
+    """PatchingIam's args (no config model's settings: each is checked with the stack file's type of it)."""
+
     tags: pulumi.Input[Mapping[str, pulumi.Input[str]]]
     """Tags for the roles and the instance profile."""
     log_object_arns: pulumi.Input[Sequence[pulumi.Input[str]]]
@@ -38,7 +41,8 @@ class PatchingIamArgs(TypedDict, total=False):
     instance_policy_arns: Sequence[str]
     """Managed policies also attached to the instance role (what hooks running on the nodes need)."""
     instance_statements: Sequence[PolicyStatementSettings]
-    """IAM statements of an extra inline policy of the instance role (what hooks running on the nodes need)."""
+    """IAM statements of an extra inline policy of the instance role (what hooks running on the nodes need),
+    with IAM's own keys (Effect, Action, Resource, ...)."""
     permissions_boundary: pulumi.Input[str]
     """Optional permissions boundary policy ARN for every role (many landing zones require one)."""
     patch_groups: Sequence[str]
@@ -100,7 +104,7 @@ class PatchingIam(pulumi.ComponentResource):
     """Name of that role."""
 
     def __init__(self, name: str, args: PatchingIamArgs, opts: pulumi.ResourceOptions | None = None):
-        _check(name, args)
+        _, args = check_args("PatchingIam", name, args, PatchingIamArgs, types=_types)  # nothing built when wrong
         super().__init__(f"{TYPE_PREFIX}PatchingIam", name, None, opts)
         tags = args.get("tags")
         boundary = args.get("permissions_boundary")
@@ -150,12 +154,12 @@ class PatchingIam(pulumi.ComponentResource):
                 policy_arn=arn,
                 opts=child(self),
             )
-        statements = args.get("instance_statements")
+        statements: Sequence[Any] | None = args.get("instance_statements")  # PolicyStatementConfig, once checked
         if statements:
             aws.iam.RolePolicy(
                 f"{name}-instance-extra",
                 role=instance_role.name,
-                policy=json_document(instance_extra_document([dict(s) for s in statements])),
+                policy=json_document(instance_extra_document([s.document() for s in statements])),
                 opts=child(self),
             )
         profile = aws.iam.InstanceProfile(
@@ -250,12 +254,9 @@ class PatchingIam(pulumi.ComponentResource):
         return role
 
 
-def _check(name: str, args: PatchingIamArgs) -> None:
-    """Plain values checked with the stack config's field types, before anything is registered."""
-    from .. import config  # pydantic loads on first use, not on import
-    from ._check_args import check_args, field_type
-
-    types = {
+def _types(config: Any) -> dict[str, Any]:
+    """The types of the args' plain values, as the stack file has them (statements become models)."""
+    return {
         "patch_groups": list[config.PatchGroupName],
         "patch_group_tag_key": config.PatchGroupTagKey,
         "tags": config.Tags,
@@ -266,7 +267,6 @@ def _check(name: str, args: PatchingIamArgs) -> None:
         "instance_policy_arns": field_type(config.InstanceRoleConfig, "managed_policy_arns"),
         "instance_statements": field_type(config.InstanceRoleConfig, "statements"),
     }
-    check_args("PatchingIam", name, args, PatchingIamArgs, types=types)
 
 
 def ssm_service_role(

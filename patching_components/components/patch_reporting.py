@@ -8,7 +8,10 @@ import pulumi_aws as aws
 
 from .. import layout
 from ..config import defaults
+from ..errors import Issue
 from ._base import TYPE_PREFIX, child, json_document, lookup, register_declared_outputs
+from ._check_args import check_args, field_type
+from .args import PatchReportingArgs
 from .iam import ssm_service_role
 
 
@@ -74,7 +77,9 @@ def lifecycle_rules(retention_days: int) -> list[Any]:
     ]
 
 
-class PatchReportingArgs(TypedDict, total=False):
+class PatchReportingPlumbing(TypedDict, total=False):
+    """PatchReporting's args (no config model's settings: each is checked with the stack file's type of it)."""
+
     s3_bucket: pulumi.Input[str]
     """'create' for a private, encrypted, TLS-only bucket; or an existing bucket name (also another
     region's PatchReporting's bucket_name); omit for no S3 output."""
@@ -135,7 +140,7 @@ class PatchReporting(pulumi.ComponentResource):
     """CloudWatch log group of the Run Command output (None without cloudwatch_log_group)."""
 
     def __init__(self, name: str, args: PatchReportingArgs, opts: pulumi.ResourceOptions | None = None):
-        _check(name, args)
+        _, args = check_args("PatchReporting", name, args, PatchReportingArgs, types=_types, rules=_rules)
         super().__init__(f"{TYPE_PREFIX}PatchReporting", name, None, opts)
         tags = args.get("tags")
         partition = lookup(self, "partition")
@@ -303,47 +308,37 @@ class PatchReporting(pulumi.ComponentResource):
         )
 
 
-def _check(name: str, args: PatchReportingArgs) -> None:
-    """Plain values checked with the stack config's field types, before anything is registered."""
+def _types(config: Any) -> dict[str, Any]:
+    """The types of the args' plain values, as the stack file has them."""
     from typing import Annotated
 
     from pydantic import Field
 
-    from .. import config  # pydantic loads on first use, not on import
-    from ..errors import ConfigError, Issue
-    from ._check_args import check_args, field_type
+    return {
+        "s3_bucket": field_type(config.LoggingConfig, "s3_bucket"),
+        "s3_key_prefix": field_type(config.LoggingConfig, "s3_prefix"),
+        "retention_days": field_type(config.LoggingConfig, "retention_days"),
+        "emails": Annotated[list[config.Email], Field(min_length=1)],
+        "sns_topic_arn": config.SnsTopicArn,
+        "tags": config.Tags,
+        "permissions_boundary": config.PermissionsBoundaryArn,
+        "data_sync": field_type(config.ComplianceConfig, "data_sync"),
+        "strict_trust_conditions": field_type(config.StackConfig, "strict_trust_conditions"),
+        "cloudwatch_log_group": field_type(config.CloudWatchOutputConfig, "log_group"),
+        "cloudwatch_retention_days": field_type(config.CloudWatchOutputConfig, "retention_days"),
+        "cloudwatch_kms_key_arn": config.KmsKeyArn,
+    }
 
-    check_args(
-        "PatchReporting",
-        name,
-        args,
-        PatchReportingArgs,
-        types={
-            "s3_bucket": field_type(config.LoggingConfig, "s3_bucket"),
-            "s3_key_prefix": field_type(config.LoggingConfig, "s3_prefix"),
-            "retention_days": field_type(config.LoggingConfig, "retention_days"),
-            "emails": Annotated[list[config.Email], Field(min_length=1)],
-            "sns_topic_arn": config.SnsTopicArn,
-            "tags": config.Tags,
-            "permissions_boundary": config.PermissionsBoundaryArn,
-            "data_sync": field_type(config.ComplianceConfig, "data_sync"),
-            "strict_trust_conditions": field_type(config.StackConfig, "strict_trust_conditions"),
-            "cloudwatch_log_group": field_type(config.CloudWatchOutputConfig, "log_group"),
-            "cloudwatch_retention_days": field_type(config.CloudWatchOutputConfig, "retention_days"),
-            "cloudwatch_kms_key_arn": config.KmsKeyArn,
-        },
-    )
+
+def _rules(args: Mapping[str, Any]) -> list[Issue]:
+    """What goes together (the stack file says the same in its own sections)."""
+    issues = []
     if args.get("data_sync") and not args.get("s3_bucket"):
-        raise ConfigError(
-            f"PatchReporting {name!r}", [Issue(("data_sync",), "writes to the log bucket: give s3_bucket")], None
-        )
+        issues.append(Issue(("data_sync",), "writes to the log bucket: give s3_bucket"))
     if (args.get("notification_role_name") is None) != (args.get("notification_role_arn") is None):
-        raise ConfigError(
-            f"PatchReporting {name!r}",
-            [Issue(("notification_role_name",), "give notification_role_name and notification_role_arn together")],
-            None,
+        issues.append(
+            Issue(("notification_role_name",), "give notification_role_name and notification_role_arn together")
         )
     if args.get("emails") and args.get("sns_topic_arn") is not None:
-        raise ConfigError(
-            f"PatchReporting {name!r}", [Issue(("emails",), "give emails or sns_topic_arn, not both")], None
-        )
+        issues.append(Issue(("emails",), "give emails or sns_topic_arn, not both"))
+    return issues

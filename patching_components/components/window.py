@@ -10,7 +10,8 @@ from .. import standard
 from ..aws.os_rules import MAX_GROUPS_PER_WINDOW
 from ..aws.run_patch_baseline import PatchTask, patch_task
 from ..config import defaults
-from ._base import TYPE_PREFIX, BuildsFromConfig, child, register_declared_outputs
+from ._base import TYPE_PREFIX, child, register_declared_outputs
+from ._check_args import check_args, field_type
 from .args import PatchWindowArgs
 
 if TYPE_CHECKING:
@@ -49,34 +50,23 @@ class PatchWindowPlumbing(TypedDict, total=False):
     """Tags for the window."""
 
 
-def _settings(name: str, args: PatchWindowArgs) -> "MaintenanceWindowConfig":
+def _types(config: Any) -> dict[str, Any]:
+    """The types of the plumbing's plain values (the settings are MaintenanceWindowConfig's)."""
     from typing import Annotated
 
     from pydantic import Field
 
-    from .. import config  # pydantic loads on first use, not on import
-    from ._check_args import check_args, field_type
-
-    return check_args(
-        "PatchWindow",
-        name,
-        args,
-        PatchWindowArgs,
-        settings=config.MaintenanceWindowConfig,
-        types={
-            "window_name": config.ResourceName,
-            "patch_groups": Annotated[
-                list[config.PatchGroupName], Field(min_length=1, max_length=MAX_GROUPS_PER_WINDOW)
-            ],
-            "patch_group_tag_key": config.PatchGroupTagKey,
-            "notification_events": field_type(config.NotificationsConfig, "events"),
-            "notification_type": config.NotificationType,
-            "tags": config.Tags,
-        },
-    )
+    return {
+        "window_name": config.ResourceName,
+        "patch_groups": Annotated[list[config.PatchGroupName], Field(min_length=1, max_length=MAX_GROUPS_PER_WINDOW)],
+        "patch_group_tag_key": config.PatchGroupTagKey,
+        "notification_events": field_type(config.NotificationsConfig, "events"),
+        "notification_type": config.NotificationType,
+        "tags": config.Tags,
+    }
 
 
-class PatchWindow(BuildsFromConfig, pulumi.ComponentResource):
+class PatchWindow(pulumi.ComponentResource):
     """A maintenance window, a target selecting its patch groups by tag, and one
     Run Command task running AWS-RunPatchBaseline (or ...WithHooks)."""
 
@@ -93,7 +83,10 @@ class PatchWindow(BuildsFromConfig, pulumi.ComponentResource):
 
     def __init__(self, name: str, args: PatchWindowArgs, opts: pulumi.ResourceOptions | None = None):
         # Checked before registering anything: bad args build nothing.
-        self._setup(name, _settings(name, args), args, opts)
+        settings, plumbing = check_args(
+            "PatchWindow", name, args, PatchWindowArgs, settings="MaintenanceWindowConfig", types=_types
+        )
+        self._setup(name, settings, plumbing, opts)
 
     def _setup(
         self,
