@@ -74,56 +74,47 @@ def test_no_command_module_is_under_300_lines():
 # -- what each command imports ---------------------------------------------------------------------
 
 PROBE = """
-import json, sys
+import contextlib, io, json, sys
 from patching_components.tools.cli import main
-out, then, argv = sys.argv[1], sys.argv[2], sys.argv[3:]
-code = main(argv)
-if then == "components":  # the positive control: the components do bring Pulumi
-    import patching_components
-    patching_components.CustomerPatching
-loaded = sorted({name.split(".")[0] for name in sys.modules} & set(json.loads(HEAVY)))
-with open(out, "w") as file:
-    json.dump({"code": code, "loaded": loaded}, file)
+HEAVY = set(json.loads(sys.argv[2]))
+found = []
+for argv in json.loads(sys.argv[3]):  # one after the other, each what it added to sys.modules
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        code = main(argv)
+    found.append({"argv": argv, "code": code, "loaded": sorted({m.split(".")[0] for m in sys.modules} & HEAVY)})
+import patching_components  # the positive control: the components do bring Pulumi
+patching_components.CustomerPatching
+found.append({"argv": "patching_components.CustomerPatching", "code": 0,
+              "loaded": sorted({m.split(".")[0] for m in sys.modules} & HEAVY)})
+with open(sys.argv[1], "w") as file:
+    json.dump(found, file)
 """
 
+OFFLINE = [
+    (["validate", *map(str, EXAMPLE_STACKS)], 0),
+    (["validate", "--format", "json", *map(str, BAD_STACKS)], 1),  # every error path of validation
+    (["calendar", *map(str, EXAMPLE_STACKS), "--weeks", "2", "--max-concurrent", "1", "--ics", "all.ics"], 0),
+    (["calendar", str(EXAMPLE_STACKS[1]), "--format", "json", "--ics-dir", "ics"], 0),
+    (["schema"], 0),
+]
 
-def imported_by(tmp_path, *argv: str, then: str = "-") -> dict:
-    """Run ``patching <argv>`` through cli.main in a fresh interpreter: its exit code and which of HEAVY it loaded."""
+
+def test_the_offline_commands_import_neither_pulumi_nor_the_aws_sdk(tmp_path):
+    """One fresh interpreter runs each offline command through cli.main, then asks the package for a
+    component: nothing of HEAVY until then, Pulumi after (so the probe can see what it looks for)."""
     out = tmp_path / "probe.json"
-    script = f"HEAVY = {json.dumps(json.dumps(sorted(HEAVY)))}\n{PROBE}"
+    commands = json.dumps([argv for argv, _ in OFFLINE])
     subprocess.run(
-        [sys.executable, "-c", script, str(out), then, *argv],
+        [sys.executable, "-c", PROBE, str(out), json.dumps(sorted(HEAVY)), commands],
         cwd=tmp_path,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
         capture_output=True,
-        timeout=120,
-        check=False,
+        timeout=180,
+        check=True,
     )
-    return json.loads(out.read_text())
-
-
-@pytest.mark.parametrize(
-    ("argv", "code"),
-    [
-        (["validate", *map(str, EXAMPLE_STACKS)], 0),
-        (["validate", "--format", "json", *map(str, BAD_STACKS)], 1),  # every error path of validation
-        (["calendar", *map(str, EXAMPLE_STACKS), "--weeks", "2", "--max-concurrent", "1", "--ics", "all.ics"], 0),
-        (["calendar", str(EXAMPLE_STACKS[1]), "--format", "json", "--ics-dir", "ics"], 0),
-        (["schema"], 0),
-    ],
-    ids=["validate", "validate-bad-stacks", "calendar", "calendar-json", "schema"],
-)
-def test_the_offline_commands_import_neither_pulumi_nor_the_aws_sdk(tmp_path, argv, code):
-    result = imported_by(tmp_path, *argv)
-    assert result["code"] == code
-    assert result["loaded"] == []
-
-
-def test_the_probe_sees_pulumi_when_the_components_load(tmp_path):
-    """The check above can fail: after the same validate, asking the package for a component loads Pulumi."""
-    result = imported_by(tmp_path, "validate", *map(str, EXAMPLE_STACKS), then="components")
-    assert result["code"] == 0
-    assert {"pulumi", "pulumi_aws", "grpc"} <= set(result["loaded"])
+    *offline, components = json.loads(out.read_text())
+    assert [(r["argv"], r["code"], r["loaded"]) for r in offline] == [(argv, code, []) for argv, code in OFFLINE]
+    assert {"pulumi", "pulumi_aws", "grpc"} <= set(components["loaded"])
 
 
 # -- start-up time -----------------------------------------------------------------------------------
