@@ -155,7 +155,7 @@ def test_a_command_reaches_its_work_within_a_quarter_more_than_python_with_pydan
 @pytest.mark.slow
 @pytest.mark.xfail(
     strict=True,
-    reason="issue 27 item 8, not met yet (measured 3.6-5x): building the config model on import (pydantic's core "
+    reason="issue 27 item 8, not met yet (measured 3-5x): building the config model on import (pydantic's core "
     "schemas, field docstrings read from the source, email-validator) adds ~2.4x the baseline by itself",
 )
 @pytest.mark.parametrize(
