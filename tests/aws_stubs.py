@@ -56,7 +56,7 @@ STUB_PRINCIPAL = f"arn:aws:sts::{STUB_ACCOUNT_ID}:assumed-role/patching-operator
 def use_account(monkeypatch, clients, account_id=STUB_ACCOUNT_ID, principal_arn=STUB_PRINCIPAL):
     """Make the CLI reach ``clients`` (a StubbedAccount) as the stack's account, recording how it was
     asked to open it (the stack's settings and options) in the list it returns."""
-    from patching_components.tools import cli
+    from patching_components.tools import common
     from patching_components.tools.aws_access import Account
 
     opened = []
@@ -65,5 +65,5 @@ def use_account(monkeypatch, clients, account_id=STUB_ACCOUNT_ID, principal_arn=
         opened.append((stack_settings, options))
         return Account(account_id, principal_arn, clients)
 
-    monkeypatch.setattr(cli, "open_account", open_account)
+    monkeypatch.setattr(common, "open_account", open_account)
     return opened

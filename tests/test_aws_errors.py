@@ -13,7 +13,7 @@ import pytest
 from werkzeug.serving import make_server
 
 from conftest import ROOT
-from patching_components.tools import aws_access, cli
+from patching_components.tools import aws_access, cli, report_command
 
 ACME = ROOT / "stacks" / "Pulumi.acme.yaml"
 IDENTITY = (
@@ -206,7 +206,7 @@ def test_an_aws_error_no_command_expected_is_still_one_line(fake_aws, capsys, mo
     def times_out(args):
         raise ReadTimeoutError(endpoint_url="https://ssm.eu-west-1.amazonaws.com/")
 
-    monkeypatch.setattr(cli, "cmd_report", times_out)  # build_parser binds the command when main runs
+    monkeypatch.setattr(report_command, "run", times_out)  # build_parser binds the command when main runs
     assert cli.main(["report", str(ACME)]) == 2
     assert one_line(capsys) == (
         'patching: error: ReadTimeoutError: Read timeout on endpoint URL: "https://ssm.eu-west-1.amazonaws.com/"'

@@ -10,7 +10,8 @@ import pytest
 
 from conftest import BAD_STACKS, EXAMPLE_STACKS, ROOT
 from patching_components.config import read_stack_yaml
-from patching_components.tools.cli import main, stack_file_schema
+from patching_components.tools.cli import main
+from patching_components.tools.schema import stack_file_schema
 
 
 def run_cli(capsys, *args):
@@ -184,13 +185,13 @@ def test_plan_is_the_same_text_every_time_and_shows_every_input_in_full(capsys):
 
 
 def test_plan_masks_secret_inputs_in_every_format():
-    from patching_components.tools.cli import _input_line, _masked
+    from patching_components.tools.plan import input_line, masked
     from tests.engine import Resource
 
     resource = Resource("t:i:T", "t", "urn:t", None, {"password": "hunter2", "a": 1}, True)
     resource.secret_inputs = ["password"]
-    assert _masked(resource) == {"password": "[secret]", "a": 1}  # what both formats print
-    assert _input_line("", "password", _masked(resource)["password"]) == 'password: "[secret]"'
+    assert masked(resource) == {"password": "[secret]", "a": 1}  # what both formats print
+    assert input_line("", "password", masked(resource)["password"]) == 'password: "[secret]"'
 
 
 # -- inputs that used to end in a traceback (issue 26, item 19) ---------------------------

@@ -18,7 +18,7 @@ from conftest import ROOT
 from patching_components.config import load_stack_file
 from patching_components.config.model import ChangeFreezeConfig
 from patching_components.iam_policies import report_policy_document
-from patching_components.tools import cli
+from patching_components.tools import aws_access, cli
 from patching_components.tools.report import GAPS, NODE_STATUSES, PAGE_SIZES, collect
 from patching_components.tools.report_formats import SCHEMA_VERSION, render
 
@@ -443,9 +443,9 @@ def test_the_readme_policy_is_the_operator_policy():
 def test_the_stacks_profile_yields_to_credentials_from_the_environment(monkeypatch):
     for variable in ("AWS_ACCESS_KEY_ID", "AWS_PROFILE"):
         monkeypatch.delenv(variable, raising=False)
-    assert cli._stack_profile({"aws:profile": "acme-admin"}) == "acme-admin"
+    assert aws_access.stack_profile({"aws:profile": "acme-admin"}) == "acme-admin"
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "ASIAEXAMPLE")  # a CI job's OIDC session
-    assert cli._stack_profile({"aws:profile": "acme-admin"}) is None
+    assert aws_access.stack_profile({"aws:profile": "acme-admin"}) is None
 
 
 def disabled_weekly_calls():

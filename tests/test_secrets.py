@@ -172,7 +172,7 @@ def test_the_editor_schema_takes_a_secret_where_the_model_does():
     import jsonschema
 
     from patching_components.config import read_stack_yaml
-    from patching_components.tools.cli import stack_file_schema
+    from patching_components.tools.schema import stack_file_schema
 
     schema = stack_file_schema()
     jsonschema.validate(read_stack_yaml(SECRET_EMAIL), schema)

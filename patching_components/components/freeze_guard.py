@@ -17,7 +17,6 @@ import copy
 import functools
 import json
 from collections.abc import Mapping, Sequence
-from datetime import UTC
 from importlib import resources
 from typing import TYPE_CHECKING, Any, Required, TypedDict
 
@@ -26,6 +25,7 @@ import pulumi_aws as aws
 import yaml
 
 from ..aws.automation_doc import dump_document
+from ..aws.change_calendar import calendar_content
 from ..iam_policies import freeze_events_document, freeze_guard_document
 from ._base import TYPE_PREFIX, account_policy, child, lookup, register_declared_outputs
 from ._check_args import check_args
@@ -36,8 +36,6 @@ if TYPE_CHECKING:
 
 GUARD_SCHEDULE = "rate(30 minutes)"
 """How often the association re-applies the calendar's state, besides every state change."""
-CALENDAR_PRODID = "-//AWS//Change Calendar 1.0//EN"
-"""What the Systems Manager console writes in a Change Calendar it creates."""
 
 
 class ChangeFreezeGuardPlumbing(TypedDict, total=False):
@@ -66,29 +64,6 @@ class ChangeFreezeGuardPlumbing(TypedDict, total=False):
     publish to it."""
     tags: pulumi.Input[Mapping[str, pulumi.Input[str]]]
     """Tags for the documents, rule and association."""
-
-
-def calendar_content(freezes: Mapping[str, "ChangeFreezeConfig"], description: str) -> str:
-    """The Change Calendar: DEFAULT_OPEN, one event (CLOSED) per freeze, times in UTC. The same
-    freezes always give the same text (DTSTAMP is the freeze's start), so nothing diffs on re-run."""
-    from icalendar import Calendar, Event
-
-    calendar = Calendar()
-    calendar.add("prodid", CALENDAR_PRODID)
-    calendar.add("version", "2.0")
-    calendar.add("x-calendar-type", "DEFAULT_OPEN")
-    calendar.add("x-wr-caldesc", description)
-    for key, freeze in sorted(freezes.items()):
-        start, end = (moment.astimezone(UTC) for moment in freeze.interval())
-        event = Event()
-        event.add("uid", f"{key}@patching-components")
-        event.add("dtstamp", start)
-        event.add("dtstart", start)
-        event.add("dtend", end)
-        event.add("summary", f"Change freeze: {key}")
-        event.add("description", f"{freeze.start} to {freeze.end} {freeze.timezone}: no patch window starts")
-        calendar.add_component(event)
-    return calendar.to_ical().decode()
 
 
 @functools.cache

@@ -1261,7 +1261,7 @@ class StackConfig(_Model):
         # One Change Calendar event per freeze; SSM takes a document of at most 64 KB.
         if not self.change_freezes:
             return self
-        from ..components.freeze_guard import calendar_content  # the calendar as it is built (pulumi: import when used
+        from ..aws.change_calendar import calendar_content  # the calendar as it is built
 
         longest = max([*(self.regions or []), *aws_limits.regions()], key=len)
         name = f"{self.customer}-{longest}"  # the longest component name the calendar's description carries

@@ -1,0 +1,37 @@
+"""A Change Calendar's content as Systems Manager takes it: an iCalendar document (no Pulumi, so
+that validation can measure it against SSM's document size limit without loading the components)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..config import ChangeFreezeConfig
+
+CALENDAR_PRODID = "-//AWS//Change Calendar 1.0//EN"
+"""What the Systems Manager console writes in a Change Calendar it creates."""
+
+
+def calendar_content(freezes: Mapping[str, ChangeFreezeConfig], description: str) -> str:
+    """The Change Calendar: DEFAULT_OPEN, one event (CLOSED) per freeze, times in UTC. The same
+    freezes always give the same text (DTSTAMP is the freeze's start), so nothing diffs on re-run."""
+    from icalendar import Calendar, Event
+
+    calendar = Calendar()
+    calendar.add("prodid", CALENDAR_PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("x-calendar-type", "DEFAULT_OPEN")
+    calendar.add("x-wr-caldesc", description)
+    for key, freeze in sorted(freezes.items()):
+        start, end = (moment.astimezone(UTC) for moment in freeze.interval())
+        event = Event()
+        event.add("uid", f"{key}@patching-components")
+        event.add("dtstamp", start)
+        event.add("dtstart", start)
+        event.add("dtend", end)
+        event.add("summary", f"Change freeze: {key}")
+        event.add("description", f"{freeze.start} to {freeze.end} {freeze.timezone}: no patch window starts")
+        calendar.add_component(event)
+    return calendar.to_ical().decode()

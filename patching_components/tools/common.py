@@ -1,0 +1,131 @@
+"""What the ``patching`` subcommands share: exit codes, the stack files they are given, and (for
+``report`` and ``patch-now``) the way into the stack's AWS account.
+
+Only the standard library and ``errors`` load with this module: the config model, the checks and
+the AWS clients load when a command uses them, so ``patching --help`` and the offline commands
+start quickly and never import Pulumi or boto3.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ..checks import CheckedStack
+    from ..config import StackConfig
+
+EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_NOT_COMPLIANT, EXIT_FROZEN = 0, 1, 2, 3, 4
+DEFAULT_STACK_GLOB = "stacks/Pulumi.*.yaml"
+
+
+class UsageError(Exception):
+    """Bad arguments or a file that cannot be used: ``patching: error: <message>``, exit 2."""
+
+
+def yml_refusal(path: Path) -> str:
+    """Why a ``*.yml`` stack file is refused: the Pulumi CLI reads ``Pulumi.<stack>.yaml`` only
+    (Pulumi's "Stack settings file reference"), so ``pulumi up`` would run that stack without it."""
+    return (
+        f"{path}: the Pulumi CLI reads only Pulumi.<stack>.yaml stack files and would ignore this one; "
+        f"rename it to {path.with_suffix('.yaml')}"
+    )
+
+
+def stack_files(paths: Sequence[str]) -> list[Path]:
+    """The stack files given, else those matching DEFAULT_STACK_GLOB; UsageError for a missing one or a ``*.yml``."""
+    if paths:
+        files = [Path(p) for p in paths]
+        stray = [f for f in files if f.suffix.lower() == ".yml"]
+    else:
+        files = sorted(Path().glob(DEFAULT_STACK_GLOB))
+        # A stack file named *.yml is refused, never skipped: CI and `pulumi up` would both ignore it.
+        stray = sorted(f for f in Path(DEFAULT_STACK_GLOB).parent.glob("*") if f.suffix.lower() == ".yml")
+        if not files and not stray:
+            raise UsageError(f"no stack files given and none match {DEFAULT_STACK_GLOB} in {Path.cwd()}")
+    if stray:
+        raise UsageError("\n  ".join(yml_refusal(f) for f in stray))
+    for f in files:
+        if not f.is_file():
+            raise UsageError(f"{f}: no such file")
+    return files
+
+
+def load(path: Path) -> CheckedStack:
+    """A stack file checked like `patching validate`, read once; unreadable files are usage errors
+    (ConfigError, exit 1, when it is read but invalid)."""
+    from ..checks import check_stack
+    from ..errors import StackFileError
+
+    try:
+        return check_stack(path)
+    except StackFileError as exc:
+        raise UsageError(exc.lines()[0]) from None
+
+
+def stack_name(path: Path) -> str:
+    """``Pulumi.<stack>.yaml`` -> ``<stack>``; another file's name without its suffix."""
+    from .engine import stack_name_of
+
+    try:
+        return stack_name_of(path)
+    except ValueError:
+        return path.stem
+
+
+def aws_region(checked: CheckedStack) -> str | None:
+    """A stack's aws:region (where its default provider builds), if it sets one."""
+    region = checked.settings.get("aws:region")
+    return str(region) if region else None
+
+
+def write(option: str, path: Path, data: bytes) -> None:
+    """Write an output file named by ``option``; UsageError when it cannot be written."""
+    try:
+        path.write_bytes(data)
+    except OSError as exc:
+        raise UsageError(f"{option} {path}: cannot write: {exc.strerror or exc}") from None
+
+
+def aws_problem(exc: Exception) -> str:
+    """One line about an AWS error: which call, where, what to do."""
+    from .aws_access import problem
+
+    return problem(exc)
+
+
+def open_account(stack_settings: Mapping[str, Any], **kwargs: Any) -> Any:
+    """aws_access.open_account (here so that tests can stand in for the account)."""
+    from .aws_access import open_account as reach
+
+    return reach(stack_settings, **kwargs)
+
+
+def aws_stack(args: argparse.Namespace) -> tuple[Path, StackConfig, str, list[str], Any]:
+    """What report and patch-now start from: the stack, its primary region, the regions asked for
+    and its account (aws_access.Account), reached as the stack's aws: settings say; UsageError
+    (exit 2, one line) when it cannot be reached or is not an allowed account."""
+    from .aws_access import AccessError
+
+    path = stack_files([args.stack_file])[0]
+    checked = load(path)
+    config, stack_settings = checked.config, checked.settings
+    primary = config.primary_region or str(stack_settings.get("aws:region") or "")
+    regions = list(config.regions or ([primary] if primary else []))
+    if not regions:
+        raise UsageError(f"{path} sets no aws:region: which region?")
+    if args.region:
+        if args.region not in regions:
+            raise UsageError(f"--region {args.region}: the stack's regions are {', '.join(regions)}")
+        regions = [args.region]
+    try:
+        import boto3  # noqa: F401
+    except ImportError:
+        raise UsageError(f"patching {args.command} needs boto3: pip install 'patching-components[report]'") from None
+    try:
+        account = open_account(stack_settings, region=primary, profile=args.profile, secret_keys=checked.secret_keys)
+    except AccessError as exc:
+        raise UsageError(f"{path}: {exc}") from None
+    return path, config, primary, regions, account

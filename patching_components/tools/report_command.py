@@ -1,0 +1,108 @@
+"""``patching report``: patch compliance and coverage from live AWS state (AWS credentials).
+
+The arguments, and the way from them into tools/report.py (which reads AWS) and
+tools/report_formats.py (which writes the report in each format asked for).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from .common import EXIT_INVALID, EXIT_NOT_COMPLIANT, EXIT_OK, UsageError, aws_problem, aws_stack, stack_name, write
+
+
+def _scan_age(text: str) -> int:
+    days = int(text)
+    if not 1 <= days <= 400:
+        raise argparse.ArgumentTypeError("give 1-400 days")
+    return days
+
+
+def _days(text: str) -> int:
+    days = int(text)
+    if not 1 <= days <= 90:
+        raise argparse.ArgumentTypeError("give 1-90 days")
+    return days
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    from .report import MAX_SCAN_AGE_DAYS
+    from .report_formats import FORMATS as REPORT_FORMATS
+
+    parser.add_argument("stack_file", metavar="STACK_FILE")
+    parser.add_argument("--format", choices=REPORT_FORMATS, default="md")
+    parser.add_argument(
+        "--out",
+        metavar="PATH",
+        action="append",
+        help="write the report here (default: standard output); repeat it for several files, each "
+        "in the format of its extension (.md, .html, .csv, .json; others: --format)",
+    )
+    parser.add_argument("--region", help="only this one of the stack's regions")
+    parser.add_argument("--profile", help="AWS profile (default: the stack's aws:profile, else the standard chain)")
+    parser.add_argument("--days", type=_days, default=31, help="window runs of the last N days (1-90, default 31)")
+    parser.add_argument(
+        "--max-scan-age",
+        metavar="DAYS",
+        type=_scan_age,
+        default=MAX_SCAN_AGE_DAYS,
+        help="a node's last scan is stale past this many days when its windows open less than twice in 13 weeks "
+        f"(1-400, default {MAX_SCAN_AGE_DAYS})",
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..errors import ConfigError
+
+    try:
+        path, config, primary, regions, account = aws_stack(args)
+    except ConfigError as exc:
+        print("\n".join(exc.lines()), file=sys.stderr)
+        return EXIT_INVALID
+    try:
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        from .report import collect
+        from .report_formats import FORMATS, render
+    except ImportError:
+        raise UsageError("patching report needs boto3 and jinja2: pip install 'patching-components[report]'") from None
+    progress = _progress() if sys.stderr.isatty() else (lambda _: None)
+    try:
+        report = collect(
+            config,
+            stack_name(path),
+            regions,
+            account.clients,
+            primary_region=primary,
+            account_id=account.account_id,
+            principal_arn=account.principal_arn,
+            days=args.days,
+            max_scan_age_days=args.max_scan_age,
+            progress=progress,
+        )
+    except (BotoCoreError, ClientError) as exc:
+        raise UsageError(aws_problem(exc)) from None
+    finally:
+        progress("")
+    for out in args.out or [None]:
+        # One read of AWS, any number of files: each in the format its extension names.
+        suffix = Path(out).suffix.lstrip(".") if out else ""
+        text = render(report, suffix if suffix in FORMATS else args.format)
+        if out:
+            write("--out", Path(out), text.encode())
+        else:
+            sys.stdout.write(text)
+    return EXIT_OK if report.ok else EXIT_NOT_COMPLIANT
+
+
+def _progress() -> Any:
+    """A one-line progress indicator on the terminal (stderr); an empty message clears it."""
+
+    def show(message: str) -> None:
+        sys.stderr.write("\r\033[K" + (f"reading {message} ..." if message else ""))
+        sys.stderr.flush()
+
+    return show

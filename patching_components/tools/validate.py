@@ -1,0 +1,68 @@
+"""``patching validate``: check stack files (the model, the patching standard, the warnings) offline."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import TYPE_CHECKING, Any
+
+from .common import EXIT_INVALID, EXIT_OK, EXIT_USAGE, stack_files
+
+if TYPE_CHECKING:
+    from ..config import StackConfig
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("stack_files", nargs="*", metavar="STACK_FILE")
+    parser.add_argument("--format", choices=("text", "json"), default="text")
+
+
+def summary(config: StackConfig) -> str:
+    """One line about what a valid stack configures."""
+    return (
+        f"customer {config.customer}, mode {config.mode}, {len(config.baselines)} baseline(s), "
+        f"{len(config.maintenance_windows)} window(s), {len(config.patch_groups)} patch group(s), "
+        f"{len(config.golden_amis)} golden AMI pipeline(s)"
+    )
+
+
+def _issue_json(issue: Any) -> dict[str, Any]:
+    return {"line": issue.line, "keyPath": issue.key_path() if issue.path else None, "message": issue.message}
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..checks import check_stack
+    from ..errors import ConfigError, StackFileError, issue_lines
+
+    files = stack_files(args.stack_files)
+    results = []
+    for path in files:
+        result: dict[str, Any] = {"file": str(path), "valid": True, "readable": True, "errors": [], "warnings": []}
+        try:
+            checked = check_stack(path)
+            result["summary"] = summary(checked.config)
+            result["warnings"] = [_issue_json(i) for i in checked.warnings]
+            result["warning_lines"] = issue_lines(str(path), checked.warnings)
+        except ConfigError as exc:
+            result.update(valid=False, readable=not isinstance(exc, StackFileError))
+            result["errors"] = [_issue_json(i) for i in exc.issues]
+            result["lines"] = exc.lines()
+        results.append(result)
+    valid = sum(r["valid"] for r in results)
+    if args.format == "json":
+        report = {"files": [{k: v for k, v in r.items() if not k.endswith("lines")} for r in results]}
+        print(json.dumps({**report, "valid": valid, "invalid": len(results) - valid}, indent=2))
+    else:
+        for r in results:
+            if r["valid"]:
+                print(f"ok   {r['file']}: {r['summary']}")
+                for line in r["warning_lines"]:
+                    print(f"  warning: {line}")
+            else:
+                print(f"FAIL {r['file']}: {len(r['errors'])} error(s)")
+                for line in r["lines"]:
+                    print(f"  {line}")
+        print(f"{valid} valid, {len(results) - valid} invalid")
+    if not all(r["readable"] for r in results):
+        return EXIT_USAGE
+    return EXIT_OK if valid == len(results) else EXIT_INVALID
