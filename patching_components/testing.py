@@ -2,9 +2,9 @@
 
 The components look up the account, partition and region they build in (``aws.get_caller_identity``,
 ``aws.get_partition``, ``aws.get_region``: the region only where none is given); Pulumi's plain mocks
-answer none of them, so a test fails with an unclear error. This kit runs your program under the same offline engine as ``patching plan``:
-it answers those lookups (and ``aws.ssm.get_parameter`` for public AMI parameters), gives every
-resource the ids and ARNs AWS would, and records what was registered::
+answer none of them, so a test fails with an unclear error. This kit runs your program under the
+same offline engine as ``patching plan``: it answers those lookups (and ``aws.ssm.get_parameter``
+for public AMI parameters), gives every resource the ids and ARNs AWS would, and records what was registered::
 
     from patching_components.testing import run
 

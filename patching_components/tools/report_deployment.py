@@ -115,14 +115,14 @@ def pipelines(read: RegionRead) -> None:
         return
     documents = {document for document, _ in names.values()}  # a name prefix: commonprefix, not commonpath
     builds: dict[str, list[dict[str, Any]]] = {}
-    for build in pages(
+    for execution in pages(
         read.ssm,
         "describe_automation_executions",
         "AutomationExecutionMetadataList",
         Filters=[{"Key": "DocumentNamePrefix", "Values": [os.path.commonprefix(sorted(documents))]}],  # noqa: RUF071
     ):
-        if build.get("DocumentName") in documents:
-            builds.setdefault(build["DocumentName"], []).append(build)
+        if execution.get("DocumentName") in documents:
+            builds.setdefault(execution["DocumentName"], []).append(execution)
     for key, (document, parameter) in names.items():
         newest = sorted(
             builds.get(document, []), key=lambda b: b.get("ExecutionStartTime") or read.report.since, reverse=True

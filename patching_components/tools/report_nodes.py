@@ -83,11 +83,11 @@ def patch_states(read: RegionRead, wanted: dict[str, str | None]) -> dict[str, d
         found += pages(read.ssm, "describe_instance_patch_states", "InstancePatchStates", InstanceIds=batch)
     states: dict[str, dict[str, Any]] = {}
     for state in found:
-        iid, group = state["InstanceId"], state.get("PatchGroup")
+        iid, state_group = state["InstanceId"], state.get("PatchGroup")
         if iid not in wanted:
             continue
         expected = wanted[iid]
-        if group == expected or (expected is None and group in read.config.patch_groups):
+        if state_group == expected or (expected is None and state_group in read.config.patch_groups):
             states[iid] = state
     return states
 
