@@ -153,7 +153,7 @@ def with_placeholders(values: Mapping[str, Any]) -> Offline:
             result.secret_keys.add(str(path[0]))
             options[path] = _stand_ins(path, len(options) + 1)
             if not options[path]:
-                result.errors.append(Issue(path, _why_not_secret(path)))
+                result.errors.append(Issue(path, why_not_secret(path)))
                 del options[path]
                 return value
             result.notes.append(Issue(path, "is a secret: checked as text only here; the program checks its value"))
@@ -173,6 +173,12 @@ def with_placeholders(values: Mapping[str, Any]) -> Offline:
 
     for key, value in values.items():
         field = next((f for f in StackConfig.model_fields.values() if f.alias == key), None)
+        if is_secure(value) and field is not None and not may_hold_secrets(key):
+            # Refused, as the program refuses it (config.pulumi_config): no setting of the key may be secret.
+            result.secret_keys.add(key)
+            result.errors.append(Issue((key,), why_not_secret((key,))))
+            result.values[key] = value
+            continue
         if is_secure(value) and field is not None and not field.is_required() and not _stand_ins((key,), 0):
             # `pulumi config set --secret patching:notifications '{...}'`: nothing to read offline.
             result.secret_keys.add(key)
@@ -193,10 +199,30 @@ def with_placeholders(values: Mapping[str, Any]) -> Offline:
     return result
 
 
-def _why_not_secret(path: tuple[str | int, ...]) -> str:
-    if _names_resources(path):
+def why_not_secret(path: tuple[str | int, ...]) -> str:
+    """Why the setting (or top-level key) at ``path`` cannot be a secret: it names resources (it
+    is, or holds, text marked Public: ``customer``, ``patchGroups``, ``regions``), or it takes no
+    text at all (``compliance``, ``strictTrustConditions``, a boolean)."""
+    if _holds_public_text(_setting(path)[0], set()):
         return "cannot be a secret: it names resources, and URNs and AWS names are never secret"
     return "cannot be a secret: a secret is text, and this setting takes none"
+
+
+def _holds_public_text(annotation: Any, seen: set[type]) -> bool:
+    if annotation is None:
+        return False
+    if _has_marker(annotation, Public):
+        return True
+    inner = _unwrap(annotation)
+    if isinstance(inner, type) and issubclass(inner, BaseModel):
+        if inner in seen:
+            return False
+        seen.add(inner)
+        return any(
+            _holds_public_text(Annotated[(f.annotation, *f.metadata)] if f.metadata else f.annotation, seen)
+            for f in inner.model_fields.values()
+        )
+    return typing.get_origin(inner) in (list, dict) and _holds_public_text(typing.get_args(inner)[-1], seen)
 
 
 def secretable_texts(key: str, value: Any, defaults: bool = True) -> set[str]:
