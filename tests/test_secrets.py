@@ -198,7 +198,8 @@ def test_a_whole_key_that_may_hold_no_secret_is_refused_alike_by_validate_and_th
     end = ACME.index("  patching:logging:")
     text = ACME[:start] + ACME[end:] if key == "patchGroups" else ACME
     if key == "compliance":
-        text = text.replace("  patching:compliance:\n    dataSync: true", "  patching:compliance: {secure: v1:AAAA}\n  #")
+        old = "  patching:compliance:\n    dataSync: true"
+        text = text.replace(old, "  patching:compliance: {secure: v1:AAAA}\n  #")
     else:
         text = text.replace("  patching:tags:", f"  patching:{key}: {{secure: v1:AAAA}}\n  patching:tags:", 1)
     assert text.count("secure: v1:AAAA") == 1
