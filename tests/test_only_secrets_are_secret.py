@@ -289,3 +289,20 @@ def test_a_key_made_secret_changes_nothing_but_what_is_secret(example_runs):
     )
     assert secret.outputs == public.outputs
     assert all(not r.secret_inputs for r in public.resources) and not public.secret_outputs
+
+
+def test_a_secret_freeze_stays_secret_in_the_calendar_however_its_time_is_written():
+    """The calendar writes a freeze's start and end as iCalendar times (20271125T000000Z), not as the stack
+    does: with the time zone left at its default (UTC, public), the calendar must still be secret."""
+    config = stack_config("globex")
+    for freeze in config["patching:changeFreezes"].values():
+        del freeze["timezone"]
+    run = run_program(config, stack="globex", secret_keys=["patching:changeFreezes"])
+    secret = {label(r): r.secret_inputs for r in run.resources if r.secret_inputs}
+    assert secret == {"Document globex-calendar": ["content"]}
+    calendar = next(r for r in run.resources if label(r) == "Document globex-calendar")
+    assert "DTSTART:20271125T000000Z" in calendar.inputs["content"]  # the form looked for below
+    plain = [repr(v) for r in run.resources for k, v in r.inputs.items() if k not in r.secret_inputs]
+    plain += [repr(v) for k, v in run.outputs.items() if k not in run.secret_outputs] + run.warnings
+    for text in ("20271125", "20271130T06", "20271227", "20280104", "2027-11-25", "2027-11-30T06:00"):
+        assert not any(text in shown for shown in plain), text
