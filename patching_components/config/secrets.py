@@ -8,7 +8,9 @@ else the first of a few that its type takes), and a note says what was not
 checked. A secret is text: a setting that takes no text (a boolean) cannot be
 one, and neither can a name that names resources (``customer``, a patch
 group's baselines and windows, a golden AMI's patch group): URNs are never
-secret. A whole optional top-level key that is secret is left out offline.
+secret. A whole optional top-level key that is secret is left out offline; a whole key that
+holds no setting that may be secret (``patchGroups``, ``regions``, ``compliance``) is an error,
+as the program refuses it.
 """
 
 from __future__ import annotations
