@@ -157,10 +157,10 @@ PLAIN: dict[tuple[str, str], set[str]] = {
     ("acme", "baselines"): {"AMAZON_LINUX_2023"},
     # "1" (maxErrors) is also in eu-west-1 of every ARN and is the scan task's default maxErrors.
     ("acme", "maintenanceWindows"): {"1", "Install", "Scan", "RebootIfNeeded"},
-    ("acme", "logging"): {"patching"},  # s3Prefix's default, and the project's name (the ManagedBy tag)
+    ("acme", "logging"): {"patching"},  # s3Prefix's default, also in the tag ManagedBy: patching-components
     ("acme", "goldenAmis"): {"Linux"},
     ("globex", "patchGroupTagKey"): {"PatchGroup"},  # in every window target (tag:PatchGroup)
-    # Critical and Important are also the default severities and priorities of rhel9 and ubuntu (AWS's).
+    # Critical and Important are also what rhel9 and ubuntu, which set no severities or priorities, approve.
     ("globex", "baselines"): {
         "AMAZON_LINUX_2023",
         "UBUNTU",
