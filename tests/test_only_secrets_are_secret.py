@@ -306,3 +306,22 @@ def test_a_secret_freeze_stays_secret_in_the_calendar_however_its_time_is_writte
     plain += [repr(v) for k, v in run.outputs.items() if k not in run.secret_outputs] + run.warnings
     for text in ("20271125", "20271130T06", "20271227", "20280104", "2027-11-25", "2027-11-30T06:00"):
         assert not any(text in shown for shown in plain), text
+
+
+def test_a_secret_that_is_also_a_name_is_secret_only_where_it_is_put():
+    """Secret tag values that name a patch group (acme-web) or are part of a window's name (weekly-install):
+    names are built from public settings and URNs show them, so the inputs that hold the same text as a name
+    (a window's name, its role's policy, its task, the golden AMI runbook's patch group) stay public; only
+    the tags, which hold the secret itself, turn secret."""
+    config = stack_config("acme")
+    config["patching:tags"] = {"Owner": "msp-ops", "Service": "acme-web", "Team": "weekly-install"}
+    run = run_program(config, stack="acme", secret_keys=["patching:tags"])
+    secret = {label(r): r.secret_inputs for r in run.resources if r.secret_inputs}
+    tagged = [label(r) for r in run.resources if "tags" in r.inputs]
+    assert len(tagged) == TAGGED["acme"]
+    assert secret == {name: ["tags"] for name in tagged}
+    resources = {label(r): r for r in run.resources}
+    assert resources["MaintenanceWindow acme-weekly-install"].inputs["name"] == "acme-weekly-install"
+    assert "acme-web" in resources["RolePolicy acme-maintenance-window-tasks"].inputs["policy"]
+    assert "acme-web" in resources["Document acme-golden-al2023-base"].inputs["content"]
+    assert shown_in_plain(run, "msp-ops") == []  # and the tag value that is no name nowhere

@@ -407,14 +407,18 @@ class SecretSearch:
 def secret_search(config: StackConfig, keys: Collection[str]) -> SecretSearch:
     """The :class:`SecretSearch` of a config marked by :func:`mark_secret_texts` with the secret
     top-level ``keys``. Only distinctive texts are looked for (a short one, "1", would be found
-    in every other text), and no value equal to its setting's default (``s3Bucket: create``)."""
+    in every other text), no value equal to its setting's default (``s3Bucket: create``), and no
+    text that is (part of) one of the stack's names (a secret tag ``Service: acme-web`` naming a
+    patch group): names are built from public settings and URNs show them, so text holding one
+    holds a name, and stays public (the inputs holding the secret itself stay secret)."""
     values = config.model_dump(by_alias=True, mode="json", exclude_unset=True)
+    names = _public_names(config, values)
     texts = {
         text
         for key in keys
         if key in values
         for text in secretable_texts(key, values[key], defaults=False)
-        if distinctive(text)
+        if distinctive(text) and not any(text in name for name in names)
     }
     marked = marked_texts(config, dates=False)  # what is marked where it is put
     whole = texts - marked
@@ -423,6 +427,26 @@ def secret_search(config: StackConfig, keys: Collection[str]) -> SecretSearch:
         if logging.s3_prefix != LoggingConfig.model_fields["s3_prefix"].default and config.log_prefix():
             whole.add(str(config.log_prefix()))
     return SecretSearch(frozenset(texts & marked), frozenset(whole))
+
+
+def _public_names(config: StackConfig, values: Mapping[str, Any]) -> set[str]:
+    """What the stack's names are made of, all public: the customer, the keys of its baselines,
+    windows, patch groups, golden AMIs and freezes, each also after the customer's prefix
+    (``acme-weekly-install``), and every value marked Public (a golden AMI's ``patchGroup``, a
+    patch group's windows, ``regions``, a log group). ``values``: ``config`` dumped by alias."""
+    customer = str(config.customer)
+    mappings = (
+        config.baselines,
+        config.maintenance_windows,
+        config.patch_groups,
+        config.golden_amis,
+        config.change_freezes,
+    )
+    keys = {str(key) for mapping in mappings for key in mapping}
+    names = {customer, *keys, *(f"{customer}-{key}" for key in keys)}
+    for key, value in values.items():
+        names.update(item for path, item in _text_leaves(value, (key,)) if item and _names_resources(path))
+    return names
 
 
 def redact_text(
