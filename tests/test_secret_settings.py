@@ -1,4 +1,4 @@
-"""Every secret stays secret, and only secrets are secret (issue #26 item 18, issue #27 item 4).
+"""Every secret stays secret (issue #26 item 18; that only secrets are secret: test_only_secrets_are_secret.py).
 
 Run as ``pulumi up`` runs the program: the engine hands each ``patching:`` value over decrypted
 and marks the whole top-level key secret. For every text setting a stack may make secret, a
@@ -24,8 +24,6 @@ from conftest import ROOT
 from patching_components.config.model import Public, StackConfig
 from patching_components.tools.engine import ProgramError, stack_file_config
 from tests.engine import Run, run_program
-
-STACKS = ("acme", "globex", "initech")
 
 
 def stack_config(stack: str) -> dict[str, Any]:
@@ -466,136 +464,7 @@ def test_the_rule_of_a_public_setting_keeps_its_words():
 
 
 # ---------------------------------------------------------------------------
-# Only secrets are secret: each top-level key of each example stack made secret, as
-# `pulumi config set --secret` makes a whole key secret, and exactly these inputs turn secret.
-
-REFUSED = "refused"
-"""The program refuses the key as a secret: it names resources (or holds no text)."""
-TAGS = "tags"
-"""Every resource that takes tags gets them secret, and nothing else (counted below)."""
-
-EXPECTED: dict[str, dict[str, Any]] = {
-    "acme": {
-        "customer": REFUSED,
-        "tags": TAGS,
-        # severities [Critical, Important]; approveAfterDays is a number, default a boolean.
-        "baselines": {"acme-al2023": ["approvalRules"]},
-        # The schedules and time zones; 25% and "1" of the install task, not the scan task's defaults.
-        "maintenanceWindows": {
-            "acme-daily-scan": ["schedule", "scheduleTimezone"],
-            "acme-weekly-install": ["schedule", "scheduleTimezone"],
-            "acme-weekly-install-patch": ["maxConcurrency", "maxErrors"],
-        },
-        "patchGroups": REFUSED,
-        # s3Bucket: create and s3Prefix: patching are the defaults, retentionDays a number: nothing to hide.
-        "logging": {},
-        "compliance": REFUSED,
-        "notifications": {"acme-alerts-368ba38420654f11": ["endpoint"], "acme-alerts-a38c2fd8dffc826d": ["endpoint"]},
-        # The runbook's parameters (parameter path, instance type, subnet), the subnet and parameter in its
-        # policy, the rebuild schedule; not the patch windows' Europe/London, which is theirs (public).
-        "goldenAmis": {
-            "acme-golden-al2023-base": ["content"],
-            "acme-golden-al2023-base-runbook": ["policy"],
-            "acme-golden-al2023-base-schedule": ["schedule", "scheduleTimezone"],
-        },
-    },
-    "globex": {
-        "customer": REFUSED,
-        "patchGroupTagKey": {},  # a fixed choice
-        "tags": TAGS,
-        # severities, classifications, rejectedPatches; ubuntu and rhel9 set only fixed choices and numbers.
-        "baselines": {
-            "globex-al2023": ["approvalRules", "rejectedPatches"],
-            "globex-windows": ["approvalRules"],
-        },
-        "maintenanceWindows": {
-            # The calendar's text holds "America/New_York" inside: a freeze's time zone, equal to the
-            # windows' (text built from a secret cannot be told from text that only contains it).
-            "globex-calendar": ["content"],
-            "globex-nightly-scan": ["schedule", "scheduleTimezone"],
-            "globex-sat-install": ["schedule", "scheduleTimezone"],
-            "globex-sat-install-patch": ["maxConcurrency", "maxErrors"],
-            "globex-tue-install": ["description", "schedule", "scheduleTimezone"],
-            "globex-tue-install-patch": ["maxConcurrency", "maxErrors", "taskInvocationParameters"],  # hooks
-        },
-        "patchGroups": REFUSED,
-        # The statements' policy; and tue-install's task, whose hook document Globex-DrainFromTargetGroup
-        # holds the Sid DrainFromTargetGroup inside (text that contains a secret is taken as built from it).
-        "instanceRole": {
-            "globex-instance-extra": ["policy"],
-            "globex-tue-install-patch": ["taskInvocationParameters"],
-        },
-        # The customer's bucket and prefix: the instances' policy and every task's output location.
-        "logging": {
-            "globex-instance-patch-logs": ["policy"],
-            "globex-nightly-scan-patch": ["taskInvocationParameters"],
-            "globex-sat-install-patch": ["taskInvocationParameters"],
-            "globex-tue-install-patch": ["taskInvocationParameters"],
-        },
-        # The customer's topic: every task's notification, the role's sns:Publish, and the freeze guard's
-        # runbook, which tells it of a failed run (its role's policy is named globex-guard too).
-        "notifications": {
-            "globex-guard": ["content"],
-            "globex-notify-publish": ["policy"],
-            "globex-nightly-scan-patch": ["taskInvocationParameters"],
-            "globex-sat-install-patch": ["taskInvocationParameters"],
-            "globex-tue-install-patch": ["taskInvocationParameters"],
-        },
-        "goldenAmis": {
-            "globex-golden-win2022-fileserver": ["content"],
-            "globex-golden-win2022-fileserver-runbook": ["policy"],
-        },
-        # The calendar; not the windows, whose America/New_York is theirs.
-        "changeFreezes": {"globex-calendar": ["content"]},
-    },
-    "initech": {
-        "customer": REFUSED,
-        "mode": {},  # a fixed choice
-        "baselines": {},  # a number and nothing else
-        "maintenanceWindows": {
-            "initech-monthly-install": ["schedule", "scheduleTimezone"],
-            "initech-weekly-scan": ["schedule", "scheduleTimezone"],
-        },
-        "patchGroups": REFUSED,
-    },
-}
-TAGGED = {"acme": 13, "globex": 20}
-"""Resources that take tags (every custom resource but policies, attachments, targets, tasks ...)."""
-EXPORTED_SECRET = {("globex", "logging"): ["logBucket"], ("globex", "notifications"): ["notificationTopicArn"]}
-
-# The default run: each key once (acme's, and globex's for what acme does not set).
-DEFAULT_RUN = {("acme", key) for key in EXPECTED["acme"]} | {("globex", "changeFreezes"), ("globex", "instanceRole")}
-
-
-def test_the_expectations_cover_every_key_of_every_example_stack():
-    for stack in STACKS:
-        keys = [key.removeprefix("patching:") for key in stack_config(stack) if key.startswith("patching:")]
-        assert sorted(EXPECTED[stack]) == sorted(keys)
-
-
-@pytest.mark.parametrize(
-    ("stack", "key"),
-    [
-        pytest.param(stack, key, id=f"{stack}-{key}", marks=() if (stack, key) in DEFAULT_RUN else pytest.mark.slow)
-        for stack, keys in EXPECTED.items()
-        for key in keys
-    ],
-)
-def test_exactly_the_inputs_built_from_a_secret_key_turn_secret(stack, key):
-    expected = EXPECTED[stack][key]
-    if expected == REFUSED:
-        with pytest.raises(ProgramError, match=f"patching:{key}: cannot be a secret"):
-            run_program(stack_config(stack), stack=stack, secret_keys=[f"patching:{key}"])
-        return
-    run = run_program(stack_config(stack), stack=stack, secret_keys=[f"patching:{key}"])
-    secret = {r.name: r.secret_inputs for r in run.resources if r.secret_inputs}
-    if expected == TAGS:
-        tagged = [r.name for r in run.resources if "tags" in r.inputs]
-        assert len(tagged) == TAGGED[stack]
-        assert secret == {name: ["tags"] for name in tagged}
-    else:
-        assert secret == expected
-    assert run.secret_outputs == EXPORTED_SECRET.get((stack, key), [])
+# Only secrets are secret, key by key over the example stacks: tests/test_only_secrets_are_secret.py.
 
 
 @pytest.mark.parametrize("output_format", ["text", "json"])

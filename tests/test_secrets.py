@@ -180,3 +180,37 @@ def test_the_editor_schema_takes_a_secret_where_the_model_does():
         jsonschema.validate(
             read_stack_yaml(ACME.replace("patching:customer: acme", "patching:customer: {secure: x}")), schema
         )
+
+
+@pytest.mark.parametrize(
+    ("key", "why"),
+    [
+        ("patchGroups", "it names resources, and URNs and AWS names are never secret"),
+        ("regions", "it names resources, and URNs and AWS names are never secret"),  # a list of region names
+        ("compliance", "a secret is text, and this setting takes none"),  # dataSync: a boolean
+        ("strictTrustConditions", "a secret is text, and this setting takes none"),  # a boolean
+    ],
+)
+def test_a_whole_key_that_may_hold_no_secret_is_refused_alike_by_validate_and_the_program(tmp_path, key, why):
+    """`pulumi config set --secret patching:<key> ...`: validate refuses it with the program's one line
+    (it used to note "not checked offline" and pass, or report what followed from the key's absence)."""
+    start = ACME.index("  patching:patchGroups:")
+    end = ACME.index("  patching:logging:")
+    text = ACME[:start] + ACME[end:] if key == "patchGroups" else ACME
+    if key == "compliance":
+        old = "  patching:compliance:\n    dataSync: true"
+        text = text.replace(old, "  patching:compliance: {secure: v1:AAAA}\n  #")
+    else:
+        text = text.replace("  patching:tags:", f"  patching:{key}: {{secure: v1:AAAA}}\n  patching:tags:", 1)
+    assert text.count("secure: v1:AAAA") == 1
+    path = write(tmp_path, text)
+    with pytest.raises(ConfigError) as info:
+        check_stack(path)
+    (line,) = info.value.lines()
+    assert line.endswith(f": patching:{key}: cannot be a secret: {why}")
+    from patching_components.tools.engine import ProgramError
+
+    with pytest.raises(ProgramError) as program:
+        run_stack_file(path)
+    assert f"patching:{key}: cannot be a secret: {why}" in str(program.value)
+    assert program.value.resources == []

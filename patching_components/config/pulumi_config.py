@@ -7,7 +7,7 @@ from typing import Any
 from ..errors import NAMESPACE, ConfigError, Issue
 from .handover import program_value
 from .model import TOP_LEVEL_KEYS, StackConfig
-from .secrets import mark_secret_texts, may_hold_secrets, redact
+from .secrets import mark_secret_texts, may_hold_secrets, redact, why_not_secret
 from .stack_file import stack_file_for
 from .validation import primary_region_issues, split_namespace, validate
 
@@ -32,9 +32,7 @@ def load_pulumi_config() -> StackConfig:
     # validate refuses its {secure: ...} value (see secrets).
     secret = secret_keys()
     refused = [
-        Issue((key,), "cannot be a secret: it names resources, and URNs and AWS names are never secret")
-        for key in TOP_LEVEL_KEYS
-        if key in secret and not may_hold_secrets(key)
+        Issue((key,), why_not_secret((key,))) for key in TOP_LEVEL_KEYS if key in secret and not may_hold_secrets(key)
     ]
     if refused:
         raise ConfigError(source, refused)

@@ -8,7 +8,9 @@ else the first of a few that its type takes), and a note says what was not
 checked. A secret is text: a setting that takes no text (a boolean) cannot be
 one, and neither can a name that names resources (``customer``, a patch
 group's baselines and windows, a golden AMI's patch group): URNs are never
-secret. A whole optional top-level key that is secret is left out offline.
+secret. A whole optional top-level key that is secret is left out offline; a whole key that
+holds no setting that may be secret (``patchGroups``, ``regions``, ``compliance``) is an error,
+as the program refuses it.
 """
 
 from __future__ import annotations
@@ -154,7 +156,7 @@ def with_placeholders(values: Mapping[str, Any]) -> Offline:
             result.secret_keys.add(str(path[0]))
             options[path] = _stand_ins(path, len(options) + 1)
             if not options[path]:
-                result.errors.append(Issue(path, _why_not_secret(path)))
+                result.errors.append(Issue(path, why_not_secret(path)))
                 del options[path]
                 return value
             result.notes.append(Issue(path, "is a secret: checked as text only here; the program checks its value"))
@@ -174,6 +176,12 @@ def with_placeholders(values: Mapping[str, Any]) -> Offline:
 
     for key, value in values.items():
         field = next((f for f in StackConfig.model_fields.values() if f.alias == key), None)
+        if is_secure(value) and field is not None and not may_hold_secrets(key):
+            # Refused, as the program refuses it (config.pulumi_config): no setting of the key may be secret.
+            result.secret_keys.add(key)
+            result.errors.append(Issue((key,), why_not_secret((key,))))
+            result.values[key] = value
+            continue
         if is_secure(value) and field is not None and not field.is_required() and not _stand_ins((key,), 0):
             # `pulumi config set --secret patching:notifications '{...}'`: nothing to read offline.
             result.secret_keys.add(key)
@@ -194,10 +202,30 @@ def with_placeholders(values: Mapping[str, Any]) -> Offline:
     return result
 
 
-def _why_not_secret(path: tuple[str | int, ...]) -> str:
-    if _names_resources(path):
+def why_not_secret(path: tuple[str | int, ...]) -> str:
+    """Why the setting (or top-level key) at ``path`` cannot be a secret: it names resources (it
+    is, or holds, text marked Public: ``customer``, ``patchGroups``, ``regions``), or it takes no
+    text at all (``compliance``, ``strictTrustConditions``, a boolean)."""
+    if _holds_public_text(_setting(path)[0], set()):
         return "cannot be a secret: it names resources, and URNs and AWS names are never secret"
     return "cannot be a secret: a secret is text, and this setting takes none"
+
+
+def _holds_public_text(annotation: Any, seen: set[type]) -> bool:
+    if annotation is None:
+        return False
+    if _has_marker(annotation, Public):
+        return True
+    inner = _unwrap(annotation)
+    if isinstance(inner, type) and issubclass(inner, BaseModel):
+        if inner in seen:
+            return False
+        seen.add(inner)
+        return any(
+            _holds_public_text(Annotated[(f.annotation, *f.metadata)] if f.metadata else f.annotation, seen)
+            for f in inner.model_fields.values()
+        )
+    return typing.get_origin(inner) in (list, dict) and _holds_public_text(typing.get_args(inner)[-1], seen)
 
 
 def secretable_texts(key: str, value: Any, defaults: bool = True) -> set[str]:
@@ -380,14 +408,18 @@ class SecretSearch:
 def secret_search(config: StackConfig, keys: Collection[str]) -> SecretSearch:
     """The :class:`SecretSearch` of a config marked by :func:`mark_secret_texts` with the secret
     top-level ``keys``. Only distinctive texts are looked for (a short one, "1", would be found
-    in every other text), and no value equal to its setting's default (``s3Bucket: create``)."""
+    in every other text), no value equal to its setting's default (``s3Bucket: create``), and no
+    text that is (part of) one of the stack's names (a secret tag ``Service: acme-web`` naming a
+    patch group): names are built from public settings and URNs show them, so text holding one
+    holds a name, and stays public (the inputs holding the secret itself stay secret)."""
     values = config.model_dump(by_alias=True, mode="json", exclude_unset=True)
+    names = _public_names(config, values)
     texts = {
         text
         for key in keys
         if key in values
         for text in secretable_texts(key, values[key], defaults=False)
-        if distinctive(text)
+        if distinctive(text) and not any(text in name for name in names)
     }
     marked = marked_texts(config, dates=False)  # what is marked where it is put
     whole = texts - marked
@@ -396,6 +428,26 @@ def secret_search(config: StackConfig, keys: Collection[str]) -> SecretSearch:
         if logging.s3_prefix != LoggingConfig.model_fields["s3_prefix"].default and layout.log_prefix(config):
             whole.add(str(layout.log_prefix(config)))
     return SecretSearch(frozenset(texts & marked), frozenset(whole))
+
+
+def _public_names(config: StackConfig, values: Mapping[str, Any]) -> set[str]:
+    """What the stack's names are made of, all public: the customer, the keys of its baselines,
+    windows, patch groups, golden AMIs and freezes, each also after the customer's prefix
+    (``acme-weekly-install``), and every value marked Public (a golden AMI's ``patchGroup``, a
+    patch group's windows, ``regions``, a log group). ``values``: ``config`` dumped by alias."""
+    customer = str(config.customer)
+    mappings = (
+        config.baselines,
+        config.maintenance_windows,
+        config.patch_groups,
+        config.golden_amis,
+        config.change_freezes,
+    )
+    keys = {str(key) for mapping in mappings for key in mapping}
+    names = {customer, *keys, *(f"{customer}-{key}" for key in keys)}
+    for key, value in values.items():
+        names.update(item for path, item in _text_leaves(value, (key,)) if item and _names_resources(path))
+    return names
 
 
 def redact_text(

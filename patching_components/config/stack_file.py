@@ -90,6 +90,8 @@ class StackDocument:
     def validate(self) -> StackConfig:
         """The model of the ``patching:`` namespace; ConfigError lists every issue with its line."""
         refused = self.offline.errors  # secrets where the model takes none
+        if any(len(issue.path) == 1 for issue in refused):  # a whole key: the program refuses it before reading any
+            raise ConfigError(self.source, self.locate(refused))
         aws_region = self.config.get("aws:region")
         aws_region = None if is_secure(aws_region) else aws_region  # a secret region is checked by the CLI
         region_line = self.lines.get(("config", "aws:region"))
