@@ -12,8 +12,9 @@ from collections.abc import Callable
 
 import pulumi
 
+from .checks import refuse_unbuildable
 from .components.customer import CustomerPatching
-from .config import ConfigError, load_pulumi_config
+from .config import ConfigError, load_pulumi_config, stack_file_for
 from .config.pulumi_config import secret_keys
 from .config.secrets import SecretSearch, SecretText, secret_search
 
@@ -27,7 +28,7 @@ GC_THRESHOLDS = (20_000, 10, 10)
 def main() -> None:
     gc.set_threshold(*GC_THRESHOLDS)
     try:
-        config = load_pulumi_config()
+        config = refuse_unbuildable(load_pulumi_config(), stack_file_for(pulumi.get_stack()))
     except ConfigError as exc:
         # RunError prints the message without a Python traceback.
         raise pulumi.RunError(str(exc)) from None

@@ -13,6 +13,7 @@ import time_machine
 from conftest import EXAMPLE_STACKS
 from patching_components.aws import limits as aws_limits
 from patching_components.aws import schedule
+from patching_components.checks import refuse_unbuildable
 from patching_components.config import ConfigError, validate
 from tests.engine import run_program
 
@@ -214,7 +215,7 @@ def test_roles_iam_would_refuse_are_an_error_and_the_largest_accepted_fits():
     accepted = 0
     for count in range(1, 8):
         try:
-            validate({**ACME, "goldenAmis": pipelines(count, kmsKeyArn=kms)}, "x")
+            refuse_unbuildable(validate({**ACME, "goldenAmis": pipelines(count, kmsKeyArn=kms)}, "x"), "x")
         except ConfigError as exc:
             (issue,) = exc.issues
             assert issue.key_path() == "patching:goldenAmis"

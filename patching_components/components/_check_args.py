@@ -10,33 +10,22 @@ argument in the caller's spelling; nothing is registered when one is wrong.
 
 from __future__ import annotations
 
-import difflib
 import inspect
-import typing
 from collections.abc import Mapping
 from typing import Annotated, Any
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from ..config.messages import _issue_from_pydantic, _unwrap
-from ..errors import ConfigError, Issue
+from ..config.annotations import unwrap as _unwrap
+from ..config.annotations import walk
+from ..config.messages import _issue_from_pydantic
+from ..errors import ConfigError, Issue, closest, did_you_mean
 
 
 def _snake_path(model: Any, path: tuple[str | int, ...]) -> tuple[str | int, ...]:
     """A model error location (camelCase aliases) in the caller's field names."""
-    result: list[str | int] = []
-    current: Any = model
-    for step in path:
-        current = _unwrap(current)
-        if isinstance(current, type) and issubclass(current, BaseModel):
-            name = next((n for n, f in current.model_fields.items() if f.alias == step), None)
-            result.append(name or step)
-            current = current.model_fields[name].annotation if name else None
-        else:
-            origin = typing.get_origin(current)
-            result.append(step)
-            current = typing.get_args(current)[-1] if origin in (dict, list) else None
-    return tuple(result)
+    names = [step.name for step in walk(model, path)]
+    return (*names, *path[len(names) :])
 
 
 def _camel_keys(model: Any, value: Any) -> Any:
@@ -88,8 +77,7 @@ def check_args(
     issues = []
     for key in args:
         if key not in allowed:
-            close = difflib.get_close_matches(str(key), allowed, n=1)
-            hint = f"; did you mean {close[0]!r}?" if close else ""
+            hint = did_you_mean(closest(str(key), allowed))
             issues.append(Issue((str(key),), f"unknown argument{hint} (allowed: {', '.join(allowed)})"))
     for key in sorted(args_type.__required_keys__ - set(fields)):
         if args.get(key) is None:

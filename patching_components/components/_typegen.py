@@ -29,27 +29,27 @@ from typing import Annotated, Any, Literal, Union, get_args, get_origin
 from pydantic import BaseModel
 from pydantic_core import PydanticUndefined
 
-from .. import config
+from ..config import StackConfig, sections, services
 
 OUTPUT = Path(__file__).with_name("args.py")
 
 # Model -> TypedDict, dependencies first. Names must be unique in the provider
 # schema across all components (PatchSourceArgs, PatchHooksArgs are taken).
 NAMES: dict[type[BaseModel], str] = {
-    config.PatchSourceConfig: "PatchSourceSettings",
-    config.BaselineConfig: "BaselineSettings",
-    config.HooksConfig: "HooksSettings",
-    config.MaintenanceWindowConfig: "MaintenanceWindowSettings",
-    config.PatchGroupConfig: "PatchGroupSettings",
-    config.CloudWatchOutputConfig: "CloudWatchOutputSettings",
-    config.LoggingConfig: "LoggingSettings",
-    config.PolicyStatementConfig: "PolicyStatementSettings",
-    config.InstanceRoleConfig: "InstanceRoleSettings",
-    config.NotificationsConfig: "NotificationsSettings",
-    config.GoldenAmiConfig: "GoldenAmiSettings",
-    config.ComplianceConfig: "ComplianceSettings",
-    config.ChangeFreezeConfig: "ChangeFreezeSettings",
-    config.StackConfig: "CustomerPatchingArgs",
+    sections.PatchSourceConfig: "PatchSourceSettings",
+    sections.BaselineConfig: "BaselineSettings",
+    sections.HooksConfig: "HooksSettings",
+    sections.MaintenanceWindowConfig: "MaintenanceWindowSettings",
+    sections.PatchGroupConfig: "PatchGroupSettings",
+    services.CloudWatchOutputConfig: "CloudWatchOutputSettings",
+    services.LoggingConfig: "LoggingSettings",
+    services.PolicyStatementConfig: "PolicyStatementSettings",
+    services.InstanceRoleConfig: "InstanceRoleSettings",
+    services.NotificationsConfig: "NotificationsSettings",
+    services.GoldenAmiConfig: "GoldenAmiSettings",
+    sections.ComplianceConfig: "ComplianceSettings",
+    sections.ChangeFreezeConfig: "ChangeFreezeSettings",
+    StackConfig: "CustomerPatchingArgs",
 }
 
 
@@ -66,19 +66,21 @@ def _strip(annotation: Any) -> Any:
 
 # Python callers' names of the nested models (snake_case keys).
 SNAKE_NAMES: dict[type[BaseModel], str] = {
-    config.PatchSourceConfig: "PatchSourceArgs",
-    config.HooksConfig: "PatchHooksArgs",
+    sections.PatchSourceConfig: "PatchSourceArgs",
+    sections.HooksConfig: "PatchHooksArgs",
 }
 # (model, component module, plumbing class, args class); nested ones first.
 COMPONENTS: tuple[tuple[type[BaseModel], str, str, str], ...] = (
-    (config.PatchSourceConfig, "baseline", "PatchSourcePlumbing", "PatchSourceArgs"),
-    (config.HooksConfig, "window", "", "PatchHooksArgs"),
-    (config.BaselineConfig, "baseline", "SecurityBaselinePlumbing", "SecurityBaselineArgs"),
-    (config.MaintenanceWindowConfig, "window", "PatchWindowPlumbing", "PatchWindowArgs"),
-    (config.GoldenAmiConfig, "golden_ami", "GoldenAmiPipelinePlumbing", "GoldenAmiPipelineArgs"),
+    (sections.PatchSourceConfig, "baseline", "PatchSourcePlumbing", "PatchSourceArgs"),
+    (sections.HooksConfig, "window", "", "PatchHooksArgs"),
+    (sections.BaselineConfig, "baseline", "SecurityBaselinePlumbing", "SecurityBaselineArgs"),
+    (sections.MaintenanceWindowConfig, "window", "PatchWindowPlumbing", "PatchWindowArgs"),
+    (services.GoldenAmiConfig, "golden_ami", "GoldenAmiPipelinePlumbing", "GoldenAmiPipelineArgs"),
 )
 # Fields whose Python shape differs from the stack file's (the component converts them).
-SNAKE_OVERRIDES: dict[tuple[type[BaseModel], str], str] = {(config.BaselineConfig, "sources"): "list[PatchSourceArgs]"}
+SNAKE_OVERRIDES: dict[tuple[type[BaseModel], str], str] = {
+    (sections.BaselineConfig, "sources"): "list[PatchSourceArgs]"
+}
 
 
 def type_expression(annotation: Any, names: dict[type[BaseModel], str] = NAMES) -> str:

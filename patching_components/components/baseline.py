@@ -35,7 +35,7 @@ class SecurityBaselinePlumbing(TypedDict, total=False):
 
 def _settings(name: str, args: SecurityBaselineArgs) -> "BaselineConfig":
     """Check plain-Python args with the same model as the stack config."""
-    from .. import config  # pydantic loads on first use, not on import
+    from ..config import fields, sections  # pydantic loads on first use, not on import
     from ._check_args import check_args
 
     def sources(value: Any) -> Any:  # a list of {name, ...} here, a map keyed by name in the stack file
@@ -48,8 +48,8 @@ def _settings(name: str, args: SecurityBaselineArgs) -> "BaselineConfig":
         name,
         args,
         SecurityBaselineArgs,
-        settings=config.BaselineConfig,
-        types={"baseline_name": config.ResourceName, "patch_groups": list[config.PatchGroupName], "tags": config.Tags},
+        settings=sections.BaselineConfig,
+        types={"baseline_name": fields.ResourceName, "patch_groups": list[fields.PatchGroupName], "tags": fields.Tags},
         convert={"sources": sources},
     )
 

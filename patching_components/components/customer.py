@@ -116,10 +116,12 @@ class CustomerPatching(pulumi.ComponentResource):
         """``region_providers``: the aws provider of each region of ``regions`` but the first (which
         builds through ``opts``' provider or the default one); a region without one gets an
         aws.Provider named ``<name>-<region>`` with the stack's ``aws:`` settings (see regions)."""
+        from ..checks import refuse_unbuildable
         from ..config import StackConfig, validate  # pydantic loads on first use, not on import
 
         # Validate first: an invalid config must register nothing, not even this component.
-        config = args if isinstance(args, StackConfig) else validate(dict(args), f"CustomerPatching {name!r}")
+        source = f"CustomerPatching {name!r}"
+        config = refuse_unbuildable(args if isinstance(args, StackConfig) else validate(dict(args), source), source)
         self._setup(name, config, opts, region_providers)
 
     @classmethod
@@ -188,7 +190,7 @@ class CustomerPatching(pulumi.ComponentResource):
                 f"{name}-{region}", config, region, tags, reporting, regional_reporting, iam, opts_in_region
             )
 
-        from ..checks import hook_permission_warnings, overlap_warnings, schedule_warnings
+        from ..checks import hook_permission_warnings, overlap_warnings, schedule_warnings, unlisted_warnings
         from ..config.secrets import marked_texts, redact_text
 
         secret = marked_texts(config)  # a warning names the key path, never a secret's value
@@ -202,7 +204,7 @@ class CustomerPatching(pulumi.ComponentResource):
                     "move or shorten one"
                 )
             pulumi.log.warn(f"CustomerPatching {name!r}: {issue.key_path()}: {message}", resource=self)
-        for issue in schedule_warnings(config) + hook_permission_warnings(config):  # as validate warns
+        for issue in schedule_warnings(config) + hook_permission_warnings(config) + unlisted_warnings(config):
             message = redact_text(issue.message, secret, secret)
             pulumi.log.warn(f"CustomerPatching {name!r}: {issue.key_path()}: {message}", resource=self)
 

@@ -224,15 +224,15 @@ def _check(name: str, args: ChangeFreezeGuardArgs) -> dict[str, "ChangeFreezeCon
     """The args checked with the stack config's types before anything is registered; the freezes as models."""
     from pydantic import TypeAdapter
 
-    from .. import config  # pydantic loads on first use, not on import
+    from ..config import fields, sections  # pydantic loads on first use, not on import
     from ._check_args import check_args
 
     types = {
-        "customer": config.CustomerId,
-        "freezes": dict[config.Key, config.ChangeFreezeConfig],
-        "tags": config.Tags,
-        "calendar_name": config.DocumentName,
-        "guard_document_name": config.DocumentName,
+        "customer": fields.CustomerId,
+        "freezes": dict[fields.Key, sections.ChangeFreezeConfig],
+        "tags": fields.Tags,
+        "calendar_name": fields.DocumentName,
+        "guard_document_name": fields.DocumentName,
     }
     check_args("ChangeFreezeGuard", name, args, ChangeFreezeGuardArgs, types=types)
-    return TypeAdapter(dict[config.Key, config.ChangeFreezeConfig]).validate_python(args["freezes"])
+    return TypeAdapter(dict[fields.Key, sections.ChangeFreezeConfig]).validate_python(args["freezes"])

@@ -225,17 +225,17 @@ class GoldenAmiPipeline(BuildsFromConfig, pulumi.ComponentResource):
     @staticmethod
     def _check(name: str, args: GoldenAmiPipelineArgs) -> "GoldenAmiConfig":
         """Args checked before anything is registered."""
-        from .. import config  # pydantic loads on first use, not on import
+        from ..config import fields, services  # pydantic loads on first use, not on import
         from ._check_args import check_args
 
         types = {
-            "customer": config.CustomerId,
-            "patch_group_tag_key": config.PatchGroupTagKey,
-            "document_name": config.DocumentName,
-            "tags": config.Tags,
+            "customer": fields.CustomerId,
+            "patch_group_tag_key": fields.PatchGroupTagKey,
+            "document_name": fields.DocumentName,
+            "tags": fields.Tags,
         }
         return check_args(
-            "GoldenAmiPipeline", name, args, GoldenAmiPipelineArgs, settings=config.GoldenAmiConfig, types=types
+            "GoldenAmiPipeline", name, args, GoldenAmiPipelineArgs, settings=services.GoldenAmiConfig, types=types
         )
 
     @staticmethod

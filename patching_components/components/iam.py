@@ -252,19 +252,19 @@ class PatchingIam(pulumi.ComponentResource):
 
 def _check(name: str, args: PatchingIamArgs) -> None:
     """Plain values checked with the stack config's field types, before anything is registered."""
-    from .. import config  # pydantic loads on first use, not on import
+    from ..config import StackConfig, fields, services  # pydantic loads on first use, not on import
     from ._check_args import check_args, field_type
 
     types = {
-        "patch_groups": list[config.PatchGroupName],
-        "patch_group_tag_key": config.PatchGroupTagKey,
-        "tags": config.Tags,
-        "permissions_boundary": config.PermissionsBoundaryArn,
-        "strict_trust_conditions": field_type(config.StackConfig, "strict_trust_conditions"),
-        "log_kms_key_arn": config.KmsKeyArn,
-        "log_group_regions": list[config.Region],
-        "instance_policy_arns": field_type(config.InstanceRoleConfig, "managed_policy_arns"),
-        "instance_statements": field_type(config.InstanceRoleConfig, "statements"),
+        "patch_groups": list[fields.PatchGroupName],
+        "patch_group_tag_key": fields.PatchGroupTagKey,
+        "tags": fields.Tags,
+        "permissions_boundary": fields.PermissionsBoundaryArn,
+        "strict_trust_conditions": field_type(StackConfig, "strict_trust_conditions"),
+        "log_kms_key_arn": fields.KmsKeyArn,
+        "log_group_regions": list[fields.Region],
+        "instance_policy_arns": field_type(services.InstanceRoleConfig, "managed_policy_arns"),
+        "instance_statements": field_type(services.InstanceRoleConfig, "statements"),
     }
     check_args("PatchingIam", name, args, PatchingIamArgs, types=types)
 

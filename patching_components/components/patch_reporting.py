@@ -315,7 +315,7 @@ def _check(name: str, args: PatchReportingArgs) -> None:
 
     from pydantic import Field
 
-    from .. import config  # pydantic loads on first use, not on import
+    from ..config import StackConfig, fields, sections, services  # pydantic loads on first use, not on import
     from ..errors import ConfigError, Issue
     from ._check_args import check_args, field_type
 
@@ -325,18 +325,18 @@ def _check(name: str, args: PatchReportingArgs) -> None:
         args,
         PatchReportingArgs,
         types={
-            "s3_bucket": field_type(config.LoggingConfig, "s3_bucket"),
-            "s3_key_prefix": field_type(config.LoggingConfig, "s3_prefix"),
-            "retention_days": field_type(config.LoggingConfig, "retention_days"),
-            "emails": Annotated[list[config.Email], Field(min_length=1)],
-            "sns_topic_arn": config.SnsTopicArn,
-            "tags": config.Tags,
-            "permissions_boundary": config.PermissionsBoundaryArn,
-            "data_sync": field_type(config.ComplianceConfig, "data_sync"),
-            "strict_trust_conditions": field_type(config.StackConfig, "strict_trust_conditions"),
-            "cloudwatch_log_group": field_type(config.CloudWatchOutputConfig, "log_group"),
-            "cloudwatch_retention_days": field_type(config.CloudWatchOutputConfig, "retention_days"),
-            "cloudwatch_kms_key_arn": config.KmsKeyArn,
+            "s3_bucket": field_type(services.LoggingConfig, "s3_bucket"),
+            "s3_key_prefix": field_type(services.LoggingConfig, "s3_prefix"),
+            "retention_days": field_type(services.LoggingConfig, "retention_days"),
+            "emails": Annotated[list[fields.Email], Field(min_length=1)],
+            "sns_topic_arn": fields.SnsTopicArn,
+            "tags": fields.Tags,
+            "permissions_boundary": fields.PermissionsBoundaryArn,
+            "data_sync": field_type(sections.ComplianceConfig, "data_sync"),
+            "strict_trust_conditions": field_type(StackConfig, "strict_trust_conditions"),
+            "cloudwatch_log_group": field_type(services.CloudWatchOutputConfig, "log_group"),
+            "cloudwatch_retention_days": field_type(services.CloudWatchOutputConfig, "retention_days"),
+            "cloudwatch_kms_key_arn": fields.KmsKeyArn,
         },
     )
     if args.get("data_sync") and not args.get("s3_bucket"):

@@ -54,7 +54,7 @@ def _settings(name: str, args: PatchWindowArgs) -> "MaintenanceWindowConfig":
 
     from pydantic import Field
 
-    from .. import config  # pydantic loads on first use, not on import
+    from ..config import fields, sections, services  # pydantic loads on first use, not on import
     from ._check_args import check_args, field_type
 
     return check_args(
@@ -62,16 +62,16 @@ def _settings(name: str, args: PatchWindowArgs) -> "MaintenanceWindowConfig":
         name,
         args,
         PatchWindowArgs,
-        settings=config.MaintenanceWindowConfig,
+        settings=sections.MaintenanceWindowConfig,
         types={
-            "window_name": config.ResourceName,
+            "window_name": fields.ResourceName,
             "patch_groups": Annotated[
-                list[config.PatchGroupName], Field(min_length=1, max_length=MAX_GROUPS_PER_WINDOW)
+                list[fields.PatchGroupName], Field(min_length=1, max_length=MAX_GROUPS_PER_WINDOW)
             ],
-            "patch_group_tag_key": config.PatchGroupTagKey,
-            "notification_events": field_type(config.NotificationsConfig, "events"),
-            "notification_type": config.NotificationType,
-            "tags": config.Tags,
+            "patch_group_tag_key": fields.PatchGroupTagKey,
+            "notification_events": field_type(services.NotificationsConfig, "events"),
+            "notification_type": fields.NotificationType,
+            "tags": fields.Tags,
         },
     )
 

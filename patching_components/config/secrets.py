@@ -24,8 +24,11 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from ..aws import os_rules
 from ..errors import Issue, cut
-from .messages import _unwrap
-from .model import LoggingConfig, Public, Secretable, StackConfig
+from .annotations import layers, setting_at
+from .annotations import unwrap as _unwrap
+from .base import Public, Secretable
+from .model import StackConfig
+from .services import LoggingConfig
 
 SECURE = "secure"
 # Tried in order for a setting without a Secretable marker: the first its rules accept stands in.
@@ -51,21 +54,8 @@ def _names_resources(path: tuple[str | int, ...]) -> bool:
 def _setting(path: tuple[str | int, ...]) -> tuple[Any, Any]:
     """The annotation (with its constraints) and default of the setting at a key path
     (``(None, None)`` for no setting; the default is None inside lists and maps)."""
-    current: Any = StackConfig
-    default = None
-    for step in path:
-        current = _unwrap(current)
-        if isinstance(current, type) and issubclass(current, BaseModel):
-            field = next((f for f in current.model_fields.values() if f.alias == step), None)
-            if field is None:
-                return None, None
-            current = Annotated[(field.annotation, *field.metadata)] if field.metadata else field.annotation
-            default = field.default
-        elif typing.get_origin(current) in (dict, list):
-            current, default = typing.get_args(current)[-1], None
-        else:
-            return None, None
-    return current, default
+    setting = setting_at(StackConfig, path)
+    return (None, None) if setting is None else (setting.annotation, setting.default)
 
 
 def _has_marker(annotation: Any, kind: type) -> bool:
@@ -73,19 +63,7 @@ def _has_marker(annotation: Any, kind: type) -> bool:
 
 
 def _marker(annotation: Any, kind: type = Secretable) -> Any:
-    while True:  # through Optional[Annotated[..., marker]]
-        if typing.get_origin(annotation) is Annotated:
-            found = [m for m in typing.get_args(annotation)[1:] if isinstance(m, kind)]
-            if found:
-                return found[0]
-            annotation = typing.get_args(annotation)[0]
-        elif typing.get_origin(annotation) in (typing.Union, type(int | None)):
-            options = [a for a in typing.get_args(annotation) if a is not type(None)]
-            if len(options) != 1:
-                return None
-            annotation = options[0]
-        else:
-            return None
+    return next((m for m in layers(annotation)[1] if isinstance(m, kind)), None)  # through Optional[Annotated[...]]
 
 
 def _choices(annotation: Any) -> tuple[str, ...]:
