@@ -140,7 +140,7 @@ def opens_issues(schedule: str | None, timezone: str) -> list[tuple[tuple[str | 
 def one_of(value: str, known: Iterable[str], what: str) -> str:
     """``value`` if it is one of ``known``, else an error naming the closest one."""
     if value not in known:
-        raise ValueError(f"{value!r} is not {what}{did_you_mean(closest(value, sorted(known)))}")
+        raise ValueError(f"{value!r} is not {what}{did_you_mean(closest(value, sorted(known), ignore_case=True))}")
     return value
 
 
