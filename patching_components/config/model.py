@@ -31,43 +31,48 @@ class StackConfig(ConfigModel):
     """Everything under the ``patching:`` namespace of one customer stack."""
 
     customer: CustomerId
-    """Customer id used in names and tags: ^[a-z][a-z0-9-]{1,30}$."""
+    """Customer id, ``^[a-z][a-z0-9-]{1,30}$``: used in names and the ``Customer`` tag."""
     mode: Literal["install", "scan-only", "disabled"] = "install"
-    """install (default), scan-only (every task scans) or disabled (nothing is built)."""
+    """``install`` (default), ``scan-only`` (every task scans) or ``disabled`` (nothing is built; an update removes
+    what exists)."""
     patch_group_tag_key: PatchGroupTagKey = defaults.PATCH_GROUP_TAG_KEY
-    """Instance tag key that names the patch group."""
+    """Instance tag key that names the patch group: ``Patch Group`` or ``PatchGroup`` (the only one that works with
+    instance metadata tags)."""
     tags: Tags = {}
-    """Tags added to every taggable resource (besides Customer and ManagedBy)."""
+    """Tags added to every taggable resource, besides ``Customer`` and ``ManagedBy`` (reserved)."""
     permissions_boundary: PermissionsBoundaryArn | None = None
-    """Managed policy ARN set as the permissions boundary of every role created (landing zones require one)."""
+    """A managed policy ARN set as the permissions boundary of every role the stack creates (instance, automation,
+    maintenance window, notification); landing zones require one."""
     strict_trust_conditions: StrictBool = False
-    """Also require aws:SourceAccount/aws:SourceArn in the trust policies of the maintenance window and
+    """Also put ``aws:SourceAccount``/``aws:SourceArn`` in the trust policies of the maintenance window and
     notification roles (the Automation role always has them, as AWS documents). AWS documents no condition for
-    these two roles, and a condition key the service does not send denies every patch task or drops every
-    notification: off by default; if you turn it on, verify with one canary run (a scan window with a
-    notification) before patch night."""
+    these two, and a condition key the service does not send denies every patch task or drops every notification:
+    if you turn it on, **verify with one canary run** (a scan window with a notification, checking the task ran and
+    the mail came) before relying on it."""
     instance_role: InstanceRoleConfig | None = None
     """Extra permissions of the instance role, for what runs on the nodes under it (patch hooks)."""
     regions: Regions | None = None
-    """Regions to patch in, each built alike; the first is the primary region (aws:region: IAM and the
-    log bucket live there, and its resources keep the names of a one-region stack). Default: aws:region."""
+    """The regions to patch in, each built alike: no duplicates, one partition. The first is the primary region and
+    must be ``aws:region``, which several regions require: IAM and the log bucket live there, and its resources
+    keep the names of a one-region stack (see "Several regions")."""
     baselines: dict[Key, BaselineConfig] = {}
-    """Security-only baselines, one OS each."""
+    """Security-only baselines, one OS each (see below); at least one unless ``mode: disabled``."""
     maintenance_windows: dict[Key, MaintenanceWindowConfig] = {}
-    """Scan and install windows."""
+    """Scan and install windows (see below)."""
     patch_groups: dict[PatchGroupName, PatchGroupConfig] = {}
-    """Patch groups keyed by the literal tag value on the instances."""
+    """Patch groups, keyed by the literal tag value on the instances (see below)."""
     logging: LoggingConfig | None = None
-    """Run Command output to S3 and/or CloudWatch Logs."""
+    """Run Command output to S3 and/or CloudWatch Logs (see below)."""
     notifications: NotificationsConfig | None = None
-    """Run Command notifications through SNS."""
+    """Run Command notifications through SNS (see below)."""
     golden_amis: dict[Key, GoldenAmiConfig] = {}
-    """Golden AMI pipelines."""
+    """Golden AMI pipelines (see below)."""
     compliance: ComplianceConfig | None = None
-    """Patch compliance evidence (a Resource Data Sync into the log bucket)."""
+    """Patch compliance evidence: a Resource Data Sync into the log bucket (see below)."""
     change_freezes: dict[Key, ChangeFreezeConfig] = {}
-    """Periods in which no patch operation starts (Black Friday, quarter close): a Change Calendar per region
-    and a runbook that keeps every window of the customer disabled while it is CLOSED."""
+    """Periods in which no patch window starts (Black Friday, quarter close): ``<key>: {start, end, timezone}``, a
+    Change Calendar per region and a runbook that keeps every window of the customer disabled while it is CLOSED
+    (see "Freezes and emergencies")."""
 
     @field_validator("customer")
     @classmethod

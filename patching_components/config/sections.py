@@ -57,15 +57,19 @@ class BaselineConfig(ConfigModel):
     description: Annotated[str, StringConstraints(min_length=1, max_length=1024)] | None = None
     """Shown in the console; a default naming the customer is used otherwise."""
     approve_after_days: Annotated[int, Field(ge=0, le=os_rules.MAX_APPROVE_AFTER_DAYS)] | None = None
-    """Days after release before a matching patch is approved (default 7; not for Ubuntu/Debian)."""
+    """Days after release before a matching patch is approved, 0-360; not with ``approveUntilDate``; not for
+    Ubuntu/Debian/Raspbian, whose patches AWS approves on release."""
     approve_until_date: date | None = None
-    """Approve patches released on or before this date (YYYY-MM-DD) instead of a delay."""
+    """``YYYY-MM-DD``: approve patches released on or before that date. A fixed cut-off: once it is in the past
+    nothing new is approved and nodes still report COMPLIANT, so ``validate``, the program and the policy pack warn
+    about a past date."""
     classifications: FilterValues | None = None
-    """CLASSIFICATION filter values; default is the OS family's security classifications."""
+    """``CLASSIFICATION`` filter; default: the OS family's security classifications (below)."""
     severities: FilterValues | None = None
-    """SEVERITY (Linux) or MSRC_SEVERITY (Windows) values; default Critical, Important."""
+    """``SEVERITY`` (Linux) or ``MSRC_SEVERITY`` (Windows) filter."""
     priorities: FilterValues | None = None
-    """PRIORITY, the package Priority field (Ubuntu/Debian); default all five (security-only is the repository)."""
+    """``PRIORITY`` filter, Ubuntu/Debian/Raspbian only: the package's Priority field, not a severity (a subset is
+    warned about); security-only there is ``enableNonSecurity: false``."""
     products: (
         Annotated[
             list[Annotated[FilterValue, Secretable("*")]],  # a secret's stand-in: every release
@@ -73,30 +77,43 @@ class BaselineConfig(ConfigModel):
         ]
         | None
     ) = None
-    """PRODUCT filter values, the node's own release as AWS names it (e.g. ``RedhatEnterpriseLinux9.6``, or
-    ``*``); default all products of the OS."""
+    """``PRODUCT`` filter: the node's own release as its agent reports it. Names AWS lists per OS
+    (``patching_components/data/patch-products.json``, with its AWS sources and date; a later release of the same
+    form, e.g. ``RedhatEnterpriseLinux9.9``, is accepted too), or ``*`` (every release: the one wildcard AWS
+    documents for filter values,
+    [PatchFilter](https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_PatchFilter.html)). Anything
+    else (``RHEL9``, ``RedhatEnterpriseLinux9*``) is an error with a "did you mean". Pinning minor releases
+    (``[RedhatEnterpriseLinux9.4, RedhatEnterpriseLinux9.5]``) is a warning: a node upgraded to 9.6 matches no
+    rule, gets nothing approved and still reports COMPLIANT; leave ``products`` out and let the patch group pick
+    the nodes."""
     compliance_level: ComplianceLevel = "CRITICAL"
     """Compliance severity reported for missing approved patches."""
     enable_non_security: StrictBool = False
-    """Linux only: also install non-security updates matched by the rule."""
+    """Linux only: also install non-security updates matched by the rule; ``false`` is what makes a Debian-family rule
+    security-only. **CentOS needs ``true``** (below)."""
     approved_patches: Annotated[list[PatchId], Field(max_length=os_rules.MAX_PATCH_LIST)] = []
     """Patches approved regardless of the rule (at most 50)."""
     rejected_patches: Annotated[list[PatchId], Field(max_length=os_rules.MAX_PATCH_LIST)] = []
     """Patches never approved (at most 50)."""
     approved_patches_enable_non_security: StrictBool = False
-    """Linux only: also install the approvedPatches that are not security updates (AWS's default, false,
-    installs only the listed security updates)."""
+    """Linux only: with ``false`` (AWS's default) Patch Manager installs only the ``approvedPatches`` that are
+    security updates, with ``true`` every listed one
+    ([CreatePatchBaseline](https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_CreatePatchBaseline.html));
+    ``validate`` says which applies whenever a Linux baseline lists ``approvedPatches``."""
     rejected_patches_action: RejectedPatchesAction = "ALLOW_AS_DEPENDENCY"
-    """ALLOW_AS_DEPENDENCY (default) or BLOCK."""
+    """What a rejected patch may still do: ``ALLOW_AS_DEPENDENCY`` (default) or ``BLOCK``."""
     available_security_updates_compliance_status: (
         Literal[os_rules.AVAILABLE_SECURITY_UPDATES_STATUSES] | None  # type: ignore[valid-type]
     ) = None
-    """Windows only: NON_COMPLIANT (default) makes a node with a security update the baseline does not (yet)
-    approve NON_COMPLIANT; COMPLIANT keeps it green."""
+    """Windows only (an error elsewhere): whether a security update that is available but not approved (still in its
+    ``approveAfterDays`` wait, or left out by the filters) makes the node ``NON_COMPLIANT`` (our default) or
+    ``COMPLIANT`` (AWS's default when unset: a warning)
+    ([CreatePatchBaseline](https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_CreatePatchBaseline.html))."""
     sources: Annotated[dict[SourceKey, PatchSourceConfig], Field(max_length=os_rules.MAX_SOURCES)] = {}
-    """Linux only: custom repositories, keyed by a stable name."""
+    """Linux only, at most 20: custom repositories keyed by a stable name (3-40 characters), each ``{products: [...],
+    configuration: "..."}``."""
     default: StrictBool = False
-    """Also register as the account/region default baseline for this OS."""
+    """Also register as the account/region default baseline for this OS (one per OS)."""
 
     @model_validator(mode="after")
     def _check_os_rules(self) -> BaselineConfig:
@@ -241,37 +258,53 @@ class MaintenanceWindowConfig(ConfigModel):
     """A maintenance window that scans or installs patches on its patch groups."""
 
     schedule: str
-    """AWS cron(), rate() or one-time at() expression, e.g. ``cron(0 2 ? * SUN *)``; a schedule that never
-    opens again (checked in ``timezone``) is a warning."""
+    """AWS ``cron(min hour dom month dow year)`` with ``?`` in one day field, ``L``, ``W``, ``#`` (e.g. ``cron(0 2 ? *
+    SUN *)``, ``cron(0 3 ? * TUE#2 *)``), ``rate(N minutes|hours|days)`` (N without leading zeros), or a one-time
+    ``at(2027-01-31T02:00:00)``; at most 256 ASCII characters. A cron naming no date at all (``cron(0 0 30 2 ?
+    *)``) is an error; one that has passed (a past ``at()``, a cron whose years are over) is a **warning**, "never
+    opens again", so one expired window does not block CI. A numeric day of week warns with the days AWS uses: AWS
+    counts ``1-7`` from Sunday, so ``7`` is Saturday and ``2-6`` is ``MON-FRI`` (write the names; [Reference: Cron
+    and rate expressions for Systems
+    Manager](https://docs.aws.amazon.com/systems-manager/latest/userguide/reference-cron-and-rate-expressions.html))."""
     timezone: str = "UTC"
-    """IANA time zone the schedule is read in (e.g. Europe/London)."""
+    """IANA time zone the schedule is read in: the name of a place, e.g. ``Europe/London``. Abbreviations and offsets
+    (``CST``, ``PST``, ``UTC+1``) are errors that name the zone meant (``America/Chicago``; a fixed UTC+1 is
+    ``Etc/GMT-1``, whose sign is inverted); zones without the place's daylight saving (``EST``, ``MST``, ``HST``,
+    ``Etc/GMT+5``) or legacy POSIX-style ones (``EST5EDT``, ``CET``) are warnings naming the zone meant (``EST`` ->
+    ``America/New_York``); AWS takes IANA names ([Reference: Maintenance window scheduling and active period
+    options](https://docs.aws.amazon.com/systems-manager/latest/userguide/maintenance-windows-schedule-options.html))."""
     schedule_offset: Annotated[int, Field(ge=1, le=6)] | None = None
-    """Days to wait after the cron date (1-6; cron only), e.g. 'second Tuesday + 2'."""
+    """Days to wait after the cron date, 1-6 (cron only), e.g. 'second Tuesday + 2'."""
     duration_hours: Annotated[int, Field(ge=1, le=24)]
-    """Length of the window in hours (1-24)."""
+    """Length of the window in hours, 1-24."""
     cutoff_hours: Annotated[int, Field(ge=0, le=23)]
-    """Hours before the end after which no new task starts (0-23, < durationHours)."""
+    """Hours before the end from which no new task starts: 0-23, less than ``durationHours``."""
     cutoff_behavior: Literal[run_patch_baseline.CUTOFF_BEHAVIORS] = "CANCEL_TASK"  # type: ignore[valid-type]
-    """At the cutoff, CANCEL_TASK stops starting new installs and reboots; CONTINUE_TASK lets them run on."""
+    """What the running patch command does at the cutoff; see [The
+    cutoff](#the-cutoff-what-aws-does-when-patch-night-runs-long). ``CANCEL_TASK``: AWS cancels the whole command:
+    nodes not yet started never start, and a node still installing is told to stop (AWS does not guarantee it
+    stops). ``CONTINUE_TASK`` (AWS's own default): the command runs on after the cutoff, its installs and reboots
+    past the window's end."""
     operation: Literal["Scan", "Install"]
-    """Scan reports compliance; Install installs approved patches."""
+    """``Scan`` reports compliance; ``Install`` installs approved patches."""
     reboot_option: Literal["RebootIfNeeded", "NoReboot"] = "RebootIfNeeded"
-    """Install only. NoReboot leaves nodes non-compliant until rebooted and rescanned."""
+    """Install only; ``NoReboot`` leaves nodes non-compliant until rebooted and rescanned."""
     max_concurrency: Concurrency = "10%"
     """How many targets run at once: a count or a percentage."""
     max_errors: ErrorThreshold = "1"
     """Errors after which the task stops: a count or a percentage."""
     minutes_per_node: Annotated[int, Field(strict=True, ge=1, le=1440)] | None = None
-    """Minutes one node's patch task takes, reboot included (default 15 for Install, 5 for Scan: an
-    assumption, measure yours). No node starts later than this before the cutoff (the task's delivery
-    timeout), and validate warns when the rate control cannot work through the targets before the cutoff."""
+    """How long one node's patch task takes, reboot included: your measurement, not AWS's (the default is an
+    assumption). No node starts later than this before the cutoff (the task's delivery timeout), and ``validate``
+    warns when the rate control cannot reach every node before the cutoff."""
     hooks: HooksConfig | None = None
-    """Install only: lifecycle hook documents (AWS-RunPatchBaselineWithHooks)."""
+    """Install only: ``preInstall``, ``postInstall``, ``onExit`` SSM document names (uses
+    ``AWS-RunPatchBaselineWithHooks``)."""
     description: Annotated[str, StringConstraints(min_length=1, max_length=128), utf16_at_most(128)] | None = None
-    """Shown in the console (at most 128 UTF-16 code units)."""
+    """Shown in the console; at most 128 UTF-16 code units."""
     regions: Regions | None = None
-    """Regions of patching:regions this window is built in (default: all), for fleets whose regions
-    patch at different times."""
+    """The regions of ``patching:regions`` this window is built in (needs ``patching:regions``), for fleets whose
+    regions patch at different times."""
 
     _coerce = field_validator("max_concurrency", "max_errors", mode="before")(count_or_string)
 
@@ -322,7 +355,9 @@ class PatchGroupConfig(ConfigModel):
     """Instances tagged with this group (the map key) get these baselines and windows."""
 
     baselines: list[Annotated[Key, Public()]] = []
-    """Baseline keys, at most one per operating system."""
+    """Baseline keys, at most one per operating system; required when the group has ``maintenanceWindows`` (otherwise
+    its nodes would be patched with the account's default baseline, which on Amazon Linux and RHEL also approves
+    bug fixes)."""
     maintenance_windows: list[Annotated[Key, Public()]] = []
     """Window keys whose tasks target this group."""
 
@@ -360,5 +395,6 @@ class ComplianceConfig(ConfigModel):
     """Patch compliance evidence."""
 
     data_sync: StrictBool = False
-    """A Resource Data Sync of inventory and patch compliance into the log bucket, below
-    ``<s3Prefix>/<customer>/sync`` (query it with Athena); needs logging to a bucket."""
+    """A Resource Data Sync (``<customer>-patch-compliance``, JsonSerDe) of the account/region's inventory and patch
+    compliance into the log bucket below ``<s3Prefix>/<customer>/sync/`` (query it with Athena); needs
+    ``logging.s3Bucket``."""

@@ -45,15 +45,20 @@ class CloudWatchOutputConfig(ConfigModel):
     """Run Command output in CloudWatch Logs: a log group per region, created by the stack."""
 
     log_group: Annotated[str, StringConstraints(pattern=r"^[.\-_/#A-Za-z0-9]{1,512}$"), Public()] | None = None
-    """Name of the log group the stack creates in every region (default ``/patching/<customer>``); the
-    instance role may write to exactly this group. Must not exist yet."""
+    """Also (or, with ``s3Bucket: none``, only) stream every task's output to this CloudWatch Logs group, created by
+    the stack in every region of the stack (it must not exist yet); the instance role may write to exactly this
+    group."""
     retention_days: Annotated[int, BeforeValidator(not_a_boolean), AfterValidator(check_log_retention)] = (
         defaults.RETENTION_DAYS
     )
-    """Days CloudWatch Logs keeps the output: one of the periods it accepts (1, 3, 5, 7, 14, 30, 60, 90, ...)."""
+    """Days CloudWatch Logs keeps the output: one of the values ``PutRetentionPolicy`` accepts (1, 3, 5, 7, 14, 30,
+    60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653)."""
     kms_key_arn: KmsKeyArn | None = None
-    """A customer managed KMS key (key ARN) to encrypt the log group with, in the stack's one region; its key
-    policy must allow CloudWatch Logs (logs.<region>.amazonaws.com) to use it. Default: CloudWatch Logs' own."""
+    """A customer managed key (key ARN) to encrypt the log group with, in a one-region stack (the key must be in the
+    log group's region: with several ``regions`` it is an error); its key policy must allow CloudWatch Logs
+    (``logs.<region>.amazonaws.com``) to use it, as [Encrypt log data in CloudWatch Logs using AWS
+    KMS](https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html) shows; the instances
+    need no permission on it. Default: CloudWatch Logs' own encryption."""
 
 
 class LoggingConfig(ConfigModel):
@@ -64,19 +69,26 @@ class LoggingConfig(ConfigModel):
         StringConstraints(pattern=r"^(create|none|[a-z0-9][a-z0-9.-]{1,61}[a-z0-9])$"),
         AfterValidator(check_bucket_name),
     ] = "create"
-    """'create' (a private, encrypted bucket), an existing bucket name, or 'none'."""
+    """``create`` (a private, encrypted bucket), ``none`` or an existing bucket name."""
     s3_prefix: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9!_.*'()-]+(/[A-Za-z0-9!_.*'()-]+)*$")] = (
         defaults.LOG_PREFIX
     )
-    """Key prefix; each window task writes below <prefix>/<window>/."""
+    """Key prefix; each window task writes below ``<s3Prefix>/<customer>/<window>/``."""
     retention_days: Annotated[int, Field(ge=1, le=3650)] | None = None
-    """Days after which log objects expire (created bucket only; default 90). The bucket is versioned: each
-    object's last version is gone one day later, so output is kept retentionDays (+1) days."""
+    """Only with ``s3Bucket: create``: output is deleted ``retentionDays`` days after it was written, and every trace
+    of it (the noncurrent version and the delete marker of the versioned bucket) one day later, so nothing is kept
+    longer than about ``retentionDays`` + 1 days (S3 counts lifecycle days to the next midnight UTC)."""
     kms_key_arn: KmsKeyArn | None = None
-    """The customer managed KMS key (key ARN) an existing s3Bucket encrypts with by default (SSE-KMS): the
-    instance role may use exactly this key, through S3 only, to write the output. In the bucket's region."""
+    """An existing ``s3Bucket``'s default encryption key (SSE-KMS with a customer managed key, by key ARN, in the
+    bucket's region): the instance role may ``kms:GenerateDataKey`` and ``kms:Decrypt`` (a multipart upload needs
+    it) on exactly this key, and only through S3 in the key's region (``kms:ViaService:
+    s3.<region>.amazonaws.com``; [Using server-side encryption with AWS KMS keys
+    (SSE-KMS)](https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingKMSEncryption.html),
+    [kms:ViaService](https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-via-service)).
+    The key policy must allow the account's IAM policies (the default key policy does). Not with ``s3Bucket:
+    create`` (SSE-S3)."""
     cloud_watch: CloudWatchOutputConfig | None = None
-    """Also (or, with s3Bucket: none, only) send the output to CloudWatch Logs."""
+    """Also (or, with ``s3Bucket: none``, only) send the output to CloudWatch Logs."""
 
     @model_validator(mode="after")
     def _retention_needs_own_bucket(self) -> LoggingConfig:
@@ -109,13 +121,16 @@ class NotificationsConfig(ConfigModel):
     """Run Command notifications for patch tasks."""
 
     emails: Annotated[list[Email], Field(min_length=1)] | None = None
-    """Creates an SNS topic with these email subscriptions."""
+    """An SNS topic created with these e-mail subscriptions; give exactly one of ``emails`` or ``snsTopicArn``."""
     sns_topic_arn: SnsTopicArn | None = None
-    """Use an existing topic instead."""
+    """An existing SNS topic, instead of ``emails``."""
     events: Annotated[list[NotificationEvent], Field(min_length=1)] = list(defaults.NOTIFICATION_EVENTS)
-    """Command status changes that notify."""
+    """The statuses that send a message: ``All``, ``InProgress``, ``Success``, ``TimedOut`` (execution or delivery
+    timed out), ``Cancelled`` (what the cutoff's ``CANCEL_TASK`` leaves), ``Failed``."""
     notification_type: NotificationType = defaults.NOTIFICATION_TYPE
-    """Notify per command (Command) or per instance (Invocation)."""
+    """``Invocation``: one message per instance whose status is one of ``events``. ``Command``: one message per
+    command, when the *command's* status is one of them. A command whose failed instances stay under ``maxErrors``
+    ends ``Success``, so with ``Command`` those failures are never mailed."""
 
     @model_validator(mode="after")
     def _one_target(self) -> NotificationsConfig:
@@ -137,18 +152,19 @@ class GoldenAmiConfig(ConfigModel):
     """A pipeline that builds a security-patched AMI from a source AMI."""
 
     platform: Literal["Linux", "Windows"]
-    """Linux or Windows (selects the automation document template)."""
+    """``Linux`` or ``Windows`` (selects the automation document template)."""
     source_ami_id: Annotated[str, StringConstraints(pattern=r"^ami-[0-9a-f]{8,17}$")] | None = None
-    """A fixed source AMI id."""
+    """A fixed source AMI id; give exactly one of ``sourceAmiId`` or ``sourceAmiParameter``."""
     source_ami_parameter: Annotated[str, StringConstraints(pattern=r"^/[A-Za-z0-9_.\-/]{1,2047}$")] | None = None
-    """An SSM parameter holding the source AMI id, resolved when the build runs."""
+    """An SSM parameter path holding the source AMI id, resolved at build time."""
     instance_type: Annotated[str, AfterValidator(check_instance_type)] = "t3.medium"
     """Build instance type."""
     subnet_id: (
         Annotated[str, StringConstraints(pattern=r"^subnet-[0-9a-f]{8,17}$"), Secretable("subnet-00000000000000000")]
         | None
     ) = None
-    """Subnet for the build instance; without it AWS needs a default VPC."""
+    """Subnet of the build instance; without it the build uses a default subnet of the default VPC (the build stops
+    before launching if there is none)."""
     security_group_ids: (
         Annotated[
             list[Annotated[str, StringConstraints(pattern=r"^sg-[0-9a-f]{8,17}$"), Secretable("sg-00000000000000000")]],
@@ -156,26 +172,29 @@ class GoldenAmiConfig(ConfigModel):
         ]
         | None
     ) = None
-    """Security groups of the build instance (sg- ids, in the subnet's VPC; at most 5). Without them the
-    VPC's default security group: closed in accounts hardened per Security Hub EC2.2, where the instance
-    never reaches Systems Manager. It needs outbound HTTPS to Systems Manager (or VPC endpoints)."""
+    """Up to 5 ``sg-`` ids for the build instance (in the subnet's VPC); without them the VPC's default security
+    group, which accounts hardened per Security Hub EC2.2 close. They must allow outbound HTTPS to Systems Manager
+    (or its VPC endpoints); the automation role may launch into exactly these groups."""
     associate_public_ip_address: bool | None = None
-    """A public IPv4 address for the build instance (true/false); unset follows the subnet's setting. A
-    subnet without a NAT gateway or VPC endpoints needs one to reach Systems Manager."""
+    """``true``/``false``: a public IPv4 address for the build instance; unset follows the subnet's setting (a subnet
+    without NAT or VPC endpoints needs ``true`` to reach Systems Manager)."""
     patch_group: Annotated[PatchGroupName, Public()]
-    """Patch group whose baseline the build instance is patched with."""
+    """Patch group of the build instance: it is tagged with it, so its baseline applies."""
     schedule: str | None = None
     """Optional AWS cron()/rate()/at() expression for scheduled rebuilds."""
     timezone: str = "UTC"
     """IANA time zone of the schedule."""
     keep_latest: Annotated[int, Field(ge=1, le=50)] = 3
-    """AMIs of this pipeline to keep; older ones are deregistered with their snapshots."""
+    """AMIs of this pipeline to keep: older ones are deregistered and their snapshots deleted (never the one the AMI
+    id parameter names)."""
     kms_key_arn: KmsKeyArn | None = None
-    """Customer managed KMS key of the encrypted build volumes and image snapshots (default: the
-    account's EBS default key); the automation role gets exactly the grants EC2 needs on it."""
+    """Customer managed KMS key of the encrypted build volumes and image snapshots (default: the account's EBS default
+    key); the automation role gets the permissions EC2 needs on exactly this key, through EC2 only. **If the
+    account encrypts EBS by default with a customer managed key, set ``kmsKeyArn`` to that key**: without it the
+    role may not use the key and every build fails at launch (see [Encryption keys](#encryption-keys))."""
     region: Region | None = None
-    """The one region of patching:regions the pipeline builds in (default: the primary region): a
-    source AMI id, a subnet and a KMS key are regional."""
+    """The one region of ``patching:regions`` the pipeline builds in (a source AMI id, a subnet and a key are
+    regional, and a ``kmsKeyArn`` of another region is an error; a ``sourceAmiParameter`` pipeline can be in any)."""
 
     _schedule = field_validator("schedule")(check_schedule)
     _timezone = field_validator("timezone")(check_timezone)
@@ -231,10 +250,15 @@ class InstanceRoleConfig(ConfigModel):
     """What the instance role may do besides Patch Manager's needs (hooks run on the nodes under it)."""
 
     managed_policy_arns: Annotated[list[ManagedPolicyArn], Field(max_length=MAX_MANAGED_POLICIES_PER_ROLE - 1)] = []
-    """Managed policies attached to the instance role (at most 9: IAM's default quota is 10 per role, and
-    AmazonSSMManagedInstanceCore is one)."""
+    """Managed policies also attached to the instance role (at most 9: IAM's default quota is 10 per role, and
+    ``AmazonSSMManagedInstanceCore`` is one); for what runs on the nodes, e.g. patch hooks (see
+    [Roles](#roles-and-what-each-may-do))."""
     statements: Annotated[list[PolicyStatementConfig], Field(min_length=1)] | None = None
-    """IAM statements of an inline policy of the instance role (Sid, Effect, Action, Resource, Condition)."""
+    """IAM statements (``Sid``, ``Effect``, ``Action``/``NotAction``, ``Resource``/``NotResource``, ``Condition``,
+    written as in a policy document) of an inline policy of the instance role; each is checked as IAM JSON
+    (``service:Action``, an ARN or ``*``), and, as the policy pack does, no wildcard grant: no ``*``/``service:*``
+    action, no ``Allow`` with ``NotAction``/``NotResource``, ``Resource: "*"`` only for actions IAM cannot scope to
+    a resource."""
 
     @model_validator(mode="after")
     def _no_duplicates(self) -> InstanceRoleConfig:
