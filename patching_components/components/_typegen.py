@@ -21,15 +21,15 @@ import importlib
 import inspect
 import sys
 import textwrap
-import types
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any, Literal, Union, get_args, get_origin
+from typing import Any, Literal, get_args, get_origin
 
 from pydantic import BaseModel
 from pydantic_core import PydanticUndefined
 
 from ..config import StackConfig, sections, services
+from ..config.annotations import unwrap as _strip
 
 OUTPUT = Path(__file__).with_name("args.py")
 
@@ -51,17 +51,6 @@ NAMES: dict[type[BaseModel], str] = {
     sections.ChangeFreezeConfig: "ChangeFreezeSettings",
     StackConfig: "CustomerPatchingArgs",
 }
-
-
-def _strip(annotation: Any) -> Any:
-    """``Annotated[X, ...] | None`` -> ``X``."""
-    origin = get_origin(annotation)
-    if origin is Annotated:
-        return _strip(get_args(annotation)[0])
-    if origin in (Union, types.UnionType):
-        (inner,) = [arg for arg in get_args(annotation) if arg is not type(None)]
-        return _strip(inner)
-    return annotation
 
 
 # Python callers' names of the nested models (snake_case keys).

@@ -85,5 +85,7 @@ def setting_at(root: Any, path: tuple[str | int, ...]) -> Step | None:
 def keys_at(root: Any, path: tuple[str | int, ...]) -> list[str]:
     """The keys the model accepts at a (parent) key path, for 'unknown key' messages."""
     setting = setting_at(root, path)
-    inner = unwrap(setting.annotation) if setting is not None else None
-    return [f.alias for f in inner.model_fields.values() if f.alias] if is_model(inner) else []
+    inner: Any = unwrap(setting.annotation) if setting is not None else None
+    if not is_model(inner):
+        return []
+    return [f.alias for f in inner.model_fields.values() if f.alias]

@@ -4,17 +4,15 @@ program's, a component's) to a model, or a ConfigError with every issue at once.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
 from ..aws import limits as aws_limits
 from ..errors import NAMESPACE, ConfigError, Issue, closest, cut, did_you_mean
 from .messages import _issue_from_pydantic, group_list_items
 from .model import TOP_LEVEL_KEYS, StackConfig
 from .references import reference_issues
-
-M = TypeVar("M", bound=BaseModel)
 
 # ---------------------------------------------------------------------------
 # Entry points
