@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 from aws_croniter import AwsCroniter
 
 from . import calendar, layout, standard
+from .aws import limits as aws_limits
 from .aws.schedule import never_opens, numeric_weekdays, parse_schedule, timezone_warning
 from .config import ConfigError, Issue, StackConfig, read_stack_document, read_stack_file
 from .standard import approval_rule, baseline_advice_for
@@ -53,6 +54,142 @@ def standard_issues(config: StackConfig) -> list[Issue]:
 def build_issues(config: StackConfig) -> list[Issue]:
     """Problems the built resources would have, for a config that validated."""
     return standard_issues(config)
+
+
+def built_artifact_issues(config: StackConfig) -> list[Issue]:
+    """Errors only the built artefacts tell, for a config that validated: a Change Calendar over
+    SSM's document size, roles whose inline policies IAM would refuse. `patching validate` and the
+    program (before it registers anything) both refuse them; the config model leaves them here, as
+    it imports neither the components nor the policies."""
+    issues = _key_region_issues(config) + _name_issues(config) + _calendar_issues(config)
+    if issues:
+        return issues
+    from .iam_policies import inline_policy_issues
+
+    return [Issue(path, message) for path, message in inline_policy_issues(config)]
+
+
+def refuse_unbuildable(config: StackConfig, source: str) -> StackConfig:
+    """``config``, or ConfigError naming ``source`` with its :func:`built_artifact_issues`."""
+    issues = built_artifact_issues(config)
+    if issues:
+        raise ConfigError(source, issues)
+    return config
+
+
+def _key_region_issues(config: StackConfig) -> list[Issue]:
+    """A KMS key is regional: EC2 cannot encrypt a volume, nor CloudWatch Logs a log group, with
+    another region's key. The message names where it is built, not the key's region (part of the
+    ARN, which may be secret); a stand-in ARN of a secret says nothing and is not judged."""
+    from .config.model import stand_in
+
+    def region_of(arn: str | None) -> str | None:
+        return arn.split(":")[3] if arn and not stand_in(arn) else None
+
+    issues = []
+    primary = layout.primary_region(config)
+    for key, ami in config.golden_amis.items():
+        built_in, key_region = ami.region or primary, region_of(ami.kms_key_arn)
+        if built_in and key_region and key_region != built_in:
+            issues.append(
+                Issue(
+                    ("goldenAmis", key, "kmsKeyArn"),
+                    f"the key is not in {built_in}, where the pipeline builds: give a key of {built_in}",
+                )
+            )
+    cloud_watch = config.logging.cloud_watch if config.logging else None
+    key_region = region_of(cloud_watch.kms_key_arn) if cloud_watch else None
+    if primary and key_region and key_region != primary and not layout.other_regions(config):
+        issues.append(
+            Issue(
+                ("logging", "cloudWatch", "kmsKeyArn"),
+                f"the key is not in {primary}, where the log group is: give a key of {primary}",
+            )
+        )
+    return issues
+
+
+def _name_issues(config: StackConfig) -> list[Issue]:
+    """Names AWS must take: the created log bucket's, every window's output prefix."""
+    issues = []
+    if config.logging is not None and config.logging.s3_bucket == "create":
+        # The program's bucket is auto-named "<customer>-logs-<7 hex digits>".
+        problem = aws_limits.bucket_name_problem(f"{layout.log_bucket_prefix(config.customer)}0000000")
+        if problem:
+            issues.append(
+                Issue(
+                    ("customer",),
+                    f"names the log bucket '{layout.log_bucket_prefix(config.customer)}...', and {problem}",
+                )
+            )
+    for where in layout.regions(config):
+        for key in config.maintenance_windows:
+            prefix = layout.window_log_prefix(config, key, where.named_region) or ""
+            if len(prefix) > aws_limits.MAX_OUTPUT_S3_KEY_PREFIX:
+                issues.append(
+                    Issue(
+                        ("logging", "s3Prefix"),
+                        f"window {key!r} writes to '{prefix[:40]}...' ({len(prefix)} characters); "
+                        f"AWS takes at most {aws_limits.MAX_OUTPUT_S3_KEY_PREFIX}: shorten s3Prefix",
+                    )
+                )
+                return issues
+    return issues
+
+
+def _calendar_issues(config: StackConfig) -> list[Issue]:
+    # One Change Calendar event per freeze; SSM takes a document of at most 64 KB.
+    if not config.change_freezes:
+        return []
+    from .aws.change_calendar import calendar_content  # the calendar as it is built
+
+    longest = max([*(config.regions or []), *aws_limits.regions()], key=len)
+    name = layout.name_prefix(config.customer, longest)  # the longest name the calendar's description carries
+    content = calendar_content(config.change_freezes, f"Change freezes of {name}: no patch window starts while CLOSED")
+    size = len(content.encode())
+    if size <= aws_limits.MAX_DOCUMENT_CONTENT_BYTES:
+        return []
+    return [
+        Issue(
+            ("changeFreezes",),
+            f"{len(config.change_freezes)} freezes make a Change Calendar of {size:,} bytes; SSM takes "
+            f"a document of at most {aws_limits.MAX_DOCUMENT_CONTENT_BYTES:,} (CreateDocument): "
+            "remove the freezes that have ended or join adjacent ones",
+        )
+    ]
+
+
+def unlisted_warnings(
+    config: StackConfig, aws_region: object = None, aws_region_line: int | None = None
+) -> list[Issue]:
+    """Regions and EC2 instance types the shipped lists (of ``aws_limits.LISTS_DATE``) do not name
+    but that are named as AWS names them: AWS may have launched them since, so they are accepted,
+    with a warning (a malformed one is an error of the model, with a "did you mean")."""
+    listed = f"not in the list of {aws_limits.LISTS_DATE} that patching-components ships"
+    found = []
+    if isinstance(aws_region, str) and aws_region not in aws_limits.regions():
+        found.append(
+            Issue((), f"aws:region: {aws_region!r} is an AWS region name {listed}; check it exists", aws_region_line)
+        )
+    for i, region in enumerate(config.regions or []):
+        if region not in aws_limits.regions():
+            found.append(
+                Issue(
+                    ("regions", i),
+                    f"{region!r} is an AWS region name {listed} (partition {aws_limits.partition_of(region)}); "
+                    "check it exists and is enabled in the account",
+                )
+            )
+    for key, pipeline in config.golden_amis.items():
+        if pipeline.instance_type not in aws_limits.instance_types():
+            found.append(
+                Issue(
+                    ("goldenAmis", key, "instanceType"),
+                    f"{pipeline.instance_type!r} is an EC2 instance type name {listed}; check it is offered in "
+                    "the pipeline's region",
+                )
+            )
+    return found
 
 
 OVERLAP_HORIZON_WEEKS = 53
@@ -388,12 +525,21 @@ def check_stack(path: str | Path) -> CheckedStack:
     source = str(path)
     document = read_stack_document(read_stack_file(path), source)
     config = document.validate()
+    unbuildable = built_artifact_issues(config)
+    if unbuildable:
+        raise ConfigError(source, document.locate(unbuildable))
     # The standard on a secret's stand-in says nothing about its value: that check is skipped (noted).
     secrets = [note.path for note in document.offline.notes]
     issues = [i for i in build_issues(config) if not any(i.path[: len(path)] == path for path in secrets)]
     if issues:
         raise ConfigError(source, document.locate(issues))
-    found = document.offline.notes + warnings(config) + copied_stack_warnings(config, path)
+    aws_region = document.config.get("aws:region")
+    found = (
+        document.offline.notes
+        + warnings(config)
+        + unlisted_warnings(config, aws_region, document.lines.get(("config", "aws:region")))
+        + copied_stack_warnings(config, path)
+    )
     settings, secret_keys = document.cli_config()
     return CheckedStack(config, document.locate(found), settings, frozenset(secret_keys))
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 NAMESPACE = "patching"
@@ -90,3 +90,24 @@ def cut(value: object, limit: int = MAX_ECHO) -> str:
         return text
     length = f" ({len(value)} characters)" if isinstance(value, str) else ""
     return f"{text[:limit]}...{length}"
+
+
+def closest(value: str, known: Iterable[str], *, ignore_case: bool = False) -> str | None:
+    """The one of ``known`` a mistyped ``value`` most likely means (difflib's closest match), or None;
+    with ``ignore_case``, one that differs only in case or surrounding space comes first."""
+    known = list(known)
+    if ignore_case:
+        folded = value.strip().lower()
+        same = next((k for k in known if k.lower() == folded), None)
+        if same is not None:
+            return same
+    import difflib
+
+    close = difflib.get_close_matches(value, known, n=1)
+    return close[0] if close else None
+
+
+def did_you_mean(suggestion: str | None, show: Callable[[str], str] = repr) -> str:
+    """``; did you mean 'x'?`` for a suggestion (see :func:`closest`), nothing for None; ``show``
+    writes it (quoted, by default)."""
+    return f"; did you mean {show(suggestion)}?" if suggestion is not None else ""

@@ -61,6 +61,12 @@ def log_group_name(customer: str, setting: str | None = None) -> str:
     return setting or f"/patching/{customer}"
 
 
+def log_bucket_prefix(customer: str) -> str:
+    """How the created log bucket's AWS name starts: Pulumi auto-names it ``<name>-logs-<7 hex digits>``,
+    and the program names the customer's PatchReporting after the customer."""
+    return f"{customer}-logs-"
+
+
 def subscription_name(name: str, email: str) -> str:
     """Keyed by the address, so reordering the list replaces nothing, but by its digest: a URN is
     never secret, and the address may be (a Pulumi secret, or just personal data)."""

@@ -12,8 +12,10 @@ from collections.abc import Callable
 
 import pulumi
 
+from . import layout
+from .checks import refuse_unbuildable
 from .components.customer import CustomerPatching
-from .config import ConfigError, load_pulumi_config
+from .config import ConfigError, load_pulumi_config, stack_file_for
 from .config.pulumi_config import secret_keys
 from .config.secrets import SecretSearch, SecretText, secret_search
 
@@ -27,14 +29,14 @@ GC_THRESHOLDS = (20_000, 10, 10)
 def main() -> None:
     gc.set_threshold(*GC_THRESHOLDS)
     try:
-        config = load_pulumi_config()
+        config = refuse_unbuildable(load_pulumi_config(), stack_file_for(pulumi.get_stack()))
     except ConfigError as exc:
         # RunError prints the message without a Python traceback.
         raise pulumi.RunError(str(exc)) from None
 
     keys = secret_keys()
     # None without a secret key: nothing to look for, nothing is transformed.
-    search = secret_search(config, keys) if keys else None
+    search = secret_search(config, keys, layout.log_prefix(config)) if keys else None
     export = _exporter(search)
     export("customer", config.customer)
     export("mode", config.mode)

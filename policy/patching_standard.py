@@ -24,7 +24,7 @@ from pulumi_policy import (
 
 from patching_components import standard
 from patching_components.aws import os_rules
-from patching_components.iam_policies import wildcard_grants
+from patching_components.aws.iam_grants import wildcard_grants
 
 PATCH_BASELINE = "aws:ssm/patchBaseline:PatchBaseline"
 # One standard: the thresholds and waiver tag `patching validate` applies too.

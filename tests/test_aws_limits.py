@@ -11,8 +11,10 @@ import pytest
 import time_machine
 
 from conftest import EXAMPLE_STACKS
+from patching_components import layout
 from patching_components.aws import limits as aws_limits
 from patching_components.aws import schedule
+from patching_components.checks import refuse_unbuildable
 from patching_components.config import ConfigError, validate
 from tests.engine import run_program
 
@@ -86,8 +88,9 @@ def with_change(path, value):
 
 
 def errors(raw):
+    """Every error `patching validate` gives: the config's, then what would be built (names, regions)."""
     with pytest.raises(ConfigError) as info:
-        validate(raw, "stacks/Pulumi.acme.yaml")
+        refuse_unbuildable(validate(raw, "stacks/Pulumi.acme.yaml"), "stacks/Pulumi.acme.yaml")
     return [f"{issue.key_path()}: {issue.message}" for issue in info.value.issues]
 
 
@@ -167,7 +170,7 @@ def test_and_what_aws_accepts_is_accepted(path, value):
 
 def test_the_sent_log_prefix_is_the_one_checked():
     config = validate(with_change(("logging", "s3Prefix"), "p" * 480), "x")
-    assert len(config.window_log_prefix("nightly")) == 480 + len("/acme/nightly") <= 500
+    assert len(layout.window_log_prefix(config, "nightly")) == 480 + len("/acme/nightly") <= 500
 
 
 def every_request_problem(run) -> list[str]:
@@ -214,7 +217,7 @@ def test_roles_iam_would_refuse_are_an_error_and_the_largest_accepted_fits():
     accepted = 0
     for count in range(1, 8):
         try:
-            validate({**ACME, "goldenAmis": pipelines(count, kmsKeyArn=kms)}, "x")
+            refuse_unbuildable(validate({**ACME, "goldenAmis": pipelines(count, kmsKeyArn=kms)}, "x"), "x")
         except ConfigError as exc:
             (issue,) = exc.issues
             assert issue.key_path() == "patching:goldenAmis"

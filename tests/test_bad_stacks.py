@@ -6,7 +6,8 @@ import pulumi
 import pytest
 
 from conftest import BAD_STACKS, run_stack
-from patching_components.config import ConfigError, load_stack_file
+from patching_components.checks import check_stack
+from patching_components.config import ConfigError
 from patching_components.tools.cli import main
 from patching_components.tools.engine import ProgramError
 
@@ -26,7 +27,7 @@ def test_corpus_is_large_enough():
 @pytest.mark.parametrize("path", BAD_STACKS, ids=lambda p: p.name[len("Pulumi.") : -len(".yaml")])
 def test_offline_validation_reports_it(path):
     with pytest.raises(ConfigError) as info:
-        load_stack_file(path)
+        check_stack(path)
     text = "\n".join(info.value.lines())
     for fragment in expected_fragments(path):
         assert fragment in text

@@ -10,8 +10,8 @@ import pytest
 from aws_shapes import problems, tags
 from conftest import MINIMAL, ROOT, run_config
 from patching_components import PatchingIam
+from patching_components.aws.iam_grants import NO_RESOURCE_LEVEL_ACTIONS
 from patching_components.config import read_stack_yaml
-from patching_components.iam_policies import NO_RESOURCE_LEVEL_ACTIONS
 from tests.engine import run_program
 
 OTHER_ACCOUNT = "210987654321"

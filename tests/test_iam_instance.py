@@ -12,6 +12,7 @@ from iam_model import Request, allowed
 
 from aws_shapes import problems
 from conftest import MINIMAL, run_config
+from patching_components.checks import refuse_unbuildable
 from patching_components.config import ConfigError, load_stack_file, validate
 
 ACCOUNT = "123456789012"
@@ -227,7 +228,7 @@ def test_at_most_nine_extra_managed_policies():
 def test_statements_past_iams_inline_policy_limit_are_refused():
     statement = {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::" + "b" * 1000 + "/*"}
     with pytest.raises(ConfigError) as info:
-        validate({**MINIMAL, "instanceRole": {"statements": [statement] * 11}}, "x")
+        refuse_unbuildable(validate({**MINIMAL, "instanceRole": {"statements": [statement] * 11}}, "x"), "x")
     (line,) = info.value.lines()
     assert "patching:instanceRole.statements: the instance role's inline policies would be up to" in line
 
@@ -312,7 +313,7 @@ def test_the_log_retention_periods_are_the_ones_cloudwatch_logs_accepts():
 
     import botocore.session
 
-    from patching_components.config import LOG_RETENTION_DAYS
+    from patching_components.config.fields import LOG_RETENTION_DAYS
 
     model = botocore.session.get_session().get_service_model("logs")
     doc = model.operation_model("PutRetentionPolicy").input_shape.members["retentionInDays"].documentation
@@ -334,7 +335,7 @@ def test_the_log_group_takes_a_key_of_its_region_in_a_one_region_stack():
         (["eu-west-1", "us-east-1"], "a KMS key is in one region and the stack creates a log group in each"),
     ):
         with pytest.raises(ConfigError) as info:
-            validate({**config, "regions": regions}, "x")
+            refuse_unbuildable(validate({**config, "regions": regions}, "x"), "x")
         (line,) = info.value.lines()
         assert line.startswith(f"x: patching:logging.cloudWatch.kmsKeyArn: {message}")
 

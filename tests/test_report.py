@@ -15,8 +15,7 @@ from aws_stubs import StubbedAccount as _Stubbed
 from aws_stubs import use_account
 
 from conftest import ROOT
-from patching_components.config import load_stack_file
-from patching_components.config.model import ChangeFreezeConfig
+from patching_components.config import ChangeFreezeConfig, load_stack_file
 from patching_components.iam_policies import report_policy_document
 from patching_components.tools import aws_access, cli
 from patching_components.tools.report import GAPS, NODE_STATUSES, PAGE_SIZES, collect

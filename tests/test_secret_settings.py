@@ -21,7 +21,8 @@ import pytest
 from pydantic import BaseModel
 
 from conftest import ROOT
-from patching_components.config.model import Public, StackConfig
+from patching_components.config import StackConfig
+from patching_components.config.base import Public
 from patching_components.tools.engine import ProgramError, stack_file_config
 from tests.engine import Run, run_program
 

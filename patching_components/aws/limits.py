@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import ipaddress
+import re
 from importlib import resources
 
 MAX_RATE_CONTROL_LENGTH = 7
@@ -63,6 +64,36 @@ def bucket_name_problem(name: str) -> str | None:
     return None
 
 
+LISTS_DATE = "2026-12-01"
+"""When the shipped lists of EC2 instance types and regions were generated from botocore (written
+by ``python -m patching_components.aws.limits``): AWS launches more after it."""
+
+REGION_PATTERN = re.compile(
+    r"[a-z]{2,4}(-(gov|iso[a-z]?|[a-z]{2}))?-(north|south|east|west|central|northeast|northwest|southeast|southwest)"
+    r"-[1-9][0-9]?"
+)
+"""How AWS names a region (``eu-west-1``, ``us-gov-east-1``, ``us-isob-east-1``, ``eusc-de-east-1``):
+one AWS launches after the shipped list is only a warning; anything else (``eu-west-1a``,
+``EU-WEST-1``, ``eu-wset-1``) is not a region. Matched whole (``fullmatch``)."""
+
+INSTANCE_TYPE_PATTERN = re.compile(
+    r"([a-z]+[0-9]+[a-z0-9]*(-[a-z0-9]+)?|[a-z]+-[a-z0-9]+)"
+    r"\.(nano|micro|small|medium|large|[1-9][0-9]*xlarge|xlarge|metal(-[1-9][0-9]*xl)?)"
+)
+"""How EC2 names an instance type: family (generation digit, attributes, an option after '-') '.'
+size (``t3.medium``, ``m7i-flex.2xlarge``, ``u7i-12tb.224xlarge``, ``c7gd.metal``). Matched whole."""
+
+_PARTITION_MARKS = (
+    ("cn-", "aws-cn"),
+    ("us-gov-", "aws-us-gov"),
+    ("us-iso-", "aws-iso"),
+    ("us-isob-", "aws-iso-b"),
+    ("us-isof-", "aws-iso-f"),
+    ("eu-isoe-", "aws-iso-e"),
+    ("eusc-", "aws-eusc"),
+)
+
+
 @functools.cache
 def instance_types() -> frozenset[str]:
     """EC2's instance types (the InstanceType enum of botocore's EC2 model, when generated)."""
@@ -76,6 +107,15 @@ def regions() -> dict[str, str]:
     text = resources.files("patching_components").joinpath("data/aws-regions.txt").read_text()
     pairs = (line.split() for line in text.splitlines() if line and not line.startswith("#"))
     return {region: partition for partition, region in pairs}
+
+
+def partition_of(region: str) -> str:
+    """A region's partition: the shipped list's, else read from its name as AWS names them
+    (``us-gov-`` is aws-us-gov, ``cn-`` aws-cn ...; the others are aws)."""
+    known = regions().get(region)
+    if known is not None:
+        return known
+    return next((partition for prefix, partition in _PARTITION_MARKS if region.startswith(prefix)), "aws")
 
 
 def _write_data() -> None:
@@ -94,6 +134,12 @@ def _write_data() -> None:
     path = data / "aws-regions.txt"
     path.write_text("# partition region (botocore's endpoints.json)\n" + "\n".join(lines) + "\n")
     print(f"wrote {path}")
+    import datetime
+
+    source = pathlib.Path(__file__)
+    today = datetime.datetime.now(datetime.UTC).date().isoformat()
+    source.write_text(re.sub(r'^LISTS_DATE = ".*"$', f'LISTS_DATE = "{today}"', source.read_text(), flags=re.M))
+    print(f"LISTS_DATE = {today!r} in {source}")
 
 
 if __name__ == "__main__":

@@ -255,6 +255,14 @@ NO_UPDATE_NOTICES = ("CENTOS",)
 """OSes whose default repositories carry no update notices (updateinfo.xml): a CLASSIFICATION=Security rule
 approves nothing there, and AWS says to turn on EnableNonSecurity ("How security patches are selected",
 CentOS tab). Built like AWS-CentOSDefaultPatchBaseline then: no classification/severity filter by default."""
+NO_UPDATE_NOTICES_REASON = (
+    "{os}'s default repositories carry no update notices, so a rule without enableNonSecurity approves nothing "
+    "and the nodes still report COMPLIANT (AWS, 'How security patches are selected', CentOS tab); set "
+    "enableNonSecurity: true (approves every update of those repositories, bug fixes too, as "
+    "AWS-CentOSDefaultPatchBaseline does; the patching standard then needs patching:tags.PatchingWaiver), give "
+    "sources whose repositories carry update notices, or move the nodes to ROCKY_LINUX or ALMA_LINUX"
+)
+"""Why a CentOS rule without EnableNonSecurity is refused (the config model, and the policy pack's mandatory rule)."""
 
 
 # ---------------------------------------------------------------------------

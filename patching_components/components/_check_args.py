@@ -16,14 +16,13 @@ computed itself, are taken as they are, without a second check.
 
 from __future__ import annotations
 
-import difflib
 import inspect
 import re
 import typing
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Annotated, Any
 
-from ..errors import ConfigError, Issue
+from ..errors import ConfigError, Issue, closest, did_you_mean
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
@@ -83,7 +82,7 @@ def field_type(model: type[BaseModel], name: str) -> Any:
 def _model(annotation: Any) -> type[BaseModel] | None:
     from pydantic import BaseModel
 
-    from ..config.messages import _unwrap
+    from ..config.annotations import unwrap as _unwrap
 
     found = _unwrap(annotation)
     return found if isinstance(found, type) and issubclass(found, BaseModel) else None
@@ -103,15 +102,13 @@ def _unknown(key: Any, allowed: list[str], aliases: Mapping[str, str], what: str
     spelling of a key gets its snake_case one."""
     if isinstance(key, str) and key in aliases:
         return f"unknown {what}; did you mean {aliases[key]!r}? ({CAMEL_CASE})"
-    close = difflib.get_close_matches(str(key), allowed, n=1)
-    hint = f"; did you mean {close[0]!r}?" if close else ""
-    return f"unknown {what}{hint} (allowed: {', '.join(allowed)})"
+    return f"unknown {what}{did_you_mean(closest(str(key), allowed))} (allowed: {', '.join(allowed)})"
 
 
 def _model_keys(annotation: Any, value: Any, path: tuple[str | int, ...], issues: list[Issue]) -> Any:
     """A value in the caller's spelling (snake_case keys) as the model reads it (its aliases); a key
     the model does not have is an issue (and left out)."""
-    from ..config.messages import _unwrap
+    from ..config.annotations import unwrap as _unwrap
 
     model = _model(annotation)
     if model is not None:
@@ -142,7 +139,7 @@ def _model_keys(annotation: Any, value: Any, path: tuple[str | int, ...], issues
 
 def _caller_path(annotation: Any, path: tuple[str | int, ...]) -> tuple[str | int, ...]:
     """A model error's location (aliases) in the caller's keys."""
-    from ..config.messages import _unwrap
+    from ..config.annotations import unwrap as _unwrap
 
     result: list[str | int] = []
     current: Any = annotation
@@ -161,7 +158,7 @@ def _caller_path(annotation: Any, path: tuple[str | int, ...]) -> tuple[str | in
 
 def _spellings(annotation: Any, seen: set[type] | None = None) -> dict[str, str]:
     """camelCase alias -> snake_case key of every field of the models in ``annotation``."""
-    from ..config.messages import _unwrap
+    from ..config.annotations import unwrap as _unwrap
 
     seen = set() if seen is None else seen
     found: dict[str, str] = {}
@@ -230,6 +227,16 @@ STACK_FILE_KEYS = (
 )
 
 
+def _config_types() -> Any:
+    """The config's field types and models by name, as ``types(...)`` and ``settings`` name them
+    (pydantic loads on first use, not on import)."""
+    from types import SimpleNamespace
+
+    from ..config import fields, model, sections, services
+
+    return SimpleNamespace(**{**vars(fields), **vars(sections), **vars(services), "StackConfig": model.StackConfig})
+
+
 def check_args(
     component: str,
     name: str,
@@ -248,8 +255,7 @@ def check_args(
     ``rules(plumbing)`` are the component's own rules between plumbing keys. Args made by
     :func:`checked`, or the settings model itself, are returned as they are.
     """
-    from .. import config  # pydantic loads on first use, not on import
-
+    config = _config_types()
     model = getattr(config, settings) if settings else None
     if isinstance(args, Checked):
         return args.settings, dict(args)

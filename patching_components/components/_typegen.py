@@ -23,15 +23,16 @@ from __future__ import annotations
 import ast
 import sys
 import textwrap
-import types
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any, Literal, Union, get_args, get_origin
+from typing import Any, Literal, get_args, get_origin
 
 from pydantic import BaseModel
 from pydantic_core import PydanticUndefined
 
-from .. import config
+from ..config import sections, services
+from ..config.annotations import unwrap as _strip
+from ..config.model import StackConfig
 from ._check_args import arg_name, snake_text
 
 OUTPUT = Path(__file__).with_name("args.py")
@@ -39,26 +40,26 @@ OUTPUT = Path(__file__).with_name("args.py")
 # Model -> TypedDict, dependencies first. Names must be unique in the provider
 # schema across all components.
 NAMES: dict[type[BaseModel], str] = {
-    config.PatchSourceConfig: "PatchSourceSettings",
-    config.BaselineConfig: "BaselineSettings",
-    config.HooksConfig: "HooksSettings",
-    config.MaintenanceWindowConfig: "MaintenanceWindowSettings",
-    config.PatchGroupConfig: "PatchGroupSettings",
-    config.CloudWatchOutputConfig: "CloudWatchOutputSettings",
-    config.LoggingConfig: "LoggingSettings",
-    config.PolicyStatementConfig: "PolicyStatementSettings",
-    config.InstanceRoleConfig: "InstanceRoleSettings",
-    config.NotificationsConfig: "NotificationsSettings",
-    config.GoldenAmiConfig: "GoldenAmiSettings",
-    config.ComplianceConfig: "ComplianceSettings",
-    config.ChangeFreezeConfig: "ChangeFreezeSettings",
+    sections.PatchSourceConfig: "PatchSourceSettings",
+    sections.BaselineConfig: "BaselineSettings",
+    sections.HooksConfig: "HooksSettings",
+    sections.MaintenanceWindowConfig: "MaintenanceWindowSettings",
+    sections.PatchGroupConfig: "PatchGroupSettings",
+    services.CloudWatchOutputConfig: "CloudWatchOutputSettings",
+    services.LoggingConfig: "LoggingSettings",
+    services.PolicyStatementConfig: "PolicyStatementSettings",
+    services.InstanceRoleConfig: "InstanceRoleSettings",
+    services.NotificationsConfig: "NotificationsSettings",
+    services.GoldenAmiConfig: "GoldenAmiSettings",
+    sections.ComplianceConfig: "ComplianceSettings",
+    sections.ChangeFreezeConfig: "ChangeFreezeSettings",
 }
 # (model of the settings or None, component module, plumbing class or "", args class).
 COMPONENTS: tuple[tuple[type[BaseModel] | None, str, str, str], ...] = (
-    (config.StackConfig, "customer", "", "CustomerPatchingArgs"),
-    (config.BaselineConfig, "baseline", "SecurityBaselinePlumbing", "SecurityBaselineArgs"),
-    (config.MaintenanceWindowConfig, "window", "PatchWindowPlumbing", "PatchWindowArgs"),
-    (config.GoldenAmiConfig, "golden_ami", "GoldenAmiPipelinePlumbing", "GoldenAmiPipelineArgs"),
+    (StackConfig, "customer", "", "CustomerPatchingArgs"),
+    (sections.BaselineConfig, "baseline", "SecurityBaselinePlumbing", "SecurityBaselineArgs"),
+    (sections.MaintenanceWindowConfig, "window", "PatchWindowPlumbing", "PatchWindowArgs"),
+    (services.GoldenAmiConfig, "golden_ami", "GoldenAmiPipelinePlumbing", "GoldenAmiPipelineArgs"),
     (None, "iam", "PatchingIamPlumbing", "PatchingIamArgs"),
     (None, "patch_reporting", "PatchReportingPlumbing", "PatchReportingArgs"),
     (None, "freeze_guard", "ChangeFreezeGuardPlumbing", "ChangeFreezeGuardArgs"),
@@ -67,17 +68,6 @@ CUSTOMER_DOC = (
     "CustomerPatching's args: every setting of one customer stack (the keys under ``patching:`` in the stack "
     "file, snake_case); a validated ``StackConfig`` is taken too."
 )
-
-
-def _strip(annotation: Any) -> Any:
-    """``Annotated[X, ...] | None`` -> ``X``."""
-    origin = get_origin(annotation)
-    if origin is Annotated:
-        return _strip(get_args(annotation)[0])
-    if origin in (Union, types.UnionType):
-        (inner,) = [arg for arg in get_args(annotation) if arg is not type(None)]
-        return _strip(inner)
-    return annotation
 
 
 def type_expression(annotation: Any) -> str:

@@ -34,30 +34,41 @@ class BaselineSettings(TypedDict, total=False):
     """Shown in the console; a default naming the customer is used otherwise."""
 
     approve_after_days: int
-    """Days after release before a matching patch is approved (default 7; not for Ubuntu/Debian)."""
+    """Days after release before a matching patch is approved, 0-360; not with ``approve_until_date``; not for
+    Ubuntu/Debian/Raspbian, whose patches AWS approves on release."""
 
     approve_until_date: str
-    """Approve patches released on or before this date (YYYY-MM-DD) instead of a delay."""
+    """``YYYY-MM-DD``: approve patches released on or before that date. A fixed cut-off: once it is in the past
+    nothing new is approved and nodes still report COMPLIANT, so ``validate``, the program and the policy pack warn
+    about a past date."""
 
     classifications: list[str]
-    """CLASSIFICATION filter values; default is the OS family's security classifications."""
+    """``CLASSIFICATION`` filter; default: the OS family's security classifications (below)."""
 
     severities: list[str]
-    """SEVERITY (Linux) or MSRC_SEVERITY (Windows) values; default Critical, Important."""
+    """``SEVERITY`` (Linux) or ``MSRC_SEVERITY`` (Windows) filter."""
 
     priorities: list[str]
-    """PRIORITY, the package Priority field (Ubuntu/Debian); default all five (security-only is the repository)."""
+    """``PRIORITY`` filter, Ubuntu/Debian/Raspbian only: the package's Priority field, not a severity (a subset is
+    warned about); security-only there is ``enable_non_security: false``."""
 
     products: list[str]
-    """PRODUCT filter values, the node's own release as AWS names it (e.g. ``RedhatEnterpriseLinux9.6``, or ``*``);
-    default all products of the OS."""
+    """``PRODUCT`` filter: the node's own release as its agent reports it. Names AWS lists per OS
+    (``patching_components/data/patch-products.json``, with its AWS sources and date; a later release of the same
+    form, e.g. ``RedhatEnterpriseLinux9.9``, is accepted too), or ``*`` (every release: the one wildcard AWS
+    documents for filter values, [PatchFilter](https://docs.aws.amazon.com/systems-
+    manager/latest/APIReference/API_PatchFilter.html)). Anything else (``RHEL9``, ``RedhatEnterpriseLinux9*``) is an
+    error with a "did you mean". Pinning minor releases (``[RedhatEnterpriseLinux9.4, RedhatEnterpriseLinux9.5]``)
+    is a warning: a node upgraded to 9.6 matches no rule, gets nothing approved and still reports COMPLIANT; leave
+    ``products`` out and let the patch group pick the nodes."""
 
     compliance_level: str
     """Compliance severity reported for missing approved patches. One of: CRITICAL, HIGH, MEDIUM, LOW,
     INFORMATIONAL, UNSPECIFIED. Default: CRITICAL."""
 
     enable_non_security: bool
-    """Linux only: also install non-security updates matched by the rule. Default: false."""
+    """Linux only: also install non-security updates matched by the rule; ``false`` is what makes a Debian-family
+    rule security-only. **CentOS needs ``true``** (below). Default: false."""
 
     approved_patches: list[str]
     """Patches approved regardless of the rule (at most 50)."""
@@ -66,21 +77,26 @@ class BaselineSettings(TypedDict, total=False):
     """Patches never approved (at most 50)."""
 
     approved_patches_enable_non_security: bool
-    """Linux only: also install the approved_patches that are not security updates (AWS's default, false, installs
-    only the listed security updates)."""
+    """Linux only: with ``false`` (AWS's default) Patch Manager installs only the ``approved_patches`` that are
+    security updates, with ``true`` every listed one ([CreatePatchBaseline](https://docs.aws.amazon.com/systems-
+    manager/latest/APIReference/API_CreatePatchBaseline.html)); ``validate`` says which applies whenever a Linux
+    baseline lists ``approved_patches``."""
 
     rejected_patches_action: str
-    """ALLOW_AS_DEPENDENCY (default) or BLOCK."""
+    """What a rejected patch may still do: ``ALLOW_AS_DEPENDENCY`` (default) or ``BLOCK``."""
 
     available_security_updates_compliance_status: str
-    """Windows only: NON_COMPLIANT (default) makes a node with a security update the baseline does not (yet) approve
-    NON_COMPLIANT; COMPLIANT keeps it green."""
+    """Windows only (an error elsewhere): whether a security update that is available but not approved (still in its
+    ``approve_after_days`` wait, or left out by the filters) makes the node ``NON_COMPLIANT`` (our default) or
+    ``COMPLIANT`` (AWS's default when unset: a warning) ([CreatePatchBaseline](https://docs.aws.amazon.com/systems-
+    manager/latest/APIReference/API_CreatePatchBaseline.html))."""
 
     sources: dict[str, PatchSourceSettings]
-    """Linux only: custom repositories, keyed by a stable name."""
+    """Linux only, at most 20: custom repositories keyed by a stable name (3-40 characters), each ``{products:
+    [...], configuration: "..."}``."""
 
     default: bool
-    """Also register as the account/region default baseline for this OS."""
+    """Also register as the account/region default baseline for this OS (one per OS)."""
 
 
 class HooksSettings(TypedDict, total=False):
@@ -100,30 +116,45 @@ class MaintenanceWindowSettings(TypedDict, total=False):
     """A maintenance window that scans or installs patches on its patch groups."""
 
     schedule: Required[str]
-    """AWS cron(), rate() or one-time at() expression, e.g. ``cron(0 2 ? * SUN *)``; a schedule that never opens
-    again (checked in ``timezone``) is a warning."""
+    """AWS ``cron(min hour dom month dow year)`` with ``?`` in one day field, ``L``, ``W``, ``#`` (e.g. ``cron(0 2 ?
+    * SUN *)``, ``cron(0 3 ? * TUE#2 *)``), ``rate(N minutes|hours|days)`` (N without leading zeros), or a one-time
+    ``at(2027-01-31T02:00:00)``; at most 256 ASCII characters. A cron naming no date at all (``cron(0 0 30 2 ? *)``)
+    is an error; one that has passed (a past ``at()``, a cron whose years are over) is a **warning**, "never opens
+    again", so one expired window does not block CI. A numeric day of week warns with the days AWS uses: AWS counts
+    ``1-7`` from Sunday, so ``7`` is Saturday and ``2-6`` is ``MON-FRI`` (write the names; [Reference: Cron and rate
+    expressions for Systems Manager](https://docs.aws.amazon.com/systems-manager/latest/userguide/reference-cron-
+    and-rate-expressions.html))."""
 
     timezone: str
-    """IANA time zone the schedule is read in (e.g. Europe/London). Default: UTC."""
+    """IANA time zone the schedule is read in: the name of a place, e.g. ``Europe/London``. Abbreviations and
+    offsets (``CST``, ``PST``, ``UTC+1``) are errors that name the zone meant (``America/Chicago``; a fixed UTC+1 is
+    ``Etc/GMT-1``, whose sign is inverted); zones without the place's daylight saving (``EST``, ``MST``, ``HST``,
+    ``Etc/GMT+5``) or legacy POSIX-style ones (``EST5EDT``, ``CET``) are warnings naming the zone meant (``EST`` ->
+    ``America/New_York``); AWS takes IANA names ([Reference: Maintenance window scheduling and active period
+    options](https://docs.aws.amazon.com/systems-manager/latest/userguide/maintenance-windows-schedule-
+    options.html)). Default: UTC."""
 
     schedule_offset: int
-    """Days to wait after the cron date (1-6; cron only), e.g. 'second Tuesday + 2'."""
+    """Days to wait after the cron date, 1-6 (cron only), e.g. 'second Tuesday + 2'."""
 
     duration_hours: Required[int]
-    """Length of the window in hours (1-24)."""
+    """Length of the window in hours, 1-24."""
 
     cutoff_hours: Required[int]
-    """Hours before the end after which no new task starts (0-23, < duration_hours)."""
+    """Hours before the end from which no new task starts: 0-23, less than ``duration_hours``."""
 
     cutoff_behavior: str
-    """At the cutoff, CANCEL_TASK stops starting new installs and reboots; CONTINUE_TASK lets them run on. Default:
-    CANCEL_TASK."""
+    """What the running patch command does at the cutoff; see [The cutoff](#the-cutoff-what-aws-does-when-patch-
+    night-runs-long). ``CANCEL_TASK``: AWS cancels the whole command: nodes not yet started never start, and a node
+    still installing is told to stop (AWS does not guarantee it stops). ``CONTINUE_TASK`` (AWS's own default): the
+    command runs on after the cutoff, its installs and reboots past the window's end."""
 
     operation: Required[str]
-    """Scan reports compliance; Install installs approved patches."""
+    """``Scan`` reports compliance; ``Install`` installs approved patches."""
 
     reboot_option: str
-    """Install only. NoReboot leaves nodes non-compliant until rebooted and rescanned. Default: RebootIfNeeded."""
+    """Install only; ``NoReboot`` leaves nodes non-compliant until rebooted and rescanned. Default:
+    RebootIfNeeded."""
 
     max_concurrency: str
     """How many targets run at once: a count or a percentage. Default: 10%."""
@@ -132,26 +163,29 @@ class MaintenanceWindowSettings(TypedDict, total=False):
     """Errors after which the task stops: a count or a percentage. Default: 1."""
 
     minutes_per_node: int
-    """Minutes one node's patch task takes, reboot included (default 15 for Install, 5 for Scan: an assumption,
-    measure yours). No node starts later than this before the cutoff (the task's delivery timeout), and validate
-    warns when the rate control cannot work through the targets before the cutoff."""
+    """How long one node's patch task takes, reboot included: your measurement, not AWS's (the default is an
+    assumption). No node starts later than this before the cutoff (the task's delivery timeout), and ``validate``
+    warns when the rate control cannot reach every node before the cutoff."""
 
     hooks: HooksSettings
-    """Install only: lifecycle hook documents (AWS-RunPatchBaselineWithHooks)."""
+    """Install only: ``pre_install``, ``post_install``, ``on_exit`` SSM document names (uses ``AWS-
+    RunPatchBaselineWithHooks``)."""
 
     description: str
-    """Shown in the console (at most 128 UTF-16 code units)."""
+    """Shown in the console; at most 128 UTF-16 code units."""
 
     regions: list[str]
-    """Regions of patching:regions this window is built in (default: all), for fleets whose regions patch at
-    different times."""
+    """The regions of ``patching:regions`` this window is built in (needs ``patching:regions``), for fleets whose
+    regions patch at different times."""
 
 
 class PatchGroupSettings(TypedDict, total=False):
     """Instances tagged with this group (the map key) get these baselines and windows."""
 
     baselines: list[str]
-    """Baseline keys, at most one per operating system."""
+    """Baseline keys, at most one per operating system; required when the group has ``maintenance_windows``
+    (otherwise its nodes would be patched with the account's default baseline, which on Amazon Linux and RHEL also
+    approves bug fixes)."""
 
     maintenance_windows: list[str]
     """Window keys whose tasks target this group."""
@@ -161,37 +195,48 @@ class CloudWatchOutputSettings(TypedDict, total=False):
     """Run Command output in CloudWatch Logs: a log group per region, created by the stack."""
 
     log_group: str
-    """Name of the log group the stack creates in every region (default ``/patching/<customer>``); the instance role
-    may write to exactly this group. Must not exist yet."""
+    """Also (or, with ``s3Bucket: none``, only) stream every task's output to this CloudWatch Logs group, created by
+    the stack in every region of the stack (it must not exist yet); the instance role may write to exactly this
+    group."""
 
     retention_days: int
-    """Days CloudWatch Logs keeps the output: one of the periods it accepts (1, 3, 5, 7, 14, 30, 60, 90, ...).
-    Default: 90."""
+    """Days CloudWatch Logs keeps the output: one of the values ``PutRetentionPolicy`` accepts (1, 3, 5, 7, 14, 30,
+    60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653). Default: 90."""
 
     kms_key_arn: str
-    """A customer managed KMS key (key ARN) to encrypt the log group with, in the stack's one region; its key policy
-    must allow CloudWatch Logs (logs.<region>.amazonaws.com) to use it. Default: CloudWatch Logs' own."""
+    """A customer managed key (key ARN) to encrypt the log group with, in a one-region stack (the key must be in the
+    log group's region: with several ``regions`` it is an error); its key policy must allow CloudWatch Logs
+    (``logs.<region>.amazonaws.com``) to use it, as [Encrypt log data in CloudWatch Logs using AWS
+    KMS](https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html) shows; the instances
+    need no permission on it. Default: CloudWatch Logs' own encryption."""
 
 
 class LoggingSettings(TypedDict, total=False):
     """Where Run Command writes patching output."""
 
     s3_bucket: str
-    """'create' (a private, encrypted bucket), an existing bucket name, or 'none'. Default: create."""
+    """``create`` (a private, encrypted bucket), ``none`` or an existing bucket name. Default: create."""
 
     s3_prefix: str
-    """Key prefix; each window task writes below <prefix>/<window>/. Default: patching."""
+    """Key prefix; each window task writes below ``<s3_prefix>/<customer>/<window>/``. Default: patching."""
 
     retention_days: int
-    """Days after which log objects expire (created bucket only; default 90). The bucket is versioned: each object's
-    last version is gone one day later, so output is kept retention_days (+1) days."""
+    """Only with ``s3_bucket: create``: output is deleted ``retention_days`` days after it was written, and every
+    trace of it (the noncurrent version and the delete marker of the versioned bucket) one day later, so nothing is
+    kept longer than about ``retention_days`` + 1 days (S3 counts lifecycle days to the next midnight UTC)."""
 
     kms_key_arn: str
-    """The customer managed KMS key (key ARN) an existing s3_bucket encrypts with by default (SSE-KMS): the instance
-    role may use exactly this key, through S3 only, to write the output. In the bucket's region."""
+    """An existing ``s3_bucket``'s default encryption key (SSE-KMS with a customer managed key, by key ARN, in the
+    bucket's region): the instance role may ``kms:GenerateDataKey`` and ``kms:Decrypt`` (a multipart upload needs
+    it) on exactly this key, and only through S3 in the key's region (``kms:ViaService: s3.<region>.amazonaws.com``;
+    [Using server-side encryption with AWS KMS keys (SSE-
+    KMS)](https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingKMSEncryption.html),
+    [kms:ViaService](https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-via-
+    service)). The key policy must allow the account's IAM policies (the default key policy does). Not with
+    ``s3_bucket: create`` (SSE-S3)."""
 
     cloud_watch: CloudWatchOutputSettings
-    """Also (or, with s3_bucket: none, only) send the output to CloudWatch Logs."""
+    """Also (or, with ``s3_bucket: none``, only) send the output to CloudWatch Logs."""
 
 
 class PolicyStatementSettings(TypedDict, total=False):
@@ -224,59 +269,68 @@ class InstanceRoleSettings(TypedDict, total=False):
     """What the instance role may do besides Patch Manager's needs (hooks run on the nodes under it)."""
 
     managed_policy_arns: list[str]
-    """Managed policies attached to the instance role (at most 9: IAM's default quota is 10 per role, and
-    AmazonSSMManagedInstanceCore is one)."""
+    """Managed policies also attached to the instance role (at most 9: IAM's default quota is 10 per role, and
+    ``AmazonSSMManagedInstanceCore`` is one); for what runs on the nodes, e.g. patch hooks (see [Roles](#roles-and-
+    what-each-may-do))."""
 
     statements: list[PolicyStatementSettings]
-    """IAM statements of an inline policy of the instance role (Sid, Effect, Action, Resource, Condition)."""
+    """IAM statements (``Sid``, ``Effect``, ``Action``/``NotAction``, ``Resource``/``NotResource``, ``Condition``,
+    written as in a policy document) of an inline policy of the instance role; each is checked as IAM JSON
+    (``service:Action``, an ARN or ``*``), and, as the policy pack does, no wildcard grant: no ``*``/``service:*``
+    action, no ``Allow`` with ``NotAction``/``NotResource``, ``Resource: "*"`` only for actions IAM cannot scope to
+    a resource."""
 
 
 class NotificationsSettings(TypedDict, total=False):
     """Run Command notifications for patch tasks."""
 
     emails: list[str]
-    """Creates an SNS topic with these email subscriptions."""
+    """An SNS topic created with these e-mail subscriptions; give exactly one of ``emails`` or ``sns_topic_arn``."""
 
     sns_topic_arn: str
-    """Use an existing topic instead."""
+    """An existing SNS topic, instead of ``emails``."""
 
     events: list[str]
-    """Command status changes that notify. Each one of: All, InProgress, Success, TimedOut, Cancelled, Failed.
-    Default: ['Failed', 'TimedOut', 'Cancelled']."""
+    """The statuses that send a message: ``All``, ``InProgress``, ``Success``, ``TimedOut`` (execution or delivery
+    timed out), ``Cancelled`` (what the cutoff's ``CANCEL_TASK`` leaves), ``Failed``. Default: ['Failed',
+    'TimedOut', 'Cancelled']."""
 
     notification_type: str
-    """Notify per command (Command) or per instance (Invocation). Default: Invocation."""
+    """``Invocation``: one message per instance whose status is one of ``events``. ``Command``: one message per
+    command, when the *command's* status is one of them. A command whose failed instances stay under ``maxErrors``
+    ends ``Success``, so with ``Command`` those failures are never mailed. Default: Invocation."""
 
 
 class GoldenAmiSettings(TypedDict, total=False):
     """A pipeline that builds a security-patched AMI from a source AMI."""
 
     platform: Required[str]
-    """Linux or Windows (selects the automation document template)."""
+    """``Linux`` or ``Windows`` (selects the automation document template)."""
 
     source_ami_id: str
-    """A fixed source AMI id."""
+    """A fixed source AMI id; give exactly one of ``source_ami_id`` or ``source_ami_parameter``."""
 
     source_ami_parameter: str
-    """An SSM parameter holding the source AMI id, resolved when the build runs."""
+    """An SSM parameter path holding the source AMI id, resolved at build time."""
 
     instance_type: str
     """Build instance type. Default: t3.medium."""
 
     subnet_id: str
-    """Subnet for the build instance; without it AWS needs a default VPC."""
+    """Subnet of the build instance; without it the build uses a default subnet of the default VPC (the build stops
+    before launching if there is none)."""
 
     security_group_ids: list[str]
-    """Security groups of the build instance (sg- ids, in the subnet's VPC; at most 5). Without them the VPC's
-    default security group: closed in accounts hardened per Security Hub EC2.2, where the instance never reaches
-    Systems Manager. It needs outbound HTTPS to Systems Manager (or VPC endpoints)."""
+    """Up to 5 ``sg-`` ids for the build instance (in the subnet's VPC); without them the VPC's default security
+    group, which accounts hardened per Security Hub EC2.2 close. They must allow outbound HTTPS to Systems Manager
+    (or its VPC endpoints); the automation role may launch into exactly these groups."""
 
     associate_public_ip_address: bool
-    """A public IPv4 address for the build instance (true/false); unset follows the subnet's setting. A subnet
-    without a NAT gateway or VPC endpoints needs one to reach Systems Manager."""
+    """``true``/``false``: a public IPv4 address for the build instance; unset follows the subnet's setting (a
+    subnet without NAT or VPC endpoints needs ``true`` to reach Systems Manager)."""
 
     patch_group: Required[str]
-    """Patch group whose baseline the build instance is patched with."""
+    """Patch group of the build instance: it is tagged with it, so its baseline applies."""
 
     schedule: str
     """Optional AWS cron()/rate()/at() expression for scheduled rebuilds."""
@@ -285,23 +339,28 @@ class GoldenAmiSettings(TypedDict, total=False):
     """IANA time zone of the schedule. Default: UTC."""
 
     keep_latest: int
-    """AMIs of this pipeline to keep; older ones are deregistered with their snapshots. Default: 3."""
+    """AMIs of this pipeline to keep: older ones are deregistered and their snapshots deleted (never the one the AMI
+    id parameter names). Default: 3."""
 
     kms_key_arn: str
     """Customer managed KMS key of the encrypted build volumes and image snapshots (default: the account's EBS
-    default key); the automation role gets exactly the grants EC2 needs on it."""
+    default key); the automation role gets the permissions EC2 needs on exactly this key, through EC2 only. **If the
+    account encrypts EBS by default with a customer managed key, set ``kms_key_arn`` to that key**: without it the
+    role may not use the key and every build fails at launch (see [Encryption keys](#encryption-keys))."""
 
     region: str
-    """The one region of patching:regions the pipeline builds in (default: the primary region): a source AMI id, a
-    subnet and a KMS key are regional."""
+    """The one region of ``patching:regions`` the pipeline builds in (a source AMI id, a subnet and a key are
+    regional, and a ``kms_key_arn`` of another region is an error; a ``source_ami_parameter`` pipeline can be in
+    any)."""
 
 
 class ComplianceSettings(TypedDict, total=False):
     """Patch compliance evidence."""
 
     data_sync: bool
-    """A Resource Data Sync of inventory and patch compliance into the log bucket, below
-    ``<s3Prefix>/<customer>/sync`` (query it with Athena); needs logging to a bucket. Default: false."""
+    """A Resource Data Sync (``<customer>-patch-compliance``, JsonSerDe) of the account/region's inventory and patch
+    compliance into the log bucket below ``<s3Prefix>/<customer>/sync/`` (query it with Athena); needs
+    ``logging.s3Bucket``. Default: false."""
 
 
 class ChangeFreezeSettings(TypedDict, total=False):
@@ -323,58 +382,63 @@ class CustomerPatchingArgs(TypedDict, total=False):
     snake_case); a validated ``StackConfig`` is taken too."""
 
     customer: Required[str]
-    """Customer id used in names and tags: ^[a-z][a-z0-9-]{1,30}$."""
+    """Customer id, ``^[a-z][a-z0-9-]{1,30}$``: used in names and the ``Customer`` tag."""
 
     mode: str
-    """install (default), scan-only (every task scans) or disabled (nothing is built)."""
+    """``install`` (default), ``scan-only`` (every task scans) or ``disabled`` (nothing is built; an update removes
+    what exists)."""
 
     patch_group_tag_key: str
-    """Instance tag key that names the patch group. One of: Patch Group, PatchGroup. Default: Patch Group."""
+    """Instance tag key that names the patch group: ``Patch Group`` or ``PatchGroup`` (the only one that works with
+    instance metadata tags). Default: Patch Group."""
 
     tags: dict[str, str]
-    """Tags added to every taggable resource (besides Customer and ManagedBy)."""
+    """Tags added to every taggable resource, besides ``Customer`` and ``ManagedBy`` (reserved)."""
 
     permissions_boundary: str
-    """Managed policy ARN set as the permissions boundary of every role created (landing zones require one)."""
+    """A managed policy ARN set as the permissions boundary of every role the stack creates (instance, automation,
+    maintenance window, notification); landing zones require one."""
 
     strict_trust_conditions: bool
-    """Also require aws:SourceAccount/aws:SourceArn in the trust policies of the maintenance window and notification
-    roles (the Automation role always has them, as AWS documents). AWS documents no condition for these two roles,
-    and a condition key the service does not send denies every patch task or drops every notification: off by
-    default; if you turn it on, verify with one canary run (a scan window with a notification) before patch
-    night."""
+    """Also put ``aws:SourceAccount``/``aws:SourceArn`` in the trust policies of the maintenance window and
+    notification roles (the Automation role always has them, as AWS documents). AWS documents no condition for these
+    two, and a condition key the service does not send denies every patch task or drops every notification: if you
+    turn it on, **verify with one canary run** (a scan window with a notification, checking the task ran and the
+    mail came) before relying on it. Default: false."""
 
     instance_role: InstanceRoleSettings
     """Extra permissions of the instance role, for what runs on the nodes under it (patch hooks)."""
 
     regions: list[str]
-    """Regions to patch in, each built alike; the first is the primary region (aws:region: IAM and the log bucket
-    live there, and its resources keep the names of a one-region stack). Default: aws:region."""
+    """The regions to patch in, each built alike: no duplicates, one partition. The first is the primary region and
+    must be ``aws:region``, which several regions require: IAM and the log bucket live there, and its resources keep
+    the names of a one-region stack (see "Several regions")."""
 
     baselines: dict[str, BaselineSettings]
-    """Security-only baselines, one OS each."""
+    """Security-only baselines, one OS each (see below); at least one unless ``mode: disabled``."""
 
     maintenance_windows: dict[str, MaintenanceWindowSettings]
-    """Scan and install windows."""
+    """Scan and install windows (see below)."""
 
     patch_groups: dict[str, PatchGroupSettings]
-    """Patch groups keyed by the literal tag value on the instances."""
+    """Patch groups, keyed by the literal tag value on the instances (see below)."""
 
     logging: LoggingSettings
-    """Run Command output to S3 and/or CloudWatch Logs."""
+    """Run Command output to S3 and/or CloudWatch Logs (see below)."""
 
     notifications: NotificationsSettings
-    """Run Command notifications through SNS."""
+    """Run Command notifications through SNS (see below)."""
 
     golden_amis: dict[str, GoldenAmiSettings]
-    """Golden AMI pipelines."""
+    """Golden AMI pipelines (see below)."""
 
     compliance: ComplianceSettings
-    """Patch compliance evidence (a Resource Data Sync into the log bucket)."""
+    """Patch compliance evidence: a Resource Data Sync into the log bucket (see below)."""
 
     change_freezes: dict[str, ChangeFreezeSettings]
-    """Periods in which no patch operation starts (Black Friday, quarter close): a Change Calendar per region and a
-    runbook that keeps every window of the customer disabled while it is CLOSED."""
+    """Periods in which no patch window starts (Black Friday, quarter close): ``<key>: {start, end, timezone}``, a
+    Change Calendar per region and a runbook that keeps every window of the customer disabled while it is CLOSED
+    (see "Freezes and emergencies")."""
 
 
 class SecurityBaselineArgs(TypedDict, total=False):
@@ -389,30 +453,41 @@ class SecurityBaselineArgs(TypedDict, total=False):
     """Shown in the console; a default naming the customer is used otherwise."""
 
     approve_after_days: int
-    """Days after release before a matching patch is approved (default 7; not for Ubuntu/Debian)."""
+    """Days after release before a matching patch is approved, 0-360; not with ``approve_until_date``; not for
+    Ubuntu/Debian/Raspbian, whose patches AWS approves on release."""
 
     approve_until_date: str
-    """Approve patches released on or before this date (YYYY-MM-DD) instead of a delay."""
+    """``YYYY-MM-DD``: approve patches released on or before that date. A fixed cut-off: once it is in the past
+    nothing new is approved and nodes still report COMPLIANT, so ``validate``, the program and the policy pack warn
+    about a past date."""
 
     classifications: list[str]
-    """CLASSIFICATION filter values; default is the OS family's security classifications."""
+    """``CLASSIFICATION`` filter; default: the OS family's security classifications (below)."""
 
     severities: list[str]
-    """SEVERITY (Linux) or MSRC_SEVERITY (Windows) values; default Critical, Important."""
+    """``SEVERITY`` (Linux) or ``MSRC_SEVERITY`` (Windows) filter."""
 
     priorities: list[str]
-    """PRIORITY, the package Priority field (Ubuntu/Debian); default all five (security-only is the repository)."""
+    """``PRIORITY`` filter, Ubuntu/Debian/Raspbian only: the package's Priority field, not a severity (a subset is
+    warned about); security-only there is ``enable_non_security: false``."""
 
     products: list[str]
-    """PRODUCT filter values, the node's own release as AWS names it (e.g. ``RedhatEnterpriseLinux9.6``, or ``*``);
-    default all products of the OS."""
+    """``PRODUCT`` filter: the node's own release as its agent reports it. Names AWS lists per OS
+    (``patching_components/data/patch-products.json``, with its AWS sources and date; a later release of the same
+    form, e.g. ``RedhatEnterpriseLinux9.9``, is accepted too), or ``*`` (every release: the one wildcard AWS
+    documents for filter values, [PatchFilter](https://docs.aws.amazon.com/systems-
+    manager/latest/APIReference/API_PatchFilter.html)). Anything else (``RHEL9``, ``RedhatEnterpriseLinux9*``) is an
+    error with a "did you mean". Pinning minor releases (``[RedhatEnterpriseLinux9.4, RedhatEnterpriseLinux9.5]``)
+    is a warning: a node upgraded to 9.6 matches no rule, gets nothing approved and still reports COMPLIANT; leave
+    ``products`` out and let the patch group pick the nodes."""
 
     compliance_level: str
     """Compliance severity reported for missing approved patches. One of: CRITICAL, HIGH, MEDIUM, LOW,
     INFORMATIONAL, UNSPECIFIED. Default: CRITICAL."""
 
     enable_non_security: bool
-    """Linux only: also install non-security updates matched by the rule. Default: false."""
+    """Linux only: also install non-security updates matched by the rule; ``false`` is what makes a Debian-family
+    rule security-only. **CentOS needs ``true``** (below). Default: false."""
 
     approved_patches: list[str]
     """Patches approved regardless of the rule (at most 50)."""
@@ -421,21 +496,26 @@ class SecurityBaselineArgs(TypedDict, total=False):
     """Patches never approved (at most 50)."""
 
     approved_patches_enable_non_security: bool
-    """Linux only: also install the approved_patches that are not security updates (AWS's default, false, installs
-    only the listed security updates)."""
+    """Linux only: with ``false`` (AWS's default) Patch Manager installs only the ``approved_patches`` that are
+    security updates, with ``true`` every listed one ([CreatePatchBaseline](https://docs.aws.amazon.com/systems-
+    manager/latest/APIReference/API_CreatePatchBaseline.html)); ``validate`` says which applies whenever a Linux
+    baseline lists ``approved_patches``."""
 
     rejected_patches_action: str
-    """ALLOW_AS_DEPENDENCY (default) or BLOCK."""
+    """What a rejected patch may still do: ``ALLOW_AS_DEPENDENCY`` (default) or ``BLOCK``."""
 
     available_security_updates_compliance_status: str
-    """Windows only: NON_COMPLIANT (default) makes a node with a security update the baseline does not (yet) approve
-    NON_COMPLIANT; COMPLIANT keeps it green."""
+    """Windows only (an error elsewhere): whether a security update that is available but not approved (still in its
+    ``approve_after_days`` wait, or left out by the filters) makes the node ``NON_COMPLIANT`` (our default) or
+    ``COMPLIANT`` (AWS's default when unset: a warning) ([CreatePatchBaseline](https://docs.aws.amazon.com/systems-
+    manager/latest/APIReference/API_CreatePatchBaseline.html))."""
 
     sources: dict[str, PatchSourceSettings]
-    """Linux only: custom repositories, keyed by a stable name."""
+    """Linux only, at most 20: custom repositories keyed by a stable name (3-40 characters), each ``{products:
+    [...], configuration: "..."}``."""
 
     default: bool
-    """Also register as the account/region default baseline for this OS."""
+    """Also register as the account/region default baseline for this OS (one per OS)."""
 
     baseline_name: pulumi.Input[str]
     """Name of the baseline in AWS (^[a-zA-Z0-9_.-]{3,128}$); defaults to the component name."""
@@ -452,30 +532,45 @@ class PatchWindowArgs(TypedDict, total=False):
     """PatchWindow's args: MaintenanceWindowConfig's settings (snake_case) and these."""
 
     schedule: Required[str]
-    """AWS cron(), rate() or one-time at() expression, e.g. ``cron(0 2 ? * SUN *)``; a schedule that never opens
-    again (checked in ``timezone``) is a warning."""
+    """AWS ``cron(min hour dom month dow year)`` with ``?`` in one day field, ``L``, ``W``, ``#`` (e.g. ``cron(0 2 ?
+    * SUN *)``, ``cron(0 3 ? * TUE#2 *)``), ``rate(N minutes|hours|days)`` (N without leading zeros), or a one-time
+    ``at(2027-01-31T02:00:00)``; at most 256 ASCII characters. A cron naming no date at all (``cron(0 0 30 2 ? *)``)
+    is an error; one that has passed (a past ``at()``, a cron whose years are over) is a **warning**, "never opens
+    again", so one expired window does not block CI. A numeric day of week warns with the days AWS uses: AWS counts
+    ``1-7`` from Sunday, so ``7`` is Saturday and ``2-6`` is ``MON-FRI`` (write the names; [Reference: Cron and rate
+    expressions for Systems Manager](https://docs.aws.amazon.com/systems-manager/latest/userguide/reference-cron-
+    and-rate-expressions.html))."""
 
     timezone: str
-    """IANA time zone the schedule is read in (e.g. Europe/London). Default: UTC."""
+    """IANA time zone the schedule is read in: the name of a place, e.g. ``Europe/London``. Abbreviations and
+    offsets (``CST``, ``PST``, ``UTC+1``) are errors that name the zone meant (``America/Chicago``; a fixed UTC+1 is
+    ``Etc/GMT-1``, whose sign is inverted); zones without the place's daylight saving (``EST``, ``MST``, ``HST``,
+    ``Etc/GMT+5``) or legacy POSIX-style ones (``EST5EDT``, ``CET``) are warnings naming the zone meant (``EST`` ->
+    ``America/New_York``); AWS takes IANA names ([Reference: Maintenance window scheduling and active period
+    options](https://docs.aws.amazon.com/systems-manager/latest/userguide/maintenance-windows-schedule-
+    options.html)). Default: UTC."""
 
     schedule_offset: int
-    """Days to wait after the cron date (1-6; cron only), e.g. 'second Tuesday + 2'."""
+    """Days to wait after the cron date, 1-6 (cron only), e.g. 'second Tuesday + 2'."""
 
     duration_hours: Required[int]
-    """Length of the window in hours (1-24)."""
+    """Length of the window in hours, 1-24."""
 
     cutoff_hours: Required[int]
-    """Hours before the end after which no new task starts (0-23, < duration_hours)."""
+    """Hours before the end from which no new task starts: 0-23, less than ``duration_hours``."""
 
     cutoff_behavior: str
-    """At the cutoff, CANCEL_TASK stops starting new installs and reboots; CONTINUE_TASK lets them run on. Default:
-    CANCEL_TASK."""
+    """What the running patch command does at the cutoff; see [The cutoff](#the-cutoff-what-aws-does-when-patch-
+    night-runs-long). ``CANCEL_TASK``: AWS cancels the whole command: nodes not yet started never start, and a node
+    still installing is told to stop (AWS does not guarantee it stops). ``CONTINUE_TASK`` (AWS's own default): the
+    command runs on after the cutoff, its installs and reboots past the window's end."""
 
     operation: Required[str]
-    """Scan reports compliance; Install installs approved patches."""
+    """``Scan`` reports compliance; ``Install`` installs approved patches."""
 
     reboot_option: str
-    """Install only. NoReboot leaves nodes non-compliant until rebooted and rescanned. Default: RebootIfNeeded."""
+    """Install only; ``NoReboot`` leaves nodes non-compliant until rebooted and rescanned. Default:
+    RebootIfNeeded."""
 
     max_concurrency: str
     """How many targets run at once: a count or a percentage. Default: 10%."""
@@ -484,19 +579,20 @@ class PatchWindowArgs(TypedDict, total=False):
     """Errors after which the task stops: a count or a percentage. Default: 1."""
 
     minutes_per_node: int
-    """Minutes one node's patch task takes, reboot included (default 15 for Install, 5 for Scan: an assumption,
-    measure yours). No node starts later than this before the cutoff (the task's delivery timeout), and validate
-    warns when the rate control cannot work through the targets before the cutoff."""
+    """How long one node's patch task takes, reboot included: your measurement, not AWS's (the default is an
+    assumption). No node starts later than this before the cutoff (the task's delivery timeout), and ``validate``
+    warns when the rate control cannot reach every node before the cutoff."""
 
     hooks: HooksSettings
-    """Install only: lifecycle hook documents (AWS-RunPatchBaselineWithHooks)."""
+    """Install only: ``pre_install``, ``post_install``, ``on_exit`` SSM document names (uses ``AWS-
+    RunPatchBaselineWithHooks``)."""
 
     description: str
-    """Shown in the console (at most 128 UTF-16 code units)."""
+    """Shown in the console; at most 128 UTF-16 code units."""
 
     regions: list[str]
-    """Regions of patching:regions this window is built in (default: all), for fleets whose regions patch at
-    different times."""
+    """The regions of ``patching:regions`` this window is built in (needs ``patching:regions``), for fleets whose
+    regions patch at different times."""
 
     window_name: pulumi.Input[str]
     """Window name in AWS (^[a-zA-Z0-9_.-]{3,128}$); defaults to the component name."""
@@ -542,31 +638,32 @@ class GoldenAmiPipelineArgs(TypedDict, total=False):
     """GoldenAmiPipeline's args: GoldenAmiConfig's settings (snake_case) and these."""
 
     platform: Required[str]
-    """Linux or Windows (selects the automation document template)."""
+    """``Linux`` or ``Windows`` (selects the automation document template)."""
 
     source_ami_id: str
-    """A fixed source AMI id."""
+    """A fixed source AMI id; give exactly one of ``source_ami_id`` or ``source_ami_parameter``."""
 
     source_ami_parameter: str
-    """An SSM parameter holding the source AMI id, resolved when the build runs."""
+    """An SSM parameter path holding the source AMI id, resolved at build time."""
 
     instance_type: str
     """Build instance type. Default: t3.medium."""
 
     subnet_id: str
-    """Subnet for the build instance; without it AWS needs a default VPC."""
+    """Subnet of the build instance; without it the build uses a default subnet of the default VPC (the build stops
+    before launching if there is none)."""
 
     security_group_ids: list[str]
-    """Security groups of the build instance (sg- ids, in the subnet's VPC; at most 5). Without them the VPC's
-    default security group: closed in accounts hardened per Security Hub EC2.2, where the instance never reaches
-    Systems Manager. It needs outbound HTTPS to Systems Manager (or VPC endpoints)."""
+    """Up to 5 ``sg-`` ids for the build instance (in the subnet's VPC); without them the VPC's default security
+    group, which accounts hardened per Security Hub EC2.2 close. They must allow outbound HTTPS to Systems Manager
+    (or its VPC endpoints); the automation role may launch into exactly these groups."""
 
     associate_public_ip_address: bool
-    """A public IPv4 address for the build instance (true/false); unset follows the subnet's setting. A subnet
-    without a NAT gateway or VPC endpoints needs one to reach Systems Manager."""
+    """``true``/``false``: a public IPv4 address for the build instance; unset follows the subnet's setting (a
+    subnet without NAT or VPC endpoints needs ``true`` to reach Systems Manager)."""
 
     patch_group: Required[str]
-    """Patch group whose baseline the build instance is patched with."""
+    """Patch group of the build instance: it is tagged with it, so its baseline applies."""
 
     schedule: str
     """Optional AWS cron()/rate()/at() expression for scheduled rebuilds."""
@@ -575,15 +672,19 @@ class GoldenAmiPipelineArgs(TypedDict, total=False):
     """IANA time zone of the schedule. Default: UTC."""
 
     keep_latest: int
-    """AMIs of this pipeline to keep; older ones are deregistered with their snapshots. Default: 3."""
+    """AMIs of this pipeline to keep: older ones are deregistered and their snapshots deleted (never the one the AMI
+    id parameter names). Default: 3."""
 
     kms_key_arn: str
     """Customer managed KMS key of the encrypted build volumes and image snapshots (default: the account's EBS
-    default key); the automation role gets exactly the grants EC2 needs on it."""
+    default key); the automation role gets the permissions EC2 needs on exactly this key, through EC2 only. **If the
+    account encrypts EBS by default with a customer managed key, set ``kms_key_arn`` to that key**: without it the
+    role may not use the key and every build fails at launch (see [Encryption keys](#encryption-keys))."""
 
     region: str
-    """The one region of patching:regions the pipeline builds in (default: the primary region): a source AMI id, a
-    subnet and a KMS key are regional."""
+    """The one region of ``patching:regions`` the pipeline builds in (a source AMI id, a subnet and a key are
+    regional, and a ``kms_key_arn`` of another region is an error; a ``source_ami_parameter`` pipeline can be in
+    any)."""
 
     patch_group_tag_key: str
     """'Patch Group' (default) or 'PatchGroup'."""

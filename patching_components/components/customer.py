@@ -125,8 +125,11 @@ class CustomerPatching(pulumi.ComponentResource):
         resource with pulumi-aws v7's ``region`` argument. ``region_providers``: a provider of its own
         for a region of ``regions`` but the first, for a caller who wants one (its resources still get
         ``region``)."""
+        from ..checks import refuse_unbuildable
+
         # Checked first: an invalid config must register nothing, not even this component.
         config, _ = check_args("CustomerPatching", name, args, CustomerPatchingArgs, settings="StackConfig")
+        config = refuse_unbuildable(config, f"CustomerPatching {name!r}")
         self._setup(name, config, opts, region_providers)
 
     def _setup(
@@ -185,7 +188,7 @@ class CustomerPatching(pulumi.ComponentResource):
                 name, config, where, tags, reporting, regional_reporting, iam, opts_in_region
             )
 
-        from ..checks import hook_permission_warnings, overlap_warnings, schedule_warnings
+        from ..checks import hook_permission_warnings, overlap_warnings, schedule_warnings, unlisted_warnings
         from ..config.secrets import marked_texts, redact_text
 
         secret = marked_texts(config)  # a warning names the key path, never a secret's value
@@ -199,7 +202,7 @@ class CustomerPatching(pulumi.ComponentResource):
                     "move or shorten one"
                 )
             pulumi.log.warn(f"CustomerPatching {name!r}: {issue.key_path()}: {message}", resource=self)
-        for issue in schedule_warnings(config) + hook_permission_warnings(config):  # as validate warns
+        for issue in schedule_warnings(config) + hook_permission_warnings(config) + unlisted_warnings(config):
             message = redact_text(issue.message, secret, secret)
             pulumi.log.warn(f"CustomerPatching {name!r}: {issue.key_path()}: {message}", resource=self)
 

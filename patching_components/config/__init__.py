@@ -1,22 +1,26 @@
-"""The stack config: one model of every setting, and its validation.
+"""The stack config: what a stack file may say, one model of every setting, and its validation.
 
-One model serves the Pulumi program (values from ``pulumi.Config``), the
-offline ``patching`` commands (values read from the stack file), the
-components called from Python and the JSON Schema. One module per concern:
-``model`` (the pydantic models), ``references`` (between the maps),
-``messages`` (pydantic's errors as located issues), ``validation`` (the entry
-points), ``stack_yaml`` (YAML as the Pulumi CLI reads it), ``handover`` (a value's way from the
-stack file into the program), ``stack_file`` (reading a stack file offline) and ``pulumi_config``
-(reading it in a Pulumi program). Every problem becomes an :class:`Issue` with
-the full key path, and :class:`ConfigError` carries all of them at once.
+One model serves the Pulumi program (values from ``pulumi.Config``), the offline ``patching``
+commands (values read from the stack file), the components called from Python and the JSON
+Schema. Every problem becomes an :class:`Issue` with the full key path, and
+:class:`ConfigError` carries all of them at once.
+
+One module per concern: ``fields`` (field types and their validators), ``base`` (the base model
+and the markers a setting carries), ``sections`` and ``services`` (one model per stack-file
+section), ``model`` (StackConfig and the rules across sections), ``references`` (between the
+maps), ``annotations`` (reading the model's types: one unwrapper, one key-path walker),
+``messages`` (pydantic's errors as located issues), ``validation`` (the entry points),
+``stack_yaml`` (YAML as the Pulumi CLI reads it), ``handover`` (a value's way from the stack file
+into the program), ``stack_file`` (reading a stack file offline), ``pulumi_config`` (reading it in
+a Pulumi program), ``secrets``, ``defaults`` and ``reference`` (README's configuration reference).
+This package exports what users need; internal users import the submodule they need.
 """
 
-from ..errors import NAMESPACE, ConfigError, Issue, StackFileError, format_key_path
-from .messages import _issue_from_pydantic, _keys_at, _unwrap
-from .model import *  # noqa: F403  (the models and field types, as before the split
+from ..errors import NAMESPACE, ConfigError, Issue, StackFileError
 from .model import TOP_LEVEL_KEYS, StackConfig
 from .pulumi_config import load_pulumi_config
-from .references import reference_issues
+from .sections import BaselineConfig, ChangeFreezeConfig, MaintenanceWindowConfig
+from .services import GoldenAmiConfig
 from .stack_file import (
     StackDocument,
     load_stack_file,
@@ -31,22 +35,21 @@ from .validation import split_namespace, validate
 __all__ = [
     "NAMESPACE",
     "TOP_LEVEL_KEYS",
+    "BaselineConfig",
+    "ChangeFreezeConfig",
     "ConfigError",
+    "GoldenAmiConfig",
     "Issue",
+    "MaintenanceWindowConfig",
     "StackConfig",
     "StackDocument",
     "StackFileError",
-    "_issue_from_pydantic",
-    "_keys_at",
-    "_unwrap",
-    "format_key_path",
     "load_pulumi_config",
     "load_stack_file",
     "parse_stack_text",
     "read_stack_document",
     "read_stack_file",
     "read_stack_yaml",
-    "reference_issues",
     "split_namespace",
     "stack_file_for",
     "validate",

@@ -15,7 +15,7 @@ import json
 import typing
 from typing import Any, Literal
 
-from .messages import _unwrap
+from .annotations import unwrap as _unwrap
 from .model import StackConfig
 
 

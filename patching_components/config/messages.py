@@ -2,57 +2,22 @@
 
 from __future__ import annotations
 
-import difflib
 import re
 import typing
 from collections.abc import Mapping
 from datetime import date
-from typing import Annotated, Any, Literal, Union
+from typing import Any, Literal
 
 from pydantic import BaseModel
 
-from ..errors import MAX_ECHO, Issue, cut
-from .model import KEY_RULES, StackConfig, whole_number_rule
+from ..errors import MAX_ECHO, Issue, closest, cut, did_you_mean
+from .annotations import keys_at, layers, setting_at
+from .base import whole_number_rule
+from .fields import KEY_RULES
+from .model import StackConfig
 
 # ---------------------------------------------------------------------------
 # Turning pydantic's errors into issues
-
-
-def _unwrap(annotation: Any) -> Any:
-    """Strip Annotated/Optional so the walk reaches the model, dict or list inside."""
-    while True:
-        origin = typing.get_origin(annotation)
-        if origin is Annotated:
-            annotation = typing.get_args(annotation)[0]
-        elif origin is Union or str(origin) == "<class 'types.UnionType'>":
-            args = [a for a in typing.get_args(annotation) if a is not type(None)]
-            annotation = args[0]
-        else:
-            return annotation
-
-
-def _keys_at(root: type[BaseModel], path: tuple[str | int, ...]) -> list[str]:
-    """The keys a model accepts at a (parent) path, for 'unknown key' messages."""
-    current: Any = root
-    steps = list(path)
-    while steps:
-        current = _unwrap(current)
-        origin = typing.get_origin(current)
-        if isinstance(current, type) and issubclass(current, BaseModel):
-            step = steps.pop(0)
-            field = next((f for f in current.model_fields.values() if f.alias == step), None)
-            if field is None:
-                return []
-            current = field.annotation
-        elif origin in (dict, list):
-            steps.pop(0)
-            current = typing.get_args(current)[-1]
-        else:
-            return []
-    current = _unwrap(current)
-    if isinstance(current, type) and issubclass(current, BaseModel):
-        return [f.alias for f in current.model_fields.values() if f.alias]
-    return []
 
 
 def _issue_from_pydantic(error: Mapping[str, Any], root: type[BaseModel] | None = None) -> Issue:
@@ -64,9 +29,8 @@ def _issue_from_pydantic(error: Mapping[str, Any], root: type[BaseModel] | None 
         rule = KEY_RULES.get(error.get("ctx", {}).get("pattern"), error["msg"])
         return Issue(loc, f"invalid name {loc[-1]!r}: {rule}")
     if kind == "extra_forbidden":
-        allowed = _keys_at(root or StackConfig, loc[:-1])
-        close = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
-        hint = f"; did you mean {close[0]!r}?" if close else ""
+        allowed = keys_at(root or StackConfig, loc[:-1])
+        hint = did_you_mean(closest(str(loc[-1]), allowed))
         return Issue(loc, f"unknown key {loc[-1]!r}{hint} (allowed: {', '.join(allowed)})")
     if kind == "missing":
         return Issue(loc, "required key is missing")
@@ -84,10 +48,7 @@ def _issue_from_pydantic(error: Mapping[str, Any], root: type[BaseModel] | None 
         if kind == "literal_error" and isinstance(value, str):
             options = [str(v) for v in error.get("ctx", {}).get("expected", "").replace("'", "").split(", ")]
             options = [o for part in options for o in part.split(" or ")]
-            close = [o for o in options if o.lower() == value.strip().lower()] or difflib.get_close_matches(
-                value, options, n=1
-            )
-            message += f"; did you mean {close[0]!r}?" if close else ""
+            message += did_you_mean(closest(value, options, ignore_case=True))
     elif kind not in ("patching", "value_error") and isinstance(value, (str, int, float)):
         message = f"{message} (got {cut(value)})"
     elif isinstance(value, str) and len(value) > MAX_ECHO and repr(value) in message:
@@ -112,35 +73,19 @@ def _shown(value: Any) -> str:
 def allowed_at(root: type[BaseModel], path: tuple[str | int, ...]) -> str | None:
     """What a setting takes, in the stack file's words: 'a whole number 1-24', 'one of: Scan, Install',
     'true or false', 'text (1-128 characters)', 'a map of settings (keys: ...)'."""
-    annotation: Any = root
-    metadata: list[Any] = []
-    for step in path:
-        current = _unwrap(annotation)
-        origin = typing.get_origin(current)
-        if isinstance(current, type) and issubclass(current, BaseModel):
-            field = next((f for f in current.model_fields.values() if f.alias == step), None)
-            if field is None:
-                return None
-            annotation, metadata = field.annotation, list(field.metadata)
-        elif origin in (dict, list):
-            annotation, metadata = typing.get_args(current)[-1], []
-        else:
-            return None
-    return _describe(annotation, metadata)
+    setting = setting_at(root, path)
+    if setting is None:
+        return None
+    annotation, metadata = layers(setting.annotation)
+    return _describe(annotation, list(metadata))
 
 
 def _describe(annotation: Any, metadata: list[Any]) -> str | None:
     number = whole_number_rule(annotation, metadata)
     if number:
         return number
-    while typing.get_origin(annotation) is Annotated:
-        metadata = metadata + list(typing.get_args(annotation)[1:])
-        annotation = typing.get_args(annotation)[0]
-    options = [a for a in typing.get_args(annotation) if a is not type(None)]
-    if typing.get_origin(annotation) is Union or str(typing.get_origin(annotation)) == "<class 'types.UnionType'>":
-        if len(options) == 1:
-            return _describe(options[0], metadata)
-        return None
+    annotation, inner = layers(annotation)
+    metadata = metadata + inner
     origin = typing.get_origin(annotation)
     if origin is Literal:
         return "one of: " + ", ".join(str(v) for v in typing.get_args(annotation))

@@ -4,14 +4,13 @@ even when other parts of the file are broken."""
 
 from __future__ import annotations
 
-import difflib
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from ..aws import os_rules
 from ..aws.os_rules import MAX_GROUPS_PER_WINDOW
-from ..errors import Issue
+from ..errors import Issue, closest, did_you_mean
 
 # ---------------------------------------------------------------------------
 # Cross references, checked on the raw mapping
@@ -32,8 +31,7 @@ def _text(value: Any) -> str | None:
 
 def _unknown(kind: str, name: Any, known: Iterable[Any]) -> str:
     known = sorted(map(str, known))
-    close = difflib.get_close_matches(str(name), known, n=1)
-    hint = f"; did you mean {close[0]!r}?" if close else ""
+    hint = did_you_mean(closest(str(name), known))
     defined = ", ".join(known) if known else "none"
     return f"unknown {kind} {name!r}{hint} (defined: {defined})"
 

@@ -24,11 +24,13 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from .. import layout
 from ..aws import os_rules
 from ..errors import Issue, cut
-from .messages import _unwrap
-from .model import LoggingConfig, Public, Secretable, StackConfig
+from .annotations import layers, setting_at
+from .annotations import unwrap as _unwrap
+from .base import Public, Secretable
+from .model import StackConfig
+from .services import LoggingConfig
 
 SECURE = "secure"
 # Tried in order for a setting without a Secretable marker: the first its rules accept stands in.
@@ -54,21 +56,8 @@ def _names_resources(path: tuple[str | int, ...]) -> bool:
 def _setting(path: tuple[str | int, ...]) -> tuple[Any, Any]:
     """The annotation (with its constraints) and default of the setting at a key path
     (``(None, None)`` for no setting; the default is None inside lists and maps)."""
-    current: Any = StackConfig
-    default = None
-    for step in path:
-        current = _unwrap(current)
-        if isinstance(current, type) and issubclass(current, BaseModel):
-            field = next((f for f in current.model_fields.values() if f.alias == step), None)
-            if field is None:
-                return None, None
-            current = Annotated[(field.annotation, *field.metadata)] if field.metadata else field.annotation
-            default = field.default
-        elif typing.get_origin(current) in (dict, list):
-            current, default = typing.get_args(current)[-1], None
-        else:
-            return None, None
-    return current, default
+    setting = setting_at(StackConfig, path)
+    return (None, None) if setting is None else (setting.annotation, setting.default)
 
 
 def _has_marker(annotation: Any, kind: type) -> bool:
@@ -76,19 +65,7 @@ def _has_marker(annotation: Any, kind: type) -> bool:
 
 
 def _marker(annotation: Any, kind: type = Secretable) -> Any:
-    while True:  # through Optional[Annotated[..., marker]]
-        if typing.get_origin(annotation) is Annotated:
-            found = [m for m in typing.get_args(annotation)[1:] if isinstance(m, kind)]
-            if found:
-                return found[0]
-            annotation = typing.get_args(annotation)[0]
-        elif typing.get_origin(annotation) in (typing.Union, type(int | None)):
-            options = [a for a in typing.get_args(annotation) if a is not type(None)]
-            if len(options) != 1:
-                return None
-            annotation = options[0]
-        else:
-            return None
+    return next((m for m in layers(annotation)[1] if isinstance(m, kind)), None)  # through Optional[Annotated[...]]
 
 
 def _choices(annotation: Any) -> tuple[str, ...]:
@@ -405,13 +382,13 @@ class SecretSearch:
         )
 
 
-def secret_search(config: StackConfig, keys: Collection[str]) -> SecretSearch:
-    """The :class:`SecretSearch` of a config marked by :func:`mark_secret_texts` with the secret
-    top-level ``keys``. Only distinctive texts are looked for (a short one, "1", would be found
-    in every other text), no value equal to its setting's default (``s3Bucket: create``), and no
-    text that is (part of) one of the stack's names (a secret tag ``Service: acme-web`` naming a
-    patch group): names are built from public settings and URNs show them, so text holding one
-    holds a name, and stays public (the inputs holding the secret itself stay secret)."""
+def secret_search(config: StackConfig, keys: Collection[str], log_prefix: str | None) -> SecretSearch:
+    """The :class:`SecretSearch` of a config marked by :func:`mark_secret_texts` with the secret top-level ``keys``;
+    ``log_prefix``: the stack's (``layout.log_prefix``), which holds ``s3Prefix``. Only distinctive texts are
+    looked for (a short one, "1", would be found in every other text), no value equal to its setting's default
+    (``s3Bucket: create``), and no text that is (part of) one of the stack's names (a secret tag ``Service:
+    acme-web`` naming a patch group): names are built from public settings and URNs show them, so text holding
+    one holds a name, and stays public (the inputs holding the secret itself stay secret)."""
     values = config.model_dump(by_alias=True, mode="json", exclude_unset=True)
     names = _public_names(config, values)
     texts = {
@@ -425,8 +402,8 @@ def secret_search(config: StackConfig, keys: Collection[str]) -> SecretSearch:
     whole = texts - marked
     logging = config.logging
     if "logging" in keys and logging is not None and isinstance(logging.s3_prefix, SecretText):
-        if logging.s3_prefix != LoggingConfig.model_fields["s3_prefix"].default and layout.log_prefix(config):
-            whole.add(str(layout.log_prefix(config)))
+        if logging.s3_prefix != LoggingConfig.model_fields["s3_prefix"].default and log_prefix:
+            whole.add(log_prefix)
     return SecretSearch(frozenset(texts & marked), frozenset(whole))
 
 

@@ -3,19 +3,16 @@ program's, a component's) to a model, or a ConfigError with every issue at once.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
 from ..aws import limits as aws_limits
-from ..errors import NAMESPACE, ConfigError, Issue, cut
+from ..errors import NAMESPACE, ConfigError, Issue, closest, cut, did_you_mean
 from .messages import _issue_from_pydantic, group_list_items
 from .model import TOP_LEVEL_KEYS, StackConfig
 from .references import reference_issues
-
-M = TypeVar("M", bound=BaseModel)
 
 # ---------------------------------------------------------------------------
 # Entry points
@@ -50,14 +47,12 @@ def aws_region_issues(aws_region: object, line: int | None = None) -> list[Issue
     known = aws_limits.regions()
     if isinstance(aws_region, str) and aws_region in known:
         return []
+    if isinstance(aws_region, str) and aws_limits.REGION_PATTERN.fullmatch(aws_region):
+        return []  # a region AWS launched after the shipped list: a warning (checks.unlisted_warnings)
     text = aws_region if isinstance(aws_region, str) else str(aws_region)
     guess = text.strip().lower()
-    close = (
-        [guess]
-        if guess in known
-        else [r for r in known if guess.startswith(r)][:1] or difflib.get_close_matches(guess, sorted(known), n=1)
-    )
-    hint = f"; did you mean {close[0]!r}?" if close else ""
+    zone_of = next((r for r in known if guess.startswith(r)), None)  # eu-west-1a: the region of a zone
+    hint = did_you_mean(guess if guess in known else zone_of or closest(guess, sorted(known)))
     return [
         Issue(
             (),
@@ -117,8 +112,8 @@ def split_namespace(values: Mapping[str, Any], source: str) -> dict[str, Any]:
     issues: list[Issue] = []
     namespaces = {str(k).partition(":")[0] for k in values if ":" in str(k)}
     if NAMESPACE not in namespaces:
-        close = difflib.get_close_matches(NAMESPACE, sorted(namespaces), n=1)
-        hint = f"; did you mean {NAMESPACE}: instead of {close[0]}:?" if close else ""
+        close = closest(NAMESPACE, sorted(namespaces))
+        hint = did_you_mean(close, show=lambda other: f"{NAMESPACE}: instead of {other}:")
         found = f" (namespaces found: {', '.join(sorted(namespaces))})" if namespaces else " (the config map is empty)"
         raise ConfigError(source, [Issue((), f"no {NAMESPACE}:* keys{found}{hint}")])
     for full_key, value in values.items():
@@ -126,8 +121,7 @@ def split_namespace(values: Mapping[str, Any], source: str) -> dict[str, Any]:
         if not sep or namespace != NAMESPACE:
             continue
         if key not in TOP_LEVEL_KEYS:
-            close = difflib.get_close_matches(key, TOP_LEVEL_KEYS, n=1)
-            hint = f"; did you mean {NAMESPACE}:{close[0]}?" if close else ""
+            hint = did_you_mean(closest(key, TOP_LEVEL_KEYS), show=lambda close: f"{NAMESPACE}:{close}")
             issues.append(Issue((key,), f"unknown key{hint} (allowed: {', '.join(TOP_LEVEL_KEYS)})"))
             continue
         raw[key] = value

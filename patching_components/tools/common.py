@@ -107,13 +107,14 @@ def aws_stack(args: argparse.Namespace) -> tuple[Path, StackConfig, str, list[st
     """What report and patch-now start from: the stack, its primary region, the regions asked for
     and its account (aws_access.Account), reached as the stack's aws: settings say; UsageError
     (exit 2, one line) when it cannot be reached or is not an allowed account."""
+    from .. import layout
     from .aws_access import AccessError
 
     path = stack_files([args.stack_file])[0]
     checked = load(path)
     config, stack_settings = checked.config, checked.settings
-    primary = config.primary_region or str(stack_settings.get("aws:region") or "")
-    regions = list(config.regions or ([primary] if primary else []))
+    primary = layout.region_layout(config).region_or(str(stack_settings.get("aws:region") or ""))
+    regions = [where.region_or(primary) for where in layout.regions(config)] if primary else []
     if not regions:
         raise UsageError(f"{path} sets no aws:region: which region?")
     if args.region:

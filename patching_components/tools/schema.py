@@ -35,7 +35,7 @@ def _portable_patterns(node: Any) -> Any:
 def stack_file_schema() -> dict[str, Any]:
     """JSON Schema of a whole ``Pulumi.<stack>.yaml``, generated from the config model."""
     from ..config import NAMESPACE, TOP_LEVEL_KEYS, StackConfig
-    from ..config.model import SecretsJsonSchema
+    from ..config.base import SecretsJsonSchema
 
     model = _portable_patterns(StackConfig.model_json_schema(by_alias=True, schema_generator=SecretsJsonSchema))
     defs = model.pop("$defs", {})
