@@ -15,13 +15,12 @@ from typing import TYPE_CHECKING, Any
 
 from . import layout, standard
 from .aws import limits as aws_limits
+from .aws import run_patch_baseline
 from .aws.iam_grants import GOLDEN_AMI_READ_ACTIONS, LOG_GROUP_LOOKUP_ACTIONS, MAINTENANCE_WINDOW_READ_ACTIONS
 from .config import defaults
 
 if TYPE_CHECKING:
     from .config import GoldenAmiConfig, StackConfig
-
-PATCH_DOCUMENTS = ("AWS-RunPatchBaseline", "AWS-RunPatchBaselineWithHooks")
 
 
 REPORT_READ_ACTIONS = (
@@ -203,7 +202,7 @@ def build_policy_document(
     tagging = {"StringEquals": {f"aws:RequestTag/{PIPELINE_TAG}": pipeline}}
     instances, volumes = arn("ec2", "instance/*"), arn("ec2", "volume/*")
     images, snapshots = arn("ec2", "image/*", ""), arn("ec2", "snapshot/*", "")
-    documents = [arn("ssm", "document/AWS-RunPatchBaseline", "")]
+    documents = [arn("ssm", f"document/{run_patch_baseline.DOCUMENT}", "")]
     if platform == "Windows":
         documents.append(arn("ssm", "document/AWSEC2-RunSysprep", ""))
     statements: list[dict[str, Any]] = [
@@ -376,7 +375,7 @@ def maintenance_window_tasks_document(
             "Sid": "RunPatchDocuments",
             "Effect": "Allow",
             "Action": "ssm:SendCommand",
-            "Resource": [f"arn:{partition}:ssm:*::document/{d}" for d in PATCH_DOCUMENTS],
+            "Resource": [f"arn:{partition}:ssm:*::document/{d}" for d in run_patch_baseline.DOCUMENTS],
         },
         {
             "Sid": "FollowAndCancelTasks",

@@ -13,6 +13,8 @@ from types import MappingProxyType
 
 DOCUMENT = "AWS-RunPatchBaseline"
 DOCUMENT_WITH_HOOKS = "AWS-RunPatchBaselineWithHooks"
+DOCUMENTS = (DOCUMENT, DOCUMENT_WITH_HOOKS)
+"""Every patch document a window task of ours runs."""
 OPERATIONS = ("Scan", "Install")
 REBOOT_OPTIONS = ("RebootIfNeeded", "NoReboot")
 HOOK_PARAMETERS = MappingProxyType(

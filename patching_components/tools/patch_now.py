@@ -17,11 +17,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from .. import layout
-from ..aws.run_patch_baseline import parameter_issues, patch_task
+from ..aws.run_patch_baseline import DOCUMENTS, parameter_issues, patch_task
 from ..config import StackConfig
 from .aws_pages import pages, region_layouts
 
-PATCH_DOCUMENTS = ("AWS-RunPatchBaseline", "AWS-RunPatchBaselineWithHooks")
 MAX_COMMENT = 100
 """SendCommand's Comment (botocore: at most 100 characters)."""
 
@@ -92,7 +91,7 @@ def _deployed_tasks(ssm: Any, names: Sequence[str]) -> dict[str, dict[str, Any]]
         patch = [
             t
             for t in pages(ssm, "describe_maintenance_window_tasks", "Tasks", WindowId=window_id)
-            if t.get("Type") == "RUN_COMMAND" and t.get("TaskArn") in PATCH_DOCUMENTS
+            if t.get("Type") == "RUN_COMMAND" and t.get("TaskArn") in DOCUMENTS
         ]
         if not patch:
             raise PatchNowError(f"window {name!r} ({window_id}) has no patch task: deploy the stack first")
