@@ -324,13 +324,6 @@ TRUST_CONDITIONS: dict[str, str | None] = {
 }
 
 
-def ssm_trust_policy(
-    partition: pulumi.Input[str], account_id: pulumi.Input[str], use: str = "automation"
-) -> pulumi.Output[str]:
-    """Trust for ``ssm.amazonaws.com`` as AWS documents it for ``use``."""
-    return service_trust_policy("ssm", partition, account_id, use)
-
-
 def trust_document(service: str, partition: str, account_id: str, use: str | None = None) -> dict:
     """The trust policy of a role ``<service>.amazonaws.com`` assumes for ``use``: with
     ``aws:SourceAccount``/``aws:SourceArn`` only where TRUST_CONDITIONS has a source ARN."""
