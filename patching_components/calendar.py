@@ -21,15 +21,14 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import itertools
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from aws_croniter import AwsCroniter
-
-from .aws.schedule import parse_schedule
+from .aws.schedule import cron_walls, parse_schedule
 from .config import StackConfig
 from .config.defaults import GOLDEN_AMI_WINDOW_HOURS
 
@@ -178,17 +177,8 @@ def schedule_starts(
 @functools.lru_cache(maxsize=4096)
 def _cron_walls(expression: str, after: datetime, until: datetime, cap: int | None) -> tuple[datetime, ...]:
     """The wall-clock times of a cron expression in (after, until], at most ``cap``. Cached: a
-    fleet's stacks share a handful of schedules, and each opening costs a quarter of a
-    millisecond to walk."""
-    cron = AwsCroniter(expression)
-    walls: list[datetime] = []
-    wall: datetime | None = after
-    while len(walls) != cap:
-        (wall,) = cron.get_next(wall)
-        if wall is None or wall > until:
-            break
-        walls.append(wall)
-    return tuple(walls)
+    fleet's stacks share a handful of schedules."""
+    return tuple(itertools.islice(cron_walls(expression, after, until), cap))
 
 
 def _closing(opening: datetime, hours: int) -> datetime:
