@@ -622,3 +622,80 @@ def test_the_first_overlap_is_the_first_found_by_comparing_every_pair_of_opening
     assert pair in starts[first], (message, first, starts[first])
     local = first.astimezone(ZoneInfo(named[pair[1]]["timezone"]))
     assert f"({local:%a %Y-%m-%d %H:%M %Z} first)" in message
+
+
+def _library_ics(found, name, stamp):
+    """The iCalendar file as the icalendar library writes it, event by event (what to_ics did
+    before it wrote the events itself)."""
+    from datetime import timedelta as days
+
+    calendar = icalendar.Calendar()
+    calendar.add("prodid", "-//patching-components//patching calendar//EN")
+    calendar.add("version", "2.0")
+    calendar.add("x-wr-calname", name)
+    for o in found:
+        event = icalendar.Event()
+        utc = o.start.astimezone(UTC)
+        where = "" if o.primary else f"{o.region}-"
+        event.add("uid", f"{o.stack}-{where}{o.window}-{utc:%Y%m%dT%H%M%SZ}@patching-components")
+        event.add("dtstamp", stamp)
+        for key, moment in (("dtstart", o.start), ("dtend", o.end)):
+            repeated = moment.fold and moment.replace(fold=0).utcoffset() != moment.utcoffset()
+            event.add(key, moment.astimezone(UTC) if repeated else moment)
+        groups = ", ".join(o.patch_groups)
+        if o.kind == "freeze":
+            summary, description = (
+                f"{o.customer}: change freeze ({o.window})",
+                ("No patch window and no golden AMI rebuild starts."),
+            )
+        else:
+            summary = f"{o.customer}: {o.operation} ({o.window})" + ("" if o.primary else f" in {o.region}")
+            description = (
+                f"Golden AMI rebuild, patched with the baseline of patch group {groups}"
+                if o.kind == "goldenAmi"
+                else f"Patch {o.operation.lower()} for patch groups: {groups}"
+            )
+        if o.skipped_by is not None:
+            event.add("status", "CANCELLED")
+            description += f" Skipped: inside the change freeze {o.skipped_by}."
+        event.add("summary", summary)
+        event.add("description", description)
+        event.add("categories", ["Patching", o.operation])
+        calendar.add_component(event)
+    if found:
+        first = min(o.start for o in found).date() - days(days=366)
+        last = max(o.end for o in found).date() + days(days=366)
+        calendar.add_missing_timezones(first_date=first, last_date=last)
+    return calendar.to_ical()
+
+
+def _ics_parts(text):
+    """(everything but the VTIMEZONEs, the set of VTIMEZONEs): the library adds those in the
+    order of a set, which changes from one interpreter to the next."""
+    import re
+
+    zones = re.findall(rb"BEGIN:VTIMEZONE\r\n.*?END:VTIMEZONE\r\n", text, re.S)
+    rest = text
+    for zone in zones:
+        rest = rest.replace(zone, b"", 1)
+    return rest, sorted(zones)
+
+
+def test_ics_events_are_written_as_the_icalendar_library_writes_them(tmp_path):
+    from benchmarks import corpus
+
+    stamp = datetime(2026, 12, 1, 8, 15, 42, tzinfo=UTC)
+    configs = [load_stack_file(p) for p in sorted((ROOT / "stacks").glob("Pulumi.*.yaml"))]
+    configs += [load_stack_file(p) for p in corpus.write(tmp_path, 8, seed=7)]
+    configs.append(one_window("cron(30 1 ? * SUN *)", "America/New_York"))
+    configs.append(one_window("cron(0 2 ? * SUN *)", "Australia/Lord_Howe"))  # half-hour daylight saving
+    configs.append(one_window("cron(0 22 ? * FRI *)", "Etc/UTC"))
+    configs.append(one_window("cron(0 22 ? * FRI *)", "Etc/GMT+5"))
+    # Clocks change in both hemispheres; 01:30 comes twice in New York on 2027-11-07.
+    found = [occurrences(c, datetime(2027, 9, 20, tzinfo=UTC), 10) for c in configs]
+    assert any(o.skipped_by for f in found for o in f) and any(o.kind == "freeze" for f in found for o in f)
+    assert any(o.kind == "goldenAmi" for f in found for o in f) and any(not o.primary for f in found for o in f)
+    for each in [[o for f in found for o in f], []]:
+        written = to_ics(each, "acme patching", stamp)
+        assert _ics_parts(written) == _ics_parts(_library_ics(each, "acme patching", stamp))
+        assert len(icalendar.Calendar.from_ical(written).walk("VEVENT")) == len(each)
