@@ -260,23 +260,26 @@ def occurrences(
 
 def merge(lists: Iterable[list[Occurrence]]) -> list[Occurrence]:
     """Several stacks' occurrences as one list in time order (ties: by stack, then window)."""
-    return sorted((o for found in lists for o in found), key=lambda o: (_instant(o.start), o.stack, o.kind, o.window))
+    return sorted((o for found in lists for o in found), key=lambda o: (o.start.timestamp(), o.stack, o.kind, o.window))
 
 
 def overlaps(found: list[Occurrence]) -> list[Overlap]:
     """Occurrences of two different patch windows of one stack that share a patch group and are
     open at the same time, in time order. ``found`` must be in time order (as :func:`merge` gives)."""
     result = []
-    open_by_group: dict[tuple[str, str, str], list[Occurrence]] = {}
+    open_by_group: dict[tuple[str, str, str], list[tuple[float, Occurrence]]] = {}
     for occurrence in found:
         if occurrence.kind != "window" or not occurrence.runs:
             continue
+        opening = occurrence.start.timestamp()  # instants: the windows of a stack may be in several zones
+        closing = occurrence.end.timestamp()
         for group in occurrence.patch_groups:
             # Windows of other regions patch other nodes.
             active = open_by_group.setdefault((occurrence.stack, str(occurrence.region), group), [])
-            active[:] = [o for o in active if o.end > occurrence.start]  # aware: compared as instants
-            result += [Overlap(group, o, occurrence) for o in active if o.window != occurrence.window]
-            active.append(occurrence)
+            if active:
+                active[:] = [(until, o) for until, o in active if until > opening]
+                result += [Overlap(group, o, occurrence) for _, o in active if o.window != occurrence.window]
+            active.append((closing, occurrence))
     return result
 
 
