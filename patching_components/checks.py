@@ -106,21 +106,23 @@ def _first_overlaps(config: StackConfig, today: datetime) -> list[tuple[str, str
 
 class _Openings:
     """One window's openings from ``start`` to ``end``, computed once and shared by every patch
-    group and region that looks at them: (UTC start, UTC end) as POSIX timestamps, in time order,
-    without those inside a change freeze, at most OVERLAP_OCCURRENCES."""
+    group and region that looks at them: (UTC start, UTC end, window) with POSIX timestamps, in
+    time order, without those inside a change freeze, at most OVERLAP_OCCURRENCES."""
 
     def __init__(self, config: StackConfig, key: str, start: datetime, end: datetime):
         window = config.maintenance_windows[key]
         self.window = key
         self.timezone = window.timezone
         frozen = tuple(tuple(t.timestamp() for t in freeze.interval()) for freeze in config.change_freezes.values())
-        self.times = _window_openings(
-            window.schedule, window.timezone, window.schedule_offset or 0, window.duration_hours, start, end, frozen
-        )
+        self.times = [
+            (opening, closing, key)
+            for opening, closing in _window_openings(
+                window.schedule, window.timezone, window.schedule_offset or 0, window.duration_hours, start, end, frozen
+            )
+        ]
 
     def __iter__(self) -> Iterator[tuple[float, float, str]]:
-        key = self.window
-        return ((opening, closing, key) for opening, closing in self.times)
+        return iter(self.times)
 
     def local(self, instant: float) -> datetime:
         """An opening as the window's zone shows it."""
@@ -142,7 +144,7 @@ def _window_openings(
     seconds = hours * 3600
     times = []
     for opening in _schedule_walk(schedule, timezone, start, end, offset_days):
-        if any(first <= opening < last for first, last in frozen):
+        if frozen and any(first <= opening < last for first, last in frozen):
             continue  # inside a change freeze the window is disabled: it does not run
         times.append((opening, opening + seconds))
         if len(times) >= OVERLAP_OCCURRENCES:
