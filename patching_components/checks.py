@@ -182,8 +182,9 @@ def _find_first_overlaps(config: StackConfig, today: datetime, shared: set[str])
                     if key not in openings:
                         openings[key] = _Openings(config, key, today, end)
                 found[keys] = _first_overlap([openings[k] for k in keys])
-            if found[keys] is not None:
-                first[group] = found[keys]
+            overlap = found[keys]
+            if overlap is not None:
+                first[group] = overlap
     return [(group, *first[group]) for group in config.patch_groups if group in first]
 
 
