@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pulumi
+import pulumi_aws
 
 from patching_components.tools.engine import mock_state
 from tests.engine import Resource, Run
@@ -58,6 +59,8 @@ def _snake(name: str) -> str:
 
 def _resource_class(type_token: str) -> type:
     """``aws:ssm/patchBaseline:PatchBaseline`` -> ``pulumi_aws.ssm.PatchBaseline``."""
+    if type_token == "pulumi:providers:aws":  # a region's own provider
+        return pulumi_aws.Provider
     package, module_path, class_name = type_token.split(":")
     if package != "aws":
         raise ValueError(f"not a pulumi_aws resource: {type_token}")
@@ -70,7 +73,7 @@ class _Outputs:
     def __init__(self) -> None:
         self.exact: dict[str, _Ref] = {}
         self.arns: dict[str, int] = {}
-        self._arn_pattern: re.Pattern[str] | None = None
+        self._arn_lengths: list[int] = []  # the lengths of those ARNs, longest first
 
     def add(self, index: int, resource: Resource) -> None:
         state = mock_state(resource.type, resource.name, resource.inputs)
@@ -78,8 +81,11 @@ class _Outputs:
         for attribute, value in values.items():
             if isinstance(value, str) and value:
                 self.exact.setdefault(value, _Ref(index, attribute))
-        self.arns.setdefault(values["arn"], index)
-        self._arn_pattern = None
+        arn = values["arn"]
+        if isinstance(arn, str) and arn and arn not in self.arns:
+            self.arns[arn] = index
+            if len(arn) not in self._arn_lengths:
+                self._arn_lengths = sorted({*self._arn_lengths, len(arn)}, reverse=True)
 
     def template(self, value: Any) -> Any:
         """``value`` with the earlier resources' outputs it contains turned into references."""
@@ -95,14 +101,22 @@ class _Outputs:
         if document is not None:
             document = self.template(document)
             return _Json(document) if _references(document) else value
-        if self._arn_pattern is None:
-            arns = sorted(self.arns, key=len, reverse=True)
-            self._arn_pattern = re.compile("|".join(map(re.escape, arns))) if arns else re.compile("(?!)")
+        # The earlier resources' ARNs in the string, left to right, the longest at each place (every
+        # ARN starts with "arn:": a dictionary lookup per length there, not one pattern of every ARN
+        # so far, which made building the baseline quadratic).
         parts: list[str | _Ref] = []
         position = 0
-        for match in self._arn_pattern.finditer(value):
-            parts += [value[position : match.start()], _Ref(self.arns[match.group()], "arn")]
-            position = match.end()
+        start = value.find("arn:")
+        while start != -1:
+            arn = next(
+                (value[start : start + n] for n in self._arn_lengths if value[start : start + n] in self.arns), None
+            )
+            if arn is None:
+                start = value.find("arn:", start + 1)
+                continue
+            parts += [value[position:start], _Ref(self.arns[arn], "arn")]
+            position = start + len(arn)
+            start = value.find("arn:", position)
         return _Concat((*parts, value[position:])) if parts else value
 
 
@@ -115,6 +129,17 @@ def _json_document(value: str) -> Any:
     except ValueError:
         return None
     return document if json.dumps(document) == value else None
+
+
+def _provider_value(value: Any) -> Any:
+    """A provider input as the program gave it: ``"false"`` was False."""
+    if not isinstance(value, str):
+        return value
+    try:
+        parsed = json.loads(value)
+    except ValueError:
+        return value
+    return value if isinstance(parsed, str) else parsed
 
 
 def _references(template: Any) -> list[_Ref]:
@@ -178,13 +203,20 @@ def direct_program(run: Run, *, keep_components: bool = False) -> Callable[[], N
     custom = [resource for resource in run.resources if resource.custom]
     components = [resource for resource in run.resources if not resource.custom] if keep_components else []
     outputs = _Outputs()
+    providers: dict[str, int] = {}  # provider URN -> its index among the custom resources
     plan = []
     for index, resource in enumerate(custom):
-        kwargs = {_snake(key): outputs.template(value) for key, value in resource.inputs.items()}
+        inputs = resource.inputs
+        if resource.type == "pulumi:providers:aws":  # the engine records a provider's inputs as JSON text
+            inputs = {key: _provider_value(value) for key, value in inputs.items()}
+        kwargs = {_snake(key): outputs.template(value) for key, value in inputs.items()}
         opts = {"delete_before_replace": resource.delete_before_replace or None}
         opts["ignore_changes"] = resource.ignore_changes or None
-        plan.append((_resource_class(resource.type), resource.name, resource.parent, kwargs, opts))
+        provider = providers.get(resource.provider.split("::")[0]) if resource.provider else None
+        plan.append((_resource_class(resource.type), resource.name, resource.parent, kwargs, opts, provider))
         outputs.add(index, resource)
+        if resource.type == "pulumi:providers:aws":
+            providers[resource.urn] = index
     exports = {key: outputs.template(value) for key, value in run.outputs.items()}
 
     def program() -> None:
@@ -192,9 +224,10 @@ def direct_program(run: Run, *, keep_components: bool = False) -> Callable[[], N
         for component in components:  # recorded parents first, so the tree rebuilds in order
             parents[component.urn] = _BareComponent(component.type, component.name, parents.get(component.parent))
         created: list[pulumi.CustomResource] = []
-        for cls, name, parent, kwargs, opts in plan:
+        for cls, name, parent, kwargs, opts, provider in plan:
             args = {key: _resolve(value, created) for key, value in kwargs.items()}
-            options = pulumi.ResourceOptions(parent=parents.get(parent), **opts)
+            on = None if provider is None else created[provider]
+            options = pulumi.ResourceOptions(parent=parents.get(parent), provider=on, **opts)
             created.append(cls(name, opts=options, **args))
         for key, value in exports.items():
             pulumi.export(key, _resolve(value, created))

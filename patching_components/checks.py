@@ -8,8 +8,7 @@ pipeline, exactly as the components would build them.
 from __future__ import annotations
 
 import functools
-import heapq
-import json
+import itertools
 import math
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -18,11 +17,9 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from aws_croniter import AwsCroniter
-
 from . import calendar, layout, standard
 from .aws import limits as aws_limits
-from .aws.schedule import never_opens, numeric_weekdays, parse_schedule, timezone_warning
+from .aws.schedule import cron_instants, never_opens, numeric_weekdays, parse_schedule, timezone_warning
 from .config import ConfigError, Issue, StackConfig, read_stack_document, read_stack_file
 from .standard import approval_rule, baseline_advice_for
 
@@ -215,108 +212,137 @@ def overlap_warnings(config: StackConfig, now: datetime | None = None) -> list[I
     ]
 
 
-_OVERLAPS: dict[tuple[str, datetime], tuple[tuple[str, str, str, str], ...]] = {}
-"""Computed overlaps by what they depend on: the same windows of many stacks (an MSP's standard
-patch nights) are walked once per day and process."""
+_OVERLAPS: dict[tuple[object, ...], list[tuple[str, str, str, str]]] = {}
+"""Computed overlaps by what they depend on: the same stack checked again (the program at every
+preview, a test suite) finds them once per day and process."""
 
 
-def _first_overlaps(config: StackConfig, today: datetime) -> tuple[tuple[str, str, str, str], ...]:
+def _first_overlaps(config: StackConfig, today: datetime) -> list[tuple[str, str, str, str]]:
     """(patch group, window, window, first overlap) of a config, one per patch group."""
     shared = {w for g in config.patch_groups.values() if len(g.maintenance_windows) > 1 for w in g.maintenance_windows}
     if not shared or config.mode == "disabled":
-        return ()  # a fleet of one window per patch group: nothing can overlap
-    inputs = {
-        "mode": config.mode,
-        "regions": config.regions,
-        "windows": {k: w.model_dump() for k, w in config.maintenance_windows.items() if k in shared},
-        "groups": {g: c.maintenance_windows for g, c in config.patch_groups.items()},
-        "freezes": {k: f.model_dump() for k, f in config.change_freezes.items()},
-    }
-    key = (json.dumps(inputs, sort_keys=True, default=str), today)
+        return []  # a fleet of one window per patch group: nothing can overlap
+    windows = config.maintenance_windows
+    key = (
+        today,
+        tuple(config.regions or ()),
+        tuple(
+            (k, w.schedule, w.timezone, w.schedule_offset, w.duration_hours, tuple(w.regions or ()))
+            for k, w in windows.items()
+            if k in shared
+        ),
+        tuple((g, tuple(c.maintenance_windows)) for g, c in config.patch_groups.items()),
+        tuple(f.interval() for f in config.change_freezes.values()),
+    )
     if key not in _OVERLAPS:
         if len(_OVERLAPS) > 1024:
             _OVERLAPS.clear()
-        _OVERLAPS[key] = tuple(_find_first_overlaps(config, today, shared))
+        _OVERLAPS[key] = _find_first_overlaps(config, today, shared)
     return _OVERLAPS[key]
 
 
 class _Openings:
-    """One window's openings from ``start``, walked once, lazily, and shared by every patch group
-    and region that looks at them: (UTC start, UTC end, local start) in time order."""
+    """One window's openings from ``start`` to ``end``, computed once and shared by every patch
+    group and region that looks at them: (UTC start, UTC end, window) with POSIX timestamps, in
+    time order, without those inside a change freeze, at most OVERLAP_OCCURRENCES."""
 
     def __init__(self, config: StackConfig, key: str, start: datetime, end: datetime):
         window = config.maintenance_windows[key]
         self.window = key
-        self._hours = window.duration_hours
-        self._frozen = [freeze.interval() for freeze in config.change_freezes.values()]
-        self._walk = _schedule_walk(window.schedule, window.timezone, start, end, window.schedule_offset or 0)
-        self._seen: list[tuple[datetime, datetime, datetime]] = []
+        self.timezone = window.timezone
+        frozen = tuple(tuple(t.timestamp() for t in freeze.interval()) for freeze in config.change_freezes.values())
+        self.times = [
+            (opening, closing, key)
+            for opening, closing in _window_openings(
+                window.schedule, window.timezone, window.schedule_offset or 0, window.duration_hours, start, end, frozen
+            )
+        ]
 
-    def __iter__(self) -> Iterator[tuple[datetime, datetime, datetime, str]]:
-        index = 0
-        while True:
-            while index >= len(self._seen):
-                if len(self._seen) >= OVERLAP_OCCURRENCES:
-                    return
-                local = next(self._walk, None)
-                if local is None:
-                    return
-                if any(first <= local < last for first, last in self._frozen):
-                    continue  # inside a change freeze the window is disabled: it does not run
-                utc = local.astimezone(UTC)
-                self._seen.append((utc, utc + timedelta(hours=self._hours), local))
-            utc, closing, local = self._seen[index]
-            yield utc, closing, local, self.window
-            index += 1
+    def __iter__(self) -> Iterator[tuple[float, float, str]]:
+        return iter(self.times)
+
+    def local(self, instant: float) -> datetime:
+        """An opening as the window's zone shows it."""
+        return datetime.fromtimestamp(instant, ZoneInfo(self.timezone))
 
 
-def _schedule_walk(text: str, timezone: str, start: datetime, end: datetime, offset_days: int) -> Iterator[datetime]:
-    """A schedule's openings in [start, end), aware in its zone, one at a time (as
-    calendar.schedule_starts computes them, without computing all of them)."""
-    zone = ZoneInfo(timezone)
+@functools.lru_cache(maxsize=4096)
+def _window_openings(
+    schedule: str,
+    timezone: str,
+    offset_days: int,
+    hours: int,
+    start: datetime,
+    end: datetime,
+    frozen: tuple[tuple[float, float], ...],
+) -> tuple[tuple[float, float], ...]:
+    """The openings of _Openings, by what they depend on: the windows an MSP gives many of its
+    stacks (the same patch night in the same zone) are computed once per day and process."""
+    seconds = hours * 3600
+    times = []
+    for opening in _schedule_walk(schedule, timezone, start, end, offset_days):
+        if frozen and any(first <= opening < last for first, last in frozen):
+            continue  # inside a change freeze the window is disabled: it does not run
+        times.append((opening, opening + seconds))
+        if len(times) >= OVERLAP_OCCURRENCES:
+            break
+    return tuple(times)
+
+
+def _schedule_walk(text: str, timezone: str, start: datetime, end: datetime, offset_days: int) -> Iterator[float]:
+    """A schedule's openings in [start, end), as POSIX timestamps, one at a time (the instants
+    calendar.schedule_starts computes, without computing all of them)."""
     schedule = parse_schedule(text)
-    if schedule.kind != "cron":
-        yield from calendar.schedule_starts(text, timezone, start, end, offset_days, limit=OVERLAP_OCCURRENCES)
+    if schedule.kind == "cron":
+        yield from cron_instants(schedule.expression, timezone, start, end, offset_days)
         return
-    offset = timedelta(days=offset_days)
-    cron = AwsCroniter(schedule.expression)
-    wall: datetime | None = (start.astimezone(zone) - offset).replace(tzinfo=UTC) - timedelta(minutes=1)
-    wall_end = end.astimezone(zone).replace(tzinfo=UTC)
-    while True:
-        (wall,) = cron.get_next(wall)
-        if wall is None or wall > wall_end:
-            return
-        local = (wall + offset).replace(tzinfo=zone).astimezone(UTC).astimezone(zone)
-        if local >= end:
-            return
-        if local >= start:
-            yield local
+    for local in calendar.schedule_starts(text, timezone, start, end, offset_days, limit=OVERLAP_OCCURRENCES):
+        yield local.timestamp()
 
 
 def _find_first_overlaps(config: StackConfig, today: datetime, shared: set[str]) -> list[tuple[str, str, str, str]]:
-    """Each patch group's first two windows open at once, in any region it is built in: the
-    openings merged in time order, stopping at the group's first overlap (linear work)."""
+    """Each patch group's first two windows open at once, in any region it is built in: each
+    window's openings computed once, then, once per set of windows that patch groups share (in
+    any region), merged in time order up to their first overlap: linear in the openings."""
     end = today + timedelta(weeks=OVERLAP_HORIZON_WEEKS)
     openings: dict[str, _Openings] = {}
+    found: dict[tuple[str, ...], tuple[str, str, str] | None] = {}
     first: dict[str, tuple[str, str, str]] = {}
     for in_region in layout.regions(config):
         built = set(in_region.windows)
         for group, settings in config.patch_groups.items():
-            keys = sorted({w for w in settings.maintenance_windows if w in built and w in shared})
+            keys = tuple(sorted({w for w in settings.maintenance_windows if w in built and w in shared}))
             if len(keys) < 2 or group in first:
                 continue
-            for key in keys:
-                if key not in openings:
-                    openings[key] = _Openings(config, key, today, end)
-            active: list[tuple[datetime, str]] = []
-            for opening, closing, local, key in heapq.merge(*(openings[k] for k in keys)):
-                active = [(until, other) for until, other in active if until > opening]
-                other = next((o for _, o in active if o != key), None)
-                if other is not None:
-                    first[group] = (other, key, f"{local:%a %Y-%m-%d %H:%M %Z}")
-                    break
-                active.append((closing, key))
+            if keys not in found:
+                for key in keys:
+                    if key not in openings:
+                        openings[key] = _Openings(config, key, today, end)
+                found[keys] = _first_overlap([openings[k] for k in keys])
+            overlap = found[keys]
+            if overlap is not None:
+                first[group] = overlap
     return [(group, *first[group]) for group in config.patch_groups if group in first]
+
+
+def _first_overlap(windows: list[_Openings]) -> tuple[str, str, str] | None:
+    """(window, window, first overlap) of the first opening of one of ``windows`` while another
+    is open, or None."""
+    active: list[tuple[float, str]] = []
+    closed = float("-inf")  # when every opening so far has closed
+    for opening, closing, key in sorted(itertools.chain.from_iterable(windows)):
+        if opening >= closed:  # nothing open (the usual case): a fresh start
+            active = [(closing, key)]
+            closed = closing
+            continue
+        active = [(until, other) for until, other in active if until > opening]
+        other = next((o for _, o in active if o != key), None)
+        if other is not None:
+            window = next(w for w in windows if w.window == key)
+            return other, key, f"{window.local(opening):%a %Y-%m-%d %H:%M %Z}"
+        active.append((closing, key))
+        closed = max(closed, closing)
+    return None
 
 
 def ended_freeze_warnings(config: StackConfig, now: datetime | None = None) -> list[Issue]:

@@ -1,15 +1,19 @@
 """The patching calendar against hand-computed dates (AWS cron semantics, DST, offsets),
 merged over stacks (overlaps, busy periods), and read back by iCalendar readers we did not write."""
 
+import bisect
 import json
 import shutil
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import icalendar
 import pytest
 import time_machine
 import vobject
 import yaml
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
 
 from conftest import MINIMAL, ROOT
 from patching_components.calendar import occurrences, overlaps, to_ics
@@ -488,3 +492,210 @@ def test_the_first_overlap_per_group_is_the_calendars_first(tmp_path, count, spr
         (message,) = first
         assert f"{o.first.window} and {o.second.window} are open at the same time" in message
         assert f"({o.second.start:%a %Y-%m-%d %H:%M %Z} first)" in message
+
+
+# ---------------------------------------------------------------------------
+# The fast schedule walk and overlap finder against oracles written here: aws-croniter's own
+# get_next called again and again, each wall time placed in its zone by zoneinfo, and every
+# pair of openings of two windows compared.
+
+_MINUTES = st.sampled_from(["0", "30", "45", "0,30", "15-20/5", "55-5"])
+_HOURS = st.sampled_from(["0", "1", "2", "3", "22", "23", "1-2", "22-1", "*/8", "0,12"])
+_MONTHS = st.sampled_from(["*", "*", "*", "2", "MAR-APR", "10,11", "*/5", "11-2"])
+_YEARS = st.sampled_from(["*", "*", "*", "2027", "2026-2027", "2029", "2027,2031"])
+_DAY_OF_MONTH = st.sampled_from(["*", "1", "15", "29", "30", "31", "L", "L-2", "L-30", "15W", "31W", "1W", "1-7"])
+_DAY_OF_WEEK = st.sampled_from(
+    ["*", "SUN", "MON-FRI", "SAT,SUN", "TUE#2", "FRI#5", "6L", "L", "2-6", "7", "1", "SAT-MON", "WED#1"]
+)
+_DST_ZONES = st.sampled_from(
+    ["UTC", "America/New_York", "Europe/London", "Australia/Sydney", "Australia/Lord_Howe", "Asia/Kolkata"]
+)
+
+
+@st.composite
+def _cron_bodies(draw, minutes=_MINUTES, hours=_HOURS):
+    if draw(st.booleans()):
+        days = f"? {draw(_MONTHS)} {draw(_DAY_OF_WEEK)}"
+    else:
+        days = f"{draw(_DAY_OF_MONTH)} {draw(_MONTHS)} ?"
+    return f"{draw(minutes)} {draw(hours)} {days.split()[0]} {days.split()[1]} {days.split()[2]} {draw(_YEARS)}"
+
+
+def _library_walls(body, after):
+    from aws_croniter import AwsCroniter
+
+    cron = AwsCroniter(body)
+    while True:
+        (after,) = cron.get_next(after)
+        if after is None:
+            return
+        yield after
+
+
+@settings(max_examples=200, deadline=None, derandomize=True)
+@given(body=_cron_bodies(), minutes=st.integers(0, 3 * 366 * 24 * 60))
+def test_cron_walls_are_aws_croniters_get_next_again_and_again(body, minutes):
+    from itertools import islice
+
+    from patching_components.aws.schedule import cron_walls
+
+    after = datetime(2026, 1, 1, tzinfo=UTC) + timedelta(minutes=minutes, seconds=minutes % 7)
+    assert list(islice(cron_walls(body, after), 25)) == list(islice(_library_walls(body, after), 25))
+
+
+def _oracle_openings(window, start, end):
+    """(UTC start, UTC end) of each opening in [start, end): the wall times aws-croniter gives,
+    plus the offset, read in the zone with zoneinfo's first reading (fold=0)."""
+    zone = ZoneInfo(window["timezone"])
+    offset = timedelta(days=window.get("scheduleOffset", 0))
+    after = (start.astimezone(zone) - offset).replace(tzinfo=UTC) - timedelta(minutes=1)
+    found = []
+    for wall in _library_walls(window["schedule"][5:-1], after):
+        instant = (wall + offset).replace(tzinfo=None).replace(tzinfo=zone).astimezone(UTC)
+        if instant >= end:
+            break
+        if instant >= start:
+            found.append((instant, instant + timedelta(hours=window["durationHours"])))
+    return found
+
+
+_WINDOW = st.fixed_dictionaries(
+    {
+        # At most a few openings a day: every one is compared with every other window's.
+        "schedule": st.builds(
+            "cron({} {} ? * {} *)".format,
+            st.sampled_from(["0", "30", "45"]),
+            st.sampled_from(["1", "2", "3", "22", "23"]),
+            st.sampled_from(["SUN", "SAT", "SAT,SUN", "TUE#2", "6L", "WED#1", "1-2", "MON-FRI"]),
+        )
+        | st.builds("cron(0 {} {} * ? *)".format, st.sampled_from(["2", "23"]), st.sampled_from(["L", "15W", "1"])),
+        "timezone": _DST_ZONES,
+        "durationHours": st.integers(1, 24),
+    },
+    optional={"scheduleOffset": st.integers(1, 6)},
+)
+
+
+@settings(max_examples=40, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+@given(windows=st.lists(_WINDOW, min_size=2, max_size=4), day=st.integers(0, 700))
+def test_the_first_overlap_is_the_first_found_by_comparing_every_pair_of_openings(windows, day):
+    from patching_components import checks
+    from patching_components.config import ConfigError
+
+    now = datetime(2026, 1, 1, 9, 30, tzinfo=UTC) + timedelta(days=day)
+    named = {f"w{i}": window for i, window in enumerate(windows)}
+    keys = list(named)
+    raw = {
+        **MINIMAL,
+        "maintenanceWindows": {
+            k: {**w, "cutoffHours": 1, "operation": "Scan"} for k, w in zip(keys, windows, strict=True)
+        },
+        "patchGroups": {"acme-web": {"baselines": ["al2023"], "maintenanceWindows": keys}},
+    }
+    try:
+        config = validate(raw, "test")
+    except ConfigError:
+        assume(False)  # e.g. a cutoff longer than the window, or a date no month has
+    checks._OVERLAPS.clear()
+    found = [w.message for w in checks.overlap_warnings(config, now)]
+
+    start = now.replace(hour=0, minute=0)
+    end = start + timedelta(weeks=checks.OVERLAP_HORIZON_WEEKS)
+    openings = {
+        k: _oracle_openings(w, start, end)[: checks.OVERLAP_OCCURRENCES] for k, w in zip(keys, windows, strict=True)
+    }
+    # Every pair of openings of two windows: where one opens while the other is open (those of
+    # b that open while a's is open found by bisection in b's, which are in time order).
+    starts = {}
+    for a, b in ((a, b) for a in keys for b in keys if a != b):
+        b_starts = [second for second, _ in openings[b]]
+        for opened, closes in openings[a]:
+            for second in b_starts[bisect.bisect_left(b_starts, opened) : bisect.bisect_left(b_starts, closes)]:
+                if not (second == opened and a > b):  # opening at once: the sweep takes a's first
+                    starts.setdefault(second, set()).add((a, b))
+    if not starts:
+        assert found == []
+        return
+    first = min(starts)
+    (message,) = found
+    pair = tuple(message.split("the windows ")[1].split(" are open")[0].split(" and "))
+    assert pair in starts[first], (message, first, starts[first])
+    local = first.astimezone(ZoneInfo(named[pair[1]]["timezone"]))
+    assert f"({local:%a %Y-%m-%d %H:%M %Z} first)" in message
+
+
+def _library_ics(found, name, stamp):
+    """The iCalendar file as the icalendar library writes it, event by event (what to_ics did
+    before it wrote the events itself)."""
+    from datetime import timedelta as days
+
+    calendar = icalendar.Calendar()
+    calendar.add("prodid", "-//patching-components//patching calendar//EN")
+    calendar.add("version", "2.0")
+    calendar.add("x-wr-calname", name)
+    for o in found:
+        event = icalendar.Event()
+        utc = o.start.astimezone(UTC)
+        where = "" if o.primary else f"{o.region}-"
+        event.add("uid", f"{o.stack}-{where}{o.window}-{utc:%Y%m%dT%H%M%SZ}@patching-components")
+        event.add("dtstamp", stamp)
+        for key, moment in (("dtstart", o.start), ("dtend", o.end)):
+            repeated = moment.fold and moment.replace(fold=0).utcoffset() != moment.utcoffset()
+            event.add(key, moment.astimezone(UTC) if repeated else moment)
+        groups = ", ".join(o.patch_groups)
+        if o.kind == "freeze":
+            summary, description = (
+                f"{o.customer}: change freeze ({o.window})",
+                ("No patch window and no golden AMI rebuild starts."),
+            )
+        else:
+            summary = f"{o.customer}: {o.operation} ({o.window})" + ("" if o.primary else f" in {o.region}")
+            description = (
+                f"Golden AMI rebuild, patched with the baseline of patch group {groups}"
+                if o.kind == "goldenAmi"
+                else f"Patch {o.operation.lower()} for patch groups: {groups}"
+            )
+        if o.skipped_by is not None:
+            event.add("status", "CANCELLED")
+            description += f" Skipped: inside the change freeze {o.skipped_by}."
+        event.add("summary", summary)
+        event.add("description", description)
+        event.add("categories", ["Patching", o.operation])
+        calendar.add_component(event)
+    if found:
+        first = min(o.start for o in found).date() - days(days=366)
+        last = max(o.end for o in found).date() + days(days=366)
+        calendar.add_missing_timezones(first_date=first, last_date=last)
+    return calendar.to_ical()
+
+
+def _ics_parts(text):
+    """(everything but the VTIMEZONEs, the set of VTIMEZONEs): the library adds those in the
+    order of a set, which changes from one interpreter to the next."""
+    import re
+
+    zones = re.findall(rb"BEGIN:VTIMEZONE\r\n.*?END:VTIMEZONE\r\n", text, re.S)
+    rest = text
+    for zone in zones:
+        rest = rest.replace(zone, b"", 1)
+    return rest, sorted(zones)
+
+
+def test_ics_events_are_written_as_the_icalendar_library_writes_them(tmp_path):
+    from benchmarks import corpus
+
+    stamp = datetime(2026, 12, 1, 8, 15, 42, tzinfo=UTC)
+    configs = [load_stack_file(p) for p in sorted((ROOT / "stacks").glob("Pulumi.*.yaml"))]
+    configs += [load_stack_file(p) for p in corpus.write(tmp_path, 8, seed=7)]
+    configs.append(one_window("cron(30 1 ? * SUN *)", "America/New_York"))
+    configs.append(one_window("cron(0 2 ? * SUN *)", "Australia/Lord_Howe"))  # half-hour daylight saving
+    configs.append(one_window("cron(0 22 ? * FRI *)", "Etc/UTC"))
+    configs.append(one_window("cron(0 22 ? * FRI *)", "Etc/GMT+5"))
+    # Clocks change in both hemispheres; 01:30 comes twice in New York on 2027-11-07.
+    found = [occurrences(c, datetime(2027, 9, 20, tzinfo=UTC), 10) for c in configs]
+    assert any(o.skipped_by for f in found for o in f) and any(o.kind == "freeze" for f in found for o in f)
+    assert any(o.kind == "goldenAmi" for f in found for o in f) and any(not o.primary for f in found for o in f)
+    for each in [[o for f in found for o in f], []]:
+        written = to_ics(each, "acme patching", stamp)
+        assert _ics_parts(written) == _ics_parts(_library_ics(each, "acme patching", stamp))
+        assert len(icalendar.Calendar.from_ical(written).walk("VEVENT")) == len(each)

@@ -9,13 +9,16 @@ MAX_LENGTH characters, as CreateMaintenanceWindow takes them.
 
 from __future__ import annotations
 
+import functools
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from aws_croniter import AwsCroniter
 from aws_croniter.exceptions import AwsCroniterExpressionError
+from aws_croniter.utils import DateUtils
 
 MAX_LENGTH = 256
 """CreateMaintenanceWindow's Schedule (botocore: MaintenanceWindowSchedule, max 256)."""
@@ -51,14 +54,16 @@ def _cut(value: str) -> str:
     return cut(value)
 
 
+@functools.lru_cache(maxsize=4096)
 def parse_schedule(expression: str) -> Schedule:
-    """Check an expression with AWS's rules; ScheduleError says what is wrong."""
+    """Check an expression with AWS's rules; ScheduleError says what is wrong. Cached: a stack's
+    schedules are parsed by the model, the warnings and the calendar, and a fleet shares most."""
     if len(expression) > MAX_LENGTH:
         raise ScheduleError(f"the schedule is {len(expression)} characters long; AWS takes at most {MAX_LENGTH}")
     if m := _CRON.fullmatch(expression):
         body = m["body"]
         try:
-            AwsCroniter(body)
+            _cron(body)
         except AwsCroniterExpressionError as exc:
             reason = " ".join(str(exc).replace(".", ". ").split()).rstrip(".")  # aws-croniter's, made one sentence
             raise ScheduleError(
@@ -107,19 +112,101 @@ def never_opens(schedule: Schedule, timezone: str, now: datetime | None = None) 
             return f"at({schedule.expression}) in {timezone} has passed"
     elif schedule.kind == "cron":
         # The wall clock as naive UTC, as aws-croniter walks it (see calendar.window_starts).
-        (following,) = AwsCroniter(schedule.expression).get_next(local_now.replace(tzinfo=UTC) - timedelta(minutes=1))
+        following = next(cron_walls(schedule.expression, local_now.replace(tzinfo=UTC) - timedelta(minutes=1)), None)
         if following is None:
             return f"cron({schedule.expression}) has no date after {local_now:%Y-%m-%d}"
     return None
 
 
+@functools.lru_cache(maxsize=4096)
 def never_matches(schedule: Schedule) -> str | None:
     """Why a cron expression names no date at all (``cron(0 0 30 2 ? *)``: 30 February), or None.
     Unlike a schedule that has passed, that was never right."""
     if schedule.kind != "cron":
         return None
-    (following,) = AwsCroniter(schedule.expression).get_next(EPOCH.replace(tzinfo=UTC))
+    (following,) = _cron(schedule.expression).get_next(EPOCH.replace(tzinfo=UTC))
     return None if following is not None else f"cron({schedule.expression}) names no date between 1970 and 2199"
+
+
+# ---------------------------------------------------------------------------
+# Occurrences of a cron expression, fast and exactly as aws-croniter finds them
+
+
+@functools.lru_cache(maxsize=4096)
+def _cron(body: str) -> AwsCroniter:
+    """A parsed cron body (AwsCroniterExpressionError or ValueError when it is not one). Shared:
+    the parsed fields are only read."""
+    return AwsCroniter(body)
+
+
+_SAFE_MONTHS = 4
+"""aws-croniter's get_next gives up (returns None) after ten steps of its search, each step a
+minute, hour, day, month or year rolled over: at most three for the first month and one per
+month after it, so an occurrence fewer than this many months after the previous one is always
+found. Further apart, cron_walls asks aws-croniter itself."""
+
+
+def _days(body: str, year: int, month: int) -> tuple[int, ...]:
+    """The days of a month a cron body's day fields select, as aws-croniter's search takes them
+    (its own day rules: L, L-n, nW, n#k, nL), without the days the month does not have."""
+    fields = body.split(" ")
+    return _days_of(fields[2], fields[4], year, month)
+
+
+@functools.lru_cache(maxsize=16384)
+def _days_of(day_of_month: str, day_of_week: str, year: int, month: int) -> tuple[int, ...]:
+    cron = _cron(f"0 0 {day_of_month} * {day_of_week} *")
+    days_of_month = cron.days_of_month
+    if not days_of_month:
+        days = DateUtils.get_days_of_month_from_days_of_week(year, month, cron.days_of_week)
+    elif days_of_month[0] == "L":
+        days = DateUtils.get_days_of_month_for_L(year, month, int(days_of_month[1]))
+    elif days_of_month[0] == "W":
+        day = int(days_of_month[1])
+        in_month = DateUtils.is_day_in_month(year, month, day)
+        days = DateUtils.get_days_of_month_for_W(year, month, day) if in_month else []
+    else:
+        days = days_of_month
+    last = (datetime(year + month // 12, month % 12 + 1, 1) - timedelta(days=1)).day
+    return tuple(day for day in days if 1 <= day <= last)
+
+
+def cron_walls(body: str, after: datetime, until: datetime | None = None) -> Iterator[datetime]:
+    """The wall-clock times of a cron body after ``after`` (and at most ``until``), aware UTC
+    (naive wall clock labelled UTC, as aws-croniter walks it): exactly what calling aws-croniter's
+    ``get_next`` again and again from ``after`` gives, until it returns None, at a fraction of the
+    cost (a month's days are computed once, not once per occurrence)."""
+    cron = _cron(body)
+    fields = body.split(" ")
+    start = after.replace(second=0, microsecond=0) + timedelta(minutes=1)
+    hours, minutes = cron.hours, cron.minutes
+    previous = after
+    for year in cron.years:
+        if year < start.year:
+            continue
+        for month in cron.months:
+            if (year, month) < (start.year, start.month):
+                continue
+            for day in _days_of(fields[2], fields[4], year, month):
+                if (year, month, day) < (start.year, start.month, start.day):
+                    continue
+                first_day = (year, month, day) == (start.year, start.month, start.day)
+                for hour in hours:
+                    if first_day and hour < start.hour:
+                        continue
+                    for minute in minutes:
+                        if first_day and hour == start.hour and minute < start.minute:
+                            continue
+                        wall = datetime(year, month, day, hour, minute, tzinfo=UTC)
+                        if until is not None and wall > until:
+                            return
+                        if (year - previous.year) * 12 + month - previous.month >= _SAFE_MONTHS:
+                            # Far from the previous one: would aws-croniter's search reach it?
+                            (found,) = cron.get_next(previous)
+                            if found != wall:
+                                return
+                        yield wall
+                        previous = wall
 
 
 _DAY_NAMES = ("SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT")
@@ -225,3 +312,34 @@ def timezone_warning(name: str) -> str | None:
             "if the fleet follows a place's clock, give its zone (e.g. America/New_York)"
         )
     return None
+
+
+def cron_instants(body: str, timezone: str, start: datetime, end: datetime, offset_days: int = 0) -> Iterator[float]:
+    """The openings of a cron window in [start, end) as POSIX timestamps: its wall-clock times
+    (cron_walls) plus ``offset_days``, read in ``timezone`` as AWS reads them (a time a
+    daylight-saving jump skips moves forward, one that occurs twice is the first), in the order
+    of the wall clock; stops at the first at or after ``end``."""
+    zone = ZoneInfo(timezone)
+    offset = timedelta(days=offset_days)
+    shift = offset_days * 86400
+    first, last = start.timestamp(), end.timestamp()
+    after = (start.astimezone(zone) - offset).replace(tzinfo=UTC) - timedelta(minutes=1)
+    until = end.astimezone(zone).replace(tzinfo=UTC)
+    for wall in cron_walls(body, after, until):
+        local = wall.timestamp() + shift  # the local wall clock, counted as if it were UTC
+        day_offset = _day_offset(timezone, int(local // 86400))
+        instant = local - day_offset if day_offset is not None else (wall + offset).replace(tzinfo=zone).timestamp()
+        if instant >= last:
+            return
+        if instant >= first:
+            yield instant
+
+
+@functools.lru_cache(maxsize=65536)
+def _day_offset(timezone: str, day: int) -> float | None:
+    """A zone's UTC offset in seconds throughout a local day (days since 1970-01-01), or None
+    when it changes that day (a daylight-saving change: each time is placed on its own)."""
+    midnight = datetime.fromtimestamp(day * 86400, UTC).replace(tzinfo=ZoneInfo(timezone))
+    offset = midnight.utcoffset()
+    following = (midnight + timedelta(days=1)).utcoffset()
+    return offset.total_seconds() if offset is not None and offset == following else None

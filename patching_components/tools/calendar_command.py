@@ -98,9 +98,12 @@ def run(args: argparse.Namespace) -> int:
             directory.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise UsageError(f"--ics-dir {directory}: cannot create: {exc.strerror or exc}") from None
+        mine: dict[str, list[calendar.Occurrence]] = {}  # one pass, not one per customer
+        for occurrence in found:
+            mine.setdefault(occurrence.customer, []).append(occurrence)
         for customer in customers:
-            mine = [o for o in found if o.customer == customer]
-            write("--ics-dir", directory / f"{customer}.ics", calendar.to_ics(mine, f"{customer} patching"))
+            calendar_file = calendar.to_ics(mine.get(customer, []), f"{customer} patching")
+            write("--ics-dir", directory / f"{customer}.ics", calendar_file)
 
     if args.format == "json":
         entries = [o.as_json() for o in found] + [o.as_json() for o in overlaps] + [b.as_json() for b in busy or []]
