@@ -63,3 +63,20 @@ def aws(_aws_stand_in: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "operator-secret")
     monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-1")
     return _aws_stand_in
+
+
+def quick_and_full(
+    test: Any, *strategies: Any, quick: int, full: int, wrap: Any = None, **settings: Any
+) -> tuple[Any, Any]:
+    """A hypothesis test twice: ``quick`` examples in the default run, ``full`` in the slow run (``-m slow``).
+
+    ``test`` is the test function without ``@given`` or ``@settings``; ``strategies`` are its ``@given``
+    arguments, ``settings`` the rest of its hypothesis settings; ``wrap`` decorates both (a frozen clock, say).
+    Assign the pair to two ``test_*`` names."""
+    import hypothesis
+
+    def build(examples: int) -> Any:
+        built = hypothesis.settings(max_examples=examples, **settings)(hypothesis.given(*strategies)(test))
+        return wrap(built) if wrap is not None else built
+
+    return build(quick), pytest.mark.slow(build(full))
