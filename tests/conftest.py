@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import Any
 
+import botocore.loaders
+import botocore.session
 import pytest
 
 from tests.engine import Run, run_program, run_stack_file
+
+# Every botocore session of the run shares one loader per data path, so each service model (ec2's is 5 MB of
+# JSON) is parsed once, not once per boto3 client: boto3 makes a session for each. The models are read-only.
+botocore.session.create_loader = functools.cache(botocore.loaders.create_loader)
 
 ROOT = Path(__file__).resolve().parent.parent
 PROGRAM_DIR = ROOT / "programs" / "customer_patching"
@@ -66,17 +73,24 @@ def aws(_aws_stand_in: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
 
 
 def quick_and_full(
-    test: Any, *strategies: Any, quick: int, full: int, wrap: Any = None, **settings: Any
+    test: Any,
+    *strategies: Any,
+    quick: int,
+    full: int,
+    settings: dict[str, Any] | None = None,
+    wrap: Any = None,
+    **named_strategies: Any,
 ) -> tuple[Any, Any]:
     """A hypothesis test twice: ``quick`` examples in the default run, ``full`` in the slow run (``-m slow``).
 
-    ``test`` is the test function without ``@given`` or ``@settings``; ``strategies`` are its ``@given``
-    arguments, ``settings`` the rest of its hypothesis settings; ``wrap`` decorates both (a frozen clock, say).
-    Assign the pair to two ``test_*`` names."""
+    ``test`` is the test function without ``@given`` or ``@settings``; ``strategies`` and ``named_strategies``
+    are its ``@given`` arguments, ``settings`` the rest of its hypothesis settings; ``wrap`` decorates both (a
+    frozen clock, say). Assign the pair to two ``test_*`` names."""
     import hypothesis
 
     def build(examples: int) -> Any:
-        built = hypothesis.settings(max_examples=examples, **settings)(hypothesis.given(*strategies)(test))
+        given = hypothesis.given(*strategies, **named_strategies)
+        built = hypothesis.settings(max_examples=examples, **(settings or {}))(given(test))
         return wrap(built) if wrap is not None else built
 
     return build(quick), pytest.mark.slow(build(full))

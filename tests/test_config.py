@@ -2,10 +2,9 @@
 
 import botocore.session
 import pytest
-from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import EXAMPLE_STACKS
+from conftest import EXAMPLE_STACKS, quick_and_full
 from patching_components.aws.schedule import ScheduleError, parse_schedule
 from patching_components.config import ConfigError, load_stack_file, validate
 from tests import aws_patch_filters
@@ -122,9 +121,7 @@ def allowed_in(line: str) -> list[str]:
     return line.split("allowed: ", 1)[1].split("; ", 1)[0].split(", ")
 
 
-@settings(max_examples=60, deadline=None)
-@given(data=st.data(), os_name=st.sampled_from(AWS_OPERATING_SYSTEMS))
-def test_any_allowed_values_validate_and_others_fail(data, os_name):
+def any_allowed_values_validate_and_others_fail(data, os_name):
     aws = aws_patch_filters.BY_OS[os_name]
     field = data.draw(st.sampled_from(sorted(aws.fields)))
     allowed = aws.fields[field]
@@ -141,6 +138,18 @@ def test_any_allowed_values_validate_and_others_fail(data, os_name):
     (line,) = messages(raw)
     assert f"patching:baselines.b.{field}[{len(values)}]: {wrong!r} is not a {aws.keys[field]} value" in line
     assert sorted(allowed_in(line)) == sorted(allowed)
+
+
+test_any_allowed_values_validate_and_others_fail, test_any_allowed_values_validate_and_others_fail_full = (
+    quick_and_full(
+        any_allowed_values_validate_and_others_fail,
+        data=st.data(),
+        os_name=st.sampled_from(AWS_OPERATING_SYSTEMS),
+        quick=20,
+        full=60,
+        settings={"deadline": None},
+    )
+)
 
 
 @pytest.mark.parametrize(

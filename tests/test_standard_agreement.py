@@ -276,7 +276,5 @@ test_generated_stacks, test_generated_stacks_full = quick_and_full(
     quick=10,
     full=40,
     wrap=time_machine.travel(TODAY, tick=False),
-    derandomize=True,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture],
+    settings={"derandomize": True, "deadline": None, "suppress_health_check": [HealthCheck.function_scoped_fixture]},
 )
