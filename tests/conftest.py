@@ -40,10 +40,17 @@ MINIMAL = {
 }
 
 
+@functools.cache
+def example_run(path: Path) -> Run:
+    """An example stack's run, once per session: the runs are deterministic (test_program checks a fresh run
+    against this one). Read it, never change it: every test that asks for the stack gets this object."""
+    return run_stack(path)
+
+
 @pytest.fixture(scope="session")
 def example_runs() -> dict[str, Run]:
     """Each example stack run once per session (the runs are deterministic)."""
-    return {path.name: run_stack(path) for path in EXAMPLE_STACKS}
+    return {path.name: example_run(path) for path in EXAMPLE_STACKS}
 
 
 @pytest.fixture(scope="session")

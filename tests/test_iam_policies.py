@@ -13,7 +13,7 @@ from parliament import analyze_policy_string
 from test_golden_ami_iam import KMS_STACK
 from test_iam_instance import EXTRAS
 
-from conftest import EXAMPLE_STACKS, run_config, run_stack
+from conftest import EXAMPLE_STACKS, example_run, run_config
 
 ROLE = "aws:iam/role:Role"
 ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
@@ -67,7 +67,7 @@ def _list(value):
 
 
 def all_runs():
-    runs = {path.name: run_stack(path) for path in EXAMPLE_STACKS}
+    runs = {path.name: example_run(path) for path in EXAMPLE_STACKS}
     runs["kms-stack"] = run_config({**KMS_STACK, "aws:region": "eu-west-1"})
     # The instance role with a drain hook's statements, an encrypted log bucket and CloudWatch output.
     runs["instance-extras"] = run_config(EXTRAS, stack="acme")

@@ -11,7 +11,6 @@ the runner. The full matrix is marked slow; a representative subset runs by defa
 
 from __future__ import annotations
 
-import functools
 import itertools
 import os
 from datetime import datetime
@@ -22,14 +21,13 @@ import yaml
 from moto import mock_aws
 from runbook_sim import ACCOUNT, REGION, Fault, Runner, fault_matrix, script_calls, set_window_enabled, window_enabled
 
-from conftest import ROOT, run_stack
+from conftest import ROOT, example_run
 
 DOCUMENT = "aws:ssm/document:Document"
 
 
-@functools.cache
 def example(stack: str):
-    return run_stack(ROOT / "stacks" / f"Pulumi.{stack}.yaml")
+    return example_run(ROOT / "stacks" / f"Pulumi.{stack}.yaml")
 
 
 def shipped(stack: str, parent: str) -> dict:
