@@ -16,6 +16,20 @@ from tests.engine import Run, run_program, run_stack_file
 # JSON) is parsed once, not once per boto3 client: boto3 makes a session for each. The models are read-only.
 botocore.session.create_loader = functools.cache(botocore.loaders.create_loader)
 
+
+def _no_stack_traces() -> None:
+    """Pulumi walks the Python stack at every resource registration to send the engine its source position
+    (a sixth of a program run here). The offline engine never reads it (tools/engine.py records types, names,
+    inputs and options), so the tests' runs skip the walk; `patching plan` and a real `pulumi up` keep it."""
+    from pulumi.runtime import resource
+    from pulumi.runtime.proto import source_pb2
+
+    if hasattr(resource, "_get_stack_trace"):  # a Pulumi without it: nothing to skip
+        resource._get_stack_trace = source_pb2.StackTrace
+
+
+_no_stack_traces()
+
 ROOT = Path(__file__).resolve().parent.parent
 PROGRAM_DIR = ROOT / "programs" / "customer_patching"
 EXAMPLE_STACKS = [ROOT / "stacks" / f"Pulumi.{name}.yaml" for name in ("acme", "globex", "initech")]
