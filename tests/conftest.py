@@ -2,12 +2,33 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import Any
 
+import botocore.loaders
+import botocore.session
 import pytest
 
 from tests.engine import Run, run_program, run_stack_file
+
+# Every botocore session of the run shares one loader per data path, so each service model (ec2's is 5 MB of
+# JSON) is parsed once, not once per boto3 client: boto3 makes a session for each. The models are read-only.
+botocore.session.create_loader = functools.cache(botocore.loaders.create_loader)
+
+
+def _no_stack_traces() -> None:
+    """Pulumi walks the Python stack at every resource registration to send the engine its source position
+    (a sixth of a program run here). The offline engine never reads it (tools/engine.py records types, names,
+    inputs and options), so the tests' runs skip the walk; `patching plan` and a real `pulumi up` keep it."""
+    from pulumi.runtime import resource
+    from pulumi.runtime.proto import source_pb2
+
+    if hasattr(resource, "_get_stack_trace"):  # a Pulumi without it: nothing to skip
+        resource._get_stack_trace = source_pb2.StackTrace
+
+
+_no_stack_traces()
 
 ROOT = Path(__file__).resolve().parent.parent
 PROGRAM_DIR = ROOT / "programs" / "customer_patching"
@@ -33,10 +54,17 @@ MINIMAL = {
 }
 
 
+@functools.cache
+def example_run(path: Path) -> Run:
+    """An example stack's run, once per session: the runs are deterministic (test_program checks a fresh run
+    against this one). Read it, never change it: every test that asks for the stack gets this object."""
+    return run_stack(path)
+
+
 @pytest.fixture(scope="session")
 def example_runs() -> dict[str, Run]:
     """Each example stack run once per session (the runs are deterministic)."""
-    return {path.name: run_stack(path) for path in EXAMPLE_STACKS}
+    return {path.name: example_run(path) for path in EXAMPLE_STACKS}
 
 
 @pytest.fixture(scope="session")
@@ -63,3 +91,27 @@ def aws(_aws_stand_in: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "operator-secret")
     monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-1")
     return _aws_stand_in
+
+
+def quick_and_full(
+    test: Any,
+    *strategies: Any,
+    quick: int,
+    full: int,
+    settings: dict[str, Any] | None = None,
+    wrap: Any = None,
+    **named_strategies: Any,
+) -> tuple[Any, Any]:
+    """A hypothesis test twice: ``quick`` examples in the default run, ``full`` in the slow run (``-m slow``).
+
+    ``test`` is the test function without ``@given`` or ``@settings``; ``strategies`` and ``named_strategies``
+    are its ``@given`` arguments, ``settings`` the rest of its hypothesis settings; ``wrap`` decorates both (a
+    frozen clock, say). Assign the pair to two ``test_*`` names."""
+    import hypothesis
+
+    def build(examples: int) -> Any:
+        given = hypothesis.given(*strategies, **named_strategies)
+        built = hypothesis.settings(max_examples=examples, **(settings or {}))(given(test))
+        return wrap(built) if wrap is not None else built
+
+    return build(quick), pytest.mark.slow(build(full))

@@ -94,6 +94,7 @@ def test_schema_validates_examples_and_rejects_unknown_keys(capsys):
         jsonschema.validate(bad, schema)
 
 
+@pytest.mark.slow  # 2 s of subprocesses; test_packaging runs the installed `patching` in the slow run too
 def test_console_script_is_installed():
     exe = Path(sys.executable).parent / "patching"  # installed beside the interpreter running the tests
     result = subprocess.run([exe, "validate"], cwd=ROOT, capture_output=True, text=True, timeout=120)

@@ -12,7 +12,7 @@ import yaml
 from botocore.stub import Stubber
 from iam_model import Request, allowed
 
-from conftest import ROOT, run_stack
+from conftest import ROOT, example_run, run_stack
 from patching_components.aws.automation_doc import document_issues
 from patching_components.calendar import occurrences
 from patching_components.components.freeze_guard import guard_document
@@ -52,7 +52,7 @@ def test_a_change_calendar_open_by_default_closed_in_each_freeze(run):
 def test_every_window_ignores_enabled_so_an_update_mid_freeze_keeps_them_off(run):
     windows = run.of_type("aws:ssm/maintenanceWindow:MaintenanceWindow")
     assert windows and all(w.ignore_changes == ["enabled"] for w in windows)
-    acme = run_stack(ROOT / "stacks" / "Pulumi.acme.yaml")  # no freezes: nothing ignored
+    acme = example_run(ROOT / "stacks" / "Pulumi.acme.yaml")  # no freezes: nothing ignored
     assert all(w.ignore_changes == [] for w in acme.of_type("aws:ssm/maintenanceWindow:MaintenanceWindow"))
 
 

@@ -23,7 +23,7 @@ import pytest
 import yaml
 from iam_model import Request, allowed, granted_actions
 
-from conftest import EXAMPLE_STACKS, run_config, run_stack
+from conftest import EXAMPLE_STACKS, example_run, run_config
 
 DOCUMENT = "aws:ssm/document:Document"
 ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
@@ -257,7 +257,7 @@ KMS_STACK = {
 
 
 def all_pipelines():
-    runs = [(run_stack(path), region, path.name) for path, region in example_stacks_with_pipelines()]
+    runs = [(example_run(path), region, path.name) for path, region in example_stacks_with_pipelines()]
     runs.append((run_config({**KMS_STACK, "aws:region": "eu-west-1"}), "eu-west-1", "kms-stack"))
     return [(p, policies, name) for run, region, name in runs for p, policies in pipelines(run, region)]
 
@@ -373,6 +373,6 @@ def _actions(statement) -> list[str]:
 
 @pytest.mark.parametrize("path", [path for path, _ in example_stacks_with_pipelines()], ids=lambda p: p.name)
 def test_no_managed_automation_policy_is_attached(path):
-    run = run_stack(path)
+    run = example_run(path)
     attached = [r.inputs["policyArn"] for r in run.of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment")]
     assert not any("AmazonSSMAutomationRole" in arn for arn in attached)

@@ -13,7 +13,7 @@ from parliament import analyze_policy_string
 from test_golden_ami_iam import KMS_STACK
 from test_iam_instance import EXTRAS
 
-from conftest import EXAMPLE_STACKS, run_config, run_stack
+from conftest import EXAMPLE_STACKS, example_run, run_config
 
 ROLE = "aws:iam/role:Role"
 ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
@@ -67,7 +67,7 @@ def _list(value):
 
 
 def all_runs():
-    runs = {path.name: run_stack(path) for path in EXAMPLE_STACKS}
+    runs = {path.name: example_run(path) for path in EXAMPLE_STACKS}
     runs["kms-stack"] = run_config({**KMS_STACK, "aws:region": "eu-west-1"})
     # The instance role with a drain hook's statements, an encrypted log bucket and CloudWatch output.
     runs["instance-extras"] = run_config(EXTRAS, stack="acme")
@@ -188,12 +188,13 @@ def test_a_fleet_too_large_to_name_keeps_the_policy_within_iams_limit():
     any instance with a patch group tag, and validate and the program say so."""
 
     baselines = {"al2023": {"operatingSystem": "AMAZON_LINUX_2023"}}
-    groups = {f"acme-app-{i:04d}": {"baselines": ["al2023"]} for i in range(900)}
+    # 700 names of 13 characters, quoted and comma-separated: 11,200 characters, past IAM's 10,240 on their own.
+    groups = {f"acme-app-{i:04d}": {"baselines": ["al2023"]} for i in range(700)}
     run = run_config({"customer": "acme", "baselines": baselines, "patchGroups": groups})
     (policy,) = [r.inputs["policy"] for r in run.of_type(ROLE_POLICY) if r.name == "acme-maintenance-window-tasks"]
     assert len("".join(policy.split())) < 10_240
     (warning,) = [w for w in run.warnings if "too many to name" in w]
-    assert warning.startswith("PatchingIam 'acme': 900 patch groups are too many to name")
+    assert warning.startswith("PatchingIam 'acme': 700 patch groups are too many to name")
     instance = f"arn:aws:ec2:eu-west-1:{ACCOUNT}:instance/i-0123456789abcdef0"
     tagged = Request("ssm:SendCommand", instance, {"ssm:resourceTag/Patch Group": "acme-app-0001"})
     assert allowed([policy], tagged)

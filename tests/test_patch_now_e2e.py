@@ -267,6 +267,7 @@ def test_it_patches_in_the_stacks_account_through_the_role_chain_in_every_region
         assert sent(account, "eu-west-1") == sent(account, "us-east-1") == []
 
 
+@pytest.mark.slow  # fast: test_patch_now.py::test_a_parameter_the_document_does_not_take_is_refused_before_any_call
 def test_an_install_override_list_goes_only_to_the_document_that_takes_it(deployed, aws, capsys):
     prod = str(deployed / "Pulumi.acme-prod.yaml")
     args = ["patch-now", prod, "--groups", "acme-api", "--install-override-list", OVERRIDE, "--yes"]
@@ -305,6 +306,7 @@ def test_the_hooks_document_is_sent_with_its_hooks(deployed):
     ]
 
 
+@pytest.mark.slow  # fast: test_patch_now.py::test_inside_a_freeze_it_refuses
 def test_inside_a_freeze_in_one_region_nothing_is_sent_anywhere(deployed, aws, capsys):
     calendar(aws, PROD, "us-east-1", "CLOSED")
     assert cli.main(["patch-now", str(deployed / "Pulumi.acme-prod.yaml"), "--yes"]) == 4
@@ -334,6 +336,7 @@ def test_a_scan_only_customer_is_not_installed_unless_asked(deployed, aws, capsy
     assert request(["acme-web"], "Install", "RebootIfNeeded", None) in sent(DEV, "eu-west-1")
 
 
+@pytest.mark.slow  # fast: test_aws_access.py::test_an_account_not_allowed_is_refused_after_reading_only_who_it_is
 @pytest.mark.parametrize(
     ("change", "refusal"),
     [

@@ -7,7 +7,7 @@ import shutil
 
 import pytest
 
-from conftest import ROOT
+from conftest import EXAMPLE_STACKS
 from patching_components.tools.cli import main
 
 REFUSAL = "the Pulumi CLI reads only Pulumi.<stack>.yaml stack files and would ignore this one"
@@ -21,7 +21,10 @@ def run_cli(capsys, *args):
 
 @pytest.fixture
 def checkout(tmp_path, monkeypatch):
-    shutil.copytree(ROOT / "stacks", tmp_path / "stacks")
+    # The examples by name: a customer's stack beside them must not change what these tests see.
+    (tmp_path / "stacks").mkdir()
+    for path in EXAMPLE_STACKS:
+        shutil.copy(path, tmp_path / "stacks")
     monkeypatch.chdir(tmp_path)
     return tmp_path
 

@@ -47,6 +47,7 @@ def steps(job):
 # -- linters -------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow  # a linter over the workflow files, with the tooling tests (.ci/run runs them)
 def test_actionlint_with_shellcheck_finds_nothing():
     # actionlint knows each action's inputs and runtime: an action on the removed node20 runtime
     # (actions/checkout@v4 and friends) is an error. shellcheck checks every `run:` script.
@@ -60,6 +61,7 @@ def test_actionlint_with_shellcheck_finds_nothing():
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+@pytest.mark.slow  # a linter over the workflow files, with the tooling tests (.ci/run runs them)
 def test_zizmor_finds_nothing():
     result = subprocess.run(
         [str(BIN / "zizmor"), "--offline", "--no-progress", str(WORKFLOWS)],

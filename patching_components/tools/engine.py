@@ -356,6 +356,9 @@ def _run(config: dict[str, Any], stack: str, program: Any, engine: OfflineEngine
         for thread_loop in thread_loops:
             thread_loop.close()
         asyncio.set_event_loop(None)
+        # Loggers live as long as the process: forget this run's, with its handler (and the run it holds).
+        logger.handlers.clear()
+        logging.Logger.manager.loggerDict.pop(logger.name, None)
 
 
 _HANDOVER_VARIABLES = ("PULUMI_CONFIG", "PULUMI_CONFIG_SECRET_KEYS")
