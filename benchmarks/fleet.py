@@ -1,4 +1,5 @@
-"""Generated customer configs: the example mixed fleet scaled up, and a corpus of stack files.
+"""Generated customer configs: the example mixed fleet scaled up (benchmarks/corpus.py writes the
+validation corpus).
 
 Everything derives from the bundled ``stacks/Pulumi.globex.yaml`` so that the
 benchmarks measure the shapes real customers write, only more of them.
@@ -51,17 +52,3 @@ def scaled_fleet(groups: int, regions: int = 3) -> dict[str, Any]:
     config["patching:maintenanceWindows"] = windows
     config["patching:patchGroups"] = patch_groups
     return config
-
-
-def write_stack_corpus(directory: Path, count: int) -> list[Path]:
-    """``count`` stack files: the bundled examples, each copy for its own customer."""
-    examples = sorted(STACKS.glob("Pulumi.*.yaml"))
-    paths = []
-    for index in range(count):
-        example = examples[index % len(examples)]
-        text = example.read_text(encoding="utf-8")
-        customer = stack_file_config(example)["patching:customer"]
-        path = directory / f"Pulumi.{customer}{index:04d}.yaml"
-        path.write_text(text.replace(f"patching:customer: {customer}", f"patching:customer: {customer}{index:04d}"))
-        paths.append(path)
-    return paths

@@ -20,8 +20,12 @@ def run_cli(capsys, *args):
     return code, out.out, out.err
 
 
-def test_validate_defaults_to_the_stacks_folder(capsys, monkeypatch):
-    monkeypatch.chdir(ROOT)
+def test_validate_defaults_to_the_stacks_folder(capsys, monkeypatch, tmp_path):
+    # A folder of its own: the repository's stacks/ is the MSP's fleet, which grows and changes.
+    (tmp_path / "stacks").mkdir()
+    for path in EXAMPLE_STACKS:
+        (tmp_path / "stacks" / path.name).write_text(path.read_text())
+    monkeypatch.chdir(tmp_path)
     code, out, _ = run_cli(capsys, "validate")
     assert code == 0
     for path in EXAMPLE_STACKS:
@@ -97,9 +101,10 @@ def test_schema_validates_examples_and_rejects_unknown_keys(capsys):
 @pytest.mark.slow  # 2 s of subprocesses; test_packaging runs the installed `patching` in the slow run too
 def test_console_script_is_installed():
     exe = Path(sys.executable).parent / "patching"  # installed beside the interpreter running the tests
-    result = subprocess.run([exe, "validate"], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    example = EXAMPLE_STACKS[0]
+    result = subprocess.run([exe, "validate", str(example)], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
-    assert "valid, 0 invalid" in result.stdout
+    assert "1 valid, 0 invalid" in result.stdout
     result = subprocess.run(
         [sys.executable, "-m", "patching_components.tools.cli", "--help"], capture_output=True, text=True
     )
