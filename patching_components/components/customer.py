@@ -239,12 +239,8 @@ class CustomerPatching(pulumi.ComponentResource):
         each regional resource with the region when the config names it.
 
         A stack built when each extra region had an aws.Provider of its own moves to the default
-        provider without replacing anything: the engine replaces a resource whose provider changes
-        only when the new provider's DiffConfig says so (pulumi/pulumi, step_generator.go,
-        providerChanged), which pulumi-aws does for no setting (no ForcesProviderReplace in its
-        provider config); the resource then diffs as usual, and its ``region`` equals the one
-        pulumi-aws v7 recorded in its state (terraform-provider-aws forceNewIfRegionChanges replaces
-        only on a different region). The first preview shows the old providers deleted, nothing else.
+        provider without replacing anything (docs/aws-behaviour.md, "Moving a region from its own
+        provider").
         tests/test_regions.py keeps every URN and input of the multi-region stacks as they were."""
         provider = None if where.primary or where.region is None else (region_providers or {}).get(where.region)
         opts = child(self, provider=provider)
