@@ -7,6 +7,7 @@ pipeline, exactly as the components would build them.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import itertools
 import math
@@ -21,6 +22,9 @@ from . import calendar, layout, standard
 from .aws import limits as aws_limits
 from .aws.schedule import cron_instants, never_opens, numeric_weekdays, parse_schedule, timezone_warning
 from .config import ConfigError, Issue, StackConfig, read_stack_document, read_stack_file
+from .config import esc as esc_module
+from .config.esc import EscConfig
+from .config.stack_file import StackDocument
 from .standard import approval_rule, baseline_advice_for
 
 
@@ -543,13 +547,25 @@ class CheckedStack:
     """The stack's whole config map as the CLI hands it over (``aws:region``, ``aws:profile`` ...)."""
     secret_keys: frozenset[str] = frozenset()
     """The settings the file holds as ``{secure: ...}`` (their value above is a stand-in, not the secret)."""
+    esc_warnings: list[Issue] = dataclasses.field(default_factory=list)
+    """The warning that the Pulumi ESC environments the file imports were not seen (also in ``warnings``)."""
 
 
-def check_stack(path: str | Path) -> CheckedStack:
+def check_stack(path: str | Path, esc: EscConfig | None = None) -> CheckedStack:
     """Read a stack file once; validate it, apply the patching standard, find its warnings.
-    ConfigError lists every problem, each with its line."""
+    ConfigError lists every problem, each with its line. ``esc``: the values of the Pulumi ESC
+    environments it imports (config.esc), beneath the file's own."""
+    document = read_stack_document(read_stack_file(path), str(path))
+    try:
+        checked = _check_document(esc_module.merged(document, esc), path)
+    except ConfigError as exc:
+        raise esc_module.explain(exc, document, esc) from None
+    unseen = esc_module.environment_warnings(document, esc)
+    return dataclasses.replace(checked, warnings=unseen + checked.warnings, esc_warnings=unseen)
+
+
+def _check_document(document: StackDocument, path: str | Path) -> CheckedStack:
     source = str(path)
-    document = read_stack_document(read_stack_file(path), source)
     config = document.validate()
     unbuildable = built_artifact_issues(config)
     if unbuildable:

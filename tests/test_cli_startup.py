@@ -18,9 +18,18 @@ from patching_components.tools import cli
 # Every option of every subcommand, written out by hand from the command's documentation (README,
 # "The patching command"): the split into modules must not lose or rename one.
 OPTIONS = {
-    "validate": {"stack_files", "--format"},
-    "plan": {"stack_file", "--format"},
-    "calendar": {"stack_files", "--weeks", "--start", "--ics", "--ics-dir", "--max-concurrent", "--format"},
+    "validate": {"stack_files", "--format", "--esc-config"},
+    "plan": {"stack_file", "--format", "--esc-config"},
+    "calendar": {
+        "stack_files",
+        "--weeks",
+        "--start",
+        "--ics",
+        "--ics-dir",
+        "--max-concurrent",
+        "--format",
+        "--esc-config",
+    },
     "report": {"stack_file", "--format", "--out", "--region", "--profile", "--days", "--max-scan-age"},
     "patch-now": {
         "stack_file",

@@ -55,6 +55,8 @@ class StackDocument:
     source: str
     config: Mapping[str, Any]
     lines: Mapping[tuple[str | int, ...], int]
+    environment: Any = None
+    """The file's ``environment:`` (Pulumi ESC environments it imports; see esc)."""
 
     @functools.cached_property
     def offline(self) -> Offline:
@@ -147,7 +149,7 @@ def read_stack_document(text: str, source: str) -> StackDocument:
     document = parsed.value
     if not isinstance(document, Mapping) or not isinstance(document.get("config"), Mapping):
         raise StackFileError(source, "not a Pulumi stack file: it needs a top-level 'config:' mapping")
-    return StackDocument(source, document["config"], parsed.lines)
+    return StackDocument(source, document["config"], parsed.lines, document.get("environment"))
 
 
 def parse_stack_text(text: str, source: str) -> StackConfig:

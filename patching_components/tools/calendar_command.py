@@ -9,7 +9,19 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .common import EXIT_INVALID, EXIT_OK, UsageError, aws_region, load, stack_files, stack_name, write
+from .common import (
+    EXIT_INVALID,
+    EXIT_OK,
+    UsageError,
+    add_esc_option,
+    aws_region,
+    esc_config,
+    esc_warning_lines,
+    load,
+    stack_files,
+    stack_name,
+    write,
+)
 
 if TYPE_CHECKING:
     from .. import calendar
@@ -45,6 +57,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="list the periods in which more than N customers have an install window open",
     )
     parser.add_argument("--format", choices=("text", "json"), default="text")
+    add_esc_option(parser)
 
 
 def _moment(moment: datetime) -> str:
@@ -64,15 +77,18 @@ def run(args: argparse.Namespace) -> int:
     from ..errors import ConfigError
 
     files = stack_files(args.stack_files)
+    esc = esc_config(args)
     configs: list[tuple[Path, str, StackConfig]] = []
     regions: dict[Path, str | None] = {}
     failed = []
     for path in files:
         try:
-            checked = load(path)
+            checked = load(path, esc)
         except ConfigError as exc:
             failed += exc.lines()
             continue
+        for line in esc_warning_lines(path, checked):
+            print(line, file=sys.stderr)
         configs.append((path, stack_name(path), checked.config))
         regions[path] = aws_region(checked)
     if failed:

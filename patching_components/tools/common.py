@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from ..checks import CheckedStack
     from ..config import StackConfig
+    from ..config.esc import EscConfig
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_NOT_COMPLIANT, EXIT_FROZEN = 0, 1, 2, 3, 4
 DEFAULT_STACK_GLOB = "stacks/Pulumi.*.yaml"
@@ -53,14 +54,42 @@ def stack_files(paths: Sequence[str]) -> list[Path]:
     return files
 
 
-def load(path: Path) -> CheckedStack:
+def add_esc_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--esc-config",
+        metavar="FILE",
+        help="the JSON `pulumi env open ENV --format json` prints: check the stack with its pulumiConfig values "
+        "(the stack file's own values win)",
+    )
+
+
+def esc_config(args: argparse.Namespace) -> EscConfig | None:
+    """The ``--esc-config`` file read (config.esc); UsageError (one line, exit 2) when it cannot be used."""
+    if not getattr(args, "esc_config", None):
+        return None
+    from ..config.esc import EscFileError, read_esc_config
+
+    try:
+        return read_esc_config(args.esc_config)
+    except EscFileError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def esc_warning_lines(path: Path, checked: CheckedStack) -> list[str]:
+    """``warning: ...`` lines about Pulumi ESC environments a stack imports whose values were not seen."""
+    from ..errors import issue_lines
+
+    return [f"warning: {line}" for line in issue_lines(str(path), checked.esc_warnings)]
+
+
+def load(path: Path, esc: EscConfig | None = None) -> CheckedStack:
     """A stack file checked like `patching validate`, read once; unreadable files are usage errors
     (ConfigError, exit 1, when it is read but invalid)."""
     from ..checks import check_stack
     from ..errors import StackFileError
 
     try:
-        return check_stack(path)
+        return check_stack(path, esc)
     except StackFileError as exc:
         raise UsageError(exc.lines()[0]) from None
 

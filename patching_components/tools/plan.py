@@ -9,12 +9,24 @@ import sys
 from collections.abc import Iterable
 from typing import Any
 
-from .common import EXIT_INVALID, EXIT_OK, UsageError, aws_region, load, stack_files, stack_name
+from .common import (
+    EXIT_INVALID,
+    EXIT_OK,
+    UsageError,
+    add_esc_option,
+    aws_region,
+    esc_config,
+    esc_warning_lines,
+    load,
+    stack_files,
+    stack_name,
+)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("stack_file", metavar="STACK_FILE")
     parser.add_argument("--format", choices=("text", "json"), default="text")
+    add_esc_option(parser)
 
 
 def masked(resource: Any) -> dict[str, Any]:
@@ -64,14 +76,17 @@ def regions_of(resources: Iterable[Any]) -> dict[str, str]:
 
 def run(args: argparse.Namespace) -> int:
     from ..errors import ConfigError
-    from .engine import MOCK_ACCOUNT_ID, ProgramError, run_stack_file
+    from .engine import MOCK_ACCOUNT_ID, ProgramError, run_program, run_stack_file, stack_name_of
 
     path = stack_files([args.stack_file])[0]
+    esc = esc_config(args)
     try:
-        checked = load(path)  # the same rules as the program, with file lines in the messages
+        checked = load(path, esc)  # the same rules as the program, with file lines in the messages
     except ConfigError as exc:
         print("\n".join(exc.lines()), file=sys.stderr)
         return EXIT_INVALID
+    for line in esc_warning_lines(path, checked):
+        print(line, file=sys.stderr)
     if not aws_region(checked):
         # No silent default: the provider would build wherever the machine's AWS_REGION points.
         region = (checked.config.regions or ["eu-west-1"])[0]
@@ -82,7 +97,12 @@ def run(args: argparse.Namespace) -> int:
         )
         return EXIT_INVALID
     try:
-        run = run_stack_file(path)
+        if esc is None:
+            run = run_stack_file(path)
+        else:  # the stack file's config with the ESC values beneath it, as `pulumi up` would see it
+            run = run_program(
+                dict(checked.settings), stack=stack_name_of(path), secret_keys=sorted(checked.secret_keys)
+            )
     except ProgramError as exc:
         print(f"patching: error: the program failed on {path}: {exc}", file=sys.stderr)
         return EXIT_INVALID

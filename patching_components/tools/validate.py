@@ -6,7 +6,7 @@ import argparse
 import json
 from typing import TYPE_CHECKING, Any
 
-from .common import EXIT_INVALID, EXIT_OK, EXIT_USAGE, stack_files
+from .common import EXIT_INVALID, EXIT_OK, EXIT_USAGE, add_esc_option, esc_config, stack_files
 
 if TYPE_CHECKING:
     from ..config import StackConfig
@@ -15,6 +15,7 @@ if TYPE_CHECKING:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("stack_files", nargs="*", metavar="STACK_FILE")
     parser.add_argument("--format", choices=("text", "json"), default="text")
+    add_esc_option(parser)
 
 
 def summary(config: StackConfig) -> str:
@@ -35,11 +36,12 @@ def run(args: argparse.Namespace) -> int:
     from ..errors import ConfigError, StackFileError, issue_lines
 
     files = stack_files(args.stack_files)
+    esc = esc_config(args)
     results = []
     for path in files:
         result: dict[str, Any] = {"file": str(path), "valid": True, "readable": True, "errors": [], "warnings": []}
         try:
-            checked = check_stack(path)
+            checked = check_stack(path, esc)
             result["summary"] = summary(checked.config)
             result["warnings"] = [_issue_json(i) for i in checked.warnings]
             result["warning_lines"] = issue_lines(str(path), checked.warnings)
