@@ -193,3 +193,13 @@ def test_a_missing_esc_file_is_a_usage_error(capsys, tmp_path):
     code, _, err = run_cli(capsys, "validate", "--esc-config", tmp_path / "nope.json", path)
     assert code == 2
     assert err.strip() == f"patching: error: --esc-config {tmp_path / 'nope.json'}: no such file"
+
+
+def test_an_invalid_region_from_the_environment_is_named_with_the_esc_file(capsys, tmp_path):
+    path = stack(tmp_path, "acme-prod", without(ACME, "aws:region"))
+    esc = esc_file(tmp_path, {"aws:region": "eu-west-1a"})  # an availability zone, not a region
+    code, out, _ = run_cli(capsys, "validate", "--esc-config", esc, path)
+    assert code == 1
+    (error,) = [line for line in out.splitlines() if "aws:region" in line]
+    assert error.startswith(f"  {path}: aws:region: 'eu-west-1a' is not an AWS region")
+    assert error.endswith(f"(from {esc})")
