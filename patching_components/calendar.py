@@ -187,6 +187,27 @@ def _closing(opening: datetime, hours: int) -> datetime:
     return (opening.astimezone(UTC) + timedelta(hours=hours)).astimezone(opening.tzinfo)
 
 
+@functools.lru_cache(maxsize=4096)
+def _spans(
+    schedule_text: str,
+    timezone: str,
+    start: datetime,
+    start_zone: tzinfo | None,
+    end: datetime,
+    offset_days: int,
+    limit: int | None,
+    hours: int,
+) -> tuple[tuple[datetime, datetime, float], ...]:
+    """(opening, closing, opening's POSIX time) of each opening :func:`schedule_starts` gives.
+    Cached: a fleet's stacks share a handful of schedules, so a thousand stacks compute a few
+    dozen (``start_zone``: an aware time equals one in another zone, but rate() steps in its zone)."""
+    del start_zone  # only part of the key
+    return tuple(
+        (opening, _closing(opening, hours), opening.timestamp())
+        for opening in schedule_starts(schedule_text, timezone, start, end, offset_days, limit)
+    )
+
+
 def occurrences(
     config: StackConfig,
     start: datetime,
@@ -205,7 +226,8 @@ def occurrences(
     stack = stack or config.customer
     end = start + timedelta(weeks=weeks)
     groups_of = config.groups_by_window()
-    found = []
+    found: list[tuple[float, str, str, Occurrence]] = []  # (start's POSIX time, kind, window): merge's order
+    customer = config.customer
     for in_region in layout.regions(config):
         built_in, where = in_region.named_region, in_region.region or region
         for key in in_region.windows:
@@ -215,22 +237,32 @@ def occurrences(
             operation = layout.window_as_built(config, key).operation
             groups = tuple(sorted(groups_of[key]))
             offset = window.schedule_offset or 0
-            for opening in schedule_starts(window.schedule, window.timezone, start, end, offset, limit):
-                closing = _closing(opening, window.duration_hours)
-                found.append(
+            spans = _spans(
+                window.schedule, window.timezone, start, start.tzinfo, end, offset, limit, window.duration_hours
+            )
+            found += [
+                (
+                    stamp,
+                    "window",
+                    key,
                     Occurrence(
-                        config.customer, stack, key, "window", operation, opening, closing, groups, where, not built_in
-                    )
+                        customer, stack, key, "window", operation, opening, closing, groups, where, not built_in
+                    ),
                 )
+                for opening, closing, stamp in spans
+            ]
         for key in in_region.golden_amis if windows is None else []:
             ami = config.golden_amis[key]
             if ami.schedule is None:
                 continue
-            for opening in schedule_starts(ami.schedule, ami.timezone, start, end, limit=limit):
-                closing = _closing(opening, GOLDEN_AMI_WINDOW_HOURS)
-                found.append(
+            spans = _spans(ami.schedule, ami.timezone, start, start.tzinfo, end, 0, limit, GOLDEN_AMI_WINDOW_HOURS)
+            found += [
+                (
+                    stamp,
+                    "goldenAmi",
+                    key,
                     Occurrence(
-                        config.customer,
+                        customer,
                         stack,
                         key,
                         "goldenAmi",
@@ -240,8 +272,10 @@ def occurrences(
                         (ami.patch_group,),
                         where,
                         not built_in,
-                    )
+                    ),
                 )
+                for opening, closing, stamp in spans
+            ]
     frozen = {key: freeze.interval() for key, freeze in config.change_freezes.items()}
 
     def skipped(occurrence: Occurrence) -> Occurrence:
@@ -250,39 +284,64 @@ def occurrences(
         inside = [key for key, (first, last) in frozen.items() if first <= occurrence.start < last]
         return dataclasses.replace(occurrence, skipped_by=inside[0]) if inside else occurrence
 
-    found = [skipped(o) for o in found]
-    found += [
-        Occurrence(
-            config.customer, stack, key, "freeze", FREEZE, first, last, (), layout.primary_region(config) or region
-        )
-        for key, (first, last) in frozen.items()
-        if first < end and start < last and windows is None
-    ]
-    return merge([found])
+    if frozen:
+        found = [(stamp, kind, key, skipped(o)) for stamp, kind, key, o in found]
+        found += [
+            (
+                first.timestamp(),
+                "freeze",
+                key,
+                Occurrence(
+                    customer, stack, key, "freeze", FREEZE, first, last, (), layout.primary_region(config) or region
+                ),
+            )
+            for key, (first, last) in frozen.items()
+            if first < end and start < last and windows is None
+        ]
+    # In time order (ties: by kind, then window; the stack is this one), as merge() orders them.
+    found.sort(key=lambda entry: entry[:3])
+    return [entry[3] for entry in found]
 
 
 def merge(lists: Iterable[list[Occurrence]]) -> list[Occurrence]:
     """Several stacks' occurrences as one list in time order (ties: by stack, then window)."""
-    return sorted((o for found in lists for o in found), key=lambda o: (o.start.timestamp(), o.stack, o.kind, o.window))
+    # Each stack's list is usually in this order already (occurrences() gives it so): sorting their
+    # concatenation merges those runs (Timsort), and a list out of order is still sorted.
+    return sorted(itertools.chain.from_iterable(lists), key=_merge_order)
+
+
+def _merge_order(occurrence: Occurrence) -> tuple[float, str, str, str]:
+    return occurrence.start.timestamp(), occurrence.stack, occurrence.kind, occurrence.window
 
 
 def overlaps(found: list[Occurrence]) -> list[Overlap]:
     """Occurrences of two different patch windows of one stack that share a patch group and are
     open at the same time, in time order. ``found`` must be in time order (as :func:`merge` gives)."""
-    result = []
-    open_by_group: dict[tuple[str, str, str], list[tuple[float, Occurrence]]] = {}
+    result: list[Overlap] = []
+    # One list of open windows per stack and region (windows of other regions patch other nodes),
+    # not one per patch group: a window targets several groups, and each opening would otherwise
+    # be filed under every one of them. The Overlaps come out as if per group: by the later
+    # window's groups, in their order, then by the earlier windows in the order they opened.
+    open_at: dict[tuple[str, str], list[tuple[float, Occurrence]]] = {}
     for occurrence in found:
         if occurrence.kind != "window" or not occurrence.runs:
             continue
         opening = occurrence.start.timestamp()  # instants: the windows of a stack may be in several zones
-        closing = occurrence.end.timestamp()
-        for group in occurrence.patch_groups:
-            # Windows of other regions patch other nodes.
-            active = open_by_group.setdefault((occurrence.stack, str(occurrence.region), group), [])
-            if active:
-                active[:] = [(until, o) for until, o in active if until > opening]
-                result += [Overlap(group, o, occurrence) for _, o in active if o.window != occurrence.window]
-            active.append((closing, occurrence))
+        place = (occurrence.stack, str(occurrence.region))
+        active = open_at.get(place)
+        if active is None:
+            active = open_at[place] = []
+        elif active:
+            active[:] = [entry for entry in active if entry[0] > opening]
+            others = [o for _, o in active if o.window != occurrence.window]
+            if others:
+                result += [
+                    Overlap(group, o, occurrence)
+                    for group in occurrence.patch_groups
+                    for o in others
+                    if group in o.patch_groups
+                ]
+        active.append((occurrence.end.timestamp(), occurrence))
     return result
 
 
