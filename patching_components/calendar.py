@@ -460,8 +460,18 @@ def _ics_text(text: str) -> str:
 def _fold(line: str, limit: int = 75) -> str:
     """A content line folded (RFC 5545 3.1) where the icalendar library folds it: before the
     character that would make a line 75 octets, never right after a backslash."""
-    if len(line) < limit and line.isascii():
-        return line
+    if line.isascii():  # one octet a character: slices, not a loop over characters
+        if len(line) < limit:
+            return line
+        width, begin, pieces = limit - 1, 0, []
+        while len(line) - begin > width:
+            stop = begin + width
+            if line[stop - 1] in "\\^" and width > 1:  # the folding backslash would escape it: carried over
+                stop -= 1
+            pieces.append(line[begin:stop])
+            begin = stop
+        pieces.append(line[begin:])
+        return "\r\n ".join(pieces)
     parts: list[str] = []
     current: list[str] = []
     count = 0

@@ -12,7 +12,7 @@ import pytest
 import time_machine
 import vobject
 import yaml
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 from conftest import BAD_STACKS, MINIMAL, ROOT
@@ -769,3 +769,18 @@ def test_a_stack_that_fails_validate_fails_the_calendar_with_the_same_lines(caps
     captured = capsys.readouterr()
     assert captured.out == ""
     assert captured.err.splitlines() == info.value.lines()
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(st.text(alphabet=st.sampled_from("ab \\^,;:é€"), max_size=400) | st.text(alphabet="ab\\^", max_size=400))
+@example("a" * 73 + "\\" + "b" * 80)  # a backslash where the fold falls
+@example("a" * 72 + "^^" + "b" * 80)
+@example("\\" * 200)
+@example("x" * 74)
+@example("x" * 75)
+def test_content_lines_are_folded_where_the_icalendar_library_folds_them(line):
+    from icalendar.parser import Contentline
+
+    from patching_components.calendar import _fold
+
+    assert _fold(line) == Contentline(line).to_ical().decode("utf-8")  # what the library writes
