@@ -393,46 +393,32 @@ def to_ics(found: list[Occurrence], name: str, stamp: datetime | None = None) ->
     dtstamp = f"DTSTAMP:{_ics_value(stamp.astimezone(UTC))}Z"
     lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//patching-components//patching calendar//EN"]
     lines.append(f"X-WR-CALNAME:{_ics_text(name)}")
-    events: list[str] = []
+    events: list[str] = []  # folded content lines (several, joined, in some items)
     zones: set[str] = set()
+    # What does not change from one opening of a window to the next, made once per window.
+    fixed: dict[tuple[object, ...], tuple[str, str, str]] = {}
     for occurrence in found:
-        utc_start = _instant(occurrence.start)
-        where = "" if occurrence.primary else f"{occurrence.region}-"
-        in_region = "" if occurrence.primary else f" in {occurrence.region}"
-        groups = ", ".join(occurrence.patch_groups)
-        if occurrence.kind == "freeze":
-            summary = f"{occurrence.customer}: change freeze ({occurrence.window})"
-            description = "No patch window and no golden AMI rebuild starts."
-        else:
-            summary = f"{occurrence.customer}: {occurrence.operation} ({occurrence.window}){in_region}"
-            description = (
-                f"Golden AMI rebuild, patched with the baseline of patch group {groups}"
-                if occurrence.kind == "goldenAmi"
-                else f"Patch {occurrence.operation.lower()} for patch groups: {groups}"
-            )
-        if occurrence.skipped_by is not None:
-            # Kept, marked cancelled: the customer sees the patch night the freeze moved.
-            description += f" Skipped: inside the change freeze {occurrence.skipped_by}."
-        events.append("BEGIN:VEVENT")
-        events.append(f"SUMMARY:{_ics_text(summary)}")
-        for key, moment in (("DTSTART", occurrence.start), ("DTEND", occurrence.end)):
-            moment = _ics_time(moment)
-            tzid = _tzid(moment.tzinfo)
-            if tzid is None:
-                events.append(f"{key}:{_ics_value(moment)}Z")
-            else:
-                zones.add(tzid)
-                events.append(f"{key};TZID={tzid}:{_ics_value(moment)}")
-        events.append(dtstamp)
-        events.append(
-            f"UID:{_ics_text(f'{occurrence.stack}-{where}{occurrence.window}-{utc_start:%Y%m%dT%H%M%SZ}')}"
-            "@patching-components"
+        key = (
+            occurrence.kind,
+            occurrence.customer,
+            occurrence.stack,
+            occurrence.window,
+            occurrence.operation,
+            occurrence.region,
+            occurrence.primary,
+            occurrence.patch_groups,
+            occurrence.skipped_by,
         )
-        events.append(f"CATEGORIES:Patching,{_ics_text(occurrence.operation)}")
-        events.append(f"DESCRIPTION:{_ics_text(description)}")
-        if occurrence.skipped_by is not None:
-            events.append("STATUS:CANCELLED")
-        events.append("END:VEVENT")
+        parts = fixed.get(key)
+        if parts is None:
+            parts = fixed[key] = _ics_event_text(occurrence)
+        summary, uid, rest = parts
+        start, end = occurrence.start, occurrence.end
+        dtstart, dtend, utc_start, tzids = _ics_span(start, end, start.tzinfo, end.tzinfo, start.fold, end.fold)
+        zones.update(tzids)
+        events += ("BEGIN:VEVENT", summary, dtstart, dtend, dtstamp)
+        events.append(_fold(f"UID:{uid}{utc_start}@patching-components"))
+        events += (rest, "END:VEVENT")
     if found:
         # VTIMEZONE rules for the span of the events only, not 1970-2038.
         first = min(o.start for o in found).date() - timedelta(days=366)
@@ -441,8 +427,58 @@ def to_ics(found: list[Occurrence], name: str, stamp: datetime | None = None) ->
     else:
         zones_text = ""
     head = "".join(_fold(line) + "\r\n" for line in lines)
-    body = "".join(_fold(line) + "\r\n" for line in events)
+    body = "".join(line + "\r\n" for line in events)
     return (head + zones_text + body + "END:VCALENDAR\r\n").encode("utf-8")
+
+
+def _ics_event_text(occurrence: Occurrence) -> tuple[str, str, str]:
+    """An event's SUMMARY line, its UID up to the time, and its CATEGORIES, DESCRIPTION (and
+    STATUS) lines: the same for every opening of a window. Folded, escaped."""
+    where = "" if occurrence.primary else f"{occurrence.region}-"
+    in_region = "" if occurrence.primary else f" in {occurrence.region}"
+    groups = ", ".join(occurrence.patch_groups)
+    if occurrence.kind == "freeze":
+        summary = f"{occurrence.customer}: change freeze ({occurrence.window})"
+        description = "No patch window and no golden AMI rebuild starts."
+    else:
+        summary = f"{occurrence.customer}: {occurrence.operation} ({occurrence.window}){in_region}"
+        description = (
+            f"Golden AMI rebuild, patched with the baseline of patch group {groups}"
+            if occurrence.kind == "goldenAmi"
+            else f"Patch {occurrence.operation.lower()} for patch groups: {groups}"
+        )
+    rest = [f"CATEGORIES:Patching,{_ics_text(occurrence.operation)}"]
+    if occurrence.skipped_by is not None:
+        # Kept, marked cancelled: the customer sees the patch night the freeze moved.
+        description += f" Skipped: inside the change freeze {occurrence.skipped_by}."
+    rest.append(f"DESCRIPTION:{_ics_text(description)}")
+    if occurrence.skipped_by is not None:
+        rest.append("STATUS:CANCELLED")
+    # Escaping is character by character: the UID's prefix escaped alone is the UID's start.
+    uid = _ics_text(f"{occurrence.stack}-{where}{occurrence.window}-")
+    return _fold(f"SUMMARY:{_ics_text(summary)}"), uid, "\r\n".join(_fold(line) for line in rest)
+
+
+@functools.lru_cache(maxsize=65536)
+def _ics_span(
+    start: datetime, end: datetime, start_zone: tzinfo | None, end_zone: tzinfo | None, start_fold: int, end_fold: int
+) -> tuple[str, str, str, tuple[str, ...]]:
+    """An event's DTSTART and DTEND lines (folded), its start in UTC as the UID writes it, and the
+    TZIDs used. Cached: a fleet's windows share their times. The zones and folds are part of the
+    key because aware times of one instant in two zones, or of one wall time either side of a
+    DST change, are equal but written differently."""
+    del start_zone, end_zone, start_fold, end_fold  # only part of the key
+    lines = []
+    tzids = []
+    for key, moment in (("DTSTART", start), ("DTEND", end)):
+        moment = _ics_time(moment)
+        tzid = _tzid(moment.tzinfo)
+        if tzid is None:
+            lines.append(_fold(f"{key}:{_ics_value(moment)}Z"))
+        else:
+            tzids.append(tzid)
+            lines.append(_fold(f"{key};TZID={tzid}:{_ics_value(moment)}"))
+    return lines[0], lines[1], f"{_instant(start):%Y%m%dT%H%M%SZ}", tuple(tzids)
 
 
 def _ics_value(moment: datetime) -> str:
