@@ -187,6 +187,27 @@ def _closing(opening: datetime, hours: int) -> datetime:
     return (opening.astimezone(UTC) + timedelta(hours=hours)).astimezone(opening.tzinfo)
 
 
+@functools.lru_cache(maxsize=4096)
+def _spans(
+    schedule_text: str,
+    timezone: str,
+    start: datetime,
+    start_zone: tzinfo | None,
+    end: datetime,
+    offset_days: int,
+    limit: int | None,
+    hours: int,
+) -> tuple[tuple[datetime, datetime, float], ...]:
+    """(opening, closing, opening's POSIX time) of each opening :func:`schedule_starts` gives.
+    Cached: a fleet's stacks share a handful of schedules, so a thousand stacks compute a few
+    dozen (``start_zone``: an aware time equals one in another zone, but rate() steps in its zone)."""
+    del start_zone  # only part of the key
+    return tuple(
+        (opening, _closing(opening, hours), opening.timestamp())
+        for opening in schedule_starts(schedule_text, timezone, start, end, offset_days, limit)
+    )
+
+
 def occurrences(
     config: StackConfig,
     start: datetime,
@@ -205,7 +226,8 @@ def occurrences(
     stack = stack or config.customer
     end = start + timedelta(weeks=weeks)
     groups_of = config.groups_by_window()
-    found = []
+    found: list[tuple[float, str, str, Occurrence]] = []  # (start's POSIX time, kind, window): merge's order
+    customer = config.customer
     for in_region in layout.regions(config):
         built_in, where = in_region.named_region, in_region.region or region
         for key in in_region.windows:
@@ -215,22 +237,32 @@ def occurrences(
             operation = layout.window_as_built(config, key).operation
             groups = tuple(sorted(groups_of[key]))
             offset = window.schedule_offset or 0
-            for opening in schedule_starts(window.schedule, window.timezone, start, end, offset, limit):
-                closing = _closing(opening, window.duration_hours)
-                found.append(
+            spans = _spans(
+                window.schedule, window.timezone, start, start.tzinfo, end, offset, limit, window.duration_hours
+            )
+            found += [
+                (
+                    stamp,
+                    "window",
+                    key,
                     Occurrence(
-                        config.customer, stack, key, "window", operation, opening, closing, groups, where, not built_in
-                    )
+                        customer, stack, key, "window", operation, opening, closing, groups, where, not built_in
+                    ),
                 )
+                for opening, closing, stamp in spans
+            ]
         for key in in_region.golden_amis if windows is None else []:
             ami = config.golden_amis[key]
             if ami.schedule is None:
                 continue
-            for opening in schedule_starts(ami.schedule, ami.timezone, start, end, limit=limit):
-                closing = _closing(opening, GOLDEN_AMI_WINDOW_HOURS)
-                found.append(
+            spans = _spans(ami.schedule, ami.timezone, start, start.tzinfo, end, 0, limit, GOLDEN_AMI_WINDOW_HOURS)
+            found += [
+                (
+                    stamp,
+                    "goldenAmi",
+                    key,
                     Occurrence(
-                        config.customer,
+                        customer,
                         stack,
                         key,
                         "goldenAmi",
@@ -240,8 +272,10 @@ def occurrences(
                         (ami.patch_group,),
                         where,
                         not built_in,
-                    )
+                    ),
                 )
+                for opening, closing, stamp in spans
+            ]
     frozen = {key: freeze.interval() for key, freeze in config.change_freezes.items()}
 
     def skipped(occurrence: Occurrence) -> Occurrence:
@@ -250,39 +284,64 @@ def occurrences(
         inside = [key for key, (first, last) in frozen.items() if first <= occurrence.start < last]
         return dataclasses.replace(occurrence, skipped_by=inside[0]) if inside else occurrence
 
-    found = [skipped(o) for o in found]
-    found += [
-        Occurrence(
-            config.customer, stack, key, "freeze", FREEZE, first, last, (), layout.primary_region(config) or region
-        )
-        for key, (first, last) in frozen.items()
-        if first < end and start < last and windows is None
-    ]
-    return merge([found])
+    if frozen:
+        found = [(stamp, kind, key, skipped(o)) for stamp, kind, key, o in found]
+        found += [
+            (
+                first.timestamp(),
+                "freeze",
+                key,
+                Occurrence(
+                    customer, stack, key, "freeze", FREEZE, first, last, (), layout.primary_region(config) or region
+                ),
+            )
+            for key, (first, last) in frozen.items()
+            if first < end and start < last and windows is None
+        ]
+    # In time order (ties: by kind, then window; the stack is this one), as merge() orders them.
+    found.sort(key=lambda entry: entry[:3])
+    return [entry[3] for entry in found]
 
 
 def merge(lists: Iterable[list[Occurrence]]) -> list[Occurrence]:
     """Several stacks' occurrences as one list in time order (ties: by stack, then window)."""
-    return sorted((o for found in lists for o in found), key=lambda o: (o.start.timestamp(), o.stack, o.kind, o.window))
+    # Each stack's list is usually in this order already (occurrences() gives it so): sorting their
+    # concatenation merges those runs (Timsort), and a list out of order is still sorted.
+    return sorted(itertools.chain.from_iterable(lists), key=_merge_order)
+
+
+def _merge_order(occurrence: Occurrence) -> tuple[float, str, str, str]:
+    return occurrence.start.timestamp(), occurrence.stack, occurrence.kind, occurrence.window
 
 
 def overlaps(found: list[Occurrence]) -> list[Overlap]:
     """Occurrences of two different patch windows of one stack that share a patch group and are
     open at the same time, in time order. ``found`` must be in time order (as :func:`merge` gives)."""
-    result = []
-    open_by_group: dict[tuple[str, str, str], list[tuple[float, Occurrence]]] = {}
+    result: list[Overlap] = []
+    # One list of open windows per stack and region (windows of other regions patch other nodes),
+    # not one per patch group: a window targets several groups, and each opening would otherwise
+    # be filed under every one of them. The Overlaps come out as if per group: by the later
+    # window's groups, in their order, then by the earlier windows in the order they opened.
+    open_at: dict[tuple[str, str], list[tuple[float, Occurrence]]] = {}
     for occurrence in found:
         if occurrence.kind != "window" or not occurrence.runs:
             continue
         opening = occurrence.start.timestamp()  # instants: the windows of a stack may be in several zones
-        closing = occurrence.end.timestamp()
-        for group in occurrence.patch_groups:
-            # Windows of other regions patch other nodes.
-            active = open_by_group.setdefault((occurrence.stack, str(occurrence.region), group), [])
-            if active:
-                active[:] = [(until, o) for until, o in active if until > opening]
-                result += [Overlap(group, o, occurrence) for _, o in active if o.window != occurrence.window]
-            active.append((closing, occurrence))
+        place = (occurrence.stack, str(occurrence.region))
+        active = open_at.get(place)
+        if active is None:
+            active = open_at[place] = []
+        elif active:
+            active[:] = [entry for entry in active if entry[0] > opening]
+            others = [o for _, o in active if o.window != occurrence.window]
+            if others:
+                result += [
+                    Overlap(group, o, occurrence)
+                    for group in occurrence.patch_groups
+                    for o in others
+                    if group in o.patch_groups
+                ]
+        active.append((occurrence.end.timestamp(), occurrence))
     return result
 
 
@@ -334,46 +393,32 @@ def to_ics(found: list[Occurrence], name: str, stamp: datetime | None = None) ->
     dtstamp = f"DTSTAMP:{_ics_value(stamp.astimezone(UTC))}Z"
     lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//patching-components//patching calendar//EN"]
     lines.append(f"X-WR-CALNAME:{_ics_text(name)}")
-    events: list[str] = []
+    events: list[str] = []  # folded content lines (several, joined, in some items)
     zones: set[str] = set()
+    # What does not change from one opening of a window to the next, made once per window.
+    fixed: dict[tuple[object, ...], tuple[str, str, str]] = {}
     for occurrence in found:
-        utc_start = _instant(occurrence.start)
-        where = "" if occurrence.primary else f"{occurrence.region}-"
-        in_region = "" if occurrence.primary else f" in {occurrence.region}"
-        groups = ", ".join(occurrence.patch_groups)
-        if occurrence.kind == "freeze":
-            summary = f"{occurrence.customer}: change freeze ({occurrence.window})"
-            description = "No patch window and no golden AMI rebuild starts."
-        else:
-            summary = f"{occurrence.customer}: {occurrence.operation} ({occurrence.window}){in_region}"
-            description = (
-                f"Golden AMI rebuild, patched with the baseline of patch group {groups}"
-                if occurrence.kind == "goldenAmi"
-                else f"Patch {occurrence.operation.lower()} for patch groups: {groups}"
-            )
-        if occurrence.skipped_by is not None:
-            # Kept, marked cancelled: the customer sees the patch night the freeze moved.
-            description += f" Skipped: inside the change freeze {occurrence.skipped_by}."
-        events.append("BEGIN:VEVENT")
-        events.append(f"SUMMARY:{_ics_text(summary)}")
-        for key, moment in (("DTSTART", occurrence.start), ("DTEND", occurrence.end)):
-            moment = _ics_time(moment)
-            tzid = _tzid(moment.tzinfo)
-            if tzid is None:
-                events.append(f"{key}:{_ics_value(moment)}Z")
-            else:
-                zones.add(tzid)
-                events.append(f"{key};TZID={tzid}:{_ics_value(moment)}")
-        events.append(dtstamp)
-        events.append(
-            f"UID:{_ics_text(f'{occurrence.stack}-{where}{occurrence.window}-{utc_start:%Y%m%dT%H%M%SZ}')}"
-            "@patching-components"
+        key = (
+            occurrence.kind,
+            occurrence.customer,
+            occurrence.stack,
+            occurrence.window,
+            occurrence.operation,
+            occurrence.region,
+            occurrence.primary,
+            occurrence.patch_groups,
+            occurrence.skipped_by,
         )
-        events.append(f"CATEGORIES:Patching,{_ics_text(occurrence.operation)}")
-        events.append(f"DESCRIPTION:{_ics_text(description)}")
-        if occurrence.skipped_by is not None:
-            events.append("STATUS:CANCELLED")
-        events.append("END:VEVENT")
+        parts = fixed.get(key)
+        if parts is None:
+            parts = fixed[key] = _ics_event_text(occurrence)
+        summary, uid, rest = parts
+        start, end = occurrence.start, occurrence.end
+        dtstart, dtend, utc_start, tzids = _ics_span(start, end, start.tzinfo, end.tzinfo, start.fold, end.fold)
+        zones.update(tzids)
+        events += ("BEGIN:VEVENT", summary, dtstart, dtend, dtstamp)
+        events.append(_fold(f"UID:{uid}{utc_start}@patching-components"))
+        events += (rest, "END:VEVENT")
     if found:
         # VTIMEZONE rules for the span of the events only, not 1970-2038.
         first = min(o.start for o in found).date() - timedelta(days=366)
@@ -382,8 +427,58 @@ def to_ics(found: list[Occurrence], name: str, stamp: datetime | None = None) ->
     else:
         zones_text = ""
     head = "".join(_fold(line) + "\r\n" for line in lines)
-    body = "".join(_fold(line) + "\r\n" for line in events)
+    body = "".join(line + "\r\n" for line in events)
     return (head + zones_text + body + "END:VCALENDAR\r\n").encode("utf-8")
+
+
+def _ics_event_text(occurrence: Occurrence) -> tuple[str, str, str]:
+    """An event's SUMMARY line, its UID up to the time, and its CATEGORIES, DESCRIPTION (and
+    STATUS) lines: the same for every opening of a window. Folded, escaped."""
+    where = "" if occurrence.primary else f"{occurrence.region}-"
+    in_region = "" if occurrence.primary else f" in {occurrence.region}"
+    groups = ", ".join(occurrence.patch_groups)
+    if occurrence.kind == "freeze":
+        summary = f"{occurrence.customer}: change freeze ({occurrence.window})"
+        description = "No patch window and no golden AMI rebuild starts."
+    else:
+        summary = f"{occurrence.customer}: {occurrence.operation} ({occurrence.window}){in_region}"
+        description = (
+            f"Golden AMI rebuild, patched with the baseline of patch group {groups}"
+            if occurrence.kind == "goldenAmi"
+            else f"Patch {occurrence.operation.lower()} for patch groups: {groups}"
+        )
+    rest = [f"CATEGORIES:Patching,{_ics_text(occurrence.operation)}"]
+    if occurrence.skipped_by is not None:
+        # Kept, marked cancelled: the customer sees the patch night the freeze moved.
+        description += f" Skipped: inside the change freeze {occurrence.skipped_by}."
+    rest.append(f"DESCRIPTION:{_ics_text(description)}")
+    if occurrence.skipped_by is not None:
+        rest.append("STATUS:CANCELLED")
+    # Escaping is character by character: the UID's prefix escaped alone is the UID's start.
+    uid = _ics_text(f"{occurrence.stack}-{where}{occurrence.window}-")
+    return _fold(f"SUMMARY:{_ics_text(summary)}"), uid, "\r\n".join(_fold(line) for line in rest)
+
+
+@functools.lru_cache(maxsize=65536)
+def _ics_span(
+    start: datetime, end: datetime, start_zone: tzinfo | None, end_zone: tzinfo | None, start_fold: int, end_fold: int
+) -> tuple[str, str, str, tuple[str, ...]]:
+    """An event's DTSTART and DTEND lines (folded), its start in UTC as the UID writes it, and the
+    TZIDs used. Cached: a fleet's windows share their times. The zones and folds are part of the
+    key because aware times of one instant in two zones, or of one wall time either side of a
+    DST change, are equal but written differently."""
+    del start_zone, end_zone, start_fold, end_fold  # only part of the key
+    lines = []
+    tzids = []
+    for key, moment in (("DTSTART", start), ("DTEND", end)):
+        moment = _ics_time(moment)
+        tzid = _tzid(moment.tzinfo)
+        if tzid is None:
+            lines.append(_fold(f"{key}:{_ics_value(moment)}Z"))
+        else:
+            tzids.append(tzid)
+            lines.append(_fold(f"{key};TZID={tzid}:{_ics_value(moment)}"))
+    return lines[0], lines[1], f"{_instant(start):%Y%m%dT%H%M%SZ}", tuple(tzids)
 
 
 def _ics_value(moment: datetime) -> str:
@@ -401,8 +496,18 @@ def _ics_text(text: str) -> str:
 def _fold(line: str, limit: int = 75) -> str:
     """A content line folded (RFC 5545 3.1) where the icalendar library folds it: before the
     character that would make a line 75 octets, never right after a backslash."""
-    if len(line) < limit and line.isascii():
-        return line
+    if line.isascii():  # one octet a character: slices, not a loop over characters
+        if len(line) < limit:
+            return line
+        width, begin, pieces = limit - 1, 0, []
+        while len(line) - begin > width:
+            stop = begin + width
+            if line[stop - 1] in "\\^" and width > 1:  # the folding backslash would escape it: carried over
+                stop -= 1
+            pieces.append(line[begin:stop])
+            begin = stop
+        pieces.append(line[begin:])
+        return "\r\n ".join(pieces)
     parts: list[str] = []
     current: list[str] = []
     count = 0

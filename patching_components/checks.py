@@ -551,20 +551,21 @@ class CheckedStack:
     """The warning that the Pulumi ESC environments the file imports were not seen (also in ``warnings``)."""
 
 
-def check_stack(path: str | Path, esc: EscConfig | None = None) -> CheckedStack:
+def check_stack(path: str | Path, esc: EscConfig | None = None, *, find_warnings: bool = True) -> CheckedStack:
     """Read a stack file once; validate it, apply the patching standard, find its warnings.
     ConfigError lists every problem, each with its line. ``esc``: the values of the Pulumi ESC
-    environments it imports (config.esc), beneath the file's own."""
+    environments it imports (config.esc), beneath the file's own. ``find_warnings=False``: the same
+    errors, and of the warnings only the ESC environments it cannot see (a calendar shows no others)."""
     document = read_stack_document(read_stack_file(path), str(path))
     try:
-        checked = _check_document(esc_module.merged(document, esc), path)
+        checked = _check_document(esc_module.merged(document, esc), path, find_warnings)
     except ConfigError as exc:
         raise esc_module.explain(exc, document, esc) from None
     unseen = esc_module.environment_warnings(document, esc)
     return dataclasses.replace(checked, warnings=unseen + checked.warnings, esc_warnings=unseen)
 
 
-def _check_document(document: StackDocument, path: str | Path) -> CheckedStack:
+def _check_document(document: StackDocument, path: str | Path, find_warnings: bool) -> CheckedStack:
     source = str(path)
     config = document.validate()
     unbuildable = built_artifact_issues(config)
@@ -581,6 +582,8 @@ def _check_document(document: StackDocument, path: str | Path) -> CheckedStack:
         + warnings(config)
         + unlisted_warnings(config, aws_region, document.lines.get(("config", "aws:region")))
         + copied_stack_warnings(config, path)
+        if find_warnings
+        else []
     )
     settings, secret_keys = document.cli_config()
     return CheckedStack(config, document.locate(found), settings, frozenset(secret_keys))

@@ -12,13 +12,13 @@ import pytest
 import time_machine
 import vobject
 import yaml
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
-from conftest import MINIMAL, ROOT
-from patching_components.calendar import occurrences, overlaps, to_ics
+from conftest import BAD_STACKS, MINIMAL, ROOT
+from patching_components.calendar import Overlap, merge, occurrences, overlaps, to_ics
 from patching_components.checks import check_stack
-from patching_components.config import load_stack_file, validate
+from patching_components.config import ConfigError, load_stack_file, validate
 from patching_components.tools.cli import main
 
 
@@ -699,3 +699,88 @@ def test_ics_events_are_written_as_the_icalendar_library_writes_them(tmp_path):
         written = to_ics(each, "acme patching", stamp)
         assert _ics_parts(written) == _ics_parts(_library_ics(each, "acme patching", stamp))
         assert len(icalendar.Calendar.from_ical(written).walk("VEVENT")) == len(each)
+
+
+def _every_pair_overlaps(found):
+    """Overlaps by comparing every earlier occurrence with every later one (the definition, no
+    bookkeeping): same stack and region, different windows, a shared patch group, the earlier one
+    still open (as an instant) when the later opens; by the later one, its groups in order, then
+    the earlier ones in order."""
+    windows = [o for o in found if o.kind == "window" and o.skipped_by is None]
+    return [
+        Overlap(group, first, second)
+        for j, second in enumerate(windows)
+        for group in second.patch_groups
+        for first in windows[:j]
+        if first.stack == second.stack
+        and str(first.region) == str(second.region)
+        and first.window != second.window
+        and group in first.patch_groups
+        and first.end.astimezone(UTC) > second.start.astimezone(UTC)
+    ]
+
+
+def test_overlaps_of_a_fleet_are_those_found_by_comparing_every_pair():
+    # Windows that target several groups each, some shared, in two zones, over two stacks, and a
+    # change freeze: the overlaps are the same, in the same order.
+    def stack(customer, zone):
+        windows = {
+            "scan": ("cron(0 1 * * ? *)", 3, ["web", "db", "files"]),
+            "install-a": ("cron(0 2 ? * SUN *)", 4, ["web", "db"]),
+            "install-b": ("cron(30 3 ? * SUN,WED *)", 2, ["db", "files"]),
+            "lone": ("cron(0 12 ? * MON *)", 2, ["batch"]),
+        }
+        raw = {
+            "customer": customer,
+            "baselines": {"al2023": {"operatingSystem": "AMAZON_LINUX_2023"}},
+            "maintenanceWindows": {
+                key: {"schedule": cron, "timezone": zone, "durationHours": hours, "cutoffHours": 1, "operation": "Scan"}
+                for key, (cron, hours, _) in windows.items()
+            },
+            "patchGroups": {
+                f"{customer}-{group}": {
+                    "baselines": ["al2023"],
+                    "maintenanceWindows": [key for key, (_, _, groups) in windows.items() if group in groups],
+                }
+                for group in ("web", "db", "files", "batch")
+            },
+            "changeFreezes": {"new-year": {"start": "2027-04-01", "end": "2027-04-08", "timezone": zone}},
+        }
+        return validate(raw, "test")
+
+    start = datetime(2027, 3, 20, tzinfo=UTC)
+    found = merge(
+        [
+            occurrences(stack("acme", "Europe/London"), start, 6, region="eu-west-1"),
+            occurrences(stack("globex", "America/New_York"), start, 6, region="us-east-1"),
+        ]
+    )
+    expected = _every_pair_overlaps(found)
+    assert len({(o.first.stack, o.patch_group) for o in expected}) >= 4  # both stacks, several groups
+    assert overlaps(found) == expected
+
+
+@pytest.mark.parametrize("path", BAD_STACKS, ids=lambda p: p.name[len("Pulumi.") : -len(".yaml")])
+def test_a_stack_that_fails_validate_fails_the_calendar_with_the_same_lines(capsys, path):
+    # The calendar loads stacks without looking for warnings: every error still stops it.
+    with pytest.raises(ConfigError) as info:
+        check_stack(path)
+    assert main(["calendar", str(path), "--start", "2027-01-04"]) == 1
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.splitlines() == info.value.lines()
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(st.text(alphabet=st.sampled_from("ab \\^,;:é€"), max_size=400) | st.text(alphabet="ab\\^", max_size=400))
+@example("a" * 73 + "\\" + "b" * 80)  # a backslash where the fold falls
+@example("a" * 72 + "^^" + "b" * 80)
+@example("\\" * 200)
+@example("x" * 74)
+@example("x" * 75)
+def test_content_lines_are_folded_where_the_icalendar_library_folds_them(line):
+    from icalendar.parser import Contentline
+
+    from patching_components.calendar import _fold
+
+    assert _fold(line) == Contentline(line).to_ical().decode("utf-8")  # what the library writes

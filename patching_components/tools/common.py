@@ -82,14 +82,15 @@ def esc_warning_lines(path: Path, checked: CheckedStack) -> list[str]:
     return [f"warning: {line}" for line in issue_lines(str(path), checked.esc_warnings)]
 
 
-def load(path: Path, esc: EscConfig | None = None) -> CheckedStack:
+def load(path: Path, esc: EscConfig | None = None, *, find_warnings: bool = True) -> CheckedStack:
     """A stack file checked like `patching validate`, read once; unreadable files are usage errors
-    (ConfigError, exit 1, when it is read but invalid)."""
+    (ConfigError, exit 1, when it is read but invalid). ``find_warnings=False``: every error, no
+    warning (ESC's aside: see checks.check_stack)."""
     from ..checks import check_stack
     from ..errors import StackFileError
 
     try:
-        return check_stack(path, esc)
+        return check_stack(path, esc, find_warnings=find_warnings)
     except StackFileError as exc:
         raise UsageError(exc.lines()[0]) from None
 
