@@ -45,3 +45,25 @@ def test_each_call_is_a_new_mapping():
     first = config.groups_by_window()
     first["sat"].append("db")
     assert config.groups_by_window()["sat"] == ["web"]
+
+
+def test_the_program_runs_without_the_cycle_collector_and_an_in_process_run_gives_it_back():
+    """The collector walked the outputs Pulumi keeps alive again and again, a third of a 2,000-group
+    run (BENCHMARKS.md): the program turns it off; `patching plan` and the tests, which run the
+    program in their own process, get it back when the run ends."""
+    import gc
+
+    from conftest import EXAMPLE_STACKS
+    from patching_components import program
+    from patching_components.tools.engine import run_program, stack_file_config
+
+    collecting: list[bool] = []
+
+    def main() -> None:
+        program.main()
+        collecting.append(gc.isenabled())
+
+    assert gc.isenabled()
+    run = run_program(stack_file_config(EXAMPLE_STACKS[0]), stack="gc", program=main)
+    assert run.resources and collecting == [False]
+    assert gc.isenabled()
