@@ -48,6 +48,15 @@ def _all(outputs: Mapping[str, Any]) -> pulumi.Output[Any]:
     return pulumi.Output.all(**outputs) if outputs else pulumi.Output.from_input({})
 
 
+@dataclass(frozen=True)
+class _Groups:
+    """The patch groups of each baseline and of each window (config.groups_by_*), inverted once for
+    every region."""
+
+    by_baseline: dict[str, list[str]]
+    by_window: dict[str, list[str]]
+
+
 @dataclass
 class _Region:
     """What CustomerPatching built in one region."""
@@ -176,8 +185,11 @@ class CustomerPatching(pulumi.ComponentResource):
 
         # Every region through the stack's (or the caller's) provider, each regional resource with its
         # region; the primary region with the names of a one-region stack, every other one carrying it.
+        groups = _Groups(config.groups_by_baseline(), config.groups_by_window())  # once, for every region
         built = {
-            regions[0].region: self._region(name, config, regions[0], tags, reporting, reporting, iam, primary_opts)
+            regions[0].region: self._region(
+                name, config, groups, regions[0], tags, reporting, reporting, iam, primary_opts
+            )
         }
         for where in regions[1:]:
             opts_in_region = self._opts_in(where, region_providers)
@@ -185,7 +197,7 @@ class CustomerPatching(pulumi.ComponentResource):
                 where.pulumi_name(name), config, tags, reporting, opts_in_region
             )
             built[where.region] = self._region(
-                name, config, where, tags, reporting, regional_reporting, iam, opts_in_region
+                name, config, groups, where, tags, reporting, regional_reporting, iam, opts_in_region
             )
 
         from ..checks import hook_permission_warnings, overlap_warnings, schedule_warnings, unlisted_warnings
@@ -250,6 +262,7 @@ class CustomerPatching(pulumi.ComponentResource):
         self,
         name: str,
         config: "StackConfig",
+        groups: "_Groups",
         where: layout.RegionLayout,
         tags: dict[str, str],
         logs: PatchReporting | None,
@@ -259,7 +272,7 @@ class CustomerPatching(pulumi.ComponentResource):
     ) -> "_Region":
         """Baselines, windows and golden AMI pipelines of one region, named ``<name>[-<region>]-<key>``;
         ``logs`` has the log bucket, ``reporting`` the region's topic."""
-        groups_of = config.groups_by_baseline()
+        groups_of = groups.by_baseline
         baselines = {
             key: SecurityBaseline(
                 where.pulumi_name(name, key),
@@ -277,7 +290,7 @@ class CustomerPatching(pulumi.ComponentResource):
         if config.change_freezes:
             # The guard switches the windows off and on: `pulumi up` must not undo it mid-freeze.
             opts_of_windows = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(transformations=[_guarded]))
-        windows = self._windows(name, config, where, tags, logs, reporting, iam, opts_of_windows)
+        windows = self._windows(name, config, groups, where, tags, logs, reporting, iam, opts_of_windows)
         pipelines = {}
         for key in where.golden_amis:
             document_name, parameter_name = where.pipeline_names(key)
@@ -415,6 +428,7 @@ class CustomerPatching(pulumi.ComponentResource):
         self,
         name: str,
         config: "StackConfig",
+        groups: "_Groups",
         where: layout.RegionLayout,
         tags: dict[str, str],
         logs: PatchReporting | None,
@@ -422,7 +436,7 @@ class CustomerPatching(pulumi.ComponentResource):
         iam: PatchingIam,
         opts: pulumi.ResourceOptions,
     ) -> dict[str, PatchWindow]:
-        groups_of = config.groups_by_window()
+        groups_of = groups.by_window
         notifications = config.notifications
         windows = {}
         for key in where.windows:

@@ -5,6 +5,7 @@ policies' size) is checked by :func:`patching_components.checks.built_artifact_i
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from typing import Literal
 
 from pydantic import StrictBool, field_validator, model_validator
@@ -110,15 +111,16 @@ class StackConfig(ConfigModel):
         return tags
 
     def groups_by_baseline(self) -> dict[str, list[str]]:
-        """The patch groups each baseline is registered to (patchGroups.<group>.baselines, inverted)."""
-        return {key: [g for g, c in self.patch_groups.items() if key in c.baselines] for key in self.baselines}
+        """The patch groups each baseline is registered to (patchGroups.<group>.baselines, inverted):
+        every baseline key, its groups in the order of patchGroups."""
+        return _inverted(self.baselines, {group: c.baselines for group, c in self.patch_groups.items()})
 
     def groups_by_window(self) -> dict[str, list[str]]:
-        """The patch groups each window targets (patchGroups.<group>.maintenanceWindows, inverted)."""
-        return {
-            key: [g for g, c in self.patch_groups.items() if key in c.maintenance_windows]
-            for key in self.maintenance_windows
-        }
+        """The patch groups each window targets (patchGroups.<group>.maintenanceWindows, inverted):
+        every window key, its groups in the order of patchGroups."""
+        return _inverted(
+            self.maintenance_windows, {group: c.maintenance_windows for group, c in self.patch_groups.items()}
+        )
 
     @model_validator(mode="after")
     def _references_hold(self) -> StackConfig:
@@ -192,6 +194,18 @@ class StackConfig(ConfigModel):
         if self.compliance is not None and self.compliance.data_sync and not (self.logging and self.logging.enabled):
             raise_issues([(("compliance", "dataSync"), "writes to the log bucket: set logging.s3Bucket")])
         return self
+
+
+def _inverted(keys: Iterable[str], named_by: Mapping[str, list[str]]) -> dict[str, list[str]]:
+    """For each of ``keys``, the groups of ``named_by`` (group -> the keys it names, none twice) that
+    name it, in the order of ``named_by``: one pass over the groups (a scan of every group per key
+    made the program quadratic in the fleet)."""
+    inverted: dict[str, list[str]] = {key: [] for key in keys}
+    for group, named in named_by.items():
+        for key in named:
+            if key in inverted:
+                inverted[key].append(group)
+    return inverted
 
 
 def stand_in(arn: str) -> bool:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import gc
 import hashlib
 import json
 import os
@@ -311,6 +312,7 @@ def _run(config: dict[str, Any], stack: str, program: Any, engine: OfflineEngine
                 warnings.append(record.getMessage())
 
     saved_environment: dict[str, str | None] = {}
+    collecting = gc.isenabled()  # the program turns the collector off for its run (program.main)
     logger = logging.getLogger(f"patching.mock.{id(recorded)}")
     logger.propagate = False
     logger.addHandler(_Collect())
@@ -351,6 +353,8 @@ def _run(config: dict[str, Any], stack: str, program: Any, engine: OfflineEngine
 
         forget_pending_outputs()
         _restore_environment(saved_environment)
+        if collecting:
+            gc.enable()
         loop.run_until_complete(loop.shutdown_default_executor())
         loop.close()
         for thread_loop in thread_loops:
