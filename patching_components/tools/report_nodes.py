@@ -255,7 +255,7 @@ def _scan_interval(read: RegionRead, group: str) -> timedelta | None:
     operation scans), over the calendar of the last ``SCHEDULE_LOOKBACK``; None: fewer than two."""
     from ..calendar import occurrences
 
-    keys = [k for k in read.layout.windows if group in read.config.groups_by_window()[k]]
+    keys = [k for k in read.layout.windows if group in read.config.patch_groups[group].maintenance_windows]
     if not keys:
         return None
     start = read.now - SCHEDULE_LOOKBACK
