@@ -255,7 +255,8 @@ def _scan_interval(read: RegionRead, group: str) -> timedelta | None:
     operation scans), over the calendar of the last ``SCHEDULE_LOOKBACK``; None: fewer than two."""
     from ..calendar import occurrences
 
-    keys = [k for k in read.layout.windows if group in read.config.patch_groups[group].maintenance_windows]
+    settings = read.config.patch_groups.get(group)
+    keys = [k for k in read.layout.windows if settings is not None and k in settings.maintenance_windows]
     if not keys:
         return None
     start = read.now - SCHEDULE_LOOKBACK
