@@ -288,11 +288,13 @@ def _window_openings(
     else:
         walk = _schedule_walk(schedule, timezone, start, end, offset_days)
     for opening in walk:
-        if frozen and any(first <= opening < last for first, last in frozen):
-            continue  # inside a change freeze the window is disabled: it does not run
-        times.append((opening, opening + seconds))
-        if len(times) >= OVERLAP_OCCURRENCES:
-            break
+        for first, last in frozen:
+            if first <= opening < last:
+                break  # inside a change freeze the window is disabled: it does not run
+        else:
+            times.append((opening, opening + seconds))
+            if len(times) >= OVERLAP_OCCURRENCES:
+                break
     return tuple(times)
 
 
