@@ -333,13 +333,15 @@ def cron_instants(body: str, timezone: str, start: datetime, end: datetime, offs
     begin_day, begin_second = (begin.year, begin.month, begin.day), begin.hour * 3600 + begin.minute * 60
     seconds = [hour * 3600 + minute * 60 for hour in cron.hours for minute in cron.minutes]
     limit = until.timestamp()
-    previous: tuple[int, int, int, int] | None = None  # (year, month, day, second) of the last wall
+    previous_month = after.year * 12 + after.month  # of the last wall (of ``after`` before the first)
+    previous: int | None = None  # the last wall, in seconds since 1970 (None: ``after`` itself)
     for year in cron.years:
         if year < begin.year:
             continue
         for month in cron.months:
             if (year, month) < (begin.year, begin.month):
                 continue
+            month_count = year * 12 + month
             for day in _days_of(fields[2], fields[4], year, month):
                 if (year, month, day) < begin_day:
                     continue
@@ -349,21 +351,17 @@ def cron_instants(body: str, timezone: str, start: datetime, end: datetime, offs
                 for second in seconds:
                     if first_day and second < begin_second:
                         continue
-                    if number * 86400 + second > limit:
+                    wall = number * 86400 + second
+                    if wall > limit:
                         return
-                    before = (after.year, after.month) if previous is None else previous[:2]
-                    if (year - before[0]) * 12 + month - before[1] >= _SAFE_MONTHS:
+                    if month_count - previous_month >= _SAFE_MONTHS:
                         # Far from the previous one: would aws-croniter's search reach it (cron_walls)?
-                        if previous is None:
-                            since = after
-                        else:
-                            y, m, d, s = previous
-                            since = datetime(y, m, d, s // 3600, s % 3600 // 60, tzinfo=UTC)
+                        since = after if previous is None else datetime.fromtimestamp(previous, UTC)
                         (found,) = cron.get_next(since)
-                        if found != datetime(year, month, day, second // 3600, second % 3600 // 60, tzinfo=UTC):
+                        if found != datetime.fromtimestamp(wall, UTC):
                             return
-                    previous = (year, month, day, second)
-                    local = number * 86400 + second + shift  # the local wall clock, counted as if it were UTC
+                    previous_month, previous = month_count, wall
+                    local = wall + shift  # the local wall clock, counted as if it were UTC
                     if day_offset is not None:
                         instant = local - day_offset
                     else:
