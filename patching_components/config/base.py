@@ -145,10 +145,8 @@ def attach_descriptions() -> None:
         return
     import inspect
 
-    from pydantic._internal._docs_extraction import extract_docstrings_from_cls
-
     models = _config_models()
-    docs = {model: extract_docstrings_from_cls(model, use_inspect=True) for model in models}
+    docs = _attribute_docstrings(models)
     for model in models:
         for name, info in model.model_fields.items():
             owner = next((k for k in model.__mro__ if name in inspect.get_annotations(k)), None)
@@ -186,4 +184,38 @@ def _config_models() -> list[type[ConfigModel]]:
         model = pending.pop(0)
         visit(model)
         pending += model.__subclasses__()
+    return found
+
+
+def _attribute_docstrings(models: list[type[ConfigModel]]) -> dict[type[ConfigModel], dict[str, str]]:
+    """Each model's attribute docstrings, as pydantic's use_attribute_docstrings reads them (its
+    own visitor over the class's statements), each module's source parsed once (not once per
+    class, as inspect.getsource of a class does)."""
+    import ast
+    import inspect
+    import sys
+
+    from pydantic._internal._docs_extraction import DocstringVisitor, extract_docstrings_from_cls
+
+    trees: dict[str, ast.Module] = {}
+    found: dict[type[ConfigModel], dict[str, str]] = {}
+    for model in models:
+        if model.__module__ not in trees:
+            try:
+                trees[model.__module__] = ast.parse(inspect.getsource(sys.modules[model.__module__]))
+            except (OSError, TypeError, KeyError):  # no source (a class made in `python -c`): no docstrings
+                trees[model.__module__] = ast.Module(body=[], type_ignores=[])
+        node = next(
+            (n for n in trees[model.__module__].body if isinstance(n, ast.ClassDef) and n.name == model.__qualname__),
+            None,
+        )
+        if node is None:  # not a module's top-level class: pydantic's own way
+            try:
+                found[model] = extract_docstrings_from_cls(model, use_inspect=True)
+            except (OSError, TypeError):
+                found[model] = {}
+            continue
+        visitor = DocstringVisitor()
+        visitor.generic_visit(node)
+        found[model] = visitor.attrs
     return found
