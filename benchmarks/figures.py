@@ -150,7 +150,10 @@ def scaling(sizes: list[int]) -> list[Figure]:
 
 
 def import_time(rounds: int) -> Figure:
-    """``import patching_components`` vs ``import pulumi, pulumi_aws``, each in a fresh interpreter."""
+    """What a program pays to get the components, ``from patching_components import
+    CustomerPatching``, vs ``import pulumi, pulumi_aws``, each in a fresh interpreter. (``import
+    patching_components`` alone is lazy: it loads neither the components nor Pulumi, so timing it
+    would measure almost nothing a user pays.)"""
 
     def interpreter(statement: str) -> Callable[[], None]:
         command = [sys.executable, "-c", statement]
@@ -158,7 +161,7 @@ def import_time(rounds: int) -> Figure:
 
     times = best_time(
         {
-            "ours": interpreter("import patching_components"),
+            "ours": interpreter("from patching_components import CustomerPatching"),
             "pulumi": interpreter("import pulumi, pulumi_aws"),
             "bare": interpreter("pass"),
         },
@@ -166,7 +169,7 @@ def import_time(rounds: int) -> Figure:
     )
     ratio = times["ours"] / times["pulumi"]
     return ratio_figure(
-        "import: patching_components / pulumi + pulumi_aws",
+        "import: from patching_components import CustomerPatching / import pulumi, pulumi_aws",
         ratio,
         1.25,
         {key: round(value * 1000, 1) for key, value in times.items()} | {"unit": "ms (fresh interpreter)"},

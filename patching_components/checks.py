@@ -142,12 +142,14 @@ def _calendar_issues(config: StackConfig) -> list[Issue]:
     # One Change Calendar event per freeze; SSM takes a document of at most 64 KB.
     if not config.change_freezes:
         return []
-    from .aws.change_calendar import calendar_content  # the calendar as it is built
+    from .aws.change_calendar import calendar_content, calendar_size_bound  # the calendar as it is built
 
     longest = max([*(config.regions or []), *aws_limits.regions()], key=len)
     name = layout.name_prefix(config.customer, longest)  # the longest name the calendar's description carries
-    content = calendar_content(config.change_freezes, f"Change freezes of {name}: no patch window starts while CLOSED")
-    size = len(content.encode())
+    description = f"Change freezes of {name}: no patch window starts while CLOSED"
+    if calendar_size_bound(config.change_freezes, description) <= aws_limits.MAX_DOCUMENT_CONTENT_BYTES:
+        return []  # far below the limit: no need to render it (a few freezes, the usual case)
+    size = len(calendar_content(config.change_freezes, description).encode())
     if size <= aws_limits.MAX_DOCUMENT_CONTENT_BYTES:
         return []
     return [
@@ -284,12 +286,19 @@ def _window_openings(
     stacks (the same patch night in the same zone) are computed once per day and process."""
     seconds = hours * 3600
     times = []
-    for opening in _schedule_walk(schedule, timezone, start, end, offset_days):
-        if frozen and any(first <= opening < last for first, last in frozen):
-            continue  # inside a change freeze the window is disabled: it does not run
-        times.append((opening, opening + seconds))
-        if len(times) >= OVERLAP_OCCURRENCES:
-            break
+    parsed = parse_schedule(schedule)
+    if parsed.kind == "cron":  # the usual case, without _schedule_walk's generator around it
+        walk = cron_instants(parsed.expression, timezone, start, end, offset_days)
+    else:
+        walk = _schedule_walk(schedule, timezone, start, end, offset_days)
+    for opening in walk:
+        for first, last in frozen:
+            if first <= opening < last:
+                break  # inside a change freeze the window is disabled: it does not run
+        else:
+            times.append((opening, opening + seconds))
+            if len(times) >= OVERLAP_OCCURRENCES:
+                break
     return tuple(times)
 
 

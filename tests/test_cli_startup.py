@@ -164,8 +164,10 @@ def test_a_command_reaches_its_work_within_a_quarter_more_than_python_with_pydan
 @pytest.mark.slow
 @pytest.mark.xfail(
     strict=True,
-    reason="issue 27 item 8, not met yet (measured 3-5x): building the config model on import (pydantic's core "
-    "schemas, field docstrings read from the source, email-validator) adds ~2.4x the baseline by itself",
+    reason="issue 27 item 8, not met yet (measured ~3x CPU, was 3-5x): the baseline's `import pydantic` is lazy; "
+    "BaseModel's machinery adds ~0.3x, pydantic's plugin discovery (importlib.metadata over every installed "
+    "distribution) ~0.25x, the config model and StackConfig's validator ~0.5x, the checks' modules and the "
+    "work the rest",
 )
 @pytest.mark.parametrize(
     "argv",

@@ -13,7 +13,7 @@ import functools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from aws_croniter import AwsCroniter
@@ -325,14 +325,54 @@ def cron_instants(body: str, timezone: str, start: datetime, end: datetime, offs
     first, last = start.timestamp(), end.timestamp()
     after = (start.astimezone(zone) - offset).replace(tzinfo=UTC) - timedelta(minutes=1)
     until = end.astimezone(zone).replace(tzinfo=UTC)
-    for wall in cron_walls(body, after, until):
-        local = wall.timestamp() + shift  # the local wall clock, counted as if it were UTC
-        day_offset = _day_offset(timezone, int(local // 86400))
-        instant = local - day_offset if day_offset is not None else (wall + offset).replace(tzinfo=zone).timestamp()
-        if instant >= last:
-            return
-        if instant >= first:
-            yield instant
+    # cron_walls(body, after, until), inlined: each wall as (day since 1970-01-01, seconds into
+    # the day), without a datetime (or a generator) for each.
+    cron = _cron(body)
+    fields = body.split(" ")
+    begin = after.replace(second=0, microsecond=0) + timedelta(minutes=1)
+    begin_day, begin_second = (begin.year, begin.month, begin.day), begin.hour * 3600 + begin.minute * 60
+    seconds = [hour * 3600 + minute * 60 for hour in cron.hours for minute in cron.minutes]
+    limit = until.timestamp()
+    previous_month = after.year * 12 + after.month  # of the last wall (of ``after`` before the first)
+    previous: int | None = None  # the last wall, in seconds since 1970 (None: ``after`` itself)
+    for year in cron.years:
+        if year < begin.year:
+            continue
+        for month in cron.months:
+            if (year, month) < (begin.year, begin.month):
+                continue
+            month_count = year * 12 + month
+            for day in _days_of(fields[2], fields[4], year, month):
+                if (year, month, day) < begin_day:
+                    continue
+                first_day = (year, month, day) == begin_day
+                number = date(year, month, day).toordinal() - _EPOCH_DAY
+                day_offset = _day_offset(timezone, number + offset_days)  # the same all the local day
+                for second in seconds:
+                    if first_day and second < begin_second:
+                        continue
+                    wall = number * 86400 + second
+                    if wall > limit:
+                        return
+                    if month_count - previous_month >= _SAFE_MONTHS:
+                        # Far from the previous one: would aws-croniter's search reach it (cron_walls)?
+                        since = after if previous is None else datetime.fromtimestamp(previous, UTC)
+                        (found,) = cron.get_next(since)
+                        if found != datetime.fromtimestamp(wall, UTC):
+                            return
+                    previous_month, previous = month_count, wall
+                    local = wall + shift  # the local wall clock, counted as if it were UTC
+                    if day_offset is not None:
+                        instant = local - day_offset
+                    else:
+                        instant = datetime.fromtimestamp(local, UTC).replace(tzinfo=zone).timestamp()
+                    if instant >= last:
+                        return
+                    if instant >= first:
+                        yield instant
+
+
+_EPOCH_DAY = EPOCH.toordinal()
 
 
 @functools.lru_cache(maxsize=65536)

@@ -32,6 +32,7 @@ from pydantic_core import PydanticUndefined
 
 from ..config import sections, services
 from ..config.annotations import unwrap as _strip
+from ..config.base import attach_descriptions
 from ..config.model import StackConfig
 from ._check_args import arg_name, snake_text
 
@@ -141,6 +142,7 @@ def _model_fields(model: type[BaseModel]) -> list[str]:
 
 
 def render() -> str:
+    attach_descriptions()  # the args' docstrings are the config fields' docstrings
     lines = [
         '"""Every component\'s args as a snake_case TypedDict, from the config model.',
         "",

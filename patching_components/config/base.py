@@ -72,10 +72,17 @@ class ConfigModel(BaseModel):
         validate_by_alias=True,
         validate_by_name=False,
         frozen=True,
-        # Field docstrings become descriptions: in `patching schema` (editor
-        # hovers) and in the provider schema of CustomerPatching (config_args).
-        use_attribute_docstrings=True,
+        defer_build=True,  # validators built on first use: StackConfig's once, not each section's on import
+        # Field docstrings become descriptions (`patching schema`'s editor hovers, the README's
+        # reference, the components' argument docstrings), but only when those are made:
+        # reading every model's source on import (pydantic's use_attribute_docstrings) would cost
+        # every command that only validates. See attach_descriptions.
     )
+
+    @classmethod
+    def model_json_schema(cls, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        attach_descriptions()  # a JSON Schema always carries the field docstrings
+        return super().model_json_schema(*args, **kwargs)
 
     @model_validator(mode="before")
     @classmethod
@@ -123,3 +130,92 @@ def raise_issues(issues: list[tuple[tuple[str | int, ...], str]]) -> None:
                 for loc, message in issues
             ],
         )
+
+
+_DESCRIBED = False
+
+
+def attach_descriptions() -> None:
+    """Give every config model's fields their docstrings as descriptions, as pydantic's
+    ``use_attribute_docstrings`` would have on import (a field takes the docstring of the class
+    that declares it; an explicit ``Field(description=...)`` stays), and rebuild the models so
+    that their JSON Schema carries them. Once per process; what validation does is unchanged."""
+    global _DESCRIBED
+    if _DESCRIBED:
+        return
+    import inspect
+
+    models = _config_models()
+    docs = _attribute_docstrings(models)
+    for model in models:
+        for name, info in model.model_fields.items():
+            owner = next((k for k in model.__mro__ if name in inspect.get_annotations(k)), None)
+            if info.description is None and owner in docs and name in docs[owner]:
+                info.description = docs[owner][name]
+    built = [model for model in models if model.__pydantic_complete__]  # (defer_build: the others build later)
+    for model in built:  # the models a model contains first: their schemas are reused
+        model.model_rebuild(force=True)
+    _DESCRIBED = True
+
+
+def _config_models() -> list[type[ConfigModel]]:
+    """Every ConfigModel subclass, each after the models its fields contain."""
+    import typing
+
+    found: list[type[ConfigModel]] = []
+
+    def contained(annotation: Any) -> Iterable[type[ConfigModel]]:
+        if isinstance(annotation, type) and issubclass(annotation, ConfigModel):
+            yield annotation
+        for argument in typing.get_args(annotation):
+            yield from contained(argument)
+
+    def visit(model: type[ConfigModel]) -> None:
+        if model in found:
+            return
+        for info in model.model_fields.values():
+            for inner in contained(info.annotation):
+                if inner is not model:
+                    visit(inner)
+        found.append(model)
+
+    pending: list[type[ConfigModel]] = [ConfigModel]
+    while pending:
+        model = pending.pop(0)
+        visit(model)
+        pending += model.__subclasses__()
+    return found
+
+
+def _attribute_docstrings(models: list[type[ConfigModel]]) -> dict[type[ConfigModel], dict[str, str]]:
+    """Each model's attribute docstrings, as pydantic's use_attribute_docstrings reads them (its
+    own visitor over the class's statements), each module's source parsed once (not once per
+    class, as inspect.getsource of a class does)."""
+    import ast
+    import inspect
+    import sys
+
+    from pydantic._internal._docs_extraction import DocstringVisitor, extract_docstrings_from_cls
+
+    trees: dict[str, ast.Module] = {}
+    found: dict[type[ConfigModel], dict[str, str]] = {}
+    for model in models:
+        if model.__module__ not in trees:
+            try:
+                trees[model.__module__] = ast.parse(inspect.getsource(sys.modules[model.__module__]))
+            except (OSError, TypeError, KeyError):  # no source (a class made in `python -c`): no docstrings
+                trees[model.__module__] = ast.Module(body=[], type_ignores=[])
+        node = next(
+            (n for n in trees[model.__module__].body if isinstance(n, ast.ClassDef) and n.name == model.__qualname__),
+            None,
+        )
+        if node is None:  # not a module's top-level class: pydantic's own way
+            try:
+                found[model] = extract_docstrings_from_cls(model, use_inspect=True)
+            except (OSError, TypeError):
+                found[model] = {}
+            continue
+        visitor = DocstringVisitor()
+        visitor.generic_visit(node)
+        found[model] = visitor.attrs
+    return found

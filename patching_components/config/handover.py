@@ -53,3 +53,12 @@ def program_value(key: str, text: str | None) -> Any:
         return json.loads(text)
     except ValueError:
         return text  # not JSON: the model reports it as the wrong type, with the text
+
+
+def handed_over(key: str, value: Any) -> Any:
+    """``program_value(key, config_text(value))``: a stack-file value as the program reads it.
+    A map or list for a JSON setting comes back equal to itself (the stack file's YAML holds only
+    what JSON holds, with text keys), so it skips the JSON text in between."""
+    if isinstance(value, (dict, list)) and key not in TEXT_KEYS:
+        return value
+    return program_value(key, config_text(value))

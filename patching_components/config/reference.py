@@ -20,6 +20,7 @@ from pydantic import BaseModel
 from ..aws import os_rules
 from . import defaults
 from .annotations import is_model, unwrap
+from .base import attach_descriptions
 from .model import StackConfig
 from .sections import BaselineConfig, ComplianceConfig, MaintenanceWindowConfig, PatchGroupConfig
 from .services import GoldenAmiConfig, LoggingConfig, NotificationsConfig
@@ -111,6 +112,7 @@ def _rows(prefix: str, model: type[BaseModel], expand: frozenset[str]) -> Iterat
 
 def render(block: str) -> str:
     """One table of the reference, as Markdown."""
+    attach_descriptions()  # the meanings are the field docstrings
     lines = ["| key | default | meaning |", "|---|---|---|"]
     for prefix, model, expand in BLOCKS[block]:
         lines += _rows(prefix, model, expand)

@@ -11,7 +11,7 @@ from typing import Any
 
 from ..errors import NAMESPACE, ConfigError, Issue, StackFileError
 from . import stack_yaml
-from .handover import config_text, program_value
+from .handover import handed_over
 from .model import StackConfig
 from .secrets import Offline, is_secure, with_placeholders
 from .validation import aws_region_issues, primary_region_issues, split_namespace, validate
@@ -81,9 +81,7 @@ class StackDocument:
         config, _ = self.cli_config()
         return split_namespace(
             {
-                key: program_value(str(key).partition(":")[2], config_text(value))
-                if str(key).startswith(f"{NAMESPACE}:")
-                else value
+                key: handed_over(str(key).partition(":")[2], value) if str(key).startswith(f"{NAMESPACE}:") else value
                 for key, value in config.items()
             },
             self.source,

@@ -140,9 +140,10 @@ def parse(text: str) -> Parsed:
     """Parse a stack file's YAML; YamlProblem names the line of what the CLI would refuse."""
     import yaml
 
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    loader = None
     try:
-        return _build(yaml.parse(text, Loader=loader))
+        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)(text)  # libyaml's parser when PyYAML has it
+        return _build(iter(loader.get_event, None))  # the events yaml.parse yields, without its generator
     except yaml.reader.ReaderError as exc:
         line = text[: exc.position].count("\n") + 1
         raise YamlProblem(line, f"character U+{exc.character:04X} is not allowed: {exc.reason}") from None
@@ -151,6 +152,9 @@ def parse(text: str) -> Parsed:
         raise YamlProblem(mark.line + 1 if mark else None, exc.problem or exc.context or "invalid YAML") from None
     except yaml.YAMLError as exc:
         raise YamlProblem(None, str(exc).splitlines()[0]) from None
+    finally:
+        if loader is not None:
+            loader.dispose()
 
 
 def _build(events: Iterator[Any]) -> Parsed:
@@ -209,13 +213,13 @@ def _build(events: Iterator[Any]) -> Parsed:
             return parent.path
         return (*parent.path, key_text(parent.key))
 
+    scalar, alias, document = yaml.ScalarEvent, yaml.AliasEvent, yaml.DocumentStartEvent
+    starts = {yaml.MappingStartEvent: True, yaml.SequenceStartEvent: False}  # is it a map?
+    ends = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
     for event in events:
+        kind = type(event)  # the parser's own classes (no subclasses): one dispatch per event
         line = event.start_mark.line + 1 if event.start_mark else 0
-        if isinstance(event, yaml.DocumentStartEvent):
-            documents += 1
-            if documents > 1:
-                raise YamlProblem(line, "a stack file is one YAML document (found a second '---')")
-        elif isinstance(event, yaml.ScalarEvent):
+        if kind is scalar:
             decoded += 1
             tag = event.tag
             if tag is None:
@@ -225,19 +229,18 @@ def _build(events: Iterator[Any]) -> Parsed:
             else:
                 raise YamlProblem(line, f"tag {tag.replace(_TAG, '!!')} is not supported in a stack file")
             # A merge key only as a map's key: a list item ``- <<`` is the text "<<".
-            in_map = bool(stack) and isinstance(stack[-1].value, dict)
-            if not event.style and event.value == "<<" and tag is None and in_map and stack[-1].key is _NO_KEY:
-                value = _MERGE_KEY
+            if not event.style and event.value == "<<" and tag is None and stack:
+                if isinstance(stack[-1].value, dict) and stack[-1].key is _NO_KEY:
+                    value = _MERGE_KEY
             place(value, 1, line, event.anchor)
-        elif isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+        elif kind in starts:
             decoded += 1
             if event.tag is not None and event.tag not in _COLLECTION_TAGS:
                 raise YamlProblem(line, f"tag {event.tag.replace(_TAG, '!!')} is not supported in a stack file")
             if len(stack) >= MAX_DEPTH:
                 raise YamlProblem(line, f"nested deeper than {MAX_DEPTH} levels")
-            is_map = isinstance(event, yaml.MappingStartEvent)
-            stack.append(_Collection({} if is_map else [], child_path(), event.anchor, line, key=_NO_KEY))
-        elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            stack.append(_Collection({} if starts[kind] else [], child_path(), event.anchor, line, key=_NO_KEY))
+        elif kind in ends:
             done = stack.pop()
             if isinstance(done.value, dict):
                 for source in done.merges:  # explicit keys win over merged ones, as in go-yaml
@@ -246,7 +249,7 @@ def _build(events: Iterator[Any]) -> Parsed:
                             done.value[key] = value
                             lines[(*done.path, key)] = done.merge_lines[key]
             place(done.value, done.size, done.line, done.anchor)
-        elif isinstance(event, yaml.AliasEvent):
+        elif kind is alias:
             if event.anchor not in anchors:
                 raise YamlProblem(line, f"unknown anchor {event.anchor!r} (or an anchor that contains itself)")
             value, size = anchors[event.anchor]
@@ -255,4 +258,8 @@ def _build(events: Iterator[Any]) -> Parsed:
             if aliased > 100 and decoded > 1000 and aliased / decoded > _allowed_alias_ratio(decoded):
                 raise YamlProblem(line, "the document contains excessive aliasing")
             place(value, size, line, None)
+        elif kind is document:
+            documents += 1
+            if documents > 1:
+                raise YamlProblem(line, "a stack file is one YAML document (found a second '---')")
     return Parsed(root, lines)
