@@ -174,6 +174,8 @@ def test_the_config_package_exports_what_users_need():
     import patching_components.config as config
 
     assert len(config.__all__) <= 20
+    for name in config.__all__:  # each loads on first use
+        getattr(config, name)
     public = {n for n in vars(config) if not n.startswith("_")}
     # Nothing but its exports and its own submodules: no pydantic, no difflib, no field types.
     submodules = {n for n in public if f"{NAME}.config.{n}" in MODULES}

@@ -16,21 +16,62 @@ a Pulumi program), ``secrets``, ``defaults`` and ``reference`` (README's configu
 This package exports what users need; internal users import the submodule they need.
 """
 
+from __future__ import annotations
+
+import importlib as _importlib
+import typing as _typing
+
 from ..errors import NAMESPACE, ConfigError, Issue, StackFileError
-from .model import TOP_LEVEL_KEYS, StackConfig
-from .pulumi_config import load_pulumi_config
-from .sections import BaselineConfig, ChangeFreezeConfig, MaintenanceWindowConfig
-from .services import GoldenAmiConfig
-from .stack_file import (
-    StackDocument,
-    load_stack_file,
-    parse_stack_text,
-    read_stack_document,
-    read_stack_file,
-    read_stack_yaml,
-    stack_file_for,
-)
-from .validation import split_namespace, validate
+
+# Each name from the submodule that defines it, loaded on first use: a component that needs only
+# ``config.defaults`` does not build the pydantic model at import.
+_FROM = {
+    "TOP_LEVEL_KEYS": "model",
+    "StackConfig": "model",
+    "load_pulumi_config": "pulumi_config",
+    "BaselineConfig": "sections",
+    "ChangeFreezeConfig": "sections",
+    "MaintenanceWindowConfig": "sections",
+    "GoldenAmiConfig": "services",
+    "StackDocument": "stack_file",
+    "load_stack_file": "stack_file",
+    "parse_stack_text": "stack_file",
+    "read_stack_document": "stack_file",
+    "read_stack_file": "stack_file",
+    "read_stack_yaml": "stack_file",
+    "stack_file_for": "stack_file",
+    "split_namespace": "validation",
+    "validate": "validation",
+}
+
+if _typing.TYPE_CHECKING:
+    from .model import TOP_LEVEL_KEYS, StackConfig
+    from .pulumi_config import load_pulumi_config
+    from .sections import BaselineConfig, ChangeFreezeConfig, MaintenanceWindowConfig
+    from .services import GoldenAmiConfig
+    from .stack_file import (
+        StackDocument,
+        load_stack_file,
+        parse_stack_text,
+        read_stack_document,
+        read_stack_file,
+        read_stack_yaml,
+        stack_file_for,
+    )
+    from .validation import split_namespace, validate
+
+
+def __getattr__(name: str) -> _typing.Any:
+    if name in _FROM:
+        value = getattr(_importlib.import_module(f"{__name__}.{_FROM[name]}"), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
+
 
 __all__ = [
     "NAMESPACE",
