@@ -111,22 +111,15 @@ def test_quick_run_prints_and_writes_every_figure(tmp_path, capsys):
 _COMPARE = {"<=": operator.le, "<": operator.lt, ">=": operator.ge, ">": operator.gt}
 
 
-KNOWN_MISSES: dict[str, str] = {}
-"""Figures (their name up to the first " (") recorded as missing their target, each with why: the list
-BENCHMARKS.md shows under "Known misses". A figure that misses and is not here fails; so does one here
-that meets its target (take it off the list)."""
-
-
 def test_every_recorded_figure_meets_its_target():
     report = json.loads(RESULTS.read_text())
     assert not report["quick"]
-    missed = {}
+    missed = []
     for figure in report["figures"]:
         comparison, limit = figure["target"].split()
         if not _COMPARE[comparison](figure["value"], float(limit)):  # judged here, not by the recorded "ok"
-            missed[figure["name"].split(" (")[0]] = f"{figure['value']} {figure['unit']}, target {figure['target']}"
-    assert {name: missed[name] for name in missed if name not in KNOWN_MISSES} == {}
-    assert [name for name in KNOWN_MISSES if name not in missed] == []
+            missed.append(f"{figure['name']}: {figure['value']} {figure['unit']}, target {figure['target']}")
+    assert missed == []
 
 
 def test_benchmarks_md_shows_the_recorded_figures_of_a_real_commit():
