@@ -100,7 +100,7 @@ def plan_seconds(monkeypatch, groups: int, output: str) -> float:
     """Wall time of `patching plan` (all of plan's own work: sort, regions, tree, inputs) on a synthetic run."""
     run, checked = synthetic_run(groups), plan.load(EXAMPLE_STACKS[0])
     monkeypatch.setattr(engine, "run_stack_file", lambda path: run)
-    monkeypatch.setattr(plan, "load", lambda path: checked)  # the stack file is read once, outside the timing
+    monkeypatch.setattr(plan, "load", lambda path, esc=None: checked)  # the stack file is read once, outside the timing
     args = SimpleNamespace(stack_file=str(EXAMPLE_STACKS[0]), format=output)
     best = float("inf")
     for _ in range(3):
