@@ -8,12 +8,15 @@ The primary region is the first of ``patching:regions``, or, without that key, t
 ``aws:region`` (which the config does not name: ``RegionLayout.region`` is then None). Resources of the
 primary region keep the names of a one-region stack; those of another region carry it in their
 names, so adding a region renames nothing that exists.
+
+It imports nothing else of the package (the config only as type hints), so ``config`` may check a
+stack file's keys against the names made of them.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -27,14 +30,26 @@ def name_prefix(customer: str, region: str | None = None) -> str:
     return customer if region is None else f"{customer}-{region}"
 
 
+def keyed_name(customer: str, key: str, region: str | None = None) -> str:
+    """The AWS name of a resource named after a config key (of a non-primary ``region``): ``<prefix>-<key>``."""
+    return f"{name_prefix(customer, region)}-{key}"
+
+
+def name_clash(customer: str, key: str, other_regions: Iterable[str]) -> str | None:
+    """The non-primary region whose names the primary region's ``key`` would look like: key
+    ``eu-west-1-nightly`` is named ``acme-eu-west-1-nightly``, as key ``nightly`` is in eu-west-1."""
+    name = keyed_name(customer, key)
+    return next((r for r in other_regions if name.startswith(f"{name_prefix(customer, r)}-")), None)
+
+
 def window_name(customer: str, key: str, region: str | None = None) -> str:
     """The AWS name of a stack's maintenance window (of a non-primary ``region``)."""
-    return f"{name_prefix(customer, region)}-{key}"
+    return keyed_name(customer, key, region)
 
 
 def baseline_name(customer: str, key: str, region: str | None = None) -> str:
     """The AWS name of a stack's patch baseline (of a non-primary ``region``)."""
-    return f"{name_prefix(customer, region)}-{key}"
+    return keyed_name(customer, key, region)
 
 
 def alerts_topic_name(customer: str, region: str | None = None) -> str:

@@ -10,6 +10,7 @@ from typing import Literal
 
 from pydantic import StrictBool, field_validator, model_validator
 
+from .. import layout
 from ..aws import limits as aws_limits
 from . import defaults
 from .base import PLACEHOLDER_ACCOUNT, ConfigModel, raise_issues
@@ -177,7 +178,7 @@ class StackConfig(ConfigModel):
             ("goldenAmis", self.golden_amis),
         ):
             for key in keys:
-                clash = next((r for r in regions[1:] if key.startswith(f"{r}-")), None)
+                clash = layout.name_clash(self.customer, key, layout.other_regions(self))
                 if clash:
                     issues.append(
                         (

@@ -24,6 +24,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
+from .. import layout
 from ..aws import os_rules
 from ..errors import Issue, cut
 from .annotations import layers, setting_at
@@ -421,7 +422,7 @@ def _public_names(config: StackConfig, values: Mapping[str, Any]) -> set[str]:
         config.change_freezes,
     )
     keys = {str(key) for mapping in mappings for key in mapping}
-    names = {customer, *keys, *(f"{customer}-{key}" for key in keys)}
+    names = {customer, *keys, *(layout.keyed_name(customer, key) for key in keys)}
     for key, value in values.items():
         names.update(item for path, item in _text_leaves(value, (key,)) if item and _names_resources(path))
     return names

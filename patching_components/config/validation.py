@@ -8,6 +8,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from .. import layout
 from ..aws import limits as aws_limits
 from ..errors import NAMESPACE, ConfigError, Issue, closest, cut, did_you_mean
 from .messages import _issue_from_pydantic, group_list_items
@@ -69,16 +70,17 @@ def primary_region_issues(config: StackConfig, aws_region: object, line: int | N
     issues = aws_region_issues(aws_region, line)
     if issues:
         return issues
+    primary = layout.primary_region(config)
     if config.regions and len(config.regions) > 1 and aws_region in (None, ""):
         return [
             Issue(
                 ("regions",),
                 f"several regions and no aws:region: the stack's default provider builds the primary region's "
-                f"resources (IAM, the log bucket) wherever AWS_REGION points; set aws:region: {config.regions[0]} "
+                f"resources (IAM, the log bucket) wherever AWS_REGION points; set aws:region: {primary} "
                 "(the first region)",
             )
         ]
-    if config.regions and aws_region not in (None, "") and config.regions[0] != aws_region:
+    if config.regions and aws_region not in (None, "") and primary != aws_region:
         return [
             Issue(
                 ("regions", 0),
