@@ -530,3 +530,27 @@ def test_the_notes_step_writes_the_changelog_entry(release, tmp_path):
     entry = (ROOT / "CHANGELOG.md").read_text().split(f"\n## [{__version__}] - ", 1)[1].split("\n", 1)[1]
     entry = entry.split("\n## [", 1)[0].strip("\n") + "\n"
     assert (tmp_path / "notes.md").read_text() == entry
+
+
+@pytest.mark.parametrize("name", ["pull-request.yml", "deploy.yml", "drift.yml"])
+def test_stack_matrices_are_bounded_and_pip_downloads_cached(name):
+    # Issue 25: one job per customer stack must not run unbounded (the backend's and AWS's rate
+    # limits), and each installs the same dependencies: setup-python caches pip's downloads, keyed
+    # on the files the job installs from.
+    for job_name, job in load(name)["jobs"].items():
+        if "matrix" in job.get("strategy", {}):
+            assert 1 <= job["strategy"].get("max-parallel", 0) <= 8, job_name
+        for step in job["steps"]:
+            if step.get("uses", "").startswith("actions/setup-python@"):
+                assert step["with"]["cache"] == "pip", job_name
+                keys = step["with"]["cache-dependency-path"].split()
+                assert "pyproject.toml" in keys, job_name
+                installs = " ".join(s.get("run", "") for s in job["steps"])
+                assert ("requirements.txt" in installs) == ("policy/requirements.txt" in keys), job_name
+
+
+def test_ci_builds_its_own_virtualenv_and_leaves_the_developers_alone():
+    run = (ROOT / ".ci" / "run").read_text()
+    commands = [line for line in run.splitlines() if not line.startswith("#")]
+    assert not any(".venv" in line for line in commands)
+    assert "venv=.ci/venv" in commands and 'rm -rf "$venv"' in commands
