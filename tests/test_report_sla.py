@@ -283,14 +283,14 @@ def test_a_clean_month_is_ok():
 
 def test_inspector_off_is_said_and_not_taken_for_no_findings():
     off = account_status("DISABLED")
-    found = read(SSM_CALLS[:1] + [SSM_CALLS[2]], [("batch_get_account_status", None, off)], nodes=(WIN,))
+    found = read([*SSM_CALLS[:1], SSM_CALLS[2]], [("batch_get_account_status", None, off)], nodes=(WIN,))
     assert found.inspector == {REGION: "off (EC2 scanning DISABLED)"}
     assert "Amazon Inspector: eu-west-1 off (EC2 scanning DISABLED)" in "\n".join(markdown(found))
 
 
 def test_inspector_unreadable_is_a_gap():
     denied = Exception({"service_error_code": "AccessDeniedException", "service_message": "not authorized"})
-    found = read(SSM_CALLS[:1] + [SSM_CALLS[2]], [("batch_get_account_status", None, denied)], nodes=(WIN,))
+    found = read([*SSM_CALLS[:1], SSM_CALLS[2]], [("batch_get_account_status", None, denied)], nodes=(WIN,))
     assert found.inspector == {REGION: "unreadable"}
     assert any(g.kind == "inspector-unreadable" for g in found.gaps)
     assert not found.ok
@@ -299,7 +299,7 @@ def test_inspector_unreadable_is_a_gap():
 def test_a_customer_whose_patches_cannot_be_read_never_reads_as_no_breach():
     denied = Exception({"service_error_code": "AccessDeniedException", "service_message": "not authorized"})
     found = read(
-        [("describe_instance_patches", None, denied)], INSPECTOR_CALLS[:1] + [INSPECTOR_CALLS[1]], nodes=(WIN,)
+        [("describe_instance_patches", None, denied)], [*INSPECTOR_CALLS[:1], INSPECTOR_CALLS[1]], nodes=(WIN,)
     )
     assert found.nodes == 0 and not found.breaches
     assert [g.kind for g in found.gaps] == ["read-failed"]
