@@ -40,7 +40,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     from .report import MAX_SCAN_AGE_DAYS
     from .report_formats import FORMATS as REPORT_FORMATS
 
-    parser.add_argument("stack_file", metavar="STACK_FILE")
+    parser.add_argument("stack_file", metavar="STACK_FILE", nargs="?", help="the stack (optional with --fleet)")
     parser.add_argument("--format", choices=REPORT_FORMATS, default="md")
     parser.add_argument(
         "--out",
@@ -88,6 +88,8 @@ def run(args: argparse.Namespace) -> int:
         from .report_fleet import run_fleet
 
         return run_fleet(args)
+    if not args.stack_file:
+        raise UsageError("give STACK_FILE (or --fleet for the whole fleet)")
     try:
         path, config, primary, regions, account = aws_stack(args)
     except ConfigError as exc:
