@@ -327,3 +327,143 @@ def test_severity_mapping_covers_every_os_vocabulary():
         field = family.fields.get("severities")
         for value in field.allowed if field else ():
             assert value in report_sla.SEVERITY_OF or value == "Unspecified", (family.name, value)
+
+
+# --- `patching report STACK --sla` end to end through the CLI (the report fixture's account, tests/report_fixture.py,
+# plus the SLA's calls), and the operator policy.
+
+ACME_SSM_SLA = [
+    # The acme-web nodes with a patch state, in the report's order (web-4 is not managed: a gap).
+    (
+        "describe_instance_patches",
+        {"InstanceId": "i-0web1", "MaxResults": 100},
+        {"Patches": [patch("openssl.x86_64:1:3.0.8-1.amzn2023.0.14", "Critical", "INSTALLED", "2026-11-15T00:00")]},
+    ),
+    ("describe_instance_patches", {"InstanceId": "i-0web2", "MaxResults": 100}, {"Patches": []}),
+    ("describe_instance_patches", {"InstanceId": "i-0web3", "MaxResults": 100}, {"Patches": []}),
+    ("describe_instance_patches", {"InstanceId": "i-0web5", "MaxResults": 100}, {"Patches": []}),
+]
+ACME_INSPECTOR = [
+    ("batch_get_account_status", {"accountIds": [ACCOUNT]}, ENABLED),
+    (
+        "list_findings",
+        {"filterCriteria": CRITERIA, "maxResults": 100},
+        {
+            "findings": [
+                # 2026-11-01 09:00 to 2026-12-01 09:00: 30 days, Critical SLA 7: a breach.
+                finding("i-0web2", "CRITICAL", "2026-11-01T09:00", "CVE-2026-1000"),
+                finding("i-0loose", "CRITICAL", "2026-01-01T00:00", "CVE-2026-1001"),  # not in acme-web
+            ]
+        },
+    ),
+]
+
+
+def acme_account():
+    import report_fixture as fixture
+
+    return StubbedAccount(
+        {
+            "ssm": fixture.SSM_CALLS + ACME_SSM_SLA,
+            "ec2": fixture.EC2_CALLS,
+            "sns": fixture.SNS_CALLS,
+            "inspector2": ACME_INSPECTOR,
+        },
+        REGION,
+    )
+
+
+@time_machine.travel(NOW, tick=False)
+def test_cli_sla_report_end_to_end_exits_3_on_the_breach(monkeypatch, tmp_path, capsys):
+    from aws_stubs import use_account
+
+    from patching_components.tools import cli
+
+    account = acme_account()
+    use_account(monkeypatch, account)
+    out = tmp_path / "report.json"
+    page = tmp_path / "report.html"
+    stack = ROOT / "stacks" / "Pulumi.acme.yaml"
+    args = ["report", str(stack), "--sla", "--month", "2026-11", "--out", str(out), "--out", str(page)]
+    assert cli.main(args) == 3
+    account.assert_all_called()
+    data = json.loads(out.read_text())
+    jsonschema.validate(data, SCHEMA, format_checker=jsonschema.FormatChecker())
+    section = data["sla"]
+    assert section["slaDays"] == {"Critical": 7, "Important": 14, "Medium": 30}  # stacks/Pulumi.acme.yaml
+    assert (section["breaches"], section["nodes"], section["ok"]) == (1, 4, False)
+    assert section["severities"]["Critical"]["findingsPastSla"] == 1
+    assert section["severities"]["Critical"]["noReleaseDate"] == 1
+    assert {(g["resource"], g["kind"], g["count"]) for g in section["gaps"]} == {
+        ("i-0web4", "no-patch-data", 1),
+        ("Amazon Linux", "no-release-date", 1),
+    }
+    (breach,) = [p for p in section["patches"] if p["verdict"] == "missing-past-sla"]
+    assert (breach["instanceId"], breach["patchId"], breach["days"]) == ("i-0web2", "CVE-2026-1000", 30.0)
+    html = page.read_text()
+    assert "<h2>SLA, 2026-11</h2>" in html and "SLA BREACHED: 1 patch(es)" in html
+
+
+def test_month_needs_sla(capsys):
+    from patching_components.tools import cli
+
+    assert cli.main(["report", str(ROOT / "stacks" / "Pulumi.acme.yaml"), "--month", "2026-11"]) == 2
+    assert "--month is the month of --sla" in capsys.readouterr().err
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_operator_policy_grants_exactly_the_sla_calls(monkeypatch):
+    from aws_stubs import use_account
+    from iam_model import Request, allowed
+
+    from patching_components.iam_policies import REPORT_SLA_READ_ACTIONS, report_policy_document
+    from patching_components.tools import cli
+
+    account = acme_account()
+    use_account(monkeypatch, account)
+    cli.main(["report", str(ROOT / "stacks" / "Pulumi.acme.yaml"), "--sla", "--month", "2026-11", "--format", "json"])
+    policy = report_policy_document(regions=[REGION])
+    made = {f"{service}:{operation}" for service, operation, _, _ in account.requests}
+    # The SLA's calls are exactly the new actions (report_policy_document's ReadPatchSla statement).
+    sla_calls = {
+        a
+        for a in made
+        if a.startswith("inspector2:") or a in {"ssm:DescribeInstancePatches", "ssm:DescribeAvailablePatches"}
+    }
+    granted = {
+        a for st in policy["Statement"] if st["Sid"] in ("ReadPatchSla", "ReadNodePatches") for a in st["Action"]
+    }
+    assert granted == set(REPORT_SLA_READ_ACTIONS)
+    assert sla_calls == set(REPORT_SLA_READ_ACTIONS) - {"ssm:DescribeAvailablePatches"}  # acme has no Windows node
+    for service, operation, params, region in account.requests:
+        if f"{service}:{operation}" in sla_calls:
+            # IAM evaluates DescribeInstancePatches on the node's ARN, the others on "*" (Service Authorization
+            # Reference, "Actions, resources, and condition keys" for Systems Manager and Amazon Inspector).
+            resource = (
+                f"arn:aws:ec2:{region}:{ACCOUNT}:instance/{params['InstanceId']}" if "InstanceId" in params else "*"
+            )
+            assert allowed([policy], Request(f"{service}:{operation}", resource, {"aws:RequestedRegion": region}))
+            assert not allowed(
+                [policy], Request(f"{service}:{operation}", resource, {"aws:RequestedRegion": "us-east-1"})
+            )
+    hybrid = f"arn:aws:ssm:{REGION}:{ACCOUNT}:managed-instance/mi-0123456789abcdef0"
+    assert allowed([policy], Request("ssm:DescribeInstancePatches", hybrid, {"aws:RequestedRegion": REGION}))
+    # Not a node: the grant is on instances and managed instances only.
+    document = f"arn:aws:ssm:{REGION}:{ACCOUNT}:document/acme-freeze-guard"
+    assert not allowed([policy], Request("ssm:DescribeInstancePatches", document, {"aws:RequestedRegion": REGION}))
+    for write in ("inspector2:Disable", "inspector2:UpdateConfiguration", "ssm:CreatePatchBaseline", "ssm:SendCommand"):
+        assert not allowed([policy], Request(write, "*", {"aws:RequestedRegion": REGION})), write
+
+
+def test_parliament_finds_nothing_in_the_operator_policy():
+    from parliament import analyze_policy_string
+
+    from patching_components.iam_policies import report_policy_document
+
+    analysis = analyze_policy_string(json.dumps(report_policy_document()), include_community_auditors=True)
+    # The statements this feature adds draw no finding (the older ReadPatchCompliance statement's listings are
+    # parliament's RESOURCE_STAR, outside this test).
+    from patching_components.iam_policies import REPORT_SLA_READ_ACTIONS
+
+    flagged = [f for f in analysis.findings if any(a in str(f.detail) for a in REPORT_SLA_READ_ACTIONS)]
+    assert flagged == []

@@ -123,6 +123,7 @@ def run(args: argparse.Namespace) -> int:
                 report,
                 {str(k): v for k, v in (config.sla or {}).items()},
                 account.clients,
+                groups=config.patch_groups,
                 month=args.month,
                 progress=progress,
             )

@@ -268,7 +268,13 @@ def _live(path: Path, args: argparse.Namespace) -> dict[str, Any] | str:
             max_scan_age_days=args.max_scan_age,
         )
         if args.sla:
-            add_to(report, {str(k): v for k, v in (config.sla or {}).items()}, account.clients, month=args.month)
+            add_to(
+                report,
+                {str(k): v for k, v in (config.sla or {}).items()},
+                account.clients,
+                groups=config.patch_groups,
+                month=args.month,
+            )
     except ConfigError as exc:
         return "; ".join(exc.lines())
     except UsageError as exc:

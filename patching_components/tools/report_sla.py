@@ -432,16 +432,18 @@ def add_to(
     sla: dict[str, int] | None,
     clients: Clients,
     *,
+    groups: Iterable[str],
     month: str | None = None,
     progress: Callable[[str], None] = lambda _: None,
 ) -> SlaReport:
     """The SLA section of ``report`` (a :class:`report_model.Report` just read), over its nodes in the
-    stack's patch groups, set on it and returned. A stack without ``patching:sla`` judges nothing: every
+    stack's patch groups (``groups``), set on it and returned. A stack without ``patching:sla`` judges nothing: every
     figure is empty and the section says so (a gap: the report was asked for an SLA the stack lacks)."""
+    mine = set(groups)
     nodes = [
         SlaNode(i.region, i.instance_id, i.patch_group, i.platform_type, i.platform, i.counts is not None)
         for i in report.instances
-        if i.patch_group is not None and i.status not in ("no-patch-group", "unregistered-group")
+        if i.patch_group in mine
     ]
     if not sla:
         name, start, end = month_bounds(month, report.generated_at)
