@@ -44,6 +44,7 @@ def report(customer, statuses, gaps=0, sla=None, pipelines=(), ok=None):
 
 def sla(breaches, gap_counts=(), ok=None):
     return {
+        "slaDays": {"Critical": 7},
         "breaches": breaches,
         "gaps": [{"count": n} for n in gap_counts],
         "ok": ok if ok is not None else (breaches == 0 and not gap_counts),

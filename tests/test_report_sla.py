@@ -467,3 +467,14 @@ def test_parliament_finds_nothing_in_the_operator_policy():
 
     flagged = [f for f in analysis.findings if any(a in str(f.detail) for a in REPORT_SLA_READ_ACTIONS)]
     assert flagged == []
+
+
+def test_a_stack_without_an_sla_reads_nothing_and_says_so():
+    from types import SimpleNamespace
+
+    from patching_components.tools.report_sla import add_to
+
+    report = SimpleNamespace(instances=[], account_id=ACCOUNT, regions=[REGION], generated_at=NOW, sla=None)
+    found = add_to(report, {}, StubbedAccount({}, REGION), groups=["acme-web"], month="2026-11")
+    assert report.sla is found and found.ok and not found.patches
+    assert headline(found) == "no SLA set (patching:sla): nothing judged"

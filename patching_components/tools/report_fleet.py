@@ -43,7 +43,8 @@ class FleetRow:
     account: str
     figures: dict[str, int] = field(default_factory=dict)
     sla: bool = False
-    """Whether the report had an SLA section (``--sla``); without one its SLA breaches are 0, marked unread."""
+    """Whether the report judged an SLA (``--sla`` on a stack with ``patching:sla``); without, its SLA breaches are
+    0 and the row says "no SLA read"."""
     ok: bool = False
     error: str | None = None
     """Why the input could not be read; None: read."""
@@ -71,7 +72,8 @@ def row_of(data: dict[str, Any], source: str) -> FleetRow:
         "staleAmis": stale,
     }
     ok = bool(summary["ok"]) and (sla is None or bool(sla["ok"]))
-    return FleetRow(source, data["customer"], data["stack"], data["account"]["id"], figures, sla is not None, ok)
+    judged = sla is not None and bool(sla.get("slaDays"))
+    return FleetRow(source, data["customer"], data["stack"], data["account"]["id"], figures, judged, ok)
 
 
 def _stale(pipeline: dict[str, Any]) -> bool:

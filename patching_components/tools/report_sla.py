@@ -73,7 +73,6 @@ SLA_GAPS = {
     "what it is missing is unknown",
     "read-failed": "a call failed: that part of the customer's data was not read",
     "inspector-unreadable": "Amazon Inspector's status or findings could not be read in the region",
-    "no-sla": "the stack sets no patching:sla: nothing is judged",
 }
 
 
@@ -157,7 +156,10 @@ class SlaReport:
 
     @property
     def ok(self) -> bool:
-        """No breach, no gap, and at least one node read: else `patching report --sla` exits 3."""
+        """No breach, no gap, and at least one node read: else `patching report --sla` exits 3. A stack
+        without ``patching:sla`` has nothing to judge: ok, and its section says so."""
+        if not self.sla:
+            return True
         return self.nodes > 0 and not self.breaches and not self.gaps
 
 
@@ -438,7 +440,7 @@ def add_to(
 ) -> SlaReport:
     """The SLA section of ``report`` (a :class:`report_model.Report` just read), over its nodes in the
     stack's patch groups (``groups``), set on it and returned. A stack without ``patching:sla`` judges nothing: every
-    figure is empty and the section says so (a gap: the report was asked for an SLA the stack lacks)."""
+    figure is empty, nothing is read, and the section says so."""
     mine = set(groups)
     nodes = [
         SlaNode(i.region, i.instance_id, i.patch_group, i.platform_type, i.platform, i.counts is not None)
@@ -448,7 +450,6 @@ def add_to(
     if not sla:
         name, start, end = month_bounds(month, report.generated_at)
         result = SlaReport({}, name, start, end, report.generated_at)
-        result.gaps.append(SlaGap(", ".join(report.regions), "patching:sla", "no-sla", "the stack sets no SLA"))
         report.sla = result
         return result
     result = collect(

@@ -27,6 +27,8 @@ def _days(days: float | None) -> float | None:
 
 def headline(sla: SlaReport) -> str:
     """One line: breaches, or why there is no verdict."""
+    if not sla.sla:
+        return "no SLA set (patching:sla): nothing judged"
     breaches = len(sla.breaches)
     gaps = sum(g.count for g in sla.gaps)
     if breaches:
