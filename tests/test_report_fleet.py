@@ -168,3 +168,53 @@ def test_cli_fleet_of_one_clean_report_exits_0(tmp_path, capsys):
 def test_report_without_a_stack_file_or_fleet_is_a_usage_error(capsys):
     assert cli.main(["report"]) == 2
     assert "give STACK_FILE" in capsys.readouterr().err
+
+
+def test_cli_fleet_reads_a_stack_file_live_as_the_single_report_does(monkeypatch, tmp_path, capsys):
+    """acme read live (the report fixture's account, tests/report_fixture.py, with the SLA calls of
+    tests/test_report_sla.py) next to initech's saved report. acme by hand: 7 nodes (web-1..5, the typo'd
+    tag, the untagged one), 1 compliant; uncovered: i-0typo and i-0web4 (not managed), i-0loose (no patch
+    group); SLA: 1 breach (the 30-day-old Critical finding on web-2), gaps i-0web4 (no patch data) and web-1's
+    undated Critical patch; the golden AMI's last build failed: 1 stale AMI."""
+    import time_machine
+    from aws_stubs import use_account
+    from test_report_sla import NOW, acme_account
+
+    from conftest import ROOT
+
+    account = acme_account()
+    use_account(monkeypatch, account)
+    saved = tmp_path / "initech.json"
+    saved.write_text(json.dumps(INITECH))
+    acme = ROOT / "stacks" / "Pulumi.acme.yaml"
+    with time_machine.travel(NOW, tick=False):
+        code = cli.main(["report", "--fleet", str(acme), str(saved), "--sla", "--month", "2026-11", "--format", "json"])
+    assert code == 3
+    account.assert_all_called()
+    data = json.loads(capsys.readouterr().out)
+    first, second = data["customers"]
+    assert (first["customer"], second["customer"]) == ("acme", "initech")
+    assert {k: first[k] for k in ("nodes", "compliant", "nonCompliant", "uncovered", "slaBreaches", "slaGaps")} == {
+        "nodes": 7,
+        "compliant": 1,
+        "nonCompliant": 6,
+        "uncovered": 3,
+        "slaBreaches": 1,
+        "slaGaps": 2,
+    }
+    assert first["staleAmis"] == 1 and first["slaRead"] is True and first["source"] == str(acme)
+    assert data["totals"]["nodes"] == 7 + 2
+
+
+def test_a_broken_stack_file_is_an_unreadable_row_first_not_a_crash(tmp_path, capsys):
+    from conftest import ROOT
+
+    saved = tmp_path / "initech.json"
+    saved.write_text(json.dumps(INITECH | {"pipelines": []}))
+    broken = ROOT / "tests" / "bad_stacks" / "Pulumi.bad-sla.yaml"
+    assert cli.main(["report", "--fleet", str(saved), str(broken), "--format", "json"]) == 3
+    data = json.loads(capsys.readouterr().out)
+    first = data["customers"][0]
+    assert first["source"] == str(broken) and not first["ok"]
+    assert "patching:sla.Critical: give a whole number of days" in first["error"]
+    assert data["customers"][1]["customer"] == "initech"

@@ -384,7 +384,9 @@ def test_cli_sla_report_end_to_end_exits_3_on_the_breach(monkeypatch, tmp_path, 
     out = tmp_path / "report.json"
     page = tmp_path / "report.html"
     stack = ROOT / "stacks" / "Pulumi.acme.yaml"
+    table = tmp_path / "report.csv"
     args = ["report", str(stack), "--sla", "--month", "2026-11", "--out", str(out), "--out", str(page)]
+    args += ["--out", str(table)]
     assert cli.main(args) == 3
     account.assert_all_called()
     data = json.loads(out.read_text())
@@ -402,6 +404,14 @@ def test_cli_sla_report_end_to_end_exits_3_on_the_breach(monkeypatch, tmp_path, 
     assert (breach["instanceId"], breach["patchId"], breach["days"]) == ("i-0web2", "CVE-2026-1000", 30.0)
     html = page.read_text()
     assert "<h2>SLA, 2026-11</h2>" in html and "SLA BREACHED: 1 patch(es)" in html
+    rows = [line.split(",") for line in table.read_text().splitlines()]
+    sla_rows = [r for r in rows if r[0] in ("sla", "sla-gap")]
+    assert [(r[0], r[3] or r[4], r[8]) for r in sla_rows] == [
+        ("sla", "i-0web1", "no-release-date"),
+        ("sla", "i-0web2", "missing-past-sla"),
+        ("sla-gap", "i-0web4", "no-patch-data"),
+        ("sla-gap", "Amazon Linux", "no-release-date"),
+    ]
 
 
 def test_month_needs_sla(capsys):
