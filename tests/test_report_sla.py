@@ -488,3 +488,24 @@ def test_a_stack_without_an_sla_reads_nothing_and_says_so():
     found = add_to(report, {}, StubbedAccount({}, REGION), groups=["acme-web"], month="2026-11")
     assert report.sla is found and found.ok and not found.patches
     assert headline(found) == "no SLA set (patching:sla): nothing judged"
+
+
+def test_an_installed_patch_without_an_install_time_is_a_gap_not_an_absent_install():
+    # "Not all operating systems provide" InstalledTime (PatchComplianceData, Systems Manager API Reference).
+    calls = [
+        (
+            "describe_instance_patches",
+            {"InstanceId": LIN.instance_id, "MaxResults": 100},
+            {"Patches": [patch("bash.x86_64:0:5.2.15-1.amzn2023", "Critical", "INSTALLED", None)]},
+        )
+    ]
+    found = read(calls, [INSPECTOR_CALLS[0], ("list_findings", None, {"findings": []})], nodes=(LIN,))
+    assert [(g.resource, g.kind, g.count) for g in found.gaps] == [("Amazon Linux", "no-install-time", 1)]
+    assert not found.patches and not found.ok
+
+
+def test_a_month_not_begun_is_refused(capsys):
+    from patching_components.tools import cli
+
+    assert cli.main(["report", str(ROOT / "stacks" / "Pulumi.acme.yaml"), "--sla", "--month", "2999-01"]) == 2
+    assert "--month 2999-01 has not begun" in capsys.readouterr().err

@@ -84,6 +84,15 @@ def run(args: argparse.Namespace) -> int:
 
     if args.month and not args.sla:
         raise UsageError("--month is the month of --sla: give --sla too")
+    if args.month:
+        from datetime import UTC, datetime
+
+        from .report_sla import month_bounds
+
+        try:
+            month_bounds(args.month, datetime.now(UTC))
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
     if args.fleet is not None:
         from .report_fleet import run_fleet
 

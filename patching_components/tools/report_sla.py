@@ -69,6 +69,8 @@ VERDICTS = {
 SLA_GAPS = {
     "no-release-date": "patches an SLA applies to whose release date no call gives (the detail names the operating "
     "system and the call): they are not judged on time",
+    "no-install-time": "installed patches an SLA applies to without an install time (the detail names the "
+    "operating system): whether they were installed in the month, and when, is unknown",
     "no-patch-data": "a node of the customer's patch groups with no patch data (never scanned, not managed): "
     "what it is missing is unknown",
     "read-failed": "a call failed: that part of the customer's data was not read",
@@ -169,6 +171,8 @@ def month_bounds(month: str | None, now: datetime) -> tuple[str, datetime, datet
         month = f"{now:%Y-%m}"
     year, number = (int(part) for part in month.split("-"))
     start = datetime(year, number, 1, tzinfo=UTC)
+    if start > now:
+        raise ValueError(f"--month {month} has not begun ({now:%Y-%m-%d} now)")
     end = start + timedelta(days=monthrange(year, number)[1])
     return month, start, min(end, now)
 
@@ -240,12 +244,18 @@ def collect(
             report.nodes += 1
             for patch in patches:
                 state = patch.get("State", "")
-                installed = patch.get("InstalledTime") if state in INSTALLED_STATES else None
-                if state in INSTALLED_STATES and not (installed and start <= installed < end):
-                    continue  # installed outside the month
                 if state not in INSTALLED_STATES and state not in MISSING_STATES:
                     continue
+                installed = patch.get("InstalledTime") if state in INSTALLED_STATES else None
                 severity = SEVERITY_OF.get(patch.get("Severity", ""))
+                if state in INSTALLED_STATES and (installed is None or installed.timestamp() <= 0):
+                    if severity in sla:  # "Not all operating systems provide" InstalledTime (PatchComplianceData)
+                        platform = node.platform or node.platform_type or "unknown OS"
+                        why = "DescribeInstancePatches gives no InstalledTime: installed in the month or not is unknown"
+                        report.gaps.append(SlaGap(region, platform, "no-install-time", why))
+                    continue
+                if state in INSTALLED_STATES and not (installed and start <= installed < end):
+                    continue  # installed outside the month
                 if severity is None:
                     report.unrated += 1
                     continue
@@ -327,14 +337,14 @@ def _release_dates(
 
 
 def _release_date_gaps(report: SlaReport) -> None:
-    """One gap per (region, operating system, reason), with the number of patches it covers."""
+    """One gap per (region, operating system, kind, reason), with the number of patches it covers."""
     merged: dict[tuple[str, str, str], SlaGap] = {}
     rest: list[SlaGap] = []
     for gap in report.gaps:
-        if gap.kind != "no-release-date":
+        if gap.kind not in ("no-release-date", "no-install-time"):
             rest.append(gap)
             continue
-        key = (gap.region, gap.resource, gap.detail)
+        key = (gap.region, gap.resource, gap.kind + gap.detail)
         if key in merged:
             merged[key].count += 1
         else:
