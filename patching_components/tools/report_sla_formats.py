@@ -114,6 +114,12 @@ def markdown(sla: SlaReport) -> list[str]:
             ]
             cells += [f"{p.days:.1f} (SLA {p.sla_days})" if p.days is not None else ""]
             out.append("| " + " | ".join(_cell(c) for c in cells) + " |")
+        if any(p.source == "inspector" for p in sla.breaches):
+            out += [
+                "",
+                "An Inspector finding's release is the vendor's publication of the vulnerability "
+                "(vendorCreatedAt): its fix may be younger.",
+            ]
     if sla.gaps:
         out += ["", "### SLA gaps", "", "| Region | Resource | Gap | Count | Detail |", "|---|---|---|---|---|"]
         out += [f"| {g.region} | {_cell(g.resource)} | {g.kind} | {g.count} | {_cell(g.detail)} |" for g in sla.gaps]
