@@ -82,6 +82,20 @@ def report_policy_document(partition: str = "aws", regions: Sequence[str] | None
             "Action": list(REPORT_PARAMETER_ACTIONS),
             "Resource": f"arn:{partition}:ssm:*:*:parameter/patching/*",
         },
+        {
+            # `patching report --sla`: Windows release dates, Amazon Inspector's status and findings.
+            "Sid": "ReadPatchSla",
+            "Effect": "Allow",
+            "Action": [a for a in REPORT_SLA_READ_ACTIONS if a not in REPORT_NODE_ACTIONS],
+            "Resource": "*",
+        },
+        {
+            # `patching report --sla`: each node's patches (IAM scopes the call to the node).
+            "Sid": "ReadNodePatches",
+            "Effect": "Allow",
+            "Action": list(REPORT_NODE_ACTIONS),
+            "Resource": [f"arn:{partition}:ec2:*:*:instance/*", f"arn:{partition}:ssm:*:*:managed-instance/*"],
+        },
     ]
     for statement in statements if condition else []:
         statement["Condition"] = condition
@@ -541,3 +555,18 @@ def inline_policy_issues(config: StackConfig) -> list[tuple[tuple[str | int, ...
                 )
             )
     return issues
+
+
+REPORT_SLA_READ_ACTIONS = (
+    "inspector2:BatchGetAccountStatus",
+    "inspector2:ListFindings",
+    "ssm:DescribeAvailablePatches",
+    "ssm:DescribeInstancePatches",
+)
+"""Every call `patching report --sla` adds (tools/report_sla.py), all read-only and taking no resource ARN in
+IAM ("Actions, resources, and condition keys" for Systems Manager and for Amazon Inspector, Service
+Authorization Reference) but one, DescribeInstancePatches (``REPORT_NODE_ACTIONS``): tests/test_report_sla.py checks
+the operator policy allows exactly these."""
+
+REPORT_NODE_ACTIONS = ("ssm:DescribeInstancePatches",)
+"""The SLA's calls IAM scopes to a node: an EC2 instance or a managed (hybrid) instance."""

@@ -56,6 +56,10 @@ FIXTURE_OPERATIONS: dict[str, tuple[str, tuple[str, ...]]] = {
     "GetDefaultPatchBaseline": ("", ("OperatingSystem",)),
     # The only call that returns a task's TaskInvocationParameters (the report checks the operation).
     "GetMaintenanceWindowTask": ("", ("WindowId", "WindowTaskId")),
+    # `patching report --sla`: release dates of Windows updates by KB id (PATCH_ID filter); moto 5 lacks it
+    # (https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_DescribeAvailablePatches.html).
+    # The layer does not apply the filter: the report keeps only the KB ids it asked for.
+    "DescribeAvailablePatches": ("Patches", ()),
 }
 """The SSM calls moto 5 does not implement, answered from seeded data."""
 PATCH_STATE_IDS = _SSM.operation_model("DescribeInstancePatchStates").input_shape.members["InstanceIds"].metadata["max"]

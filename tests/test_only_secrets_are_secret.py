@@ -62,6 +62,7 @@ EXPECTED: dict[str, dict[str, Any]] = {
         # s3Bucket: create and s3Prefix: patching are the defaults, retentionDays a number: nothing to hide.
         "logging": {},
         "compliance": TAKES_NO_TEXT,  # dataSync: a boolean
+        "sla": TAKES_NO_TEXT,  # days per severity: numbers
         # The two addresses, each in its subscription's endpoint; not the topic, its policy or the tasks.
         "notifications": {
             "TopicSubscription acme-alerts-368ba38420654f11": ["endpoint"],

@@ -440,6 +440,12 @@ class CustomerPatchingArgs(TypedDict, total=False):
     Change Calendar per region and a runbook that keeps every window of the customer disabled while it is CLOSED
     (see "Freezes and emergencies")."""
 
+    sla: dict[str, int]
+    """Days from a fix's release to its install, per severity: ``{Critical: 7, Important: 14, Medium: 30}`` (keys
+    ``Critical``, ``Important``, ``Medium``, ``Low``; 1-365 whole days; a severity left out has no SLA). Nothing is
+    built from it: ``patching report --sla`` judges installs and missing patches by it (see "SLA report", which maps
+    each operating system's severity values onto these four)."""
+
 
 class SecurityBaselineArgs(TypedDict, total=False):
     """SecurityBaseline's args: BaselineConfig's settings (snake_case) and these."""

@@ -13,6 +13,7 @@ from .aws_pages import Clients
 if TYPE_CHECKING:
     from ..config import StackConfig
     from ..layout import RegionLayout
+    from .report_sla import SlaReport
 
 PATCH_COUNTS = (
     ("installed", "InstalledCount"),
@@ -132,6 +133,8 @@ class InstanceState:
     newest first."""
     problems: list[tuple[str, str]] = field(default_factory=list)
     """(status, reason), in NODE_STATUSES order."""
+    platform_type: str | None = None
+    """Systems Manager's PlatformType (Windows, Linux, MacOS); None: not managed."""
 
     @property
     def status(self) -> str:
@@ -225,6 +228,8 @@ class Report:
     gaps: list[CoverageGap]
     windows: list[WindowRuns]
     pipelines: list[PipelineBuild] = field(default_factory=list)
+    sla: SlaReport | None = None
+    """The SLA section (``patching report --sla``); None: not asked for."""
 
     @property
     def compliant(self) -> list[InstanceState]:

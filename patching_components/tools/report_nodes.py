@@ -141,6 +141,7 @@ def nodes(
             state=ec2_state,
             ping_status=(info or {}).get("PingStatus"),
             counts=None,
+            platform_type=(info or {}).get("PlatformType"),
         )
         state = states.get(iid) or {}
         if state:
