@@ -169,3 +169,69 @@ def test_a_wrong_typed_answer_sends_nothing(monkeypatch, capsys, stack):
     assert cli.main(["rollback", str(stack), "--instance", NODE]) == 1
     assert "nothing sent" in capsys.readouterr().out
     assert "ec2:CreateReplaceRootVolumeTask" not in account.called
+
+
+# -- end to end against the AWS stand-in -----------------------------------------------------------------
+
+
+def _pre_patch_snapshots(ec2, instance_id: str, root_volume: str, execution: str) -> list[str]:
+    """What documents/snapshot-install.yaml's snapshotVolumes makes of a node: one CreateSnapshots set,
+    tagged at creation as the runbook tags it."""
+    tags = {
+        "Customer": "initech",
+        "PatchingWindow": "initech-monthly-install",
+        "PatchingWindowExecution": execution,
+        "PatchingInstance": instance_id,
+        "PatchingRootVolume": root_volume,
+        "PatchingAutomationExecution": f"auto-{execution}",
+    }
+    made = ec2.create_snapshots(
+        InstanceSpecification={"InstanceId": instance_id, "ExcludeBootVolume": False},
+        TagSpecifications=[{"ResourceType": "snapshot", "Tags": [{"Key": k, "Value": v} for k, v in tags.items()]}],
+    )["Snapshots"]
+    return [s["SnapshotId"] for s in made]
+
+
+@pytest.mark.slow  # fast: test_yes_replaces_the_root_volume_from_the_named_executions_snapshot (Stubber)
+def test_rollback_end_to_end_replaces_the_root_volume_from_its_own_snapshot(aws, capsys, stack):
+    import boto3
+
+    ec2 = boto3.client("ec2", region_name=REGION)
+    image = ec2.register_image(
+        Name="sles15",
+        RootDeviceName="/dev/sda1",
+        BlockDeviceMappings=[{"DeviceName": "/dev/sda1", "Ebs": {"VolumeSize": 8}}],
+    )["ImageId"]
+    (node,) = ec2.run_instances(
+        ImageId=image,
+        MinCount=1,
+        MaxCount=1,
+        BlockDeviceMappings=[
+            {"DeviceName": "/dev/sda1", "Ebs": {"VolumeSize": 8}},
+            {"DeviceName": "/dev/sdf", "Ebs": {"VolumeSize": 20}},
+        ],
+        TagSpecifications=[{"ResourceType": "instance", "Tags": [{"Key": "Patch Group", "Value": "initech-erp"}]}],
+    )["Instances"]
+    (reservation,) = ec2.describe_instances(InstanceIds=[node["InstanceId"]])["Reservations"]
+    mappings = {m["DeviceName"]: m["Ebs"]["VolumeId"] for m in reservation["Instances"][0]["BlockDeviceMappings"]}
+    made = _pre_patch_snapshots(ec2, node["InstanceId"], mappings["/dev/sda1"], "exec-e2e")
+    (root_snapshot,) = [
+        s["SnapshotId"]
+        for s in ec2.describe_snapshots(SnapshotIds=made)["Snapshots"]
+        if s["VolumeId"] == mappings["/dev/sda1"]
+    ]
+    assert cli.main(["rollback", str(stack), "--instance", node["InstanceId"], "--yes"]) == 0
+    out = capsys.readouterr().out
+    assert f"restored from {root_snapshot}" in out
+    ((sent,),) = [v for k, v in aws.layer.items.items() if k[2] == "CreateReplaceRootVolumeTask"]
+    assert {k: sent["request"][k] for k in ("InstanceId", "SnapshotId", "DeleteReplacedRootVolume")} == {
+        "InstanceId": node["InstanceId"],
+        "SnapshotId": root_snapshot,
+        "DeleteReplacedRootVolume": "false",
+    }
+    # Without a snapshot of that execution: one line, exit 2, nothing sent.
+    assert (
+        cli.main(["rollback", str(stack), "--instance", node["InstanceId"], "--execution", "exec-none", "--yes"]) == 2
+    )
+    assert capsys.readouterr().err.count("\n") == 1
+    assert aws.layer.calls["CreateReplaceRootVolumeTask"] == 1
