@@ -244,3 +244,17 @@ def test_a_failed_run_may_tell_the_regions_topic_only(run):
     topic = f"arn:aws:sns:{REGION}:{ACCOUNT}:initech-alerts-mock"
     assert allowed(policy, Request("sns:Publish", topic))
     assert not allowed(policy, Request("sns:Publish", topic.replace("initech", "acme")))
+
+
+def test_the_runbook_passes_aws_document_schema(runbook):
+    """AWS's JSON Schema for SSM documents (tests/test_ssm_document_schema.py; the example stacks do not
+    build this runbook: initech is scan-only until the customer signs off)."""
+    import jsonschema
+
+    from test_ssm_document_schema import SCHEMA, stale_rule
+
+    if not SCHEMA.is_file():
+        pytest.skip(f"no {SCHEMA}: npm install --prefix .ci aws-ssm-document-language-service")
+    validator = jsonschema.Draft7Validator(json.loads(SCHEMA.read_text()))
+    errors = [e for e in validator.iter_errors(runbook) if not stale_rule(e)]
+    assert [f"{list(e.absolute_path)}: {e.message}" for e in errors] == []
