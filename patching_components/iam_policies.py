@@ -515,6 +515,7 @@ def inline_policy_issues(config: StackConfig) -> list[tuple[tuple[str | int, ...
                     automation_role_arn=_ROLE_ARN,
                 )
             )
+    window += _snapshot_window_documents(config)  # snapshotBeforeInstall: each window's runbook, per region
     instance: list[dict[str, Any]] = []
     logging = config.logging
     if logging is not None:
@@ -651,3 +652,27 @@ def snapshot_notify_document(*, topic_arn: str) -> dict[str, Any]:
             {"Sid": "TellTheCustomerOfAFailedRun", "Effect": "Allow", "Action": "sns:Publish", "Resource": topic_arn}
         ],
     }
+
+
+def _snapshot_window_documents(config: StackConfig) -> list[dict[str, Any]]:
+    """What each install window with snapshotBeforeInstall adds to the maintenance window role, in each of its
+    regions (components/snapshot_install.py), rendered at the longest (inline_policy_issues)."""
+    if not config.patch_groups or config.mode == "scan-only":
+        return []
+    documents = []
+    for where in layout.regions(config):
+        for key in where.windows:
+            if config.maintenance_windows[key].snapshot_before_install is None:
+                continue
+            if config.maintenance_windows[key].operation != "Install":
+                continue
+            documents.append(
+                schedule_policy_document(
+                    partition=_PARTITION,
+                    region=_REGION,
+                    account_id=_ACCOUNT,
+                    document_name=f"{where.window_name(key)}-snapshot-install",
+                    automation_role_arn=_ROLE_ARN,
+                )
+            )
+    return documents

@@ -258,3 +258,25 @@ def test_the_runbook_passes_aws_document_schema(runbook):
     validator = jsonschema.Draft7Validator(json.loads(SCHEMA.read_text()))
     errors = [e for e in validator.iter_errors(runbook) if not stale_rule(e)]
     assert [f"{list(e.absolute_path)}: {e.message}" for e in errors] == []
+
+
+def test_validate_refuses_more_snapshot_windows_than_the_window_roles_policies_can_hold():
+    """Each snapshot window adds a policy (start its runbook, pass the snapshot role) to the maintenance window
+    role in each region; IAM allows 10,240 characters of inline policy per role (IAM quotas)."""
+    from patching_components.checks import built_artifact_issues
+    from patching_components.config import validate
+
+    def stack(windows: int) -> dict:
+        install = {"schedule": "cron(0 2 ? * SUN *)", "durationHours": 4, "cutoffHours": 1, "operation": "Install"}
+        keys = [f"install-window-number-{i:02d}" for i in range(windows)]
+        return {
+            "customer": "initech",
+            "baselines": {"sles15": {"operatingSystem": "SUSE", "approveAfterDays": 7}},
+            "maintenanceWindows": {k: {**install, "snapshotBeforeInstall": {}} for k in keys},
+            "patchGroups": {"initech-erp": {"baselines": ["sles15"], "maintenanceWindows": keys}},
+        }
+
+    assert built_artifact_issues(validate(stack(2), "test")) == []
+    issues = built_artifact_issues(validate(stack(20), "test"))
+    assert [i.path for i in issues] == [("patchGroups",)]
+    assert "maintenance window role's inline policies" in issues[0].message
