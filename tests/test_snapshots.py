@@ -250,7 +250,6 @@ def test_the_runbook_passes_aws_document_schema(runbook):
     """AWS's JSON Schema for SSM documents (tests/test_ssm_document_schema.py; the example stacks do not
     build this runbook: initech is scan-only until the customer signs off)."""
     import jsonschema
-
     from test_ssm_document_schema import SCHEMA, stale_rule
 
     if not SCHEMA.is_file():
