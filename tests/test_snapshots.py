@@ -279,3 +279,50 @@ def test_validate_refuses_more_snapshot_windows_than_the_window_roles_policies_c
     issues = built_artifact_issues(validate(stack(20), "test"))
     assert [i.path for i in issues] == [("patchGroups",)]
     assert "maintenance window role's inline policies" in issues[0].message
+
+
+# -- PatchWindow used alone --------------------------------------------------------------------------------
+
+ALONE = {
+    "schedule": "cron(0 3 ? * WED *)",
+    "duration_hours": 3,
+    "cutoff_hours": 1,
+    "operation": "Install",
+    "snapshot_before_install": {"retain_days": 3},
+    "patch_groups": ["web"],
+}
+
+
+def test_window_alone_without_the_snapshot_role_registers_nothing():
+    from patching_components import PatchWindow
+    from patching_components.tools.engine import ProgramError
+    from tests.engine import run_program
+
+    with pytest.raises(ProgramError) as info:
+        run_program({}, stack="alone", program=lambda: PatchWindow("fleet-install", ALONE))
+    assert "snapshot_before_install needs customer and snapshot_role_arn" in str(info.value.error)
+    assert info.value.resources == []
+
+
+def test_window_alone_registers_a_valid_automation_task_request():
+    from aws_requests import api_calls
+
+    from aws_shapes import problems
+    from patching_components import PatchWindow
+    from tests.engine import run_program
+
+    role = f"arn:aws:iam::{ACCOUNT}:role/fleet-snapshots"
+
+    def program():
+        PatchWindow("fleet-install", {**ALONE, "customer": "fleet", "snapshot_role_arn": role})
+
+    run = run_program({}, stack="alone", program=program)
+    task = run.named("fleet-install-patch", TASK)
+    ((service, operation, request),) = api_calls(task)
+    assert (service, operation) == ("ssm", "RegisterTaskWithMaintenanceWindow")
+    assert problems(service, operation, request) == []
+    assert request["TaskType"] == "AUTOMATION" and request["TaskArn"] == "fleet-install-snapshot-install"
+    assert request["TaskInvocationParameters"]["Automation"]["Parameters"]["AutomationAssumeRole"] == [role]
+    document = yaml.safe_load(run.named("fleet-install-snapshot-install", DOCUMENT).inputs["content"])
+    assert document["parameters"]["RetainDays"]["default"] == 3
+    assert document["parameters"]["NotificationTopicArn"]["default"] == ""  # no topic: nobody to tell

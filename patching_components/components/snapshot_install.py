@@ -98,7 +98,8 @@ def _plain(run: Any) -> pulumi.Output[Any]:
         "group": run.cloudwatch_config.cloudwatch_log_group_name if run.cloudwatch_config else None,
         "topic": run.notification_config.notification_arn if run.notification_config else None,
     }
-    return pulumi.Output.all(**{k: v for k, v in values.items() if v is not None})
+    given = {k: v for k, v in values.items() if v is not None}
+    return pulumi.Output.all(**given) if given else pulumi.Output.from_input({})
 
 
 def install_task_factory(

@@ -109,6 +109,7 @@ class PatchWindow(pulumi.ComponentResource):
         opts: pulumi.ResourceOptions | None,
     ) -> None:
         task_spec = window_task(settings)
+        task_class = self._task_class(name, args.get("window_name") or name, settings, args)  # checked first
         super().__init__(f"{TYPE_PREFIX}PatchWindow", name, None, opts)
 
         window_name = args.get("window_name") or name
@@ -166,7 +167,7 @@ class PatchWindow(pulumi.ComponentResource):
             service_role_arn=args.get("notification_role_arn") if notification else None,
             notification_config=notification,
         )
-        task = self._task_class(name, window_name, settings, args)(
+        task = task_class(
             f"{name}-patch",
             window_id=window.id,
             name=pulumi.Output.concat(window_name, "-patch"),
