@@ -326,3 +326,18 @@ def test_window_alone_registers_a_valid_automation_task_request():
     document = yaml.safe_load(run.named("fleet-install-snapshot-install", DOCUMENT).inputs["content"])
     assert document["parameters"]["RetainDays"]["default"] == 3
     assert document["parameters"]["NotificationTopicArn"]["default"] == ""  # no topic: nobody to tell
+
+
+def test_each_region_has_its_runbook_and_the_snapshot_role_is_built_once():
+    stack = initech_installing()
+    stack["patching:regions"] = ["eu-central-1", "eu-west-1"]
+    run = run_config(stack, stack="initech")
+    documents = sorted(r.inputs["name"] for r in run.of_type(DOCUMENT) if "snapshot-install" in r.name)
+    assert documents == [
+        "initech-eu-west-1-monthly-install-snapshot-install",
+        "initech-monthly-install-snapshot-install",
+    ]
+    assert [r.name for r in run.of_type("aws:iam/role:Role") if "snapshots" in r.name] == ["initech-snapshots"]
+    tasks = {r.name: r.inputs for r in run.of_type(TASK) if "monthly-install" in r.name}
+    assert {t["taskType"] for t in tasks.values()} == {"AUTOMATION"}
+    assert tasks["initech-eu-west-1-monthly-install-patch"]["taskArn"] == documents[0]
