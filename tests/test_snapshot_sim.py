@@ -265,3 +265,14 @@ def test_every_path_never_installs_without_a_snapshot_and_never_ends_success_unf
     if execution.status != "Success" and fault.step != "deleteExpiredSnapshots":
         assert path.exists(path.expired)  # nothing expired unless the run got that far
     assert all(path.exists(s) for s in path.kept)
+
+
+def test_a_hybrid_node_has_no_ebs_volume_and_is_not_patched(aws):
+    execution = Runner(
+        RUNBOOK,
+        {"InstanceId": "mi-0123456789abcdef0", "WindowName": "initech-sim-hybrid", "NotificationTopicArn": ""},
+        execution_id=f"snap-{next(_paths)}",
+    ).run()
+    assert execution.status == "Failed"
+    assert execution.ran("snapshotVolumes") == ["Failed"] and execution.ran("installPatches") == []
+    assert execution.outputs["notifyFailure"]["Published"] is False  # no topic: nobody to tell, still Failed
