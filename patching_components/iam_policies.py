@@ -529,6 +529,7 @@ def inline_policy_issues(config: StackConfig) -> list[tuple[tuple[str | int, ...
                     automation_role_arn=_ROLE_ARN,
                 )
             )
+    window += _snapshot_window_documents(config)  # snapshotBeforeInstall: each window's runbook, per region
     instance: list[dict[str, Any]] = []
     logging = config.logging
     if logging is not None:
@@ -570,3 +571,137 @@ the operator policy allows exactly these."""
 
 REPORT_NODE_ACTIONS = ("ssm:DescribeInstancePatches",)
 """The SLA's calls IAM scopes to a node: an EC2 instance or a managed (hybrid) instance."""
+
+
+# -- pre-patch snapshots (maintenanceWindows.<k>.snapshotBeforeInstall) --------------------------------
+
+SNAPSHOT_TAGS = (
+    "PatchingWindow",
+    "PatchingWindowExecution",
+    "PatchingInstance",
+    "PatchingRootVolume",
+    "PatchingAutomationExecution",
+)
+"""The tags documents/snapshot-install.yaml puts on each pre-patch snapshot, besides Customer."""
+
+SNAPSHOT_READ_ACTIONS = ("ec2:DescribeInstances", "ec2:DescribeSnapshots")
+"""No resource-level permissions (Service Authorization Reference, Amazon EC2): Resource "*"."""
+
+COMMAND_FOLLOW_ACTIONS = ("ssm:ListCommands", "ssm:ListCommandInvocations", "ssm:GetCommandInvocation")
+"""What aws:runCommand follows its command with; no resource-level permissions."""
+
+
+def snapshot_install_document(
+    *,
+    partition: str,
+    account_id: str,
+    customer: str,
+    groups: Sequence[str],
+    tag_key: str,
+    notification_role_arn: str | None = None,
+) -> dict[str, Any]:
+    """The snapshot role (documents/snapshot-install.yaml, every snapshot window of the stack, every region):
+    snapshot only nodes of this customer's patch groups, into snapshots that carry ``Customer: <customer>``
+    from creation (tags only at creation, only by CreateSnapshots), delete only snapshots carrying that tag,
+    and send the patch documents only to those nodes. EC2 checks CreateSnapshots against the instance, each
+    volume and each snapshot (Service Authorization Reference, Amazon EC2: CreateSnapshots)."""
+    instances = (
+        {"StringEquals": {f"aws:ResourceTag/{tag_key}": list(groups)}}
+        if standard.names_patch_groups(groups)
+        else {"Null": {f"aws:ResourceTag/{tag_key}": "false"}}
+    )
+    ssm_instances = {
+        op: {k.replace("aws:ResourceTag/", "ssm:resourceTag/"): v for k, v in test.items()}
+        for op, test in instances.items()
+    }
+    ec2 = f"arn:{partition}:ec2:*:{account_id}:"
+    snapshots = f"arn:{partition}:ec2:*::snapshot/*"
+    ours = {f"aws:RequestTag/{defaults.CUSTOMER_TAG}": customer}
+    statements: list[dict[str, Any]] = [
+        {"Sid": "FindNodesAndSnapshots", "Effect": "Allow", "Action": list(SNAPSHOT_READ_ACTIONS), "Resource": "*"},
+        {
+            "Sid": "SnapshotThisCustomersNodes",
+            "Effect": "Allow",
+            "Action": "ec2:CreateSnapshots",
+            "Resource": f"{ec2}instance/*",
+            "Condition": instances,
+        },
+        {
+            "Sid": "SnapshotTheirVolumes",
+            "Effect": "Allow",
+            "Action": "ec2:CreateSnapshots",
+            "Resource": f"{ec2}volume/*",
+        },
+        {
+            "Sid": "IntoThisCustomersSnapshots",
+            "Effect": "Allow",
+            "Action": "ec2:CreateSnapshots",
+            "Resource": snapshots,
+            "Condition": {"StringEquals": ours},
+        },
+        {
+            "Sid": "TagSnapshotsOnlyWhenCreated",
+            "Effect": "Allow",
+            "Action": "ec2:CreateTags",
+            "Resource": snapshots,
+            "Condition": {"StringEquals": {"ec2:CreateAction": "CreateSnapshots", **ours}},
+        },
+        {
+            "Sid": "DeleteThisCustomersSnapshots",
+            "Effect": "Allow",
+            "Action": "ec2:DeleteSnapshot",
+            "Resource": snapshots,
+            "Condition": {"StringEquals": {f"aws:ResourceTag/{defaults.CUSTOMER_TAG}": customer}},
+        },
+        {
+            "Sid": "PatchThisCustomersGroups",
+            "Effect": "Allow",
+            "Action": "ssm:SendCommand",
+            "Resource": f"{ec2}instance/*",
+            "Condition": ssm_instances,
+        },
+        {
+            "Sid": "RunPatchDocuments",
+            "Effect": "Allow",
+            "Action": "ssm:SendCommand",
+            "Resource": [f"arn:{partition}:ssm:*::document/{d}" for d in run_patch_baseline.DOCUMENTS],
+        },
+        {"Sid": "FollowTheCommand", "Effect": "Allow", "Action": list(COMMAND_FOLLOW_ACTIONS), "Resource": "*"},
+    ]
+    if notification_role_arn is not None:
+        statements.append(pass_role_statement("PassNotificationRole", notification_role_arn, "ssm"))
+    return {"Version": "2012-10-17", "Statement": statements}
+
+
+def snapshot_notify_document(*, topic_arn: str) -> dict[str, Any]:
+    """A snapshot run that fails tells the customer's topic of its region (the runbook's notifyFailure)."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Sid": "TellTheCustomerOfAFailedRun", "Effect": "Allow", "Action": "sns:Publish", "Resource": topic_arn}
+        ],
+    }
+
+
+def _snapshot_window_documents(config: StackConfig) -> list[dict[str, Any]]:
+    """What each install window with snapshotBeforeInstall adds to the maintenance window role, in each of its
+    regions (components/snapshot_install.py), rendered at the longest (inline_policy_issues)."""
+    if not config.patch_groups or config.mode == "scan-only":
+        return []
+    documents = []
+    for where in layout.regions(config):
+        for key in where.windows:
+            if config.maintenance_windows[key].snapshot_before_install is None:
+                continue
+            if config.maintenance_windows[key].operation != "Install":
+                continue
+            documents.append(
+                schedule_policy_document(
+                    partition=_PARTITION,
+                    region=_REGION,
+                    account_id=_ACCOUNT,
+                    document_name=f"{where.window_name(key)}-snapshot-install",
+                    automation_role_arn=_ROLE_ARN,
+                )
+            )
+    return documents

@@ -56,6 +56,7 @@ OPTIONS = {
         "--dry-run",
     },
     "schema": set(),
+    "rollback": {"stack_file", "--instance", "--execution", "--region", "--profile", "--yes", "--dry-run"},
 }
 
 HEAVY = {"pulumi", "pulumi_aws", "boto3", "botocore", "jinja2", "grpc"}
@@ -69,7 +70,15 @@ def subparsers(parser):
 
 def test_every_subcommand_keeps_its_options_in_the_documented_order():
     commands = subparsers(cli.build_parser())
-    assert list(commands) == ["validate", "plan", "calendar", "report", "patch-now", "schema"]  # --help's order
+    assert list(commands) == [
+        "validate",
+        "plan",
+        "calendar",
+        "report",
+        "patch-now",
+        "schema",
+        "rollback",
+    ]  # --help's order
     for name, sub in commands.items():
         options = {a.option_strings[0] if a.option_strings else a.dest for a in sub._actions}
         assert options - {"-h"} == OPTIONS[name], name

@@ -44,6 +44,7 @@ NAMES: dict[type[BaseModel], str] = {
     sections.PatchSourceConfig: "PatchSourceSettings",
     sections.BaselineConfig: "BaselineSettings",
     sections.HooksConfig: "HooksSettings",
+    sections.SnapshotBeforeInstallConfig: "SnapshotBeforeInstallSettings",
     sections.MaintenanceWindowConfig: "MaintenanceWindowSettings",
     sections.PatchGroupConfig: "PatchGroupSettings",
     services.CloudWatchOutputConfig: "CloudWatchOutputSettings",

@@ -112,6 +112,15 @@ class HooksSettings(TypedDict, total=False):
     """Runs at the end, whatever the outcome."""
 
 
+class SnapshotBeforeInstallSettings(TypedDict, total=False):
+    """Snapshot every EBS volume of each node before its install starts; the install does not start on a node
+    whose snapshot request failed. ``patching rollback`` restores a node's root volume from it."""
+
+    retain_days: int
+    """Days a pre-patch snapshot of this window is kept, 1-3650: each run deletes this window's snapshots older than
+    that (you pay for their storage until then). Default: 7."""
+
+
 class MaintenanceWindowSettings(TypedDict, total=False):
     """A maintenance window that scans or installs patches on its patch groups."""
 
@@ -177,6 +186,12 @@ class MaintenanceWindowSettings(TypedDict, total=False):
     regions: list[str]
     """The regions of ``patching:regions`` this window is built in (needs ``patching:regions``), for fleets whose
     regions patch at different times."""
+
+    snapshot_before_install: SnapshotBeforeInstallSettings
+    """Install only: before each node's install, snapshot all its EBS volumes (tagged with the customer, window,
+    window execution and instance; kept ``retain_days``); a node whose snapshot fails is not patched. The window's
+    task then runs our runbook per node instead of Run Command; see [Pre-patch snapshots and rollback](#pre-patch-
+    snapshots-and-rollback)."""
 
 
 class PatchGroupSettings(TypedDict, total=False):
@@ -600,6 +615,12 @@ class PatchWindowArgs(TypedDict, total=False):
     """The regions of ``patching:regions`` this window is built in (needs ``patching:regions``), for fleets whose
     regions patch at different times."""
 
+    snapshot_before_install: SnapshotBeforeInstallSettings
+    """Install only: before each node's install, snapshot all its EBS volumes (tagged with the customer, window,
+    window execution and instance; kept ``retain_days``); a node whose snapshot fails is not patched. The window's
+    task then runs our runbook per node instead of Run Command; see [Pre-patch snapshots and rollback](#pre-patch-
+    snapshots-and-rollback)."""
+
     window_name: pulumi.Input[str]
     """Window name in AWS (^[a-zA-Z0-9_.-]{3,128}$); defaults to the component name."""
 
@@ -638,6 +659,22 @@ class PatchWindowArgs(TypedDict, total=False):
 
     tags: pulumi.Input[Mapping[str, pulumi.Input[str]]]
     """Tags for the window."""
+
+    customer: str
+    """With snapshot_before_install: the Customer tag of the pre-patch snapshots (CustomerPatching's customer)."""
+
+    snapshot_role_arn: pulumi.Input[str]
+    """With snapshot_before_install: the role the snapshot-then-install runbook runs as (PatchingIam's
+    snapshot_role_arn)."""
+
+    snapshot_role_name: pulumi.Input[str]
+    """Its name: the window lets it publish to notification_topic_arn when a run fails."""
+
+    maintenance_window_role_name: pulumi.Input[str]
+    """With snapshot_before_install: the name of service_role_arn's role, granted starting this window's runbook."""
+
+    snapshot_document_name: str
+    """With snapshot_before_install: the runbook's name (default: <window name>-snapshot-install)."""
 
 
 class GoldenAmiPipelineArgs(TypedDict, total=False):
@@ -770,6 +807,11 @@ class PatchingIamArgs(TypedDict, total=False):
     change_freezes: bool
     """Also the two roles of the change freeze guards (ChangeFreezeGuard): the one its runbook runs as, and the one
     EventBridge starts it with. Each guard adds exactly what it needs in its region."""
+
+    snapshot_customer: str
+    """Also the role of pre-patch snapshots (maintenance windows with snapshot_before_install), for this customer:
+    it may snapshot only nodes of ``patch_groups``, into snapshots tagged ``Customer: <this>``, and delete only
+    snapshots carrying that tag."""
 
 
 class PatchReportingArgs(TypedDict, total=False):

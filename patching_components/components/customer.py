@@ -180,6 +180,8 @@ class CustomerPatching(pulumi.ComponentResource):
             iam_args["change_freezes"] = True
         if config.strict_trust_conditions:
             iam_args["strict_trust_conditions"] = True
+        if _snapshot_windows(config):
+            iam_args["snapshot_customer"] = config.customer
         # IAM is global: once, whatever the regions
         iam = PatchingIam(name, checked(None, **iam_args), opts=child(self))
 
@@ -458,7 +460,23 @@ class CustomerPatching(pulumi.ComponentResource):
                 args["notification_role_arn"] = reporting.notification_role_arn
                 args["notification_events"] = notifications.events
                 args["notification_type"] = notifications.notification_type
+            if key in _snapshot_windows(config) and iam.snapshot_role_arn is not None:
+                args["customer"] = config.customer
+                args["snapshot_role_arn"] = iam.snapshot_role_arn
+                args["snapshot_role_name"] = iam.snapshot_role_name
+                args["maintenance_window_role_name"] = iam.maintenance_window_role_name
             windows[key] = PatchWindow(
                 where.pulumi_name(name, key), checked(layout.window_as_built(config, key), **args), opts=opts
             )
         return windows
+
+
+def _snapshot_windows(config: "StackConfig") -> list[str]:
+    """The windows that snapshot each node before installing (maintenanceWindows.<k>.snapshotBeforeInstall),
+    as built: none in mode scan-only (nothing is installed)."""
+    return [
+        key
+        for key in config.maintenance_windows
+        if config.maintenance_windows[key].snapshot_before_install is not None
+        and layout.window_as_built(config, key).operation == "Install"
+    ]

@@ -35,6 +35,7 @@ from .fields import (
     opens_issues,
     utf16_at_most,
 )
+from .snapshots import SnapshotBeforeInstallConfig
 
 # ---------------------------------------------------------------------------
 # Baselines
@@ -305,6 +306,11 @@ class MaintenanceWindowConfig(ConfigModel):
     regions: Regions | None = None
     """The regions of ``patching:regions`` this window is built in (needs ``patching:regions``), for fleets whose
     regions patch at different times."""
+    snapshot_before_install: SnapshotBeforeInstallConfig | None = None
+    """Install only: before each node's install, snapshot all its EBS volumes (tagged with the customer, window,
+    window execution and instance; kept ``retainDays``); a node whose snapshot fails is not patched. The window's
+    task then runs our runbook per node instead of Run Command; see [Pre-patch snapshots and
+    rollback](#pre-patch-snapshots-and-rollback)."""
 
     _coerce = field_validator("max_concurrency", "max_errors", mode="before")(count_or_string)
 
@@ -344,6 +350,19 @@ class MaintenanceWindowConfig(ConfigModel):
             if "reboot_option" in self.model_fields_set:
                 issues.append((("rebootOption",), "rebootOption applies to operation: Install only"))
         raise_issues(issues)
+        return self
+
+    @model_validator(mode="after")
+    def _snapshot_on_install(self) -> MaintenanceWindowConfig:
+        if self.operation == "Scan" and self.snapshot_before_install is not None:
+            raise_issues(
+                [
+                    (
+                        ("snapshotBeforeInstall",),
+                        "a scan changes nothing to roll back: remove snapshotBeforeInstall or use operation: Install",
+                    )
+                ]
+            )
         return self
 
 
