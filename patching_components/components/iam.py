@@ -59,6 +59,9 @@ class PatchingIamPlumbing(TypedDict, total=False):
     change_freezes: bool
     """Also the two roles of the change freeze guards (ChangeFreezeGuard): the one its runbook runs as,
     and the one EventBridge starts it with. Each guard adds exactly what it needs in its region."""
+    catch_up: bool
+    """Also the two roles of the catch-up runbooks (WindowCatchUp): the one they run as, and the one
+    EventBridge starts them with. Each window's catch-up adds exactly what it needs in its region."""
 
 
 def _managed_policy(partition: pulumi.Output[str], path: str) -> pulumi.Output[str]:
@@ -101,6 +104,14 @@ class PatchingIam(pulumi.ComponentResource):
     freeze_events_role_arn: pulumi.Output[str] | None
     """Role EventBridge starts the guard runbook with on a calendar state change (None without change_freezes)."""
     freeze_events_role_name: pulumi.Output[str] | None
+    """Name of that role."""
+    catch_up_role_arn: pulumi.Output[str] | None
+    """Role the catch-up runbooks run as (None without catch_up)."""
+    catch_up_role_name: pulumi.Output[str] | None
+    """Name of that role."""
+    catch_up_events_role_arn: pulumi.Output[str] | None
+    """Role EventBridge starts the catch-up runbooks with when an instance starts (None without catch_up)."""
+    catch_up_events_role_name: pulumi.Output[str] | None
     """Name of that role."""
 
     def __init__(self, name: str, args: PatchingIamArgs, opts: pulumi.ResourceOptions | None = None):
@@ -208,6 +219,31 @@ class PatchingIam(pulumi.ComponentResource):
             )
             self.freeze_guard_role_arn, self.freeze_guard_role_name = guard.arn, guard.name
             self.freeze_events_role_arn, self.freeze_events_role_name = events.arn, events.name
+
+        self.catch_up_role_arn = self.catch_up_role_name = None
+        self.catch_up_events_role_arn = self.catch_up_events_role_name = None
+        if args.get("catch_up"):
+            runner = ssm_service_role(
+                self,
+                f"{name}-catch-up",
+                "Catch-up: patch a node that missed its install window when it starts",
+                partition,
+                account_id,
+                boundary,
+                tags,
+            )
+            starter = service_role(
+                self,
+                f"{name}-catch-up-events",
+                "Catch-up: start the catch-up runbooks when an instance starts",
+                "events",
+                partition,
+                account_id,
+                boundary,
+                tags,
+            )
+            self.catch_up_role_arn, self.catch_up_role_name = runner.arn, runner.name
+            self.catch_up_events_role_arn, self.catch_up_events_role_name = starter.arn, starter.name
 
         self.instance_role_arn = instance_role.arn
         self.instance_role_name = instance_role.name

@@ -14,6 +14,7 @@ from pydantic.alias_generators import to_camel
 from ..aws import os_rules, run_patch_baseline
 from . import defaults
 from .base import ConfigModel, Public, Secretable, raise_issues
+from .catch_up import CatchUpConfig
 from .fields import (
     ComplianceLevel,
     Concurrency,
@@ -344,6 +345,18 @@ class MaintenanceWindowConfig(ConfigModel):
             if "reboot_option" in self.model_fields_set:
                 issues.append((("rebootOption",), "rebootOption applies to operation: Install only"))
         raise_issues(issues)
+        return self
+
+    catch_up: CatchUpConfig | None = None
+    """Install only: patch a node of this window's groups that missed it when it starts again; see
+    [Catch-up for missed windows](#catch-up-for-missed-windows)."""
+
+    @model_validator(mode="after")
+    def _catch_up_installs(self) -> MaintenanceWindowConfig:
+        if self.catch_up is not None and self.operation != "Install":
+            raise_issues(
+                [(("catchUp",), "catchUp patches nodes that missed an install; remove it or use operation: Install")]
+            )
         return self
 
 
