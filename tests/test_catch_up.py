@@ -99,7 +99,7 @@ def test_the_reason_names_what_stopped_it():
         ({"last_operation": "Reboot"}, "unexpected patch operation 'Reboot'"),
         ({"last_operation": "Install", "last_operation_end": None}, "needs both"),
         ({"now": NOW.replace(tzinfo=None)}, "zone"),
-        ({"last_operation_end": datetime(2026, 1, 1)}, "zone"),  # noqa: DTZ001 - the case itself
+        ({"last_operation_end": datetime(2026, 1, 1)}, "zone"),
     ],
 )
 def test_what_it_cannot_judge_fails_the_run(change, message):
