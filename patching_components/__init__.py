@@ -20,6 +20,7 @@ if TYPE_CHECKING:  # what the lazy names below are, for type checkers and editor
     from .components.iam import PatchingIam, PatchingIamArgs
     from .components.patch_reporting import PatchReporting, PatchReportingArgs
     from .components.window import PatchWindow, PatchWindowArgs
+    from .components.catch_up import WindowCatchUp, WindowCatchUpArgs
     from .config import StackConfig, load_pulumi_config, load_stack_file
 
 # name -> the module (under components/) that defines the component and its args
@@ -31,6 +32,7 @@ _COMPONENT_MODULES = {
     "PatchWindow": "window",
     "PatchingIam": "iam",
     "SecurityBaseline": "baseline",
+    "WindowCatchUp": "catch_up",
 }
 _FROM_COMPONENTS = {**_COMPONENT_MODULES, **{f"{name}Args": module for name, module in _COMPONENT_MODULES.items()}}
 _FROM_CONFIG = ("StackConfig", "load_pulumi_config", "load_stack_file")
@@ -80,6 +82,8 @@ __all__ = [
     "PatchingIamArgs",
     "SecurityBaseline",
     "SecurityBaselineArgs",
+    "WindowCatchUp",
+    "WindowCatchUpArgs",
     "StackConfig",
     "__version__",
     "load_pulumi_config",

@@ -16,6 +16,7 @@ from .components.golden_ami import GoldenAmiPipeline
 from .components.iam import PatchingIam
 from .components.patch_reporting import PatchReporting
 from .components.window import PatchWindow
+from .components.catch_up import WindowCatchUp
 
 COMPONENTS = [
     PatchingIam,
@@ -25,6 +26,7 @@ COMPONENTS = [
     GoldenAmiPipeline,
     ChangeFreezeGuard,
     CustomerPatching,
+    WindowCatchUp,
 ]
 
 

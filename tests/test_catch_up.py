@@ -311,3 +311,36 @@ def test_the_events_role_may_only_start_this_runbook_as_the_catch_up_role(run):
     assert trust["Statement"][0]["Condition"]["StringEquals"] == {"aws:SourceAccount": ACCOUNT}
     events = json.loads(run.named("globex-catch-up-events", "aws:iam/role:Role").inputs["assumeRolePolicy"])
     assert events["Statement"][0]["Principal"] == {"Service": "events.amazonaws.com"}
+
+
+def test_the_component_refuses_a_window_it_cannot_catch_up_before_registering_anything():
+    from patching_components import WindowCatchUp
+    from patching_components.errors import ConfigError
+    from tests.engine import run_program
+
+    args = {
+        "schedule": "rate(1 day)",
+        "duration_hours": 2,
+        "cutoff_hours": 1,
+        "operation": "Install",
+        "customer": "acme",
+        "window_id": "mw-0123456789abcdef0",
+        "patch_groups": ["acme-web"],
+        "role_arn": "arn:aws:iam::123456789012:role/acme-catch-up",
+        "role_name": "acme-catch-up",
+        "events_role_arn": "arn:aws:iam::123456789012:role/acme-catch-up-events",
+        "events_role_name": "acme-catch-up-events",
+    }
+    with pytest.raises(ConfigError, match="catch_up: a catch-up needs operation: Install"):
+        WindowCatchUp("w", args)
+    with pytest.raises(ConfigError, match=r"catch_up.max_age_days"):
+        WindowCatchUp("w", {**args, "catch_up": {"max_age_days": 0}})
+    run = run_program({}, stack="args", program=lambda: WindowCatchUp("w", {**args, "catch_up": {"max_age_days": 8}}))
+    assert sorted(r.name for r in run.resources) == [
+        "w",
+        "w-events",
+        "w-runbook",
+        "w-runbook",
+        "w-start",
+        "w-start",
+    ]

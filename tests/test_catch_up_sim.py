@@ -302,5 +302,5 @@ def test_every_path_patches_once_or_fails_closed(aws, fault):
         assert path.published() == []  # a cancelled run was stopped by someone: no alarm
         return
     failed_and_told(path, result)
-    lost_send = fault.step == "patch" and fault.kind in ("lost",) or fault.kind.startswith("command:")
+    lost_send = (fault.step == "patch" and fault.kind in ("lost",)) or fault.kind.startswith("command:")
     assert len(path.runner.sent) == (1 if lost_send else 0)  # never a second command

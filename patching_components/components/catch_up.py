@@ -10,8 +10,6 @@ patch command: the document and parameters ``window.window_task`` builds for the
 delivery timeout, S3 and CloudWatch output and notifications as the window's task has them.
 """
 
-from __future__ import annotations
-
 import copy
 import functools
 import inspect
@@ -113,7 +111,7 @@ def _template() -> dict[str, Any]:
     return document
 
 
-def patch_command(settings: MaintenanceWindowConfig, name: str, args: Mapping[str, Any]) -> dict[str, Any]:
+def patch_command(settings: "MaintenanceWindowConfig", name: str, args: Mapping[str, Any]) -> dict[str, Any]:
     """The aws:runCommand inputs (SendCommand's parameters) of the window's task on one node: the document
     and parameters of ``window_task``, the delivery timeout of ``delivery_timeout_seconds``, and the
     window's output and notifications from ``args`` (plain values: PatchWindow's keys)."""
@@ -146,7 +144,7 @@ def patch_command(settings: MaintenanceWindowConfig, name: str, args: Mapping[st
 
 
 def catch_up_runbook(
-    settings: MaintenanceWindowConfig, name: str, args: Mapping[str, Any], defaults_: Mapping[str, Any]
+    settings: "MaintenanceWindowConfig", name: str, args: Mapping[str, Any], defaults_: Mapping[str, Any]
 ) -> dict[str, Any]:
     """The runbook of one window (plain values): the template, the window's command in its patch step,
     its parameters defaulting to ``defaults_``."""
@@ -187,12 +185,15 @@ class WindowCatchUp(pulumi.ComponentResource):
     def _setup(
         self,
         name: str,
-        settings: MaintenanceWindowConfig,
+        settings: "MaintenanceWindowConfig",
         args: Mapping[str, Any],
         opts: pulumi.ResourceOptions | None,
     ) -> None:
         if settings.operation != "Install" or settings.catch_up is None:
-            raise ValueError(f"WindowCatchUp {name!r}: catch_up needs an Install window with catch_up set")
+            from ..errors import ConfigError, Issue
+
+            message = "a catch-up needs operation: Install and catch_up (max_age_days) set"
+            raise ConfigError(f"WindowCatchUp {name!r}", [Issue(("catch_up",), message)], None)
         super().__init__(f"{TYPE_PREFIX}WindowCatchUp", name, None, opts)
         tags = args.get("tags")
         customer = args["customer"]
