@@ -14,13 +14,13 @@ from .errors import ConfigError
 
 if TYPE_CHECKING:  # what the lazy names below are, for type checkers and editors
     from .components.baseline import SecurityBaseline, SecurityBaselineArgs
+    from .components.catch_up import WindowCatchUp, WindowCatchUpArgs
     from .components.customer import CustomerPatching, CustomerPatchingArgs
     from .components.freeze_guard import ChangeFreezeGuard, ChangeFreezeGuardArgs
     from .components.golden_ami import GoldenAmiPipeline, GoldenAmiPipelineArgs
     from .components.iam import PatchingIam, PatchingIamArgs
     from .components.patch_reporting import PatchReporting, PatchReportingArgs
     from .components.window import PatchWindow, PatchWindowArgs
-    from .components.catch_up import WindowCatchUp, WindowCatchUpArgs
     from .config import StackConfig, load_pulumi_config, load_stack_file
 
 # name -> the module (under components/) that defines the component and its args
@@ -82,9 +82,9 @@ __all__ = [
     "PatchingIamArgs",
     "SecurityBaseline",
     "SecurityBaselineArgs",
+    "StackConfig",
     "WindowCatchUp",
     "WindowCatchUpArgs",
-    "StackConfig",
     "__version__",
     "load_pulumi_config",
     "load_stack_file",
