@@ -132,6 +132,8 @@ class InstanceState:
     newest first."""
     problems: list[tuple[str, str]] = field(default_factory=list)
     """(status, reason), in NODE_STATUSES order."""
+    caught_up_on_start: datetime | None = None
+    """When a catch-up runbook patched it as it started after missing its window (its PatchingCaughtUp tag)."""
 
     @property
     def status(self) -> str:
@@ -139,6 +141,8 @@ class InstanceState:
 
     @property
     def reason(self) -> str:
+        if not self.problems and self.caught_up_on_start is not None:
+            return f"caught up on start {when(self.caught_up_on_start)}"
         return self.problems[0][1] if self.problems else "scanned on schedule with its group's baseline"
 
     @property
