@@ -540,7 +540,7 @@ def inline_policy_issues(config: StackConfig) -> list[tuple[tuple[str | int, ...
                     f"{aws_limits.MAX_INLINE_POLICIES_PER_ROLE:,} per role: split the customer into several stacks",
                 )
             )
-    return issues
+    return issues + catch_up_policy_issues(config)
 
 
 CATCH_UP_READ_ACTIONS = (
@@ -650,3 +650,43 @@ def catch_up_events_document(
             pass_role_statement("PassTheCatchUpRole", role_arn, "ssm"),
         ],
     }
+
+
+def catch_up_policy_issues(config: StackConfig) -> list[tuple[tuple[str | int, ...], str]]:
+    """The catch-up role holds one inline policy per catch-up window and region (WindowCatchUp): too many
+    of them, and IAM refuses the last ones (a window whose catch-up could not run)."""
+    documents = []
+    calendars = [layout.freeze_names(config.customer, "x" * 14)[0]] if config.change_freezes else []
+    groups_of = config.groups_by_window()
+    for where in layout.regions(config):
+        for key in where.windows:
+            window = layout.window_as_built(config, key)
+            if window.catch_up is None or window.operation != "Install":
+                continue
+            documents.append(
+                catch_up_document(
+                    partition=_PARTITION,
+                    region=_REGION,
+                    account_id=_ACCOUNT,
+                    customer=config.customer,
+                    document=run_patch_baseline.DOCUMENT_WITH_HOOKS,
+                    groups=groups_of[key],
+                    tag_key=config.patch_group_tag_key,
+                    calendar_names=calendars,
+                    topic_arn=f"arn:{_PARTITION}:sns:{_REGION}:{_ACCOUNT}:{'t' * 256}"
+                    if config.notifications
+                    else None,
+                    notification_role_arn=_ROLE_ARN if config.notifications else None,
+                )
+            )
+    size = sum(map(policy_size, documents))
+    if size <= aws_limits.MAX_INLINE_POLICIES_PER_ROLE:
+        return []
+    return [
+        (
+            ("maintenanceWindows",),
+            f"the catch-up role's inline policies (one per catchUp window and region: {len(documents)}) would be "
+            f"up to {size:,} characters; IAM allows {aws_limits.MAX_INLINE_POLICIES_PER_ROLE:,} per role: set "
+            "catchUp on fewer windows or regions, or split the customer into several stacks",
+        )
+    ]
