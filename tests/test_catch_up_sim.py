@@ -61,10 +61,16 @@ class CatchUpRunner(Runner):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.sent: list[dict] = []
+        self.calls: list[tuple[str, str, dict]] = []
+        """Every AWS call of the run, as the step made it (the fixture layer's overlays included)."""
 
     def _ssm_SendCommand(self, **request):
         self.sent.append(request)
         return super()._ssm_SendCommand(**request)
+
+    def call(self, service, api, params):
+        self.calls.append((service, api, dict(params)))
+        return super().call(service, api, params)
 
 
 _paths = itertools.count()
@@ -183,6 +189,7 @@ def test_a_node_never_patched_gets_the_windows_command_and_is_marked(aws):
     assert result.outputs["decide"]["Reason"] == "no patch state: never patched, patched now"
 
 
+@pytest.mark.slow  # moto end to end: .ci/run runs it with -m slow
 def test_a_node_whose_last_install_is_older_than_max_age_is_patched(aws):
     path = Path(aws)
     path.last("Install", 40)
@@ -222,6 +229,7 @@ def test_a_disabled_window_a_tripped_breaker_or_a_closed_calendar_forbids_it(aws
     left_alone(path, path.run(calendar=calendar))
 
 
+@pytest.mark.slow  # moto end to end: .ci/run runs it with -m slow
 def test_without_calendars_it_reads_none(aws):
     path = Path(aws)
     result = path.run(calendar="CLOSED", calendars=())  # the runner's calendar would say CLOSED: never asked
@@ -235,6 +243,7 @@ def test_a_node_ssm_never_manages_fails_the_run_and_tells_the_topic(aws):
     assert path.runner.sent == []
 
 
+@pytest.mark.slow  # moto end to end: .ci/run runs it with -m slow
 def test_a_failed_publish_still_ends_failed(aws):
     path = Path(aws, running=False)
     result = path.run(fault=Fault("notifyFailure", "Publish", "error"))
@@ -242,10 +251,37 @@ def test_a_failed_publish_still_ends_failed(aws):
     assert result.history[-2:] == [("notifyFailure", "Failed"), ("endFailed", "Failed")]
 
 
+@pytest.mark.slow  # moto end to end: .ci/run runs it with -m slow
 def test_without_a_topic_a_failed_run_still_ends_failed(aws):
     path = Path(aws, running=False)
     result = path.run(topic=False)
     assert result.status == "Failed" and result.outputs["notifyFailure"]["Published"] is False
+
+
+@pytest.mark.slow  # moto end to end: .ci/run runs it with -m slow
+def test_every_request_the_runbook_makes_has_the_shape_botocore_knows(aws):
+    """The calls a run makes, checked against botocore's models (types, required members, enums, patterns):
+    also those the fixture layer answers (SendCommand, DescribeInstanceInformation, GetCalendarState ...)."""
+    from aws_shapes import problems
+
+    path = Path(aws)
+    assert path.run().status == "Success"
+    failed = Path(aws, running=False)
+    assert failed.run().status == "Failed"
+    calls = path.runner.calls + failed.runner.calls
+    assert {api for _, api, _ in calls} == {
+        "DescribeInstances",
+        "DescribeInstanceInformation",
+        "GetMaintenanceWindow",
+        "ListTagsForResource",
+        "GetCalendarState",
+        "DescribeInstancePatchStates",
+        "SendCommand",
+        "CreateTags",
+        "Publish",
+    }
+    for service, api, params in calls:
+        assert problems(service, api, params) == [], (api, params)
 
 
 # -- every fault of every step -----------------------------------------------------------------------
@@ -267,13 +303,9 @@ def expected(fault: Fault) -> str:
 
 
 REPRESENTATIVE = {
-    "readInstance:DescribeInstances:error",
-    "waitUntilManaged:DescribeInstanceInformation:timeout",
     "decide:GetCalendarState:error",
     "patch:SendCommand:lost",
     "patch:SendCommand:command:Failed",
-    "markCaughtUp:CreateTags:lost",
-    "decide:-:cancel",
 }
 PATHS = [
     pytest.param(fault, id=str(fault), marks=() if str(fault) in REPRESENTATIVE else pytest.mark.slow)
