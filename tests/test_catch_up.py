@@ -344,3 +344,41 @@ def test_the_component_refuses_a_window_it_cannot_catch_up_before_registering_an
         "w-start",
         "w-start",
     ]
+
+
+def test_the_command_streams_to_cloudwatch_and_notifies_only_as_the_window_does():
+    from patching_components.components.catch_up import patch_command
+    from patching_components.config import MaintenanceWindowConfig
+
+    window = MaintenanceWindowConfig.model_validate(
+        {
+            "schedule": "cron(0 2 ? * SUN *)",
+            "durationHours": 4,
+            "cutoffHours": 1,
+            "operation": "Install",
+            "rebootOption": "NoReboot",
+            "catchUp": {"maxAgeDays": 8},
+        }
+    )
+    command = patch_command(window, "acme-weekly-catch-up", {"cloudwatch_log_group_name": "/patching/acme"})
+    # No hooks: AWS-RunPatchBaseline; the window's reboot option; (4 - 1) h - 15 min of delivery timeout.
+    assert command == {
+        "DocumentName": "AWS-RunPatchBaseline",
+        "InstanceIds": ["{{ InstanceId }}"],
+        "Parameters": {"Operation": ["Install"], "RebootOption": ["NoReboot"]},
+        "Comment": "catch-up Install (acme-weekly-catch-up)",
+        "TimeoutSeconds": (3 * 60 - 15) * 60,
+        "CloudWatchOutputConfig": {"CloudWatchLogGroupName": "/patching/acme", "CloudWatchOutputEnabled": True},
+    }
+
+
+def test_scan_only_builds_no_catch_up():
+    from patching_components.components.customer import _catch_up_windows
+    from patching_components.config import load_stack_file
+    from patching_components.iam_policies import catch_up_policy_issues
+
+    config = load_stack_file(GLOBEX)
+    assert _catch_up_windows(config) == ["tue-install"]
+    scan_only = config.model_copy(update={"mode": "scan-only"})
+    assert _catch_up_windows(scan_only) == []
+    assert catch_up_policy_issues(scan_only) == []
