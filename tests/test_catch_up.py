@@ -24,21 +24,34 @@ MAX_AGE = 35
 
 # -- the decision, its whole truth table ----------------------------------------------------------
 
-# What may stop a catch-up: (window enabled, circuit breaker tag on it, calendar state) -> may it patch.
-# None: the runbook has no calendar. Written by hand from the issue: enabled, no breaker, no CLOSED calendar.
+# What may stop a catch-up: (window enabled, circuit breaker tag on it, calendar state, a patch command already
+# running on the node) -> may it patch. None: the runbook has no calendar. Written by hand from the issue: only
+# an enabled window, no breaker, no CLOSED calendar and no patch command running let it patch.
 GATES = {
-    (True, False, None): True,
-    (True, False, "OPEN"): True,
-    (True, False, "CLOSED"): False,
-    (True, True, None): False,
-    (True, True, "OPEN"): False,
-    (True, True, "CLOSED"): False,
-    (False, False, None): False,
-    (False, False, "OPEN"): False,
-    (False, False, "CLOSED"): False,
-    (False, True, None): False,
-    (False, True, "OPEN"): False,
-    (False, True, "CLOSED"): False,
+    (True, False, None, False): True,
+    (True, False, None, True): False,
+    (True, False, "OPEN", False): True,
+    (True, False, "OPEN", True): False,
+    (True, False, "CLOSED", False): False,
+    (True, False, "CLOSED", True): False,
+    (True, True, None, False): False,
+    (True, True, None, True): False,
+    (True, True, "OPEN", False): False,
+    (True, True, "OPEN", True): False,
+    (True, True, "CLOSED", False): False,
+    (True, True, "CLOSED", True): False,
+    (False, False, None, False): False,
+    (False, False, None, True): False,
+    (False, False, "OPEN", False): False,
+    (False, False, "OPEN", True): False,
+    (False, False, "CLOSED", False): False,
+    (False, False, "CLOSED", True): False,
+    (False, True, None, False): False,
+    (False, True, None, True): False,
+    (False, True, "OPEN", False): False,
+    (False, True, "OPEN", True): False,
+    (False, True, "CLOSED", False): False,
+    (False, True, "CLOSED", True): False,
 }
 # The node's patch state: (last operation, days since it ended, missing + failed) -> due, hand-computed
 # against maxAgeDays 35 (due when it ended MORE than 35 days ago).
@@ -65,12 +78,13 @@ def state(case):
 
 @pytest.mark.parametrize(("gate", "case"), list(product(GATES, STATES)), ids=str)
 def test_the_decision_over_its_whole_truth_table(gate, case):
-    enabled, breaker, calendar = gate
+    enabled, breaker, calendar, running = gate
     tags = {"Customer": "globex", **({catch_up.BREAKER_TAG: "globex-errors"} if breaker else {})}
     due, reason = decide(
         window_enabled=enabled,
         window_tags=tags,
         calendar_state=calendar,
+        command_running=running,
         now=NOW,
         max_age_days=MAX_AGE,
         **state(case),
@@ -80,12 +94,21 @@ def test_the_decision_over_its_whole_truth_table(gate, case):
 
 
 def test_the_reason_names_what_stopped_it():
-    open_gate = {"window_enabled": True, "window_tags": {}, "calendar_state": "OPEN", "now": NOW, "max_age_days": 35}
+    open_gate = {
+        "window_enabled": True,
+        "window_tags": {},
+        "calendar_state": "OPEN",
+        "command_running": False,
+        "now": NOW,
+        "max_age_days": 35,
+    }
     never = state("never patched")
     assert decide(**{**open_gate, "window_enabled": False}, **never)[1] == "the window is disabled: not patched"
     breaker = decide(**{**open_gate, "window_tags": {"PatchingCircuitBreaker": "globex-errors"}}, **never)[1]
     assert breaker == "the circuit breaker has tripped (globex-errors): not patched"
     assert "CLOSED" in decide(**{**open_gate, "calendar_state": "CLOSED"}, **never)[1]
+    running = decide(**{**open_gate, "command_running": True}, **never)[1]
+    assert running == "a patch command is already running on the node: not patched twice"
     assert decide(**open_gate, **state("install 36 days ago")) == (
         True,
         "last install ended 2026-10-29T12:00:00+00:00 (36 days ago; maxAgeDays 35): patched now",
@@ -108,6 +131,7 @@ def test_what_it_cannot_judge_fails_the_run(change, message):
         "window_enabled": True,
         "window_tags": {},
         "calendar_state": None,
+        "command_running": False,
         "now": NOW,
         "max_age_days": 35,
         **state("install 36 days ago"),
@@ -243,14 +267,15 @@ def test_the_catch_up_role_is_granted_exactly_the_calls_of_its_runbook(run):
         "ssm:GetMaintenanceWindow",
         "ssm:ListTagsForResource",
         "ssm:GetCalendarState",
+        "ssm:ListCommands",
         "ssm:DescribeInstancePatchStates",
         "ssm:SendCommand",
         "ec2:CreateTags",
         "sns:Publish",
     }
-    # aws:runCommand follows the command it sent (ListCommands, ListCommandInvocations: "aws:runCommand"
-    # runs under the runbook's role), and the command is sent with the window's notification role.
-    extra = {"ssm:ListCommands", "ssm:ListCommandInvocations", "iam:PassRole"}
+    # aws:runCommand follows the command it sent (ListCommandInvocations: "aws:runCommand" runs under the
+    # runbook's role), and the command is sent with the window's notification role.
+    extra = {"ssm:ListCommandInvocations", "iam:PassRole"}
     assert granted_actions(policy(run, "globex-tue-install-catch-up-runbook")) == calls | extra
 
 

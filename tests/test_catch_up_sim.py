@@ -62,11 +62,20 @@ class CatchUpRunner(Runner):
         super().__init__(*args, **kwargs)
         self.sent: list[dict] = []
         self.calls: list[tuple[str, str, dict]] = []
+        self.executing: list[dict] = []
+        """Commands still running (ListCommands), e.g. the window's own, sent as the node started."""
         """Every AWS call of the run, as the step made it (the fixture layer's overlays included)."""
 
     def _ssm_SendCommand(self, **request):
         self.sent.append(request)
         return super()._ssm_SendCommand(**request)
+
+    def _ssm_ListCommands(self, InstanceId, Filters):
+        """The layer's commands still executing on the node (moto ignores the ExecutionStage filter;
+        ListCommands, https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_ListCommands.html:
+        ExecutionStage Executing lists "command executions that are currently still running")."""
+        assert Filters == [{"key": "ExecutionStage", "value": "Executing"}]
+        return {"Commands": [c for c in self.executing if InstanceId in c["InstanceIds"]]}
 
     def call(self, service, api, params):
         self.calls.append((service, api, dict(params)))
@@ -118,7 +127,7 @@ class Path:
             "FailedCount": 0,
         }
 
-    def run(self, fault=None, calendar="OPEN", topic=True, calendars=("globex-change-freezes",)):
+    def run(self, fault=None, calendar="OPEN", topic=True, calendars=("globex-change-freezes",), executing=()):
         runner = CatchUpRunner(
             CATCH_UP,
             {
@@ -133,6 +142,10 @@ class Path:
         )
         if self.patch_state is not None:
             runner.patch_states[self.instance] = self.patch_state
+        runner.executing = [
+            {"CommandId": f"cmd-{n}", "DocumentName": d, "InstanceIds": [self.instance], "Status": "InProgress"}
+            for n, d in enumerate(executing)
+        ]
         self.runner = runner
         return runner.run()
 
@@ -230,6 +243,16 @@ def test_a_disabled_window_a_tripped_breaker_or_a_closed_calendar_forbids_it(aws
 
 
 @pytest.mark.slow  # moto end to end: .ci/run runs it with -m slow
+def test_a_patch_command_already_running_on_the_node_is_not_doubled(aws):
+    """Its window opened as it started, or EventBridge delivered the event twice: no second install."""
+    path = Path(aws)
+    result = path.run(executing=["AWS-RunPatchBaselineWithHooks"])
+    left_alone(path, result)
+    assert "already running" in result.outputs["decide"]["Reason"]
+    other = Path(aws)  # another document running (an inventory run): patched
+    caught_up(other, other.run(executing=["AWS-GatherSoftwareInventory"]))
+
+
 def test_without_calendars_it_reads_none(aws):
     path = Path(aws)
     result = path.run(calendar="CLOSED", calendars=())  # the runner's calendar would say CLOSED: never asked
@@ -275,6 +298,7 @@ def test_every_request_the_runbook_makes_has_the_shape_botocore_knows(aws):
         "GetMaintenanceWindow",
         "ListTagsForResource",
         "GetCalendarState",
+        "ListCommands",
         "DescribeInstancePatchStates",
         "SendCommand",
         "CreateTags",

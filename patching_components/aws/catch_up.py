@@ -15,6 +15,8 @@ BREAKER_TAG = "PatchingCircuitBreaker"
 CAUGHT_UP_TAG = "PatchingCaughtUp"
 """The runbook's mark on a node it patched: the time (ISO 8601, UTC) it decided to, read by ``patching report``."""
 CALENDAR_STATES = ("OPEN", "CLOSED")
+PATCH_DOCUMENTS = ("AWS-RunPatchBaseline", "AWS-RunPatchBaselineWithHooks")
+"""A command of these still executing on the node (its window's, patch-now's, another catch-up's) is patching it."""
 
 
 def decide(
@@ -22,6 +24,7 @@ def decide(
     window_enabled: bool,
     window_tags: dict[str, str],
     calendar_state: str | None,
+    command_running: bool,
     last_operation: str | None,
     last_operation_end: datetime | None,
     missing_count: int,
@@ -31,12 +34,14 @@ def decide(
     """(patch now?, why), in one sentence for the run's output.
 
     ``calendar_state``: ``GetCalendarState`` over the runbook's calendars (OPEN only when all are), None
-    when it has none. ``last_operation``/``last_operation_end``/``missing_count``: the node's patch state
-    (``DescribeInstancePatchStates``), None/None/0 when it has none (never patched: due). The last
-    operation is the last Scan or Install: after an Install the node is due when it ended more than
-    ``max_age_days`` ago; after a Scan (which does not say when it last installed) when that scan is that
-    old or found missing patches. Anything else (an unknown state or operation, a time without a zone)
-    raises: the run fails, nothing is sent.
+    when it has none. ``command_running``: a patch command (``PATCH_DOCUMENTS``) is still executing on the
+    node (``ListCommands``, ExecutionStage Executing): its window opened as it started, or this runbook was
+    started twice for one start (EventBridge delivers at least once). ``last_operation``,
+    ``last_operation_end``, ``missing_count``: the node's patch state (``DescribeInstancePatchStates``),
+    None, None, 0 when it has none (never patched: due). The last operation is the last Scan or Install:
+    after an Install the node is due when it ended more than ``max_age_days`` ago; after a Scan (which does
+    not say when it last installed) when that scan is that old or found missing patches. Anything else (an
+    unknown state or operation, a time without a zone) raises: the run fails, nothing is sent.
     """
     if calendar_state is not None and calendar_state not in CALENDAR_STATES:
         raise ValueError(f"unexpected calendar state {calendar_state!r}")
@@ -52,6 +57,8 @@ def decide(
         return False, f"the circuit breaker has tripped ({window_tags[BREAKER_TAG]}): not patched"
     if calendar_state == "CLOSED":
         return False, "a change calendar is CLOSED (a freeze, or an occurrence not approved): not patched"
+    if command_running:
+        return False, "a patch command is already running on the node: not patched twice"
     if last_operation is None or last_operation_end is None:
         return True, "no patch state: never patched, patched now"
     age = now - last_operation_end
