@@ -555,7 +555,7 @@ def inline_policy_issues(config: StackConfig) -> list[tuple[tuple[str | int, ...
                     f"{aws_limits.MAX_INLINE_POLICIES_PER_ROLE:,} per role: split the customer into several stacks",
                 )
             )
-    return issues
+    return issues + catch_up_policy_issues(config)
 
 
 REPORT_SLA_READ_ACTIONS = (
@@ -705,3 +705,152 @@ def _snapshot_window_documents(config: StackConfig) -> list[dict[str, Any]]:
                 )
             )
     return documents
+
+
+CATCH_UP_READ_ACTIONS = (
+    "ec2:DescribeInstances",
+    "ssm:DescribeInstanceInformation",
+    "ssm:ListCommandInvocations",
+    "ssm:ListCommands",
+)
+"""What the catch-up runbook reads that IAM cannot scope to a resource (limited to its region by
+aws:RequestedRegion): the instance's tags, whether SSM manages it, and its command (aws:runCommand follows
+the command it sent)."""
+
+
+def catch_up_document(
+    *,
+    partition: str,
+    region: str,
+    account_id: str,
+    customer: str,
+    document: str,
+    groups: Sequence[str],
+    tag_key: str,
+    calendar_names: Sequence[str] = (),
+    topic_arn: str | None = None,
+    notification_role_arn: str | None = None,
+) -> dict[str, Any]:
+    """What the catch-up runbook of one install window may do in its region: exactly its calls
+    (documents/catch-up.yaml), the patch ``document`` only on instances carrying one of the window's
+    ``groups`` in ``tag_key`` (``ssm:resourceTag``, the condition key AWS documents for SendCommand on
+    instances), the window read by the ``Customer`` tag, its calendars by name, its mark on the instance only."""
+    from .aws.catch_up import CAUGHT_UP_TAG
+
+    prefix = f"arn:{partition}:ssm:{region}:{account_id}:"
+    instances = f"arn:{partition}:ec2:{region}:{account_id}:instance/*"
+    statements: list[dict[str, Any]] = [
+        {
+            "Sid": "PatchAndReadThisWindowsNodes",
+            "Effect": "Allow",
+            "Action": ["ssm:SendCommand", "ssm:DescribeInstancePatchStates"],
+            "Resource": instances,
+            "Condition": {"StringEquals": {f"ssm:resourceTag/{tag_key}": sorted(groups)}},
+        },
+        {
+            "Sid": "RunTheWindowsPatchDocument",
+            "Effect": "Allow",
+            "Action": "ssm:SendCommand",
+            "Resource": f"arn:{partition}:ssm:{region}::document/{document}",
+        },
+        {
+            # Only its own mark, only on this window's nodes (CreateTags' documented condition keys).
+            "Sid": "MarkTheNodeCaughtUp",
+            "Effect": "Allow",
+            "Action": "ec2:CreateTags",
+            "Resource": instances,
+            "Condition": {
+                "StringEquals": {f"aws:ResourceTag/{tag_key}": sorted(groups)},
+                "ForAllValues:StringEquals": {"aws:TagKeys": [CAUGHT_UP_TAG]},
+            },
+        },
+        {
+            "Sid": "ReadThisCustomersWindow",
+            "Effect": "Allow",
+            "Action": ["ssm:GetMaintenanceWindow", "ssm:ListTagsForResource"],
+            "Resource": f"{prefix}maintenancewindow/*",
+            "Condition": {"StringEquals": {f"aws:ResourceTag/{defaults.CUSTOMER_TAG}": customer}},
+        },
+        {
+            "Sid": "ReadWithoutResourceLevelPermissions",
+            "Effect": "Allow",
+            "Action": list(CATCH_UP_READ_ACTIONS),
+            "Resource": "*",
+            "Condition": {"StringEquals": {"aws:RequestedRegion": region}},
+        },
+    ]
+    if calendar_names:
+        statements.append(
+            {
+                "Sid": "ReadTheCalendars",
+                "Effect": "Allow",
+                "Action": "ssm:GetCalendarState",
+                "Resource": [f"{prefix}document/{name}" for name in calendar_names],
+            }
+        )
+    if topic_arn:
+        statements.append(
+            {"Sid": "TellTheCustomerOfAFailedRun", "Effect": "Allow", "Action": "sns:Publish", "Resource": topic_arn}
+        )
+    if notification_role_arn:
+        # The window's notifications: Run Command publishes with the notification role, handed over by the sender.
+        statements.append(pass_role_statement("PassNotificationRole", notification_role_arn, "ssm"))
+    return {"Version": "2012-10-17", "Statement": statements}
+
+
+def catch_up_events_document(
+    *, partition: str, region: str, account_id: str, document: str, role_arn: str
+) -> dict[str, Any]:
+    """What EventBridge may do when an instance starts: start this window's catch-up runbook, as the catch-up role."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "StartTheCatchUp",
+                "Effect": "Allow",
+                "Action": "ssm:StartAutomationExecution",
+                "Resource": f"arn:{partition}:ssm:{region}:{account_id}:automation-definition/{document}:*",
+            },
+            pass_role_statement("PassTheCatchUpRole", role_arn, "ssm"),
+        ],
+    }
+
+
+def catch_up_policy_issues(config: StackConfig) -> list[tuple[tuple[str | int, ...], str]]:
+    """The catch-up role holds one inline policy per catch-up window and region (WindowCatchUp): too many
+    of them, and IAM refuses the last ones (a window whose catch-up could not run)."""
+    documents = []
+    calendars = [layout.freeze_names(config.customer, "x" * 14)[0]] if config.change_freezes else []
+    groups_of = config.groups_by_window()
+    for where in layout.regions(config):
+        for key in where.windows:
+            window = layout.window_as_built(config, key)
+            if window.catch_up is None or window.operation != "Install":
+                continue
+            documents.append(
+                catch_up_document(
+                    partition=_PARTITION,
+                    region=_REGION,
+                    account_id=_ACCOUNT,
+                    customer=config.customer,
+                    document=run_patch_baseline.DOCUMENT_WITH_HOOKS,
+                    groups=groups_of[key],
+                    tag_key=config.patch_group_tag_key,
+                    calendar_names=calendars,
+                    topic_arn=f"arn:{_PARTITION}:sns:{_REGION}:{_ACCOUNT}:{'t' * 256}"
+                    if config.notifications
+                    else None,
+                    notification_role_arn=_ROLE_ARN if config.notifications else None,
+                )
+            )
+    size = sum(map(policy_size, documents))
+    if size <= aws_limits.MAX_INLINE_POLICIES_PER_ROLE:
+        return []
+    return [
+        (
+            ("maintenanceWindows",),
+            f"the catch-up role's inline policies (one per catchUp window and region: {len(documents)}) would be "
+            f"up to {size:,} characters; IAM allows {aws_limits.MAX_INLINE_POLICIES_PER_ROLE:,} per role: set "
+            "catchUp on fewer windows or regions, or split the customer into several stacks",
+        )
+    ]

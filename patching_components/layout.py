@@ -189,3 +189,8 @@ def regions(config: StackConfig) -> Iterator[RegionLayout]:
     yield region_layout(config, None)
     for region in other_regions(config):
         yield region_layout(config, region)
+
+
+def catch_up_document_name(customer: str, key: str, region: str | None = None) -> str:
+    """The catch-up runbook of a stack's install window ``key`` (in a non-primary ``region``)."""
+    return f"{name_prefix(customer, region)}-{key}-catch-up"

@@ -73,7 +73,7 @@ def test_the_guard_runbook_defaults_to_this_regions_calendar_and_every_window(ru
 
 
 def test_eventbridge_starts_the_guard_on_each_state_change_of_this_calendar(run):
-    (rule,) = run.of_type("aws:cloudwatch/eventRule:EventRule")
+    (rule,) = [r for r in run.of_type("aws:cloudwatch/eventRule:EventRule") if r.name == "globex-state"]
     pattern = json.loads(rule.inputs["eventPattern"])
     # The event Change Calendar sends (AWS docs, "Calendar State Change"), and one of another calendar.
     event = {"source": "aws.ssm", "detail-type": "Calendar State Change", "resources": [CALENDAR_ARN]}
@@ -85,7 +85,7 @@ def test_eventbridge_starts_the_guard_on_each_state_change_of_this_calendar(run)
         )
 
     assert matches(event) and not matches(other)
-    (target,) = run.of_type("aws:cloudwatch/eventTarget:EventTarget")
+    (target,) = [t for t in run.of_type("aws:cloudwatch/eventTarget:EventTarget") if t.name == "globex-state"]
     assert target.inputs["arn"] == f"arn:aws:ssm:{REGION}:{ACCOUNT}:automation-definition/globex-freeze-guard:$DEFAULT"
     assert target.inputs["roleArn"].endswith(":role/globex-freeze-events-mock")
     # The document's parameters, as AWS documents for an automation-definition target (values as lists).

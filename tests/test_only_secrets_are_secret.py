@@ -101,6 +101,8 @@ EXPECTED: dict[str, dict[str, Any]] = {
                 "maxErrors",
                 "taskInvocationParameters",
             ],
+            # tue-install's catch-up: the window's command (hooks, operation) and its maxAgeDays.
+            "Document globex-tue-install-catch-up-runbook": ["content"],
         },
         "patchGroups": NAMES_RESOURCES,
         # The statements' policy; and tue-install's task, whose hook document Globex-DrainFromTargetGroup holds
@@ -108,6 +110,7 @@ EXPECTED: dict[str, dict[str, Any]] = {
         "instanceRole": {
             "RolePolicy globex-instance-extra": ["policy"],
             "MaintenanceWindowTask globex-tue-install-patch": ["taskInvocationParameters"],
+            "Document globex-tue-install-catch-up-runbook": ["content"],  # the same command
         },
         # The customer's bucket and prefix: the instances' policy and every task's output location.
         "logging": {
@@ -115,6 +118,7 @@ EXPECTED: dict[str, dict[str, Any]] = {
             "MaintenanceWindowTask globex-nightly-scan-patch": ["taskInvocationParameters"],
             "MaintenanceWindowTask globex-sat-install-patch": ["taskInvocationParameters"],
             "MaintenanceWindowTask globex-tue-install-patch": ["taskInvocationParameters"],
+            "Document globex-tue-install-catch-up-runbook": ["content"],  # tue-install's catch-up command
         },
         # The customer's topic: every task's notification, the notify role's sns:Publish, the freeze guard's
         # runbook, which tells it of a failed run, and the guard role's policy, which lets it publish there.
@@ -125,6 +129,9 @@ EXPECTED: dict[str, dict[str, Any]] = {
             "MaintenanceWindowTask globex-nightly-scan-patch": ["taskInvocationParameters"],
             "MaintenanceWindowTask globex-sat-install-patch": ["taskInvocationParameters"],
             "MaintenanceWindowTask globex-tue-install-patch": ["taskInvocationParameters"],
+            # tue-install's catch-up: its command's notifications, its failure notice, its role's sns:Publish.
+            "Document globex-tue-install-catch-up-runbook": ["content"],
+            "RolePolicy globex-tue-install-catch-up-runbook": ["policy"],
         },
         # The runbook (source AMI, instance type, subnet) and its role's policy; no schedule is set.
         "goldenAmis": {
@@ -146,7 +153,7 @@ EXPECTED: dict[str, dict[str, Any]] = {
         "patchGroups": NAMES_RESOURCES,
     },
 }
-TAGGED = {"acme": 13, "globex": 20}
+TAGGED = {"acme": 13, "globex": 24}
 """Resources that take tags (every custom resource but policies, attachments, targets, tasks ...)."""
 EXPORTED_SECRET = {("globex", "logging"): ["logBucket"], ("globex", "notifications"): ["notificationTopicArn"]}
 

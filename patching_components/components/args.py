@@ -121,6 +121,20 @@ class SnapshotBeforeInstallSettings(TypedDict, total=False):
     that (you pay for their storage until then). Default: 7."""
 
 
+class CatchUpSettings(TypedDict, total=False):
+    """Install only. A node of this window's patch groups that starts (EC2 state ``running``) and whose last
+    install is older than ``maxAgeDays`` (or that never installed) is patched at once with this window's own
+    settings: its document and hooks, operation, reboot option, S3/CloudWatch output and notifications. Not
+    while the window is disabled, a change freeze (or, where the stack has one, the window's approval calendar)
+    is CLOSED, or a circuit breaker has tripped; see [Catch-up for missed     windows](#catch-up-for-missed-
+    windows)."""
+
+    max_age_days: Required[int]
+    """Days, 1-366: a starting node whose last install ended longer ago than this is patched. Set it a little above
+    the window's interval (e.g. ``35`` for a monthly window, ``8`` for a weekly one) so a node that was only off for
+    a reboot is not patched twice."""
+
+
 class MaintenanceWindowSettings(TypedDict, total=False):
     """A maintenance window that scans or installs patches on its patch groups."""
 
@@ -192,6 +206,10 @@ class MaintenanceWindowSettings(TypedDict, total=False):
     window execution and instance; kept ``retain_days``); a node whose snapshot fails is not patched. The window's
     task then runs our runbook per node instead of Run Command; see [Pre-patch snapshots and rollback](#pre-patch-
     snapshots-and-rollback)."""
+
+    catch_up: CatchUpSettings
+    """Install only: patch a node of this window's groups that missed it when it starts again; see [Catch-up for
+    missed windows](#catch-up-for-missed-windows)."""
 
 
 class PatchGroupSettings(TypedDict, total=False):
@@ -621,6 +639,10 @@ class PatchWindowArgs(TypedDict, total=False):
     task then runs our runbook per node instead of Run Command; see [Pre-patch snapshots and rollback](#pre-patch-
     snapshots-and-rollback)."""
 
+    catch_up: CatchUpSettings
+    """Install only: patch a node of this window's groups that missed it when it starts again; see [Catch-up for
+    missed windows](#catch-up-for-missed-windows)."""
+
     window_name: pulumi.Input[str]
     """Window name in AWS (^[a-zA-Z0-9_.-]{3,128}$); defaults to the component name."""
 
@@ -813,6 +835,10 @@ class PatchingIamArgs(TypedDict, total=False):
     it may snapshot only nodes of ``patch_groups``, into snapshots tagged ``Customer: <this>``, and delete only
     snapshots carrying that tag."""
 
+    catch_up: bool
+    """Also the two roles of the catch-up runbooks (WindowCatchUp): the one they run as, and the one EventBridge
+    starts them with. Each window's catch-up adds exactly what it needs in its region."""
+
 
 class PatchReportingArgs(TypedDict, total=False):
     """PatchReporting's args (no config model's settings: each is checked with the stack file's type of it)."""
@@ -907,3 +933,135 @@ class ChangeFreezeGuardArgs(TypedDict, total=False):
 
     tags: pulumi.Input[Mapping[str, pulumi.Input[str]]]
     """Tags for the documents, rule and association."""
+
+
+class WindowCatchUpArgs(TypedDict, total=False):
+    """WindowCatchUp's args: the install window's settings (MaintenanceWindowConfig's, snake_case, with
+    ``catch_up``) and these: the same values its PatchWindow takes, so the command is the window task's."""
+
+    schedule: Required[str]
+    """AWS ``cron(min hour dom month dow year)`` with ``?`` in one day field, ``L``, ``W``, ``#`` (e.g. ``cron(0 2 ?
+    * SUN *)``, ``cron(0 3 ? * TUE#2 *)``), ``rate(N minutes|hours|days)`` (N without leading zeros), or a one-time
+    ``at(2027-01-31T02:00:00)``; at most 256 ASCII characters. A cron naming no date at all (``cron(0 0 30 2 ? *)``)
+    is an error; one that has passed (a past ``at()``, a cron whose years are over) is a **warning**, "never opens
+    again", so one expired window does not block CI. A numeric day of week warns with the days AWS uses: AWS counts
+    ``1-7`` from Sunday, so ``7`` is Saturday and ``2-6`` is ``MON-FRI`` (write the names; [Reference: Cron and rate
+    expressions for Systems Manager](https://docs.aws.amazon.com/systems-manager/latest/userguide/reference-cron-
+    and-rate-expressions.html))."""
+
+    timezone: str
+    """IANA time zone the schedule is read in: the name of a place, e.g. ``Europe/London``. Abbreviations and
+    offsets (``CST``, ``PST``, ``UTC+1``) are errors that name the zone meant (``America/Chicago``; a fixed UTC+1 is
+    ``Etc/GMT-1``, whose sign is inverted); zones without the place's daylight saving (``EST``, ``MST``, ``HST``,
+    ``Etc/GMT+5``) or legacy POSIX-style ones (``EST5EDT``, ``CET``) are warnings naming the zone meant (``EST`` ->
+    ``America/New_York``); AWS takes IANA names ([Reference: Maintenance window scheduling and active period
+    options](https://docs.aws.amazon.com/systems-manager/latest/userguide/maintenance-windows-schedule-
+    options.html)). Default: UTC."""
+
+    schedule_offset: int
+    """Days to wait after the cron date, 1-6 (cron only), e.g. 'second Tuesday + 2'."""
+
+    duration_hours: Required[int]
+    """Length of the window in hours, 1-24."""
+
+    cutoff_hours: Required[int]
+    """Hours before the end from which no new task starts: 0-23, less than ``duration_hours``."""
+
+    cutoff_behavior: str
+    """What the running patch command does at the cutoff; see [The cutoff](#the-cutoff-what-aws-does-when-patch-
+    night-runs-long). ``CANCEL_TASK``: AWS cancels the whole command: nodes not yet started never start, and a node
+    still installing is told to stop (AWS does not guarantee it stops). ``CONTINUE_TASK`` (AWS's own default): the
+    command runs on after the cutoff, its installs and reboots past the window's end."""
+
+    operation: Required[str]
+    """``Scan`` reports compliance; ``Install`` installs approved patches."""
+
+    reboot_option: str
+    """Install only; ``NoReboot`` leaves nodes non-compliant until rebooted and rescanned. Default:
+    RebootIfNeeded."""
+
+    max_concurrency: str
+    """How many targets run at once: a count or a percentage. Default: 10%."""
+
+    max_errors: str
+    """Errors after which the task stops: a count or a percentage. Default: 1."""
+
+    minutes_per_node: int
+    """How long one node's patch task takes, reboot included: your measurement, not AWS's (the default is an
+    assumption). No node starts later than this before the cutoff (the task's delivery timeout), and ``validate``
+    warns when the rate control cannot reach every node before the cutoff."""
+
+    hooks: HooksSettings
+    """Install only: ``pre_install``, ``post_install``, ``on_exit`` SSM document names (uses ``AWS-
+    RunPatchBaselineWithHooks``)."""
+
+    description: str
+    """Shown in the console; at most 128 UTF-16 code units."""
+
+    regions: list[str]
+    """The regions of ``patching:regions`` this window is built in (needs ``patching:regions``), for fleets whose
+    regions patch at different times."""
+
+    snapshot_before_install: SnapshotBeforeInstallSettings
+    """Install only: before each node's install, snapshot all its EBS volumes (tagged with the customer, window,
+    window execution and instance; kept ``retain_days``); a node whose snapshot fails is not patched. The window's
+    task then runs our runbook per node instead of Run Command; see [Pre-patch snapshots and rollback](#pre-patch-
+    snapshots-and-rollback)."""
+
+    catch_up: CatchUpSettings
+    """Install only: patch a node of this window's groups that missed it when it starts again; see [Catch-up for
+    missed windows](#catch-up-for-missed-windows)."""
+
+    customer: Required[str]
+    """The runbook may read the windows tagged Customer: <customer> (CustomerPatching tags every window)."""
+
+    window_id: Required[pulumi.Input[str]]
+    """The install window (the runbook reads whether it is enabled and its circuit breaker tag)."""
+
+    patch_groups: Required[Sequence[str]]
+    """The window's patch group tag values: only their nodes are caught up."""
+
+    patch_group_tag_key: str
+    """'Patch Group' (default) or 'PatchGroup'."""
+
+    role_arn: Required[pulumi.Input[str]]
+    """The role the runbook runs as (PatchingIam's catch_up_role_arn)."""
+
+    role_name: Required[pulumi.Input[str]]
+    """Its name: the component adds the policy for this window's runbook."""
+
+    events_role_arn: Required[pulumi.Input[str]]
+    """The role EventBridge starts the runbook with (PatchingIam's catch_up_events_role_arn)."""
+
+    events_role_name: Required[pulumi.Input[str]]
+    """Its name: the component adds the policy to start this runbook."""
+
+    document_name: str
+    """Name of the runbook (default: <name>)."""
+
+    calendar_names: Sequence[str]
+    """Change Calendars that must all be OPEN for a catch-up (the change freezes, the window's approvals)."""
+
+    output_s3_bucket: pulumi.Input[str]
+    """Bucket for Run Command output (the window's)."""
+
+    output_s3_key_prefix: pulumi.Input[str]
+    """Key prefix of the window's output."""
+
+    cloudwatch_log_group_name: pulumi.Input[str]
+    """Also stream Run Command output to this CloudWatch log group (the window's)."""
+
+    notification_topic_arn: pulumi.Input[str]
+    """SNS topic for Run Command notifications (the window's), also told when a catch-up run fails."""
+
+    notification_role_arn: pulumi.Input[str]
+    """Role Run Command assumes to publish to the topic."""
+
+    notification_events: Sequence[str]
+    """Statuses that notify (default Failed, TimedOut, Cancelled)."""
+
+    notification_type: str
+    """Invocation (default) or Command."""
+
+    tags: pulumi.Input[Mapping[str, pulumi.Input[str]]]
+    """Tags for the runbook and the rule."""

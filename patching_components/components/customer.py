@@ -12,6 +12,7 @@ from ._base import TYPE_PREFIX, child, in_region, register_declared_outputs
 from ._check_args import check_args, checked
 from .args import CustomerPatchingArgs
 from .baseline import SecurityBaseline
+from .catch_up import WindowCatchUp
 from .freeze_guard import ChangeFreezeGuard
 from .golden_ami import GoldenAmiPipeline
 from .iam import PatchingIam
@@ -150,6 +151,7 @@ class CustomerPatching(pulumi.ComponentResource):
     ) -> None:
         super().__init__(f"{TYPE_PREFIX}CustomerPatching", name, None, opts)
         self.config = config
+        self._task_args: dict[tuple[str | None, str], dict[str, Any]] = {}  # each window's, for its catch-up
         tags = resource_tags(config)
 
         regions = list(layout.regions(config))
@@ -178,6 +180,8 @@ class CustomerPatching(pulumi.ComponentResource):
             iam_args["notification_role_arn"] = reporting.notification_role_arn
         if config.change_freezes:
             iam_args["change_freezes"] = True
+        if _catch_up_windows(config):
+            iam_args["catch_up"] = True
         if config.strict_trust_conditions:
             iam_args["strict_trust_conditions"] = True
         if _snapshot_windows(config):
@@ -325,6 +329,9 @@ class CustomerPatching(pulumi.ComponentResource):
         if config.change_freezes:
             topic = reporting.topic_arn if reporting is not None else None
             self._freeze_guard(where.pulumi_name(name), config, where, tags, iam, windows, pipelines, topic, opts)
+        for key in _catch_up_windows(config):
+            if key in windows:
+                self._catch_up(name, config, where, key, windows[key], iam, opts)
         return _Region(baselines, windows, pipelines, reporting)
 
     def _freeze_guard(
@@ -468,8 +475,48 @@ class CustomerPatching(pulumi.ComponentResource):
             windows[key] = PatchWindow(
                 where.pulumi_name(name, key), checked(layout.window_as_built(config, key), **args), opts=opts
             )
+            self._task_args[where.region, key] = args
         return windows
 
+    def _catch_up(
+        self,
+        name: str,
+        config: "StackConfig",
+        where: layout.RegionLayout,
+        key: str,
+        window: PatchWindow,
+        iam: PatchingIam,
+        opts: pulumi.ResourceOptions,
+    ) -> WindowCatchUp:
+        """The catch-up of an install window in a region: its nodes that start after missing it are sent
+        the window's own command (the args its PatchWindow got), while every calendar of the region is OPEN."""
+        assert iam.catch_up_role_arn is not None and iam.catch_up_role_name is not None
+        assert iam.catch_up_events_role_arn is not None and iam.catch_up_events_role_name is not None
+        task_args = self._task_args[where.region, key]
+        calendar_names = [where.freeze_names()[0]] if config.change_freezes else []
+        args: dict[str, Any] = {
+            **{k: v for k, v in task_args.items() if k not in ("window_name", "service_role_arn")},
+            "customer": config.customer,
+            "window_id": window.window_id,
+            "role_arn": iam.catch_up_role_arn,
+            "role_name": iam.catch_up_role_name,
+            "events_role_arn": iam.catch_up_events_role_arn,
+            "events_role_name": iam.catch_up_events_role_name,
+            "document_name": layout.catch_up_document_name(config.customer, key, where.named_region),
+            "calendar_names": calendar_names,
+        }
+        return WindowCatchUp(
+            where.pulumi_name(name, key, "catch-up"), checked(layout.window_as_built(config, key), **args), opts=opts
+        )
+
+
+def _catch_up_windows(config: "StackConfig") -> list[str]:
+    """The install windows (as built: not under ``mode: scan-only``) with ``catchUp``."""
+    return [
+        key
+        for key, window in config.maintenance_windows.items()
+        if window.catch_up is not None and layout.window_as_built(config, key).operation == "Install"
+    ]
 
 def _snapshot_windows(config: "StackConfig") -> list[str]:
     """The windows that snapshot each node before installing (maintenanceWindows.<k>.snapshotBeforeInstall),

@@ -65,6 +65,11 @@ class PatchingIamPlumbing(TypedDict, total=False):
     delete only snapshots carrying that tag."""
 
 
+    catch_up: bool
+    """Also the two roles of the catch-up runbooks (WindowCatchUp): the one they run as, and the one
+    EventBridge starts them with. Each window's catch-up adds exactly what it needs in its region."""
+
+
 def _managed_policy(partition: pulumi.Output[str], path: str) -> pulumi.Output[str]:
     return pulumi.Output.concat("arn:", partition, ":iam::aws:", path)
 
@@ -109,6 +114,15 @@ class PatchingIam(pulumi.ComponentResource):
     snapshot_role_arn: pulumi.Output[str] | None
     """Role the pre-patch snapshot runbook runs as (None without snapshot_customer)."""
     snapshot_role_name: pulumi.Output[str] | None
+
+
+    catch_up_role_arn: pulumi.Output[str] | None
+    """Role the catch-up runbooks run as (None without catch_up)."""
+    catch_up_role_name: pulumi.Output[str] | None
+    """Name of that role."""
+    catch_up_events_role_arn: pulumi.Output[str] | None
+    """Role EventBridge starts the catch-up runbooks with when an instance starts (None without catch_up)."""
+    catch_up_events_role_name: pulumi.Output[str] | None
     """Name of that role."""
 
     def __init__(self, name: str, args: PatchingIamArgs, opts: pulumi.ResourceOptions | None = None):
@@ -221,6 +235,32 @@ class PatchingIam(pulumi.ComponentResource):
         if args.get("snapshot_customer"):
             snapshot_role = self._snapshot_role(name, args, partition, account_id, tags, boundary)
             self.snapshot_role_arn, self.snapshot_role_name = snapshot_role.arn, snapshot_role.name
+
+
+        self.catch_up_role_arn = self.catch_up_role_name = None
+        self.catch_up_events_role_arn = self.catch_up_events_role_name = None
+        if args.get("catch_up"):
+            runner = ssm_service_role(
+                self,
+                f"{name}-catch-up",
+                "Catch-up: patch a node that missed its install window when it starts",
+                partition,
+                account_id,
+                boundary,
+                tags,
+            )
+            starter = service_role(
+                self,
+                f"{name}-catch-up-events",
+                "Catch-up: start the catch-up runbooks when an instance starts",
+                "events",
+                partition,
+                account_id,
+                boundary,
+                tags,
+            )
+            self.catch_up_role_arn, self.catch_up_role_name = runner.arn, runner.name
+            self.catch_up_events_role_arn, self.catch_up_events_role_name = starter.arn, starter.name
 
         self.instance_role_arn = instance_role.arn
         self.instance_role_name = instance_role.name

@@ -14,6 +14,7 @@ from pydantic.alias_generators import to_camel
 from ..aws import os_rules, run_patch_baseline
 from . import defaults
 from .base import ConfigModel, Public, Secretable, raise_issues
+from .catch_up import CatchUpConfig
 from .fields import (
     ComplianceLevel,
     Concurrency,
@@ -360,6 +361,29 @@ class MaintenanceWindowConfig(ConfigModel):
                     (
                         ("snapshotBeforeInstall",),
                         "a scan changes nothing to roll back: remove snapshotBeforeInstall or use operation: Install",
+                    )
+                ]
+            )
+        return self
+
+    catch_up: CatchUpConfig | None = None
+    """Install only: patch a node of this window's groups that missed it when it starts again; see
+    [Catch-up for missed windows](#catch-up-for-missed-windows)."""
+
+    @model_validator(mode="after")
+    def _catch_up_installs(self) -> MaintenanceWindowConfig:
+        if self.catch_up is not None and self.operation != "Install":
+            raise_issues(
+                [(("catchUp",), "catchUp patches nodes that missed an install; remove it or use operation: Install")]
+            )
+        if self.catch_up is not None and self.snapshot_before_install is not None:
+            # The catch-up runbook sends the patch command itself: it would install without the snapshot.
+            raise_issues(
+                [
+                    (
+                        ("catchUp",),
+                        "a caught-up node would be patched without its pre-patch snapshot "
+                        "(snapshotBeforeInstall); remove catchUp or snapshotBeforeInstall from this window",
                     )
                 ]
             )

@@ -77,6 +77,7 @@ def _node(i: InstanceState) -> dict[str, Any]:
         "lastOperationTime": _iso(i.operation_end),
         "baselineId": i.baseline_id,
         "pendingRebootSince": _iso(i.pending_reboot_since),
+        "caughtUpOnStart": _iso(i.caught_up_on_start),
         "lastRun": None
         if run is None
         else {"window": run.window, "executionId": run.execution_id, "start": _iso(run.start), "status": run.status},

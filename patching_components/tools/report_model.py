@@ -136,12 +136,18 @@ class InstanceState:
     platform_type: str | None = None
     """Systems Manager's PlatformType (Windows, Linux, MacOS); None: not managed."""
 
+
+    caught_up_on_start: datetime | None = None
+    """When a catch-up runbook patched it as it started after missing its window (its PatchingCaughtUp tag)."""
+
     @property
     def status(self) -> str:
         return self.problems[0][0] if self.problems else COMPLIANT
 
     @property
     def reason(self) -> str:
+        if not self.problems and self.caught_up_on_start is not None:
+            return f"caught up on start {when(self.caught_up_on_start)}"
         return self.problems[0][1] if self.problems else "scanned on schedule with its group's baseline"
 
     @property
