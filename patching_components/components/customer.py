@@ -8,6 +8,8 @@ import pulumi
 
 from .. import layout
 from ..config import defaults
+from ..config.approvals import approved_openings
+from ..iam_policies import FREEZE_GUARD_TAG
 from ._base import TYPE_PREFIX, child, in_region, register_declared_outputs
 from ._check_args import check_args, checked
 from .args import CustomerPatchingArgs
@@ -176,7 +178,7 @@ class CustomerPatching(pulumi.ComponentResource):
             iam_args["patch_group_tag_key"] = config.patch_group_tag_key
         if reporting is not None and reporting.notification_role_arn is not None:
             iam_args["notification_role_arn"] = reporting.notification_role_arn
-        if config.change_freezes:
+        if layout.guarded(config):  # freezes or approval gates: the guard's roles
             iam_args["change_freezes"] = True
         if config.strict_trust_conditions:
             iam_args["strict_trust_conditions"] = True
@@ -287,7 +289,7 @@ class CustomerPatching(pulumi.ComponentResource):
             for key, settings in config.baselines.items()
         }
         opts_of_windows = opts
-        if config.change_freezes:
+        if layout.guarded(config, where.windows):
             # The guard switches the windows off and on: `pulumi up` must not undo it mid-freeze.
             opts_of_windows = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(transformations=[_guarded]))
         windows = self._windows(name, config, groups, where, tags, logs, reporting, iam, opts_of_windows)
@@ -320,7 +322,7 @@ class CustomerPatching(pulumi.ComponentResource):
                 # The first build starts on creation: after every policy of the roles it uses.
                 opts=pulumi.ResourceOptions.merge(opts_of_windows, pulumi.ResourceOptions(depends_on=[iam])),
             )
-        if config.change_freezes:
+        if layout.guarded(config, where.windows):
             topic = reporting.topic_arn if reporting is not None else None
             self._freeze_guard(where.pulumi_name(name), config, where, tags, iam, windows, pipelines, topic, opts)
         return _Region(baselines, windows, pipelines, reporting)
@@ -357,6 +359,16 @@ class CustomerPatching(pulumi.ComponentResource):
         }
         if topic_arn is not None:
             args["notification_topic_arn"] = topic_arn
+        gated = layout.approval_gated(config, where.windows)
+        if gated:  # approval gates: a calendar per gated window, read with the freezes' for that window
+            args["approval_window_ids"] = {key: windows[key].window_id for key in gated}
+            args["approval_calendar_names"] = {
+                key: layout.approval_calendar_name(config.customer, key, where.named_region) for key in gated
+            }
+            args["approval_openings"] = {
+                key: [f"{a.isoformat()}/{b.isoformat()}" for a, b in approved_openings(config.maintenance_windows[key])]
+                for key in gated
+            }
         return ChangeFreezeGuard(name, checked(None, **args), opts=opts)
 
     def _reporting(
@@ -458,6 +470,9 @@ class CustomerPatching(pulumi.ComponentResource):
                 args["notification_role_arn"] = reporting.notification_role_arn
                 args["notification_events"] = notifications.events
                 args["notification_type"] = notifications.notification_type
+            if config.maintenance_windows[key].requires_approval:
+                # Created disabled and marked as the guard's: it enables the window only while approved.
+                args["tags"] = {**tags, FREEZE_GUARD_TAG: "awaiting-approval"}
             windows[key] = PatchWindow(
                 where.pulumi_name(name, key), checked(layout.window_as_built(config, key), **args), opts=opts
             )
