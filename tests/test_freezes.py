@@ -71,7 +71,9 @@ def test_the_guard_runbook_defaults_to_this_regions_calendar_and_every_window(ru
     assert len(window_ids) == 3
     assert parameters["CalendarName"]["default"] == "globex-change-freezes"
     # tue-install is approval-gated: its approval calendar is read with the freeze calendar.
-    (gated,) = [w.id for w in run.of_type("aws:ssm/maintenanceWindow:MaintenanceWindow") if w.name == "globex-tue-install"]
+    (gated,) = [
+        w.id for w in run.of_type("aws:ssm/maintenanceWindow:MaintenanceWindow") if w.name == "globex-tue-install"
+    ]
     assert parameters["ApprovalCalendars"]["default"] == {gated: "globex-tue-install-approvals"}
     assert parameters["AutomationAssumeRole"]["default"].endswith(":role/globex-freeze-guard-mock")
 

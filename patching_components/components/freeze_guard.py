@@ -131,9 +131,11 @@ class ChangeFreezeGuard(pulumi.ComponentResource):
         read = ([calendar_name] if freezes else []) + [str(n) for n in approval_calendar_names(name, args).values()]
         window_ids = pulumi.Output.from_input(args["window_ids"])
         topic_arn = pulumi.Output.from_input(args.get("notification_topic_arn") or "")
-        by_window = pulumi.Output.all(
-            **{key: pulumi.Output.from_input(i) for key, i in approval_ids.items()}
-        ) if approval_ids else pulumi.Output.from_input({})
+        by_window = (
+            pulumi.Output.all(**{key: pulumi.Output.from_input(i) for key, i in approval_ids.items()})
+            if approval_ids
+            else pulumi.Output.from_input({})
+        )
         names_of = approval_calendar_names(name, args)
         guard = aws.ssm.Document(
             f"{name}-guard",

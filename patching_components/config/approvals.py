@@ -64,7 +64,8 @@ def approval_issues(window: MaintenanceWindowConfig) -> Issues:
             issues.append(
                 (
                     ("approvedOccurrences",),
-                    "approvals apply only to a window with requiresApproval: true; add it or remove approvedOccurrences",
+                    "approvals apply only to a window with requiresApproval: true; "
+                    "add it or remove approvedOccurrences",
                 )
             )
         return issues
@@ -92,7 +93,9 @@ def approval_issues(window: MaintenanceWindowConfig) -> Issues:
     return issues
 
 
-def approved_openings(window: MaintenanceWindowConfig, lead: timedelta | None = None) -> list[tuple[datetime, datetime]]:
+def approved_openings(
+    window: MaintenanceWindowConfig, lead: timedelta | None = None
+) -> list[tuple[datetime, datetime]]:
     """The spans in which the window's approval calendar is OPEN, in time order: from ``lead``
     (default APPROVAL_LEAD_MINUTES) before each approved opening until the window closes."""
     from .defaults import APPROVAL_LEAD_MINUTES

@@ -1,0 +1,296 @@
+"""Approval gates (maintenanceWindows.<k>.requiresApproval): the stack file's rules, the approval
+calendar AWS gets, the guard that holds a gated window closed except on approved occurrences (its
+runbook run step by step against moto with every AWS call failing in turn), what `patching calendar`
+shows, and `patching approve`.
+
+Expected dates are hand-computed: globex's tue-install is cron(0 3 ? * TUE#2 *) + scheduleOffset 2
+in America/New_York, so it opens on the Thursday after the second Tuesday: 2027-01-14 (Tuesdays of
+January 2027: 5, 12) and 2027-02-11 (Tuesdays of February 2027: 2, 9), at 03:00 EST = 08:00 UTC.
+"""
+
+from __future__ import annotations
+
+import itertools
+from datetime import UTC, datetime
+
+import boto3
+import icalendar
+import pytest
+import yaml
+from moto import mock_aws
+from runbook_sim import ACCOUNT, REGION, Fault, Runner, fault_matrix, set_window_enabled, window_enabled
+
+from conftest import ROOT, example_run
+
+GLOBEX = ROOT / "stacks" / "Pulumi.globex.yaml"
+DOCUMENT = "aws:ssm/document:Document"
+FREEZES = "globex-change-freezes"
+APPROVALS = "globex-tue-install-approvals"
+GUARD_TAG, BREAKER_TAG = "PatchingFreezeGuard", "PatchingCircuitBreaker"
+
+
+@pytest.fixture(scope="module")
+def run():
+    return example_run(GLOBEX)
+
+
+def shipped_guard() -> dict:
+    (document,) = [d for d in example_run(GLOBEX).of_type(DOCUMENT) if d.name == "globex-guard"]
+    return yaml.safe_load(document.inputs["content"])
+
+
+# -- what the program builds ----------------------------------------------------------------------
+
+
+def test_a_gated_window_gets_an_approval_calendar_closed_except_around_each_approved_occurrence(run):
+    (calendar,) = [d for d in run.of_type(DOCUMENT) if d.inputs.get("name") == APPROVALS]
+    assert (calendar.inputs["documentType"], calendar.inputs["documentFormat"]) == ("ChangeCalendar", "TEXT")
+    parsed = icalendar.Calendar.from_ical(calendar.inputs["content"])
+    # Change Calendar: DEFAULT_CLOSED, and an event in such a calendar is a time it is OPEN.
+    assert str(parsed["X-CALENDAR-TYPE"]) == "DEFAULT_CLOSED"
+    spans = sorted((e["DTSTART"].dt, e["DTEND"].dt) for e in parsed.walk("VEVENT"))
+    # 03:00 EST = 08:00 UTC, opened one hour ahead (APPROVAL_LEAD_MINUTES) until the 4-hour window closes.
+    assert spans == [
+        (datetime(2027, 1, 14, 7, 0, tzinfo=UTC), datetime(2027, 1, 14, 12, 0, tzinfo=UTC)),
+        (datetime(2027, 2, 11, 7, 0, tzinfo=UTC), datetime(2027, 2, 11, 12, 0, tzinfo=UTC)),
+    ]
+    assert calendar.inputs["tags"]["Customer"] == "globex"
+
+
+def test_a_gated_window_is_created_disabled_and_marked_as_the_guards(run):
+    windows = {w.name: w for w in run.of_type("aws:ssm/maintenanceWindow:MaintenanceWindow")}
+    gated = windows["globex-tue-install"]
+    assert gated.inputs["enabled"] is False
+    assert gated.inputs["tags"][GUARD_TAG] == "awaiting-approval"  # so the guard may enable it when approved
+    assert gated.ignore_changes == ["enabled"]  # `pulumi up` never undoes what the guard switched
+    others = [w for name, w in windows.items() if name != "globex-tue-install"]
+    assert all("enabled" not in w.inputs and GUARD_TAG not in w.inputs["tags"] for w in others)
+
+
+def test_a_stack_with_a_gated_window_and_no_freezes_gets_the_guard_without_a_freeze_calendar():
+    from conftest import run_config
+    from patching_components.config import read_stack_yaml
+
+    config = read_stack_yaml(GLOBEX.read_text())["config"]
+    config = {k: v for k, v in config.items() if k != "patching:changeFreezes"}
+    run = run_config(config, stack="globex")
+    calendars = [d.inputs["name"] for d in run.of_type(DOCUMENT) if d.inputs["documentType"] == "ChangeCalendar"]
+    assert calendars == [APPROVALS]
+    (guard,) = [d for d in run.of_type(DOCUMENT) if d.name == "globex-guard"]
+    parameters = yaml.safe_load(guard.inputs["content"])["parameters"]
+    assert parameters["CalendarName"]["default"] == ""
+    assert list(parameters["ApprovalCalendars"]["default"].values()) == [APPROVALS]
+    assert len(run.of_type("aws:cloudwatch/eventRule:EventRule")) == 1
+    assert len(run.of_type("aws:iam/role:Role")) >= 2  # the guard's and the events' roles
+
+
+# -- the guard, step by step against moto ---------------------------------------------------------
+
+
+class CalendarRunner(Runner):
+    """The runner with one state per Change Calendar; GetCalendarState answers OPEN only when every
+    calendar asked for is OPEN (GetCalendarState, API reference). Counts the reads."""
+
+    def __init__(self, *args, states, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.states, self.reads = states, []
+
+    def _ssm_GetCalendarState(self, CalendarNames):
+        self.reads.append(tuple(CalendarNames))
+        state = "OPEN" if all(self.states[name] == "OPEN" for name in CalendarNames) else "CLOSED"
+        return {"State": state, "AtTime": "2026-12-04T16:20:00Z"}
+
+
+_paths = itertools.count()
+
+
+@pytest.fixture(scope="module")
+def aws():
+    with mock_aws():
+        yield
+
+
+class GatedPath:
+    """A customer's windows: an ungated scan and install (enabled), and a gated install created as the
+    program creates it (disabled, marked ``awaiting-approval``)."""
+
+    def __init__(self):
+        n = next(_paths)
+        self.ssm = boto3.client("ssm", region_name=REGION)
+
+        def window(name, tags=()):
+            return self.ssm.create_maintenance_window(
+                Name=f"gate-{n}-{name}",
+                Schedule="cron(0 3 ? * TUE#2 *)",
+                Duration=4,
+                Cutoff=1,
+                AllowUnassociatedTargets=False,
+                Tags=[{"Key": "Customer", "Value": "globex"}, *tags],
+            )["WindowId"]
+
+        self.scan, self.install = window("scan"), window("install")
+        self.gated = window("gated", [{"Key": GUARD_TAG, "Value": "awaiting-approval"}])
+        set_window_enabled(self.gated, False)
+        self.windows = [self.scan, self.install, self.gated]
+
+    def run(self, freeze="OPEN", approval="CLOSED", fault=None, topic="", calendar=FREEZES, **states):
+        runner = CalendarRunner(
+            shipped_guard(),
+            {
+                "WindowIds": self.windows,
+                "CalendarName": calendar,
+                "ApprovalCalendars": {self.gated: APPROVALS},
+                "NotificationTopicArn": topic,
+            },
+            execution_id=f"gate-{next(_paths)}",
+            fault=fault,
+            states={FREEZES: freeze, APPROVALS: approval, **states},
+        )
+        result = runner.run()
+        result.reads = runner.reads
+        return result
+
+    def state(self, window_id):
+        from moto.ssm.models import ssm_backends
+
+        enabled = window_enabled(ssm_backends[ACCOUNT][REGION].windows[window_id])
+        tags = self.ssm.list_tags_for_resource(ResourceType="MaintenanceWindow", ResourceId=window_id)["TagList"]
+        return enabled, any(t["Key"] == GUARD_TAG for t in tags)
+
+    def tag(self, window_id, key, value):
+        self.ssm.add_tags_to_resource(
+            ResourceType="MaintenanceWindow", ResourceId=window_id, Tags=[{"Key": key, "Value": value}]
+        )
+
+
+def test_an_unapproved_occurrence_keeps_the_gated_window_disabled_and_the_others_run(aws):
+    path = GatedPath()
+    result = path.run(freeze="OPEN", approval="CLOSED")
+    assert result.status == "Success", result.failures
+    assert path.state(path.gated) == (False, True)
+    assert [path.state(w) for w in (path.scan, path.install)] == [(True, False), (True, False)]
+    # One read per set of calendars: the ungated windows' (freeze only) and the gated one's (both).
+    assert result.reads == [(FREEZES,), (FREEZES, APPROVALS)]
+
+
+def test_an_approved_occurrence_enables_the_gated_window_and_its_end_disables_it_again(aws):
+    path = GatedPath()
+    opened = path.run(freeze="OPEN", approval="OPEN")
+    assert opened.status == "Success", opened.failures
+    assert path.state(path.gated) == (True, False)
+    assert opened.outputs["applyState"]["Changed"] == [path.gated]
+    closed = path.run(freeze="OPEN", approval="CLOSED")  # the approved occurrence is over
+    assert closed.status == "Success"
+    assert path.state(path.gated) == (False, True)
+    assert (
+        path.ssm.list_tags_for_resource(ResourceType="MaintenanceWindow", ResourceId=path.gated)["TagList"][-1]["Value"]
+        == "disabled-while-calendar-closed"
+    )
+    again = path.run(freeze="OPEN", approval="CLOSED")  # idempotent: nothing more to do
+    assert again.status == "Success" and again.outputs["applyState"]["Changed"] == []
+
+
+def test_a_freeze_wins_over_an_approval(aws):
+    path = GatedPath()
+    result = path.run(freeze="CLOSED", approval="OPEN")
+    assert result.status == "Success"
+    assert [path.state(w) for w in path.windows] == [(False, True)] * 3
+
+
+def test_approval_gates_without_freezes_leave_ungated_windows_alone(aws):
+    path = GatedPath()
+    set_window_enabled(path.install, False)  # disabled by hand: no calendar, not the guard's
+    result = path.run(approval="OPEN", calendar="")
+    assert result.status == "Success"
+    assert result.reads == [(APPROVALS,)]  # the ungated windows read no calendar
+    assert path.state(path.gated) == (True, False)
+    assert path.state(path.install) == (False, False)
+    assert result.outputs["applyState"]["LeftDisabled"] == [path.install]
+
+
+def test_the_guard_never_enables_a_window_the_circuit_breaker_stopped(aws):
+    path = GatedPath()
+    path.tag(path.gated, BREAKER_TAG, "globex-alarm")
+    result = path.run(approval="OPEN")
+    assert result.status == "Success"
+    assert path.state(path.gated) == (False, True)  # still disabled, still the guard's once the breaker lets go
+    assert result.outputs["applyState"]["LeftDisabled"] == [path.gated]
+    path.ssm.remove_tags_from_resource(ResourceType="MaintenanceWindow", ResourceId=path.gated, TagKeys=[BREAKER_TAG])
+    assert path.run(approval="OPEN").status == "Success"  # `patching resume` removed the breaker's tag
+    assert path.state(path.gated) == (True, False)
+
+
+def test_an_unreadable_approval_calendar_leaves_its_window_as_it_is_and_the_run_fails_and_tells(aws):
+    from moto.sns.models import sns_backends
+
+    topic = boto3.client("sns", region_name=REGION).create_topic(Name="gate-alerts")["TopicArn"]
+    path = GatedPath()
+
+    class Unreadable(CalendarRunner):
+        def _ssm_GetCalendarState(self, CalendarNames):
+            if APPROVALS in CalendarNames:
+                raise boto3.client("ssm", region_name=REGION).exceptions.InvalidDocument(
+                    {"Error": {"Code": "InvalidDocument", "Message": "calendar not found"}}, "GetCalendarState"
+                )
+            return super()._ssm_GetCalendarState(CalendarNames)
+
+    runner = Unreadable(
+        shipped_guard(),
+        {
+            "WindowIds": path.windows,
+            "CalendarName": FREEZES,
+            "ApprovalCalendars": {path.gated: APPROVALS},
+            "NotificationTopicArn": topic,
+        },
+        execution_id="gate-unreadable",
+        states={FREEZES: "CLOSED", APPROVALS: "OPEN"},
+    )
+    result = runner.run()
+    assert result.status == "Failed"
+    assert result.history[-2:] == [("notifyFailure", "Success"), ("endFailed", "Failed")]
+    (failed,) = result.outputs["applyState"]["Failed"]
+    assert failed.startswith(f"{path.gated}: calendars {FREEZES}, {APPROVALS} not read")
+    assert [path.state(w) for w in (path.scan, path.install)] == [(False, True), (False, True)]  # the freeze holds
+    assert path.state(path.gated) == (False, True)  # left as it was
+    assert len(sns_backends[ACCOUNT][REGION].topics[topic].sent_notifications) == 1
+
+
+def expected_status(fault: Fault) -> str:
+    """From AWS's rules (see test_runbook_sim): Abort-less paths end in endFailed."""
+    if fault.kind == "cancel":
+        return "Cancelled"
+    if fault.api == "GetCalendarState" and fault.kind in ("error", "lost"):
+        return "Success"  # a read, retried three times in applyState: the fault hits the first only
+    return "Failed"
+
+
+REPRESENTATIVE = {"applyState:GetCalendarState:timeout-OPEN", "applyState:UpdateMaintenanceWindow:error-OPEN"}
+PATHS = [
+    pytest.param(
+        fault,
+        approval,
+        id=f"{fault}-{approval}",
+        marks=() if f"{fault}-{approval}" in REPRESENTATIVE else pytest.mark.slow,
+    )
+    for fault in fault_matrix(shipped_guard())
+    for approval in ("OPEN", "CLOSED")
+]
+
+
+@pytest.mark.parametrize(("fault", "approval"), PATHS)
+def test_every_gated_path_fails_closed_and_the_next_run_repairs_it(aws, fault, approval):
+    path = GatedPath()
+    if approval == "CLOSED":  # an approved occurrence is ending: the window was enabled
+        assert path.run(approval="OPEN").status == "Success"
+    result = path.run(approval=approval, fault=fault)
+    if not result.injected:  # a call this state does not make
+        assert result.status == "Success"
+    else:
+        assert result.status == expected_status(fault), (result.history, result.failures)
+        if result.status == "Failed":
+            assert result.history[-1] == ("endFailed", "Failed")
+    # The ungated windows follow the freeze calendar (OPEN) whatever happened to the gated one.
+    assert path.state(path.scan) == (True, False)
+    # Thirty minutes later the association runs it again: the gated window where its calendars want it.
+    assert path.run(approval=approval).status == "Success"
+    assert path.state(path.gated) == ((True, False) if approval == "OPEN" else (False, True))
