@@ -64,6 +64,9 @@ class Occurrence:
     """In the stack's primary region (whose resources carry no region in their names)."""
     skipped_by: str | None = None
     """The change freeze it falls in: its window is disabled then, so it does not run."""
+    approval: Literal["approved", "awaiting approval"] | None = None
+    """An approval-gated window's opening (``requiresApproval``): approved (its local date is in
+    ``approvedOccurrences``) or awaiting approval (it does not run unless approved); None: not gated."""
 
     @property
     def runs(self) -> bool:
@@ -82,6 +85,7 @@ class Occurrence:
             "end": self.end.isoformat(),
             "patchGroups": list(self.patch_groups),
             "skippedBy": self.skipped_by,
+            "approval": self.approval,
         }
 
 
@@ -276,6 +280,7 @@ def occurrences(
                 )
                 for opening, closing, stamp in spans
             ]
+    found = _with_approvals(config, found)
     frozen = {key: freeze.interval() for key, freeze in config.change_freezes.items()}
 
     def skipped(occurrence: Occurrence) -> Occurrence:
@@ -408,6 +413,7 @@ def to_ics(found: list[Occurrence], name: str, stamp: datetime | None = None) ->
             occurrence.primary,
             occurrence.patch_groups,
             occurrence.skipped_by,
+            occurrence.approval,
         )
         parts = fixed.get(key)
         if parts is None:
@@ -451,9 +457,13 @@ def _ics_event_text(occurrence: Occurrence) -> tuple[str, str, str]:
     if occurrence.skipped_by is not None:
         # Kept, marked cancelled: the customer sees the patch night the freeze moved.
         description += f" Skipped: inside the change freeze {occurrence.skipped_by}."
+    elif occurrence.approval == "awaiting approval":
+        description += " Awaiting approval: it runs only if approved (patching approve) before it opens."
     rest.append(f"DESCRIPTION:{_ics_text(description)}")
     if occurrence.skipped_by is not None:
         rest.append("STATUS:CANCELLED")
+    elif occurrence.approval is not None:  # RFC 5545 3.8.1.11: TENTATIVE until approved, then CONFIRMED
+        rest.append("STATUS:TENTATIVE" if occurrence.approval == "awaiting approval" else "STATUS:CONFIRMED")
     # Escaping is character by character: the UID's prefix escaped alone is the UID's start.
     uid = _ics_text(f"{occurrence.stack}-{where}{occurrence.window}-")
     return _fold(f"SUMMARY:{_ics_text(summary)}"), uid, "\r\n".join(_fold(line) for line in rest)
@@ -551,3 +561,24 @@ def parse_start(text: str | None) -> datetime:
         return datetime.now(UTC).replace(second=0, microsecond=0)
     value = datetime.fromisoformat(text)
     return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def _with_approvals(
+    config: StackConfig, found: list[tuple[float, str, str, Occurrence]]
+) -> list[tuple[float, str, str, Occurrence]]:
+    """The openings of approval-gated windows marked approved (their local date is approved) or
+    awaiting approval; the others as they are."""
+    gated = {key: set(w.approved_occurrences) for key, w in config.maintenance_windows.items() if w.requires_approval}
+    if not gated:
+        return found
+    return [
+        (
+            stamp,
+            kind,
+            key,
+            dataclasses.replace(o, approval="approved" if o.start.date() in gated[key] else "awaiting approval")
+            if kind == "window" and key in gated
+            else o,
+        )
+        for stamp, kind, key, o in found
+    ]

@@ -294,3 +294,82 @@ def test_every_gated_path_fails_closed_and_the_next_run_repairs_it(aws, fault, a
     # Thirty minutes later the association runs it again: the gated window where its calendars want it.
     assert path.run(approval=approval).status == "Success"
     assert path.state(path.gated) == ((True, False) if approval == "OPEN" else (False, True))
+
+
+# -- patching calendar ------------------------------------------------------------------------------
+
+
+def gated_stack(tmp_path, approvals=("2027-01-14",), freeze=None, name="gate"):
+    """A small stack: tue-install of globex's schedule, approval-gated."""
+    text = f"""config:
+  aws:region: us-east-1
+  patching:customer: {name}
+  patching:baselines:
+    al2023:
+      operatingSystem: AMAZON_LINUX_2023
+  patching:maintenanceWindows:
+    tue-install:
+      schedule: cron(0 3 ? * TUE#2 *)   # the Thursday after the second Tuesday
+      scheduleOffset: 2
+      timezone: America/New_York
+      durationHours: 4
+      cutoffHours: 1
+      operation: Install
+      requiresApproval: true
+      approvedOccurrences: [{", ".join(approvals)}]
+  patching:patchGroups:
+    web:
+      baselines: [al2023]
+      maintenanceWindows: [tue-install]
+"""
+    if freeze:
+        text += f"""  patching:changeFreezes:
+    launch:
+      start: {freeze[0]}
+      end: {freeze[1]}
+      timezone: America/New_York
+"""
+    path = tmp_path / f"Pulumi.{name}.yaml"
+    path.write_text(text)
+    return path
+
+
+def test_the_calendar_marks_unapproved_occurrences_awaiting_approval(tmp_path, capsys):
+    import json
+
+    from patching_components.tools.cli import main
+
+    path = gated_stack(tmp_path)
+    args = ["calendar", str(path), "--start", "2027-01-01", "--weeks", "9"]
+    assert main(args) == 0
+    lines = [line for line in capsys.readouterr().out.splitlines() if "tue-install" in line]
+    assert [("2027-01-14" in line, line.endswith("AWAITING APPROVAL")) for line in lines] == [
+        (True, False),  # approved
+        (False, True),  # 2027-02-11: not approved
+    ]
+    assert main([*args, "--format", "json"]) == 0
+    entries = [e for e in json.loads(capsys.readouterr().out) if e.get("window") == "tue-install"]
+    assert [(e["start"], e["approval"]) for e in entries] == [
+        ("2027-01-14T03:00:00-05:00", "approved"),
+        ("2027-02-11T03:00:00-05:00", "awaiting approval"),
+    ]
+
+
+def test_the_ics_has_unapproved_occurrences_tentative_approved_confirmed_and_a_freeze_still_wins(tmp_path, capsys):
+    from patching_components.tools.cli import main
+
+    # Approved 14 January, but a freeze covers it; 11 February is not approved.
+    path = gated_stack(tmp_path, freeze=("2027-01-13", "2027-01-15"))
+    ics = tmp_path / "gate.ics"
+    assert main(["calendar", str(path), "--start", "2027-01-01", "--weeks", "9", "--ics", str(ics)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert any("2027-01-14" in line and "SKIPPED: change freeze launch" in line for line in lines)
+    events = [e for e in icalendar.Calendar.from_ical(ics.read_bytes()).walk("VEVENT") if "tue-install" in e["SUMMARY"]]
+    assert [(e["DTSTART"].dt.date().isoformat(), str(e["STATUS"])) for e in events] == [
+        ("2027-01-14", "CANCELLED"),
+        ("2027-02-11", "TENTATIVE"),
+    ]
+    path = gated_stack(tmp_path, approvals=("2027-01-14", "2027-02-11"))
+    assert main(["calendar", str(path), "--start", "2027-01-01", "--weeks", "9", "--ics", str(ics)]) == 0
+    events = [e for e in icalendar.Calendar.from_ical(ics.read_bytes()).walk("VEVENT") if "tue-install" in e["SUMMARY"]]
+    assert [str(e["STATUS"]) for e in events] == ["CONFIRMED", "CONFIRMED"]
