@@ -26,10 +26,9 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Literal
-from zoneinfo import ZoneInfo
 
 from . import layout
-from .aws.schedule import cron_walls, parse_schedule
+from .aws.openings import _cron_walls, schedule_starts  # noqa: F401 - _cron_walls: benchmarks read its cache
 from .config import StackConfig
 from .config.defaults import GOLDEN_AMI_WINDOW_HOURS
 
@@ -130,60 +129,6 @@ class BusyPeriod:
 
 def _instant(moment: datetime) -> datetime:
     return moment.astimezone(UTC)
-
-
-def schedule_starts(
-    schedule_text: str,
-    timezone: str,
-    start: datetime,
-    end: datetime,
-    offset_days: int = 0,
-    limit: int | None = None,
-) -> list[datetime]:
-    """Opening times of one schedule in [start, end) (at most ``limit``), aware in its zone."""
-    zone = ZoneInfo(timezone)
-    schedule = parse_schedule(schedule_text)
-    if schedule.kind == "at":
-        once = datetime.fromisoformat(schedule.expression).replace(tzinfo=zone)
-        return [once] if start <= once < end else []
-    if schedule.kind == "rate":
-        count, unit = schedule.expression.split()
-        seconds = int(count) * {"minute": 60, "hour": 3600, "day": 86400}[unit.rstrip("s")]
-        times: list[datetime] = []
-        if start >= end:
-            return times
-        if seconds >= (end - start).total_seconds():  # e.g. rate(99999999999 days): beyond any date
-            return [start.astimezone(zone)] if limit != 0 else times
-        step = timedelta(seconds=seconds)
-        current = start
-        while current < end and len(times) != limit:
-            times.append(current.astimezone(zone))
-            current += step
-        return times
-
-    offset = timedelta(days=offset_days)
-    # Walk the local wall clock (as naive UTC, which has no DST), starting early
-    # enough that an offset occurrence landing after `start` is not missed.
-    wall = (start.astimezone(zone) - offset).replace(tzinfo=UTC) - timedelta(minutes=1)
-    wall_end = end.astimezone(zone).replace(tzinfo=UTC)
-    times = []
-    # At most `limit` openings, plus those an offset moves before `start` (one a minute at most).
-    cap = None if limit is None else limit + offset_days * 24 * 60 + 1
-    for wall_time in _cron_walls(schedule.expression, wall, wall_end, cap):
-        # Naive wall time -> real instant; the round trip moves skipped (DST gap) times forward.
-        local = (wall_time + offset).replace(tzinfo=zone).astimezone(UTC).astimezone(zone)
-        if start <= local < end:
-            times.append(local)
-            if len(times) == limit:
-                break
-    return times
-
-
-@functools.lru_cache(maxsize=4096)
-def _cron_walls(expression: str, after: datetime, until: datetime, cap: int | None) -> tuple[datetime, ...]:
-    """The wall-clock times of a cron expression in (after, until], at most ``cap``. Cached: a
-    fleet's stacks share a handful of schedules."""
-    return tuple(itertools.islice(cron_walls(expression, after, until), cap))
 
 
 def _closing(opening: datetime, hours: int) -> datetime:

@@ -373,3 +373,93 @@ def test_the_ics_has_unapproved_occurrences_tentative_approved_confirmed_and_a_f
     assert main(["calendar", str(path), "--start", "2027-01-01", "--weeks", "9", "--ics", str(ics)]) == 0
     events = [e for e in icalendar.Calendar.from_ical(ics.read_bytes()).walk("VEVENT") if "tue-install" in e["SUMMARY"]]
     assert [str(e["STATUS"]) for e in events] == ["CONFIRMED", "CONFIRMED"]
+
+
+# -- patching approve ---------------------------------------------------------------------------------
+
+
+def approve(path, window, day, *extra):
+    from patching_components.tools.cli import main
+
+    return main(["approve", str(path), "--window", window, "--date", day, *extra])
+
+
+def test_approve_adds_the_date_to_a_flow_list_in_order_and_changes_nothing_else(tmp_path, capsys):
+    path = gated_stack(tmp_path, approvals=("2027-01-14", "2027-03-11"))
+    before = path.read_text()
+    assert approve(path, "tue-install", "2027-02-11") == 0
+    after = path.read_text()
+    changed = [(a, b) for a, b in zip(before.splitlines(), after.splitlines(), strict=True) if a != b]
+    assert changed == [
+        (
+            "      approvedOccurrences: [2027-01-14, 2027-03-11]",
+            "      approvedOccurrences: [2027-01-14, 2027-02-11, 2027-03-11]",
+        )
+    ]
+    assert "# the Thursday after the second Tuesday" in after  # comments kept
+    assert "# approved tue-install on 2027-02-11 (America/New_York)" in capsys.readouterr().out
+    # Idempotent: approving it again changes nothing and succeeds.
+    assert approve(path, "tue-install", "2027-02-11") == 0
+    assert path.read_text() == after and "approved already" in capsys.readouterr().out
+
+
+def test_approve_adds_an_item_to_a_block_list_and_the_key_where_it_is_missing(tmp_path, capsys):
+    from patching_components.config import load_stack_file
+
+    globex = tmp_path / "Pulumi.globex.yaml"
+    globex.write_text(GLOBEX.read_text())
+    assert approve(globex, "tue-install", "2027-01-14") == 0  # approved already in the example
+    assert approve(globex, "tue-install", "2026-12-10") == 0  # before the others: first
+    lines = globex.read_text().splitlines()
+    at = lines.index("        - 2026-12-10")
+    assert lines[at + 1 : at + 3] == ["        - 2027-01-14", "        - 2027-02-11"]
+    assert len(lines) == len(GLOBEX.read_text().splitlines()) + 1
+    # A gated window without the key gets it after requiresApproval.
+    path = gated_stack(tmp_path)
+    path.write_text(path.read_text().replace("      approvedOccurrences: [2027-01-14]\n", ""))
+    assert approve(path, "tue-install", "2027-02-11") == 0
+    assert "      requiresApproval: true\n      approvedOccurrences: [2027-02-11]\n" in path.read_text()
+    assert load_stack_file(path).maintenance_windows["tue-install"].approved_occurrences == [
+        datetime(2027, 2, 11).date()
+    ]
+
+
+def test_approve_refuses_a_date_that_is_not_an_occurrence_naming_the_nearest(tmp_path, capsys):
+    path = gated_stack(tmp_path)
+    before = path.read_text()
+    assert approve(path, "tue-install", "2027-02-09") == 1  # the second Tuesday itself, not two days later
+    err = capsys.readouterr().err
+    assert "patching:maintenanceWindows.tue-install.approvedOccurrences: 2027-02-09 is not an occurrence" in err
+    assert "the nearest are 2027-01-14 or 2027-02-11" in err
+    assert path.read_text() == before
+
+
+def test_approve_refuses_an_ungated_or_unknown_window_and_a_bad_date(tmp_path, capsys):
+    globex = tmp_path / "Pulumi.globex.yaml"
+    globex.write_text(GLOBEX.read_text())
+    assert approve(globex, "sat-install", "2027-01-16") == 1
+    assert "not approval-gated" in capsys.readouterr().err
+    assert approve(globex, "tue-instal", "2027-01-14") == 1
+    assert "did you mean 'tue-install'" in capsys.readouterr().err
+    assert approve(globex, "tue-install", "14/01/2027") == 2  # usage error
+    assert "YYYY-MM-DD" in capsys.readouterr().err
+    assert globex.read_text() == GLOBEX.read_text()
+
+
+def test_approve_dry_run_prints_the_change_and_writes_nothing(tmp_path, capsys):
+    path = gated_stack(tmp_path)
+    before = path.read_text()
+    assert approve(path, "tue-install", "2027-02-11", "--dry-run") == 0
+    out = capsys.readouterr().out
+    assert "+      approvedOccurrences: [2027-01-14, 2027-02-11]" in out and "not written" in out
+    assert path.read_text() == before
+
+
+def test_approve_refuses_a_layout_it_cannot_edit_safely(tmp_path, capsys):
+    path = gated_stack(tmp_path)
+    text = path.read_text().replace(
+        "      approvedOccurrences: [2027-01-14]\n", "      approvedOccurrences: &dates [2027-01-14]\n"
+    )
+    path.write_text(text)
+    assert approve(path, "tue-install", "2027-02-11") == 1
+    assert "not edited" in capsys.readouterr().err and path.read_text() == text

@@ -3,7 +3,7 @@ window, and the checks of ``approvedOccurrences`` against them.
 
 An approval names an occurrence by its local start date, in the window's own time zone and after
 its ``scheduleOffset`` (the day the window really opens). The schedule arithmetic is the calendar's
-(:func:`patching_components.calendar.schedule_starts`, DST-exact), imported when a check runs so
+(:func:`patching_components.aws.openings.schedule_starts`, DST-exact), imported when a check runs so
 that loading the config model stays light.
 """
 
@@ -24,7 +24,7 @@ NEAREST_SEARCH_DAYS = 400
 
 def _starts(window: MaintenanceWindowConfig, first: date, last: date, limit: int | None = None) -> list[datetime]:
     """The openings of ``window`` whose local start date is in [first, last)."""
-    from ..calendar import schedule_starts
+    from ..aws.openings import schedule_starts
 
     zone = ZoneInfo(window.timezone)
     start = datetime.combine(first, time(), zone)
