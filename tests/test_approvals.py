@@ -61,10 +61,10 @@ def test_a_gated_window_is_created_disabled_and_marked_as_the_guards(run):
     windows = {w.name: w for w in run.of_type("aws:ssm/maintenanceWindow:MaintenanceWindow")}
     gated = windows["globex-tue-install"]
     assert gated.inputs["enabled"] is False
-    assert gated.inputs["tags"][GUARD_TAG] == "awaiting-approval"  # so the guard may enable it when approved
+    assert GUARD_TAG not in gated.inputs["tags"]  # the guard owns a gated window's state without a mark
     assert gated.ignore_changes == ["enabled"]  # `pulumi up` never undoes what the guard switched
     others = [w for name, w in windows.items() if name != "globex-tue-install"]
-    assert all("enabled" not in w.inputs and GUARD_TAG not in w.inputs["tags"] for w in others)
+    assert all("enabled" not in w.inputs for w in others)
 
 
 def test_a_stack_with_a_gated_window_and_no_freezes_gets_the_guard_without_a_freeze_calendar():
@@ -112,7 +112,7 @@ def aws():
 
 class GatedPath:
     """A customer's windows: an ungated scan and install (enabled), and a gated install created as the
-    program creates it (disabled, marked ``awaiting-approval``)."""
+    program creates it (disabled, no mark: a gated window's state is the guard's)."""
 
     def __init__(self):
         n = next(_paths)
@@ -129,7 +129,7 @@ class GatedPath:
             )["WindowId"]
 
         self.scan, self.install = window("scan"), window("install")
-        self.gated = window("gated", [{"Key": GUARD_TAG, "Value": "awaiting-approval"}])
+        self.gated = window("gated")
         set_window_enabled(self.gated, False)
         self.windows = [self.scan, self.install, self.gated]
 
@@ -167,7 +167,7 @@ def test_an_unapproved_occurrence_keeps_the_gated_window_disabled_and_the_others
     path = GatedPath()
     result = path.run(freeze="OPEN", approval="CLOSED")
     assert result.status == "Success", result.failures
-    assert path.state(path.gated) == (False, True)
+    assert path.state(path.gated) == (False, False)  # as created: disabled
     assert [path.state(w) for w in (path.scan, path.install)] == [(True, False), (True, False)]
     # One read per set of calendars: the ungated windows' (freeze only) and the gated one's (both).
     assert result.reads == [(FREEZES,), (FREEZES, APPROVALS)]
@@ -194,7 +194,7 @@ def test_a_freeze_wins_over_an_approval(aws):
     path = GatedPath()
     result = path.run(freeze="CLOSED", approval="OPEN")
     assert result.status == "Success"
-    assert [path.state(w) for w in path.windows] == [(False, True)] * 3
+    assert [path.state(w) for w in path.windows] == [(False, True), (False, True), (False, False)]
 
 
 def test_approval_gates_without_freezes_leave_ungated_windows_alone(aws):
@@ -213,7 +213,7 @@ def test_the_guard_never_enables_a_window_the_circuit_breaker_stopped(aws):
     path.tag(path.gated, BREAKER_TAG, "globex-alarm")
     result = path.run(approval="OPEN")
     assert result.status == "Success"
-    assert path.state(path.gated) == (False, True)  # still disabled, still the guard's once the breaker lets go
+    assert path.state(path.gated) == (False, False)  # still disabled, the guard's once the breaker lets go
     assert result.outputs["applyState"]["LeftDisabled"] == [path.gated]
     path.ssm.remove_tags_from_resource(ResourceType="MaintenanceWindow", ResourceId=path.gated, TagKeys=[BREAKER_TAG])
     assert path.run(approval="OPEN").status == "Success"  # `patching resume` removed the breaker's tag
@@ -251,7 +251,7 @@ def test_an_unreadable_approval_calendar_leaves_its_window_as_it_is_and_the_run_
     (failed,) = result.outputs["applyState"]["Failed"]
     assert failed.startswith(f"{path.gated}: calendars {FREEZES}, {APPROVALS} not read")
     assert [path.state(w) for w in (path.scan, path.install)] == [(False, True), (False, True)]  # the freeze holds
-    assert path.state(path.gated) == (False, True)  # left as it was
+    assert path.state(path.gated) == (False, False)  # left as it was
     assert len(sns_backends[ACCOUNT][REGION].topics[topic].sent_notifications) == 1
 
 

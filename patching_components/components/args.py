@@ -886,7 +886,7 @@ class ChangeFreezeGuardArgs(TypedDict, total=False):
     """The approval-gated windows (also in window_ids), keyed by window key: each is enabled only while its approval
     calendar (and the freeze calendar) is OPEN."""
 
-    approval_openings: Mapping[str, Sequence[str]]
+    approval_openings: Mapping[str, pulumi.Input[Sequence[str]]]
     """Per gated window key, the spans its approval calendar is OPEN: ISO 8601 intervals ``<start>/<end>`` with
     their UTC offsets (an approved occurrence, from a lead time before it opens until it closes)."""
 

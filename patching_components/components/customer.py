@@ -9,7 +9,6 @@ import pulumi
 from .. import layout
 from ..config import defaults
 from ..config.approvals import approved_openings
-from ..iam_policies import FREEZE_GUARD_TAG
 from ._base import TYPE_PREFIX, child, in_region, register_declared_outputs
 from ._check_args import check_args, checked
 from .args import CustomerPatchingArgs
@@ -365,10 +364,7 @@ class CustomerPatching(pulumi.ComponentResource):
             args["approval_calendar_names"] = {
                 key: layout.approval_calendar_name(config.customer, key, where.named_region) for key in gated
             }
-            args["approval_openings"] = {
-                key: [f"{a.isoformat()}/{b.isoformat()}" for a, b in approved_openings(config.maintenance_windows[key])]
-                for key in gated
-            }
+            args["approval_openings"] = {key: _approval_openings(config, key) for key in gated}
         return ChangeFreezeGuard(name, checked(None, **args), opts=opts)
 
     def _reporting(
@@ -470,10 +466,17 @@ class CustomerPatching(pulumi.ComponentResource):
                 args["notification_role_arn"] = reporting.notification_role_arn
                 args["notification_events"] = notifications.events
                 args["notification_type"] = notifications.notification_type
-            if config.maintenance_windows[key].requires_approval:
-                # Created disabled and marked as the guard's: it enables the window only while approved.
-                args["tags"] = {**tags, FREEZE_GUARD_TAG: "awaiting-approval"}
             windows[key] = PatchWindow(
                 where.pulumi_name(name, key), checked(layout.window_as_built(config, key), **args), opts=opts
             )
         return windows
+
+
+def _approval_openings(config: "StackConfig", key: str) -> Any:
+    """The spans a gated window's approval calendar is OPEN, as ISO 8601 intervals; a secret when the
+    window's settings hold one (its dates and times would show in the calendar)."""
+    window = config.maintenance_windows[key]
+    spans = [f"{a.isoformat()}/{b.isoformat()}" for a, b in approved_openings(window)]
+    from ..config.secrets import marked_texts
+
+    return pulumi.Output.secret(spans) if marked_texts(window) else spans

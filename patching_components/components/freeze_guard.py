@@ -67,7 +67,7 @@ class ChangeFreezeGuardPlumbing(TypedDict, total=False):
     approval_window_ids: Mapping[str, pulumi.Input[str]]
     """The approval-gated windows (also in window_ids), keyed by window key: each is enabled only while its
     approval calendar (and the freeze calendar) is OPEN."""
-    approval_openings: Mapping[str, Sequence[str]]
+    approval_openings: Mapping[str, pulumi.Input[Sequence[str]]]
     """Per gated window key, the spans its approval calendar is OPEN: ISO 8601 intervals ``<start>/<end>`` with
     their UTC offsets (an approved occurrence, from a lead time before it opens until it closes)."""
     approval_calendar_names: Mapping[str, str]
@@ -251,17 +251,22 @@ def _approval_calendars(
     openings = args.get("approval_openings") or {}
     documents = {}
     for key, calendar_name in approval_calendar_names(name, args).items():
-        spans = [tuple(datetime.fromisoformat(p) for p in span.split("/")) for span in openings.get(key, [])]
+
+        def content(intervals: Sequence[str], key: str = key) -> str:
+            spans = [
+                (datetime.fromisoformat(a), datetime.fromisoformat(b)) for a, b in (i.split("/") for i in intervals)
+            ]
+            return approval_calendar_content(
+                spans, key, f"Approved occurrences of {key}: the window runs only while OPEN"
+            )
+
         documents[key] = aws.ssm.Document(
             f"{name}-approvals-{key}",
             name=calendar_name,
             document_type="ChangeCalendar",
             document_format="TEXT",
-            content=approval_calendar_content(
-                spans,  # type: ignore[arg-type]
-                key,
-                f"Approved occurrences of {key}: the window runs only while OPEN",
-            ),
+            # An Output when the window's settings are secret: the calendar stays secret too.
+            content=pulumi.Output.from_input(openings.get(key, [])).apply(content),
             tags=tags,
             opts=child(parent),
         )
