@@ -187,7 +187,8 @@ class MaintenanceWindowSettings(TypedDict, total=False):
     approved_occurrences: list[str]
     """The approved occurrences of a ``requires_approval`` window, each by the local date (``YYYY-MM-DD``, in the
     window's ``timezone``, after ``schedule_offset``) on which it opens; ``patching approve`` adds one. A date on
-    which the window does not open is an error naming the nearest occurrences; past dates are kept as history."""
+    which the window does not open is an error naming the nearest occurrences; past dates are kept as history. Never
+    a secret: an approval is a reviewed change, which previews and the approval calendar show."""
 
 
 class PatchGroupSettings(TypedDict, total=False):
@@ -614,7 +615,8 @@ class PatchWindowArgs(TypedDict, total=False):
     approved_occurrences: list[str]
     """The approved occurrences of a ``requires_approval`` window, each by the local date (``YYYY-MM-DD``, in the
     window's ``timezone``, after ``schedule_offset``) on which it opens; ``patching approve`` adds one. A date on
-    which the window does not open is an error naming the nearest occurrences; past dates are kept as history."""
+    which the window does not open is an error naming the nearest occurrences; past dates are kept as history. Never
+    a secret: an approval is a reviewed change, which previews and the approval calendar show."""
 
     window_name: pulumi.Input[str]
     """Window name in AWS (^[a-zA-Z0-9_.-]{3,128}$); defaults to the component name."""

@@ -49,8 +49,10 @@ def not_an_occurrence(window: MaintenanceWindowConfig, day: date) -> str:
     nearest = nearest_occurrence_dates(window, day)
     named = " or ".join(d.isoformat() for d in nearest) if nearest else "none within a year"
     offset = f" plus scheduleOffset {window.schedule_offset} days" if window.schedule_offset else ""
+    # Schedule and zone quoted: the program's errors leave a secret's quoted text out.
     return (
-        f"{day.isoformat()} is not an occurrence of this window ({window.schedule}{offset}, {window.timezone}): "
+        f"{day.isoformat()} is not an occurrence of this window ({window.schedule!r}{offset} in "
+        f"{window.timezone!r}): "
         f"the nearest are {named}; approve the local date on which the window opens"
     )
 
