@@ -576,3 +576,24 @@ def test_the_breakers_tag_keeps_even_an_approved_window_disabled(ssm):
     reads(ssm, [], "OPEN", WINDOWS[0], False, [{"Key": GUARD_TAG, "Value": "x"}, {"Key": BREAKER_TAG, "Value": "a"}])
     reads(ssm, [APPROVALS], "OPEN", WINDOWS[1], False, [{"Key": BREAKER_TAG, "Value": "globex-alarm"}])
     assert apply_state(calendar="") == {"Changed": [], "LeftDisabled": WINDOWS, "Failed": []}
+
+
+def test_the_readme_shows_real_approve_output(tmp_path, monkeypatch, capsys):
+    import re
+    import shlex
+
+    from patching_components.tools.cli import main
+
+    (tmp_path / "stacks").mkdir()
+    (tmp_path / "stacks" / "Pulumi.globex.yaml").write_text(GLOBEX.read_text())
+    monkeypatch.chdir(tmp_path)
+    (command, shown) = re.findall(
+        r"```text\n\$ (patching approve[^\n]*)\n(.*?)```", (ROOT / "README.md").read_text(), re.S
+    )[0]
+    assert main(shlex.split(command)[1:]) == 0
+    out = capsys.readouterr().out.splitlines()
+    for line in shown.splitlines():
+        if line.startswith("$ "):
+            break
+        # The shown line, or its start where the README cuts it with "...".
+        assert any(o == line or (line.endswith(": ...") and o.startswith(line[:-3])) for o in out), line

@@ -1,4 +1,4 @@
-"""ChangeFreezeGuard: change freezes that really stop patching, in one region.
+"""ChangeFreezeGuard: change freezes and approval gates that really stop patching, in one region.
 
 Maintenance windows do not read Change Calendar (docs/aws-behaviour.md, "Schedules"), so a calendar alone stops
 nothing. The guard makes it real: a small Automation runbook of ours reads the calendar
@@ -11,6 +11,12 @@ and a State Manager association every 30 minutes and when it is created, so a fr
 after a missed event and when the stack is deployed in the middle of one. The windows
 ignore changes to ``enabled`` (CustomerPatching sets that), so a ``pulumi up`` during a
 freeze does not switch them back on.
+
+Approval gates (``approval_window_ids``): per gated window a Change Calendar closed by default,
+OPEN in each approved span (``approval_openings``). The runbook asks ``GetCalendarState`` per
+window over [the freeze calendar (when there are freezes), the window's approval calendar]: OPEN
+only when all are OPEN. A gated window is created disabled and its state is the guard's alone.
+The guard never enables a window tagged ``PatchingCircuitBreaker`` (the circuit breaker's mark).
 """
 
 import copy
