@@ -597,3 +597,13 @@ def test_the_readme_shows_real_approve_output(tmp_path, monkeypatch, capsys):
             break
         # The shown line, or its start where the README cuts it with "...".
         assert any(o == line or (line.endswith(": ...") and o.startswith(line[:-3])) for o in out), line
+
+
+def test_approve_keeps_windows_line_endings_and_a_list_at_the_keys_indent(tmp_path):
+    from patching_components.tools.approve import add_approval
+
+    text = "config:\r\n  patching:maintenanceWindows:\r\n    w:\r\n      requiresApproval: true\r\n"
+    text += "      approvedOccurrences:\r\n      - '2027-01-14'\r\n      operation: Install\r\n"
+    edited = add_approval(text, "w", datetime(2027, 2, 11).date())
+    assert edited.split("\r\n")[5:8] == ["      - '2027-01-14'", "      - 2027-02-11", "      operation: Install"]
+    assert "\n" not in edited.replace("\r\n", "")

@@ -91,7 +91,14 @@ _ITEM = re.compile(r"^(?P<head>\s*-\s*)(?P<value>['\"]?\d{4}-\d{2}-\d{2}['\"]?)(
 
 
 def add_approval(text: str, window: str, day: date) -> str:
-    """``text`` with ``day`` added to ``maintenanceWindows.<window>.approvedOccurrences``."""
+    """``text`` with ``day`` added to ``maintenanceWindows.<window>.approvedOccurrences`` (its line
+    endings kept)."""
+    if "\r\n" in text:
+        return _add(text.replace("\r\n", "\n"), window, day).replace("\n", "\r\n")
+    return _add(text, window, day)
+
+
+def _add(text: str, window: str, day: date) -> str:
     lines = text.split("\n")
     section = _key_line(lines, 0, len(lines), "patching:maintenanceWindows")
     if section is None:
