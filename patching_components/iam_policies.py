@@ -123,7 +123,7 @@ def freeze_guard_document(
     partition: str,
     region: str,
     account_id: str,
-    calendar_name: str,
+    calendar_name: str | list[str],
     customer: str,
     topic_arn: str | None = None,
 ) -> dict[str, Any]:
@@ -140,7 +140,12 @@ def freeze_guard_document(
                 "Sid": "ReadTheChangeCalendar",
                 "Effect": "Allow",
                 "Action": "ssm:GetCalendarState",
-                "Resource": f"{prefix}document/{calendar_name}",
+                # The freeze calendar and the approval calendars of this region's gated windows.
+                "Resource": (
+                    f"{prefix}document/{calendar_name}"
+                    if isinstance(calendar_name, str)
+                    else [f"{prefix}document/{name}" for name in calendar_name]
+                ),
             },
             {
                 "Sid": "SwitchThisCustomersWindows",

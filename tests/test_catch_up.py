@@ -183,7 +183,7 @@ def test_the_runbook_defaults_to_the_windows_groups_calendar_and_max_age(run):
         "WindowId": window.id,
         "PatchGroupTagKey": "PatchGroup",
         "PatchGroups": ["globex-api", "globex-web"],  # the stack's groups of tue-install
-        "CalendarNames": ["globex-change-freezes"],
+        "CalendarNames": ["globex-change-freezes", "globex-tue-install-approvals"],  # tue-install is approval-gated
         "MaxAgeDays": 35,
         "NotificationTopicArn": "arn:aws:sns:us-east-1:111122223333:globex-ops-alerts",
     }

@@ -91,6 +91,8 @@ EXPECTED: dict[str, dict[str, Any]] = {
             # The calendar holds "America/New_York": a freeze's time zone, equal to the windows' (text built
             # from a secret cannot be told from text that only contains it: kept secret).
             "Document globex-calendar": ["content"],
+            # tue-install's approval calendar: its approved dates and times come from the window's settings.
+            "Document globex-approvals-tue-install": ["content"],
             "MaintenanceWindow globex-nightly-scan": ["schedule", "scheduleTimezone"],
             "MaintenanceWindow globex-sat-install": ["schedule", "scheduleTimezone"],
             "MaintenanceWindow globex-tue-install": ["description", "schedule", "scheduleTimezone"],
@@ -153,7 +155,7 @@ EXPECTED: dict[str, dict[str, Any]] = {
         "patchGroups": NAMES_RESOURCES,
     },
 }
-TAGGED = {"acme": 13, "globex": 24}
+TAGGED = {"acme": 13, "globex": 25}  # globex: with tue-install's approval calendar and catch-up
 """Resources that take tags (every custom resource but policies, attachments, targets, tasks ...)."""
 EXPORTED_SECRET = {("globex", "logging"): ["logBucket"], ("globex", "notifications"): ["notificationTopicArn"]}
 

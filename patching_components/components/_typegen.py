@@ -45,8 +45,6 @@ NAMES: dict[type[BaseModel], str] = {
     sections.BaselineConfig: "BaselineSettings",
     sections.HooksConfig: "HooksSettings",
     sections.SnapshotBeforeInstallConfig: "SnapshotBeforeInstallSettings",
-
-
     sections.CatchUpConfig: "CatchUpSettings",
     sections.MaintenanceWindowConfig: "MaintenanceWindowSettings",
     sections.PatchGroupConfig: "PatchGroupSettings",

@@ -211,6 +211,18 @@ class MaintenanceWindowSettings(TypedDict, total=False):
     """Install only: patch a node of this window's groups that missed it when it starts again; see [Catch-up for
     missed windows](#catch-up-for-missed-windows)."""
 
+    requires_approval: bool
+    """Install only: the window installs only on the occurrences listed in ``approved_occurrences`` (an approval
+    gate; see [Approval gates](#approval-gates-install-only-on-approved-nights)). Built as a Change Calendar
+    ``<customer>-<key>-approvals``, closed by default, open around each approved occurrence; the freeze guard keeps
+    the window disabled while it is closed. Needs a ``cron()`` or ``at()`` schedule."""
+
+    approved_occurrences: list[str]
+    """The approved occurrences of a ``requires_approval`` window, each by the local date (``YYYY-MM-DD``, in the
+    window's ``timezone``, after ``schedule_offset``) on which it opens; ``patching approve`` adds one. A date on
+    which the window does not open is an error naming the nearest occurrences; past dates are kept as history. Never
+    a secret: an approval is a reviewed change, which previews and the approval calendar show."""
+
 
 class PatchGroupSettings(TypedDict, total=False):
     """Instances tagged with this group (the map key) get these baselines and windows."""
@@ -643,6 +655,18 @@ class PatchWindowArgs(TypedDict, total=False):
     """Install only: patch a node of this window's groups that missed it when it starts again; see [Catch-up for
     missed windows](#catch-up-for-missed-windows)."""
 
+    requires_approval: bool
+    """Install only: the window installs only on the occurrences listed in ``approved_occurrences`` (an approval
+    gate; see [Approval gates](#approval-gates-install-only-on-approved-nights)). Built as a Change Calendar
+    ``<customer>-<key>-approvals``, closed by default, open around each approved occurrence; the freeze guard keeps
+    the window disabled while it is closed. Needs a ``cron()`` or ``at()`` schedule."""
+
+    approved_occurrences: list[str]
+    """The approved occurrences of a ``requires_approval`` window, each by the local date (``YYYY-MM-DD``, in the
+    window's ``timezone``, after ``schedule_offset``) on which it opens; ``patching approve`` adds one. A date on
+    which the window does not open is an error naming the nearest occurrences; past dates are kept as history. Never
+    a secret: an approval is a reviewed change, which previews and the approval calendar show."""
+
     window_name: pulumi.Input[str]
     """Window name in AWS (^[a-zA-Z0-9_.-]{3,128}$); defaults to the component name."""
 
@@ -934,6 +958,17 @@ class ChangeFreezeGuardArgs(TypedDict, total=False):
     tags: pulumi.Input[Mapping[str, pulumi.Input[str]]]
     """Tags for the documents, rule and association."""
 
+    approval_window_ids: Mapping[str, pulumi.Input[str]]
+    """The approval-gated windows (also in window_ids), keyed by window key: each is enabled only while its approval
+    calendar (and the freeze calendar) is OPEN."""
+
+    approval_openings: Mapping[str, pulumi.Input[Sequence[str]]]
+    """Per gated window key, the spans its approval calendar is OPEN: ISO 8601 intervals ``<start>/<end>`` with
+    their UTC offsets (an approved occurrence, from a lead time before it opens until it closes)."""
+
+    approval_calendar_names: Mapping[str, str]
+    """Per gated window key, the name of its approval calendar (default: <name>-<key>-approvals)."""
+
 
 class WindowCatchUpArgs(TypedDict, total=False):
     """WindowCatchUp's args: the install window's settings (MaintenanceWindowConfig's, snake_case, with
@@ -1011,6 +1046,18 @@ class WindowCatchUpArgs(TypedDict, total=False):
     catch_up: CatchUpSettings
     """Install only: patch a node of this window's groups that missed it when it starts again; see [Catch-up for
     missed windows](#catch-up-for-missed-windows)."""
+
+    requires_approval: bool
+    """Install only: the window installs only on the occurrences listed in ``approved_occurrences`` (an approval
+    gate; see [Approval gates](#approval-gates-install-only-on-approved-nights)). Built as a Change Calendar
+    ``<customer>-<key>-approvals``, closed by default, open around each approved occurrence; the freeze guard keeps
+    the window disabled while it is closed. Needs a ``cron()`` or ``at()`` schedule."""
+
+    approved_occurrences: list[str]
+    """The approved occurrences of a ``requires_approval`` window, each by the local date (``YYYY-MM-DD``, in the
+    window's ``timezone``, after ``schedule_offset``) on which it opens; ``patching approve`` adds one. A date on
+    which the window does not open is an error naming the nearest occurrences; past dates are kept as history. Never
+    a secret: an approval is a reviewed change, which previews and the approval calendar show."""
 
     customer: Required[str]
     """The runbook may read the windows tagged Customer: <customer> (CustomerPatching tags every window)."""

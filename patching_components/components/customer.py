@@ -8,6 +8,7 @@ import pulumi
 
 from .. import layout
 from ..config import defaults
+from ..config.approvals import approved_openings
 from ._base import TYPE_PREFIX, child, in_region, register_declared_outputs
 from ._check_args import check_args, checked
 from .args import CustomerPatchingArgs
@@ -178,7 +179,7 @@ class CustomerPatching(pulumi.ComponentResource):
             iam_args["patch_group_tag_key"] = config.patch_group_tag_key
         if reporting is not None and reporting.notification_role_arn is not None:
             iam_args["notification_role_arn"] = reporting.notification_role_arn
-        if config.change_freezes:
+        if layout.guarded(config):  # freezes or approval gates: the guard's roles
             iam_args["change_freezes"] = True
         if _catch_up_windows(config):
             iam_args["catch_up"] = True
@@ -293,7 +294,7 @@ class CustomerPatching(pulumi.ComponentResource):
             for key, settings in config.baselines.items()
         }
         opts_of_windows = opts
-        if config.change_freezes:
+        if layout.guarded(config, where.windows):
             # The guard switches the windows off and on: `pulumi up` must not undo it mid-freeze.
             opts_of_windows = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(transformations=[_guarded]))
         windows = self._windows(name, config, groups, where, tags, logs, reporting, iam, opts_of_windows)
@@ -326,7 +327,7 @@ class CustomerPatching(pulumi.ComponentResource):
                 # The first build starts on creation: after every policy of the roles it uses.
                 opts=pulumi.ResourceOptions.merge(opts_of_windows, pulumi.ResourceOptions(depends_on=[iam])),
             )
-        if config.change_freezes:
+        if layout.guarded(config, where.windows):
             topic = reporting.topic_arn if reporting is not None else None
             self._freeze_guard(where.pulumi_name(name), config, where, tags, iam, windows, pipelines, topic, opts)
         for key in _catch_up_windows(config):
@@ -366,6 +367,13 @@ class CustomerPatching(pulumi.ComponentResource):
         }
         if topic_arn is not None:
             args["notification_topic_arn"] = topic_arn
+        gated = layout.approval_gated(config, where.windows)
+        if gated:  # approval gates: a calendar per gated window, read with the freezes' for that window
+            args["approval_window_ids"] = {key: windows[key].window_id for key in gated}
+            args["approval_calendar_names"] = {
+                key: layout.approval_calendar_name(config.customer, key, where.named_region) for key in gated
+            }
+            args["approval_openings"] = {key: _approval_openings(config, key) for key in gated}
         return ChangeFreezeGuard(name, checked(None, **args), opts=opts)
 
     def _reporting(
@@ -494,6 +502,8 @@ class CustomerPatching(pulumi.ComponentResource):
         assert iam.catch_up_events_role_arn is not None and iam.catch_up_events_role_name is not None
         task_args = self._task_args[where.region, key]
         calendar_names = [where.freeze_names()[0]] if config.change_freezes else []
+        if config.maintenance_windows[key].requires_approval:
+            calendar_names.append(layout.approval_calendar_name(config.customer, key, where.named_region))
         args: dict[str, Any] = {
             **{k: v for k, v in task_args.items() if k not in ("window_name", "service_role_arn")},
             "customer": config.customer,
@@ -518,6 +528,7 @@ def _catch_up_windows(config: "StackConfig") -> list[str]:
         if window.catch_up is not None and layout.window_as_built(config, key).operation == "Install"
     ]
 
+
 def _snapshot_windows(config: "StackConfig") -> list[str]:
     """The windows that snapshot each node before installing (maintenanceWindows.<k>.snapshotBeforeInstall),
     as built: none in mode scan-only (nothing is installed)."""
@@ -527,3 +538,13 @@ def _snapshot_windows(config: "StackConfig") -> list[str]:
         if config.maintenance_windows[key].snapshot_before_install is not None
         and layout.window_as_built(config, key).operation == "Install"
     ]
+
+
+def _approval_openings(config: "StackConfig", key: str) -> Any:
+    """The spans a gated window's approval calendar is OPEN, as ISO 8601 intervals; a secret when the
+    window's settings hold one (its dates and times would show in the calendar)."""
+    window = config.maintenance_windows[key]
+    spans = [f"{a.isoformat()}/{b.isoformat()}" for a, b in approved_openings(window)]
+    from ..config.secrets import marked_texts
+
+    return pulumi.Output.secret(spans) if marked_texts(window) else spans

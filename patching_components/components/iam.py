@@ -64,7 +64,6 @@ class PatchingIamPlumbing(TypedDict, total=False):
     customer: it may snapshot only nodes of ``patch_groups``, into snapshots tagged ``Customer: <this>``, and
     delete only snapshots carrying that tag."""
 
-
     catch_up: bool
     """Also the two roles of the catch-up runbooks (WindowCatchUp): the one they run as, and the one
     EventBridge starts them with. Each window's catch-up adds exactly what it needs in its region."""
@@ -114,7 +113,6 @@ class PatchingIam(pulumi.ComponentResource):
     snapshot_role_arn: pulumi.Output[str] | None
     """Role the pre-patch snapshot runbook runs as (None without snapshot_customer)."""
     snapshot_role_name: pulumi.Output[str] | None
-
 
     catch_up_role_arn: pulumi.Output[str] | None
     """Role the catch-up runbooks run as (None without catch_up)."""
@@ -235,7 +233,6 @@ class PatchingIam(pulumi.ComponentResource):
         if args.get("snapshot_customer"):
             snapshot_role = self._snapshot_role(name, args, partition, account_id, tags, boundary)
             self.snapshot_role_arn, self.snapshot_role_name = snapshot_role.arn, snapshot_role.name
-
 
         self.catch_up_role_arn = self.catch_up_role_name = None
         self.catch_up_events_role_arn = self.catch_up_events_role_name = None

@@ -124,6 +124,8 @@ class PatchWindow(pulumi.ComponentResource):
             cutoff=settings.cutoff_hours,
             # Tasks run only on registered targets, never on whatever else is tagged.
             allow_unassociated_targets=False,
+            # An approval-gated window starts disabled: the freeze guard enables it around approved occurrences.
+            enabled=False if settings.requires_approval else None,
             tags=args.get("tags"),
             opts=child(self),
         )

@@ -389,6 +389,24 @@ class MaintenanceWindowConfig(ConfigModel):
             )
         return self
 
+    requires_approval: StrictBool = False
+    """Install only: the window installs only on the occurrences listed in ``approvedOccurrences`` (an approval
+    gate; see [Approval gates](#approval-gates-install-only-on-approved-nights)). Built as a Change Calendar
+    ``<customer>-<key>-approvals``, closed by default, open around each approved occurrence; the freeze guard keeps
+    the window disabled while it is closed. Needs a ``cron()`` or ``at()`` schedule."""
+    approved_occurrences: list[Annotated[date, Public()]] = []
+    """The approved occurrences of a ``requiresApproval`` window, each by the local date (``YYYY-MM-DD``, in the
+    window's ``timezone``, after ``scheduleOffset``) on which it opens; ``patching approve`` adds one. A date on
+    which the window does not open is an error naming the nearest occurrences; past dates are kept as history.
+    Never a secret: an approval is a reviewed change, which previews and the approval calendar show."""
+
+    @model_validator(mode="after")
+    def _approval_rules(self) -> MaintenanceWindowConfig:
+        from .approvals import approval_issues
+
+        raise_issues(approval_issues(self))
+        return self
+
 
 # ---------------------------------------------------------------------------
 # Patch groups, change freezes, compliance

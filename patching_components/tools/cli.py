@@ -33,6 +33,7 @@ COMMANDS = {
     "patch-now": ("patch_now_command", "emergency patching of patch groups now (AWS credentials)"),
     "schema": ("schema", "print the JSON Schema of a stack file"),
     "rollback": ("rollback_command", "restore a node's root volume from its pre-patch snapshot (AWS credentials)"),
+    "approve": ("approve", "approve one occurrence of an approval-gated window (edits the stack file)"),
 }
 
 

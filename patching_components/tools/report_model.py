@@ -136,7 +136,6 @@ class InstanceState:
     platform_type: str | None = None
     """Systems Manager's PlatformType (Windows, Linux, MacOS); None: not managed."""
 
-
     caught_up_on_start: datetime | None = None
     """When a catch-up runbook patched it as it started after missing its window (its PatchingCaughtUp tag)."""
 
