@@ -174,3 +174,9 @@ def regions(config: StackConfig) -> Iterator[RegionLayout]:
     yield region_layout(config, None)
     for region in other_regions(config):
         yield region_layout(config, region)
+
+
+def notice_names(customer: str, region: str | None = None) -> tuple[str, str]:
+    """The advance-notice and window-summary runbooks of a stack (in a non-primary ``region``)."""
+    prefix = name_prefix(customer, region)
+    return f"{prefix}-advance-notice", f"{prefix}-window-summary"

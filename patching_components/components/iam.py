@@ -59,6 +59,9 @@ class PatchingIamPlumbing(TypedDict, total=False):
     change_freezes: bool
     """Also the two roles of the change freeze guards (ChangeFreezeGuard): the one its runbook runs as,
     and the one EventBridge starts it with. Each guard adds exactly what it needs in its region."""
+    notices: bool
+    """Also the two roles of the advance notices and window summaries (PatchNotices): the one their runbooks
+    run as, and the one EventBridge starts the summary with. Each region's PatchNotices adds what it needs."""
 
 
 def _managed_policy(partition: pulumi.Output[str], path: str) -> pulumi.Output[str]:
@@ -101,6 +104,14 @@ class PatchingIam(pulumi.ComponentResource):
     freeze_events_role_arn: pulumi.Output[str] | None
     """Role EventBridge starts the guard runbook with on a calendar state change (None without change_freezes)."""
     freeze_events_role_name: pulumi.Output[str] | None
+    """Name of that role."""
+    notices_role_arn: pulumi.Output[str] | None
+    """Role the advance-notice and window-summary runbooks run as (None without notices)."""
+    notices_role_name: pulumi.Output[str] | None
+    """Name of that role."""
+    notices_events_role_arn: pulumi.Output[str] | None
+    """Role EventBridge starts the window-summary runbook with when a window run ends (None without notices)."""
+    notices_events_role_name: pulumi.Output[str] | None
     """Name of that role."""
 
     def __init__(self, name: str, args: PatchingIamArgs, opts: pulumi.ResourceOptions | None = None):
@@ -208,6 +219,31 @@ class PatchingIam(pulumi.ComponentResource):
             )
             self.freeze_guard_role_arn, self.freeze_guard_role_name = guard.arn, guard.name
             self.freeze_events_role_arn, self.freeze_events_role_name = events.arn, events.name
+
+        self.notices_role_arn = self.notices_role_name = None
+        self.notices_events_role_arn = self.notices_events_role_name = None
+        if args.get("notices"):
+            notices = ssm_service_role(
+                self,
+                f"{name}-notices",
+                "Patching notices: tell the customer before and after each maintenance window",
+                partition,
+                account_id,
+                boundary,
+                tags,
+            )
+            notices_events = service_role(
+                self,
+                f"{name}-notices-events",
+                "Patching notices: start the window summary when a maintenance window run ends",
+                "events",
+                partition,
+                account_id,
+                boundary,
+                tags,
+            )
+            self.notices_role_arn, self.notices_role_name = notices.arn, notices.name
+            self.notices_events_role_arn, self.notices_events_role_name = notices_events.arn, notices_events.name
 
         self.instance_role_arn = instance_role.arn
         self.instance_role_name = instance_role.name
