@@ -238,6 +238,11 @@ def advance_notices(ssm: Any, ec2: Any, sns: Any, topic: str, config: dict[str, 
     return {"Sent": sent, "Waiting": waiting, "Failed": failed}
 
 
+def utc_now() -> datetime:
+    """The clock of a run (a test's runner sets its own)."""
+    return datetime.now(UTC)
+
+
 def topic_region(topic_arn: str) -> str:
     """The region of an SNS topic ARN (``arn:aws:sns:<region>:<account>:<name>``): SNS publishes there only."""
     return topic_arn.split(":")[3]
@@ -250,7 +255,7 @@ def advance_notice_handler(events: dict[str, Any], context: Any) -> dict[str, An
     ssm = boto3.client("ssm")
     ec2 = boto3.client("ec2")
     sns = boto3.client("sns", region_name=topic_region(events["Topic"]))
-    return advance_notices(ssm, ec2, sns, events["Topic"], json.loads(events["Settings"]), datetime.now(UTC))
+    return advance_notices(ssm, ec2, sns, events["Topic"], json.loads(events["Settings"]), utc_now())
 
 
 # -- the summary after a window ran -------------------------------------------------------------
@@ -266,13 +271,19 @@ def _pages(call: Any, key: str, **request: Any) -> list[Any]:
         request["NextToken"] = page["NextToken"]
 
 
-def window_run(ssm: Any, ec2: Any, config: dict[str, Any], execution_id: str) -> dict[str, Any]:
-    """What one window execution did to each node; every read that failed is listed in ``unread``."""
-    run: dict[str, Any] = {"executionId": execution_id, "commands": {}, "pendingReboot": [], "unread": []}
+def window_run(ssm: Any, ec2: Any, config: dict[str, Any], window_id: str, execution_id: str) -> dict[str, Any]:
+    """What one execution of window ``window_id`` did to each node; every read that failed is listed in
+    ``unread``."""
+    run: dict[str, Any] = {
+        "windowId": window_id,
+        "executionId": execution_id,
+        "commands": {},
+        "pendingReboot": [],
+        "unread": [],
+    }
     try:
         execution = ssm.get_maintenance_window_execution(WindowExecutionId=execution_id)
-        run.update(windowId=execution.get("WindowId", ""), status=execution.get("Status", ""))
-        run.update(start=execution.get("StartTime"), end=execution.get("EndTime"))
+        run.update(status=execution.get("Status", ""), start=execution.get("StartTime"), end=execution.get("EndTime"))
     except Exception as error:
         run["unread"].append(f"the window execution: {error}")
     by_id = {w["id"]: w for w in config["windows"]}
@@ -394,7 +405,7 @@ def render_summary(config: dict[str, Any], run: dict[str, Any]) -> tuple[str, st
 
 
 def window_summary_handler(events: dict[str, Any], context: Any) -> dict[str, Any]:
-    """The runbook's step: InputPayload ``{"Settings": JSON, "Topic": ARN, "WindowExecutionId": id}``.
+    """The runbook's step: InputPayload ``{"Settings": JSON, "Topic": ARN, "WindowId": id, "WindowExecutionId": id}``.
     Publishes the summary, then fails when a read failed (the message says which)."""
     import boto3
 
@@ -402,7 +413,7 @@ def window_summary_handler(events: dict[str, Any], context: Any) -> dict[str, An
     ec2 = boto3.client("ec2")
     sns = boto3.client("sns", region_name=topic_region(events["Topic"]))
     config = json.loads(events["Settings"])
-    run = window_run(ssm, ec2, config, events["WindowExecutionId"])
+    run = window_run(ssm, ec2, config, events["WindowId"], events["WindowExecutionId"])
     subject, message = render_summary(config, run)
     sns.publish(TopicArn=events["Topic"], Subject=subject, Message=message)
     return {"Counts": {k: len(v) for k, v in summary_counts(run).items()}, "Unread": run["unread"]}

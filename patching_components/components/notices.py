@@ -106,6 +106,12 @@ def summary_event_pattern(window_ids: Sequence[str]) -> str:
     )
 
 
+def summary_input_template(role_arn: str) -> str:
+    """The summary runbook's parameters, from the event's ``<window>`` and ``<execution>`` (input paths)."""
+    fixed = json.dumps({"AutomationAssumeRole": [role_arn]})
+    return fixed[:-1] + ', "WindowId": ["<window>"], "WindowExecutionId": ["<execution>"]}'
+
+
 class PatchNotices(pulumi.ComponentResource):
     """Advance notices before each install window and a summary after each window run, to the customer's
     topic, in the region of its provider."""
@@ -225,13 +231,8 @@ class PatchNotices(pulumi.ComponentResource):
                 role_arn=args["events_role_arn"],
                 # The runbook's parameters from the event ("Run automations based on EventBridge events").
                 input_transformer=aws.cloudwatch.EventTargetInputTransformerArgs(
-                    input_paths={"execution": "$.detail.window-execution-id"},
-                    input_template=pulumi.Output.from_input(args["role_arn"]).apply(
-                        lambda role: (
-                            json.dumps({"AutomationAssumeRole": [role]})[:-1]
-                            + ', "WindowExecutionId": ["<execution>"]}'
-                        )
-                    ),
+                    input_paths={"window": "$.detail.window-id", "execution": "$.detail.window-execution-id"},
+                    input_template=pulumi.Output.from_input(args["role_arn"]).apply(summary_input_template),
                 ),
                 opts=child(self, depends_on=[events_policy, policy]),
             )
