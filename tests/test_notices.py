@@ -1,0 +1,453 @@
+"""Advance notices and window summaries: the rendering (DST-exact, against `patching calendar`), the
+exact requests the runbooks make (botocore's Stubber), what PatchNotices builds, and its roles judged by
+what they allow (tests/iam_model.py). The runbooks' whole paths: tests/test_notices_sim.py."""
+
+import ast
+import json
+from datetime import UTC, datetime
+
+import botocore.session
+import pytest
+import yaml
+from botocore.stub import Stubber
+from iam_model import Request, allowed, granted_actions
+from runbook_sim import step_calls
+
+from conftest import ROOT, example_run, run_config
+from patching_components import iam_policies, notices
+from patching_components.tools.cli import main
+from patching_components.tools.report_model import CANCELLED_INVOCATIONS, FAILED_INVOCATIONS
+
+INITECH = ROOT / "stacks" / "Pulumi.initech.yaml"
+ACCOUNT, REGION = "123456789012", "eu-central-1"
+WINDOW = "mw-0123456789abcdef0"
+INSTALL = {
+    "id": WINDOW,
+    "key": "monthly-install",
+    "name": "initech-monthly-install",
+    "timezone": "Europe/Berlin",
+    "durationHours": 4,
+    "cutoffHours": 1,
+    "operation": "Install",
+    "rebootOption": "RebootIfNeeded",
+    "patchGroups": ["initech-erp", "initech-tools"],
+    "notice": True,
+}
+
+
+@pytest.fixture(scope="module")
+def run():
+    return example_run(INITECH)
+
+
+def documents(run):
+    return {
+        d.name: yaml.safe_load(d.inputs["content"])
+        for d in run.of_type("aws:ssm/document:Document")
+        if d.name in ("initech-advance-notice", "initech-window-summary")
+    }
+
+
+# -- times: the notice says what `patching calendar` says ---------------------------------------
+
+
+def calendar_json(capsys, stack, start, weeks):
+    assert main(["calendar", str(stack), "--format", "json", "--start", start, "--weeks", str(weeks)]) == 0
+    return [e for e in json.loads(capsys.readouterr().out) if e.get("kind") == "window"]
+
+
+DST_STACK = """\
+config:
+  aws:region: eu-central-1
+  patching:customer: initech
+  patching:baselines:
+    sles15: {operatingSystem: SUSE}
+  patching:maintenanceWindows:
+    night:
+      schedule: cron(30 1 ? * SUN *)
+      timezone: Europe/Berlin
+      durationHours: 4
+      cutoffHours: 1
+      operation: Install
+  patching:patchGroups:
+    erp: {baselines: [sles15], maintenanceWindows: [night]}
+"""
+
+
+def test_the_notices_local_times_are_the_calendars_across_both_dst_changes(capsys, tmp_path):
+    """Every opening of a year: initech's first-Saturday window, and a Sunday 01:30-05:30 window that
+    spans both of Berlin's DST changes (2026-03-29, 2026-10-25)."""
+    stack = tmp_path / "Pulumi.dst.yaml"
+    stack.write_text(DST_STACK)
+    entries = calendar_json(capsys, INITECH, "2026-01-01", 53) + calendar_json(capsys, stack, "2026-01-01", 53)
+    assert len(entries) > 60
+    durations = {"monthly-install": 4, "weekly-scan": 2, "night": 4}
+    spring = [e for e in entries if e["start"].startswith("2026-03-29")]
+    assert [(e["start"], e["end"]) for e in spring] == [("2026-03-29T01:30:00+01:00", "2026-03-29T06:30:00+02:00")]
+    for entry in entries:
+        start = datetime.fromisoformat(entry["start"])
+        opens, closes = notices.local_span(start.astimezone(UTC), "Europe/Berlin", durations[entry["window"]])
+        assert (opens.isoformat(), closes.isoformat()) == (entry["start"], entry["end"])
+        window = {**INSTALL, "key": entry["window"], "durationHours": durations[entry["window"]]}
+        _, message = notices.render_notice(window, start.astimezone(UTC), [], {"frozen": None})
+        assert f"Opens:   {notices.local_text(opens)}" in message
+        assert f"Ends:    {notices.local_text(closes)}" in message
+
+
+def test_local_text_names_the_zone_and_its_offset():
+    summer = datetime(2026, 7, 4, 0, 0, tzinfo=UTC)
+    opens, closes = notices.local_span(summer, "Europe/Berlin", 4)
+    assert notices.local_text(opens) == "Sat 2026-07-04 02:00 CEST (UTC+02:00)"
+    assert notices.local_text(closes) == "Sat 2026-07-04 06:00 CEST (UTC+02:00)"
+    opens, _ = notices.local_span(summer, "America/St_Johns", 1)
+    assert notices.local_text(opens) == "Fri 2026-07-03 21:30 NDT (UTC-02:30)"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2026-12-05T01:00Z", datetime(2026, 12, 5, 1, 0, tzinfo=UTC)),
+        ("2026-12-05T02:00+01:00", datetime(2026, 12, 5, 1, 0, tzinfo=UTC)),
+        ("2026-12-05T01:00:00.000Z", datetime(2026, 12, 5, 1, 0, tzinfo=UTC)),
+    ],
+)
+def test_execution_times_are_read_in_every_iso_8601_extended_form(text, expected):
+    assert notices.parse_time(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("now", "expected"),
+    [
+        (datetime(2026, 12, 4, 0, 59, tzinfo=UTC), None),  # before the 24-hour span
+        (datetime(2026, 12, 4, 1, 0, tzinfo=UTC), "due"),
+        (datetime(2026, 12, 4, 1, 59, tzinfo=UTC), "due"),  # the first hourly check of the span
+        (datetime(2026, 12, 4, 2, 0, tzinfo=UTC), "late"),
+        (datetime(2026, 12, 5, 0, 59, tzinfo=UTC), "late"),
+        (datetime(2026, 12, 5, 1, 0, tzinfo=UTC), None),  # it opened
+    ],
+)
+def test_a_notice_is_due_from_its_span_until_the_opening(now, expected):
+    assert notices.notice_due(datetime(2026, 12, 5, 1, 0, tzinfo=UTC), now, 24) == expected
+
+
+def test_the_applies_lines_say_what_stops_or_limits_an_opening():
+    assert notices.applies_lines({"frozen": None}) == ["Change freeze: none configured."]
+    assert notices.applies_lines({"frozen": True})[0].startswith("Change freeze: APPLIES")
+    assert notices.applies_lines({"frozen": False, "enabled": False})[1].startswith("Window: DISABLED")
+
+
+def test_a_scan_only_stack_says_nothing_is_installed():
+    _, message = notices.render_notice(INSTALL, datetime(2026, 12, 5, 1, 0, tzinfo=UTC), [], {"scanOnly": True})
+    assert "Operation: Scan only (the stack is in scan-only mode): nothing is installed, no node reboots." in message
+    assert "MAY REBOOT" not in message
+    no_reboot = {**INSTALL, "rebootOption": "NoReboot"}
+    _, message = notices.render_notice(no_reboot, datetime(2026, 12, 5, 1, 0, tzinfo=UTC), [], {})
+    assert "Reboots: none (NoReboot)" in message
+
+
+# -- one module, standard library only, the report's definitions --------------------------------
+
+
+def test_the_module_runs_in_the_runbook_standard_library_only_and_is_embedded_whole(run):
+    tree = ast.parse((ROOT / "patching_components" / "notices.py").read_text())
+    imported = {
+        alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names
+    } | {node.module.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module}
+    assert imported == {"__future__", "json", "datetime", "typing", "zoneinfo", "boto3"}
+    source = (ROOT / "patching_components" / "notices.py").read_text()
+    for document in documents(run).values():
+        assert document["mainSteps"][0]["inputs"]["Script"] == source
+
+
+def test_the_summary_counts_as_the_report_defines_them():
+    assert notices.FAILED_INVOCATIONS == FAILED_INVOCATIONS
+    assert notices.CANCELLED_INVOCATIONS == CANCELLED_INVOCATIONS
+    model = botocore.session.get_session().get_service_model("ssm")
+    ids = model.operation_model("DescribeInstancePatchStates").input_shape.members["InstanceIds"]
+    assert notices.PATCH_STATE_IDS == ids.metadata["max"]
+    statuses = model.shape_for("MaintenanceWindowExecutionStatus").enum
+    assert set(notices.TERMINAL_STATUSES) == set(statuses) - {"PENDING", "IN_PROGRESS", "CANCELLING"}
+    assert notices.NOTICE_TAG == iam_policies.NOTICE_TAG
+
+
+# -- the exact requests (Stubber) ----------------------------------------------------------------
+
+
+def client(service):
+    made = botocore.session.get_session().create_client(
+        service, region_name=REGION, aws_access_key_id="testing", aws_secret_access_key="testing"
+    )
+    return made, Stubber(made)
+
+
+NOTICE_TEXT = """\
+Maintenance window monthly-install (initech-monthly-install) of initech in eu-central-1 opens soon.
+
+Opens:   Sat 2026-12-05 02:00 CET (UTC+01:00)
+Cutoff:  Sat 2026-12-05 05:00 CET (UTC+01:00) (no node starts patching after it)
+Ends:    Sat 2026-12-05 06:00 CET (UTC+01:00)
+Time zone: Europe/Berlin
+
+Operation: Install - security updates approved by the baselines are installed.
+Reboots: nodes MAY REBOOT when an update needs it (RebootIfNeeded).
+
+Applies:
+- Change freeze: does not apply (the freeze calendar is OPEN at the opening).
+
+Nodes (1) in patch groups initech-erp, initech-tools:
+- i-0aaaaaaaaaaaaaaa1  erp-db  [initech-erp]
+"""
+"""The notice of 2026-12-05T01:00Z (02:00 in Berlin, CET), written out by hand."""
+
+
+def test_the_notice_check_makes_exactly_these_requests():
+    ssm, ssm_stub = client("ssm")
+    ec2, ec2_stub = client("ec2")
+    sns, sns_stub = client("sns")
+    topic = f"arn:aws:sns:{REGION}:{ACCOUNT}:initech-alerts"
+    config = json.loads(
+        notices.settings(
+            customer="initech",
+            region=REGION,
+            hours=24,
+            calendar="initech-change-freezes",
+            tag_key="Patch Group",
+            scan_only=False,
+            windows=[INSTALL, {**INSTALL, "id": "mw-0000000000000000a", "key": "weekly-scan", "notice": False}],
+        )
+    )
+    ssm_stub.add_response(
+        "describe_maintenance_window_schedule",
+        {"ScheduledWindowExecutions": [{"WindowId": WINDOW, "ExecutionTime": "2026-12-05T01:00Z"}]},
+        {"WindowId": WINDOW},
+    )
+    ssm_stub.add_response(
+        "list_tags_for_resource",
+        {"TagList": [{"Key": "Customer", "Value": "initech"}, {"Key": "PatchingNotice", "Value": "2026-11-07T01:00Z"}]},
+        {"ResourceType": "MaintenanceWindow", "ResourceId": WINDOW},
+    )
+    ssm_stub.add_response(
+        "get_calendar_state",
+        {"State": "OPEN", "AtTime": "2026-12-05T01:00Z"},
+        {"CalendarNames": ["initech-change-freezes"], "AtTime": "2026-12-05T01:00Z"},
+    )
+    ssm_stub.add_response("get_maintenance_window", {"WindowId": WINDOW, "Enabled": True}, {"WindowId": WINDOW})
+    ec2_stub.add_response(
+        "describe_instances",
+        {
+            "Reservations": [
+                {
+                    "Instances": [
+                        {
+                            "InstanceId": "i-0aaaaaaaaaaaaaaa1",
+                            "State": {"Name": "running"},
+                            "Tags": [
+                                {"Key": "Name", "Value": "erp-db"},
+                                {"Key": "Patch Group", "Value": "initech-erp"},
+                            ],
+                        }
+                    ]
+                }
+            ]
+        },
+        {
+            "Filters": [
+                {"Name": "tag:Patch Group", "Values": ["initech-erp", "initech-tools"]},
+                {"Name": "instance-state-name", "Values": ["pending", "running", "stopping", "stopped"]},
+            ]
+        },
+    )
+    sns_stub.add_response(
+        "publish",
+        {"MessageId": "m-1"},
+        {
+            "TopicArn": topic,
+            "Subject": "Patching notice: initech-monthly-install opens Sat 2026-12-05 02:00 CET",
+            "Message": NOTICE_TEXT,
+        },
+    )
+    ssm_stub.add_response(
+        "add_tags_to_resource",
+        {},
+        {
+            "ResourceType": "MaintenanceWindow",
+            "ResourceId": WINDOW,
+            "Tags": [{"Key": "PatchingNotice", "Value": "2026-12-05T01:00Z"}],
+        },
+    )
+    with ssm_stub, ec2_stub, sns_stub:
+        result = notices.advance_notices(ssm, ec2, sns, topic, config, datetime(2026, 12, 4, 1, 30, tzinfo=UTC))
+    assert result == {"Sent": ["monthly-install: 2026-12-05T01:00Z"], "Waiting": [], "Failed": []}
+    ssm_stub.assert_no_pending_responses()
+
+
+def test_the_summary_reads_exactly_these_requests():
+    ssm, ssm_stub = client("ssm")
+    ec2, ec2_stub = client("ec2")
+    execution, task, command = (
+        "3a1b2c3d-4e5f-4a6b-8c7d-0e1f2a3b4c5d",
+        "5b2c3d4e-5f6a-4b7c-9d8e-1f2a3b4c5d6e",
+        "6c3d4e5f-6a7b-4c8d-8e9f-2a3b4c5d6e7f",
+    )
+    config = {"customer": "initech", "tagKey": "Patch Group", "windows": [INSTALL]}
+    ssm_stub.add_response(
+        "get_maintenance_window_execution",
+        {"WindowExecutionId": execution, "Status": "SUCCESS", "StartTime": datetime(2026, 12, 5, 1, 0, tzinfo=UTC)},
+        {"WindowExecutionId": execution},
+    )
+    ssm_stub.add_response(
+        "describe_maintenance_window_execution_tasks",
+        {"WindowExecutionTaskIdentities": [{"TaskExecutionId": task, "TaskType": "RUN_COMMAND"}], "NextToken": "t2"},
+        {"WindowExecutionId": execution},
+    )
+    ssm_stub.add_response(
+        "describe_maintenance_window_execution_tasks",
+        {"WindowExecutionTaskIdentities": []},
+        {"WindowExecutionId": execution, "NextToken": "t2"},
+    )
+    ssm_stub.add_response(
+        "describe_maintenance_window_execution_task_invocations",
+        {"WindowExecutionTaskInvocationIdentities": [{"ExecutionId": command}]},
+        {"WindowExecutionId": execution, "TaskId": task},
+    )
+    ssm_stub.add_response(
+        "list_command_invocations",
+        {"CommandInvocations": [{"InstanceId": "i-0aaaaaaaaaaaaaaa1", "Status": "Success"}]},
+        {"CommandId": command},
+    )
+    ssm_stub.add_response(
+        "describe_instance_patch_states",
+        {"InstancePatchStates": []},
+        {"InstanceIds": ["i-0aaaaaaaaaaaaaaa1"]},
+    )
+    ec2_stub.add_response(
+        "describe_instances",
+        {"Reservations": []},
+        {
+            "Filters": [
+                {"Name": "tag:Patch Group", "Values": ["initech-erp", "initech-tools"]},
+                {"Name": "instance-state-name", "Values": ["pending", "running", "stopping", "stopped"]},
+            ]
+        },
+    )
+    with ssm_stub, ec2_stub:
+        run = notices.window_run(ssm, ec2, config, WINDOW, execution)
+    assert run["commands"] == {"i-0aaaaaaaaaaaaaaa1": "Success"} and run["unread"] == []
+    assert notices.summary_counts(run)["patched"] == ["i-0aaaaaaaaaaaaaaa1"]
+
+
+# -- what is built -------------------------------------------------------------------------------
+
+
+def test_initech_gets_an_hourly_notice_check_and_a_summary_of_each_window_run(run):
+    (association,) = [a for a in run.of_type("aws:ssm/association:Association") if a.name == "initech-advance-notice"]
+    assert association.inputs["scheduleExpression"] == "rate(1 hour)"
+    assert association.inputs["name"] == "initech-advance-notice"
+    assert run.named("initech-notices", "aws:iam/rolePolicy:RolePolicy").urn in association.dependencies
+    docs = documents(run)
+    settings = json.loads(docs["initech-advance-notice"]["parameters"]["Settings"]["default"])
+    assert settings["hours"] == 24 and settings["scanOnly"] is True and settings["calendar"] == ""
+    assert [(w["key"], w["notice"], w["timezone"]) for w in settings["windows"]] == [
+        ("weekly-scan", False, "Europe/Berlin"),
+        ("monthly-install", True, "Europe/Berlin"),
+    ]
+    topic = docs["initech-window-summary"]["parameters"]["NotificationTopicArn"]["default"]
+    assert topic == f"arn:aws:sns:{REGION}:{ACCOUNT}:initech-alerts-mock"
+    (rule,) = run.of_type("aws:cloudwatch/eventRule:EventRule")
+    pattern = json.loads(rule.inputs["eventPattern"])
+    windows = {w.inputs["name"]: w.id for w in run.of_type("aws:ssm/maintenanceWindow:MaintenanceWindow")}
+    assert pattern == {
+        "source": ["aws.ssm"],
+        "detail-type": ["Maintenance Window Execution State-change Notification"],
+        "detail": {
+            "window-id": [windows["initech-weekly-scan"], windows["initech-monthly-install"]],
+            "status": ["SUCCESS", "FAILED", "TIMED_OUT", "CANCELLED", "SKIPPED_OVERLAPPING"],
+        },
+    }
+
+
+def test_summary_alone_builds_no_notice_check_and_each_region_has_its_own():
+    from conftest import MINIMAL
+
+    config = {
+        **MINIMAL,
+        "aws:region": "eu-west-1",
+        "regions": ["eu-west-1", "us-east-1"],
+        "notifications": {"emails": ["ops@example.com"], "summary": True},
+        "maintenanceWindows": {
+            "scan": {"schedule": "cron(0 1 * * ? *)", "durationHours": 2, "cutoffHours": 1, "operation": "Scan"}
+        },
+        "patchGroups": {"acme-web": {"baselines": ["al2023"], "maintenanceWindows": ["scan"]}},
+    }
+    built = run_config(config, stack="acme")
+    names = sorted(d.inputs["name"] for d in built.of_type("aws:ssm/document:Document"))
+    assert [n for n in names if "notice" in n or "summary" in n] == [
+        "acme-us-east-1-window-summary",
+        "acme-window-summary",
+    ]
+    assert len([r for r in built.of_type("aws:iam/role:Role") if "notices" in r.name]) == 2  # once, global
+
+
+# -- least privilege -----------------------------------------------------------------------------
+
+
+def test_the_notices_role_is_granted_exactly_the_calls_of_its_runbooks(run):
+    calls = {
+        f"{service}:{api}" for d in documents(run).values() for s in d["mainSteps"] for service, api in step_calls(s)
+    }
+    policy = [run.named("initech-notices", "aws:iam/rolePolicy:RolePolicy").inputs["policy"]]
+    # initech has no change freezes: no calendar to read.
+    assert granted_actions(policy) == calls - {"ssm:GetCalendarState"}
+
+
+def test_the_notices_role_acts_on_this_customers_windows_nodes_and_topic_only(run):
+    policy = [run.named("initech-notices", "aws:iam/rolePolicy:RolePolicy").inputs["policy"]]
+    window = f"arn:aws:ssm:{REGION}:{ACCOUNT}:maintenancewindow/mw-0a"
+    initech, acme = {"aws:ResourceTag/Customer": "initech"}, {"aws:ResourceTag/Customer": "acme"}
+    mark = {"aws:TagKeys": ["PatchingNotice"]}
+    assert allowed(policy, Request("ssm:GetMaintenanceWindow", window, initech))
+    assert allowed(policy, Request("ssm:AddTagsToResource", window, {**initech, **mark}))
+    assert not allowed(policy, Request("ssm:GetMaintenanceWindow", window, acme))
+    assert not allowed(policy, Request("ssm:AddTagsToResource", window, {**acme, **mark}))
+    assert not allowed(policy, Request("ssm:AddTagsToResource", window, {**initech, "aws:TagKeys": ["Customer"]}))
+    assert not allowed(policy, Request("ssm:UpdateMaintenanceWindow", window, initech))
+    instance = f"arn:aws:ec2:{REGION}:{ACCOUNT}:instance/i-0a"
+    assert allowed(
+        policy, Request("ssm:DescribeInstancePatchStates", instance, {"ssm:resourceTag/Patch Group": "initech-erp"})
+    )
+    assert not allowed(
+        policy, Request("ssm:DescribeInstancePatchStates", instance, {"ssm:resourceTag/Patch Group": "acme-web"})
+    )
+    topic = f"arn:aws:sns:{REGION}:{ACCOUNT}:initech-alerts-mock"
+    assert allowed(policy, Request("sns:Publish", topic))
+    assert not allowed(policy, Request("sns:Publish", topic.replace("initech", "acme")))
+    here, elsewhere = {"aws:RequestedRegion": REGION}, {"aws:RequestedRegion": "us-east-1"}
+    assert allowed(policy, Request("ssm:DescribeMaintenanceWindowSchedule", "*", here))
+    assert not allowed(policy, Request("ssm:DescribeMaintenanceWindowSchedule", "*", elsewhere))
+    assert not allowed(policy, Request("ssm:SendCommand", instance, {"ssm:resourceTag/Patch Group": "initech-erp"}))
+
+
+def test_with_a_freeze_the_notices_role_reads_this_customers_calendar_only():
+    document = iam_policies.notices_document(
+        partition="aws",
+        region=REGION,
+        account_id=ACCOUNT,
+        customer="globex",
+        topic_arn="arn:aws:sns:eu-central-1:123456789012:t",
+        calendar_name="globex-change-freezes",
+        groups=["web"],
+    )
+    calendar = f"arn:aws:ssm:{REGION}:{ACCOUNT}:document/globex-change-freezes"
+    assert allowed([document], Request("ssm:GetCalendarState", calendar))
+    assert not allowed([document], Request("ssm:GetCalendarState", calendar.replace("globex", "acme")))
+
+
+def test_the_events_role_may_only_start_the_summary_as_the_notices_role(run):
+    policy = [run.named("initech-notices-events", "aws:iam/rolePolicy:RolePolicy").inputs["policy"]]
+    definition = f"arn:aws:ssm:{REGION}:{ACCOUNT}:automation-definition/initech-window-summary:$DEFAULT"
+    role = f"arn:aws:iam::{ACCOUNT}:role/initech-notices-mock"
+    assert allowed(policy, Request("ssm:StartAutomationExecution", definition))
+    assert not allowed(policy, Request("ssm:StartAutomationExecution", definition.replace("window-summary", "x")))
+    assert not allowed(policy, Request("ssm:StartAutomationExecution", definition.replace("initech", "acme")))
+    assert allowed(policy, Request("iam:PassRole", role, {"iam:PassedToService": "ssm.amazonaws.com"}))
+    assert not allowed(policy, Request("iam:PassRole", role.replace("notices", "automation")))
