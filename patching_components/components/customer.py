@@ -491,29 +491,15 @@ def _notices(
 
     notifications = config.notifications
     assert notifications is not None and iam.notices_role_arn is not None and iam.notices_role_name is not None
-    topic = reporting.topic_arn if reporting is not None and reporting.topic_arn is not None else None
-    topic = topic or notifications.sns_topic_arn
+    topic: pulumi.Input[str] | None = reporting.topic_arn if reporting is not None else None
+    if topic is None:
+        topic = notifications.sns_topic_arn
     if topic is None or not windows:
         return None
     keys = list(windows)
     calendar = where.freeze_names()[0] if config.change_freezes else ""
     installs = [k for k in keys if config.maintenance_windows[k].operation == "Install"]
     by_window = config.groups_by_window()
-
-    def window(key: str, window_id: str) -> dict[str, Any]:
-        settings = config.maintenance_windows[key]
-        return {
-            "id": window_id,
-            "key": key,
-            "name": where.window_name(key),
-            "timezone": settings.timezone,
-            "durationHours": settings.duration_hours,
-            "cutoffHours": settings.cutoff_hours,
-            "operation": settings.operation,
-            "rebootOption": settings.reboot_option,
-            "patchGroups": sorted(by_window.get(key, [])),
-            "notice": key in installs,
-        }
 
     advance = notifications.advance_notice
     settings = pulumi.Output.all(*(windows[k].window_id for k in keys)).apply(
@@ -524,7 +510,7 @@ def _notices(
             calendar=calendar,
             tag_key=config.patch_group_tag_key,
             scan_only=config.mode == "scan-only",
-            windows=[window(k, i) for k, i in zip(keys, ids, strict=True)],
+            windows=[layout.notice_window(config, where, k, i) for k, i in zip(keys, ids, strict=True)],
         )
     )
     notice_name, summary_name = layout.notice_names(config.customer, where.named_region)

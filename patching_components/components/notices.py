@@ -95,7 +95,7 @@ def notice_runbook(file: str, defaults: Mapping[str, Any]) -> dict[str, Any]:
     return document
 
 
-def summary_event_pattern(window_ids: Sequence[str]) -> str:
+def summary_event_pattern(window_ids: Sequence[Any]) -> str:
     """The runs of these windows that ended (EventBridge's event of maintenance window executions)."""
     return json.dumps(
         {
