@@ -56,6 +56,8 @@ FIXTURE_OPERATIONS: dict[str, tuple[str, tuple[str, ...]]] = {
     "GetDefaultPatchBaseline": ("", ("OperatingSystem",)),
     # The only call that returns a task's TaskInvocationParameters (the report checks the operation).
     "GetMaintenanceWindowTask": ("", ("WindowId", "WindowTaskId")),
+    # A window's upcoming openings (patching notice; API_DescribeMaintenanceWindowSchedule.html).
+    "DescribeMaintenanceWindowSchedule": ("ScheduledWindowExecutions", ("WindowId",)),
 }
 """The SSM calls moto 5 does not implement, answered from seeded data."""
 PATCH_STATE_IDS = _SSM.operation_model("DescribeInstancePatchStates").input_shape.members["InstanceIds"].metadata["max"]

@@ -13,7 +13,7 @@ import argparse
 import sys
 from datetime import UTC, datetime
 
-from .common import EXIT_INVALID, EXIT_OK, UsageError, aws_problem, aws_stack
+from .common import EXIT_INVALID, EXIT_OK, UsageError, aws_problem, aws_stack, load, stack_files
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -32,6 +32,10 @@ def run(args: argparse.Namespace) -> int:
     from ..errors import ConfigError
 
     try:
+        stack = load(stack_files([args.stack_file])[0]).config
+        installs = [k for k, w in stack.maintenance_windows.items() if w.operation == "Install"]
+        if args.window is not None and args.window not in installs:  # refused before any AWS call
+            raise UsageError(f"--window {args.window}: the stack's install windows are {', '.join(installs) or 'none'}")
         _, config, primary, regions, account = aws_stack(args)
     except ConfigError as exc:
         print("\n".join(exc.lines()), file=sys.stderr)
@@ -40,9 +44,6 @@ def run(args: argparse.Namespace) -> int:
 
     from .. import layout, notices
 
-    installs = [k for k, w in config.maintenance_windows.items() if w.operation == "Install"]
-    if args.window is not None and args.window not in installs:
-        raise UsageError(f"--window {args.window}: the stack's install windows are {', '.join(installs) or 'none'}")
     keys = [args.window] if args.window else installs
     print(f"# {config.customer}: {account.describe()}; nothing is sent")
     missing: list[str] = []
