@@ -451,3 +451,47 @@ def test_the_events_role_may_only_start_the_summary_as_the_notices_role(run):
     assert not allowed(policy, Request("ssm:StartAutomationExecution", definition.replace("initech", "acme")))
     assert allowed(policy, Request("iam:PassRole", role, {"iam:PassedToService": "ssm.amazonaws.com"}))
     assert not allowed(policy, Request("iam:PassRole", role.replace("notices", "automation")))
+
+
+# -- the README shows what the customer reads ------------------------------------------------------
+
+README_NODES = [
+    {"id": "i-0a1b2c3d4e5f60718", "name": "erp-db-1", "group": "initech-erp", "state": "running"},
+    {"id": "i-0b2c3d4e5f6071829", "name": "erp-app-1", "group": "initech-erp", "state": "running"},
+    {"id": "i-0c3d4e5f607182930", "name": "tools-build", "group": "initech-tools", "state": "stopped"},
+]
+
+
+def test_the_readme_shows_initechs_notice_and_a_summary_as_rendered():
+    from patching_components import layout
+    from patching_components.config import load_stack_file
+
+    config = load_stack_file(INITECH)
+    config = getattr(config, "config", config)
+    window = layout.notice_window(config, layout.region_layout(config), "monthly-install", WINDOW)
+    facts = {"customer": "initech", "region": REGION, "scanOnly": True, "frozen": None, "enabled": True}
+    # 2027-03-06 is the first Saturday of March: 02:00 in Berlin (CET) is 01:00Z.
+    subject, message = notices.render_notice(window, datetime(2027, 3, 6, 1, 0, tzinfo=UTC), README_NODES, facts)
+    readme = (ROOT / "README.md").read_text()
+    assert f"```\nSubject: {subject}\n\n{message}```\n" in readme
+    run = {
+        "windowId": WINDOW,
+        "executionId": "3a1b2c3d-4e5f-4a6b-8c7d-0e1f2a3b4c5d",
+        "status": "FAILED",
+        "start": datetime(2027, 4, 3, 0, 0, tzinfo=UTC),  # 02:00 CEST: Berlin is on summer time from 28 March
+        "end": datetime(2027, 4, 3, 3, 10, tzinfo=UTC),
+        "window": window,
+        "commands": {
+            "i-0a1b2c3d4e5f60718": "Success",
+            "i-0b2c3d4e5f6071829": "Cancelled",
+            "i-0d4e5f60718293a4b": "Failed",
+        },
+        "pendingReboot": ["i-0a1b2c3d4e5f60718"],
+        "unread": [],
+        "nodes": [
+            *README_NODES,
+            {"id": "i-0d4e5f60718293a4b", "name": "erp-db-2", "group": "initech-erp", "state": "running"},
+        ],
+    }
+    subject, message = notices.render_summary({"customer": "initech"}, run)
+    assert f"```\nSubject: {subject}\n\n{message}```\n" in readme
