@@ -59,7 +59,15 @@ def subparsers(parser):
 
 def test_every_subcommand_keeps_its_options_in_the_documented_order():
     commands = subparsers(cli.build_parser())
-    assert list(commands) == ["validate", "plan", "calendar", "report", "patch-now", "schema", "notice"]  # --help's order
+    assert list(commands) == [
+        "validate",
+        "plan",
+        "calendar",
+        "report",
+        "patch-now",
+        "schema",
+        "notice",
+    ]  # --help's order
     for name, sub in commands.items():
         options = {a.option_strings[0] if a.option_strings else a.dest for a in sub._actions}
         assert options - {"-h"} == OPTIONS[name], name

@@ -495,3 +495,14 @@ def test_the_readme_shows_initechs_notice_and_a_summary_as_rendered():
     }
     subject, message = notices.render_summary({"customer": "initech"}, run)
     assert f"```\nSubject: {subject}\n\n{message}```\n" in readme
+
+
+def test_both_runbooks_are_valid_automation_documents_within_aws_size_limit(run):
+    from patching_components.aws.automation_doc import document_issues
+    from patching_components.aws.limits import MAX_DOCUMENT_CONTENT_BYTES
+
+    for document in run.of_type("aws:ssm/document:Document"):
+        if document.name in ("initech-advance-notice", "initech-window-summary"):
+            assert document_issues(yaml.safe_load(document.inputs["content"])) == [], document.name
+            # Half the limit: the rest is room for the settings of more windows (about 300 bytes each).
+            assert len(document.inputs["content"].encode()) < MAX_DOCUMENT_CONTENT_BYTES / 2, document.name
