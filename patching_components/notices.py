@@ -20,6 +20,8 @@ from zoneinfo import ZoneInfo
 
 NOTICE_TAG = "PatchingNotice"
 """On a window: the opening (UTC, ``2026-12-05T01:00Z``) its advance notice was sent for (the de-duplication record)."""
+BREAKER_TAG = "PatchingCircuitBreaker"
+"""On a window the circuit breaker disabled (value: the alarm's name); only `patching resume` removes it."""
 CHECK_EVERY = timedelta(hours=1)
 """How often the advance-notice runbook runs (its State Manager association: ``rate(1 hour)``)."""
 
@@ -71,7 +73,9 @@ def applies_lines(facts: dict[str, Any]) -> list[str]:
     """THE place for what applies to one opening: one line per rule that may stop or limit it.
 
     ``facts``: ``frozen`` (True/False, None: no calendar), ``enabled`` (the window's Enabled now),
-    ``scanOnly``. The approval gate and ring cut-off lines go here too (after the merge of those features).
+    ``breaker`` (the alarm named by the window's ``PatchingCircuitBreaker`` tag, "" without), ``scanOnly``.
+    The approval gate and ring cut-off lines go here too (after the merge of those features): add their
+    facts in :func:`notice_facts` and a line here.
     """
     lines = []
     frozen = facts.get("frozen")
@@ -81,7 +85,12 @@ def applies_lines(facts: dict[str, Any]) -> list[str]:
         lines.append("Change freeze: APPLIES - the window falls in a change freeze and will not run.")
     else:
         lines.append("Change freeze: does not apply (the freeze calendar is OPEN at the opening).")
-    if facts.get("enabled") is False and not frozen:
+    if facts.get("breaker"):
+        lines.append(
+            f"Circuit breaker: TRIPPED by alarm {facts['breaker']} - the window stays disabled until "
+            "`patching resume` (it will not run)."
+        )
+    elif facts.get("enabled") is False and not frozen:
         lines.append("Window: DISABLED now - it will not run unless it is enabled before it opens.")
     return lines
 
@@ -178,15 +187,24 @@ def frozen_at(ssm: Any, calendar: str, start: datetime) -> bool | None:
     return state == "CLOSED"
 
 
-def notice_facts(ssm: Any, config: dict[str, Any], window: dict[str, Any], start: datetime) -> dict[str, Any]:
-    """What applies to one opening (see :func:`applies_lines`)."""
+def notice_facts(
+    ssm: Any, config: dict[str, Any], window: dict[str, Any], start: datetime, tags: dict[str, str]
+) -> dict[str, Any]:
+    """What applies to one opening (see :func:`applies_lines`); ``tags``: the window's."""
     return {
+        "breaker": tags.get(BREAKER_TAG, ""),
         "customer": config.get("customer", ""),
         "region": config.get("region", ""),
         "scanOnly": bool(config.get("scanOnly")),
         "frozen": frozen_at(ssm, config.get("calendar", ""), start),
         "enabled": ssm.get_maintenance_window(WindowId=window["id"]).get("Enabled"),
     }
+
+
+def window_tags(ssm: Any, window_id: str) -> dict[str, str]:
+    """A window's tags (the notice record, the circuit breaker's mark)."""
+    found = ssm.list_tags_for_resource(ResourceType="MaintenanceWindow", ResourceId=window_id)
+    return {t["Key"]: t["Value"] for t in found.get("TagList", [])}
 
 
 def notice_due(start: datetime, now: datetime, hours: int) -> str | None:
@@ -214,11 +232,11 @@ def advance_notices(ssm: Any, ec2: Any, sns: Any, topic: str, config: dict[str, 
             if due is None:
                 waiting.append(f"{window['key']}: opens {utc_key(start)}")
                 continue
-            tags = ssm.list_tags_for_resource(ResourceType="MaintenanceWindow", ResourceId=window["id"])
-            if any(t["Key"] == NOTICE_TAG and t["Value"] == utc_key(start) for t in tags.get("TagList", [])):
+            tags = window_tags(ssm, window["id"])
+            if tags.get(NOTICE_TAG) == utc_key(start):
                 waiting.append(f"{window['key']}: noticed {utc_key(start)}")
                 continue
-            facts = notice_facts(ssm, config, window, start)
+            facts = notice_facts(ssm, config, window, start, tags)
             nodes = tagged_nodes(ec2, config["tagKey"], window["patchGroups"])
             late = ""
             if due == "late":

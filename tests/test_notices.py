@@ -506,3 +506,12 @@ def test_both_runbooks_are_valid_automation_documents_within_aws_size_limit(run)
             assert document_issues(yaml.safe_load(document.inputs["content"])) == [], document.name
             # Half the limit: the rest is room for the settings of more windows (about 300 bytes each).
             assert len(document.inputs["content"].encode()) < MAX_DOCUMENT_CONTENT_BYTES / 2, document.name
+
+
+def test_a_window_the_circuit_breaker_tripped_says_so_instead_of_disabled():
+    lines = notices.applies_lines({"frozen": None, "enabled": False, "breaker": "acme-prod-5xx"})
+    assert lines[1] == (
+        "Circuit breaker: TRIPPED by alarm acme-prod-5xx - the window stays disabled until `patching resume` "
+        "(it will not run)."
+    )
+    assert len(lines) == 2

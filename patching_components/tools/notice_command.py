@@ -75,7 +75,8 @@ def run(args: argparse.Namespace) -> int:
                 if start is None:
                     missing.append(f"{region}: window {name}: Systems Manager schedules no upcoming opening")
                     continue
-                facts = notices.notice_facts(ssm, settings, window, start)
+                tags = notices.window_tags(ssm, window["id"])
+                facts = notices.notice_facts(ssm, settings, window, start, tags)
                 nodes = notices.tagged_nodes(ec2, config.patch_group_tag_key, window["patchGroups"])
                 subject, message = notices.render_notice(window, start, nodes, facts)
                 print(f"\nSubject: {subject}\n\n{message}")
