@@ -515,3 +515,32 @@ def test_a_window_the_circuit_breaker_tripped_says_so_instead_of_disabled():
         "(it will not run)."
     )
     assert len(lines) == 2
+
+
+def test_validate_refuses_notices_aws_would_refuse_and_stays_quiet_for_the_examples():
+    from conftest import MINIMAL
+
+    from patching_components.config import StackConfig
+    from patching_components.notice_runbooks import notice_issues
+
+    assert notice_issues(StackConfig.model_validate({**MINIMAL, "notifications": {"emails": ["a@example.com"]}})) == []
+    # 40 windows of 4 long-named patch groups each: the summary runbook's settings go past 64,000 bytes.
+    groups = {f"{'g' * 200}-{n}": {"baselines": ["al2023"], "maintenanceWindows": [f"w{n}"]} for n in range(40)}
+    windows = {
+        f"w{n}": {"schedule": "cron(0 1 * * ? *)", "durationHours": 2, "cutoffHours": 1, "operation": "Install"}
+        for n in range(40)
+    }
+    for n in range(40):
+        for extra in range(3):
+            groups[f"{'h' * 200}-{n}-{extra}"] = {"baselines": ["al2023"], "maintenanceWindows": [f"w{n}"]}
+    config = StackConfig.model_validate(
+        {
+            **MINIMAL,
+            "maintenanceWindows": windows,
+            "patchGroups": groups,
+            "notifications": {"emails": ["a@example.com"], "summary": True},
+        }
+    )
+    issues = notice_issues(config)
+    assert any("window-summary runbook of acme would be" in message for _, message in issues), issues
+    assert all(path == ("notifications",) for path, _ in issues)

@@ -14,19 +14,16 @@ tasks, per-node commands and patch states and publishes one message.
 Both runbooks embed patching_components/notices.py whole (``patching notice`` renders with the same module).
 """
 
-import copy
-import functools
 import json
 from collections.abc import Mapping, Sequence
-from importlib import resources
 from typing import Any, Required, TypedDict
 
 import pulumi
 import pulumi_aws as aws
-import yaml
 
 from ..aws.automation_doc import dump_document
 from ..iam_policies import notices_document, notices_events_document
+from ..notice_runbooks import notice_runbook
 from ..notices import CHECK_EVERY, TERMINAL_STATUSES
 from ._base import TYPE_PREFIX, account_policy, child, lookup, register_declared_outputs
 from ._check_args import check_args
@@ -71,28 +68,6 @@ class PatchNoticesPlumbing(TypedDict, total=False):
     """Name of the window-summary runbook (default: <name>-window-summary)."""
     tags: pulumi.Input[Mapping[str, pulumi.Input[str]]]
     """Tags for the documents, rule and association."""
-
-
-@functools.cache
-def _template(file: str) -> dict[str, Any]:
-    text = resources.files("patching_components").joinpath(f"documents/{file}").read_text()
-    return yaml.safe_load(text)
-
-
-@functools.cache
-def module_source() -> str:
-    """patching_components/notices.py, as the runbooks run it."""
-    return resources.files("patching_components").joinpath("notices.py").read_text()
-
-
-def notice_runbook(file: str, defaults: Mapping[str, Any]) -> dict[str, Any]:
-    """The runbook ``file`` (advance-notice.yaml, window-summary.yaml) with the notices module in its
-    first step and its parameters defaulting to ``defaults``."""
-    document = copy.deepcopy(_template(file))
-    document["mainSteps"][0]["inputs"]["Script"] = module_source()
-    for name, value in defaults.items():
-        document["parameters"][name]["default"] = value
-    return document
 
 
 def summary_event_pattern(window_ids: Sequence[Any]) -> str:
