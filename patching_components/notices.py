@@ -273,7 +273,9 @@ def advance_notice_handler(events: dict[str, Any], context: Any) -> dict[str, An
     ssm = boto3.client("ssm")
     ec2 = boto3.client("ec2")
     sns = boto3.client("sns", region_name=topic_region(events["Topic"]))
-    return advance_notices(ssm, ec2, sns, events["Topic"], json.loads(events["Settings"]), utc_now())
+    config = json.loads(events["Settings"])
+    config["region"] = config.get("region") or events.get("Region", "")  # the runbook's own region
+    return advance_notices(ssm, ec2, sns, events["Topic"], config, utc_now())
 
 
 # -- the summary after a window ran -------------------------------------------------------------
@@ -404,7 +406,10 @@ def render_summary(config: dict[str, Any], run: dict[str, Any]) -> tuple[str, st
     counts = summary_counts(run)
     status = run.get("status") or "UNKNOWN"
     subject = f"Patching summary: {name} {status}" + (" - INCOMPLETE" if run["unread"] else "")
-    lines = [f"Maintenance window {window.get('key', name)} ({name}) of {config.get('customer', '')} ran: {status}."]
+    where = f" in {config['region']}" if config.get("region") else ""
+    lines = [
+        f"Maintenance window {window.get('key', name)} ({name}) of {config.get('customer', '')}{where} ran: {status}."
+    ]
     if window and run.get("start"):
         zone = window["timezone"]
         start = run["start"] if isinstance(run["start"], datetime) else parse_time(str(run["start"]))
@@ -431,6 +436,7 @@ def window_summary_handler(events: dict[str, Any], context: Any) -> dict[str, An
     ec2 = boto3.client("ec2")
     sns = boto3.client("sns", region_name=topic_region(events["Topic"]))
     config = json.loads(events["Settings"])
+    config["region"] = config.get("region") or events.get("Region", "")
     run = window_run(ssm, ec2, config, events["WindowId"], events["WindowExecutionId"])
     subject, message = render_summary(config, run)
     sns.publish(TopicArn=events["Topic"], Subject=subject, Message=message)

@@ -493,7 +493,7 @@ def test_the_readme_shows_initechs_notice_and_a_summary_as_rendered():
             {"id": "i-0d4e5f60718293a4b", "name": "erp-db-2", "group": "initech-erp", "state": "running"},
         ],
     }
-    subject, message = notices.render_summary({"customer": "initech"}, run)
+    subject, message = notices.render_summary({"customer": "initech", "region": REGION}, run)
     assert f"```\nSubject: {subject}\n\n{message}```\n" in readme
 
 
@@ -519,7 +519,6 @@ def test_a_window_the_circuit_breaker_tripped_says_so_instead_of_disabled():
 
 def test_validate_refuses_notices_aws_would_refuse_and_stays_quiet_for_the_examples():
     from conftest import MINIMAL
-
     from patching_components.config import StackConfig
     from patching_components.notice_runbooks import notice_issues
 
