@@ -168,13 +168,24 @@ def tagged_nodes(ec2: Any, tag_key: str, groups: list[str]) -> list[dict[str, st
         request["NextToken"] = page["NextToken"]
 
 
+def openings(ssm: Any, window_id: str, now: datetime, until: datetime) -> list[datetime]:
+    """The window's openings after ``now``, as Systems Manager schedules them (cron with L, #,
+    scheduleOffset and DST included), oldest first: every one up to ``until`` and the first after it."""
+    found: list[datetime] = []
+    request: dict[str, Any] = {"WindowId": window_id}
+    while True:
+        page = ssm.describe_maintenance_window_schedule(**request)
+        found += [parse_time(e["ExecutionTime"]) for e in page.get("ScheduledWindowExecutions", [])]
+        upcoming = sorted(t for t in found if t > now)
+        if not page.get("NextToken") or (upcoming and upcoming[-1] > until):
+            return [t for t in upcoming if t <= until] + [t for t in upcoming if t > until][:1]
+        request["NextToken"] = page["NextToken"]
+
+
 def next_opening(ssm: Any, window_id: str, now: datetime) -> datetime | None:
-    """The window's next opening after ``now``, as Systems Manager schedules it (cron with L, #,
-    scheduleOffset and DST included); None when it has none."""
-    response = ssm.describe_maintenance_window_schedule(WindowId=window_id)
-    times = [parse_time(e["ExecutionTime"]) for e in response.get("ScheduledWindowExecutions", [])]
-    upcoming = sorted(t for t in times if t > now)
-    return upcoming[0] if upcoming else None
+    """The window's next opening after ``now``; None when Systems Manager schedules none."""
+    found = openings(ssm, window_id, now, now)
+    return found[0] if found else None
 
 
 def frozen_at(ssm: Any, calendar: str, start: datetime) -> bool | None:
@@ -224,33 +235,36 @@ def advance_notices(ssm: Any, ec2: Any, sns: Any, topic: str, config: dict[str, 
         if not window.get("notice", True):
             continue  # a scan window: no notice
         try:
-            start = next_opening(ssm, window["id"], now)
-            if start is None:
-                waiting.append(f"{window['key']}: no upcoming opening")
-                continue
-            due = notice_due(start, now, int(config["hours"]))
-            if due is None:
-                waiting.append(f"{window['key']}: opens {utc_key(start)}")
+            hours = int(config["hours"])
+            upcoming = openings(ssm, window["id"], now, now + timedelta(hours=hours))
+            due = [(start, notice_due(start, now, hours)) for start in upcoming]
+            due = [(start, when) for start, when in due if when is not None]
+            if not due:
+                waiting.append(f"{window['key']}: " + (f"opens {utc_key(upcoming[0])}" if upcoming else "no opening"))
                 continue
             tags = window_tags(ssm, window["id"])
-            if tags.get(NOTICE_TAG) == utc_key(start):
-                waiting.append(f"{window['key']}: noticed {utc_key(start)}")
-                continue
-            facts = notice_facts(ssm, config, window, start, tags)
-            nodes = tagged_nodes(ec2, config["tagKey"], window["patchGroups"])
-            late = ""
-            if due == "late":
-                slot = local_span(start - timedelta(hours=int(config["hours"])), window["timezone"], 0)[0]
-                late = f"This notice is late: it was due at {local_text(slot)}."
-            subject, message = render_notice(window, start, nodes, facts, late=late)
-            sns.publish(TopicArn=topic, Subject=subject[:100], Message=message)
-            # Recorded after it was sent: a record that fails costs a second notice, never none.
-            ssm.add_tags_to_resource(
-                ResourceType="MaintenanceWindow",
-                ResourceId=window["id"],
-                Tags=[{"Key": NOTICE_TAG, "Value": utc_key(start)}],
-            )
-            sent.append(f"{window['key']}: {utc_key(start)}")
+            recorded = tags.get(NOTICE_TAG, "")
+            for start, when in due:
+                # The record is the latest opening noticed (utc_key sorts as time does): each once, in order.
+                if recorded and utc_key(start) <= recorded:
+                    waiting.append(f"{window['key']}: noticed {utc_key(start)}")
+                    continue
+                facts = notice_facts(ssm, config, window, start, tags)
+                nodes = tagged_nodes(ec2, config["tagKey"], window["patchGroups"])
+                late = ""
+                if when == "late":
+                    slot = local_span(start - timedelta(hours=hours), window["timezone"], 0)[0]
+                    late = f"This notice is late: it was due at {local_text(slot)}."
+                subject, message = render_notice(window, start, nodes, facts, late=late)
+                sns.publish(TopicArn=topic, Subject=subject[:100], Message=message)
+                # Recorded after it was sent: a record that fails costs a second notice, never none.
+                ssm.add_tags_to_resource(
+                    ResourceType="MaintenanceWindow",
+                    ResourceId=window["id"],
+                    Tags=[{"Key": NOTICE_TAG, "Value": utc_key(start)}],
+                )
+                recorded = utc_key(start)
+                sent.append(f"{window['key']}: {utc_key(start)}")
         except Exception as error:
             failed.append(f"{window['key']} ({window['id']}): {error}")
     return {"Sent": sent, "Waiting": waiting, "Failed": failed}

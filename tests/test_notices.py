@@ -4,7 +4,7 @@ what they allow (tests/iam_model.py). The runbooks' whole paths: tests/test_noti
 
 import ast
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import botocore.session
 import pytest
@@ -543,3 +543,57 @@ def test_validate_refuses_notices_aws_would_refuse_and_stays_quiet_for_the_examp
     issues = notice_issues(config)
     assert any("window-summary runbook of acme would be" in message for _, message in issues), issues
     assert all(path == ("notifications",) for path, _ in issues)
+
+
+class _FakeSsm:
+    """A window's schedule and tags (the de-duplication record), for the notice logic over many checks."""
+
+    def __init__(self, times):
+        self.times, self.tags = times, {}
+
+    def describe_maintenance_window_schedule(self, WindowId):
+        return {"ScheduledWindowExecutions": [{"WindowId": WindowId, "ExecutionTime": t} for t in self.times]}
+
+    def list_tags_for_resource(self, ResourceType, ResourceId):
+        return {"TagList": [{"Key": k, "Value": v} for k, v in self.tags.items()]}
+
+    def add_tags_to_resource(self, ResourceType, ResourceId, Tags):
+        self.tags.update({t["Key"]: t["Value"] for t in Tags})
+
+    def get_maintenance_window(self, WindowId):
+        return {"WindowId": WindowId, "Enabled": True}
+
+
+class _FakeEc2:
+    def describe_instances(self, **_):
+        return {"Reservations": []}
+
+
+class _FakeSns:
+    def __init__(self):
+        self.sent = []
+
+    def publish(self, TopicArn, Subject, Message):
+        self.sent.append((Subject, Message))
+
+
+def test_a_notice_span_longer_than_the_interval_notices_every_opening_once_in_its_own_slot():
+    """A daily 02:00 Berlin window (01:00Z in winter) with 48 hours' notice: two openings are always
+    inside the span; each is sent in the first hourly check of its own span, once, never late."""
+    times = [f"2026-12-{day:02d}T01:00Z" for day in range(5, 15)]
+    ssm, sns = _FakeSsm(times), _FakeSns()
+    config = {"customer": "initech", "region": REGION, "hours": 48, "calendar": "", "tagKey": "Patch Group"}
+    config["windows"] = [{**INSTALL, "key": "daily", "name": "initech-daily"}]
+    start = datetime(2026, 12, 3, 1, 10, tzinfo=UTC)  # 10 minutes into the span of the 5 December opening
+    for hour in range(24 * 5):
+        notices.advance_notices(
+            ssm, _FakeEc2(), sns, "arn:aws:sns:eu-central-1:123456789012:t", config, start + timedelta(hours=hour)
+        )
+    subjects = [subject for subject, _ in sns.sent]
+    assert subjects == [
+        f"Patching notice: initech-daily opens {d} 2026-12-{n:02d} 02:00 CET"
+        for d, n in (("Sat", 5), ("Sun", 6), ("Mon", 7), ("Tue", 8), ("Wed", 9))
+    ]
+    assert not any("late" in message for _, message in sns.sent)
+    # The last check, 2026-12-08 00:10Z, is before the span of 10 December (from 2026-12-08 01:00Z).
+    assert ssm.tags["PatchingNotice"] == "2026-12-09T01:00Z"
