@@ -14,6 +14,7 @@ from .components.customer import CustomerPatching
 from .components.freeze_guard import ChangeFreezeGuard
 from .components.golden_ami import GoldenAmiPipeline
 from .components.iam import PatchingIam
+from .components.notices import PatchNotices
 from .components.patch_reporting import PatchReporting
 from .components.window import PatchWindow
 
@@ -24,6 +25,7 @@ COMPONENTS = [
     PatchReporting,
     GoldenAmiPipeline,
     ChangeFreezeGuard,
+    PatchNotices,
     CustomerPatching,
 ]
 

@@ -597,3 +597,38 @@ def test_a_notice_span_longer_than_the_interval_notices_every_opening_once_in_it
     assert not any("late" in message for _, message in sns.sent)
     # The last check, 2026-12-08 00:10Z, is before the span of 10 December (from 2026-12-08 01:00Z).
     assert ssm.tags["PatchingNotice"] == "2026-12-09T01:00Z"
+
+
+def test_the_component_alone_builds_from_plain_args_and_refuses_bad_ones_before_registering():
+    from patching_components import PatchNotices
+    from patching_components.tools.engine import ProgramError
+    from tests.engine import run_program
+
+    args = {
+        "customer": "acme",
+        "runbook_settings": notices.settings(
+            customer="acme", region="", hours=24, calendar="", tag_key="Patch Group", scan_only=False, windows=[]
+        ),
+        "window_ids": [WINDOW],
+        "topic_arn": f"arn:aws:sns:eu-west-1:{ACCOUNT}:acme-alerts",
+        "role_arn": f"arn:aws:iam::{ACCOUNT}:role/n",
+        "role_name": "n",
+        "events_role_arn": f"arn:aws:iam::{ACCOUNT}:role/e",
+        "events_role_name": "e",
+        "advance_notice": True,
+        "summary": True,
+    }
+    built = run_program({}, stack="args", program=lambda: PatchNotices("acme", args))
+    assert sorted(d.inputs["name"] for d in built.of_type("aws:ssm/document:Document")) == [
+        "acme-advance-notice",
+        "acme-window-summary",
+    ]
+    for bad, message in (
+        ({"customer": "Acme!"}, "customer: "),
+        ({"patch_groups": "acme-web"}, "patch_groups: Input should be a valid list"),
+        ({"notice_hours": 3}, "notice_hours: "),
+    ):
+        with pytest.raises(ProgramError) as info:
+            run_program({}, stack="args", program=lambda bad=bad: PatchNotices("acme", {**args, **bad}))
+        assert info.value.resources == []
+        assert any(message in line for line in info.value.error.lines()), info.value.error.lines()
