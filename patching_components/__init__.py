@@ -19,6 +19,7 @@ if TYPE_CHECKING:  # what the lazy names below are, for type checkers and editor
     from .components.freeze_guard import ChangeFreezeGuard, ChangeFreezeGuardArgs
     from .components.golden_ami import GoldenAmiPipeline, GoldenAmiPipelineArgs
     from .components.iam import PatchingIam, PatchingIamArgs
+    from .components.notices import PatchNotices, PatchNoticesArgs
     from .components.patch_reporting import PatchReporting, PatchReportingArgs
     from .components.window import PatchWindow, PatchWindowArgs
     from .config import StackConfig, load_pulumi_config, load_stack_file
@@ -28,6 +29,7 @@ _COMPONENT_MODULES = {
     "ChangeFreezeGuard": "freeze_guard",
     "CustomerPatching": "customer",
     "GoldenAmiPipeline": "golden_ami",
+    "PatchNotices": "notices",
     "PatchReporting": "patch_reporting",
     "PatchWindow": "window",
     "PatchingIam": "iam",
@@ -74,6 +76,8 @@ __all__ = [
     "CustomerPatchingArgs",
     "GoldenAmiPipeline",
     "GoldenAmiPipelineArgs",
+    "PatchNotices",
+    "PatchNoticesArgs",
     "PatchReporting",
     "PatchReportingArgs",
     "PatchWindow",

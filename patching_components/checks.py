@@ -67,8 +67,9 @@ def built_artifact_issues(config: StackConfig) -> list[Issue]:
     if issues:
         return issues
     from .iam_policies import inline_policy_issues
+    from .notice_runbooks import notice_issues
 
-    return [Issue(path, message) for path, message in inline_policy_issues(config)]
+    return [Issue(path, message) for path, message in inline_policy_issues(config) + notice_issues(config)]
 
 
 def refuse_unbuildable(config: StackConfig, source: str) -> StackConfig:

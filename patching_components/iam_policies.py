@@ -859,3 +859,102 @@ def catch_up_policy_issues(config: StackConfig) -> list[tuple[tuple[str | int, .
             "catchUp on fewer windows or regions, or split the customer into several stacks",
         )
     ]
+
+
+NOTICE_TAG = "PatchingNotice"
+"""The tag the advance-notice runbook records the opening it noticed in (patching_components/notices.py)."""
+
+
+def notices_document(
+    *,
+    partition: str,
+    region: str,
+    account_id: str,
+    customer: str,
+    topic_arn: str,
+    calendar_name: str | None = None,
+    approval_calendars: Sequence[str] = (),
+    tag_key: str = defaults.PATCH_GROUP_TAG_KEY,
+    groups: Sequence[str] = (),
+) -> dict[str, Any]:
+    """What the advance-notice and window-summary runbooks may do in their region: read the schedule and
+    runs of any window (no resource-level permission: limited to the region), get this customer's windows
+    and record a notice on them (``NOTICE_TAG`` only), read the freeze calendar, the patch states of this
+    customer's patch groups' nodes, and publish to the customer's topic."""
+    from .aws.iam_grants import NOTICE_READ_ACTIONS
+
+    prefix = f"arn:{partition}:ssm:{region}:{account_id}:"
+    customer_windows = {f"aws:ResourceTag/{defaults.CUSTOMER_TAG}": customer}
+    instances = (
+        {"StringEquals": {f"ssm:resourceTag/{tag_key}": list(groups)}}
+        if groups and standard.names_patch_groups(groups)
+        else {"Null": {f"ssm:resourceTag/{tag_key}": "false"}}
+    )
+    statements: list[dict[str, Any]] = [
+        {
+            "Sid": "ReadWindowSchedulesRunsAndNodes",
+            "Effect": "Allow",
+            "Action": list(NOTICE_READ_ACTIONS),
+            "Resource": "*",
+            "Condition": {"StringEquals": {"aws:RequestedRegion": region}},
+        },
+        {
+            "Sid": "ReadThisCustomersWindows",
+            "Effect": "Allow",
+            "Action": ["ssm:GetMaintenanceWindow", "ssm:ListTagsForResource"],
+            "Resource": f"{prefix}maintenancewindow/*",
+            "Condition": {"StringEquals": customer_windows},
+        },
+        {
+            # The record of the opening noticed: only that tag key, never the Customer tag that scopes it.
+            "Sid": "RecordTheNoticeSent",
+            "Effect": "Allow",
+            "Action": "ssm:AddTagsToResource",
+            "Resource": f"{prefix}maintenancewindow/*",
+            "Condition": {
+                "StringEquals": customer_windows,
+                "ForAllValues:StringEquals": {"aws:TagKeys": [NOTICE_TAG]},
+            },
+        },
+        {
+            "Sid": "ReadPatchStatesOfThisCustomersNodes",
+            "Effect": "Allow",
+            "Action": "ssm:DescribeInstancePatchStates",
+            "Resource": [
+                f"arn:{partition}:ec2:{region}:{account_id}:instance/*",
+                f"{prefix}managed-instance/*",
+            ],
+            "Condition": instances,
+        },
+        {"Sid": "TellTheCustomer", "Effect": "Allow", "Action": "sns:Publish", "Resource": topic_arn},
+    ]
+    calendars = [*([calendar_name] if calendar_name else []), *approval_calendars]
+    if calendars:
+        statements.insert(
+            3,
+            {
+                "Sid": "ReadTheChangeCalendars",
+                "Effect": "Allow",
+                "Action": "ssm:GetCalendarState",
+                "Resource": [f"{prefix}document/{name}" for name in calendars],
+            },
+        )
+    return {"Version": "2012-10-17", "Statement": statements}
+
+
+def notices_events_document(
+    *, partition: str, region: str, account_id: str, summary_document: str, role_arn: str
+) -> dict[str, Any]:
+    """What EventBridge may do when a window run ends: start the summary runbook, as the notices role."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "StartTheSummary",
+                "Effect": "Allow",
+                "Action": "ssm:StartAutomationExecution",
+                "Resource": f"arn:{partition}:ssm:{region}:{account_id}:automation-definition/{summary_document}:*",
+            },
+            pass_role_statement("PassTheNoticesRole", role_arn, "ssm"),
+        ],
+    }

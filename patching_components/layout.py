@@ -18,7 +18,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .config.model import MaintenanceWindowConfig, StackConfig
@@ -189,6 +189,32 @@ def regions(config: StackConfig) -> Iterator[RegionLayout]:
     yield region_layout(config, None)
     for region in other_regions(config):
         yield region_layout(config, region)
+
+
+def notice_names(customer: str, region: str | None = None) -> tuple[str, str]:
+    """The advance-notice and window-summary runbooks of a stack (in a non-primary ``region``)."""
+    prefix = name_prefix(customer, region)
+    return f"{prefix}-advance-notice", f"{prefix}-window-summary"
+
+
+def notice_window(config: StackConfig, where: RegionLayout, key: str, window_id: str) -> dict[str, Any]:
+    """One window as the notice runbooks and ``patching notice`` read it (patching_components/notices.py)."""
+    settings = config.maintenance_windows[key]
+    return {
+        "id": window_id,
+        "key": key,
+        "name": where.window_name(key),
+        "timezone": settings.timezone,
+        "durationHours": settings.duration_hours,
+        "cutoffHours": settings.cutoff_hours,
+        "operation": settings.operation,
+        "rebootOption": settings.reboot_option,
+        "patchGroups": sorted(config.groups_by_window().get(key, [])),
+        "notice": settings.operation == "Install",
+        "approvalCalendar": approval_calendar_name(config.customer, key, where.named_region)
+        if settings.requires_approval
+        else "",
+    }
 
 
 def catch_up_document_name(customer: str, key: str, region: str | None = None) -> str:

@@ -15,6 +15,7 @@ from .components.customer import CustomerPatching
 from .components.freeze_guard import ChangeFreezeGuard
 from .components.golden_ami import GoldenAmiPipeline
 from .components.iam import PatchingIam
+from .components.notices import PatchNotices
 from .components.patch_reporting import PatchReporting
 from .components.window import PatchWindow
 
@@ -25,6 +26,7 @@ COMPONENTS = [
     PatchReporting,
     GoldenAmiPipeline,
     ChangeFreezeGuard,
+    PatchNotices,
     CustomerPatching,
     WindowCatchUp,
 ]

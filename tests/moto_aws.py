@@ -60,6 +60,8 @@ FIXTURE_OPERATIONS: dict[str, tuple[str, tuple[str, ...]]] = {
     # (https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_DescribeAvailablePatches.html).
     # The layer does not apply the filter: the report keeps only the KB ids it asked for.
     "DescribeAvailablePatches": ("Patches", ()),
+    # A window's upcoming openings (patching notice; API_DescribeMaintenanceWindowSchedule.html).
+    "DescribeMaintenanceWindowSchedule": ("ScheduledWindowExecutions", ("WindowId",)),
 }
 """The SSM calls moto 5 does not implement, answered from seeded data."""
 PATCH_STATE_IDS = _SSM.operation_model("DescribeInstancePatchStates").input_shape.members["InstanceIds"].metadata["max"]

@@ -58,6 +58,7 @@ OPTIONS = {
     "schema": set(),
     "rollback": {"stack_file", "--instance", "--execution", "--region", "--profile", "--yes", "--dry-run"},
     "approve": {"stack_file", "--window", "--date", "--dry-run"},
+    "notice": {"stack_file", "--window", "--region", "--profile", "--dry-run"},
 }
 
 HEAVY = {"pulumi", "pulumi_aws", "boto3", "botocore", "jinja2", "grpc"}
@@ -80,6 +81,7 @@ def test_every_subcommand_keeps_its_options_in_the_documented_order():
         "schema",
         "rollback",
         "approve",
+        "notice",
     ]  # --help's order
     for name, sub in commands.items():
         options = {a.option_strings[0] if a.option_strings else a.dest for a in sub._actions}

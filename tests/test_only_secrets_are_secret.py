@@ -151,8 +151,13 @@ EXPECTED: dict[str, dict[str, Any]] = {
         "maintenanceWindows": {
             "MaintenanceWindow initech-monthly-install": ["schedule", "scheduleTimezone"],
             "MaintenanceWindow initech-weekly-scan": ["schedule", "scheduleTimezone"],
+            # The notice runbooks' settings hold each window's time zone, duration and cutoff.
+            "Document initech-advance-notice": ["content"],
+            "Document initech-window-summary": ["content"],
         },
         "patchGroups": NAMES_RESOURCES,
+        # The address, in its subscription; the notices' hours and summary are a number and a boolean.
+        "notifications": {"TopicSubscription initech-alerts-087b7ed0f863e144": ["endpoint"]},
     },
 }
 TAGGED = {"acme": 13, "globex": 25}  # globex: with tue-install's approval calendar and catch-up

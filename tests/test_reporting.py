@@ -187,8 +187,8 @@ def test_publisher_role_may_only_publish_to_the_topic(example_runs):
     assert publish["Resource"] == "arn:aws:sns:us-east-1:111122223333:globex-ops-alerts"
 
 
-def test_no_reporting_resources_without_logging_or_notifications(example_runs):
-    run = example_runs["Pulumi.initech.yaml"]
+def test_no_reporting_resources_without_logging_or_notifications():
+    run = run_config(MINIMAL)  # (initech, which had neither, now sends notices)
     assert not [r for r in run.resources if r.type.endswith("PatchReporting")]
     assert "logBucket" not in run.outputs and "notificationTopicArn" not in run.outputs
 

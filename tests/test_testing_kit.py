@@ -137,6 +137,7 @@ def test_every_component_is_documented():
         "ChangeFreezeGuard",
         "CustomerPatching",
         "GoldenAmiPipeline",
+        "PatchNotices",
         "PatchReporting",
         "PatchWindow",
         "PatchingIam",

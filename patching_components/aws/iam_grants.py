@@ -73,3 +73,16 @@ def wildcard_grants(document: Any, show: Callable[[Any], str] = str) -> list[str
             if scoped:  # '*' is all IAM offers for the others
                 problems.append(f"{name} allows Resource '*' for {', '.join(map(show, scoped))}")
     return problems
+
+
+NOTICE_READ_ACTIONS = (
+    "ec2:DescribeInstances",
+    "ssm:DescribeMaintenanceWindowExecutionTaskInvocations",
+    "ssm:DescribeMaintenanceWindowExecutionTasks",
+    "ssm:DescribeMaintenanceWindowSchedule",
+    "ssm:GetMaintenanceWindowExecution",
+    "ssm:ListCommandInvocations",
+)
+"""What the advance-notice and window-summary runbooks read that IAM cannot scope (documents/advance-notice.yaml,
+window-summary.yaml): a window's next openings, one execution's tasks and per-node commands, the tagged nodes."""
+NO_RESOURCE_LEVEL_ACTIONS = NO_RESOURCE_LEVEL_ACTIONS | frozenset(NOTICE_READ_ACTIONS)

@@ -30,7 +30,7 @@ from typing import Any, Literal, get_args, get_origin
 from pydantic import BaseModel
 from pydantic_core import PydanticUndefined
 
-from ..config import sections, services
+from ..config import notices, sections, services
 from ..config.annotations import unwrap as _strip
 from ..config.base import attach_descriptions
 from ..config.model import StackConfig
@@ -52,6 +52,7 @@ NAMES: dict[type[BaseModel], str] = {
     services.LoggingConfig: "LoggingSettings",
     services.PolicyStatementConfig: "PolicyStatementSettings",
     services.InstanceRoleConfig: "InstanceRoleSettings",
+    notices.AdvanceNoticeConfig: "AdvanceNoticeSettings",
     services.NotificationsConfig: "NotificationsSettings",
     services.GoldenAmiConfig: "GoldenAmiSettings",
     sections.ComplianceConfig: "ComplianceSettings",
@@ -67,6 +68,7 @@ COMPONENTS: tuple[tuple[type[BaseModel] | None, str, str, str], ...] = (
     (None, "patch_reporting", "PatchReportingPlumbing", "PatchReportingArgs"),
     (None, "freeze_guard", "ChangeFreezeGuardPlumbing", "ChangeFreezeGuardArgs"),
     (sections.MaintenanceWindowConfig, "catch_up", "WindowCatchUpPlumbing", "WindowCatchUpArgs"),
+    (None, "notices", "PatchNoticesPlumbing", "PatchNoticesArgs"),
 )
 CUSTOMER_DOC = (
     "CustomerPatching's args: every setting of one customer stack (the keys under ``patching:`` in the stack "

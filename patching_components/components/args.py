@@ -326,6 +326,15 @@ class InstanceRoleSettings(TypedDict, total=False):
     a resource."""
 
 
+class AdvanceNoticeSettings(TypedDict, total=False):
+    """A message to the notification topic before each occurrence of each install window."""
+
+    hours: int
+    """How many hours before the window opens the notice is sent (1-168). A check runs every hour: the notice goes
+    out in the first check inside this span, late but still before the window opens when checks were missed.
+    Default: 24."""
+
+
 class NotificationsSettings(TypedDict, total=False):
     """Run Command notifications for patch tasks."""
 
@@ -344,6 +353,15 @@ class NotificationsSettings(TypedDict, total=False):
     """``Invocation``: one message per instance whose status is one of ``events``. ``Command``: one message per
     command, when the *command's* status is one of them. A command whose failed instances stay under ``maxErrors``
     ends ``Success``, so with ``Command`` those failures are never mailed. Default: Invocation."""
+
+    advance_notice: AdvanceNoticeSettings
+    """``{hours: 24}``: before each occurrence of each install window, a message to the topic with the window's
+    start and end in its time zone, the nodes it will patch, whether they may reboot and whether a change freeze
+    applies (``patching notice`` prints it)."""
+
+    summary: bool
+    """``true``: after each run of each window, one message to the topic: the nodes patched, failed, cancelled at
+    the cutoff, pending reboot and skipped (stopped or offline). Default: false."""
 
 
 class GoldenAmiSettings(TypedDict, total=False):
@@ -863,6 +881,10 @@ class PatchingIamArgs(TypedDict, total=False):
     """Also the two roles of the catch-up runbooks (WindowCatchUp): the one they run as, and the one EventBridge
     starts them with. Each window's catch-up adds exactly what it needs in its region."""
 
+    notices: bool
+    """Also the two roles of the advance notices and window summaries (PatchNotices): the one their runbooks run as,
+    and the one EventBridge starts the summary with. Each region's PatchNotices adds what it needs."""
+
 
 class PatchReportingArgs(TypedDict, total=False):
     """PatchReporting's args (no config model's settings: each is checked with the stack file's type of it)."""
@@ -1112,3 +1134,59 @@ class WindowCatchUpArgs(TypedDict, total=False):
 
     tags: pulumi.Input[Mapping[str, pulumi.Input[str]]]
     """Tags for the runbook and the rule."""
+
+
+class PatchNoticesArgs(TypedDict, total=False):
+    """PatchNotices' args."""
+
+    customer: Required[str]
+    """The runbooks may read and mark the windows tagged Customer: <customer> (CustomerPatching tags every
+    window)."""
+
+    runbook_settings: Required[pulumi.Input[str]]
+    """The windows noticed and summarised, as ``patching_components.notices.settings`` writes them (JSON)."""
+
+    window_ids: Required[pulumi.Input[Sequence[pulumi.Input[str]]]]
+    """The windows whose runs are summarised (the EventBridge rule's filter)."""
+
+    topic_arn: Required[pulumi.Input[str]]
+    """The customer's SNS topic in this region (PatchReporting's topic_arn)."""
+
+    role_arn: Required[pulumi.Input[str]]
+    """The role the runbooks run as (PatchingIam's notices_role_arn)."""
+
+    role_name: Required[pulumi.Input[str]]
+    """Its name: the component adds the policy for this region."""
+
+    events_role_arn: pulumi.Input[str]
+    """The role EventBridge starts the summary with (PatchingIam's notices_events_role_arn); needed with summary."""
+
+    events_role_name: pulumi.Input[str]
+    """Its name."""
+
+    advance_notice: bool
+    """Send the advance notices (the settings give the hours)."""
+
+    summary: bool
+    """Send a summary after each window run."""
+
+    calendar_name: str
+    """The change freeze calendar the notices read (the runbook role may read it)."""
+
+    approval_calendar_names: Sequence[str]
+    """The approval calendars of the approval-gated windows the notices read (the runbook role may read them)."""
+
+    patch_group_tag_key: str
+    """'Patch Group' (default) or 'PatchGroup'."""
+
+    patch_groups: Sequence[str]
+    """The patch groups whose nodes' patch states the summary reads."""
+
+    notice_document_name: str
+    """Name of the advance-notice runbook (default: <name>-advance-notice)."""
+
+    summary_document_name: str
+    """Name of the window-summary runbook (default: <name>-window-summary)."""
+
+    tags: pulumi.Input[Mapping[str, pulumi.Input[str]]]
+    """Tags for the documents, rule and association."""

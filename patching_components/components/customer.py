@@ -17,6 +17,7 @@ from .catch_up import WindowCatchUp
 from .freeze_guard import ChangeFreezeGuard
 from .golden_ami import GoldenAmiPipeline
 from .iam import PatchingIam
+from .notices import PatchNotices
 from .patch_reporting import PatchReporting, PatchReportingArgs
 from .window import PatchWindow
 
@@ -187,6 +188,9 @@ class CustomerPatching(pulumi.ComponentResource):
             iam_args["strict_trust_conditions"] = True
         if _snapshot_windows(config):
             iam_args["snapshot_customer"] = config.customer
+
+        if _notices_wanted(config):
+            iam_args["notices"] = True
         # IAM is global: once, whatever the regions
         iam = PatchingIam(name, checked(None, **iam_args), opts=child(self))
 
@@ -333,6 +337,9 @@ class CustomerPatching(pulumi.ComponentResource):
         for key in _catch_up_windows(config):
             if key in windows:
                 self._catch_up(name, config, where, key, windows[key], iam, opts)
+
+        if _notices_wanted(config):
+            _notices(where.pulumi_name(name), config, where, tags, iam, windows, reporting, opts)
         return _Region(baselines, windows, pipelines, reporting)
 
     def _freeze_guard(
@@ -548,3 +555,76 @@ def _approval_openings(config: "StackConfig", key: str) -> Any:
     from ..config.secrets import marked_texts
 
     return pulumi.Output.secret(spans) if marked_texts(window) else spans
+
+
+def _notices_wanted(config: "StackConfig") -> bool:
+    """Whether the stack sends advance notices or window summaries (notifications.advanceNotice / summary)."""
+    notifications = config.notifications
+    return notifications is not None and (notifications.advance_notice is not None or notifications.summary)
+
+
+def _notices(
+    name: str,
+    config: "StackConfig",
+    where: layout.RegionLayout,
+    tags: dict[str, str],
+    iam: PatchingIam,
+    windows: dict[str, PatchWindow],
+    reporting: PatchReporting | None,
+    opts: pulumi.ResourceOptions,
+) -> PatchNotices | None:
+    """The region's advance notices (its install windows) and summaries (every window), to its topic:
+    the region's own, or the snsTopicArn the stack names (the runbooks publish in the topic's region)."""
+    from .. import notices
+
+    notifications = config.notifications
+    assert notifications is not None and iam.notices_role_arn is not None and iam.notices_role_name is not None
+    topic: pulumi.Input[str] | None = reporting.topic_arn if reporting is not None else None
+    if topic is None:
+        topic = notifications.sns_topic_arn
+    if topic is None or not windows:
+        return None
+    keys = list(windows)
+    calendar = where.freeze_names()[0] if config.change_freezes else ""
+    installs = [k for k in keys if config.maintenance_windows[k].operation == "Install"]
+    by_window = config.groups_by_window()
+
+    advance = notifications.advance_notice
+    settings = pulumi.Output.all(*(windows[k].window_id for k in keys)).apply(
+        lambda ids: notices.settings(
+            customer=config.customer,
+            region=where.region or "",
+            hours=advance.hours if advance is not None else 0,
+            calendar=calendar,
+            tag_key=config.patch_group_tag_key,
+            scan_only=config.mode == "scan-only",
+            windows=[layout.notice_window(config, where, k, i) for k, i in zip(keys, ids, strict=True)],
+        )
+    )
+    notice_name, summary_name = layout.notice_names(config.customer, where.named_region)
+    args: dict[str, Any] = {
+        "customer": config.customer,
+        "runbook_settings": settings,
+        "window_ids": pulumi.Output.all(*(windows[k].window_id for k in keys)),
+        "topic_arn": topic,
+        "role_arn": iam.notices_role_arn,
+        "role_name": iam.notices_role_name,
+        "events_role_arn": iam.notices_events_role_arn,
+        "events_role_name": iam.notices_events_role_name,
+        "advance_notice": advance is not None and bool(installs),
+        "summary": notifications.summary,
+        "patch_group_tag_key": config.patch_group_tag_key,
+        "patch_groups": sorted({g for k in keys for g in by_window.get(k, [])}),
+        "notice_document_name": notice_name,
+        "summary_document_name": summary_name,
+        "tags": tags,
+    }
+    if calendar:
+        args["calendar_name"] = calendar
+    gated = [
+        layout.approval_calendar_name(config.customer, k, where.named_region)
+        for k in layout.approval_gated(config, tuple(keys))
+    ]
+    if gated:
+        args["approval_calendar_names"] = gated
+    return PatchNotices(name, checked(None, **args), opts=opts)

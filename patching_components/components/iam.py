@@ -66,6 +66,9 @@ class PatchingIamPlumbing(TypedDict, total=False):
     catch_up: bool
     """Also the two roles of the catch-up runbooks (WindowCatchUp): the one they run as, and the one
     EventBridge starts them with. Each window's catch-up adds exactly what it needs in its region."""
+    notices: bool
+    """Also the two roles of the advance notices and window summaries (PatchNotices): the one their runbooks
+    run as, and the one EventBridge starts the summary with. Each region's PatchNotices adds what it needs."""
 
 
 def _managed_policy(partition: pulumi.Output[str], path: str) -> pulumi.Output[str]:
@@ -120,6 +123,14 @@ class PatchingIam(pulumi.ComponentResource):
     catch_up_events_role_arn: pulumi.Output[str] | None
     """Role EventBridge starts the catch-up runbooks with when an instance starts (None without catch_up)."""
     catch_up_events_role_name: pulumi.Output[str] | None
+    """Name of that role."""
+    notices_role_arn: pulumi.Output[str] | None
+    """Role the advance-notice and window-summary runbooks run as (None without notices)."""
+    notices_role_name: pulumi.Output[str] | None
+    """Name of that role."""
+    notices_events_role_arn: pulumi.Output[str] | None
+    """Role EventBridge starts the window-summary runbook with when a window run ends (None without notices)."""
+    notices_events_role_name: pulumi.Output[str] | None
     """Name of that role."""
 
     def __init__(self, name: str, args: PatchingIamArgs, opts: pulumi.ResourceOptions | None = None):
@@ -257,6 +268,31 @@ class PatchingIam(pulumi.ComponentResource):
             )
             self.catch_up_role_arn, self.catch_up_role_name = runner.arn, runner.name
             self.catch_up_events_role_arn, self.catch_up_events_role_name = starter.arn, starter.name
+
+        self.notices_role_arn = self.notices_role_name = None
+        self.notices_events_role_arn = self.notices_events_role_name = None
+        if args.get("notices"):
+            notices = ssm_service_role(
+                self,
+                f"{name}-notices",
+                "Patching notices: tell the customer before and after each maintenance window",
+                partition,
+                account_id,
+                boundary,
+                tags,
+            )
+            notices_events = service_role(
+                self,
+                f"{name}-notices-events",
+                "Patching notices: start the window summary when a maintenance window run ends",
+                "events",
+                partition,
+                account_id,
+                boundary,
+                tags,
+            )
+            self.notices_role_arn, self.notices_role_name = notices.arn, notices.name
+            self.notices_events_role_arn, self.notices_events_role_name = notices_events.arn, notices_events.name
 
         self.instance_role_arn = instance_role.arn
         self.instance_role_name = instance_role.name

@@ -202,6 +202,23 @@ class StackConfig(ConfigModel):
             raise_issues([(("compliance", "dataSync"), "writes to the log bucket: set logging.s3Bucket")])
         return self
 
+    @model_validator(mode="after")
+    def _advance_notice_needs_an_install_window(self) -> StackConfig:
+        notifications = self.notifications
+        if notifications is None or notifications.advance_notice is None:
+            return self
+        if not any(w.operation == "Install" for w in self.maintenance_windows.values()):
+            raise_issues(
+                [
+                    (
+                        ("notifications", "advanceNotice"),
+                        "announces install windows, and no maintenance window has operation: Install; "
+                        "remove advanceNotice or add an install window",
+                    )
+                ]
+            )
+        return self
+
 
 def _inverted(keys: Iterable[str], named_by: Mapping[str, list[str]]) -> dict[str, list[str]]:
     """For each of ``keys``, the groups of ``named_by`` (group -> the keys it names, none twice) that

@@ -39,6 +39,7 @@ from .fields import (
     not_a_boolean,
     opens_issues,
 )
+from .notices import AdvanceNoticeConfig
 
 
 class CloudWatchOutputConfig(ConfigModel):
@@ -131,6 +132,13 @@ class NotificationsConfig(ConfigModel):
     """``Invocation``: one message per instance whose status is one of ``events``. ``Command``: one message per
     command, when the *command's* status is one of them. A command whose failed instances stay under ``maxErrors``
     ends ``Success``, so with ``Command`` those failures are never mailed."""
+    advance_notice: AdvanceNoticeConfig | None = None
+    """``{hours: 24}``: before each occurrence of each install window, a message to the topic with the window's
+    start and end in its time zone, the nodes it will patch, whether they may reboot and whether a change freeze
+    applies (``patching notice`` prints it)."""
+    summary: bool = False
+    """``true``: after each run of each window, one message to the topic: the nodes patched, failed, cancelled at
+    the cutoff, pending reboot and skipped (stopped or offline)."""
 
     @model_validator(mode="after")
     def _one_target(self) -> NotificationsConfig:

@@ -34,6 +34,7 @@ COMMANDS = {
     "schema": ("schema", "print the JSON Schema of a stack file"),
     "rollback": ("rollback_command", "restore a node's root volume from its pre-patch snapshot (AWS credentials)"),
     "approve": ("approve", "approve one occurrence of an approval-gated window (edits the stack file)"),
+    "notice": ("notice_command", "print the advance notice of each install window's next opening (AWS credentials)"),
 }
 
 
