@@ -45,6 +45,8 @@ OPTIONS = {
         "--dry-run",
     },
     "schema": set(),
+    "deploy-policy": {"stack_file", "--format", "--account-id"},
+    "report-policy": {"stack_file"},
 }
 
 HEAVY = {"pulumi", "pulumi_aws", "boto3", "botocore", "jinja2", "grpc"}
@@ -58,7 +60,9 @@ def subparsers(parser):
 
 def test_every_subcommand_keeps_its_options_in_the_documented_order():
     commands = subparsers(cli.build_parser())
-    assert list(commands) == ["validate", "plan", "calendar", "report", "patch-now", "schema"]  # --help's order
+    assert list(commands) == [  # --help's order
+        *("validate", "plan", "calendar", "report", "patch-now", "schema", "deploy-policy", "report-policy")
+    ]
     for name, sub in commands.items():
         options = {a.option_strings[0] if a.option_strings else a.dest for a in sub._actions}
         assert options - {"-h"} == OPTIONS[name], name
@@ -105,6 +109,7 @@ OFFLINE = [
     (["calendar", *map(str, EXAMPLE_STACKS), "--weeks", "2", "--max-concurrent", "1", "--ics", "all.ics"], 0),
     (["calendar", str(EXAMPLE_STACKS[1]), "--format", "json", "--ics-dir", "ics"], 0),
     (["schema"], 0),
+    (["report-policy", str(EXAMPLE_STACKS[0])], 0),  # the report's policy: no AWS SDK to print it
 ]
 
 
