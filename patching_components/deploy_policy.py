@@ -59,15 +59,21 @@ def iam_action(call: str) -> str:
     return provider_calls()["iamActions"].get(call, call)
 
 
-def calls_of(type_: str, inputs: Mapping[str, Any] | None = None) -> list[str]:
-    """Every API call the provider makes for a resource of ``type_`` (with these inputs: a call listed
-    ``onlyWhen`` an input is set is left out when it is not); UnknownResourceType if not in the table."""
+PHASES = ("create", "read", "update", "delete")
+READ_ONLY = ("read",)
+"""What a refresh (``pulumi preview --refresh``, the drift check) calls: the provider's reads only."""
+
+
+def calls_of(type_: str, inputs: Mapping[str, Any] | None = None, phases: Sequence[str] = PHASES) -> list[str]:
+    """Every API call the provider makes for a resource of ``type_`` in ``phases`` (with these inputs: a
+    call listed ``onlyWhen`` an input is set is left out when it is not); UnknownResourceType if not in
+    the table."""
     entry = provider_calls()["resources"].get(type_)
     if entry is None:
         raise UnknownResourceType(type_)
     when = entry.get("onlyWhen", {})
     calls: list[str] = []
-    for phase in ("create", "read", "update", "delete"):
+    for phase in phases:
         for call in entry["calls"][phase]:
             if call in when and inputs is not None and not inputs.get(when[call]):
                 continue
@@ -104,8 +110,11 @@ def _sid(text: str) -> str:
 
 
 class _Builder:
-    def __init__(self, partition: str, account: str, customer: str, plan: Sequence[PlannedResource]):
+    def __init__(
+        self, partition: str, account: str, customer: str, plan: Sequence[PlannedResource], phases: Sequence[str]
+    ):
         self.p, self.account, self.customer = partition, account, customer
+        self.phases = phases
         self.plan = plan
         self.grants: dict[tuple[str, ...], _Grant] = {}
         # How a resource is referred to in other resources' inputs: by its id, name, ARN or bucket.
@@ -173,7 +182,7 @@ class _Builder:
     # -- per type ----------------------------------------------------------------------------------
 
     def add(self, r: PlannedResource) -> None:
-        calls = calls_of(r.type, r.inputs)
+        calls = calls_of(r.type, r.inputs, self.phases)
         handler = _HANDLERS.get(r.type)
         if handler is None:
             raise UnknownResourceType(r.type)
@@ -214,7 +223,7 @@ def _role(b: _Builder, r: PlannedResource, calls: list[str]) -> None:
         principal = statement.get("Principal")
         service = principal.get("Service") if isinstance(principal, dict) else None
         services |= {service} if isinstance(service, str) else set(service or [])
-    for service in sorted(services):
+    for service in sorted(services) if "create" in b.phases else []:
         b.allow(
             f"PassRolesTo{_sid(service.split('.')[0])}",
             ["iam:PassRole"],
@@ -384,10 +393,12 @@ def deploy_policy_documents(
     partition: str,
     account: str,
     customer: str,
+    phases: Sequence[str] = PHASES,
 ) -> list[dict[str, Any]]:
     """The deploying role's policy for a stack's plan, as one or more documents (each within IAM's
-    managed policy size). ``invokes``: (token, args, region) of each data source the program reads."""
-    builder = _Builder(partition, account, customer, plan)
+    managed policy size). ``invokes``: (token, args, region) of each data source the program reads.
+    ``phases=READ_ONLY``: the read-only role's (previews and the drift check's refresh)."""
+    builder = _Builder(partition, account, customer, plan, phases)
     known = set(_HANDLERS) & set(provider_calls()["resources"])
     missing = sorted({r.type for r in plan} - known)
     if missing:

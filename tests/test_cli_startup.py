@@ -45,7 +45,7 @@ OPTIONS = {
         "--dry-run",
     },
     "schema": set(),
-    "deploy-policy": {"stack_file", "--format", "--account-id"},
+    "deploy-policy": {"stack_file", "--format", "--account-id", "--read-only"},
     "report-policy": {"stack_file"},
 }
 

@@ -406,3 +406,54 @@ def test_report_policy_prints_the_reports_document(capsys):
     assert json.loads(capsys.readouterr().out) == report_policy_document()
     assert main(["report-policy", str(EXAMPLE_STACKS[1])]) == 0
     assert json.loads(capsys.readouterr().out) == report_policy_document("aws", ["us-east-1"])
+
+
+# -- the read-only role (previews, drift) ---------------------------------------------------------------
+
+
+@cache
+def read_only_policy_of(path: Path) -> list[dict]:
+    planned, invokes, _ = policy_of(path)
+    return deploy_policy_documents(
+        planned, invokes, partition="aws", account=ACCOUNT, customer=customer_of(path), phases=deploy_policy.READ_ONLY
+    )
+
+
+@pytest.mark.parametrize("path", EXAMPLE_STACKS, ids=lambda p: p.name)
+def test_the_read_only_policy_allows_every_read_of_a_refresh_and_nothing_else(path):
+    planned, _, _ = policy_of(path)
+    documents = read_only_policy_of(path)
+    reads = {(r.type, c) for r in planned for c in calls_of(r.type, r.inputs, ("read",))}
+    read_actions = {iam_action(c) for _, c in reads}
+    for r in planned:
+        for call, reqs in requests_for(r, customer_of(path), plan=planned):
+            if (r.type, call) in reads:
+                assert all(allowed(documents, q) for q in reqs), (r.type, r.name, call)
+            elif iam_action(call) not in read_actions:  # a write: refused on every resource it names
+                assert not any(allowed(documents, q) for q in reqs), (r.type, r.name, call)
+    levels = {
+        a: sar()[a.lower()]["access_level"]
+        for d in documents
+        for s in d["Statement"]
+        for a in (s["Action"] if isinstance(s["Action"], list) else [s["Action"]])
+    }
+    assert {a: level for a, level in levels.items() if level not in ("Read", "List")} == {}
+
+
+@pytest.mark.parametrize("path", EXAMPLE_STACKS, ids=lambda p: p.name)
+def test_the_read_only_policy_reads_nothing_of_another_customer(path):
+    planned, _, _ = policy_of(path)
+    documents = read_only_policy_of(path)
+    let_through = [
+        f"{r.type} {r.name}: {call}"
+        for r in planned
+        for call, reqs in requests_for(r, customer_of(path), other=True, plan=planned)
+        if iam_action(call) not in NO_RESOURCE_LEVEL | ACCOUNT_SETTINGS and all(allowed(documents, q) for q in reqs)
+    ]
+    assert let_through == []
+
+
+def test_deploy_policy_read_only_through_the_entry_point(capsys):
+    assert main(["deploy-policy", str(EXAMPLE_STACKS[0]), "--read-only", "--format", "json"]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert printed["role"] == "read-only" and printed["documents"] == read_only_policy_of(EXAMPLE_STACKS[0])

@@ -28,6 +28,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="ID",
         help="the stack's AWS account (default: its aws:allowedAccountIds, when that names exactly one)",
     )
+    parser.add_argument(
+        "--read-only",
+        action="store_true",
+        help="the read-only role's policy instead: what `pulumi preview --refresh` reads (previews, drift)",
+    )
 
 
 def stack_account(settings: Any, given: str | None) -> str:
@@ -83,7 +88,13 @@ def plan_for_policy(path: Any, account: str, partition: str) -> tuple[list[Any],
 
 def run(args: argparse.Namespace) -> int:
     from ..aws.limits import partition_of
-    from ..deploy_policy import MAX_MANAGED_POLICY_SIZE, UnknownResourceType, deploy_policy_documents
+    from ..deploy_policy import (
+        MAX_MANAGED_POLICY_SIZE,
+        PHASES,
+        READ_ONLY,
+        UnknownResourceType,
+        deploy_policy_documents,
+    )
     from ..errors import ConfigError
     from .engine import ProgramError
 
@@ -102,7 +113,12 @@ def run(args: argparse.Namespace) -> int:
     try:
         planned, invokes = plan_for_policy(path, account, partition)
         documents = deploy_policy_documents(
-            planned, invokes, partition=partition, account=account, customer=checked.config.customer
+            planned,
+            invokes,
+            partition=partition,
+            account=account,
+            customer=checked.config.customer,
+            phases=READ_ONLY if args.read_only else PHASES,
         )
     except ProgramError as exc:
         print(f"patching: error: the program failed on {path}: {exc}", file=sys.stderr)
@@ -116,10 +132,16 @@ def run(args: argparse.Namespace) -> int:
         )
         return EXIT_INVALID
     if args.format == "json":
-        print(json.dumps({"stack": stack_name(path), "account": account, "documents": documents}, indent=2))
+        role = "read-only" if args.read_only else "deploy"
+        print(
+            json.dumps({"stack": stack_name(path), "account": account, "role": role, "documents": documents}, indent=2)
+        )
         return EXIT_OK
     count = len(documents)
-    print(f"# The policy of the role that runs `pulumi up` for {path} in account {account}.")
+    if args.read_only:
+        print(f"# The policy of the read-only role that previews {path} (also with --refresh) in account {account}.")
+    else:
+        print(f"# The policy of the role that runs `pulumi up` for {path} in account {account}.")
     if count > 1:
         print(
             f"# {count} documents: IAM allows {MAX_MANAGED_POLICY_SIZE} characters per managed policy; "
