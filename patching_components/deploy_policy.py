@@ -248,7 +248,8 @@ def _role_policy_attachment(b: _Builder, r: PlannedResource, calls: list[str]) -
 
 def _instance_profile(b: _Builder, r: PlannedResource, calls: list[str]) -> None:
     arn = f"arn:{b.p}:iam::{b.account}:instance-profile{r.inputs.get('path') or '/'}{b.physical(r)}"
-    b.referenced(r, "role", "aws:iam/role:Role")  # its role is the stack's: PassRole comes with the role
+    role = b.referenced(r, "role", "aws:iam/role:Role")  # the stack's: PassRole comes with the role
+    b.allow("IamRoles", _take(calls, "iam:GetRole"), [b.role_arn(role)])
     b.allow("IamInstanceProfiles", calls, [arn])
 
 

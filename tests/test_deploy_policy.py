@@ -94,6 +94,9 @@ def test_every_entry_names_the_provider_file_it_was_read_from():
     for type_, entry in provider_calls()["resources"].items():
         assert entry["file"].startswith("internal/service/") and entry["file"].endswith(".go"), type_
         assert entry["terraform"].startswith("aws_"), type_
+        assert set(entry["readFunctions"]) <= {"create", "read", "update", "delete"}, type_
+        if entry["readFunctions"]:  # read in a version of the file that can be found again
+            assert len(entry["commit"]) == 40 and int(entry["commit"], 16) >= 0, type_
 
 
 def test_a_type_missing_from_the_table_fails_the_command(monkeypatch):
