@@ -285,6 +285,12 @@ def _event_target(b: _Builder, r: PlannedResource, calls: list[str]) -> None:
     b.allow("EventRules", calls, [f"arn:{b.p}:events:{rule.region}:{b.account}:rule/{b.physical(rule)}"])
 
 
+def _log_group(b: _Builder, r: PlannedResource, calls: list[str]) -> None:
+    # DescribeLogGroups has no resource type; the others take the group's ARN.
+    b.unscoped("LogsDescribeGroups", _take(calls, "logs:DescribeLogGroups"))
+    b.allow("LogsLogGroups", calls, [f"arn:{b.p}:logs:{r.region}:{b.account}:log-group:{b.physical(r)}"])
+
+
 def _document(b: _Builder, r: PlannedResource, calls: list[str]) -> None:
     b.allow("SsmDocuments", calls, [b.document_arn(r.region, str(r.inputs["name"]))])
 
@@ -360,6 +366,7 @@ _HANDLERS = {
     "aws:cloudwatch/eventRule:EventRule": _event_rule,
     "aws:cloudwatch/eventTarget:EventTarget": _event_target,
     "aws:ssm/document:Document": _document,
+    "aws:cloudwatch/logGroup:LogGroup": _log_group,
     "aws:ssm/maintenanceWindow:MaintenanceWindow": _window,
     "aws:ssm/maintenanceWindowTarget:MaintenanceWindowTarget": _window_child("target"),
     "aws:ssm/maintenanceWindowTask:MaintenanceWindowTask": _window_child("task"),
@@ -420,7 +427,16 @@ def deploy_policy_documents(
     # AWS requires no permission for GetCallerIdentity (AWS STS API Reference); listed so that the
     # provider's configure-time check is visibly accounted for.
     builder.unscoped("StsCallerIdentity", identity)
-    statements = [_statement(g) for g in sorted(builder.grants.values(), key=lambda g: g.sid)]
+    statements = [
+        _statement(g) for g in sorted(builder.grants.values(), key=lambda g: (g.sid, json.dumps(g.condition)))
+    ]
+    # One Sid per statement: grants that share a purpose but not a condition (each role its own
+    # attachable policies) are numbered.
+    count: dict[str, int] = {}
+    for statement in statements:
+        count[statement["Sid"]] = count.get(statement["Sid"], 0) + 1
+        if count[statement["Sid"]] > 1:
+            statement["Sid"] += str(count[statement["Sid"]])
     return split_documents(statements)
 
 

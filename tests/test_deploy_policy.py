@@ -19,9 +19,11 @@ import parliament
 import pytest
 from iam_model import Request, allowed
 from parliament import analyze_policy_string
+from test_golden_ami_iam import KMS_STACK
+from test_iam_instance import EXTRAS
 from test_iam_policies import ignored
 
-from conftest import EXAMPLE_STACKS, ROOT
+from conftest import EXAMPLE_STACKS, PROGRAM_DIR, ROOT
 from patching_components import deploy_policy
 from patching_components.deploy_policy import (
     MAX_MANAGED_POLICY_SIZE,
@@ -34,7 +36,8 @@ from patching_components.deploy_policy import (
 )
 from patching_components.iam_policies import report_policy_document
 from patching_components.tools.cli import main
-from patching_components.tools.deploy_policy_command import plan_for_policy
+from patching_components.tools.deploy_policy_command import recorded_plan
+from patching_components.tools.engine import run_program, run_stack_file
 
 ACCOUNT = "111122223333"
 SUFFIX = "-abc1234"
@@ -54,30 +57,50 @@ def sar() -> dict[str, dict]:
     }
 
 
+def _config_case(config: dict, stack: str):
+    full = {key if ":" in key else f"patching:{key}": value for key, value in config.items()}
+    return lambda engine: run_program(full, stack=stack, program=PROGRAM_DIR, engine=engine)
+
+
+CASES = {
+    **{
+        path.name: ((lambda engine, path=path: run_stack_file(path, engine=engine)), path.name.split(".")[1])
+        for path in EXAMPLE_STACKS
+    },
+    # Every optional setting the examples leave out: two regions, an existing encrypted log bucket with
+    # CloudWatch output (a log group), the instance role's extra policies, a golden AMI from the
+    # customer's own parameter with a customer managed key.
+    "instance-extras": (_config_case(EXTRAS, "acme"), "acme"),
+    "kms-stack": (_config_case({**KMS_STACK, "aws:region": "eu-west-1"}, "kms-stack"), "acme"),
+}
+"""Plans by name: how to run each, and its customer."""
+EXAMPLES = [path.name for path in EXAMPLE_STACKS]
+
+
 @cache
-def policy_of(path: Path) -> tuple[list, list, list[dict]]:
-    planned, invokes = plan_for_policy(path, ACCOUNT, "aws")
-    customer = planned[0].inputs.get("tags", {}).get("Customer") or path.name.split(".")[1]
-    documents = deploy_policy_documents(planned, invokes, partition="aws", account=ACCOUNT, customer=customer)
+def policy_of(case: str) -> tuple[list, list, list[dict]]:
+    planned, invokes = recorded_plan(CASES[case][0], ACCOUNT, "aws")
+    documents = deploy_policy_documents(planned, invokes, partition="aws", account=ACCOUNT, customer=customer_of(case))
     return planned, invokes, documents
 
 
-def customer_of(path: Path) -> str:
-    return path.name.split(".")[1]
+def customer_of(case: str) -> str:
+    return CASES[case][1]
 
 
 # -- the table ---------------------------------------------------------------------------------------
 
 
 def test_every_type_any_example_plan_uses_is_in_the_table():
-    types = {r.type for path in EXAMPLE_STACKS for r in policy_of(path)[0]}
+    types = {r.type for case in CASES for r in policy_of(case)[0]}
     assert types - set(provider_calls()["resources"]) == set()
-    assert {t for path in EXAMPLE_STACKS for t, _, _ in policy_of(path)[1]} <= set(provider_calls()["invokes"])
+    assert {t for case in CASES for t, _, _ in policy_of(case)[1]} <= set(provider_calls()["invokes"])
+    assert "aws:cloudwatch/logGroup:LogGroup" in types  # the fixtures reach beyond the examples
 
 
 def test_every_call_is_an_operation_of_the_services_api():
     session = botocore.session.get_session()
-    services = {"ssm": "ssm", "iam": "iam", "s3": "s3", "sns": "sns", "events": "events", "sts": "sts"}
+    services = {"ssm": "ssm", "iam": "iam", "s3": "s3", "sns": "sns", "events": "events", "sts": "sts", "logs": "logs"}
     calls = {c for e in provider_calls()["resources"].values() for phase in e["calls"].values() for c in phase}
     calls |= {c for v in provider_calls()["invokes"].values() for c in v} | set(provider_calls()["provider"]["calls"])
     for call in sorted(calls):
@@ -100,7 +123,7 @@ def test_every_entry_names_the_provider_file_it_was_read_from():
 
 
 def test_a_type_missing_from_the_table_fails_the_command(monkeypatch):
-    planned, invokes, _ = policy_of(EXAMPLE_STACKS[0])
+    planned, invokes, _ = policy_of(EXAMPLES[0])
     table = {**provider_calls(), "resources": dict(provider_calls()["resources"])}
     del table["resources"]["aws:ssm/patchGroup:PatchGroup"]
     monkeypatch.setattr(deploy_policy, "provider_calls", lambda: table)
@@ -161,6 +184,9 @@ def arns_of(resource, customer: str, other: bool) -> dict[str, str]:
     if kind in ("ssm/document", "ssm/association"):
         name = i["name"].replace(customer, OTHER, 1) if other else i["name"]
         arns["document"] = f"{ssm}:document/{name}"
+    if kind == "cloudwatch/logGroup":
+        name = i["name"].replace(customer, OTHER, 1) if other else i["name"]
+        arns["log-group"] = f"arn:aws:logs:{region}:{ACCOUNT}:log-group:{name}"
     if kind == "ssm/resourceDataSync":
         name = i["name"].replace(customer, OTHER, 1) if other else i["name"]
         arns["resourcedatasync"] = f"{ssm}:resource-data-sync/{name}"
@@ -223,6 +249,7 @@ NO_RESOURCE_LEVEL = {
     "ssm:DescribePatchBaselines",
     "ssm:DescribePatchGroups",
     "ssm:ListResourceDataSync",
+    "logs:DescribeLogGroups",
 }
 """Calls the Service Authorization Reference lists no resource type for: no ARN can tell customers apart."""
 ACCOUNT_SETTINGS = {"ssm:RegisterDefaultPatchBaseline", "ssm:GetDefaultPatchBaseline"}
@@ -230,7 +257,7 @@ ACCOUNT_SETTINGS = {"ssm:RegisterDefaultPatchBaseline", "ssm:GetDefaultPatchBase
 names a baseline of an AWS account: granted on any baseline."""
 
 
-@pytest.mark.parametrize("path", EXAMPLE_STACKS, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", sorted(CASES))
 def test_every_call_of_every_resource_is_allowed_on_its_arn(path):
     planned, _, documents = policy_of(path)
     refused = [
@@ -243,7 +270,7 @@ def test_every_call_of_every_resource_is_allowed_on_its_arn(path):
     assert refused == []
 
 
-@pytest.mark.parametrize("path", EXAMPLE_STACKS, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", sorted(CASES))
 def test_the_same_calls_on_another_customers_resources_are_denied(path):
     planned, _, documents = policy_of(path)
     let_through = [
@@ -255,7 +282,7 @@ def test_the_same_calls_on_another_customers_resources_are_denied(path):
     assert let_through == []
 
 
-@pytest.mark.parametrize("path", EXAMPLE_STACKS, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", sorted(CASES))
 def test_roles_are_passed_only_to_the_services_that_trust_them(path):
     planned, _, documents = policy_of(path)
     roles = [r for r in planned if r.type == "aws:iam/role:Role"]
@@ -271,7 +298,7 @@ def test_roles_are_passed_only_to_the_services_that_trust_them(path):
 
 
 def test_only_the_plans_managed_policies_may_be_attached():
-    _, _, documents = policy_of(EXAMPLE_STACKS[0])
+    _, _, documents = policy_of(EXAMPLES[0])
     role = f"arn:aws:iam::{ACCOUNT}:role/acme-instance{SUFFIX}"
     core = "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"
     assert allowed(documents, Request("iam:AttachRolePolicy", role, {"iam:PolicyARN": core}))
@@ -280,15 +307,15 @@ def test_only_the_plans_managed_policies_may_be_attached():
 
 
 def test_a_window_or_baseline_created_without_the_customers_tag_is_refused():
-    _, _, documents = policy_of(EXAMPLE_STACKS[0])
+    _, _, documents = policy_of(EXAMPLES[0])
     for action in ("ssm:CreateMaintenanceWindow", "ssm:CreatePatchBaseline"):
         assert allowed(documents, Request(action, "*", {"aws:RequestTag/Customer": "acme"}))
         assert not allowed(documents, Request(action, "*", {}))
 
 
 def test_unscoped_statements_say_so_and_hold_only_actions_without_resource_types():
-    for path in EXAMPLE_STACKS:
-        for document in policy_of(path)[2]:
+    for case in CASES:
+        for document in policy_of(case)[2]:
             for statement in document["Statement"]:
                 if statement["Resource"] == "*" and "Condition" not in statement:
                     assert statement["Sid"].endswith("NoResourceLevelPermissions"), statement
@@ -328,7 +355,7 @@ def _actions(statement):
     return statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
 
 
-@pytest.mark.parametrize("path", EXAMPLE_STACKS, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", sorted(CASES))
 def test_parliament_finds_nothing(path):
     found = []
     for document in policy_of(path)[2]:
@@ -349,8 +376,8 @@ def test_parliament_would_report_a_role_grant_on_every_role():
 
 
 def test_documents_stay_within_the_managed_policy_size():
-    for path in EXAMPLE_STACKS:
-        for document in policy_of(path)[2]:
+    for case in CASES:
+        for document in policy_of(case)[2]:
             assert len("".join(json.dumps(document).split())) <= MAX_MANAGED_POLICY_SIZE
 
 
@@ -377,7 +404,7 @@ def test_deploy_policy_through_the_entry_point(capsys):
     assert main(["deploy-policy", str(EXAMPLE_STACKS[0]), "--format", "json"]) == 0
     printed = json.loads(capsys.readouterr().out)
     assert printed["account"] == ACCOUNT and printed["stack"] == "acme"
-    assert printed["documents"] == policy_of(EXAMPLE_STACKS[0])[2]
+    assert printed["documents"] == policy_of(EXAMPLES[0])[2]
 
 
 def test_deploy_policy_text_is_one_json_document_after_comments(capsys):
@@ -415,14 +442,14 @@ def test_report_policy_prints_the_reports_document(capsys):
 
 
 @cache
-def read_only_policy_of(path: Path) -> list[dict]:
+def read_only_policy_of(path: str) -> list[dict]:
     planned, invokes, _ = policy_of(path)
     return deploy_policy_documents(
         planned, invokes, partition="aws", account=ACCOUNT, customer=customer_of(path), phases=deploy_policy.READ_ONLY
     )
 
 
-@pytest.mark.parametrize("path", EXAMPLE_STACKS, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", sorted(CASES))
 def test_the_read_only_policy_allows_every_read_of_a_refresh_and_nothing_else(path):
     planned, _, _ = policy_of(path)
     documents = read_only_policy_of(path)
@@ -443,7 +470,7 @@ def test_the_read_only_policy_allows_every_read_of_a_refresh_and_nothing_else(pa
     assert {a: level for a, level in levels.items() if level not in ("Read", "List")} == {}
 
 
-@pytest.mark.parametrize("path", EXAMPLE_STACKS, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", sorted(CASES))
 def test_the_read_only_policy_reads_nothing_of_another_customer(path):
     planned, _, _ = policy_of(path)
     documents = read_only_policy_of(path)
@@ -459,4 +486,11 @@ def test_the_read_only_policy_reads_nothing_of_another_customer(path):
 def test_deploy_policy_read_only_through_the_entry_point(capsys):
     assert main(["deploy-policy", str(EXAMPLE_STACKS[0]), "--read-only", "--format", "json"]) == 0
     printed = json.loads(capsys.readouterr().out)
-    assert printed["role"] == "read-only" and printed["documents"] == read_only_policy_of(EXAMPLE_STACKS[0])
+    assert printed["role"] == "read-only" and printed["documents"] == read_only_policy_of(EXAMPLES[0])
+
+
+def test_every_statement_has_its_own_sid():
+    for case in CASES:
+        for documents in (policy_of(case)[2], read_only_policy_of(case)):
+            sids = [s["Sid"] for d in documents for s in d["Statement"]]
+            assert len(sids) == len(set(sids)), case

@@ -57,8 +57,16 @@ def stack_account(settings: Any, given: str | None) -> str:
 
 def plan_for_policy(path: Any, account: str, partition: str) -> tuple[list[Any], list[tuple[str, dict, str]]]:
     """The stack's custom resources (PlannedResource) and invokes, from an offline run in its account."""
+    from .engine import run_stack_file
+
+    return recorded_plan(lambda engine: run_stack_file(path, engine=engine), account, partition)
+
+
+def recorded_plan(run_with: Any, account: str, partition: str) -> tuple[list[Any], list[tuple[str, dict, str]]]:
+    """``run_with(engine)`` (a run of the program) recorded for the policy: custom resources with the ids
+    and outputs the engine gave them, and every invoke with its region."""
     from ..deploy_policy import PlannedResource
-    from .engine import OfflineEngine, run_stack_file
+    from .engine import OfflineEngine
 
     class Recording(OfflineEngine):
         def __init__(self) -> None:
@@ -76,7 +84,7 @@ def plan_for_policy(path: Any, account: str, partition: str) -> tuple[list[Any],
             return super().call(token, args, provider)
 
     engine = Recording()
-    run = run_stack_file(path, engine=engine)
+    run = run_with(engine)
     planned = []
     for r in sorted(run.resources, key=lambda r: r.urn):
         if not r.custom or r.type.startswith("pulumi:providers:"):
