@@ -45,7 +45,7 @@ OPTIONS = {
         "--dry-run",
     },
     "schema": set(),
-    "deploy-policy": {"stack_file", "--format", "--account-id", "--read-only"},
+    "deploy-policy": {"stack_file", "--format", "--account-id", "--read-only", "--esc-config"},
     "report-policy": {"stack_file"},
 }
 

@@ -494,3 +494,27 @@ def test_every_statement_has_its_own_sid():
         for documents in (policy_of(case)[2], read_only_policy_of(case)):
             sids = [s["Sid"] for d in documents for s in d["Statement"]]
             assert len(sids) == len(set(sids)), case
+
+
+def test_deploy_policy_reads_the_account_and_region_from_pulumi_esc(tmp_path, capsys):
+    text = (ROOT / "stacks" / "Pulumi.acme.yaml").read_text()
+    kept = [line for line in text.splitlines() if not line.startswith(("  aws:region:", "  aws:allowedAccountIds:"))]
+    stack = tmp_path / "Pulumi.acme-prod.yaml"
+    stack.write_text("environment:\n  - acme/prod\n" + "\n".join(kept) + "\n")
+    assert main(["deploy-policy", str(stack)]) == 1  # no region, no account: nothing printed
+    assert capsys.readouterr().out == ""
+    esc = tmp_path / "esc.json"
+    esc.write_text(
+        json.dumps({"pulumiConfig": {"aws:region": "eu-central-1", "aws:allowedAccountIds": ["777788889999"]}})
+    )
+    assert main(["deploy-policy", str(stack), "--esc-config", str(esc), "--format", "json"]) == 0
+    documents = json.loads(capsys.readouterr().out)["documents"]
+    request = Request(
+        "ssm:GetMaintenanceWindow",
+        "arn:aws:ssm:eu-central-1:777788889999:maintenancewindow/mw-0123456789abcdef0",
+        {"aws:ResourceTag/Customer": "acme"},
+    )
+    assert allowed(documents, request)
+    assert not allowed(
+        documents, Request(request.action, request.resource.replace("eu-central-1", "eu-west-1"), request.context)
+    )

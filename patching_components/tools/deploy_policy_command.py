@@ -15,7 +15,18 @@ import re
 import sys
 from typing import Any
 
-from .common import EXIT_INVALID, EXIT_OK, UsageError, aws_region, load, stack_files, stack_name
+from .common import (
+    EXIT_INVALID,
+    EXIT_OK,
+    UsageError,
+    add_esc_option,
+    aws_region,
+    esc_config,
+    esc_warning_lines,
+    load,
+    stack_files,
+    stack_name,
+)
 
 ACCOUNT_ID = re.compile(r"^\d{12}$")
 
@@ -33,6 +44,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="the read-only role's policy instead: what `pulumi preview --refresh` reads (previews, drift)",
     )
+    add_esc_option(parser)
 
 
 def stack_account(settings: Any, given: str | None) -> str:
@@ -107,11 +119,14 @@ def run(args: argparse.Namespace) -> int:
     from .engine import ProgramError
 
     path = stack_files([args.stack_file])[0]
+    esc = esc_config(args)
     try:
-        checked = load(path)
+        checked = load(path, esc)
     except ConfigError as exc:
         print("\n".join(exc.lines()), file=sys.stderr)
         return EXIT_INVALID
+    for line in esc_warning_lines(path, checked):
+        print(line, file=sys.stderr)
     region = aws_region(checked)
     if not region:
         print(f"{path}: aws:region is not set: the deploy's default provider has no region", file=sys.stderr)
@@ -119,7 +134,17 @@ def run(args: argparse.Namespace) -> int:
     account = stack_account(checked.settings, args.account_id)
     partition = partition_of(region)
     try:
-        planned, invokes = plan_for_policy(path, account, partition)
+        if esc is None:
+            planned, invokes = plan_for_policy(path, account, partition)
+        else:  # the stack file's config with the ESC values beneath it, as `pulumi up` would see it
+            from .engine import run_program, stack_name_of
+
+            settings, secrets = dict(checked.settings), sorted(checked.secret_keys)
+            planned, invokes = recorded_plan(
+                lambda engine: run_program(settings, stack=stack_name_of(path), engine=engine, secret_keys=secrets),
+                account,
+                partition,
+            )
         documents = deploy_policy_documents(
             planned,
             invokes,
