@@ -26,10 +26,9 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Literal
-from zoneinfo import ZoneInfo
 
 from . import layout
-from .aws.schedule import cron_walls, parse_schedule
+from .aws.openings import _cron_walls, schedule_starts  # noqa: F401 - _cron_walls: benchmarks read its cache
 from .config import StackConfig
 from .config.defaults import GOLDEN_AMI_WINDOW_HOURS
 
@@ -64,6 +63,9 @@ class Occurrence:
     """In the stack's primary region (whose resources carry no region in their names)."""
     skipped_by: str | None = None
     """The change freeze it falls in: its window is disabled then, so it does not run."""
+    approval: Literal["approved", "awaiting approval"] | None = None
+    """An approval-gated window's opening (``requiresApproval``): approved (its local date is in
+    ``approvedOccurrences``) or awaiting approval (it does not run unless approved); None: not gated."""
 
     @property
     def runs(self) -> bool:
@@ -82,6 +84,7 @@ class Occurrence:
             "end": self.end.isoformat(),
             "patchGroups": list(self.patch_groups),
             "skippedBy": self.skipped_by,
+            "approval": self.approval,
         }
 
 
@@ -126,60 +129,6 @@ class BusyPeriod:
 
 def _instant(moment: datetime) -> datetime:
     return moment.astimezone(UTC)
-
-
-def schedule_starts(
-    schedule_text: str,
-    timezone: str,
-    start: datetime,
-    end: datetime,
-    offset_days: int = 0,
-    limit: int | None = None,
-) -> list[datetime]:
-    """Opening times of one schedule in [start, end) (at most ``limit``), aware in its zone."""
-    zone = ZoneInfo(timezone)
-    schedule = parse_schedule(schedule_text)
-    if schedule.kind == "at":
-        once = datetime.fromisoformat(schedule.expression).replace(tzinfo=zone)
-        return [once] if start <= once < end else []
-    if schedule.kind == "rate":
-        count, unit = schedule.expression.split()
-        seconds = int(count) * {"minute": 60, "hour": 3600, "day": 86400}[unit.rstrip("s")]
-        times: list[datetime] = []
-        if start >= end:
-            return times
-        if seconds >= (end - start).total_seconds():  # e.g. rate(99999999999 days): beyond any date
-            return [start.astimezone(zone)] if limit != 0 else times
-        step = timedelta(seconds=seconds)
-        current = start
-        while current < end and len(times) != limit:
-            times.append(current.astimezone(zone))
-            current += step
-        return times
-
-    offset = timedelta(days=offset_days)
-    # Walk the local wall clock (as naive UTC, which has no DST), starting early
-    # enough that an offset occurrence landing after `start` is not missed.
-    wall = (start.astimezone(zone) - offset).replace(tzinfo=UTC) - timedelta(minutes=1)
-    wall_end = end.astimezone(zone).replace(tzinfo=UTC)
-    times = []
-    # At most `limit` openings, plus those an offset moves before `start` (one a minute at most).
-    cap = None if limit is None else limit + offset_days * 24 * 60 + 1
-    for wall_time in _cron_walls(schedule.expression, wall, wall_end, cap):
-        # Naive wall time -> real instant; the round trip moves skipped (DST gap) times forward.
-        local = (wall_time + offset).replace(tzinfo=zone).astimezone(UTC).astimezone(zone)
-        if start <= local < end:
-            times.append(local)
-            if len(times) == limit:
-                break
-    return times
-
-
-@functools.lru_cache(maxsize=4096)
-def _cron_walls(expression: str, after: datetime, until: datetime, cap: int | None) -> tuple[datetime, ...]:
-    """The wall-clock times of a cron expression in (after, until], at most ``cap``. Cached: a
-    fleet's stacks share a handful of schedules."""
-    return tuple(itertools.islice(cron_walls(expression, after, until), cap))
 
 
 def _closing(opening: datetime, hours: int) -> datetime:
@@ -276,6 +225,7 @@ def occurrences(
                 )
                 for opening, closing, stamp in spans
             ]
+    found = _with_approvals(config, found)
     frozen = {key: freeze.interval() for key, freeze in config.change_freezes.items()}
 
     def skipped(occurrence: Occurrence) -> Occurrence:
@@ -408,6 +358,7 @@ def to_ics(found: list[Occurrence], name: str, stamp: datetime | None = None) ->
             occurrence.primary,
             occurrence.patch_groups,
             occurrence.skipped_by,
+            occurrence.approval,
         )
         parts = fixed.get(key)
         if parts is None:
@@ -451,9 +402,13 @@ def _ics_event_text(occurrence: Occurrence) -> tuple[str, str, str]:
     if occurrence.skipped_by is not None:
         # Kept, marked cancelled: the customer sees the patch night the freeze moved.
         description += f" Skipped: inside the change freeze {occurrence.skipped_by}."
+    elif occurrence.approval == "awaiting approval":
+        description += " Awaiting approval: it runs only if approved (patching approve) before it opens."
     rest.append(f"DESCRIPTION:{_ics_text(description)}")
     if occurrence.skipped_by is not None:
         rest.append("STATUS:CANCELLED")
+    elif occurrence.approval is not None:  # RFC 5545 3.8.1.11: TENTATIVE until approved, then CONFIRMED
+        rest.append("STATUS:TENTATIVE" if occurrence.approval == "awaiting approval" else "STATUS:CONFIRMED")
     # Escaping is character by character: the UID's prefix escaped alone is the UID's start.
     uid = _ics_text(f"{occurrence.stack}-{where}{occurrence.window}-")
     return _fold(f"SUMMARY:{_ics_text(summary)}"), uid, "\r\n".join(_fold(line) for line in rest)
@@ -551,3 +506,24 @@ def parse_start(text: str | None) -> datetime:
         return datetime.now(UTC).replace(second=0, microsecond=0)
     value = datetime.fromisoformat(text)
     return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def _with_approvals(
+    config: StackConfig, found: list[tuple[float, str, str, Occurrence]]
+) -> list[tuple[float, str, str, Occurrence]]:
+    """The openings of approval-gated windows marked approved (their local date is approved) or
+    awaiting approval; the others as they are."""
+    gated = {key: set(w.approved_occurrences) for key, w in config.maintenance_windows.items() if w.requires_approval}
+    if not gated:
+        return found
+    return [
+        (
+            stamp,
+            kind,
+            key,
+            dataclasses.replace(o, approval="approved" if o.start.date() in gated[key] else "awaiting approval")
+            if kind == "window" and key in gated
+            else o,
+        )
+        for stamp, kind, key, o in found
+    ]

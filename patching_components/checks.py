@@ -63,6 +63,7 @@ def built_artifact_issues(config: StackConfig) -> list[Issue]:
     program (before it registers anything) both refuse them; the config model leaves them here, as
     it imports neither the components nor the policies."""
     issues = _key_region_issues(config) + _name_issues(config) + _calendar_issues(config)
+    issues += approval_calendar_issues(config)
     if issues:
         return issues
     from .iam_policies import inline_policy_issues
@@ -482,6 +483,7 @@ def warnings(config: StackConfig) -> list[Issue]:
         + rate_control_warnings(config)
         + hook_permission_warnings(config)
         + golden_ami_network_warnings(config)
+        + approval_warnings(config)
         + (
             [
                 Issue(("baselines", key, advice.field), advice.message)
@@ -601,3 +603,43 @@ def _check_document(document: StackDocument, path: str | Path, find_warnings: bo
 def check_stack_file(path: str | Path) -> StackConfig:
     """What `patching validate` checks, for a stack file; ConfigError lists every problem."""
     return check_stack(path).config
+
+
+def approval_calendar_issues(config: StackConfig) -> list[Issue]:
+    """An approval gate's Change Calendar (one event per approved occurrence) over SSM's document size."""
+    from .aws.change_calendar import approval_calendar_content
+    from .config.approvals import approved_openings
+
+    issues = []
+    for key, window in config.maintenance_windows.items():
+        if not window.requires_approval or len(window.approved_occurrences) < 50:
+            continue  # an event is under 400 bytes: fewer than 50 are far below the limit
+        text = approval_calendar_content(approved_openings(window), key, f"Approved occurrences of {key}")
+        size = len(text.encode()) + 200  # the description names the customer and region
+        if size > aws_limits.MAX_DOCUMENT_CONTENT_BYTES:
+            issues.append(
+                Issue(
+                    ("maintenanceWindows", key, "approvedOccurrences"),
+                    f"{len(window.approved_occurrences)} approvals make a Change Calendar of about {size:,} bytes; "
+                    f"SSM takes a document of at most {aws_limits.MAX_DOCUMENT_CONTENT_BYTES:,} (CreateDocument): "
+                    "remove the approvals that have passed (the stack file's history keeps them)",
+                )
+            )
+    return issues
+
+
+def approval_warnings(config: StackConfig, now: datetime | None = None) -> list[Issue]:
+    """An approval-gated window with no approved occurrence ahead installs nothing: say so, so that a
+    missing approval is noticed before patch night rather than after it."""
+    from .config.approvals import approved_openings
+
+    now = now or datetime.now(UTC)
+    return [
+        Issue(
+            ("maintenanceWindows", key, "approvedOccurrences"),
+            "no approved occurrence ahead: the window installs nothing until one is approved "
+            f"(patching approve STACK --window {key} --date YYYY-MM-DD; `patching calendar` lists its dates)",
+        )
+        for key, window in config.maintenance_windows.items()
+        if window.requires_approval and not any(end > now for _, end in approved_openings(window))
+    ]

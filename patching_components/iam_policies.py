@@ -82,6 +82,20 @@ def report_policy_document(partition: str = "aws", regions: Sequence[str] | None
             "Action": list(REPORT_PARAMETER_ACTIONS),
             "Resource": f"arn:{partition}:ssm:*:*:parameter/patching/*",
         },
+        {
+            # `patching report --sla`: Windows release dates, Amazon Inspector's status and findings.
+            "Sid": "ReadPatchSla",
+            "Effect": "Allow",
+            "Action": [a for a in REPORT_SLA_READ_ACTIONS if a not in REPORT_NODE_ACTIONS],
+            "Resource": "*",
+        },
+        {
+            # `patching report --sla`: each node's patches (IAM scopes the call to the node).
+            "Sid": "ReadNodePatches",
+            "Effect": "Allow",
+            "Action": list(REPORT_NODE_ACTIONS),
+            "Resource": [f"arn:{partition}:ec2:*:*:instance/*", f"arn:{partition}:ssm:*:*:managed-instance/*"],
+        },
     ]
     for statement in statements if condition else []:
         statement["Condition"] = condition
@@ -109,7 +123,7 @@ def freeze_guard_document(
     partition: str,
     region: str,
     account_id: str,
-    calendar_name: str,
+    calendar_name: str | list[str],
     customer: str,
     topic_arn: str | None = None,
 ) -> dict[str, Any]:
@@ -126,7 +140,12 @@ def freeze_guard_document(
                 "Sid": "ReadTheChangeCalendar",
                 "Effect": "Allow",
                 "Action": "ssm:GetCalendarState",
-                "Resource": f"{prefix}document/{calendar_name}",
+                # The freeze calendar and the approval calendars of this region's gated windows.
+                "Resource": (
+                    f"{prefix}document/{calendar_name}"
+                    if isinstance(calendar_name, str)
+                    else [f"{prefix}document/{name}" for name in calendar_name]
+                ),
             },
             {
                 "Sid": "SwitchThisCustomersWindows",
@@ -515,6 +534,7 @@ def inline_policy_issues(config: StackConfig) -> list[tuple[tuple[str | int, ...
                     automation_role_arn=_ROLE_ARN,
                 )
             )
+    window += _snapshot_window_documents(config)  # snapshotBeforeInstall: each window's runbook, per region
     instance: list[dict[str, Any]] = []
     logging = config.logging
     if logging is not None:
@@ -540,4 +560,302 @@ def inline_policy_issues(config: StackConfig) -> list[tuple[tuple[str | int, ...
                     f"{aws_limits.MAX_INLINE_POLICIES_PER_ROLE:,} per role: split the customer into several stacks",
                 )
             )
-    return issues
+    return issues + catch_up_policy_issues(config)
+
+
+REPORT_SLA_READ_ACTIONS = (
+    "inspector2:BatchGetAccountStatus",
+    "inspector2:ListFindings",
+    "ssm:DescribeAvailablePatches",
+    "ssm:DescribeInstancePatches",
+)
+"""Every call `patching report --sla` adds (tools/report_sla.py), all read-only and taking no resource ARN in
+IAM ("Actions, resources, and condition keys" for Systems Manager and for Amazon Inspector, Service
+Authorization Reference) but one, DescribeInstancePatches (``REPORT_NODE_ACTIONS``): tests/test_report_sla.py checks
+the operator policy allows exactly these."""
+
+REPORT_NODE_ACTIONS = ("ssm:DescribeInstancePatches",)
+"""The SLA's calls IAM scopes to a node: an EC2 instance or a managed (hybrid) instance."""
+
+
+# -- pre-patch snapshots (maintenanceWindows.<k>.snapshotBeforeInstall) --------------------------------
+
+SNAPSHOT_TAGS = (
+    "PatchingWindow",
+    "PatchingWindowExecution",
+    "PatchingInstance",
+    "PatchingRootVolume",
+    "PatchingAutomationExecution",
+)
+"""The tags documents/snapshot-install.yaml puts on each pre-patch snapshot, besides Customer."""
+
+SNAPSHOT_READ_ACTIONS = ("ec2:DescribeInstances", "ec2:DescribeSnapshots")
+"""No resource-level permissions (Service Authorization Reference, Amazon EC2): Resource "*"."""
+
+COMMAND_FOLLOW_ACTIONS = ("ssm:ListCommands", "ssm:ListCommandInvocations", "ssm:GetCommandInvocation")
+"""What aws:runCommand follows its command with; no resource-level permissions."""
+
+
+def snapshot_install_document(
+    *,
+    partition: str,
+    account_id: str,
+    customer: str,
+    groups: Sequence[str],
+    tag_key: str,
+    notification_role_arn: str | None = None,
+) -> dict[str, Any]:
+    """The snapshot role (documents/snapshot-install.yaml, every snapshot window of the stack, every region):
+    snapshot only nodes of this customer's patch groups, into snapshots that carry ``Customer: <customer>``
+    from creation (tags only at creation, only by CreateSnapshots), delete only snapshots carrying that tag,
+    and send the patch documents only to those nodes. EC2 checks CreateSnapshots against the instance, each
+    volume and each snapshot (Service Authorization Reference, Amazon EC2: CreateSnapshots)."""
+    instances = (
+        {"StringEquals": {f"aws:ResourceTag/{tag_key}": list(groups)}}
+        if standard.names_patch_groups(groups)
+        else {"Null": {f"aws:ResourceTag/{tag_key}": "false"}}
+    )
+    ssm_instances = {
+        op: {k.replace("aws:ResourceTag/", "ssm:resourceTag/"): v for k, v in test.items()}
+        for op, test in instances.items()
+    }
+    ec2 = f"arn:{partition}:ec2:*:{account_id}:"
+    snapshots = f"arn:{partition}:ec2:*::snapshot/*"
+    ours = {f"aws:RequestTag/{defaults.CUSTOMER_TAG}": customer}
+    statements: list[dict[str, Any]] = [
+        {"Sid": "FindNodesAndSnapshots", "Effect": "Allow", "Action": list(SNAPSHOT_READ_ACTIONS), "Resource": "*"},
+        {
+            "Sid": "SnapshotThisCustomersNodes",
+            "Effect": "Allow",
+            "Action": "ec2:CreateSnapshots",
+            "Resource": f"{ec2}instance/*",
+            "Condition": instances,
+        },
+        {
+            "Sid": "SnapshotTheirVolumes",
+            "Effect": "Allow",
+            "Action": "ec2:CreateSnapshots",
+            "Resource": f"{ec2}volume/*",
+        },
+        {
+            "Sid": "IntoThisCustomersSnapshots",
+            "Effect": "Allow",
+            "Action": "ec2:CreateSnapshots",
+            "Resource": snapshots,
+            "Condition": {"StringEquals": ours},
+        },
+        {
+            "Sid": "TagSnapshotsOnlyWhenCreated",
+            "Effect": "Allow",
+            "Action": "ec2:CreateTags",
+            "Resource": snapshots,
+            "Condition": {"StringEquals": {"ec2:CreateAction": "CreateSnapshots", **ours}},
+        },
+        {
+            "Sid": "DeleteThisCustomersSnapshots",
+            "Effect": "Allow",
+            "Action": "ec2:DeleteSnapshot",
+            "Resource": snapshots,
+            "Condition": {"StringEquals": {f"aws:ResourceTag/{defaults.CUSTOMER_TAG}": customer}},
+        },
+        {
+            "Sid": "PatchThisCustomersGroups",
+            "Effect": "Allow",
+            "Action": "ssm:SendCommand",
+            "Resource": f"{ec2}instance/*",
+            "Condition": ssm_instances,
+        },
+        {
+            "Sid": "RunPatchDocuments",
+            "Effect": "Allow",
+            "Action": "ssm:SendCommand",
+            "Resource": [f"arn:{partition}:ssm:*::document/{d}" for d in run_patch_baseline.DOCUMENTS],
+        },
+        {"Sid": "FollowTheCommand", "Effect": "Allow", "Action": list(COMMAND_FOLLOW_ACTIONS), "Resource": "*"},
+    ]
+    if notification_role_arn is not None:
+        statements.append(pass_role_statement("PassNotificationRole", notification_role_arn, "ssm"))
+    return {"Version": "2012-10-17", "Statement": statements}
+
+
+def snapshot_notify_document(*, topic_arn: str) -> dict[str, Any]:
+    """A snapshot run that fails tells the customer's topic of its region (the runbook's notifyFailure)."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Sid": "TellTheCustomerOfAFailedRun", "Effect": "Allow", "Action": "sns:Publish", "Resource": topic_arn}
+        ],
+    }
+
+
+def _snapshot_window_documents(config: StackConfig) -> list[dict[str, Any]]:
+    """What each install window with snapshotBeforeInstall adds to the maintenance window role, in each of its
+    regions (components/snapshot_install.py), rendered at the longest (inline_policy_issues)."""
+    if not config.patch_groups or config.mode == "scan-only":
+        return []
+    documents = []
+    for where in layout.regions(config):
+        for key in where.windows:
+            if config.maintenance_windows[key].snapshot_before_install is None:
+                continue
+            if config.maintenance_windows[key].operation != "Install":
+                continue
+            documents.append(
+                schedule_policy_document(
+                    partition=_PARTITION,
+                    region=_REGION,
+                    account_id=_ACCOUNT,
+                    document_name=f"{where.window_name(key)}-snapshot-install",
+                    automation_role_arn=_ROLE_ARN,
+                )
+            )
+    return documents
+
+
+CATCH_UP_READ_ACTIONS = (
+    "ec2:DescribeInstances",
+    "ssm:DescribeInstanceInformation",
+    "ssm:ListCommandInvocations",
+    "ssm:ListCommands",
+)
+"""What the catch-up runbook reads that IAM cannot scope to a resource (limited to its region by
+aws:RequestedRegion): the instance's tags, whether SSM manages it, and its command (aws:runCommand follows
+the command it sent)."""
+
+
+def catch_up_document(
+    *,
+    partition: str,
+    region: str,
+    account_id: str,
+    customer: str,
+    document: str,
+    groups: Sequence[str],
+    tag_key: str,
+    calendar_names: Sequence[str] = (),
+    topic_arn: str | None = None,
+    notification_role_arn: str | None = None,
+) -> dict[str, Any]:
+    """What the catch-up runbook of one install window may do in its region: exactly its calls
+    (documents/catch-up.yaml), the patch ``document`` only on instances carrying one of the window's
+    ``groups`` in ``tag_key`` (``ssm:resourceTag``, the condition key AWS documents for SendCommand on
+    instances), the window read by the ``Customer`` tag, its calendars by name, its mark on the instance only."""
+    from .aws.catch_up import CAUGHT_UP_TAG
+
+    prefix = f"arn:{partition}:ssm:{region}:{account_id}:"
+    instances = f"arn:{partition}:ec2:{region}:{account_id}:instance/*"
+    statements: list[dict[str, Any]] = [
+        {
+            "Sid": "PatchAndReadThisWindowsNodes",
+            "Effect": "Allow",
+            "Action": ["ssm:SendCommand", "ssm:DescribeInstancePatchStates"],
+            "Resource": instances,
+            "Condition": {"StringEquals": {f"ssm:resourceTag/{tag_key}": sorted(groups)}},
+        },
+        {
+            "Sid": "RunTheWindowsPatchDocument",
+            "Effect": "Allow",
+            "Action": "ssm:SendCommand",
+            "Resource": f"arn:{partition}:ssm:{region}::document/{document}",
+        },
+        {
+            # Only its own mark, only on this window's nodes (CreateTags' documented condition keys).
+            "Sid": "MarkTheNodeCaughtUp",
+            "Effect": "Allow",
+            "Action": "ec2:CreateTags",
+            "Resource": instances,
+            "Condition": {
+                "StringEquals": {f"aws:ResourceTag/{tag_key}": sorted(groups)},
+                "ForAllValues:StringEquals": {"aws:TagKeys": [CAUGHT_UP_TAG]},
+            },
+        },
+        {
+            "Sid": "ReadThisCustomersWindow",
+            "Effect": "Allow",
+            "Action": ["ssm:GetMaintenanceWindow", "ssm:ListTagsForResource"],
+            "Resource": f"{prefix}maintenancewindow/*",
+            "Condition": {"StringEquals": {f"aws:ResourceTag/{defaults.CUSTOMER_TAG}": customer}},
+        },
+        {
+            "Sid": "ReadWithoutResourceLevelPermissions",
+            "Effect": "Allow",
+            "Action": list(CATCH_UP_READ_ACTIONS),
+            "Resource": "*",
+            "Condition": {"StringEquals": {"aws:RequestedRegion": region}},
+        },
+    ]
+    if calendar_names:
+        statements.append(
+            {
+                "Sid": "ReadTheCalendars",
+                "Effect": "Allow",
+                "Action": "ssm:GetCalendarState",
+                "Resource": [f"{prefix}document/{name}" for name in calendar_names],
+            }
+        )
+    if topic_arn:
+        statements.append(
+            {"Sid": "TellTheCustomerOfAFailedRun", "Effect": "Allow", "Action": "sns:Publish", "Resource": topic_arn}
+        )
+    if notification_role_arn:
+        # The window's notifications: Run Command publishes with the notification role, handed over by the sender.
+        statements.append(pass_role_statement("PassNotificationRole", notification_role_arn, "ssm"))
+    return {"Version": "2012-10-17", "Statement": statements}
+
+
+def catch_up_events_document(
+    *, partition: str, region: str, account_id: str, document: str, role_arn: str
+) -> dict[str, Any]:
+    """What EventBridge may do when an instance starts: start this window's catch-up runbook, as the catch-up role."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "StartTheCatchUp",
+                "Effect": "Allow",
+                "Action": "ssm:StartAutomationExecution",
+                "Resource": f"arn:{partition}:ssm:{region}:{account_id}:automation-definition/{document}:*",
+            },
+            pass_role_statement("PassTheCatchUpRole", role_arn, "ssm"),
+        ],
+    }
+
+
+def catch_up_policy_issues(config: StackConfig) -> list[tuple[tuple[str | int, ...], str]]:
+    """The catch-up role holds one inline policy per catch-up window and region (WindowCatchUp): too many
+    of them, and IAM refuses the last ones (a window whose catch-up could not run)."""
+    documents = []
+    calendars = [layout.freeze_names(config.customer, "x" * 14)[0]] if config.change_freezes else []
+    groups_of = config.groups_by_window()
+    for where in layout.regions(config):
+        for key in where.windows:
+            window = layout.window_as_built(config, key)
+            if window.catch_up is None or window.operation != "Install":
+                continue
+            documents.append(
+                catch_up_document(
+                    partition=_PARTITION,
+                    region=_REGION,
+                    account_id=_ACCOUNT,
+                    customer=config.customer,
+                    document=run_patch_baseline.DOCUMENT_WITH_HOOKS,
+                    groups=groups_of[key],
+                    tag_key=config.patch_group_tag_key,
+                    calendar_names=calendars,
+                    topic_arn=f"arn:{_PARTITION}:sns:{_REGION}:{_ACCOUNT}:{'t' * 256}"
+                    if config.notifications
+                    else None,
+                    notification_role_arn=_ROLE_ARN if config.notifications else None,
+                )
+            )
+    size = sum(map(policy_size, documents))
+    if size <= aws_limits.MAX_INLINE_POLICIES_PER_ROLE:
+        return []
+    return [
+        (
+            ("maintenanceWindows",),
+            f"the catch-up role's inline policies (one per catchUp window and region: {len(documents)}) would be "
+            f"up to {size:,} characters; IAM allows {aws_limits.MAX_INLINE_POLICIES_PER_ROLE:,} per role: set "
+            "catchUp on fewer windows or regions, or split the customer into several stacks",
+        )
+    ]

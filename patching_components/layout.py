@@ -189,3 +189,26 @@ def regions(config: StackConfig) -> Iterator[RegionLayout]:
     yield region_layout(config, None)
     for region in other_regions(config):
         yield region_layout(config, region)
+
+
+def catch_up_document_name(customer: str, key: str, region: str | None = None) -> str:
+    """The catch-up runbook of a stack's install window ``key`` (in a non-primary ``region``)."""
+    return f"{name_prefix(customer, region)}-{key}-catch-up"
+
+
+def approval_calendar_name(customer: str, key: str, region: str | None = None) -> str:
+    """The Change Calendar of a stack's approval-gated window (of a non-primary ``region``): closed by
+    default, open around each approved occurrence."""
+    return f"{name_prefix(customer, region)}-{key}-approvals"
+
+
+def approval_gated(config: StackConfig, windows: tuple[str, ...] | None = None) -> tuple[str, ...]:
+    """The windows (of ``windows``, default every one) with ``requiresApproval``, in the stack file's order."""
+    keys = config.maintenance_windows if windows is None else windows
+    return tuple(k for k in keys if config.maintenance_windows[k].requires_approval)
+
+
+def guarded(config: StackConfig, windows: tuple[str, ...] | None = None) -> bool:
+    """Whether a region building ``windows`` (default every one) has the freeze guard: it has change
+    freezes or an approval-gated window."""
+    return bool(config.change_freezes) or bool(approval_gated(config, windows))

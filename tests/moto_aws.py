@@ -56,6 +56,10 @@ FIXTURE_OPERATIONS: dict[str, tuple[str, tuple[str, ...]]] = {
     "GetDefaultPatchBaseline": ("", ("OperatingSystem",)),
     # The only call that returns a task's TaskInvocationParameters (the report checks the operation).
     "GetMaintenanceWindowTask": ("", ("WindowId", "WindowTaskId")),
+    # `patching report --sla`: release dates of Windows updates by KB id (PATCH_ID filter); moto 5 lacks it
+    # (https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_DescribeAvailablePatches.html).
+    # The layer does not apply the filter: the report keeps only the KB ids it asked for.
+    "DescribeAvailablePatches": ("Patches", ()),
 }
 """The SSM calls moto 5 does not implement, answered from seeded data."""
 PATCH_STATE_IDS = _SSM.operation_model("DescribeInstancePatchStates").input_shape.members["InstanceIds"].metadata["max"]
@@ -268,3 +272,89 @@ class AwsStandIn:
     def __exit__(self, *_: object) -> None:
         self._server.shutdown()
         self._thread.join()
+
+
+# -- EC2 calls moto lacks (pre-patch snapshots: `patching rollback`) -------------------------------------
+#
+# CreateReplaceRootVolumeTask (EC2 API Reference, "CreateReplaceRootVolumeTask"; "Replace a root volume",
+# Amazon EC2 User Guide) is not in moto 5. It is answered here from moto's own EC2 state, with the checks
+# AWS documents: the instance must exist and be `running` (IncorrectInstanceState), the snapshot must
+# exist (InvalidSnapshot.NotFound) and have been taken from the instance's root volume ("a snapshot that
+# you previously created from the original root volume"; InvalidParameterValue otherwise). The request is
+# recorded in FixtureLayer.items under (account, region, "CreateReplaceRootVolumeTask"); the answer is the
+# XML of the API reference's response (replaceRootVolumeTask, taskState pending), and nothing is replaced.
+
+EC2_FIXTURE_OPERATIONS = ("CreateReplaceRootVolumeTask",)
+_EC2_XMLNS = "http://ec2.amazonaws.com/doc/2016-11-15/"
+
+
+def _ec2_error(start_response: Callable[..., Any], code: str, message: str) -> list[bytes]:
+    body = (
+        f'<?xml version="1.0" encoding="UTF-8"?><Response><Errors><Error><Code>{code}</Code>'
+        f"<Message>{message}</Message></Error></Errors><RequestID>fixture</RequestID></Response>"
+    ).encode()
+    start_response("400 Bad Request", [("Content-Type", "text/xml"), ("Content-Length", str(len(body)))])
+    return [body]
+
+
+def _create_replace_root_volume_task(
+    layer: FixtureLayer, form: Mapping[str, str], account: str, region: str, start_response: Callable[..., Any]
+) -> list[bytes]:
+    from moto.ec2.models import ec2_backends
+
+    backend = ec2_backends[account][region]
+    instance_id, snapshot_id = form.get("InstanceId", ""), form.get("SnapshotId", "")
+    instance = next((i for r in backend.reservations.values() for i in r.instances if i.id == instance_id), None)
+    if instance is None:
+        return _ec2_error(
+            start_response, "InvalidInstanceID.NotFound", f"The instance ID '{instance_id}' does not exist"
+        )
+    if instance.state != "running":
+        return _ec2_error(start_response, "IncorrectInstanceState", f"The instance '{instance_id}' is not running")
+    snapshot = backend.snapshots.get(snapshot_id)
+    if snapshot is None:
+        return _ec2_error(start_response, "InvalidSnapshot.NotFound", f"The snapshot '{snapshot_id}' does not exist")
+    root = instance.block_device_mapping.get(instance.root_device_name)
+    if root is None or snapshot.volume.id != root.volume_id:
+        return _ec2_error(
+            start_response,
+            "InvalidParameterValue",
+            f"{snapshot_id} was not created from the root volume of {instance_id}",
+        )
+    delete = form.get("DeleteReplacedRootVolume", "false")
+    task_id = f"replacevol-{len(layer.items.get((account, region, 'CreateReplaceRootVolumeTask'), [])):017x}"
+    layer.items.setdefault((account, region, "CreateReplaceRootVolumeTask"), []).append(
+        {"request": dict(form), "item": {"ReplaceRootVolumeTaskId": task_id}}
+    )
+    body = (
+        f'<?xml version="1.0" encoding="UTF-8"?><CreateReplaceRootVolumeTaskResponse xmlns="{_EC2_XMLNS}">'
+        f"<requestId>fixture</requestId><replaceRootVolumeTask><replaceRootVolumeTaskId>{task_id}"
+        f"</replaceRootVolumeTaskId><instanceId>{instance_id}</instanceId><taskState>pending</taskState>"
+        f"<startTime>2026-12-04T21:00:00.000Z</startTime><tagSet/><snapshotId>{snapshot_id}</snapshotId>"
+        f"<deleteReplacedRootVolume>{delete}</deleteReplacedRootVolume></replaceRootVolumeTask>"
+        "</CreateReplaceRootVolumeTaskResponse>"
+    ).encode()
+    start_response("200 OK", [("Content-Type", "text/xml"), ("Content-Length", str(len(body)))])
+    return [body]
+
+
+_dispatch_without_ec2_fixtures = _Dispatch.__call__
+
+
+def _dispatch_with_ec2_fixtures(self: _Dispatch, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+    """EC2_FIXTURE_OPERATIONS here, everything else as before (the SSM fixtures, then moto)."""
+    from urllib.parse import parse_qsl
+
+    found = _CREDENTIAL.search(environ.get("HTTP_AUTHORIZATION", ""))
+    if found and found.group(3) == "ec2" and not environ.get("HTTP_X_AMZ_TARGET"):
+        body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+        environ["wsgi.input"] = io.BytesIO(body)
+        form = dict(parse_qsl(environ.get("QUERY_STRING", "") + "&" + body.decode(errors="replace")))
+        if form.get("Action") in EC2_FIXTURE_OPERATIONS:
+            self.layer.calls[form["Action"]] += 1
+            account = get_account_id_from(found.group(1)) or DEFAULT_ACCOUNT_ID
+            return _create_replace_root_volume_task(self.layer, form, account, found.group(2), start_response)
+    return _dispatch_without_ec2_fixtures(self, environ, start_response)
+
+
+_Dispatch.__call__ = _dispatch_with_ec2_fixtures  # type: ignore[method-assign]

@@ -171,6 +171,7 @@ def test_cli_json_and_ics(capsys, tmp_path):
         "end": "2027-03-27T03:00:00+00:00",
         "patchGroups": ["acme-web"],
         "skippedBy": None,
+        "approval": None,
     }
     assert {
         "customer": "acme",
@@ -183,6 +184,7 @@ def test_cli_json_and_ics(capsys, tmp_path):
         "end": "2027-03-28T06:00:00+01:00",
         "patchGroups": ["acme-web"],
         "skippedBy": None,
+        "approval": None,
     } in found
     assert len(icalendar.Calendar.from_ical(ics.read_bytes()).walk("VEVENT")) == len(found)
 
@@ -658,6 +660,10 @@ def _library_ics(found, name, stamp):
         if o.skipped_by is not None:
             event.add("status", "CANCELLED")
             description += f" Skipped: inside the change freeze {o.skipped_by}."
+        elif o.approval is not None:  # an approval-gated window's opening
+            event.add("status", "TENTATIVE" if o.approval == "awaiting approval" else "CONFIRMED")
+            if o.approval == "awaiting approval":
+                description += " Awaiting approval: it runs only if approved (patching approve) before it opens."
         event.add("summary", summary)
         event.add("description", description)
         event.add("categories", ["Patching", o.operation])

@@ -30,7 +30,18 @@ OPTIONS = {
         "--format",
         "--esc-config",
     },
-    "report": {"stack_file", "--format", "--out", "--region", "--profile", "--days", "--max-scan-age"},
+    "report": {
+        "stack_file",
+        "--format",
+        "--out",
+        "--region",
+        "--profile",
+        "--days",
+        "--max-scan-age",
+        "--sla",
+        "--month",
+        "--fleet",
+    },
     "patch-now": {
         "stack_file",
         "--groups",
@@ -45,6 +56,8 @@ OPTIONS = {
         "--dry-run",
     },
     "schema": set(),
+    "rollback": {"stack_file", "--instance", "--execution", "--region", "--profile", "--yes", "--dry-run"},
+    "approve": {"stack_file", "--window", "--date", "--dry-run"},
     "deploy-policy": {"stack_file", "--format", "--account-id", "--read-only", "--esc-config"},
     "report-policy": {"stack_file"},
 }
@@ -60,9 +73,18 @@ def subparsers(parser):
 
 def test_every_subcommand_keeps_its_options_in_the_documented_order():
     commands = subparsers(cli.build_parser())
-    assert list(commands) == [  # --help's order
-        *("validate", "plan", "calendar", "report", "patch-now", "schema", "deploy-policy", "report-policy")
-    ]
+    assert list(commands) == [
+        "validate",
+        "plan",
+        "calendar",
+        "report",
+        "patch-now",
+        "schema",
+        "rollback",
+        "approve",
+        "deploy-policy",
+        "report-policy",
+    ]  # --help's order
     for name, sub in commands.items():
         options = {a.option_strings[0] if a.option_strings else a.dest for a in sub._actions}
         assert options - {"-h"} == OPTIONS[name], name

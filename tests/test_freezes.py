@@ -30,7 +30,8 @@ def run():
 
 
 def test_a_change_calendar_open_by_default_closed_in_each_freeze(run):
-    (calendar,) = [d for d in run.of_type("aws:ssm/document:Document") if d.inputs["documentType"] == "ChangeCalendar"]
+    (calendar,) = [d for d in run.of_type("aws:ssm/document:Document") if d.name == "globex-calendar"]
+    assert calendar.inputs["documentType"] == "ChangeCalendar"
     assert (calendar.inputs["name"], calendar.inputs["documentFormat"]) == ("globex-change-freezes", "TEXT")
     parsed = icalendar.Calendar.from_ical(calendar.inputs["content"])
     assert str(parsed["X-CALENDAR-TYPE"]) == "DEFAULT_OPEN"
@@ -69,11 +70,16 @@ def test_the_guard_runbook_defaults_to_this_regions_calendar_and_every_window(ru
     assert set(parameters["WindowIds"]["default"]) == window_ids  # the three patch windows
     assert len(window_ids) == 3
     assert parameters["CalendarName"]["default"] == "globex-change-freezes"
+    # tue-install is approval-gated: its approval calendar is read with the freeze calendar.
+    (gated,) = [
+        w.id for w in run.of_type("aws:ssm/maintenanceWindow:MaintenanceWindow") if w.name == "globex-tue-install"
+    ]
+    assert parameters["ApprovalCalendars"]["default"] == {gated: "globex-tue-install-approvals"}
     assert parameters["AutomationAssumeRole"]["default"].endswith(":role/globex-freeze-guard-mock")
 
 
 def test_eventbridge_starts_the_guard_on_each_state_change_of_this_calendar(run):
-    (rule,) = run.of_type("aws:cloudwatch/eventRule:EventRule")
+    (rule,) = [r for r in run.of_type("aws:cloudwatch/eventRule:EventRule") if r.name == "globex-state"]
     pattern = json.loads(rule.inputs["eventPattern"])
     # The event Change Calendar sends (AWS docs, "Calendar State Change"), and one of another calendar.
     event = {"source": "aws.ssm", "detail-type": "Calendar State Change", "resources": [CALENDAR_ARN]}
@@ -85,7 +91,9 @@ def test_eventbridge_starts_the_guard_on_each_state_change_of_this_calendar(run)
         )
 
     assert matches(event) and not matches(other)
-    (target,) = run.of_type("aws:cloudwatch/eventTarget:EventTarget")
+    approvals = {**event, "resources": [CALENDAR_ARN.replace("change-freezes", "tue-install-approvals")]}
+    assert matches(approvals)  # the approval calendar's state changes start the guard too
+    (target,) = [t for t in run.of_type("aws:cloudwatch/eventTarget:EventTarget") if t.name == "globex-state"]
     assert target.inputs["arn"] == f"arn:aws:ssm:{REGION}:{ACCOUNT}:automation-definition/globex-freeze-guard:$DEFAULT"
     assert target.inputs["roleArn"].endswith(":role/globex-freeze-events-mock")
     # The document's parameters, as AWS documents for an automation-definition target (values as lists).
@@ -110,6 +118,9 @@ def test_the_guard_role_may_read_its_calendar_and_switch_this_customers_windows_
     globex, acme = {"aws:ResourceTag/Customer": "globex"}, {"aws:ResourceTag/Customer": "acme"}
     assert allowed(policy, Request("ssm:GetCalendarState", CALENDAR_ARN))
     assert not allowed(policy, Request("ssm:GetCalendarState", CALENDAR_ARN.replace("globex", "acme")))
+    approvals = CALENDAR_ARN.replace("change-freezes", "tue-install-approvals")
+    assert allowed(policy, Request("ssm:GetCalendarState", approvals))
+    assert not allowed(policy, Request("ssm:GetCalendarState", approvals.replace("globex", "acme")))
     for w in run.of_type("aws:ssm/maintenanceWindow:MaintenanceWindow"):
         assert w.inputs["tags"]["Customer"] == "globex"  # what the condition matches
         assert allowed(policy, Request("ssm:UpdateMaintenanceWindow", window + w.id, globex))
@@ -183,10 +194,18 @@ def ssm(monkeypatch):
 
 
 def apply_state(events):
+    """The applyState handler, with the freeze calendar of globex and no approval gate unless given."""
     (step,) = [s for s in guard_document({})["mainSteps"] if s["name"] == "applyState"]
     namespace: dict = {}
     exec(compile(step["inputs"]["Script"], "applyState", "exec"), namespace)
-    return namespace["handler"](events, None)
+    return namespace["handler"]({"CalendarName": "globex-change-freezes", "ApprovalCalendars": {}, **events}, None)
+
+
+def calendar(ssm, state, names=("globex-change-freezes",)):
+    """GetCalendarState's answer for ``names``, as the API reference shapes it."""
+    ssm.add_response(
+        "get_calendar_state", {"State": state, "AtTime": "2026-12-04T16:20:00Z"}, {"CalendarNames": list(names)}
+    )
 
 
 WINDOWS = ["mw-0a1b2c3d4e5f60718", "mw-0b1c2d3e4f5061728", "mw-0c2d3e4f506172839"]
@@ -207,6 +226,7 @@ def reads(ssm, window_id, enabled, tags=()):
 
 
 def test_closed_marks_then_disables_the_enabled_windows_only(ssm):
+    calendar(ssm, "CLOSED")  # read once for every window of the same calendars
     reads(ssm, WINDOWS[0], True)
     ssm.add_response(
         "add_tags_to_resource", {}, {"ResourceType": "MaintenanceWindow", "ResourceId": WINDOWS[0], "Tags": MARK}
@@ -214,8 +234,7 @@ def test_closed_marks_then_disables_the_enabled_windows_only(ssm):
     ssm.add_response("update_maintenance_window", {"WindowId": WINDOWS[0]}, {"WindowId": WINDOWS[0], "Enabled": False})
     reads(ssm, WINDOWS[1], False)  # disabled by hand before the freeze: not marked, not the guard's
     reads(ssm, WINDOWS[2], False, MARK)  # disabled by an earlier run
-    assert apply_state({"State": "CLOSED", "WindowIds": WINDOWS}) == {
-        "Enabled": False,
+    assert apply_state({"WindowIds": WINDOWS}) == {
         "Changed": [WINDOWS[0]],
         "LeftDisabled": [],
         "Failed": [],
@@ -223,6 +242,7 @@ def test_closed_marks_then_disables_the_enabled_windows_only(ssm):
 
 
 def test_open_enables_only_the_windows_the_guard_disabled(ssm):
+    calendar(ssm, "OPEN")
     reads(ssm, WINDOWS[0], False, MARK)
     ssm.add_response("update_maintenance_window", {"WindowId": WINDOWS[0]}, {"WindowId": WINDOWS[0], "Enabled": True})
     ssm.add_response(
@@ -232,8 +252,7 @@ def test_open_enables_only_the_windows_the_guard_disabled(ssm):
     )
     reads(ssm, WINDOWS[1], False)  # disabled by hand: stays disabled
     reads(ssm, WINDOWS[2], True)
-    assert apply_state({"State": "OPEN", "WindowIds": WINDOWS}) == {
-        "Enabled": True,
+    assert apply_state({"WindowIds": WINDOWS}) == {
         "Changed": [WINDOWS[0]],
         "LeftDisabled": [WINDOWS[1]],
         "Failed": [],
@@ -241,6 +260,7 @@ def test_open_enables_only_the_windows_the_guard_disabled(ssm):
 
 
 def test_a_missing_or_denied_window_does_not_stop_the_others_and_the_run_fails(ssm):
+    calendar(ssm, "CLOSED")
     ssm.add_client_error(
         "get_maintenance_window",
         "DoesNotExistException",
@@ -253,7 +273,7 @@ def test_a_missing_or_denied_window_does_not_stop_the_others_and_the_run_fails(s
         "add_tags_to_resource", {}, {"ResourceType": "MaintenanceWindow", "ResourceId": WINDOWS[2], "Tags": MARK}
     )
     ssm.add_response("update_maintenance_window", {"WindowId": WINDOWS[2]}, {"WindowId": WINDOWS[2], "Enabled": False})
-    result = apply_state({"State": "CLOSED", "WindowIds": WINDOWS})
+    result = apply_state({"WindowIds": WINDOWS})
     assert result["Changed"] == [WINDOWS[2]]
     assert [f.split(":")[0] for f in result["Failed"]] == WINDOWS[:2]
     assert "DoesNotExistException" in result["Failed"][0] and "AccessDeniedException" in result["Failed"][1]
@@ -270,16 +290,18 @@ def fail_on(events):
     return namespace["handler"](events, None)
 
 
-def test_an_unknown_state_changes_nothing(ssm):
-    with pytest.raises(ValueError, match="unexpected calendar state"):
-        apply_state({"State": "", "WindowIds": WINDOWS})
+def test_an_unknown_state_changes_nothing_and_the_window_is_listed(ssm):
+    calendar(ssm, "")  # not OPEN, not CLOSED: no window of these calendars is touched
+    result = apply_state({"WindowIds": WINDOWS[:2]})
+    assert result["Changed"] == [] and [f.split(":")[0] for f in result["Failed"]] == WINDOWS[:2]
+    assert "unexpected calendar state ''" in result["Failed"][0]
 
 
 def test_the_runbook_reads_the_calendar_state_as_the_api_returns_it():
-    (step,) = [s for s in guard_document({})["mainSteps"] if s["name"] == "readCalendar"]
-    assert (step["inputs"]["Service"], step["inputs"]["Api"]) == ("ssm", "GetCalendarState")
+    (step,) = [s for s in guard_document({})["mainSteps"] if s["name"] == "applyState"]
+    assert 'get_calendar_state(CalendarNames=list(names))["State"]' in step["inputs"]["Script"]
     output = botocore.session.get_session().get_service_model("ssm").operation_model("GetCalendarState").output_shape
-    assert step["outputs"][0]["Selector"] == "$.State" and "State" in output.members
+    assert "State" in output.members
     assert set(output.members["State"].enum) == {"OPEN", "CLOSED"}
 
 
@@ -347,7 +369,12 @@ def test_each_region_has_its_calendar_and_guard_and_iam_stays_once():
         for d in run.of_type("aws:ssm/document:Document")
         if d.inputs["documentType"] == "ChangeCalendar"
     )
-    assert calendars == ["globex-change-freezes", "globex-us-west-2-change-freezes"]
+    assert calendars == [
+        "globex-change-freezes",
+        "globex-tue-install-approvals",
+        "globex-us-west-2-change-freezes",
+        "globex-us-west-2-tue-install-approvals",  # layout.approval_calendar_name of the other region
+    ]
     guard_documents = {
         d.inputs["name"]: (d.provider, d.inputs["region"])
         for d in run.of_type("aws:ssm/document:Document")

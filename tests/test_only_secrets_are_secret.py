@@ -62,6 +62,7 @@ EXPECTED: dict[str, dict[str, Any]] = {
         # s3Bucket: create and s3Prefix: patching are the defaults, retentionDays a number: nothing to hide.
         "logging": {},
         "compliance": TAKES_NO_TEXT,  # dataSync: a boolean
+        "sla": TAKES_NO_TEXT,  # days per severity: numbers
         # The two addresses, each in its subscription's endpoint; not the topic, its policy or the tasks.
         "notifications": {
             "TopicSubscription acme-alerts-368ba38420654f11": ["endpoint"],
@@ -90,6 +91,8 @@ EXPECTED: dict[str, dict[str, Any]] = {
             # The calendar holds "America/New_York": a freeze's time zone, equal to the windows' (text built
             # from a secret cannot be told from text that only contains it: kept secret).
             "Document globex-calendar": ["content"],
+            # tue-install's approval calendar: its approved dates and times come from the window's settings.
+            "Document globex-approvals-tue-install": ["content"],
             "MaintenanceWindow globex-nightly-scan": ["schedule", "scheduleTimezone"],
             "MaintenanceWindow globex-sat-install": ["schedule", "scheduleTimezone"],
             "MaintenanceWindow globex-tue-install": ["description", "schedule", "scheduleTimezone"],
@@ -100,6 +103,8 @@ EXPECTED: dict[str, dict[str, Any]] = {
                 "maxErrors",
                 "taskInvocationParameters",
             ],
+            # tue-install's catch-up: the window's command (hooks, operation) and its maxAgeDays.
+            "Document globex-tue-install-catch-up-runbook": ["content"],
         },
         "patchGroups": NAMES_RESOURCES,
         # The statements' policy; and tue-install's task, whose hook document Globex-DrainFromTargetGroup holds
@@ -107,6 +112,7 @@ EXPECTED: dict[str, dict[str, Any]] = {
         "instanceRole": {
             "RolePolicy globex-instance-extra": ["policy"],
             "MaintenanceWindowTask globex-tue-install-patch": ["taskInvocationParameters"],
+            "Document globex-tue-install-catch-up-runbook": ["content"],  # the same command
         },
         # The customer's bucket and prefix: the instances' policy and every task's output location.
         "logging": {
@@ -114,6 +120,7 @@ EXPECTED: dict[str, dict[str, Any]] = {
             "MaintenanceWindowTask globex-nightly-scan-patch": ["taskInvocationParameters"],
             "MaintenanceWindowTask globex-sat-install-patch": ["taskInvocationParameters"],
             "MaintenanceWindowTask globex-tue-install-patch": ["taskInvocationParameters"],
+            "Document globex-tue-install-catch-up-runbook": ["content"],  # tue-install's catch-up command
         },
         # The customer's topic: every task's notification, the notify role's sns:Publish, the freeze guard's
         # runbook, which tells it of a failed run, and the guard role's policy, which lets it publish there.
@@ -124,6 +131,9 @@ EXPECTED: dict[str, dict[str, Any]] = {
             "MaintenanceWindowTask globex-nightly-scan-patch": ["taskInvocationParameters"],
             "MaintenanceWindowTask globex-sat-install-patch": ["taskInvocationParameters"],
             "MaintenanceWindowTask globex-tue-install-patch": ["taskInvocationParameters"],
+            # tue-install's catch-up: its command's notifications, its failure notice, its role's sns:Publish.
+            "Document globex-tue-install-catch-up-runbook": ["content"],
+            "RolePolicy globex-tue-install-catch-up-runbook": ["policy"],
         },
         # The runbook (source AMI, instance type, subnet) and its role's policy; no schedule is set.
         "goldenAmis": {
@@ -145,7 +155,7 @@ EXPECTED: dict[str, dict[str, Any]] = {
         "patchGroups": NAMES_RESOURCES,
     },
 }
-TAGGED = {"acme": 13, "globex": 20}
+TAGGED = {"acme": 13, "globex": 25}  # globex: with tue-install's approval calendar and catch-up
 """Resources that take tags (every custom resource but policies, attachments, targets, tasks ...)."""
 EXPORTED_SECRET = {("globex", "logging"): ["logBucket"], ("globex", "notifications"): ["notificationTopicArn"]}
 

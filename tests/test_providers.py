@@ -15,6 +15,7 @@ from patching_components import (
     PatchReporting,
     PatchWindow,
     SecurityBaseline,
+    WindowCatchUp,
 )
 from tests.engine import run_program
 
@@ -38,6 +39,18 @@ FREEZE_GUARD = {
     "events_role_arn": "arn:aws:iam::123456789012:role/acme-freeze-events",
     "events_role_name": "acme-freeze-events",
 }
+CATCH_UP = {
+    **WINDOW,
+    "operation": "Install",
+    "catch_up": {"max_age_days": 35},
+    "customer": "acme",
+    "window_id": "mw-0123456789abcdef0",
+    "patch_groups": ["acme-web"],
+    "role_arn": "arn:aws:iam::123456789012:role/acme-catch-up",
+    "role_name": "acme-catch-up",
+    "events_role_arn": "arn:aws:iam::123456789012:role/acme-catch-up-events",
+    "events_role_name": "acme-catch-up-events",
+}
 STACK = {  # CustomerPatching's args: snake_case, as every component's
     "customer": "acme",
     "baselines": {"al2023": {"operating_system": "AMAZON_LINUX_2023"}},
@@ -59,6 +72,7 @@ COMPONENTS = {
     "GoldenAmiPipeline": lambda opts: GoldenAmiPipeline("base", PIPELINE, opts),
     "ChangeFreezeGuard": lambda opts: ChangeFreezeGuard("acme", FREEZE_GUARD, opts),
     "CustomerPatching": lambda opts: CustomerPatching("acme", STACK, opts),
+    "WindowCatchUp": lambda opts: WindowCatchUp("w-catch-up", CATCH_UP, opts),
 }
 
 

@@ -259,6 +259,7 @@ def node(region: str, group: str | None, name: str, status: str, reason: str, **
         "lastOperationTime": None,
         "baselineId": None,
         "pendingRebootSince": None,
+        "caughtUpOnStart": None,
         "lastRun": None,
         **fields,
     }

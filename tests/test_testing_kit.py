@@ -141,6 +141,7 @@ def test_every_component_is_documented():
         "PatchWindow",
         "PatchingIam",
         "SecurityBaseline",
+        "WindowCatchUp",
     }
 
 

@@ -558,3 +558,75 @@ def test_ci_builds_its_own_virtualenv_and_leaves_the_developers_alone():
     commands = [line for line in run.splitlines() if not line.startswith("#")]
     assert not any(".venv" in line for line in commands)
     assert "venv=.ci/venv" in commands and 'rm -rf "$venv"' in commands
+
+
+# -- monthly SLA and fleet reports ---------------------------------------------------------------
+
+RECORDING_PATCHING = """#!/bin/sh
+# Records its arguments, writes every --out, exits 3 (a breach).
+echo "$*" >> "$ARGS_LOG"
+while [ $# -gt 0 ]; do
+  if [ "$1" = --out ]; then echo "report of $2" > "$2"; shift; fi
+  shift
+done
+exit 3
+"""
+# `date` as on 2026-12-01: the month before the run's is 2026-11.
+FAKE_DATE = """#!/bin/sh
+case "$*" in
+  *"-1 day"*) echo 2026-11 ;;
+  *) echo 2026-12-01 ;;
+esac
+"""
+
+
+def _fake_tools(tmp_path):
+    workdir = tmp_path / "work"
+    (workdir / ".venv" / "bin").mkdir(parents=True)
+    fake = workdir / ".venv" / "bin" / "patching"
+    fake.write_text(RECORDING_PATCHING)
+    fake.chmod(0o755)
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    (bindir / "date").write_text(FAKE_DATE)
+    (bindir / "date").chmod(0o755)
+    log = tmp_path / "args.log"
+    env = {**os.environ, "PATH": f"{bindir}:{os.environ['PATH']}", "ARGS_LOG": str(log)}
+    return workdir, env, log
+
+
+def test_the_monthly_report_runs_the_sla_of_the_month_just_ended(tmp_path):
+    job = load("report.yml")["jobs"]["report"]
+    workdir, env, log = _fake_tools(tmp_path)
+    env |= {"STACK": "acme", "GITHUB_STEP_SUMMARY": str(tmp_path / "summary.md")}
+    result = subprocess.run(
+        ["bash", "-e", "-c", steps(job)["Report"]["run"]], cwd=workdir, env=env, capture_output=True, text=True
+    )
+    assert result.returncode == 3  # a breach fails the customer's job
+    assert log.read_text().startswith("report stacks/Pulumi.acme.yaml --sla --month 2026-11 ")
+
+
+def test_the_fleet_page_is_made_from_every_saved_json_report(tmp_path):
+    workflow = load("report.yml")
+    job = workflow["jobs"]["fleet"]
+    assert job["needs"] == "report" and job["if"].startswith("always()")  # also when a customer failed
+    assert job["permissions"] == {"contents": "read"}  # offline: no AWS credentials
+    assert steps(job)["actions/download-artifact"]["with"]["pattern"] == "report-*"
+    assert steps(job)["actions/upload-artifact"]["if"] == "always()"
+    workdir, env, log = _fake_tools(tmp_path)
+    env["GITHUB_STEP_SUMMARY"] = str(tmp_path / "summary.md")
+    (workdir / "reports").mkdir()
+    for customer in ("acme", "globex"):
+        (workdir / "reports" / f"{customer}.json").write_text("{}")
+    script = steps(job)["Fleet"]["run"]
+    result = subprocess.run(["bash", "-e", "-c", script], cwd=workdir, env=env, capture_output=True, text=True)
+    assert result.returncode == 3
+    assert log.read_text().strip() == (
+        "report --fleet reports/acme.json reports/globex.json --out fleet/fleet.html --out fleet/fleet.md"
+    )
+    assert (tmp_path / "summary.md").read_text() == "report of fleet/fleet.md\n"
+    # No saved report at all is a failure, never an empty green page.
+    for path in (workdir / "reports").iterdir():
+        path.unlink()
+    result = subprocess.run(["bash", "-e", "-c", script], cwd=workdir, env=env, capture_output=True, text=True)
+    assert result.returncode == 3 and "no customer report was saved" in result.stderr

@@ -3,8 +3,8 @@ that validation can measure it against SSM's document size limit without loading
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from datetime import UTC
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -51,3 +51,27 @@ def calendar_size_bound(freezes: Mapping[str, ChangeFreezeConfig], description: 
     for key, freeze in freezes.items():  # the key is in the summary and the UID
         size += 300 + 2 * text(key) + text(freeze.start) + text(freeze.end) + text(freeze.timezone)
     return size * 11 // 10 + 10
+
+
+def approval_calendar_content(spans: Sequence[tuple[datetime, datetime]], window: str, description: str) -> str:
+    """An approval gate's Change Calendar: DEFAULT_CLOSED (nothing is approved unless listed), one
+    event per approved occurrence, which in a closed-by-default calendar is a time it is OPEN;
+    times in UTC. Deterministic like :func:`calendar_content` (DTSTAMP is the event's start)."""
+    from icalendar import Calendar, Event
+
+    calendar = Calendar()
+    calendar.add("prodid", CALENDAR_PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("x-calendar-type", "DEFAULT_CLOSED")
+    calendar.add("x-wr-caldesc", description)
+    for start, end in spans:
+        start, end = start.astimezone(UTC), end.astimezone(UTC)
+        event = Event()
+        event.add("uid", f"{window}-{start:%Y%m%dT%H%M%SZ}@patching-components")
+        event.add("dtstamp", start)
+        event.add("dtstart", start)
+        event.add("dtend", end)
+        event.add("summary", f"Approved: {window}")
+        event.add("description", f"Approved occurrence of maintenance window {window}: it may run")
+        calendar.add_component(event)
+    return calendar.to_ical().decode()

@@ -44,6 +44,8 @@ NAMES: dict[type[BaseModel], str] = {
     sections.PatchSourceConfig: "PatchSourceSettings",
     sections.BaselineConfig: "BaselineSettings",
     sections.HooksConfig: "HooksSettings",
+    sections.SnapshotBeforeInstallConfig: "SnapshotBeforeInstallSettings",
+    sections.CatchUpConfig: "CatchUpSettings",
     sections.MaintenanceWindowConfig: "MaintenanceWindowSettings",
     sections.PatchGroupConfig: "PatchGroupSettings",
     services.CloudWatchOutputConfig: "CloudWatchOutputSettings",
@@ -64,6 +66,7 @@ COMPONENTS: tuple[tuple[type[BaseModel] | None, str, str, str], ...] = (
     (None, "iam", "PatchingIamPlumbing", "PatchingIamArgs"),
     (None, "patch_reporting", "PatchReportingPlumbing", "PatchReportingArgs"),
     (None, "freeze_guard", "ChangeFreezeGuardPlumbing", "ChangeFreezeGuardArgs"),
+    (sections.MaintenanceWindowConfig, "catch_up", "WindowCatchUpPlumbing", "WindowCatchUpArgs"),
 )
 CUSTOMER_DOC = (
     "CustomerPatching's args: every setting of one customer stack (the keys under ``patching:`` in the stack "

@@ -112,6 +112,29 @@ class HooksSettings(TypedDict, total=False):
     """Runs at the end, whatever the outcome."""
 
 
+class SnapshotBeforeInstallSettings(TypedDict, total=False):
+    """Snapshot every EBS volume of each node before its install starts; the install does not start on a node
+    whose snapshot request failed. ``patching rollback`` restores a node's root volume from it."""
+
+    retain_days: int
+    """Days a pre-patch snapshot of this window is kept, 1-3650: each run deletes this window's snapshots older than
+    that (you pay for their storage until then). Default: 7."""
+
+
+class CatchUpSettings(TypedDict, total=False):
+    """Install only. A node of this window's patch groups that starts (EC2 state ``running``) and whose last
+    install is older than ``maxAgeDays`` (or that never installed) is patched at once with this window's own
+    settings: its document and hooks, operation, reboot option, S3/CloudWatch output and notifications. Not
+    while the window is disabled, a change freeze (or, where the stack has one, the window's approval calendar)
+    is CLOSED, or a circuit breaker has tripped; see [Catch-up for missed     windows](#catch-up-for-missed-
+    windows)."""
+
+    max_age_days: Required[int]
+    """Days, 1-366: a starting node whose last install ended longer ago than this is patched. Set it a little above
+    the window's interval (e.g. ``35`` for a monthly window, ``8`` for a weekly one) so a node that was only off for
+    a reboot is not patched twice."""
+
+
 class MaintenanceWindowSettings(TypedDict, total=False):
     """A maintenance window that scans or installs patches on its patch groups."""
 
@@ -177,6 +200,28 @@ class MaintenanceWindowSettings(TypedDict, total=False):
     regions: list[str]
     """The regions of ``patching:regions`` this window is built in (needs ``patching:regions``), for fleets whose
     regions patch at different times."""
+
+    snapshot_before_install: SnapshotBeforeInstallSettings
+    """Install only: before each node's install, snapshot all its EBS volumes (tagged with the customer, window,
+    window execution and instance; kept ``retain_days``); a node whose snapshot fails is not patched. The window's
+    task then runs our runbook per node instead of Run Command; see [Pre-patch snapshots and rollback](#pre-patch-
+    snapshots-and-rollback)."""
+
+    catch_up: CatchUpSettings
+    """Install only: patch a node of this window's groups that missed it when it starts again; see [Catch-up for
+    missed windows](#catch-up-for-missed-windows)."""
+
+    requires_approval: bool
+    """Install only: the window installs only on the occurrences listed in ``approved_occurrences`` (an approval
+    gate; see [Approval gates](#approval-gates-install-only-on-approved-nights)). Built as a Change Calendar
+    ``<customer>-<key>-approvals``, closed by default, open around each approved occurrence; the freeze guard keeps
+    the window disabled while it is closed. Needs a ``cron()`` or ``at()`` schedule."""
+
+    approved_occurrences: list[str]
+    """The approved occurrences of a ``requires_approval`` window, each by the local date (``YYYY-MM-DD``, in the
+    window's ``timezone``, after ``schedule_offset``) on which it opens; ``patching approve`` adds one. A date on
+    which the window does not open is an error naming the nearest occurrences; past dates are kept as history. Never
+    a secret: an approval is a reviewed change, which previews and the approval calendar show."""
 
 
 class PatchGroupSettings(TypedDict, total=False):
@@ -440,6 +485,12 @@ class CustomerPatchingArgs(TypedDict, total=False):
     Change Calendar per region and a runbook that keeps every window of the customer disabled while it is CLOSED
     (see "Freezes and emergencies")."""
 
+    sla: dict[str, int]
+    """Days from a fix's release to its install, per severity: ``{Critical: 7, Important: 14, Medium: 30}`` (keys
+    ``Critical``, ``Important``, ``Medium``, ``Low``; 1-365 whole days; a severity left out has no SLA). Nothing is
+    built from it: ``patching report --sla`` judges installs and missing patches by it (see "SLA report", which maps
+    each operating system's severity values onto these four)."""
+
 
 class SecurityBaselineArgs(TypedDict, total=False):
     """SecurityBaseline's args: BaselineConfig's settings (snake_case) and these."""
@@ -594,6 +645,28 @@ class PatchWindowArgs(TypedDict, total=False):
     """The regions of ``patching:regions`` this window is built in (needs ``patching:regions``), for fleets whose
     regions patch at different times."""
 
+    snapshot_before_install: SnapshotBeforeInstallSettings
+    """Install only: before each node's install, snapshot all its EBS volumes (tagged with the customer, window,
+    window execution and instance; kept ``retain_days``); a node whose snapshot fails is not patched. The window's
+    task then runs our runbook per node instead of Run Command; see [Pre-patch snapshots and rollback](#pre-patch-
+    snapshots-and-rollback)."""
+
+    catch_up: CatchUpSettings
+    """Install only: patch a node of this window's groups that missed it when it starts again; see [Catch-up for
+    missed windows](#catch-up-for-missed-windows)."""
+
+    requires_approval: bool
+    """Install only: the window installs only on the occurrences listed in ``approved_occurrences`` (an approval
+    gate; see [Approval gates](#approval-gates-install-only-on-approved-nights)). Built as a Change Calendar
+    ``<customer>-<key>-approvals``, closed by default, open around each approved occurrence; the freeze guard keeps
+    the window disabled while it is closed. Needs a ``cron()`` or ``at()`` schedule."""
+
+    approved_occurrences: list[str]
+    """The approved occurrences of a ``requires_approval`` window, each by the local date (``YYYY-MM-DD``, in the
+    window's ``timezone``, after ``schedule_offset``) on which it opens; ``patching approve`` adds one. A date on
+    which the window does not open is an error naming the nearest occurrences; past dates are kept as history. Never
+    a secret: an approval is a reviewed change, which previews and the approval calendar show."""
+
     window_name: pulumi.Input[str]
     """Window name in AWS (^[a-zA-Z0-9_.-]{3,128}$); defaults to the component name."""
 
@@ -632,6 +705,22 @@ class PatchWindowArgs(TypedDict, total=False):
 
     tags: pulumi.Input[Mapping[str, pulumi.Input[str]]]
     """Tags for the window."""
+
+    customer: str
+    """With snapshot_before_install: the Customer tag of the pre-patch snapshots (CustomerPatching's customer)."""
+
+    snapshot_role_arn: pulumi.Input[str]
+    """With snapshot_before_install: the role the snapshot-then-install runbook runs as (PatchingIam's
+    snapshot_role_arn)."""
+
+    snapshot_role_name: pulumi.Input[str]
+    """Its name: the window lets it publish to notification_topic_arn when a run fails."""
+
+    maintenance_window_role_name: pulumi.Input[str]
+    """With snapshot_before_install: the name of service_role_arn's role, granted starting this window's runbook."""
+
+    snapshot_document_name: str
+    """With snapshot_before_install: the runbook's name (default: <window name>-snapshot-install)."""
 
 
 class GoldenAmiPipelineArgs(TypedDict, total=False):
@@ -765,6 +854,15 @@ class PatchingIamArgs(TypedDict, total=False):
     """Also the two roles of the change freeze guards (ChangeFreezeGuard): the one its runbook runs as, and the one
     EventBridge starts it with. Each guard adds exactly what it needs in its region."""
 
+    snapshot_customer: str
+    """Also the role of pre-patch snapshots (maintenance windows with snapshot_before_install), for this customer:
+    it may snapshot only nodes of ``patch_groups``, into snapshots tagged ``Customer: <this>``, and delete only
+    snapshots carrying that tag."""
+
+    catch_up: bool
+    """Also the two roles of the catch-up runbooks (WindowCatchUp): the one they run as, and the one EventBridge
+    starts them with. Each window's catch-up adds exactly what it needs in its region."""
+
 
 class PatchReportingArgs(TypedDict, total=False):
     """PatchReporting's args (no config model's settings: each is checked with the stack file's type of it)."""
@@ -859,3 +957,158 @@ class ChangeFreezeGuardArgs(TypedDict, total=False):
 
     tags: pulumi.Input[Mapping[str, pulumi.Input[str]]]
     """Tags for the documents, rule and association."""
+
+    approval_window_ids: Mapping[str, pulumi.Input[str]]
+    """The approval-gated windows (also in window_ids), keyed by window key: each is enabled only while its approval
+    calendar (and the freeze calendar) is OPEN."""
+
+    approval_openings: Mapping[str, pulumi.Input[Sequence[str]]]
+    """Per gated window key, the spans its approval calendar is OPEN: ISO 8601 intervals ``<start>/<end>`` with
+    their UTC offsets (an approved occurrence, from a lead time before it opens until it closes)."""
+
+    approval_calendar_names: Mapping[str, str]
+    """Per gated window key, the name of its approval calendar (default: <name>-<key>-approvals)."""
+
+
+class WindowCatchUpArgs(TypedDict, total=False):
+    """WindowCatchUp's args: the install window's settings (MaintenanceWindowConfig's, snake_case, with
+    ``catch_up``) and these: the same values its PatchWindow takes, so the command is the window task's."""
+
+    schedule: Required[str]
+    """AWS ``cron(min hour dom month dow year)`` with ``?`` in one day field, ``L``, ``W``, ``#`` (e.g. ``cron(0 2 ?
+    * SUN *)``, ``cron(0 3 ? * TUE#2 *)``), ``rate(N minutes|hours|days)`` (N without leading zeros), or a one-time
+    ``at(2027-01-31T02:00:00)``; at most 256 ASCII characters. A cron naming no date at all (``cron(0 0 30 2 ? *)``)
+    is an error; one that has passed (a past ``at()``, a cron whose years are over) is a **warning**, "never opens
+    again", so one expired window does not block CI. A numeric day of week warns with the days AWS uses: AWS counts
+    ``1-7`` from Sunday, so ``7`` is Saturday and ``2-6`` is ``MON-FRI`` (write the names; [Reference: Cron and rate
+    expressions for Systems Manager](https://docs.aws.amazon.com/systems-manager/latest/userguide/reference-cron-
+    and-rate-expressions.html))."""
+
+    timezone: str
+    """IANA time zone the schedule is read in: the name of a place, e.g. ``Europe/London``. Abbreviations and
+    offsets (``CST``, ``PST``, ``UTC+1``) are errors that name the zone meant (``America/Chicago``; a fixed UTC+1 is
+    ``Etc/GMT-1``, whose sign is inverted); zones without the place's daylight saving (``EST``, ``MST``, ``HST``,
+    ``Etc/GMT+5``) or legacy POSIX-style ones (``EST5EDT``, ``CET``) are warnings naming the zone meant (``EST`` ->
+    ``America/New_York``); AWS takes IANA names ([Reference: Maintenance window scheduling and active period
+    options](https://docs.aws.amazon.com/systems-manager/latest/userguide/maintenance-windows-schedule-
+    options.html)). Default: UTC."""
+
+    schedule_offset: int
+    """Days to wait after the cron date, 1-6 (cron only), e.g. 'second Tuesday + 2'."""
+
+    duration_hours: Required[int]
+    """Length of the window in hours, 1-24."""
+
+    cutoff_hours: Required[int]
+    """Hours before the end from which no new task starts: 0-23, less than ``duration_hours``."""
+
+    cutoff_behavior: str
+    """What the running patch command does at the cutoff; see [The cutoff](#the-cutoff-what-aws-does-when-patch-
+    night-runs-long). ``CANCEL_TASK``: AWS cancels the whole command: nodes not yet started never start, and a node
+    still installing is told to stop (AWS does not guarantee it stops). ``CONTINUE_TASK`` (AWS's own default): the
+    command runs on after the cutoff, its installs and reboots past the window's end."""
+
+    operation: Required[str]
+    """``Scan`` reports compliance; ``Install`` installs approved patches."""
+
+    reboot_option: str
+    """Install only; ``NoReboot`` leaves nodes non-compliant until rebooted and rescanned. Default:
+    RebootIfNeeded."""
+
+    max_concurrency: str
+    """How many targets run at once: a count or a percentage. Default: 10%."""
+
+    max_errors: str
+    """Errors after which the task stops: a count or a percentage. Default: 1."""
+
+    minutes_per_node: int
+    """How long one node's patch task takes, reboot included: your measurement, not AWS's (the default is an
+    assumption). No node starts later than this before the cutoff (the task's delivery timeout), and ``validate``
+    warns when the rate control cannot reach every node before the cutoff."""
+
+    hooks: HooksSettings
+    """Install only: ``pre_install``, ``post_install``, ``on_exit`` SSM document names (uses ``AWS-
+    RunPatchBaselineWithHooks``)."""
+
+    description: str
+    """Shown in the console; at most 128 UTF-16 code units."""
+
+    regions: list[str]
+    """The regions of ``patching:regions`` this window is built in (needs ``patching:regions``), for fleets whose
+    regions patch at different times."""
+
+    snapshot_before_install: SnapshotBeforeInstallSettings
+    """Install only: before each node's install, snapshot all its EBS volumes (tagged with the customer, window,
+    window execution and instance; kept ``retain_days``); a node whose snapshot fails is not patched. The window's
+    task then runs our runbook per node instead of Run Command; see [Pre-patch snapshots and rollback](#pre-patch-
+    snapshots-and-rollback)."""
+
+    catch_up: CatchUpSettings
+    """Install only: patch a node of this window's groups that missed it when it starts again; see [Catch-up for
+    missed windows](#catch-up-for-missed-windows)."""
+
+    requires_approval: bool
+    """Install only: the window installs only on the occurrences listed in ``approved_occurrences`` (an approval
+    gate; see [Approval gates](#approval-gates-install-only-on-approved-nights)). Built as a Change Calendar
+    ``<customer>-<key>-approvals``, closed by default, open around each approved occurrence; the freeze guard keeps
+    the window disabled while it is closed. Needs a ``cron()`` or ``at()`` schedule."""
+
+    approved_occurrences: list[str]
+    """The approved occurrences of a ``requires_approval`` window, each by the local date (``YYYY-MM-DD``, in the
+    window's ``timezone``, after ``schedule_offset``) on which it opens; ``patching approve`` adds one. A date on
+    which the window does not open is an error naming the nearest occurrences; past dates are kept as history. Never
+    a secret: an approval is a reviewed change, which previews and the approval calendar show."""
+
+    customer: Required[str]
+    """The runbook may read the windows tagged Customer: <customer> (CustomerPatching tags every window)."""
+
+    window_id: Required[pulumi.Input[str]]
+    """The install window (the runbook reads whether it is enabled and its circuit breaker tag)."""
+
+    patch_groups: Required[Sequence[str]]
+    """The window's patch group tag values: only their nodes are caught up."""
+
+    patch_group_tag_key: str
+    """'Patch Group' (default) or 'PatchGroup'."""
+
+    role_arn: Required[pulumi.Input[str]]
+    """The role the runbook runs as (PatchingIam's catch_up_role_arn)."""
+
+    role_name: Required[pulumi.Input[str]]
+    """Its name: the component adds the policy for this window's runbook."""
+
+    events_role_arn: Required[pulumi.Input[str]]
+    """The role EventBridge starts the runbook with (PatchingIam's catch_up_events_role_arn)."""
+
+    events_role_name: Required[pulumi.Input[str]]
+    """Its name: the component adds the policy to start this runbook."""
+
+    document_name: str
+    """Name of the runbook (default: <name>)."""
+
+    calendar_names: Sequence[str]
+    """Change Calendars that must all be OPEN for a catch-up (the change freezes, the window's approvals)."""
+
+    output_s3_bucket: pulumi.Input[str]
+    """Bucket for Run Command output (the window's)."""
+
+    output_s3_key_prefix: pulumi.Input[str]
+    """Key prefix of the window's output."""
+
+    cloudwatch_log_group_name: pulumi.Input[str]
+    """Also stream Run Command output to this CloudWatch log group (the window's)."""
+
+    notification_topic_arn: pulumi.Input[str]
+    """SNS topic for Run Command notifications (the window's), also told when a catch-up run fails."""
+
+    notification_role_arn: pulumi.Input[str]
+    """Role Run Command assumes to publish to the topic."""
+
+    notification_events: Sequence[str]
+    """Statuses that notify (default Failed, TimedOut, Cancelled)."""
+
+    notification_type: str
+    """Invocation (default) or Command."""
+
+    tags: pulumi.Input[Mapping[str, pulumi.Input[str]]]
+    """Tags for the runbook and the rule."""

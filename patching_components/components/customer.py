@@ -8,10 +8,12 @@ import pulumi
 
 from .. import layout
 from ..config import defaults
+from ..config.approvals import approved_openings
 from ._base import TYPE_PREFIX, child, in_region, register_declared_outputs
 from ._check_args import check_args, checked
 from .args import CustomerPatchingArgs
 from .baseline import SecurityBaseline
+from .catch_up import WindowCatchUp
 from .freeze_guard import ChangeFreezeGuard
 from .golden_ami import GoldenAmiPipeline
 from .iam import PatchingIam
@@ -150,6 +152,7 @@ class CustomerPatching(pulumi.ComponentResource):
     ) -> None:
         super().__init__(f"{TYPE_PREFIX}CustomerPatching", name, None, opts)
         self.config = config
+        self._task_args: dict[tuple[str | None, str], dict[str, Any]] = {}  # each window's, for its catch-up
         tags = resource_tags(config)
 
         regions = list(layout.regions(config))
@@ -176,10 +179,14 @@ class CustomerPatching(pulumi.ComponentResource):
             iam_args["patch_group_tag_key"] = config.patch_group_tag_key
         if reporting is not None and reporting.notification_role_arn is not None:
             iam_args["notification_role_arn"] = reporting.notification_role_arn
-        if config.change_freezes:
+        if layout.guarded(config):  # freezes or approval gates: the guard's roles
             iam_args["change_freezes"] = True
+        if _catch_up_windows(config):
+            iam_args["catch_up"] = True
         if config.strict_trust_conditions:
             iam_args["strict_trust_conditions"] = True
+        if _snapshot_windows(config):
+            iam_args["snapshot_customer"] = config.customer
         # IAM is global: once, whatever the regions
         iam = PatchingIam(name, checked(None, **iam_args), opts=child(self))
 
@@ -287,7 +294,7 @@ class CustomerPatching(pulumi.ComponentResource):
             for key, settings in config.baselines.items()
         }
         opts_of_windows = opts
-        if config.change_freezes:
+        if layout.guarded(config, where.windows):
             # The guard switches the windows off and on: `pulumi up` must not undo it mid-freeze.
             opts_of_windows = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(transformations=[_guarded]))
         windows = self._windows(name, config, groups, where, tags, logs, reporting, iam, opts_of_windows)
@@ -320,9 +327,12 @@ class CustomerPatching(pulumi.ComponentResource):
                 # The first build starts on creation: after every policy of the roles it uses.
                 opts=pulumi.ResourceOptions.merge(opts_of_windows, pulumi.ResourceOptions(depends_on=[iam])),
             )
-        if config.change_freezes:
+        if layout.guarded(config, where.windows):
             topic = reporting.topic_arn if reporting is not None else None
             self._freeze_guard(where.pulumi_name(name), config, where, tags, iam, windows, pipelines, topic, opts)
+        for key in _catch_up_windows(config):
+            if key in windows:
+                self._catch_up(name, config, where, key, windows[key], iam, opts)
         return _Region(baselines, windows, pipelines, reporting)
 
     def _freeze_guard(
@@ -357,6 +367,13 @@ class CustomerPatching(pulumi.ComponentResource):
         }
         if topic_arn is not None:
             args["notification_topic_arn"] = topic_arn
+        gated = layout.approval_gated(config, where.windows)
+        if gated:  # approval gates: a calendar per gated window, read with the freezes' for that window
+            args["approval_window_ids"] = {key: windows[key].window_id for key in gated}
+            args["approval_calendar_names"] = {
+                key: layout.approval_calendar_name(config.customer, key, where.named_region) for key in gated
+            }
+            args["approval_openings"] = {key: _approval_openings(config, key) for key in gated}
         return ChangeFreezeGuard(name, checked(None, **args), opts=opts)
 
     def _reporting(
@@ -458,7 +475,76 @@ class CustomerPatching(pulumi.ComponentResource):
                 args["notification_role_arn"] = reporting.notification_role_arn
                 args["notification_events"] = notifications.events
                 args["notification_type"] = notifications.notification_type
+            if key in _snapshot_windows(config) and iam.snapshot_role_arn is not None:
+                args["customer"] = config.customer
+                args["snapshot_role_arn"] = iam.snapshot_role_arn
+                args["snapshot_role_name"] = iam.snapshot_role_name
+                args["maintenance_window_role_name"] = iam.maintenance_window_role_name
             windows[key] = PatchWindow(
                 where.pulumi_name(name, key), checked(layout.window_as_built(config, key), **args), opts=opts
             )
+            self._task_args[where.region, key] = args
         return windows
+
+    def _catch_up(
+        self,
+        name: str,
+        config: "StackConfig",
+        where: layout.RegionLayout,
+        key: str,
+        window: PatchWindow,
+        iam: PatchingIam,
+        opts: pulumi.ResourceOptions,
+    ) -> WindowCatchUp:
+        """The catch-up of an install window in a region: its nodes that start after missing it are sent
+        the window's own command (the args its PatchWindow got), while every calendar of the region is OPEN."""
+        assert iam.catch_up_role_arn is not None and iam.catch_up_role_name is not None
+        assert iam.catch_up_events_role_arn is not None and iam.catch_up_events_role_name is not None
+        task_args = self._task_args[where.region, key]
+        calendar_names = [where.freeze_names()[0]] if config.change_freezes else []
+        if config.maintenance_windows[key].requires_approval:
+            calendar_names.append(layout.approval_calendar_name(config.customer, key, where.named_region))
+        args: dict[str, Any] = {
+            **{k: v for k, v in task_args.items() if k not in ("window_name", "service_role_arn")},
+            "customer": config.customer,
+            "window_id": window.window_id,
+            "role_arn": iam.catch_up_role_arn,
+            "role_name": iam.catch_up_role_name,
+            "events_role_arn": iam.catch_up_events_role_arn,
+            "events_role_name": iam.catch_up_events_role_name,
+            "document_name": layout.catch_up_document_name(config.customer, key, where.named_region),
+            "calendar_names": calendar_names,
+        }
+        return WindowCatchUp(
+            where.pulumi_name(name, key, "catch-up"), checked(layout.window_as_built(config, key), **args), opts=opts
+        )
+
+
+def _catch_up_windows(config: "StackConfig") -> list[str]:
+    """The install windows (as built: not under ``mode: scan-only``) with ``catchUp``."""
+    return [
+        key
+        for key, window in config.maintenance_windows.items()
+        if window.catch_up is not None and layout.window_as_built(config, key).operation == "Install"
+    ]
+
+
+def _snapshot_windows(config: "StackConfig") -> list[str]:
+    """The windows that snapshot each node before installing (maintenanceWindows.<k>.snapshotBeforeInstall),
+    as built: none in mode scan-only (nothing is installed)."""
+    return [
+        key
+        for key in config.maintenance_windows
+        if config.maintenance_windows[key].snapshot_before_install is not None
+        and layout.window_as_built(config, key).operation == "Install"
+    ]
+
+
+def _approval_openings(config: "StackConfig", key: str) -> Any:
+    """The spans a gated window's approval calendar is OPEN, as ISO 8601 intervals; a secret when the
+    window's settings hold one (its dates and times would show in the calendar)."""
+    window = config.maintenance_windows[key]
+    spans = [f"{a.isoformat()}/{b.isoformat()}" for a, b in approved_openings(window)]
+    from ..config.secrets import marked_texts
+
+    return pulumi.Output.secret(spans) if marked_texts(window) else spans

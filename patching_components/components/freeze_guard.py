@@ -1,4 +1,4 @@
-"""ChangeFreezeGuard: change freezes that really stop patching, in one region.
+"""ChangeFreezeGuard: change freezes and approval gates that really stop patching, in one region.
 
 Maintenance windows do not read Change Calendar (docs/aws-behaviour.md, "Schedules"), so a calendar alone stops
 nothing. The guard makes it real: a small Automation runbook of ours reads the calendar
@@ -11,6 +11,12 @@ and a State Manager association every 30 minutes and when it is created, so a fr
 after a missed event and when the stack is deployed in the middle of one. The windows
 ignore changes to ``enabled`` (CustomerPatching sets that), so a ``pulumi up`` during a
 freeze does not switch them back on.
+
+Approval gates (``approval_window_ids``): per gated window a Change Calendar closed by default,
+OPEN in each approved span (``approval_openings``). The runbook asks ``GetCalendarState`` per
+window over [the freeze calendar (when there are freezes), the window's approval calendar]: OPEN
+only when all are OPEN. A gated window is created disabled and its state is the guard's alone.
+The guard never enables a window tagged ``PatchingCircuitBreaker`` (the circuit breaker's mark).
 """
 
 import copy
@@ -25,7 +31,7 @@ import pulumi_aws as aws
 import yaml
 
 from ..aws.automation_doc import dump_document
-from ..aws.change_calendar import calendar_content
+from ..aws.change_calendar import approval_calendar_content, calendar_content
 from ..iam_policies import freeze_events_document, freeze_guard_document
 from ._base import TYPE_PREFIX, account_policy, child, lookup, register_declared_outputs
 from ._check_args import check_args
@@ -64,6 +70,14 @@ class ChangeFreezeGuardPlumbing(TypedDict, total=False):
     publish to it."""
     tags: pulumi.Input[Mapping[str, pulumi.Input[str]]]
     """Tags for the documents, rule and association."""
+    approval_window_ids: Mapping[str, pulumi.Input[str]]
+    """The approval-gated windows (also in window_ids), keyed by window key: each is enabled only while its
+    approval calendar (and the freeze calendar) is OPEN."""
+    approval_openings: Mapping[str, pulumi.Input[Sequence[str]]]
+    """Per gated window key, the spans its approval calendar is OPEN: ISO 8601 intervals ``<start>/<end>`` with
+    their UTC offsets (an approved occurrence, from a lead time before it opens until it closes)."""
+    approval_calendar_names: Mapping[str, str]
+    """Per gated window key, the name of its approval calendar (default: <name>-<key>-approvals)."""
 
 
 @functools.cache
@@ -84,12 +98,15 @@ class ChangeFreezeGuard(pulumi.ComponentResource):
     """A Change Calendar of the customer's freezes and the guard that keeps the customer's
     maintenance windows disabled while it is CLOSED, in the region of its provider."""
 
-    calendar_name: pulumi.Output[str]
-    """The Change Calendar (its state: ``aws ssm get-calendar-state --calendar-names <name>``)."""
-    calendar_arn: pulumi.Output[str]
-    """ARN of the calendar document."""
+    calendar_name: pulumi.Output[str] | None
+    """The Change Calendar of the freezes (its state: ``aws ssm get-calendar-state --calendar-names <name>``;
+    None without freezes)."""
+    calendar_arn: pulumi.Output[str] | None
+    """ARN of the calendar document (None without freezes)."""
     guard_document_name: pulumi.Output[str]
     """The guard runbook (run it by hand to re-apply the calendar's state now)."""
+    approval_calendar_names: pulumi.Output[dict[str, str]] | None
+    """Per approval-gated window key, its approval calendar (None without gated windows)."""
 
     def __init__(self, name: str, args: ChangeFreezeGuardArgs, opts: pulumi.ResourceOptions | None = None):
         _, plumbing = check_args("ChangeFreezeGuard", name, args, ChangeFreezeGuardArgs, types=_types)
@@ -102,36 +119,54 @@ class ChangeFreezeGuard(pulumi.ComponentResource):
         guard_name = args.get("guard_document_name") or f"{name}-freeze-guard"
         where = pulumi.Output.all(lookup(self, "partition"), lookup(self, "region"), lookup(self, "account_id"))
 
-        calendar = aws.ssm.Document(
-            f"{name}-calendar",
-            name=calendar_name,
-            document_type="ChangeCalendar",
-            document_format="TEXT",
-            content=calendar_content(freezes, f"Change freezes of {name}: no patch window starts while CLOSED"),
-            tags=tags,
-            opts=child(self),
-        )
+        calendars: list[aws.ssm.Document] = []
+        if freezes:  # approval gates alone need no freeze calendar
+            calendars.append(
+                aws.ssm.Document(
+                    f"{name}-calendar",
+                    name=calendar_name,
+                    document_type="ChangeCalendar",
+                    document_format="TEXT",
+                    content=calendar_content(freezes, f"Change freezes of {name}: no patch window starts while CLOSED"),
+                    tags=tags,
+                    opts=child(self),
+                )
+            )
+        approval_names, approval_ids = _approval_calendars(self, name, args, tags)
+        calendars += approval_names.values()
+        read = ([calendar_name] if freezes else []) + [str(n) for n in approval_calendar_names(name, args).values()]
         window_ids = pulumi.Output.from_input(args["window_ids"])
         topic_arn = pulumi.Output.from_input(args.get("notification_topic_arn") or "")
+        by_window = (
+            pulumi.Output.all(**{key: pulumi.Output.from_input(i) for key, i in approval_ids.items()})
+            if approval_ids
+            else pulumi.Output.from_input({})
+        )
+        names_of = approval_calendar_names(name, args)
         guard = aws.ssm.Document(
             f"{name}-guard",
             name=guard_name,
             document_type="Automation",
             document_format="YAML",
-            content=pulumi.Output.all(args["guard_role_arn"], window_ids, topic_arn).apply(
+            content=pulumi.Output.all(args["guard_role_arn"], window_ids, topic_arn, by_window).apply(
                 lambda v: dump_document(
                     guard_document(
                         {
                             "AutomationAssumeRole": v[0],
-                            "CalendarName": calendar_name,
+                            "CalendarName": calendar_name if freezes else "",
                             "WindowIds": v[1],
                             "NotificationTopicArn": v[2],
+                            **(
+                                {"ApprovalCalendars": {v[3][key]: names_of[key] for key in sorted(v[3])}}
+                                if v[3]
+                                else {}
+                            ),
                         }
                     )
                 )
             ),
             tags=tags,
-            opts=child(self, depends_on=[calendar]),
+            opts=child(self, depends_on=calendars),
         )
         guard_policy = aws.iam.RolePolicy(
             f"{name}-guard",
@@ -139,7 +174,10 @@ class ChangeFreezeGuard(pulumi.ComponentResource):
             policy=account_policy(
                 self,
                 lambda topic, **account: freeze_guard_document(
-                    calendar_name=calendar_name, customer=customer, topic_arn=topic or None, **account
+                    calendar_name=read[0] if len(read) == 1 else read,
+                    customer=customer,
+                    topic_arn=topic or None,
+                    **account,
                 ),
                 topic_arn,
             ),
@@ -159,10 +197,10 @@ class ChangeFreezeGuard(pulumi.ComponentResource):
         )
         rule = aws.cloudwatch.EventRule(
             f"{name}-state",
-            description=f"State changes of {calendar_name}: re-apply it to the maintenance windows",
-            event_pattern=calendar.arn.apply(
-                lambda arn: json.dumps(
-                    {"source": ["aws.ssm"], "detail-type": ["Calendar State Change"], "resources": [arn]}
+            description=f"State changes of {', '.join(read)}: re-apply them to the maintenance windows",
+            event_pattern=pulumi.Output.all(*(c.arn for c in calendars)).apply(
+                lambda arns: json.dumps(
+                    {"source": ["aws.ssm"], "detail-type": ["Calendar State Change"], "resources": list(arns)}
                 )
             ),
             tags=tags,
@@ -194,10 +232,51 @@ class ChangeFreezeGuard(pulumi.ComponentResource):
             opts=child(self, depends_on=[guard_policy]),
         )
 
-        self.calendar_name = calendar.name
-        self.calendar_arn = calendar.arn
+        self.calendar_name = calendars[0].name if freezes else None
+        self.calendar_arn = calendars[0].arn if freezes else None
         self.guard_document_name = guard.name
+        self.approval_calendar_names = (
+            pulumi.Output.all(**{key: c.name for key, c in approval_names.items()}) if approval_names else None
+        )
         register_declared_outputs(self)
+
+
+def approval_calendar_names(name: str, args: Mapping[str, Any]) -> dict[str, str]:
+    """Each gated window's approval calendar name, keyed by window key."""
+    given = args.get("approval_calendar_names") or {}
+    return {key: given.get(key) or f"{name}-{key}-approvals" for key in args.get("approval_window_ids") or {}}
+
+
+def _approval_calendars(
+    parent: pulumi.Resource, name: str, args: Mapping[str, Any], tags: Any
+) -> tuple[dict[str, aws.ssm.Document], dict[str, pulumi.Input[str]]]:
+    """One Change Calendar per gated window: DEFAULT_CLOSED, OPEN in each approved span."""
+    from datetime import datetime
+
+    ids: dict[str, pulumi.Input[str]] = dict(args.get("approval_window_ids") or {})
+    openings = args.get("approval_openings") or {}
+    documents = {}
+    for key, calendar_name in approval_calendar_names(name, args).items():
+
+        def content(intervals: Sequence[str], key: str = key) -> str:
+            spans = [
+                (datetime.fromisoformat(a), datetime.fromisoformat(b)) for a, b in (i.split("/") for i in intervals)
+            ]
+            return approval_calendar_content(
+                spans, key, f"Approved occurrences of {key}: the window runs only while OPEN"
+            )
+
+        documents[key] = aws.ssm.Document(
+            f"{name}-approvals-{key}",
+            name=calendar_name,
+            document_type="ChangeCalendar",
+            document_format="TEXT",
+            # An Output when the window's settings are secret: the calendar stays secret too.
+            content=pulumi.Output.from_input(openings.get(key, [])).apply(content),
+            tags=tags,
+            opts=child(parent),
+        )
+    return documents, ids
 
 
 def _types(config: Any) -> dict[str, Any]:
@@ -208,4 +287,6 @@ def _types(config: Any) -> dict[str, Any]:
         "tags": config.Tags,
         "calendar_name": config.DocumentName,
         "guard_document_name": config.DocumentName,
+        "approval_openings": dict[config.Key, list[str]],
+        "approval_calendar_names": dict[config.Key, config.DocumentName],
     }

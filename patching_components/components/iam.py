@@ -59,6 +59,14 @@ class PatchingIamPlumbing(TypedDict, total=False):
     change_freezes: bool
     """Also the two roles of the change freeze guards (ChangeFreezeGuard): the one its runbook runs as,
     and the one EventBridge starts it with. Each guard adds exactly what it needs in its region."""
+    snapshot_customer: str
+    """Also the role of pre-patch snapshots (maintenance windows with snapshot_before_install), for this
+    customer: it may snapshot only nodes of ``patch_groups``, into snapshots tagged ``Customer: <this>``, and
+    delete only snapshots carrying that tag."""
+
+    catch_up: bool
+    """Also the two roles of the catch-up runbooks (WindowCatchUp): the one they run as, and the one
+    EventBridge starts them with. Each window's catch-up adds exactly what it needs in its region."""
 
 
 def _managed_policy(partition: pulumi.Output[str], path: str) -> pulumi.Output[str]:
@@ -101,6 +109,18 @@ class PatchingIam(pulumi.ComponentResource):
     freeze_events_role_arn: pulumi.Output[str] | None
     """Role EventBridge starts the guard runbook with on a calendar state change (None without change_freezes)."""
     freeze_events_role_name: pulumi.Output[str] | None
+    """Name of that role."""
+    snapshot_role_arn: pulumi.Output[str] | None
+    """Role the pre-patch snapshot runbook runs as (None without snapshot_customer)."""
+    snapshot_role_name: pulumi.Output[str] | None
+
+    catch_up_role_arn: pulumi.Output[str] | None
+    """Role the catch-up runbooks run as (None without catch_up)."""
+    catch_up_role_name: pulumi.Output[str] | None
+    """Name of that role."""
+    catch_up_events_role_arn: pulumi.Output[str] | None
+    """Role EventBridge starts the catch-up runbooks with when an instance starts (None without catch_up)."""
+    catch_up_events_role_name: pulumi.Output[str] | None
     """Name of that role."""
 
     def __init__(self, name: str, args: PatchingIamArgs, opts: pulumi.ResourceOptions | None = None):
@@ -209,6 +229,36 @@ class PatchingIam(pulumi.ComponentResource):
             self.freeze_guard_role_arn, self.freeze_guard_role_name = guard.arn, guard.name
             self.freeze_events_role_arn, self.freeze_events_role_name = events.arn, events.name
 
+        self.snapshot_role_arn = self.snapshot_role_name = None
+        if args.get("snapshot_customer"):
+            snapshot_role = self._snapshot_role(name, args, partition, account_id, tags, boundary)
+            self.snapshot_role_arn, self.snapshot_role_name = snapshot_role.arn, snapshot_role.name
+
+        self.catch_up_role_arn = self.catch_up_role_name = None
+        self.catch_up_events_role_arn = self.catch_up_events_role_name = None
+        if args.get("catch_up"):
+            runner = ssm_service_role(
+                self,
+                f"{name}-catch-up",
+                "Catch-up: patch a node that missed its install window when it starts",
+                partition,
+                account_id,
+                boundary,
+                tags,
+            )
+            starter = service_role(
+                self,
+                f"{name}-catch-up-events",
+                "Catch-up: start the catch-up runbooks when an instance starts",
+                "events",
+                partition,
+                account_id,
+                boundary,
+                tags,
+            )
+            self.catch_up_role_arn, self.catch_up_role_name = runner.arn, runner.name
+            self.catch_up_events_role_arn, self.catch_up_events_role_name = starter.arn, starter.name
+
         self.instance_role_arn = instance_role.arn
         self.instance_role_name = instance_role.name
         self.instance_profile_name = profile.name
@@ -253,6 +303,41 @@ class PatchingIam(pulumi.ComponentResource):
         )
         return role
 
+    def _snapshot_role(self, name, args: PatchingIamArgs, partition, account_id, tags, boundary):
+        """The role documents/snapshot-install.yaml runs as (every snapshot window, every region)."""
+        from ..iam_policies import snapshot_install_document
+
+        role = ssm_service_role(
+            self,
+            f"{name}-snapshots",
+            "Pre-patch snapshots: snapshot this customer's nodes, then patch them",
+            partition,
+            account_id,
+            boundary,
+            tags,
+        )
+        customer = args["snapshot_customer"]
+        groups = sorted(args.get("patch_groups") or [])
+        tag_key = args.get("patch_group_tag_key", defaults.PATCH_GROUP_TAG_KEY)
+        aws.iam.RolePolicy(
+            f"{name}-snapshots",
+            role=role.name,
+            policy=pulumi.Output.all(partition, account_id, args.get("notification_role_arn")).apply(
+                lambda v: json.dumps(
+                    snapshot_install_document(
+                        partition=v[0],
+                        account_id=v[1],
+                        customer=customer,
+                        groups=groups,
+                        tag_key=tag_key,
+                        notification_role_arn=v[2],
+                    )
+                )
+            ),
+            opts=child(self),
+        )
+        return role
+
 
 def _types(config: Any) -> dict[str, Any]:
     """The types of the args' plain values, as the stack file has them (statements become models)."""
@@ -266,6 +351,7 @@ def _types(config: Any) -> dict[str, Any]:
         "log_group_regions": list[config.Region],
         "instance_policy_arns": field_type(config.InstanceRoleConfig, "managed_policy_arns"),
         "instance_statements": field_type(config.InstanceRoleConfig, "statements"),
+        "snapshot_customer": config.CustomerId,
     }
 
 

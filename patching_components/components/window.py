@@ -48,6 +48,17 @@ class PatchWindowPlumbing(TypedDict, total=False):
     its failures stay under maxErrors)."""
     tags: pulumi.Input[Mapping[str, pulumi.Input[str]]]
     """Tags for the window."""
+    customer: str
+    """With snapshot_before_install: the Customer tag of the pre-patch snapshots (CustomerPatching's customer)."""
+    snapshot_role_arn: pulumi.Input[str]
+    """With snapshot_before_install: the role the snapshot-then-install runbook runs as (PatchingIam's
+    snapshot_role_arn)."""
+    snapshot_role_name: pulumi.Input[str]
+    """Its name: the window lets it publish to notification_topic_arn when a run fails."""
+    maintenance_window_role_name: pulumi.Input[str]
+    """With snapshot_before_install: the name of service_role_arn's role, granted starting this window's runbook."""
+    snapshot_document_name: str
+    """With snapshot_before_install: the runbook's name (default: <window name>-snapshot-install)."""
 
 
 def _types(config: Any) -> dict[str, Any]:
@@ -63,6 +74,8 @@ def _types(config: Any) -> dict[str, Any]:
         "notification_events": field_type(config.NotificationsConfig, "events"),
         "notification_type": config.NotificationType,
         "tags": config.Tags,
+        "customer": config.CustomerId,
+        "snapshot_document_name": config.DocumentName,
     }
 
 
@@ -96,6 +109,7 @@ class PatchWindow(pulumi.ComponentResource):
         opts: pulumi.ResourceOptions | None,
     ) -> None:
         task_spec = window_task(settings)
+        task_class = self._task_class(name, args.get("window_name") or name, settings, args)  # checked first
         super().__init__(f"{TYPE_PREFIX}PatchWindow", name, None, opts)
 
         window_name = args.get("window_name") or name
@@ -110,6 +124,8 @@ class PatchWindow(pulumi.ComponentResource):
             cutoff=settings.cutoff_hours,
             # Tasks run only on registered targets, never on whatever else is tagged.
             allow_unassociated_targets=False,
+            # An approval-gated window starts disabled: the freeze guard enables it around approved occurrences.
+            enabled=False if settings.requires_approval else None,
             tags=args.get("tags"),
             opts=child(self),
         )
@@ -153,7 +169,7 @@ class PatchWindow(pulumi.ComponentResource):
             service_role_arn=args.get("notification_role_arn") if notification else None,
             notification_config=notification,
         )
-        task = aws.ssm.MaintenanceWindowTask(
+        task = task_class(
             f"{name}-patch",
             window_id=window.id,
             name=pulumi.Output.concat(window_name, "-patch"),
@@ -181,6 +197,15 @@ class PatchWindow(pulumi.ComponentResource):
         self.document = pulumi.Output.from_input(task_spec.document)
         self.operation = pulumi.Output.from_input(settings.operation)
         register_declared_outputs(self)
+
+    def _task_class(self, name: str, window_name: Any, settings: "MaintenanceWindowConfig", args: Mapping[str, Any]):
+        """The window's task: Run Command, or with snapshotBeforeInstall (install windows only) the Automation
+        task that snapshots each node before its install (components/snapshot_install.py)."""
+        if settings.snapshot_before_install is None or settings.operation != "Install":
+            return aws.ssm.MaintenanceWindowTask
+        from .snapshot_install import install_task_factory
+
+        return install_task_factory(self, name, window_name, settings, args)
 
 
 def delivery_timeout_seconds(settings: "MaintenanceWindowConfig") -> int:

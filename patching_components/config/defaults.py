@@ -27,3 +27,7 @@ GOLDEN_AMI_WINDOW_CUTOFF_HOURS = 1
 """No rebuild starts in the last hour of its window."""
 CUSTOMER_TAG = "Customer"
 """The tag on every taggable resource of a customer's stack, with the customer id (IAM conditions use it)."""
+APPROVAL_LEAD_MINUTES = 60
+"""How long before an approved occurrence its approval calendar opens: the freeze guard runs on each
+calendar state change and every 30 minutes, so it enables the window before it opens even after a missed
+event (twice the guard's period)."""

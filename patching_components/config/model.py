@@ -27,6 +27,7 @@ from .fields import (
 from .references import reference_issues
 from .sections import BaselineConfig, ChangeFreezeConfig, ComplianceConfig, MaintenanceWindowConfig, PatchGroupConfig
 from .services import GoldenAmiConfig, InstanceRoleConfig, LoggingConfig, NotificationsConfig
+from .sla import Sla
 
 
 class StackConfig(ConfigModel):
@@ -75,6 +76,11 @@ class StackConfig(ConfigModel):
     """Periods in which no patch window starts (Black Friday, quarter close): ``<key>: {start, end, timezone}``, a
     Change Calendar per region and a runbook that keeps every window of the customer disabled while it is CLOSED
     (see "Freezes and emergencies")."""
+    sla: Sla | None = None
+    """Days from a fix's release to its install, per severity: ``{Critical: 7, Important: 14, Medium: 30}``
+    (keys ``Critical``, ``Important``, ``Medium``, ``Low``; 1-365 whole days; a severity left out has no SLA).
+    Nothing is built from it: ``patching report --sla`` judges installs and missing patches by it (see "SLA
+    report", which maps each operating system's severity values onto these four)."""
 
     @field_validator("customer")
     @classmethod

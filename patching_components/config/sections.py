@@ -14,6 +14,7 @@ from pydantic.alias_generators import to_camel
 from ..aws import os_rules, run_patch_baseline
 from . import defaults
 from .base import ConfigModel, Public, Secretable, raise_issues
+from .catch_up import CatchUpConfig
 from .fields import (
     ComplianceLevel,
     Concurrency,
@@ -35,6 +36,7 @@ from .fields import (
     opens_issues,
     utf16_at_most,
 )
+from .snapshots import SnapshotBeforeInstallConfig
 
 # ---------------------------------------------------------------------------
 # Baselines
@@ -305,6 +307,11 @@ class MaintenanceWindowConfig(ConfigModel):
     regions: Regions | None = None
     """The regions of ``patching:regions`` this window is built in (needs ``patching:regions``), for fleets whose
     regions patch at different times."""
+    snapshot_before_install: SnapshotBeforeInstallConfig | None = None
+    """Install only: before each node's install, snapshot all its EBS volumes (tagged with the customer, window,
+    window execution and instance; kept ``retainDays``); a node whose snapshot fails is not patched. The window's
+    task then runs our runbook per node instead of Run Command; see [Pre-patch snapshots and
+    rollback](#pre-patch-snapshots-and-rollback)."""
 
     _coerce = field_validator("max_concurrency", "max_errors", mode="before")(count_or_string)
 
@@ -344,6 +351,60 @@ class MaintenanceWindowConfig(ConfigModel):
             if "reboot_option" in self.model_fields_set:
                 issues.append((("rebootOption",), "rebootOption applies to operation: Install only"))
         raise_issues(issues)
+        return self
+
+    @model_validator(mode="after")
+    def _snapshot_on_install(self) -> MaintenanceWindowConfig:
+        if self.operation == "Scan" and self.snapshot_before_install is not None:
+            raise_issues(
+                [
+                    (
+                        ("snapshotBeforeInstall",),
+                        "a scan changes nothing to roll back: remove snapshotBeforeInstall or use operation: Install",
+                    )
+                ]
+            )
+        return self
+
+    catch_up: CatchUpConfig | None = None
+    """Install only: patch a node of this window's groups that missed it when it starts again; see
+    [Catch-up for missed windows](#catch-up-for-missed-windows)."""
+
+    @model_validator(mode="after")
+    def _catch_up_installs(self) -> MaintenanceWindowConfig:
+        if self.catch_up is not None and self.operation != "Install":
+            raise_issues(
+                [(("catchUp",), "catchUp patches nodes that missed an install; remove it or use operation: Install")]
+            )
+        if self.catch_up is not None and self.snapshot_before_install is not None:
+            # The catch-up runbook sends the patch command itself: it would install without the snapshot.
+            raise_issues(
+                [
+                    (
+                        ("catchUp",),
+                        "a caught-up node would be patched without its pre-patch snapshot "
+                        "(snapshotBeforeInstall); remove catchUp or snapshotBeforeInstall from this window",
+                    )
+                ]
+            )
+        return self
+
+    requires_approval: StrictBool = False
+    """Install only: the window installs only on the occurrences listed in ``approvedOccurrences`` (an approval
+    gate; see [Approval gates](#approval-gates-install-only-on-approved-nights)). Built as a Change Calendar
+    ``<customer>-<key>-approvals``, closed by default, open around each approved occurrence; the freeze guard keeps
+    the window disabled while it is closed. Needs a ``cron()`` or ``at()`` schedule."""
+    approved_occurrences: list[Annotated[date, Public()]] = []
+    """The approved occurrences of a ``requiresApproval`` window, each by the local date (``YYYY-MM-DD``, in the
+    window's ``timezone``, after ``scheduleOffset``) on which it opens; ``patching approve`` adds one. A date on
+    which the window does not open is an error naming the nearest occurrences; past dates are kept as history.
+    Never a secret: an approval is a reviewed change, which previews and the approval calendar show."""
+
+    @model_validator(mode="after")
+    def _approval_rules(self) -> MaintenanceWindowConfig:
+        from .approvals import approval_issues
+
+        raise_issues(approval_issues(self))
         return self
 
 

@@ -172,7 +172,11 @@ def run(args: argparse.Namespace) -> int:
         return text
 
     for o in found:
-        what = ", ".join(o.patch_groups) + (f"  SKIPPED: change freeze {o.skipped_by}" if o.skipped_by else "")
+        what = ", ".join(o.patch_groups) + (
+            f"  SKIPPED: change freeze {o.skipped_by}"
+            if o.skipped_by
+            else ("  AWAITING APPROVAL" if o.approval == "awaiting approval" else "")
+        )
         out.append(
             f"{when(o.start, o.end)} {padded[o.customer, o.stack, o.region]} "
             f"{o.operation:<7} {o.window:<20} {what}".rstrip()

@@ -32,6 +32,8 @@ COMMANDS = {
     "report": ("report_command", "patch compliance and coverage from live AWS state (AWS credentials)"),
     "patch-now": ("patch_now_command", "emergency patching of patch groups now (AWS credentials)"),
     "schema": ("schema", "print the JSON Schema of a stack file"),
+    "rollback": ("rollback_command", "restore a node's root volume from its pre-patch snapshot (AWS credentials)"),
+    "approve": ("approve", "approve one occurrence of an approval-gated window (edits the stack file)"),
     "deploy-policy": ("deploy_policy_command", "print the least-privilege IAM policy of the role that deploys a stack"),
     "report-policy": ("report_policy_command", "print the read-only IAM policy of the report's role"),
 }

@@ -28,11 +28,19 @@ def _days(text: str) -> int:
     return days
 
 
+def _month(text: str) -> str:
+    import re
+
+    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", text):
+        raise argparse.ArgumentTypeError("give a month as YYYY-MM")
+    return text
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     from .report import MAX_SCAN_AGE_DAYS
     from .report_formats import FORMATS as REPORT_FORMATS
 
-    parser.add_argument("stack_file", metavar="STACK_FILE")
+    parser.add_argument("stack_file", metavar="STACK_FILE", nargs="?", help="the stack (optional with --fleet)")
     parser.add_argument("--format", choices=REPORT_FORMATS, default="md")
     parser.add_argument(
         "--out",
@@ -52,11 +60,45 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="a node's last scan is stale past this many days when its windows open less than twice in 13 weeks "
         f"(1-400, default {MAX_SCAN_AGE_DAYS})",
     )
+    parser.add_argument(
+        "--sla",
+        action="store_true",
+        help="add the SLA section: per severity of patching:sla, patches installed on time and late in the month, "
+        "mean and worst days to install, missing patches past their SLA now (Patch Manager, Amazon Inspector); "
+        "exit 3 on a breach or on data that could not be read",
+    )
+    parser.add_argument(
+        "--month", type=_month, metavar="YYYY-MM", help="the month of --sla's installs (default: this month so far)"
+    )
+    parser.add_argument(
+        "--fleet",
+        nargs="*",
+        metavar="FILE",
+        help="the fleet at a glance, one page for the MSP: STACK_FILE and these, each a stack file (read live) or a "
+        "saved --format json report; customers ordered by risk",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
     from ..errors import ConfigError
 
+    if args.month and not args.sla:
+        raise UsageError("--month is the month of --sla: give --sla too")
+    if args.month:
+        from datetime import UTC, datetime
+
+        from .report_sla import month_bounds
+
+        try:
+            month_bounds(args.month, datetime.now(UTC))
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
+    if args.fleet is not None:
+        from .report_fleet import run_fleet
+
+        return run_fleet(args)
+    if not args.stack_file:
+        raise UsageError("give STACK_FILE (or --fleet for the whole fleet)")
     try:
         path, config, primary, regions, account = aws_stack(args)
     except ConfigError as exc:
@@ -83,6 +125,17 @@ def run(args: argparse.Namespace) -> int:
             max_scan_age_days=args.max_scan_age,
             progress=progress,
         )
+        if args.sla:
+            from .report_sla import add_to
+
+            add_to(
+                report,
+                {str(k): v for k, v in (config.sla or {}).items()},
+                account.clients,
+                groups=config.patch_groups,
+                month=args.month,
+                progress=progress,
+            )
     except (BotoCoreError, ClientError) as exc:
         raise UsageError(aws_problem(exc)) from None
     finally:
@@ -95,7 +148,8 @@ def run(args: argparse.Namespace) -> int:
             write("--out", Path(out), text.encode())
         else:
             sys.stdout.write(text)
-    return EXIT_OK if report.ok else EXIT_NOT_COMPLIANT
+    sla_ok = report.sla is None or report.sla.ok
+    return EXIT_OK if report.ok and sla_ok else EXIT_NOT_COMPLIANT
 
 
 def _progress() -> Any:

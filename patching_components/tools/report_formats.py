@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from importlib import resources
 from typing import Any
 
+from . import report_sla_formats
 from .report_model import COMPLIANT, GAPS, NODE_STATUSES, PATCH_COUNTS, InstanceState, PipelineBuild, Report
 
 FORMATS = ("md", "html", "csv", "json")
@@ -76,6 +77,7 @@ def _node(i: InstanceState) -> dict[str, Any]:
         "lastOperationTime": _iso(i.operation_end),
         "baselineId": i.baseline_id,
         "pendingRebootSince": _iso(i.pending_reboot_since),
+        "caughtUpOnStart": _iso(i.caught_up_on_start),
         "lastRun": None
         if run is None
         else {"window": run.window, "executionId": run.execution_id, "start": _iso(run.start), "status": run.status},
@@ -150,7 +152,7 @@ def as_data(report: Report) -> dict[str, Any]:
         ],
         "pipelines": [_pipeline(p, report.generated_at) for p in report.pipelines],
         "meanings": _meanings(report),
-    }
+    } | ({"sla": report_sla_formats.as_data(report.sla)} if report.sla is not None else {})
 
 
 def summary_lines(report: Report) -> list[str]:
@@ -176,6 +178,8 @@ def summary_lines(report: Report) -> list[str]:
     failed_runs = [(w, e) for w in report.windows for e in w.executions if e.failed or e.status != "SUCCESS"]
     runs = sum(len(w.executions) for w in report.windows)
     lines.append(f"- {runs} window run(s) since {report.since:%Y-%m-%d}, {len(failed_runs)} not successful")
+    if report.sla is not None:
+        lines.append(f"- **{report_sla_formats.headline(report.sla)}**")
     worst = report.worst()
     if worst:
         lines.append(
@@ -250,6 +254,8 @@ def markdown(report: Report) -> str:
             + (f"{last.status} {_time(last.start)}" if last else "none in the period")
             + f" | {', '.join(failed)} |"
         )
+    if report.sla is not None:
+        out += ["", *report_sla_formats.markdown(report.sla)]
     if report.pipelines:
         out += ["", "## Golden AMIs", "", "| Region | Pipeline | Image | Last build |", "|---|---|---|---|"]
         for p in report.pipelines:
@@ -286,6 +292,8 @@ def csv_text(report: Report) -> str:
     for g in report.gaps:
         blank = [""] * (len(counts) + len(tail))
         writer.writerow(["gap", g.region, "", "", g.resource, "", "", "", g.kind, g.detail, *blank, *read])
+    if report.sla is not None:
+        writer.writerows(report_sla_formats.csv_rows(report.sla, len(counts) + len(tail), read))
     return buffer.getvalue()
 
 
@@ -310,6 +318,7 @@ def html(report: Report) -> str:
         count_keys=[key for key, _ in PATCH_COUNTS],
         count_titles=COUNT_TITLES,
         meanings=_meanings(report),
+        sla=report_sla_formats.html_figures(report.sla) if report.sla is not None else None,
     )
 
 

@@ -13,6 +13,7 @@ from .aws_pages import Clients
 if TYPE_CHECKING:
     from ..config import StackConfig
     from ..layout import RegionLayout
+    from .report_sla import SlaReport
 
 PATCH_COUNTS = (
     ("installed", "InstalledCount"),
@@ -132,6 +133,11 @@ class InstanceState:
     newest first."""
     problems: list[tuple[str, str]] = field(default_factory=list)
     """(status, reason), in NODE_STATUSES order."""
+    platform_type: str | None = None
+    """Systems Manager's PlatformType (Windows, Linux, MacOS); None: not managed."""
+
+    caught_up_on_start: datetime | None = None
+    """When a catch-up runbook patched it as it started after missing its window (its PatchingCaughtUp tag)."""
 
     @property
     def status(self) -> str:
@@ -139,6 +145,8 @@ class InstanceState:
 
     @property
     def reason(self) -> str:
+        if not self.problems and self.caught_up_on_start is not None:
+            return f"caught up on start {when(self.caught_up_on_start)}"
         return self.problems[0][1] if self.problems else "scanned on schedule with its group's baseline"
 
     @property
@@ -225,6 +233,8 @@ class Report:
     gaps: list[CoverageGap]
     windows: list[WindowRuns]
     pipelines: list[PipelineBuild] = field(default_factory=list)
+    sla: SlaReport | None = None
+    """The SLA section (``patching report --sla``); None: not asked for."""
 
     @property
     def compliant(self) -> list[InstanceState]:

@@ -141,6 +141,7 @@ def nodes(
             state=ec2_state,
             ping_status=(info or {}).get("PingStatus"),
             counts=None,
+            platform_type=(info or {}).get("PlatformType"),
         )
         state = states.get(iid) or {}
         if state:
@@ -155,6 +156,7 @@ def nodes(
             if node.counts["installedPendingReboot"]:
                 node.pending_reboot_since = state.get("LastNoRebootInstallOperationTime") or node.operation_end
         node.last_runs = last_runs.get(iid, [])
+        node.caught_up_on_start = caught_up_on_start(tags.get(iid, {}))
         if group is not None and group not in intervals:
             intervals[group] = _scan_interval(read, group)
         node.problems = _problems(read, node, info, registered, last_window, intervals.get(group or ""))
@@ -267,3 +269,18 @@ def _scan_interval(read: RegionRead, group: str) -> timedelta | None:
     if len(opens) < 2:
         return None
     return max(b - a for a, b in pairwise(opens))
+
+
+def caught_up_on_start(tags: dict[str, str]) -> datetime | None:
+    """When the catch-up runbook patched the node as it started (its ``PatchingCaughtUp`` tag: the time it
+    decided to, ISO 8601 UTC); None without the tag, or with one that is not such a time."""
+    from ..aws.catch_up import CAUGHT_UP_TAG
+
+    value = tags.get(CAUGHT_UP_TAG)
+    if not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else None

@@ -1,0 +1,320 @@
+"""`patching report --fleet [FILE ...]`: the whole fleet on one page for the MSP.
+
+Each FILE is a stack file, read live like `patching report STACK_FILE` (each in its own account, opened as
+that stack's aws: settings say), or a report saved with ``--format json`` (read offline); without FILEs,
+every stack file (``stacks/Pulumi.*.yaml``). Each customer is one row of figures from its report's JSON
+form (data/report.schema.json), so a live read and a saved report give the same row.
+
+Customers are ordered by risk (``RISK_ORDER``): an input that could not be read first (nothing is known
+of it), then by most non-compliant nodes, most SLA breaches, most uncovered nodes, most stale golden AMIs,
+then by customer and stack. The totals are the sums of the rows. Exit 0 only when every input was read
+and every customer's report is ok (its SLA too, where it has one); else 3.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+FLEET_FORMATS = ("md", "html", "csv", "json")
+UNCOVERED_STATUSES = ("not-managed", "no-patch-group", "unregistered-group")
+"""Node statuses of a node nothing of the customer's stack patches (report_model.NODE_STATUSES)."""
+STALE_AMI_DAYS = 35
+"""A golden AMI is stale when its pipeline has no image, its last build did not succeed, or that build
+started more than this many days ago (a monthly rebuild's longest interval is 35 days: first Monday
+to first Monday)."""
+RISK_ORDER = ("unreadable", "nonCompliant", "slaBreaches", "uncovered", "staleAmis")
+"""What orders the customers, most at risk first (each descending); ties by customer, then stack."""
+FIGURES = ("nodes", "compliant", "nonCompliant", "uncovered", "gaps", "slaBreaches", "slaGaps", "staleAmis")
+"""The per-customer figures the fleet totals."""
+
+
+@dataclass
+class FleetRow:
+    source: str
+    """The file the row comes from."""
+    customer: str
+    stack: str
+    account: str
+    figures: dict[str, int] = field(default_factory=dict)
+    sla: bool = False
+    """Whether the report judged an SLA (``--sla`` on a stack with ``patching:sla``); without, its SLA breaches are
+    0 and the row says "no SLA read"."""
+    ok: bool = False
+    error: str | None = None
+    """Why the input could not be read; None: read."""
+
+    @property
+    def risk(self) -> tuple[Any, ...]:
+        values = [1 if self.error else 0, *(self.figures.get(k, 0) for k in RISK_ORDER[1:])]
+        return (*(-v for v in values), self.customer, self.stack, self.source)
+
+
+def row_of(data: dict[str, Any], source: str) -> FleetRow:
+    """A customer's row from its report's JSON form."""
+    summary = data["summary"]
+    nodes = data["nodes"]
+    sla = data.get("sla")
+    stale = sum(1 for p in data["pipelines"] if _stale(p))
+    figures = {
+        "nodes": int(summary["nodes"]),
+        "compliant": int(summary["compliant"]),
+        "nonCompliant": int(summary["nonCompliant"]),
+        "uncovered": sum(1 for n in nodes if n["status"] in UNCOVERED_STATUSES),
+        "gaps": int(summary["gaps"]),
+        "slaBreaches": int(sla["breaches"]) if sla else 0,
+        "slaGaps": sum(int(g["count"]) for g in sla["gaps"]) if sla else 0,
+        "staleAmis": stale,
+    }
+    ok = bool(summary["ok"]) and (sla is None or bool(sla["ok"]))
+    judged = sla is not None and bool(sla.get("slaDays"))
+    return FleetRow(source, data["customer"], data["stack"], data["account"]["id"], figures, judged, ok)
+
+
+def _stale(pipeline: dict[str, Any]) -> bool:
+    build = pipeline.get("lastBuild")
+    if pipeline.get("imageId") is None or build is None or build.get("status") != "Success":
+        return True
+    age = build.get("ageDays")
+    return age is None or age > STALE_AMI_DAYS
+
+
+REQUIRED = ("schemaVersion", "account", "customer", "stack", "summary", "nodes", "pipelines")
+
+
+def read_saved(path: Path) -> dict[str, Any]:
+    """A saved ``--format json`` report; ValueError naming what is wrong with it."""
+    from .report_formats import SCHEMA_VERSION
+
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ValueError(f"cannot read it as JSON: {exc}") from None
+    if not isinstance(data, dict) or any(key not in data for key in REQUIRED):
+        raise ValueError("not a `patching report --format json` report (keys " + ", ".join(REQUIRED) + " expected)")
+    if data["schemaVersion"] != SCHEMA_VERSION:
+        raise ValueError(f"schemaVersion {data['schemaVersion']!r}; this patching reads {SCHEMA_VERSION}")
+    return data
+
+
+@dataclass
+class Fleet:
+    rows: list[FleetRow]
+
+    def ordered(self) -> list[FleetRow]:
+        return sorted(self.rows, key=lambda r: r.risk)
+
+    def totals(self) -> dict[str, int]:
+        return {key: sum(r.figures.get(key, 0) for r in self.rows) for key in FIGURES}
+
+    @property
+    def ok(self) -> bool:
+        return bool(self.rows) and all(r.ok and r.error is None for r in self.rows)
+
+
+def build(inputs: list[tuple[str, dict[str, Any] | str]]) -> Fleet:
+    """The fleet of ``inputs``: (source, its report's JSON form, or why it could not be read)."""
+    rows = []
+    for source, data in inputs:
+        if isinstance(data, str):
+            rows.append(FleetRow(source, "?", "?", "?", error=data))
+            continue
+        try:
+            rows.append(row_of(data, source))
+        except (KeyError, TypeError, ValueError) as exc:
+            rows.append(FleetRow(source, str(data.get("customer", "?")), "?", "?", error=f"malformed report: {exc}"))
+    return Fleet(rows)
+
+
+TITLES = {
+    "nodes": "Nodes",
+    "compliant": "Compliant",
+    "nonCompliant": "Not compliant",
+    "uncovered": "Uncovered",
+    "gaps": "Deployment gaps",
+    "slaBreaches": "SLA breaches",
+    "slaGaps": "SLA gaps",
+    "staleAmis": "Stale AMIs",
+}
+
+
+def _state(row: FleetRow) -> str:
+    if row.error:
+        return f"UNREADABLE: {row.error}"
+    return ("ok" if row.ok else "NOT OK") + ("" if row.sla else " (no SLA read)")
+
+
+def as_data(fleet: Fleet) -> dict[str, Any]:
+    return {
+        "customers": [
+            {
+                "source": r.source,
+                "customer": r.customer,
+                "stack": r.stack,
+                "account": r.account,
+                "ok": r.ok and r.error is None,
+                "slaRead": r.sla,
+                "error": r.error,
+                **{k: r.figures.get(k, 0) for k in FIGURES},
+            }
+            for r in fleet.ordered()
+        ],
+        "totals": fleet.totals(),
+        "ok": fleet.ok,
+        "riskOrder": list(RISK_ORDER),
+    }
+
+
+def markdown(fleet: Fleet) -> str:
+    totals = fleet.totals()
+    bad = sum(1 for r in fleet.rows if not r.ok or r.error)
+    out = [
+        "# Patching: the fleet at a glance",
+        "",
+        f"**{len(fleet.rows)} customer(s), {bad} not ok**; {totals['nodes']} node(s), {totals['nonCompliant']} not "
+        f"compliant, {totals['uncovered']} uncovered, {totals['slaBreaches']} SLA breach(es), {totals['staleAmis']} "
+        "stale golden AMI(s).",
+        "",
+        "Most at risk first: unreadable, then most non-compliant nodes, SLA breaches, uncovered nodes, stale AMIs.",
+        "",
+        "| Customer | Stack | Account | State | " + " | ".join(TITLES[k] for k in FIGURES) + " |",
+        "|---|---|---|---|" + "---|" * len(FIGURES),
+    ]
+    for r in fleet.ordered():
+        cells = [r.customer, r.stack, r.account, _state(r), *(r.figures.get(k, "") for k in FIGURES)]
+        out.append("| " + " | ".join(str(c).replace("|", "\\|") for c in cells) + " |")
+    out.append("| **Total** | | | | " + " | ".join(f"**{totals[k]}**" for k in FIGURES) + " |")
+    return "\n".join(out) + "\n"
+
+
+def csv_text(fleet: Fleet) -> str:
+    import csv
+    import io
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["row", "customer", "stack", "account", "source", "state", *FIGURES])
+    for r in fleet.ordered():
+        writer.writerow(
+            ["customer", r.customer, r.stack, r.account, r.source, _state(r), *(r.figures.get(k, "") for k in FIGURES)]
+        )
+    totals = fleet.totals()
+    writer.writerow(["total", "", "", "", "", "ok" if fleet.ok else "NOT OK", *(totals[k] for k in FIGURES)])
+    return buffer.getvalue()
+
+
+BAR_PARTS = (("compliant", "#2e7d32"), ("nonCompliant", "#c62828"))
+
+
+def html(fleet: Fleet) -> str:
+    """One self-contained page: a bar per customer (compliant and non-compliant nodes, to scale), the table."""
+    from jinja2 import Environment, select_autoescape
+
+    text = resources.files("patching_components").joinpath("templates/fleet.html.j2").read_text()
+    environment = Environment(autoescape=select_autoescape(default=True, default_for_string=True))
+    widest = max((r.figures.get("nodes", 0) for r in fleet.rows), default=0)
+    bars = [
+        (
+            r,
+            [
+                (key, r.figures.get(key, 0), colour, (r.figures.get(key, 0) / widest * 400) if widest else 0)
+                for key, colour in BAR_PARTS
+            ],
+        )
+        for r in fleet.ordered()
+    ]
+    return environment.from_string(text).render(
+        fleet=fleet, bars=bars, totals=fleet.totals(), figures=FIGURES, titles=TITLES, state=_state
+    )
+
+
+def render(fleet: Fleet, fmt: str) -> str:
+    if fmt == "md":
+        return markdown(fleet)
+    if fmt == "html":
+        return html(fleet)
+    if fmt == "csv":
+        return csv_text(fleet)
+    if fmt == "json":
+        return json.dumps(as_data(fleet), indent=2) + "\n"
+    raise ValueError(f"unknown format {fmt!r} (one of {', '.join(FLEET_FORMATS)})")
+
+
+def _live(path: Path, args: argparse.Namespace) -> dict[str, Any] | str:
+    """A stack file read live, as `patching report` reads it (its own account); why not, as text."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from ..errors import ConfigError
+    from .common import UsageError, aws_problem, aws_stack, stack_name
+    from .report import collect
+    from .report_formats import as_data as report_data
+    from .report_sla import add_to
+
+    one = argparse.Namespace(**{**vars(args), "stack_file": str(path)})
+    try:
+        path, config, primary, regions, account = aws_stack(one)
+        report = collect(
+            config,
+            stack_name(path),
+            regions,
+            account.clients,
+            primary_region=primary,
+            account_id=account.account_id,
+            principal_arn=account.principal_arn,
+            days=args.days,
+            max_scan_age_days=args.max_scan_age,
+        )
+        if args.sla:
+            add_to(
+                report,
+                {str(k): v for k, v in (config.sla or {}).items()},
+                account.clients,
+                groups=config.patch_groups,
+                month=args.month,
+            )
+    except ConfigError as exc:
+        return "; ".join(exc.lines())
+    except UsageError as exc:
+        return str(exc)
+    except (BotoCoreError, ClientError) as exc:
+        return aws_problem(exc)
+    return report_data(report)
+
+
+def run_fleet(args: argparse.Namespace) -> int:
+    """`patching report --fleet`: exit 0 when every customer was read and is ok, 3 otherwise."""
+    from .common import EXIT_NOT_COMPLIANT, EXIT_OK, UsageError, stack_files, write
+
+    names = ([args.stack_file] if args.stack_file else []) + list(args.fleet or [])
+    saved = [n for n in names if n.lower().endswith(".json")]
+    stacks = [n for n in names if not n.lower().endswith(".json")]
+    paths = [Path(n) for n in saved] + (stack_files(stacks) if stacks or not saved else [])
+    inputs: list[tuple[str, dict[str, Any] | str]] = []
+    for path in paths:
+        if path.suffix.lower() == ".json":
+            try:
+                inputs.append((str(path), read_saved(path)))
+            except ValueError as exc:
+                inputs.append((str(path), str(exc)))
+        else:
+            try:
+                import boto3  # noqa: F401
+            except ImportError:
+                raise UsageError(
+                    "reading stack files live needs boto3: pip install 'patching-components[report]'"
+                ) from None
+            inputs.append((str(path), _live(path, args)))
+    fleet = build(inputs)
+    for out in args.out or [None]:
+        suffix = Path(out).suffix.lstrip(".") if out else ""
+        text = render(fleet, suffix if suffix in FLEET_FORMATS else args.format)
+        if out:
+            write("--out", Path(out), text.encode())
+        else:
+            sys.stdout.write(text)
+    return EXIT_OK if fleet.ok else EXIT_NOT_COMPLIANT

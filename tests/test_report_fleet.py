@@ -1,0 +1,220 @@
+"""`patching report --fleet` over saved `--format json` reports (offline): risk order, totals that are the
+sum of the parts, unreadable inputs first and failing, every format. Inputs are made by hand below."""
+
+import json
+
+import pytest
+
+from patching_components.tools import cli
+from patching_components.tools.report_fleet import FIGURES, build, read_saved, render, row_of
+
+
+def node(status):
+    return {"status": status}
+
+
+def report(customer, statuses, gaps=0, sla=None, pipelines=(), ok=None):
+    compliant = sum(1 for s in statuses if s == "compliant")
+    data = {
+        "schemaVersion": 2,
+        "account": {"id": f"{len(customer):012d}", "principal": "arn:aws:sts::1:assumed-role/r/s"},
+        "customer": customer,
+        "stack": customer,
+        "generatedAt": "2026-12-01T09:00:00+00:00",
+        "since": "2026-10-31T09:00:00+00:00",
+        "regions": ["eu-west-1"],
+        "summary": {
+            "nodes": len(statuses),
+            "compliant": compliant,
+            "nonCompliant": len(statuses) - compliant,
+            "statuses": {},
+            "gaps": gaps,
+            "ok": ok if ok is not None else (compliant == len(statuses) > 0 and not gaps),
+        },
+        "nodes": [node(s) for s in statuses],
+        "gaps": [],
+        "windows": [],
+        "pipelines": list(pipelines),
+        "meanings": {},
+    }
+    if sla is not None:
+        data["sla"] = sla
+    return data
+
+
+def sla(breaches, gap_counts=(), ok=None):
+    return {
+        "slaDays": {"Critical": 7},
+        "breaches": breaches,
+        "gaps": [{"count": n} for n in gap_counts],
+        "ok": ok if ok is not None else (breaches == 0 and not gap_counts),
+    }
+
+
+def pipeline(image="ami-1", status="Success", age=3):
+    return {"imageId": image, "lastBuild": None if status is None else {"status": status, "ageDays": age}}
+
+
+# By hand: acme 3 nodes (2 non-compliant: one not-managed, one failed), 1 gap, SLA 2 breaches and a gap of 4,
+# one stale AMI (40 days) and one fresh; globex 4 nodes, 1 non-compliant (no-patch-group), SLA 5 breaches;
+# initech 2 nodes all compliant, SLA read clean, a pipeline whose last build failed; umbrella 2 nodes, 2
+# non-compliant (never-scanned, stale-scan), no SLA read.
+ACME = report(
+    "acme",
+    ["compliant", "not-managed", "failed"],
+    gaps=1,
+    sla=sla(2, (4,)),
+    pipelines=[pipeline(age=40), pipeline(age=3)],
+)
+GLOBEX = report("globex", ["compliant", "compliant", "compliant", "no-patch-group"], sla=sla(5))
+INITECH = report("initech", ["compliant", "compliant"], sla=sla(0), pipelines=[pipeline(status="Failed")], ok=True)
+UMBRELLA = report("umbrella", ["never-scanned", "stale-scan"])
+
+TOTALS = {
+    "nodes": 3 + 4 + 2 + 2,
+    "compliant": 1 + 3 + 2 + 0,
+    "nonCompliant": 2 + 1 + 0 + 2,
+    "uncovered": 1 + 1 + 0 + 0,
+    "gaps": 1,
+    "slaBreaches": 2 + 5,
+    "slaGaps": 4,
+    "staleAmis": 1 + 1,
+}
+
+
+def fleet_of(*reports):
+    return build([(f"{r['customer']}.json", r) for r in reports])
+
+
+def test_rows_are_the_hand_counted_figures():
+    assert row_of(ACME, "a").figures == {
+        "nodes": 3,
+        "compliant": 1,
+        "nonCompliant": 2,
+        "uncovered": 1,
+        "gaps": 1,
+        "slaBreaches": 2,
+        "slaGaps": 4,
+        "staleAmis": 1,
+    }
+    assert row_of(INITECH, "i").figures["staleAmis"] == 1  # its last build failed
+    assert row_of(INITECH, "i").ok and not row_of(ACME, "a").ok
+
+
+def test_totals_equal_the_sum_of_the_parts():
+    fleet = fleet_of(ACME, GLOBEX, INITECH, UMBRELLA)
+    assert fleet.totals() == TOTALS
+    for key in FIGURES:
+        assert fleet.totals()[key] == sum(r.figures[key] for r in fleet.rows)
+    data = json.loads(render(fleet, "json"))
+    assert data["totals"] == TOTALS
+    assert {k: sum(c[k] for c in data["customers"]) for k in FIGURES} == TOTALS
+
+
+def test_customers_are_ordered_by_risk():
+    # non-compliant: acme 2, umbrella 2, globex 1, initech 0; acme before umbrella on SLA breaches (2 > 0).
+    fleet = fleet_of(INITECH, GLOBEX, UMBRELLA, ACME)
+    assert [r.customer for r in fleet.ordered()] == ["acme", "umbrella", "globex", "initech"]
+
+
+def test_an_unreadable_input_comes_first_and_fails_the_fleet(tmp_path):
+    broken = tmp_path / "broken.json"
+    broken.write_text("{not json")
+    old = tmp_path / "old.json"
+    old.write_text(json.dumps({**INITECH, "schemaVersion": 1}))
+    with pytest.raises(ValueError, match="cannot read it as JSON"):
+        read_saved(broken)
+    with pytest.raises(ValueError, match="schemaVersion 1"):
+        read_saved(old)
+    fleet = build([("initech.json", INITECH), ("broken.json", "cannot read it as JSON")])
+    assert fleet.ordered()[0].error == "cannot read it as JSON"
+    assert not fleet.ok
+    assert fleet.totals()["nodes"] == 2  # an unreadable input adds nothing it does not know
+
+
+def test_an_all_clean_fleet_is_ok():
+    assert fleet_of(INITECH.copy() | {"pipelines": []}).ok
+
+
+def test_cli_over_saved_reports_writes_every_format_and_exits_3(tmp_path, capsys):
+    files = []
+    for data in (ACME, GLOBEX, INITECH, UMBRELLA):
+        path = tmp_path / f"{data['customer']}.json"
+        path.write_text(json.dumps(data))
+        files.append(str(path))
+    outs = [tmp_path / f"fleet.{ext}" for ext in ("md", "html", "csv", "json")]
+    args = ["report", "--fleet", *files]
+    for out in outs:
+        args += ["--out", str(out)]
+    assert cli.main(args) == 3
+    md = outs[0].read_text()
+    assert md.index("| acme |") < md.index("| umbrella |") < md.index("| globex |") < md.index("| initech |")
+    assert "| **Total** | | | | **11** | **6** | **5** | **2** | **1** | **7** | **4** | **2** |" in md
+    page = outs[1].read_text()
+    assert page.count("<rect ") == 2 + 2 + 1 + 1  # a rect per non-zero part: acme 2, globex 2, initech 1, umbrella 1
+    assert "<script" not in page
+    rows = outs[2].read_text().splitlines()
+    assert rows[-1] == "total,,,,,NOT OK,11,6,5,2,1,7,4,2"
+    assert json.loads(outs[3].read_text())["ok"] is False
+
+
+def test_cli_fleet_of_one_clean_report_exits_0(tmp_path, capsys):
+    path = tmp_path / "initech.json"
+    path.write_text(json.dumps(INITECH | {"pipelines": []}))
+    assert cli.main(["report", "--fleet", str(path), "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)["totals"]["nodes"] == 2
+
+
+def test_report_without_a_stack_file_or_fleet_is_a_usage_error(capsys):
+    assert cli.main(["report"]) == 2
+    assert "give STACK_FILE" in capsys.readouterr().err
+
+
+def test_cli_fleet_reads_a_stack_file_live_as_the_single_report_does(monkeypatch, tmp_path, capsys):
+    """acme read live (the report fixture's account, tests/report_fixture.py, with the SLA calls of
+    tests/test_report_sla.py) next to initech's saved report. acme by hand: 7 nodes (web-1..5, the typo'd
+    tag, the untagged one), 1 compliant; uncovered: i-0typo and i-0web4 (not managed), i-0loose (no patch
+    group); SLA: 1 breach (the 30-day-old Critical finding on web-2), gaps i-0web4 (no patch data) and web-1's
+    undated Critical patch; the golden AMI's last build failed: 1 stale AMI."""
+    import time_machine
+    from aws_stubs import use_account
+    from test_report_sla import NOW, acme_account
+
+    from conftest import ROOT
+
+    account = acme_account()
+    use_account(monkeypatch, account)
+    saved = tmp_path / "initech.json"
+    saved.write_text(json.dumps(INITECH))
+    acme = ROOT / "stacks" / "Pulumi.acme.yaml"
+    with time_machine.travel(NOW, tick=False):
+        code = cli.main(["report", "--fleet", str(acme), str(saved), "--sla", "--month", "2026-11", "--format", "json"])
+    assert code == 3
+    account.assert_all_called()
+    data = json.loads(capsys.readouterr().out)
+    first, second = data["customers"]
+    assert (first["customer"], second["customer"]) == ("acme", "initech")
+    assert {k: first[k] for k in ("nodes", "compliant", "nonCompliant", "uncovered", "slaBreaches", "slaGaps")} == {
+        "nodes": 7,
+        "compliant": 1,
+        "nonCompliant": 6,
+        "uncovered": 3,
+        "slaBreaches": 1,
+        "slaGaps": 2,
+    }
+    assert first["staleAmis"] == 1 and first["slaRead"] is True and first["source"] == str(acme)
+    assert data["totals"]["nodes"] == 7 + 2
+
+
+def test_a_broken_stack_file_is_an_unreadable_row_first_not_a_crash(tmp_path, capsys):
+    from conftest import ROOT
+
+    saved = tmp_path / "initech.json"
+    saved.write_text(json.dumps(INITECH | {"pipelines": []}))
+    broken = ROOT / "tests" / "bad_stacks" / "Pulumi.bad-sla.yaml"
+    assert cli.main(["report", "--fleet", str(saved), str(broken), "--format", "json"]) == 3
+    data = json.loads(capsys.readouterr().out)
+    first = data["customers"][0]
+    assert first["source"] == str(broken) and not first["ok"]
+    assert "patching:sla.Critical: give a whole number of days" in first["error"]
+    assert data["customers"][1]["customer"] == "initech"

@@ -1,0 +1,32 @@
+"""`patching report --fleet` over stack files read live against the AWS stand-in (tests/moto_aws.py): each stack
+is read in the account its own aws:assumeRoles reaches, as `patching report STACK_FILE` reads it."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import time_machine
+from test_report_aws import CONTOSO, CONTOSO_STACK, FABRIKAM, FABRIKAM_STACK, NOW
+
+from patching_components.tools import cli
+
+
+@pytest.mark.slow  # seconds of moto: .ci/run runs it with -m slow
+def test_each_stack_is_read_in_its_own_account(aws, tmp_path, capsys):
+    paths = []
+    for name, text in (("fabrikam", FABRIKAM_STACK), ("contoso", CONTOSO_STACK)):
+        path = tmp_path / f"Pulumi.{name}.yaml"
+        path.write_text(text)
+        paths.append(str(path))
+    with time_machine.travel(NOW, tick=False):
+        code = cli.main(["report", "--fleet", *paths, "--format", "json"])
+    data = json.loads(capsys.readouterr().out)
+    # Nothing deployed, no node: neither customer is ok (an empty account is never green).
+    assert code == 3 and data["ok"] is False
+    rows = {c["customer"]: c for c in data["customers"]}
+    assert (rows["contoso"]["account"], rows["fabrikam"]["account"]) == (CONTOSO, FABRIKAM)
+    assert all(c["error"] is None and c["nodes"] == 0 and c["gaps"] > 0 and not c["ok"] for c in rows.values())
+    # Equal risk: by customer.
+    assert [c["customer"] for c in data["customers"]] == ["contoso", "fabrikam"]
+    assert data["totals"]["gaps"] == rows["contoso"]["gaps"] + rows["fabrikam"]["gaps"]

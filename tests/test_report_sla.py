@@ -1,0 +1,511 @@
+"""`patching report --sla` against botocore's Stubber (every request and response checked against the real
+service models). The account and every expected figure are written out by hand below, never computed
+by the code under test; the clock is frozen at NOW.
+
+The account (eu-west-1, SLA Critical 7, Important 14, Medium 30 days; month 2026-11, read 2026-12-01 09:00Z):
+
+win-1 (Windows), its patches (DescribeInstancePatches) and their release dates (DescribeAvailablePatches):
+  KB5001 Critical  installed 2026-11-10 03:00, released 2026-11-05 00:00 -> 5.125 days: on time
+  KB5002 Critical  installed 2026-11-20 00:00, released 2026-11-05 00:00 -> 15 days: late (breach)
+  KB5003 Important installed 2026-10-20: outside the month, not counted
+  KB5004 Moderate  missing, released 2026-10-15 09:00 -> 47 days now, Medium SLA 30: missing past SLA (breach)
+  KB5005 Important missing, released 2026-11-25 09:00 -> 6 days now: within SLA
+  KB5006 Unspecified missing: unrated
+  KB5007 Low installed in the month: Low has no SLA, not counted
+  KB5008 Critical installed 2026-11-12: DescribeAvailablePatches does not know it: no release date (gap)
+lin-1 (Amazon Linux 2023): openssl Important installed 2026-11-15 and kernel Critical missing: no release date
+  from any call (2 patches, one gap); a Medium one installed 2026-09-30 is outside the month.
+never-1: in the patch group, never scanned: no patch data (gap).
+Inspector (EC2 scanning ENABLED), active fixable findings:
+  CRITICAL on lin-1, vulnerability published 2026-11-20 09:00 -> 11 days, SLA 7: past SLA (breach)
+  HIGH on lin-1, published 2026-11-28 09:00 -> 3 days: within SLA
+  MEDIUM on another customer's node: not counted; INFORMATIONAL on win-1: unrated
+
+Per severity, by hand:
+  Critical:  on time 1, late 1, mean (5.125 + 15) / 2 = 10.0625 -> 10.1, worst 15.0, missing past SLA 0,
+             findings past SLA 1, within 0, no release date 2 (KB5008, kernel)
+  Important: 0, 0, n/a, n/a, 0, 0, within 2 (KB5005, the HIGH finding), no release date 1 (openssl)
+  Medium:    0, 0, n/a, n/a, missing past SLA 1 (KB5004), 0, 0, 0
+  breaches 3, unrated 2, nodes read 2.
+"""
+
+import json
+from datetime import UTC, datetime
+
+import jsonschema
+import pytest
+import time_machine
+from aws_stubs import StubbedAccount
+
+from conftest import ROOT
+from patching_components.tools import report_sla
+from patching_components.tools.report_sla import SlaNode, collect
+from patching_components.tools.report_sla_formats import as_data, headline, markdown
+
+NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+REGION = "eu-west-1"
+ACCOUNT = "123456789012"
+SLA = {"Critical": 7, "Important": 14, "Medium": 30}
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)  # what AWS gives a missing patch as InstalledTime
+SCHEMA = json.loads((ROOT / "patching_components" / "data" / "report.schema.json").read_text())
+
+
+def t(text):
+    return datetime.fromisoformat(text).replace(tzinfo=UTC)
+
+
+def patch(kb, severity, state, installed=None, title=""):
+    return {
+        "Title": title or f"Update {kb}",
+        "KBId": kb,
+        "Classification": "SecurityUpdates",
+        "Severity": severity,
+        "State": state,
+        "InstalledTime": t(installed) if installed else EPOCH,
+    }
+
+
+WIN = SlaNode(REGION, "i-0win00000000000001", "acme-web", "Windows", "Microsoft Windows Server 2022 Datacenter", True)
+LIN = SlaNode(REGION, "i-0lin00000000000001", "acme-web", "Linux", "Amazon Linux", True)
+NEVER = SlaNode(REGION, "i-0never000000000001", "acme-web", "Linux", "Amazon Linux", False)
+
+WIN_PATCHES = [
+    patch("KB5001", "Critical", "INSTALLED", "2026-11-10T03:00"),
+    patch("KB5002", "Critical", "INSTALLED", "2026-11-20T00:00"),
+    patch("KB5003", "Important", "INSTALLED", "2026-10-20T00:00"),
+    patch("KB5004", "Moderate", "MISSING"),
+    patch("KB5005", "Important", "MISSING"),
+    patch("KB5006", "Unspecified", "MISSING"),
+    patch("KB5007", "Low", "INSTALLED", "2026-11-11T00:00"),
+    patch("KB5008", "Critical", "INSTALLED", "2026-11-12T00:00"),
+]
+LIN_PATCHES = [
+    patch("openssl.x86_64:1:3.0.8-1.amzn2023.0.14", "Important", "INSTALLED", "2026-11-15T00:00", "openssl"),
+    patch("kernel.x86_64:0:6.1.115-126.197.amzn2023", "Critical", "MISSING", None, "kernel"),
+    patch("curl.x86_64:0:8.5.0-1.amzn2023.0.4", "Medium", "INSTALLED", "2026-09-30T00:00", "curl"),
+]
+
+
+def available(kb, released):
+    return {"Id": kb, "KbNumber": kb, "ReleaseDate": t(released), "Title": f"Update {kb}", "MsrcSeverity": "Critical"}
+
+
+def finding(instance_id, severity, published, cve):
+    return {
+        "findingArn": f"arn:aws:inspector2:{REGION}:{ACCOUNT}:finding/{cve.lower()}",
+        "awsAccountId": ACCOUNT,
+        "type": "PACKAGE_VULNERABILITY",
+        "description": cve,
+        "title": f"{cve} - package",
+        "severity": severity,
+        "firstObservedAt": t("2026-11-29T00:00"),
+        "lastObservedAt": t("2026-12-01T00:00"),
+        "status": "ACTIVE",
+        "fixAvailable": "YES",
+        "remediation": {},
+        "resources": [{"type": "AWS_EC2_INSTANCE", "id": instance_id}],
+        "packageVulnerabilityDetails": {
+            "vulnerabilityId": cve,
+            "source": "NVD",
+            "vendorCreatedAt": t(published),
+        },
+    }
+
+
+def state(status):
+    # inspector2 State: status, errorCode and errorMessage are all required in the model.
+    return {
+        "status": status,
+        "errorCode": "ALREADY_ENABLED" if status == "ENABLED" else "RESOURCE_NOT_FOUND",
+        "errorMessage": status.lower(),
+    }
+
+
+def account_status(ec2):
+    return {
+        "accounts": [
+            {
+                "accountId": ACCOUNT,
+                "state": state("ENABLED"),
+                "resourceState": {"ec2": state(ec2), "ecr": state("DISABLED")},
+            }
+        ],
+        "failedAccounts": [],
+    }
+
+
+ENABLED = account_status("ENABLED")
+CRITERIA = {
+    "awsAccountId": [{"comparison": "EQUALS", "value": ACCOUNT}],
+    "resourceType": [{"comparison": "EQUALS", "value": "AWS_EC2_INSTANCE"}],
+    "findingType": [{"comparison": "EQUALS", "value": "PACKAGE_VULNERABILITY"}],
+    "findingStatus": [{"comparison": "EQUALS", "value": "ACTIVE"}],
+    "fixAvailable": [{"comparison": "EQUALS", "value": "YES"}],
+}
+FINDINGS = [
+    finding(LIN.instance_id, "CRITICAL", "2026-11-20T09:00", "CVE-2026-0001"),
+    finding(LIN.instance_id, "HIGH", "2026-11-28T09:00", "CVE-2026-0002"),
+    finding("i-0other0000000000001", "MEDIUM", "2026-01-01T00:00", "CVE-2026-0003"),
+    finding(WIN.instance_id, "INFORMATIONAL", "2026-01-01T00:00", "CVE-2026-0004"),
+]
+SSM_CALLS = [
+    ("describe_instance_patches", {"InstanceId": WIN.instance_id, "MaxResults": 100}, {"Patches": WIN_PATCHES}),
+    ("describe_instance_patches", {"InstanceId": LIN.instance_id, "MaxResults": 100}, {"Patches": LIN_PATCHES}),
+    (
+        "describe_available_patches",
+        {
+            "Filters": [{"Key": "PATCH_ID", "Values": ["KB5001", "KB5002", "KB5004", "KB5005", "KB5008"]}],
+            "MaxResults": 100,
+        },
+        {
+            "Patches": [
+                available("KB5001", "2026-11-05T00:00"),
+                available("KB5002", "2026-11-05T00:00"),
+                available("KB5004", "2026-10-15T09:00"),
+                available("KB5005", "2026-11-25T09:00"),
+            ]
+        },
+    ),
+]
+INSPECTOR_CALLS = [
+    ("batch_get_account_status", {"accountIds": [ACCOUNT]}, ENABLED),
+    ("list_findings", {"filterCriteria": CRITERIA, "maxResults": 100}, {"findings": FINDINGS}),
+]
+
+
+def read(ssm_calls=SSM_CALLS, inspector_calls=INSPECTOR_CALLS, nodes=(WIN, LIN, NEVER), sla=SLA):
+    account = StubbedAccount({"ssm": ssm_calls, "inspector2": inspector_calls}, REGION)
+    with time_machine.travel(NOW, tick=False):
+        found = collect(sla, list(nodes), account, account_id=ACCOUNT, regions=[REGION], now=NOW, month="2026-11")
+    account.assert_all_called()
+    return found
+
+
+@pytest.fixture(scope="module")
+def sla():
+    return read()
+
+
+def test_figures_per_severity_are_the_hand_computed_ones(sla):
+    assert sla.severities() == {
+        "Critical": {
+            "slaDays": 7,
+            "onTime": 1,
+            "late": 1,
+            "meanDays": 10.1,
+            "worstDays": 15.0,
+            "missingPastSla": 0,
+            "findingsPastSla": 1,
+            "missingWithinSla": 0,
+            "noReleaseDate": 2,
+        },
+        "Important": {
+            "slaDays": 14,
+            "onTime": 0,
+            "late": 0,
+            "meanDays": None,
+            "worstDays": None,
+            "missingPastSla": 0,
+            "findingsPastSla": 0,
+            "missingWithinSla": 2,
+            "noReleaseDate": 1,
+        },
+        "Medium": {
+            "slaDays": 30,
+            "onTime": 0,
+            "late": 0,
+            "meanDays": None,
+            "worstDays": None,
+            "missingPastSla": 1,
+            "findingsPastSla": 0,
+            "missingWithinSla": 0,
+            "noReleaseDate": 0,
+        },
+    }
+    assert (sla.nodes, sla.unrated, sla.month) == (2, 2, "2026-11")
+    assert (sla.start, sla.end) == (t("2026-11-01T00:00"), t("2026-12-01T00:00"))
+
+
+def test_breaches_are_the_late_install_the_old_missing_patch_and_the_old_finding(sla):
+    found = {(p.patch_id, p.verdict, p.source, round(p.days, 3)) for p in sla.breaches}
+    assert found == {
+        ("KB5002", "late", "patch-manager", 15.0),
+        ("KB5004", "missing-past-sla", "patch-manager", 47.0),
+        ("CVE-2026-0001", "missing-past-sla", "inspector", 11.0),
+    }
+    assert sla.inspector == {REGION: "on"}
+    assert not sla.ok
+
+
+def test_undated_patches_and_unread_nodes_are_gaps_naming_the_os_and_the_call(sla):
+    gaps = {(g.resource, g.kind, g.count) for g in sla.gaps}
+    assert gaps == {
+        (NEVER.instance_id, "no-patch-data", 1),
+        ("Microsoft Windows Server 2022 Datacenter", "no-release-date", 1),
+        ("Amazon Linux", "no-release-date", 2),
+    }
+    linux = next(g for g in sla.gaps if g.resource == "Amazon Linux")
+    assert "DescribeAvailablePatches covers only Amazon Linux 1, Amazon Linux 2 and Windows Server" in linux.detail
+    windows = next(g for g in sla.gaps if g.resource.startswith("Microsoft"))
+    assert "DescribeAvailablePatches has no such KB id" in windows.detail
+    # An undated patch is never on time.
+    assert all(p.verdict == "no-release-date" for p in sla.patches if p.released is None)
+
+
+def test_json_matches_the_schema_and_markdown_says_breached(sla):
+    data = as_data(sla)
+    wrapper = {"type": "object", "properties": {"sla": SCHEMA["properties"]["sla"]}, "$defs": SCHEMA["$defs"]}
+    jsonschema.validate({"sla": data}, wrapper, format_checker=jsonschema.FormatChecker())
+    assert data["breaches"] == 3 and data["ok"] is False
+    text = "\n".join(markdown(sla))
+    assert "SLA BREACHED: 3 patch(es) late or missing past their SLA" in text
+    assert "| Critical | 7 | 1 | 1 | 10.1 | 15.0 | 0 | 1 | 2 |" in text
+
+
+def test_a_clean_month_is_ok():
+    calls = [
+        (
+            "describe_instance_patches",
+            {"InstanceId": WIN.instance_id, "MaxResults": 100},
+            {"Patches": [patch("KB5001", "Critical", "INSTALLED", "2026-11-10T03:00")]},
+        ),
+        (
+            "describe_available_patches",
+            {"Filters": [{"Key": "PATCH_ID", "Values": ["KB5001"]}], "MaxResults": 100},
+            {"Patches": [available("KB5001", "2026-11-05T00:00")]},
+        ),
+    ]
+    inspector = [INSPECTOR_CALLS[0], ("list_findings", None, {"findings": []})]
+    found = read(calls, inspector, nodes=(WIN,))
+    assert found.ok and not found.breaches and not found.gaps
+    assert headline(found) == "SLA met: every patch of 1 node(s) on time, none missing past its SLA"
+
+
+def test_inspector_off_is_said_and_not_taken_for_no_findings():
+    off = account_status("DISABLED")
+    found = read([*SSM_CALLS[:1], SSM_CALLS[2]], [("batch_get_account_status", None, off)], nodes=(WIN,))
+    assert found.inspector == {REGION: "off (EC2 scanning DISABLED)"}
+    assert "Amazon Inspector: eu-west-1 off (EC2 scanning DISABLED)" in "\n".join(markdown(found))
+
+
+def test_inspector_unreadable_is_a_gap():
+    denied = Exception({"service_error_code": "AccessDeniedException", "service_message": "not authorized"})
+    found = read([*SSM_CALLS[:1], SSM_CALLS[2]], [("batch_get_account_status", None, denied)], nodes=(WIN,))
+    assert found.inspector == {REGION: "unreadable"}
+    assert any(g.kind == "inspector-unreadable" for g in found.gaps)
+    assert not found.ok
+
+
+def test_a_customer_whose_patches_cannot_be_read_never_reads_as_no_breach():
+    denied = Exception({"service_error_code": "AccessDeniedException", "service_message": "not authorized"})
+    found = read(
+        [("describe_instance_patches", None, denied)], [*INSPECTOR_CALLS[:1], INSPECTOR_CALLS[1]], nodes=(WIN,)
+    )
+    assert found.nodes == 0 and not found.breaches
+    assert [g.kind for g in found.gaps] == ["read-failed"]
+    assert not found.ok
+    assert headline(found).startswith("SLA NOT JUDGED: no node's patches could be read")
+
+
+def test_release_date_lookup_failing_leaves_the_patches_undated_not_on_time():
+    throttled = Exception({"service_error_code": "InternalServerError", "service_message": "boom"})
+    calls = [SSM_CALLS[0], ("describe_available_patches", None, throttled)]
+    found = read(calls, INSPECTOR_CALLS, nodes=(WIN,))
+    assert not any(p.verdict == "on-time" for p in found.patches)
+    assert {g.kind for g in found.gaps} == {"read-failed", "no-release-date"}
+
+
+def test_month_bounds_take_the_calendar_month_and_stop_at_now():
+    assert report_sla.month_bounds("2026-02", NOW)[1:] == (t("2026-02-01T00:00"), t("2026-03-01T00:00"))
+    assert report_sla.month_bounds(None, NOW) == ("2026-12", t("2026-12-01T00:00"), NOW)
+
+
+def test_severity_mapping_covers_every_os_vocabulary():
+    from patching_components.aws import os_rules
+
+    for family in os_rules.FAMILIES:
+        field = family.fields.get("severities")
+        for value in field.allowed if field else ():
+            assert value in report_sla.SEVERITY_OF or value == "Unspecified", (family.name, value)
+
+
+# --- `patching report STACK --sla` end to end through the CLI (the report fixture's account, tests/report_fixture.py,
+# plus the SLA's calls), and the operator policy.
+
+ACME_SSM_SLA = [
+    # The acme-web nodes with a patch state, in the report's order (web-4 is not managed: a gap).
+    (
+        "describe_instance_patches",
+        {"InstanceId": "i-0web1", "MaxResults": 100},
+        {"Patches": [patch("openssl.x86_64:1:3.0.8-1.amzn2023.0.14", "Critical", "INSTALLED", "2026-11-15T00:00")]},
+    ),
+    ("describe_instance_patches", {"InstanceId": "i-0web2", "MaxResults": 100}, {"Patches": []}),
+    ("describe_instance_patches", {"InstanceId": "i-0web3", "MaxResults": 100}, {"Patches": []}),
+    ("describe_instance_patches", {"InstanceId": "i-0web5", "MaxResults": 100}, {"Patches": []}),
+]
+ACME_INSPECTOR = [
+    ("batch_get_account_status", {"accountIds": [ACCOUNT]}, ENABLED),
+    (
+        "list_findings",
+        {"filterCriteria": CRITERIA, "maxResults": 100},
+        {
+            "findings": [
+                # 2026-11-01 09:00 to 2026-12-01 09:00: 30 days, Critical SLA 7: a breach.
+                finding("i-0web2", "CRITICAL", "2026-11-01T09:00", "CVE-2026-1000"),
+                finding("i-0loose", "CRITICAL", "2026-01-01T00:00", "CVE-2026-1001"),  # not in acme-web
+            ]
+        },
+    ),
+]
+
+
+def acme_account():
+    import report_fixture as fixture
+
+    return StubbedAccount(
+        {
+            "ssm": fixture.SSM_CALLS + ACME_SSM_SLA,
+            "ec2": fixture.EC2_CALLS,
+            "sns": fixture.SNS_CALLS,
+            "inspector2": ACME_INSPECTOR,
+        },
+        REGION,
+    )
+
+
+@time_machine.travel(NOW, tick=False)
+def test_cli_sla_report_end_to_end_exits_3_on_the_breach(monkeypatch, tmp_path, capsys):
+    from aws_stubs import use_account
+
+    from patching_components.tools import cli
+
+    account = acme_account()
+    use_account(monkeypatch, account)
+    out = tmp_path / "report.json"
+    page = tmp_path / "report.html"
+    stack = ROOT / "stacks" / "Pulumi.acme.yaml"
+    table = tmp_path / "report.csv"
+    args = ["report", str(stack), "--sla", "--month", "2026-11", "--out", str(out), "--out", str(page)]
+    args += ["--out", str(table)]
+    assert cli.main(args) == 3
+    account.assert_all_called()
+    data = json.loads(out.read_text())
+    jsonschema.validate(data, SCHEMA, format_checker=jsonschema.FormatChecker())
+    section = data["sla"]
+    assert section["slaDays"] == {"Critical": 7, "Important": 14, "Medium": 30}  # stacks/Pulumi.acme.yaml
+    assert (section["breaches"], section["nodes"], section["ok"]) == (1, 4, False)
+    assert section["severities"]["Critical"]["findingsPastSla"] == 1
+    assert section["severities"]["Critical"]["noReleaseDate"] == 1
+    assert {(g["resource"], g["kind"], g["count"]) for g in section["gaps"]} == {
+        ("i-0web4", "no-patch-data", 1),
+        ("Amazon Linux", "no-release-date", 1),
+    }
+    (breach,) = [p for p in section["patches"] if p["verdict"] == "missing-past-sla"]
+    assert (breach["instanceId"], breach["patchId"], breach["days"]) == ("i-0web2", "CVE-2026-1000", 30.0)
+    html = page.read_text()
+    assert "<h2>SLA, 2026-11</h2>" in html and "SLA BREACHED: 1 patch(es)" in html
+    rows = [line.split(",") for line in table.read_text().splitlines()]
+    sla_rows = [r for r in rows if r[0] in ("sla", "sla-gap")]
+    assert [(r[0], r[3] or r[4], r[8]) for r in sla_rows] == [
+        ("sla", "i-0web1", "no-release-date"),
+        ("sla", "i-0web2", "missing-past-sla"),
+        ("sla-gap", "i-0web4", "no-patch-data"),
+        ("sla-gap", "Amazon Linux", "no-release-date"),
+    ]
+
+
+def test_month_needs_sla(capsys):
+    from patching_components.tools import cli
+
+    assert cli.main(["report", str(ROOT / "stacks" / "Pulumi.acme.yaml"), "--month", "2026-11"]) == 2
+    assert "--month is the month of --sla" in capsys.readouterr().err
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_operator_policy_grants_exactly_the_sla_calls(monkeypatch):
+    from aws_stubs import use_account
+    from iam_model import Request, allowed
+
+    from patching_components.iam_policies import REPORT_SLA_READ_ACTIONS, report_policy_document
+    from patching_components.tools import cli
+
+    account = acme_account()
+    use_account(monkeypatch, account)
+    cli.main(["report", str(ROOT / "stacks" / "Pulumi.acme.yaml"), "--sla", "--month", "2026-11", "--format", "json"])
+    policy = report_policy_document(regions=[REGION])
+    made = {f"{service}:{operation}" for service, operation, _, _ in account.requests}
+    # The SLA's calls are exactly the new actions (report_policy_document's ReadPatchSla statement).
+    sla_calls = {
+        a
+        for a in made
+        if a.startswith("inspector2:") or a in {"ssm:DescribeInstancePatches", "ssm:DescribeAvailablePatches"}
+    }
+    granted = {
+        a for st in policy["Statement"] if st["Sid"] in ("ReadPatchSla", "ReadNodePatches") for a in st["Action"]
+    }
+    assert granted == set(REPORT_SLA_READ_ACTIONS)
+    assert sla_calls == set(REPORT_SLA_READ_ACTIONS) - {"ssm:DescribeAvailablePatches"}  # acme has no Windows node
+    for service, operation, params, region in account.requests:
+        if f"{service}:{operation}" in sla_calls:
+            # IAM evaluates DescribeInstancePatches on the node's ARN, the others on "*" (Service Authorization
+            # Reference, "Actions, resources, and condition keys" for Systems Manager and Amazon Inspector).
+            resource = (
+                f"arn:aws:ec2:{region}:{ACCOUNT}:instance/{params['InstanceId']}" if "InstanceId" in params else "*"
+            )
+            assert allowed([policy], Request(f"{service}:{operation}", resource, {"aws:RequestedRegion": region}))
+            assert not allowed(
+                [policy], Request(f"{service}:{operation}", resource, {"aws:RequestedRegion": "us-east-1"})
+            )
+    hybrid = f"arn:aws:ssm:{REGION}:{ACCOUNT}:managed-instance/mi-0123456789abcdef0"
+    assert allowed([policy], Request("ssm:DescribeInstancePatches", hybrid, {"aws:RequestedRegion": REGION}))
+    # Not a node: the grant is on instances and managed instances only.
+    document = f"arn:aws:ssm:{REGION}:{ACCOUNT}:document/acme-freeze-guard"
+    assert not allowed([policy], Request("ssm:DescribeInstancePatches", document, {"aws:RequestedRegion": REGION}))
+    for write in ("inspector2:Disable", "inspector2:UpdateConfiguration", "ssm:CreatePatchBaseline", "ssm:SendCommand"):
+        assert not allowed([policy], Request(write, "*", {"aws:RequestedRegion": REGION})), write
+
+
+def test_parliament_finds_nothing_in_the_operator_policy():
+    from parliament import analyze_policy_string
+
+    from patching_components.iam_policies import report_policy_document
+
+    analysis = analyze_policy_string(json.dumps(report_policy_document()), include_community_auditors=True)
+    # The statements this feature adds draw no finding (the older ReadPatchCompliance statement's listings are
+    # parliament's RESOURCE_STAR, outside this test).
+    from patching_components.iam_policies import REPORT_SLA_READ_ACTIONS
+
+    flagged = [f for f in analysis.findings if any(a in str(f.detail) for a in REPORT_SLA_READ_ACTIONS)]
+    assert flagged == []
+
+
+def test_a_stack_without_an_sla_reads_nothing_and_says_so():
+    from types import SimpleNamespace
+
+    from patching_components.tools.report_sla import add_to
+
+    report = SimpleNamespace(instances=[], account_id=ACCOUNT, regions=[REGION], generated_at=NOW, sla=None)
+    found = add_to(report, {}, StubbedAccount({}, REGION), groups=["acme-web"], month="2026-11")
+    assert report.sla is found and found.ok and not found.patches
+    assert headline(found) == "no SLA set (patching:sla): nothing judged"
+
+
+def test_an_installed_patch_without_an_install_time_is_a_gap_not_an_absent_install():
+    # "Not all operating systems provide" InstalledTime (PatchComplianceData, Systems Manager API Reference).
+    calls = [
+        (
+            "describe_instance_patches",
+            {"InstanceId": LIN.instance_id, "MaxResults": 100},
+            {"Patches": [patch("bash.x86_64:0:5.2.15-1.amzn2023", "Critical", "INSTALLED", None)]},
+        )
+    ]
+    found = read(calls, [INSPECTOR_CALLS[0], ("list_findings", None, {"findings": []})], nodes=(LIN,))
+    assert [(g.resource, g.kind, g.count) for g in found.gaps] == [("Amazon Linux", "no-install-time", 1)]
+    assert not found.patches and not found.ok
+
+
+def test_a_month_not_begun_is_refused(capsys):
+    from patching_components.tools import cli
+
+    assert cli.main(["report", str(ROOT / "stacks" / "Pulumi.acme.yaml"), "--sla", "--month", "2999-01"]) == 2
+    assert "--month 2999-01 has not begun" in capsys.readouterr().err
