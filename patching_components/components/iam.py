@@ -63,7 +63,6 @@ class PatchingIamPlumbing(TypedDict, total=False):
     """Also the role of pre-patch snapshots (maintenance windows with snapshot_before_install), for this
     customer: it may snapshot only nodes of ``patch_groups``, into snapshots tagged ``Customer: <this>``, and
     delete only snapshots carrying that tag."""
-
     catch_up: bool
     """Also the two roles of the catch-up runbooks (WindowCatchUp): the one they run as, and the one
     EventBridge starts them with. Each window's catch-up adds exactly what it needs in its region."""
@@ -113,7 +112,7 @@ class PatchingIam(pulumi.ComponentResource):
     snapshot_role_arn: pulumi.Output[str] | None
     """Role the pre-patch snapshot runbook runs as (None without snapshot_customer)."""
     snapshot_role_name: pulumi.Output[str] | None
-
+    """Name of that role."""
     catch_up_role_arn: pulumi.Output[str] | None
     """Role the catch-up runbooks run as (None without catch_up)."""
     catch_up_role_name: pulumi.Output[str] | None
