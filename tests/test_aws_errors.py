@@ -175,9 +175,13 @@ def test_a_role_that_does_not_trust_the_operator(fake_aws, capsys, tmp_path):
         ),
     ],
 )
-def test_a_call_in_the_account_fails_on_one_line(fake_aws, capsys, answer, expected):
+def test_a_call_in_the_account_fails_on_one_line(fake_aws, capsys, tmp_path, answer, expected):
     fake_aws.answers["DescribeMaintenanceWindows"] = answer
-    assert cli.main(["patch-now", str(ACME), "--dry-run"]) == 2
+    stack = tmp_path / ACME.name  # acme, in the account the fake answers for
+    stack.write_text(
+        ACME.read_text().replace('aws:allowedAccountIds: ["111122223333"]', 'aws:allowedAccountIds: ["123456789012"]')
+    )
+    assert cli.main(["patch-now", str(stack), "--dry-run"]) == 2
     assert one_line(capsys) == f"patching: error: {expected}"
     assert fake_aws.calls["DescribeMaintenanceWindows"] == (1 if "AccessDenied" in expected else 4)
 

@@ -59,6 +59,8 @@ OPTIONS = {
     "rollback": {"stack_file", "--instance", "--execution", "--region", "--profile", "--yes", "--dry-run"},
     "approve": {"stack_file", "--window", "--date", "--dry-run"},
     "notice": {"stack_file", "--window", "--region", "--profile", "--dry-run"},
+    "deploy-policy": {"stack_file", "--format", "--account-id", "--read-only", "--esc-config"},
+    "report-policy": {"stack_file"},
 }
 
 HEAVY = {"pulumi", "pulumi_aws", "boto3", "botocore", "jinja2", "grpc"}
@@ -82,6 +84,8 @@ def test_every_subcommand_keeps_its_options_in_the_documented_order():
         "rollback",
         "approve",
         "notice",
+        "deploy-policy",
+        "report-policy",
     ]  # --help's order
     for name, sub in commands.items():
         options = {a.option_strings[0] if a.option_strings else a.dest for a in sub._actions}
@@ -129,6 +133,7 @@ OFFLINE = [
     (["calendar", *map(str, EXAMPLE_STACKS), "--weeks", "2", "--max-concurrent", "1", "--ics", "all.ics"], 0),
     (["calendar", str(EXAMPLE_STACKS[1]), "--format", "json", "--ics-dir", "ics"], 0),
     (["schema"], 0),
+    (["report-policy", str(EXAMPLE_STACKS[0])], 0),  # the report's policy: no AWS SDK to print it
 ]
 
 

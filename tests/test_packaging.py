@@ -49,7 +49,12 @@ def test_the_distributions_hold_the_package_and_its_data_only(dist):
         sdist_files = [name.split("/", 1)[1] for name in archive.getnames() if "/" in name]
     for files in (wheel_files, sdist_files):
         assert "patching_components/documents/golden-ami.yaml" in files
-        for data in ("data/aws-regions.txt", "data/report.schema.json", "templates/report.html.j2"):
+        for data in (
+            "data/aws-regions.txt",
+            "data/report.schema.json",
+            "data/provider-calls.json",
+            "templates/report.html.j2",
+        ):
             assert f"patching_components/{data}" in files
         assert "patching_components/py.typed" in files  # users' type checkers read the annotations
         assert "patching_components/components/args.py" in files
@@ -102,6 +107,9 @@ def test_the_wheel_installs_and_works_in_a_fresh_virtualenv(dist, tmp_path):
     assert validated.returncode == 0, validated.stdout + validated.stderr
     plan = run(patching, "plan", str(ROOT / "stacks" / "Pulumi.acme.yaml"))
     assert plan.returncode == 0 and "aws:ssm/document:Document" in plan.stdout, plan.stderr
+    # deploy-policy reads the provider-calls table (package data).
+    policy = run(patching, "deploy-policy", str(ROOT / "stacks" / "Pulumi.acme.yaml"), "--format", "json")
+    assert policy.returncode == 0 and '"Statement"' in policy.stdout, policy.stderr
 
 
 def test_the_release_check_finds_every_file_in_the_wheel_and_names_a_missing_one(dist, tmp_path):

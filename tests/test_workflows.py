@@ -244,7 +244,8 @@ def test_preview_job_uses_oidc_and_comments_on_the_pr(pull_request):
     assert job["strategy"]["matrix"]["stack"] == "${{ fromJSON(needs.validate.outputs.stacks) }}"
     job_steps = steps(job)
     aws = job_steps["aws-actions/configure-aws-credentials"]["with"]
-    assert aws["role-to-assume"] == "${{ vars.AWS_PREVIEW_ROLE_ARN }}"
+    assert aws["role-to-assume"] == "${{ steps.role.outputs.arn }}"  # the stack's read-only role
+    assert job_steps["The stack's read-only role (.github/stack-roles.yaml)"]["run"].endswith('"$STACK" read')
     assert "aws-access-key-id" not in aws  # OIDC only: no long-lived keys
     pulumi = job_steps["pulumi/actions"]["with"]
     assert pulumi["command"] == "preview" and pulumi["diff"] is True and pulumi["comment-on-pr"] is True
@@ -280,7 +281,8 @@ def test_each_stack_deploys_in_its_own_environment_with_oidc_and_the_policy_pack
     assert job["permissions"] == {"contents": "read", "id-token": "write"}
     job_steps = steps(job)
     aws = job_steps["aws-actions/configure-aws-credentials"]["with"]
-    assert aws["role-to-assume"] == "${{ vars.AWS_DEPLOY_ROLE_ARN }}"
+    assert aws["role-to-assume"] == "${{ steps.role.outputs.arn }}"  # the stack's deploy role
+    assert job_steps["The stack's deploy role (.github/stack-roles.yaml)"]["run"].endswith('"$STACK" deploy')
     assert not any(key.startswith("aws-secret") or key.startswith("aws-access") for key in aws)
     pulumi = job_steps["pulumi/actions"]["with"]
     assert pulumi["command"] == "up" and pulumi["stack-name"] == "${{ matrix.stack }}"
@@ -297,8 +299,9 @@ def test_drift_runs_nightly_and_by_hand_with_the_read_only_role(drift):
     job = drift["jobs"]["check"]
     assert job["permissions"] == {"contents": "read", "id-token": "write"}
     assert steps(job)["aws-actions/configure-aws-credentials"]["with"]["role-to-assume"] == (
-        "${{ vars.AWS_PREVIEW_ROLE_ARN }}"
+        "${{ steps.role.outputs.arn }}"
     )
+    assert steps(job)["The stack's read-only role (.github/stack-roles.yaml)"]["run"].endswith('"$STACK" read')
     assert job["strategy"]["fail-fast"] is False and isinstance(job["strategy"]["max-parallel"], int)
     # Not the deploys' group: GitHub keeps one waiting job per group, a waiting check would cancel a deploy.
     assert "concurrency" not in job and "environment" not in job
@@ -413,8 +416,9 @@ def test_the_monthly_report_keeps_every_file_and_fails_on_exit_3(tmp_path):
     job = report["jobs"]["report"]
     assert job["permissions"] == {"contents": "read", "id-token": "write"}
     assert steps(job)["aws-actions/configure-aws-credentials"]["with"]["role-to-assume"] == (
-        "${{ vars.AWS_REPORT_ROLE_ARN }}"
+        "${{ steps.role.outputs.arn }}"
     )
+    assert steps(job)["The stack's read-only role (.github/stack-roles.yaml)"]["run"].endswith('"$STACK" read')
     assert steps(job)["actions/upload-artifact"]["if"] == "always()"  # a failing customer's report is kept
     workdir = tmp_path / "work"
     (workdir / ".venv" / "bin").mkdir(parents=True)

@@ -35,6 +35,8 @@ COMMANDS = {
     "rollback": ("rollback_command", "restore a node's root volume from its pre-patch snapshot (AWS credentials)"),
     "approve": ("approve", "approve one occurrence of an approval-gated window (edits the stack file)"),
     "notice": ("notice_command", "print the advance notice of each install window's next opening (AWS credentials)"),
+    "deploy-policy": ("deploy_policy_command", "print the least-privilege IAM policy of the role that deploys a stack"),
+    "report-policy": ("report_policy_command", "print the read-only IAM policy of the report's role"),
 }
 
 
