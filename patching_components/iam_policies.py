@@ -541,3 +541,80 @@ def inline_policy_issues(config: StackConfig) -> list[tuple[tuple[str | int, ...
                 )
             )
     return issues
+
+
+def ring_promotion_document(
+    *,
+    partition: str,
+    region: str,
+    account_id: str,
+    customer: str,
+    bucket: str,
+    override_key: str,
+    topic_arn: str | None = None,
+    kms_key_arn: str | None = None,
+) -> dict[str, Any]:
+    """What a ring's promotion runbook may do: read the executions of this customer's windows (tagged
+    ``Customer: <customer>``) and the patch states of the nodes in its patch groups (an API without
+    resource-level permissions), read and write exactly its ring's override object, and tell ``topic_arn``."""
+    prefix = f"arn:{partition}:ssm:{region}:{account_id}:"
+    statements: list[dict[str, Any]] = [
+        {
+            "Sid": "ReadThePreviousRingsWindowExecutions",
+            "Effect": "Allow",
+            "Action": "ssm:DescribeMaintenanceWindowExecutions",
+            "Resource": f"{prefix}maintenancewindow/*",
+            "Condition": {"StringEquals": {f"aws:ResourceTag/{defaults.CUSTOMER_TAG}": customer}},
+        },
+        {
+            # DescribeInstancePatchStatesForPatchGroup has no resource type in IAM's action table.
+            "Sid": "ReadThePreviousRingsPatchStates",
+            "Effect": "Allow",
+            "Action": "ssm:DescribeInstancePatchStatesForPatchGroup",
+            "Resource": "*",
+        },
+        {
+            "Sid": "ReadAndWriteThisRingsOverride",
+            "Effect": "Allow",
+            "Action": ["s3:GetObject", "s3:PutObject"],
+            "Resource": f"arn:{partition}:s3:::{bucket}/{override_key}",
+        },
+    ]
+    if kms_key_arn:
+        statements.append(
+            {
+                "Sid": "TheLogBucketsKey",
+                "Effect": "Allow",
+                "Action": ["kms:GenerateDataKey", "kms:Decrypt"],
+                "Resource": kms_key_arn,
+                "Condition": {"StringEquals": {"kms:ViaService": s3_via_service(kms_key_arn)}},
+            }
+        )
+    if topic_arn:
+        statements.append({"Sid": "TellTheCustomer", "Effect": "Allow", "Action": "sns:Publish", "Resource": topic_arn})
+    return {"Version": "2012-10-17", "Statement": statements}
+
+
+def ring_override_read_document(
+    *, partition: str, bucket: str, override_key: str, kms_key_arn: str | None = None
+) -> dict[str, Any]:
+    """The instance role reads its ring's override object (the agent downloads BaselineOverride itself)."""
+    statements: list[dict[str, Any]] = [
+        {
+            "Sid": "ReadTheRingsBaselineOverride",
+            "Effect": "Allow",
+            "Action": "s3:GetObject",
+            "Resource": f"arn:{partition}:s3:::{bucket}/{override_key}",
+        }
+    ]
+    if kms_key_arn:
+        statements.append(
+            {
+                "Sid": "DecryptItWithTheLogBucketsKey",
+                "Effect": "Allow",
+                "Action": "kms:Decrypt",
+                "Resource": kms_key_arn,
+                "Condition": {"StringEquals": {"kms:ViaService": s3_via_service(kms_key_arn)}},
+            }
+        )
+    return {"Version": "2012-10-17", "Statement": statements}

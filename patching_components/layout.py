@@ -174,3 +174,17 @@ def regions(config: StackConfig) -> Iterator[RegionLayout]:
     yield region_layout(config, None)
     for region in other_regions(config):
         yield region_layout(config, region)
+
+
+def ring_override_key(config: StackConfig, ring: str, region: str | None = None) -> str | None:
+    """The S3 key of a later ring's BaselineOverride object in the log bucket (of a non-primary ``region``):
+    ``<log prefix>[/<region>]/rings/<ring>.json`` (None without the log bucket)."""
+    prefix = log_prefix(config)
+    if prefix is None:
+        return None
+    return f"{prefix}/rings/{ring}.json" if region is None else f"{prefix}/{region}/rings/{ring}.json"
+
+
+def ring_promotion_document_name(customer: str, ring: str, region: str | None = None) -> str:
+    """The promotion runbook of a stack's later ring (of a non-primary ``region``)."""
+    return f"{name_prefix(customer, region)}-ring-{ring}-promotion"

@@ -30,7 +30,7 @@ from typing import Any, Literal, get_args, get_origin
 from pydantic import BaseModel
 from pydantic_core import PydanticUndefined
 
-from ..config import sections, services
+from ..config import rings, sections, services
 from ..config.annotations import unwrap as _strip
 from ..config.base import attach_descriptions
 from ..config.model import StackConfig
@@ -54,6 +54,7 @@ NAMES: dict[type[BaseModel], str] = {
     services.GoldenAmiConfig: "GoldenAmiSettings",
     sections.ComplianceConfig: "ComplianceSettings",
     sections.ChangeFreezeConfig: "ChangeFreezeSettings",
+    rings.RingConfig: "RingSettings",
 }
 # (model of the settings or None, component module, plumbing class or "", args class).
 COMPONENTS: tuple[tuple[type[BaseModel] | None, str, str, str], ...] = (
@@ -64,6 +65,7 @@ COMPONENTS: tuple[tuple[type[BaseModel] | None, str, str, str], ...] = (
     (None, "iam", "PatchingIamPlumbing", "PatchingIamArgs"),
     (None, "patch_reporting", "PatchReportingPlumbing", "PatchReportingArgs"),
     (None, "freeze_guard", "ChangeFreezeGuardPlumbing", "ChangeFreezeGuardArgs"),
+    (None, "ring_promotion", "RingPromotionPlumbing", "RingPromotionArgs"),
 )
 CUSTOMER_DOC = (
     "CustomerPatching's args: every setting of one customer stack (the keys under ``patching:`` in the stack "

@@ -24,6 +24,7 @@ from .fields import (
     Tags,
 )
 from .references import reference_issues
+from .rings import RingConfig, ring_issues
 from .sections import BaselineConfig, ChangeFreezeConfig, ComplianceConfig, MaintenanceWindowConfig, PatchGroupConfig
 from .services import GoldenAmiConfig, InstanceRoleConfig, LoggingConfig, NotificationsConfig
 
@@ -74,6 +75,10 @@ class StackConfig(ConfigModel):
     """Periods in which no patch window starts (Black Friday, quarter close): ``<key>: {start, end, timezone}``, a
     Change Calendar per region and a runbook that keeps every window of the customer disabled while it is CLOSED
     (see "Freezes and emergencies")."""
+    rings: list[RingConfig] = []
+    """Patch rings in install order (``- name: dev``, ``- name: prod``): each later ring installs exactly the patch
+    set the ring before it was given, at least ``soakDays`` after it, and nothing when that ring's last install
+    failed (see "Patch rings"). Needs ``logging.s3Bucket``."""
 
     @field_validator("customer")
     @classmethod
@@ -193,6 +198,11 @@ class StackConfig(ConfigModel):
     def _data_sync_needs_the_bucket(self) -> StackConfig:
         if self.compliance is not None and self.compliance.data_sync and not (self.logging and self.logging.enabled):
             raise_issues([(("compliance", "dataSync"), "writes to the log bucket: set logging.s3Bucket")])
+        return self
+
+    @model_validator(mode="after")
+    def _rings_hold(self) -> StackConfig:
+        raise_issues(ring_issues(self))
         return self
 
 
