@@ -118,9 +118,7 @@ class Prediction:
     """Baseline key -> the ApproveUntilDate it will use (YYYY-MM-DD)."""
 
 
-def predict(
-    config: StackConfig, window: str, opening: datetime, lookback_days: int = 92
-) -> Prediction | None:
+def predict(config: StackConfig, window: str, opening: datetime, lookback_days: int = 92) -> Prediction | None:
     """The ring of ``window`` and, for a later ring, the cut-off its opening at ``opening`` will use: the
     previous ring's latest install opening at least soakDays (wall clock, in the window's zone) earlier."""
     from .calendar import schedule_starts

@@ -50,13 +50,20 @@ EXPECTED: dict[str, dict[str, Any]] = {
         # Owner: msp-ops, CostCenter: "4711": in the tags of each resource that takes tags.
         "tags": TAGS,
         # severities [Critical, Important] (text of the OS's list); approveAfterDays is a number, default a boolean.
-        "baselines": {"PatchBaseline acme-al2023": ["approvalRules"]},
+        # Also in ring prod's override: the first one, and the template in its promotion runbook.
+        "baselines": {
+            "PatchBaseline acme-al2023": ["approvalRules"],
+            "BucketObjectv2 acme-ring-prod-override": ["content"],
+            "Document acme-ring-prod-promotion": ["content"],
+        },
         # The schedules and time zones; 25% and "1" of the install task, not the scan task's defaults; durations,
         # cutoffs, operation and rebootOption are numbers and fixed choices.
         "maintenanceWindows": {
             "MaintenanceWindow acme-daily-scan": ["schedule", "scheduleTimezone"],
             "MaintenanceWindow acme-weekly-install": ["schedule", "scheduleTimezone"],
             "MaintenanceWindowTask acme-weekly-install-patch": ["maxConcurrency", "maxErrors"],
+            "MaintenanceWindow acme-dev-install": ["schedule", "scheduleTimezone"],
+            "MaintenanceWindowTask acme-dev-install-patch": ["maxConcurrency", "maxErrors"],
         },
         "patchGroups": NAMES_RESOURCES,
         # s3Bucket: create and s3Prefix: patching are the defaults, retentionDays a number: nothing to hide.
@@ -75,6 +82,8 @@ EXPECTED: dict[str, dict[str, Any]] = {
             "RolePolicy acme-golden-al2023-base-runbook": ["policy"],
             "MaintenanceWindow acme-golden-al2023-base-schedule": ["schedule", "scheduleTimezone"],
         },
+        # Ring names name resources (acme-ring-prod), and the groups are patch group names.
+        "rings": NAMES_RESOURCES,
     },
     "globex": {
         "customer": NAMES_RESOURCES,
@@ -145,7 +154,7 @@ EXPECTED: dict[str, dict[str, Any]] = {
         "patchGroups": NAMES_RESOURCES,
     },
 }
-TAGGED = {"acme": 13, "globex": 20}
+TAGGED = {"acme": 17, "globex": 20}  # acme: + dev-install, ring prod's role, runbook and override object
 """Resources that take tags (every custom resource but policies, attachments, targets, tasks ...)."""
 EXPORTED_SECRET = {("globex", "logging"): ["logBucket"], ("globex", "notifications"): ["notificationTopicArn"]}
 

@@ -127,7 +127,11 @@ class RingPromotion(pulumi.ComponentResource):
             policy=account_policy(
                 self,
                 lambda b, t, k, **account: ring_promotion_document(
-                    customer=args["customer"], bucket=b, override_key=key, topic_arn=t or None, kms_key_arn=k or None,
+                    customer=args["customer"],
+                    bucket=b,
+                    override_key=key,
+                    topic_arn=t or None,
+                    kms_key_arn=k or None,
                     **account,
                 ),
                 bucket,
@@ -166,7 +170,9 @@ class RingPromotion(pulumi.ComponentResource):
             name=document_name,
             document_type="Automation",
             document_format="YAML",
-            content=pulumi.Output.all(role.arn, bucket, pulumi.Output.from_input(args["previous_window_ids"]), topic).apply(
+            content=pulumi.Output.all(
+                role.arn, bucket, pulumi.Output.from_input(args["previous_window_ids"]), topic
+            ).apply(
                 lambda v: dump_document(
                     promotion_document(
                         {
@@ -205,10 +211,11 @@ class RingPromotion(pulumi.ComponentResource):
                 f"{name}-{window}",
                 window_id=window_id,
                 name=f"{document_name}-task"[:128],
-                description=f"Promote ring {args['previous_ring']}'s patch set to ring {args['ring']} (before the patch task)",
+                description=f"Ring {args['ring']}: promote ring {args['previous_ring']}'s patch set first",
                 task_type="AUTOMATION",
                 task_arn=document.name,
                 priority=PROMOTION_PRIORITY,
+                cutoff_behavior="CANCEL_TASK",
                 service_role_arn=args["maintenance_window_role_arn"],
                 task_invocation_parameters={
                     "automation_parameters": {

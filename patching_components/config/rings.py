@@ -5,6 +5,7 @@ schedules (``patching_components.calendar``, imported only when a stack has ring
 
 from __future__ import annotations
 
+import bisect
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Annotated
 from zoneinfo import ZoneInfo
@@ -176,18 +177,17 @@ def _soak_issues(config: StackConfig, now: datetime | None = None) -> Issues:
     """Each opening of a later ring's install windows in the next 12 months comes at least soakDays (calendar
     days, in that window's time zone: DST-exact) after the previous ring's latest install opening before it,
     in the same region. The first failing opening per window is reported, naming both rings."""
-    from .. import layout
-
     today = (now or datetime.now(UTC)).replace(hour=0, minute=0, second=0, microsecond=0)
     end = today + timedelta(days=SOAK_CHECK_DAYS)
     issues: Issues = []
     rings = config.rings
     for i in range(1, len(rings)):
         ring, previous = rings[i], rings[i - 1]
-        for in_region in layout.regions(config):
-            before = [k for k in install_windows(config, previous.patch_groups) if k in in_region.windows]
-            mine = [k for k in install_windows(config, ring.patch_groups) if k in in_region.windows]
-            region = in_region.region or "aws:region"
+        built_ins: list[str | None] = [*config.regions] if config.regions else [None]
+        for built_in in built_ins:
+            before = [k for k in install_windows(config, previous.patch_groups) if _built(config, k, built_in)]
+            mine = [k for k in install_windows(config, ring.patch_groups) if _built(config, k, built_in)]
+            region = built_in or "aws:region"
             if mine and not before:
                 issues.append(
                     (
@@ -202,15 +202,16 @@ def _soak_issues(config: StackConfig, now: datetime | None = None) -> Issues:
                 for key in before
                 for start in _starts(config, key, today - timedelta(days=SOAK_LOOKBACK_DAYS), end)
             )
+            stamps = [o[0].timestamp() for o in openings]
             for key in mine:
                 zone = ZoneInfo(config.maintenance_windows[key].timezone)
                 for start in _starts(config, key, today, end):
                     local = start.astimezone(zone)
                     latest = (local.replace(tzinfo=None) - timedelta(days=ring.soak_days)).replace(tzinfo=zone)
-                    earlier = [o for o in openings if o[0] < start]
-                    if not earlier:
+                    found = bisect.bisect_left(stamps, start.timestamp())
+                    if not found:
                         continue  # the previous ring's schedule starts later: the first promotion is refused
-                    last, last_key = earlier[-1]
+                    last, last_key = openings[found - 1]
                     if last > latest:
                         gap = (start - last).total_seconds() / 86400
                         issues.append(
@@ -228,9 +229,35 @@ def _soak_issues(config: StackConfig, now: datetime | None = None) -> Issues:
     return issues
 
 
+def _built(config: StackConfig, key: str, region: str | None) -> bool:
+    regions = config.maintenance_windows[key].regions
+    return regions is None or region is None or region in regions
+
+
 def _starts(config: StackConfig, key: str, start: datetime, end: datetime) -> list[datetime]:
-    """The openings of window ``key`` in [start, end), aware in its time zone."""
-    from ..calendar import schedule_starts
+    """The openings of window ``key`` in [start, end), aware in its time zone (as ``patching calendar`` walks
+    them: the local wall clock, a time in a DST gap moved forward)."""
+    from ..aws.schedule import cron_walls, parse_schedule
 
     window = config.maintenance_windows[key]
-    return schedule_starts(window.schedule, window.timezone, start, end, window.schedule_offset or 0)
+    zone = ZoneInfo(window.timezone)
+    schedule = parse_schedule(window.schedule)
+    if schedule.kind == "rate":
+        count, unit = schedule.expression.split()
+        step = timedelta(seconds=int(count) * {"minute": 60, "hour": 3600, "day": 86400}[unit.rstrip("s")])
+        times, current = [], start
+        while current < end and step < timedelta(days=SOAK_CHECK_DAYS):
+            times.append(current.astimezone(zone))
+            current += step
+        return times
+    if schedule.kind != "cron":
+        return []
+    offset = timedelta(days=window.schedule_offset or 0)
+    wall = (start.astimezone(zone) - offset).replace(tzinfo=UTC) - timedelta(minutes=1)
+    wall_end = end.astimezone(zone).replace(tzinfo=UTC)
+    times = []
+    for wall_time in cron_walls(schedule.expression, wall, wall_end):
+        local = (wall_time + offset).replace(tzinfo=zone).astimezone(UTC).astimezone(zone)
+        if start <= local < end:
+            times.append(local)
+    return times
