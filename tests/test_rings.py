@@ -499,3 +499,10 @@ def test_the_windows_role_may_start_exactly_the_promotion_with_its_role():
     role = "arn:aws:iam::123456789012:role/acme-ring-prod-role-mock"
     assert allowed(policies, Request("iam:PassRole", role, {"iam:PassedToService": "ssm.amazonaws.com"}))
     assert not allowed(policies, Request("iam:PassRole", role, {"iam:PassedToService": "ec2.amazonaws.com"}))
+
+
+def test_a_failed_dev_node_is_refused(aws):
+    """The refusal path in the default run (the other reasons run with the slow tests)."""
+    test_a_bad_dev_install_is_refused_prod_installs_nothing_new_and_the_customer_is_told(
+        aws, None, [node("i-1"), node("i-2", failed=2)], "i-2 (acme-dev) has 2 failed patch(es)"
+    )
