@@ -45,6 +45,7 @@ OPTIONS = {
         "--dry-run",
     },
     "schema": set(),
+    "promote": {"stack_file", "--ring", "--region", "--profile", "--force", "--dry-run"},
 }
 
 HEAVY = {"pulumi", "pulumi_aws", "boto3", "botocore", "jinja2", "grpc"}
@@ -58,7 +59,7 @@ def subparsers(parser):
 
 def test_every_subcommand_keeps_its_options_in_the_documented_order():
     commands = subparsers(cli.build_parser())
-    assert list(commands) == ["validate", "plan", "calendar", "report", "patch-now", "schema"]  # --help's order
+    assert list(commands) == ["validate", "plan", "calendar", "report", "patch-now", "schema", "promote"]  # --help's
     for name, sub in commands.items():
         options = {a.option_strings[0] if a.option_strings else a.dest for a in sub._actions}
         assert options - {"-h"} == OPTIONS[name], name
