@@ -47,7 +47,7 @@ def _step(document: dict[str, Any], name: str) -> dict[str, Any]:
 def run_script(step: dict[str, Any], payload: dict[str, Any], clients: Any) -> dict[str, Any]:
     """Run a runbook step's Python handler here: ``boto3.client(service)`` in it is ``clients(service)``."""
     namespace: dict[str, Any] = {"__name__": f"runbook_{step['name']}"}
-    exec(compile(step["inputs"]["Script"], step["name"], "exec"), namespace)  # noqa: S102 - our own runbook
+    exec(compile(step["inputs"]["Script"], step["name"], "exec"), namespace)
     namespace["boto3"] = SimpleNamespace(client=lambda service, *_, **__: clients(service))
     result: dict[str, Any] = namespace[step["inputs"]["Handler"]](payload, None)
     return result
@@ -74,9 +74,8 @@ def run(args: argparse.Namespace) -> int:
     if args.ring not in names[1:]:
         later = ", ".join(names[1:]) or "none: the stack has no patching:rings"
         raise UsageError(f"--ring {args.ring}: a later ring of the stack is needed ({later})")
-    from botocore.exceptions import BotoCoreError, ClientError
-
     import yaml
+    from botocore.exceptions import BotoCoreError, ClientError
 
     from .. import layout
 
