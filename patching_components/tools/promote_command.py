@@ -2,9 +2,10 @@
 promotion now, in each region of the stack, with the deployed promotion runbook's own steps.
 
 It reads the ring's promotion runbook from the account (``GetDocument``: its parameters' defaults are the ring's
-settings as deployed) and runs that runbook's ``assess`` script, and, when the promotion is due or ``--force``
-accepts a refused one, its ``writeOverride`` script, here, with the operator's credentials for the stack's
-account: the same code the window runs, the same override object. ``--force`` accepts the previous ring's
+settings as deployed: windows, groups, bucket, key, template) and runs the runbook's ``assess`` step, and, when
+the promotion is due or ``--force`` accepts a refused one, its ``writeOverride`` step, here, with the operator's
+credentials for the stack's account: the same code the window runs (the scripts of this package's
+documents/ring-promotion.yaml, never code read from the account), the same override object. ``--force`` accepts the previous ring's
 latest soaked install for that install only (the object records the execution; the next one is judged again).
 ``--dry-run`` judges and prints the cut-off in force and the one it would write, and writes nothing.
 
@@ -37,6 +38,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="accept the previous ring's latest soaked install although it failed (for that install only)",
     )
     parser.add_argument("--dry-run", action="store_true", help="judge and print; write nothing")
+
+
+def _shipped() -> dict[str, Any]:
+    from importlib import resources
+
+    import yaml
+
+    text = resources.files("patching_components").joinpath("documents/ring-promotion.yaml").read_text()
+    document: dict[str, Any] = yaml.safe_load(text)
+    return document
 
 
 def _step(document: dict[str, Any], name: str) -> dict[str, Any]:
@@ -88,8 +99,9 @@ def run(args: argparse.Namespace) -> int:
             content = account.clients("ssm", region).get_document(Name=name, DocumentFormat="YAML")["Content"]
         except (BotoCoreError, ClientError) as exc:
             raise UsageError(f"{region}: the promotion runbook {name}: {aws_problem(exc)}") from None
-        document = yaml.safe_load(content)
-        values = {k: spec.get("default") for k, spec in document["parameters"].items()}
+        deployed = yaml.safe_load(content)
+        values = {k: spec.get("default") for k, spec in deployed["parameters"].items()}
+        document = _shipped()  # the steps: ours, not the account's (data only from there)
         values["Force"] = bool(args.force)
         values["automation:EXECUTION_ID"] = "patching-promote"
 
