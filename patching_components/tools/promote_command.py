@@ -6,7 +6,8 @@ settings as deployed: windows, groups, bucket, key, template) and runs the runbo
 the promotion is due or ``--force`` accepts a refused one, its ``writeOverride`` step, here, with the operator's
 credentials for the stack's account: the same code the window runs (the scripts of this package's
 documents/ring-promotion.yaml, never code read from the account), the same override object.
-``--force`` accepts the previous ring's latest soaked install for that install only (the object records the execution; the next one is judged again).
+``--force`` accepts the previous ring's latest soaked install for that install only (the object records the
+execution; the next one is judged again).
 ``--dry-run`` judges and prints the cut-off in force and the one it would write, and writes nothing.
 
 Exit codes: 0 promoted (or already promoted from that install), 4 refused (nothing written; ``--force`` to
