@@ -83,6 +83,7 @@ def report_policy_document(partition: str = "aws", regions: Sequence[str] | None
             "Resource": f"arn:{partition}:ssm:*:*:parameter/patching/*",
         },
     ]
+    statements += ring_report_statements(partition)  # patch rings: each later ring's cut-off in force
     for statement in statements if condition else []:
         statement["Condition"] = condition
     return {"Version": "2012-10-17", "Statement": statements}
@@ -618,3 +619,22 @@ def ring_override_read_document(
             }
         )
     return {"Version": "2012-10-17", "Statement": statements}
+
+
+def ring_report_statements(partition: str = "aws") -> list[dict[str, Any]]:
+    """`patching report` reads each later patch ring's promotion runbook (its bucket and key) and its override
+    object's metadata (HeadObject: s3:GetObject), and nothing else of either service."""
+    return [
+        {
+            "Sid": "ReadRingPromotionRunbooks",
+            "Effect": "Allow",
+            "Action": "ssm:GetDocument",
+            "Resource": f"arn:{partition}:ssm:*:*:document/*-ring-*-promotion",
+        },
+        {
+            "Sid": "ReadRingOverrides",
+            "Effect": "Allow",
+            "Action": "s3:GetObject",
+            "Resource": f"arn:{partition}:s3:::*/*/rings/*.json",
+        },
+    ]

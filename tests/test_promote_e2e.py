@@ -109,3 +109,53 @@ def test_a_refusal_writes_nothing_and_force_accepts_that_install(aws, capsys):
 def test_only_a_later_ring_can_be_promoted(aws, capsys):
     assert cli.main(["promote", str(ACME), "--ring", "dev"]) == 2
     assert "--ring dev: a later ring of the stack is needed (prod)" in capsys.readouterr().err
+
+
+def report_json(capsys):
+    with time_machine.travel(NOW, tick=False):
+        cli.main(["report", str(ACME), "--format", "json"])
+    return json.loads(capsys.readouterr().out)
+
+
+def test_the_report_shows_the_cut_off_in_force_per_ring(aws, capsys):
+    _, _, key = deployed(aws)
+    (ring,) = report_json(capsys)["rings"]
+    assert ring == {
+        "region": REGION,
+        "ring": "prod",
+        "previousRing": "dev",
+        "patchGroups": ["acme-web"],
+        "cutoffs": "none (nothing approved)",
+        "sourceExecution": None,
+        "installDay": None,
+        "forced": False,
+        "override": f"s3://acme-logs-mock/{key}",
+    }
+    with time_machine.travel(NOW, tick=False):
+        assert cli.main(["promote", str(ACME), "--ring", "prod"]) == 0
+    capsys.readouterr()
+    (ring,) = report_json(capsys)["rings"]
+    assert (ring["cutoffs"], ring["installDay"]) == ("AMAZON_LINUX_2023=2026-12-01", "2026-12-08")
+    assert ring["sourceExecution"] == "11111111-2222-3333-4444-555555555555"
+
+
+def test_an_unreadable_override_is_a_gap_not_a_silent_ring(aws, capsys):
+    _, s3, key = deployed(aws)
+    s3.delete_object(Bucket="acme-logs-mock", Key=key)
+    data = report_json(capsys)
+    assert "rings" not in data  # nothing read: no cut-off shown, a gap instead
+    (gap,) = [g for g in data["gaps"] if g["kind"] == "ring-cutoff-unknown"]
+    assert gap["resource"] == "acme-ring-prod-promotion" and "ring prod: cannot read its override" in gap["detail"]
+
+
+def test_the_operator_policy_allows_the_reports_ring_reads_and_no_more():
+    from iam_model import Request, allowed
+
+    from patching_components.iam_policies import report_policy_document
+
+    policy = report_policy_document()
+    document = f"arn:aws:ssm:{REGION}:{ACCOUNT}:document/acme-ring-prod-promotion"
+    assert allowed([policy], Request("ssm:GetDocument", document))
+    assert allowed([policy], Request("s3:GetObject", "arn:aws:s3:::acme-logs-0a1b2c3/patching/acme/rings/prod.json"))
+    assert not allowed([policy], Request("s3:GetObject", "arn:aws:s3:::acme-logs-0a1b2c3/patching/acme/web/out.txt"))
+    assert not allowed([policy], Request("ssm:GetDocument", f"arn:aws:ssm:{REGION}:{ACCOUNT}:document/acme-golden-x"))
