@@ -159,3 +159,17 @@ def test_the_operator_policy_allows_the_reports_ring_reads_and_no_more():
     assert allowed([policy], Request("s3:GetObject", "arn:aws:s3:::acme-logs-0a1b2c3/patching/acme/rings/prod.json"))
     assert not allowed([policy], Request("s3:GetObject", "arn:aws:s3:::acme-logs-0a1b2c3/patching/acme/web/out.txt"))
     assert not allowed([policy], Request("ssm:GetDocument", f"arn:aws:ssm:{REGION}:{ACCOUNT}:document/acme-golden-x"))
+
+
+def test_markdown_and_html_show_the_ring(aws, capsys):
+    deployed(aws)
+    for fmt, line in (
+        ("md", "| eu-west-1 | prod | acme-web | none (nothing approved) | never promoted: installs nothing |"),
+        (
+            "html",
+            "<td>prod</td><td>acme-web</td><td>none (nothing approved)</td><td>never promoted: installs nothing</td>",
+        ),
+    ):
+        with time_machine.travel(NOW, tick=False):
+            cli.main(["report", str(ACME), "--format", fmt])
+        assert line in capsys.readouterr().out, fmt
