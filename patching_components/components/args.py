@@ -952,3 +952,14 @@ class RingPromotionArgs(TypedDict, total=False):
 
     tags: pulumi.Input[Mapping[str, pulumi.Input[str]]]
     """Tags for the role, runbook and object."""
+
+    bucket_region: str
+    """The log bucket's region (the stack's first region), where the override object is written from any region;
+    default: the provider's."""
+
+    role_arn: pulumi.Input[str]
+    """The ring's promotion role, made by the ring's RingPromotion in the stack's first region (IAM is global: one
+    role per ring); without it, this component makes it."""
+
+    role_name: pulumi.Input[str]
+    """Its name (with role_arn): this region's policy is added to it."""

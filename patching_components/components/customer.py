@@ -517,11 +517,17 @@ class CustomerPatching(pulumi.ComponentResource):
             }
             if config.permissions_boundary is not None:
                 args["permissions_boundary"] = config.permissions_boundary
+            if layout.primary_region(config) is not None:
+                args["bucket_region"] = layout.primary_region(config)
             if config.logging is not None and config.logging.kms_key_arn is not None:
                 args["kms_key_arn"] = config.logging.kms_key_arn
             if reporting is not None and reporting.topic_arn is not None:
                 args["notification_topic_arn"] = reporting.topic_arn
-            RingPromotion(where.pulumi_name(name, "ring", ring.name), checked(None, **args), opts=opts)
+            roles: dict[str, RingPromotion] = self.__dict__.setdefault("_ring_roles", {})  # IAM is global
+            if ring.name in roles:  # the ring's role, made in the first region it is built in
+                args["role_arn"], args["role_name"] = roles[ring.name].role_arn, roles[ring.name].role_name
+            promotion = RingPromotion(where.pulumi_name(name, "ring", ring.name), checked(None, **args), opts=opts)
+            roles.setdefault(ring.name, promotion)
 
 
 def _ring_override(

@@ -77,6 +77,14 @@ class RingPromotionPlumbing(TypedDict, total=False):
     """SNS topic told of a refusal or a failed run."""
     tags: pulumi.Input[Mapping[str, pulumi.Input[str]]]
     """Tags for the role, runbook and object."""
+    bucket_region: str
+    """The log bucket's region (the stack's first region), where the override object is written from any region;
+    default: the provider's."""
+    role_arn: pulumi.Input[str]
+    """The ring's promotion role, made by the ring's RingPromotion in the stack's first region (IAM is global:
+    one role per ring); without it, this component makes it."""
+    role_name: pulumi.Input[str]
+    """Its name (with role_arn): this region's policy is added to it."""
 
 
 @functools.cache
@@ -103,6 +111,8 @@ class RingPromotion(pulumi.ComponentResource):
     """``s3://<bucket>/<key>``: the BaselineOverride of the ring's install tasks."""
     role_arn: pulumi.Output[str]
     """The promotion role."""
+    role_name: pulumi.Output[str]
+    """Its name."""
 
     def __init__(self, name: str, args: RingPromotionArgs, opts: pulumi.ResourceOptions | None = None):
         _, args = check_args("RingPromotion", name, args, RingPromotionArgs, types=_types)
@@ -112,18 +122,22 @@ class RingPromotion(pulumi.ComponentResource):
         key = args["override_key"]
         kms = pulumi.Output.from_input(args.get("kms_key_arn") or "")
         topic = pulumi.Output.from_input(args.get("notification_topic_arn") or "")
-        role = ssm_service_role(
-            self,
-            f"{name}-role",
-            f"Patch ring {args['ring']}: promote ring {args['previous_ring']}'s patch set",
-            lookup(self, "partition"),
-            lookup(self, "account_id"),
-            args.get("permissions_boundary"),
-            tags,
-        )
+        if args.get("role_arn") is not None and args.get("role_name") is not None:
+            role_arn, role_name = pulumi.Output.from_input(args["role_arn"]), args["role_name"]
+        else:
+            role = ssm_service_role(
+                self,
+                f"{name}-role",
+                f"Patch ring {args['ring']}: promote ring {args['previous_ring']}'s patch set",
+                lookup(self, "partition"),
+                lookup(self, "account_id"),
+                args.get("permissions_boundary"),
+                tags,
+            )
+            role_arn, role_name = role.arn, role.name
         policy = aws.iam.RolePolicy(
             f"{name}-role",
-            role=role.name,
+            role=role_name,
             policy=account_policy(
                 self,
                 lambda b, t, k, **account: ring_promotion_document(
@@ -160,6 +174,7 @@ class RingPromotion(pulumi.ComponentResource):
             key=key,
             content=args["initial_override"],
             content_type="application/json",
+            region=args.get("bucket_region"),  # the bucket's, whatever region this ring's windows are in
             metadata={"ring": args["ring"], "source-execution": "none", "cutoffs": "none (nothing approved)"},
             tags=tags,
             opts=child(self, ignore_changes=["content", "metadata", "contentType", "source", "etag"]),
@@ -171,7 +186,7 @@ class RingPromotion(pulumi.ComponentResource):
             document_type="Automation",
             document_format="YAML",
             content=pulumi.Output.all(
-                role.arn, bucket, pulumi.Output.from_input(args["previous_window_ids"]), topic
+                role_arn, bucket, pulumi.Output.from_input(args["previous_window_ids"]), topic
             ).apply(
                 lambda v: dump_document(
                     promotion_document(
@@ -202,7 +217,7 @@ class RingPromotion(pulumi.ComponentResource):
                 lambda arn, **account: schedule_policy_document(
                     document_name=document_name, automation_role_arn=arn, **account
                 ),
-                role.arn,
+                role_arn,
             ),
             opts=child(self),
         )
@@ -220,7 +235,7 @@ class RingPromotion(pulumi.ComponentResource):
                 task_invocation_parameters={
                     "automation_parameters": {
                         "document_version": "$DEFAULT",
-                        "parameters": [{"name": "AutomationAssumeRole", "values": [role.arn]}],
+                        "parameters": [{"name": "AutomationAssumeRole", "values": [role_arn]}],
                     }
                 },
                 opts=child(self, depends_on=[policy, start_policy]),
@@ -228,7 +243,8 @@ class RingPromotion(pulumi.ComponentResource):
 
         self.document_name = document.name
         self.override_url = bucket.apply(lambda b: f"s3://{b}/{key}")
-        self.role_arn = role.arn
+        self.role_arn = role_arn
+        self.role_name = pulumi.Output.from_input(role_name)
         register_declared_outputs(self)
 
 
