@@ -506,3 +506,21 @@ def test_a_failed_dev_node_is_refused(aws):
     test_a_bad_dev_install_is_refused_prod_installs_nothing_new_and_the_customer_is_told(
         aws, None, [node("i-1"), node("i-2", failed=2)], "i-2 (acme-dev) has 2 failed patch(es)"
     )
+
+
+def test_a_soak_error_about_secret_schedules_does_not_say_when_they_open():
+    from patching_components.tools.engine import ProgramError
+    from tests.engine import run_program
+    from tests.test_secret_settings import CASES, configured
+
+    config = configured(CASES["maintenanceWindows.<key>.schedule"], "cron(30 1 ? * WED *)")  # a day after dev
+    with time_machine.travel(datetime(2026, 12, 1, 12, tzinfo=UTC), tick=False):
+        with pytest.raises(ProgramError) as public:
+            run_program(config, stack="acme")
+        with pytest.raises(ProgramError) as secret:
+            run_program(config, stack="acme", secret_keys=["patching:maintenanceWindows"])
+    assert "ring prod's window 'weekly-install' opens 2026-12-02 01:30 GMT, 0.9 days after" in str(public.value)
+    text = str(secret.value)
+    assert "patching:rings[1].soakDays: ring prod's window 'weekly-install' opens less than 4 days after" in text
+    assert "(when is left out: the schedules are secret)" in text
+    assert "2026-" not in text and "01:30" not in text and "0.9" not in text

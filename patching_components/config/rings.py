@@ -6,6 +6,7 @@ schedules (``patching_components.calendar``, imported only when a stack has ring
 from __future__ import annotations
 
 import bisect
+from contextvars import ContextVar
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Annotated
 from zoneinfo import ZoneInfo
@@ -20,6 +21,10 @@ if TYPE_CHECKING:
     from .model import StackConfig
 
 Issues = list[tuple[tuple[str | int, ...], str]]
+
+SECRET_KEYS: ContextVar[frozenset[str]] = ContextVar("ring_secret_keys", default=frozenset())
+"""The top-level keys the running program holds secret (pulumi_config sets it): with ``maintenanceWindows``
+secret, a soak error says which rings and windows, not when they open (their schedules are the secret)."""
 
 RING_NAME_PATTERN = r"^[a-z0-9][a-z0-9-]{0,19}$"
 SOAK_CHECK_DAYS = 365
@@ -213,16 +218,25 @@ def _soak_issues(config: StackConfig, now: datetime | None = None) -> Issues:
                         continue  # the previous ring's schedule starts later: the first promotion is refused
                     last, last_key = openings[found - 1]
                     if last > latest:
-                        gap = (start - last).total_seconds() / 86400
+                        if "maintenanceWindows" in SECRET_KEYS.get():
+                            when = (
+                                f"ring {ring.name}'s window {key!r} opens less than {ring.soak_days} days after "
+                                f"ring {previous.name}'s window {last_key!r} (when is left out: the schedules are "
+                                "secret)"
+                            )
+                        else:
+                            gap = (start - last).total_seconds() / 86400
+                            when = (
+                                f"ring {ring.name}'s window {key!r} opens {local:%Y-%m-%d %H:%M %Z}, {gap:.1f} days "
+                                f"after ring {previous.name}'s window {last_key!r} "
+                                f"({last.astimezone(zone):%Y-%m-%d %H:%M %Z})"
+                            )
                         issues.append(
                             (
                                 ("rings", i, "soakDays"),
-                                f"ring {ring.name}'s window {key!r} opens {local:%Y-%m-%d %H:%M %Z}, "
-                                f"{gap:.1f} days after ring {previous.name}'s window {last_key!r} "
-                                f"({last.astimezone(zone):%Y-%m-%d %H:%M %Z}), in {region}: soakDays is "
-                                f"{ring.soak_days}; move one of the schedules (e.g. {previous.name!r} on the first "
-                                f"Sunday of the month, {ring.name!r} on the third: cron(0 2 ? * SUN#3 *)) or lower "
-                                "soakDays",
+                                f"{when}, in {region}: soakDays is {ring.soak_days}; move one of the schedules (e.g. "
+                                f"{previous.name!r} on the first Sunday of the month, {ring.name!r} on the third: "
+                                "cron(0 2 ? * SUN#3 *)) or lower soakDays",
                             )
                         )
                         break
