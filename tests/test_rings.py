@@ -524,3 +524,13 @@ def test_a_soak_error_about_secret_schedules_does_not_say_when_they_open():
     assert "patching:rings[1].soakDays: ring prod's window 'weekly-install' opens less than 4 days after" in text
     assert "(when is left out: the schedules are secret)" in text
     assert "2026-" not in text and "01:30" not in text and "0.9" not in text
+
+
+def test_a_scan_only_customer_keeps_its_rings_and_installs_nothing():
+    raw = acme_raw()
+    raw["mode"] = "scan-only"
+    config = validate(raw, "Pulumi.test.yaml")  # no install window is built: nothing to soak or promote
+    assert [r.name for r in config.rings] == ["dev", "prod"]
+    from patching_components.config.rings import install_windows
+
+    assert install_windows(config, ["acme-web"]) == []
