@@ -534,3 +534,56 @@ def test_a_scan_only_customer_keeps_its_rings_and_installs_nothing():
     from patching_components.config.rings import install_windows
 
     assert install_windows(config, ["acme-web"]) == []
+
+
+def test_the_assess_step_sends_exactly_these_requests():
+    """botocore's Stubber checks each request of the runbook's assess step against the SSM and S3 models,
+    and the exact parameters: the soak window as StartedBefore/StartedAfter, AWS's largest page of patch states."""
+    from botocore.stub import Stubber
+
+    from patching_components.tools.promote_command import run_script
+
+    ssm = boto3.client("ssm", region_name=REGION, aws_access_key_id="x", aws_secret_access_key="x")
+    s3 = boto3.client("s3", region_name=REGION, aws_access_key_id="x", aws_secret_access_key="x")
+    before, after = "2026-12-09T04:00:30Z", "2026-09-08T04:00:30Z"  # now - 4 days + 2 hours; 92 days earlier
+    with Stubber(ssm) as ssm_stub, Stubber(s3) as s3_stub:
+        ssm_stub.add_response(
+            "describe_maintenance_window_executions",
+            {
+                "WindowExecutions": [
+                    {
+                        **execution("mw-0123456789abcdef0", DEV_STARTED),
+                        "WindowExecutionId": "11111111-2222-3333-4444-555555555555",
+                    }
+                ]
+            },
+            {
+                "WindowId": "mw-0123456789abcdef0",
+                "Filters": [
+                    {"Key": "StartedBefore", "Values": [before]},
+                    {"Key": "StartedAfter", "Values": [after]},
+                ],
+            },
+        )
+        s3_stub.add_response(
+            "head_object", {"Metadata": {}}, {"Bucket": BUCKET, "Key": "patching/acme/rings/prod.json"}
+        )
+        ssm_stub.add_response(
+            "describe_instance_patch_states_for_patch_group",
+            {"InstancePatchStates": [node("i-0123456789abcdef0")]},
+            {"PatchGroup": "acme-dev", "MaxResults": 100},
+        )
+        step = next(s for s in PROMOTION["mainSteps"] if s["name"] == "assess")
+        payload = {
+            "PreviousWindowIds": ["mw-0123456789abcdef0"],
+            "PreviousPatchGroups": ["acme-dev"],
+            "CountMissing": True,
+            "SoakDays": 4,
+            "Bucket": BUCKET,
+            "OverrideKey": "patching/acme/rings/prod.json",
+            "Force": False,
+        }
+        with time_machine.travel(NOW, tick=False):
+            result = run_script(step, payload, {"ssm": ssm, "s3": s3}.__getitem__)
+        ssm_stub.assert_no_pending_responses()
+    assert (result["Decision"], result["InstallDay"], result["Reasons"]) == ("PROMOTE", "2026-12-08", [])
