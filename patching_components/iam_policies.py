@@ -580,6 +580,15 @@ def ring_promotion_document(
             "Action": ["s3:GetObject", "s3:PutObject"],
             "Resource": f"arn:{partition}:s3:::{bucket}/{override_key}",
         },
+        {
+            # Without it S3 answers a missing object with 403, not 404 ("HeadObject", Permissions): the runbook
+            # could not tell "never written" (it promotes) from "not allowed" (it fails).
+            "Sid": "TellAMissingOverride",
+            "Effect": "Allow",
+            "Action": "s3:ListBucket",
+            "Resource": f"arn:{partition}:s3:::{bucket}",
+            "Condition": {"StringEquals": {"s3:prefix": override_key}},
+        },
     ]
     if kms_key_arn:
         statements.append(

@@ -587,3 +587,52 @@ def test_the_assess_step_sends_exactly_these_requests():
             result = run_script(step, payload, {"ssm": ssm, "s3": s3}.__getitem__)
         ssm_stub.assert_no_pending_responses()
     assert (result["Decision"], result["InstallDay"], result["Reasons"]) == ("PROMOTE", "2026-12-08", [])
+
+
+def test_the_promotion_runbook_passes_the_document_checks():
+    from patching_components.aws.automation_doc import document_issues
+
+    assert document_issues(PROMOTION) == []
+
+
+def test_the_promotion_role_grants_exactly_the_runbooks_calls():
+    """The actions of the role's policy are the IAM actions of the calls the runbook's steps make (read from the
+    document), HeadObject being s3:GetObject, plus s3:ListBucket, which turns a missing object's 403 into 404
+    ("HeadObject": "If you don't have the s3:ListBucket permission, Amazon S3 returns ... 403")."""
+    from iam_model import granted_actions
+    from runbook_sim import step_calls
+
+    run = example_run(ACME)
+    (policy,) = [
+        r.inputs["policy"] for r in run.of_type("aws:iam/rolePolicy:RolePolicy") if r.name == "acme-ring-prod-role"
+    ]
+    iam_action = {"HeadObject": "GetObject"}
+    calls = {
+        f"{service}:{iam_action.get(api, api)}" for step in PROMOTION["mainSteps"] for service, api in step_calls(step)
+    }
+    assert calls == {
+        "ssm:DescribeMaintenanceWindowExecutions",
+        "ssm:DescribeInstancePatchStatesForPatchGroup",
+        "s3:GetObject",
+        "s3:PutObject",
+        "sns:Publish",
+    }
+    assert {a.lower() for a in granted_actions([policy])} == {a.lower() for a in calls | {"s3:ListBucket"}}
+    bucket = "arn:aws:s3:::acme-logs-mock"
+    assert allowed([policy], Request("s3:ListBucket", bucket, {"s3:prefix": "patching/acme/rings/prod.json"}))
+    assert not allowed([policy], Request("s3:ListBucket", bucket, {"s3:prefix": "patching/"}))
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        pytest.param(f, id=str(f), marks=() if f.kind == "error" else pytest.mark.slow)
+        for f in fault_matrix(PROMOTION, steps=["notifyRefusal", "endFailed"])
+    ],
+)
+def test_every_refusal_path_ends_failed_and_writes_nothing(aws, fault):
+    path = RingPath(nodes=[node("i-1", failed=1)])
+    result = path.run(fault)
+    assert result.injected
+    assert result.status == ("Cancelled" if fault.kind == "cancel" else "Failed"), (result.history, result.failures)
+    assert path.override()[0] == json.loads(path.initial)
