@@ -636,3 +636,12 @@ def test_every_refusal_path_ends_failed_and_writes_nothing(aws, fault):
     assert result.injected
     assert result.status == ("Cancelled" if fault.kind == "cancel" else "Failed"), (result.history, result.failures)
     assert path.override()[0] == json.loads(path.initial)
+
+
+def test_a_deleted_override_is_written_again_by_the_next_promotion(aws):
+    path = RingPath()
+    path.s3.delete_object(Bucket=BUCKET, Key=path.key)  # meanwhile prod's install fails: no override to read
+    result = path.run()
+    assert result.status == "Success", result.failures
+    assert result.outputs["assess"]["InForce"] == "none (nothing approved)"
+    assert path.override()[0][0]["ApprovalRules"]["PatchRules"][0]["ApproveUntilDate"] == "2026-12-01"
