@@ -167,3 +167,23 @@ def ring_of_window(config: StackConfig, window: str) -> str | None:
         if any(window in config.patch_groups[g].maintenance_windows for g in ring.patch_groups):
             return ring.name
     return None
+
+
+def ring_notice(config: StackConfig, window: str, opening: datetime) -> str | None:
+    """The line an advance notice of this opening adds for its ring (None: not a ring's install window): for
+    the notices' "applies" lines (see the Notices contract)."""
+    from .config.rings import install_windows
+
+    ring = ring_of_window(config, window)
+    if ring is None or window not in install_windows(config, [g for r in config.rings for g in r.patch_groups]):
+        return None
+    prediction = predict(config, window, opening)
+    if prediction is None:
+        return f"Ring {ring}: the first ring; its baselines decide what is installed."
+    if prediction.source_start is None:
+        return f"Ring {ring}: no install of ring {prediction.previous} in sight: nothing new is installed."
+    cut = ", ".join(f"{key} released on or before {day}" for key, day in prediction.cutoffs.items())
+    return (
+        f"Ring {ring}: installs what ring {prediction.previous} was given on {prediction.source_start:%Y-%m-%d} "
+        f"({cut}), if that install succeeded; nothing new otherwise."
+    )

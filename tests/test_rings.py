@@ -645,3 +645,19 @@ def test_a_deleted_override_is_written_again_by_the_next_promotion(aws):
     assert result.status == "Success", result.failures
     assert result.outputs["assess"]["InForce"] == "none (nothing approved)"
     assert path.override()[0][0]["ApprovalRules"]["PatchRules"][0]["ApproveUntilDate"] == "2026-12-01"
+
+
+@time_machine.travel(datetime(2026, 12, 1, tzinfo=UTC), tick=False)
+def test_the_notice_line_of_a_ring_opening():
+    from zoneinfo import ZoneInfo
+
+    from patching_components.rings import ring_notice
+
+    config = validate(acme_raw(), "acme")
+    london = ZoneInfo("Europe/London")
+    assert ring_notice(config, "weekly-install", datetime(2026, 12, 13, 2, tzinfo=london)) == (
+        "Ring prod: installs what ring dev was given on 2026-12-08 (al2023 released on or before 2026-12-01), "
+        "if that install succeeded; nothing new otherwise."
+    )
+    assert ring_notice(config, "dev-install", datetime(2026, 12, 8, 4, tzinfo=london)).startswith("Ring dev: the first")
+    assert ring_notice(config, "daily-scan", datetime(2026, 12, 8, 1, tzinfo=london)) is None
