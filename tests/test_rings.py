@@ -364,8 +364,13 @@ def test_a_good_dev_install_is_promoted_and_prod_gets_exactly_what_dev_got(aws):
         (None, [node("i-1", ended=DEV_STARTED - timedelta(days=3))], "i-1 (acme-dev) reported no patch operation"),
         (None, [], "no node of the previous ring reported a patch state"),
         ([execution("mw-dev", NOW - timedelta(days=1))], None, "the previous ring has no install window execution"),
+        (
+            [execution("mw-dev", DEV_STARTED), execution("mw-dev", NOW - timedelta(days=1), "FAILED")],
+            None,
+            "a later run, exec-mw-dev-12120200, ended FAILED",
+        ),
     ],
-    ids=["failed-run", "failed-node", "missing", "reboot", "silent-node", "no-nodes", "nothing-soaked"],
+    ids=["failed-run", "failed-node", "missing", "reboot", "silent-node", "no-nodes", "nothing-soaked", "later-failed"],
 )
 @pytest.mark.slow
 def test_a_bad_dev_install_is_refused_prod_installs_nothing_new_and_the_customer_is_told(
@@ -545,7 +550,7 @@ def test_the_assess_step_sends_exactly_these_requests():
 
     ssm = boto3.client("ssm", region_name=REGION, aws_access_key_id="x", aws_secret_access_key="x")
     s3 = boto3.client("s3", region_name=REGION, aws_access_key_id="x", aws_secret_access_key="x")
-    before, after = "2026-12-09T04:00:30Z", "2026-09-08T04:00:30Z"  # now - 4 days + 2 hours; 92 days earlier
+    after = "2026-09-08T04:00:30Z"  # now - 4 days + 2 hours (the soak), 92 days earlier
     with Stubber(ssm) as ssm_stub, Stubber(s3) as s3_stub:
         ssm_stub.add_response(
             "describe_maintenance_window_executions",
@@ -559,10 +564,7 @@ def test_the_assess_step_sends_exactly_these_requests():
             },
             {
                 "WindowId": "mw-0123456789abcdef0",
-                "Filters": [
-                    {"Key": "StartedBefore", "Values": [before]},
-                    {"Key": "StartedAfter", "Values": [after]},
-                ],
+                "Filters": [{"Key": "StartedAfter", "Values": [after]}],
             },
         )
         s3_stub.add_response(
