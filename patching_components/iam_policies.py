@@ -644,6 +644,6 @@ def ring_report_statements(partition: str = "aws") -> list[dict[str, Any]]:
             "Sid": "ReadRingOverrides",
             "Effect": "Allow",
             "Action": "s3:GetObject",
-            "Resource": f"arn:{partition}:s3:::*/*/rings/*.json",
+            "Resource": f"arn:{partition}:s3:::*.rings/*.json",
         },
     ]

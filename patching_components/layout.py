@@ -178,11 +178,13 @@ def regions(config: StackConfig) -> Iterator[RegionLayout]:
 
 def ring_override_key(config: StackConfig, ring: str, region: str | None = None) -> str | None:
     """The S3 key of a later ring's BaselineOverride object in the log bucket (of a non-primary ``region``):
-    ``<log prefix>[/<region>]/rings/<ring>.json`` (None without the log bucket)."""
+    ``<s3Prefix>/<customer>.rings[/<region>]/<ring>.json`` (None without the log bucket). Beside the
+    customer's log prefix, not in it: the instances may write their output there (``<s3Prefix>/<customer>/*``),
+    and no node may change what a ring installs; no customer id holds a '.', so no stack's nodes write there."""
     prefix = log_prefix(config)
     if prefix is None:
         return None
-    return f"{prefix}/rings/{ring}.json" if region is None else f"{prefix}/{region}/rings/{ring}.json"
+    return f"{prefix}.rings/{ring}.json" if region is None else f"{prefix}.rings/{region}/{ring}.json"
 
 
 def ring_promotion_document_name(customer: str, ring: str, region: str | None = None) -> str:

@@ -37,7 +37,7 @@ def test_acme_is_deployed_as_planned(aws):
     command = got["TaskInvocationParameters"]["RunCommand"]
     override = command["Parameters"].pop("BaselineOverride")
     assert command["Parameters"] == {"Operation": ["Install"], "RebootOption": ["RebootIfNeeded"]}
-    assert override[0].startswith("s3://acme-logs-") and override[0].endswith("/patching/acme/rings/prod.json")
+    assert override[0].startswith("s3://acme-logs-") and override[0].endswith("/patching/acme.rings/prod.json")
     topic_arn = command["NotificationConfig"]["NotificationArn"]
     assert topic_arn.startswith("arn:aws:sns:eu-west-1:123456789012:acme-alerts-")
     (baseline,) = ssm.describe_patch_baselines(Filters=[{"Key": "OWNER", "Values": ["Self"]}])["BaselineIdentities"]

@@ -89,7 +89,7 @@ def test_promote_writes_devs_patch_set_for_prod(aws, capsys):
     (entry,), meta = override(s3, key)
     assert entry["ApprovalRules"]["PatchRules"][0]["ApproveUntilDate"] == "2026-12-01"
     assert (meta["source-execution"], meta["forced"]) == ("11111111-2222-3333-4444-555555555555", "false")
-    assert "promoted: s3://acme-logs-mock/patching/acme/rings/prod.json: AMAZON_LINUX_2023=2026-12-01" in (
+    assert "promoted: s3://acme-logs-mock/patching/acme.rings/prod.json: AMAZON_LINUX_2023=2026-12-01" in (
         capsys.readouterr().out
     )
 
@@ -156,7 +156,7 @@ def test_the_operator_policy_allows_the_reports_ring_reads_and_no_more():
     policy = report_policy_document()
     document = f"arn:aws:ssm:{REGION}:{ACCOUNT}:document/acme-ring-prod-promotion"
     assert allowed([policy], Request("ssm:GetDocument", document))
-    assert allowed([policy], Request("s3:GetObject", "arn:aws:s3:::acme-logs-0a1b2c3/patching/acme/rings/prod.json"))
+    assert allowed([policy], Request("s3:GetObject", "arn:aws:s3:::acme-logs-0a1b2c3/patching/acme.rings/prod.json"))
     assert not allowed([policy], Request("s3:GetObject", "arn:aws:s3:::acme-logs-0a1b2c3/patching/acme/web/out.txt"))
     assert not allowed([policy], Request("ssm:GetDocument", f"arn:aws:ssm:{REGION}:{ACCOUNT}:document/acme-golden-x"))
 

@@ -114,8 +114,8 @@ def test_iam_is_built_once_and_everything_else_in_every_region(acme_two_regions)
     ]
     objects = run.of_type("aws:s3/bucketObjectv2:BucketObjectv2")
     assert sorted(o.inputs["key"] for o in objects) == [
-        "patching/acme/rings/prod.json",
-        "patching/acme/us-east-1/rings/prod.json",
+        "patching/acme.rings/prod.json",
+        "patching/acme.rings/us-east-1/prod.json",
     ]
     assert {region_of(run, o) for o in objects} == {"eu-west-1"}
 

@@ -227,7 +227,7 @@ def test_the_override_is_a_patch_baseline_as_aws_models_it():
 def test_the_shipped_initial_override_is_the_approve_nothing_one():
     run = example_run(ACME)
     (obj,) = run.of_type("aws:s3/bucketObjectv2:BucketObjectv2")
-    assert obj.inputs["key"] == "patching/acme/rings/prod.json"
+    assert obj.inputs["key"] == "patching/acme.rings/prod.json"
     (entry,) = json.loads(obj.inputs["content"])
     assert approved(as_model_inputs(entry), date(2030, 1, 1)) == set()
 
@@ -295,7 +295,7 @@ class RingPath:
 
     def __init__(self, executions=None, nodes=None):
         n = next(_paths)
-        self.key = f"patching/acme/rings/prod-{n}.json"
+        self.key = f"patching/acme.rings/prod-{n}.json"
         self.s3 = boto3.client("s3", region_name=REGION)
         run = example_run(ACME)
         (obj,) = run.of_type("aws:s3/bucketObjectv2:BucketObjectv2")
@@ -465,7 +465,7 @@ def test_the_promotion_role_may_do_exactly_what_its_runbook_does_on_this_custome
     ]
     region, account = "eu-west-1", "123456789012"
     window = f"arn:aws:ssm:{region}:{account}:maintenancewindow/mw-0123456789abcdef0"
-    key = "arn:aws:s3:::acme-logs-mock/patching/acme/rings/prod.json"
+    key = "arn:aws:s3:::acme-logs-mock/patching/acme.rings/prod.json"
     topic = run.outputs["notificationTopicArn"]
     acme, globex = {"aws:ResourceTag/Customer": "acme"}, {"aws:ResourceTag/Customer": "globex"}
     assert allowed([policy], Request("ssm:DescribeMaintenanceWindowExecutions", window, acme))
@@ -474,9 +474,9 @@ def test_the_promotion_role_may_do_exactly_what_its_runbook_does_on_this_custome
     assert allowed([policy], Request("s3:GetObject", key)) and allowed([policy], Request("s3:PutObject", key))
     assert allowed([policy], Request("sns:Publish", topic))
     for other in (
-        "arn:aws:s3:::acme-logs-mock/patching/acme/rings/dev.json",
-        "arn:aws:s3:::acme-logs-mock/patching/globex/rings/prod.json",
-        "arn:aws:s3:::globex-logs/patching/acme/rings/prod.json",
+        "arn:aws:s3:::acme-logs-mock/patching/acme.rings/dev.json",
+        "arn:aws:s3:::acme-logs-mock/patching/globex.rings/prod.json",
+        "arn:aws:s3:::globex-logs/patching/acme.rings/prod.json",
     ):
         assert not allowed([policy], Request("s3:PutObject", other))
     assert not allowed([policy], Request("sns:Publish", topic.replace("acme", "globex")))
@@ -568,7 +568,7 @@ def test_the_assess_step_sends_exactly_these_requests():
             },
         )
         s3_stub.add_response(
-            "head_object", {"Metadata": {}}, {"Bucket": BUCKET, "Key": "patching/acme/rings/prod.json"}
+            "head_object", {"Metadata": {}}, {"Bucket": BUCKET, "Key": "patching/acme.rings/prod.json"}
         )
         ssm_stub.add_response(
             "describe_instance_patch_states_for_patch_group",
@@ -582,7 +582,7 @@ def test_the_assess_step_sends_exactly_these_requests():
             "CountMissing": True,
             "SoakDays": 4,
             "Bucket": BUCKET,
-            "OverrideKey": "patching/acme/rings/prod.json",
+            "OverrideKey": "patching/acme.rings/prod.json",
             "Force": False,
         }
         with time_machine.travel(NOW, tick=False):
@@ -621,7 +621,7 @@ def test_the_promotion_role_grants_exactly_the_runbooks_calls():
     }
     assert {a.lower() for a in granted_actions([policy])} == {a.lower() for a in calls | {"s3:ListBucket"}}
     bucket = "arn:aws:s3:::acme-logs-mock"
-    assert allowed([policy], Request("s3:ListBucket", bucket, {"s3:prefix": "patching/acme/rings/prod.json"}))
+    assert allowed([policy], Request("s3:ListBucket", bucket, {"s3:prefix": "patching/acme.rings/prod.json"}))
     assert not allowed([policy], Request("s3:ListBucket", bucket, {"s3:prefix": "patching/"}))
 
 
@@ -663,3 +663,20 @@ def test_the_notice_line_of_a_ring_opening():
     )
     assert ring_notice(config, "dev-install", datetime(2026, 12, 8, 4, tzinfo=london)).startswith("Ring dev: the first")
     assert ring_notice(config, "daily-scan", datetime(2026, 12, 8, 1, tzinfo=london)) is None
+
+
+def test_no_node_can_change_what_a_ring_installs():
+    """The instances may write their output below <s3Prefix>/<customer>/ and read their ring's override; the
+    override is beside that prefix, so no node (of this customer or, with a shared bucket, another) can write it."""
+    run = example_run(ACME)
+    role = next(r for r in run.of_type("aws:iam/role:Role") if r.name == "acme-instance")
+    role_name = f"{role.name}-mock"
+    policies = [
+        r.inputs["policy"] for r in run.of_type("aws:iam/rolePolicy:RolePolicy") if r.inputs["role"] == role_name
+    ]
+    assert policies
+    key = "arn:aws:s3:::acme-logs-mock/patching/acme.rings/prod.json"
+    assert allowed(policies, Request("s3:PutObject", "arn:aws:s3:::acme-logs-mock/patching/acme/weekly-install/x"))
+    assert allowed(policies, Request("s3:GetObject", key))
+    assert not allowed(policies, Request("s3:PutObject", key))
+    assert not allowed(policies, Request("s3:DeleteObject", key))

@@ -66,7 +66,7 @@ def test_acme_windows(example_runs):
     assert parameters(task) == {
         "Operation": ["Install"],
         "RebootOption": ["RebootIfNeeded"],
-        "BaselineOverride": ["s3://acme-logs-mock/patching/acme/rings/prod.json"],
+        "BaselineOverride": ["s3://acme-logs-mock/patching/acme.rings/prod.json"],
     }
     assert "taskParameters" not in task.inputs  # the deprecated form
 
