@@ -265,6 +265,14 @@ def _bucket_part(b: _Builder, r: PlannedResource, calls: list[str]) -> None:
     b.allow("S3LogBucket", calls, [b.bucket_arn(bucket)])
 
 
+def _bucket_object(b: _Builder, r: PlannedResource, calls: list[str]) -> None:
+    bucket = b.referenced(r, "bucket", "aws:s3/bucket:Bucket")
+    b.allow("S3LogBucket", _take(calls, "s3:ListObjectVersions"), [b.bucket_arn(bucket)])
+    if "s3:DeleteObject" in calls:  # with a VersionId (a versioned bucket): IAM checks s3:DeleteObjectVersion
+        calls.append("s3:DeleteObjectVersion")
+    b.allow("S3Objects", calls, [f"{b.bucket_arn(bucket)}/{r.inputs['key']}"])
+
+
 def _topic(b: _Builder, r: PlannedResource, calls: list[str]) -> None:
     b.allow("SnsTopics", calls, [b.topic_arn(r)])
 
@@ -361,6 +369,7 @@ _HANDLERS = {
     "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": _bucket_part,
     "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": _bucket_part,
     "aws:s3/bucketVersioning:BucketVersioning": _bucket_part,
+    "aws:s3/bucketObjectv2:BucketObjectv2": _bucket_object,
     "aws:sns/topic:Topic": _topic,
     "aws:sns/topicSubscription:TopicSubscription": _subscription,
     "aws:cloudwatch/eventRule:EventRule": _event_rule,

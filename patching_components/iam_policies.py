@@ -97,6 +97,7 @@ def report_policy_document(partition: str = "aws", regions: Sequence[str] | None
             "Resource": [f"arn:{partition}:ec2:*:*:instance/*", f"arn:{partition}:ssm:*:*:managed-instance/*"],
         },
     ]
+    statements += ring_report_statements(partition)  # patch rings: each later ring's cut-off in force
     for statement in statements if condition else []:
         statement["Condition"] = condition
     return {"Version": "2012-10-17", "Statement": statements}
@@ -958,3 +959,108 @@ def notices_events_document(
             pass_role_statement("PassTheNoticesRole", role_arn, "ssm"),
         ],
     }
+
+
+def ring_promotion_document(
+    *,
+    partition: str,
+    region: str,
+    account_id: str,
+    customer: str,
+    bucket: str,
+    override_key: str,
+    topic_arn: str | None = None,
+    kms_key_arn: str | None = None,
+) -> dict[str, Any]:
+    """What a ring's promotion runbook may do: read the executions of this customer's windows (tagged
+    ``Customer: <customer>``) and the patch states of the nodes in its patch groups (an API without
+    resource-level permissions), read and write exactly its ring's override object, and tell ``topic_arn``."""
+    prefix = f"arn:{partition}:ssm:{region}:{account_id}:"
+    statements: list[dict[str, Any]] = [
+        {
+            "Sid": "ReadThePreviousRingsWindowExecutions",
+            "Effect": "Allow",
+            "Action": "ssm:DescribeMaintenanceWindowExecutions",
+            "Resource": f"{prefix}maintenancewindow/*",
+            "Condition": {"StringEquals": {f"aws:ResourceTag/{defaults.CUSTOMER_TAG}": customer}},
+        },
+        {
+            # DescribeInstancePatchStatesForPatchGroup has no resource type in IAM's action table.
+            "Sid": "ReadThePreviousRingsPatchStates",
+            "Effect": "Allow",
+            "Action": "ssm:DescribeInstancePatchStatesForPatchGroup",
+            "Resource": "*",
+        },
+        {
+            "Sid": "ReadAndWriteThisRingsOverride",
+            "Effect": "Allow",
+            "Action": ["s3:GetObject", "s3:PutObject"],
+            "Resource": f"arn:{partition}:s3:::{bucket}/{override_key}",
+        },
+        {
+            # Without it S3 answers a missing object with 403, not 404 ("HeadObject", Permissions): the runbook
+            # could not tell "never written" (it promotes) from "not allowed" (it fails).
+            "Sid": "TellAMissingOverride",
+            "Effect": "Allow",
+            "Action": "s3:ListBucket",
+            "Resource": f"arn:{partition}:s3:::{bucket}",
+            "Condition": {"StringEquals": {"s3:prefix": override_key}},
+        },
+    ]
+    if kms_key_arn:
+        statements.append(
+            {
+                "Sid": "TheLogBucketsKey",
+                "Effect": "Allow",
+                "Action": ["kms:GenerateDataKey", "kms:Decrypt"],
+                "Resource": kms_key_arn,
+                "Condition": {"StringEquals": {"kms:ViaService": s3_via_service(kms_key_arn)}},
+            }
+        )
+    if topic_arn:
+        statements.append({"Sid": "TellTheCustomer", "Effect": "Allow", "Action": "sns:Publish", "Resource": topic_arn})
+    return {"Version": "2012-10-17", "Statement": statements}
+
+
+def ring_override_read_document(
+    *, partition: str, bucket: str, override_key: str, kms_key_arn: str | None = None
+) -> dict[str, Any]:
+    """The instance role reads its ring's override object (the agent downloads BaselineOverride itself)."""
+    statements: list[dict[str, Any]] = [
+        {
+            "Sid": "ReadTheRingsBaselineOverride",
+            "Effect": "Allow",
+            "Action": "s3:GetObject",
+            "Resource": f"arn:{partition}:s3:::{bucket}/{override_key}",
+        }
+    ]
+    if kms_key_arn:
+        statements.append(
+            {
+                "Sid": "DecryptItWithTheLogBucketsKey",
+                "Effect": "Allow",
+                "Action": "kms:Decrypt",
+                "Resource": kms_key_arn,
+                "Condition": {"StringEquals": {"kms:ViaService": s3_via_service(kms_key_arn)}},
+            }
+        )
+    return {"Version": "2012-10-17", "Statement": statements}
+
+
+def ring_report_statements(partition: str = "aws") -> list[dict[str, Any]]:
+    """`patching report` reads each later patch ring's promotion runbook (its bucket and key) and its override
+    object's metadata (HeadObject: s3:GetObject), and nothing else of either service."""
+    return [
+        {
+            "Sid": "ReadRingPromotionRunbooks",
+            "Effect": "Allow",
+            "Action": "ssm:GetDocument",
+            "Resource": f"arn:{partition}:ssm:*:*:document/*-ring-*-promotion",
+        },
+        {
+            "Sid": "ReadRingOverrides",
+            "Effect": "Allow",
+            "Action": "s3:GetObject",
+            "Resource": f"arn:{partition}:s3:::*.rings/*.json",
+        },
+    ]

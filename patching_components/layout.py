@@ -18,7 +18,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from .config.model import MaintenanceWindowConfig, StackConfig
@@ -191,30 +191,26 @@ def regions(config: StackConfig) -> Iterator[RegionLayout]:
         yield region_layout(config, region)
 
 
+def ring_override_key(config: StackConfig, ring: str, region: str | None = None) -> str | None:
+    """The S3 key of a later ring's BaselineOverride object in the log bucket (of a non-primary ``region``):
+    ``<s3Prefix>/<customer>.rings[/<region>]/<ring>.json`` (None without the log bucket). Beside the
+    customer's log prefix, not in it: the instances may write their output there (``<s3Prefix>/<customer>/*``),
+    and no node may change what a ring installs; no customer id holds a '.', so no stack's nodes write there."""
+    prefix = log_prefix(config)
+    if prefix is None:
+        return None
+    return f"{prefix}.rings/{ring}.json" if region is None else f"{prefix}.rings/{region}/{ring}.json"
+
+
+def ring_promotion_document_name(customer: str, ring: str, region: str | None = None) -> str:
+    """The promotion runbook of a stack's later ring (of a non-primary ``region``)."""
+    return f"{name_prefix(customer, region)}-ring-{ring}-promotion"
+
+
 def notice_names(customer: str, region: str | None = None) -> tuple[str, str]:
     """The advance-notice and window-summary runbooks of a stack (in a non-primary ``region``)."""
     prefix = name_prefix(customer, region)
     return f"{prefix}-advance-notice", f"{prefix}-window-summary"
-
-
-def notice_window(config: StackConfig, where: RegionLayout, key: str, window_id: str) -> dict[str, Any]:
-    """One window as the notice runbooks and ``patching notice`` read it (patching_components/notices.py)."""
-    settings = config.maintenance_windows[key]
-    return {
-        "id": window_id,
-        "key": key,
-        "name": where.window_name(key),
-        "timezone": settings.timezone,
-        "durationHours": settings.duration_hours,
-        "cutoffHours": settings.cutoff_hours,
-        "operation": settings.operation,
-        "rebootOption": settings.reboot_option,
-        "patchGroups": sorted(config.groups_by_window().get(key, [])),
-        "notice": settings.operation == "Install",
-        "approvalCalendar": approval_calendar_name(config.customer, key, where.named_region)
-        if settings.requires_approval
-        else "",
-    }
 
 
 def catch_up_document_name(customer: str, key: str, region: str | None = None) -> str:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .config import StackConfig
+    from .layout import RegionLayout
 
 FILES = ("advance-notice.yaml", "window-summary.yaml")
 
@@ -56,7 +57,7 @@ def notice_issues(config: StackConfig) -> list[tuple[tuple[str | int, ...], str]
     role = f"arn:{partition}:iam::{account}:role/{'r' * 64}"
     policies = 0
     for where in layout.regions(config):
-        windows = [layout.notice_window(config, where, key, "mw-" + "0" * 17) for key in where.windows]
+        windows = [notice_window(config, where, key, "mw-" + "0" * 17) for key in where.windows]
         if not windows:
             continue
         settings = notices.settings(
@@ -105,3 +106,27 @@ def notice_issues(config: StackConfig) -> list[tuple[tuple[str | int, ...], str]
             )
         )
     return issues
+
+
+def notice_window(config: StackConfig, where: RegionLayout, key: str, window_id: str) -> dict[str, Any]:
+    """One window as the notice runbooks and ``patching notice`` read it (patching_components/notices.py)."""
+    from . import layout
+    from .rings import ring_note
+
+    settings = config.maintenance_windows[key]
+    return {
+        "id": window_id,
+        "key": key,
+        "name": where.window_name(key),
+        "timezone": settings.timezone,
+        "durationHours": settings.duration_hours,
+        "cutoffHours": settings.cutoff_hours,
+        "operation": settings.operation,
+        "rebootOption": settings.reboot_option,
+        "patchGroups": sorted(config.groups_by_window().get(key, [])),
+        "notice": settings.operation == "Install",
+        "approvalCalendar": layout.approval_calendar_name(config.customer, key, where.named_region)
+        if settings.requires_approval
+        else "",
+        "ringNote": ring_note(config, key),
+    }

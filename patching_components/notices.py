@@ -8,7 +8,8 @@ package it ships in.
 
 The settings a runbook gets (parameter ``Settings``, JSON; :func:`settings` builds them from the stack):
 ``{"customer", "region", "hours", "calendar", "tagKey", "scanOnly", "windows": [{"id", "key", "name",
-"timezone", "durationHours", "cutoffHours", "operation", "rebootOption", "patchGroups", "approvalCalendar"}]}``.
+"timezone", "durationHours", "cutoffHours", "operation", "rebootOption", "patchGroups", "approvalCalendar",
+"ringNote"}]}``.
 """
 
 from __future__ import annotations
@@ -74,7 +75,8 @@ def applies_lines(facts: dict[str, Any]) -> list[str]:
 
     ``facts``: ``frozen`` (True/False, None: no calendar), ``approved`` (the window's approval calendar
     OPEN at the opening; None: no approval gate), ``enabled`` (the window's Enabled now), ``breaker`` (the
-    alarm named by the window's ``PatchingCircuitBreaker`` tag, "" without), ``scanOnly``. A new rule that
+    alarm named by the window's ``PatchingCircuitBreaker`` tag, "" without), ``ring`` (the window's patch ring
+    note, "" without), ``scanOnly``. A new rule that
     may stop an opening adds its fact in :func:`notice_facts` and a line here.
     """
     lines = []
@@ -93,6 +95,8 @@ def applies_lines(facts: dict[str, Any]) -> list[str]:
             "Approval gate: AWAITING APPROVAL - the window will not run unless this opening is approved "
             "(`patching approve`) before it opens."
         )
+    if facts.get("ring"):
+        lines.append(facts["ring"])
     if facts.get("breaker"):
         lines.append(
             f"Circuit breaker: TRIPPED by alarm {facts['breaker']} - the window stays disabled until "
@@ -217,6 +221,7 @@ def notice_facts(
         "region": config.get("region", ""),
         "scanOnly": bool(config.get("scanOnly")),
         "frozen": frozen_at(ssm, config.get("calendar", ""), start),
+        "ring": window.get("ringNote", ""),
         "approved": None
         if not window.get("approvalCalendar")
         else not frozen_at(ssm, window["approvalCalendar"], start),

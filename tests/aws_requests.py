@@ -388,6 +388,22 @@ BUILDERS: dict[str, Callable[[Any], list[Call]]] = {
             {"TopicArn": r.inputs["topic"], "Protocol": r.inputs["protocol"], "Endpoint": r.inputs["endpoint"]},
         )
     ],
+    "aws:s3/bucketObjectv2:BucketObjectv2": lambda r: [
+        (
+            "s3",
+            "PutObject",
+            _compact(
+                {
+                    "Bucket": r.inputs["bucket"],
+                    "Key": r.inputs["key"],
+                    "Body": r.inputs.get("content", "").encode(),
+                    "ContentType": r.inputs.get("contentType"),
+                    "Metadata": r.inputs.get("metadata"),
+                    "Tagging": "&".join(f"{k}={v}" for k, v in (r.inputs.get("tags") or {}).items()) or None,
+                }
+            ),
+        )
+    ],
 }
 
 

@@ -197,6 +197,20 @@ def _filters_hold(operation: str, request: Mapping[str, Any], item: Mapping[str,
                 return False
             if f["Key"] == "ExecutionStatus" and item.get("AutomationExecutionStatus") not in f["Values"]:
                 return False
+    if operation == "DescribeMaintenanceWindowExecutions":  # the ring promotion's soak window
+        # StartedBefore / StartedAfter: time stamps such as 2024-11-04T05:00:00Z (DescribeMaintenanceWindowExecutions,
+        # https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_DescribeMaintenanceWindowExecutions.html)
+        from datetime import UTC, datetime
+
+        started = datetime.fromtimestamp(item["StartTime"], UTC)  # seeded as the wire has it: epoch seconds
+        for f in request.get("Filters", []):
+            moment = datetime.fromisoformat(f["Values"][0].replace("Z", "+00:00"))
+            if f["Key"] == "StartedBefore" and not started <= moment:
+                return False
+            if f["Key"] == "StartedAfter" and not started >= moment:
+                return False
+            if f["Key"] == "ExecutionStatus" and item.get("Status") not in f["Values"]:
+                return False
     return True
 
 

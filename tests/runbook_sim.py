@@ -589,3 +589,76 @@ def _strings(value: Any):
     elif isinstance(value, list):
         for item in value:
             yield from _strings(item)
+
+
+# -- patch rings: what moto lacks for the promotion runbook ------------------------------------------
+
+
+class RingRunner(Runner):
+    """The ring promotion runbook's runner: S3 through moto, and two SSM reads moto does not implement,
+    answered from what the test seeds, as AWS's API reference describes them:
+
+    - ``DescribeMaintenanceWindowExecutions`` (https://docs.aws.amazon.com/systems-manager/latest/APIReference/
+      API_DescribeMaintenanceWindowExecutions.html): a window's executions; filter keys ``ExecutionStatus``,
+      ``StartedBefore`` and ``StartedAfter`` (time stamps such as ``2024-11-04T05:00:00Z``); paginated by
+      ``NextToken`` (pages of two here, so the runbook's paging is exercised). Unknown window: DoesNotExistException.
+    - ``DescribeInstancePatchStatesForPatchGroup`` (https://docs.aws.amazon.com/systems-manager/latest/
+      APIReference/API_DescribeInstancePatchStatesForPatchGroup.html): the patch state of each node of the group
+      that has reported one (``InstancePatchStates``: InstanceId, PatchGroup, BaselineId, OperationStartTime,
+      OperationEndTime, Operation, the counts), paginated by ``NextToken``.
+    """
+
+    PAGE = 2
+
+    def __init__(
+        self,
+        document: Mapping[str, Any],
+        parameters: Mapping[str, Any] | None = None,
+        *,
+        executions: Mapping[str, list[dict[str, Any]]],
+        patch_states: Mapping[str, list[dict[str, Any]]],
+        **kwargs: Any,
+    ):
+        super().__init__(document, parameters, **kwargs)
+        self.clients["s3"] = boto3.client("s3", region_name=REGION)
+        self.executions = executions
+        self.group_states = patch_states
+
+    @classmethod
+    def _page(cls, items: list[Any], key: str, token: str | None) -> dict[str, Any]:
+        start = int(token or 0)
+        page: dict[str, Any] = {key: items[start : start + cls.PAGE]}
+        if start + cls.PAGE < len(items):
+            page["NextToken"] = str(start + cls.PAGE)
+        return page
+
+    def _ssm_DescribeMaintenanceWindowExecutions(
+        self, WindowId: str, Filters: list[dict[str, Any]] | None = None, NextToken: str | None = None, **_: Any
+    ) -> Any:
+        from datetime import datetime
+
+        if WindowId not in self.executions:
+            raise botocore.exceptions.ClientError(
+                {
+                    "Error": {
+                        "Code": "DoesNotExistException",
+                        "Message": f"Maintenance window {WindowId} does not exist",
+                    }
+                },
+                "DescribeMaintenanceWindowExecutions",
+            )
+        found = list(self.executions[WindowId])
+        for f in Filters or []:
+            (value,) = f["Values"]
+            if f["Key"] == "ExecutionStatus":
+                found = [e for e in found if e["Status"] == value]
+            else:
+                moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+                before = f["Key"] == "StartedBefore"
+                found = [e for e in found if (e["StartTime"] <= moment if before else e["StartTime"] >= moment)]
+        return self._page(found, "WindowExecutions", NextToken)
+
+    def _ssm_DescribeInstancePatchStatesForPatchGroup(
+        self, PatchGroup: str, NextToken: str | None = None, **_: Any
+    ) -> Any:
+        return self._page(list(self.group_states.get(PatchGroup, [])), "InstancePatchStates", NextToken)

@@ -169,7 +169,7 @@ def test_cli_json_and_ics(capsys, tmp_path):
         "operation": "Scan",
         "start": "2027-03-27T01:00:00+00:00",
         "end": "2027-03-27T03:00:00+00:00",
-        "patchGroups": ["acme-web"],
+        "patchGroups": ["acme-dev", "acme-web"],
         "skippedBy": None,
         "approval": None,
     }
@@ -185,6 +185,11 @@ def test_cli_json_and_ics(capsys, tmp_path):
         "patchGroups": ["acme-web"],
         "skippedBy": None,
         "approval": None,
+        # acme's prod ring: dev installed 2027-03-23 04:00 GMT; al2023 approves 7 days after release
+        "ring": "prod",
+        "previousRing": "dev",
+        "cutoffs": {"al2023": "2027-03-16"},
+        "cutoffFrom": "2027-03-23T04:00:00+00:00",
     } in found
     assert len(icalendar.Calendar.from_ical(ics.read_bytes()).walk("VEVENT")) == len(found)
 
@@ -367,11 +372,14 @@ def test_ics_per_customer_and_merged(capsys, tmp_path):
     assert sorted(p.name for p in directory.iterdir()) == ["acme.ics", "globex.ics"]
     acme = icalendar.Calendar.from_ical((directory / "acme.ics").read_bytes())
     uids = [str(e["UID"]) for e in acme.walk("VEVENT")]
-    assert len(uids) == len(set(uids)) == 2 * 7  # 6 scans and 1 install per stack
-    assert {u.split("-daily-scan")[0].split("-weekly-install")[0] for u in uids} == {"acme", "acme-eu-prod"}
+    assert len(uids) == len(set(uids)) == 2 * 8  # 6 scans and 2 installs (dev, prod) per stack
+    assert {u.split("-daily-scan")[0].split("-weekly-install")[0].split("-dev-install")[0] for u in uids} == {
+        "acme",
+        "acme-eu-prod",
+    }
     everything = icalendar.Calendar.from_ical(merged.read_bytes())
     assert {tz["TZID"] for tz in everything.walk("VTIMEZONE")} == {"Europe/London", "America/New_York"}
-    assert len(everything.walk("VEVENT")) == 14 + len(
+    assert len(everything.walk("VEVENT")) == 16 + len(
         [o for o in occurrences(load_stack_file(stacks[2]), datetime(2027, 3, 27, tzinfo=UTC), 1)]
     )
 
@@ -421,7 +429,13 @@ def test_each_region_of_a_stack_has_its_own_occurrences(capsys, tmp_path):
     entries = calendar_json(capsys, str(path), "--start", "2027-03-27T12:00Z", "--weeks", "1")
     windows = {(e["window"], e["region"]) for e in entries if e["kind"] != "overlap"}
     # The scan in both regions, the install only in us-east-1, the rebuild in the primary region.
-    assert windows == {("daily-scan", "eu-west-1"), ("daily-scan", "us-east-1"), ("weekly-install", "us-east-1")}
+    assert windows == {
+        ("daily-scan", "eu-west-1"),
+        ("daily-scan", "us-east-1"),
+        ("weekly-install", "us-east-1"),
+        ("dev-install", "eu-west-1"),  # acme's dev ring (patching:rings)
+        ("dev-install", "us-east-1"),
+    }
     ics = tmp_path / "acme.ics"
     assert main(["calendar", str(path), "--start", "2027-03-27T12:00Z", "--weeks", "1", "--ics", str(ics)]) == 0
     out = capsys.readouterr().out

@@ -61,6 +61,7 @@ OPTIONS = {
     "notice": {"stack_file", "--window", "--region", "--profile", "--dry-run"},
     "deploy-policy": {"stack_file", "--format", "--account-id", "--read-only", "--esc-config"},
     "report-policy": {"stack_file"},
+    "promote": {"stack_file", "--ring", "--region", "--profile", "--force", "--dry-run"},
 }
 
 HEAVY = {"pulumi", "pulumi_aws", "boto3", "botocore", "jinja2", "grpc"}
@@ -86,6 +87,7 @@ def test_every_subcommand_keeps_its_options_in_the_documented_order():
         "notice",
         "deploy-policy",
         "report-policy",
+        "promote",
     ]  # --help's order
     for name, sub in commands.items():
         options = {a.option_strings[0] if a.option_strings else a.dest for a in sub._actions}

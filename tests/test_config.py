@@ -443,9 +443,9 @@ def test_a_copied_stack_that_kept_the_customer_warns(tmp_path):
     (tmp_path / "Pulumi.acme-staging.yaml").write_text(text)  # acme's own second stack: fine
     (line,) = [w for w in warning_lines(copy) if "patching:customer" in w]
     assert line.startswith("4: patching:customer: 'acme' is not this stack's name (globex) and is also the customer")
-    assert "Pulumi.acme.yaml (acme-web)" in line and line.endswith("set this customer's id")
+    assert "Pulumi.acme.yaml (acme-dev, acme-web)" in line and line.endswith("set this customer's id")
     assert not [w for w in warning_lines(tmp_path / "Pulumi.acme-staging.yaml") if "patching:customer" in w]
-    other_groups = text.replace("acme-web", "globex-web")
+    other_groups = text.replace("acme-web", "globex-web").replace("acme-dev", "globex-dev")
     copy.write_text(other_groups)  # no patch group in common: not the same fleet
     assert not [w for w in warning_lines(copy) if "patching:customer" in w]
 

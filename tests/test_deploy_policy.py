@@ -171,6 +171,9 @@ def arns_of(resource, customer: str, other: bool) -> dict[str, str]:
         arns["bucket"] = f"arn:aws:s3:::{own}"
     elif kind.startswith("s3/"):
         arns["bucket"] = f"arn:aws:s3:::{aws_name(i['bucket'], customer, other)}"
+    if kind == "s3/bucketObjectv2":
+        key = i["key"].replace(customer, OTHER, 1) if other else i["key"]
+        arns["object"] = f"{arns['bucket']}/{key}"
     if kind == "sns/topic":
         arns["topic"] = f"arn:aws:sns:{region}:{ACCOUNT}:{own}"
     if kind == "sns/topicSubscription":

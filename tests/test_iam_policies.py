@@ -173,7 +173,7 @@ def test_notifications_reach_sns_through_the_documented_role_chain(path):
 def test_a_scheduled_golden_ami_build_may_start_exactly_its_runbook():
     run = RUNS["Pulumi.acme.yaml"]
     policies = role_policies(run, "acme-maintenance-window-mock")
-    (task,) = [t for t in run.of_type(TASK) if t.inputs["taskType"] == "AUTOMATION"]
+    (task,) = [t for t in run.of_type(TASK) if t.inputs["taskType"] == "AUTOMATION" and "golden" in t.name]
     assert task.inputs["serviceRoleArn"] == f"arn:aws:iam::{ACCOUNT}:role/acme-maintenance-window-mock"
     definition = f"arn:aws:ssm:eu-west-1:{ACCOUNT}:automation-definition/{task.inputs['taskArn']}:$DEFAULT"
     assert allowed(policies, Request("ssm:StartAutomationExecution", definition))

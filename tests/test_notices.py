@@ -14,7 +14,7 @@ from iam_model import Request, allowed, granted_actions
 from runbook_sim import step_calls
 
 from conftest import ROOT, example_run, run_config
-from patching_components import iam_policies, notices
+from patching_components import iam_policies, notice_runbooks, notices
 from patching_components.tools.cli import main
 from patching_components.tools.report_model import CANCELLED_INVOCATIONS, FAILED_INVOCATIONS
 
@@ -521,7 +521,7 @@ def test_the_readme_shows_initechs_notice_and_a_summary_as_rendered():
 
     config = load_stack_file(INITECH)
     config = getattr(config, "config", config)
-    window = layout.notice_window(config, layout.region_layout(config), "monthly-install", WINDOW)
+    window = notice_runbooks.notice_window(config, layout.region_layout(config), "monthly-install", WINDOW)
     facts = {"customer": "initech", "region": REGION, "scanOnly": True, "frozen": None, "enabled": True}
     # 2027-03-06 is the first Saturday of March: 02:00 in Berlin (CET) is 01:00Z.
     subject, message = notices.render_notice(window, datetime(2027, 3, 6, 1, 0, tzinfo=UTC), README_NODES, facts)

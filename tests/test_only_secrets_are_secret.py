@@ -50,13 +50,20 @@ EXPECTED: dict[str, dict[str, Any]] = {
         # Owner: msp-ops, CostCenter: "4711": in the tags of each resource that takes tags.
         "tags": TAGS,
         # severities [Critical, Important] (text of the OS's list); approveAfterDays is a number, default a boolean.
-        "baselines": {"PatchBaseline acme-al2023": ["approvalRules"]},
+        # Also in ring prod's override: the first one, and the template in its promotion runbook.
+        "baselines": {
+            "PatchBaseline acme-al2023": ["approvalRules"],
+            "BucketObjectv2 acme-ring-prod-override": ["content"],
+            "Document acme-ring-prod-promotion": ["content"],
+        },
         # The schedules and time zones; 25% and "1" of the install task, not the scan task's defaults; durations,
         # cutoffs, operation and rebootOption are numbers and fixed choices.
         "maintenanceWindows": {
             "MaintenanceWindow acme-daily-scan": ["schedule", "scheduleTimezone"],
             "MaintenanceWindow acme-weekly-install": ["schedule", "scheduleTimezone"],
             "MaintenanceWindowTask acme-weekly-install-patch": ["maxConcurrency", "maxErrors"],
+            "MaintenanceWindow acme-dev-install": ["schedule", "scheduleTimezone"],
+            "MaintenanceWindowTask acme-dev-install-patch": ["maxConcurrency", "maxErrors"],
         },
         "patchGroups": NAMES_RESOURCES,
         # s3Bucket: create and s3Prefix: patching are the defaults, retentionDays a number: nothing to hide.
@@ -76,6 +83,8 @@ EXPECTED: dict[str, dict[str, Any]] = {
             "RolePolicy acme-golden-al2023-base-runbook": ["policy"],
             "MaintenanceWindow acme-golden-al2023-base-schedule": ["schedule", "scheduleTimezone"],
         },
+        # Ring names name resources (acme-ring-prod), and the groups are patch group names.
+        "rings": NAMES_RESOURCES,
     },
     "globex": {
         "customer": NAMES_RESOURCES,
@@ -160,7 +169,10 @@ EXPECTED: dict[str, dict[str, Any]] = {
         "notifications": {"TopicSubscription initech-alerts-087b7ed0f863e144": ["endpoint"]},
     },
 }
-TAGGED = {"acme": 13, "globex": 25}  # globex: with tue-install's approval calendar and catch-up
+TAGGED = {
+    "acme": 17,
+    "globex": 25,
+}  # acme: + dev-install, ring prod's role, runbook and override object; globex: + approval calendar, catch-up
 """Resources that take tags (every custom resource but policies, attachments, targets, tasks ...)."""
 EXPORTED_SECRET = {("globex", "logging"): ["logBucket"], ("globex", "notifications"): ["notificationTopicArn"]}
 

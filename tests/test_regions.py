@@ -87,7 +87,8 @@ def test_iam_is_built_once_and_everything_else_in_every_region(acme_two_regions)
     run = acme_two_regions
     iam = [r for r in run.resources if r.type.startswith("aws:iam/")]
     # The roles, profile and their policies: all through the default provider, once.
-    assert len([r for r in iam if r.type == "aws:iam/role:Role"]) == 4  # instance, automation, window, notify
+    # instance, automation, window, notify, and ring prod's promotion role (one for both regions)
+    assert len([r for r in iam if r.type == "aws:iam/role:Role"]) == 5
     assert len(run.of_type("aws:iam/instanceProfile:InstanceProfile")) == 1
     assert len(run.of_type("aws:s3/bucket:Bucket")) == 1 and not run.of_type("aws:s3/bucket:Bucket")[0].provider
     regional_types = [
@@ -105,7 +106,18 @@ def test_iam_is_built_once_and_everything_else_in_every_region(acme_two_regions)
         found = [region_of(run, r) for r in run.of_type(type_) if "golden" not in r.name]
         assert sorted(found) == sorted(["eu-west-1", "us-east-1"] * (len(found) // 2)) and found, type_
     # The golden AMI pipeline builds in its one region, the primary by default.
-    assert {region_of(run, r) for r in run.of_type("aws:ssm/document:Document")} == {"eu-west-1"}
+    assert {region_of(run, r) for r in run.of_type("aws:ssm/document:Document") if "golden" in r.name} == {"eu-west-1"}
+    # Ring prod's promotion runbook in each region; its override objects in the log bucket's region.
+    assert sorted(region_of(run, r) for r in run.of_type("aws:ssm/document:Document") if "ring" in r.name) == [
+        "eu-west-1",
+        "us-east-1",
+    ]
+    objects = run.of_type("aws:s3/bucketObjectv2:BucketObjectv2")
+    assert sorted(o.inputs["key"] for o in objects) == [
+        "patching/acme.rings/prod.json",
+        "patching/acme.rings/us-east-1/prod.json",
+    ]
+    assert {region_of(run, o) for o in objects} == {"eu-west-1"}
 
 
 def test_other_regions_carry_the_region_in_their_names_but_not_in_patch_groups(acme_two_regions):
@@ -116,7 +128,7 @@ def test_other_regions_carry_the_region_in_their_names_but_not_in_patch_groups(a
     assert baseline.inputs["name"] == "acme-us-east-1-al2023"
     window = run.named("acme-us-east-1-weekly-install", "aws:ssm/maintenanceWindow:MaintenanceWindow")
     assert window.inputs["name"] == "acme-us-east-1-weekly-install"
-    assert {r.inputs["patchGroup"] for r in run.of_type("aws:ssm/patchGroup:PatchGroup")} == {"acme-web"}
+    assert {r.inputs["patchGroup"] for r in run.of_type("aws:ssm/patchGroup:PatchGroup")} == {"acme-web", "acme-dev"}
     target = run.named("acme-us-east-1-weekly-install-targets")
     assert target.inputs["targets"] == [{"key": "tag:Patch Group", "values": ["acme-web"]}]
 
@@ -182,6 +194,8 @@ def test_every_region_builds_through_the_stacks_provider_with_its_region(acme_tw
     for r in run.resources:
         if r.custom and r.type.startswith("aws:iam/"):
             assert "region" not in r.inputs, r.name  # IAM is global: pulumi-aws v7 takes no region
+        elif r.type == "aws:s3/bucketObjectv2:BucketObjectv2":  # a ring's override: in the one log bucket
+            assert r.inputs["region"] == "eu-west-1", r.name
         elif r.custom:
             assert r.inputs["region"] == ("us-east-1" if "us-east-1" in r.name else "eu-west-1"), r.name
             assert r.region == r.inputs["region"]  # what plan shows and snapshots
@@ -205,8 +219,12 @@ def test_a_region_the_config_names_is_in_the_policies_that_need_one(acme_two_reg
     assert any(":us-east-1:" in r.inputs["policy"] for r in east)
 
 
+# acme as the region snapshots (made by the old code) have it: before its dev ring (patching:rings).
+ACME_BEFORE_RINGS = ROOT / "tests" / "data" / "acme-before-rings" / "Pulumi.acme.yaml"
+
+
 def test_window_and_golden_ami_regions():
-    config = with_regions(example_config(ROOT / "stacks" / "Pulumi.acme.yaml"), "us-east-1", "ap-southeast-2")
+    config = with_regions(example_config(ACME_BEFORE_RINGS), "us-east-1", "ap-southeast-2")
     config["patching:maintenanceWindows"]["weekly-install"]["regions"] = ["eu-west-1", "ap-southeast-2"]
     config["patching:goldenAmis"]["al2023-base"]["region"] = "us-east-1"
     run = run_program(config, stack="acme")
@@ -296,7 +314,7 @@ REGION_PLANS = ROOT / "tests" / "snapshots" / "regions"
 
 
 def multi_region_config(*extra, pinned=False):
-    config = with_regions(example_config(ROOT / "stacks" / "Pulumi.acme.yaml"), *extra)
+    config = with_regions(example_config(ACME_BEFORE_RINGS), *extra)
     if pinned:  # a window in two of the regions, the pipeline in another than the primary
         config["patching:maintenanceWindows"]["weekly-install"]["regions"] = ["eu-west-1", "ap-southeast-2"]
         config["patching:goldenAmis"]["al2023-base"]["region"] = "us-east-1"

@@ -178,15 +178,13 @@ def test_cli_fleet_reads_a_stack_file_live_as_the_single_report_does(monkeypatch
     undated Critical patch; the golden AMI's last build failed: 1 stale AMI."""
     import time_machine
     from aws_stubs import use_account
-    from test_report_sla import NOW, acme_account
-
-    from conftest import ROOT
+    from test_report_sla import ACME_BEFORE_RINGS, NOW, acme_account
 
     account = acme_account()
     use_account(monkeypatch, account)
     saved = tmp_path / "initech.json"
     saved.write_text(json.dumps(INITECH))
-    acme = ROOT / "stacks" / "Pulumi.acme.yaml"
+    acme = ACME_BEFORE_RINGS
     with time_machine.travel(NOW, tick=False):
         code = cli.main(["report", "--fleet", str(acme), str(saved), "--sla", "--month", "2026-11", "--format", "json"])
     assert code == 3

@@ -42,6 +42,9 @@ from patching_components.tools import report_sla
 from patching_components.tools.report_sla import SlaNode, collect
 from patching_components.tools.report_sla_formats import as_data, headline, markdown
 
+# acme as the report fixture's account has it (tests/report_fixture.py): before its dev ring.
+ACME_BEFORE_RINGS = ROOT / "tests" / "data" / "acme-before-rings" / "Pulumi.acme.yaml"
+
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 REGION = "eu-west-1"
 ACCOUNT = "123456789012"
@@ -383,7 +386,7 @@ def test_cli_sla_report_end_to_end_exits_3_on_the_breach(monkeypatch, tmp_path, 
     use_account(monkeypatch, account)
     out = tmp_path / "report.json"
     page = tmp_path / "report.html"
-    stack = ROOT / "stacks" / "Pulumi.acme.yaml"
+    stack = ACME_BEFORE_RINGS
     table = tmp_path / "report.csv"
     args = ["report", str(stack), "--sla", "--month", "2026-11", "--out", str(out), "--out", str(page)]
     args += ["--out", str(table)]
@@ -392,7 +395,7 @@ def test_cli_sla_report_end_to_end_exits_3_on_the_breach(monkeypatch, tmp_path, 
     data = json.loads(out.read_text())
     jsonschema.validate(data, SCHEMA, format_checker=jsonschema.FormatChecker())
     section = data["sla"]
-    assert section["slaDays"] == {"Critical": 7, "Important": 14, "Medium": 30}  # stacks/Pulumi.acme.yaml
+    assert section["slaDays"] == {"Critical": 7, "Important": 14, "Medium": 30}  # the acme stack
     assert (section["breaches"], section["nodes"], section["ok"]) == (1, 4, False)
     assert section["severities"]["Critical"]["findingsPastSla"] == 1
     assert section["severities"]["Critical"]["noReleaseDate"] == 1
@@ -417,7 +420,7 @@ def test_cli_sla_report_end_to_end_exits_3_on_the_breach(monkeypatch, tmp_path, 
 def test_month_needs_sla(capsys):
     from patching_components.tools import cli
 
-    assert cli.main(["report", str(ROOT / "stacks" / "Pulumi.acme.yaml"), "--month", "2026-11"]) == 2
+    assert cli.main(["report", str(ACME_BEFORE_RINGS), "--month", "2026-11"]) == 2
     assert "--month is the month of --sla" in capsys.readouterr().err
 
 
@@ -431,7 +434,7 @@ def test_the_operator_policy_grants_exactly_the_sla_calls(monkeypatch):
 
     account = acme_account()
     use_account(monkeypatch, account)
-    cli.main(["report", str(ROOT / "stacks" / "Pulumi.acme.yaml"), "--sla", "--month", "2026-11", "--format", "json"])
+    cli.main(["report", str(ACME_BEFORE_RINGS), "--sla", "--month", "2026-11", "--format", "json"])
     policy = report_policy_document(regions=[REGION])
     made = {f"{service}:{operation}" for service, operation, _, _ in account.requests}
     # The SLA's calls are exactly the new actions (report_policy_document's ReadPatchSla statement).
@@ -507,5 +510,5 @@ def test_an_installed_patch_without_an_install_time_is_a_gap_not_an_absent_insta
 def test_a_month_not_begun_is_refused(capsys):
     from patching_components.tools import cli
 
-    assert cli.main(["report", str(ROOT / "stacks" / "Pulumi.acme.yaml"), "--sla", "--month", "2999-01"]) == 2
+    assert cli.main(["report", str(ACME_BEFORE_RINGS), "--sla", "--month", "2999-01"]) == 2
     assert "--month 2999-01 has not begun" in capsys.readouterr().err

@@ -62,7 +62,12 @@ def test_acme_windows(example_runs):
     assert task.inputs["windowId"] == window.id
     assert task.inputs["taskType"] == "RUN_COMMAND" and task.inputs["taskArn"] == "AWS-RunPatchBaseline"
     assert (task.inputs["maxConcurrency"], task.inputs["maxErrors"]) == ("25%", "1")
-    assert parameters(task) == {"Operation": ["Install"], "RebootOption": ["RebootIfNeeded"]}
+    # acme's prod ring: it installs with its ring's cut-off (patching:rings)
+    assert parameters(task) == {
+        "Operation": ["Install"],
+        "RebootOption": ["RebootIfNeeded"],
+        "BaselineOverride": ["s3://acme-logs-mock/patching/acme.rings/prod.json"],
+    }
     assert "taskParameters" not in task.inputs  # the deprecated form
 
     _, _, scan, _ = requests(run, "acme-daily-scan")

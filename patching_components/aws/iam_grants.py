@@ -36,8 +36,14 @@ HOOK_READ_ACTIONS = ("autoscaling:DescribeAutoScalingInstances", "elasticloadbal
 finds its group) and IAM cannot scope: patching:instanceRole.statements may grant them on "*"."""
 LOG_GROUP_LOOKUP_ACTIONS = ("logs:DescribeLogGroups",)
 """The SSM agent looks the task's log group up before streaming output to it."""
+RING_READ_ACTIONS = ("ssm:DescribeInstancePatchStatesForPatchGroup",)
+"""What a ring's promotion runbook reads of the previous ring's nodes (patch groups are no IAM resource)."""
 NO_RESOURCE_LEVEL_ACTIONS = frozenset(
-    GOLDEN_AMI_READ_ACTIONS + MAINTENANCE_WINDOW_READ_ACTIONS + HOOK_READ_ACTIONS + LOG_GROUP_LOOKUP_ACTIONS
+    GOLDEN_AMI_READ_ACTIONS
+    + MAINTENANCE_WINDOW_READ_ACTIONS
+    + HOOK_READ_ACTIONS
+    + LOG_GROUP_LOOKUP_ACTIONS
+    + RING_READ_ACTIONS
 )
 
 

@@ -30,7 +30,7 @@ from typing import Any, Literal, get_args, get_origin
 from pydantic import BaseModel
 from pydantic_core import PydanticUndefined
 
-from ..config import notices, sections, services
+from ..config import notices, rings, sections, services
 from ..config.annotations import unwrap as _strip
 from ..config.base import attach_descriptions
 from ..config.model import StackConfig
@@ -57,6 +57,7 @@ NAMES: dict[type[BaseModel], str] = {
     services.GoldenAmiConfig: "GoldenAmiSettings",
     sections.ComplianceConfig: "ComplianceSettings",
     sections.ChangeFreezeConfig: "ChangeFreezeSettings",
+    rings.RingConfig: "RingSettings",
 }
 # (model of the settings or None, component module, plumbing class or "", args class).
 COMPONENTS: tuple[tuple[type[BaseModel] | None, str, str, str], ...] = (
@@ -69,6 +70,7 @@ COMPONENTS: tuple[tuple[type[BaseModel] | None, str, str, str], ...] = (
     (None, "freeze_guard", "ChangeFreezeGuardPlumbing", "ChangeFreezeGuardArgs"),
     (sections.MaintenanceWindowConfig, "catch_up", "WindowCatchUpPlumbing", "WindowCatchUpArgs"),
     (None, "notices", "PatchNoticesPlumbing", "PatchNoticesArgs"),
+    (None, "ring_promotion", "RingPromotionPlumbing", "RingPromotionArgs"),
 )
 CUSTOMER_DOC = (
     "CustomerPatching's args: every setting of one customer stack (the keys under ``patching:`` in the stack "

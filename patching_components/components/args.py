@@ -440,6 +440,25 @@ class ChangeFreezeSettings(TypedDict, total=False):
     """IANA time zone of start and end. Default: UTC."""
 
 
+class RingSettings(TypedDict, total=False):
+    """One patch ring: patch groups that install together. The first ring of ``patching:rings`` installs     what
+    its baselines approve; each later ring installs exactly the patch set the ring before it was given     at its
+    last good install at least ``soakDays`` earlier (see "Patch rings")."""
+
+    name: Required[str]
+    """The ring's stable name (``dev``, ``prod``): lower-case letters, digits and '-', at most 20 characters. It
+    names the ring's resources and its override object; reordering the list renames nothing."""
+
+    patch_groups: Required[list[str]]
+    """Patch groups of ``patching:patch_groups`` in this ring; a group is in at most one ring, and every group of
+    every ring has the same baselines."""
+
+    soak_days: int
+    """A later ring only: days (1-90, default 7, calendar days in the window's time zone) between the previous
+    ring's install and this ring's: each of this ring's install windows must open at least this long after the
+    previous ring's last install window opening (checked on the calendar for the next 12 months)."""
+
+
 class CustomerPatchingArgs(TypedDict, total=False):
     """CustomerPatching's args: every setting of one customer stack (the keys under ``patching:`` in the stack file,
     snake_case); a validated ``StackConfig`` is taken too."""
@@ -508,6 +527,11 @@ class CustomerPatchingArgs(TypedDict, total=False):
     ``Critical``, ``Important``, ``Medium``, ``Low``; 1-365 whole days; a severity left out has no SLA). Nothing is
     built from it: ``patching report --sla`` judges installs and missing patches by it (see "SLA report", which maps
     each operating system's severity values onto these four)."""
+
+    rings: list[RingSettings]
+    """Patch rings in install order (``- name: dev``, ``- name: prod``): each later ring installs exactly the patch
+    set the ring before it was given, at least ``soak_days`` after it, and nothing when that ring's last install
+    failed (see "Patch rings"). Needs ``logging.s3_bucket``."""
 
 
 class SecurityBaselineArgs(TypedDict, total=False):
@@ -739,6 +763,10 @@ class PatchWindowArgs(TypedDict, total=False):
 
     snapshot_document_name: str
     """With snapshot_before_install: the runbook's name (default: <window name>-snapshot-install)."""
+
+    baseline_override: pulumi.Input[str]
+    """Install with this BaselineOverride (``s3://bucket/key`` of a JSON list of baselines) instead of the patch
+    groups' baselines: a later patch ring's cut-off (RingPromotion's override_url). Install windows only."""
 
 
 class GoldenAmiPipelineArgs(TypedDict, total=False):
@@ -1132,6 +1160,10 @@ class WindowCatchUpArgs(TypedDict, total=False):
     notification_type: str
     """Invocation (default) or Command."""
 
+    baseline_override: pulumi.Input[str]
+    """The window's BaselineOverride (a later patch ring's cut-off, ``s3://bucket/key``): a caught-up node gets
+    exactly what its ring's window installs."""
+
     tags: pulumi.Input[Mapping[str, pulumi.Input[str]]]
     """Tags for the runbook and the rule."""
 
@@ -1190,3 +1222,79 @@ class PatchNoticesArgs(TypedDict, total=False):
 
     tags: pulumi.Input[Mapping[str, pulumi.Input[str]]]
     """Tags for the documents, rule and association."""
+
+
+class RingPromotionArgs(TypedDict, total=False):
+    """RingPromotion's args."""
+
+    customer: Required[str]
+    """The runbook may read the executions of windows tagged Customer: <customer>."""
+
+    ring: Required[str]
+    """This ring's name."""
+
+    previous_ring: Required[str]
+    """The ring before it."""
+
+    previous_window_ids: Required[pulumi.Input[Sequence[pulumi.Input[str]]]]
+    """The previous ring's install windows in this region."""
+
+    previous_patch_groups: Required[Sequence[str]]
+    """The previous ring's patch groups."""
+
+    count_missing: bool
+    """Refuse when a node of the previous ring misses approved patches (default true; false when the previous ring
+    is itself a later ring, whose scans compare with its baseline beyond its cut-off)."""
+
+    soak_days: Required[int]
+    """Days between the previous ring's install and this ring's promotion."""
+
+    window_ids: Required[Mapping[str, pulumi.Input[str]]]
+    """This ring's install windows in this region, by window key: each gets the promotion task."""
+
+    override_template: Required[str]
+    """This ring's baselines as BaselineOverride takes them, each rule with its own approval (JSON)."""
+
+    initial_override: Required[str]
+    """The override written when the ring is created: approves nothing (JSON)."""
+
+    bucket: Required[pulumi.Input[str]]
+    """The log bucket."""
+
+    override_key: Required[str]
+    """The key of the override object."""
+
+    document_name: Required[str]
+    """Name of the promotion runbook."""
+
+    maintenance_window_role_arn: Required[pulumi.Input[str]]
+    """The windows' service role (PatchingIam's): it starts the runbook."""
+
+    maintenance_window_role_name: Required[pulumi.Input[str]]
+    """Its name: it is granted starting exactly this runbook with the promotion role."""
+
+    instance_role_name: Required[pulumi.Input[str]]
+    """The instance role (PatchingIam's): it may read the override object."""
+
+    permissions_boundary: pulumi.Input[str]
+    """Permissions boundary of the promotion role."""
+
+    kms_key_arn: pulumi.Input[str]
+    """The log bucket's KMS key (logging.kmsKeyArn), when it has one."""
+
+    notification_topic_arn: pulumi.Input[str]
+    """SNS topic told of a refusal or a failed run."""
+
+    tags: pulumi.Input[Mapping[str, pulumi.Input[str]]]
+    """Tags for the role, runbook and object."""
+
+    bucket_region: str
+    """The log bucket's region (the stack's first region), where the override object is written from any region;
+    default: the provider's."""
+
+    role_arn: pulumi.Input[str]
+    """The ring's promotion role, made by the ring's RingPromotion in the stack's first region (IAM is global: one
+    role per ring); without it, this component makes it."""
+
+    role_name: pulumi.Input[str]
+    """Its name (with role_arn): this region's policy is added to it."""

@@ -82,6 +82,9 @@ class WindowCatchUpPlumbing(TypedDict, total=False):
     """Statuses that notify (default Failed, TimedOut, Cancelled)."""
     notification_type: str
     """Invocation (default) or Command."""
+    baseline_override: pulumi.Input[str]
+    """The window's BaselineOverride (a later patch ring's cut-off, ``s3://bucket/key``): a caught-up node gets
+    exactly what its ring's window installs."""
     tags: pulumi.Input[Mapping[str, pulumi.Input[str]]]
     """Tags for the runbook and the rule."""
 
@@ -119,7 +122,8 @@ def patch_command(settings: "MaintenanceWindowConfig", name: str, args: Mapping[
     command: dict[str, Any] = {
         "DocumentName": task.document,
         "InstanceIds": ["{{ InstanceId }}"],
-        "Parameters": {k: list(v) for k, v in task.parameters.items()},
+        "Parameters": {k: list(v) for k, v in task.parameters.items()}
+        | ({"BaselineOverride": [args["baseline_override"]]} if args.get("baseline_override") else {}),
         "Comment": f"catch-up {settings.operation} ({name})"[:100],
         "TimeoutSeconds": delivery_timeout_seconds(settings),
     }
@@ -159,6 +163,7 @@ def catch_up_runbook(
 
 
 _OUTPUT_KEYS = (
+    "baseline_override",
     "output_s3_bucket",
     "output_s3_key_prefix",
     "cloudwatch_log_group_name",

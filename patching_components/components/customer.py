@@ -1,5 +1,6 @@
 """CustomerPatching: one customer's whole patching setup from its stack config."""
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -331,6 +332,8 @@ class CustomerPatching(pulumi.ComponentResource):
                 # The first build starts on creation: after every policy of the roles it uses.
                 opts=pulumi.ResourceOptions.merge(opts_of_windows, pulumi.ResourceOptions(depends_on=[iam])),
             )
+        if config.rings and logs is not None and config.mode == "install":
+            self._rings(name, config, where, tags, logs, reporting, iam, windows, opts)
         if layout.guarded(config, where.windows):
             topic = reporting.topic_arn if reporting is not None else None
             self._freeze_guard(where.pulumi_name(name), config, where, tags, iam, windows, pipelines, topic, opts)
@@ -475,6 +478,9 @@ class CustomerPatching(pulumi.ComponentResource):
                 # One bucket for every region: the agent finds the bucket's region itself.
                 args["output_s3_bucket"] = logs.bucket_name
                 args["output_s3_key_prefix"] = layout.window_log_prefix(config, key, where.named_region)
+            override = _ring_override(config, key, where, logs)
+            if override is not None:  # a later patch ring's install window: its cut-off, not the baselines'
+                args["baseline_override"] = override
             if reporting is not None and reporting.log_group_name is not None:
                 args["cloudwatch_log_group_name"] = reporting.log_group_name
             if reporting is not None and reporting.topic_arn is not None and notifications is not None:
@@ -492,6 +498,66 @@ class CustomerPatching(pulumi.ComponentResource):
             )
             self._task_args[where.region, key] = args
         return windows
+
+    def _rings(
+        self,
+        name: str,
+        config: "StackConfig",
+        where: layout.RegionLayout,
+        tags: dict[str, str],
+        logs: PatchReporting,
+        reporting: PatchReporting | None,
+        iam: PatchingIam,
+        windows: dict[str, PatchWindow],
+        opts: pulumi.ResourceOptions,
+    ) -> None:
+        """Each later patch ring's promotion in this region (see RingPromotion)."""
+        from .. import rings
+        from ..config.rings import install_windows
+        from .ring_promotion import RingPromotion, override_json
+
+        assert logs.bucket_name is not None and iam.maintenance_window_role_arn is not None
+        assert iam.maintenance_window_role_name is not None
+        for index in range(1, len(config.rings)):
+            ring, previous = config.rings[index], config.rings[index - 1]
+            mine = [k for k in install_windows(config, ring.patch_groups) if k in windows]
+            before = [k for k in install_windows(config, previous.patch_groups) if k in windows]
+            key = layout.ring_override_key(config, ring.name, where.named_region)
+            if not mine or key is None:
+                continue
+            template = rings.override_template(config, ring)
+            args: dict[str, Any] = {
+                "customer": config.customer,
+                "ring": ring.name,
+                "previous_ring": previous.name,
+                "previous_window_ids": [windows[k].window_id for k in before],
+                "previous_patch_groups": list(previous.patch_groups),
+                "count_missing": index == 1,
+                "soak_days": ring.soak_days,
+                "window_ids": {k: windows[k].window_id for k in mine},
+                "override_template": json.dumps(template),
+                "initial_override": override_json(rings.promoted(template, None)),
+                "bucket": logs.bucket_name,
+                "override_key": key,
+                "document_name": layout.ring_promotion_document_name(config.customer, ring.name, where.named_region),
+                "maintenance_window_role_arn": iam.maintenance_window_role_arn,
+                "maintenance_window_role_name": iam.maintenance_window_role_name,
+                "instance_role_name": iam.instance_role_name,
+                "tags": tags,
+            }
+            if config.permissions_boundary is not None:
+                args["permissions_boundary"] = config.permissions_boundary
+            if layout.primary_region(config) is not None:
+                args["bucket_region"] = layout.primary_region(config)
+            if config.logging is not None and config.logging.kms_key_arn is not None:
+                args["kms_key_arn"] = config.logging.kms_key_arn
+            if reporting is not None and reporting.topic_arn is not None:
+                args["notification_topic_arn"] = reporting.topic_arn
+            roles: dict[str, RingPromotion] = self.__dict__.setdefault("_ring_roles", {})  # IAM is global
+            if ring.name in roles:  # the ring's role, made in the first region it is built in
+                args["role_arn"], args["role_name"] = roles[ring.name].role_arn, roles[ring.name].role_name
+            promotion = RingPromotion(where.pulumi_name(name, "ring", ring.name), checked(None, **args), opts=opts)
+            roles.setdefault(ring.name, promotion)
 
     def _catch_up(
         self,
@@ -575,7 +641,7 @@ def _notices(
 ) -> PatchNotices | None:
     """The region's advance notices (its install windows) and summaries (every window), to its topic:
     the region's own, or the snsTopicArn the stack names (the runbooks publish in the topic's region)."""
-    from .. import notices
+    from .. import notice_runbooks, notices
 
     notifications = config.notifications
     assert notifications is not None and iam.notices_role_arn is not None and iam.notices_role_name is not None
@@ -598,7 +664,7 @@ def _notices(
             calendar=calendar,
             tag_key=config.patch_group_tag_key,
             scan_only=config.mode == "scan-only",
-            windows=[layout.notice_window(config, where, k, i) for k, i in zip(keys, ids, strict=True)],
+            windows=[notice_runbooks.notice_window(config, where, k, i) for k, i in zip(keys, ids, strict=True)],
         )
     )
     notice_name, summary_name = layout.notice_names(config.customer, where.named_region)
@@ -628,3 +694,18 @@ def _notices(
     if gated:
         args["approval_calendar_names"] = gated
     return PatchNotices(name, checked(None, **args), opts=opts)
+
+
+def _ring_override(
+    config: "StackConfig", key: str, where: layout.RegionLayout, logs: PatchReporting | None
+) -> pulumi.Output[str] | None:
+    """``s3://<log bucket>/<override key>`` when window ``key`` installs on a later patch ring."""
+    if not config.rings or config.mode != "install" or logs is None or logs.bucket_name is None:
+        return None
+    from ..config.rings import install_windows
+
+    for ring in config.rings[1:]:
+        if key in install_windows(config, ring.patch_groups):
+            override_key = layout.ring_override_key(config, ring.name, where.named_region)
+            return pulumi.Output.concat("s3://", logs.bucket_name, "/", override_key or "")
+    return None

@@ -90,8 +90,11 @@ def run_command_inputs(run: Any, document_name: str) -> dict[str, Any]:
 
 
 def _plain(run: Any) -> pulumi.Output[Any]:
-    """The Run Command parameters with every output in them resolved (bucket, topic, roles)."""
+    """The Run Command parameters with every output in them resolved (document parameters, bucket, topic,
+    roles)."""
     values = {
+        # A later patch ring's BaselineOverride is an output (the log bucket's name): resolved with the rest.
+        "parameters": {p.name: list(p.values) for p in run.parameters or []},
         "bucket": run.output_s3_bucket,
         "prefix": run.output_s3_key_prefix,
         "role": run.service_role_arn,
@@ -138,6 +141,7 @@ def install_task_factory(
         def render(values: Mapping[str, Any]) -> str:
             inputs = run_command_inputs(run, task_arn)
             inputs.update(
+                Parameters=values["parameters"],
                 OutputS3BucketName=values.get("bucket"),
                 OutputS3KeyPrefix=values.get("prefix"),
                 ServiceRoleArn=values.get("role"),

@@ -59,6 +59,9 @@ class PatchWindowPlumbing(TypedDict, total=False):
     """With snapshot_before_install: the name of service_role_arn's role, granted starting this window's runbook."""
     snapshot_document_name: str
     """With snapshot_before_install: the runbook's name (default: <window name>-snapshot-install)."""
+    baseline_override: pulumi.Input[str]
+    """Install with this BaselineOverride (``s3://bucket/key`` of a JSON list of baselines) instead of the patch
+    groups' baselines: a later patch ring's cut-off (RingPromotion's override_url). Install windows only."""
 
 
 def _types(config: Any) -> dict[str, Any]:
@@ -149,12 +152,19 @@ class PatchWindow(pulumi.ComponentResource):
                 notification_events=list(args.get("notification_events") or defaults.NOTIFICATION_EVENTS),
                 notification_type=args.get("notification_type", defaults.NOTIFICATION_TYPE),
             )
+        parameters = [
+            ssm.MaintenanceWindowTaskTaskInvocationParametersRunCommandParametersParameterArgs(name=k, values=v)
+            for k, v in task_spec.parameters.items()
+        ]
+        if args.get("baseline_override") is not None and settings.operation == "Install":  # a later patch ring
+            parameters.append(
+                ssm.MaintenanceWindowTaskTaskInvocationParametersRunCommandParametersParameterArgs(
+                    name="BaselineOverride", values=[args["baseline_override"]]
+                )
+            )
         run_command = ssm.MaintenanceWindowTaskTaskInvocationParametersRunCommandParametersArgs(
             comment=f"{settings.operation} ({name})",
-            parameters=[
-                ssm.MaintenanceWindowTaskTaskInvocationParametersRunCommandParametersParameterArgs(name=k, values=v)
-                for k, v in task_spec.parameters.items()
-            ],
+            parameters=parameters,
             output_s3_bucket=args.get("output_s3_bucket"),
             output_s3_key_prefix=args.get("output_s3_key_prefix"),
             timeout_seconds=delivery_timeout_seconds(settings),

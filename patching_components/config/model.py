@@ -25,6 +25,7 @@ from .fields import (
     Tags,
 )
 from .references import reference_issues
+from .rings import RingConfig, ring_issues
 from .sections import BaselineConfig, ChangeFreezeConfig, ComplianceConfig, MaintenanceWindowConfig, PatchGroupConfig
 from .services import GoldenAmiConfig, InstanceRoleConfig, LoggingConfig, NotificationsConfig
 from .sla import Sla
@@ -81,6 +82,10 @@ class StackConfig(ConfigModel):
     (keys ``Critical``, ``Important``, ``Medium``, ``Low``; 1-365 whole days; a severity left out has no SLA).
     Nothing is built from it: ``patching report --sla`` judges installs and missing patches by it (see "SLA
     report", which maps each operating system's severity values onto these four)."""
+    rings: list[RingConfig] = []
+    """Patch rings in install order (``- name: dev``, ``- name: prod``): each later ring installs exactly the patch
+    set the ring before it was given, at least ``soakDays`` after it, and nothing when that ring's last install
+    failed (see "Patch rings"). Needs ``logging.s3Bucket``."""
 
     @field_validator("customer")
     @classmethod
@@ -217,6 +222,11 @@ class StackConfig(ConfigModel):
                     )
                 ]
             )
+        return self
+
+    @model_validator(mode="after")
+    def _rings_hold(self) -> StackConfig:
+        raise_issues(ring_issues(self))
         return self
 
 

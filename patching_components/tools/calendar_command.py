@@ -126,8 +126,12 @@ def run(args: argparse.Namespace) -> int:
             calendar_file = calendar.to_ics(mine.get(customer, []), f"{customer} patching")
             write("--ics-dir", directory / f"{customer}.ics", calendar_file)
 
+    from .rings_calendar import ring_json, ring_notes, ring_text  # patch rings: each ring window's ring and cut-off
+
+    rings = ring_notes(configs, found)
     if args.format == "json":
-        entries = [o.as_json() for o in found] + [o.as_json() for o in overlaps] + [b.as_json() for b in busy or []]
+        entries = [{**o.as_json(), **ring_json(rings.get(o))} for o in found]
+        entries += [o.as_json() for o in overlaps] + [b.as_json() for b in busy or []]
         entries.sort(key=lambda e: datetime.fromisoformat(str(e["start"])).astimezone(UTC))
         print(json.dumps(entries, indent=2))
         return EXIT_OK
@@ -177,6 +181,7 @@ def run(args: argparse.Namespace) -> int:
             if o.skipped_by
             else ("  AWAITING APPROVAL" if o.approval == "awaiting approval" else "")
         )
+        what += ring_text(rings.get(o))
         out.append(
             f"{when(o.start, o.end)} {padded[o.customer, o.stack, o.region]} "
             f"{o.operation:<7} {o.window:<20} {what}".rstrip()

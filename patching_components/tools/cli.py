@@ -37,6 +37,7 @@ COMMANDS = {
     "notice": ("notice_command", "print the advance notice of each install window's next opening (AWS credentials)"),
     "deploy-policy": ("deploy_policy_command", "print the least-privilege IAM policy of the role that deploys a stack"),
     "report-policy": ("report_policy_command", "print the read-only IAM policy of the report's role"),
+    "promote": ("promote_command", "promote a later patch ring now, or accept a refused promotion (AWS credentials)"),
 }
 
 

@@ -42,7 +42,7 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_INVALID
     from botocore.exceptions import BotoCoreError, ClientError
 
-    from .. import layout, notices
+    from .. import layout, notice_runbooks, notices
 
     keys = [args.window] if args.window else installs
     print(f"# {config.customer}: {account.describe()}; nothing is sent")
@@ -70,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
                     what = "not deployed" if not ids.get(key) else "several windows have its name"
                     missing.append(f"{region}: window {name}: {what}")
                     continue
-                window = layout.notice_window(config, where, key, ids[key][0])
+                window = notice_runbooks.notice_window(config, where, key, ids[key][0])
                 start = notices.next_opening(ssm, window["id"], now)
                 if start is None:
                     missing.append(f"{region}: window {name}: Systems Manager schedules no upcoming opening")

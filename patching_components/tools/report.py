@@ -37,7 +37,7 @@ from datetime import UTC, datetime, timedelta
 
 from .. import layout
 from ..config import StackConfig
-from . import report_deployment, report_nodes, report_windows
+from . import report_deployment, report_nodes, report_rings, report_windows
 from .aws_pages import PAGE_SIZES, Clients, region_layouts
 from .report_model import (
     COMPLIANT,
@@ -99,6 +99,7 @@ def collect(
         report_nodes.nodes(read, managed, tagged, registered, windows)
         report_deployment.subscriptions(read)
         report_deployment.pipelines(read)
+        report_rings.rings(read)  # patch rings: the cut-off in force
     if not report.instances:
         report.gaps.append(
             CoverageGap(", ".join(regions), ", ".join(config.patch_groups), "no-nodes", "no instance or managed node")

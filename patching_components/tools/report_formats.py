@@ -152,7 +152,25 @@ def as_data(report: Report) -> dict[str, Any]:
         ],
         "pipelines": [_pipeline(p, report.generated_at) for p in report.pipelines],
         "meanings": _meanings(report),
+        **({"rings": _rings(report)} if report.rings else {}),  # patch rings: each later ring's cut-off in force
     } | ({"sla": report_sla_formats.as_data(report.sla)} if report.sla is not None else {})
+
+
+def _rings(report: Report) -> list[dict[str, Any]]:
+    return [
+        {
+            "region": r.region,
+            "ring": r.ring,
+            "previousRing": r.previous_ring,
+            "patchGroups": r.patch_groups,
+            "cutoffs": r.cutoffs,
+            "sourceExecution": r.source_execution,
+            "installDay": r.install_day,
+            "forced": r.forced,
+            "override": r.override,
+        }
+        for r in report.rings
+    ]
 
 
 def summary_lines(report: Report) -> list[str]:
@@ -266,6 +284,22 @@ def markdown(report: Report) -> str:
                 else "none"
             )
             out.append(f"| {p.region} | {p.pipeline} | {p.image_id or 'none'} | {build} |")
+    if report.rings:  # patch rings: the cut-off each later ring installs up to
+        out += [
+            "",
+            "## Patch rings",
+            "",
+            "| Region | Ring | Patch groups | Cut-off in force | From |",
+            "|---|---|---|---|---|",
+        ]
+        for r in report.rings:
+            source = (
+                f"ring {r.previous_ring}'s install of {r.install_day} ({r.source_execution})"
+                + (", forced" if r.forced else "")
+                if r.source_execution
+                else "never promoted: installs nothing"
+            )
+            out.append(f"| {r.region} | {r.ring} | {', '.join(r.patch_groups)} | {r.cutoffs} | {source} |")
     return "\n".join(out) + "\n"
 
 

@@ -100,6 +100,8 @@ GAPS = {
     "change freeze), but it has no run then",
     "duplicate-window": "two or more maintenance windows in the region have the name of one window of the stack: "
     "which one is the stack's cannot be told",
+    "ring-cutoff-unknown": "a later patch ring's override (its cut-off) or promotion runbook cannot be read: "
+    "what the ring installs cannot be told",
 }
 
 
@@ -235,6 +237,8 @@ class Report:
     pipelines: list[PipelineBuild] = field(default_factory=list)
     sla: SlaReport | None = None
     """The SLA section (``patching report --sla``); None: not asked for."""
+    rings: list[RingCutoff] = field(default_factory=list)
+    """Per later patch ring and region, the cut-off in force (report_rings)."""
 
     @property
     def compliant(self) -> list[InstanceState]:
@@ -299,3 +303,22 @@ def span(delta: timedelta) -> str:
     """A duration in days, or in hours when it is not whole days."""
     hours = delta.total_seconds() / 3600
     return f"{hours:g} hours" if hours % 24 else f"{hours / 24:g} days"
+
+
+@dataclass
+class RingCutoff:
+    """A later patch ring's cut-off in force in one region (its override object's metadata)."""
+
+    region: str
+    ring: str
+    previous_ring: str
+    patch_groups: list[str]
+    cutoffs: str
+    """``<OS>=<last approved release day>`` per baseline; ``none (nothing approved)`` before the first promotion."""
+    source_execution: str | None
+    """The previous ring's window execution it was promoted from (None: never promoted)."""
+    install_day: str | None
+    forced: bool
+    """Accepted by an operator although that install failed (``patching promote --force``)."""
+    override: str
+    """``s3://bucket/key`` of the object."""
