@@ -541,3 +541,62 @@ def inline_policy_issues(config: StackConfig) -> list[tuple[tuple[str | int, ...
                 )
             )
     return issues
+
+
+def circuit_breaker_document(
+    *, partition: str, region: str, account_id: str, customer: str, topic_arn: str | None = None
+) -> dict[str, Any]:
+    """What the circuit breaker runbook (documents/circuit-breaker.yaml) may do in its region: read, disable and
+    mark (``PatchingCircuitBreaker`` only) the windows tagged ``Customer: <customer>``, list and cancel their
+    executions, and tell ``topic_arn``. No RemoveTagsFromResource and no enabling of anything on purpose:
+    only ``patching resume`` (an operator) undoes a trip. (UpdateMaintenanceWindow could enable: IAM has no
+    condition on the request's Enabled; the runbook only ever sends Enabled=False.)"""
+    from .aws.alarms import CIRCUIT_BREAKER_TAG
+
+    windows = f"arn:{partition}:ssm:{region}:{account_id}:maintenancewindow/*"
+    ours = {f"aws:ResourceTag/{defaults.CUSTOMER_TAG}": customer}
+    statements: list[dict[str, Any]] = [
+        {
+            "Sid": "StopThisCustomersWindows",
+            "Effect": "Allow",
+            "Action": [
+                "ssm:CancelMaintenanceWindowExecution",
+                "ssm:DescribeMaintenanceWindowExecutions",
+                "ssm:GetMaintenanceWindow",
+                "ssm:ListTagsForResource",
+                "ssm:UpdateMaintenanceWindow",
+            ],
+            "Resource": windows,
+            "Condition": {"StringEquals": ours},
+        },
+        {
+            "Sid": "MarkWindowsItStopped",
+            "Effect": "Allow",
+            "Action": "ssm:AddTagsToResource",
+            "Resource": windows,
+            "Condition": {"StringEquals": ours, "ForAllValues:StringEquals": {"aws:TagKeys": [CIRCUIT_BREAKER_TAG]}},
+        },
+    ]
+    if topic_arn:
+        statements.append(
+            {"Sid": "TellTheCustomerItStopped", "Effect": "Allow", "Action": "sns:Publish", "Resource": topic_arn}
+        )
+    return {"Version": "2012-10-17", "Statement": statements}
+
+
+def circuit_breaker_events_document(
+    *, partition: str, region: str, account_id: str, breaker_document: str, breaker_role_arn: str
+) -> dict[str, Any]:
+    """What EventBridge may do on a stop alarm's state change: start the breaker, as the breaker role."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "StartTheBreaker",
+                "Effect": "Allow",
+                "Action": "ssm:StartAutomationExecution",
+                "Resource": f"arn:{partition}:ssm:{region}:{account_id}:automation-definition/{breaker_document}:*",
+            },
+            pass_role_statement("PassTheBreakerRole", breaker_role_arn, "ssm"),
+        ],
+    }

@@ -64,6 +64,7 @@ COMPONENTS: tuple[tuple[type[BaseModel] | None, str, str, str], ...] = (
     (None, "iam", "PatchingIamPlumbing", "PatchingIamArgs"),
     (None, "patch_reporting", "PatchReportingPlumbing", "PatchReportingArgs"),
     (None, "freeze_guard", "ChangeFreezeGuardPlumbing", "ChangeFreezeGuardArgs"),
+    (None, "circuit_breaker", "CircuitBreakerPlumbing", "CircuitBreakerArgs"),
 )
 CUSTOMER_DOC = (
     "CustomerPatching's args: every setting of one customer stack (the keys under ``patching:`` in the stack "

@@ -180,6 +180,8 @@ class CustomerPatching(pulumi.ComponentResource):
             iam_args["change_freezes"] = True
         if config.strict_trust_conditions:
             iam_args["strict_trust_conditions"] = True
+        if any(w.stop_on_alarms for w in config.maintenance_windows.values()):
+            iam_args["circuit_breaker"] = True  # the breakers' roles (CircuitBreaker, per region)
         # IAM is global: once, whatever the regions
         iam = PatchingIam(name, checked(None, **iam_args), opts=child(self))
 
@@ -287,8 +289,8 @@ class CustomerPatching(pulumi.ComponentResource):
             for key, settings in config.baselines.items()
         }
         opts_of_windows = opts
-        if config.change_freezes:
-            # The guard switches the windows off and on: `pulumi up` must not undo it mid-freeze.
+        if config.change_freezes or layout.stop_alarms(config, where):
+            # The guard (and the circuit breaker) switch the windows off and on: `pulumi up` must not undo it.
             opts_of_windows = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(transformations=[_guarded]))
         windows = self._windows(name, config, groups, where, tags, logs, reporting, iam, opts_of_windows)
         pipelines = {}
@@ -323,6 +325,11 @@ class CustomerPatching(pulumi.ComponentResource):
         if config.change_freezes:
             topic = reporting.topic_arn if reporting is not None else None
             self._freeze_guard(where.pulumi_name(name), config, where, tags, iam, windows, pipelines, topic, opts)
+        if layout.stop_alarms(config, where):
+            from .circuit_breaker import circuit_breaker
+
+            topic = reporting.topic_arn if reporting is not None else None
+            circuit_breaker(where.pulumi_name(name), config, where, tags, iam, windows, pipelines, topic, opts)
         return _Region(baselines, windows, pipelines, reporting)
 
     def _freeze_guard(

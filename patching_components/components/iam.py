@@ -59,6 +59,9 @@ class PatchingIamPlumbing(TypedDict, total=False):
     change_freezes: bool
     """Also the two roles of the change freeze guards (ChangeFreezeGuard): the one its runbook runs as,
     and the one EventBridge starts it with. Each guard adds exactly what it needs in its region."""
+    circuit_breaker: bool
+    """Also the two roles of the circuit breakers (CircuitBreaker): the one its runbook runs as, and the one
+    EventBridge starts it with on a stop alarm. Each breaker adds exactly what it needs in its region."""
 
 
 def _managed_policy(partition: pulumi.Output[str], path: str) -> pulumi.Output[str]:
@@ -101,6 +104,14 @@ class PatchingIam(pulumi.ComponentResource):
     freeze_events_role_arn: pulumi.Output[str] | None
     """Role EventBridge starts the guard runbook with on a calendar state change (None without change_freezes)."""
     freeze_events_role_name: pulumi.Output[str] | None
+    """Name of that role."""
+    breaker_role_arn: pulumi.Output[str] | None
+    """Role the circuit breaker runbook runs as (None without circuit_breaker)."""
+    breaker_role_name: pulumi.Output[str] | None
+    """Name of that role."""
+    breaker_events_role_arn: pulumi.Output[str] | None
+    """Role EventBridge starts the circuit breaker with on a stop alarm (None without circuit_breaker)."""
+    breaker_events_role_name: pulumi.Output[str] | None
     """Name of that role."""
 
     def __init__(self, name: str, args: PatchingIamArgs, opts: pulumi.ResourceOptions | None = None):
@@ -208,6 +219,31 @@ class PatchingIam(pulumi.ComponentResource):
             )
             self.freeze_guard_role_arn, self.freeze_guard_role_name = guard.arn, guard.name
             self.freeze_events_role_arn, self.freeze_events_role_name = events.arn, events.name
+
+        self.breaker_role_arn = self.breaker_role_name = None
+        self.breaker_events_role_arn = self.breaker_events_role_name = None
+        if args.get("circuit_breaker"):
+            breaker = ssm_service_role(
+                self,
+                f"{name}-circuit-breaker",
+                "Circuit breaker: disable this customer's maintenance windows when a stop alarm fires",
+                partition,
+                account_id,
+                boundary,
+                tags,
+            )
+            breaker_events = service_role(
+                self,
+                f"{name}-breaker-events",
+                "Circuit breaker: start the breaker runbook when a stop alarm goes to ALARM",
+                "events",
+                partition,
+                account_id,
+                boundary,
+                tags,
+            )
+            self.breaker_role_arn, self.breaker_role_name = breaker.arn, breaker.name
+            self.breaker_events_role_arn, self.breaker_events_role_name = breaker_events.arn, breaker_events.name
 
         self.instance_role_arn = instance_role.arn
         self.instance_role_name = instance_role.name
