@@ -32,6 +32,7 @@ COMMANDS = {
     "report": ("report_command", "patch compliance and coverage from live AWS state (AWS credentials)"),
     "patch-now": ("patch_now_command", "emergency patching of patch groups now (AWS credentials)"),
     "schema": ("schema", "print the JSON Schema of a stack file"),
+    "resume": ("resume_command", "re-enable the windows a circuit breaker stopped (AWS credentials)"),
 }
 
 
