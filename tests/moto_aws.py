@@ -272,12 +272,12 @@ class AwsStandIn:
 
 # -- `patching resume` (the circuit breaker): Systems Manager calls moto 5 lacks, answered from its own state ----------
 # UpdateMaintenanceWindow (only Enabled, what resume sends): "UpdateMaintenanceWindow", SSM API Reference,
-# https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_UpdateMaintenanceWindow.html; the window's Enabled is
-# kept where tests/runbook_sim.py keeps it (``sim_enabled``).
+# https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_UpdateMaintenanceWindow.html;
+# the window's Enabled is kept where tests/runbook_sim.py keeps it (``sim_enabled``).
 # StartAutomationExecution: "StartAutomationExecution", SSM API Reference,
-# https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_StartAutomationExecution.html: an execution id for a
-# document of the account and region (AutomationDefinitionNotFoundException otherwise); each start is recorded in
-# ``AUTOMATION_STARTS`` for the test to read.
+# https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_StartAutomationExecution.html:
+# an execution id for a document of the account and region (AutomationDefinitionNotFoundException otherwise);
+# each start is recorded in ``AUTOMATION_STARTS`` for the test to read.
 
 AUTOMATION_STARTS: list[dict[str, Any]] = []
 """(account, region, the request) of every StartAutomationExecution, in order."""
