@@ -172,7 +172,12 @@ class CircuitBreaker(pulumi.ComponentResource):
                 ":$DEFAULT",
             ),
             role_arn=args["events_role_arn"],
-            input_transformer=pulumi.Output.from_input(args["breaker_role_arn"]).apply(breaker_input),
+            input_transformer=aws.cloudwatch.EventTargetInputTransformerArgs(
+                input_paths=breaker_input("")["input_paths"],
+                input_template=pulumi.Output.from_input(args["breaker_role_arn"]).apply(
+                    lambda role: breaker_input(role)["input_template"]
+                ),
+            ),
             opts=child(self, depends_on=[events_policy]),
         )
         self.document_name = document.name
