@@ -41,10 +41,12 @@ OPTIONS = {
         "--profile",
         "--ignore-freeze",
         "--install-scan-only",
+        "--stop-on-alarm",
         "--yes",
         "--dry-run",
     },
     "schema": set(),
+    "resume": {"stack_file", "--region", "--profile", "--ignore-alarms", "--yes", "--dry-run"},
 }
 
 HEAVY = {"pulumi", "pulumi_aws", "boto3", "botocore", "jinja2", "grpc"}
@@ -58,7 +60,15 @@ def subparsers(parser):
 
 def test_every_subcommand_keeps_its_options_in_the_documented_order():
     commands = subparsers(cli.build_parser())
-    assert list(commands) == ["validate", "plan", "calendar", "report", "patch-now", "schema"]  # --help's order
+    assert list(commands) == [
+        "validate",
+        "plan",
+        "calendar",
+        "report",
+        "patch-now",
+        "schema",
+        "resume",
+    ]  # --help's order
     for name, sub in commands.items():
         options = {a.option_strings[0] if a.option_strings else a.dest for a in sub._actions}
         assert options - {"-h"} == OPTIONS[name], name
