@@ -65,9 +65,10 @@ def built_artifact_issues(config: StackConfig) -> list[Issue]:
     issues = _key_region_issues(config) + _name_issues(config) + _calendar_issues(config)
     if issues:
         return issues
-    from .iam_policies import inline_policy_issues
+    from .iam_policies import circuit_breaker_policy_issues, inline_policy_issues
 
-    return [Issue(path, message) for path, message in inline_policy_issues(config)]
+    found = inline_policy_issues(config) + circuit_breaker_policy_issues(config)
+    return [Issue(path, message) for path, message in found]
 
 
 def refuse_unbuildable(config: StackConfig, source: str) -> StackConfig:

@@ -600,3 +600,33 @@ def circuit_breaker_events_document(
             pass_role_statement("PassTheBreakerRole", breaker_role_arn, "ssm"),
         ],
     }
+
+
+def circuit_breaker_policy_issues(config: StackConfig) -> list[tuple[tuple[str | int, ...], str]]:
+    """The circuit breaker roles get one inline policy per region with stop alarms (CircuitBreaker): with the longest
+    names AWS has, the located issue when IAM would refuse them (10,240 characters per role)."""
+    regions = [where for where in layout.regions(config) if layout.stop_alarms(config, where)]
+    topic = f"arn:{_PARTITION}:sns:{_REGION}:{_ACCOUNT}:{'t' * 256}" if config.notifications else None
+    breaker = circuit_breaker_document(
+        partition=_PARTITION, region=_REGION, account_id=_ACCOUNT, customer=config.customer, topic_arn=topic
+    )
+    events = circuit_breaker_events_document(
+        partition=_PARTITION,
+        region=_REGION,
+        account_id=_ACCOUNT,
+        breaker_document=layout.circuit_breaker_name(config.customer, _REGION),
+        breaker_role_arn=_ROLE_ARN,
+    )
+    issues: list[tuple[tuple[str | int, ...], str]] = []
+    for role, document in (("circuit breaker role", breaker), ("circuit breaker events role", events)):
+        size = policy_size(document) * len(regions)
+        if size > aws_limits.MAX_INLINE_POLICIES_PER_ROLE:
+            issues.append(
+                (
+                    ("maintenanceWindows",),
+                    f"stopOnAlarms in {len(regions)} regions: the {role}'s inline policies (one per region) would be "
+                    f"up to {size:,} characters; IAM allows {aws_limits.MAX_INLINE_POLICIES_PER_ROLE:,} per role: "
+                    "put stop alarms on the windows of fewer regions, or split the stack",
+                )
+            )
+    return issues

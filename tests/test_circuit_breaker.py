@@ -373,3 +373,17 @@ def test_every_path_stops_what_it_can_and_a_failure_reaches_the_topic(sim, run, 
     if result.status == "Failed":
         assert subjects[-1] == "Circuit breaker failed: patching may not have stopped", result.history
         assert result.history[-1] == ("endFailed", "Failed")
+
+
+def test_a_breaker_role_iam_would_refuse_is_an_error_at_validate():
+    from patching_components.checks import built_artifact_issues
+
+    regions = ["eu-west-1", "eu-west-2", "eu-west-3", "eu-central-1", "eu-north-1", "eu-south-1", "us-east-1"]
+    regions += ["us-east-2", "us-west-1", "us-west-2", "ca-central-1", "ap-southeast-2"]
+    # With a topic (of up to 256 characters) each region's policy is over 1,000 characters, IAM's limit 10,240 a role.
+    raw = {**_stack(_window(stopOnAlarms=["acme-web-5xx"])), "notifications": {"emails": ["ops@acme.example"]}}
+    config = validate({**raw, "regions": regions[:2]}, "x")
+    assert built_artifact_issues(config) == []
+    issues = built_artifact_issues(validate({**raw, "regions": regions}, "x"))
+    assert [i.message.split(":")[0] for i in issues] == ["stopOnAlarms in 12 regions"]
+    assert "IAM allows 10,240 per role" in issues[0].message
