@@ -14,6 +14,7 @@ from .errors import ConfigError
 
 if TYPE_CHECKING:  # what the lazy names below are, for type checkers and editors
     from .components.baseline import SecurityBaseline, SecurityBaselineArgs
+    from .components.circuit_breaker import CircuitBreaker, CircuitBreakerArgs
     from .components.customer import CustomerPatching, CustomerPatchingArgs
     from .components.freeze_guard import ChangeFreezeGuard, ChangeFreezeGuardArgs
     from .components.golden_ami import GoldenAmiPipeline, GoldenAmiPipelineArgs
@@ -31,6 +32,7 @@ _COMPONENT_MODULES = {
     "PatchWindow": "window",
     "PatchingIam": "iam",
     "SecurityBaseline": "baseline",
+    "CircuitBreaker": "circuit_breaker",
 }
 _FROM_COMPONENTS = {**_COMPONENT_MODULES, **{f"{name}Args": module for name, module in _COMPONENT_MODULES.items()}}
 _FROM_CONFIG = ("StackConfig", "load_pulumi_config", "load_stack_file")
@@ -67,6 +69,8 @@ def __dir__() -> list[str]:
 __all__ = [
     "ChangeFreezeGuard",
     "ChangeFreezeGuardArgs",
+    "CircuitBreaker",
+    "CircuitBreakerArgs",
     "ConfigError",
     "CustomerPatching",
     "CustomerPatchingArgs",

@@ -10,6 +10,7 @@ the stack file's keys), which the provider hands back to the components in snake
 from . import __version__
 from .components._base import PACKAGE
 from .components.baseline import SecurityBaseline
+from .components.circuit_breaker import CircuitBreaker
 from .components.customer import CustomerPatching
 from .components.freeze_guard import ChangeFreezeGuard
 from .components.golden_ami import GoldenAmiPipeline
@@ -24,6 +25,7 @@ COMPONENTS = [
     PatchReporting,
     GoldenAmiPipeline,
     ChangeFreezeGuard,
+    CircuitBreaker,
     CustomerPatching,
 ]
 

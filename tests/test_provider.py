@@ -68,6 +68,7 @@ def test_the_plugin_manifest_and_entry_point_serve_these_components():
         "PatchReporting",
         "GoldenAmiPipeline",
         "ChangeFreezeGuard",
+        "CircuitBreaker",
         "CustomerPatching",
     }
 

@@ -9,6 +9,7 @@ import pytest
 
 from patching_components import (
     ChangeFreezeGuard,
+    CircuitBreaker,
     CustomerPatching,
     GoldenAmiPipeline,
     PatchingIam,
@@ -38,6 +39,15 @@ FREEZE_GUARD = {
     "events_role_arn": "arn:aws:iam::123456789012:role/acme-freeze-events",
     "events_role_name": "acme-freeze-events",
 }
+BREAKER = {
+    "customer": "acme",
+    "alarm_names": ["acme-web-5xx"],
+    "window_ids": ["mw-0123456789abcdef0"],
+    "breaker_role_arn": "arn:aws:iam::123456789012:role/acme-circuit-breaker",
+    "breaker_role_name": "acme-circuit-breaker",
+    "events_role_arn": "arn:aws:iam::123456789012:role/acme-breaker-events",
+    "events_role_name": "acme-breaker-events",
+}
 STACK = {  # CustomerPatching's args: snake_case, as every component's
     "customer": "acme",
     "baselines": {"al2023": {"operating_system": "AMAZON_LINUX_2023"}},
@@ -59,6 +69,7 @@ COMPONENTS = {
     "GoldenAmiPipeline": lambda opts: GoldenAmiPipeline("base", PIPELINE, opts),
     "ChangeFreezeGuard": lambda opts: ChangeFreezeGuard("acme", FREEZE_GUARD, opts),
     "CustomerPatching": lambda opts: CustomerPatching("acme", STACK, opts),
+    "CircuitBreaker": lambda opts: CircuitBreaker("acme", BREAKER, opts),
 }
 
 

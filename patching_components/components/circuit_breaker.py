@@ -12,8 +12,6 @@ pulumi-aws's ``aws.ssm.MaintenanceWindowTask`` has no ``alarm_configuration`` (7
 (RegisterTaskWithMaintenanceWindow ``AlarmConfiguration``) is not set: this component is the whole stop.
 """
 
-from __future__ import annotations
-
 import copy
 import functools
 import json
