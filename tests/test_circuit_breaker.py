@@ -387,3 +387,13 @@ def test_a_breaker_role_iam_would_refuse_is_an_error_at_validate():
     issues = built_artifact_issues(validate({**raw, "regions": regions}, "x"))
     assert [i.message.split(":")[0] for i in issues] == ["stopOnAlarms in 12 regions"]
     assert "IAM allows 10,240 per role" in issues[0].message
+
+
+def test_a_second_trip_keeps_the_windows_stopped_and_says_so(sim, run):
+    path = BreakerPath(breaker_document(run))
+    assert path.run().status == "Success"
+    again = path.run(alarm="acme-web-latency")
+    assert again.status == "Success"
+    assert again.outputs["disableWindows"]["Disabled"] == [*path.enabled, path.frozen]
+    assert again.outputs["disableWindows"]["LeftDisabled"] == [path.by_hand]
+    assert [path.state(w) for w in path.enabled] == [(False, "acme-web-latency"), (False, "acme-web-latency")]
