@@ -156,3 +156,31 @@ def test_an_aws_failure_is_one_line_and_exit_2(aws, stack, capsys, monkeypatch):
     assert cli.main(["resume", stack(STACK), "--yes"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("patching: error: ") and err.count("\n") == 1
+
+
+def test_every_region_of_the_stack_is_resumed_and_region_limits_it(aws, stack, capsys):
+    from moto.ssm.models import ssm_backends
+
+    text = STACK.replace(
+        "  patching:customer: acme\n", "  patching:customer: acme\n  patching:regions: [eu-west-1, us-east-1]\n"
+    )
+    west = Account()
+    east_ssm = boto3.client("ssm", region_name="us-east-1")
+    east = east_ssm.create_maintenance_window(
+        Name="acme-us-east-1-sun-install",
+        Schedule="cron(0 3 ? * SUN *)",
+        Duration=3,
+        Cutoff=1,
+        AllowUnassociatedTargets=False,
+        Tags=[{"Key": "Customer", "Value": "acme"}, {"Key": "PatchingCircuitBreaker", "Value": "acme-web-5xx"}],
+    )["WindowId"]
+    east_ssm.update_maintenance_window(WindowId=east, Enabled=False)
+
+    def east_enabled():
+        return getattr(ssm_backends["123456789012"]["us-east-1"].windows[east], "sim_enabled", True)
+
+    assert cli.main(["resume", stack(text), "--region", "us-east-1", "--yes"]) == 0
+    assert east_enabled() and not any(_enabled(w) for w in west.tripped)
+    assert "does not exist" in capsys.readouterr().err  # the stop alarm is in eu-west-1 only
+    assert cli.main(["resume", stack(text), "--yes"]) == 0
+    assert all(_enabled(w) for w in west.tripped)
