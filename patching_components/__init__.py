@@ -15,6 +15,7 @@ from .errors import ConfigError
 if TYPE_CHECKING:  # what the lazy names below are, for type checkers and editors
     from .components.baseline import SecurityBaseline, SecurityBaselineArgs
     from .components.catch_up import WindowCatchUp, WindowCatchUpArgs
+    from .components.circuit_breaker import CircuitBreaker, CircuitBreakerArgs
     from .components.customer import CustomerPatching, CustomerPatchingArgs
     from .components.freeze_guard import ChangeFreezeGuard, ChangeFreezeGuardArgs
     from .components.golden_ami import GoldenAmiPipeline, GoldenAmiPipelineArgs
@@ -35,6 +36,7 @@ _COMPONENT_MODULES = {
     "PatchingIam": "iam",
     "SecurityBaseline": "baseline",
     "WindowCatchUp": "catch_up",
+    "CircuitBreaker": "circuit_breaker",
 }
 _FROM_COMPONENTS = {**_COMPONENT_MODULES, **{f"{name}Args": module for name, module in _COMPONENT_MODULES.items()}}
 _FROM_CONFIG = ("StackConfig", "load_pulumi_config", "load_stack_file")
@@ -71,6 +73,8 @@ def __dir__() -> list[str]:
 __all__ = [
     "ChangeFreezeGuard",
     "ChangeFreezeGuardArgs",
+    "CircuitBreaker",
+    "CircuitBreakerArgs",
     "ConfigError",
     "CustomerPatching",
     "CustomerPatchingArgs",

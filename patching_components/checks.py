@@ -66,10 +66,11 @@ def built_artifact_issues(config: StackConfig) -> list[Issue]:
     issues += approval_calendar_issues(config)
     if issues:
         return issues
-    from .iam_policies import inline_policy_issues
+    from .iam_policies import circuit_breaker_policy_issues, inline_policy_issues
     from .notice_runbooks import notice_issues
 
-    return [Issue(path, message) for path, message in inline_policy_issues(config) + notice_issues(config)]
+    found = inline_policy_issues(config) + notice_issues(config) + circuit_breaker_policy_issues(config)
+    return [Issue(path, message) for path, message in found]
 
 
 def refuse_unbuildable(config: StackConfig, source: str) -> StackConfig:

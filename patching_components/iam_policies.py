@@ -1064,3 +1064,92 @@ def ring_report_statements(partition: str = "aws") -> list[dict[str, Any]]:
             "Resource": f"arn:{partition}:s3:::*.rings/*.json",
         },
     ]
+
+
+def circuit_breaker_document(
+    *, partition: str, region: str, account_id: str, customer: str, topic_arn: str | None = None
+) -> dict[str, Any]:
+    """What the circuit breaker runbook (documents/circuit-breaker.yaml) may do in its region: read, disable and
+    mark (``PatchingCircuitBreaker`` only) the windows tagged ``Customer: <customer>``, list and cancel their
+    executions, and tell ``topic_arn``. No RemoveTagsFromResource and no enabling of anything on purpose:
+    only ``patching resume`` (an operator) undoes a trip. (UpdateMaintenanceWindow could enable: IAM has no
+    condition on the request's Enabled; the runbook only ever sends Enabled=False.)"""
+    from .aws.alarms import CIRCUIT_BREAKER_TAG
+
+    windows = f"arn:{partition}:ssm:{region}:{account_id}:maintenancewindow/*"
+    ours = {f"aws:ResourceTag/{defaults.CUSTOMER_TAG}": customer}
+    statements: list[dict[str, Any]] = [
+        {
+            "Sid": "StopThisCustomersWindows",
+            "Effect": "Allow",
+            "Action": [
+                "ssm:CancelMaintenanceWindowExecution",
+                "ssm:DescribeMaintenanceWindowExecutions",
+                "ssm:GetMaintenanceWindow",
+                "ssm:ListTagsForResource",
+                "ssm:UpdateMaintenanceWindow",
+            ],
+            "Resource": windows,
+            "Condition": {"StringEquals": ours},
+        },
+        {
+            "Sid": "MarkWindowsItStopped",
+            "Effect": "Allow",
+            "Action": "ssm:AddTagsToResource",
+            "Resource": windows,
+            "Condition": {"StringEquals": ours, "ForAllValues:StringEquals": {"aws:TagKeys": [CIRCUIT_BREAKER_TAG]}},
+        },
+    ]
+    if topic_arn:
+        statements.append(
+            {"Sid": "TellTheCustomerItStopped", "Effect": "Allow", "Action": "sns:Publish", "Resource": topic_arn}
+        )
+    return {"Version": "2012-10-17", "Statement": statements}
+
+
+def circuit_breaker_events_document(
+    *, partition: str, region: str, account_id: str, breaker_document: str, breaker_role_arn: str
+) -> dict[str, Any]:
+    """What EventBridge may do on a stop alarm's state change: start the breaker, as the breaker role."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "StartTheBreaker",
+                "Effect": "Allow",
+                "Action": "ssm:StartAutomationExecution",
+                "Resource": f"arn:{partition}:ssm:{region}:{account_id}:automation-definition/{breaker_document}:*",
+            },
+            pass_role_statement("PassTheBreakerRole", breaker_role_arn, "ssm"),
+        ],
+    }
+
+
+def circuit_breaker_policy_issues(config: StackConfig) -> list[tuple[tuple[str | int, ...], str]]:
+    """The circuit breaker roles get one inline policy per region with stop alarms (CircuitBreaker): with the longest
+    names AWS has, the located issue when IAM would refuse them (10,240 characters per role)."""
+    regions = [where for where in layout.regions(config) if layout.stop_alarms(config, where)]
+    topic = f"arn:{_PARTITION}:sns:{_REGION}:{_ACCOUNT}:{'t' * 256}" if config.notifications else None
+    breaker = circuit_breaker_document(
+        partition=_PARTITION, region=_REGION, account_id=_ACCOUNT, customer=config.customer, topic_arn=topic
+    )
+    events = circuit_breaker_events_document(
+        partition=_PARTITION,
+        region=_REGION,
+        account_id=_ACCOUNT,
+        breaker_document=layout.circuit_breaker_name(config.customer, _REGION),
+        breaker_role_arn=_ROLE_ARN,
+    )
+    issues: list[tuple[tuple[str | int, ...], str]] = []
+    for role, document in (("circuit breaker role", breaker), ("circuit breaker events role", events)):
+        size = policy_size(document) * len(regions)
+        if size > aws_limits.MAX_INLINE_POLICIES_PER_ROLE:
+            issues.append(
+                (
+                    ("maintenanceWindows",),
+                    f"stopOnAlarms in {len(regions)} regions: the {role}'s inline policies (one per region) would be "
+                    f"up to {size:,} characters; IAM allows {aws_limits.MAX_INLINE_POLICIES_PER_ROLE:,} per role: "
+                    "put stop alarms on the windows of fewer regions, or split the stack",
+                )
+            )
+    return issues

@@ -191,6 +191,24 @@ def regions(config: StackConfig) -> Iterator[RegionLayout]:
         yield region_layout(config, region)
 
 
+def circuit_breaker_name(customer: str, region: str | None = None) -> str:
+    """The circuit breaker runbook of a stack (in a non-primary ``region``): ``<prefix>-circuit-breaker``."""
+    return f"{name_prefix(customer, region)}-circuit-breaker"
+
+
+def stop_alarms(config: StackConfig, where: RegionLayout) -> list[str]:
+    """The stop alarms (``maintenanceWindows.<k>.stopOnAlarms``) of the windows built in ``where``, each once, in the
+    stack file's order: the region has a circuit breaker when there is one. None with ``mode: disabled``."""
+    if config.mode == "disabled":
+        return []
+    found: list[str] = []
+    for key in where.windows:
+        for alarm in config.maintenance_windows[key].stop_on_alarms:
+            if alarm not in found:
+                found.append(alarm)
+    return found
+
+
 def ring_override_key(config: StackConfig, ring: str, region: str | None = None) -> str | None:
     """The S3 key of a later ring's BaselineOverride object in the log bucket (of a non-primary ``region``):
     ``<s3Prefix>/<customer>.rings[/<region>]/<ring>.json`` (None without the log bucket). Beside the

@@ -11,6 +11,7 @@ from . import __version__
 from .components._base import PACKAGE
 from .components.baseline import SecurityBaseline
 from .components.catch_up import WindowCatchUp
+from .components.circuit_breaker import CircuitBreaker
 from .components.customer import CustomerPatching
 from .components.freeze_guard import ChangeFreezeGuard
 from .components.golden_ami import GoldenAmiPipeline
@@ -27,6 +28,7 @@ COMPONENTS = [
     GoldenAmiPipeline,
     ChangeFreezeGuard,
     PatchNotices,
+    CircuitBreaker,
     CustomerPatching,
     WindowCatchUp,
 ]

@@ -290,6 +290,45 @@ class AwsStandIn:
         self._thread.join()
 
 
+# -- `patching resume` (the circuit breaker): Systems Manager calls moto 5 lacks, answered from its own state ----------
+# UpdateMaintenanceWindow (only Enabled, what resume sends): "UpdateMaintenanceWindow", SSM API Reference,
+# https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_UpdateMaintenanceWindow.html;
+# the window's Enabled is kept where tests/runbook_sim.py keeps it (``sim_enabled``).
+# StartAutomationExecution: "StartAutomationExecution", SSM API Reference,
+# https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_StartAutomationExecution.html:
+# an execution id for a document of the account and region (AutomationDefinitionNotFoundException otherwise);
+# each start is recorded in ``AUTOMATION_STARTS`` for the test to read.
+
+AUTOMATION_STARTS: list[dict[str, Any]] = []
+"""(account, region, the request) of every StartAutomationExecution, in order."""
+
+
+def _update_maintenance_window(request: Mapping[str, Any], account: str, region: str) -> dict[str, Any]:
+    from moto.ssm.models import ssm_backends
+
+    window = ssm_backends[account][region].windows.get(request.get("WindowId"))
+    if window is None:
+        raise _AwsError(400, "DoesNotExistException", f"Maintenance window {request.get('WindowId')} does not exist")
+    if "Enabled" in request:
+        window.sim_enabled = bool(request["Enabled"])
+    return {"WindowId": request["WindowId"], "Enabled": getattr(window, "sim_enabled", True)}
+
+
+def _start_automation_execution(request: Mapping[str, Any], account: str, region: str) -> dict[str, Any]:
+    import uuid
+
+    from moto.ssm.models import ssm_backends
+
+    if request.get("DocumentName") not in ssm_backends[account][region]._documents:
+        raise _AwsError(400, "AutomationDefinitionNotFoundException", f"{request.get('DocumentName')} not found")
+    AUTOMATION_STARTS.append({"account": account, "region": region, **request})
+    return {"AutomationExecutionId": str(uuid.uuid4())}
+
+
+FROM_MOTO_STATE["UpdateMaintenanceWindow"] = _update_maintenance_window
+FROM_MOTO_STATE["StartAutomationExecution"] = _start_automation_execution
+
+
 # -- EC2 calls moto lacks (pre-patch snapshots: `patching rollback`) -------------------------------------
 #
 # CreateReplaceRootVolumeTask (EC2 API Reference, "CreateReplaceRootVolumeTask"; "Replace a root volume",

@@ -591,6 +591,67 @@ def _strings(value: Any):
             yield from _strings(item)
 
 
+# -- the circuit breaker's calls moto lacks (documents/circuit-breaker.yaml) ------------------------
+# moto 5 implements neither DescribeMaintenanceWindowExecutions nor CancelMaintenanceWindowExecution. Modelled from
+# AWS's API reference: "DescribeMaintenanceWindowExecutions" (WindowExecutions of one WindowId, each with
+# WindowExecutionId and Status; MaxResults 10-100, NextToken; a window that does not exist is DoesNotExistException)
+# https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_DescribeMaintenanceWindowExecutions.html and
+# "CancelMaintenanceWindowExecution" (stops an execution in progress; tasks not started are cancelled, tasks in progress
+# go on) https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_CancelMaintenanceWindowExecution.html,
+# where the execution then reads CANCELLING (and later CANCELLED; MaintenanceWindowExecutionStatus in botocore).
+
+WINDOW_EXECUTIONS: dict[str, list[dict[str, Any]]] = {}
+"""Window id -> its executions (``WindowExecutionId``, ``Status``), as a test seeds them."""
+
+
+def seed_window_execution(window_id: str, execution_id: str, status: str) -> None:
+    WINDOW_EXECUTIONS.setdefault(window_id, []).append(
+        {"WindowId": window_id, "WindowExecutionId": execution_id, "Status": status}
+    )
+
+
+def _no_window(window_id: str, api: str) -> botocore.exceptions.ClientError:
+    return botocore.exceptions.ClientError(
+        {"Error": {"Code": "DoesNotExistException", "Message": f"Maintenance window {window_id} does not exist"}}, api
+    )
+
+
+def _ssm_DescribeMaintenanceWindowExecutions(
+    self: Runner, WindowId: str, MaxResults: int = 50, NextToken: str | None = None, **_: Any
+) -> Any:
+    from moto.ssm.models import ssm_backends
+
+    if WindowId not in ssm_backends[ACCOUNT][REGION].windows:
+        raise _no_window(WindowId, "DescribeMaintenanceWindowExecutions")
+    if not 10 <= MaxResults <= 100:
+        raise botocore.exceptions.ClientError(
+            {"Error": {"Code": "ValidationException", "Message": "MaxResults must be 10-100"}},
+            "DescribeMaintenanceWindowExecutions",
+        )
+    listed = WINDOW_EXECUTIONS.get(WindowId, [])
+    start = int(NextToken or 0)
+    page: dict[str, Any] = {"WindowExecutions": [dict(e) for e in listed[start : start + MaxResults]]}
+    if start + MaxResults < len(listed):
+        page["NextToken"] = str(start + MaxResults)
+    return page
+
+
+def _ssm_CancelMaintenanceWindowExecution(self: Runner, WindowExecutionId: str) -> Any:
+    for executions in WINDOW_EXECUTIONS.values():
+        for execution in executions:
+            if execution["WindowExecutionId"] == WindowExecutionId:
+                execution["Status"] = "CANCELLING"
+                return {"WindowExecutionId": WindowExecutionId}
+    raise botocore.exceptions.ClientError(
+        {"Error": {"Code": "DoesNotExistException", "Message": f"{WindowExecutionId} does not exist"}},
+        "CancelMaintenanceWindowExecution",
+    )
+
+
+Runner._ssm_DescribeMaintenanceWindowExecutions = _ssm_DescribeMaintenanceWindowExecutions  # type: ignore[attr-defined]
+Runner._ssm_CancelMaintenanceWindowExecution = _ssm_CancelMaintenanceWindowExecution  # type: ignore[attr-defined]
+
+
 # -- patch rings: what moto lacks for the promotion runbook ------------------------------------------
 
 

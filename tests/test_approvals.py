@@ -609,3 +609,22 @@ def test_approve_keeps_windows_line_endings_and_a_list_at_the_keys_indent(tmp_pa
     edited = add_approval(text, "w", datetime(2027, 2, 11).date())
     assert edited.split("\r\n")[5:8] == ["      - '2027-01-14'", "      - 2027-02-11", "      operation: Install"]
     assert "\n" not in edited.replace("\r\n", "")
+
+
+def test_resume_leaves_a_gated_window_to_the_guard_even_without_freezes():
+    # `patching resume` enables a breaker-stopped window itself only where no guard decides: a gated
+    # window enabled by hand would open on an unapproved night.
+    from patching_components import layout
+    from patching_components.config import read_stack_yaml, validate
+    from patching_components.tools.resume import guard_of
+
+    raw = read_stack_yaml(GLOBEX.read_text())["config"]
+    raw = {k.removeprefix("patching:"): v for k, v in raw.items() if k.startswith("patching:")}
+    raw.pop("changeFreezes")
+    gated = validate(raw, "Pulumi.globex.yaml")
+    assert guard_of(gated, layout.region_layout(gated)) == "globex-freeze-guard"
+    for window in raw["maintenanceWindows"].values():
+        window.pop("requiresApproval", None)
+        window.pop("approvedOccurrences", None)
+    ungated = validate(raw, "Pulumi.globex.yaml")
+    assert guard_of(ungated, layout.region_layout(ungated)) is None

@@ -52,6 +52,7 @@ OPTIONS = {
         "--profile",
         "--ignore-freeze",
         "--install-scan-only",
+        "--stop-on-alarm",
         "--yes",
         "--dry-run",
     },
@@ -62,6 +63,7 @@ OPTIONS = {
     "deploy-policy": {"stack_file", "--format", "--account-id", "--read-only", "--esc-config"},
     "report-policy": {"stack_file"},
     "promote": {"stack_file", "--ring", "--region", "--profile", "--force", "--dry-run"},
+    "resume": {"stack_file", "--region", "--profile", "--ignore-alarms", "--yes", "--dry-run"},
 }
 
 HEAVY = {"pulumi", "pulumi_aws", "boto3", "botocore", "jinja2", "grpc"}
@@ -88,6 +90,7 @@ def test_every_subcommand_keeps_its_options_in_the_documented_order():
         "deploy-policy",
         "report-policy",
         "promote",
+        "resume",
     ]  # --help's order
     for name, sub in commands.items():
         options = {a.option_strings[0] if a.option_strings else a.dest for a in sub._actions}

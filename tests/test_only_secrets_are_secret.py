@@ -64,6 +64,8 @@ EXPECTED: dict[str, dict[str, Any]] = {
             "MaintenanceWindowTask acme-weekly-install-patch": ["maxConcurrency", "maxErrors"],
             "MaintenanceWindow acme-dev-install": ["schedule", "scheduleTimezone"],
             "MaintenanceWindowTask acme-dev-install-patch": ["maxConcurrency", "maxErrors"],
+            # stopOnAlarms: the alarm's ARN in the circuit breaker's rule (the runbook gets it at run time).
+            "EventRule acme-stop-alarms": ["eventPattern"],
         },
         "patchGroups": NAMES_RESOURCES,
         # s3Bucket: create and s3Prefix: patching are the defaults, retentionDays a number: nothing to hide.
@@ -170,9 +172,10 @@ EXPECTED: dict[str, dict[str, Any]] = {
     },
 }
 TAGGED = {
-    "acme": 17,
+    "acme": 21,
     "globex": 25,
-}  # acme: + dev-install, ring prod's role, runbook and override object; globex: + approval calendar, catch-up
+}  # acme: + dev-install, ring prod's role, runbook and override object, the breaker's roles, runbook and rule;
+# globex: + approval calendar, catch-up
 """Resources that take tags (every custom resource but policies, attachments, targets, tasks ...)."""
 EXPORTED_SECRET = {("globex", "logging"): ["logBucket"], ("globex", "notifications"): ["notificationTopicArn"]}
 

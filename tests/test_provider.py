@@ -69,6 +69,7 @@ def test_the_plugin_manifest_and_entry_point_serve_these_components():
         "GoldenAmiPipeline",
         "ChangeFreezeGuard",
         "PatchNotices",
+        "CircuitBreaker",
         "CustomerPatching",
         "WindowCatchUp",
     }

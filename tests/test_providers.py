@@ -9,6 +9,7 @@ import pytest
 
 from patching_components import (
     ChangeFreezeGuard,
+    CircuitBreaker,
     CustomerPatching,
     GoldenAmiPipeline,
     PatchingIam,
@@ -51,6 +52,15 @@ CATCH_UP = {
     "events_role_arn": "arn:aws:iam::123456789012:role/acme-catch-up-events",
     "events_role_name": "acme-catch-up-events",
 }
+BREAKER = {
+    "customer": "acme",
+    "alarm_names": ["acme-web-5xx"],
+    "window_ids": ["mw-0123456789abcdef0"],
+    "breaker_role_arn": "arn:aws:iam::123456789012:role/acme-circuit-breaker",
+    "breaker_role_name": "acme-circuit-breaker",
+    "events_role_arn": "arn:aws:iam::123456789012:role/acme-breaker-events",
+    "events_role_name": "acme-breaker-events",
+}
 STACK = {  # CustomerPatching's args: snake_case, as every component's
     "customer": "acme",
     "baselines": {"al2023": {"operating_system": "AMAZON_LINUX_2023"}},
@@ -73,6 +83,7 @@ COMPONENTS = {
     "ChangeFreezeGuard": lambda opts: ChangeFreezeGuard("acme", FREEZE_GUARD, opts),
     "CustomerPatching": lambda opts: CustomerPatching("acme", STACK, opts),
     "WindowCatchUp": lambda opts: WindowCatchUp("w-catch-up", CATCH_UP, opts),
+    "CircuitBreaker": lambda opts: CircuitBreaker("acme", BREAKER, opts),
 }
 
 

@@ -87,8 +87,9 @@ def test_iam_is_built_once_and_everything_else_in_every_region(acme_two_regions)
     run = acme_two_regions
     iam = [r for r in run.resources if r.type.startswith("aws:iam/")]
     # The roles, profile and their policies: all through the default provider, once.
-    # instance, automation, window, notify, and ring prod's promotion role (one for both regions)
-    assert len([r for r in iam if r.type == "aws:iam/role:Role"]) == 5
+    # instance, automation, window, notify, ring prod's promotion role (one for both regions) and the circuit
+    # breaker's two (acme's install window has a stop alarm)
+    assert len([r for r in iam if r.type == "aws:iam/role:Role"]) == 7
     assert len(run.of_type("aws:iam/instanceProfile:InstanceProfile")) == 1
     assert len(run.of_type("aws:s3/bucket:Bucket")) == 1 and not run.of_type("aws:s3/bucket:Bucket")[0].provider
     regional_types = [
@@ -118,6 +119,9 @@ def test_iam_is_built_once_and_everything_else_in_every_region(acme_two_regions)
         "patching/acme.rings/us-east-1/prod.json",
     ]
     assert {region_of(run, o) for o in objects} == {"eu-west-1"}
+    # The circuit breaker (acme's install window has a stop alarm) runs in every region of that window.
+    breakers = [r for r in run.of_type("aws:ssm/document:Document") if r.name.endswith("breaker")]
+    assert sorted(region_of(run, r) for r in breakers) == ["eu-west-1", "us-east-1"]
 
 
 def test_other_regions_carry_the_region_in_their_names_but_not_in_patch_groups(acme_two_regions):
@@ -236,7 +240,7 @@ def test_window_and_golden_ami_regions():
         "acme-ap-southeast-2-weekly-install",
     }
     assert ("acme-us-east-1-daily-scan", "us-east-1") in windows
-    (document,) = run.of_type("aws:ssm/document:Document")
+    (document,) = [d for d in run.of_type("aws:ssm/document:Document") if "golden" in d.name]
     assert region_of(run, document) == "us-east-1"
     assert document.inputs["name"] == "acme-us-east-1-golden-ami-al2023-base"
     # The runbook's policy (IAM, global) names the pipeline's region, looked up through its provider.

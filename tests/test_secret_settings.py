@@ -274,6 +274,10 @@ CASES: dict[str, Case] = {
     "changeFreezes.<key>.timezone": Case(
         "globex", ("changeFreezes", "black-friday", "timezone"), "America/Chicago", "Secret/Nowhere5521"
     ),
+    # The alarm's ARN in the circuit breaker's rule; the runbook gets the name at run time.
+    "maintenanceWindows.<key>.stopOnAlarms[]": Case(
+        "acme", ("maintenanceWindows", "weekly-install", "stopOnAlarms", 0), "secret-alarm-5521", LONG
+    ),
 }
 
 # The default run keeps one case per top-level key; .ci/run runs them all (-m slow).

@@ -32,7 +32,7 @@ def test_secret_values_validate_with_a_note_naming_what_was_not_checked(tmp_path
     notes = [f"{w.line}: {w.key_path()}: {w.message}" for w in checked.warnings]
     assert notes == [
         "7: patching:tags.CostCenter: is a secret: checked as text only here; the program checks its value",
-        "52: patching:notifications.emails[1]: is a secret: checked as text only here; the program checks its value",
+        "53: patching:notifications.emails[1]: is a secret: checked as text only here; the program checks its value",
     ]
 
 

@@ -135,6 +135,7 @@ def help_text(component: type) -> str:
 def test_every_component_is_documented():
     assert {c.__name__ for c in COMPONENTS} == {
         "ChangeFreezeGuard",
+        "CircuitBreaker",
         "CustomerPatching",
         "GoldenAmiPipeline",
         "PatchNotices",

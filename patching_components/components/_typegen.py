@@ -71,6 +71,7 @@ COMPONENTS: tuple[tuple[type[BaseModel] | None, str, str, str], ...] = (
     (sections.MaintenanceWindowConfig, "catch_up", "WindowCatchUpPlumbing", "WindowCatchUpArgs"),
     (None, "notices", "PatchNoticesPlumbing", "PatchNoticesArgs"),
     (None, "ring_promotion", "RingPromotionPlumbing", "RingPromotionArgs"),
+    (None, "circuit_breaker", "CircuitBreakerPlumbing", "CircuitBreakerArgs"),
 )
 CUSTOMER_DOC = (
     "CustomerPatching's args: every setting of one customer stack (the keys under ``patching:`` in the stack "

@@ -207,6 +207,12 @@ class MaintenanceWindowSettings(TypedDict, total=False):
     task then runs our runbook per node instead of Run Command; see [Pre-patch snapshots and rollback](#pre-patch-
     snapshots-and-rollback)."""
 
+    stop_on_alarms: list[str]
+    """Install only: the CloudWatch alarm (AWS allows one per task) whose ``ALARM`` state stops patching: the
+    region's circuit breaker disables every window of the customer there, cancels their running executions, tells
+    the notification topic, and leaves them disabled until ``patching resume`` (see "Circuit breaker"). An alarm in
+    the window's region(s); a name CloudWatch takes (1-255 characters)."""
+
     catch_up: CatchUpSettings
     """Install only: patch a node of this window's groups that missed it when it starts again; see [Catch-up for
     missed windows](#catch-up-for-missed-windows)."""
@@ -693,6 +699,12 @@ class PatchWindowArgs(TypedDict, total=False):
     task then runs our runbook per node instead of Run Command; see [Pre-patch snapshots and rollback](#pre-patch-
     snapshots-and-rollback)."""
 
+    stop_on_alarms: list[str]
+    """Install only: the CloudWatch alarm (AWS allows one per task) whose ``ALARM`` state stops patching: the
+    region's circuit breaker disables every window of the customer there, cancels their running executions, tells
+    the notification topic, and leaves them disabled until ``patching resume`` (see "Circuit breaker"). An alarm in
+    the window's region(s); a name CloudWatch takes (1-255 characters)."""
+
     catch_up: CatchUpSettings
     """Install only: patch a node of this window's groups that missed it when it starts again; see [Catch-up for
     missed windows](#catch-up-for-missed-windows)."""
@@ -913,6 +925,10 @@ class PatchingIamArgs(TypedDict, total=False):
     """Also the two roles of the advance notices and window summaries (PatchNotices): the one their runbooks run as,
     and the one EventBridge starts the summary with. Each region's PatchNotices adds what it needs."""
 
+    circuit_breaker: bool
+    """Also the two roles of the circuit breakers (CircuitBreaker): the one its runbook runs as, and the one
+    EventBridge starts it with on a stop alarm. Each breaker adds exactly what it needs in its region."""
+
 
 class PatchReportingArgs(TypedDict, total=False):
     """PatchReporting's args (no config model's settings: each is checked with the stack file's type of it)."""
@@ -1092,6 +1108,12 @@ class WindowCatchUpArgs(TypedDict, total=False):
     window execution and instance; kept ``retain_days``); a node whose snapshot fails is not patched. The window's
     task then runs our runbook per node instead of Run Command; see [Pre-patch snapshots and rollback](#pre-patch-
     snapshots-and-rollback)."""
+
+    stop_on_alarms: list[str]
+    """Install only: the CloudWatch alarm (AWS allows one per task) whose ``ALARM`` state stops patching: the
+    region's circuit breaker disables every window of the customer there, cancels their running executions, tells
+    the notification topic, and leaves them disabled until ``patching resume`` (see "Circuit breaker"). An alarm in
+    the window's region(s); a name CloudWatch takes (1-255 characters)."""
 
     catch_up: CatchUpSettings
     """Install only: patch a node of this window's groups that missed it when it starts again; see [Catch-up for
@@ -1298,3 +1320,37 @@ class RingPromotionArgs(TypedDict, total=False):
 
     role_name: pulumi.Input[str]
     """Its name (with role_arn): this region's policy is added to it."""
+
+
+class CircuitBreakerArgs(TypedDict, total=False):
+    """CircuitBreaker's args (no config model's settings: each is checked with the stack file's type of it)."""
+
+    customer: Required[str]
+    """The breaker may stop the windows tagged Customer: <customer> (CustomerPatching tags every window)."""
+
+    alarm_names: Required[Sequence[str]]
+    """The stop alarms in this region: any of them going to ALARM trips the breaker."""
+
+    window_ids: Required[pulumi.Input[Sequence[pulumi.Input[str]]]]
+    """Every maintenance window of the customer in this region (patch windows and golden AMI rebuilds)."""
+
+    breaker_role_arn: Required[pulumi.Input[str]]
+    """The role the runbook runs as (PatchingIam's breaker_role_arn)."""
+
+    breaker_role_name: Required[pulumi.Input[str]]
+    """Its name: the breaker adds the policy for this region's windows."""
+
+    events_role_arn: Required[pulumi.Input[str]]
+    """The role EventBridge starts the runbook with (PatchingIam's breaker_events_role_arn)."""
+
+    events_role_name: Required[pulumi.Input[str]]
+    """Its name: the breaker adds the policy to start this region's runbook."""
+
+    document_name: str
+    """Name of the runbook (default: <name>-circuit-breaker)."""
+
+    notification_topic_arn: pulumi.Input[str]
+    """SNS topic in this region told of every trip and every failed run (PatchReporting's topic_arn)."""
+
+    tags: pulumi.Input[Mapping[str, pulumi.Input[str]]]
+    """Tags for the document and the rule."""

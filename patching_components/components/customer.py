@@ -192,6 +192,8 @@ class CustomerPatching(pulumi.ComponentResource):
 
         if _notices_wanted(config):
             iam_args["notices"] = True
+        if any(w.stop_on_alarms for w in config.maintenance_windows.values()):
+            iam_args["circuit_breaker"] = True  # the breakers' roles (CircuitBreaker, per region)
         # IAM is global: once, whatever the regions
         iam = PatchingIam(name, checked(None, **iam_args), opts=child(self))
 
@@ -299,8 +301,8 @@ class CustomerPatching(pulumi.ComponentResource):
             for key, settings in config.baselines.items()
         }
         opts_of_windows = opts
-        if layout.guarded(config, where.windows):
-            # The guard switches the windows off and on: `pulumi up` must not undo it mid-freeze.
+        if layout.guarded(config, where.windows) or layout.stop_alarms(config, where):
+            # The guard (and the circuit breaker) switch the windows off and on: `pulumi up` must not undo it.
             opts_of_windows = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(transformations=[_guarded]))
         windows = self._windows(name, config, groups, where, tags, logs, reporting, iam, opts_of_windows)
         pipelines = {}
@@ -343,6 +345,11 @@ class CustomerPatching(pulumi.ComponentResource):
 
         if _notices_wanted(config):
             _notices(where.pulumi_name(name), config, where, tags, iam, windows, reporting, opts)
+        if layout.stop_alarms(config, where):
+            from .circuit_breaker import circuit_breaker
+
+            topic = reporting.topic_arn if reporting is not None else None
+            circuit_breaker(where.pulumi_name(name), config, where, tags, iam, windows, pipelines, topic, opts)
         return _Region(baselines, windows, pipelines, reporting)
 
     def _freeze_guard(

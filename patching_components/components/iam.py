@@ -69,6 +69,9 @@ class PatchingIamPlumbing(TypedDict, total=False):
     notices: bool
     """Also the two roles of the advance notices and window summaries (PatchNotices): the one their runbooks
     run as, and the one EventBridge starts the summary with. Each region's PatchNotices adds what it needs."""
+    circuit_breaker: bool
+    """Also the two roles of the circuit breakers (CircuitBreaker): the one its runbook runs as, and the one
+    EventBridge starts it with on a stop alarm. Each breaker adds exactly what it needs in its region."""
 
 
 def _managed_policy(partition: pulumi.Output[str], path: str) -> pulumi.Output[str]:
@@ -131,6 +134,14 @@ class PatchingIam(pulumi.ComponentResource):
     notices_events_role_arn: pulumi.Output[str] | None
     """Role EventBridge starts the window-summary runbook with when a window run ends (None without notices)."""
     notices_events_role_name: pulumi.Output[str] | None
+    """Name of that role."""
+    breaker_role_arn: pulumi.Output[str] | None
+    """Role the circuit breaker runbook runs as (None without circuit_breaker)."""
+    breaker_role_name: pulumi.Output[str] | None
+    """Name of that role."""
+    breaker_events_role_arn: pulumi.Output[str] | None
+    """Role EventBridge starts the circuit breaker with on a stop alarm (None without circuit_breaker)."""
+    breaker_events_role_name: pulumi.Output[str] | None
     """Name of that role."""
 
     def __init__(self, name: str, args: PatchingIamArgs, opts: pulumi.ResourceOptions | None = None):
@@ -293,6 +304,31 @@ class PatchingIam(pulumi.ComponentResource):
             )
             self.notices_role_arn, self.notices_role_name = notices.arn, notices.name
             self.notices_events_role_arn, self.notices_events_role_name = notices_events.arn, notices_events.name
+
+        self.breaker_role_arn = self.breaker_role_name = None
+        self.breaker_events_role_arn = self.breaker_events_role_name = None
+        if args.get("circuit_breaker"):
+            breaker = ssm_service_role(
+                self,
+                f"{name}-circuit-breaker",
+                "Circuit breaker: disable this customer's maintenance windows when a stop alarm fires",
+                partition,
+                account_id,
+                boundary,
+                tags,
+            )
+            breaker_events = service_role(
+                self,
+                f"{name}-breaker-events",
+                "Circuit breaker: start the breaker runbook when a stop alarm goes to ALARM",
+                "events",
+                partition,
+                account_id,
+                boundary,
+                tags,
+            )
+            self.breaker_role_arn, self.breaker_role_name = breaker.arn, breaker.name
+            self.breaker_events_role_arn, self.breaker_events_role_name = breaker_events.arn, breaker_events.name
 
         self.instance_role_arn = instance_role.arn
         self.instance_role_name = instance_role.name

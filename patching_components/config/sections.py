@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from pydantic import Field, StrictBool, StringConstraints, field_validator, model_validator
 from pydantic.alias_generators import to_camel
 
-from ..aws import os_rules, run_patch_baseline
+from ..aws import alarms, os_rules, run_patch_baseline
 from . import defaults
 from .base import ConfigModel, Public, Secretable, raise_issues
 from .catch_up import CatchUpConfig
@@ -312,6 +312,48 @@ class MaintenanceWindowConfig(ConfigModel):
     window execution and instance; kept ``retainDays``); a node whose snapshot fails is not patched. The window's
     task then runs our runbook per node instead of Run Command; see [Pre-patch snapshots and
     rollback](#pre-patch-snapshots-and-rollback)."""
+    stop_on_alarms: Annotated[list[str], Field(max_length=alarms.MAX_ALARMS)] = []
+    """Install only: the CloudWatch alarm (AWS allows one per task) whose ``ALARM`` state stops patching: the
+    region's circuit breaker disables every window of the customer there, cancels their running executions, tells
+    the notification topic, and leaves them disabled until ``patching resume`` (see "Circuit breaker"). An alarm in
+    the window's region(s); a name CloudWatch takes (1-255 characters)."""
+
+    @field_validator("stop_on_alarms", mode="before")
+    @classmethod
+    def _one_alarm(cls, names: object) -> object:
+        if isinstance(names, list) and len(names) > alarms.MAX_ALARMS:
+            raise ValueError(
+                f"AWS takes at most {alarms.MAX_ALARMS} alarm per task (AlarmConfiguration), {len(names)} given: "
+                "combine them into one CloudWatch composite alarm (ALARM when any of them is) and name that"
+            )
+        return names
+
+    @field_validator("stop_on_alarms")
+    @classmethod
+    def _alarm_names(cls, names: list[str]) -> list[str]:
+        issues: list[tuple[tuple[str | int, ...], str]] = []
+        for i, name in enumerate(names):
+            problem = alarms.alarm_name_problem(name)
+            if problem:
+                issues.append(((i,), problem))
+            elif names.index(name) != i:
+                issues.append(((i,), f"{name!r} is listed twice"))
+        raise_issues(issues)
+        return names
+
+    @model_validator(mode="after")
+    def _stop_on_alarms_installs(self) -> MaintenanceWindowConfig:
+        if self.stop_on_alarms and self.operation == "Scan":
+            raise_issues(
+                [
+                    (
+                        ("stopOnAlarms",),
+                        "a scan changes nothing on the nodes, so there is nothing to stop: put stopOnAlarms on an "
+                        "Install window (the breaker stops every window of the customer in the region)",
+                    )
+                ]
+            )
+        return self
 
     _coerce = field_validator("max_concurrency", "max_errors", mode="before")(count_or_string)
 

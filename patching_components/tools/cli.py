@@ -38,6 +38,7 @@ COMMANDS = {
     "deploy-policy": ("deploy_policy_command", "print the least-privilege IAM policy of the role that deploys a stack"),
     "report-policy": ("report_policy_command", "print the read-only IAM policy of the report's role"),
     "promote": ("promote_command", "promote a later patch ring now, or accept a refused promotion (AWS credentials)"),
+    "resume": ("resume_command", "re-enable the windows a circuit breaker stopped (AWS credentials)"),
 }
 
 

@@ -18,6 +18,30 @@ def _override_list(text: str) -> str:
     return text
 
 
+def _alarm_name(text: str) -> str:
+    from ..aws.alarms import alarm_name_problem
+
+    problem = alarm_name_problem(text)
+    if problem:
+        raise argparse.ArgumentTypeError(problem)
+    return text
+
+
+def alarm_configuration(names: list[str] | None) -> dict | None:
+    """SendCommand's AlarmConfiguration for ``--stop-on-alarm``: SSM stops the command when the alarm is in ALARM, and
+    also when it cannot read the alarm (IgnorePollAlarmFailure false: fail closed). AWS takes exactly one alarm."""
+    from ..aws.alarms import MAX_ALARMS
+
+    if not names:
+        return None
+    if len(set(names)) > MAX_ALARMS:
+        raise UsageError(
+            f"--stop-on-alarm: SendCommand takes {MAX_ALARMS} alarm (AlarmConfiguration), {len(set(names))} given: "
+            "name one CloudWatch composite alarm that is in ALARM when any of them is"
+        )
+    return {"Alarms": [{"Name": names[0]}], "IgnorePollAlarmFailure": False}
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("stack_file", metavar="STACK_FILE")
     parser.add_argument("--groups", help="comma-separated patch groups (default: every group of the stack)")
@@ -39,6 +63,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="install even though the customer is mode: scan-only (refused without it)",
     )
+    parser.add_argument(
+        "--stop-on-alarm",
+        action="append",
+        metavar="NAME",
+        type=_alarm_name,
+        help="CloudWatch alarm (in each region) whose ALARM state stops the command (SendCommand AlarmConfiguration; "
+        "AWS takes one, repeat only to be told so)",
+    )
     parser.add_argument("--yes", action="store_true", help="send without asking")
     parser.add_argument("--dry-run", action="store_true", help="print the exact requests and send nothing")
 
@@ -54,6 +86,8 @@ def run(args: argparse.Namespace) -> int:
     from botocore.exceptions import BotoCoreError, ClientError
 
     from .patch_now import FrozenError, PatchNowError, plan, send
+
+    alarm = alarm_configuration(args.stop_on_alarm)  # before any AWS call
 
     print(f"# {config.customer}: {account.describe()}")
     groups = [g.strip() for g in args.groups.split(",") if g.strip()] if args.groups else None
@@ -77,6 +111,8 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from None
     except (BotoCoreError, ClientError) as exc:
         raise UsageError(aws_problem(exc)) from None
+    for command in planned if alarm else []:
+        command.request["AlarmConfiguration"] = alarm
     for command in planned:
         print(
             f"# {command.region}: {command.request['DocumentName']} {args.operation} on "

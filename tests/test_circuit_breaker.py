@@ -1,0 +1,399 @@
+"""The circuit breaker (issue #23): stopOnAlarms in the stack file, what the program builds for it, its runbook
+along every path (tests/runbook_sim.py against moto, every AWS call failing in turn) and its roles (tests/iam_model.py).
+
+Expected values come from AWS's documentation: botocore's model for the limits, "Alarm events and EventBridge"
+(CloudWatch User Guide) for the event, "Transforming target input" (EventBridge User Guide) for the target's input,
+"CancelMaintenanceWindowExecution" (SSM API Reference) for what a cancel does."""
+
+from __future__ import annotations
+
+import itertools
+import json
+
+import boto3
+import botocore.session
+import pytest
+import yaml
+from iam_model import Request, allowed
+from moto import mock_aws
+from runbook_sim import (
+    ACCOUNT,
+    REGION,
+    WINDOW_EXECUTIONS,
+    Fault,
+    Runner,
+    fault_matrix,
+    seed_window_execution,
+    set_window_enabled,
+    window_enabled,
+)
+
+from conftest import ROOT, example_run
+from patching_components.aws import alarms
+from patching_components.config import ConfigError, validate
+
+ACME = ROOT / "stacks" / "Pulumi.acme.yaml"
+TAG, FREEZE_TAG = "PatchingCircuitBreaker", "PatchingFreezeGuard"
+ALARM = "acme-web-5xx-errors"
+
+
+@pytest.fixture(scope="module")
+def run():
+    return example_run(ACME)
+
+
+def breaker_document(run) -> dict:
+    (document,) = [d for d in run.of_type("aws:ssm/document:Document") if d.name == "acme-breaker"]
+    return yaml.safe_load(document.inputs["content"])
+
+
+# -- the stack file ---------------------------------------------------------------------------------
+
+
+def test_the_limits_are_awss():
+    session = botocore.session.get_session()
+    ssm, cloudwatch = session.get_service_model("ssm"), session.get_service_model("cloudwatch")
+    for operation in ("SendCommand", "RegisterTaskWithMaintenanceWindow"):
+        shape = ssm.operation_model(operation).input_shape.members["AlarmConfiguration"]
+        assert shape.members["Alarms"].metadata["max"] == alarms.MAX_ALARMS == 1
+    name = cloudwatch.operation_model("PutMetricAlarm").input_shape.members["AlarmName"].metadata
+    assert (name["min"], name["max"]) == alarms.ALARM_NAME_LENGTHS == (1, 255)
+    assert ssm.shape_for("Alarm").members["Name"].metadata["max"] == 255
+
+
+def _window(**extra):
+    window = {"schedule": "cron(0 2 ? * SUN *)", "durationHours": 4, "cutoffHours": 1, "operation": "Install"}
+    return {**window, **extra}
+
+
+def _stack(window):
+    return {
+        "customer": "acme",
+        "baselines": {"al2023": {"operatingSystem": "AMAZON_LINUX_2023"}},
+        "maintenanceWindows": {"sunday": window},
+        "patchGroups": {"web": {"baselines": ["al2023"], "maintenanceWindows": ["sunday"]}},
+    }
+
+
+@pytest.mark.parametrize(
+    ("alarm_names", "message"),
+    [
+        (["x" * 256], "stopOnAlarms[0]: an alarm name has 1-255 characters (this one: 256)"),
+        ([""], "stopOnAlarms[0]: an alarm name has 1-255 characters (this one: 0)"),
+        (["web\n5xx"], "stopOnAlarms[0]: an alarm name has no control characters"),
+        (["a", "b"], "stopOnAlarms: AWS takes at most 1 alarm per task"),
+    ],
+)
+def test_alarm_names_are_checked_with_cloudwatchs_rules(alarm_names, message):
+    with pytest.raises(ConfigError) as info:
+        validate(_stack(_window(stopOnAlarms=alarm_names)), "x")
+    assert any(message in line for line in info.value.lines()), info.value.lines()
+
+
+def test_a_name_cloudwatch_takes_is_taken():
+    config = validate(_stack(_window(stopOnAlarms=["x" * 255])), "x")
+    assert config.maintenance_windows["sunday"].stop_on_alarms == ["x" * 255]
+    composite = "acme (web) 5xx | latency"  # any printable characters: CloudWatch has no pattern
+    assert validate(_stack(_window(stopOnAlarms=[composite])), "x").maintenance_windows["sunday"].stop_on_alarms
+
+
+def test_the_tag_value_is_one_systems_manager_takes():
+    # AWS's Tag.Value: ^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$, at most 256 (botocore's model).
+    assert alarms.tag_value("acme (web) 5xx | latency") == "acme _web_ 5xx _ latency"
+    assert alarms.tag_value("Zürich-5xx:p99/=+@_.") == "Zürich-5xx:p99/=+@_."
+    assert len(alarms.tag_value("x" * 255)) == 255
+
+
+# -- what is built ----------------------------------------------------------------------------------
+
+
+def test_the_rule_matches_the_alarm_going_to_alarm_and_passes_its_name(run):
+    (rule,) = run.of_type("aws:cloudwatch/eventRule:EventRule")
+    assert json.loads(rule.inputs["eventPattern"]) == {
+        "source": ["aws.cloudwatch"],
+        "detail-type": ["CloudWatch Alarm State Change"],
+        "resources": [f"arn:aws:cloudwatch:{REGION}:{ACCOUNT}:alarm:{ALARM}"],
+        "detail": {"state": {"value": ["ALARM"]}},
+    }
+    (target,) = run.of_type("aws:cloudwatch/eventTarget:EventTarget")
+    assert target.inputs["arn"] == f"arn:aws:ssm:{REGION}:{ACCOUNT}:automation-definition/acme-circuit-breaker:$DEFAULT"
+    assert target.inputs["roleArn"].endswith(":role/acme-breaker-events-mock")
+    transformer = target.inputs["inputTransformer"]
+    assert transformer["inputPaths"] == {"alarm": "$.detail.alarmName"}
+    # What EventBridge sends for the AWS example event's alarmName: the variable keeps its JSON quotes.
+    rendered = transformer["inputTemplate"].replace("<alarm>", json.dumps(ALARM))
+    assert json.loads(rendered) == {
+        "AutomationAssumeRole": [f"arn:aws:iam::{ACCOUNT}:role/acme-circuit-breaker-mock"],
+        "AlarmName": [ALARM],
+    }
+
+
+def test_the_runbook_defaults_to_every_window_of_the_region_and_the_topic(run):
+    parameters = breaker_document(run)["parameters"]
+    windows = run.of_type("aws:ssm/maintenanceWindow:MaintenanceWindow")
+    assert len(parameters["WindowIds"]["default"]) == len(windows) == 4  # scan, dev and prod installs, golden AMI rebuild
+    assert parameters["NotificationTopicArn"]["default"].startswith(f"arn:aws:sns:{REGION}:{ACCOUNT}:")
+    assert parameters["AlarmName"]["default"] == ""
+
+
+def test_pulumi_up_never_enables_a_window_the_breaker_disabled(run):
+    windows = run.of_type("aws:ssm/maintenanceWindow:MaintenanceWindow")
+    assert windows and all(w.ignore_changes == ["enabled"] for w in windows)
+
+
+def test_no_breaker_without_stop_alarms():
+    initech = example_run(ROOT / "stacks" / "Pulumi.initech.yaml")
+    assert not [r for r in initech.resources if "CircuitBreaker" in r.type]
+    assert not [r for r in initech.resources if r.name.endswith(("-circuit-breaker", "-breaker-events"))]
+
+
+# -- the roles --------------------------------------------------------------------------------------
+
+
+def _policy(run, name):
+    (policy,) = [p for p in run.of_type("aws:iam/rolePolicy:RolePolicy") if p.name == name]
+    return json.loads(policy.inputs["policy"])
+
+
+WINDOW = f"arn:aws:ssm:{REGION}:{ACCOUNT}:maintenancewindow/mw-0123456789abcdef0"
+ACME_WINDOW = {"aws:ResourceTag/Customer": "acme"}
+OTHER_WINDOW = {"aws:ResourceTag/Customer": "globex"}
+RUNBOOK_CALLS = (
+    "ssm:GetMaintenanceWindow",
+    "ssm:ListTagsForResource",
+    "ssm:UpdateMaintenanceWindow",
+    "ssm:DescribeMaintenanceWindowExecutions",
+    "ssm:CancelMaintenanceWindowExecution",
+)
+
+
+def test_the_breaker_role_stops_this_customers_windows_and_no_one_elses(run):
+    policy = [_policy(run, "acme-breaker")]
+    for action in RUNBOOK_CALLS:
+        assert allowed(policy, Request(action, WINDOW, ACME_WINDOW)), action
+        assert not allowed(policy, Request(action, WINDOW, OTHER_WINDOW)), action
+        assert not allowed(policy, Request(action, WINDOW.replace(REGION, "us-east-1"), ACME_WINDOW)), action
+    mark = {**ACME_WINDOW, "aws:TagKeys": [TAG]}
+    assert allowed(policy, Request("ssm:AddTagsToResource", WINDOW, mark))
+    assert not allowed(policy, Request("ssm:AddTagsToResource", WINDOW, {**OTHER_WINDOW, "aws:TagKeys": [TAG]}))
+    for keys in (["Customer"], [FREEZE_TAG], [TAG, "Customer"]):  # never the tag that scopes it, nor the guard's
+        assert not allowed(policy, Request("ssm:AddTagsToResource", WINDOW, {**ACME_WINDOW, "aws:TagKeys": keys}))
+    # Only an operator undoes a trip: no untagging, nothing else of SSM.
+    assert not allowed(policy, Request("ssm:RemoveTagsFromResource", WINDOW, {**ACME_WINDOW, "aws:TagKeys": [TAG]}))
+    assert not allowed(policy, Request("ssm:SendCommand", "*", {}))
+    topic = breaker_document(run)["parameters"]["NotificationTopicArn"]["default"]
+    assert allowed(policy, Request("sns:Publish", topic))
+    assert not allowed(policy, Request("sns:Publish", topic + "-other"))
+
+
+def test_eventbridge_may_start_the_breaker_only_as_the_breaker_role(run):
+    policy = [_policy(run, "acme-breaker-events")]
+    definition = f"arn:aws:ssm:{REGION}:{ACCOUNT}:automation-definition/acme-circuit-breaker:$DEFAULT"
+    role = f"arn:aws:iam::{ACCOUNT}:role/acme-circuit-breaker-mock"
+    assert allowed(policy, Request("ssm:StartAutomationExecution", definition))
+    assert not allowed(policy, Request("ssm:StartAutomationExecution", definition.replace("circuit-breaker", "x")))
+    assert allowed(policy, Request("iam:PassRole", role, {"iam:PassedToService": "ssm.amazonaws.com"}))
+    assert not allowed(policy, Request("iam:PassRole", role, {"iam:PassedToService": "ec2.amazonaws.com"}))
+    assert not allowed(policy, Request("iam:PassRole", role.replace("circuit-breaker", "automation")))
+
+
+def test_the_roles_trust_as_aws_documents(run):
+    breaker = json.loads(run.named("acme-circuit-breaker", "aws:iam/role:Role").inputs["assumeRolePolicy"])
+    (statement,) = breaker["Statement"]
+    assert statement["Principal"] == {"Service": "ssm.amazonaws.com"}
+    assert statement["Condition"]["ArnLike"]["aws:SourceArn"] == f"arn:aws:ssm:*:{ACCOUNT}:automation-execution/*"
+    events = json.loads(run.named("acme-breaker-events", "aws:iam/role:Role").inputs["assumeRolePolicy"])
+    assert events["Statement"][0]["Principal"] == {"Service": "events.amazonaws.com"}
+
+
+# -- the runbook, path by path ----------------------------------------------------------------------
+
+_paths = itertools.count()
+
+
+@pytest.fixture(scope="module")
+def sim():
+    with mock_aws():
+        yield boto3.client("sns", region_name=REGION).create_topic(Name="sim-breaker-alerts")["TopicArn"]
+
+
+class BreakerPath:
+    """The customer's windows: two enabled (the install one running), one disabled by hand, one the freeze guard
+    disabled; when ``broken``, one deleted and one the breaker role may not touch."""
+
+    def __init__(self, document, broken=False):
+        n = next(_paths)
+        self.document = document
+        self.ssm = boto3.client("ssm", region_name=REGION)
+
+        def window(name):
+            return self.ssm.create_maintenance_window(
+                Name=f"brk-{n}-{name}",
+                Schedule="cron(0 2 ? * SUN *)",
+                Duration=4,
+                Cutoff=1,
+                AllowUnassociatedTargets=False,
+                Tags=[{"Key": "Customer", "Value": "acme"}],
+            )["WindowId"]
+
+        self.enabled = [window("scan"), window("install")]
+        self.running = f"{n:08x}-0000-4000-8000-000000000001"
+        seed_window_execution(self.enabled[1], self.running, "IN_PROGRESS")
+        seed_window_execution(self.enabled[1], f"{n:08x}-0000-4000-8000-000000000000", "SUCCESS")
+        self.by_hand = window("paused")
+        set_window_enabled(self.by_hand, False)
+        self.frozen = window("frozen")
+        set_window_enabled(self.frozen, False)
+        self.ssm.add_tags_to_resource(
+            ResourceType="MaintenanceWindow", ResourceId=self.frozen, Tags=[{"Key": FREEZE_TAG, "Value": "x"}]
+        )
+        self.deleted, self.denied = [], frozenset()
+        if broken:
+            gone, locked = window("gone"), window("locked")
+            self.ssm.delete_maintenance_window(WindowId=gone)
+            self.deleted, self.denied = [gone], frozenset({locked})
+        self.windows = [*self.enabled, self.by_hand, self.frozen, *self.deleted, *self.denied]
+
+    def run(self, fault=None, topic="", alarm=ALARM):
+        parameters = {"WindowIds": self.windows, "NotificationTopicArn": topic, "AlarmName": alarm}
+        return Runner(
+            self.document, parameters, execution_id=f"breaker-{next(_paths)}", fault=fault, denied=self.denied
+        ).run()
+
+    def state(self, window_id):
+        from moto.ssm.models import ssm_backends
+
+        enabled = window_enabled(ssm_backends[ACCOUNT][REGION].windows[window_id])
+        tags = self.ssm.list_tags_for_resource(ResourceType="MaintenanceWindow", ResourceId=window_id)["TagList"]
+        return enabled, {t["Key"]: t["Value"] for t in tags}.get(TAG)
+
+    def execution(self):
+        (found,) = [e for e in WINDOW_EXECUTIONS[self.enabled[1]] if e["WindowExecutionId"] == self.running]
+        return found["Status"]
+
+
+def _sent(topic):
+    from moto.sns.models import sns_backends
+
+    return [
+        (subject, message) for _, message, subject, *_ in sns_backends[ACCOUNT][REGION].topics[topic].sent_notifications
+    ]
+
+
+def test_a_trip_disables_tags_cancels_and_tells_the_topic(sim, run):
+    path = BreakerPath(breaker_document(run))
+    before = len(_sent(sim))
+    result = path.run(topic=sim)
+    assert result.status == "Success", (result.history, result.failures)
+    assert [path.state(w) for w in path.enabled] == [(False, ALARM), (False, ALARM)]
+    assert path.state(path.frozen) == (False, ALARM)  # the guard may not enable it after the freeze either
+    assert path.state(path.by_hand) == (False, None)  # disabled by hand: resume must not enable it
+    assert path.execution() == "CANCELLING"
+    assert [e["Status"] for e in WINDOW_EXECUTIONS[path.enabled[1]]] == ["CANCELLING", "SUCCESS"]
+    ((subject, message),) = _sent(sim)[before:]
+    assert subject == "Patching stopped: circuit breaker tripped"
+    assert f"Alarm {ALARM} went to ALARM" in message and "patching resume STACK" in message
+    assert path.running in message
+
+
+def test_an_alarm_name_the_tag_cannot_hold_is_written_as_a_valid_tag_value(sim, run):
+    path = BreakerPath(breaker_document(run))
+    assert path.run(alarm="acme (web) 5xx").status == "Success"
+    assert path.state(path.enabled[0]) == (False, "acme _web_ 5xx")
+
+
+def test_a_deleted_and_a_denied_window_do_not_stop_the_others_and_the_run_fails_and_tells(sim, run):
+    path = BreakerPath(breaker_document(run), broken=True)
+    before = len(_sent(sim))
+    result = path.run(topic=sim)
+    assert result.status == "Failed"
+    assert [path.state(w) for w in path.enabled] == [(False, ALARM), (False, ALARM)]
+    assert path.execution() == "CANCELLING"
+    failed = result.outputs["disableWindows"]["Failed"]
+    assert [f.split(":")[0] for f in failed] == [*path.deleted, *path.denied]
+    assert result.history[-2:] == [("notifyFailure", "Success"), ("endFailed", "Failed")]
+    subjects = [s for s, _ in _sent(sim)[before:]]
+    assert subjects == [
+        "Patching stopped: circuit breaker tripped (with failures)",
+        "Circuit breaker failed: patching may not have stopped",
+    ]
+
+
+def expected_status(fault: Fault) -> str:
+    if fault.kind == "cancel":
+        return "Cancelled"
+    if fault.step == "notifyTrip":
+        return "Success"  # retried (maxAttempts 3): the fault hits the first attempt only
+    return "Failed"  # a window not stopped (listed, the others stopped) or a step timed out: notifyFailure, endFailed
+
+
+FAILURE_ONLY_STEPS = ("cancelAfterFailure", "notifyFailure", "endFailed")
+REPRESENTATIVE = {
+    "disableWindows:UpdateMaintenanceWindow:lost",
+    "disableWindows:-:cancel",
+    "cancelExecutions:CancelMaintenanceWindowExecution:error",
+    "notifyTrip:Publish:error",
+}
+
+
+def _paths_of(document):
+    return [
+        pytest.param(fault, id=str(fault), marks=() if str(fault) in REPRESENTATIVE else pytest.mark.slow)
+        for fault in fault_matrix(document)
+    ]
+
+
+@pytest.mark.parametrize("fault", _paths_of(breaker_document(example_run(ACME))))
+def test_every_path_stops_what_it_can_and_a_failure_reaches_the_topic(sim, run, fault):
+    path = BreakerPath(breaker_document(run))
+    before = len(_sent(sim))
+    result = path.run(fault, topic=sim)
+    if fault.step in FAILURE_ONLY_STEPS:  # not met on a run that succeeds
+        assert not result.injected and result.status == "Success"
+        return
+    assert result.injected, fault
+    assert result.status == expected_status(fault), (result.history, result.failures)
+    assert path.state(path.by_hand) == (False, None)
+    stopped = [w for w in path.enabled if path.state(w) == (False, ALARM)]
+    if fault.step == "disableWindows" and fault.kind in ("error", "lost"):
+        # Only the window whose call failed is missed (listed); the other one is stopped.
+        ((missed, _),) = [f.split(":", 1) for f in result.outputs["disableWindows"]["Failed"]]
+        assert stopped in ([w for w in path.enabled if w != missed], path.enabled)
+    elif fault.step != "disableWindows":
+        assert stopped == path.enabled  # disabled before the fault
+    if fault.kind == "cancel" and fault.step in ("disableWindows", "cancelExecutions"):
+        pass  # an operator stopped the run before it cancelled anything
+    elif fault.step == "cancelExecutions" and (
+        fault.kind == "timeout" or fault.api != "DescribeMaintenanceWindowExecutions"
+    ):
+        assert path.execution() == ("CANCELLING" if fault.kind == "lost" else "IN_PROGRESS")
+    else:  # cancelled by cancelExecutions (the fault hit the other window) or by cancelAfterFailure
+        assert path.execution() == "CANCELLING"
+    subjects = [s for s, _ in _sent(sim)[before:]]
+    if result.status == "Failed":
+        assert subjects[-1] == "Circuit breaker failed: patching may not have stopped", result.history
+        assert result.history[-1] == ("endFailed", "Failed")
+
+
+def test_a_breaker_role_iam_would_refuse_is_an_error_at_validate():
+    from patching_components.checks import built_artifact_issues
+
+    regions = ["eu-west-1", "eu-west-2", "eu-west-3", "eu-central-1", "eu-north-1", "eu-south-1", "us-east-1"]
+    regions += ["us-east-2", "us-west-1", "us-west-2", "ca-central-1", "ap-southeast-2"]
+    # With a topic (of up to 256 characters) each region's policy is over 1,000 characters, IAM's limit 10,240 a role.
+    raw = {**_stack(_window(stopOnAlarms=["acme-web-5xx"])), "notifications": {"emails": ["ops@acme.example"]}}
+    config = validate({**raw, "regions": regions[:2]}, "x")
+    assert built_artifact_issues(config) == []
+    issues = built_artifact_issues(validate({**raw, "regions": regions}, "x"))
+    assert [i.message.split(":")[0] for i in issues] == ["stopOnAlarms in 12 regions"]
+    assert "IAM allows 10,240 per role" in issues[0].message
+
+
+def test_a_second_trip_keeps_the_windows_stopped_and_says_so(sim, run):
+    path = BreakerPath(breaker_document(run))
+    assert path.run().status == "Success"
+    again = path.run(alarm="acme-web-latency")
+    assert again.status == "Success"
+    assert again.outputs["disableWindows"]["Disabled"] == [*path.enabled, path.frozen]
+    assert again.outputs["disableWindows"]["LeftDisabled"] == [path.by_hand]
+    assert [path.state(w) for w in path.enabled] == [(False, "acme-web-latency"), (False, "acme-web-latency")]
