@@ -100,6 +100,8 @@ GAPS = {
     "change freeze), but it has no run then",
     "duplicate-window": "two or more maintenance windows in the region have the name of one window of the stack: "
     "which one is the stack's cannot be told",
+    "unreadable-run": "a run of a window with snapshotBeforeInstall has a per-node result that names no node: "
+    "which node it patched (or failed to) cannot be told",
 }
 
 
