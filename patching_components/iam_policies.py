@@ -44,6 +44,7 @@ REPORT_READ_ACTIONS = (
     "ssm:GetParameter",
     "ssm:ListCommandInvocations",
     "sts:GetCallerIdentity",
+    "ssm:GetAutomationExecution",  # a snapshotBeforeInstall window's failed per-node runs (which step failed)
 )
 """Every call `patching report` makes: all read-only (tests/test_report.py records them).
 sts:GetCallerIdentity needs no permission ("GetCallerIdentity", AWS STS API Reference): it is listed
