@@ -3,6 +3,7 @@ an Automation task run once per node) and on approval-gated windows, against bot
 request and response is checked against the real service models, and the stubs are exactly the calls
 allowed (a call more or fewer fails the test). Expected values are worked out by hand from the fixture."""
 
+import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -54,7 +55,23 @@ def read_of(account, stack=STACK):
     return RegionRead(report, config, layout, REGION, account, lambda _: None, NOW)
 
 
-def window_calls(task, got_task, executions):
+def runbook(**install):
+    """The runbook as GetDocument gives it (JSON): its install step as PatchWindow builds it for this window,
+    by hand: AWS-RunPatchBaseline, Install, RebootIfNeeded (the default reboot option), and the delivery
+    timeout (4 h - 1 h cutoff) - 15 min per node (an install's default) = 165 min = 9900 s; no notifications."""
+    inputs = {
+        "DocumentName": "AWS-RunPatchBaseline",
+        "InstanceIds": ["{{ InstanceId }}"],
+        "Parameters": {"Operation": ["Install"], "RebootOption": ["RebootIfNeeded"]},
+        "Comment": "Install (night-install)",
+        "TimeoutSeconds": 9900,
+        **install,
+    }
+    steps = [{"name": "snapshotVolumes"}, {"name": "installPatches", "action": "aws:runCommand", "inputs": inputs}]
+    return {"Name": RUNBOOK, "DocumentType": "Automation", "Content": json.dumps({"mainSteps": steps})}
+
+
+def window_calls(task, got_task, executions, document=None):
     identity = {
         "WindowId": WINDOW_ID,
         "Name": NAME,
@@ -72,6 +89,7 @@ def window_calls(task, got_task, executions):
         ),
         ("describe_maintenance_window_tasks", None, {"Tasks": [task]}),
         *([("get_maintenance_window_task", None, got_task)] if got_task else []),
+        *([("get_document", {"Name": RUNBOOK, "DocumentFormat": "JSON"}, document)] if document else []),
         ("describe_maintenance_window_executions", None, {"WindowExecutions": executions}),
     ]
 
@@ -110,11 +128,31 @@ def gaps(read):
 
 def test_the_automation_task_as_the_stack_builds_it_is_no_gap():
     task = {**AUTOMATION_TASK, "Type": "AUTOMATION", "TaskArn": RUNBOOK}
-    account = StubbedAccount({"ssm": window_calls(task, got_automation(), [])}, REGION)
+    account = StubbedAccount({"ssm": window_calls(task, got_automation(), [], runbook())}, REGION)
     read = read_of(account)
     report_windows.windows(read)
     account.assert_all_called()
     assert [g for g in gaps(read) if g[1] == "wrong-task"] == []
+
+
+def test_a_runbook_that_scans_or_is_missing_is_wrong_task():
+    task = {**AUTOMATION_TASK, "Type": "AUTOMATION", "TaskArn": RUNBOOK}
+    scans = runbook(Parameters={"Operation": ["Scan"], "RebootOption": ["NoReboot"]}, TimeoutSeconds=10500)
+    account = StubbedAccount({"ssm": window_calls(task, got_automation(), [], scans)}, REGION)
+    read = read_of(account)
+    report_windows.windows(read)
+    assert (
+        NAME,
+        "wrong-task",
+        "Operation Scan, the stack says Install; RebootOption NoReboot, the stack says RebootIfNeeded; "
+        "TimeoutSeconds 10500, the stack says 9900",
+    ) in gaps(read)
+
+    missing = Exception({"service_error_code": "InvalidDocument", "service_message": "does not exist"})
+    account = StubbedAccount({"ssm": window_calls(task, got_automation(), [], missing)}, REGION)
+    read = read_of(account)
+    report_windows.windows(read)
+    assert (NAME, "wrong-task", f"its runbook {RUNBOOK} does not exist") in gaps(read)
 
 
 def test_a_run_command_task_on_a_snapshot_window_is_wrong_task():
@@ -134,7 +172,7 @@ def test_a_task_not_run_per_node_or_without_its_role_is_wrong_task():
     got = got_automation(MaxErrors="5")
     got["TaskInvocationParameters"]["Automation"]["Parameters"] = {"InstanceId": ["i-0123456789abcdef0"]}
     task = {**AUTOMATION_TASK, "Type": "AUTOMATION", "TaskArn": RUNBOOK}
-    account = StubbedAccount({"ssm": window_calls(task, got, [])}, REGION)
+    account = StubbedAccount({"ssm": window_calls(task, got, [], runbook())}, REGION)
     read = read_of(account)
     report_windows.windows(read)
     assert (

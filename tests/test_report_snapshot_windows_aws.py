@@ -137,11 +137,12 @@ def test_a_snapshot_window_is_checked_and_its_nodes_runs_read(aws, stacks, capsy
             "snapshot (command cmd-1 Failed): the command failed",
         }
     ]
-    # The fewest calls: one page of invocations, one GetAutomationExecution per node whose run failed, no
-    # ListCommandInvocations.
+    # The fewest calls: the runbook once, one page of invocations, one GetAutomationExecution per node whose
+    # run failed, no ListCommandInvocations.
     calls = aws.layer.calls
     assert (
+        calls["GetDocument"],
         calls["DescribeMaintenanceWindowExecutionTaskInvocations"],
         calls["GetAutomationExecution"],
         calls["ListCommandInvocations"],
-    ) == (1, 2, 0)
+    ) == (1, 1, 2, 0)

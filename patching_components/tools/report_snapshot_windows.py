@@ -24,6 +24,8 @@ from .. import layout
 from .aws_pages import pages
 from .report_model import RegionRead
 
+INSTALL_STEP = "installPatches"
+"""The runbook's step that sends the patch command (documents/snapshot-install.yaml)."""
 RESOURCE_ID = "{{RESOURCE_ID}}"
 WINDOW_EXECUTION_ID = "{{WINDOW_EXECUTION_ID}}"
 
@@ -64,7 +66,8 @@ def document_name(read: RegionRead, key: str) -> str:
 def check_task(read: RegionRead, name: str, key: str, window_id: str) -> None:
     """The window has one task as PatchWindow builds it with snapshotBeforeInstall (snapshot_install.py):
     AUTOMATION, the window's runbook (default version), one execution per node ({{RESOURCE_ID}}) with the
-    window execution and a role to run as, and the window's rate control, cutoff behaviour and service role."""
+    window execution and a role to run as, the window's rate control, cutoff behaviour and service role, and
+    the runbook's install step sending the window's patch command (one GetDocument)."""
     settings = layout.window_as_built(read.config, key)
     runbook = document_name(read, key)
     tasks = list(pages(read.ssm, "describe_maintenance_window_tasks", "Tasks", WindowId=window_id))
@@ -92,18 +95,46 @@ def check_task(read: RegionRead, name: str, key: str, window_id: str) -> None:
             differ.append("no AutomationAssumeRole, the stack gives the snapshot role")
         if automation.get("DocumentVersion") not in (None, "$DEFAULT"):
             differ.append(f"DocumentVersion {automation['DocumentVersion']}, the stack says $DEFAULT")
-        expected: list[tuple[str, Any, Any]] = [
-            ("CutoffBehavior", got.get("CutoffBehavior"), settings.cutoff_behavior),
-            ("MaxConcurrency", got.get("MaxConcurrency"), str(settings.max_concurrency)),
-            ("MaxErrors", got.get("MaxErrors"), str(settings.max_errors)),
-        ]
-        differ += [f"{field} {have!r}, the stack says {want!r}" for field, have, want in expected if have != want]
-        if not got.get("ServiceRoleArn"):
-            differ.append("no service role, the stack gives the window's role")
+        differ += _install_step(read, runbook, got, settings)
         if not differ:
             return  # one task as the stack builds it
         problems.append("; ".join(differ))
     read.gap(name, "wrong-task", "; ".join(problems))
+
+
+def _install_step(read: RegionRead, runbook: str, got: dict[str, Any], settings: Any) -> list[str]:
+    """What differs in the runbook's install step (the patch command it sends each node: document, operation,
+    reboot option, delivery timeout, notifications) and in the task's rate control, cutoff behaviour and
+    service role from what PatchWindow builds: the checks of a Run Command task (report_windows), on the
+    runbook's default version (GetDocument, as JSON)."""
+    from botocore.exceptions import ClientError
+
+    from ..components.window import window_task
+    from .report_windows import _task_settings
+
+    try:
+        content = read.ssm.get_document(Name=runbook, DocumentFormat="JSON")["Content"]
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") != "InvalidDocument":
+            raise
+        return [f"its runbook {runbook} does not exist"]
+    try:
+        steps = json.loads(content).get("mainSteps", [])
+        (inputs,) = [step.get("inputs", {}) for step in steps if step.get("name") == INSTALL_STEP]
+    except (ValueError, AttributeError):
+        return [f"its runbook {runbook} has no {INSTALL_STEP} step: it is not the stack's"]
+    expected = window_task(settings)
+    parameters = inputs.get("Parameters", {})
+    differ = []
+    if inputs.get("DocumentName") != expected.document:
+        differ.append(f"the runbook runs {inputs.get('DocumentName')}, the stack says {expected.document}")
+    differ += [
+        f"{p} {(parameters.get(p) or ['(none)'])[0]}, the stack says {expected.parameters[p][0]}"
+        for p in sorted(expected.parameters)
+        if parameters.get(p) != expected.parameters[p]
+    ]
+    # The install step's inputs are the Run Command task's parameters (snapshot_install.run_command_inputs).
+    return differ + _task_settings(read, {**got, "TaskInvocationParameters": {"RunCommand": inputs}}, settings)
 
 
 def node_invocations(read: RegionRead, window: str, execution_id: str, task_id: str) -> Iterator[dict[str, Any]]:
