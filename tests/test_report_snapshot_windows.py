@@ -348,3 +348,16 @@ def test_a_gated_windows_approved_opening_without_a_run_counts(enabled):
             "2026-11-29 02:00Z), but it has no run",
         )
     ]
+
+
+def test_a_disabled_gated_window_is_not_window_disabled():
+    """Created disabled, enabled by its guard only around approved openings: disabled is its normal state."""
+    task = {**AUTOMATION_TASK, "Type": "RUN_COMMAND", "TaskArn": "AWS-RunPatchBaseline"}
+    calls = window_calls(task, {"WindowId": WINDOW_ID, "WindowTaskId": AUTOMATION_TASK["WindowTaskId"]}, [])
+    calls[0] = ("describe_maintenance_windows", None, {"WindowIdentities": [{"WindowId": WINDOW_ID, "Name": NAME}]})
+    calls[0][2]["WindowIdentities"][0]["Enabled"] = False
+    for approved, kinds in (("2027-01-03", set()), ("2026-11-29", {"window-not-running"})):
+        account = StubbedAccount({"ssm": calls}, REGION)
+        read = read_of(account, GATED.format(approved=approved))
+        report_windows.windows(read)
+        assert {g[1] for g in gaps(read)} & {"window-disabled", "window-not-running"} == kinds
