@@ -17,13 +17,14 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from .. import layout
 from .aws_pages import pages
 from .report_model import RegionRead
 
+TaskSettings = Callable[[RegionRead, dict[str, Any], Any], list[str]]
 INSTALL_STEP = "installPatches"
 """The runbook's step that sends the patch command (documents/snapshot-install.yaml)."""
 RESOURCE_ID = "{{RESOURCE_ID}}"
@@ -63,11 +64,12 @@ def document_name(read: RegionRead, key: str) -> str:
     return f"{read.layout.window_name(key)}-snapshot-install"
 
 
-def check_task(read: RegionRead, name: str, key: str, window_id: str) -> None:
+def check_task(read: RegionRead, name: str, key: str, window_id: str, task_settings: TaskSettings) -> None:
     """The window has one task as PatchWindow builds it with snapshotBeforeInstall (snapshot_install.py):
     AUTOMATION, the window's runbook (default version), one execution per node ({{RESOURCE_ID}}) with the
     window execution and a role to run as, the window's rate control, cutoff behaviour and service role, and
-    the runbook's install step sending the window's patch command (one GetDocument)."""
+    the runbook's install step sending the window's patch command (one GetDocument). ``task_settings``:
+    report_windows' check of a Run Command task's settings, applied to the install step's inputs."""
     settings = layout.window_as_built(read.config, key)
     runbook = document_name(read, key)
     tasks = list(pages(read.ssm, "describe_maintenance_window_tasks", "Tasks", WindowId=window_id))
@@ -95,14 +97,16 @@ def check_task(read: RegionRead, name: str, key: str, window_id: str) -> None:
             differ.append("no AutomationAssumeRole, the stack gives the snapshot role")
         if automation.get("DocumentVersion") not in (None, "$DEFAULT"):
             differ.append(f"DocumentVersion {automation['DocumentVersion']}, the stack says $DEFAULT")
-        differ += _install_step(read, runbook, got, settings)
+        differ += _install_step(read, runbook, got, settings, task_settings)
         if not differ:
             return  # one task as the stack builds it
         problems.append("; ".join(differ))
     read.gap(name, "wrong-task", "; ".join(problems))
 
 
-def _install_step(read: RegionRead, runbook: str, got: dict[str, Any], settings: Any) -> list[str]:
+def _install_step(
+    read: RegionRead, runbook: str, got: dict[str, Any], settings: Any, task_settings: TaskSettings
+) -> list[str]:
     """What differs in the runbook's install step (the patch command it sends each node: document, operation,
     reboot option, delivery timeout, notifications) and in the task's rate control, cutoff behaviour and
     service role from what PatchWindow builds: the checks of a Run Command task (report_windows), on the
@@ -110,7 +114,6 @@ def _install_step(read: RegionRead, runbook: str, got: dict[str, Any], settings:
     from botocore.exceptions import ClientError
 
     from ..components.window import window_task
-    from .report_windows import _task_settings
 
     try:
         content = read.ssm.get_document(Name=runbook, DocumentFormat="JSON")["Content"]
@@ -134,7 +137,7 @@ def _install_step(read: RegionRead, runbook: str, got: dict[str, Any], settings:
         if parameters.get(p) != expected.parameters[p]
     ]
     # The install step's inputs are the Run Command task's parameters (snapshot_install.run_command_inputs).
-    return differ + _task_settings(read, {**got, "TaskInvocationParameters": {"RunCommand": inputs}}, settings)
+    return differ + task_settings(read, {**got, "TaskInvocationParameters": {"RunCommand": inputs}}, settings)
 
 
 def node_invocations(read: RegionRead, window: str, execution_id: str, task_id: str) -> Iterator[dict[str, Any]]:

@@ -150,7 +150,7 @@ def _check_window(
     elif targeted != groups:
         read.gap(name, "wrong-targets", f"targets {', '.join(targeted)}; the stack says {', '.join(groups)}")
     if snapshot_windows.builds_automation_task(read, key):  # snapshotBeforeInstall: the runbook's task
-        snapshot_windows.check_task(read, name, key, window_id)
+        snapshot_windows.check_task(read, name, key, window_id, _task_settings)
         return
     expected = window_task(settings)
     tasks = list(pages(read.ssm, "describe_maintenance_window_tasks", "Tasks", WindowId=window_id))
