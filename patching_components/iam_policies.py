@@ -44,6 +44,8 @@ REPORT_READ_ACTIONS = (
     "ssm:GetParameter",
     "ssm:ListCommandInvocations",
     "sts:GetCallerIdentity",
+    "ssm:GetAutomationExecution",  # a snapshotBeforeInstall window's failed per-node runs (which step failed)
+    "ssm:GetDocument",  # a snapshotBeforeInstall window's runbook (its install step's patch command)
 )
 """Every call `patching report` makes: all read-only (tests/test_report.py records them).
 sts:GetCallerIdentity needs no permission ("GetCallerIdentity", AWS STS API Reference): it is listed

@@ -62,6 +62,9 @@ FIXTURE_OPERATIONS: dict[str, tuple[str, tuple[str, ...]]] = {
     "DescribeAvailablePatches": ("Patches", ()),
     # A window's upcoming openings (patching notice; API_DescribeMaintenanceWindowSchedule.html).
     "DescribeMaintenanceWindowSchedule": ("ScheduledWindowExecutions", ("WindowId",)),
+    # `patching report`: a snapshotBeforeInstall window's failed per-node run, its steps (moto 5 lacks it;
+    # https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_GetAutomationExecution.html).
+    "GetAutomationExecution": ("", ("AutomationExecutionId",)),
 }
 """The SSM calls moto 5 does not implement, answered from seeded data."""
 PATCH_STATE_IDS = _SSM.operation_model("DescribeInstancePatchStates").input_shape.members["InstanceIds"].metadata["max"]

@@ -131,7 +131,9 @@ def test_the_rule_matches_the_alarm_going_to_alarm_and_passes_its_name(run):
 def test_the_runbook_defaults_to_every_window_of_the_region_and_the_topic(run):
     parameters = breaker_document(run)["parameters"]
     windows = run.of_type("aws:ssm/maintenanceWindow:MaintenanceWindow")
-    assert len(parameters["WindowIds"]["default"]) == len(windows) == 4  # scan, dev and prod installs, golden AMI rebuild
+    assert (
+        len(parameters["WindowIds"]["default"]) == len(windows) == 4
+    )  # scan, dev and prod installs, golden AMI rebuild
     assert parameters["NotificationTopicArn"]["default"].startswith(f"arn:aws:sns:{REGION}:{ACCOUNT}:")
     assert parameters["AlarmName"]["default"] == ""
 

@@ -12,9 +12,12 @@ win-1 (Windows), its patches (DescribeInstancePatches) and their release dates (
   KB5005 Important missing, released 2026-11-25 09:00 -> 6 days now: within SLA
   KB5006 Unspecified missing: unrated
   KB5007 Low installed in the month: Low has no SLA, not counted
-  KB5008 Critical installed 2026-11-12: DescribeAvailablePatches does not know it: no release date (gap)
+  KB5008 Critical installed 2026-11-12: DescribeAvailablePatches does not know it: no release date
 lin-1 (Amazon Linux 2023): openssl Important installed 2026-11-15 and kernel Critical missing: no release date
-  from any call (2 patches, one gap); a Medium one installed 2026-09-30 is outside the month.
+  from any call; a Medium one installed 2026-09-30 is outside the month.
+  Inspector is on and read in the region and both nodes are EC2 instances: these three undated patches are
+  measured by Inspector findings (verdict measured-by-inspector), not gaps. With Inspector off or unreadable
+  they are gaps: Windows 1 (KB5008), Amazon Linux 2 (openssl, kernel).
 never-1: in the patch group, never scanned: no patch data (gap).
 Inspector (EC2 scanning ENABLED), active fixable findings:
   CRITICAL on lin-1, vulnerability published 2026-11-20 09:00 -> 11 days, SLA 7: past SLA (breach)
@@ -23,8 +26,8 @@ Inspector (EC2 scanning ENABLED), active fixable findings:
 
 Per severity, by hand:
   Critical:  on time 1, late 1, mean (5.125 + 15) / 2 = 10.0625 -> 10.1, worst 15.0, missing past SLA 0,
-             findings past SLA 1, within 0, no release date 2 (KB5008, kernel)
-  Important: 0, 0, n/a, n/a, 0, 0, within 2 (KB5005, the HIGH finding), no release date 1 (openssl)
+             findings past SLA 1, within 0, no release date 0 (KB5008, kernel: measured by Inspector)
+  Important: 0, 0, n/a, n/a, 0, 0, within 2 (KB5005, the HIGH finding), no release date 0 (openssl: Inspector)
   Medium:    0, 0, n/a, n/a, missing past SLA 1 (KB5004), 0, 0, 0
   breaches 3, unrated 2, nodes read 2.
 """
@@ -200,7 +203,7 @@ def test_figures_per_severity_are_the_hand_computed_ones(sla):
             "missingPastSla": 0,
             "findingsPastSla": 1,
             "missingWithinSla": 0,
-            "noReleaseDate": 2,
+            "noReleaseDate": 0,
         },
         "Important": {
             "slaDays": 14,
@@ -211,7 +214,7 @@ def test_figures_per_severity_are_the_hand_computed_ones(sla):
             "missingPastSla": 0,
             "findingsPastSla": 0,
             "missingWithinSla": 2,
-            "noReleaseDate": 1,
+            "noReleaseDate": 0,
         },
         "Medium": {
             "slaDays": 30,
@@ -240,14 +243,43 @@ def test_breaches_are_the_late_install_the_old_missing_patch_and_the_old_finding
     assert not sla.ok
 
 
-def test_undated_patches_and_unread_nodes_are_gaps_naming_the_os_and_the_call(sla):
-    gaps = {(g.resource, g.kind, g.count) for g in sla.gaps}
+def test_with_inspector_on_undated_patches_are_measured_by_its_findings_not_gaps(sla):
+    assert {(g.resource, g.kind, g.count) for g in sla.gaps} == {(NEVER.instance_id, "no-patch-data", 1)}
+    assert sorted((p.instance_id, p.patch_id) for p in sla.patches if p.verdict == "measured-by-inspector") == [
+        (LIN.instance_id, "kernel.x86_64:0:6.1.115-126.197.amzn2023"),
+        (LIN.instance_id, "openssl.x86_64:1:3.0.8-1.amzn2023.0.14"),
+        (WIN.instance_id, "KB5008"),
+    ]
+    assert "3 install(s) of 2 node(s) without a release date from Patch Manager: measured by Inspector findings" in (
+        "\n".join(markdown(sla))
+    )
+
+
+INSPECTOR_OFF = [("batch_get_account_status", None, account_status("DISABLED"))]
+INSPECTOR_DENIED = [
+    (
+        "batch_get_account_status",
+        None,
+        Exception({"service_error_code": "AccessDeniedException", "service_message": "not authorized"}),
+    )
+]
+
+
+@pytest.mark.parametrize(
+    ("inspector", "said"),
+    [(INSPECTOR_OFF, "off (EC2 scanning DISABLED)"), (INSPECTOR_DENIED, "unreadable")],
+    ids=["off", "unreadable"],
+)
+def test_with_inspector_off_or_unreadable_undated_patches_are_gaps_naming_the_os_and_the_call(inspector, said):
+    sla = read(inspector_calls=inspector, nodes=(WIN, LIN))
+    gaps = {(g.resource, g.kind, g.count) for g in sla.gaps if g.kind == "no-release-date"}
     assert gaps == {
-        (NEVER.instance_id, "no-patch-data", 1),
         ("Microsoft Windows Server 2022 Datacenter", "no-release-date", 1),
         ("Amazon Linux", "no-release-date", 2),
     }
+    assert not sla.ok
     linux = next(g for g in sla.gaps if g.resource == "Amazon Linux")
+    assert f"Amazon Inspector, which would date them, is {said} here" in linux.detail
     assert "DescribeAvailablePatches covers only Amazon Linux 1, Amazon Linux 2 and Windows Server" in linux.detail
     windows = next(g for g in sla.gaps if g.resource.startswith("Microsoft"))
     assert "DescribeAvailablePatches has no such KB id" in windows.detail
@@ -262,7 +294,7 @@ def test_json_matches_the_schema_and_markdown_says_breached(sla):
     assert data["breaches"] == 3 and data["ok"] is False
     text = "\n".join(markdown(sla))
     assert "SLA BREACHED: 3 patch(es) late or missing past their SLA" in text
-    assert "| Critical | 7 | 1 | 1 | 10.1 | 15.0 | 0 | 1 | 2 |" in text
+    assert "| Critical | 7 | 1 | 1 | 10.1 | 15.0 | 0 | 1 | 0 |" in text
 
 
 def test_a_clean_month_is_ok():
@@ -315,7 +347,10 @@ def test_release_date_lookup_failing_leaves_the_patches_undated_not_on_time():
     calls = [SSM_CALLS[0], ("describe_available_patches", None, throttled)]
     found = read(calls, INSPECTOR_CALLS, nodes=(WIN,))
     assert not any(p.verdict == "on-time" for p in found.patches)
-    assert {g.kind for g in found.gaps} == {"read-failed", "no-release-date"}
+    # Inspector is on: the undated KBs are measured by its findings, and the failed call is a gap (exit 3).
+    assert {g.kind for g in found.gaps} == {"read-failed"} and not found.ok
+    off = read(calls, INSPECTOR_OFF, nodes=(WIN,))
+    assert {g.kind for g in off.gaps} == {"read-failed", "no-release-date"}
 
 
 def test_month_bounds_take_the_calendar_month_and_stop_at_now():
@@ -398,11 +433,9 @@ def test_cli_sla_report_end_to_end_exits_3_on_the_breach(monkeypatch, tmp_path, 
     assert section["slaDays"] == {"Critical": 7, "Important": 14, "Medium": 30}  # the acme stack
     assert (section["breaches"], section["nodes"], section["ok"]) == (1, 4, False)
     assert section["severities"]["Critical"]["findingsPastSla"] == 1
-    assert section["severities"]["Critical"]["noReleaseDate"] == 1
-    assert {(g["resource"], g["kind"], g["count"]) for g in section["gaps"]} == {
-        ("i-0web4", "no-patch-data", 1),
-        ("Amazon Linux", "no-release-date", 1),
-    }
+    # web-1's undated openssl install: measured by Inspector findings (Inspector on), no gap.
+    assert section["severities"]["Critical"]["noReleaseDate"] == 0
+    assert {(g["resource"], g["kind"], g["count"]) for g in section["gaps"]} == {("i-0web4", "no-patch-data", 1)}
     (breach,) = [p for p in section["patches"] if p["verdict"] == "missing-past-sla"]
     assert (breach["instanceId"], breach["patchId"], breach["days"]) == ("i-0web2", "CVE-2026-1000", 30.0)
     html = page.read_text()
@@ -410,10 +443,9 @@ def test_cli_sla_report_end_to_end_exits_3_on_the_breach(monkeypatch, tmp_path, 
     rows = [line.split(",") for line in table.read_text().splitlines()]
     sla_rows = [r for r in rows if r[0] in ("sla", "sla-gap")]
     assert [(r[0], r[3] or r[4], r[8]) for r in sla_rows] == [
-        ("sla", "i-0web1", "no-release-date"),
+        ("sla", "i-0web1", "measured-by-inspector"),
         ("sla", "i-0web2", "missing-past-sla"),
         ("sla-gap", "i-0web4", "no-patch-data"),
-        ("sla-gap", "Amazon Linux", "no-release-date"),
     ]
 
 
@@ -512,3 +544,40 @@ def test_a_month_not_begun_is_refused(capsys):
 
     assert cli.main(["report", str(ACME_BEFORE_RINGS), "--sla", "--month", "2999-01"]) == 2
     assert "--month 2999-01 has not begun" in capsys.readouterr().err
+
+
+LINUX_MONTH = [
+    (
+        "describe_instance_patches",
+        {"InstanceId": LIN.instance_id, "MaxResults": 100},
+        {"Patches": [patch("openssl.x86_64:1:3.0.8-1.amzn2023.0.14", "Important", "INSTALLED", "2026-11-15T00:00")]},
+    )
+]
+
+
+def test_a_linux_month_with_inspector_on_and_no_finding_past_its_sla_is_ok():
+    """The monthly workflow of a Linux customer: one undated install (no Patch Manager release date for
+    Amazon Linux 2023), Inspector on with no finding: no breach, no gap, ok (exit 0)."""
+    found = read(LINUX_MONTH, [INSPECTOR_CALLS[0], ("list_findings", None, {"findings": []})], nodes=(LIN,))
+    assert found.ok and not found.gaps and not found.breaches
+    assert [p.verdict for p in found.patches] == ["measured-by-inspector"]
+    assert headline(found) == (
+        "SLA met: every patch of 1 node(s) on time, none missing past its SLA "
+        "(1 without a Patch Manager release date, measured by Inspector findings)"
+    )
+
+
+def test_the_same_month_with_inspector_off_is_a_gap_never_no_breach():
+    found = read(LINUX_MONTH, INSPECTOR_OFF, nodes=(LIN,))
+    assert [(g.resource, g.kind, g.count) for g in found.gaps] == [("Amazon Linux", "no-release-date", 1)]
+    assert not found.ok and headline(found).startswith("SLA NOT JUDGED IN FULL")
+
+
+def test_a_hybrid_node_is_not_measured_by_inspector():
+    """Inspector's EC2 scanning covers EC2 instances: a hybrid node's undated installs stay gaps."""
+    hybrid = SlaNode(REGION, "mi-0123456789abcdef0", "acme-web", "Linux", "Amazon Linux", True)
+    calls = [(op, {**params, "InstanceId": hybrid.instance_id}, answer) for op, params, answer in LINUX_MONTH]
+    found = read(calls, [INSPECTOR_CALLS[0], ("list_findings", None, {"findings": []})], nodes=(hybrid,))
+    ((gap,),) = [[g for g in found.gaps]]
+    assert (gap.resource, gap.kind) == ("Amazon Linux", "no-release-date")
+    assert "not this hybrid node" in gap.detail and not found.ok

@@ -110,7 +110,7 @@ def test_sla_report_against_the_stand_in(aws, tmp_path, capsys):
             "missingPastSla": 0,
             "findingsPastSla": 0,
             "missingWithinSla": 0,
-            "noReleaseDate": 1,
+            "noReleaseDate": 0,  # lin's undated openssl install: measured by Inspector findings (on), no gap
         },
         "Important": {
             "slaDays": 14,
@@ -124,6 +124,10 @@ def test_sla_report_against_the_stand_in(aws, tmp_path, capsys):
             "noReleaseDate": 0,
         },
     }
-    assert [(g["resource"], g["kind"], g["count"]) for g in sla["gaps"]] == [("Amazon Linux", "no-release-date", 1)]
+    assert sla["gaps"] == []
+    assert [(p["patchId"], p["verdict"]) for p in sla["patches"] if p["instanceId"] == "<lin>"] == [
+        ("openssl.x86_64:1:3.0.8-1.amzn2023", "measured-by-inspector"),
+        ("CVE-2026-2000", "missing-within-sla"),
+    ]
     # One call per node for its patches, one for the Windows node's release dates (both KB ids in it).
     assert (aws.layer.calls["DescribeInstancePatches"], aws.layer.calls["DescribeAvailablePatches"]) == (2, 1)

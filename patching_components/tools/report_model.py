@@ -102,6 +102,8 @@ GAPS = {
     "which one is the stack's cannot be told",
     "ring-cutoff-unknown": "a later patch ring's override (its cut-off) or promotion runbook cannot be read: "
     "what the ring installs cannot be told",
+    "unreadable-run": "a run of a window with snapshotBeforeInstall has a per-node result that names no node: "
+    "which node it patched (or failed to) cannot be told",
 }
 
 

@@ -65,6 +65,9 @@ VERDICTS = {
     "missing-past-sla": "still missing, released longer ago than its SLA: a breach",
     "missing-within-sla": "still missing, released less than its SLA ago",
     "no-release-date": "its release date could not be found: neither on time nor late; a gap",
+    "measured-by-inspector": "no release date from Patch Manager, on an EC2 node of a region where Amazon "
+    "Inspector is on and was read: the node's SLA is measured by its Inspector findings (a fix still missing "
+    "past its SLA is a finding past it); listed, no gap",
 }
 SLA_GAPS = {
     "no-release-date": "patches an SLA applies to whose release date no call gives (the detail names the operating "
@@ -270,6 +273,7 @@ def collect(
             for node, patch, severity in found:
                 _add(report, region, node, patch, severity, released.get(kb))
         _inspector(report, region, clients, account_id, {n.instance_id: n for n in mine}, ClientError, BotoCoreError)
+        _undated(report, region, {n.instance_id: n for n in mine})
     _release_date_gaps(report)
     return report
 
@@ -304,15 +308,6 @@ def _add(
             days=days,
         )
     )
-    if verdict == "no-release-date":
-        platform = node.platform or node.platform_type or "unknown OS"
-        why = (
-            "DescribeAvailablePatches has no such KB id"
-            if node.platform_type == "Windows"
-            else "DescribeInstancePatches gives no release date, and DescribeAvailablePatches covers only Amazon "
-            "Linux 1, Amazon Linux 2 and Windows Server (read here for Windows Server)"
-        )
-        report.gaps.append(SlaGap(region, platform, "no-release-date", why))
 
 
 def _release_dates(
@@ -474,3 +469,32 @@ def add_to(
     )
     report.sla = result
     return result
+
+
+def _undated(report: SlaReport, region: str, nodes: dict[str, SlaNode]) -> None:
+    """Patch Manager's patches of ``region`` without a release date (installed in the month, or missing): a
+    node has a dated source when Amazon Inspector is on and its findings were read in the region and the node
+    is an EC2 instance (Inspector's EC2 scanning covers EC2 instances, not hybrid nodes): its undated patches
+    are then listed as measured by Inspector's findings, no gap. Anywhere else they stay gaps
+    (``no-release-date``): nothing dated was read for them."""
+    measured = report.inspector.get(region) == "on"
+    for patch in report.patches:
+        if patch.region != region or patch.source != "patch-manager" or patch.verdict != "no-release-date":
+            continue
+        node = nodes[patch.instance_id]
+        if measured and node.instance_id.startswith("i-"):
+            patch.verdict = "measured-by-inspector"
+            continue
+        platform = node.platform or node.platform_type or "unknown OS"
+        if node.platform_type == "Windows":
+            why = "DescribeAvailablePatches has no such KB id"
+        else:
+            why = (
+                "DescribeInstancePatches gives no release date, and DescribeAvailablePatches covers only Amazon "
+                "Linux 1, Amazon Linux 2 and Windows Server (read here for Windows Server)"
+            )
+        if not measured:
+            why += f"; Amazon Inspector, which would date them, is {report.inspector.get(region, 'not read')} here"
+        elif not node.instance_id.startswith("i-"):
+            why += "; Amazon Inspector scans EC2 instances, not this hybrid node"
+        report.gaps.append(SlaGap(region, platform, "no-release-date", why))

@@ -14,6 +14,7 @@ VERDICT_COLOURS = {
     "missing-past-sla": "#8e0000",
     "missing-within-sla": "#f9a825",
     "no-release-date": "#ef6c00",
+    "measured-by-inspector": "#78909c",
 }
 
 
@@ -38,7 +39,10 @@ def headline(sla: SlaReport) -> str:
     elif gaps:
         text = "SLA NOT JUDGED IN FULL: no breach in what was read"
     else:
-        return f"SLA met: every patch of {sla.nodes} node(s) on time, none missing past its SLA"
+        measured = sum(1 for p in sla.patches if p.verdict == "measured-by-inspector")
+        return f"SLA met: every patch of {sla.nodes} node(s) on time, none missing past its SLA" + (
+            f" ({measured} without a Patch Manager release date, measured by Inspector findings)" if measured else ""
+        )
     return text + (f"; {gaps} item(s) could not be read or dated (see SLA gaps)" if gaps else "")
 
 
@@ -103,6 +107,13 @@ def markdown(sla: SlaReport) -> list[str]:
         cells += [row["missingPastSla"], row["findingsPastSla"], row["noReleaseDate"]]
         out.append("| " + " | ".join(_cell("n/a" if c is None else c) for c in cells) + " |")
     out += ["", "Amazon Inspector: " + (", ".join(f"{r} {s}" for r, s in sla.inspector.items()) or "not read")]
+    measured = [p for p in sla.patches if p.verdict == "measured-by-inspector"]
+    if measured:
+        out += [
+            "",
+            f"{len(measured)} install(s) of {len({p.instance_id for p in measured})} node(s) without a release date "
+            "from Patch Manager: measured by Inspector findings (Inspector on and read in their region), not a gap.",
+        ]
     if sla.breaches:
         out += ["", "### Breaches", "", "| Region | Node | Patch | Severity | Source | Released | Installed | Days |"]
         out.append("|---|---|---|---|---|---|---|---|")
@@ -132,7 +143,11 @@ def csv_rows(sla: SlaReport, width: int, read: list[str]) -> list[list[object]]:
     rows: list[list[object]] = []
     for p in sla.patches:
         reason = f"{p.severity}: " + (
-            f"{p.days:.1f} days, SLA {p.sla_days}" if p.days is not None else "no release date"
+            f"{p.days:.1f} days, SLA {p.sla_days}"
+            if p.days is not None
+            else "measured by Inspector findings"
+            if p.verdict == "measured-by-inspector"
+            else "no release date"
         )
         row: list[object] = ["sla", p.region, p.patch_group or "", p.instance_id, p.patch_id, p.source, p.state, ""]
         rows.append([*row, p.verdict, reason, *[""] * width, *read])

@@ -9,6 +9,7 @@ from datetime import UTC, timedelta
 from typing import Any
 
 from .. import layout
+from . import report_snapshot_windows as snapshot_windows
 from .aws_pages import pages
 from .report_model import (
     FAILED_EXECUTIONS,
@@ -52,7 +53,7 @@ def windows(read: RegionRead) -> list[WindowRuns]:
             read.gap(name, "not-deployed", f"no maintenance window named {name!r}")
         else:
             identity = identities[0]
-            if identity.get("Enabled") is False and not _frozen(read):
+            if identity.get("Enabled") is False and not _frozen(read) and not _gated(read, key):
                 read.gap(name, "window-disabled", "disabled, and no change freeze is on now")
             read.progress(f"{region}: window {key}")
             _check_window(read, name, key, window_id, sorted(groups_of.get(key, [])), identity)
@@ -84,7 +85,8 @@ def _check_runs(
     if finished and finished[0].status in FAILED_RUNS:
         last = finished[0]
         read.gap(name, "window-run-failed", f"its last finished run ({when(last.start)}) ended {last.status}")
-    if executions or identity.get("Enabled") is False:
+    # A gated window is disabled between its approved openings (its guard's state): those still count.
+    if executions or (identity.get("Enabled") is False and not _gated(read, key)):
         return
     since = read.report.since
     # An opening of the last hour may not have its run listed yet: only older ones count.
@@ -92,13 +94,17 @@ def _check_runs(
     opened = [
         o.start.astimezone(UTC)
         for o in occurrences(read.config, since, weeks, region=read.region, windows=[key])
-        if o.runs and o.region in (read.region, None) and since <= o.start <= read.now - timedelta(hours=1)
+        if o.runs
+        and o.region in (read.region, None)
+        and since <= o.start <= read.now - timedelta(hours=1)
+        and o.approval != "awaiting approval"  # a gated window opens only on approved occurrences
     ]
     if opened:
         read.gap(
             name,
             "window-not-running",
-            f"enabled, and its schedule opened it {len(opened)} time(s) since {when(since)} (last "
+            ("approval-gated, and its approved openings" if _gated(read, key) else "enabled, and its schedule")
+            + f" opened it {len(opened)} time(s) since {when(since)} (last "
             f"{when(max(opened))}), but it has no run",
         )
 
@@ -143,6 +149,9 @@ def _check_window(
         read.gap(name, "not-deployed", f"the window has no target with {tag} (expected {', '.join(groups)})")
     elif targeted != groups:
         read.gap(name, "wrong-targets", f"targets {', '.join(targeted)}; the stack says {', '.join(groups)}")
+    if snapshot_windows.builds_automation_task(read, key):  # snapshotBeforeInstall: the runbook's task
+        snapshot_windows.check_task(read, name, key, window_id, _task_settings)
+        return
     expected = window_task(settings)
     tasks = list(pages(read.ssm, "describe_maintenance_window_tasks", "Tasks", WindowId=window_id))
     if not tasks:
@@ -214,7 +223,7 @@ def last_runs(read: RegionRead, windows: list[WindowRuns], online_in: dict[str, 
             if drilled and execution.status not in FAILED_EXECUTIONS and waiting <= seen:
                 continue
             drilled = True
-            for command in _invocations(read, execution.execution_id):
+            for command in _invocations(read, execution.execution_id, runs.window):
                 status, details = command.get("Status", ""), command.get("StatusDetails", "")
                 iid = command["InstanceId"]
                 if status in FAILED_INVOCATIONS:
@@ -229,15 +238,21 @@ def last_runs(read: RegionRead, windows: list[WindowRuns], online_in: dict[str, 
     return found
 
 
-def _invocations(read: RegionRead, execution_id: str) -> Iterable[dict[str, Any]]:
+def _invocations(read: RegionRead, execution_id: str, key: str) -> Iterable[dict[str, Any]]:
     """The per-instance command invocations of a window execution: task -> its Run Command
-    invocations -> the command's per-instance invocations."""
+    invocations -> the command's per-instance invocations; for a window with snapshotBeforeInstall,
+    its Automation task's per-node runs (report_snapshot_windows.py)."""
+    automation = snapshot_windows.builds_automation_task(read, key)
     for task in pages(
         read.ssm,
         "describe_maintenance_window_execution_tasks",
         "WindowExecutionTaskIdentities",
         WindowExecutionId=execution_id,
     ):
+        if automation and task.get("TaskType") == "AUTOMATION":
+            window = read.layout.window_name(key)
+            yield from snapshot_windows.node_invocations(read, window, execution_id, task["TaskExecutionId"])
+            continue
         if task.get("TaskType") != "RUN_COMMAND":
             continue
         for invocation in pages(
@@ -250,3 +265,9 @@ def _invocations(read: RegionRead, execution_id: str) -> Iterable[dict[str, Any]
             command_id = invocation.get("ExecutionId")
             if command_id:
                 yield from pages(read.ssm, "list_command_invocations", "CommandInvocations", CommandId=command_id)
+
+
+def _gated(read: RegionRead, key: str) -> bool:
+    """Whether the window is approval-gated (``requiresApproval``): created disabled, its guard enables it
+    around approved openings only, so being disabled now is its normal state."""
+    return read.config.maintenance_windows[key].requires_approval
