@@ -1,11 +1,12 @@
-"""The ``patching`` command: validate, plan, calendar and schema offline; report with AWS credentials.
+"""The ``patching`` command: validate, plan, calendar, schema, approve and the policies offline; report,
+patch-now, notice, promote, resume and rollback with AWS credentials.
 
-Nothing but ``report`` and ``patch-now`` needs AWS credentials (they reach the stack's account
-through aws_access.open_account), and nothing needs the Pulumi CLI. Exit codes:
-0 success, 1 invalid stack config (or patch-now not confirmed), 2 usage error (bad arguments,
-a file that is missing, not YAML or not a stack file; for ``report`` and ``patch-now``, an
-account the stack does not allow and every AWS failure, on one line), 3 ``report`` found
-something non-compliant or not covered, 4 ``patch-now`` refused inside a change freeze.
+Those that need AWS credentials reach the stack's account through aws_access.open_account; nothing needs
+the Pulumi CLI. Exit codes: 0 success, 1 invalid stack config (or a command not confirmed, an approval
+that names no opening), 2 usage error (bad arguments, a file that is missing, not YAML or not a stack
+file; for the AWS commands, an account the stack does not allow and every AWS failure, on one line),
+3 ``report`` found something non-compliant, not covered or past its SLA, 4 refused: ``patch-now`` inside
+a change freeze, ``promote`` a promotion the runbook refuses, ``resume`` while a stop alarm is in ALARM.
 
 Each subcommand is a module of this package with ``add_arguments(parser)`` and
 ``run(args) -> exit code``. Only the module of the command given is imported (and what it
