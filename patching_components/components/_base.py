@@ -129,6 +129,14 @@ class _Slot(int):
     """Where the n-th output goes in a document (see json_document)."""
 
 
+def automation_definition(where: pulumi.Output[Any], document_name: pulumi.Input[str]) -> pulumi.Output[str]:
+    """The EventBridge target that starts a runbook's default version (``where``: partition, region and
+    account, as ``Output.all`` of the lookups): "Run automations based on EventBridge events"."""
+    return pulumi.Output.concat(
+        "arn:", where[0], ":ssm:", where[1], ":", where[2], ":automation-definition/", document_name, ":$DEFAULT"
+    )
+
+
 def json_document(document: object) -> pulumi.Output[str]:
     """``Output.json_dumps`` for a document holding a few outputs (IAM policies).
 

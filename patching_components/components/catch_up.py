@@ -26,7 +26,7 @@ from ..aws import catch_up as decision
 from ..aws.automation_doc import dump_document
 from ..config import defaults
 from ..iam_policies import catch_up_document, catch_up_events_document
-from ._base import TYPE_PREFIX, account_policy, child, lookup, register_declared_outputs
+from ._base import TYPE_PREFIX, account_policy, automation_definition, child, lookup, register_declared_outputs
 from ._check_args import check_args, field_type
 from .args import WindowCatchUpArgs
 from .window import delivery_timeout_seconds, window_task
@@ -280,17 +280,7 @@ class WindowCatchUp(pulumi.ComponentResource):
         aws.cloudwatch.EventTarget(
             f"{name}-start",
             rule=rule.name,
-            arn=pulumi.Output.concat(
-                "arn:",
-                where[0],
-                ":ssm:",
-                where[1],
-                ":",
-                where[2],
-                ":automation-definition/",
-                document.name,
-                ":$DEFAULT",
-            ),
+            arn=automation_definition(where, document.name),
             role_arn=args["events_role_arn"],
             # The runbook's parameters from the event, as AWS documents for an automation-definition target.
             input_transformer=aws.cloudwatch.EventTargetInputTransformerArgs(

@@ -26,7 +26,7 @@ import yaml
 from ..aws.alarms import ALARM_STATE_CHANGE
 from ..aws.automation_doc import dump_document
 from ..iam_policies import circuit_breaker_document, circuit_breaker_events_document
-from ._base import TYPE_PREFIX, account_policy, child, lookup, register_declared_outputs
+from ._base import TYPE_PREFIX, account_policy, automation_definition, child, lookup, register_declared_outputs
 from ._check_args import check_args
 from .args import CircuitBreakerArgs
 
@@ -158,17 +158,7 @@ class CircuitBreaker(pulumi.ComponentResource):
         aws.cloudwatch.EventTarget(
             f"{name}-stop-alarms",
             rule=rule.name,
-            arn=pulumi.Output.concat(
-                "arn:",
-                where[0],
-                ":ssm:",
-                where[1],
-                ":",
-                where[2],
-                ":automation-definition/",
-                document.name,
-                ":$DEFAULT",
-            ),
+            arn=automation_definition(where, document.name),
             role_arn=args["events_role_arn"],
             input_transformer=aws.cloudwatch.EventTargetInputTransformerArgs(
                 input_paths=breaker_input("")["input_paths"],

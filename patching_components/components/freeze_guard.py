@@ -33,7 +33,7 @@ import yaml
 from ..aws.automation_doc import dump_document
 from ..aws.change_calendar import approval_calendar_content, calendar_content
 from ..iam_policies import freeze_events_document, freeze_guard_document
-from ._base import TYPE_PREFIX, account_policy, child, lookup, register_declared_outputs
+from ._base import TYPE_PREFIX, account_policy, automation_definition, child, lookup, register_declared_outputs
 from ._check_args import check_args
 from .args import ChangeFreezeGuardArgs, ChangeFreezeSettings
 
@@ -209,9 +209,7 @@ class ChangeFreezeGuard(pulumi.ComponentResource):
         aws.cloudwatch.EventTarget(
             f"{name}-state",
             rule=rule.name,
-            arn=pulumi.Output.concat(
-                "arn:", where[0], ":ssm:", where[1], ":", where[2], ":automation-definition/", guard.name, ":$DEFAULT"
-            ),
+            arn=automation_definition(where, guard.name),
             role_arn=args["events_role_arn"],
             # The runbook's parameters, as AWS documents for an automation-definition target
             # ("Run automations based on EventBridge events"): without Input, EventBridge sends the event.

@@ -25,7 +25,7 @@ from ..aws.automation_doc import dump_document
 from ..iam_policies import notices_document, notices_events_document
 from ..notice_runbooks import notice_runbook
 from ..notices import CHECK_EVERY, TERMINAL_STATUSES
-from ._base import TYPE_PREFIX, account_policy, child, lookup, register_declared_outputs
+from ._base import TYPE_PREFIX, account_policy, automation_definition, child, lookup, register_declared_outputs
 from ._check_args import check_args
 from .args import PatchNoticesArgs
 
@@ -195,17 +195,7 @@ class PatchNotices(pulumi.ComponentResource):
             aws.cloudwatch.EventTarget(
                 f"{name}-window-runs",
                 rule=rule.name,
-                arn=pulumi.Output.concat(
-                    "arn:",
-                    where[0],
-                    ":ssm:",
-                    where[1],
-                    ":",
-                    where[2],
-                    ":automation-definition/",
-                    summary.name,
-                    ":$DEFAULT",
-                ),
+                arn=automation_definition(where, summary.name),
                 role_arn=args["events_role_arn"],
                 # The runbook's parameters from the event ("Run automations based on EventBridge events").
                 input_transformer=aws.cloudwatch.EventTargetInputTransformerArgs(
