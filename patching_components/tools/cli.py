@@ -23,7 +23,8 @@ from collections.abc import Collection, Sequence
 from types import ModuleType
 
 from .. import __version__
-from .common import EXIT_OK, EXIT_USAGE, UsageError, aws_problem
+from ..errors import ConfigError
+from .common import EXIT_INVALID, EXIT_OK, EXIT_USAGE, UsageError, aws_problem
 
 # The subcommands in the order `patching --help` lists them: name -> module (under tools/) and its help.
 COMMANDS = {
@@ -81,6 +82,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as exc:
         print(f"patching: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except ConfigError as exc:  # an invalid stack file: every error, with file, line and key path
+        print("\n".join(exc.lines()), file=sys.stderr)
+        return EXIT_INVALID
     except Exception as exc:
         # An AWS failure a command did not expect (botocore's errors): one line and exit 2, never a traceback.
         if not type(exc).__module__.startswith("botocore"):

@@ -115,16 +115,11 @@ def run(args: argparse.Namespace) -> int:
         UnknownResourceType,
         deploy_policy_documents,
     )
-    from ..errors import ConfigError
     from .engine import ProgramError
 
     path = stack_files([args.stack_file])[0]
     esc = esc_config(args)
-    try:
-        checked = load(path, esc)
-    except ConfigError as exc:
-        print("\n".join(exc.lines()), file=sys.stderr)
-        return EXIT_INVALID
+    checked = load(path, esc)
     for line in esc_warning_lines(path, checked):
         print(line, file=sys.stderr)
     region = aws_region(checked)

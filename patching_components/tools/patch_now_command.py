@@ -76,13 +76,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..errors import ConfigError
 
-    try:
-        _, config, primary, regions, account = aws_stack(args)
-    except ConfigError as exc:
-        print("\n".join(exc.lines()), file=sys.stderr)
-        return EXIT_INVALID
+    _, config, primary, regions, account = aws_stack(args)
     from botocore.exceptions import BotoCoreError, ClientError
 
     from .patch_now import FrozenError, PatchNowError, plan, send

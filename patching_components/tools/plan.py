@@ -75,16 +75,11 @@ def regions_of(resources: Iterable[Any]) -> dict[str, str]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..errors import ConfigError
     from .engine import MOCK_ACCOUNT_ID, ProgramError, run_program, run_stack_file, stack_name_of
 
     path = stack_files([args.stack_file])[0]
     esc = esc_config(args)
-    try:
-        checked = load(path, esc)  # the same rules as the program, with file lines in the messages
-    except ConfigError as exc:
-        print("\n".join(exc.lines()), file=sys.stderr)
-        return EXIT_INVALID
+    checked = load(path, esc)  # the same rules as the program, with file lines in the messages
     for line in esc_warning_lines(path, checked):
         print(line, file=sys.stderr)
     if not aws_region(checked):

@@ -18,11 +18,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from types import SimpleNamespace
 from typing import Any
 
-from .common import EXIT_FROZEN, EXIT_INVALID, EXIT_OK, UsageError, aws_problem, aws_stack
+from .common import EXIT_FROZEN, EXIT_OK, UsageError, aws_problem, aws_stack
 
 EXIT_REFUSED = EXIT_FROZEN
 """A refusal, like patch-now's inside a freeze: nothing was done, on purpose."""
@@ -75,13 +74,8 @@ def _payload(step: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..errors import ConfigError
 
-    try:
-        _, config, primary, regions, account = aws_stack(args)
-    except ConfigError as exc:
-        print("\n".join(exc.lines()), file=sys.stderr)
-        return EXIT_INVALID
+    _, config, primary, regions, account = aws_stack(args)
     names = [r.name for r in config.rings]
     if args.ring not in names[1:]:
         later = ", ".join(names[1:]) or "none: the stack has no patching:rings"

@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .common import EXIT_INVALID, EXIT_NOT_COMPLIANT, EXIT_OK, UsageError, aws_problem, aws_stack, stack_name, write
+from .common import EXIT_NOT_COMPLIANT, EXIT_OK, UsageError, aws_problem, aws_stack, stack_name, write
 
 
 def _scan_age(text: str) -> int:
@@ -80,7 +80,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..errors import ConfigError
 
     if args.month and not args.sla:
         raise UsageError("--month is the month of --sla: give --sla too")
@@ -99,11 +98,7 @@ def run(args: argparse.Namespace) -> int:
         return run_fleet(args)
     if not args.stack_file:
         raise UsageError("give STACK_FILE (or --fleet for the whole fleet)")
-    try:
-        path, config, primary, regions, account = aws_stack(args)
-    except ConfigError as exc:
-        print("\n".join(exc.lines()), file=sys.stderr)
-        return EXIT_INVALID
+    path, config, primary, regions, account = aws_stack(args)
     try:
         from botocore.exceptions import BotoCoreError, ClientError
 

@@ -17,18 +17,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from ..aws.limits import partition_of
-    from ..errors import ConfigError
     from ..iam_policies import report_policy_document
 
     if not args.stack_file:
         print(json.dumps(report_policy_document(), indent=2))
         return EXIT_OK
     path = stack_files([args.stack_file])[0]
-    try:
-        checked = load(path)
-    except ConfigError as exc:
-        print("\n".join(exc.lines()), file=sys.stderr)
-        return EXIT_INVALID
+    checked = load(path)
     region = aws_region(checked)
     regions = list(checked.config.regions or ([region] if region else []))
     if not regions:

@@ -88,13 +88,8 @@ def _root_volume(instance: dict[str, Any]) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..errors import ConfigError
 
-    try:
-        _, config, _, regions, account = aws_stack(args)
-    except ConfigError as exc:
-        print("\n".join(exc.lines()), file=sys.stderr)
-        return EXIT_INVALID
+    _, config, _, regions, account = aws_stack(args)
     from botocore.exceptions import BotoCoreError, ClientError
 
     print(f"# {config.customer}: {account.describe()}")
