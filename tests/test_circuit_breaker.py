@@ -221,7 +221,8 @@ def sim():
 
 class BreakerPath:
     """The customer's windows: two enabled (the install one running), one disabled by hand, one the freeze guard
-    disabled; when ``broken``, one deleted and one the breaker role may not touch."""
+    disabled, one approval-gated (disabled until the guard opens it for an approved opening, untagged); when
+    ``broken``, one deleted and one the breaker role may not touch."""
 
     def __init__(self, document, broken=False):
         n = next(_paths)
@@ -249,15 +250,22 @@ class BreakerPath:
         self.ssm.add_tags_to_resource(
             ResourceType="MaintenanceWindow", ResourceId=self.frozen, Tags=[{"Key": FREEZE_TAG, "Value": "x"}]
         )
+        self.gated = window("gated")
+        set_window_enabled(self.gated, False)
         self.deleted, self.denied = [], frozenset()
         if broken:
             gone, locked = window("gone"), window("locked")
             self.ssm.delete_maintenance_window(WindowId=gone)
             self.deleted, self.denied = [gone], frozenset({locked})
-        self.windows = [*self.enabled, self.by_hand, self.frozen, *self.deleted, *self.denied]
+        self.windows = [*self.enabled, self.by_hand, self.frozen, self.gated, *self.deleted, *self.denied]
 
     def run(self, fault=None, topic="", alarm=ALARM):
-        parameters = {"WindowIds": self.windows, "NotificationTopicArn": topic, "AlarmName": alarm}
+        parameters = {
+            "WindowIds": self.windows,
+            "GatedWindowIds": [self.gated],
+            "NotificationTopicArn": topic,
+            "AlarmName": alarm,
+        }
         return Runner(
             self.document, parameters, execution_id=f"breaker-{next(_paths)}", fault=fault, denied=self.denied
         ).run()
@@ -290,6 +298,9 @@ def test_a_trip_disables_tags_cancels_and_tells_the_topic(sim, run):
     assert [path.state(w) for w in path.enabled] == [(False, ALARM), (False, ALARM)]
     assert path.state(path.frozen) == (False, ALARM)  # the guard may not enable it after the freeze either
     assert path.state(path.by_hand) == (False, None)  # disabled by hand: resume must not enable it
+    # Approval-gated: disabled now, but the guard would enable it for the next approved opening: tagged, so it
+    # does not (and resume hands it back to the guard).
+    assert path.state(path.gated) == (False, ALARM)
     assert path.execution() == "CANCELLING"
     assert [e["Status"] for e in WINDOW_EXECUTIONS[path.enabled[1]]] == ["CANCELLING", "SUCCESS"]
     ((subject, message),) = _sent(sim)[before:]
@@ -396,6 +407,6 @@ def test_a_second_trip_keeps_the_windows_stopped_and_says_so(sim, run):
     assert path.run().status == "Success"
     again = path.run(alarm="acme-web-latency")
     assert again.status == "Success"
-    assert again.outputs["disableWindows"]["Disabled"] == [*path.enabled, path.frozen]
+    assert again.outputs["disableWindows"]["Disabled"] == [*path.enabled, path.frozen, path.gated]
     assert again.outputs["disableWindows"]["LeftDisabled"] == [path.by_hand]
     assert [path.state(w) for w in path.enabled] == [(False, "acme-web-latency"), (False, "acme-web-latency")]

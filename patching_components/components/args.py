@@ -1334,6 +1334,10 @@ class CircuitBreakerArgs(TypedDict, total=False):
     window_ids: Required[pulumi.Input[Sequence[pulumi.Input[str]]]]
     """Every maintenance window of the customer in this region (patch windows and golden AMI rebuilds)."""
 
+    gated_window_ids: pulumi.Input[Sequence[pulumi.Input[str]]]
+    """The approval-gated windows among them: disabled between approved openings, tagged on a trip all the same (the
+    freeze guard would enable them for an approved opening)."""
+
     breaker_role_arn: Required[pulumi.Input[str]]
     """The role the runbook runs as (PatchingIam's breaker_role_arn)."""
 

@@ -40,6 +40,9 @@ class CircuitBreakerPlumbing(TypedDict, total=False):
     """The stop alarms in this region: any of them going to ALARM trips the breaker."""
     window_ids: Required[pulumi.Input[Sequence[pulumi.Input[str]]]]
     """Every maintenance window of the customer in this region (patch windows and golden AMI rebuilds)."""
+    gated_window_ids: pulumi.Input[Sequence[pulumi.Input[str]]]
+    """The approval-gated windows among them: disabled between approved openings, tagged on a trip all the same
+    (the freeze guard would enable them for an approved opening)."""
     breaker_role_arn: Required[pulumi.Input[str]]
     """The role the runbook runs as (PatchingIam's breaker_role_arn)."""
     breaker_role_name: Required[pulumi.Input[str]]
@@ -113,9 +116,18 @@ class CircuitBreaker(pulumi.ComponentResource):
             name=document_name,
             document_type="Automation",
             document_format="YAML",
-            content=pulumi.Output.all(args["breaker_role_arn"], window_ids, topic_arn).apply(
+            content=pulumi.Output.all(
+                args["breaker_role_arn"], window_ids, topic_arn, args.get("gated_window_ids") or []
+            ).apply(
                 lambda v: dump_document(
-                    breaker_document({"AutomationAssumeRole": v[0], "WindowIds": v[1], "NotificationTopicArn": v[2]})
+                    breaker_document(
+                        {
+                            "AutomationAssumeRole": v[0],
+                            "WindowIds": v[1],
+                            "NotificationTopicArn": v[2],
+                            "GatedWindowIds": v[3],
+                        }
+                    )
                 )
             ),
             tags=tags,
@@ -205,6 +217,9 @@ def circuit_breaker(
         "customer": config.customer,
         "alarm_names": layout.stop_alarms(config, where),
         "window_ids": pulumi.Output.all(*window_ids),
+        "gated_window_ids": pulumi.Output.all(
+            *(windows[k].window_id for k in layout.approval_gated(config, tuple(windows)))
+        ),
         "breaker_role_arn": iam.breaker_role_arn,
         "breaker_role_name": iam.breaker_role_name,
         "events_role_arn": iam.breaker_events_role_arn,
