@@ -535,9 +535,9 @@ class CustomerPatchingArgs(TypedDict, total=False):
     each operating system's severity values onto these four)."""
 
     rings: list[RingSettings]
-    """Patch rings in install order (``- name: dev``, ``- name: prod``): each later ring installs exactly the patch
-    set the ring before it was given, at least ``soak_days`` after it, and nothing when that ring's last install
-    failed (see "Patch rings"). Needs ``logging.s3_bucket``."""
+    """Patch rings in install order, two (``- name: dev``, ``- name: prod``): the second installs exactly the patch
+    set the first was given, at least ``soak_days`` after it, and nothing when that ring's last install failed (see
+    "Patch rings"). Needs ``logging.s3_bucket``."""
 
 
 class SecurityBaselineArgs(TypedDict, total=False):

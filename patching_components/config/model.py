@@ -83,9 +83,9 @@ class StackConfig(ConfigModel):
     Nothing is built from it: ``patching report --sla`` judges installs and missing patches by it (see "SLA
     report", which maps each operating system's severity values onto these four)."""
     rings: list[RingConfig] = []
-    """Patch rings in install order (``- name: dev``, ``- name: prod``): each later ring installs exactly the patch
-    set the ring before it was given, at least ``soakDays`` after it, and nothing when that ring's last install
-    failed (see "Patch rings"). Needs ``logging.s3Bucket``."""
+    """Patch rings in install order, two (``- name: dev``, ``- name: prod``): the second installs exactly the patch
+    set the first was given, at least ``soakDays`` after it, and nothing when that ring's last install failed (see
+    "Patch rings"). Needs ``logging.s3Bucket``."""
 
     @field_validator("customer")
     @classmethod

@@ -68,6 +68,10 @@ def install_windows(config: StackConfig, groups: list[str]) -> list[str]:
     ]
 
 
+MAX_RINGS = 2
+"""dev, then prod: the promotion carries one ring's patch set to the next, once."""
+
+
 def ring_issues(config: StackConfig) -> Issues:
     """Every rule of ``patching:rings`` (the structure first; the calendar only when it holds)."""
     rings = config.rings
@@ -76,6 +80,16 @@ def ring_issues(config: StackConfig) -> Issues:
     issues: Issues = []
     if len(rings) < 2:
         issues.append((("rings",), "one ring orders nothing: give at least two (e.g. dev, then prod)"))
+    if len(rings) > MAX_RINGS:
+        # A third ring's cut-off would be computed from the second ring's install day, not capped at what the
+        # second ring was itself given: it could install releases no ring has soaked.
+        issues.append(
+            (
+                ("rings", MAX_RINGS, "name"),
+                f"at most {MAX_RINGS} rings (e.g. dev, then prod): a ring after the second would not be held to "
+                "the second ring's own cut-off; put its patch groups in the second ring",
+            )
+        )
     names = [r.name for r in rings]
     for i, name in enumerate(names):
         if names.index(name) != i:
