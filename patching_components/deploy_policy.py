@@ -323,8 +323,16 @@ def _window_child(kind: str) -> Any:
     return handler
 
 
+DEFAULT_BASELINE = "aws:ssm/defaultPatchBaseline:DefaultPatchBaseline"
+
+
 def _baseline(b: _Builder, r: PlannedResource, calls: list[str]) -> None:
     b.allow("SsmCreateTaggedNoResourceType", _take(calls, "ssm:CreatePatchBaseline"), ["*"], b.tag("RequestTag"))
+    if not any(p.type == DEFAULT_BASELINE for p in b.plan):
+        # The provider restores AWS's default before deleting a baseline only when it is the account's default,
+        # which only a stack with a default baseline makes it. The account-wide setting (no tag condition
+        # exists for it) stays out of every other customer's deploy role.
+        _take(calls, "ssm:RegisterDefaultPatchBaseline")
     _baseline_common(b, r, calls)
 
 

@@ -655,11 +655,16 @@ def snapshot_install_document(
             "Condition": {"StringEquals": {"ec2:CreateAction": "CreateSnapshots", **ours}},
         },
         {
+            # Only pre-patch snapshots (PatchingWindow: our runbook's tag), never the customer's own backups that
+            # carry a Customer cost tag.
             "Sid": "DeleteThisCustomersSnapshots",
             "Effect": "Allow",
             "Action": "ec2:DeleteSnapshot",
             "Resource": snapshots,
-            "Condition": {"StringEquals": {f"aws:ResourceTag/{defaults.CUSTOMER_TAG}": customer}},
+            "Condition": {
+                "StringEquals": {f"aws:ResourceTag/{defaults.CUSTOMER_TAG}": customer},
+                "Null": {"aws:ResourceTag/PatchingWindow": "false"},
+            },
         },
         {
             "Sid": "PatchThisCustomersGroups",

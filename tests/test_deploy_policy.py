@@ -228,7 +228,11 @@ def requests_for(resource, customer: str, other: bool = False, plan=()) -> list[
     if resource.type == "aws:iam/rolePolicyAttachment:RolePolicyAttachment":
         context["iam:PolicyARN"] = resource.inputs["policyArn"]
     out = []
+    defaults = any(p.type == "aws:ssm/defaultPatchBaseline:DefaultPatchBaseline" for p in plan)
     for call in calls_of(resource.type, resource.inputs):
+        if call == "ssm:RegisterDefaultPatchBaseline" and resource.type.endswith("patchBaseline:PatchBaseline"):
+            if not defaults:
+                continue  # made only for the account's default baseline, which only a default: true stack sets
         action = iam_action(call)
         if action == "iam:RemoveRoleFromInstanceProfile" and "instance-profile" not in arns:
             continue  # the role is in no instance profile: the provider finds none to leave
@@ -425,7 +429,7 @@ def test_deploy_policy_text_is_each_json_document_after_its_comment(capsys):
             body.append(line)
     assert bodies == documents
     assert len(documents) > 1 and f"# Document 1 of {len(documents)}" in out  # initech needs two
-    assert all("444455556666" in json.dumps(d) for d in documents)
+    assert "444455556666" in json.dumps(documents)  # the stack's own account, not the offline stand-in
 
 
 def test_deploy_policy_refuses_to_guess_the_account(tmp_path, capsys):
@@ -529,3 +533,12 @@ def test_deploy_policy_reads_the_account_and_region_from_pulumi_esc(tmp_path, ca
     assert not allowed(
         documents, Request(request.action, request.resource.replace("eu-central-1", "eu-west-1"), request.context)
     )
+
+
+def test_only_a_stack_with_a_default_baseline_may_change_the_accounts_default():
+    # An account-wide setting with no condition key: one customer's deploy role must not hold it for another's.
+    def grants(case):
+        return {a for d in policy_of(case)[2] for st in d["Statement"] for a in _actions(st)}
+
+    assert "ssm:RegisterDefaultPatchBaseline" in grants("Pulumi.acme.yaml")  # baselines.al2023.default: true
+    assert "ssm:RegisterDefaultPatchBaseline" not in grants("Pulumi.globex.yaml")  # no default baseline

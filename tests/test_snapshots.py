@@ -213,7 +213,12 @@ def test_the_snapshot_role_tags_only_when_creating_snapshots(snapshot_policies):
 
 
 def test_the_snapshot_role_deletes_only_this_customers_tagged_snapshots(snapshot_policies):
-    assert allowed(snapshot_policies, Request("ec2:DeleteSnapshot", SNAPSHOT, {"aws:ResourceTag/Customer": "initech"}))
+    ours = {"aws:ResourceTag/Customer": "initech", "aws:ResourceTag/PatchingWindow": "monthly-install"}
+    assert allowed(snapshot_policies, Request("ec2:DeleteSnapshot", SNAPSHOT, ours))
+    # The customer's own backup with a Customer cost tag is not a pre-patch snapshot: never deleted.
+    assert not allowed(
+        snapshot_policies, Request("ec2:DeleteSnapshot", SNAPSHOT, {"aws:ResourceTag/Customer": "initech"})
+    )
     assert not allowed(snapshot_policies, Request("ec2:DeleteSnapshot", SNAPSHOT, {"aws:ResourceTag/Customer": "acme"}))
     assert not allowed(snapshot_policies, Request("ec2:DeleteSnapshot", SNAPSHOT))  # untagged: someone else's
     assert not allowed(snapshot_policies, Request("ec2:DeleteVolume", VOLUME, {"aws:ResourceTag/Customer": "initech"}))
