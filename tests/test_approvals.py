@@ -228,11 +228,12 @@ def test_the_guard_never_enables_a_window_the_circuit_breaker_stopped(aws):
 
 
 @pytest.mark.slow  # moto
-def test_an_unreadable_approval_calendar_leaves_its_window_as_it_is_and_the_run_fails_and_tells(aws):
+def test_an_unreadable_approval_calendar_disables_its_window_and_the_run_fails_and_tells(aws):
     from moto.sns.models import sns_backends
 
     topic = boto3.client("sns", region_name=REGION).create_topic(Name="gate-alerts")["TopicArn"]
     path = GatedPath()
+    set_window_enabled(path.gated, True)  # the guard opened it for an approved opening that has just ended
 
     class Unreadable(CalendarRunner):
         def _ssm_GetCalendarState(self, CalendarNames):
@@ -259,7 +260,8 @@ def test_an_unreadable_approval_calendar_leaves_its_window_as_it_is_and_the_run_
     (failed,) = result.outputs["applyState"]["Failed"]
     assert failed.startswith(f"{path.gated}: calendars {FREEZES}, {APPROVALS} not read")
     assert [path.state(w) for w in (path.scan, path.install)] == [(False, True), (False, True)]  # the freeze holds
-    assert path.state(path.gated) == (False, False)  # left as it was
+    # Nothing shows its next opening approved: disabled (fail closed), tagged so a readable run decides again.
+    assert path.state(path.gated) == (False, True)
     assert len(sns_backends[ACCOUNT][REGION].topics[topic].sent_notifications) == 1
 
 
