@@ -843,6 +843,7 @@ def test_a_snapshot_window_summary_names_the_node_whose_snapshot_failed():
     subject, message = notices.render_summary({"customer": "initech", "region": REGION}, run)
     assert subject == "Patching summary: initech-monthly-install SUCCESS"
     assert message == SNAPSHOT_SUMMARY_TEXT
+    assert f"```\nSubject: {subject}\n\n{message}```\n" in (ROOT / "README.md").read_text()
 
 
 def test_a_snapshot_run_whose_node_cannot_be_told_is_unread_never_ignored():
