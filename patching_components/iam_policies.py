@@ -934,6 +934,15 @@ def notices_document(
             ],
             "Condition": instances,
         },
+        {
+            # A snapshotBeforeInstall window's per-node runbook runs that did not succeed (which step failed).
+            # IAM knows no owner of an Automation execution (a window's task cannot tag it): this region and
+            # account only; the runbook asks only for the executions its window's invocations name.
+            "Sid": "ReadTheWindowsSnapshotInstallRuns",
+            "Effect": "Allow",
+            "Action": "ssm:GetAutomationExecution",
+            "Resource": f"{prefix}automation-execution/*",
+        },
         {"Sid": "TellTheCustomer", "Effect": "Allow", "Action": "sns:Publish", "Resource": topic_arn},
     ]
     calendars = [*([calendar_name] if calendar_name else []), *approval_calendars]

@@ -15,6 +15,7 @@ The settings a runbook gets (parameter ``Settings``, JSON; :func:`settings` buil
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -35,6 +36,30 @@ NODE_STATES = ["pending", "running", "stopping", "stopped"]
 """The EC2 states of a node a window may patch (terminated and shutting-down ones are gone)."""
 TERMINAL_STATUSES = ("SUCCESS", "FAILED", "TIMED_OUT", "CANCELLED", "SKIPPED_OVERLAPPING")
 """Maintenance window execution statuses after which nothing more runs (MaintenanceWindowExecutionStatus)."""
+
+# How the report reads a snapshot-then-install window's runs (patching_components/tools/report_snapshot_windows.py;
+# a test keeps these equal to its definitions and these functions' results equal to its own).
+AUTOMATION_STATUS = {
+    "SUCCESS": "Success",
+    "FAILED": "Failed",
+    "TIMED_OUT": "TimedOut",
+    "CANCELLED": "Cancelled",
+    "CANCELLING": "Cancelling",
+    "PENDING": "Pending",
+    "IN_PROGRESS": "InProgress",
+    "SKIPPED_OVERLAPPING": "Cancelled",
+}
+"""A window invocation's Status as the command status a Run Command window's node has."""
+FAILED_STEPS = frozenset({"Failed", "TimedOut", "Cancelled"})
+STEP_MEANING = {
+    "snapshotVolumes": "pre-patch snapshot failed, so the node was NOT patched",
+    "installPatches": "the patch command failed after the pre-patch snapshot",
+    "checkSnapshots": "patched, but its pre-patch snapshot failed afterwards: no restore point",
+    "deleteExpiredSnapshots": "patched, but expired pre-patch snapshots were not deleted",
+}
+"""The snapshot-then-install runbook's steps (documents/snapshot-install.yaml) and what a failure of each means."""
+NODE_ID = re.compile(r"^m?i-[0-9a-f]{8,17}$")
+"""A node id as the report recognises one in an invocation's parameters."""
 
 
 # -- times --------------------------------------------------------------------------------------
@@ -330,6 +355,7 @@ def window_run(ssm: Any, ec2: Any, config: dict[str, Any], window_id: str, execu
         "executionId": execution_id,
         "commands": {},
         "pendingReboot": [],
+        "reasons": {},
         "unread": [],
     }
     try:
@@ -350,7 +376,7 @@ def window_run(ssm: Any, ec2: Any, config: dict[str, Any], window_id: str, execu
         run["unread"].append(f"the execution's tasks: {error}")
         tasks = []
     for task in tasks:
-        if task.get("TaskType") != "RUN_COMMAND":
+        if task.get("TaskType") not in ("RUN_COMMAND", "AUTOMATION"):
             continue
         try:
             invocations = _pages(
@@ -361,6 +387,9 @@ def window_run(ssm: Any, ec2: Any, config: dict[str, Any], window_id: str, execu
             )
         except Exception as error:
             run["unread"].append(f"the invocations of task {task['TaskExecutionId']}: {error}")
+            continue
+        if task.get("TaskType") == "AUTOMATION":  # snapshotBeforeInstall: the snapshot-then-install runbook per node
+            automation_results(ssm, run, invocations)
             continue
         for invocation in invocations:
             command_id = invocation.get("ExecutionId")
@@ -389,6 +418,81 @@ def window_run(ssm: Any, ec2: Any, config: dict[str, Any], window_id: str, execu
         except Exception as error:
             run["unread"].append(f"the nodes of patch groups {', '.join(window['patchGroups'])}: {error}")
     return run
+
+
+def invocation_node(parameters: str | None) -> str | None:
+    """The node an Automation task's invocation ran on: ``InstanceId`` in the parameters it was started with
+    (a JSON string), as the report reads it."""
+    try:
+        loaded = json.loads(parameters or "")
+    except ValueError:
+        return None
+    return node_of(loaded) if isinstance(loaded, dict) else None
+
+
+def node_of(parameters: dict[str, Any]) -> str | None:
+    """``InstanceId`` (one node id) at the top of ``parameters`` or in a nested parameter map."""
+    for name, value in parameters.items():
+        if name.lower() == "instanceid":
+            values = value if isinstance(value, list) else [value]
+            if len(values) == 1 and isinstance(values[0], str) and NODE_ID.match(values[0]):
+                return values[0]
+            return None
+    for value in parameters.values():
+        if isinstance(value, dict) and (found := node_of(value)) is not None:
+            return found
+    return None
+
+
+def automation_failure(execution: dict[str, Any], status: str, details: str) -> tuple[str, str]:
+    """The status and reason of a snapshot-then-install run that did not succeed, from its first failed step
+    (GetAutomationExecution), as the report tells them."""
+    automation_id = execution.get("AutomationExecutionId", "")
+    for step in execution.get("StepExecutions") or []:
+        if step.get("StepStatus") not in FAILED_STEPS or step.get("StepName") not in STEP_MEANING:
+            continue
+        name, why = step["StepName"], step.get("FailureMessage") or step.get("StepStatus")
+        if name == "installPatches":
+            outputs = step.get("Outputs") or {}
+            command = (outputs.get("CommandId") or [""])[0]
+            command_status = (outputs.get("Status") or [""])[0]
+            if command_status in ("Failed", "TimedOut", "Cancelled", "Cancelling"):
+                status = command_status
+            return status, f"{STEP_MEANING[name]} (command {command or '?'} {command_status or '?'}): {why}"
+        return "Failed", f"{STEP_MEANING[name]} (Automation execution {automation_id}): {why}"
+    ended = execution.get("AutomationExecutionStatus", status)
+    return status, f"Automation execution {automation_id} ended {ended}" + (f": {details}" if details else "")
+
+
+def automation_results(ssm: Any, run: dict[str, Any], invocations: list[dict[str, Any]]) -> None:
+    """Each node of one Automation task (a snapshot-then-install window: one runbook run per node) into
+    ``run["commands"]`` (the Run Command status it counts as) and, for a run that did not succeed, its reason
+    into ``run["reasons"]``. The fewest calls: GetAutomationExecution only for a run that did not succeed or
+    whose node its parameters do not name; a run whose node cannot be told is listed unread."""
+    for invocation in invocations:
+        status = invocation.get("Status", "")
+        automation_id = invocation.get("ExecutionId")
+        node = invocation_node(invocation.get("Parameters"))
+        shown, details = AUTOMATION_STATUS.get(status, status), invocation.get("StatusDetails", "")
+        execution: dict[str, Any] | None = None
+        if automation_id and (node is None or status != "SUCCESS"):
+            try:
+                execution = ssm.get_automation_execution(AutomationExecutionId=automation_id)["AutomationExecution"]
+                node = node or node_of(execution.get("Parameters") or {})
+            except Exception as error:
+                run["unread"].append(f"the Automation execution {automation_id} (node {node or 'unknown'}): {error}")
+        if node is None:
+            if execution is not None or not automation_id:
+                run["unread"].append(
+                    f"the node of invocation {invocation.get('InvocationId')} ({status}, Automation execution "
+                    f"{automation_id or '(none)'}): its run names no node"
+                )
+            continue
+        if execution is not None:
+            shown, details = automation_failure(execution, shown, details)
+        run["commands"][node] = shown
+        if shown != "Success":
+            run["reasons"][node] = details or f"run {automation_id} {status}"
 
 
 def summary_counts(run: dict[str, Any]) -> dict[str, list[str]]:
@@ -452,6 +556,10 @@ def render_summary(config: dict[str, Any], run: dict[str, Any]) -> tuple[str, st
     lines.append("")
     for key, label in SUMMARY_LINES:
         lines.append(f"{label}: {len(counts[key])}" + (f"  {', '.join(counts[key])}" if counts[key] else ""))
+    reasons = run.get("reasons") or {}
+    if reasons:
+        lines += ["", "Why (snapshot-then-install runs that did not succeed):"]
+        lines += [f"- {node}: {reasons[node]}" for node in sorted(reasons)]
     if run["unread"]:
         lines += ["", "INCOMPLETE - could not read (the counts above leave these out):"]
         lines += [f"- {what}" for what in run["unread"]]

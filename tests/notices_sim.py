@@ -10,6 +10,9 @@ Modelled from AWS's API reference:
 - ``GetMaintenanceWindowExecution``, ``DescribeMaintenanceWindowExecutionTasks``,
   ``DescribeMaintenanceWindowExecutionTaskInvocations``, ``ListCommandInvocations`` (their API pages): one
   execution's tasks, their Run Command invocations and the command's per-instance results (seeded).
+- ``GetAutomationExecution`` (API_GetAutomationExecution.html): a snapshotBeforeInstall window's per-node
+  runbook run, its ``Parameters`` and ``StepExecutions`` (API_AutomationExecution.html,
+  API_StepExecution.html; seeded as ``"automations"`` of an execution).
 """
 
 from __future__ import annotations
@@ -90,6 +93,16 @@ class NoticeRunner(Runner):
         found = self._execution(WindowExecutionId)["invocations"].get(TaskId, [])
         return checked(
             "DescribeMaintenanceWindowExecutionTaskInvocations", {"WindowExecutionTaskInvocationIdentities": found}
+        )
+
+    def _ssm_GetAutomationExecution(self, AutomationExecutionId: str) -> Any:
+        for execution in self.executions.values():
+            if AutomationExecutionId in execution.get("automations", {}):
+                found = execution["automations"][AutomationExecutionId]
+                return checked("GetAutomationExecution", {"AutomationExecution": found})
+        raise botocore.exceptions.ClientError(
+            {"Error": {"Code": "AutomationExecutionNotFoundException", "Message": AutomationExecutionId}},
+            "GetAutomationExecution",
         )
 
     def _ssm_ListCommandInvocations(self, CommandId: str, **_: Any) -> Any:

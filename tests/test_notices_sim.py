@@ -394,3 +394,119 @@ def test_the_event_target_passes_the_execution_id_the_runbook_takes():
         "WindowExecutionId": [EXECUTION],
     }
     assert set(rendered) <= set(SUMMARY["parameters"])
+
+
+# -- summary of a snapshotBeforeInstall window (its Automation task: the runbook once per node) ---------
+
+SNAP_TASK = "7d4e5f6a-7b8c-4d9e-8f0a-3b4c5d6e7f80"
+SNAP_RUNS = ("8e5f6a7b-8c9d-4e0f-9a1b-4c5d6e7f8091", "9f6a7b8c-9d0e-4f1a-8b2c-5d6e7f8091a2")
+
+
+class SnapshotSummaryPath(Path):
+    """A run of a snapshot-then-install window: erp-db's run succeeded, the unnamed erp node's pre-patch
+    snapshot failed (its run FAILED in snapshotVolumes); tools-1 stopped."""
+
+    def __init__(self):
+        super().__init__()
+        start, end = 1796432400, 1796443800  # 01:00Z and 04:10Z on 2026-12-05
+        invocations = [
+            {
+                "WindowExecutionId": EXECUTION,
+                "TaskExecutionId": SNAP_TASK,
+                "InvocationId": f"{n}e6f7a8b-9c0d-4e1f-8a2b-3c4d5e6f7a8b",
+                "ExecutionId": run,
+                "TaskType": "AUTOMATION",
+                "Status": status,
+                "Parameters": json.dumps({"InstanceId": [node], "WindowExecutionId": [EXECUTION]}),
+            }
+            for n, (run, status, node) in enumerate(zip(SNAP_RUNS, ("SUCCESS", "FAILED"), self.erp, strict=True))
+        ]
+        failed = {
+            "AutomationExecutionId": SNAP_RUNS[1],
+            "DocumentName": "initech-monthly-install-snapshot-install",
+            "AutomationExecutionStatus": "Failed",
+            "Parameters": {"InstanceId": [self.erp[1]], "WindowExecutionId": [EXECUTION]},
+            "StepExecutions": [
+                {
+                    "StepName": "snapshotVolumes",
+                    "Action": "aws:executeScript",
+                    "StepStatus": "Failed",
+                    "FailureMessage": "SnapshotLimitExceeded",
+                },
+                {"StepName": "notifyFailure", "Action": "aws:executeScript", "StepStatus": "Success"},
+            ],
+        }
+        self.execution = {
+            "execution": {"WindowExecutionId": EXECUTION, "Status": "FAILED", "StartTime": start, "EndTime": end},
+            "tasks": [
+                {
+                    "WindowExecutionId": EXECUTION,
+                    "TaskExecutionId": SNAP_TASK,
+                    "TaskType": "AUTOMATION",
+                    "Status": "FAILED",
+                }
+            ],
+            "invocations": {SNAP_TASK: invocations},
+            "commands": {},
+            "automations": {SNAP_RUNS[1]: failed},
+        }
+
+    summary = SummaryPath.summary
+
+    @property
+    def patch_states(self):
+        return {}
+
+
+def test_a_snapshot_window_summary_counts_its_runs_and_names_the_failed_snapshot(aws):
+    path = SnapshotSummaryPath()
+    result = path.summary()
+    assert result.status == "Success", result.failures
+    ((subject, message),) = path.sent()
+    assert subject == "Patching summary: initech-monthly-install FAILED"
+    lines = summary_lines(message)
+    assert lines["Patched (command succeeded)"] == f"Patched (command succeeded): 1  {path.erp[0]}"
+    assert lines["Failed or timed out"] == f"Failed or timed out: 1  {path.erp[1]}"
+    assert lines["Skipped"] == f"Skipped: stopped: 1  {path.stopped}"
+    assert lines["Not reached (running, but no command"].endswith(": 0")
+    assert (
+        f"- {path.erp[1]}: pre-patch snapshot failed, so the node was NOT patched (Automation execution "
+        f"{SNAP_RUNS[1]}): SnapshotLimitExceeded"
+    ) in message
+    assert "INCOMPLETE" not in message
+
+
+SNAPSHOT_READS = {**SUMMARY_READS, "GetAutomationExecution": f"the Automation execution {SNAP_RUNS[1]}"}
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        pytest.param(
+            f, id=str(f), marks=() if str(f) == "sendSummary:GetAutomationExecution:error" else pytest.mark.slow
+        )
+        for f in fault_matrix(SUMMARY, ["sendSummary"])
+    ],
+)
+def test_every_path_of_a_snapshot_window_summary_says_what_it_could_not_read_and_ends_failed(aws, fault):
+    path = SnapshotSummaryPath()
+    result = path.summary(fault)
+    if not result.injected:  # a call of the advance notice, or ListCommandInvocations (no Run Command task)
+        assert result.status == "Success", result.failures
+        assert fault.api not in (set(SNAPSHOT_READS) - {"ListCommandInvocations"}) | {"Publish"}
+        return
+    if fault.kind == "cancel":
+        assert result.status == "Cancelled"
+        return
+    assert result.status == "Failed", (result.history, result.failures)
+    sent = path.sent()
+    if fault.api in SNAPSHOT_READS and fault.kind in ("error", "lost"):
+        ((subject, message),) = sent
+        assert subject.endswith(" - INCOMPLETE")
+        assert f"- {SNAPSHOT_READS[fault.api]}" in message
+        if fault.api == "GetAutomationExecution":  # still counted failed, by the invocation's own status
+            assert summary_lines(message)["Failed or timed out"] == f"Failed or timed out: 1  {path.erp[1]}"
+        assert result.history[-2:] == [("failOnUnread", "Failed"), ("endFailed", "Failed")]
+    else:
+        assert result.history[-2:] == [("notifyFailure", "Success"), ("endFailed", "Failed")], result.failures
+        assert sent[-1][0] == "Patching summary failed: a window ran, its summary is missing"
