@@ -174,8 +174,8 @@ def test_cli_fleet_reads_a_stack_file_live_as_the_single_report_does(monkeypatch
     """acme read live (the report fixture's account, tests/report_fixture.py, with the SLA calls of
     tests/test_report_sla.py) next to initech's saved report. acme by hand: 7 nodes (web-1..5, the typo'd
     tag, the untagged one), 1 compliant; uncovered: i-0typo and i-0web4 (not managed), i-0loose (no patch
-    group); SLA: 1 breach (the 30-day-old Critical finding on web-2), gap i-0web4 (no patch data); web-1's
-    undated Critical patch is measured by Inspector findings (on in the region), no gap; the golden AMI's last
+    group); SLA: 1 breach (the 30-day-old Critical finding on web-2), gaps i-0web4 (no patch data) and web-1's
+    undated Critical install (install-not-timed: Inspector's active findings cannot time it); the golden AMI's last
     build failed: 1 stale AMI."""
     import time_machine
     from aws_stubs import use_account
@@ -199,7 +199,7 @@ def test_cli_fleet_reads_a_stack_file_live_as_the_single_report_does(monkeypatch
         "nonCompliant": 6,
         "uncovered": 3,
         "slaBreaches": 1,
-        "slaGaps": 1,
+        "slaGaps": 2,
     }
     assert first["staleAmis"] == 1 and first["slaRead"] is True and first["source"] == str(acme)
     assert data["totals"]["nodes"] == 7 + 2

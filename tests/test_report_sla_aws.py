@@ -6,7 +6,8 @@ queued through moto's documented findings-results endpoint. Every expected figur
 NOW 2026-12-01 09:00Z, month 2026-11, SLA Critical 7, Important 14:
   win: KB6001 Critical installed 2026-11-03 00:00, released 2026-11-01 00:00 -> 2 days: on time
        KB6002 Important missing, released 2026-11-01 09:00 -> 30 days > 14: missing past SLA (breach)
-  lin: a Critical package installed 2026-11-20: no release date (Amazon Linux 2023): a gap
+  lin: a Critical package installed 2026-11-20: no release date (Amazon Linux 2023); Inspector is on, but its
+       active findings cannot time an install: install-not-timed, a gap (Amazon Linux, 1)
   Inspector: a HIGH finding on lin, published 2026-11-24 09:00 -> 7 days <= 14: within SLA
 """
 
@@ -110,7 +111,8 @@ def test_sla_report_against_the_stand_in(aws, tmp_path, capsys):
             "missingPastSla": 0,
             "findingsPastSla": 0,
             "missingWithinSla": 0,
-            "noReleaseDate": 0,  # lin's undated openssl install: measured by Inspector findings (on), no gap
+            "noReleaseDate": 0,
+            "installNotTimed": 1,  # lin's undated openssl install: Inspector on, but the install is not timed
         },
         "Important": {
             "slaDays": 14,
@@ -122,11 +124,12 @@ def test_sla_report_against_the_stand_in(aws, tmp_path, capsys):
             "findingsPastSla": 0,
             "missingWithinSla": 1,
             "noReleaseDate": 0,
+            "installNotTimed": 0,
         },
     }
-    assert sla["gaps"] == []
+    assert [(g["resource"], g["kind"], g["count"]) for g in sla["gaps"]] == [("Amazon Linux", "install-not-timed", 1)]
     assert [(p["patchId"], p["verdict"]) for p in sla["patches"] if p["instanceId"] == "<lin>"] == [
-        ("openssl.x86_64:1:3.0.8-1.amzn2023", "measured-by-inspector"),
+        ("openssl.x86_64:1:3.0.8-1.amzn2023", "install-not-timed"),
         ("CVE-2026-2000", "missing-within-sla"),
     ]
     # One call per node for its patches, one for the Windows node's release dates (both KB ids in it).

@@ -65,9 +65,12 @@ VERDICTS = {
     "missing-past-sla": "still missing, released longer ago than its SLA: a breach",
     "missing-within-sla": "still missing, released less than its SLA ago",
     "no-release-date": "its release date could not be found: neither on time nor late; a gap",
-    "measured-by-inspector": "no release date from Patch Manager, on an EC2 node of a region where Amazon "
-    "Inspector is on and was read: the node's SLA is measured by its Inspector findings (a fix still missing "
-    "past its SLA is a finding past it); listed, no gap",
+    "measured-by-inspector": "missing, no release date from Patch Manager, on an EC2 node of a region where "
+    "Amazon Inspector is on and was read: its exposure is measured by the node's active Inspector findings (a fix "
+    "still missing past its SLA is a finding past it); listed, no gap",
+    "install-not-timed": "installed in the month, no release date from Patch Manager, on an EC2 node where Amazon "
+    "Inspector is on: Inspector's active findings cannot show a fix already installed, so how long the install took "
+    "is unknown; never on time, a gap",
 }
 SLA_GAPS = {
     "no-release-date": "patches an SLA applies to whose release date no call gives (the detail names the operating "
@@ -78,6 +81,8 @@ SLA_GAPS = {
     "what it is missing is unknown",
     "read-failed": "a call failed: that part of the customer's data was not read",
     "inspector-unreadable": "Amazon Inspector's status or findings could not be read in the region",
+    "install-not-timed": "patches installed in the month without a release date on EC2 nodes where Amazon Inspector "
+    "is on (the detail names the operating system): their install is not timed, so on time or late is unknown",
 }
 
 
@@ -152,6 +157,7 @@ class SlaReport:
                 "findingsPastSla": sum(1 for p in mine if p.verdict == "missing-past-sla" and p.source == "inspector"),
                 "missingWithinSla": sum(1 for p in mine if p.verdict == "missing-within-sla"),
                 "noReleaseDate": sum(1 for p in mine if p.verdict == "no-release-date"),
+                "installNotTimed": sum(1 for p in mine if p.verdict == "install-not-timed"),
             }
         return rows
 
@@ -336,7 +342,7 @@ def _release_date_gaps(report: SlaReport) -> None:
     merged: dict[tuple[str, str, str], SlaGap] = {}
     rest: list[SlaGap] = []
     for gap in report.gaps:
-        if gap.kind not in ("no-release-date", "no-install-time"):
+        if gap.kind not in ("no-release-date", "no-install-time", "install-not-timed"):
             rest.append(gap)
             continue
         key = (gap.region, gap.resource, gap.kind + gap.detail)
@@ -472,20 +478,30 @@ def add_to(
 
 
 def _undated(report: SlaReport, region: str, nodes: dict[str, SlaNode]) -> None:
-    """Patch Manager's patches of ``region`` without a release date (installed in the month, or missing): a
-    node has a dated source when Amazon Inspector is on and its findings were read in the region and the node
-    is an EC2 instance (Inspector's EC2 scanning covers EC2 instances, not hybrid nodes): its undated patches
-    are then listed as measured by Inspector's findings, no gap. Anywhere else they stay gaps
-    (``no-release-date``): nothing dated was read for them."""
+    """Patch Manager's patches of ``region`` without a release date (installed in the month, or missing).
+
+    A MISSING one on an EC2 instance (Inspector's EC2 scanning covers EC2 instances, not hybrid nodes) of a region
+    where Amazon Inspector is on and its findings were read is listed as measured by Inspector: the node's exposure
+    is its active findings, each judged by its age. An INSTALLED one never is: only active findings are read, and
+    a fix already installed has none, so a late install would read as "no breach". It is ``install-not-timed``, a
+    gap. Anywhere else undated patches stay gaps (``no-release-date``): nothing dated was read for them."""
     measured = report.inspector.get(region) == "on"
     for patch in report.patches:
         if patch.region != region or patch.source != "patch-manager" or patch.verdict != "no-release-date":
             continue
         node = nodes[patch.instance_id]
-        if measured and node.instance_id.startswith("i-"):
-            patch.verdict = "measured-by-inspector"
-            continue
         platform = node.platform or node.platform_type or "unknown OS"
+        if measured and node.instance_id.startswith("i-"):
+            if patch.installed is None:
+                patch.verdict = "measured-by-inspector"
+                continue
+            patch.verdict = "install-not-timed"
+            why = (
+                "installed in the month with no release date from Patch Manager; Amazon Inspector is on, but its "
+                "active findings show only fixes still missing, so the install's age is not measured"
+            )
+            report.gaps.append(SlaGap(region, platform, "install-not-timed", why))
+            continue
         if node.platform_type == "Windows":
             why = "DescribeAvailablePatches has no such KB id"
         else:
