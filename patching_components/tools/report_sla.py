@@ -14,7 +14,9 @@ findings with a fix (``ListFindings``, ``fixAvailable: YES``) on the customer's 
 missing; their age is counted from the vendor's publication of the vulnerability
 (``vendorCreatedAt``): a fix can be younger, so this errs towards a breach. A region where
 Inspector does not scan EC2 says "Inspector off", never "no findings"; one whose status cannot be
-read is a gap.
+read is a gap. Only ACTIVE findings are read: a patch without a release date that is missing is measured by
+them (``measured-by-inspector``), but one installed in the month is not (``install-not-timed``, a gap): a fix
+installed, late or not, leaves no active finding.
 
 A customer whose data could not be read (a node without patch data, a call that failed) has gaps,
 and ``ok`` is false: the report never says "no breach" for what it did not see.
