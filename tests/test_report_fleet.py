@@ -249,6 +249,9 @@ def test_an_expected_stack_without_a_report_is_an_unreadable_row_first():
     for key in FIGURES:
         assert fleet.totals()[key] == sum(r.figures.get(key, 0) for r in fleet.rows)
     assert "| ? | hooli | ? | UNREADABLE: no report:" in render(fleet, "md")
+    assert 'customer,?,hooli,?,(none),"UNREADABLE: no report:' in render(fleet, "csv")
+    assert "UNREADABLE: no report:" in render(fleet, "html")
+    assert json.loads(render(fleet, "json"))["customers"][0]["error"].startswith("no report:")
 
 
 def test_an_expected_stack_whose_file_is_unreadable_is_one_row_not_two():

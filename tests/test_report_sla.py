@@ -466,6 +466,7 @@ def test_cli_sla_report_end_to_end_exits_3_on_the_breach(monkeypatch, tmp_path, 
     assert (breach["instanceId"], breach["patchId"], breach["days"]) == ("i-0web2", "CVE-2026-1000", 30.0)
     html = page.read_text()
     assert "<h2>SLA, 2026-11</h2>" in html and "SLA BREACHED: 1 patch(es)" in html
+    assert "<th>Install not timed</th>" in html and "<title>1 install-not-timed</title>" in html
     rows = [line.split(",") for line in table.read_text().splitlines()]
     sla_rows = [r for r in rows if r[0] in ("sla", "sla-gap")]
     assert [(r[0], r[3] or r[4], r[8]) for r in sla_rows] == [
