@@ -181,10 +181,34 @@ INSPECTOR_CALLS = [
     ("batch_get_account_status", {"accountIds": [ACCOUNT]}, ENABLED),
     ("list_findings", {"filterCriteria": CRITERIA, "maxResults": 100}, {"findings": FINDINGS}),
 ]
+# The CLOSED findings of the month (Inspector closes a finding when its vulnerability is remediated), read
+# only where an undated install on a Linux EC2 node needs timing.
+CLOSED_CRITERIA = {
+    "awsAccountId": [{"comparison": "EQUALS", "value": ACCOUNT}],
+    "resourceType": [{"comparison": "EQUALS", "value": "AWS_EC2_INSTANCE"}],
+    "findingType": [{"comparison": "EQUALS", "value": "PACKAGE_VULNERABILITY"}],
+    "findingStatus": [{"comparison": "EQUALS", "value": "CLOSED"}],
+    "updatedAt": [{"startInclusive": t("2026-11-01T00:00")}],
+}
 
 
-def read(ssm_calls=SSM_CALLS, inspector_calls=INSPECTOR_CALLS, nodes=(WIN, LIN, NEVER), sla=SLA):
-    account = StubbedAccount({"ssm": ssm_calls, "inspector2": inspector_calls}, REGION)
+def closed_finding(instance_id, package, published, closed_at, cve="CVE-2026-0100"):
+    found = finding(instance_id, "HIGH", published, cve)
+    found["status"] = "CLOSED"
+    found["updatedAt"] = t(closed_at)
+    found["packageVulnerabilityDetails"]["vulnerablePackages"] = [{"name": package, "version": "3.0.7"}]
+    return found
+
+
+def closed_calls(*findings):
+    return ("list_findings", {"filterCriteria": CLOSED_CRITERIA, "maxResults": 100}, {"findings": list(findings)})
+
+
+MODULE_INSPECTOR = [*INSPECTOR_CALLS, closed_calls()]  # no closed finding: lin-1's openssl install is not timed
+
+
+def read(ssm_calls=SSM_CALLS, inspector_calls=MODULE_INSPECTOR, nodes=(WIN, LIN, NEVER), sla=SLA):
+    account = StubbedAccount({"ssm": ssm_calls, "inspector2": list(inspector_calls)}, REGION)
     with time_machine.travel(NOW, tick=False):
         found = collect(sla, list(nodes), account, account_id=ACCOUNT, regions=[REGION], now=NOW, month="2026-11")
     account.assert_all_called()
@@ -416,6 +440,7 @@ ACME_INSPECTOR = [
             ]
         },
     ),
+    closed_calls(),  # none: web-1's openssl install is not timed
 ]
 
 
@@ -587,7 +612,9 @@ def test_a_linux_month_with_an_undated_install_is_not_judged_even_with_inspector
     """The monthly workflow of a Linux customer: one undated install (no Patch Manager release date for
     Amazon Linux 2023), Inspector on with no ACTIVE finding. The install may have been late: its CVE's finding
     is closed, and only active findings are read. Not "no breach": an install-not-timed gap (exit 3)."""
-    found = read(LINUX_MONTH, [INSPECTOR_CALLS[0], ("list_findings", None, {"findings": []})], nodes=(LIN,))
+    found = read(
+        LINUX_MONTH, [INSPECTOR_CALLS[0], ("list_findings", None, {"findings": []}), closed_calls()], nodes=(LIN,)
+    )
     assert not found.ok and not found.breaches
     assert [p.verdict for p in found.patches] == ["install-not-timed"]
     assert [(g.resource, g.kind, g.count) for g in found.gaps] == [("Amazon Linux", "install-not-timed", 1)]
@@ -631,3 +658,78 @@ def test_a_hybrid_node_is_not_measured_by_inspector():
     ((gap,),) = [[g for g in found.gaps]]
     assert (gap.resource, gap.kind) == ("Amazon Linux", "no-release-date")
     assert "not this hybrid node" in gap.detail and not found.ok
+
+
+# -- timing an undated install from Amazon Inspector's CLOSED findings ----------------------------------------
+# LINUX_MONTH: lin-1's openssl (Important, SLA 14 days) installed 2026-11-15 00:00, no Patch Manager release date.
+ON = [INSPECTOR_CALLS[0], ("list_findings", None, {"findings": []})]
+
+
+def timed(*closed):
+    return read(LINUX_MONTH, [*ON, closed_calls(*closed)], nodes=(LIN,))
+
+
+def test_an_undated_install_is_timed_by_the_closed_finding_it_remediated():
+    # CVE published 2026-11-10 00:00, finding closed 2026-11-15 06:00 (after the install): 5.0 days <= 14.
+    found = timed(closed_finding(LIN.instance_id, "openssl", "2026-11-10T00:00", "2026-11-15T06:00"))
+    (p,) = found.patches
+    assert (p.verdict, p.days, p.released, p.source) == (
+        "on-time",
+        5.0,
+        t("2026-11-10T00:00"),
+        "patch-manager+inspector",
+    )
+    assert found.ok and not found.gaps
+    data = as_data(found)
+    assert data["severities"]["Important"]["onTime"] == 1 and data["severities"]["Important"]["installNotTimed"] == 0
+    wrapper = {"type": "object", "properties": {"sla": SCHEMA["properties"]["sla"]}, "$defs": SCHEMA["$defs"]}
+    jsonschema.validate({"sla": data}, wrapper, format_checker=jsonschema.FormatChecker())
+
+
+def test_a_late_install_timed_by_a_closed_finding_is_a_breach():
+    # CVE published 2026-10-20 00:00, installed 2026-11-15 00:00: 26.0 days > 14.
+    found = timed(closed_finding(LIN.instance_id, "openssl", "2026-10-20T00:00", "2026-11-15T06:00"))
+    assert [(p.verdict, p.days) for p in found.breaches] == [("late", 26.0)]
+    assert not found.ok and headline(found).startswith("SLA BREACHED: 1 patch(es)")
+
+
+def test_the_oldest_cve_an_install_remediated_times_it():
+    # Two CVEs closed by the install: 2026-11-10 (5 days) and 2026-10-31 00:00 (15.0 days > 14): late.
+    found = timed(
+        closed_finding(LIN.instance_id, "openssl", "2026-11-10T00:00", "2026-11-15T06:00", "CVE-2026-0100"),
+        closed_finding(LIN.instance_id, "openssl", "2026-10-31T00:00", "2026-11-16T00:00", "CVE-2026-0101"),
+    )
+    assert [(p.verdict, p.days) for p in found.patches] == [("late", 15.0)]
+
+
+def test_closed_findings_of_another_package_node_or_closed_before_the_install_do_not_time_it():
+    found = timed(
+        closed_finding(LIN.instance_id, "curl", "2026-11-10T00:00", "2026-11-15T06:00"),  # another package
+        closed_finding(WIN.instance_id, "openssl", "2026-11-10T00:00", "2026-11-15T06:00"),  # another node
+        closed_finding(LIN.instance_id, "openssl", "2026-11-10T00:00", "2026-11-14T23:59"),  # closed before it
+    )
+    assert [p.verdict for p in found.patches] == ["install-not-timed"]
+    ((gap,),) = [[g for g in found.gaps]]
+    assert (gap.resource, gap.kind, gap.count) == ("Amazon Linux", "install-not-timed", 1)
+    assert "no CLOSED finding on the node for the package closed at or after the install" in gap.detail
+    assert not found.ok
+
+
+def test_closed_findings_that_cannot_be_read_leave_the_install_untimed_and_a_gap():
+    denied = Exception({"service_error_code": "AccessDeniedException", "service_message": "not authorized"})
+    found = read(LINUX_MONTH, [*ON, ("list_findings", None, denied)], nodes=(LIN,))
+    assert [p.verdict for p in found.patches] == ["install-not-timed"]
+    assert sorted(g.kind for g in found.gaps) == ["install-not-timed", "read-failed"]
+    assert any(g.detail.startswith("ListFindings (CLOSED)") for g in found.gaps) and not found.ok
+
+
+def test_a_windows_install_without_a_release_date_is_not_timed_by_closed_findings(sla):
+    # KB5008 (the module's account): Windows, so no package to match: a gap, and no CLOSED read for it.
+    windows = next(g for g in sla.gaps if g.resource.startswith("Microsoft"))
+    assert windows.kind == "install-not-timed" and "on this operating system" in windows.detail
+
+
+def test_package_names_of_linux_patch_ids():
+    assert report_sla.package_name("openssl.x86_64:1:3.0.8-1.amzn2023.0.14") == "openssl"
+    assert report_sla.package_name("python3.11.noarch:0:3.11.6-1.amzn2023") == "python3.11"
+    assert report_sla.package_name("kernel") == "kernel"

@@ -129,7 +129,7 @@ def markdown(sla: SlaReport) -> list[str]:
             ]
             cells += [f"{p.days:.1f} (SLA {p.sla_days})" if p.days is not None else ""]
             out.append("| " + " | ".join(_cell(c) for c in cells) + " |")
-        if any(p.source == "inspector" for p in sla.breaches):
+        if any(p.source != "patch-manager" for p in sla.breaches):
             out += [
                 "",
                 "An Inspector finding's release is the vendor's publication of the vulnerability "
