@@ -41,6 +41,8 @@ OPTIONS = {
         "--sla",
         "--month",
         "--fleet",
+        "--expect",
+        "--max-age-days",
     },
     "patch-now": {
         "stack_file",

@@ -2,11 +2,13 @@
 sum of the parts, unreadable inputs first and failing, every format. Inputs are made by hand below."""
 
 import json
+from datetime import UTC, datetime, timedelta
 
 import pytest
+import time_machine
 
 from patching_components.tools import cli
-from patching_components.tools.report_fleet import FIGURES, build, read_saved, render, row_of
+from patching_components.tools.report_fleet import FIGURES, build, parse_expect, read_saved, render, row_of
 
 
 def node(status):
@@ -174,8 +176,8 @@ def test_cli_fleet_reads_a_stack_file_live_as_the_single_report_does(monkeypatch
     """acme read live (the report fixture's account, tests/report_fixture.py, with the SLA calls of
     tests/test_report_sla.py) next to initech's saved report. acme by hand: 7 nodes (web-1..5, the typo'd
     tag, the untagged one), 1 compliant; uncovered: i-0typo and i-0web4 (not managed), i-0loose (no patch
-    group); SLA: 1 breach (the 30-day-old Critical finding on web-2), gap i-0web4 (no patch data); web-1's
-    undated Critical patch is measured by Inspector findings (on in the region), no gap; the golden AMI's last
+    group); SLA: 1 breach (the 30-day-old Critical finding on web-2), gaps i-0web4 (no patch data) and web-1's
+    undated Critical install (install-not-timed: Inspector's active findings cannot time it); the golden AMI's last
     build failed: 1 stale AMI."""
     import time_machine
     from aws_stubs import use_account
@@ -199,7 +201,7 @@ def test_cli_fleet_reads_a_stack_file_live_as_the_single_report_does(monkeypatch
         "nonCompliant": 6,
         "uncovered": 3,
         "slaBreaches": 1,
-        "slaGaps": 1,
+        "slaGaps": 2,
     }
     assert first["staleAmis"] == 1 and first["slaRead"] is True and first["source"] == str(acme)
     assert data["totals"]["nodes"] == 7 + 2
@@ -217,3 +219,119 @@ def test_a_broken_stack_file_is_an_unreadable_row_first_not_a_crash(tmp_path, ca
     assert first["source"] == str(broken) and not first["ok"]
     assert "patching:sla.Critical: give a whole number of days" in first["error"]
     assert data["customers"][1]["customer"] == "initech"
+
+
+# -- absence and age are never success ------------------------------------------------------------
+# The saved reports above were generated 2026-12-01 09:00Z; MAX_AGE_DAYS is 7 (a week after the monthly run).
+GENERATED = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def _frozen_clock():
+    """The CLI reads saved reports against the clock: frozen two hours after they were written."""
+    with time_machine.travel(GENERATED + timedelta(hours=2), tick=False):
+        yield
+
+
+def test_an_expected_stack_without_a_report_is_an_unreadable_row_first():
+    """hooli's report job died before writing its JSON: the page names it, unreadable, and is not ok; the totals
+    stay the sum of the rows read (hooli adds nothing it does not know)."""
+    fleet = build(
+        [(f"{r['customer']}.json", r) for r in (ACME, GLOBEX, INITECH, UMBRELLA)],
+        expect=["acme", "globex", "hooli", "initech", "umbrella"],
+        now=GENERATED,
+    )
+    first = fleet.ordered()[0]
+    assert (first.stack, first.customer, first.source) == ("hooli", "?", "(none)")
+    assert first.error.startswith("no report: this stack's report was expected (--expect)")
+    assert len(fleet.rows) == 5 and not fleet.ok
+    assert fleet.totals() == TOTALS
+    for key in FIGURES:
+        assert fleet.totals()[key] == sum(r.figures.get(key, 0) for r in fleet.rows)
+    assert "| ? | hooli | ? | UNREADABLE: no report:" in render(fleet, "md")
+    assert 'customer,?,hooli,?,(none),"UNREADABLE: no report:' in render(fleet, "csv")
+    assert "UNREADABLE: no report:" in render(fleet, "html")
+    assert json.loads(render(fleet, "json"))["customers"][0]["error"].startswith("no report:")
+
+
+def test_an_expected_stack_whose_file_is_unreadable_is_one_row_not_two():
+    fleet = build([("reports/hooli.json", "cannot read it as JSON")], expect=["hooli"], now=GENERATED)
+    assert [(r.source, r.error) for r in fleet.rows] == [("reports/hooli.json", "cannot read it as JSON")]
+
+
+def test_every_expected_stack_read_and_fresh_is_ok():
+    clean = INITECH | {"pipelines": []}
+    assert build([("initech.json", clean)], expect=["initech"], now=GENERATED).ok
+
+
+@pytest.mark.parametrize(
+    ("now", "stale"),
+    [
+        (GENERATED + timedelta(days=7), None),  # exactly 7 days: still this run's
+        (GENERATED + timedelta(days=7, minutes=1), "7.0 days ago"),
+        (GENERATED + timedelta(days=40), "40.0 days ago"),  # last month's green report
+    ],
+    ids=["7-days", "7-days-1-minute", "40-days"],
+)
+def test_a_saved_report_older_than_max_age_is_unreadable_stale(now, stale):
+    clean = INITECH | {"pipelines": []}
+    fleet = build([("initech.json", clean)], now=now)
+    (row,) = fleet.rows
+    if stale is None:
+        assert row.error is None and fleet.ok
+        return
+    assert row.error.startswith("stale: generated 2026-12-01 09:00Z, " + stale)
+    assert "more than --max-age-days 7" in row.error
+    assert (row.customer, row.stack) == ("initech", "initech")  # named, but its figures are not counted
+    assert not fleet.ok and fleet.totals()["nodes"] == 0
+    assert fleet.ordered()[0] is row
+
+
+def test_max_age_is_the_given_number_of_days():
+    clean = INITECH | {"pipelines": []}
+    assert build([("initech.json", clean)], now=GENERATED + timedelta(days=2), max_age_days=3).ok
+    assert not build([("initech.json", clean)], now=GENERATED + timedelta(days=4), max_age_days=3).ok
+
+
+def test_a_saved_report_without_a_time_zone_is_malformed_not_fresh():
+    fleet = build([("initech.json", INITECH | {"generatedAt": "2026-12-01T09:00:00"})], now=GENERATED)
+    assert fleet.rows[0].error.startswith("malformed report: generatedAt") and not fleet.ok
+
+
+def test_expect_takes_names_or_the_select_jobs_json_list():
+    assert parse_expect(["acme,globex", "initech"]) == ["acme", "globex", "initech"]
+    assert parse_expect(['["acme","globex"]']) == ["acme", "globex"]
+    assert parse_expect(None) == [] and parse_expect(["[]"]) == []
+    with pytest.raises(ValueError, match="not a JSON list of stack names"):
+        parse_expect(["[acme"])
+
+
+def test_cli_fleet_with_an_expected_stack_missing_exits_3(tmp_path, capsys):
+    path = tmp_path / "initech.json"
+    path.write_text(json.dumps(INITECH | {"pipelines": []}))
+    args = ["report", "--fleet", str(path), "--format", "json"]
+    assert cli.main([*args, "--expect", '["initech"]']) == 0
+    capsys.readouterr()
+    assert cli.main([*args, "--expect", '["initech","hooli"]']) == 3
+    data = json.loads(capsys.readouterr().out)
+    assert [(c["stack"], c["ok"]) for c in data["customers"]] == [("hooli", False), ("initech", True)]
+    assert data["ok"] is False and data["totals"]["nodes"] == 2
+
+
+def test_cli_fleet_with_a_stale_saved_report_exits_3(tmp_path, capsys):
+    path = tmp_path / "initech.json"
+    path.write_text(json.dumps(INITECH | {"pipelines": []}))
+    with time_machine.travel(GENERATED + timedelta(days=3), tick=False):
+        assert cli.main(["report", "--fleet", str(path), "--format", "json"]) == 0  # default 7 days
+        capsys.readouterr()
+        assert cli.main(["report", "--fleet", str(path), "--max-age-days", "2", "--format", "json"]) == 3
+    (row,) = json.loads(capsys.readouterr().out)["customers"]
+    assert row["error"].startswith("stale: generated 2026-12-01 09:00Z, 3.0 days ago (more than --max-age-days 2)")
+
+
+def test_expect_and_max_age_without_fleet_are_usage_errors(capsys):
+    assert cli.main(["report", "stacks/Pulumi.acme.yaml", "--expect", "acme"]) == 2
+    assert "options of --fleet" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exit_:  # argparse refuses it
+        cli.main(["report", "--fleet", "x.json", "--max-age-days", "0"])
+    assert exit_.value.code == 2 and "--max-age-days: give a whole number of days, 1-400" in capsys.readouterr().err

@@ -6,7 +6,10 @@ queued through moto's documented findings-results endpoint. Every expected figur
 NOW 2026-12-01 09:00Z, month 2026-11, SLA Critical 7, Important 14:
   win: KB6001 Critical installed 2026-11-03 00:00, released 2026-11-01 00:00 -> 2 days: on time
        KB6002 Important missing, released 2026-11-01 09:00 -> 30 days > 14: missing past SLA (breach)
-  lin: a Critical package installed 2026-11-20: no release date (Amazon Linux 2023): a gap
+  lin: a Critical openssl installed 2026-11-20 00:00: no release date (Amazon Linux 2023); Inspector's CLOSED
+       finding on lin for openssl (CVE published 2026-11-18 00:00, closed 2026-11-20 06:00, after the install)
+       times it: 2 days <= 7: on time
+  Critical: on time 2, mean (2 + 2) / 2 = 2.0, worst 2.0; no gap.
   Inspector: a HIGH finding on lin, published 2026-11-24 09:00 -> 7 days <= 14: within SLA
 """
 
@@ -86,7 +89,22 @@ def test_sla_report_against_the_stand_in(aws, tmp_path, capsys):
             "vendorCreatedAt": epoch("2026-11-24T09:00"),
         },
     }
-    body = json.dumps({"results": [[finding]], "account_id": FABRIKAM, "region": "us-east-1"}).encode()
+    closed = {
+        **finding,
+        "findingArn": f"arn:aws:inspector2:us-east-1:{FABRIKAM}:finding/2",
+        "title": "CVE-2026-2001 - openssl",
+        "severity": "CRITICAL",
+        "status": "CLOSED",
+        "updatedAt": epoch("2026-11-20T06:00"),
+        "packageVulnerabilityDetails": {
+            "vulnerabilityId": "CVE-2026-2001",
+            "source": "NVD",
+            "vendorCreatedAt": epoch("2026-11-18T00:00"),
+            "vulnerablePackages": [{"name": "openssl", "version": "3.0.7"}],
+        },
+    }
+    # moto answers each distinct ListFindings request with the next queued result: ACTIVE first, then CLOSED.
+    body = json.dumps({"results": [[finding], [closed]], "account_id": FABRIKAM, "region": "us-east-1"}).encode()
     request = urllib.request.Request(f"{aws.endpoint}/moto-api/static/inspector2/findings-results", body, method="POST")
     urllib.request.urlopen(request).close()
 
@@ -103,14 +121,15 @@ def test_sla_report_against_the_stand_in(aws, tmp_path, capsys):
     assert sla["severities"] == {
         "Critical": {
             "slaDays": 7,
-            "onTime": 1,
+            "onTime": 2,  # KB6001, and lin's openssl timed by its CLOSED finding
             "late": 0,
             "meanDays": 2.0,
             "worstDays": 2.0,
             "missingPastSla": 0,
             "findingsPastSla": 0,
             "missingWithinSla": 0,
-            "noReleaseDate": 0,  # lin's undated openssl install: measured by Inspector findings (on), no gap
+            "noReleaseDate": 0,
+            "installNotTimed": 0,
         },
         "Important": {
             "slaDays": 14,
@@ -122,12 +141,19 @@ def test_sla_report_against_the_stand_in(aws, tmp_path, capsys):
             "findingsPastSla": 0,
             "missingWithinSla": 1,
             "noReleaseDate": 0,
+            "installNotTimed": 0,
         },
     }
     assert sla["gaps"] == []
     assert [(p["patchId"], p["verdict"]) for p in sla["patches"] if p["instanceId"] == "<lin>"] == [
-        ("openssl.x86_64:1:3.0.8-1.amzn2023", "measured-by-inspector"),
+        ("openssl.x86_64:1:3.0.8-1.amzn2023", "on-time"),
         ("CVE-2026-2000", "missing-within-sla"),
     ]
+    (openssl,) = [p for p in sla["patches"] if p["patchId"].startswith("openssl")]
+    assert (openssl["source"], openssl["released"], openssl["days"]) == (
+        "patch-manager+inspector",
+        "2026-11-18T00:00:00+00:00",
+        2.0,
+    )
     # One call per node for its patches, one for the Windows node's release dates (both KB ids in it).
     assert (aws.layer.calls["DescribeInstancePatches"], aws.layer.calls["DescribeAvailablePatches"]) == (2, 1)

@@ -609,12 +609,17 @@ def test_the_monthly_report_runs_the_sla_of_the_month_just_ended(tmp_path):
 def test_the_fleet_page_is_made_from_every_saved_json_report(tmp_path):
     workflow = load("report.yml")
     job = workflow["jobs"]["fleet"]
-    assert job["needs"] == "report" and job["if"].startswith("always()")  # also when a customer failed
+    assert job["needs"] == ["select", "report"] and job["if"].startswith("always()")  # also when a customer failed
     assert job["permissions"] == {"contents": "read"}  # offline: no AWS credentials
     assert steps(job)["actions/download-artifact"]["with"]["pattern"] == "report-*"
     assert steps(job)["actions/upload-artifact"]["if"] == "always()"
+    # The stacks the report jobs ran for reach the step from the select job's output, through the environment
+    # (never expanded into the script).
+    assert steps(job)["Fleet"]["env"] == {"EXPECTED": "${{ needs.select.outputs.stacks }}"}
+    assert "${{" not in steps(job)["Fleet"]["run"]
     workdir, env, log = _fake_tools(tmp_path)
     env["GITHUB_STEP_SUMMARY"] = str(tmp_path / "summary.md")
+    env["EXPECTED"] = '["acme","globex","initech"]'  # initech's report job died before saving its JSON
     (workdir / "reports").mkdir()
     for customer in ("acme", "globex"):
         (workdir / "reports" / f"{customer}.json").write_text("{}")
@@ -622,7 +627,8 @@ def test_the_fleet_page_is_made_from_every_saved_json_report(tmp_path):
     result = subprocess.run(["bash", "-e", "-c", script], cwd=workdir, env=env, capture_output=True, text=True)
     assert result.returncode == 3
     assert log.read_text().strip() == (
-        "report --fleet reports/acme.json reports/globex.json --out fleet/fleet.html --out fleet/fleet.md"
+        'report --fleet reports/acme.json reports/globex.json --expect ["acme","globex","initech"] '
+        "--max-age-days 7 --out fleet/fleet.html --out fleet/fleet.md"
     )
     assert (tmp_path / "summary.md").read_text() == "report of fleet/fleet.md\n"
     # No saved report at all is a failure, never an empty green page.

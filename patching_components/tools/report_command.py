@@ -36,8 +36,19 @@ def _month(text: str) -> str:
     return text
 
 
+def _max_age(text: str) -> int:
+    try:
+        days = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError("give a whole number of days, 1-400") from None
+    if not 1 <= days <= 400:
+        raise argparse.ArgumentTypeError("give a whole number of days, 1-400")
+    return days
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     from .report import MAX_SCAN_AGE_DAYS
+    from .report_fleet import MAX_AGE_DAYS
     from .report_formats import FORMATS as REPORT_FORMATS
 
     parser.add_argument("stack_file", metavar="STACK_FILE", nargs="?", help="the stack (optional with --fleet)")
@@ -77,6 +88,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="the fleet at a glance, one page for the MSP: STACK_FILE and these, each a stack file (read live) or a "
         "saved --format json report; customers ordered by risk",
     )
+    parser.add_argument(
+        "--expect",
+        action="append",
+        metavar="NAME,...",
+        help="with --fleet: the stacks the page must show (comma-separated, or a JSON list); each one without a "
+        "report is an unreadable row, exit 3",
+    )
+    parser.add_argument(
+        "--max-age-days",
+        metavar="DAYS",
+        type=_max_age,
+        default=None,
+        help="with --fleet: a saved report generated more than this many days ago is an unreadable row, stale "
+        f"(1-400, default {MAX_AGE_DAYS})",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -92,6 +118,8 @@ def run(args: argparse.Namespace) -> int:
             month_bounds(args.month, datetime.now(UTC))
         except ValueError as exc:
             raise UsageError(str(exc)) from None
+    if args.fleet is None and (args.expect or args.max_age_days is not None):
+        raise UsageError("--expect and --max-age-days are options of --fleet: give --fleet too")
     if args.fleet is not None:
         from .report_fleet import run_fleet
 

@@ -9,6 +9,11 @@ Customers are ordered by risk (``RISK_ORDER``): an input that could not be read 
 of it), then by most non-compliant nodes, most SLA breaches, most uncovered nodes, most stale golden AMIs,
 then by customer and stack. The totals are the sums of the rows. Exit 0 only when every input was read
 and every customer's report is ok (its SLA too, where it has one); else 3.
+
+Absence is never success: ``--expect NAME,...`` names the stacks the page must show (the monthly workflow
+passes the stacks its report jobs ran for); each one without a report is an unreadable row ("no report").
+A saved report older than ``--max-age-days`` (default ``MAX_AGE_DAYS``) is unreadable too ("stale"): last
+month's green report is not this month's.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ import argparse
 import json
 import sys
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -84,6 +90,10 @@ def _stale(pipeline: dict[str, Any]) -> bool:
     return age is None or age > STALE_AMI_DAYS
 
 
+MAX_AGE_DAYS = 7
+"""A saved report generated longer ago than this is stale on the fleet page (``--max-age-days``): the monthly
+run writes each report minutes before the page, and a week leaves room for a re-run by hand."""
+
 REQUIRED = ("schemaVersion", "account", "customer", "stack", "summary", "nodes", "pipelines")
 
 
@@ -117,18 +127,76 @@ class Fleet:
         return bool(self.rows) and all(r.ok and r.error is None for r in self.rows)
 
 
-def build(inputs: list[tuple[str, dict[str, Any] | str]]) -> Fleet:
-    """The fleet of ``inputs``: (source, its report's JSON form, or why it could not be read)."""
+def build(
+    inputs: list[tuple[str, dict[str, Any] | str]],
+    *,
+    expect: list[str] | None = None,
+    now: datetime | None = None,
+    max_age_days: int = MAX_AGE_DAYS,
+) -> Fleet:
+    """The fleet of ``inputs``: (source, its report's JSON form, or why it could not be read). With ``now``, a
+    report generated more than ``max_age_days`` before it is an unreadable row ("stale"); each stack of
+    ``expect`` that no input is for is an unreadable row ("no report")."""
     rows = []
     for source, data in inputs:
         if isinstance(data, str):
             rows.append(FleetRow(source, "?", "?", "?", error=data))
             continue
         try:
-            rows.append(row_of(data, source))
+            row = row_of(data, source)
+            stale = None if now is None else _staleness(data, now, max_age_days)
         except (KeyError, TypeError, ValueError) as exc:
             rows.append(FleetRow(source, str(data.get("customer", "?")), "?", "?", error=f"malformed report: {exc}"))
+            continue
+        if stale:
+            row = FleetRow(source, row.customer, row.stack, row.account, error=stale)
+        rows.append(row)
+    for name in expect or []:
+        if not any(_is_for(row, name) for row in rows):
+            why = "no report: this stack's report was expected (--expect) but none was given; its report job died"
+            rows.append(FleetRow("(none)", "?", name, "?", error=why + " before writing it, or it was not saved"))
     return Fleet(rows)
+
+
+def _staleness(data: dict[str, Any], now: datetime, max_age_days: int) -> str | None:
+    """Why the report is stale (generated more than ``max_age_days`` before ``now``); None: fresh."""
+    generated = datetime.fromisoformat(str(data["generatedAt"]))
+    if generated.tzinfo is None:
+        raise ValueError(f"generatedAt {data['generatedAt']!r} has no time zone")
+    age = (now - generated).total_seconds() / 86400
+    if age <= max_age_days:
+        return None
+    return (
+        f"stale: generated {generated:%Y-%m-%d %H:%M}Z, {age:.1f} days ago (more than --max-age-days "
+        f"{max_age_days}): not this run's report"
+    )
+
+
+def _is_for(row: FleetRow, name: str) -> bool:
+    """Whether ``row`` is stack ``name``'s: its report says so, or (an input that could not be read) its file is
+    named after it (``NAME.json`` as the monthly workflow saves it, or ``Pulumi.NAME.yaml``)."""
+    if row.stack == name:
+        return True
+    file = Path(row.source).name
+    return row.stack == "?" and file in (f"{name}.json", f"Pulumi.{name}.yaml")
+
+
+def parse_expect(values: list[str] | None) -> list[str]:
+    """The stack names of ``--expect`` (each ``NAME,NAME`` or a JSON list, as the workflow's select job writes)."""
+    names: list[str] = []
+    for value in values or []:
+        text = value.strip()
+        if text.startswith("["):
+            try:
+                items = json.loads(text)
+            except json.JSONDecodeError as exc:
+                raise ValueError(f"--expect {value!r}: not a JSON list of stack names ({exc})") from None
+            if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
+                raise ValueError(f"--expect {value!r}: give a JSON list of stack names")
+        else:
+            items = text.split(",")
+        names += [i.strip() for i in items if i.strip() and i.strip() not in names]
+    return names
 
 
 TITLES = {
@@ -294,6 +362,11 @@ def run_fleet(args: argparse.Namespace) -> int:
     saved = [n for n in names if n.lower().endswith(".json")]
     stacks = [n for n in names if not n.lower().endswith(".json")]
     paths = [Path(n) for n in saved] + (stack_files(stacks) if stacks or not saved else [])
+    try:
+        expect = parse_expect(getattr(args, "expect", None))
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    max_age = getattr(args, "max_age_days", None) or MAX_AGE_DAYS
     inputs: list[tuple[str, dict[str, Any] | str]] = []
     for path in paths:
         if path.suffix.lower() == ".json":
@@ -309,7 +382,7 @@ def run_fleet(args: argparse.Namespace) -> int:
                     "reading stack files live needs boto3: pip install 'patching-components[report]'"
                 ) from None
             inputs.append((str(path), _live(path, args)))
-    fleet = build(inputs)
+    fleet = build(inputs, expect=expect, now=datetime.now(UTC), max_age_days=max_age)
     for out in args.out or [None]:
         suffix = Path(out).suffix.lstrip(".") if out else ""
         text = render(fleet, suffix if suffix in FLEET_FORMATS else args.format)

@@ -14,7 +14,12 @@ findings with a fix (``ListFindings``, ``fixAvailable: YES``) on the customer's 
 missing; their age is counted from the vendor's publication of the vulnerability
 (``vendorCreatedAt``): a fix can be younger, so this errs towards a breach. A region where
 Inspector does not scan EC2 says "Inspector off", never "no findings"; one whose status cannot be
-read is a gap.
+read is a gap. A patch without a release date that is missing is measured by the active findings
+(``measured-by-inspector``). One installed in the month is not: a fix installed, late or not, leaves no active
+finding. Inspector closes a finding when its vulnerability is remediated, so on a Linux EC2 node the install is
+timed by the CLOSED findings on the node for its package that closed at or after it (source
+``patch-manager+inspector``, released at their earliest ``vendorCreatedAt``); an install none times is
+``install-not-timed``, a gap.
 
 A customer whose data could not be read (a node without patch data, a call that failed) has gaps,
 and ``ok`` is false: the report never says "no breach" for what it did not see.
@@ -65,9 +70,12 @@ VERDICTS = {
     "missing-past-sla": "still missing, released longer ago than its SLA: a breach",
     "missing-within-sla": "still missing, released less than its SLA ago",
     "no-release-date": "its release date could not be found: neither on time nor late; a gap",
-    "measured-by-inspector": "no release date from Patch Manager, on an EC2 node of a region where Amazon "
-    "Inspector is on and was read: the node's SLA is measured by its Inspector findings (a fix still missing "
-    "past its SLA is a finding past it); listed, no gap",
+    "measured-by-inspector": "missing, no release date from Patch Manager, on an EC2 node of a region where "
+    "Amazon Inspector is on and was read: its exposure is measured by the node's active Inspector findings (a fix "
+    "still missing past its SLA is a finding past it); listed, no gap",
+    "install-not-timed": "installed in the month, no release date from Patch Manager, on an EC2 node where Amazon "
+    "Inspector is on, and no CLOSED Inspector finding it remediated times it (Inspector's active findings cannot "
+    "show a fix already installed): how long the install took is unknown; never on time, a gap",
 }
 SLA_GAPS = {
     "no-release-date": "patches an SLA applies to whose release date no call gives (the detail names the operating "
@@ -78,6 +86,8 @@ SLA_GAPS = {
     "what it is missing is unknown",
     "read-failed": "a call failed: that part of the customer's data was not read",
     "inspector-unreadable": "Amazon Inspector's status or findings could not be read in the region",
+    "install-not-timed": "patches installed in the month without a release date on EC2 nodes where Amazon Inspector "
+    "is on, that no CLOSED finding times (the detail names the operating system and why): on time or late is unknown",
 }
 
 
@@ -96,7 +106,8 @@ class SlaPatch:
     state: str
     """PatchComplianceData State, or ``ACTIVE`` for an Inspector finding."""
     source: str
-    """``patch-manager`` or ``inspector``."""
+    """``patch-manager``, ``inspector``, or ``patch-manager+inspector`` (a Patch Manager install timed from Amazon
+    Inspector's closed findings: ``released`` is the earliest ``vendorCreatedAt`` of its CVEs)."""
     released: datetime | None
     installed: datetime | None
     sla_days: int
@@ -152,6 +163,7 @@ class SlaReport:
                 "findingsPastSla": sum(1 for p in mine if p.verdict == "missing-past-sla" and p.source == "inspector"),
                 "missingWithinSla": sum(1 for p in mine if p.verdict == "missing-within-sla"),
                 "noReleaseDate": sum(1 for p in mine if p.verdict == "no-release-date"),
+                "installNotTimed": sum(1 for p in mine if p.verdict == "install-not-timed"),
             }
         return rows
 
@@ -274,6 +286,9 @@ def collect(
                 _add(report, region, node, patch, severity, released.get(kb))
         _inspector(report, region, clients, account_id, {n.instance_id: n for n in mine}, ClientError, BotoCoreError)
         _undated(report, region, {n.instance_id: n for n in mine})
+        _time_installs(
+            report, region, clients, account_id, {n.instance_id: n for n in mine}, ClientError, BotoCoreError
+        )
     _release_date_gaps(report)
     return report
 
@@ -336,7 +351,7 @@ def _release_date_gaps(report: SlaReport) -> None:
     merged: dict[tuple[str, str, str], SlaGap] = {}
     rest: list[SlaGap] = []
     for gap in report.gaps:
-        if gap.kind not in ("no-release-date", "no-install-time"):
+        if gap.kind not in ("no-release-date", "no-install-time", "install-not-timed"):
             rest.append(gap)
             continue
         key = (gap.region, gap.resource, gap.kind + gap.detail)
@@ -472,20 +487,25 @@ def add_to(
 
 
 def _undated(report: SlaReport, region: str, nodes: dict[str, SlaNode]) -> None:
-    """Patch Manager's patches of ``region`` without a release date (installed in the month, or missing): a
-    node has a dated source when Amazon Inspector is on and its findings were read in the region and the node
-    is an EC2 instance (Inspector's EC2 scanning covers EC2 instances, not hybrid nodes): its undated patches
-    are then listed as measured by Inspector's findings, no gap. Anywhere else they stay gaps
-    (``no-release-date``): nothing dated was read for them."""
+    """Patch Manager's patches of ``region`` without a release date (installed in the month, or missing).
+
+    A MISSING one on an EC2 instance (Inspector's EC2 scanning covers EC2 instances, not hybrid nodes) of a region
+    where Amazon Inspector is on and its findings were read is listed as measured by Inspector: the node's exposure
+    is its active findings, each judged by its age. An INSTALLED one never is: only active findings are read, and
+    a fix already installed has none, so a late install would read as "no breach". It is ``install-not-timed``, a
+    gap. Anywhere else undated patches stay gaps (``no-release-date``): nothing dated was read for them."""
     measured = report.inspector.get(region) == "on"
     for patch in report.patches:
         if patch.region != region or patch.source != "patch-manager" or patch.verdict != "no-release-date":
             continue
         node = nodes[patch.instance_id]
-        if measured and node.instance_id.startswith("i-"):
-            patch.verdict = "measured-by-inspector"
-            continue
         platform = node.platform or node.platform_type or "unknown OS"
+        if measured and node.instance_id.startswith("i-"):
+            if patch.installed is None:
+                patch.verdict = "measured-by-inspector"
+                continue
+            patch.verdict = "install-not-timed"  # _time_installs times it from a CLOSED finding, or makes it a gap
+            continue
         if node.platform_type == "Windows":
             why = "DescribeAvailablePatches has no such KB id"
         else:
@@ -498,3 +518,96 @@ def _undated(report: SlaReport, region: str, nodes: dict[str, SlaNode]) -> None:
         elif not node.instance_id.startswith("i-"):
             why += "; Amazon Inspector scans EC2 instances, not this hybrid node"
         report.gaps.append(SlaGap(region, platform, "no-release-date", why))
+
+
+def package_name(patch_id: str) -> str:
+    """The package of a Linux patch id as Patch Manager names it (``NAME.ARCH:EPOCH:VERSION-RELEASE``):
+    ``openssl.x86_64:1:3.0.8-1.amzn2023.0.14`` is ``openssl``; an id without an architecture is its name."""
+    head = patch_id.split(":", 1)[0]
+    return head.rsplit(".", 1)[0] if "." in head else head
+
+
+def _time_installs(
+    report: SlaReport,
+    region: str,
+    clients: Clients,
+    account_id: str,
+    nodes: dict[str, SlaNode],
+    *errors: type[Exception],
+) -> None:
+    """Time the ``install-not-timed`` installs of ``region`` from Amazon Inspector's CLOSED findings: Inspector
+    closes a finding when its vulnerability is remediated. An install of package P on node N at time T is timed
+    by the closed package-vulnerability findings on N for P that closed at or after T (``updatedAt``): days from
+    the earliest ``vendorCreatedAt`` among them to T (a CVE is published no later than its fix: this errs towards a
+    breach). Only Linux nodes: Patch Manager names their patches by package, as Inspector's ``vulnerablePackages``
+    do. An install no closed finding matches (none yet, deleted after 30 days, a Windows KB), or a failed read,
+    stays ``install-not-timed``: a gap per operating system."""
+    pending = [p for p in report.patches if p.region == region and p.verdict == "install-not-timed"]
+    if not pending:
+        return
+    timeable = [p for p in pending if nodes[p.instance_id].platform_type == "Linux"]
+    closed: list[dict[str, Any]] = []
+    failed = None
+    if timeable:
+        criteria = {
+            "awsAccountId": [{"comparison": "EQUALS", "value": account_id}],
+            "resourceType": [{"comparison": "EQUALS", "value": "AWS_EC2_INSTANCE"}],
+            "findingType": [{"comparison": "EQUALS", "value": "PACKAGE_VULNERABILITY"}],
+            "findingStatus": [{"comparison": "EQUALS", "value": "CLOSED"}],
+            "updatedAt": [{"startInclusive": report.start}],
+        }
+        try:
+            paginator = clients("inspector2", region).get_paginator("list_findings")
+            closed = [
+                f
+                for page in paginator.paginate(filterCriteria=criteria, PaginationConfig={"PageSize": FINDINGS_PAGE})
+                for f in page.get("findings", [])
+            ]
+        except errors as exc:
+            failed = f"ListFindings (CLOSED): {exc}"
+            report.gaps.append(SlaGap(region, "Amazon Inspector", "read-failed", failed))
+    for patch in pending:
+        node = nodes[patch.instance_id]
+        platform = node.platform or node.platform_type or "unknown OS"
+        linux = node.platform_type == "Linux"
+        published = None
+        if linux and failed is None and patch.installed is not None:
+            published = _closed_published(closed, node.instance_id, package_name(patch.patch_id), patch.installed)
+        if published is not None:
+            patch.released = published
+            patch.source = "patch-manager+inspector"
+            patch.verdict, patch.days = judge(published, patch.installed, report.now, patch.sla_days)
+            continue
+        why = (
+            "installed in the month with no release date from Patch Manager; Amazon Inspector is on, but no CLOSED "
+            "finding on the node for the package closed at or after the install"
+            if linux and failed is None
+            else "installed in the month with no release date from Patch Manager; Amazon Inspector's closed findings "
+            "could not be read"
+            if linux
+            else "installed in the month with no release date from Patch Manager; its install is not timed by "
+            "Amazon Inspector's closed findings on this operating system"
+        )
+        report.gaps.append(SlaGap(region, platform, "install-not-timed", why))
+
+
+def _closed_published(
+    closed: list[dict[str, Any]], instance_id: str, package: str, installed: datetime
+) -> datetime | None:
+    """The earliest ``vendorCreatedAt`` of the CLOSED findings on ``instance_id`` for ``package`` that closed
+    (``updatedAt``) at or after ``installed``; None: no such finding (or one without the dates)."""
+    found: list[datetime] = []
+    for finding in closed:
+        if finding.get("status") != "CLOSED":
+            continue
+        if not any(r.get("id") == instance_id for r in finding.get("resources", [])):
+            continue
+        details = finding.get("packageVulnerabilityDetails", {})
+        if not any(p.get("name") == package for p in details.get("vulnerablePackages", [])):
+            continue
+        closed_at, published = finding.get("updatedAt"), details.get("vendorCreatedAt")
+        if closed_at is None or published is None:
+            return None  # a matching finding that cannot be dated: not timed
+        if closed_at >= installed:
+            found.append(published)
+    return min(found) if found else None

@@ -15,6 +15,7 @@ VERDICT_COLOURS = {
     "missing-within-sla": "#f9a825",
     "no-release-date": "#ef6c00",
     "measured-by-inspector": "#78909c",
+    "install-not-timed": "#d84315",
 }
 
 
@@ -41,7 +42,9 @@ def headline(sla: SlaReport) -> str:
     else:
         measured = sum(1 for p in sla.patches if p.verdict == "measured-by-inspector")
         return f"SLA met: every patch of {sla.nodes} node(s) on time, none missing past its SLA" + (
-            f" ({measured} without a Patch Manager release date, measured by Inspector findings)" if measured else ""
+            f" ({measured} missing without a Patch Manager release date, measured by Inspector findings)"
+            if measured
+            else ""
         )
     return text + (f"; {gaps} item(s) could not be read or dated (see SLA gaps)" if gaps else "")
 
@@ -99,20 +102,21 @@ def markdown(sla: SlaReport) -> list[str]:
         "SLA applies to.",
         "",
         "| Severity | SLA (days) | On time | Late | Mean days | Worst days | Missing past SLA | "
-        "CVE findings past SLA | No release date |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "CVE findings past SLA | No release date | Install not timed |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for severity, row in sla.severities().items():
         cells = [severity, row["slaDays"], row["onTime"], row["late"], row["meanDays"], row["worstDays"]]
-        cells += [row["missingPastSla"], row["findingsPastSla"], row["noReleaseDate"]]
+        cells += [row["missingPastSla"], row["findingsPastSla"], row["noReleaseDate"], row["installNotTimed"]]
         out.append("| " + " | ".join(_cell("n/a" if c is None else c) for c in cells) + " |")
     out += ["", "Amazon Inspector: " + (", ".join(f"{r} {s}" for r, s in sla.inspector.items()) or "not read")]
     measured = [p for p in sla.patches if p.verdict == "measured-by-inspector"]
     if measured:
         out += [
             "",
-            f"{len(measured)} install(s) of {len({p.instance_id for p in measured})} node(s) without a release date "
-            "from Patch Manager: measured by Inspector findings (Inspector on and read in their region), not a gap.",
+            f"{len(measured)} missing patch(es) of {len({p.instance_id for p in measured})} node(s) without a release "
+            "date from Patch Manager: measured by Inspector findings (Inspector on and read in their region), "
+            "not a gap.",
         ]
     if sla.breaches:
         out += ["", "### Breaches", "", "| Region | Node | Patch | Severity | Source | Released | Installed | Days |"]
@@ -125,7 +129,7 @@ def markdown(sla: SlaReport) -> list[str]:
             ]
             cells += [f"{p.days:.1f} (SLA {p.sla_days})" if p.days is not None else ""]
             out.append("| " + " | ".join(_cell(c) for c in cells) + " |")
-        if any(p.source == "inspector" for p in sla.breaches):
+        if any(p.source != "patch-manager" for p in sla.breaches):
             out += [
                 "",
                 "An Inspector finding's release is the vendor's publication of the vulnerability "
@@ -147,6 +151,8 @@ def csv_rows(sla: SlaReport, width: int, read: list[str]) -> list[list[object]]:
             if p.days is not None
             else "measured by Inspector findings"
             if p.verdict == "measured-by-inspector"
+            else "installed, no release date: install not timed"
+            if p.verdict == "install-not-timed"
             else "no release date"
         )
         row: list[object] = ["sla", p.region, p.patch_group or "", p.instance_id, p.patch_id, p.source, p.state, ""]
