@@ -58,19 +58,29 @@ REPORT_WINDOW_ACTIONS = ("ssm:DescribeMaintenanceWindowExecutions",)
 REPORT_PARAMETER_ACTIONS = ("ssm:GetParameter",)
 """The report's calls IAM scopes to a parameter: the golden AMI pipelines' (``pipeline_names``)."""
 
+REPORT_DOCUMENT_ACTIONS = ("ssm:GetDocument",)
+"""The report reads only our runbooks: the snapshot-install ones (``<window>-snapshot-install``) and the rings'
+promotion ones (``ring_report_statements``), never another document of the account."""
+
 _NO_PERMISSION_NEEDED = ("sts:GetCallerIdentity",)
 
 
 def report_policy_document(partition: str = "aws", regions: Sequence[str] | None = None) -> dict[str, Any]:
     """The operator's policy for `patching report`: read-only, optionally limited to ``regions``."""
     condition = {"StringEquals": {"aws:RequestedRegion": list(regions)}} if regions else None
-    scoped = (*REPORT_WINDOW_ACTIONS, *REPORT_PARAMETER_ACTIONS, *_NO_PERMISSION_NEEDED)
+    scoped = (*REPORT_WINDOW_ACTIONS, *REPORT_PARAMETER_ACTIONS, *REPORT_DOCUMENT_ACTIONS, *_NO_PERMISSION_NEEDED)
     statements: list[dict[str, Any]] = [
         {
             "Sid": "ReadPatchCompliance",
             "Effect": "Allow",
             "Action": [a for a in REPORT_READ_ACTIONS if a not in scoped],
             "Resource": "*",
+        },
+        {
+            "Sid": "ReadSnapshotInstallRunbooks",
+            "Effect": "Allow",
+            "Action": list(REPORT_DOCUMENT_ACTIONS),
+            "Resource": f"arn:{partition}:ssm:*:*:document/*-snapshot-install",
         },
         {
             "Sid": "ReadWindowRuns",

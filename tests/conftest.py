@@ -67,6 +67,25 @@ def example_runs() -> dict[str, Run]:
     return {path.name: example_run(path) for path in EXAMPLE_STACKS}
 
 
+STAND_IN_ACCOUNT = "123456789012"
+"""The account moto's server answers as (its default): the ``aws`` fixture's."""
+
+
+def in_stand_in_account(path: Path) -> Path:
+    """A copy of stack file ``path`` (in a temporary folder, same file name) whose aws:allowedAccountIds is the
+    stand-in's account: the example stacks name their customers' accounts, which commands refuse to act in
+    any other (aws_access)."""
+    import tempfile
+
+    import yaml
+
+    document = yaml.safe_load(path.read_text())
+    document["config"]["aws:allowedAccountIds"] = [STAND_IN_ACCOUNT]
+    copy = Path(tempfile.mkdtemp(prefix="stand-in-")) / path.name
+    copy.write_text(yaml.safe_dump(document, sort_keys=False))
+    return copy
+
+
 @pytest.fixture(scope="session")
 def _aws_stand_in() -> Any:
     from tests.moto_aws import AwsStandIn

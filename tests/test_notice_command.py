@@ -9,11 +9,11 @@ from datetime import UTC, datetime
 import boto3
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, in_stand_in_account
 from patching_components.tools import cli, notice_command
 from tests import deploy_plan
 
-INITECH = ROOT / "stacks" / "Pulumi.initech.yaml"
+INITECH = in_stand_in_account(ROOT / "stacks" / "Pulumi.initech.yaml")
 ACCOUNT, REGION = "123456789012", "eu-central-1"
 NOW = datetime(2026, 12, 4, 9, 0, tzinfo=UTC)
 WINDOWS = {

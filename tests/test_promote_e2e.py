@@ -12,12 +12,12 @@ import boto3
 import pytest
 import time_machine
 
-from conftest import ROOT, example_run
+from conftest import ROOT, example_run, in_stand_in_account
 from patching_components.tools import cli
 from tests import deploy_plan
 
 pytestmark = pytest.mark.slow
-ACME = ROOT / "stacks" / "Pulumi.acme.yaml"
+ACME = in_stand_in_account(ROOT / "stacks" / "Pulumi.acme.yaml")
 ACCOUNT, REGION = "123456789012", "eu-west-1"
 NOW = datetime(2026, 12, 13, 2, 0, 30, tzinfo=UTC)
 DEV_STARTED = datetime(2026, 12, 8, 4, 0, 5, tzinfo=UTC)

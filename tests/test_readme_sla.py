@@ -23,6 +23,7 @@ NOW = datetime(2027, 3, 31, 12, 0, tzinfo=UTC)
 RELEASED = datetime(2027, 3, 9, 0, 0, tzinfo=UTC)
 INSTALLED = datetime(2027, 3, 20, 2, 0, tzinfo=UTC)
 WINDOWS, LINUX = "i-0a1b2c3d4e5f60718", "i-0b2c3d4e5f6071829"
+KERNEL = "kernel.x86_64:0:6.1.79-99.164.amzn2023"  # Patch Manager's id of a Linux package: name.arch:epoch:version
 
 
 def patch(kb, title, severity):
@@ -61,10 +62,26 @@ class Fake:
                         patch("KB5035857", "2027-03 Servicing Stack Update for Windows Server 2022", "Important"),
                     ]
                 }
-            return {"Patches": [patch("kernel-6.1.79-99.164.amzn2023.x86_64", "kernel", "Important")]}
+            return {"Patches": [patch(KERNEL, "kernel", "Important")]}
         if operation == "describe_available_patches":
             return {"Patches": [{"KbNumber": kb, "ReleaseDate": RELEASED} for kb in request["Filters"][0]["Values"]]}
         assert operation == "list_findings"
+        if request["filterCriteria"]["findingStatus"][0]["value"] == "CLOSED":
+            # The kernel CVE the install remediated: Inspector closed it after the install.
+            return {
+                "findings": [
+                    {
+                        "status": "CLOSED",
+                        "updatedAt": datetime(2027, 3, 20, 3, 0, tzinfo=UTC),
+                        "resources": [{"id": LINUX, "type": "AWS_EC2_INSTANCE"}],
+                        "packageVulnerabilityDetails": {
+                            "vulnerabilityId": "CVE-2027-10001",
+                            "vendorCreatedAt": datetime(2027, 3, 10, 0, 0, tzinfo=UTC),
+                            "vulnerablePackages": [{"name": "kernel"}],
+                        },
+                    }
+                ]
+            }
         return {
             "findings": [
                 {
@@ -108,7 +125,10 @@ def test_the_sla_page_has_the_hand_computed_figures():
     rows = sla.severities()
     # KB5035845: 11 days 2 hours from release to install = 11.1 > 7: late. KB5035857: 11.1 <= 14: on time.
     assert (rows["Critical"]["onTime"], rows["Critical"]["late"], rows["Critical"]["worstDays"]) == (0, 1, 11.1)
-    assert (rows["Important"]["onTime"], rows["Important"]["late"], rows["Important"]["meanDays"]) == (1, 0, 11.1)
+    # The kernel install (Linux: no release date from Patch Manager) is timed by the CVE it remediated, whose
+    # Inspector finding closed after it: 2027-03-10 00:00Z to 2027-03-20 02:00Z = 10.08 days <= 14: on time.
+    # Important: mean (11.083 + 10.083) / 2 = 10.6, worst 11.1.
+    assert (rows["Important"]["onTime"], rows["Important"]["late"], rows["Important"]["meanDays"]) == (2, 0, 10.6)
     # CVE-2027-20001: 2027-03-01 00:00Z to 2027-03-31 12:00Z = 30.5 days > 14.
     assert rows["Important"]["findingsPastSla"] == 1
     assert rows["Medium"] == {
@@ -121,12 +141,13 @@ def test_the_sla_page_has_the_hand_computed_figures():
         "findingsPastSla": 0,
         "missingWithinSla": 0,
         "noReleaseDate": 0,
+        "installNotTimed": 0,
     }
     verdicts = {(p.patch_id, p.verdict, None if p.days is None else round(p.days, 3)) for p in sla.patches}
     assert verdicts == {
         ("KB5035845", "late", 11.083),
         ("KB5035857", "on-time", 11.083),
-        ("kernel-6.1.79-99.164.amzn2023.x86_64", "measured-by-inspector", None),  # no release date: Linux
+        (KERNEL, "on-time", 10.083),
         ("CVE-2027-20001", "missing-past-sla", 30.5),
     }
     assert sla.gaps == [] and sla.nodes == 2 and not sla.ok
@@ -137,13 +158,15 @@ def test_the_sla_page_has_the_hand_computed_figures():
         "describe_available_patches",
         "batch_get_account_status",
         "list_findings",
+        "list_findings",  # the CLOSED ones: they time the Linux install
     ]
     assert fake.calls[2][1]["Filters"] == [{"Key": "PATCH_ID", "Values": ["KB5035845", "KB5035857"]}]
     # The page's rows, written out by hand from the figures above.
     assert "**SLA BREACHED: 2 patch(es) late or missing past their SLA**." in text
-    assert "| Critical | 7 | 0 | 1 | 11.1 | 11.1 | 0 | 0 | 0 |" in text
-    assert "| Important | 14 | 1 | 0 | 11.1 | 11.1 | 0 | 1 | 0 |" in text
-    assert "| Medium | 30 | 0 | 0 | n/a | n/a | 0 | 0 | 0 |" in text
+    assert "| Critical | 7 | 0 | 1 | 11.1 | 11.1 | 0 | 0 | 0 | 0 |" in text
+    assert "| Important | 14 | 2 | 0 | 10.6 | 11.1 | 0 | 1 | 0 | 0 |" in text
+    assert "| Medium | 30 | 0 | 0 | n/a | n/a | 0 | 0 | 0 | 0 |" in text
+    assert "| CVE-2027-20001 - openssl-libs |" in text
     assert "| 2027-03-09 | 2027-03-20 | 11.1 (SLA 7) |" in text
     assert "| inspector | 2027-03-01 | missing | 30.5 (SLA 14) |" in text
 

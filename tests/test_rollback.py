@@ -14,7 +14,7 @@ import pytest
 import yaml
 from aws_stubs import StubbedAccount, use_account
 
-from conftest import ROOT
+from conftest import ROOT, STAND_IN_ACCOUNT
 from patching_components.tools import cli
 
 REGION = "eu-central-1"
@@ -26,6 +26,7 @@ def stack(tmp_path):
     """The initech example, installing (mode: install)."""
     config = yaml.safe_load((ROOT / "stacks" / "Pulumi.initech.yaml").read_text())
     config["config"]["patching:mode"] = "install"
+    config["config"]["aws:allowedAccountIds"] = [STAND_IN_ACCOUNT]  # the stand-in's, not initech's own
     path = tmp_path / "Pulumi.initech.yaml"
     path.write_text(yaml.safe_dump(config))
     return path

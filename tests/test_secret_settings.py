@@ -142,7 +142,7 @@ CASES: dict[str, Case] = {
         {("baselines", "al2023", "sources"): {"corp-repo": {"products": ["AmazonLinux2023"], "configuration": REPO}}},
     ),
     "maintenanceWindows.<key>.schedule": Case(
-        "acme", ("maintenanceWindows", "weekly-install", "schedule"), "cron(17 3 ? * WED *)", "cron(17 3 ? * SECRET *)"
+        "acme", ("maintenanceWindows", "weekly-install", "schedule"), "cron(17 3 ? * SUN *)", "cron(17 3 ? * SECRET *)"
     ),
     "maintenanceWindows.<key>.timezone": Case(
         "acme", ("maintenanceWindows", "weekly-install", "timezone"), "Pacific/Chatham", "Secret/Nowhere5521"

@@ -122,7 +122,9 @@ def markdown(sla: SlaReport) -> list[str]:
         out += ["", "### Breaches", "", "| Region | Node | Patch | Severity | Source | Released | Installed | Days |"]
         out.append("|---|---|---|---|---|---|---|---|")
         for p in sla.breaches:
-            cells = [p.region, p.instance_id, f"{p.patch_id} {p.title}".strip(), p.severity, p.source]
+            # Inspector's titles start with the CVE id already: written once.
+            name = p.title if p.title.startswith(p.patch_id) else f"{p.patch_id} {p.title}".strip()
+            cells = [p.region, p.instance_id, name, p.severity, p.source]
             cells += [
                 f"{p.released:%Y-%m-%d}" if p.released else "",
                 f"{p.installed:%Y-%m-%d}" if p.installed else "missing",
