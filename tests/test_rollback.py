@@ -139,7 +139,16 @@ def test_a_snapshot_still_pending_is_not_used(monkeypatch, capsys, stack):
     pending = snapshot("snap-0000000000000ccc4", ROOT_VOLUME, "exec-0003", 21, state="pending")
     use(monkeypatch, [DESCRIBE_INSTANCE, describe([pending])])
     assert cli.main(["rollback", str(stack), "--instance", NODE, "--yes"]) == 2
-    assert "(1 not completed yet)" in capsys.readouterr().err
+    assert "snap-0000000000000ccc4, execution exec-0003) is pending: wait" in capsys.readouterr().err
+
+
+def test_an_older_snapshot_is_not_used_silently_while_the_newest_is_pending(monkeypatch, capsys, stack):
+    pending = snapshot("snap-0000000000000ccc4", ROOT_VOLUME, "exec-0003", 21, state="pending")
+    account = use(monkeypatch, [DESCRIBE_INSTANCE, describe([OLDER, pending])])
+    assert cli.main(["rollback", str(stack), "--instance", NODE, "--yes"]) == 2
+    err = capsys.readouterr().err
+    assert "newest pre-patch snapshot" in err and "snap-0000000000000ccc4" in err and "--execution" in err
+    assert "ec2:CreateReplaceRootVolumeTask" not in account.called
 
 
 def test_a_node_of_another_customer_is_refused_before_any_snapshot_is_read(monkeypatch, capsys, stack):

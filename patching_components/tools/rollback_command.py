@@ -111,6 +111,16 @@ def run(args: argparse.Namespace) -> int:
         snapshots = root_snapshots(ec2, config.customer, args.instance, args.execution)
     except (BotoCoreError, ClientError) as exc:
         raise UsageError(aws_problem(exc)) from None
+    if snapshots and not args.execution and snapshots[0].get("State") != "completed":
+        # An older snapshot predates the last patch night: restoring it would silently undo more than asked.
+        newest = snapshots[0]
+        print(
+            f"patching: the newest pre-patch snapshot of {args.instance}'s root volume ({newest['SnapshotId']}, "
+            f"execution {_tags(newest).get(EXECUTION_TAG)}) is {newest.get('State')}: wait until it is completed, "
+            "or name an older window execution with --execution",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
     usable = [s for s in snapshots if s.get("State") == "completed"]
     if not usable:
         which = f"of window execution {args.execution} " if args.execution else ""
