@@ -304,6 +304,7 @@ def stacks(tmp_path: Path) -> dict[str, Path]:
     return paths
 
 
+@pytest.mark.slow  # seconds of moto: .ci/run runs it with -m slow
 def test_a_fleet_in_two_regions_and_two_accounts(aws, stacks, capsys):
     names: dict[str, str] = {}
     contoso = session_in(CONTOSO)
