@@ -5,7 +5,6 @@ over IAM's. No Pulumi: `patching validate` refuses these before anything is buil
 
 from __future__ import annotations
 
-import copy
 import functools
 from collections.abc import Mapping
 from importlib import resources
@@ -19,13 +18,6 @@ FILES = ("advance-notice.yaml", "window-summary.yaml")
 
 
 @functools.cache
-def _template(file: str) -> dict[str, Any]:
-    import yaml
-
-    return yaml.safe_load(resources.files("patching_components").joinpath(f"documents/{file}").read_text())
-
-
-@functools.cache
 def module_source() -> str:
     """patching_components/notices.py, as the runbooks run it."""
     return resources.files("patching_components").joinpath("notices.py").read_text()
@@ -34,10 +26,10 @@ def module_source() -> str:
 def notice_runbook(file: str, defaults: Mapping[str, Any]) -> dict[str, Any]:
     """The runbook ``file`` (one of ``FILES``) with the notices module in its first step and its
     parameters defaulting to ``defaults``."""
-    document = copy.deepcopy(_template(file))
+    from .aws.automation_doc import shipped_runbook
+
+    document = shipped_runbook(file, defaults)
     document["mainSteps"][0]["inputs"]["Script"] = module_source()
-    for name, value in defaults.items():
-        document["parameters"][name]["default"] = value
     return document
 
 

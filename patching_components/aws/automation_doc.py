@@ -27,6 +27,8 @@ Stubber.
 
 from __future__ import annotations
 
+import copy
+import functools
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -435,3 +437,21 @@ def dump_document(document: Mapping[str, Any]) -> str:
     import yaml
 
     return yaml.dump(document, Dumper=_LiteralDumper, sort_keys=False, width=1000, allow_unicode=True)
+
+
+@functools.cache
+def _shipped(file: str) -> dict[str, Any]:
+    from importlib import resources
+
+    import yaml
+
+    return yaml.safe_load(resources.files("patching_components").joinpath(f"documents/{file}").read_text())
+
+
+def shipped_runbook(file: str, defaults: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """A fresh copy of one of our runbooks (``patching_components/documents/<file>``), its parameters
+    defaulting to ``defaults`` (so that it runs by hand with no arguments)."""
+    document = copy.deepcopy(_shipped(file))
+    for name, value in (defaults or {}).items():
+        document["parameters"][name]["default"] = value
+    return document

@@ -15,15 +15,13 @@ import functools
 import inspect
 import json
 from collections.abc import Mapping, Sequence
-from importlib import resources
 from typing import TYPE_CHECKING, Any, Required, TypedDict
 
 import pulumi
 import pulumi_aws as aws
-import yaml
 
 from ..aws import catch_up as decision
-from ..aws.automation_doc import dump_document
+from ..aws.automation_doc import dump_document, shipped_runbook
 from ..config import defaults
 from ..iam_policies import catch_up_document, catch_up_events_document
 from ._base import TYPE_PREFIX, account_policy, automation_definition, child, lookup, register_declared_outputs
@@ -105,8 +103,7 @@ def _types(config: Any) -> dict[str, Any]:
 
 @functools.cache
 def _template() -> dict[str, Any]:
-    text = resources.files("patching_components").joinpath("documents/catch-up.yaml").read_text()
-    document = yaml.safe_load(text)
+    document = shipped_runbook("catch-up.yaml")
     (decide,) = [s for s in document["mainSteps"] if s["name"] == "decide"]
     script = decide["inputs"]["Script"]
     assert DECISION_MARKER in script, "documents/catch-up.yaml: the decide step lost its marker"

@@ -12,19 +12,15 @@ pulumi-aws's ``aws.ssm.MaintenanceWindowTask`` has no ``alarm_configuration`` (7
 (RegisterTaskWithMaintenanceWindow ``AlarmConfiguration``) is not set: this component is the whole stop.
 """
 
-import copy
-import functools
 import json
 from collections.abc import Mapping, Sequence
-from importlib import resources
 from typing import Any, Required, TypedDict
 
 import pulumi
 import pulumi_aws as aws
-import yaml
 
 from ..aws.alarms import ALARM_STATE_CHANGE
-from ..aws.automation_doc import dump_document
+from ..aws.automation_doc import dump_document, shipped_runbook
 from ..iam_policies import circuit_breaker_document, circuit_breaker_events_document
 from ._base import TYPE_PREFIX, account_policy, automation_definition, child, lookup, register_declared_outputs
 from ._check_args import check_args
@@ -59,18 +55,9 @@ class CircuitBreakerPlumbing(TypedDict, total=False):
     """Tags for the document and the rule."""
 
 
-@functools.cache
-def _template() -> dict[str, Any]:
-    text = resources.files("patching_components").joinpath("documents/circuit-breaker.yaml").read_text()
-    return yaml.safe_load(text)
-
-
 def breaker_document(defaults: Mapping[str, Any]) -> dict[str, Any]:
     """The runbook with its parameters defaulting to this region's role, windows and topic."""
-    document = copy.deepcopy(_template())
-    for name, value in defaults.items():
-        document["parameters"][name]["default"] = value
-    return document
+    return shipped_runbook("circuit-breaker.yaml", defaults)
 
 
 def alarm_pattern(alarm_arns: Sequence[str]) -> dict[str, Any]:

@@ -19,18 +19,14 @@ only when all are OPEN. A gated window is created disabled and its state is the 
 The guard never enables a window tagged ``PatchingCircuitBreaker`` (the circuit breaker's mark).
 """
 
-import copy
-import functools
 import json
 from collections.abc import Mapping, Sequence
-from importlib import resources
 from typing import TYPE_CHECKING, Any, Required, TypedDict
 
 import pulumi
 import pulumi_aws as aws
-import yaml
 
-from ..aws.automation_doc import dump_document
+from ..aws.automation_doc import dump_document, shipped_runbook
 from ..aws.change_calendar import approval_calendar_content, calendar_content
 from ..iam_policies import freeze_events_document, freeze_guard_document
 from ._base import TYPE_PREFIX, account_policy, automation_definition, child, lookup, register_declared_outputs
@@ -80,18 +76,9 @@ class ChangeFreezeGuardPlumbing(TypedDict, total=False):
     """Per gated window key, the name of its approval calendar (default: <name>-<key>-approvals)."""
 
 
-@functools.cache
-def _template() -> dict[str, Any]:
-    text = resources.files("patching_components").joinpath("documents/freeze-guard.yaml").read_text()
-    return yaml.safe_load(text)
-
-
 def guard_document(defaults: Mapping[str, Any]) -> dict[str, Any]:
     """The runbook with its parameters defaulting to this region's role, calendar and windows."""
-    document = copy.deepcopy(_template())
-    for name, value in defaults.items():
-        document["parameters"][name]["default"] = value
-    return document
+    return shipped_runbook("freeze-guard.yaml", defaults)
 
 
 class ChangeFreezeGuard(pulumi.ComponentResource):

@@ -9,18 +9,14 @@ The runbook runs as a priority-0 task of each of the ring's install windows, bef
 one object, and tell the customer's topic. The instance role may read the object (the agent downloads it).
 """
 
-import copy
-import functools
 import json
 from collections.abc import Mapping, Sequence
-from importlib import resources
 from typing import Any, Required, TypedDict
 
 import pulumi
 import pulumi_aws as aws
-import yaml
 
-from ..aws.automation_doc import dump_document
+from ..aws.automation_doc import dump_document, shipped_runbook
 from ..iam_policies import ring_override_read_document, ring_promotion_document, schedule_policy_document
 from ._base import TYPE_PREFIX, account_policy, child, lookup, register_declared_outputs
 from ._check_args import check_args
@@ -87,18 +83,9 @@ class RingPromotionPlumbing(TypedDict, total=False):
     """Its name (with role_arn): this region's policy is added to it."""
 
 
-@functools.cache
-def _template() -> dict[str, Any]:
-    text = resources.files("patching_components").joinpath("documents/ring-promotion.yaml").read_text()
-    return yaml.safe_load(text)
-
-
 def promotion_document(defaults: Mapping[str, Any]) -> dict[str, Any]:
     """The runbook with its parameters defaulting to this ring's settings (it runs with no arguments)."""
-    document = copy.deepcopy(_template())
-    for name, value in defaults.items():
-        document["parameters"][name]["default"] = value
-    return document
+    return shipped_runbook("ring-promotion.yaml", defaults)
 
 
 class RingPromotion(pulumi.ComponentResource):

@@ -17,18 +17,14 @@ window stays as it is, and windows without the setting are built exactly as befo
 
 from __future__ import annotations
 
-import copy
-import functools
 import json
 from collections.abc import Callable, Mapping
-from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 import pulumi
 import pulumi_aws as aws
-import yaml
 
-from ..aws.automation_doc import dump_document
+from ..aws.automation_doc import dump_document, shipped_runbook
 from ..iam_policies import schedule_policy_document, snapshot_notify_document
 from ._base import account_policy, child
 
@@ -38,21 +34,13 @@ if TYPE_CHECKING:
 INSTALL_STEP = "installPatches"
 
 
-@functools.cache
-def _template() -> dict[str, Any]:
-    text = resources.files("patching_components").joinpath("documents/snapshot-install.yaml").read_text()
-    return yaml.safe_load(text)
-
-
 def snapshot_install_document(
     defaults: Mapping[str, Any], run_command: Mapping[str, Any], install_timeout_seconds: int
 ) -> dict[str, Any]:
     """The runbook of one window: parameters defaulting to ``defaults`` (AutomationAssumeRole, Customer,
     WindowName, RetainDays, NotificationTopicArn), and the install step sending ``run_command`` (the aws:runCommand
     inputs: DocumentName, Parameters, output, notifications) to the node."""
-    document = copy.deepcopy(_template())
-    for name, value in defaults.items():
-        document["parameters"][name]["default"] = value
+    document = shipped_runbook("snapshot-install.yaml", defaults)
     (step,) = [s for s in document["mainSteps"] if s["name"] == INSTALL_STEP]
     step["inputs"] = {"InstanceIds": ["{{ InstanceId }}"], **{k: v for k, v in run_command.items() if v is not None}}
     step["timeoutSeconds"] = install_timeout_seconds

@@ -41,13 +41,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _shipped() -> dict[str, Any]:
-    from importlib import resources
+    from ..aws.automation_doc import shipped_runbook
 
-    import yaml
-
-    text = resources.files("patching_components").joinpath("documents/ring-promotion.yaml").read_text()
-    document: dict[str, Any] = yaml.safe_load(text)
-    return document
+    return shipped_runbook("ring-promotion.yaml")
 
 
 def _step(document: dict[str, Any], name: str) -> dict[str, Any]:
