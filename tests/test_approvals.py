@@ -17,6 +17,7 @@ import boto3
 import icalendar
 import pytest
 import yaml
+from docs_pages import docs_text
 from moto import mock_aws
 from runbook_sim import ACCOUNT, REGION, Fault, Runner, fault_matrix, set_window_enabled, window_enabled
 
@@ -591,9 +592,7 @@ def test_the_readme_shows_real_approve_output(tmp_path, monkeypatch, capsys):
     (tmp_path / "stacks").mkdir()
     (tmp_path / "stacks" / "Pulumi.globex.yaml").write_text(GLOBEX.read_text())
     monkeypatch.chdir(tmp_path)
-    (command, shown) = re.findall(
-        r"```text\n\$ (patching approve[^\n]*)\n(.*?)```", (ROOT / "README.md").read_text(), re.S
-    )[0]
+    (command, shown) = re.findall(r"```text\n\$ (patching approve[^\n]*)\n(.*?)```", docs_text(), re.S)[0]
     assert main(shlex.split(command)[1:]) == 0
     out = capsys.readouterr().out.splitlines()
     for line in shown.splitlines():

@@ -12,6 +12,7 @@ import pytest
 import time_machine
 import vobject
 import yaml
+from docs_pages import docs_text
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
@@ -406,7 +407,7 @@ def test_the_readme_shows_real_calendar_output(capsys, monkeypatch, tmp_path):
     import shlex
 
     in_a_folder_of_the_examples(monkeypatch, tmp_path)
-    blocks = re.findall(r"```text\n\$ (patching calendar[^\n]*)\n(.*?)```", (ROOT / "README.md").read_text(), re.S)
+    blocks = re.findall(r"```text\n\$ (patching calendar[^\n]*)\n(.*?)```", docs_text(), re.S)
     assert len(blocks) >= 2
     for command, shown in blocks:
         assert main(shlex.split(command)[1:]) == 0

@@ -15,7 +15,7 @@ import pytest
 from conftest import BAD_STACKS, EXAMPLE_STACKS, ROOT
 from patching_components.tools import cli
 
-# Every option of every subcommand, written out by hand from the command's documentation (README,
+# Every option of every subcommand, written out by hand from the command's documentation (docs/cli.md,
 # "The patching command"): the split into modules must not lose or rename one.
 OPTIONS = {
     "validate": {"stack_files", "--format", "--esc-config"},

@@ -335,9 +335,9 @@ def test_the_freeze_guard_reads_its_freezes_in_their_own_time_zone():
 def test_the_readmes_customer_patching_example_runs():
     import re
 
-    from conftest import ROOT
+    from docs_pages import docs_text
 
-    blocks = re.findall(r"```python\n(.*?)```", (ROOT / "README.md").read_text(), re.S)
+    blocks = re.findall(r"```python\n(.*?)```", docs_text("own-program.md"), re.S)
     (code,) = [b for b in blocks if "CustomerPatching(\n" in b]
     run = run_program({}, stack="readme", program=lambda: exec(code, {}))
     (baseline,) = run.of_type("aws:ssm/patchBaseline:PatchBaseline")

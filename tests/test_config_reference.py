@@ -1,5 +1,6 @@
-"""README's configuration reference is the model's: rendered from each field's description,
-type and default, and compared with README (python -m patching_components.config.reference)."""
+"""The configuration reference (docs/reference/configuration.md) is the model's: rendered from each
+field's description, type and default, and compared with the page
+(python -m patching_components.config.reference)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ import pytest
 from patching_components.config import StackConfig, reference
 from patching_components.config.sections import MaintenanceWindowConfig
 
-README = Path(__file__).resolve().parent.parent / "README.md"
+ROOT = Path(__file__).resolve().parent.parent
+PAGE = ROOT / "docs" / "reference" / "configuration.md"
 
 
 def row(block: str, key: str) -> list[str]:
@@ -20,33 +22,56 @@ def row(block: str, key: str) -> list[str]:
     return [cell.strip() for cell in re.split(r"(?<!\\)\|", line)[1:-1]]
 
 
-def test_readme_is_the_rendering():
-    readme = README.read_text()
-    assert reference.with_reference(readme) == readme, (
-        "README's configuration reference differs from the model: run python -m patching_components.config.reference"
+def test_the_page_is_the_rendering():
+    page = PAGE.read_text()
+    assert reference.with_reference(page) == page, (
+        "docs/reference/configuration.md differs from the model: run python -m patching_components.config.reference"
     )
 
 
+def test_the_default_file_is_the_page(monkeypatch, capsys):
+    # No file argument: the command reads and checks docs/reference/configuration.md of the current directory.
+    assert reference.REFERENCE == Path("docs/reference/configuration.md")
+    monkeypatch.chdir(ROOT)
+    assert reference.main(["--check"]) == 0
+    assert capsys.readouterr().err == ""
+
+
 def test_a_changed_table_is_found_and_the_prose_is_kept():
-    readme = README.read_text()
-    edited = readme.replace("| `durationHours` | required |", "| `durationHours` | `4` |", 1)
-    assert edited != readme
-    assert reference.with_reference(edited) == readme
-    assert reference.main(["--check", str(README)]) == 0
+    page = PAGE.read_text()
+    edited = page.replace("| `durationHours` | required |", "| `durationHours` | `4` |", 1)
+    assert edited != page
+    assert reference.with_reference(edited) == page
+    assert reference.main(["--check", str(PAGE)]) == 0
 
 
-def test_check_fails_on_a_stale_readme(tmp_path, capsys):
-    stale = tmp_path / "README.md"
-    stale.write_text(README.read_text().replace("Scan and install windows", "Windows", 1))
+def test_check_fails_on_a_stale_page(tmp_path, capsys):
+    stale = tmp_path / "configuration.md"
+    stale.write_text(PAGE.read_text().replace("Scan and install windows", "Windows", 1))
     assert reference.main(["--check", str(stale)]) == 1
     assert "differs from the model" in capsys.readouterr().err
     assert reference.main([str(stale)]) == 0
-    assert stale.read_text() == README.read_text()
+    assert stale.read_text() == PAGE.read_text()
 
 
-def test_a_readme_without_a_block_is_refused():
+def test_a_page_without_a_block_is_refused():
     with pytest.raises(ValueError, match="no config-reference block for"):
-        reference.with_reference("# README\n")
+        reference.with_reference("# Configuration reference\n")
+
+
+def test_a_descriptions_link_to_a_section_points_at_its_page():
+    # The descriptions link sections by anchor (the components' docstrings carry the same text); on
+    # the reference page each link goes to the page that has the heading, checked by mkdocs --strict.
+    cell = row("patching", "instanceRole.managedPolicyArns")[2]
+    assert "[Roles](../configuration.md#roles-and-what-each-may-do)" in cell
+    assert "](#" not in PAGE.read_text()
+
+
+def test_a_link_to_an_unknown_section_is_refused():
+    # A table cell is rendered from a description by reference._text; a new anchor needs its page.
+    assert reference._text("see [Rings](#patch-rings)", str) == "see [Rings](../rings-and-approvals.md#patch-rings)"
+    with pytest.raises(ValueError, match=r"#nowhere: add its page to reference\.ANCHOR_PAGES"):
+        reference._text("see [Nowhere](#nowhere)", str)
 
 
 @pytest.mark.parametrize(
@@ -88,7 +113,7 @@ def test_every_setting_has_a_row():
 
 
 def test_the_meaning_is_the_json_schemas_description():
-    # One text for README, the editor's hover (JSON Schema) and the components' docstrings.
+    # One text for the docs, the editor's hover (JSON Schema) and the components' docstrings.
     schema = MaintenanceWindowConfig.model_json_schema(by_alias=True)
     description = " ".join(schema["properties"]["cutoffHours"]["description"].split()).replace("``", "`")
     assert row("maintenanceWindows", "cutoffHours")[2] == description

@@ -1,4 +1,4 @@
-"""Field docstrings are attached as descriptions when a schema, the README reference or the
+"""Field docstrings are attached as descriptions when a schema, the docs' reference or the
 components' args are made, not on import: whatever ran before, the outputs carry them."""
 
 from __future__ import annotations

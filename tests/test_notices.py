@@ -10,6 +10,7 @@ import botocore.session
 import pytest
 import yaml
 from botocore.stub import Stubber
+from docs_pages import docs_text
 from iam_model import Request, allowed, granted_actions
 from runbook_sim import step_calls
 
@@ -525,7 +526,7 @@ def test_the_readme_shows_initechs_notice_and_a_summary_as_rendered():
     facts = {"customer": "initech", "region": REGION, "scanOnly": True, "frozen": None, "enabled": True}
     # 2027-03-06 is the first Saturday of March: 02:00 in Berlin (CET) is 01:00Z.
     subject, message = notices.render_notice(window, datetime(2027, 3, 6, 1, 0, tzinfo=UTC), README_NODES, facts)
-    readme = (ROOT / "README.md").read_text()
+    readme = docs_text("notices.md")
     assert f"```\nSubject: {subject}\n\n{message}```\n" in readme
     run = {
         "windowId": WINDOW,
@@ -843,7 +844,7 @@ def test_a_snapshot_window_summary_names_the_node_whose_snapshot_failed():
     subject, message = notices.render_summary({"customer": "initech", "region": REGION}, run)
     assert subject == "Patching summary: initech-monthly-install SUCCESS"
     assert message == SNAPSHOT_SUMMARY_TEXT
-    assert f"```\nSubject: {subject}\n\n{message}```\n" in (ROOT / "README.md").read_text()
+    assert f"```\nSubject: {subject}\n\n{message}```\n" in docs_text("notices.md")
 
 
 def test_a_snapshot_run_whose_node_cannot_be_told_is_unread_never_ignored():

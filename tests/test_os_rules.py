@@ -7,6 +7,7 @@ from pathlib import Path
 
 import botocore.session
 import pytest
+from docs_pages import docs_text
 
 from patching_components.aws import os_rules
 
@@ -224,7 +225,7 @@ def test_centos_filters_follow_enable_non_security():
 
 
 def test_the_readme_states_the_end_of_support_table_as_the_code_has_it():
-    readme = (Path(os_rules.__file__).parents[2] / "README.md").read_text()
+    readme = docs_text("configuration.md")
     rows = [line for line in readme.splitlines() if line.startswith("| ") and "end of security updates" not in line]
     for entry in os_rules.END_OF_SUPPORT:
         row = f"| {entry.release} (`{entry.operating_system}`) | {entry.ends.isoformat()} | {entry.replacement} | "

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 import time_machine
+from docs_pages import docs_text
 
 from conftest import EXAMPLE_STACKS, MINIMAL, ROOT, run_config, run_stack
 from patching_components.config import read_stack_yaml
@@ -203,8 +204,8 @@ def test_the_own_program_example_runs_and_is_the_readmes():
     assert run.outputs == {"instanceProfile": "fleet-instance-mock"}
 
     code = (example / "__main__.py").read_text().split('"""\n\n', 1)[1]
-    readme = (ROOT / "README.md").read_text()
-    assert f"```python\n{code}```" in readme, "README's own-program example differs from examples/existing-fleet"
+    readme = docs_text("own-program.md")
+    assert f"```python\n{code}```" in readme, "docs/own-program.md's example differs from examples/existing-fleet"
 
 
 @time_machine.travel("2026-12-01T12:00:00Z", tick=False)

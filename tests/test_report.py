@@ -13,6 +13,7 @@ import report_fixture as fixture
 import time_machine
 from aws_stubs import StubbedAccount as _Stubbed
 from aws_stubs import use_account
+from docs_pages import docs_text
 
 from conftest import ROOT
 from patching_components.config import ChangeFreezeConfig, load_stack_file
@@ -278,7 +279,7 @@ def test_the_readme_sample_is_the_fixtures_report(monkeypatch, capsys):
     use_account(monkeypatch, StubbedAccount())
     assert cli.main(["report", str(ACME)]) == 3
     out = capsys.readouterr().out.replace(str(ACME), "stacks/Pulumi.acme.yaml")
-    readme = (ROOT / "README.md").read_text()
+    readme = docs_text("report.md")
     sample = re.search(r"<!-- report sample -->\n```markdown\n(.*?)```", readme, re.S)
     assert sample and sample.group(1) == out
 
@@ -436,7 +437,7 @@ def test_throttled_calls_are_retried_by_botocores_standard_mode(monkeypatch):
 
 
 def test_the_readme_policy_is_the_operator_policy():
-    readme = (ROOT / "README.md").read_text()
+    readme = docs_text("report.md")
     block = re.search(r"<!-- report policy -->\n```json\n(.*?)```", readme, re.S)
     assert block and json.loads(block.group(1)) == report_policy_document()
 

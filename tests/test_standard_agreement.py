@@ -132,7 +132,7 @@ def stack(baseline: dict, window: dict | None = None, tags: dict | None = None) 
 AL2023 = {"operatingSystem": "AMAZON_LINUX_2023"}
 WAIVER = {"PatchingWaiver": "CHG-1234 bug fixes for the legacy fleet"}
 
-# (stack, errors, warnings): the counts by hand, from the standard as README.md and standard.py's
+# (stack, errors, warnings): the counts by hand, from the standard as docs/policy-pack.md and standard.py's
 # docstring state it (security-only approvals, >= 7 days for non-critical patches, >= 1 h cutoff,
 # the waiver tag) and from the AWS facts behind each warning (docs/aws-behaviour.md). Each case
 # reaches the comparison: the program builds every one of them, so the pack judges its resources.

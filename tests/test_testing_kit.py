@@ -7,6 +7,7 @@ import pydoc
 
 import pulumi
 import pytest
+from docs_pages import docs_text
 
 import patching_components
 from conftest import ROOT
@@ -180,4 +181,4 @@ def test_help_lists_every_arg_and_every_output(component):
 
 def test_the_readme_shows_the_example_test_as_it_runs():
     code = (EXAMPLE / "test_existing_fleet.py").read_text().split('"""\n\n', 1)[1]
-    assert f"```python\n{code}```" in (ROOT / "README.md").read_text()
+    assert f"```python\n{code}```" in docs_text("own-program.md")

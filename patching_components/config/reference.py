@@ -1,10 +1,12 @@
-"""README's configuration reference, rendered from the model: each setting's key, default and
-meaning (its field description, the same text the JSON Schema and the components' docstrings
-carry). README.md holds the tables between ``<!-- config-reference:<block> -->`` and
-``<!-- /config-reference:<block> -->``; the prose around them is hand-written.
+"""The documentation's configuration reference, rendered from the model: each setting's key,
+default and meaning (its field description, the same text the JSON Schema and the components'
+docstrings carry). ``docs/reference/configuration.md`` holds the tables between
+``<!-- config-reference:<block> -->`` and ``<!-- /config-reference:<block> -->``; the text around
+them is hand-written (what the settings build: ``docs/configuration.md``).
 
-``python -m patching_components.config.reference`` rewrites the tables in README.md (``--check``
-fails when README differs; the test suite does the same).
+``python -m patching_components.config.reference [FILE]`` rewrites the tables in that file
+(default ``docs/reference/configuration.md``); ``--check`` only compares and exits 1 when it
+differs (the test suite does the same).
 """
 
 from __future__ import annotations
@@ -61,7 +63,34 @@ BLOCKS: dict[str, list[tuple[str, type[BaseModel], frozenset[str]]]] = {
         ("compliance.", ComplianceConfig, frozenset()),
     ],
 }
-"""The tables of README's configuration reference, in their order there."""
+"""The tables of the configuration reference, in their order there."""
+
+REFERENCE = Path("docs/reference/configuration.md")
+"""The page holding the tables, relative to the repository root."""
+
+ANCHOR_PAGES: dict[str, str] = {
+    # A description's link to a section of the docs, ``[text](#anchor)``: the page (relative to
+    # docs/reference/) whose heading has that anchor. A new anchor must be added here.
+    "roles-and-what-each-may-do": "../configuration.md",
+    "encryption-keys": "../configuration.md",
+    "the-cutoff-what-aws-does-when-patch-night-runs-long": "../configuration.md",
+    "catch-up-for-missed-windows": "../snapshots.md",
+    "pre-patch-snapshots-and-rollback": "../snapshots.md",
+    "approval-gates-install-only-on-approved-nights": "../rings-and-approvals.md",
+    "patch-rings": "../rings-and-approvals.md",
+    "freezes-and-emergencies": "../freezes.md",
+    "circuit-breaker-stop-patching-when-an-alarm-fires": "../freezes.md",
+    "notices-before-and-after-each-window": "../notices.md",
+}
+
+_ANCHOR_LINK = re.compile(r"\]\(#([\w-]+)\)")
+
+
+def _link(match: re.Match[str]) -> str:
+    page = ANCHOR_PAGES.get(match[1])
+    if page is None:
+        raise ValueError(f"a description links to #{match[1]}: add its page to reference.ANCHOR_PAGES")
+    return f"]({page}#{match[1]})"
 
 
 def _text(description: str | None, annotation: object) -> str:
@@ -73,7 +102,7 @@ def _text(description: str | None, annotation: object) -> str:
         choices = [str(choice) for choice in typing.get_args(inner)]
         if not all(f"`{choice}`" in text for choice in choices):
             text += " One of " + ", ".join(f"`{choice}`" for choice in choices) + "."
-    return text.replace("|", "\\|")
+    return _ANCHOR_LINK.sub(_link, text).replace("|", "\\|")
 
 
 def _default(model: type[BaseModel], name: str, prefix: str) -> str:
@@ -124,31 +153,31 @@ _BLOCK = re.compile(
 )
 
 
-def with_reference(readme: str) -> str:
-    """README's text with every generated table rendered anew (the rest unchanged)."""
-    found = {match["name"] for match in _BLOCK.finditer(readme)}
+def with_reference(page: str) -> str:
+    """The page's text with every generated table rendered anew (the rest unchanged)."""
+    found = {match["name"] for match in _BLOCK.finditer(page)}
     missing = set(BLOCKS) - found
     if missing:
-        raise ValueError(f"README has no config-reference block for {', '.join(sorted(missing))}")
-    return _BLOCK.sub(lambda m: f"{m[1]}\n{render(m['name'])}\n\n{m[4]}", readme)
+        raise ValueError(f"the page has no config-reference block for {', '.join(sorted(missing))}")
+    return _BLOCK.sub(lambda m: f"{m[1]}\n{render(m['name'])}\n\n{m[4]}", page)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
-    readme = Path(args[-1]) if args and not args[-1].startswith("-") else Path("README.md")
-    text = readme.read_text()
+    page = Path(args[-1]) if args and not args[-1].startswith("-") else REFERENCE
+    text = page.read_text()
     rendered = with_reference(text)
     if "--check" in args:
         if rendered != text:
             print(
-                f"{readme}: the configuration reference differs from the model; run "
+                f"{page}: the configuration reference differs from the model; run "
                 "python -m patching_components.config.reference",
                 file=sys.stderr,
             )
             return 1
         return 0
-    readme.write_text(rendered)
-    print(f"wrote the configuration reference in {readme}")
+    page.write_text(rendered)
+    print(f"wrote the configuration reference in {page}")
     return 0
 
 

@@ -15,7 +15,8 @@ The fixture (eu-west-1, patching:sla {Critical: 7, Important: 14, Medium: 30}, t
 
 from datetime import UTC, datetime
 
-from conftest import ROOT
+from docs_pages import docs_text
+
 from patching_components.tools import report_sla, report_sla_formats
 
 REGION, ACCOUNT = "eu-west-1", "123456789012"
@@ -173,4 +174,4 @@ def test_the_sla_page_has_the_hand_computed_figures():
 
 def test_the_readme_shows_an_sla_page_as_rendered():
     _, _, text = rendered()
-    assert f"```markdown\n{text}```\n" in (ROOT / "README.md").read_text()
+    assert f"```markdown\n{text}```\n" in docs_text("report.md")
