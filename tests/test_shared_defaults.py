@@ -168,3 +168,11 @@ def test_the_example_stacks_register_no_default_twice(capsys, monkeypatch):
     monkeypatch.chdir(ROOT)
     code, out, _ = validate(capsys)
     assert code == 0 and "also registers the default" not in out
+
+
+def test_stacks_allowing_several_accounts_conflict_on_the_ones_they_share(capsys, tmp_path):
+    contoso = stack(tmp_path, "contoso", account='111122223333", "444455556666')
+    fabrikam = stack(tmp_path, "fabrikam", account='444455556666", "777788889999')
+    code, out, _ = validate(capsys, contoso, fabrikam)
+    assert code == 1
+    assert error_text(fabrikam, "AMAZON_LINUX_2023", "account 444455556666, region eu-west-1") in out
