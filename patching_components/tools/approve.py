@@ -160,7 +160,7 @@ def run(args: argparse.Namespace) -> int:
     from ..config.approvals import is_occurrence_date, not_an_occurrence
     from ..config.esc import environment_warnings, explain, merged
     from ..config.stack_file import read_stack_document, read_stack_file
-    from ..errors import issue_lines
+    from ..errors import closest, did_you_mean, issue_lines
 
     esc = esc_config(args)
 
@@ -177,8 +177,6 @@ def run(args: argparse.Namespace) -> int:
         for line in issue_lines(str(path), environment_warnings(read_stack_document(text, str(path)), esc)):
             print(f"warning: {line}", file=sys.stderr)
         return parse_stack_text(text, str(path))
-
-    from ..errors import closest, did_you_mean
 
     path = Path(args.stack_file)
     if not path.is_file():
