@@ -43,6 +43,9 @@ class EscConfig:
 
     source: str
     config: Mapping[str, Any]
+    environment_variables: tuple[str, ...] = ()
+    """The names (never the values) of the output's ``environmentVariables``: what ``pulumi env run`` and
+    ``pulumi up`` set for the provider (AWS credentials, AWS_PROFILE); patching reads only ``pulumiConfig``."""
 
 
 def read_esc_config(path: str | Path) -> EscConfig:
@@ -68,7 +71,9 @@ def read_esc_config(path: str | Path) -> EscConfig:
     # A key given both ways: the one with its namespace is used.
     config = {f"{NAMESPACE}:{key}": value for key, value in pulumi_config.items() if ":" not in key}
     config |= {key: value for key, value in pulumi_config.items() if ":" in key}
-    return EscConfig(source, config)
+    variables = data.get("environmentVariables")
+    names = tuple(sorted(str(name) for name in variables)) if isinstance(variables, dict) else ()
+    return EscConfig(source, config, names)
 
 
 def environments(value: Any) -> tuple[list[str], bool]:

@@ -20,7 +20,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .common import EXIT_INVALID, EXIT_OK, UsageError
+from .common import EXIT_INVALID, EXIT_OK, UsageError, add_esc_option, esc_config
 
 if TYPE_CHECKING:
     from ..config import StackConfig
@@ -36,6 +36,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="the occurrence's local start date, in the window's time zone",
     )
     parser.add_argument("--dry-run", action="store_true", help="print the change, do not write it")
+    add_esc_option(parser)
 
 
 class EditError(Exception):
@@ -157,8 +158,25 @@ def _add(text: str, window: str, day: date) -> str:
 def run(args: argparse.Namespace) -> int:
     from ..config import ConfigError
     from ..config.approvals import is_occurrence_date, not_an_occurrence
-    from ..config.stack_file import load_stack_file, parse_stack_text
-    from ..errors import closest, did_you_mean
+    from ..config.esc import environment_warnings, explain, merged
+    from ..config.stack_file import read_stack_document, read_stack_file
+    from ..errors import closest, did_you_mean, issue_lines
+
+    esc = esc_config(args)
+
+    def parse_stack_text(text: str, source: str) -> StackConfig:
+        """The model of the stack file's text with the --esc-config values beneath its own (config.esc)."""
+        document = read_stack_document(text, source)
+        try:
+            return merged(document, esc).validate()
+        except ConfigError as exc:
+            raise explain(exc, document, esc) from None
+
+    def load_stack_file(path: Path) -> StackConfig:
+        text = read_stack_file(path)
+        for line in issue_lines(str(path), environment_warnings(read_stack_document(text, str(path)), esc)):
+            print(f"warning: {line}", file=sys.stderr)
+        return parse_stack_text(text, str(path))
 
     path = Path(args.stack_file)
     if not path.is_file():

@@ -141,7 +141,9 @@ def aws_stack(args: argparse.Namespace) -> tuple[Path, StackConfig, str, list[st
     from .aws_access import AccessError
 
     path = stack_files([args.stack_file])[0]
-    checked = load(path)
+    esc = esc_config(args)
+    checked = load_stack(args, path)
+    _account_settings_seen(args, path, checked, esc)
     config, stack_settings = checked.config, checked.settings
     primary = layout.region_layout(config).region_or(str(stack_settings.get("aws:region") or ""))
     regions = [where.region_or(primary) for where in layout.regions(config)] if primary else []
@@ -156,7 +158,69 @@ def aws_stack(args: argparse.Namespace) -> tuple[Path, StackConfig, str, list[st
     except ImportError:
         raise UsageError(f"patching {args.command} needs boto3: pip install 'patching-components[report]'") from None
     try:
-        account = open_account(stack_settings, region=primary, profile=args.profile, secret_keys=checked.secret_keys)
+        secret_keys = _undecryptable(path, checked, esc)
+        account = open_account(stack_settings, region=primary, profile=args.profile, secret_keys=secret_keys)
     except AccessError as exc:
         raise UsageError(f"{path}: {exc}") from None
     return path, config, primary, regions, account
+
+
+ESC_ACCOUNT_SETTINGS = ("aws:region", "aws:profile", "aws:assumeRoles", "aws:allowedAccountIds")
+"""The settings that choose the account and region a command reads and acts in: from ESC, when the stack
+imports environments, as from the stack file (beneath the file's own values)."""
+
+
+def load_stack(args: argparse.Namespace, path: Path, *, find_warnings: bool = True) -> CheckedStack:
+    """The one way a command reads its stack file: checked with the ``--esc-config`` values (if the command
+    has the option and it is given) beneath the file's own, as ``pulumi up`` merges them; the warning
+    about ESC environments it cannot see printed on stderr. UsageError/ConfigError as :func:`load`."""
+    import sys
+
+    checked = load(path, esc_config(args), find_warnings=find_warnings)
+    for line in esc_warning_lines(path, checked):
+        print(line, file=sys.stderr)
+    return checked
+
+
+def _account_settings_seen(args: argparse.Namespace, path: Path, checked: CheckedStack, esc: EscConfig | None) -> None:
+    """Fail closed on a stack whose account settings may be in ESC environments patching cannot see: a
+    warning naming them, and a refusal (UsageError) when no aws:allowedAccountIds is visible, since the
+    command could then read or act in another account than the one ``pulumi up`` deploys in. Also warns
+    when the ESC output sets AWS environment variables (credentials) that this process does not have."""
+    import os
+    import sys
+
+    if checked.esc_warnings:
+        print(
+            f"warning: {path}: {', '.join(ESC_ACCOUNT_SETTINGS)} may come from the Pulumi ESC environment(s) it "
+            "imports, which patching cannot see without --esc-config: the account and region used are the stack "
+            "file's own",
+            file=sys.stderr,
+        )
+        if not checked.settings.get("aws:allowedAccountIds"):
+            raise UsageError(
+                f"{path} imports Pulumi ESC environment(s) and names no aws:allowedAccountIds patching can see: the "
+                "account pulumi up deploys in may be set there (aws:assumeRoles, aws:profile), and these credentials "
+                "may reach another; give --esc-config FILE (pulumi env open ENV --format json > FILE), or set "
+                "aws:allowedAccountIds in the stack file"
+            )
+    if esc is not None:
+        unset = [name for name in esc.environment_variables if name.startswith("AWS_") and name not in os.environ]
+        if unset:
+            print(
+                f"warning: {esc.source} sets {', '.join(unset)} for pulumi up; patching reads only its pulumiConfig "
+                f"and uses this process's credentials: to use the same ones, run pulumi env run ENV -- patching "
+                f"{getattr(args, 'command', '...')} ...",
+                file=sys.stderr,
+            )
+
+
+def _undecryptable(path: Path, checked: CheckedStack, esc: EscConfig | None) -> frozenset[str]:
+    """The stack file's own ``{secure: ...}`` settings (which patching cannot decrypt). An ESC value is marked
+    secret for the program (config.esc), but ``pulumi env open`` printed it in the clear: it is usable here."""
+    if esc is None:
+        return checked.secret_keys
+    from ..config.stack_file import read_stack_document, read_stack_file
+
+    own = read_stack_document(read_stack_file(path), str(path)).config
+    return frozenset(key for key in checked.secret_keys if key in own)

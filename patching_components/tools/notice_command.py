@@ -13,7 +13,17 @@ import argparse
 import sys
 from datetime import UTC, datetime
 
-from .common import EXIT_INVALID, EXIT_OK, UsageError, aws_problem, aws_stack, load, stack_files
+from .common import (
+    EXIT_INVALID,
+    EXIT_OK,
+    UsageError,
+    add_esc_option,
+    aws_problem,
+    aws_stack,
+    esc_config,
+    load,
+    stack_files,
+)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -21,6 +31,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--window", metavar="KEY", help="only this install window (default: every install window)")
     parser.add_argument("--region", help="only this one of the stack's regions")
     parser.add_argument("--profile", help="AWS profile (default: the stack's aws:profile, else the standard chain)")
+    add_esc_option(parser)
     parser.add_argument(
         "--dry-run",
         action="store_true",
@@ -32,7 +43,7 @@ def run(args: argparse.Namespace) -> int:
     from ..errors import ConfigError
 
     try:
-        stack = load(stack_files([args.stack_file])[0]).config
+        stack = load(stack_files([args.stack_file])[0], esc_config(args), find_warnings=False).config
         installs = [k for k, w in stack.maintenance_windows.items() if w.operation == "Install"]
         if args.window is not None and args.window not in installs:  # refused before any AWS call
             raise UsageError(f"--window {args.window}: the stack's install windows are {', '.join(installs) or 'none'}")

@@ -21,7 +21,7 @@ import json
 from types import SimpleNamespace
 from typing import Any
 
-from .common import EXIT_FROZEN, EXIT_OK, UsageError, aws_problem, aws_stack
+from .common import EXIT_FROZEN, EXIT_OK, UsageError, add_esc_option, aws_problem, aws_stack
 
 EXIT_REFUSED = EXIT_FROZEN
 """A refusal, like patch-now's inside a freeze: nothing was done, on purpose."""
@@ -32,6 +32,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--ring", required=True, help="the ring to promote to (a later ring of patching:rings)")
     parser.add_argument("--region", help="only this one of the stack's regions")
     parser.add_argument("--profile", help="AWS profile (default: the stack's aws:profile, else the standard chain)")
+    add_esc_option(parser)
     parser.add_argument(
         "--force",
         action="store_true",

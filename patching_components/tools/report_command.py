@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .common import EXIT_NOT_COMPLIANT, EXIT_OK, UsageError, aws_problem, aws_stack, stack_name, write
+from .common import EXIT_NOT_COMPLIANT, EXIT_OK, UsageError, add_esc_option, aws_problem, aws_stack, stack_name, write
 
 
 def _scan_age(text: str) -> int:
@@ -62,6 +62,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--region", help="only this one of the stack's regions")
     parser.add_argument("--profile", help="AWS profile (default: the stack's aws:profile, else the standard chain)")
+    add_esc_option(parser)
     parser.add_argument("--days", type=_days, default=31, help="window runs of the last N days (1-90, default 31)")
     parser.add_argument(
         "--max-scan-age",
@@ -120,6 +121,12 @@ def run(args: argparse.Namespace) -> int:
             raise UsageError(str(exc)) from None
     if args.fleet is None and (args.expect or args.max_age_days is not None):
         raise UsageError("--expect and --max-age-days are options of --fleet: give --fleet too")
+    if args.fleet is not None and args.esc_config:
+        # One environment's values would be read beneath every stack of the fleet (its account, its customer).
+        raise UsageError(
+            "--esc-config is one stack's: report each ESC stack with patching report STACK --esc-config FILE "
+            "--format json --out STACK.json, then give the saved .json reports to --fleet"
+        )
     if args.fleet is not None:
         from .report_fleet import run_fleet
 

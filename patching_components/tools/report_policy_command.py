@@ -8,11 +8,12 @@ import argparse
 import json
 import sys
 
-from .common import EXIT_INVALID, EXIT_OK, aws_region, load, stack_files
+from .common import EXIT_INVALID, EXIT_OK, add_esc_option, aws_region, load_stack, stack_files
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("stack_file", metavar="STACK_FILE", nargs="?")
+    add_esc_option(parser)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -23,7 +24,7 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps(report_policy_document(), indent=2))
         return EXIT_OK
     path = stack_files([args.stack_file])[0]
-    checked = load(path)
+    checked = load_stack(args, path)
     region = aws_region(checked)
     regions = list(checked.config.regions or ([region] if region else []))
     if not regions:

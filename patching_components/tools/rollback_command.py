@@ -17,7 +17,7 @@ import json
 import sys
 from typing import Any
 
-from .common import EXIT_INVALID, EXIT_OK, EXIT_USAGE, UsageError, aws_problem, aws_stack
+from .common import EXIT_INVALID, EXIT_OK, EXIT_USAGE, UsageError, add_esc_option, aws_problem, aws_stack
 
 INSTANCE_TAG, EXECUTION_TAG, ROOT_TAG = "PatchingInstance", "PatchingWindowExecution", "PatchingRootVolume"
 WINDOW_TAG = "PatchingWindow"
@@ -31,6 +31,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--region", help="the node's region (default: each of the stack's regions in turn)")
     parser.add_argument("--profile", help="AWS profile (default: the stack's aws:profile, else the standard chain)")
+    add_esc_option(parser)
     parser.add_argument("--yes", action="store_true", help="replace the root volume without asking")
     parser.add_argument("--dry-run", action="store_true", help="print the exact request and send nothing")
 

@@ -46,11 +46,20 @@ def stack_file_schema() -> dict[str, Any]:
         "title": "patching-components stack file (Pulumi.<stack>.yaml)",
         "type": "object",
         "required": ["config"],
+        # A stack file importing Pulumi ESC environments may take its required keys (patching:customer) from
+        # their pulumiConfig, which an editor cannot see: required only without `environment:`
+        # (`patching validate --esc-config` checks the merged values).
+        "if": {"not": {"required": ["environment"]}},
+        "then": {"properties": {"config": {"required": [f"{NAMESPACE}:{key}" for key in sorted(required)]}}},
         "properties": {
+            "environment": {
+                "description": "Pulumi ESC environments whose pulumiConfig values the stack takes (the file's own "
+                "values win): with it, the keys patching requires may be set there; check them with "
+                "patching validate --esc-config FILE (the output of pulumi env open ENV --format json)",
+            },
             "config": {
                 "type": "object",
                 "properties": properties,
-                "required": [f"{NAMESPACE}:{key}" for key in sorted(required)],
                 # Other namespaces (aws:region ...) are free; ours has exactly these keys.
                 "propertyNames": {
                     "anyOf": [

@@ -42,6 +42,7 @@ def run(args: argparse.Namespace) -> int:
         result: dict[str, Any] = {"file": str(path), "valid": True, "readable": True, "errors": [], "warnings": []}
         try:
             checked = check_stack(path, esc)
+            result["checked"] = checked
             result["summary"] = summary(checked.config)
             result["warnings"] = [_issue_json(i) for i in checked.warnings]
             result["warning_lines"] = issue_lines(str(path), checked.warnings)
@@ -50,9 +51,11 @@ def run(args: argparse.Namespace) -> int:
             result["errors"] = [_issue_json(i) for i in exc.issues]
             result["lines"] = exc.lines()
         results.append(result)
+    across_stacks(results)
     valid = sum(r["valid"] for r in results)
     if args.format == "json":
-        report = {"files": [{k: v for k, v in r.items() if not k.endswith("lines")} for r in results]}
+        shown = [{k: v for k, v in r.items() if not k.endswith("lines") and k != "checked"} for r in results]
+        report = {"files": shown}
         print(json.dumps({**report, "valid": valid, "invalid": len(results) - valid}, indent=2))
     else:
         for r in results:
@@ -68,3 +71,34 @@ def run(args: argparse.Namespace) -> int:
     if not all(r["readable"] for r in results):
         return EXIT_USAGE
     return EXIT_OK if valid == len(results) else EXIT_INVALID
+
+
+def across_stacks(results: list[dict[str, Any]]) -> None:
+    """What no stack file shows alone (config.shared_defaults): two stacks registering the default baseline
+    of one OS in one account and region, an error on both files (a warning when an account is unknown)."""
+    from pathlib import Path
+
+    from ..config.shared_defaults import conflicts, stack_defaults
+    from ..config.stack_file import read_stack_document, read_stack_file
+    from ..errors import issue_lines
+
+    found = []
+    seen = set()
+    for r in results:
+        if r["valid"] and Path(r["file"]).resolve() not in seen:
+            seen.add(Path(r["file"]).resolve())
+            defaults = stack_defaults(r["file"], r["checked"].config, r["checked"].settings)
+            if defaults is not None:
+                found.append(defaults)
+    errors, warnings = conflicts(found)
+    for r in results:
+        if r["file"] not in errors and r["file"] not in warnings:
+            continue
+        document = read_stack_document(read_stack_file(r["file"]), r["file"])
+        if r["file"] in errors:
+            issues = document.locate(errors[r["file"]])
+            r.update(valid=False, errors=[_issue_json(i) for i in issues], lines=issue_lines(r["file"], issues))
+        if r["file"] in warnings:
+            issues = document.locate(warnings[r["file"]])
+            r["warnings"] = [*r["warnings"], *(_issue_json(i) for i in issues)]
+            r["warning_lines"] = [*r["warning_lines"], *issue_lines(r["file"], issues)]
