@@ -160,3 +160,22 @@ def aws_stack(args: argparse.Namespace) -> tuple[Path, StackConfig, str, list[st
     except AccessError as exc:
         raise UsageError(f"{path}: {exc}") from None
     return path, config, primary, regions, account
+
+
+EXIT_CODES: dict[int, str] = {
+    EXIT_OK: "success",
+    EXIT_INVALID: (
+        "an invalid stack file (every error, with file, line and key path), a command not confirmed, an approval "
+        "that names no opening, a window `notice` cannot find"
+    ),
+    EXIT_USAGE: (
+        "usage error: bad arguments, a file that is missing, not YAML or not a stack file; for the AWS commands, "
+        "an account the stack does not allow and every AWS failure, on one line"
+    ),
+    EXIT_NOT_COMPLIANT: "`report` found something non-compliant, not covered or past its SLA",
+    EXIT_FROZEN: (
+        "refused: `patch-now` inside a change freeze, `promote` a promotion the runbook refuses, `resume` while "
+        "a stop alarm is in ALARM"
+    ),
+}
+"""What each exit status of ``patching`` means (``patching --help`` and the CLI reference print it)."""

@@ -11,7 +11,7 @@ from .common import EXIT_FROZEN, EXIT_INVALID, EXIT_OK, UsageError, aws_problem,
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("stack_file", metavar="STACK_FILE")
+    parser.add_argument("stack_file", metavar="STACK_FILE", help="the stack file (Pulumi.<stack>.yaml)")
     parser.add_argument("--region", help="only this one of the stack's regions")
     parser.add_argument("--profile", help="AWS profile (default: the stack's aws:profile, else the standard chain)")
     parser.add_argument("--ignore-alarms", action="store_true", help="resume even while a stop alarm is still in ALARM")
