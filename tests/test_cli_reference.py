@@ -46,7 +46,7 @@ def test_every_command_and_option_is_on_the_page():
     page = PAGE.read_text()
     for name in cli.COMMANDS:
         assert f"\n## patching {name}\n" in page and f"](#patching-{name}) |" in page
-    assert "| `[STACK_FILE ...]` |  | default: stacks/Pulumi.*.yaml |" in page  # validate: nargs="*"
+    assert "| `[STACK_FILE ...]` |  | default: stacks/Pulumi.\\*.yaml |" in page  # validate: nargs="*"
     assert "| `[STACK_FILE]` |  | limit the policy to this stack's regions and partition |" in page  # report-policy
     assert "| `--instance ID` | required | the node to roll back (i-...) |" in page  # rollback: a required option
     assert "| `--operation {Scan,Install}` | `Install` |" in page  # patch-now: choices and the default

@@ -37,8 +37,12 @@ def _usage(parser: argparse.ArgumentParser) -> str:
 
 
 def _cell(text: str) -> str:
-    """Text as one Markdown table cell: one line, no bare '|'."""
-    return " ".join(text.split()).replace("|", "\\|")
+    """Help text as one Markdown table cell: one line, no bare '|'; outside `code`, a '<' that is not
+    HTML (``Pulumi.<stack>.yaml``) and a '*' that is not emphasis (``Pulumi.*.yaml``) escaped."""
+    parts = " ".join(text.split()).replace("|", "\\|").split("`")
+    for index in range(0, len(parts), 2):  # the even parts are outside code spans
+        parts[index] = parts[index].replace("<", "&lt;").replace("*", "\\*")
+    return "`".join(parts)
 
 
 def _default(action: argparse.Action) -> str:
