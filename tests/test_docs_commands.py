@@ -24,6 +24,7 @@ from __future__ import annotations
 import ast
 import contextlib
 import io
+import json
 import re
 import shlex
 from dataclasses import dataclass
@@ -42,12 +43,13 @@ the stack file: such a block is checked where a copy of the file is edited, see 
 NOW = "2027-03-01T12:00:00Z"
 """The frozen clock: a date before the documentation's example calendars (March and April 2027)."""
 
+PATCH_NOW = (
+    "patching patch-now stacks/Pulumi.acme.yaml --groups acme-web "
+    "--install-override-list https://patches.acme.example/cve-2026-0001.yaml --dry-run"
+)
 CHECKED_BY = {
     # the block's command (continuation lines joined) -> the test that checks the block's output
-    "patching patch-now stacks/Pulumi.acme.yaml --groups acme-web "
-    "--install-override-list https://patches.acme.example/cve-2026-0001.yaml --dry-run": (
-        "tests/test_patch_now.py::test_dry_run_prints_the_exact_request_and_sends_nothing"
-    ),
+    PATCH_NOW: "tests/test_docs_commands.py::test_the_patch_now_block_is_a_dry_run_against_the_stubbed_account",
     "patching approve stacks/Pulumi.globex.yaml --window tue-install --date 2027-03-11": (
         "tests/test_approvals.py::test_the_readme_shows_real_approve_output"
     ),
@@ -285,6 +287,38 @@ def test_a_command_the_parser_refuses_fails_with_its_file_and_line():
     )
 
 
+def subset(shown: object, real: object) -> bool:
+    """``shown`` is ``real`` with some keys left out (the docs' ``...`` inside a JSON line)."""
+    if isinstance(shown, dict) and isinstance(real, dict):
+        return all(key in real and subset(value, real[key]) for key, value in shown.items())
+    if isinstance(shown, list) and isinstance(real, list):
+        return len(shown) == len(real) and all(map(subset, shown, real))
+    return shown == real
+
+
+def test_the_patch_now_block_is_a_dry_run_against_the_stubbed_account(monkeypatch):
+    import test_patch_now
+    from aws_stubs import StubbedAccount, use_account
+
+    (block,) = [b for b in all_blocks() if b.lines and command_and_output(b)[0] == PATCH_NOW]
+    _, shown = command_and_output(block)
+    # The account and role the docs show; the responses are tests/test_patch_now.py's for acme's weekly-install.
+    account = StubbedAccount({"ssm": test_patch_now.ACME_INSTALL}, "eu-west-1")
+    use_account(
+        monkeypatch, account, "111122223333", "arn:aws:sts::111122223333:assumed-role/patching-operator/patching"
+    )
+    monkeypatch.chdir(ROOT)
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert cli.main(shlex.split(PATCH_NOW)[1:]) == 0
+    account.assert_all_called()
+    lines = out.getvalue().splitlines()
+    assert shown[:2] == lines[:2]  # the account line and the plan line, exactly
+    # The request line, its `...` left out: the keys shown have the values shown.
+    requests = json.loads("\n".join(lines[2:]))
+    assert len(shown) == 3 and subset(json.loads(shown[2].replace(", ...", "")), requests), shown[2]
+
+
 # -- the rules themselves ------------------------------------------------------------------------------
 
 
@@ -334,3 +368,10 @@ def test_blocks_commands_and_continuations_are_read(tmp_path):
         (14, ["validate", "stacks/Pulumi.contoso.yaml"]),
         (15, ["plan", "a.yaml"]),
     ]
+
+
+def test_a_json_line_shown_in_part_is_a_subset():
+    real = [{"region": "eu-west-1", "SendCommand": {"DocumentName": "AWS-RunPatchBaseline", "MaxErrors": "1"}}]
+    assert subset([{"region": "eu-west-1", "SendCommand": {"DocumentName": "AWS-RunPatchBaseline"}}], real)
+    assert not subset([{"region": "eu-west-1", "SendCommand": {"DocumentName": "AWS-RunShellScript"}}], real)
+    assert not subset([{"region": "us-east-1"}], real) and not subset([], real)
