@@ -20,6 +20,7 @@ from xml.sax.saxutils import escape
 from patching_components import calendar
 from patching_components.tools.calendar_command import _moment, _until
 from patching_components.tools.common import aws_region, load, stack_name
+from patching_components.tools.rings_calendar import ring_notes, ring_text
 
 ROOT = Path(__file__).resolve().parent.parent
 STACKS = [ROOT / "stacks" / f"Pulumi.{name}.yaml" for name in ("acme", "globex", "initech")]
@@ -41,8 +42,8 @@ def _px(value: float) -> str:
     return f"{round(value, 2):g}"
 
 
-def _label(occurrence: calendar.Occurrence) -> str:
-    """The text calendar's line for this opening (its UTC column aside)."""
+def _label(occurrence: calendar.Occurrence, ring: str = "") -> str:
+    """The text calendar's line for this opening (its UTC column aside; ``ring``: the line's ring note)."""
     if occurrence.kind == "freeze":
         what = ""
     else:
@@ -51,6 +52,7 @@ def _label(occurrence: calendar.Occurrence) -> str:
         what += f"  SKIPPED: change freeze {occurrence.skipped_by}"
     elif occurrence.approval == "awaiting approval":
         what += "  AWAITING APPROVAL"
+    what += ring
     text = (
         f"{_moment(occurrence.start)} - {_until(occurrence.start, occurrence.end)} {occurrence.region or ''} "
         f"{occurrence.customer} {occurrence.operation} {occurrence.window} {what}"
@@ -76,18 +78,21 @@ def _pieces(start: datetime, end: datetime, first: date, days: int) -> list[tupl
 
 def occurrences(
     stacks: Sequence[Path] = STACKS, start: datetime = START, weeks: int = WEEKS
-) -> tuple[list[str], list[calendar.Occurrence]]:
-    """The customers (in the stacks' order) and every opening of the stacks, as `patching calendar` finds them."""
-    customers, lists = [], []
+) -> tuple[list[str], list[calendar.Occurrence], dict[calendar.Occurrence, str]]:
+    """The customers (in the stacks' order), every opening of the stacks and the ring notes of the ring
+    install windows' openings, as `patching calendar` finds them."""
+    customers, lists, configs = [], [], []
     for path in stacks:
         checked = load(path, find_warnings=False)
         customers.append(checked.config.customer)
+        configs.append((path, stack_name(path), checked.config))
         lists.append(calendar.occurrences(checked.config, start, weeks, stack_name(path), region=aws_region(checked)))
-    return customers, calendar.merge(lists)
+    found = calendar.merge(lists)
+    return customers, found, {o: ring_text(note) for o, note in ring_notes(configs, found).items()}
 
 
 def render(stacks: Sequence[Path] = STACKS, start: datetime = START, weeks: int = WEEKS) -> str:
-    customers, found = occurrences(stacks, start, weeks)
+    customers, found, rings = occurrences(stacks, start, weeks)
     first, days = start.astimezone(UTC).date(), weeks * 7
     lane_of = {customer: index for index, customer in enumerate(customers)}
     colour_of = {customer: COLOURS[index % len(COLOURS)] for index, customer in enumerate(customers)}
@@ -140,7 +145,7 @@ def render(stacks: Sequence[Path] = STACKS, start: datetime = START, weeks: int 
     # Freezes under the windows, then the windows.
     ordered = sorted(found, key=lambda o: o.kind != "freeze")
     for occurrence in ordered:
-        label = escape(_label(occurrence))
+        label = escape(_label(occurrence, rings.get(occurrence, "")))
         colour = colour_of[occurrence.customer]
         for index, begin, finish in _pieces(occurrence.start, occurrence.end, first, days):
             x = LEFT + index * COLUMN + 4 + lane_of[occurrence.customer] * LANE

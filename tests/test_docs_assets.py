@@ -42,8 +42,11 @@ def bars(svg: str) -> dict[str, ET.Element]:
 def test_the_calendar_picture_places_and_marks_the_windows():
     drawn = bars(docgen.CALENDAR_SVG.read_text())
     # The lines `patching calendar stacks/Pulumi.{acme,globex,initech}.yaml --start 2027-11-01 --weeks 4` prints
-    # for them (without the UTC column and the ring notes).
-    install = drawn["Sun 2027-11-07 02:00 GMT - 06:00 eu-west-1 acme Install weekly-install acme-web"]
+    # for them (without the UTC column).
+    install = drawn[
+        "Sun 2027-11-07 02:00 GMT - 06:00 eu-west-1 acme Install weekly-install acme-web ring prod: cut-off al2023 "
+        "2027-10-26 (ring dev's install of 2027-11-02 04:00 GMT)"
+    ]
     # By hand: 7 November is column 6 (of 44 px, from x=52), acme lane 0 (4 px in, 1 px margin); 02:00-06:00 UTC is
     # 2 to 6 hours (18 px each) below the top (y=64): x = 52 + 6*44 + 4 + 1, y = 64 + 2*18, height 4*18.
     assert {k: install.get(k) for k in ("x", "y", "width", "height", "fill")} == {
