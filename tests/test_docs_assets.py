@@ -82,3 +82,16 @@ def test_check_finds_a_stale_picture(tmp_path, monkeypatch, capsys):
     assert docgen.assets(check=False) == 0
     assert docgen.assets(check=True) == 0
     assert stale.read_text() == docgen.CALENDAR_SVG.read_text()
+
+
+def test_ci_builds_the_site_strictly_before_the_tests_and_git_ignores_it():
+    import tomllib
+
+    commands = [line for line in (ROOT / ".ci" / "run").read_text().splitlines() if not line.startswith("#")]
+    build = commands.index('"$venv/bin/mkdocs" build --strict --site-dir .ci/site')
+    assert build < commands.index('"$venv/bin/pytest"')  # a broken page fails before minutes of tests
+    ignored = (ROOT / ".gitignore").read_text().splitlines()
+    assert ".ci/site/" in ignored and "site/" in ignored
+    extras = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]
+    assert extras["docs"] == ["mkdocs>=1.6,<2", "mkdocs-material>=9.5,<10"]
+    assert "patching-components[report,docs]" in extras["test"]  # .ci/run installs the test extra
