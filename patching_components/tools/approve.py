@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("stack_file", metavar="STACK_FILE")
+    parser.add_argument("stack_file", metavar="STACK_FILE", help="the stack file (Pulumi.<stack>.yaml)")
     parser.add_argument("--window", required=True, metavar="KEY", help="the approval-gated window's key")
     parser.add_argument(
         "--date",

@@ -43,7 +43,9 @@ def _limit(text: str) -> int:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("stack_files", nargs="*", metavar="STACK_FILE")
+    parser.add_argument(
+        "stack_files", nargs="*", metavar="STACK_FILE", help="default: stacks/Pulumi.*.yaml; several are merged"
+    )
     parser.add_argument("--weeks", type=_weeks, default=4, help="how many weeks ahead (1-104, default 4)")
     parser.add_argument("--start", help="ISO date or date-time to start from (default: now; UTC without an offset)")
     parser.add_argument("--ics", metavar="PATH", help="also write one iCalendar file of every stack given")
@@ -56,7 +58,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="N",
         help="list the periods in which more than N customers have an install window open",
     )
-    parser.add_argument("--format", choices=("text", "json"), default="text")
+    parser.add_argument("--format", choices=("text", "json"), default="text", help="json: a list of the occurrences")
     add_esc_option(parser)
 
 

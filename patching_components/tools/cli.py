@@ -24,7 +24,7 @@ from types import ModuleType
 
 from .. import __version__
 from ..errors import ConfigError
-from .common import EXIT_INVALID, EXIT_OK, EXIT_USAGE, UsageError, aws_problem
+from .common import EXIT_CODES, EXIT_INVALID, EXIT_OK, EXIT_USAGE, UsageError, aws_problem
 
 # The subcommands in the order `patching --help` lists them: name -> module (under tools/) and its help.
 COMMANDS = {
@@ -55,6 +55,7 @@ def build_parser(commands: Collection[str] | None = None) -> argparse.ArgumentPa
     parser = argparse.ArgumentParser(
         prog="patching",
         description="Offline tools for patching-components stack files (no AWS credentials, no Pulumi CLI).",
+        epilog="exit codes: " + "; ".join(f"{code} {meaning}" for code, meaning in EXIT_CODES.items()),
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")

@@ -224,3 +224,22 @@ def _undecryptable(path: Path, checked: CheckedStack, esc: EscConfig | None) -> 
 
     own = read_stack_document(read_stack_file(path), str(path)).config
     return frozenset(key for key in checked.secret_keys if key in own)
+
+
+EXIT_CODES: dict[int, str] = {
+    EXIT_OK: "success",
+    EXIT_INVALID: (
+        "an invalid stack file (every error, with file, line and key path), a command not confirmed, an approval "
+        "that names no opening, a window `notice` cannot find"
+    ),
+    EXIT_USAGE: (
+        "usage error: bad arguments, a file that is missing, not YAML or not a stack file; for the AWS commands, "
+        "an account the stack does not allow and every AWS failure, on one line"
+    ),
+    EXIT_NOT_COMPLIANT: "`report` found something non-compliant, not covered or past its SLA",
+    EXIT_FROZEN: (
+        "refused: `patch-now` inside a change freeze, `promote` a promotion the runbook refuses, `resume` while "
+        "a stop alarm is in ALARM"
+    ),
+}
+"""What each exit status of ``patching`` means (``patching --help`` and the CLI reference print it)."""

@@ -32,8 +32,10 @@ ACCOUNT_ID = re.compile(r"^\d{12}$")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("stack_file", metavar="STACK_FILE")
-    parser.add_argument("--format", choices=("text", "json"), default="text")
+    parser.add_argument("stack_file", metavar="STACK_FILE", help="the stack file (Pulumi.<stack>.yaml)")
+    parser.add_argument(
+        "--format", choices=("text", "json"), default="text", help="json: the stack, account, role and documents"
+    )
     parser.add_argument(
         "--account-id",
         metavar="ID",

@@ -43,11 +43,17 @@ def alarm_configuration(names: list[str] | None) -> dict | None:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("stack_file", metavar="STACK_FILE")
+    parser.add_argument("stack_file", metavar="STACK_FILE", help="the stack file (Pulumi.<stack>.yaml)")
     parser.add_argument("--groups", help="comma-separated patch groups (default: every group of the stack)")
-    parser.add_argument("--operation", choices=("Scan", "Install"), default="Install")
     parser.add_argument(
-        "--install-override-list", metavar="URL", type=_override_list, help="https:// or s3:// YAML list"
+        "--operation", choices=("Scan", "Install"), default="Install", help="Scan only reports missing patches"
+    )
+    parser.add_argument(
+        "--install-override-list",
+        metavar="URL",
+        type=_override_list,
+        help="an https:// or s3:// URL of a YAML list of patches to install instead of the baseline's "
+        "(AWS-RunPatchBaseline's InstallOverrideList)",
     )
     parser.add_argument(
         "--reboot",

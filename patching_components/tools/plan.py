@@ -24,8 +24,10 @@ from .common import (
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("stack_file", metavar="STACK_FILE")
-    parser.add_argument("--format", choices=("text", "json"), default="text")
+    parser.add_argument("stack_file", metavar="STACK_FILE", help="the stack file (Pulumi.<stack>.yaml)")
+    parser.add_argument(
+        "--format", choices=("text", "json"), default="text", help="json: a list of the resources, each with its inputs"
+    )
     add_esc_option(parser)
 
 

@@ -28,7 +28,7 @@ EXIT_REFUSED = EXIT_FROZEN
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("stack_file", metavar="STACK_FILE")
+    parser.add_argument("stack_file", metavar="STACK_FILE", help="the stack file (Pulumi.<stack>.yaml)")
     parser.add_argument("--ring", required=True, help="the ring to promote to (a later ring of patching:rings)")
     parser.add_argument("--region", help="only this one of the stack's regions")
     parser.add_argument("--profile", help="AWS profile (default: the stack's aws:profile, else the standard chain)")

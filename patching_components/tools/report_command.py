@@ -52,7 +52,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     from .report_formats import FORMATS as REPORT_FORMATS
 
     parser.add_argument("stack_file", metavar="STACK_FILE", nargs="?", help="the stack (optional with --fleet)")
-    parser.add_argument("--format", choices=REPORT_FORMATS, default="md")
+    parser.add_argument(
+        "--format",
+        choices=REPORT_FORMATS,
+        default="md",
+        help="the format of standard output and of an --out of another extension",
+    )
     parser.add_argument(
         "--out",
         metavar="PATH",

@@ -12,7 +12,9 @@ from .common import EXIT_INVALID, EXIT_OK, add_esc_option, aws_region, load_stac
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("stack_file", metavar="STACK_FILE", nargs="?")
+    parser.add_argument(
+        "stack_file", metavar="STACK_FILE", nargs="?", help="limit the policy to this stack's regions and partition"
+    )
     add_esc_option(parser)
 
 

@@ -24,7 +24,7 @@ WINDOW_TAG = "PatchingWindow"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("stack_file", metavar="STACK_FILE")
+    parser.add_argument("stack_file", metavar="STACK_FILE", help="the stack file (Pulumi.<stack>.yaml)")
     parser.add_argument("--instance", required=True, metavar="ID", help="the node to roll back (i-...)")
     parser.add_argument(
         "--execution", metavar="ID", help="the maintenance window execution whose snapshot to use (default: newest)"

@@ -13,8 +13,10 @@ if TYPE_CHECKING:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("stack_files", nargs="*", metavar="STACK_FILE")
-    parser.add_argument("--format", choices=("text", "json"), default="text")
+    parser.add_argument("stack_files", nargs="*", metavar="STACK_FILE", help="default: stacks/Pulumi.*.yaml")
+    parser.add_argument(
+        "--format", choices=("text", "json"), default="text", help="json: one document of every file, error and warning"
+    )
     add_esc_option(parser)
 
 
