@@ -51,7 +51,10 @@ def test_every_command_and_option_is_on_the_page():
     assert "| `--instance ID` | required | the node to roll back (i-...) |" in page  # rollback: a required option
     assert "| `--operation {Scan,Install}` | `Install` |" in page  # patch-now: choices and the default
     assert "| `--yes` |  | send without asking |" in page  # a flag: no default shown
-    assert "usage: patching approve [-h] --window KEY --date YYYY-MM-DD [--dry-run] STACK_FILE\n" in page
+    assert (
+        "usage: patching approve [-h] --window KEY --date YYYY-MM-DD [--dry-run] [--esc-config FILE]\n"
+        "                        STACK_FILE\n"
+    ) in page
     assert "## patching schema\n\nprint the JSON Schema of a stack file.\n" in page
 
 

@@ -11,8 +11,7 @@ README.md and docs/**/*.md (whatever exists) are read fence by fence:
   the last cut its last lines (a block without a cut is the whole output). The ``$`` line's own
   continuation lines (trailing backslash) are the command; the output ends at the next ``$`` line.
 - Any other such block (the AWS commands: report, patch-now, notice, ...) must be listed in CHECKED_BY
-  with the test that checks it; this test asserts that the named test exists. A block wrong today is
-  listed in KNOWN_WRONG with the report that gives the lead its fix.
+  with the test that checks it; this test asserts that the named test exists.
 - Every ``patching <command> ...`` line of a ```bash / ```sh / ```console block (commands shown without
   output) is parsed by the real argument parser: ``parse_args`` must not exit.
 
@@ -52,17 +51,6 @@ CHECKED_BY = {
     PATCH_NOW: "tests/test_docs_commands.py::test_the_patch_now_block_is_a_dry_run_against_the_stubbed_account",
     "patching approve stacks/Pulumi.globex.yaml --window tue-install --date 2027-03-11": (
         "tests/test_approvals.py::test_the_readme_shows_real_approve_output"
-    ),
-}
-
-KNOWN_WRONG: dict[str, str] = {
-    # the block's command -> what is wrong (the fix is in the docs-tools branch's report to the lead); the block
-    # is still run, and must still differ: once fixed, this test says to remove the entry.
-    "patching validate stacks/Pulumi.acme.yaml tests/bad_stacks/Pulumi.many-errors.yaml": (
-        "docs-tools report, wrong block 1: patching:mode's message is now \"got 'yes-please' (text); allowed: ...\""
-    ),
-    "patching plan stacks/Pulumi.initech.yaml": (
-        "docs-tools report, wrong block 2: initech's plan has more resources than the (23) shown"
     ),
 }
 
@@ -196,10 +184,6 @@ def output_block_problems(blocks: list[Block]) -> tuple[int, list[str]]:
         if command in CHECKED_BY:
             continue
         argv = shlex.split(command)[1:]
-        if command in KNOWN_WRONG:
-            if matches(shown, run_offline(argv)) is None:
-                problems.append(f"{block.where}: `{command}` is right now: remove it from KNOWN_WRONG")
-            continue
         if not runs_here(argv):
             problems.append(
                 f"{block.where}: `{command}` is neither run here (offline commands) nor listed in CHECKED_BY "
@@ -249,7 +233,7 @@ def test_every_listed_block_is_still_in_the_documentation():
         for block in all_blocks()
         if block.lines and block.lines[0].startswith("$ patching ")
     }
-    assert set(CHECKED_BY) | set(KNOWN_WRONG) <= commands, set(CHECKED_BY) | set(KNOWN_WRONG) - commands
+    assert set(CHECKED_BY) <= commands, set(CHECKED_BY) - commands
 
 
 def shell_problems(blocks: list[Block]) -> tuple[int, list[str]]:
