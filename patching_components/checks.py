@@ -377,7 +377,7 @@ def rate_control_warnings(config: StackConfig) -> list[Issue]:
     """A window whose rate control cannot reach every target before its cutoff. With maxConcurrency N% the
     targets run in at least ceil(100 / N) waves of minutesPerNode each, whatever the group's size (counted
     as if AWS rounded N% of the targets up: the fewest waves). A count (maxConcurrency: 5) depends on how
-    many nodes the groups have, which is unknown offline: the README gives the arithmetic."""
+    many nodes the groups have, which is unknown offline: docs/configuration.md gives the arithmetic."""
     issues = []
     for key in config.maintenance_windows:
         window = layout.window_as_built(config, key)

@@ -171,7 +171,7 @@ def test_a_role_that_does_not_trust_the_operator(fake_aws, capsys, tmp_path):
                 json.dumps({"__type": "AccessDeniedException", "message": "User is not authorized\nto do this"}),
             ),
             "AWS refused DescribeMaintenanceWindows: AccessDeniedException: User is not authorized to do this: the "
-            "credentials lack this permission (the README lists what each command needs)",
+            "credentials lack this permission (see docs/troubleshooting.md)",
         ),
     ],
 )

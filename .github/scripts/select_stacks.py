@@ -108,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
         if len(stacks) > MAX_MATRIX_JOBS:
             raise SelectionError(
                 f"{len(stacks)} stacks exceed GitHub's {MAX_MATRIX_JOBS}-job matrix limit: "
-                "see the README's Fleet section (split the matrix or move to Pulumi Deployments)"
+                "see docs/ci-cd.md (split the matrix or move to Pulumi Deployments)"
             )
     except SelectionError as exc:
         print(f"select_stacks: error: {exc}", file=sys.stderr)

@@ -338,7 +338,7 @@ def later_minor_releases(operating_system: str, products: Sequence[str]) -> dict
 
 
 # ---------------------------------------------------------------------------
-# End of support (one table: validation, the policy pack and the README read it)
+# End of support (one table: validation, the policy pack and docs/configuration.md read it)
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ alarm's name. The runbook tags every window of the customer in the region ``Patc
 alarm) and disables it, cancels their pending and in-progress executions, and tells the customer's topic. The
 windows stay disabled until an operator runs ``patching resume STACK``: nothing here enables them again, and the
 freeze guard never enables a window that carries the tag. Any ALARM trips it, inside a window or not (see the
-README, "Circuit breaker"): an alarm that fires an hour before patch night must stop that night too.
+docs/freezes.md, "Circuit breaker"): an alarm that fires an hour before patch night must stop that night too.
 
 pulumi-aws's ``aws.ssm.MaintenanceWindowTask`` has no ``alarm_configuration`` (7.51), so AWS's own per-task alarm
 (RegisterTaskWithMaintenanceWindow ``AlarmConfiguration``) is not set: this component is the whole stop.

@@ -12,7 +12,7 @@ maps), ``annotations`` (reading the model's types: one unwrapper, one key-path w
 ``messages`` (pydantic's errors as located issues), ``validation`` (the entry points),
 ``stack_yaml`` (YAML as the Pulumi CLI reads it), ``handover`` (a value's way from the stack file
 into the program), ``stack_file`` (reading a stack file offline), ``pulumi_config`` (reading it in
-a Pulumi program), ``secrets``, ``defaults`` and ``reference`` (README's configuration reference).
+a Pulumi program), ``secrets``, ``defaults`` and ``reference`` (docs/reference/configuration.md).
 This package exports what users need; internal users import the submodule they need.
 """
 

@@ -73,7 +73,7 @@ class ConfigModel(BaseModel):
         validate_by_name=False,
         frozen=True,
         defer_build=True,  # validators built on first use: StackConfig's once, not each section's on import
-        # Field docstrings become descriptions (`patching schema`'s editor hovers, the README's
+        # Field docstrings become descriptions (`patching schema`'s editor hovers, the docs'
         # reference, the components' argument docstrings), but only when those are made:
         # reading every model's source on import (pydantic's use_attribute_docstrings) would cost
         # every command that only validates. See attach_descriptions.

@@ -12,7 +12,7 @@ from pydantic import BeforeValidator, Field
 
 SLA_SEVERITIES: tuple[str, ...] = ("Critical", "Important", "Medium", "Low")
 """The keys of ``patching:sla``, most severe first. How each operating system's own severity values map
-onto them: tools/report_sla.py, ``SEVERITY_OF``, and the README ("SLA report")."""
+onto them: tools/report_sla.py, ``SEVERITY_OF``, and docs/report.md ("SLA report")."""
 MAX_SLA_DAYS = 365
 
 SlaSeverity = Literal["Critical", "Important", "Medium", "Low"]

@@ -27,7 +27,7 @@ def problem(exc: Exception, *, profile: str | None = None) -> str:
         if code in ("ExpiredToken", "ExpiredTokenException", "RequestExpired"):
             hint = ": refresh your AWS credentials (aws sso login, or new session keys)"
         elif code in ("AccessDenied", "AccessDeniedException", "UnauthorizedOperation"):
-            hint = ": the credentials lack this permission (the README lists what each command needs)"
+            hint = ": the credentials lack this permission (see docs/troubleshooting.md)"
             if exc.operation_name == "AssumeRole":
                 hint = ": the role's trust policy does not let these credentials assume it (or the externalId differs)"
         elif code in ("UnrecognizedClientException", "InvalidClientTokenId", "SignatureDoesNotMatch"):
