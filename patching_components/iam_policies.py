@@ -999,8 +999,9 @@ def ring_promotion_document(
     kms_key_arn: str | None = None,
 ) -> dict[str, Any]:
     """What a ring's promotion runbook may do: read the executions of this customer's windows (tagged
-    ``Customer: <customer>``) and the patch states of the nodes in its patch groups (an API without
-    resource-level permissions), read and write exactly its ring's override object, and tell ``topic_arn``."""
+    ``Customer: <customer>``), the patch states of the nodes in its patch groups and the EC2 instances tagged
+    with them (APIs without resource-level permissions), read and write exactly its ring's override object, and
+    tell ``topic_arn``."""
     prefix = f"arn:{partition}:ssm:{region}:{account_id}:"
     statements: list[dict[str, Any]] = [
         {
@@ -1015,6 +1016,14 @@ def ring_promotion_document(
             "Sid": "ReadThePreviousRingsPatchStates",
             "Effect": "Allow",
             "Action": "ssm:DescribeInstancePatchStatesForPatchGroup",
+            "Resource": "*",
+        },
+        {
+            # The previous ring's instances (tagged with its groups), each of which must have reported the install:
+            # DescribeInstances has no resource type in IAM's action table either.
+            "Sid": "FindThePreviousRingsNodes",
+            "Effect": "Allow",
+            "Action": "ec2:DescribeInstances",
             "Resource": "*",
         },
         {
