@@ -578,6 +578,7 @@ def inline_policy_issues(config: StackConfig) -> list[tuple[tuple[str | int, ...
 
 REPORT_SLA_READ_ACTIONS = (
     "inspector2:BatchGetAccountStatus",
+    "inspector2:ListCoverage",  # which EC2 nodes Inspector actively scans (no resource type in IAM's table)
     "inspector2:ListFindings",
     "ssm:DescribeAvailablePatches",
     "ssm:DescribeInstancePatches",
