@@ -1107,8 +1107,9 @@ def circuit_breaker_document(
 ) -> dict[str, Any]:
     """What the circuit breaker runbook (documents/circuit-breaker.yaml) may do in its region: read, disable and
     mark (``PatchingCircuitBreaker`` only) the windows tagged ``Customer: <customer>``, list and cancel their
-    executions, and tell ``topic_arn``. No RemoveTagsFromResource and no enabling of anything on purpose:
-    only ``patching resume`` (an operator) undoes a trip. (UpdateMaintenanceWindow could enable: IAM has no
+    executions, list those executions' tasks and invocations and cancel their running commands (IAM allows only
+    ``*`` for these, in its region), and tell ``topic_arn``. No RemoveTagsFromResource and no enabling of anything
+    on purpose: only ``patching resume`` (an operator) undoes a trip. (UpdateMaintenanceWindow could enable: IAM has no
     condition on the request's Enabled; the runbook only ever sends Enabled=False.)"""
     from .aws.alarms import CIRCUIT_BREAKER_TAG
 
@@ -1134,6 +1135,22 @@ def circuit_breaker_document(
             "Action": "ssm:AddTagsToResource",
             "Resource": windows,
             "Condition": {"StringEquals": ours, "ForAllValues:StringEquals": {"aws:TagKeys": [CIRCUIT_BREAKER_TAG]}},
+        },
+        {
+            # The commands already running in the executions it cancels (AWS lets a running task finish). IAM's action
+            # table gives these three no resource type (Resource "*" only) and no condition key of their own: the
+            # runbook cancels only the command IDs it finds through this customer's windows (whose executions only
+            # the statement above lets it list), and CancelCommand can only stop a command, never run one. Limited
+            # to this region (docs/aws-behaviour.md, "Circuit breaker: running commands").
+            "Sid": "CancelTheRunningCommandsOfItsExecutions",
+            "Effect": "Allow",
+            "Action": [
+                "ssm:CancelCommand",
+                "ssm:DescribeMaintenanceWindowExecutionTaskInvocations",
+                "ssm:DescribeMaintenanceWindowExecutionTasks",
+            ],
+            "Resource": "*",
+            "Condition": {"StringEquals": {"aws:RequestedRegion": region}},
         },
     ]
     if topic_arn:
