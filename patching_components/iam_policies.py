@@ -578,6 +578,7 @@ def inline_policy_issues(config: StackConfig) -> list[tuple[tuple[str | int, ...
 
 REPORT_SLA_READ_ACTIONS = (
     "inspector2:BatchGetAccountStatus",
+    "inspector2:ListCoverage",  # which EC2 nodes Inspector actively scans (no resource type in IAM's table)
     "inspector2:ListFindings",
     "ssm:DescribeAvailablePatches",
     "ssm:DescribeInstancePatches",
@@ -999,8 +1000,9 @@ def ring_promotion_document(
     kms_key_arn: str | None = None,
 ) -> dict[str, Any]:
     """What a ring's promotion runbook may do: read the executions of this customer's windows (tagged
-    ``Customer: <customer>``) and the patch states of the nodes in its patch groups (an API without
-    resource-level permissions), read and write exactly its ring's override object, and tell ``topic_arn``."""
+    ``Customer: <customer>``), the patch states of the nodes in its patch groups and the EC2 instances tagged
+    with them (APIs without resource-level permissions), read and write exactly its ring's override object, and
+    tell ``topic_arn``."""
     prefix = f"arn:{partition}:ssm:{region}:{account_id}:"
     statements: list[dict[str, Any]] = [
         {
@@ -1015,6 +1017,14 @@ def ring_promotion_document(
             "Sid": "ReadThePreviousRingsPatchStates",
             "Effect": "Allow",
             "Action": "ssm:DescribeInstancePatchStatesForPatchGroup",
+            "Resource": "*",
+        },
+        {
+            # The previous ring's instances (tagged with its groups), each of which must have reported the install:
+            # DescribeInstances has no resource type in IAM's action table either.
+            "Sid": "FindThePreviousRingsNodes",
+            "Effect": "Allow",
+            "Action": "ec2:DescribeInstances",
             "Resource": "*",
         },
         {
@@ -1097,8 +1107,9 @@ def circuit_breaker_document(
 ) -> dict[str, Any]:
     """What the circuit breaker runbook (documents/circuit-breaker.yaml) may do in its region: read, disable and
     mark (``PatchingCircuitBreaker`` only) the windows tagged ``Customer: <customer>``, list and cancel their
-    executions, and tell ``topic_arn``. No RemoveTagsFromResource and no enabling of anything on purpose:
-    only ``patching resume`` (an operator) undoes a trip. (UpdateMaintenanceWindow could enable: IAM has no
+    executions, list those executions' tasks and invocations and cancel their running commands (IAM allows only
+    ``*`` for these, in its region), and tell ``topic_arn``. No RemoveTagsFromResource and no enabling of anything
+    on purpose: only ``patching resume`` (an operator) undoes a trip. (UpdateMaintenanceWindow could enable: IAM has no
     condition on the request's Enabled; the runbook only ever sends Enabled=False.)"""
     from .aws.alarms import CIRCUIT_BREAKER_TAG
 
@@ -1124,6 +1135,22 @@ def circuit_breaker_document(
             "Action": "ssm:AddTagsToResource",
             "Resource": windows,
             "Condition": {"StringEquals": ours, "ForAllValues:StringEquals": {"aws:TagKeys": [CIRCUIT_BREAKER_TAG]}},
+        },
+        {
+            # The commands already running in the executions it cancels (AWS lets a running task finish). IAM's action
+            # table gives these three no resource type (Resource "*" only) and no condition key of their own: the
+            # runbook cancels only the command IDs it finds through this customer's windows (whose executions only
+            # the statement above lets it list), and CancelCommand can only stop a command, never run one. Limited
+            # to this region (docs/aws-behaviour.md, "Circuit breaker: running commands").
+            "Sid": "CancelTheRunningCommandsOfItsExecutions",
+            "Effect": "Allow",
+            "Action": [
+                "ssm:CancelCommand",
+                "ssm:DescribeMaintenanceWindowExecutionTaskInvocations",
+                "ssm:DescribeMaintenanceWindowExecutionTasks",
+            ],
+            "Resource": "*",
+            "Condition": {"StringEquals": {"aws:RequestedRegion": region}},
         },
     ]
     if topic_arn:

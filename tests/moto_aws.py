@@ -416,3 +416,83 @@ def _dispatch_with_ec2_fixtures(self: _Dispatch, environ: dict[str, Any], start_
 
 
 _Dispatch.__call__ = _dispatch_with_ec2_fixtures  # type: ignore[method-assign]
+
+
+# -- Amazon Inspector's ListCoverage (`patching report --sla`), which moto 5 lacks ------------------------------------
+#
+# "ListCoverage", Amazon Inspector API Reference (https://docs.aws.amazon.com/inspector/v2/APIReference/
+# API_ListCoverage.html): POST /coverage/list; ``filterCriteria`` holds lists of CoverageStringFilter
+# (``comparison`` EQUALS | NOT_EQUALS, ``value``); ``maxResults`` 1-200; ``nextToken``; the answer's
+# ``coveredResources`` are CoveredResource objects whose ``scanStatus`` ("ScanStatus": ``statusCode`` ACTIVE |
+# INACTIVE, ``reason``) says whether Inspector scans the resource. Answered from what the test seeds per account and
+# region (``seed_coverage``, each item checked against botocore's CoveredResource shape), with the string filters on
+# accountId, resourceId, resourceType, scanType, scanStatusCode and scanStatusReason applied (any other filter is
+# refused, so a test never passes on a filter the layer ignores). Nothing seeded: an empty coverage.
+
+_INSPECTOR = botocore.session.get_session().get_service_model("inspector2")
+_COVERAGE_FIELDS: dict[str, Callable[[Mapping[str, Any]], Any]] = {
+    "accountId": lambda item: item.get("accountId"),
+    "resourceId": lambda item: item.get("resourceId"),
+    "resourceType": lambda item: item.get("resourceType"),
+    "scanType": lambda item: item.get("scanType"),
+    "scanStatusCode": lambda item: item.get("scanStatus", {}).get("statusCode"),
+    "scanStatusReason": lambda item: item.get("scanStatus", {}).get("reason"),
+}
+
+
+def seed_coverage(layer: FixtureLayer, items: Iterable[Mapping[str, Any]], *, account: str, region: str) -> None:
+    """Add CoveredResource items to ``ListCoverage`` of ``account`` in ``region``."""
+    shape = _INSPECTOR.operation_model("ListCoverage").output_shape.members["coveredResources"].member
+    bucket = layer.items.setdefault((account, region, "ListCoverage"), [])
+    for item in items:
+        _Checker.check(shape, item, "ListCoverage")
+        bucket.append({"request": {}, "item": dict(item)})
+
+
+def _list_coverage(layer: FixtureLayer, request: Mapping[str, Any], account: str, region: str) -> dict[str, Any]:
+    most = _INSPECTOR.operation_model("ListCoverage").input_shape.members["maxResults"].metadata["max"]
+    size = request.get("maxResults", most)
+    if not 1 <= size <= most:
+        raise _AwsError(400, "ValidationException", f"ListCoverage: maxResults must be 1-{most}")
+    listed = [s["item"] for s in layer.items.get((account, region, "ListCoverage"), [])]
+    for key, filters in (request.get("filterCriteria") or {}).items():
+        if key not in _COVERAGE_FIELDS:
+            raise _AwsError(400, "ValidationException", f"ListCoverage: the layer does not model the {key} filter")
+        equal = [f["value"] for f in filters if f["comparison"] == "EQUALS"]
+        unequal = [f["value"] for f in filters if f["comparison"] == "NOT_EQUALS"]
+        value = _COVERAGE_FIELDS[key]
+        listed = [i for i in listed if (not equal or value(i) in equal) and value(i) not in unequal]
+    start = int(request.get("nextToken") or 0)
+    response: dict[str, Any] = {"coveredResources": listed[start : start + size]}
+    if start + size < len(listed):
+        response["nextToken"] = str(start + size)
+    return response
+
+
+_dispatch_without_inspector_fixtures = _Dispatch.__call__
+
+
+def _dispatch_with_inspector_fixtures(
+    self: _Dispatch, environ: dict[str, Any], start_response: Callable[..., Any]
+) -> Any:
+    """Inspector's ListCoverage here, everything else as before."""
+    found = _CREDENTIAL.search(environ.get("HTTP_AUTHORIZATION", ""))
+    if found and found.group(3) == "inspector2" and environ.get("PATH_INFO") == "/coverage/list":
+        self.layer.calls["ListCoverage"] += 1
+        request = json.loads(environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0)) or b"{}")
+        account = get_account_id_from(found.group(1)) or DEFAULT_ACCOUNT_ID
+        try:
+            status, body = 200, _list_coverage(self.layer, request, account, found.group(2))
+            headers = [("Content-Type", "application/json")]
+        except _AwsError as exc:
+            status, body = exc.status, {"message": exc.message}
+            headers = [("Content-Type", "application/json"), ("x-amzn-ErrorType", exc.code)]
+        data = json.dumps(body).encode()
+        start_response(
+            f"{status} {'OK' if status == 200 else 'Bad Request'}", [*headers, ("Content-Length", str(len(data)))]
+        )
+        return [data]
+    return _dispatch_without_inspector_fixtures(self, environ, start_response)
+
+
+_Dispatch.__call__ = _dispatch_with_inspector_fixtures  # type: ignore[method-assign]

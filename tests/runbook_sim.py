@@ -723,3 +723,105 @@ class RingRunner(Runner):
         self, PatchGroup: str, NextToken: str | None = None, **_: Any
     ) -> Any:
         return self._page(list(self.group_states.get(PatchGroup, [])), "InstancePatchStates", NextToken)
+
+
+# -- the circuit breaker's running commands: what moto lacks ---------------------------------------------------------
+# moto 5 implements none of DescribeMaintenanceWindowExecutionTasks, ...TaskInvocations and CancelCommand.
+# Modelled from AWS's API reference:
+# "DescribeMaintenanceWindowExecutionTasks" (the tasks of one WindowExecutionId: TaskExecutionId, TaskType, Status;
+# MaxResults 10-100, NextToken; an unknown execution is DoesNotExistException)
+# https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_DescribeMaintenanceWindowExecutionTasks.html,
+# "DescribeMaintenanceWindowExecutionTaskInvocations" (the invocations of one task: InvocationId, ExecutionId (for a
+# Run Command task, the command ID), TaskType, Status; MaxResults 10-100, NextToken)
+# https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_DescribeMaintenanceWindowExecutionTaskInvocations.html
+# and "CancelCommand" (cancels the command on every node it was sent to; an unknown ID is InvalidCommandId)
+# https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_CancelCommand.html. A cancelled command's
+# invocation then reads CANCELLING ("Understanding command statuses": Cancelling, then Cancelled).
+
+WINDOW_TASKS: dict[str, list[dict[str, Any]]] = {}
+"""Window execution id -> its tasks (``TaskExecutionId``, ``TaskType``, ``Status``), as a test seeds them."""
+TASK_INVOCATIONS: dict[tuple[str, str], list[dict[str, Any]]] = {}
+"""(window execution id, task execution id) -> its invocations (``ExecutionId``: the command ID, ``Status``)."""
+CANCELLED_COMMANDS: list[str] = []
+"""Every command ID CancelCommand was sent for, in order."""
+
+
+def seed_running_command(
+    execution_id: str, task_id: str, command_id: str, *, task_type: str = "RUN_COMMAND", status: str = "IN_PROGRESS"
+) -> None:
+    """A task of ``execution_id`` that runs, with one invocation: ``command_id`` (Run Command) in ``status``."""
+    tasks = WINDOW_TASKS.setdefault(execution_id, [])
+    if not any(t["TaskExecutionId"] == task_id for t in tasks):
+        tasks.append(
+            {
+                "WindowExecutionId": execution_id,
+                "TaskExecutionId": task_id,
+                "TaskType": task_type,
+                "Status": "IN_PROGRESS",
+            }
+        )
+    TASK_INVOCATIONS.setdefault((execution_id, task_id), []).append(
+        {
+            "WindowExecutionId": execution_id,
+            "TaskExecutionId": task_id,
+            "InvocationId": f"{command_id[:8]}-invocation",
+            "ExecutionId": command_id,
+            "TaskType": task_type,
+            "Status": status,
+        }
+    )
+
+
+def _sim_page(items: list[dict[str, Any]], key: str, api: str, MaxResults: int, NextToken: str | None) -> Any:
+    if not 10 <= MaxResults <= 100:
+        raise botocore.exceptions.ClientError(
+            {"Error": {"Code": "ValidationException", "Message": "MaxResults must be 10-100"}}, api
+        )
+    start = int(NextToken or 0)
+    page: dict[str, Any] = {key: [dict(i) for i in items[start : start + MaxResults]]}
+    if start + MaxResults < len(items):
+        page["NextToken"] = str(start + MaxResults)
+    return page
+
+
+def _known_execution(execution_id: str, api: str) -> None:
+    if not any(e["WindowExecutionId"] == execution_id for es in WINDOW_EXECUTIONS.values() for e in es):
+        raise botocore.exceptions.ClientError(
+            {"Error": {"Code": "DoesNotExistException", "Message": f"{execution_id} does not exist"}}, api
+        )
+
+
+def _ssm_DescribeMaintenanceWindowExecutionTasks(
+    self: Runner, WindowExecutionId: str, MaxResults: int = 10, NextToken: str | None = None, **_: Any
+) -> Any:
+    api = "DescribeMaintenanceWindowExecutionTasks"
+    _known_execution(WindowExecutionId, api)
+    tasks = WINDOW_TASKS.get(WindowExecutionId, [])
+    return _sim_page(tasks, "WindowExecutionTaskIdentities", api, MaxResults, NextToken)
+
+
+def _ssm_DescribeMaintenanceWindowExecutionTaskInvocations(
+    self: Runner, WindowExecutionId: str, TaskId: str, MaxResults: int = 10, NextToken: str | None = None, **_: Any
+) -> Any:
+    api = "DescribeMaintenanceWindowExecutionTaskInvocations"
+    _known_execution(WindowExecutionId, api)
+    invocations = TASK_INVOCATIONS.get((WindowExecutionId, TaskId), [])
+    return _sim_page(invocations, "WindowExecutionTaskInvocationIdentities", api, MaxResults, NextToken)
+
+
+def _ssm_CancelCommand(self: Runner, CommandId: str, InstanceIds: list[str] | None = None) -> Any:
+    found = [i for invocations in TASK_INVOCATIONS.values() for i in invocations if i["ExecutionId"] == CommandId]
+    if not found:
+        raise botocore.exceptions.ClientError(
+            {"Error": {"Code": "InvalidCommandId", "Message": f"{CommandId} is not a command"}}, "CancelCommand"
+        )
+    for invocation in found:
+        if invocation["Status"] in ("PENDING", "IN_PROGRESS"):
+            invocation["Status"] = "CANCELLING"
+    CANCELLED_COMMANDS.append(CommandId)
+    return {}
+
+
+Runner._ssm_DescribeMaintenanceWindowExecutionTasks = _ssm_DescribeMaintenanceWindowExecutionTasks  # type: ignore[attr-defined]
+Runner._ssm_DescribeMaintenanceWindowExecutionTaskInvocations = _ssm_DescribeMaintenanceWindowExecutionTaskInvocations  # type: ignore[attr-defined]
+Runner._ssm_CancelCommand = _ssm_CancelCommand  # type: ignore[attr-defined]

@@ -18,11 +18,14 @@ from iam_model import Request, allowed
 from moto import mock_aws
 from runbook_sim import (
     ACCOUNT,
+    CANCELLED_COMMANDS,
     REGION,
+    TASK_INVOCATIONS,
     WINDOW_EXECUTIONS,
     Fault,
     Runner,
     fault_matrix,
+    seed_running_command,
     seed_window_execution,
     set_window_enabled,
     window_enabled,
@@ -188,6 +191,57 @@ def test_the_breaker_role_stops_this_customers_windows_and_no_one_elses(run):
     assert not allowed(policy, Request("sns:Publish", topic + "-other"))
 
 
+def test_the_breaker_role_may_cancel_running_commands_in_its_region_only(run):
+    """IAM's action table gives CancelCommand and the two task listings no resource type and no condition key of
+    their own (parliament's copy of it, checked below): "*" is all IAM offers, limited here to the breaker's region
+    (aws:RequestedRegion). Which commands it cancels is the runbook's: only those it finds through this customer's
+    windows, whose executions the tag-scoped statement alone lets it list (tested above)."""
+    policy = [_policy(run, "acme-breaker")]
+    here, there = {"aws:RequestedRegion": REGION}, {"aws:RequestedRegion": "us-east-1"}
+    for action in (
+        "ssm:CancelCommand",
+        "ssm:DescribeMaintenanceWindowExecutionTasks",
+        "ssm:DescribeMaintenanceWindowExecutionTaskInvocations",
+    ):
+        assert allowed(policy, Request(action, "*", here)), action
+        assert not allowed(policy, Request(action, "*", there)), action
+    # it may cancel, never run, anything: no SendCommand, no automation, on any resource
+    for action in ("ssm:SendCommand", "ssm:StartAutomationExecution", "ssm:StopAutomationExecution"):
+        assert not allowed(policy, Request(action, "*", here)), action
+    # still nobody else's windows: the executions (and so the commands) of another customer cannot be listed
+    assert not allowed(policy, Request("ssm:DescribeMaintenanceWindowExecutions", WINDOW, {**OTHER_WINDOW, **here}))
+
+
+def test_iam_gives_the_command_calls_no_resource_type():
+    import importlib.resources
+
+    definition = json.loads(importlib.resources.files("parliament").joinpath("iam_definition.json").read_text())
+    (ssm,) = [service for service in definition if service["prefix"] == "ssm"]
+    types = {p["privilege"]: {r["resource_type"] for r in p["resource_types"]} for p in ssm["privileges"]}
+    for action in ("CancelCommand", "DescribeMaintenanceWindowExecutionTasks"):
+        assert types[action] == {""}, action
+    assert types["DescribeMaintenanceWindowExecutionTaskInvocations"] == {""}
+
+
+def test_the_breaker_role_grants_exactly_its_runbooks_calls(run):
+    from iam_model import granted_actions
+    from runbook_sim import step_calls
+
+    document = breaker_document(run)
+    calls = {f"{service}:{api}" for step in document["mainSteps"] for service, api in step_calls(step)}
+    assert calls == {
+        *(f"ssm:{a}" for a in ("GetMaintenanceWindow", "ListTagsForResource", "AddTagsToResource")),
+        *(f"ssm:{a}" for a in ("UpdateMaintenanceWindow", "DescribeMaintenanceWindowExecutions")),
+        "ssm:CancelMaintenanceWindowExecution",
+        "ssm:DescribeMaintenanceWindowExecutionTasks",
+        "ssm:DescribeMaintenanceWindowExecutionTaskInvocations",
+        "ssm:CancelCommand",
+    }
+    # + sns:Publish: the notify steps publish through boto3.client("sns").publish(...), which step_calls does not read
+    granted = granted_actions([_policy(run, "acme-breaker")])
+    assert {a.lower() for a in granted} == {a.lower() for a in calls | {"sns:Publish"}}
+
+
 def test_eventbridge_may_start_the_breaker_only_as_the_breaker_role(run):
     policy = [_policy(run, "acme-breaker-events")]
     definition = f"arn:aws:ssm:{REGION}:{ACCOUNT}:automation-definition/acme-circuit-breaker:$DEFAULT"
@@ -243,6 +297,10 @@ class BreakerPath:
         self.running = f"{n:08x}-0000-4000-8000-000000000001"
         seed_window_execution(self.enabled[1], self.running, "IN_PROGRESS")
         seed_window_execution(self.enabled[1], f"{n:08x}-0000-4000-8000-000000000000", "SUCCESS")
+        # its patch task is running: AWS-RunPatchBaseline's command is in flight on the nodes
+        self.task = f"{n:08x}-0000-4000-8000-0000000000a1"
+        self.command = f"{n:08x}-0000-4000-8000-0000000000c1"
+        seed_running_command(self.running, self.task, self.command)
         self.by_hand = window("paused")
         set_window_enabled(self.by_hand, False)
         self.frozen = window("frozen")
@@ -281,6 +339,11 @@ class BreakerPath:
         (found,) = [e for e in WINDOW_EXECUTIONS[self.enabled[1]] if e["WindowExecutionId"] == self.running]
         return found["Status"]
 
+    def command_status(self):
+        """The status of the running patch command's invocation: CANCELLING once CancelCommand was sent."""
+        (invocation,) = TASK_INVOCATIONS[(self.running, self.task)]
+        return invocation["Status"]
+
 
 def _sent(topic):
     from moto.sns.models import sns_backends
@@ -303,10 +366,14 @@ def test_a_trip_disables_tags_cancels_and_tells_the_topic(sim, run):
     assert path.state(path.gated) == (False, ALARM)
     assert path.execution() == "CANCELLING"
     assert [e["Status"] for e in WINDOW_EXECUTIONS[path.enabled[1]]] == ["CANCELLING", "SUCCESS"]
+    # the command already running goes on after CancelMaintenanceWindowExecution: the breaker cancels it itself
+    assert path.command_status() == "CANCELLING" and CANCELLED_COMMANDS.count(path.command) == 1
+    assert result.outputs["cancelExecutions"]["CommandsCancelled"] == [f"{path.enabled[1]}: {path.command}"]
     ((subject, message),) = _sent(sim)[before:]
     assert subject == "Patching stopped: circuit breaker tripped"
     assert f"Alarm {ALARM} went to ALARM" in message and "patching resume STACK" in message
     assert path.running in message
+    assert f"Run Command commands already running, cancelled: {path.enabled[1]}: {path.command}" in message
 
 
 def test_an_alarm_name_the_tag_cannot_hold_is_written_as_a_valid_tag_value(sim, run):
@@ -374,14 +441,29 @@ def test_every_path_stops_what_it_can_and_a_failure_reaches_the_topic(sim, run, 
         assert stopped in ([w for w in path.enabled if w != missed], path.enabled)
     elif fault.step != "disableWindows":
         assert stopped == path.enabled  # disabled before the fault
+    command_calls = (
+        "DescribeMaintenanceWindowExecutionTasks",
+        "DescribeMaintenanceWindowExecutionTaskInvocations",
+        "CancelCommand",
+    )
     if fault.kind == "cancel" and fault.step in ("disableWindows", "cancelExecutions"):
         pass  # an operator stopped the run before it cancelled anything
+    elif fault.step == "cancelExecutions" and fault.api in command_calls:
+        # the execution was cancelled first; its running command is cancelled unless the fault kept it running
+        assert path.execution() == "CANCELLING"
+        cancelled = fault.kind == "lost" and fault.api == "CancelCommand"
+        assert path.command_status() == ("CANCELLING" if cancelled else "IN_PROGRESS")
+        assert result.status == "Failed"  # a command it could not (be sure to) cancel: Failed, told
     elif fault.step == "cancelExecutions" and (
         fault.kind == "timeout" or fault.api != "DescribeMaintenanceWindowExecutions"
     ):
         assert path.execution() == ("CANCELLING" if fault.kind == "lost" else "IN_PROGRESS")
+        # an execution it could not cancel: its running command is cancelled all the same (a timeout ends the step)
+        assert path.command_status() == ("IN_PROGRESS" if fault.kind == "timeout" else "CANCELLING")
     else:  # cancelled by cancelExecutions (the fault hit the other window) or by cancelAfterFailure
         assert path.execution() == "CANCELLING"
+        if fault.step != "cancelExecutions" or fault.kind != "cancel":
+            assert path.command_status() == "CANCELLING"
     subjects = [s for s, _ in _sent(sim)[before:]]
     if result.status == "Failed":
         assert subjects[-1] == "Circuit breaker failed: patching may not have stopped", result.history
@@ -410,3 +492,57 @@ def test_a_second_trip_keeps_the_windows_stopped_and_says_so(sim, run):
     assert again.outputs["disableWindows"]["Disabled"] == [*path.enabled, path.frozen, path.gated]
     assert again.outputs["disableWindows"]["LeftDisabled"] == [path.by_hand]
     assert [path.state(w) for w in path.enabled] == [(False, "acme-web-latency"), (False, "acme-web-latency")]
+
+
+# -- the commands already running (review of #23/#24: CancelMaintenanceWindowExecution lets a running task finish) --
+
+
+def test_every_running_command_of_the_executions_it_stops_is_cancelled_and_nothing_else(sim, run):
+    """Two Run Command tasks running (one with two commands, one already finished), an Automation task (its runs
+    are not Run Command commands: left to the execution's cancel), and an execution an earlier trip left CANCELLING
+    whose command still runs: every in-flight command is cancelled, the finished one is not, and the CANCELLING
+    execution is not cancelled again."""
+    path = BreakerPath(breaker_document(run))
+    n = path.running[:8]
+    second = f"{n}-0000-4000-8000-0000000000c2"
+    seed_running_command(path.running, path.task, second)
+    done_task, done = f"{n}-0000-4000-8000-0000000000a2", f"{n}-0000-4000-8000-0000000000c3"
+    seed_running_command(path.running, done_task, done, status="SUCCESS")
+    automation = f"{n}-0000-4000-8000-0000000000c4"
+    seed_running_command(path.running, f"{n}-0000-4000-8000-0000000000a3", automation, task_type="AUTOMATION")
+    earlier, leftover = f"{n}-0000-4000-8000-0000000000e1", f"{n}-0000-4000-8000-0000000000c5"
+    seed_window_execution(path.enabled[0], earlier, "CANCELLING")
+    seed_running_command(earlier, f"{n}-0000-4000-8000-0000000000a4", leftover)
+    result = path.run(topic=sim)
+    assert result.status == "Success", (result.history, result.failures)
+    out = result.outputs["cancelExecutions"]
+    assert out["Cancelled"] == [f"{path.enabled[1]}: {path.running}"]  # not the CANCELLING one again
+    assert sorted(out["CommandsCancelled"]) == sorted(
+        [f"{path.enabled[0]}: {leftover}", f"{path.enabled[1]}: {path.command}", f"{path.enabled[1]}: {second}"]
+    )
+    for command in (done, automation):
+        assert command not in CANCELLED_COMMANDS
+    assert [i["Status"] for i in TASK_INVOCATIONS[(path.running, path.task)]] == ["CANCELLING", "CANCELLING"]
+
+
+def test_a_command_it_cannot_cancel_fails_the_run_and_the_topic_is_told_which(sim, run):
+    path = BreakerPath(breaker_document(run))
+    locked = f"{path.running[:8]}-0000-4000-8000-0000000000c9"
+    seed_running_command(path.running, path.task, locked)
+    before = len(_sent(sim))
+    result = Runner(
+        path.document,
+        {"WindowIds": path.windows, "GatedWindowIds": [path.gated], "NotificationTopicArn": sim, "AlarmName": ALARM},
+        execution_id="breaker-locked",
+        denied=frozenset({locked}),
+    ).run()
+    assert result.status == "Failed"
+    assert result.history[-2:] == [("notifyFailure", "Success"), ("endFailed", "Failed")]
+    # the other command of the task is still cancelled; the denied one runs on, and is named
+    assert [i["Status"] for i in TASK_INVOCATIONS[(path.running, path.task)]] == ["CANCELLING", "IN_PROGRESS"]
+    (failed,) = result.outputs["cancelExecutions"]["Failed"]
+    assert failed.startswith(f"{path.enabled[1]}: command {locked} of {path.running} not cancelled")
+    (trip, failure) = _sent(sim)[before:]
+    assert trip[0] == "Patching stopped: circuit breaker tripped (with failures)"
+    assert f"NOT STOPPED, check these now: {path.enabled[1]}: command {locked}" in trip[1]
+    assert failure[0] == "Circuit breaker failed: patching may not have stopped"

@@ -66,6 +66,19 @@ class Fake:
             return {"Patches": [patch(KERNEL, "kernel", "Important")]}
         if operation == "describe_available_patches":
             return {"Patches": [{"KbNumber": kb, "ReleaseDate": RELEASED} for kb in request["Filters"][0]["Values"]]}
+        if operation == "list_coverage":  # both nodes: EC2 instances Inspector actively scans
+            return {
+                "coveredResources": [
+                    {
+                        "resourceId": node,
+                        "resourceType": "AWS_EC2_INSTANCE",
+                        "accountId": ACCOUNT,
+                        "scanType": "PACKAGE",
+                        "scanStatus": {"statusCode": "ACTIVE", "reason": "SUCCESSFUL"},
+                    }
+                    for node in (WINDOWS, LINUX)
+                ]
+            }
         assert operation == "list_findings"
         if request["filterCriteria"]["findingStatus"][0]["value"] == "CLOSED":
             # The kernel CVE the install remediated: Inspector closed it after the install.
@@ -158,6 +171,7 @@ def test_the_sla_page_has_the_hand_computed_figures():
         "describe_instance_patches",
         "describe_available_patches",
         "batch_get_account_status",
+        "list_coverage",  # which EC2 nodes Inspector actively scans
         "list_findings",
         "list_findings",  # the CLOSED ones: they time the Linux install
     ]

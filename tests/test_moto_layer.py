@@ -76,3 +76,38 @@ def test_seeded_items_must_have_the_shape_aws_sends(aws):
             account=ACCOUNT,
             region="eu-west-1",
         )
+
+
+@pytest.mark.slow  # the stand-in: seconds
+def test_the_layers_list_coverage_pages_filters_and_refuses_as_aws(aws):
+    """Inspector's ListCoverage (moto 5 lacks it): pages of at most maxResults (1-200, API_ListCoverage.html), the
+    string filters applied, and an item that is not a CoveredResource refused when seeded."""
+    from tests.moto_aws import seed_coverage
+
+    def covered(n: int, code: str = "ACTIVE", account: str = ACCOUNT) -> dict[str, Any]:
+        return {
+            "resourceType": "AWS_EC2_INSTANCE",
+            "resourceId": f"i-{n:017x}",
+            "accountId": account,
+            "scanStatus": {"statusCode": code, "reason": "SUCCESSFUL" if code == "ACTIVE" else "EC2_INSTANCE_STOPPED"},
+        }
+
+    seed_coverage(aws.layer, [covered(n) for n in range(250)], account=ACCOUNT, region="eu-west-1")
+    seed_coverage(aws.layer, [covered(999, "INACTIVE")], account=ACCOUNT, region="eu-west-1")
+    seed_coverage(aws.layer, [covered(7)], account=ACCOUNT, region="us-east-1")  # another region: not listed
+    inspector = boto3.client("inspector2", region_name="eu-west-1")
+    pages = inspector.get_paginator("list_coverage").paginate(
+        filterCriteria={"resourceType": [{"comparison": "EQUALS", "value": "AWS_EC2_INSTANCE"}]},
+        PaginationConfig={"PageSize": 200},
+    )
+    assert [len(page["coveredResources"]) for page in pages] == [200, 51]
+    assert aws.layer.calls["ListCoverage"] == 2
+    inactive = inspector.list_coverage(
+        filterCriteria={"scanStatusCode": [{"comparison": "NOT_EQUALS", "value": "ACTIVE"}]}
+    )
+    assert [r["resourceId"] for r in inactive["coveredResources"]] == [f"i-{999:017x}"]
+    with pytest.raises(ClientError) as refused:
+        inspector.list_coverage(filterCriteria={"lambdaFunctionName": [{"comparison": "EQUALS", "value": "f"}]})
+    assert refused.value.response["Error"]["Code"] == "ValidationException"
+    with pytest.raises(AssertionError):
+        seed_coverage(aws.layer, [{"resourceId": "i-0123456789abcdef0", "scanned": True}], account=ACCOUNT, region="x")

@@ -177,8 +177,32 @@ SSM_CALLS = [
         },
     ),
 ]
+# Which EC2 nodes Inspector actively scans (ListCoverage, https://docs.aws.amazon.com/inspector/v2/APIReference/
+# API_ListCoverage.html): the account's EC2 instances, the largest page (200), read once per region before findings.
+COVERAGE_CRITERIA = {
+    "accountId": [{"comparison": "EQUALS", "value": ACCOUNT}],
+    "resourceType": [{"comparison": "EQUALS", "value": "AWS_EC2_INSTANCE"}],
+}
+
+
+def covered(instance_id, code="ACTIVE", reason="SUCCESSFUL"):
+    return {
+        "resourceType": "AWS_EC2_INSTANCE",
+        "resourceId": instance_id,
+        "accountId": ACCOUNT,
+        "scanType": "PACKAGE",
+        "scanStatus": {"statusCode": code, "reason": reason},
+    }
+
+
+def coverage_call(*resources):
+    return ("list_coverage", {"filterCriteria": COVERAGE_CRITERIA, "maxResults": 200}, {"coveredResources": resources})
+
+
+COVERAGE = coverage_call(covered(WIN.instance_id), covered(LIN.instance_id), covered(NEVER.instance_id))
 INSPECTOR_CALLS = [
     ("batch_get_account_status", {"accountIds": [ACCOUNT]}, ENABLED),
+    COVERAGE,
     ("list_findings", {"filterCriteria": CRITERIA, "maxResults": 100}, {"findings": FINDINGS}),
 ]
 # The CLOSED findings of the month (Inspector closes a finding when its vulnerability is remediated), read
@@ -355,7 +379,7 @@ def test_a_clean_month_is_ok():
             {"Patches": [available("KB5001", "2026-11-05T00:00")]},
         ),
     ]
-    inspector = [INSPECTOR_CALLS[0], ("list_findings", None, {"findings": []})]
+    inspector = [INSPECTOR_CALLS[0], COVERAGE, ("list_findings", None, {"findings": []})]
     found = read(calls, inspector, nodes=(WIN,))
     assert found.ok and not found.breaches and not found.gaps
     assert headline(found) == "SLA met: every patch of 1 node(s) on time, none missing past its SLA"
@@ -378,9 +402,7 @@ def test_inspector_unreadable_is_a_gap():
 
 def test_a_customer_whose_patches_cannot_be_read_never_reads_as_no_breach():
     denied = Exception({"service_error_code": "AccessDeniedException", "service_message": "not authorized"})
-    found = read(
-        [("describe_instance_patches", None, denied)], [*INSPECTOR_CALLS[:1], INSPECTOR_CALLS[1]], nodes=(WIN,)
-    )
+    found = read([("describe_instance_patches", None, denied)], INSPECTOR_CALLS, nodes=(WIN,))
     assert found.nodes == 0 and not found.breaches
     assert [g.kind for g in found.gaps] == ["read-failed"]
     assert not found.ok
@@ -429,6 +451,9 @@ ACME_SSM_SLA = [
 ]
 ACME_INSPECTOR = [
     ("batch_get_account_status", {"accountIds": [ACCOUNT]}, ENABLED),
+    # Inspector's coverage lists none of acme-web's EC2 nodes (another customer's only): none is actively scanned,
+    # each is a not-measured gap, and web-1's undated install is not "measured by Inspector" but undated (a gap).
+    coverage_call(covered("i-0other0000000000001")),
     (
         "list_findings",
         {"filterCriteria": CRITERIA, "maxResults": 100},
@@ -440,7 +465,7 @@ ACME_INSPECTOR = [
             ]
         },
     ),
-    closed_calls(),  # none: web-1's openssl install is not timed
+    # no CLOSED findings read: web-1 is not scanned, so Inspector cannot time its undated install
 ]
 
 
@@ -480,25 +505,34 @@ def test_cli_sla_report_end_to_end_exits_3_on_the_breach(monkeypatch, tmp_path, 
     assert section["slaDays"] == {"Critical": 7, "Important": 14, "Medium": 30}  # the acme stack
     assert (section["breaches"], section["nodes"], section["ok"]) == (1, 4, False)
     assert section["severities"]["Critical"]["findingsPastSla"] == 1
-    # web-1's undated openssl install: Inspector is on, but a fixed CVE has no active finding: not timed, a gap.
-    assert section["severities"]["Critical"]["noReleaseDate"] == 0
-    assert section["severities"]["Critical"]["installNotTimed"] == 1
+    # web-1's undated openssl install: Inspector is on but does not scan web-1: no release date, a gap.
+    assert section["severities"]["Critical"]["noReleaseDate"] == 1
+    assert section["severities"]["Critical"]["installNotTimed"] == 0
     assert {(g["resource"], g["kind"], g["count"]) for g in section["gaps"]} == {
         ("i-0web4", "no-patch-data", 1),
-        ("Amazon Linux", "install-not-timed", 1),
+        *((f"i-0web{n}", "not-measured", 1) for n in range(1, 6)),  # every acme-web EC2 node, web-4 too
+        ("Amazon Linux", "no-release-date", 1),
     }
+    (web1,) = [g for g in section["gaps"] if (g["resource"], g["kind"]) == ("i-0web1", "not-measured")]
+    assert web1["detail"] == (
+        "not in Amazon Inspector's coverage (ListCoverage): never scanned: no finding means nothing looked"
+    )
+    assert section["meanings"]["not-measured"].startswith("an EC2 node of the customer's patch groups")
+    # an active finding of a node Inspector no longer scans still counts: it errs towards a breach
     (breach,) = [p for p in section["patches"] if p["verdict"] == "missing-past-sla"]
     assert (breach["instanceId"], breach["patchId"], breach["days"]) == ("i-0web2", "CVE-2026-1000", 30.0)
     html = page.read_text()
     assert "<h2>SLA, 2026-11</h2>" in html and "SLA BREACHED: 1 patch(es)" in html
-    assert "<th>Install not timed</th>" in html and "<title>1 install-not-timed</title>" in html
+    assert "<th>Install not timed</th>" in html and "<title>1 no-release-date</title>" in html
+    assert html.count('<td class="bad">not-measured</td>') == 5
     rows = [line.split(",") for line in table.read_text().splitlines()]
     sla_rows = [r for r in rows if r[0] in ("sla", "sla-gap")]
     assert [(r[0], r[3] or r[4], r[8]) for r in sla_rows] == [
-        ("sla", "i-0web1", "install-not-timed"),
+        ("sla", "i-0web1", "no-release-date"),
         ("sla", "i-0web2", "missing-past-sla"),
         ("sla-gap", "i-0web4", "no-patch-data"),
-        ("sla-gap", "Amazon Linux", "install-not-timed"),
+        *(("sla-gap", f"i-0web{n}", "not-measured") for n in range(1, 6)),
+        ("sla-gap", "Amazon Linux", "no-release-date"),
     ]
 
 
@@ -587,7 +621,7 @@ def test_an_installed_patch_without_an_install_time_is_a_gap_not_an_absent_insta
             {"Patches": [patch("bash.x86_64:0:5.2.15-1.amzn2023", "Critical", "INSTALLED", None)]},
         )
     ]
-    found = read(calls, [INSPECTOR_CALLS[0], ("list_findings", None, {"findings": []})], nodes=(LIN,))
+    found = read(calls, [INSPECTOR_CALLS[0], COVERAGE, ("list_findings", None, {"findings": []})], nodes=(LIN,))
     assert [(g.resource, g.kind, g.count) for g in found.gaps] == [("Amazon Linux", "no-install-time", 1)]
     assert not found.patches and not found.ok
 
@@ -613,7 +647,9 @@ def test_a_linux_month_with_an_undated_install_is_not_judged_even_with_inspector
     Amazon Linux 2023), Inspector on with no ACTIVE finding. The install may have been late: its CVE's finding
     is closed, and only active findings are read. Not "no breach": an install-not-timed gap (exit 3)."""
     found = read(
-        LINUX_MONTH, [INSPECTOR_CALLS[0], ("list_findings", None, {"findings": []}), closed_calls()], nodes=(LIN,)
+        LINUX_MONTH,
+        [INSPECTOR_CALLS[0], COVERAGE, ("list_findings", None, {"findings": []}), closed_calls()],
+        nodes=(LIN,),
     )
     assert not found.ok and not found.breaches
     assert [p.verdict for p in found.patches] == ["install-not-timed"]
@@ -635,7 +671,7 @@ LINUX_MISSING = [
 def test_a_linux_month_with_only_an_undated_missing_patch_and_inspector_on_is_ok():
     """An undated MISSING patch on an EC2 node with Inspector on and read: its exposure is the node's active
     findings (none here, so none past its SLA): measured, no gap, ok (exit 0)."""
-    found = read(LINUX_MISSING, [INSPECTOR_CALLS[0], ("list_findings", None, {"findings": []})], nodes=(LIN,))
+    found = read(LINUX_MISSING, [INSPECTOR_CALLS[0], COVERAGE, ("list_findings", None, {"findings": []})], nodes=(LIN,))
     assert found.ok and not found.gaps and not found.breaches
     assert [p.verdict for p in found.patches] == ["measured-by-inspector"]
     assert headline(found) == (
@@ -662,7 +698,7 @@ def test_a_hybrid_node_is_not_measured_by_inspector():
 
 # -- timing an undated install from Amazon Inspector's CLOSED findings ----------------------------------------
 # LINUX_MONTH: lin-1's openssl (Important, SLA 14 days) installed 2026-11-15 00:00, no Patch Manager release date.
-ON = [INSPECTOR_CALLS[0], ("list_findings", None, {"findings": []})]
+ON = [INSPECTOR_CALLS[0], COVERAGE, ("list_findings", None, {"findings": []})]
 
 
 def timed(*closed):

@@ -22,6 +22,7 @@ import pytest
 from test_report_aws import FABRIKAM, FABRIKAM_STACK, Fleet, epoch, run_report, session_in
 
 from tests.deploy_plan import deploy
+from tests.moto_aws import seed_coverage
 
 SLA_STACK = FABRIKAM_STACK + "  patching:sla:\n    Critical: 7\n    Important: 14\n"
 
@@ -34,6 +35,17 @@ def patch(kb, severity, state, installed=None):
         "Severity": severity,
         "State": state,
         "InstalledTime": epoch(installed) if installed else 0,
+    }
+
+
+def covered(instance_id, code="ACTIVE", reason="SUCCESSFUL"):
+    """A CoveredResource of Inspector's ListCoverage (API_CoveredResource.html, API_ScanStatus.html)."""
+    return {
+        "resourceType": "AWS_EC2_INSTANCE",
+        "resourceId": instance_id,
+        "accountId": FABRIKAM,
+        "scanType": "PACKAGE",
+        "scanStatus": {"statusCode": code, "reason": reason},
     }
 
 
@@ -70,6 +82,7 @@ def test_sla_report_against_the_stand_in(aws, tmp_path, capsys):
         ],
     )
     session.client("inspector2", region_name="us-east-1").enable(accountIds=[FABRIKAM], resourceTypes=["EC2"])
+    seed_coverage(aws.layer, [covered(win), covered(lin)], account=FABRIKAM, region="us-east-1")  # both scanned
     finding = {
         "findingArn": f"arn:aws:inspector2:us-east-1:{FABRIKAM}:finding/1",
         "awsAccountId": FABRIKAM,
@@ -157,3 +170,4 @@ def test_sla_report_against_the_stand_in(aws, tmp_path, capsys):
     )
     # One call per node for its patches, one for the Windows node's release dates (both KB ids in it).
     assert (aws.layer.calls["DescribeInstancePatches"], aws.layer.calls["DescribeAvailablePatches"]) == (2, 1)
+    assert aws.layer.calls["ListCoverage"] == 1  # one listing for the region: both nodes on one page of 200

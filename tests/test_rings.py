@@ -550,8 +550,9 @@ def test_the_assess_step_sends_exactly_these_requests():
 
     ssm = boto3.client("ssm", region_name=REGION, aws_access_key_id="x", aws_secret_access_key="x")
     s3 = boto3.client("s3", region_name=REGION, aws_access_key_id="x", aws_secret_access_key="x")
+    ec2 = boto3.client("ec2", region_name=REGION, aws_access_key_id="x", aws_secret_access_key="x")
     after = "2026-09-08T04:00:30Z"  # now - 4 days + 2 hours (the soak), 92 days earlier
-    with Stubber(ssm) as ssm_stub, Stubber(s3) as s3_stub:
+    with Stubber(ssm) as ssm_stub, Stubber(s3) as s3_stub, Stubber(ec2) as ec2_stub:
         ssm_stub.add_response(
             "describe_maintenance_window_executions",
             {
@@ -570,6 +571,25 @@ def test_the_assess_step_sends_exactly_these_requests():
         s3_stub.add_response(
             "head_object", {"Metadata": {}}, {"Bucket": BUCKET, "Key": "patching/acme.rings/prod.json"}
         )
+        # the previous ring's instances: tagged with its groups (a tag filter), EC2's largest page (1000,
+        # "DescribeInstances": MaxResults 5-1000)
+        ec2_stub.add_response(
+            "describe_instances",
+            {
+                "Reservations": [
+                    {
+                        "Instances": [
+                            {
+                                "InstanceId": "i-0123456789abcdef0",
+                                "State": {"Name": "running", "Code": 16},
+                                "Tags": [{"Key": "Patch Group", "Value": "acme-dev"}],
+                            }
+                        ]
+                    }
+                ]
+            },
+            {"Filters": [{"Name": "tag:Patch Group", "Values": ["acme-dev"]}], "MaxResults": 1000},
+        )
         ssm_stub.add_response(
             "describe_instance_patch_states_for_patch_group",
             {"InstancePatchStates": [node("i-0123456789abcdef0")]},
@@ -579,6 +599,7 @@ def test_the_assess_step_sends_exactly_these_requests():
         payload = {
             "PreviousWindowIds": ["mw-0123456789abcdef0"],
             "PreviousPatchGroups": ["acme-dev"],
+            "PatchGroupTagKey": "Patch Group",
             "CountMissing": True,
             "SoakDays": 4,
             "Bucket": BUCKET,
@@ -586,8 +607,9 @@ def test_the_assess_step_sends_exactly_these_requests():
             "Force": False,
         }
         with time_machine.travel(NOW, tick=False):
-            result = run_script(step, payload, {"ssm": ssm, "s3": s3}.__getitem__)
+            result = run_script(step, payload, {"ssm": ssm, "s3": s3, "ec2": ec2}.__getitem__)
         ssm_stub.assert_no_pending_responses()
+        ec2_stub.assert_no_pending_responses()
     assert (result["Decision"], result["InstallDay"], result["Reasons"]) == ("PROMOTE", "2026-12-08", [])
 
 
@@ -615,6 +637,7 @@ def test_the_promotion_role_grants_exactly_the_runbooks_calls():
     assert calls == {
         "ssm:DescribeMaintenanceWindowExecutions",
         "ssm:DescribeInstancePatchStatesForPatchGroup",
+        "ec2:DescribeInstances",  # the previous ring's nodes, each of which must have reported
         "s3:GetObject",
         "s3:PutObject",
         "sns:Publish",

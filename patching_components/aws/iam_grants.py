@@ -92,3 +92,13 @@ NOTICE_READ_ACTIONS = (
 """What the advance-notice and window-summary runbooks read that IAM cannot scope (documents/advance-notice.yaml,
 window-summary.yaml): a window's next openings, one execution's tasks and per-node commands, the tagged nodes."""
 NO_RESOURCE_LEVEL_ACTIONS = NO_RESOURCE_LEVEL_ACTIONS | frozenset(NOTICE_READ_ACTIONS)
+
+
+BREAKER_COMMAND_ACTIONS = (
+    "ssm:CancelCommand",
+    "ssm:DescribeMaintenanceWindowExecutionTaskInvocations",
+    "ssm:DescribeMaintenanceWindowExecutionTasks",
+)
+"""What the circuit breaker calls to cancel the commands already running in the executions it cancels: no resource
+type in IAM's action table (documents/circuit-breaker.yaml; docs/aws-behaviour.md)."""
+NO_RESOURCE_LEVEL_ACTIONS = NO_RESOURCE_LEVEL_ACTIONS | frozenset(BREAKER_COMMAND_ACTIONS)

@@ -1321,6 +1321,10 @@ class RingPromotionArgs(TypedDict, total=False):
     role_name: pulumi.Input[str]
     """Its name (with role_arn): this region's policy is added to it."""
 
+    patch_group_tag_key: str
+    """The tag key naming an instance's patch group (patching:patchGroupTagKey; default ``Patch Group``): every EC2
+    instance tagged with one of the previous ring's groups belongs to it and must have reported its install."""
+
 
 class CircuitBreakerArgs(TypedDict, total=False):
     """CircuitBreaker's args (no config model's settings: each is checked with the stack file's type of it)."""

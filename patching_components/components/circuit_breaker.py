@@ -82,7 +82,8 @@ def breaker_input(role_arn: str) -> dict[str, Any]:
 
 class CircuitBreaker(pulumi.ComponentResource):
     """Disables every maintenance window of the customer in the region of its provider, and cancels their running
-    executions, when one of the stop alarms goes to ALARM; they stay disabled until ``patching resume``."""
+    executions and the Run Command commands those already started, when one of the stop alarms goes to ALARM; they
+    stay disabled until ``patching resume``."""
 
     document_name: pulumi.Output[str]
     """The breaker runbook (run it by hand to stop patching in the region now)."""

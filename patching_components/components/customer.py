@@ -560,6 +560,7 @@ class CustomerPatching(pulumi.ComponentResource):
                 args["kms_key_arn"] = config.logging.kms_key_arn
             if reporting is not None and reporting.topic_arn is not None:
                 args["notification_topic_arn"] = reporting.topic_arn
+            args["patch_group_tag_key"] = config.patch_group_tag_key  # the previous ring's nodes: tagged so
             roles: dict[str, RingPromotion] = self.__dict__.setdefault("_ring_roles", {})  # IAM is global
             if ring.name in roles:  # the ring's role, made in the first region it is built in
                 args["role_arn"], args["role_name"] = roles[ring.name].role_arn, roles[ring.name].role_name

@@ -5,7 +5,8 @@ The ring's install windows run ``AWS-RunPatchBaseline`` with ``BaselineOverride`
 component writes the first such object, which approves nothing (a ring nobody promoted installs nothing new),
 and never touches it again (``ignore_changes``): the promotion runbook (documents/ring-promotion.yaml) owns it.
 The runbook runs as a priority-0 task of each of the ring's install windows, before the patch task (priority
-1), as a role of its own that may read this customer's window executions and patch states, read and write this
+1), as a role of its own that may read this customer's window executions, patch states and the EC2 instances
+tagged with the previous ring's groups (each must have reported the install), read and write this
 one object, and tell the customer's topic. The instance role may read the object (the agent downloads it).
 """
 
@@ -17,6 +18,7 @@ import pulumi
 import pulumi_aws as aws
 
 from ..aws.automation_doc import dump_document, shipped_runbook
+from ..config.defaults import PATCH_GROUP_TAG_KEY
 from ..iam_policies import ring_override_read_document, ring_promotion_document, schedule_policy_document
 from ._base import TYPE_PREFIX, account_policy, child, lookup, register_declared_outputs
 from ._check_args import check_args
@@ -81,6 +83,9 @@ class RingPromotionPlumbing(TypedDict, total=False):
     one role per ring); without it, this component makes it."""
     role_name: pulumi.Input[str]
     """Its name (with role_arn): this region's policy is added to it."""
+    patch_group_tag_key: str
+    """The tag key naming an instance's patch group (patching:patchGroupTagKey; default ``Patch Group``): every
+    EC2 instance tagged with one of the previous ring's groups belongs to it and must have reported its install."""
 
 
 def promotion_document(defaults: Mapping[str, Any]) -> dict[str, Any]:
@@ -183,6 +188,7 @@ class RingPromotion(pulumi.ComponentResource):
                             "PreviousRing": args["previous_ring"],
                             "PreviousWindowIds": list(v[2]),
                             "PreviousPatchGroups": list(args["previous_patch_groups"]),
+                            "PatchGroupTagKey": args.get("patch_group_tag_key", PATCH_GROUP_TAG_KEY),
                             "CountMissing": args.get("count_missing", True),
                             "SoakDays": args["soak_days"],
                             "Bucket": v[1],
@@ -242,6 +248,7 @@ def _types(config: Any) -> dict[str, Any]:
         "tags": config.Tags,
         "document_name": config.DocumentName,
         "previous_patch_groups": list[config.PatchGroupName],
+        "patch_group_tag_key": config.PatchGroupTagKey,
     }
 
 

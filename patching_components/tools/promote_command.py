@@ -93,6 +93,8 @@ def run(args: argparse.Namespace) -> int:
             raise UsageError(f"{region}: the promotion runbook {name}: {aws_problem(exc)}") from None
         deployed = yaml.safe_load(content)
         values = {k: spec.get("default") for k, spec in deployed["parameters"].items()}
+        # A runbook deployed before it judged the tagged nodes has no tag key: the stack's, never none.
+        values.setdefault("PatchGroupTagKey", config.patch_group_tag_key)
         document = _shipped()  # the steps: ours, not the account's (data only from there)
         values["Force"] = bool(args.force)
         values["automation:EXECUTION_ID"] = "patching-promote"

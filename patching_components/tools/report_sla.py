@@ -21,6 +21,11 @@ timed by the CLOSED findings on the node for its package that closed at or after
 ``patch-manager+inspector``, released at their earliest ``vendorCreatedAt``); an install none times is
 ``install-not-timed``, a gap.
 
+Where Inspector is on, which of the customer's EC2 nodes it actively scans is read (``ListCoverage``, resource type
+``AWS_EC2_INSTANCE``, one listing per region): a node it does not scan (absent from its coverage, or a scan status
+other than ``ACTIVE``: stopped, unmanaged, unsupported OS, excluded by tag...) has no findings because nobody looked,
+not because it is clean. It is a gap (``not-measured``), and its undated patches are never "measured by Inspector".
+
 A customer whose data could not be read (a node without patch data, a call that failed) has gaps,
 and ``ok`` is false: the report never says "no breach" for what it did not see.
 """
@@ -63,6 +68,8 @@ PATCH_PAGE = 100
 """DescribeInstancePatches' largest page (botocore: MaxResults 10-100)."""
 FINDINGS_PAGE = 100
 """ListFindings' largest page (botocore: maxResults 1-100)."""
+COVERAGE_PAGE = 200
+"""ListCoverage's largest page (botocore: maxResults 1-200)."""
 
 VERDICTS = {
     "on-time": "installed within its SLA after its release",
@@ -88,6 +95,9 @@ SLA_GAPS = {
     "inspector-unreadable": "Amazon Inspector's status or findings could not be read in the region",
     "install-not-timed": "patches installed in the month without a release date on EC2 nodes where Amazon Inspector "
     "is on, that no CLOSED finding times (the detail names the operating system and why): on time or late is unknown",
+    "not-measured": "an EC2 node of the customer's patch groups that Amazon Inspector, on in its region, does not "
+    "actively scan (ListCoverage: absent, or its scan status is not ACTIVE; the detail says why): it has no findings "
+    "because nothing looked, so what it is missing is not measured",
 }
 
 
@@ -143,6 +153,9 @@ class SlaReport:
     """Nodes whose patches were read."""
     unrated: int = 0
     """Patches of those nodes with no severity an SLA key maps (installed in the month, or missing)."""
+    scanned: dict[str, set[str]] = field(default_factory=dict)
+    """Per region where Inspector is on and its coverage was read: the EC2 nodes it actively scans (ListCoverage,
+    scan status ACTIVE). Only these are measured by its findings."""
 
     def severities(self) -> dict[str, dict[str, Any]]:
         """Per severity of the SLA: installed on time and late in the month, mean and worst days to
@@ -394,6 +407,8 @@ def _inspector(
     report.inspector[region] = "on"
     if not nodes:
         return
+    if not _coverage(report, region, inspector, account_id, nodes, *errors):
+        return
     criteria = {
         "awsAccountId": [{"comparison": "EQUALS", "value": account_id}],
         "resourceType": [{"comparison": "EQUALS", "value": "AWS_EC2_INSTANCE"}],
@@ -495,12 +510,13 @@ def _undated(report: SlaReport, region: str, nodes: dict[str, SlaNode]) -> None:
     a fix already installed has none, so a late install would read as "no breach". It is ``install-not-timed``, a
     gap. Anywhere else undated patches stay gaps (``no-release-date``): nothing dated was read for them."""
     measured = report.inspector.get(region) == "on"
+    scanned = report.scanned.get(region, set())
     for patch in report.patches:
         if patch.region != region or patch.source != "patch-manager" or patch.verdict != "no-release-date":
             continue
         node = nodes[patch.instance_id]
         platform = node.platform or node.platform_type or "unknown OS"
-        if measured and node.instance_id.startswith("i-"):
+        if measured and node.instance_id.startswith("i-") and node.instance_id in scanned:
             if patch.installed is None:
                 patch.verdict = "measured-by-inspector"
                 continue
@@ -517,6 +533,8 @@ def _undated(report: SlaReport, region: str, nodes: dict[str, SlaNode]) -> None:
             why += f"; Amazon Inspector, which would date them, is {report.inspector.get(region, 'not read')} here"
         elif not node.instance_id.startswith("i-"):
             why += "; Amazon Inspector scans EC2 instances, not this hybrid node"
+        else:
+            why += "; Amazon Inspector does not actively scan this node (see its not-measured gap)"
         report.gaps.append(SlaGap(region, platform, "no-release-date", why))
 
 
@@ -611,3 +629,51 @@ def _closed_published(
         if closed_at >= installed:
             found.append(published)
     return min(found) if found else None
+
+
+def _coverage(
+    report: SlaReport,
+    region: str,
+    inspector: Any,
+    account_id: str,
+    nodes: dict[str, SlaNode],
+    *errors: type[Exception],
+) -> bool:
+    """Which EC2 nodes of ``nodes`` Amazon Inspector actively scans in ``region`` (``ListCoverage``: one listing
+    of the account's EC2 instances, its largest page), into ``report.scanned``; every other EC2 node is a
+    ``not-measured`` gap. Hybrid nodes are left out: Inspector scans EC2 instances only, and their undated patches
+    are gaps already. False when the coverage cannot be read: Inspector is then "unreadable" in the region (a gap),
+    and nothing there is measured by its findings."""
+    ec2 = sorted(i for i in nodes if i.startswith("i-"))
+    if not ec2:
+        return True
+    criteria = {
+        "accountId": [{"comparison": "EQUALS", "value": account_id}],
+        "resourceType": [{"comparison": "EQUALS", "value": "AWS_EC2_INSTANCE"}],
+    }
+    try:
+        paginator = inspector.get_paginator("list_coverage")
+        covered = {
+            r.get("resourceId"): r
+            for page in paginator.paginate(filterCriteria=criteria, PaginationConfig={"PageSize": COVERAGE_PAGE})
+            for r in page.get("coveredResources", [])
+        }
+    except errors as exc:
+        report.inspector[region] = "unreadable"
+        report.gaps.append(SlaGap(region, "Amazon Inspector", "inspector-unreadable", f"ListCoverage: {exc}"))
+        return False
+    scanned = report.scanned.setdefault(region, set())
+    for instance_id in ec2:
+        entry = covered.get(instance_id)
+        status = (entry or {}).get("scanStatus", {})
+        if entry is not None and status.get("statusCode") == "ACTIVE":
+            scanned.add(instance_id)
+            continue
+        why = (
+            "not in Amazon Inspector's coverage (ListCoverage): never scanned"
+            if entry is None
+            else f"Amazon Inspector's scan status is {status.get('statusCode', 'unknown')}"
+            + (f" ({status['reason']})" if status.get("reason") else "")
+        )
+        report.gaps.append(SlaGap(region, instance_id, "not-measured", why + ": no finding means nothing looked"))
+    return True

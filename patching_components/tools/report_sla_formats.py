@@ -110,6 +110,13 @@ def markdown(sla: SlaReport) -> list[str]:
         cells += [row["missingPastSla"], row["findingsPastSla"], row["noReleaseDate"], row["installNotTimed"]]
         out.append("| " + " | ".join(_cell("n/a" if c is None else c) for c in cells) + " |")
     out += ["", "Amazon Inspector: " + (", ".join(f"{r} {s}" for r, s in sla.inspector.items()) or "not read")]
+    unscanned = [g for g in sla.gaps if g.kind == "not-measured"]
+    if unscanned:
+        out += [
+            "",
+            f"{len(unscanned)} EC2 node(s) not actively scanned by Amazon Inspector: no finding there means nothing "
+            "looked, so they are not measured (not-measured in SLA gaps).",
+        ]
     measured = [p for p in sla.patches if p.verdict == "measured-by-inspector"]
     if measured:
         out += [
