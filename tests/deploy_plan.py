@@ -202,6 +202,7 @@ def deploy(
                 Content=inputs["content"],
                 DocumentType=inputs.get("documentType", "Command"),
                 DocumentFormat=inputs.get("documentFormat", "JSON"),
+                **({"VersionName": inputs["versionName"]} if "versionName" in inputs else {}),
             )
             created = resource.id
         else:  # Parameter
