@@ -179,8 +179,10 @@ def documents(read: RegionRead) -> None:
             read.gap(
                 name,
                 "document-not-default",
-                f"its default version is {default}, its latest {latest}: an update created a version that does "
-                f"not run (pulumi-aws #2555); `pulumi up --refresh` updates it again",
+                f"version {latest} is not the default, version {default} still runs: an update created it and "
+                f"stopped (pulumi-aws #2555), and the provider's next update fails until the default is the latest: "
+                f"`aws ssm update-document-default-version --name {name} --document-version {latest}`, then "
+                "`pulumi up --refresh`",
             )
             continue
         digest = hashed_content(version_name)
