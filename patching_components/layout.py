@@ -264,10 +264,14 @@ def document_names(config: StackConfig, where: RegionLayout) -> list[str]:
     region = where.named_region
     names: list[str] = [pipeline_names(config.customer, key, region)[0] for key in where.golden_amis]
     if config.rings and log_prefix(config) is not None and config.mode == "install":
-        from .config.rings import install_windows
-
-        for ring in config.rings[1:]:
-            mine = [k for k in install_windows(config, ring.patch_groups) if k in where.windows]
+        for ring in config.rings[1:]:  # config.rings.install_windows (layout imports nothing of config)
+            groups = [config.patch_groups[g] for g in ring.patch_groups if g in config.patch_groups]
+            mine = [
+                k
+                for k in where.windows
+                if config.maintenance_windows[k].operation == "Install"
+                and any(k in group.maintenance_windows for group in groups)
+            ]
             if mine and ring_override_key(config, ring.name, region) is not None:
                 names.append(ring_promotion_document_name(config.customer, ring.name, region))
     if guarded(config, where.windows):
