@@ -185,3 +185,31 @@ def test_the_layout_names_every_document_of_other_stacks(stack):
     names = sorted(n for where in layout.regions(config) for n in layout.document_names(config, where))
     assert names == built
     assert any(n.endswith("-snapshot-install") or "-us-west-2-" in n for n in names)
+
+
+def test_the_report_policy_reads_the_stacks_documents_and_no_other():
+    """The report's two document reads (report_deployment.documents), as IAM evaluates them against the document's
+    ARN (tests/iam_model.py): with a stack file only that customer's documents, without one only documents named as
+    the layout names ours; another customer's, or any other document, is denied."""
+    from iam_model import Request, allowed
+
+    from patching_components.iam_policies import report_policy_document
+
+    def document(name, region="us-east-1"):
+        return f"arn:aws:ssm:{region}:123456789012:document/{name}"
+
+    where = {"aws:RequestedRegion": "us-east-1"}
+    globex = report_policy_document("aws", ["us-east-1"], "globex")
+    anyone = report_policy_document()
+    for action in ("ssm:DescribeDocument", "ssm:GetDocument"):
+        for name in ("globex-freeze-guard", "globex-change-freezes", "globex-us-west-2-tue-install-approvals"):
+            assert allowed([globex], Request(action, document(name), where)), (action, name)
+            assert allowed([anyone], Request(action, document(name), where)), (action, name)
+        for name in ("initech-freeze-guard", "initech-advance-notice"):
+            assert not allowed([globex], Request(action, document(name), where)), (action, name)
+        assert not allowed([anyone], Request(action, document("payroll-export"), where)), action
+        assert not allowed(
+            [globex],
+            Request(action, document("globex-freeze-guard", "eu-west-1"), where | {"aws:RequestedRegion": "eu-west-1"}),
+        )
+        assert not allowed([anyone], Request(action, "*", where)), action
