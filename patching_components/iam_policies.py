@@ -46,6 +46,7 @@ REPORT_READ_ACTIONS = (
     "sts:GetCallerIdentity",
     "ssm:GetAutomationExecution",  # a snapshotBeforeInstall window's failed per-node runs (which step failed)
     "ssm:GetDocument",  # a snapshotBeforeInstall window's runbook (its install step's patch command)
+    "ssm:DescribeDocument",  # each document of the stack: its default version (report_deployment.documents)
 )
 """Every call `patching report` makes: all read-only (tests/test_report.py records them).
 sts:GetCallerIdentity needs no permission ("GetCallerIdentity", AWS STS API Reference): it is listed
@@ -65,10 +66,19 @@ promotion ones (``ring_report_statements``), never another document of the accou
 _NO_PERMISSION_NEEDED = ("sts:GetCallerIdentity",)
 
 
-def report_policy_document(partition: str = "aws", regions: Sequence[str] | None = None) -> dict[str, Any]:
-    """The operator's policy for `patching report`: read-only, optionally limited to ``regions``."""
+def report_policy_document(
+    partition: str = "aws", regions: Sequence[str] | None = None, customer: str | None = None
+) -> dict[str, Any]:
+    """The operator's policy for `patching report`: read-only, optionally limited to ``regions`` (and its
+    documents to ``customer``'s)."""
     condition = {"StringEquals": {"aws:RequestedRegion": list(regions)}} if regions else None
-    scoped = (*REPORT_WINDOW_ACTIONS, *REPORT_PARAMETER_ACTIONS, *REPORT_DOCUMENT_ACTIONS, *_NO_PERMISSION_NEEDED)
+    scoped = (
+        *REPORT_WINDOW_ACTIONS,
+        *REPORT_PARAMETER_ACTIONS,
+        *REPORT_DOCUMENT_ACTIONS,
+        *_NO_PERMISSION_NEEDED,
+        *REPORT_OWN_DOCUMENT_ACTIONS,
+    )
     statements: list[dict[str, Any]] = [
         {
             "Sid": "ReadPatchCompliance",
@@ -110,6 +120,7 @@ def report_policy_document(partition: str = "aws", regions: Sequence[str] | None
         },
     ]
     statements += ring_report_statements(partition)  # patch rings: each later ring's cut-off in force
+    statements += document_report_statements(partition, customer)  # each document's default version
     for statement in statements if condition else []:
         statement["Condition"] = condition
     return {"Version": "2012-10-17", "Statement": statements}
@@ -1206,3 +1217,38 @@ def circuit_breaker_policy_issues(config: StackConfig) -> list[tuple[tuple[str |
                 )
             )
     return issues
+
+
+REPORT_OWN_DOCUMENT_ACTIONS = ("ssm:DescribeDocument", "ssm:GetDocument")
+"""`patching report` reads the default version of each SSM document the stack builds (``layout.document_names``):
+DescribeDocument, and GetDocument of that version when AWS's hash does not settle it (report_deployment.documents)."""
+
+DOCUMENT_NAME_PATTERNS = (
+    "*-change-freezes",
+    "*-freeze-guard",
+    "*-approvals",
+    "*-golden-ami-*",
+    "*-circuit-breaker",
+    "*-ring-*-promotion",
+    "*-advance-notice",
+    "*-window-summary",
+    "*-catch-up",
+    "*-snapshot-install",
+)
+"""The names of the documents the stack builds (``layout``: ``<prefix>-<what>``), as IAM resource patterns."""
+
+
+def document_report_statements(partition: str = "aws", customer: str | None = None) -> list[dict[str, Any]]:
+    """`patching report` reads our documents and no other: with ``customer``, only that customer's
+    (``<customer>-*``: every name of a stack starts with its customer id, ``layout.name_prefix``), else every
+    stack's, by the names ``layout`` gives them. IAM evaluates both calls against the document's ARN
+    ("Actions, resources, and condition keys for AWS Systems Manager", Service Authorization Reference)."""
+    names = [f"{customer}-*"] if customer else list(DOCUMENT_NAME_PATTERNS)
+    return [
+        {
+            "Sid": "ReadOwnDocuments",
+            "Effect": "Allow",
+            "Action": list(REPORT_OWN_DOCUMENT_ACTIONS),
+            "Resource": [f"arn:{partition}:ssm:*:*:document/{name}" for name in names],
+        }
+    ]

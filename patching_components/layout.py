@@ -252,3 +252,49 @@ def guarded(config: StackConfig, windows: tuple[str, ...] | None = None) -> bool
     """Whether a region building ``windows`` (default every one) has the freeze guard: it has change
     freezes or an approval-gated window."""
     return bool(config.change_freezes) or bool(approval_gated(config, windows))
+
+
+def document_names(config: StackConfig, where: RegionLayout) -> list[str]:
+    """Every SSM document (runbook or Change Calendar) the stack builds in ``where``, by its AWS name, as
+    components/customer.py builds them: `patching report` reads each one's default version back
+    (tools/report_deployment.documents); tests/test_document_versions.py checks this list against the
+    documents the program registers."""
+    if config.mode == "disabled":
+        return []
+    region = where.named_region
+    names: list[str] = [pipeline_names(config.customer, key, region)[0] for key in where.golden_amis]
+    if config.rings and log_prefix(config) is not None and config.mode == "install":
+        for ring in config.rings[1:]:  # config.rings.install_windows (layout imports nothing of config)
+            groups = [config.patch_groups[g] for g in ring.patch_groups if g in config.patch_groups]
+            mine = [
+                k
+                for k in where.windows
+                if config.maintenance_windows[k].operation == "Install"
+                and any(k in group.maintenance_windows for group in groups)
+            ]
+            if mine and ring_override_key(config, ring.name, region) is not None:
+                names.append(ring_promotion_document_name(config.customer, ring.name, region))
+    if guarded(config, where.windows):
+        calendar, guard = freeze_names(config.customer, region)
+        if config.change_freezes:
+            names.append(calendar)
+        names += [approval_calendar_name(config.customer, k, region) for k in approval_gated(config, where.windows)]
+        names.append(guard)
+    for key in where.windows:
+        as_built = window_as_built(config, key)
+        window = config.maintenance_windows[key]
+        if as_built.operation == "Install" and window.catch_up is not None:
+            names.append(catch_up_document_name(config.customer, key, region))
+        if as_built.operation == "Install" and window.snapshot_before_install is not None:
+            names.append(f"{window_name(config.customer, key, region)}-snapshot-install")
+    notifications = config.notifications
+    if notifications is not None and where.windows and (notifications.emails or notifications.sns_topic_arn):
+        notice, summary = notice_names(config.customer, region)
+        installs = [k for k in where.windows if config.maintenance_windows[k].operation == "Install"]
+        if notifications.advance_notice is not None and installs:
+            names.append(notice)
+        if notifications.summary:
+            names.append(summary)
+    if stop_alarms(config, where):
+        names.append(circuit_breaker_name(config.customer, region))
+    return names

@@ -17,6 +17,8 @@ from datetime import UTC, datetime
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 REGION = "eu-west-1"
+GOLDEN_DOCUMENT_HASH = "4f2a" * 16
+"""The SHA-256 (hex) of the golden AMI runbook's deployed version: any 64 hex digits, its name carries the same."""
 
 
 def t(text: str) -> datetime:
@@ -387,6 +389,26 @@ SSM_CALLS = [
                     "ExecutionEndTime": t("2026-11-02T04:31"),
                 },
             ]
+        },
+    ),
+    # The stack's one document, its default version the latest, named after its content, which AWS's hash
+    # (of that version) is: no GetDocument (report_deployment.documents).
+    (
+        "describe_document",
+        {"Name": "acme-golden-ami-al2023-base"},
+        {
+            "Document": {
+                "Name": "acme-golden-ami-al2023-base",
+                "DocumentType": "Automation",
+                "DocumentFormat": "YAML",
+                "DocumentVersion": "3",
+                "DefaultVersion": "3",
+                "LatestVersion": "3",
+                "VersionName": f"sha256-{GOLDEN_DOCUMENT_HASH}",
+                "Hash": GOLDEN_DOCUMENT_HASH,
+                "HashType": "Sha256",
+                "Status": "Active",
+            }
         },
     ),
 ]

@@ -450,7 +450,7 @@ def test_report_policy_prints_the_reports_document(capsys):
     assert main(["report-policy"]) == 0
     assert json.loads(capsys.readouterr().out) == report_policy_document()
     assert main(["report-policy", str(EXAMPLE_STACKS[1])]) == 0
-    assert json.loads(capsys.readouterr().out) == report_policy_document("aws", ["us-east-1"])
+    assert json.loads(capsys.readouterr().out) == report_policy_document("aws", ["us-east-1"], "globex")
 
 
 # -- the read-only role (previews, drift) ---------------------------------------------------------------

@@ -151,6 +151,8 @@ def evaluated_resource(service, operation, params, region):
     leading slash); the listings name no resource ("*")."""
     if service == "ssm" and "WindowId" in params:
         return f"arn:aws:ssm:{region}:{ACCOUNT}:maintenancewindow/{params['WindowId']}"
+    if service == "ssm" and operation in ("DescribeDocument", "GetDocument"):
+        return f"arn:aws:ssm:{region}:{ACCOUNT}:document/{params['Name']}"
     if service == "ssm" and operation == "GetParameter":
         return f"arn:aws:ssm:{region}:{ACCOUNT}:parameter/{params['Name'].lstrip('/')}"
     return "*"
@@ -349,6 +351,7 @@ def all_compliant_calls():
             builds[0],
             {"AutomationExecutionMetadataList": builds[1]["AutomationExecutionMetadataList"][:1]},
         ),
+        ("describe_document", *calls["describe_document"]),
     ]
     ec2 = [
         (

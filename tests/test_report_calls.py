@@ -77,6 +77,7 @@ config:
       maintenanceWindows: [daily-scan]
   patching:notifications:
     emails: [ops@northwind.example]
+    summary: true
 """
 
 # The fleet, by hand: (region, patch group or None, how many EC2 instances), and hybrid nodes.
@@ -139,6 +140,10 @@ def minimum_calls() -> Counter[str]:
             calls["ListCommandInvocations"] += runs * pages(nodes, "ListCommandInvocations")
         calls["ListTopics"] += 1
         calls["ListSubscriptionsByTopic"] += 1
+        # The region's one document (summary: true builds the window-summary runbook, layout.document_names):
+        # one DescribeDocument, and no GetDocument, since AWS's Hash of its default version (the stand-in's:
+        # the SHA-256 of the content) is the one its version name carries.
+        calls["DescribeDocument"] += 1
     return calls
 
 

@@ -435,8 +435,16 @@ def test_two_pipelines_builds_are_one_listing_each_judged_by_its_own_last_build(
             ]
         },
     )
-    calls = [call for call in fixture.SSM_CALLS if call[0] not in ("get_parameter", "describe_automation_executions")]
-    found = run([*calls, get_min, get_base, builds], stack)  # in the stack file's order
+    skipped = ("get_parameter", "describe_automation_executions", "describe_document")
+    calls = [call for call in fixture.SSM_CALLS if call[0] not in skipped]
+    (describe_base,) = [call for call in fixture.SSM_CALLS if call[0] == "describe_document"]
+    describe_min = (
+        "describe_document",
+        {"Name": "acme-golden-ami-al2023-min"},
+        {"Document": {**describe_base[2]["Document"], "Name": "acme-golden-ami-al2023-min"}},
+    )
+    # in the stack file's order; then each pipeline's runbook read back (report_deployment.documents)
+    found = run([*calls, get_min, get_base, builds, describe_min, describe_base], stack)
     assert [(p.pipeline, p.image_id, p.last_build_id, p.last_build_status) for p in found.pipelines] == [
         ("al2023-min", "ami-0acme0000000000b2", "3c4d5e6f-0000-4000-8000-000000000004", "Success"),
         ("al2023-base", "ami-0acme0000000000a1", "3c4d5e6f-0000-4000-8000-000000000003", "Failed"),

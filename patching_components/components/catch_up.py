@@ -24,7 +24,15 @@ from ..aws import catch_up as decision
 from ..aws.automation_doc import dump_document, shipped_runbook
 from ..config import defaults
 from ..iam_policies import catch_up_document, catch_up_events_document
-from ._base import TYPE_PREFIX, account_policy, automation_definition, child, lookup, register_declared_outputs
+from ._base import (
+    TYPE_PREFIX,
+    account_policy,
+    automation_definition,
+    child,
+    lookup,
+    register_declared_outputs,
+    ssm_document,
+)
 from ._check_args import check_args, field_type
 from .args import WindowCatchUpArgs
 from .window import delivery_timeout_seconds, window_task
@@ -227,7 +235,7 @@ class WindowCatchUp(pulumi.ComponentResource):
                 )
             )
 
-        document = aws.ssm.Document(
+        document = ssm_document(
             f"{name}-runbook",
             name=document_name,
             document_type="Automation",

@@ -22,7 +22,15 @@ import pulumi_aws as aws
 from ..aws.alarms import ALARM_STATE_CHANGE
 from ..aws.automation_doc import dump_document, shipped_runbook
 from ..iam_policies import circuit_breaker_document, circuit_breaker_events_document
-from ._base import TYPE_PREFIX, account_policy, automation_definition, child, lookup, register_declared_outputs
+from ._base import (
+    TYPE_PREFIX,
+    account_policy,
+    automation_definition,
+    child,
+    lookup,
+    register_declared_outputs,
+    ssm_document,
+)
 from ._check_args import check_args
 from .args import CircuitBreakerArgs
 
@@ -99,7 +107,7 @@ class CircuitBreaker(pulumi.ComponentResource):
         where = pulumi.Output.all(lookup(self, "partition"), lookup(self, "region"), lookup(self, "account_id"))
         window_ids = pulumi.Output.from_input(args["window_ids"])
         topic_arn = pulumi.Output.from_input(args.get("notification_topic_arn") or "")
-        document = aws.ssm.Document(
+        document = ssm_document(
             f"{name}-breaker",
             name=document_name,
             document_type="Automation",

@@ -29,7 +29,15 @@ import pulumi_aws as aws
 from ..aws.automation_doc import dump_document, shipped_runbook
 from ..aws.change_calendar import approval_calendar_content, calendar_content
 from ..iam_policies import freeze_events_document, freeze_guard_document
-from ._base import TYPE_PREFIX, account_policy, automation_definition, child, lookup, register_declared_outputs
+from ._base import (
+    TYPE_PREFIX,
+    account_policy,
+    automation_definition,
+    child,
+    lookup,
+    register_declared_outputs,
+    ssm_document,
+)
 from ._check_args import check_args
 from .args import ChangeFreezeGuardArgs, ChangeFreezeSettings
 
@@ -109,7 +117,7 @@ class ChangeFreezeGuard(pulumi.ComponentResource):
         calendars: list[aws.ssm.Document] = []
         if freezes:  # approval gates alone need no freeze calendar
             calendars.append(
-                aws.ssm.Document(
+                ssm_document(
                     f"{name}-calendar",
                     name=calendar_name,
                     document_type="ChangeCalendar",
@@ -130,7 +138,7 @@ class ChangeFreezeGuard(pulumi.ComponentResource):
             else pulumi.Output.from_input({})
         )
         names_of = approval_calendar_names(name, args)
-        guard = aws.ssm.Document(
+        guard = ssm_document(
             f"{name}-guard",
             name=guard_name,
             document_type="Automation",
@@ -251,7 +259,7 @@ def _approval_calendars(
                 spans, key, f"Approved occurrences of {key}: the window runs only while OPEN"
             )
 
-        documents[key] = aws.ssm.Document(
+        documents[key] = ssm_document(
             f"{name}-approvals-{key}",
             name=calendar_name,
             document_type="ChangeCalendar",

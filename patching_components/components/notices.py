@@ -25,7 +25,15 @@ from ..aws.automation_doc import dump_document
 from ..iam_policies import notices_document, notices_events_document
 from ..notice_runbooks import notice_runbook
 from ..notices import CHECK_EVERY, TERMINAL_STATUSES
-from ._base import TYPE_PREFIX, account_policy, automation_definition, child, lookup, register_declared_outputs
+from ._base import (
+    TYPE_PREFIX,
+    account_policy,
+    automation_definition,
+    child,
+    lookup,
+    register_declared_outputs,
+    ssm_document,
+)
 from ._check_args import check_args
 from .args import PatchNoticesArgs
 
@@ -129,7 +137,7 @@ class PatchNotices(pulumi.ComponentResource):
         defaults = pulumi.Output.all(args["role_arn"], args["runbook_settings"], topic)
         self.notice_document_name = self.summary_document_name = None
         if args.get("advance_notice"):
-            notice = aws.ssm.Document(
+            notice = ssm_document(
                 f"{name}-advance-notice",
                 name=notice_name,
                 document_type="Automation",
@@ -157,7 +165,7 @@ class PatchNotices(pulumi.ComponentResource):
             )
             self.notice_document_name = notice.name
         if args.get("summary"):
-            summary = aws.ssm.Document(
+            summary = ssm_document(
                 f"{name}-window-summary",
                 name=summary_name,
                 document_type="Automation",

@@ -100,6 +100,7 @@ def collect(
         report_deployment.subscriptions(read)
         report_deployment.pipelines(read)
         report_rings.rings(read)  # patch rings: the cut-off in force
+        report_deployment.documents(read)  # each document's default version: the content the stack built
     if not report.instances:
         report.gaps.append(
             CoverageGap(", ".join(regions), ", ".join(config.patch_groups), "no-nodes", "no instance or managed node")

@@ -149,3 +149,65 @@ def _build_text(build: PipelineBuild, read: RegionRead) -> str:
         return "no build found"
     age = f", {(read.now - build.last_build_start).days} days ago" if build.last_build_start else ""
     return f"last build {build.last_build_status} {when(build.last_build_start)}{age}"
+
+
+def documents(read: RegionRead) -> None:
+    """Each SSM document the stack builds in the region (``layout.document_names``), read back as what runs: its
+    default version. Every version the stack creates is named after its content (``aws.document_versions``), so
+    the default version must be the latest one, carry a name of ours, and hold the content that name hashes.
+    One DescribeDocument per document (it describes the default version); GetDocument of that version only when
+    AWS's own Hash of it is not the SHA-256 in its name (AWS does not document what it hashes). A missing
+    document, another default, other content and any read error are gaps: never "ok" on a failed read."""
+    from ..aws.document_versions import content_matches, hashed_content
+    from ..layout import document_names
+
+    names = document_names(read.config, read.layout)
+    if names:
+        read.progress(f"{read.region}: documents")
+    for name in names:
+        try:
+            document = read.ssm.describe_document(Name=name)["Document"]
+        except Exception as exc:
+            if error_code(exc) == "InvalidDocument":
+                read.gap(name, "not-deployed", f"no SSM document named {name!r}")
+            else:
+                read.gap(name, "unreadable-document", f"DescribeDocument failed ({error_code(exc) or exc})")
+            continue
+        default, latest = document.get("DefaultVersion"), document.get("LatestVersion")
+        version_name = document.get("VersionName")
+        if default != latest:
+            read.gap(
+                name,
+                "document-not-default",
+                f"version {latest} is not the default, version {default} still runs: an update created it and "
+                f"stopped (pulumi-aws #2555), and the provider's next update fails until the default is the latest: "
+                f"`aws ssm update-document-default-version --name {name} --document-version {latest}`, then "
+                "`pulumi up --refresh`",
+            )
+            continue
+        digest = hashed_content(version_name)
+        if digest is None:
+            named = f"version name {version_name!r}" if version_name else "no version name"
+            read.gap(
+                name,
+                "document-changed",
+                f"its default version {default} has {named}: it was not made by the stack (changed outside it, or "
+                "deployed before documents carried their content's hash); `pulumi up` after any change of its "
+                "content replaces it",
+            )
+            continue
+        if document.get("HashType") == "Sha256" and document.get("Hash") == digest:
+            continue  # AWS's hash of the default version is the one its name was made from
+        try:
+            content = read.ssm.get_document(
+                Name=name, DocumentVersion=default, DocumentFormat=document.get("DocumentFormat") or "JSON"
+            )["Content"]
+        except Exception as exc:
+            read.gap(name, "unreadable-document", f"GetDocument of version {default} failed ({error_code(exc) or exc})")
+            continue
+        if not content_matches(version_name, content):
+            read.gap(
+                name,
+                "document-changed",
+                f"the content of its default version {default} is not the content its version name was made from",
+            )

@@ -104,6 +104,12 @@ GAPS = {
     "what the ring installs cannot be told",
     "unreadable-run": "a run of a window with snapshotBeforeInstall has a per-node result that names no node: "
     "which node it patched (or failed to) cannot be told",
+    "document-not-default": "an SSM document of the stack (runbook or Change Calendar) has a newer version than its "
+    "default one: an update created it but did not make it the default, so the old content still runs",
+    "document-changed": "the default version of an SSM document of the stack holds content the stack did not build "
+    "(changed outside the stack, or deployed before documents carried their content's hash)",
+    "unreadable-document": "an SSM document of the stack could not be read (access denied, throttled): what runs "
+    "cannot be told",
 }
 
 

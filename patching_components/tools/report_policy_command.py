@@ -1,6 +1,6 @@
 """``patching report-policy [STACK_FILE]``: the read-only policy of the role `patching report` (and the
 report workflow) uses: iam_policies.report_policy_document, the document the tests check against the
-report's own calls. With a stack file, limited to that stack's regions and partition."""
+report's own calls. With a stack file, limited to that stack's regions, partition and documents."""
 
 from __future__ import annotations
 
@@ -32,5 +32,5 @@ def run(args: argparse.Namespace) -> int:
     if not regions:
         print(f"{path}: aws:region is not set: the report's regions are unknown", file=sys.stderr)
         return EXIT_INVALID
-    print(json.dumps(report_policy_document(partition_of(regions[0]), regions), indent=2))
+    print(json.dumps(report_policy_document(partition_of(regions[0]), regions, checked.config.customer), indent=2))
     return EXIT_OK
