@@ -7,7 +7,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from . import calendar_svg, report_html
+from . import blocks, calendar_svg, report_html
 
 ROOT = Path(__file__).resolve().parent.parent
 CALENDAR_SVG = ROOT / "docs" / "assets" / "calendar.svg"
@@ -19,7 +19,7 @@ ASSETS: dict[Path, Callable[[], str]] = {CALENDAR_SVG: calendar_svg.render, REPO
 
 def main(argv: list[str] | None = None) -> int:
     check = "--check" in (sys.argv[1:] if argv is None else argv)
-    return references(check) | assets(check)
+    return references(check) | assets(check) | code_blocks(check)
 
 
 def references(check: bool) -> int:
@@ -46,6 +46,14 @@ def assets(check: bool) -> int:
         path.write_text(text)
         print(f"wrote {os.path.relpath(path, ROOT)}")
     return failed
+
+
+def code_blocks(check: bool) -> int:
+    """The blocks of docgen.blocks: written, or (``check``) compared, naming each that differs."""
+    differing = blocks.rewrite(ROOT, check)
+    for where in differing:
+        print(f"{where} differs from what the code produces today; run python -m docgen" if check else f"wrote {where}")
+    return int(check and bool(differing))
 
 
 if __name__ == "__main__":

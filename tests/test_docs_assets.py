@@ -95,3 +95,17 @@ def test_ci_builds_the_site_strictly_before_the_tests_and_git_ignores_it():
     extras = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]
     assert extras["docs"] == ["mkdocs>=1.6,<2", "mkdocs-material>=9.5,<10"]
     assert "patching-components[report,docs]" in extras["test"]  # .ci/run installs the test extra
+
+
+def test_a_code_block_follows_the_code(tmp_path):
+    from docgen import blocks
+
+    page = tmp_path / "docs" / "report.md"
+    page.parent.mkdir()
+    shown = (ROOT / "docs" / "report.md").read_text()
+    page.write_text(shown.replace('"inspector2:ListCoverage",\n', "", 1))
+    assert blocks.rewrite(tmp_path, check=True) == ["docs/report.md (report policy)"]
+    assert blocks.rewrite(tmp_path, check=False) == ["docs/report.md (report policy)"]
+    assert page.read_text() == shown
+    page.write_text("no marker here\n")
+    assert blocks.rewrite(tmp_path, check=True) == ["docs/report.md: no <!-- report policy --> block"]
