@@ -1,0 +1,94 @@
+"""The e-mail check's fast path (config.fields.plain_email): an address it takes without importing
+email-validator (`patching` starts faster) is one email-validator accepts too; everything else, and
+every message, is still email-validator's."""
+
+from __future__ import annotations
+
+import email_validator
+import pytest
+from hypothesis import strategies as st
+
+from conftest import quick_and_full
+from patching_components.config import fields
+
+
+def accepted(value: str) -> bool:
+    try:
+        email_validator.validate_email(value, check_deliverability=False)
+    except email_validator.EmailNotValidError:
+        return False
+    return True
+
+
+def test_the_special_use_names_are_email_validators():
+    assert fields._SPECIAL_USE_DOMAINS == set(email_validator.SPECIAL_USE_DOMAIN_NAMES)
+
+
+@pytest.mark.parametrize(
+    "address",
+    ["ops@acme.example", "oncall@msp.example", "first.last+tag@mail.example.com", "A_B-c@x-y.io", "1@2.de"],
+)
+def test_plain_addresses_skip_email_validator(address):
+    assert fields.plain_email(address)
+    assert accepted(address)
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "ops@@acme.example",  # these email-validator refuses, in its own words
+        "ops@acme",
+        ".ops@acme.example",
+        "ops.@acme.example",
+        "o..ps@acme.example",
+        "ops@acme.test",
+        "ops@acme.localhost",
+        "ops@x.onion",
+        "ops@-acme.example",
+        "ops@ab--c.example",
+        "ops@acme.123",
+        "ops@" + "a" * 64 + ".example",
+        "a" * 240 + "@acme.example.com",
+        "ops@ACME.example",  # these it accepts: it judges them itself
+        "ops@xn--bcher-kva.example",
+        "o'ps@acme.example",
+        "ops@bücher.example",
+        "opé@acme.example",
+    ],
+)
+def test_other_addresses_are_left_to_email_validator(address):
+    assert not fields.plain_email(address)
+
+
+def test_an_address_email_validator_refuses_keeps_its_message():
+    with pytest.raises(ValueError) as caught:
+        fields._email("ops@acme.test")
+    with pytest.raises(email_validator.EmailNotValidError) as theirs:
+        email_validator.validate_email("ops@acme.test", check_deliverability=False)
+    assert str(caught.value) == f"'ops@acme.test' is not an e-mail address SNS can subscribe: {theirs.value}"
+
+
+ALPHABET = "aZ09._+-@'é"  # the fast path's characters, and a few beyond them
+
+
+def fast_path_implies_email_validator(local, labels):
+    for address in (f"{local}@{'.'.join(labels)}", f"{local}@{'.'.join(labels)}".lower()):
+        if fields.plain_email(address):
+            assert accepted(address), address
+
+
+test_the_fast_path_takes_only_what_email_validator_takes, test_the_fast_path_full = quick_and_full(
+    fast_path_implies_email_validator,
+    local=st.text(alphabet=ALPHABET, min_size=0, max_size=12),
+    labels=st.lists(
+        st.one_of(
+            st.text(alphabet="az09-", min_size=0, max_size=6),
+            st.sampled_from(["test", "local", "example", "xn--p1ai", "a" * 63, "a" * 64]),
+        ),
+        min_size=1,
+        max_size=4,
+    ),
+    quick=200,
+    full=5000,
+    settings={"deadline": None, "derandomize": True},
+)
