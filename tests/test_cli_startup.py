@@ -68,8 +68,9 @@ OPTIONS = {
     "resume": {"stack_file", "--region", "--profile", "--ignore-alarms", "--yes", "--dry-run"},
 }
 
-HEAVY = {"pulumi", "pulumi_aws", "boto3", "botocore", "jinja2", "grpc"}
-"""What the offline commands must not import: Pulumi (and its gRPC), the AWS SDK, the report's templates."""
+HEAVY = {"pulumi", "pulumi_aws", "boto3", "botocore", "jinja2", "grpc", "asyncio"}
+"""What the offline commands must not import: Pulumi (and its gRPC), the AWS SDK, the report's templates,
+the offline engine's asyncio (calendar once loaded the engine to name a stack)."""
 
 
 def subparsers(parser):
@@ -203,6 +204,7 @@ def used_pydantic() -> float:
     return cpu_seconds(["-c", USED_PYDANTIC], 7)
 
 
+@pytest.mark.slow  # two fresh interpreters, beside the start-up tests it is the evidence for
 def test_import_pydantic_alone_does_not_load_its_models():
     """The evidence for ``used_pydantic``: pydantic's ``__init__`` imports its model machinery
     (pydantic.main, the schema generator) only when BaseModel is first asked for."""
