@@ -1,6 +1,7 @@
-"""The e-mail check's fast path (config.fields.plain_email): an address it takes without importing
-email-validator (`patching` starts faster) is one email-validator accepts too; everything else, and
-every message, is still email-validator's."""
+"""The config checks' fast paths, which let `patching` start faster without changing what it says:
+an e-mail address config.fields.plain_email takes without importing email-validator is one
+email-validator accepts too, and a time zone on tzdata's list is one the walk over every zone file
+finds; everything else, and every message, is still theirs."""
 
 from __future__ import annotations
 
@@ -121,3 +122,20 @@ def test_validating_the_example_stacks_does_not_import_email_validator():
     )
     assert json.loads(done.stdout) == [0, False]
     assert any("@" in path.read_text() for path in EXAMPLE_STACKS)  # the examples do subscribe addresses
+
+
+def test_a_tzdata_zone_is_one_of_the_time_zones_aws_takes_without_the_walk(monkeypatch):
+    """check_timezone takes tzdata's list first (config.fields._tzdata_zones): every zone on it is one
+    of the zones it always took (available_timezones() starts from that list), and the walk over every
+    zone file is left for the others (and every error)."""
+    zones = fields._tzdata_zones()
+    assert "Europe/London" in zones and "America/New_York" in zones
+    assert zones - fields._NOT_TIMEZONES <= fields._timezones()
+
+    def no_walk():
+        raise AssertionError("walked the zone files")
+
+    monkeypatch.setattr(fields, "_timezones", no_walk)
+    assert fields.check_timezone("Europe/London") == "Europe/London"
+    with pytest.raises(AssertionError, match="walked"):
+        fields.check_timezone("Factory")  # in tzdata's list, and never a zone AWS takes: the walk decides
