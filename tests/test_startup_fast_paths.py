@@ -139,3 +139,18 @@ def test_a_tzdata_zone_is_one_of_the_time_zones_aws_takes_without_the_walk(monke
     assert fields.check_timezone("Europe/London") == "Europe/London"
     with pytest.raises(AssertionError, match="walked"):
         fields.check_timezone("Factory")  # in tzdata's list, and never a zone AWS takes: the walk decides
+
+
+def test_every_shipped_runbook_loads_with_libyaml_exactly_as_with_safe_load():
+    """aws.automation_doc._shipped reads our runbooks with libyaml's safe loader (ten times faster)."""
+    import yaml
+
+    from conftest import ROOT
+    from patching_components.aws import automation_doc
+
+    assert hasattr(yaml, "CSafeLoader")  # the fast loader is the one under test
+    documents = sorted((ROOT / "patching_components" / "documents").glob("*.yaml"))
+    assert len(documents) >= 8
+    for path in documents:
+        loaded, expected = automation_doc._shipped(path.name), yaml.safe_load(path.read_text())
+        assert repr(loaded) == repr(expected), path.name  # the same values, types and key order
