@@ -251,8 +251,8 @@ def test_a_command_reaches_its_work_within_a_quarter_more_than_python_with_pydan
 @pytest.mark.xfail(
     strict=True,
     reason="issue 27 item 8, not met: validate, calendar and schema cost 2.2-2.5x Python that has used pydantic "
-    "(~95 ms; they were 2.2-3.0x, schema barely changed; against `import pydantic, yaml`, ~75 ms, 2.7-3.2x, were "
-    "3.0-3.9x; medians on a shared, loaded 2-core machine). What a "
+    "(~95 ms; they were 2.2-3.0x, schema barely changed; against `import pydantic, yaml`, 68-78 ms, 2.7-3.5x, "
+    "were 3.0-4.0x; medians on a shared 2-core machine, see BENCHMARKS.md). What a "
     "command adds, ~115 ms in-process, is mostly not ours to cut: pydantic's own imports on its first model "
     "(pydantic.types, annotated_types ~18 ms; importlib.metadata ~10 ms, which its plugin loader imports even with "
     "plugins off), aws-croniter (import ~5 ms, its field regexes compiled on the first cron ~11 ms); ours: the "
