@@ -96,6 +96,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def main_exit() -> None:
     """Console-script entry point."""
+    # pydantic looks for plugins (the `pydantic` entry points) by reading the metadata of every
+    # installed distribution when it builds its first validator: about a tenth of `patching validate`.
+    # The command validates stack files with our own models and hosts no program whose validation
+    # a plugin (tracing, logging) would follow, so its own process skips the search, unless the
+    # user set the variable. Only here, in the command's entry point, before pydantic loads:
+    # importing patching_components from a program (or calling main) leaves its plugins alone.
+    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     try:
         code = main()
         sys.stdout.flush()

@@ -95,10 +95,16 @@ def load(path: Path, esc: EscConfig | None = None, *, find_warnings: bool = True
         raise UsageError(exc.lines()[0]) from None
 
 
+def stack_name_of(path: str | Path) -> str:
+    """``stacks/Pulumi.acme.yaml`` -> ``acme``."""
+    name = Path(path).name
+    if not (name.startswith("Pulumi.") and name.endswith((".yaml", ".yml"))):
+        raise ValueError(f"{path}: a stack file is named Pulumi.<stack>.yaml")
+    return name[len("Pulumi.") :].rsplit(".", 1)[0]
+
+
 def stack_name(path: Path) -> str:
     """``Pulumi.<stack>.yaml`` -> ``<stack>``; another file's name without its suffix."""
-    from .engine import stack_name_of
-
     try:
         return stack_name_of(path)
     except ValueError:

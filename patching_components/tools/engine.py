@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .common import stack_name_of  # here for its users; defined there so `calendar` need not load this module
+
 MOCK_ACCOUNT_ID = "123456789012"
 MOCK_PARTITION = "aws"
 MOCK_REGION = "eu-west-1"
@@ -77,14 +79,6 @@ def _plain(value: Any, secrets: set[str] | None = None, key: str = "") -> Any:
     if isinstance(value, list):
         return [_plain(v, secrets, key) for v in value]
     return value
-
-
-def stack_name_of(path: str | Path) -> str:
-    """``stacks/Pulumi.acme.yaml`` -> ``acme``."""
-    name = Path(path).name
-    if not (name.startswith("Pulumi.") and name.endswith((".yaml", ".yml"))):
-        raise ValueError(f"{path}: a stack file is named Pulumi.<stack>.yaml")
-    return name[len("Pulumi.") :].rsplit(".", 1)[0]
 
 
 # Ids shaped like the real ones where AWS checks their shape (pb-..., mw-...).
