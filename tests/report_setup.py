@@ -112,6 +112,11 @@ config:
 """
 
 
+def fabrikam_variant(stacks: dict[str, Path], old: str, new: str) -> Path:
+    """fabrikam's stack file (of ``contoso_and_fabrikam``) with ``old`` replaced by ``new``, in a folder of its own."""
+    return variant(stacks["fabrikam"], stacks["fabrikam"].with_name("variant"), (old, new))
+
+
 @pytest.fixture
 def contoso_and_fabrikam(tmp_path: Path) -> dict[str, Path]:
     """The contoso and fabrikam stack files in the test's folder, by customer (a module takes the fixture

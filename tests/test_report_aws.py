@@ -7,7 +7,6 @@ slow (``.ci/run`` runs them with ``-m slow``)."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,6 +20,7 @@ from tests.report_setup import (  # the set-up the report tests share
     SCHEMA,
     Fleet,
     epoch,
+    fabrikam_variant,
     iso,
     run_report,
     session_in,
@@ -417,10 +417,6 @@ def test_a_fleet_in_two_regions_and_two_accounts(aws, stacks, capsys):
             ],
         }
     ]
-
-
-def fabrikam_variant(stacks: dict[str, Path], old: str, new: str) -> Path:
-    return report_setup.variant(stacks["fabrikam"], stacks["fabrikam"].with_name("variant"), (old, new))
 
 
 FABRIKAM_NOTHING = [
