@@ -6,18 +6,18 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-import test_report_aws as r
+
+from tests import report_setup as r
+from tests.deploy_plan import deploy
 
 # -- what patching report says of a node it caught up -------------------------------------------------
 
 
 @pytest.mark.slow  # seconds of moto (tests/test_report_aws.py's stand-in): .ci/run runs it with -m slow
 def test_the_report_says_caught_up_on_start_for_a_node_the_runbook_marked(aws, stacks, capsys):
-    import test_report_aws as r
-
     names: dict[str, str] = {}
     session = r.session_in(r.FABRIKAM)
-    done = r.deploy(stacks["fabrikam"], aws, session=session)
+    done = deploy(stacks["fabrikam"], aws, session=session)
     fleet = r.Fleet(aws, session, r.FABRIKAM, "us-east-1", names)
     (node_id,) = fleet.launch("late", "fabrikam-web")
     # The catch-up runbook's mark (markCaughtUp: the time it decided, ISO 8601 UTC), as CreateTags leaves it.
@@ -41,4 +41,4 @@ def test_the_report_reads_the_mark_and_ignores_one_that_is_not_a_time():
     assert caught_up_on_start({"PatchingCaughtUp": "2026-11-30T08:12:00"}) is None  # no zone: not ours
 
 
-stacks = r.stacks  # the same stack files (a fixture of tests/test_report_aws.py)
+stacks = r.contoso_and_fabrikam  # the stack files of tests/test_report_aws.py (the fixture)

@@ -259,7 +259,10 @@ KMS_STACK = {
 def all_pipelines():
     runs = [(example_run(path), region, path.name) for path, region in example_stacks_with_pipelines()]
     runs.append((run_config({**KMS_STACK, "aws:region": "eu-west-1"}), "eu-west-1", "kms-stack"))
-    return [(p, policies, name) for run, region, name in runs for p, policies in pipelines(run, region)]
+    found = [(p, policies, name) for run, region, name in runs for p, policies in pipelines(run, region)]
+    # One order whatever the hash seed (the engine's registration order of a stack's documents is not fixed): each
+    # pytest-xdist worker collects the same list.
+    return sorted(found, key=lambda item: (item[2], item[0].defaults["PipelineName"]))
 
 
 PIPELINES = all_pipelines()

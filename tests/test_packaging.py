@@ -1,5 +1,7 @@
 """The sdist and wheel: what they contain, and that the wheel works on its own."""
 
+import fcntl
+import os
 import subprocess
 import sys
 import sysconfig
@@ -25,11 +27,15 @@ def dist(tmp_path_factory) -> Path:
     """``python -m build``: the sdist, then the wheel built from that sdist, with this environment's
     setuptools (no isolated build environment, so no package index is needed)."""
     out = tmp_path_factory.mktemp("dist")
-    subprocess.run(
-        [sys.executable, "-m", "build", "--no-isolation", "--outdir", str(out), str(ROOT)],
-        check=True,
-        capture_output=True,
-    )
+    # One build at a time (pytest-xdist's workers, two runs in one checkout): the sdist's tree and the egg-info are
+    # written into the checkout, and two builds at once break each other. flock: the lock goes with the process.
+    with (ROOT / "pyproject.toml").open() as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        subprocess.run(
+            [sys.executable, "-m", "build", "--no-isolation", "--outdir", str(out), str(ROOT)],
+            check=True,
+            capture_output=True,
+        )
     return out
 
 
@@ -67,11 +73,15 @@ def test_the_wheel_installs_and_works_in_a_fresh_virtualenv(dist, tmp_path):
     env = tmp_path / "venv"
     venv.create(env, with_pip=False)
     python = env / "bin" / "python"
+    # Without a PYTHONPATH naming the checkout (`PYTHONPATH=$PWD pytest`): pip would take its egg-info for the
+    # package installed, and the commands would import the checkout instead of the wheel.
+    outside = {name: value for name, value in os.environ.items() if name != "PYTHONPATH"}
     # Dependencies come from this environment (same resolved versions, no
     # downloads); the package itself only from the wheel.
     purelib = Path(
         subprocess.run(
             [python, "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
+            env=outside,
             check=True,
             capture_output=True,
             text=True,
@@ -80,13 +90,14 @@ def test_the_wheel_installs_and_works_in_a_fresh_virtualenv(dist, tmp_path):
     (purelib / "dependencies.pth").write_text(sysconfig.get_path("purelib") + "\n")
     subprocess.run(
         [sys.executable, "-m", "pip", "--python", str(python), "install", "--no-deps", "--quiet", str(wheel)],
+        env=outside,
         check=True,
         capture_output=True,
     )
 
     def run(*args: str) -> subprocess.CompletedProcess:
         # Outside the checkout, so that nothing imports from it.
-        return subprocess.run(args, cwd=tmp_path, capture_output=True, text=True, check=False)
+        return subprocess.run(args, cwd=tmp_path, env=outside, capture_output=True, text=True, check=False)
 
     components = [name for name in public_names if name[0].isupper()]
     imported = run(

@@ -17,6 +17,7 @@ import pytest
 
 from patching_components.tools import cli
 from tests import deploy_plan
+from tests.report_setup import keys_in, write_stacks
 
 OPERATOR, PROD, DEV = "123456789012", "222222222222", "333333333333"
 PROD_STACK = """\
@@ -107,8 +108,7 @@ MW_ROLE = "arn:aws:iam::123456789012:role/acme-maintenance-window-mock"  # the p
 @pytest.fixture(scope="module")
 def stacks(tmp_path_factory):
     folder = tmp_path_factory.mktemp("stacks")
-    (folder / "Pulumi.acme-prod.yaml").write_text(PROD_STACK)
-    (folder / "Pulumi.acme-dev.yaml").write_text(DEV_STACK)
+    write_stacks(folder, {"acme-prod": PROD_STACK, "acme-dev": DEV_STACK})
     return folder
 
 
@@ -144,14 +144,7 @@ def clients_in(account: str) -> dict:
     """Keys that act in ``account`` of the stand-in (moto hands them out for a role of the account)."""
     if account == OPERATOR:
         return {}
-    granted = _clients(OPERATOR, "sts", "eu-west-1").assume_role(
-        RoleArn=f"arn:aws:iam::{account}:role/test-deployer", RoleSessionName="test-deployer"
-    )["Credentials"]
-    return {
-        "aws_access_key_id": granted["AccessKeyId"],
-        "aws_secret_access_key": granted["SecretAccessKey"],
-        "aws_session_token": granted["SessionToken"],
-    }
+    return keys_in(_clients(OPERATOR, "sts", "eu-west-1"), account, "test-deployer", "test-deployer")
 
 
 @pytest.fixture(scope="module")

@@ -11,6 +11,8 @@ import pytest
 from conftest import ROOT
 from patching_components import __version__
 
+pytestmark = pytest.mark.slow  # tooling (this repository's release workflow), with the packaging tests: .ci/run
+
 SCRIPT = ROOT / ".github" / "scripts" / "release_check.py"
 
 CHANGELOG = """\

@@ -19,20 +19,21 @@ from conftest import ROOT
 from patching_components.config import ChangeFreezeConfig, load_stack_file
 from patching_components.iam_policies import report_policy_document
 from patching_components.tools import aws_access, cli
-from patching_components.tools.report import GAPS, NODE_STATUSES, PAGE_SIZES, collect
+from patching_components.tools.report import GAPS, NODE_STATUSES, PAGE_SIZES
 from patching_components.tools.report_formats import SCHEMA_VERSION, render
+from tests import report_setup as setup
 
 # acme as tests/report_fixture.py's account has it: before its dev ring (patching:rings), which adds a group,
 # a window and a promotion task the hand-written responses do not have.
-ACME = ROOT / "tests" / "data" / "acme-before-rings" / "Pulumi.acme.yaml"
-SCHEMA = json.loads((ROOT / "patching_components" / "data" / "report.schema.json").read_text())
+ACME = setup.ACME
+SCHEMA = setup.SCHEMA
 
 
 def StubbedAccount(ssm_calls=fixture.SSM_CALLS, ec2_calls=fixture.EC2_CALLS, sns_calls=fixture.SNS_CALLS):
     return _Stubbed({"ssm": ssm_calls, "ec2": ec2_calls, "sns": sns_calls}, fixture.REGION)
 
 
-ACCOUNT, PRINCIPAL = "123456789012", "arn:aws:sts::123456789012:assumed-role/patching-operator/patching-components"
+ACCOUNT, PRINCIPAL = setup.ACME_ACCOUNT, setup.ACME_PRINCIPAL
 
 
 @pytest.fixture
@@ -42,19 +43,7 @@ def account():
 
 @pytest.fixture
 def report(account):
-    config = load_stack_file(ACME)
-    found = collect(
-        config,
-        "acme",
-        [fixture.REGION],
-        account,
-        primary_region=fixture.REGION,
-        account_id=ACCOUNT,
-        principal_arn=PRINCIPAL,
-        now=fixture.NOW,
-    )
-    account.assert_all_called()
-    return found
+    return setup.collect_acme(account)
 
 
 STALE_ACME = (
@@ -480,18 +469,7 @@ def test_a_disabled_window_is_a_gap_outside_a_freeze(freezes, gap):
     config = config.model_copy(
         update={"change_freezes": {key: ChangeFreezeConfig(**value) for key, value in freezes.items()}}
     )
-    account = StubbedAccount(disabled_weekly_calls())
-    found = collect(
-        config,
-        "acme",
-        [fixture.REGION],
-        account,
-        primary_region=fixture.REGION,
-        account_id=ACCOUNT,
-        principal_arn=PRINCIPAL,
-        now=fixture.NOW,
-    )
-    account.assert_all_called()
+    found = setup.collect_acme(StubbedAccount(disabled_weekly_calls()), config)
     assert [(g.resource, g.kind, g.detail) for g in found.gaps if g.kind == "window-disabled"] == gap
 
 
@@ -505,19 +483,7 @@ def varied_calls(**changes):
 
 
 def collect_with(ssm_calls):
-    account = StubbedAccount(ssm_calls)
-    found = collect(
-        load_stack_file(ACME),
-        "acme",
-        [fixture.REGION],
-        account,
-        primary_region=fixture.REGION,
-        account_id=ACCOUNT,
-        principal_arn=PRINCIPAL,
-        now=fixture.NOW,
-    )
-    account.assert_all_called()
-    return found
+    return setup.collect_acme(StubbedAccount(ssm_calls))
 
 
 def test_a_pipeline_that_never_produced_an_image_is_a_gap():

@@ -7,231 +7,24 @@ slow (``.ci/run`` runs them with ``-m slow``)."""
 
 from __future__ import annotations
 
-import json
-import uuid
-from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
-import boto3
-import jsonschema
 import pytest
-import time_machine
 
-from conftest import ROOT
-from patching_components.tools import cli
+from tests import report_setup
 from tests.deploy_plan import deploy, mark_pending_confirmation
-
-NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)  # a Tuesday
-OPERATOR, CONTOSO, FABRIKAM = "123456789012", "111122223333", "444455556666"
-SCHEMA = json.loads((ROOT / "patching_components" / "data" / "report.schema.json").read_text())
-
-CONTOSO_STACK = """\
-config:
-  aws:region: eu-west-1
-  aws:assumeRoles:
-    - roleArn: arn:aws:iam::111122223333:role/patching-report
-  aws:allowedAccountIds: ["111122223333"]
-  patching:customer: contoso
-  patching:regions: [eu-west-1, us-east-1]
-  patching:baselines:
-    al2023:
-      operatingSystem: AMAZON_LINUX_2023
-      default: true
-    windows:
-      operatingSystem: WINDOWS
-  patching:maintenanceWindows:
-    daily-scan:
-      schedule: cron(0 1 ? * MON-SAT *)
-      durationHours: 2
-      cutoffHours: 1
-      operation: Scan
-    weekly-install:
-      schedule: cron(0 2 ? * SUN *)
-      durationHours: 4
-      cutoffHours: 1
-      operation: Install
-  patching:patchGroups:
-    contoso-linux:
-      baselines: [al2023]
-      maintenanceWindows: [daily-scan, weekly-install]
-    contoso-windows:
-      baselines: [windows]
-      maintenanceWindows: [daily-scan, weekly-install]
-  patching:notifications:
-    emails: [ops@contoso.example]
-"""
-
-FABRIKAM_STACK = """\
-config:
-  aws:region: us-east-1
-  aws:assumeRoles:
-    - roleArn: arn:aws:iam::444455556666:role/patching-report
-  aws:allowedAccountIds: ["444455556666"]
-  patching:customer: fabrikam
-  patching:baselines:
-    al2023:
-      operatingSystem: AMAZON_LINUX_2023
-  patching:maintenanceWindows:
-    weekly-install:
-      schedule: cron(0 2 ? * SUN *)
-      durationHours: 4
-      cutoffHours: 1
-      operation: Install
-  patching:patchGroups:
-    fabrikam-web:
-      baselines: [al2023]
-      maintenanceWindows: [weekly-install]
-"""
-
-
-def epoch(text: str) -> int:
-    return int(datetime.fromisoformat(text).replace(tzinfo=UTC).timestamp())
-
-
-def iso(text: str) -> str:
-    return datetime.fromisoformat(text).replace(tzinfo=UTC).isoformat()
-
-
-def session_in(account: str) -> boto3.Session:
-    """Credentials of ``account`` (moto maps an assumed role's credentials to the role's account)."""
-    granted = boto3.client("sts", region_name="us-east-1").assume_role(
-        RoleArn=f"arn:aws:iam::{account}:role/patching-report", RoleSessionName="deploy"
-    )["Credentials"]
-    return boto3.Session(
-        aws_access_key_id=granted["AccessKeyId"],
-        aws_secret_access_key=granted["SecretAccessKey"],
-        aws_session_token=granted["SessionToken"],
-    )
-
-
-class Fleet:
-    """Instances in moto and their Systems Manager state in the layer, in one account and region;
-    ``names`` maps the stand-in's ids to the names the expected JSON uses."""
-
-    def __init__(self, aws: Any, session: boto3.Session, account: str, region: str, names: dict[str, str]) -> None:
-        self.aws, self.account, self.region, self.names = aws, account, region, names
-        self.ec2 = session.client("ec2", region_name=region)
-        self.image = "ami-0123456789abcdef0"  # moto launches any image id (describing its AMIs takes seconds)
-
-    def seed(self, operation: str, items: list[dict[str, Any]]) -> None:
-        self.aws.layer.seed(operation, items, account=self.account, region=self.region)
-
-    def launch(self, name: str, group: str | None, count: int = 1) -> list[str]:
-        tags = [{"Key": "Name", "Value": name}] + ([{"Key": "Patch Group", "Value": group}] if group else [])
-        instances = self.ec2.run_instances(
-            ImageId=self.image,
-            MinCount=count,
-            MaxCount=count,
-            TagSpecifications=[{"ResourceType": "instance", "Tags": tags}],
-        )["Instances"]
-        ids = [i["InstanceId"] for i in instances]
-        for n, iid in enumerate(ids):
-            self.names[iid] = name if count == 1 else f"{name}-{n:03d}"
-        return ids
-
-    def managed(self, ids: list[str], platform: str = "Amazon Linux", ping: str = "Online") -> None:
-        self.seed(
-            "DescribeInstanceInformation",
-            [
-                {
-                    "InstanceId": iid,
-                    "PingStatus": ping,
-                    "LastPingDateTime": epoch("2026-12-01T08:55"),
-                    "PlatformType": "Windows" if platform.startswith("Microsoft") else "Linux",
-                    "PlatformName": platform,
-                    "ResourceType": "EC2Instance",
-                }
-                for iid in ids
-            ],
-        )
-
-    def patch_state(self, ids: list[str], group: str, baseline: str, end: str, op: str = "Scan", **counts: int) -> None:
-        """Each node's patch state, as both listings give it: by patch group and by instance id."""
-        states = [
-            {
-                "InstanceId": iid,
-                "PatchGroup": group,
-                "BaselineId": baseline,
-                "OperationStartTime": epoch(end) - 300,
-                "OperationEndTime": epoch(end),
-                "Operation": op,
-                "InstalledCount": 100,
-                **counts,
-            }
-            for iid in ids
-        ]
-        self.seed("DescribeInstancePatchStatesForPatchGroup", [{"_PatchGroup": group, **s} for s in states])
-        self.seed("DescribeInstancePatchStates", states)
-
-    def run(self, window_id: str, execution: str, start: str, status: str, invocations: dict[str, str]) -> None:
-        """A window execution with one Run Command task, its command and each instance's invocation (ids
-        are UUIDs, as AWS's; ``names`` gives them back their labels)."""
-        label = execution
-        execution, task, command = (str(uuid.uuid5(uuid.NAMESPACE_URL, f"{label}{part}")) for part in ("", "t", "c"))
-        self.names.update({execution: label, task: f"{label}-task", command: f"{label}-command"})
-        self.seed(
-            "DescribeMaintenanceWindowExecutions",
-            [
-                {
-                    "_WindowId": window_id,
-                    "WindowId": window_id,
-                    "WindowExecutionId": execution,
-                    "Status": status,
-                    "StartTime": epoch(start),
-                    "EndTime": epoch(start) + 3000,
-                }
-            ],
-        )
-        self.seed(
-            "DescribeMaintenanceWindowExecutionTasks",
-            [
-                {
-                    "_WindowExecutionId": execution,
-                    "WindowExecutionId": execution,
-                    "TaskExecutionId": task,
-                    "Status": status,
-                    "TaskArn": "AWS-RunPatchBaseline",
-                    "TaskType": "RUN_COMMAND",
-                }
-            ],
-        )
-        self.seed(
-            "DescribeMaintenanceWindowExecutionTaskInvocations",
-            [
-                {
-                    "_WindowExecutionId": execution,
-                    "_TaskId": task,
-                    "WindowExecutionId": execution,
-                    "TaskExecutionId": task,
-                    "InvocationId": str(uuid.uuid5(uuid.NAMESPACE_URL, f"{label}i")),
-                    "ExecutionId": command,
-                    "TaskType": "RUN_COMMAND",
-                    "Status": status,
-                }
-            ],
-        )
-        self.seed(
-            "ListCommandInvocations",
-            [
-                {"_CommandId": command, "CommandId": command, "InstanceId": iid, "Status": s, "StatusDetails": s}
-                for iid, s in invocations.items()
-            ],
-        )
-
-
-def run_report(capsys: Any, stack: Path, names: dict[str, str], *args: str) -> tuple[int, Any, str]:
-    with time_machine.travel(NOW, tick=False):
-        code = cli.main(["report", str(stack), "--format", "json", *args])
-    captured = capsys.readouterr()
-    if not captured.out:
-        return code, None, captured.err
-    data = json.loads(captured.out)
-    jsonschema.validate(data, SCHEMA, format_checker=jsonschema.FormatChecker())
-    text = captured.out
-    for real, name in sorted(names.items(), key=lambda item: -len(item[0])):
-        text = text.replace(real, f"<{name}>")
-    return code, json.loads(text), captured.err
+from tests.report_setup import (  # the set-up the report tests share
+    CONTOSO,
+    FABRIKAM,
+    OPERATOR,
+    SCHEMA,
+    Fleet,
+    epoch,
+    fabrikam_variant,
+    iso,
+    run_report,
+    session_in,
+)
 
 
 def node(region: str, group: str | None, name: str, status: str, reason: str, **fields: Any) -> dict[str, Any]:
@@ -295,13 +88,7 @@ STATUS_MEANINGS = {
 }
 
 
-@pytest.fixture
-def stacks(tmp_path: Path) -> dict[str, Path]:
-    paths = {}
-    for name, text in (("contoso", CONTOSO_STACK), ("fabrikam", FABRIKAM_STACK)):
-        paths[name] = tmp_path / f"Pulumi.{name}.yaml"
-        paths[name].write_text(text)
-    return paths
+stacks = report_setup.contoso_and_fabrikam  # the fixture: contoso's and fabrikam's stack files
 
 
 @pytest.mark.slow  # seconds of moto: .ci/run runs it with -m slow
@@ -630,15 +417,6 @@ def test_a_fleet_in_two_regions_and_two_accounts(aws, stacks, capsys):
             ],
         }
     ]
-
-
-def fabrikam_variant(stacks: dict[str, Path], old: str, new: str) -> Path:
-    path = stacks["fabrikam"].with_name("variant") / "Pulumi.fabrikam.yaml"
-    path.parent.mkdir(exist_ok=True)
-    text = stacks["fabrikam"].read_text()
-    assert old in text
-    path.write_text(text.replace(old, new))
-    return path
 
 
 FABRIKAM_NOTHING = [

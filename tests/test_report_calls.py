@@ -30,7 +30,7 @@ import pytest
 
 from patching_components.tools.report_nodes import state_calls
 from tests.deploy_plan import deploy
-from tests.test_report_aws import Fleet, run_report
+from tests.report_setup import Fleet, run_report
 
 OPERATOR = "123456789012"
 STACK = """\

@@ -7,9 +7,9 @@ import json
 
 import pytest
 import time_machine
-from test_report_aws import CONTOSO, CONTOSO_STACK, FABRIKAM, FABRIKAM_STACK, NOW
 
 from patching_components.tools import cli
+from tests.report_setup import CONTOSO, CONTOSO_STACK, FABRIKAM, FABRIKAM_STACK, NOW
 
 
 @pytest.mark.slow  # seconds of moto: .ci/run runs it with -m slow

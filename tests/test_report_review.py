@@ -8,25 +8,14 @@ import pytest
 import report_fixture as fixture
 from aws_stubs import StubbedAccount as _Stubbed
 
-from conftest import ROOT
-from patching_components.config import load_stack_file
-from patching_components.tools.report import collect
+from tests import report_setup as setup
 
-# acme as tests/report_fixture.py's account has it: before its dev ring (patching:rings), which adds a group,
-# a window and a promotion task the hand-written responses do not have.
-ACME = ROOT / "tests" / "data" / "acme-before-rings" / "Pulumi.acme.yaml"
-ACCOUNT, PRINCIPAL = "123456789012", "arn:aws:sts::123456789012:assumed-role/patching-operator/patching-components"
+ACME = setup.ACME  # acme as tests/report_fixture.py's account has it
 DAILY_01 = "1a2b3c4d-0000-4000-8000-000000000101"
 
 
 def acme_variant(tmp_path: Path, *replacements: tuple[str, str]) -> Path:
-    text = ACME.read_text()
-    for old, new in replacements:
-        assert old in text, old
-        text = text.replace(old, new)
-    path = tmp_path / "Pulumi.acme.yaml"
-    path.write_text(text)
-    return path
+    return setup.variant(ACME, tmp_path, *replacements)
 
 
 def changed(calls, operation, change, which=None):
@@ -43,19 +32,7 @@ def changed(calls, operation, change, which=None):
 
 def run(ssm_calls, stack=ACME, **options):
     account = _Stubbed({"ssm": ssm_calls, "ec2": fixture.EC2_CALLS, "sns": fixture.SNS_CALLS}, fixture.REGION)
-    found = collect(
-        load_stack_file(stack),
-        "acme",
-        [fixture.REGION],
-        account,
-        primary_region=fixture.REGION,
-        account_id=ACCOUNT,
-        principal_arn=PRINCIPAL,
-        now=fixture.NOW,
-        **options,
-    )
-    account.assert_all_called()
-    return found
+    return setup.collect_acme(account, stack, **options)
 
 
 def problems(found, instance_id):

@@ -19,10 +19,11 @@ import json
 import urllib.request
 
 import pytest
-from test_report_aws import FABRIKAM, FABRIKAM_STACK, Fleet, epoch, run_report, session_in
 
 from tests.deploy_plan import deploy
 from tests.moto_aws import seed_coverage
+
+from tests.report_setup import FABRIKAM, FABRIKAM_STACK, Fleet, epoch, run_report, session_in
 
 SLA_STACK = FABRIKAM_STACK + "  patching:sla:\n    Critical: 7\n    Important: 14\n"
 

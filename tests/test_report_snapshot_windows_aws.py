@@ -11,7 +11,8 @@ import uuid
 import pytest
 
 from tests.deploy_plan import deploy
-from tests.test_report_aws import FABRIKAM, Fleet, epoch, fabrikam_variant, run_report, session_in, stacks  # noqa: F401
+from tests.report_setup import FABRIKAM, Fleet, epoch, fabrikam_variant, run_report, session_in
+from tests.report_setup import contoso_and_fabrikam as stacks  # noqa: F401 (the fixture)
 
 SNAPSHOTS = "operation: Install\n      snapshotBeforeInstall:\n        retainDays: 7"
 
