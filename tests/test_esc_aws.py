@@ -1,7 +1,7 @@
 """`patching report` and `patching patch-now` end to end against the AWS stand-in (tests/moto_aws.py) for a
 stack whose account settings live in a Pulumi ESC environment, given with ``--esc-config``.
 
-The stacks are those of tests/test_report_aws.py and tests/test_patch_now_e2e.py, with their ``aws:``
+The stacks are those of tests/report_setup.py and tests/test_patch_now_e2e.py, with their ``aws:``
 settings (``aws:region``, ``aws:assumeRoles``, ``aws:allowedAccountIds``) and ``patching:customer`` moved
 out of the stack file into the ``pulumiConfig`` of ``pulumi env open ENV --format json`` output, as Pulumi
 would give them to the stack ("Outputs" reference of ESC: ``pulumiConfig`` becomes stack config, the stack
@@ -18,6 +18,7 @@ import pytest
 import yaml
 
 from patching_components.tools import cli
+from tests.report_setup import FABRIKAM_STACK, run_report
 from tests.test_patch_now_e2e import (  # noqa: F401 - the fixtures are used by name
     OPERATOR,
     PROD,
@@ -31,7 +32,7 @@ from tests.test_patch_now_e2e import (  # noqa: F401 - the fixtures are used by 
     sent,
     stacks,
 )
-from tests.test_report_aws import FABRIKAM_ROLE, FABRIKAM_STACK, nothing_deployed, run_report
+from tests.test_report_aws import FABRIKAM_ROLE, nothing_deployed
 
 FABRIKAM = "444455556666"
 MOVED = ("aws:region", "aws:assumeRoles", "aws:allowedAccountIds", "patching:customer")

@@ -15,7 +15,6 @@ from aws_stubs import StubbedAccount as _Stubbed
 from aws_stubs import use_account
 from docs_pages import docs_text
 
-from conftest import ROOT
 from patching_components.config import ChangeFreezeConfig, load_stack_file
 from patching_components.iam_policies import report_policy_document
 from patching_components.tools import aws_access, cli

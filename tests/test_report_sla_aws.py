@@ -22,7 +22,6 @@ import pytest
 
 from tests.deploy_plan import deploy
 from tests.moto_aws import seed_coverage
-
 from tests.report_setup import FABRIKAM, FABRIKAM_STACK, Fleet, epoch, run_report, session_in
 
 SLA_STACK = FABRIKAM_STACK + "  patching:sla:\n    Critical: 7\n    Important: 14\n"

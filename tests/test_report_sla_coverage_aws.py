@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import pytest
 import time_machine
-from test_report_aws import FABRIKAM, NOW, Fleet, run_report, session_in
 from test_report_sla_aws import SLA_STACK, covered
 
 from patching_components.tools import cli
 from tests.deploy_plan import deploy
 from tests.moto_aws import seed_coverage
+from tests.report_setup import FABRIKAM, NOW, Fleet, run_report, session_in
 
 pytestmark = pytest.mark.slow  # seconds of moto: .ci/run runs it with -m slow
 REGION = "us-east-1"
