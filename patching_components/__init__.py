@@ -6,7 +6,7 @@ them is asked for, the config model (pydantic) the first time something validate
 ``schema`` never import Pulumi.
 """
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 from typing import TYPE_CHECKING
 
