@@ -141,6 +141,9 @@ def test_a_secret_schedule_stays_secret_in_what_the_program_builds():
             "patching:baselines.al2023.default",
             "a secret is text",
         ),
+        # A number may be secret text elsewhere, but one secret makes all of patching:rings secret, and rings
+        # name resources (found by tests/test_fuzz.py: validate said ok, the program refused).
+        ("      soakDays: 4 ", "      soakDays: {secure: v1:AAAA} ", "patching:rings", "names resources"),
     ],
 )
 def test_a_secret_where_none_can_be_is_one_clear_error_in_validate_and_the_program(tmp_path, old, new, key_path, why):

@@ -166,6 +166,12 @@ def with_placeholders(values: Mapping[str, Any]) -> Offline:
             result.notes.append(Issue((key,), "is a secret as a whole: not checked offline (the program checks it)"))
             continue
         result.values[key] = walk(value, (key,))
+        if key in result.secret_keys and field is not None and not may_hold_secrets(key):
+            # One secret inside the key makes the whole key secret for the program (Pulumi marks top-level keys),
+            # which refuses it (config.pulumi_config): the same one error here, instead of a note.
+            result.notes = [note for note in result.notes if note.path[:1] != (key,)]
+            if not any(error.path[:1] == (key,) for error in result.errors):
+                result.errors.append(Issue((key,), why_not_secret((key,))))
     # A stand-in the setting's own rules refuse (a schedule is not "secret"): the next one.
     while options:
         failing = set(_error_locations(result.values))
