@@ -16,7 +16,7 @@ from docs_pages import docs_text
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
-from conftest import BAD_STACKS, MINIMAL, ROOT
+from conftest import BAD_STACKS, EXAMPLE_STACKS, MINIMAL, ROOT
 from patching_components.calendar import Overlap, merge, occurrences, overlaps, to_ics
 from patching_components.checks import check_stack
 from patching_components.config import ConfigError, load_stack_file, validate
@@ -264,7 +264,7 @@ def test_validate_warns_about_overlapping_windows_once_per_pair(tmp_path):
 
 @time_machine.travel("2026-12-01T12:00:00Z", tick=False)
 def test_the_examples_have_no_overlapping_windows():
-    for path in sorted((ROOT / "stacks").glob("Pulumi.*.yaml")):
+    for path in EXAMPLE_STACKS:
         assert [w.message for w in check_stack(path).warnings if w.path[0] == "patchGroups"] == [], path
 
 
@@ -706,7 +706,7 @@ def test_ics_events_are_written_as_the_icalendar_library_writes_them(tmp_path):
     from benchmarks import corpus
 
     stamp = datetime(2026, 12, 1, 8, 15, 42, tzinfo=UTC)
-    configs = [load_stack_file(p) for p in sorted((ROOT / "stacks").glob("Pulumi.*.yaml"))]
+    configs = [load_stack_file(p) for p in EXAMPLE_STACKS]
     configs += [load_stack_file(p) for p in corpus.write(tmp_path, 8, seed=7)]
     configs.append(one_window("cron(30 1 ? * SUN *)", "America/New_York"))
     configs.append(one_window("cron(0 2 ? * SUN *)", "Australia/Lord_Howe"))  # half-hour daylight saving

@@ -32,7 +32,7 @@ from pathlib import Path
 import pytest
 import time_machine
 
-from conftest import ROOT
+from conftest import EXAMPLE_STACKS, ROOT
 from patching_components.tools import cli
 
 OFFLINE = {"validate", "plan", "calendar", "schema", "deploy-policy", "report-policy"}
@@ -196,8 +196,21 @@ def output_block_problems(blocks: list[Block]) -> tuple[int, list[str]]:
     return seen, problems
 
 
-def test_every_output_block_is_run_or_checked_by_a_named_test(monkeypatch):
-    monkeypatch.chdir(ROOT)
+def in_a_checkout_of_the_examples(monkeypatch, folder: Path) -> None:
+    """The repository as the docs show it: every file in place, but stacks/ holding the three examples only, so
+    that a command without files (the default, stacks/Pulumi.*.yaml) sees what the docs show and not the MSP's
+    own customer stacks."""
+    for entry in ROOT.iterdir():
+        if entry.name != "stacks":
+            (folder / entry.name).symlink_to(entry)
+    (folder / "stacks").mkdir()
+    for path in EXAMPLE_STACKS:
+        (folder / "stacks" / path.name).write_text(path.read_text())
+    monkeypatch.chdir(folder)
+
+
+def test_every_output_block_is_run_or_checked_by_a_named_test(monkeypatch, tmp_path):
+    in_a_checkout_of_the_examples(monkeypatch, tmp_path)
     seen, problems = output_block_problems(all_blocks())
     assert seen >= 5, "the documentation's `$ patching` blocks were not found"
     assert not problems, "\n".join(problems)

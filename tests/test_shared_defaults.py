@@ -17,7 +17,7 @@ from pathlib import Path
 
 import yaml
 
-from conftest import ROOT
+from conftest import EXAMPLE_STACKS, ROOT
 from patching_components.tools.cli import main
 
 
@@ -164,9 +164,8 @@ def test_the_pull_request_workflow_validates_every_stack_file_together():
     assert ".venv/bin/patching validate" in runs
 
 
-def test_the_example_stacks_register_no_default_twice(capsys, monkeypatch):
-    monkeypatch.chdir(ROOT)
-    code, out, _ = validate(capsys)
+def test_the_example_stacks_register_no_default_twice(capsys):
+    code, out, _ = validate(capsys, *EXAMPLE_STACKS)  # by name: the MSP's own stack files are not ours to judge
     assert code == 0 and "also registers the default" not in out
 
 
