@@ -130,3 +130,49 @@ def test_a_region_from_the_esc_file_is_enough(capsys, tmp_path):
 def test_the_example_stacks_have_no_region_warning(capsys):
     code, out, _ = run_cli(capsys, "validate", *sorted((ROOT / "stacks").glob("Pulumi.*.yaml")))
     assert code == 0 and "aws:region is not set" not in out
+
+
+# -- 4. what --help says: which commands need AWS credentials; what --profile does -----------------
+
+AWS_COMMANDS = ["report", "patch-now", "rollback", "notice", "promote", "resume"]
+"""The commands that reach the stack's account (hand-listed from each command's module: aws_stack)."""
+OFFLINE = ["validate", "plan", "calendar", "schema", "approve", "deploy-policy", "report-policy"]
+
+
+def test_the_description_names_the_offline_commands_and_those_that_need_credentials():
+    from patching_components.tools.cli import COMMANDS, description
+
+    text = description()
+    assert f"Offline, with no AWS credentials: {', '.join(n for n in COMMANDS if n in OFFLINE)}." in text
+    assert f"With AWS credentials for the stack's account (see --profile): {', '.join(AWS_COMMANDS)}." in text
+    assert "None needs the Pulumi CLI." in text
+
+
+def test_every_aws_command_has_the_one_profile_help():
+    from patching_components.tools.cli import build_parser
+    from patching_components.tools.common import PROFILE_HELP
+
+    parser = build_parser(AWS_COMMANDS)
+    subparsers = next(a for a in parser._actions if a.dest == "command").choices
+    for name in AWS_COMMANDS:
+        (option,) = [a for a in subparsers[name]._actions if "--profile" in a.option_strings]
+        assert option.help == PROFILE_HELP, name
+    for name in OFFLINE:
+        assert not [a for a in subparsers[name]._actions if "--profile" in a.option_strings], name
+
+
+def test_the_profile_help_says_what_the_code_does(monkeypatch):
+    """The environment's credentials win over the stack's aws:profile (aws_access.stack_profile)."""
+    from patching_components.tools.aws_access import stack_profile
+    from patching_components.tools.common import PROFILE_HELP
+
+    settings = {"aws:profile": "acme"}
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    monkeypatch.delenv("AWS_ACCESS_KEY_ID", raising=False)
+    assert stack_profile(settings) == "acme"
+    monkeypatch.setenv("AWS_PROFILE", "ci")
+    assert stack_profile(settings) is None
+    monkeypatch.delenv("AWS_PROFILE")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIAEXAMPLE")
+    assert stack_profile(settings) is None
+    assert "AWS_PROFILE or AWS_ACCESS_KEY_ID from the environment if set, else the stack's aws:profile" in PROFILE_HELP
