@@ -176,3 +176,30 @@ def test_the_profile_help_says_what_the_code_does(monkeypatch):
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIAEXAMPLE")
     assert stack_profile(settings) is None
     assert "AWS_PROFILE or AWS_ACCESS_KEY_ID from the environment if set, else the stack's aws:profile" in PROFILE_HELP
+
+
+# -- 5. the configuration reference has a table for rings[] items and changeFreezes.<key> ---------
+
+
+def test_the_reference_has_the_ring_item_settings():
+    from patching_components.config.reference import render
+
+    rows = {line.split(" | ")[0].strip("| `"): line for line in render("rings").splitlines()[2:]}
+    assert set(rows) == {"rings[].name", "rings[].patchGroups", "rings[].soakDays"}
+    assert "| required |" in rows["rings[].name"] and "| required |" in rows["rings[].patchGroups"]
+    assert "| `7` |" in rows["rings[].soakDays"] and "1-90" in rows["rings[].soakDays"]
+
+
+def test_the_reference_has_the_change_freeze_settings():
+    from patching_components.config.reference import render
+
+    rows = {line.split(" | ")[0].strip("| `"): line for line in render("changeFreezes").splitlines()[2:]}
+    assert set(rows) == {"changeFreezes.<key>.start", "changeFreezes.<key>.end", "changeFreezes.<key>.timezone"}
+    assert "| `UTC` |" in rows["changeFreezes.<key>.timezone"]
+    assert "| required |" in rows["changeFreezes.<key>.start"]
+
+
+def test_the_reference_page_has_both_tables_under_their_headings():
+    page = (ROOT / "docs" / "reference" / "configuration.md").read_text()
+    assert page.index("## `rings[]`") < page.index("<!-- config-reference:rings -->")
+    assert page.index("## `changeFreezes.<key>`") < page.index("<!-- config-reference:changeFreezes -->")
