@@ -203,3 +203,58 @@ def test_the_reference_page_has_both_tables_under_their_headings():
     page = (ROOT / "docs" / "reference" / "configuration.md").read_text()
     assert page.index("## `rings[]`") < page.index("<!-- config-reference:rings -->")
     assert page.index("## `changeFreezes.<key>`") < page.index("<!-- config-reference:changeFreezes -->")
+
+
+# -- 6. descriptions link to the docs' sections, not name them in quotes ---------------------------
+
+QUOTED_SECTIONS = [
+    '"Several regions"',
+    '"Freezes and emergencies"',
+    '"SLA report"',
+    '"Patch rings"',
+    '"Circuit breaker"',
+]
+
+
+def _slug(heading: str) -> str:
+    """MkDocs' toc anchor of a heading (lower case, punctuation dropped, spaces as '-')."""
+    import re
+
+    text = re.sub(r"[^\w\s-]", "", heading.strip().lower())
+    return re.sub(r"[\s]+", "-", text)
+
+
+def test_no_description_names_a_section_in_quotes():
+    from patching_components.config.base import attach_descriptions
+    from patching_components.tools.schema import stack_file_schema
+
+    attach_descriptions()
+    text = json.dumps(stack_file_schema())
+    assert "[Several regions](#several-regions)" in text  # a Markdown link reads as its text
+    for quoted in QUOTED_SECTIONS:
+        assert quoted.replace('"', '\\"') not in text, quoted
+
+
+def test_every_link_of_the_reference_names_a_heading_of_its_page():
+    import re
+
+    from patching_components.config.reference import BLOCKS, render
+
+    links = {
+        (page, anchor)
+        for block in BLOCKS
+        for page, anchor in re.findall(r"\]\(\.\./([\w-]+\.md)#([\w-]+)\)", render(block))
+    }
+    for page, anchor in [
+        ("regions-and-accounts.md", "several-regions"),
+        ("freezes.md", "freezes-and-emergencies"),
+        ("report.md", "sla-report-and-the-fleet-at-a-glance"),
+        ("rings-and-approvals.md", "patch-rings"),
+        ("freezes.md", "circuit-breaker-stop-patching-when-an-alarm-fires"),
+    ]:
+        assert (page, anchor) in links
+    for page, anchor in links:
+        headings = [
+            line.lstrip("#") for line in (ROOT / "docs" / page).read_text().splitlines() if line.startswith("#")
+        ]
+        assert anchor in {_slug(h) for h in headings}, (page, anchor)

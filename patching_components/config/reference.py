@@ -84,6 +84,8 @@ ANCHOR_PAGES: dict[str, str] = {
     "freezes-and-emergencies": "../freezes.md",
     "circuit-breaker-stop-patching-when-an-alarm-fires": "../freezes.md",
     "notices-before-and-after-each-window": "../notices.md",
+    "several-regions": "../regions-and-accounts.md",
+    "sla-report-and-the-fleet-at-a-glance": "../report.md",
 }
 
 _ANCHOR_LINK = re.compile(r"\]\(#([\w-]+)\)")
