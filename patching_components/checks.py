@@ -575,7 +575,8 @@ def check_stack(path: str | Path, esc: EscConfig | None = None, *, find_warnings
     except ConfigError as exc:
         raise esc_module.explain(exc, document, esc) from None
     unseen = esc_module.environment_warnings(document, esc)
-    return dataclasses.replace(checked, warnings=unseen + checked.warnings, esc_warnings=unseen)
+    region = missing_region_warnings(document, esc, checked) if find_warnings else []
+    return dataclasses.replace(checked, warnings=unseen + region + checked.warnings, esc_warnings=unseen)
 
 
 def _check_document(document: StackDocument, path: str | Path, find_warnings: bool) -> CheckedStack:
@@ -645,3 +646,30 @@ def approval_warnings(config: StackConfig, now: datetime | None = None) -> list[
         for key, window in config.maintenance_windows.items()
         if window.requires_approval and not any(end > now for _, end in approved_openings(window))
     ]
+
+
+def missing_region_warnings(document: StackDocument, esc: EscConfig | None, checked: CheckedStack) -> list[Issue]:
+    """A stack without ``aws:region`` (its own, or from ``--esc-config``) and no ESC environment left
+    unseen that may set it: not an error (pulumi-aws also takes the region from AWS_REGION in the
+    environment: "AWS: Installation & Configuration"), but ``patching plan`` refuses it and ``pulumi up``
+    would build wherever the machine's AWS_REGION points. Its line is the one of ``config:``."""
+    if checked.settings.get("aws:region") or esc_module.missing_key_hint(document, esc):
+        return []
+    region = (checked.config.regions or ["eu-west-1"])[0]
+    return [
+        Issue(
+            (),
+            "aws:region is not set: pulumi up would build the stack's IAM, log bucket and primary region "
+            "wherever AWS_REGION points on the machine that runs it, and patching plan refuses the stack; "
+            f"set it: pulumi config set aws:region {region} --stack {stack_name_of_path(document.source)}",
+            document.lines.get(("config",)),
+        )
+    ]
+
+
+def stack_name_of_path(path: str) -> str:
+    """``stacks/Pulumi.acme.yaml`` -> ``acme``; another file's name without its suffix."""
+    name = Path(path).name
+    if name.startswith("Pulumi.") and name.endswith((".yaml", ".yml")):
+        return name[len("Pulumi.") :].rsplit(".", 1)[0]
+    return Path(path).stem

@@ -292,6 +292,7 @@ def test_hooks_without_instance_role_permissions_are_a_warning(tmp_path):
         "      hooks: {preInstall: Acme-DrainFromLoadBalancer}\n"
         "  patching:patchGroups:\n"
         "    acme-web: {baselines: [al2023], maintenanceWindows: [weekly]}\n"
+        "  aws:region: eu-west-1\n"
     )
     path = tmp_path / "Pulumi.acme.yaml"
     path.write_text(stack)

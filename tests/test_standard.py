@@ -26,7 +26,12 @@ def stack(tmp_path, baselines: dict) -> str:
     for key, settings in baselines.items():
         lines.append(f"    {key}:")
         lines += [f"      {k}: {json.dumps(v)}" for k, v in settings.items()]
-    lines += ["  patching:patchGroups:", "    acme-web:", f"      baselines: [{', '.join(baselines)}]"]
+    lines += [
+        "  patching:patchGroups:",
+        "    acme-web:",
+        f"      baselines: [{', '.join(baselines)}]",
+        "  aws:region: eu-west-1",
+    ]
     path = tmp_path / "Pulumi.acme.yaml"
     path.write_text("\n".join(lines) + "\n")
     return str(path)
@@ -108,6 +113,7 @@ def test_a_task_that_runs_past_its_cutoff_is_a_warning_everywhere(tmp_path, caps
         json.dumps(
             {
                 "config": {
+                    "aws:region": "eu-west-1",
                     "patching:customer": "acme",
                     **{
                         f"patching:{k}": v
@@ -311,6 +317,7 @@ def test_centos_with_its_own_sources_is_accepted_with_a_warning(tmp_path, capsys
                     "patching:customer": "acme",
                     "patching:baselines": {"b": settings},
                     "patching:patchGroups": {"acme-web": {"baselines": ["b"]}},
+                    "aws:region": "eu-west-1",
                 }
             }
         )
@@ -329,7 +336,7 @@ def test_a_secret_product_is_checked_by_the_program_not_refused_offline(tmp_path
     path.write_text(
         "config:\n  patching:customer: acme\n  patching:baselines:\n    rhel:\n"
         "      operatingSystem: REDHAT_ENTERPRISE_LINUX\n      products: [{secure: v1:AAAA}]\n"
-        "  patching:patchGroups:\n    acme-web:\n      baselines: [rhel]\n"
+        "  patching:patchGroups:\n    acme-web:\n      baselines: [rhel]\n  aws:region: eu-west-1\n"
     )
     (warning,) = validate_json(capsys, str(path))["warnings"]
     assert warning["keyPath"] == "patching:baselines.rhel.products[0]" and "is a secret" in warning["message"]

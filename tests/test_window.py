@@ -328,6 +328,7 @@ def test_validate_warns_when_the_rate_control_cannot_reach_every_node_before_the
         "minutesPerNode": 30,
     }
     config = {
+        "aws:region": "eu-west-1",
         **{f"patching:{k}": v for k, v in MINIMAL.items()},
         "patching:maintenanceWindows": {"nightly": window},
         "patching:patchGroups": {"acme-web": {"baselines": ["al2023"], "maintenanceWindows": ["nightly"]}},

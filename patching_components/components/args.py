@@ -210,8 +210,9 @@ class MaintenanceWindowSettings(TypedDict, total=False):
     stop_on_alarms: list[str]
     """Install only: the CloudWatch alarm (AWS allows one per task) whose ``ALARM`` state stops patching: the
     region's circuit breaker disables every window of the customer there, cancels their running executions, tells
-    the notification topic, and leaves them disabled until ``patching resume`` (see "Circuit breaker"). An alarm in
-    the window's region(s); a name CloudWatch takes (1-255 characters)."""
+    the notification topic, and leaves them disabled until ``patching resume`` (see [Circuit breaker](#circuit-
+    breaker-stop-patching-when-an-alarm-fires)). An alarm in the window's region(s); a name CloudWatch takes (1-255
+    characters)."""
 
     catch_up: CatchUpSettings
     """Install only: patch a node of this window's groups that missed it when it starts again; see [Catch-up for
@@ -449,7 +450,7 @@ class ChangeFreezeSettings(TypedDict, total=False):
 class RingSettings(TypedDict, total=False):
     """One patch ring: patch groups that install together. The first ring of ``patching:rings`` installs     what
     its baselines approve; each later ring installs exactly the patch set the ring before it was given     at its
-    last good install at least ``soakDays`` earlier (see "Patch rings")."""
+    last good install at least ``soakDays`` earlier (see [Patch rings](#patch-rings))."""
 
     name: Required[str]
     """The ring's stable name (``dev``, ``prod``): lower-case letters, digits and '-', at most 20 characters. It
@@ -500,7 +501,7 @@ class CustomerPatchingArgs(TypedDict, total=False):
     regions: list[str]
     """The regions to patch in, each built alike: no duplicates, one partition. The first is the primary region and
     must be ``aws:region``, which several regions require: IAM and the log bucket live there, and its resources keep
-    the names of a one-region stack (see "Several regions")."""
+    the names of a one-region stack (see [Several regions](#several-regions))."""
 
     baselines: dict[str, BaselineSettings]
     """Security-only baselines, one OS each (see below); at least one unless ``mode: disabled``."""
@@ -526,18 +527,18 @@ class CustomerPatchingArgs(TypedDict, total=False):
     change_freezes: dict[str, ChangeFreezeSettings]
     """Periods in which no patch window starts (Black Friday, quarter close): ``<key>: {start, end, timezone}``, a
     Change Calendar per region and a runbook that keeps every window of the customer disabled while it is CLOSED
-    (see "Freezes and emergencies")."""
+    (see [Freezes and emergencies](#freezes-and-emergencies))."""
 
     sla: dict[str, int]
     """Days from a fix's release to its install, per severity: ``{Critical: 7, Important: 14, Medium: 30}`` (keys
     ``Critical``, ``Important``, ``Medium``, ``Low``; 1-365 whole days; a severity left out has no SLA). Nothing is
-    built from it: ``patching report --sla`` judges installs and missing patches by it (see "SLA report", which maps
-    each operating system's severity values onto these four)."""
+    built from it: ``patching report --sla`` judges installs and missing patches by it (see [SLA report](#sla-
+    report-and-the-fleet-at-a-glance), which maps each operating system's severity values onto these four)."""
 
     rings: list[RingSettings]
     """Patch rings in install order, two (``- name: dev``, ``- name: prod``): the second installs exactly the patch
     set the first was given, at least ``soak_days`` after it, and nothing when that ring's last install failed (see
-    "Patch rings"). Needs ``logging.s3_bucket``."""
+    [Patch rings](#patch-rings)). Needs ``logging.s3_bucket``."""
 
 
 class SecurityBaselineArgs(TypedDict, total=False):
@@ -702,8 +703,9 @@ class PatchWindowArgs(TypedDict, total=False):
     stop_on_alarms: list[str]
     """Install only: the CloudWatch alarm (AWS allows one per task) whose ``ALARM`` state stops patching: the
     region's circuit breaker disables every window of the customer there, cancels their running executions, tells
-    the notification topic, and leaves them disabled until ``patching resume`` (see "Circuit breaker"). An alarm in
-    the window's region(s); a name CloudWatch takes (1-255 characters)."""
+    the notification topic, and leaves them disabled until ``patching resume`` (see [Circuit breaker](#circuit-
+    breaker-stop-patching-when-an-alarm-fires)). An alarm in the window's region(s); a name CloudWatch takes (1-255
+    characters)."""
 
     catch_up: CatchUpSettings
     """Install only: patch a node of this window's groups that missed it when it starts again; see [Catch-up for
@@ -1112,8 +1114,9 @@ class WindowCatchUpArgs(TypedDict, total=False):
     stop_on_alarms: list[str]
     """Install only: the CloudWatch alarm (AWS allows one per task) whose ``ALARM`` state stops patching: the
     region's circuit breaker disables every window of the customer there, cancels their running executions, tells
-    the notification topic, and leaves them disabled until ``patching resume`` (see "Circuit breaker"). An alarm in
-    the window's region(s); a name CloudWatch takes (1-255 characters)."""
+    the notification topic, and leaves them disabled until ``patching resume`` (see [Circuit breaker](#circuit-
+    breaker-stop-patching-when-an-alarm-fires)). An alarm in the window's region(s); a name CloudWatch takes (1-255
+    characters)."""
 
     catch_up: CatchUpSettings
     """Install only: patch a node of this window's groups that missed it when it starts again; see [Catch-up for

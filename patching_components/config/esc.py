@@ -46,6 +46,14 @@ class EscConfig:
     environment_variables: tuple[str, ...] = ()
     """The names (never the values) of the output's ``environmentVariables``: what ``pulumi env run`` and
     ``pulumi up`` set for the provider (AWS credentials, AWS_PROFILE); patching reads only ``pulumiConfig``."""
+    has_pulumi_config: bool = True
+    """Whether the output has a ``pulumiConfig`` at all. ``pulumiConfig`` is a reserved property an
+    environment may leave out (ESC "Reserved Properties"): one that gives only credentials prints none.
+    Without it the file is accepted but sets no stack config, and the warning about the environments
+    patching cannot see stays (fail closed: a file of bare keys is not what ``pulumi up`` would read)."""
+    top_level_keys: tuple[str, ...] = ()
+    """The output's top-level keys that look like config keys (``aws:region``): ``pulumi up`` ignores
+    them (only ``pulumiConfig``'s keys become stack config), so the warning names them."""
 
 
 def read_esc_config(path: str | Path) -> EscConfig:
@@ -64,6 +72,7 @@ def read_esc_config(path: str | Path) -> EscConfig:
         raise EscFileError(f"--esc-config {source}: not JSON ({exc}); {how}") from None
     if not isinstance(data, dict):
         raise EscFileError(f"--esc-config {source}: not a JSON object; {how}")
+    has_pulumi_config = "pulumiConfig" in data
     pulumi_config = data.get("pulumiConfig", {})
     if not isinstance(pulumi_config, dict):
         raise EscFileError(f"--esc-config {source}: pulumiConfig is not a JSON object; {how}")
@@ -73,7 +82,8 @@ def read_esc_config(path: str | Path) -> EscConfig:
     config |= {key: value for key, value in pulumi_config.items() if ":" in key}
     variables = data.get("environmentVariables")
     names = tuple(sorted(str(name) for name in variables)) if isinstance(variables, dict) else ()
-    return EscConfig(source, config, names)
+    stray = tuple(sorted(str(key) for key in data if ":" in str(key)))
+    return EscConfig(source, config, names, has_pulumi_config, stray)
 
 
 def environments(value: Any) -> tuple[list[str], bool]:
@@ -102,30 +112,53 @@ def _unseen(document: StackDocument) -> str | None:
     return " and ".join(parts)
 
 
+def _seen(esc: EscConfig | None) -> bool:
+    """Whether ``--esc-config`` gave stack config: a file without ``pulumiConfig`` gives none."""
+    return esc is not None and esc.has_pulumi_config
+
+
 def environment_warnings(document: StackDocument, esc: EscConfig | None) -> list[Issue]:
-    """The warning for a stack file importing ESC environments whose values were not given."""
-    unseen = _unseen(document)
-    if unseen is None or esc is not None:
-        return []
-    return [
-        Issue(
-            (),
-            f"imports Pulumi ESC environment(s) {unseen}: their pulumiConfig values were not checked; "
-            "check them too: pulumi env open ENV --format json > esc.json, then --esc-config esc.json",
-            document.lines.get(("environment",)),
+    """The warning for a stack file importing ESC environments whose values were not given, and the
+    one for an ``--esc-config`` file without ``pulumiConfig``."""
+    warnings = []
+    if esc is not None and not esc.has_pulumi_config:
+        ignored = (
+            f" (its top-level {', '.join(esc.top_level_keys)} is not stack config: pulumi up reads only the "
+            "keys under pulumiConfig)"
+            if esc.top_level_keys
+            else ""
         )
-    ]
+        warnings.append(Issue((), f"--esc-config {esc.source} has no pulumiConfig: it sets no stack config{ignored}"))
+    unseen = _unseen(document)
+    if unseen is not None and not _seen(esc):
+        warnings.append(
+            Issue(
+                (),
+                f"imports Pulumi ESC environment(s) {unseen}: their pulumiConfig values were not checked; "
+                "check them too: pulumi env open ENV --format json > esc.json, then --esc-config esc.json",
+                document.lines.get(("environment",)),
+            )
+        )
+    return warnings
+
+
+ESC_HINT = "which may set it: check with pulumi env open ENV --format json > esc.json and --esc-config esc.json"
+"""What an error about a missing key adds for a stack that imports environments (``explain``, ``plan``)."""
+
+
+def missing_key_hint(document: StackDocument, esc: EscConfig | None) -> str:
+    """``; the stack imports Pulumi ESC environment(s) X, which may set it: ...``; "" when none is unseen."""
+    unseen = _unseen(document)
+    if unseen is None or _seen(esc):
+        return ""
+    return f"; the stack imports Pulumi ESC environment(s) {unseen}, {ESC_HINT}"
 
 
 def explain(exc: ConfigError, document: StackDocument, esc: EscConfig | None) -> ConfigError:
     """An error on a file importing environments: a missing key may be set there (how to check)."""
-    unseen = _unseen(document)
-    if unseen is None or esc is not None:
+    hint = missing_key_hint(document, esc)
+    if not hint:
         return exc
-    hint = (
-        f"; the stack imports Pulumi ESC environment(s) {unseen}, which may set it: "
-        "check with pulumi env open ENV --format json > esc.json and --esc-config esc.json"
-    )
     issues = [
         dataclasses.replace(issue, message=issue.message + hint)
         if issue.message.startswith(("required key is missing", f"no {NAMESPACE}:* keys"))

@@ -58,7 +58,7 @@ class StackConfig(ConfigModel):
     regions: Regions | None = None
     """The regions to patch in, each built alike: no duplicates, one partition. The first is the primary region and
     must be ``aws:region``, which several regions require: IAM and the log bucket live there, and its resources
-    keep the names of a one-region stack (see "Several regions")."""
+    keep the names of a one-region stack (see [Several regions](#several-regions))."""
     baselines: dict[Key, BaselineConfig] = {}
     """Security-only baselines, one OS each (see below); at least one unless ``mode: disabled``."""
     maintenance_windows: dict[Key, MaintenanceWindowConfig] = {}
@@ -76,16 +76,17 @@ class StackConfig(ConfigModel):
     change_freezes: dict[Key, ChangeFreezeConfig] = {}
     """Periods in which no patch window starts (Black Friday, quarter close): ``<key>: {start, end, timezone}``, a
     Change Calendar per region and a runbook that keeps every window of the customer disabled while it is CLOSED
-    (see "Freezes and emergencies")."""
+    (see [Freezes and emergencies](#freezes-and-emergencies))."""
     sla: Sla | None = None
     """Days from a fix's release to its install, per severity: ``{Critical: 7, Important: 14, Medium: 30}``
     (keys ``Critical``, ``Important``, ``Medium``, ``Low``; 1-365 whole days; a severity left out has no SLA).
-    Nothing is built from it: ``patching report --sla`` judges installs and missing patches by it (see "SLA
-    report", which maps each operating system's severity values onto these four)."""
+    Nothing is built from it: ``patching report --sla`` judges installs and missing patches by it (see [SLA
+    report](#sla-report-and-the-fleet-at-a-glance), which maps each operating system's severity values onto
+    these four)."""
     rings: list[RingConfig] = []
     """Patch rings in install order, two (``- name: dev``, ``- name: prod``): the second installs exactly the patch
     set the first was given, at least ``soakDays`` after it, and nothing when that ring's last install failed (see
-    "Patch rings"). Needs ``logging.s3Bucket``."""
+    [Patch rings](#patch-rings)). Needs ``logging.s3Bucket``."""
 
     @field_validator("customer")
     @classmethod

@@ -24,7 +24,8 @@ from . import defaults
 from .annotations import is_model, unwrap
 from .base import attach_descriptions
 from .model import StackConfig
-from .sections import BaselineConfig, ComplianceConfig, MaintenanceWindowConfig, PatchGroupConfig
+from .rings import RingConfig
+from .sections import BaselineConfig, ChangeFreezeConfig, ComplianceConfig, MaintenanceWindowConfig, PatchGroupConfig
 from .services import GoldenAmiConfig, LoggingConfig, NotificationsConfig
 
 # Defaults that are not the field's own (None there: decided by the OS, the operation, the stack).
@@ -62,6 +63,8 @@ BLOCKS: dict[str, list[tuple[str, type[BaseModel], frozenset[str]]]] = {
         ("goldenAmis.<key>.", GoldenAmiConfig, frozenset()),
         ("compliance.", ComplianceConfig, frozenset()),
     ],
+    "rings": [("rings[].", RingConfig, frozenset())],
+    "changeFreezes": [("changeFreezes.<key>.", ChangeFreezeConfig, frozenset())],
 }
 """The tables of the configuration reference, in their order there."""
 
@@ -81,6 +84,8 @@ ANCHOR_PAGES: dict[str, str] = {
     "freezes-and-emergencies": "../freezes.md",
     "circuit-breaker-stop-patching-when-an-alarm-fires": "../freezes.md",
     "notices-before-and-after-each-window": "../notices.md",
+    "several-regions": "../regions-and-accounts.md",
+    "sla-report-and-the-fleet-at-a-glance": "../report.md",
 }
 
 _ANCHOR_LINK = re.compile(r"\]\(#([\w-]+)\)")

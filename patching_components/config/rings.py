@@ -36,7 +36,7 @@ SOAK_LOOKBACK_DAYS = 92
 class RingConfig(ConfigModel):
     """One patch ring: patch groups that install together. The first ring of ``patching:rings`` installs
     what its baselines approve; each later ring installs exactly the patch set the ring before it was given
-    at its last good install at least ``soakDays`` earlier (see "Patch rings")."""
+    at its last good install at least ``soakDays`` earlier (see [Patch rings](#patch-rings))."""
 
     name: Annotated[str, StringConstraints(pattern=RING_NAME_PATTERN), Public()]
     """The ring's stable name (``dev``, ``prod``): lower-case letters, digits and '-', at most 20 characters.

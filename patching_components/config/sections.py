@@ -313,10 +313,11 @@ class MaintenanceWindowConfig(ConfigModel):
     task then runs our runbook per node instead of Run Command; see [Pre-patch snapshots and
     rollback](#pre-patch-snapshots-and-rollback)."""
     stop_on_alarms: Annotated[list[str], Field(max_length=alarms.MAX_ALARMS)] = []
-    """Install only: the CloudWatch alarm (AWS allows one per task) whose ``ALARM`` state stops patching: the
-    region's circuit breaker disables every window of the customer there, cancels their running executions, tells
-    the notification topic, and leaves them disabled until ``patching resume`` (see "Circuit breaker"). An alarm in
-    the window's region(s); a name CloudWatch takes (1-255 characters)."""
+    """Install only: the CloudWatch alarm (AWS allows one per task) whose ``ALARM`` state stops patching: the region's
+    circuit breaker disables every window of the customer there, cancels their running executions, tells the
+    notification topic, and leaves them disabled until ``patching resume`` (see [Circuit
+    breaker](#circuit-breaker-stop-patching-when-an-alarm-fires)). An alarm in the window's region(s); a name CloudWatch
+    takes (1-255 characters)."""
 
     @field_validator("stop_on_alarms", mode="before")
     @classmethod

@@ -49,12 +49,27 @@ def command_module(name: str) -> ModuleType:
     return importlib.import_module(f".{COMMANDS[name][0]}", __package__)
 
 
+AWS_MARK = "(AWS credentials)"
+"""How a command's help in COMMANDS says it calls AWS: ``description`` sorts the commands by it."""
+
+
+def description() -> str:
+    """What ``patching --help`` says first: which commands are offline, which call AWS (from COMMANDS)."""
+    aws = [name for name, (_, help_text) in COMMANDS.items() if AWS_MARK in help_text]
+    offline = [name for name in COMMANDS if name not in aws]
+    return (
+        f"Tools for patching-components stack files. Offline, with no AWS credentials: {', '.join(offline)}. "
+        f"With AWS credentials for the stack's account (see --profile): {', '.join(aws)}. "
+        "None needs the Pulumi CLI."
+    )
+
+
 def build_parser(commands: Collection[str] | None = None) -> argparse.ArgumentParser:
     """The whole parser; with ``commands``, only those subcommands get their options (and their
     modules imported): the others are still listed by ``--help`` and refused as usual."""
     parser = argparse.ArgumentParser(
         prog="patching",
-        description="Offline tools for patching-components stack files (no AWS credentials, no Pulumi CLI).",
+        description=description(),
         epilog="exit codes: " + "; ".join(f"{code} {meaning}" for code, meaning in EXIT_CODES.items()),
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")

@@ -249,3 +249,16 @@ EXIT_CODES: dict[int, str] = {
     ),
 }
 """What each exit status of ``patching`` means (``patching --help`` and the CLI reference print it)."""
+
+
+PROFILE_HELP = (
+    "AWS profile to use: it wins over AWS_PROFILE and AWS_ACCESS_KEY_ID in the environment and over the stack's "
+    "aws:profile (the stack's aws:accessKey/aws:secretKey win over it). Without it: AWS_PROFILE or "
+    "AWS_ACCESS_KEY_ID from the environment if set, else the stack's aws:profile, else the standard chain"
+)
+"""What ``--profile`` does, as tools/aws_access.py (``open_account``, ``stack_profile``) does it."""
+
+
+def add_profile_option(parser: argparse.ArgumentParser) -> None:
+    """``--profile``, the same for every command that calls AWS."""
+    parser.add_argument("--profile", help=PROFILE_HELP)

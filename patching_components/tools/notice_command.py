@@ -18,6 +18,7 @@ from .common import (
     EXIT_OK,
     UsageError,
     add_esc_option,
+    add_profile_option,
     aws_problem,
     aws_stack,
     esc_config,
@@ -30,7 +31,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("stack_file", metavar="STACK_FILE", help="the stack file (Pulumi.<stack>.yaml)")
     parser.add_argument("--window", metavar="KEY", help="only this install window (default: every install window)")
     parser.add_argument("--region", help="only this one of the stack's regions")
-    parser.add_argument("--profile", help="AWS profile (default: the stack's aws:profile, else the standard chain)")
+    add_profile_option(parser)
     add_esc_option(parser)
     parser.add_argument(
         "--dry-run",

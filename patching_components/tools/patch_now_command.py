@@ -9,7 +9,16 @@ import argparse
 import json
 import sys
 
-from .common import EXIT_FROZEN, EXIT_INVALID, EXIT_OK, UsageError, add_esc_option, aws_problem, aws_stack
+from .common import (
+    EXIT_FROZEN,
+    EXIT_INVALID,
+    EXIT_OK,
+    UsageError,
+    add_esc_option,
+    add_profile_option,
+    aws_problem,
+    aws_stack,
+)
 
 
 def _override_list(text: str) -> str:
@@ -62,7 +71,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "elsewhere, else RebootIfNeeded)",
     )
     parser.add_argument("--region", help="only this one of the stack's regions")
-    parser.add_argument("--profile", help="AWS profile (default: the stack's aws:profile, else the standard chain)")
+    add_profile_option(parser)
     add_esc_option(parser)
     parser.add_argument("--ignore-freeze", action="store_true", help="patch even inside a change freeze")
     parser.add_argument(

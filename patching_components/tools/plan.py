@@ -86,10 +86,15 @@ def run(args: argparse.Namespace) -> int:
         print(line, file=sys.stderr)
     if not aws_region(checked):
         # No silent default: the provider would build wherever the machine's AWS_REGION points.
+        from ..config.esc import missing_key_hint
+        from ..config.stack_file import read_stack_document, read_stack_file
+
         region = (checked.config.regions or ["eu-west-1"])[0]
+        # A stack importing ESC environments may get it from one: the same hint as validate's errors.
+        hint = missing_key_hint(read_stack_document(read_stack_file(path), str(path)), esc)
         print(
             f"{path}: aws:region is not set: the stack's default provider builds in it (IAM, the log bucket, "
-            f"the primary region); set it: pulumi config set aws:region {region} --stack {stack_name(path)}",
+            f"the primary region); set it: pulumi config set aws:region {region} --stack {stack_name(path)}{hint}",
             file=sys.stderr,
         )
         return EXIT_INVALID

@@ -21,7 +21,7 @@ import json
 from types import SimpleNamespace
 from typing import Any
 
-from .common import EXIT_FROZEN, EXIT_OK, UsageError, add_esc_option, aws_problem, aws_stack
+from .common import EXIT_FROZEN, EXIT_OK, UsageError, add_esc_option, add_profile_option, aws_problem, aws_stack
 
 EXIT_REFUSED = EXIT_FROZEN
 """A refusal, like patch-now's inside a freeze: nothing was done, on purpose."""
@@ -31,7 +31,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("stack_file", metavar="STACK_FILE", help="the stack file (Pulumi.<stack>.yaml)")
     parser.add_argument("--ring", required=True, help="the ring to promote to (a later ring of patching:rings)")
     parser.add_argument("--region", help="only this one of the stack's regions")
-    parser.add_argument("--profile", help="AWS profile (default: the stack's aws:profile, else the standard chain)")
+    add_profile_option(parser)
     add_esc_option(parser)
     parser.add_argument(
         "--force",

@@ -11,7 +11,17 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .common import EXIT_NOT_COMPLIANT, EXIT_OK, UsageError, add_esc_option, aws_problem, aws_stack, stack_name, write
+from .common import (
+    EXIT_NOT_COMPLIANT,
+    EXIT_OK,
+    UsageError,
+    add_esc_option,
+    add_profile_option,
+    aws_problem,
+    aws_stack,
+    stack_name,
+    write,
+)
 
 
 def _scan_age(text: str) -> int:
@@ -66,7 +76,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "in the format of its extension (.md, .html, .csv, .json; others: --format)",
     )
     parser.add_argument("--region", help="only this one of the stack's regions")
-    parser.add_argument("--profile", help="AWS profile (default: the stack's aws:profile, else the standard chain)")
+    add_profile_option(parser)
     add_esc_option(parser)
     parser.add_argument("--days", type=_days, default=31, help="window runs of the last N days (1-90, default 31)")
     parser.add_argument(

@@ -7,13 +7,22 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .common import EXIT_FROZEN, EXIT_INVALID, EXIT_OK, UsageError, add_esc_option, aws_problem, aws_stack
+from .common import (
+    EXIT_FROZEN,
+    EXIT_INVALID,
+    EXIT_OK,
+    UsageError,
+    add_esc_option,
+    add_profile_option,
+    aws_problem,
+    aws_stack,
+)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("stack_file", metavar="STACK_FILE", help="the stack file (Pulumi.<stack>.yaml)")
     parser.add_argument("--region", help="only this one of the stack's regions")
-    parser.add_argument("--profile", help="AWS profile (default: the stack's aws:profile, else the standard chain)")
+    add_profile_option(parser)
     add_esc_option(parser)
     parser.add_argument("--ignore-alarms", action="store_true", help="resume even while a stop alarm is still in ALARM")
     parser.add_argument("--yes", action="store_true", help="resume without asking")

@@ -17,7 +17,16 @@ import json
 import sys
 from typing import Any
 
-from .common import EXIT_INVALID, EXIT_OK, EXIT_USAGE, UsageError, add_esc_option, aws_problem, aws_stack
+from .common import (
+    EXIT_INVALID,
+    EXIT_OK,
+    EXIT_USAGE,
+    UsageError,
+    add_esc_option,
+    add_profile_option,
+    aws_problem,
+    aws_stack,
+)
 
 INSTANCE_TAG, EXECUTION_TAG, ROOT_TAG = "PatchingInstance", "PatchingWindowExecution", "PatchingRootVolume"
 WINDOW_TAG = "PatchingWindow"
@@ -30,7 +39,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--execution", metavar="ID", help="the maintenance window execution whose snapshot to use (default: newest)"
     )
     parser.add_argument("--region", help="the node's region (default: each of the stack's regions in turn)")
-    parser.add_argument("--profile", help="AWS profile (default: the stack's aws:profile, else the standard chain)")
+    add_profile_option(parser)
     add_esc_option(parser)
     parser.add_argument("--yes", action="store_true", help="replace the root volume without asking")
     parser.add_argument("--dry-run", action="store_true", help="print the exact request and send nothing")
