@@ -247,7 +247,7 @@ def test_every_link_of_the_reference_names_a_heading_of_its_page():
     }
     for page, anchor in [
         ("regions-and-accounts.md", "several-regions"),
-        ("freezes.md", "freezes-and-emergencies"),
+        ("freezes.md", "freezes-and-the-circuit-breaker"),
         ("report.md", "sla-report-and-the-fleet-at-a-glance"),
         ("rings-and-approvals.md", "patch-rings"),
         ("freezes.md", "circuit-breaker-stop-patching-when-an-alarm-fires"),

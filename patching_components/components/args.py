@@ -527,7 +527,7 @@ class CustomerPatchingArgs(TypedDict, total=False):
     change_freezes: dict[str, ChangeFreezeSettings]
     """Periods in which no patch window starts (Black Friday, quarter close): ``<key>: {start, end, timezone}``, a
     Change Calendar per region and a runbook that keeps every window of the customer disabled while it is CLOSED
-    (see [Freezes and emergencies](#freezes-and-emergencies))."""
+    (see [Freezes](#freezes-and-the-circuit-breaker))."""
 
     sla: dict[str, int]
     """Days from a fix's release to its install, per severity: ``{Critical: 7, Important: 14, Medium: 30}`` (keys

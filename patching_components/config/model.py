@@ -76,7 +76,7 @@ class StackConfig(ConfigModel):
     change_freezes: dict[Key, ChangeFreezeConfig] = {}
     """Periods in which no patch window starts (Black Friday, quarter close): ``<key>: {start, end, timezone}``, a
     Change Calendar per region and a runbook that keeps every window of the customer disabled while it is CLOSED
-    (see [Freezes and emergencies](#freezes-and-emergencies))."""
+    (see [Freezes](#freezes-and-the-circuit-breaker))."""
     sla: Sla | None = None
     """Days from a fix's release to its install, per severity: ``{Critical: 7, Important: 14, Medium: 30}``
     (keys ``Critical``, ``Important``, ``Medium``, ``Low``; 1-365 whole days; a severity left out has no SLA).

@@ -81,7 +81,7 @@ ANCHOR_PAGES: dict[str, str] = {
     "pre-patch-snapshots-and-rollback": "../snapshots.md",
     "approval-gates-install-only-on-approved-nights": "../rings-and-approvals.md",
     "patch-rings": "../rings-and-approvals.md",
-    "freezes-and-emergencies": "../freezes.md",
+    "freezes-and-the-circuit-breaker": "../freezes.md",
     "circuit-breaker-stop-patching-when-an-alarm-fires": "../freezes.md",
     "notices-before-and-after-each-window": "../notices.md",
     "several-regions": "../regions-and-accounts.md",
