@@ -1219,9 +1219,9 @@ def circuit_breaker_policy_issues(config: StackConfig) -> list[tuple[tuple[str |
     return issues
 
 
-REPORT_OWN_DOCUMENT_ACTIONS = ("ssm:DescribeDocument", "ssm:GetDocument")
-"""`patching report` reads the default version of each SSM document the stack builds (``layout.document_names``):
-DescribeDocument, and GetDocument of that version when AWS's hash does not settle it (report_deployment.documents)."""
+REPORT_OWN_DOCUMENT_ACTIONS = ("ssm:DescribeDocument",)
+"""`patching report` describes each SSM document the stack builds (``layout.document_names``): whether its
+default version is the latest (report_deployment.documents)."""
 
 DOCUMENT_NAME_PATTERNS = (
     "*-change-freezes",

@@ -131,10 +131,6 @@ def keep_secret(search: SecretSearch) -> pulumi.ResourceTransformation:
             key: value if value is None else pulumi.Output.from_input(value).apply(secret_if_needed)
             for key, value in (args.props or {}).items()
         }
-        if props.get("content") is not None and props.get("version_name") is not None:
-            # An SSM document's version name is the hash of its content (components._base.ssm_document): secret
-            # with the content, since a hash of short secret text (a schedule, a time zone) can be guessed back.
-            props["version_name"] = pulumi.Output.all(props["content"], props["version_name"]).apply(lambda cv: cv[1])
         return pulumi.ResourceTransformationResult(props, args.opts)
 
     return transformation

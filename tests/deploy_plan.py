@@ -27,7 +27,6 @@ from typing import Any
 
 import boto3
 
-from patching_components.aws.document_versions import content_version_name
 from patching_components.tools.engine import MOCK_ACCOUNT_ID, stack_file_handover, stack_name_of
 from tests.engine import Resource, Run, run_program
 
@@ -203,9 +202,6 @@ def deploy(
                 Content=inputs["content"],
                 DocumentType=inputs.get("documentType", "Command"),
                 DocumentFormat=inputs.get("documentFormat", "JSON"),
-                # The program derives it from the content as resolved (components/_base.ssm_document): here
-                # from the content with the stand-in's ids swapped in, as a deployment's would be.
-                **({"VersionName": content_version_name(inputs["content"])} if "versionName" in inputs else {}),
             )
             created = resource.id
         else:  # Parameter

@@ -54,7 +54,7 @@ EXPECTED: dict[str, dict[str, Any]] = {
         "baselines": {
             "PatchBaseline acme-al2023": ["approvalRules"],
             "BucketObjectv2 acme-ring-prod-override": ["content"],
-            "Document acme-ring-prod-promotion": ["content", "versionName"],
+            "Document acme-ring-prod-promotion": ["content"],
         },
         # The schedules and time zones; 25% and "1" of the install task, not the scan task's defaults; durations,
         # cutoffs, operation and rebootOption are numbers and fixed choices.
@@ -81,7 +81,7 @@ EXPECTED: dict[str, dict[str, Any]] = {
         # policy, the rebuild schedule and its time zone; not the patch windows' Europe/London, which is
         # theirs (public), nor the image's patch group (a name).
         "goldenAmis": {
-            "Document acme-golden-al2023-base": ["content", "versionName"],
+            "Document acme-golden-al2023-base": ["content"],
             "RolePolicy acme-golden-al2023-base-runbook": ["policy"],
             "MaintenanceWindow acme-golden-al2023-base-schedule": ["schedule", "scheduleTimezone"],
         },
@@ -99,12 +99,11 @@ EXPECTED: dict[str, dict[str, Any]] = {
             "PatchBaseline globex-windows": ["approvalRules"],
         },
         "maintenanceWindows": {
-            # A document's versionName is its content's hash: secret with its content (program.keep_secret).
             # The calendar holds "America/New_York": a freeze's time zone, equal to the windows' (text built
             # from a secret cannot be told from text that only contains it: kept secret).
-            "Document globex-calendar": ["content", "versionName"],
+            "Document globex-calendar": ["content"],
             # tue-install's approval calendar: its approved dates and times come from the window's settings.
-            "Document globex-approvals-tue-install": ["content", "versionName"],
+            "Document globex-approvals-tue-install": ["content"],
             "MaintenanceWindow globex-nightly-scan": ["schedule", "scheduleTimezone"],
             "MaintenanceWindow globex-sat-install": ["schedule", "scheduleTimezone"],
             "MaintenanceWindow globex-tue-install": ["description", "schedule", "scheduleTimezone"],
@@ -116,7 +115,7 @@ EXPECTED: dict[str, dict[str, Any]] = {
                 "taskInvocationParameters",
             ],
             # tue-install's catch-up: the window's command (hooks, operation) and its maxAgeDays.
-            "Document globex-tue-install-catch-up-runbook": ["content", "versionName"],
+            "Document globex-tue-install-catch-up-runbook": ["content"],
         },
         "patchGroups": NAMES_RESOURCES,
         # The statements' policy; and tue-install's task, whose hook document Globex-DrainFromTargetGroup holds
@@ -124,7 +123,7 @@ EXPECTED: dict[str, dict[str, Any]] = {
         "instanceRole": {
             "RolePolicy globex-instance-extra": ["policy"],
             "MaintenanceWindowTask globex-tue-install-patch": ["taskInvocationParameters"],
-            "Document globex-tue-install-catch-up-runbook": ["content", "versionName"],  # the same command
+            "Document globex-tue-install-catch-up-runbook": ["content"],  # the same command
         },
         # The customer's bucket and prefix: the instances' policy and every task's output location.
         "logging": {
@@ -132,29 +131,29 @@ EXPECTED: dict[str, dict[str, Any]] = {
             "MaintenanceWindowTask globex-nightly-scan-patch": ["taskInvocationParameters"],
             "MaintenanceWindowTask globex-sat-install-patch": ["taskInvocationParameters"],
             "MaintenanceWindowTask globex-tue-install-patch": ["taskInvocationParameters"],
-            "Document globex-tue-install-catch-up-runbook": ["content", "versionName"],
+            "Document globex-tue-install-catch-up-runbook": ["content"],  # tue-install's catch-up command
         },
         # The customer's topic: every task's notification, the notify role's sns:Publish, the freeze guard's
         # runbook, which tells it of a failed run, and the guard role's policy, which lets it publish there.
         "notifications": {
-            "Document globex-guard": ["content", "versionName"],
+            "Document globex-guard": ["content"],
             "RolePolicy globex-guard": ["policy"],
             "RolePolicy globex-notify-publish": ["policy"],
             "MaintenanceWindowTask globex-nightly-scan-patch": ["taskInvocationParameters"],
             "MaintenanceWindowTask globex-sat-install-patch": ["taskInvocationParameters"],
             "MaintenanceWindowTask globex-tue-install-patch": ["taskInvocationParameters"],
             # tue-install's catch-up: its command's notifications, its failure notice, its role's sns:Publish.
-            "Document globex-tue-install-catch-up-runbook": ["content", "versionName"],
+            "Document globex-tue-install-catch-up-runbook": ["content"],
             "RolePolicy globex-tue-install-catch-up-runbook": ["policy"],
         },
         # The runbook (source AMI, instance type, subnet) and its role's policy; no schedule is set.
         "goldenAmis": {
-            "Document globex-golden-win2022-fileserver": ["content", "versionName"],
+            "Document globex-golden-win2022-fileserver": ["content"],
             "RolePolicy globex-golden-win2022-fileserver-runbook": ["policy"],
         },
         # The calendar; not the windows, whose America/New_York is theirs, nor the freeze guard (it reads the
         # calendar's state, not its dates).
-        "changeFreezes": {"Document globex-calendar": ["content", "versionName"]},
+        "changeFreezes": {"Document globex-calendar": ["content"]},
     },
     "initech": {
         "customer": NAMES_RESOURCES,
@@ -164,8 +163,8 @@ EXPECTED: dict[str, dict[str, Any]] = {
             "MaintenanceWindow initech-monthly-install": ["schedule", "scheduleTimezone"],
             "MaintenanceWindow initech-weekly-scan": ["schedule", "scheduleTimezone"],
             # The notice runbooks' settings hold each window's time zone, duration and cutoff.
-            "Document initech-advance-notice": ["content", "versionName"],
-            "Document initech-window-summary": ["content", "versionName"],
+            "Document initech-advance-notice": ["content"],
+            "Document initech-window-summary": ["content"],
         },
         "patchGroups": NAMES_RESOURCES,
         # The address, in its subscription; the notices' hours and summary are a number and a boolean.
@@ -330,7 +329,7 @@ def test_a_secret_freeze_stays_secret_in_the_calendar_however_its_time_is_writte
         del freeze["timezone"]
     run = run_program(config, stack="globex", secret_keys=["patching:changeFreezes"])
     secret = {label(r): r.secret_inputs for r in run.resources if r.secret_inputs}
-    assert secret == {"Document globex-calendar": ["content", "versionName"]}
+    assert secret == {"Document globex-calendar": ["content"]}
     calendar = next(r for r in run.resources if label(r) == "Document globex-calendar")
     assert "DTSTART:20271125T000000Z" in calendar.inputs["content"]  # the form looked for below
     plain = [repr(v) for r in run.resources for k, v in r.inputs.items() if k not in r.secret_inputs]

@@ -21,7 +21,6 @@ __all__ = [
     "lookup",
     "region_of",
     "register_declared_outputs",
-    "ssm_document",
 ]
 
 PACKAGE = "patching-components"
@@ -169,26 +168,3 @@ def json_document(document: object) -> pulumi.Output[str]:
 
     template = hollow(document)
     return pulumi.Output.all(*outputs).apply(lambda resolved: json.dumps(fill(template, resolved)))
-
-
-def ssm_document(resource_name: str, *, content: pulumi.Input[str], **kwargs: Any) -> Any:
-    """Every ``aws.ssm.Document`` of the components: the same arguments, plus ``version_name`` derived from
-    the content (:mod:`..aws.document_versions`).
-
-    Why a version name and not a replacement: pulumi-aws #2555 (and Terraform's twin, terraform-provider-aws
-    #31131) update a document in two calls, UpdateDocument then UpdateDocumentDefaultVersion, and can fail
-    between them or record the new content after a failed update, so that the next `pulumi up` reports
-    success while the document's default version keeps the old content. A replacement would change the
-    document's name (AWS names are unique per account and region) or delete it first, and the guard, the
-    windows' tasks, the associations and the EventBridge targets run these documents by name. A version name
-    keeps the name and the URN, is unique per document and can't be changed (UpdateDocument, AWS API
-    Reference), so the default version's name tells which content it holds: the provider's refresh reads it
-    back (DescribeDocument describes the default version) and `patching report` compares it
-    (tools/report_deployment.documents). Same content, same name: a `pulumi up` that changes nothing sends
-    no update. See docs/aws-behaviour.md ("Documents that really update")."""
-    import pulumi_aws as aws
-
-    from ..aws.document_versions import content_version_name
-
-    version_name = pulumi.Output.from_input(content).apply(content_version_name)
-    return aws.ssm.Document(resource_name, content=content, version_name=version_name, **kwargs)

@@ -31,7 +31,6 @@ from ._base import (
     child,
     lookup,
     register_declared_outputs,
-    ssm_document,
 )
 from ._check_args import check_args, field_type
 from .args import WindowCatchUpArgs
@@ -235,7 +234,7 @@ class WindowCatchUp(pulumi.ComponentResource):
                 )
             )
 
-        document = ssm_document(
+        document = aws.ssm.Document(
             f"{name}-runbook",
             name=document_name,
             document_type="Automation",

@@ -29,7 +29,6 @@ from ._base import (
     child,
     lookup,
     register_declared_outputs,
-    ssm_document,
 )
 from ._check_args import check_args
 from .args import CircuitBreakerArgs
@@ -107,7 +106,7 @@ class CircuitBreaker(pulumi.ComponentResource):
         where = pulumi.Output.all(lookup(self, "partition"), lookup(self, "region"), lookup(self, "account_id"))
         window_ids = pulumi.Output.from_input(args["window_ids"])
         topic_arn = pulumi.Output.from_input(args.get("notification_topic_arn") or "")
-        document = ssm_document(
+        document = aws.ssm.Document(
             f"{name}-breaker",
             name=document_name,
             document_type="Automation",

@@ -36,7 +36,6 @@ from ._base import (
     child,
     lookup,
     register_declared_outputs,
-    ssm_document,
 )
 from ._check_args import check_args
 from .args import ChangeFreezeGuardArgs, ChangeFreezeSettings
@@ -117,7 +116,7 @@ class ChangeFreezeGuard(pulumi.ComponentResource):
         calendars: list[aws.ssm.Document] = []
         if freezes:  # approval gates alone need no freeze calendar
             calendars.append(
-                ssm_document(
+                aws.ssm.Document(
                     f"{name}-calendar",
                     name=calendar_name,
                     document_type="ChangeCalendar",
@@ -138,7 +137,7 @@ class ChangeFreezeGuard(pulumi.ComponentResource):
             else pulumi.Output.from_input({})
         )
         names_of = approval_calendar_names(name, args)
-        guard = ssm_document(
+        guard = aws.ssm.Document(
             f"{name}-guard",
             name=guard_name,
             document_type="Automation",
@@ -259,7 +258,7 @@ def _approval_calendars(
                 spans, key, f"Approved occurrences of {key}: the window runs only while OPEN"
             )
 
-        documents[key] = ssm_document(
+        documents[key] = aws.ssm.Document(
             f"{name}-approvals-{key}",
             name=calendar_name,
             document_type="ChangeCalendar",

@@ -16,7 +16,7 @@ from .. import layout
 from ..aws.automation_doc import dump_document
 from ..config import defaults
 from ..iam_policies import build_policy_document, schedule_policy_document
-from ._base import TYPE_PREFIX, account_policy, child, register_declared_outputs, ssm_document
+from ._base import TYPE_PREFIX, account_policy, child, register_declared_outputs
 from ._check_args import check_args
 from .args import GoldenAmiPipelineArgs
 
@@ -144,7 +144,7 @@ class GoldenAmiPipeline(pulumi.ComponentResource):
                 settings.platform, self._defaults(settings, args, document_name, parameter_name, *values)
             )
         )
-        document = ssm_document(
+        document = aws.ssm.Document(
             name,
             name=document_name,
             document_type="Automation",

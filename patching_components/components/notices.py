@@ -32,7 +32,6 @@ from ._base import (
     child,
     lookup,
     register_declared_outputs,
-    ssm_document,
 )
 from ._check_args import check_args
 from .args import PatchNoticesArgs
@@ -137,7 +136,7 @@ class PatchNotices(pulumi.ComponentResource):
         defaults = pulumi.Output.all(args["role_arn"], args["runbook_settings"], topic)
         self.notice_document_name = self.summary_document_name = None
         if args.get("advance_notice"):
-            notice = ssm_document(
+            notice = aws.ssm.Document(
                 f"{name}-advance-notice",
                 name=notice_name,
                 document_type="Automation",
@@ -165,7 +164,7 @@ class PatchNotices(pulumi.ComponentResource):
             )
             self.notice_document_name = notice.name
         if args.get("summary"):
-            summary = ssm_document(
+            summary = aws.ssm.Document(
                 f"{name}-window-summary",
                 name=summary_name,
                 document_type="Automation",

@@ -20,7 +20,7 @@ import pulumi_aws as aws
 from ..aws.automation_doc import dump_document, shipped_runbook
 from ..config.defaults import PATCH_GROUP_TAG_KEY
 from ..iam_policies import ring_override_read_document, ring_promotion_document, schedule_policy_document
-from ._base import TYPE_PREFIX, account_policy, child, lookup, register_declared_outputs, ssm_document
+from ._base import TYPE_PREFIX, account_policy, child, lookup, register_declared_outputs
 from ._check_args import check_args
 from .args import RingPromotionArgs
 from .iam import ssm_service_role
@@ -172,7 +172,7 @@ class RingPromotion(pulumi.ComponentResource):
             opts=child(self, ignore_changes=["content", "metadata", "contentType", "source", "etag"]),
         )
         document_name = args["document_name"]
-        document = ssm_document(
+        document = aws.ssm.Document(
             f"{name}-promotion",
             name=document_name,
             document_type="Automation",

@@ -26,7 +26,7 @@ import pulumi_aws as aws
 
 from ..aws.automation_doc import dump_document, shipped_runbook
 from ..iam_policies import schedule_policy_document, snapshot_notify_document
-from ._base import account_policy, child, ssm_document
+from ._base import account_policy, child
 
 if TYPE_CHECKING:
     from ..config import MaintenanceWindowConfig
@@ -155,7 +155,7 @@ def install_task_factory(
         resolved = pulumi.Output.all(_plain(run), role_arn, topic if topic is not None else "").apply(
             lambda v: {**v[0], "assume": v[1], "failure_topic": v[2]}
         )
-        document = ssm_document(
+        document = aws.ssm.Document(
             f"{name}-snapshot-install",
             name=document_name,
             document_type="Automation",

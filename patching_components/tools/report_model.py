@@ -106,8 +106,6 @@ GAPS = {
     "which node it patched (or failed to) cannot be told",
     "document-not-default": "an SSM document of the stack (runbook or Change Calendar) has a newer version than its "
     "default one: an update created it but did not make it the default, so the old content still runs",
-    "document-changed": "the default version of an SSM document of the stack holds content the stack did not build "
-    "(changed outside the stack, or deployed before documents carried their content's hash)",
     "unreadable-document": "an SSM document of the stack could not be read (access denied, throttled): what runs "
     "cannot be told",
 }
