@@ -257,7 +257,7 @@ def guarded(config: StackConfig, windows: tuple[str, ...] | None = None) -> bool
 def document_names(config: StackConfig, where: RegionLayout) -> list[str]:
     """Every SSM document (runbook or Change Calendar) the stack builds in ``where``, by its AWS name, as
     components/customer.py builds them: `patching report` reads each one's default version back
-    (tools/report_deployment.documents); tests/test_document_versions.py checks this list against the
+    (tools/report_deployment.documents); tests/test_report_documents.py checks this list against the
     documents the program registers."""
     if config.mode == "disabled":
         return []

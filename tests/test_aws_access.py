@@ -291,3 +291,21 @@ def test_go_durations(text, seconds):
 def test_not_go_durations(text):
     with pytest.raises(ValueError):
         aws_access.duration_seconds(text)
+
+
+def test_the_json_string_form_of_allowed_accounts_is_read_as_pulumi_aws_reads_it(aws, wire):
+    """`pulumi config set aws:allowedAccountIds '["..."]'` stores a JSON list in a string, which pulumi-aws reads
+    as the list: the check must see the same account, and refuse another one as it would."""
+    account = open_account({"aws:assumeRoles": CHAIN, "aws:allowedAccountIds": f'["{CUSTOMER}"]'}, region="eu-west-1")
+    assert account.account_id == CUSTOMER
+    with pytest.raises(AccessError) as refused:
+        open_account({"aws:assumeRoles": CHAIN, "aws:allowedAccountIds": '["333333333333"]'}, region="eu-west-1")
+    assert "aws:allowedAccountIds allows only 333333333333" in str(refused.value)
+
+
+def test_an_allowed_accounts_value_that_cannot_be_read_is_refused_before_any_call(aws, wire):
+    with pytest.raises(AccessError) as refused:
+        open_account({"aws:allowedAccountIds": '["333333333333"'}, region="eu-west-1")
+    assert str(refused.value) == (
+        "aws:allowedAccountIds is not a list of AWS account ids: write it as aws:allowedAccountIds: ['111122223333']"
+    )

@@ -175,3 +175,25 @@ def test_stacks_allowing_several_accounts_conflict_on_the_ones_they_share(capsys
     code, out, _ = validate(capsys, contoso, fabrikam)
     assert code == 1
     assert error_text(fabrikam, "AMAZON_LINUX_2023", "account 444455556666, region eu-west-1") in out
+
+
+def test_the_json_string_form_of_allowed_accounts_is_one_account_too(capsys, tmp_path):
+    """`pulumi config set aws:allowedAccountIds '["111122223333"]'` writes a JSON list in a string (pulumi-aws reads
+    it as the list): the same account as the list form, so the pair is still an error."""
+    contoso, fabrikam = stack(tmp_path, "contoso"), stack(tmp_path, "fabrikam")
+    text = fabrikam.read_text()
+    fabrikam.write_text(
+        text.replace('aws:allowedAccountIds: ["111122223333"]', "aws:allowedAccountIds: '[\"111122223333\"]'")
+    )
+    assert fabrikam.read_text() != text
+    code, out, _ = validate(capsys, contoso, fabrikam)
+    assert code == 1
+    assert error_text(contoso, "AMAZON_LINUX_2023", "account 111122223333, region eu-west-1") in out
+
+
+def test_an_unreadable_allowed_accounts_value_is_unknown_and_warned_about(capsys, tmp_path):
+    contoso, fabrikam = stack(tmp_path, "contoso"), stack(tmp_path, "fabrikam")
+    text = fabrikam.read_text()
+    fabrikam.write_text(text.replace('aws:allowedAccountIds: ["111122223333"]', "aws:allowedAccountIds: '[\"1111'"))
+    code, out, _ = validate(capsys, contoso, fabrikam)
+    assert code == 0 and "also registers the default" in out and "warning" in out

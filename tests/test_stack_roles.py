@@ -171,3 +171,19 @@ def test_the_script_fails_the_step_on_one_error_line(checkout):
     assert result.returncode == 1
     assert result.stderr.startswith("::error::.github/stack-roles.yaml: stack contoso has no entry")
     assert not output.exists()
+
+
+def test_the_json_string_form_of_allowed_accounts_is_read_as_pulumi_aws_and_the_package_read_it(tmp_path):
+    """`pulumi config set aws:allowedAccountIds '["..."]'` stores a JSON list in a string; pulumi-aws reads it as
+    the list. The script (kept free of the package) reads it as config.validation.account_ids does."""
+    from patching_components.config.validation import account_ids
+
+    stack_role = load_script()
+    (tmp_path / "stacks").mkdir()
+    for value in ('\'["777788889999", "111122223333"]\'', '["777788889999"]', "777788889999"):
+        (tmp_path / "stacks" / "Pulumi.contoso.yaml").write_text(f"config:\n  aws:allowedAccountIds: {value}\n")
+        read = stack_role.allowed_accounts("contoso", tmp_path)
+        assert read == account_ids(yaml.safe_load(f"v: {value}")["v"]) and read[0] == "777788889999"
+    (tmp_path / "stacks" / "Pulumi.contoso.yaml").write_text("config:\n  aws:allowedAccountIds: '[\"7777'\n")
+    with pytest.raises(stack_role.RoleError, match="is not a list of account ids"):
+        stack_role.allowed_accounts("contoso", tmp_path)

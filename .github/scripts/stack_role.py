@@ -14,6 +14,7 @@ Needs PyYAML (a dependency of the package: run it with the job's virtualenv).
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import sys
@@ -37,6 +38,13 @@ def allowed_accounts(stack: str, root: Path = ROOT) -> list[str]:
         raise RoleError(f"{path.relative_to(root)}: no such stack file")
     config = (yaml.safe_load(path.read_text()) or {}).get("config") or {}
     allowed = config.get("aws:allowedAccountIds") or []
+    if isinstance(allowed, str) and allowed.lstrip().startswith("["):
+        # The JSON list in a string `pulumi config set` writes, which pulumi-aws reads as the list (as
+        # patching_components.config.validation.account_ids does; this script stays free of the package).
+        try:
+            allowed = json.loads(allowed)
+        except ValueError:
+            raise RoleError(f"{path.relative_to(root)}: aws:allowedAccountIds is not a list of account ids") from None
     return [str(a) for a in ([allowed] if isinstance(allowed, str | int) else allowed)]
 
 

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import Issue
+from .validation import account_ids
 
 
 @dataclass(frozen=True)
@@ -44,10 +45,8 @@ def stack_defaults(source: str, config: Any, settings: Mapping[str, Any]) -> Sta
     defaults = {str(b.operating_system): key for key, b in config.baselines.items() if b.default}
     if not defaults:
         return None
-    allowed = settings.get("aws:allowedAccountIds")
-    if isinstance(allowed, str | int):
-        allowed = [allowed]
-    accounts = frozenset(str(a) for a in allowed) if allowed else None
+    allowed = account_ids(settings.get("aws:allowedAccountIds"))
+    accounts = frozenset(allowed) if allowed else None  # unset or unreadable: unknown (a warning, not a pass)
     region = settings.get("aws:region")
     regions = frozenset(config.regions) if config.regions else (frozenset([str(region)]) if region else None)
     return StackDefaults(source, accounts, regions, defaults)

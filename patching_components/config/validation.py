@@ -40,6 +40,26 @@ def validate(raw: Mapping[str, Any], source: str) -> StackConfig:
     return config
 
 
+def account_ids(value: object) -> list[str] | None:
+    """``aws:allowedAccountIds``/``aws:forbiddenAccountIds`` as pulumi-aws reads them: a list, one id, or the JSON
+    list in a string that ``pulumi config set aws:allowedAccountIds '["111122223333"]'`` writes. [] when unset;
+    None when it cannot be read (the caller fails closed: unknown is never "no account")."""
+    import json
+
+    if value is None or value == "" or value == []:
+        return []
+    if isinstance(value, str) and value.lstrip().startswith("["):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return None
+    if isinstance(value, str | int) and not isinstance(value, bool):
+        return [str(value)]
+    if isinstance(value, list) and all(isinstance(v, str | int) and not isinstance(v, bool) for v in value):
+        return [str(v) for v in value]
+    return None
+
+
 def aws_region_issues(aws_region: object, line: int | None = None) -> list[Issue]:
     """``aws:region`` names a region exactly: it goes into every ARN of the IAM policies, so
     ``EU-WEST-1``, ``eu-west-1a``, ``*`` or a trailing space would build policies that match nothing."""

@@ -141,10 +141,12 @@ def _assume_role_request(index: int, role: Any) -> dict[str, Any]:
 
 
 def _account_list(stack_settings: Mapping[str, Any], key: str) -> list[str]:
-    value = stack_settings.get(key) or []
-    if isinstance(value, str | int):
-        value = [value]
-    return [str(v) for v in value]
+    from ..config.validation import account_ids
+
+    ids = account_ids(stack_settings.get(key))
+    if ids is None:
+        raise AccessError(f"{key} is not a list of AWS account ids: write it as {key}: ['111122223333']")
+    return ids
 
 
 def open_account(
