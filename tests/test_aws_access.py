@@ -307,5 +307,5 @@ def test_an_allowed_accounts_value_that_cannot_be_read_is_refused_before_any_cal
     with pytest.raises(AccessError) as refused:
         open_account({"aws:allowedAccountIds": '["333333333333"'}, region="eu-west-1")
     assert str(refused.value) == (
-        "aws:allowedAccountIds is not a list of AWS account ids: write it as aws:allowedAccountIds: ['111122223333']"
+        "aws:allowedAccountIds is not a list of AWS account ids: write it as a YAML list of 12-digit ids"
     )

@@ -42,7 +42,7 @@ def validate(raw: Mapping[str, Any], source: str) -> StackConfig:
 
 def account_ids(value: object) -> list[str] | None:
     """``aws:allowedAccountIds``/``aws:forbiddenAccountIds`` as pulumi-aws reads them: a list, one id, or the JSON
-    list in a string that ``pulumi config set aws:allowedAccountIds '["111122223333"]'`` writes. [] when unset;
+    list in a string that ``pulumi config set aws:allowedAccountIds '["<account id>"]'`` writes. [] when unset;
     None when it cannot be read (the caller fails closed: unknown is never "no account")."""
     import json
 

@@ -145,7 +145,7 @@ def _account_list(stack_settings: Mapping[str, Any], key: str) -> list[str]:
 
     ids = account_ids(stack_settings.get(key))
     if ids is None:
-        raise AccessError(f"{key} is not a list of AWS account ids: write it as {key}: ['111122223333']")
+        raise AccessError(f"{key} is not a list of AWS account ids: write it as a YAML list of 12-digit ids")
     return ids
 
 
