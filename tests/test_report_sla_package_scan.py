@@ -71,11 +71,13 @@ def test_only_an_active_successful_package_scan_measures_a_node():
     )
     assert report.scanned == {REGION: {"i-0scanned"}}
     gaps = {g.resource: g.detail for g in report.gaps}
+    status = "Amazon Inspector's scan status is {}: no finding means nothing looked"
     assert gaps == {
-        "i-0netonly": "Amazon Inspector's scan status is INACTIVE (UNMANAGED_EC2_INSTANCE): no finding means nothing looked",
-        "i-0pending": "Amazon Inspector's scan status is ACTIVE (PENDING_INITIAL_SCAN): no finding means nothing looked",
-        "i-0deepinspect": "Amazon Inspector's scan status is ACTIVE (DEEP_INSPECTION_NO_INVENTORY): no finding means nothing looked",
-        "i-0networkonly": "not in Amazon Inspector's coverage (ListCoverage): never scanned: no finding means nothing looked",
+        "i-0netonly": status.format("INACTIVE (UNMANAGED_EC2_INSTANCE)"),
+        "i-0pending": status.format("ACTIVE (PENDING_INITIAL_SCAN)"),
+        "i-0deepinspect": status.format("ACTIVE (DEEP_INSPECTION_NO_INVENTORY)"),
+        "i-0networkonly": "not in Amazon Inspector's coverage (ListCoverage): never scanned: no finding means nothing "
+        "looked",
     }
     assert {g.kind for g in report.gaps} == {"not-measured"}
 

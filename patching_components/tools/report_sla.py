@@ -24,7 +24,8 @@ timed by the CLOSED findings on the node for its package that closed at or after
 Where Inspector is on, which of the customer's EC2 nodes it actively scans is read (``ListCoverage``, resource type
 ``AWS_EC2_INSTANCE``, scan type ``PACKAGE``, one listing per region): a node whose package scan is not ``ACTIVE`` with
 reason ``SUCCESSFUL`` (absent from its coverage, pending its first scan, stopped, unmanaged, unsupported OS, excluded
-by tag...) has no findings because nobody looked, not because it is clean. It is a gap (``not-measured``), and its undated patches are never "measured by Inspector".
+by tag...) has no findings because nobody looked, not because it is clean. It is a gap (``not-measured``), and its
+undated patches are never "measured by Inspector".
 
 A customer whose data could not be read (a node without patch data, a call that failed) has gaps,
 and ``ok`` is false: the report never says "no breach" for what it did not see.
@@ -96,8 +97,8 @@ SLA_GAPS = {
     "install-not-timed": "patches installed in the month without a release date on EC2 nodes where Amazon Inspector "
     "is on, that no CLOSED finding times (the detail names the operating system and why): on time or late is unknown",
     "not-measured": "an EC2 node of the customer's patch groups that Amazon Inspector, on in its region, does not "
-    "actively scan (ListCoverage: absent, or its package scan is not ACTIVE with reason SUCCESSFUL; the detail says why): it has no findings "
-    "because nothing looked, so what it is missing is not measured",
+    "actively scan (ListCoverage: absent, or its package scan is not ACTIVE with reason SUCCESSFUL; the detail says "
+    "why): it has no findings because nothing looked, so what it is missing is not measured",
 }
 
 
