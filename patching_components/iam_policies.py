@@ -1119,7 +1119,8 @@ def circuit_breaker_document(
     """What the circuit breaker runbook (documents/circuit-breaker.yaml) may do in its region: read, disable and
     mark (``PatchingCircuitBreaker`` only) the windows tagged ``Customer: <customer>``, list and cancel their
     executions, list those executions' tasks and invocations and cancel their running commands (IAM allows only
-    ``*`` for these, in its region), and tell ``topic_arn``. No RemoveTagsFromResource and no enabling of anything
+    ``*`` for these, in its region) and Automation executions (this account's, in its region), and tell
+    ``topic_arn``. No RemoveTagsFromResource and no enabling of anything
     on purpose: only ``patching resume`` (an operator) undoes a trip. (UpdateMaintenanceWindow could enable: IAM has no
     condition on the request's Enabled; the runbook only ever sends Enabled=False.)"""
     from .aws.alarms import CIRCUIT_BREAKER_TAG
@@ -1162,6 +1163,17 @@ def circuit_breaker_document(
             ],
             "Resource": "*",
             "Condition": {"StringEquals": {"aws:RequestedRegion": region}},
+        },
+        {
+            # The Automation executions already running in those executions (a snapshotBeforeInstall window's install
+            # task is an AUTOMATION task: one execution per node snapshots, patches and reboots). The Service
+            # Authorization Reference gives StopAutomationExecution the automation-execution resource type:
+            # only this account's executions in this region; the runbook stops only the IDs its task invocations
+            # name (docs/aws-behaviour.md, "Circuit breaker: running Automation tasks").
+            "Sid": "CancelTheRunningAutomationsOfItsExecutions",
+            "Effect": "Allow",
+            "Action": "ssm:StopAutomationExecution",
+            "Resource": f"arn:{partition}:ssm:{region}:{account_id}:automation-execution/*",
         },
     ]
     if topic_arn:

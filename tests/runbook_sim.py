@@ -825,3 +825,44 @@ def _ssm_CancelCommand(self: Runner, CommandId: str, InstanceIds: list[str] | No
 Runner._ssm_DescribeMaintenanceWindowExecutionTasks = _ssm_DescribeMaintenanceWindowExecutionTasks  # type: ignore[attr-defined]
 Runner._ssm_DescribeMaintenanceWindowExecutionTaskInvocations = _ssm_DescribeMaintenanceWindowExecutionTaskInvocations  # type: ignore[attr-defined]
 Runner._ssm_CancelCommand = _ssm_CancelCommand  # type: ignore[attr-defined]
+
+
+# -- the circuit breaker's running Automation tasks: what moto lacks ---------------------------------------------------
+# moto 5 does not implement StopAutomationExecution. An AUTOMATION task invocation's ExecutionId is "the ID of the
+# action performed in the service that actually handled the task invocation" (for a Run Command task the command ID,
+# https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_MaintenanceWindowExecutionTaskInvocationIdentity.html):
+# for an Automation task, its Automation execution's ID. Modelled from "StopAutomationExecution"
+# (AutomationExecutionId, Type Complete | Cancel; an unknown ID is AutomationExecutionNotFoundException)
+# https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_StopAutomationExecution.html. A cancelled
+# execution reads Cancelling, then Cancelled ("Understanding automation statuses"); here its invocation reads
+# CANCELLING.
+
+STOPPED_AUTOMATIONS: list[tuple[str, str]] = []
+"""Every (AutomationExecutionId, Type) StopAutomationExecution was sent for, in order."""
+
+
+def _ssm_StopAutomationExecution(self: Runner, AutomationExecutionId: str, Type: str = "Complete") -> Any:
+    found = [
+        i
+        for invocations in TASK_INVOCATIONS.values()
+        for i in invocations
+        if i["ExecutionId"] == AutomationExecutionId and i["TaskType"] == "AUTOMATION"
+    ]
+    if not found:
+        raise botocore.exceptions.ClientError(
+            {
+                "Error": {
+                    "Code": "AutomationExecutionNotFoundException",
+                    "Message": f"{AutomationExecutionId} is not an Automation execution",
+                }
+            },
+            "StopAutomationExecution",
+        )
+    for invocation in found:
+        if Type == "Cancel" and invocation["Status"] in ("PENDING", "IN_PROGRESS"):
+            invocation["Status"] = "CANCELLING"
+    STOPPED_AUTOMATIONS.append((AutomationExecutionId, Type))
+    return {}
+
+
+Runner._ssm_StopAutomationExecution = _ssm_StopAutomationExecution  # type: ignore[attr-defined]

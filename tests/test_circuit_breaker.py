@@ -20,6 +20,7 @@ from runbook_sim import (
     ACCOUNT,
     CANCELLED_COMMANDS,
     REGION,
+    STOPPED_AUTOMATIONS,
     TASK_INVOCATIONS,
     WINDOW_EXECUTIONS,
     Fault,
@@ -205,8 +206,8 @@ def test_the_breaker_role_may_cancel_running_commands_in_its_region_only(run):
     ):
         assert allowed(policy, Request(action, "*", here)), action
         assert not allowed(policy, Request(action, "*", there)), action
-    # it may cancel, never run, anything: no SendCommand, no automation, on any resource
-    for action in ("ssm:SendCommand", "ssm:StartAutomationExecution", "ssm:StopAutomationExecution"):
+    # it may cancel, never run, anything: no SendCommand, no StartAutomationExecution, on any resource
+    for action in ("ssm:SendCommand", "ssm:StartAutomationExecution"):
         assert not allowed(policy, Request(action, "*", here)), action
     # still nobody else's windows: the executions (and so the commands) of another customer cannot be listed
     assert not allowed(policy, Request("ssm:DescribeMaintenanceWindowExecutions", WINDOW, {**OTHER_WINDOW, **here}))
@@ -236,6 +237,7 @@ def test_the_breaker_role_grants_exactly_its_runbooks_calls(run):
         "ssm:DescribeMaintenanceWindowExecutionTasks",
         "ssm:DescribeMaintenanceWindowExecutionTaskInvocations",
         "ssm:CancelCommand",
+        "ssm:StopAutomationExecution",
     }
     # + sns:Publish: the notify steps publish through boto3.client("sns").publish(...), which step_calls does not read
     granted = granted_actions([_policy(run, "acme-breaker")])
@@ -301,6 +303,11 @@ class BreakerPath:
         self.task = f"{n:08x}-0000-4000-8000-0000000000a1"
         self.command = f"{n:08x}-0000-4000-8000-0000000000c1"
         seed_running_command(self.running, self.task, self.command)
+        # and a snapshotBeforeInstall install task: an AUTOMATION task, one Automation execution per node (snapshot,
+        # AWS-RunPatchBaseline, reboot) that CancelMaintenanceWindowExecution lets run on
+        self.automation_task = f"{n:08x}-0000-4000-8000-0000000000a5"
+        self.automation = f"{n:08x}-0000-4000-8000-0000000000b1"
+        seed_running_command(self.running, self.automation_task, self.automation, task_type="AUTOMATION")
         self.by_hand = window("paused")
         set_window_enabled(self.by_hand, False)
         self.frozen = window("frozen")
@@ -344,6 +351,12 @@ class BreakerPath:
         (invocation,) = TASK_INVOCATIONS[(self.running, self.task)]
         return invocation["Status"]
 
+    def automation_status(self):
+        """The status of the running Automation task's invocation: CANCELLING once StopAutomationExecution (Cancel)
+        was sent for its Automation execution."""
+        (invocation,) = TASK_INVOCATIONS[(self.running, self.automation_task)]
+        return invocation["Status"]
+
 
 def _sent(topic):
     from moto.sns.models import sns_backends
@@ -374,6 +387,11 @@ def test_a_trip_disables_tags_cancels_and_tells_the_topic(sim, run):
     assert f"Alarm {ALARM} went to ALARM" in message and "patching resume STACK" in message
     assert path.running in message
     assert f"Run Command commands already running, cancelled: {path.enabled[1]}: {path.command}" in message
+    # the snapshotBeforeInstall Automation already running is cancelled too, and the topic told
+    assert path.automation_status() == "CANCELLING"
+    assert STOPPED_AUTOMATIONS.count((path.automation, "Cancel")) == 1
+    assert result.outputs["cancelExecutions"]["AutomationsCancelled"] == [f"{path.enabled[1]}: {path.automation}"]
+    assert f"Automation executions already running (snapshot, patch, reboot), cancelled: {path.enabled[1]}: " in message
 
 
 def test_an_alarm_name_the_tag_cannot_hold_is_written_as_a_valid_tag_value(sim, run):
@@ -445,25 +463,37 @@ def test_every_path_stops_what_it_can_and_a_failure_reaches_the_topic(sim, run, 
         "DescribeMaintenanceWindowExecutionTasks",
         "DescribeMaintenanceWindowExecutionTaskInvocations",
         "CancelCommand",
+        "StopAutomationExecution",
     )
     if fault.kind == "cancel" and fault.step in ("disableWindows", "cancelExecutions"):
         pass  # an operator stopped the run before it cancelled anything
     elif fault.step == "cancelExecutions" and fault.api in command_calls:
-        # the execution was cancelled first; its running command is cancelled unless the fault kept it running
+        # The execution was cancelled first. Its tasks, in order: the Run Command one, then the Automation one; each
+        # is stopped unless the fault kept it running (a lost response: it took effect; a timeout ends the step).
         assert path.execution() == "CANCELLING"
-        cancelled = fault.kind == "lost" and fault.api == "CancelCommand"
-        assert path.command_status() == ("CANCELLING" if cancelled else "IN_PROGRESS")
-        assert result.status == "Failed"  # a command it could not (be sure to) cancel: Failed, told
+        if fault.api == "DescribeMaintenanceWindowExecutionTasks":
+            command = automation = fault.kind == "lost"
+        elif fault.api == "StopAutomationExecution":
+            command, automation = True, fault.kind == "lost"
+        else:  # the Run Command task's listing or cancel: the Automation task is still stopped (unless timed out)
+            command, automation = fault.kind == "lost" and fault.api == "CancelCommand", fault.kind != "timeout"
+        if fault.api == "DescribeMaintenanceWindowExecutionTasks" and fault.kind == "lost":
+            command = automation = False  # the listing took effect but the step never read it
+        assert path.command_status() == ("CANCELLING" if command else "IN_PROGRESS")
+        assert path.automation_status() == ("CANCELLING" if automation else "IN_PROGRESS")
+        assert result.status == "Failed"  # a command or Automation it could not (be sure to) cancel: Failed, told
     elif fault.step == "cancelExecutions" and (
         fault.kind == "timeout" or fault.api != "DescribeMaintenanceWindowExecutions"
     ):
         assert path.execution() == ("CANCELLING" if fault.kind == "lost" else "IN_PROGRESS")
         # an execution it could not cancel: its running command is cancelled all the same (a timeout ends the step)
         assert path.command_status() == ("IN_PROGRESS" if fault.kind == "timeout" else "CANCELLING")
+        assert path.automation_status() == path.command_status()
     else:  # cancelled by cancelExecutions (the fault hit the other window) or by cancelAfterFailure
         assert path.execution() == "CANCELLING"
         if fault.step != "cancelExecutions" or fault.kind != "cancel":
             assert path.command_status() == "CANCELLING"
+            assert path.automation_status() == "CANCELLING"
     subjects = [s for s, _ in _sent(sim)[before:]]
     if result.status == "Failed":
         assert subjects[-1] == "Circuit breaker failed: patching may not have stopped", result.history
@@ -545,4 +575,93 @@ def test_a_command_it_cannot_cancel_fails_the_run_and_the_topic_is_told_which(si
     (trip, failure) = _sent(sim)[before:]
     assert trip[0] == "Patching stopped: circuit breaker tripped (with failures)"
     assert f"NOT STOPPED, check these now: {path.enabled[1]}: command {locked}" in trip[1]
+    assert failure[0] == "Circuit breaker failed: patching may not have stopped"
+
+
+# -- the Automation tasks already running (review: a snapshotBeforeInstall install task is an AUTOMATION task) ------
+
+AUTOMATION_EXECUTION = f"arn:aws:ssm:{REGION}:{ACCOUNT}:automation-execution/0a1b2c3d-0000-4000-8000-0000000000b1"
+
+
+def test_the_breaker_role_may_stop_this_regions_automation_executions_and_nothing_more(run):
+    """The Service Authorization Reference gives StopAutomationExecution the automation-execution resource type
+    (arn:${Partition}:ssm:${Region}:${Account}:automation-execution/${AutomationExecutionId})."""
+    policy = [_policy(run, "acme-breaker")]
+    assert allowed(policy, Request("ssm:StopAutomationExecution", AUTOMATION_EXECUTION))
+    assert not allowed(
+        policy, Request("ssm:StopAutomationExecution", AUTOMATION_EXECUTION.replace(REGION, "us-east-1"))
+    )
+    assert not allowed(
+        policy, Request("ssm:StopAutomationExecution", AUTOMATION_EXECUTION.replace(ACCOUNT, "210987654321"))
+    )
+    # never start one, nor signal or change one
+    definition = f"arn:aws:ssm:{REGION}:{ACCOUNT}:automation-definition/acme-snapshot-install:$DEFAULT"
+    assert not allowed(policy, Request("ssm:StartAutomationExecution", definition))
+    for action in ("ssm:SendAutomationSignal", "ssm:StartChangeRequestExecution"):
+        assert not allowed(policy, Request(action, AUTOMATION_EXECUTION)), action
+
+
+def test_iam_gives_stop_automation_execution_the_automation_execution_resource_type():
+    import importlib.resources
+
+    definition = json.loads(importlib.resources.files("parliament").joinpath("iam_definition.json").read_text())
+    (ssm,) = [service for service in definition if service["prefix"] == "ssm"]
+    types = {p["privilege"]: {r["resource_type"] for r in p["resource_types"]} for p in ssm["privileges"]}
+    # (the "" row carries only the action's condition keys: aws:ResourceTag, which these executions do not carry)
+    assert types["StopAutomationExecution"] - {""} == {"automation-execution*"}
+    (arn,) = [r["arn"] for r in ssm["resources"] if r["resource"] == "automation-execution"]
+    assert arn == "arn:${Partition}:ssm:${Region}:${Account}:automation-execution/${AutomationExecutionId}"
+
+
+def test_a_cancelling_invocation_is_stopped_again_and_a_finished_one_is_not(sim, run):
+    """After CancelMaintenanceWindowExecution AWS may show a running invocation CANCELLING while its command or
+    Automation still runs: the breaker cancels those too; a finished or cancelled one is left alone."""
+    path = BreakerPath(breaker_document(run))
+    n = path.running[:8]
+    cancelling_command = f"{n}-0000-4000-8000-0000000000d1"
+    seed_running_command(path.running, path.task, cancelling_command, status="CANCELLING")
+    pending_automation = f"{n}-0000-4000-8000-0000000000d2"
+    seed_running_command(
+        path.running, path.automation_task, pending_automation, task_type="AUTOMATION", status="PENDING"
+    )
+    cancelling_automation = f"{n}-0000-4000-8000-0000000000d3"
+    seed_running_command(
+        path.running, path.automation_task, cancelling_automation, task_type="AUTOMATION", status="CANCELLING"
+    )
+    finished = f"{n}-0000-4000-8000-0000000000d4"
+    seed_running_command(path.running, path.automation_task, finished, task_type="AUTOMATION", status="CANCELLED")
+    result = path.run(topic=sim)
+    assert result.status == "Success", (result.history, result.failures)
+    out = result.outputs["cancelExecutions"]
+    w = path.enabled[1]
+    assert sorted(out["CommandsCancelled"]) == sorted([f"{w}: {path.command}", f"{w}: {cancelling_command}"])
+    assert sorted(out["AutomationsCancelled"]) == sorted(
+        [f"{w}: {a}" for a in (path.automation, pending_automation, cancelling_automation)]
+    )
+    assert (finished, "Cancel") not in STOPPED_AUTOMATIONS
+    statuses = [i["Status"] for i in TASK_INVOCATIONS[(path.running, path.automation_task)]]
+    assert statuses == ["CANCELLING", "CANCELLING", "CANCELLING", "CANCELLED"]
+
+
+def test_an_automation_it_cannot_stop_fails_the_run_and_the_topic_is_told_which(sim, run):
+    path = BreakerPath(breaker_document(run))
+    locked = f"{path.running[:8]}-0000-4000-8000-0000000000b9"
+    seed_running_command(path.running, path.automation_task, locked, task_type="AUTOMATION")
+    before = len(_sent(sim))
+    result = Runner(
+        path.document,
+        {"WindowIds": path.windows, "GatedWindowIds": [path.gated], "NotificationTopicArn": sim, "AlarmName": ALARM},
+        execution_id="breaker-locked-automation",
+        denied=frozenset({locked}),
+    ).run()
+    assert result.status == "Failed"
+    assert result.history[-2:] == [("notifyFailure", "Success"), ("endFailed", "Failed")]
+    # the other Automation of the task and the Run Command command are still cancelled; the denied one is named
+    statuses = [i["Status"] for i in TASK_INVOCATIONS[(path.running, path.automation_task)]]
+    assert statuses == ["CANCELLING", "IN_PROGRESS"] and path.command_status() == "CANCELLING"
+    (failed,) = result.outputs["cancelExecutions"]["Failed"]
+    assert failed.startswith(f"{path.enabled[1]}: automation execution {locked} of {path.running} not cancelled")
+    (trip, failure) = _sent(sim)[before:]
+    assert trip[0] == "Patching stopped: circuit breaker tripped (with failures)"
+    assert f"NOT STOPPED, check these now: {path.enabled[1]}: automation execution {locked}" in trip[1]
     assert failure[0] == "Circuit breaker failed: patching may not have stopped"

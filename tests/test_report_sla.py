@@ -182,6 +182,8 @@ SSM_CALLS = [
 COVERAGE_CRITERIA = {
     "accountId": [{"comparison": "EQUALS", "value": ACCOUNT}],
     "resourceType": [{"comparison": "EQUALS", "value": "AWS_EC2_INSTANCE"}],
+    # only the PACKAGE scan says whether a node's packages are checked (CoverageFilterCriteria.scanType)
+    "scanType": [{"comparison": "EQUALS", "value": "PACKAGE"}],
 }
 
 

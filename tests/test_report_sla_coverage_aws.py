@@ -3,9 +3,12 @@ actively scan is a gap (``not-measured``), never a clean node. fabrikam's plan d
 EC2 nodes in moto with a patch state and no missing patch, Inspector's EC2 scanning enabled through moto's API, its
 coverage seeded in the fixture layer (ListCoverage: moto 5 lacks it), no finding anywhere.
 
-Expected by hand (AWS, "ScanStatus": ACTIVE is scanned; INACTIVE with a reason is not):
-  scanned: statusCode ACTIVE                          -> measured, no gap
-  stopped: statusCode INACTIVE, EC2_INSTANCE_STOPPED  -> not-measured
+Expected by hand (AWS, "ScanStatus": ACTIVE with reason SUCCESSFUL is scanned; anything else is not; ListCoverage
+lists one entry per scan type, and only the PACKAGE one says whether packages are checked):
+  scanned: PACKAGE ACTIVE, SUCCESSFUL                 -> measured, no gap
+  stopped: PACKAGE INACTIVE, EC2_INSTANCE_STOPPED,
+           and NETWORK ACTIVE, SUCCESSFUL             -> not-measured (the NETWORK entry does not stand in)
+  pending: PACKAGE ACTIVE, PENDING_INITIAL_SCAN       -> not-measured (nothing looked yet)
   unlisted: absent from the coverage                  -> not-measured
   No finding and no missing patch: without the coverage this month would read "SLA met"; with it, exit 3.
 """
@@ -32,7 +35,7 @@ def test_a_node_inspector_does_not_scan_is_not_measured_in_every_format(aws, tmp
     session = session_in(FABRIKAM)
     deploy(stack, aws, session=session)
     fleet = Fleet(aws, session, FABRIKAM, REGION, names)
-    nodes = {name: fleet.launch(name, "fabrikam-web")[0] for name in ("scanned", "stopped", "unlisted")}
+    nodes = {name: fleet.launch(name, "fabrikam-web")[0] for name in ("scanned", "stopped", "pending", "unlisted")}
     fleet.managed(list(nodes.values()))
     fleet.patch_state(list(nodes.values()), "fabrikam-web", "pb-0", "2026-11-30T01:05")
     fleet.seed("DescribeInstancePatches", [])  # nothing installed in the month, nothing missing
@@ -42,6 +45,8 @@ def test_a_node_inspector_does_not_scan_is_not_measured_in_every_format(aws, tmp
         [
             covered(nodes["scanned"]),
             covered(nodes["stopped"], "INACTIVE", "EC2_INSTANCE_STOPPED"),
+            {**covered(nodes["stopped"]), "scanType": "NETWORK"},  # listed after its package scan
+            covered(nodes["pending"], "ACTIVE", "PENDING_INITIAL_SCAN"),
             {**covered("i-0another0customer1"), "accountId": "210987654321"},  # another account: filtered out
         ],
         account=FABRIKAM,
@@ -51,8 +56,13 @@ def test_a_node_inspector_does_not_scan_is_not_measured_in_every_format(aws, tmp
     code, data, _ = run_report(capsys, stack, names, "--sla", "--month", "2026-11")
     assert code == 3
     sla = data["sla"]
-    assert (sla["nodes"], sla["breaches"], sla["inspector"], sla["ok"]) == (3, 0, {REGION: "on"}, False)
+    assert (sla["nodes"], sla["breaches"], sla["inspector"], sla["ok"]) == (4, 0, {REGION: "on"}, False)
     assert sorted((g["resource"], g["kind"], g["detail"]) for g in sla["gaps"]) == [
+        (
+            "<pending>",
+            "not-measured",
+            "Amazon Inspector's scan status is ACTIVE (PENDING_INITIAL_SCAN): no finding means nothing looked",
+        ),
         (
             "<stopped>",
             "not-measured",
@@ -68,7 +78,7 @@ def test_a_node_inspector_does_not_scan_is_not_measured_in_every_format(aws, tmp
     assert aws.layer.calls["ListCoverage"] == 1  # one listing for the region
 
     for fmt, says in (
-        ("md", "2 EC2 node(s) not actively scanned by Amazon Inspector"),
+        ("md", "3 EC2 node(s) not actively scanned by Amazon Inspector"),
         ("md", "| not-measured | 1 |"),
         ("html", '<td class="bad">not-measured</td>'),
         ("csv", ",not-measured,1: not in Amazon Inspector's coverage"),

@@ -22,9 +22,10 @@ timed by the CLOSED findings on the node for its package that closed at or after
 ``install-not-timed``, a gap.
 
 Where Inspector is on, which of the customer's EC2 nodes it actively scans is read (``ListCoverage``, resource type
-``AWS_EC2_INSTANCE``, one listing per region): a node it does not scan (absent from its coverage, or a scan status
-other than ``ACTIVE``: stopped, unmanaged, unsupported OS, excluded by tag...) has no findings because nobody looked,
-not because it is clean. It is a gap (``not-measured``), and its undated patches are never "measured by Inspector".
+``AWS_EC2_INSTANCE``, scan type ``PACKAGE``, one listing per region): a node whose package scan is not ``ACTIVE`` with
+reason ``SUCCESSFUL`` (absent from its coverage, pending its first scan, stopped, unmanaged, unsupported OS, excluded
+by tag...) has no findings because nobody looked, not because it is clean. It is a gap (``not-measured``), and its
+undated patches are never "measured by Inspector".
 
 A customer whose data could not be read (a node without patch data, a call that failed) has gaps,
 and ``ok`` is false: the report never says "no breach" for what it did not see.
@@ -96,8 +97,8 @@ SLA_GAPS = {
     "install-not-timed": "patches installed in the month without a release date on EC2 nodes where Amazon Inspector "
     "is on, that no CLOSED finding times (the detail names the operating system and why): on time or late is unknown",
     "not-measured": "an EC2 node of the customer's patch groups that Amazon Inspector, on in its region, does not "
-    "actively scan (ListCoverage: absent, or its scan status is not ACTIVE; the detail says why): it has no findings "
-    "because nothing looked, so what it is missing is not measured",
+    "actively scan (ListCoverage: absent, or its package scan is not ACTIVE with reason SUCCESSFUL; the detail says "
+    "why): it has no findings because nothing looked, so what it is missing is not measured",
 }
 
 
@@ -650,6 +651,9 @@ def _coverage(
     criteria = {
         "accountId": [{"comparison": "EQUALS", "value": account_id}],
         "resourceType": [{"comparison": "EQUALS", "value": "AWS_EC2_INSTANCE"}],
+        # One entry per node and scan type: only the PACKAGE scan says whether its packages are checked (a NETWORK
+        # scan's entry is about its reachability; keyed by resourceId it could stand in for the package scan).
+        "scanType": [{"comparison": "EQUALS", "value": "PACKAGE"}],
     }
     try:
         paginator = inspector.get_paginator("list_coverage")
@@ -657,6 +661,7 @@ def _coverage(
             r.get("resourceId"): r
             for page in paginator.paginate(filterCriteria=criteria, PaginationConfig={"PageSize": COVERAGE_PAGE})
             for r in page.get("coveredResources", [])
+            if r.get("scanType") == "PACKAGE"
         }
     except errors as exc:
         report.inspector[region] = "unreadable"
@@ -666,7 +671,7 @@ def _coverage(
     for instance_id in ec2:
         entry = covered.get(instance_id)
         status = (entry or {}).get("scanStatus", {})
-        if entry is not None and status.get("statusCode") == "ACTIVE":
+        if entry is not None and status.get("statusCode") == "ACTIVE" and status.get("reason") in SCANNED_REASONS:
             scanned.add(instance_id)
             continue
         why = (
@@ -677,3 +682,10 @@ def _coverage(
         )
         report.gaps.append(SlaGap(region, instance_id, "not-measured", why + ": no finding means nothing looked"))
     return True
+
+
+SCANNED_REASONS = frozenset({"SUCCESSFUL"})
+"""The ScanStatus reasons of an ACTIVE package scan that mean the node's packages were scanned (Inspector API
+Reference, "ScanStatus": SUCCESSFUL, "The scan was successful"). Every other reason is a ``not-measured`` gap:
+PENDING_INITIAL_SCAN ("results will be available soon": nothing looked yet), the DEEP_INSPECTION_* ones (the
+package inventory could not be collected or sent) and any reason AWS adds later."""
