@@ -708,18 +708,18 @@ SNAPSHOT_FAILED = {
 def test_the_summary_counts_a_snapshot_window_as_the_report_defines_it():
     from patching_components.tools import report_snapshot_windows as report
 
-    assert notices.AUTOMATION_STATUS == report.STATUS
-    assert notices.FAILED_STEPS == report._FAILED_STEPS
-    assert notices.STEP_MEANING == report._STEP_MEANING
-    assert notices.NODE_ID.pattern == report._NODE.pattern
-    for parameters in (
-        '{"InstanceId": ["i-0aaaaaaaaaaaaaaa1"]}',
-        '{"Parameters": {"InstanceId": "mi-0123456789abcdef0"}}',
-        '{"InstanceId": ["i-1", "i-2"]}',
-        "not json",
-        None,
+    # One definition: the report reads a snapshot window's runs with the summary's own functions.
+    assert report.AUTOMATION_STATUS is notices.AUTOMATION_STATUS
+    assert report.invocation_node is notices.invocation_node and report.node_of is notices.node_of
+    assert report.automation_failure is notices.automation_failure
+    for parameters, node in (
+        ('{"InstanceId": ["i-0aaaaaaaaaaaaaaa1"]}', "i-0aaaaaaaaaaaaaaa1"),
+        ('{"Parameters": {"InstanceId": "mi-0123456789abcdef0"}}', "mi-0123456789abcdef0"),
+        ('{"InstanceId": ["i-1", "i-2"]}', None),  # two nodes: not one invocation's
+        ("not json", None),
+        (None, None),
     ):
-        assert notices.invocation_node(parameters) == report._node(parameters)
+        assert notices.invocation_node(parameters) == node, parameters
     install_failed = {
         "AutomationExecutionId": "e",
         "StepExecutions": [
@@ -731,8 +731,19 @@ def test_the_summary_counts_a_snapshot_window_as_the_report_defines_it():
             },
         ],
     }
-    for execution in (SNAPSHOT_FAILED, install_failed, {"AutomationExecutionId": "e", "StepExecutions": []}):
-        assert notices.automation_failure(execution, "Failed", "x") == report._failure(execution, "Failed", "x")
+    assert notices.automation_failure(SNAPSHOT_FAILED, "Failed", "x") == (
+        "Failed",
+        f"pre-patch snapshot failed, so the node was NOT patched (Automation execution {SNAP_RUNS[1]}): "
+        "SnapshotLimitExceeded",
+    )
+    assert notices.automation_failure(install_failed, "Failed", "x") == (
+        "TimedOut",
+        "the patch command failed after the pre-patch snapshot (command c-1 TimedOut): Failed",
+    )
+    assert notices.automation_failure({"AutomationExecutionId": "e", "StepExecutions": []}, "Failed", "x") == (
+        "Failed",
+        "Automation execution e ended Failed: x",
+    )
 
 
 def test_the_summary_of_a_snapshot_window_reads_exactly_these_requests():

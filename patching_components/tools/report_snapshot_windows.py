@@ -16,11 +16,16 @@ ignored.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
 from .. import layout
+from ..notices import (  # the summary's reading, one definition
+    AUTOMATION_STATUS,
+    automation_failure,
+    invocation_node,
+    node_of,
+)
 from .aws_pages import pages
 from .report_model import RegionRead
 
@@ -29,28 +34,6 @@ INSTALL_STEP = "installPatches"
 """The runbook's step that sends the patch command (documents/snapshot-install.yaml)."""
 RESOURCE_ID = "{{RESOURCE_ID}}"
 WINDOW_EXECUTION_ID = "{{WINDOW_EXECUTION_ID}}"
-
-# A window invocation's Status (MaintenanceWindowExecutionStatus) as the command status the report shows
-# (CommandInvocationStatus: the vocabulary of a Run Command window's nodes).
-STATUS = {
-    "SUCCESS": "Success",
-    "FAILED": "Failed",
-    "TIMED_OUT": "TimedOut",
-    "CANCELLED": "Cancelled",
-    "CANCELLING": "Cancelling",
-    "PENDING": "Pending",
-    "IN_PROGRESS": "InProgress",
-    "SKIPPED_OVERLAPPING": "Cancelled",
-}
-_NODE = re.compile(r"^m?i-[0-9a-f]{8,17}$")
-_FAILED_STEPS = frozenset({"Failed", "TimedOut", "Cancelled"})
-# The runbook's steps (documents/snapshot-install.yaml) and what a failure of each means for the node.
-_STEP_MEANING = {
-    "snapshotVolumes": "pre-patch snapshot failed, so the node was NOT patched",
-    "installPatches": "the patch command failed after the pre-patch snapshot",
-    "checkSnapshots": "patched, but its pre-patch snapshot failed afterwards: no restore point",
-    "deleteExpiredSnapshots": "patched, but expired pre-patch snapshots were not deleted",
-}
 
 
 def builds_automation_task(read: RegionRead, key: str) -> bool:
@@ -152,11 +135,11 @@ def node_invocations(read: RegionRead, window: str, execution_id: str, task_id: 
     ):
         status = invocation.get("Status", "")
         automation_id = invocation.get("ExecutionId")
-        node = _node(invocation.get("Parameters"))
+        node = invocation_node(invocation.get("Parameters"))
         execution: dict[str, Any] | None = None
         if automation_id and (node is None or status != "SUCCESS"):
             execution = read.ssm.get_automation_execution(AutomationExecutionId=automation_id)["AutomationExecution"]
-            node = node or _node_of(execution.get("Parameters") or {})
+            node = node or node_of(execution.get("Parameters") or {})
         if node is None:
             read.gap(
                 window,
@@ -165,52 +148,9 @@ def node_invocations(read: RegionRead, window: str, execution_id: str, task_id: 
                 f"execution {automation_id or '(none)'}) names no node: which node it patched cannot be told",
             )
             continue
-        shown, details = STATUS.get(status, status), invocation.get("StatusDetails", "")
+        shown, details = AUTOMATION_STATUS.get(status, status), invocation.get("StatusDetails", "")
         if status == "SUCCESS":
             details = "pre-patch snapshot, then install: Success"
         elif execution is not None:
-            shown, details = _failure(execution, shown, details)
+            shown, details = automation_failure(execution, shown, details)
         yield {"InstanceId": node, "Status": shown, "StatusDetails": details, "CommandId": automation_id or ""}
-
-
-def _node(parameters: str | None) -> str | None:
-    """The node an invocation ran on: ``InstanceId`` in the parameters it was started with (a JSON string;
-    AWS documents only "the parameters that were provided for the invocation")."""
-    try:
-        loaded = json.loads(parameters or "")
-    except ValueError:
-        return None
-    return _node_of(loaded) if isinstance(loaded, dict) else None
-
-
-def _node_of(parameters: dict[str, Any]) -> str | None:
-    """``InstanceId`` (one node id) at the top of ``parameters`` or in a nested parameter map."""
-    for name, value in parameters.items():
-        if name.lower() == "instanceid":
-            values = value if isinstance(value, list) else [value]
-            if len(values) == 1 and isinstance(values[0], str) and _NODE.match(values[0]):
-                return values[0]
-            return None
-    for value in parameters.values():
-        if isinstance(value, dict) and (found := _node_of(value)) is not None:
-            return found
-    return None
-
-
-def _failure(execution: dict[str, Any], status: str, details: str) -> tuple[str, str]:
-    """The status and reason of a run that did not succeed, from its first failed step (GetAutomationExecution)."""
-    automation_id = execution.get("AutomationExecutionId", "")
-    for step in execution.get("StepExecutions") or []:
-        if step.get("StepStatus") not in _FAILED_STEPS or step.get("StepName") not in _STEP_MEANING:
-            continue
-        name, why = step["StepName"], step.get("FailureMessage") or step.get("StepStatus")
-        if name == "installPatches":
-            outputs = step.get("Outputs") or {}
-            command = (outputs.get("CommandId") or [""])[0]
-            command_status = (outputs.get("Status") or [""])[0]
-            if command_status in ("Failed", "TimedOut", "Cancelled", "Cancelling"):
-                status = command_status
-            return status, f"{_STEP_MEANING[name]} (command {command or '?'} {command_status or '?'}): {why}"
-        return "Failed", f"{_STEP_MEANING[name]} (Automation execution {automation_id}): {why}"
-    ended = execution.get("AutomationExecutionStatus", status)
-    return status, f"Automation execution {automation_id} ended {ended}" + (f": {details}" if details else "")
