@@ -138,6 +138,17 @@ def _name_issues(config: StackConfig) -> list[Issue]:
                     )
                 )
                 return issues
+    prefix = layout.log_prefix(config)
+    if prefix is not None and config.compliance is not None and config.compliance.data_sync:
+        sync_prefix = layout.data_sync_prefix(prefix)
+        if len(sync_prefix) > aws_limits.MAX_DATA_SYNC_S3_PREFIX:
+            issues.append(
+                Issue(
+                    ("logging", "s3Prefix"),
+                    f"the compliance data sync writes to '{sync_prefix[:40]}...' ({len(sync_prefix)} characters); "
+                    f"AWS takes at most {aws_limits.MAX_DATA_SYNC_S3_PREFIX}: shorten s3Prefix",
+                )
+            )
     return issues
 
 

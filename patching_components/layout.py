@@ -105,6 +105,11 @@ def log_prefix(config: StackConfig) -> str | None:
     return f"{config.logging.s3_prefix}/{config.customer}"
 
 
+def data_sync_prefix(log_prefix: str) -> str:
+    """Where a Resource Data Sync writes, below the stack's ``log_prefix``."""
+    return f"{log_prefix}/sync"
+
+
 def window_log_prefix(config: StackConfig, key: str, region: str | None = None) -> str | None:
     """One prefix per window (its OutputS3KeyPrefix), so scan and install output never mix; a window of
     a non-primary ``region`` writes below ``<log prefix>/<region>``."""

@@ -35,6 +35,9 @@ def test_limits_are_botocores():
     assert SSM.shape_for("PatchSourceName").metadata["pattern"] == r"^[a-zA-Z0-9_\-.]{3,50}$"
     assert aws_limits.PATCH_SOURCE_NAME_LENGTHS == (3, 50)
     assert SSM.shape_for("MaintenanceWindowSchedule").metadata["max"] == schedule.MAX_LENGTH
+    assert SSM.shape_for("ResourceDataSyncS3Prefix").metadata["max"] == aws_limits.MAX_DATA_SYNC_S3_PREFIX
+    create_log_group = MODELS.get_service_model("logs").operation_model("CreateLogGroup").documentation
+    assert f"can't start with the string <code>{aws_limits.RESERVED_LOG_GROUP_PREFIX}</code>" in create_log_group
 
 
 def test_shipped_instance_types_are_ec2s():
@@ -105,6 +108,12 @@ def errors(raw):
         (("maintenanceWindows", "nightly", "maxErrors"), "12345678", "maxErrors: String should have at most 7"),
         (("logging", "s3Prefix"), "p" * 490, "patching:logging.s3Prefix: window 'nightly' writes to"),
         (
+            ("logging", "cloudWatch"),
+            {"logGroup": "aws/patching/acme"},
+            "patching:logging.cloudWatch.logGroup: CloudWatch Logs refuses log group names starting with 'aws/': "
+            "write '/aws/patching/acme'",
+        ),
+        (
             ("baselines", "al2023", "sources"),
             {"ab": {"products": ["AmazonLinux2023"], "configuration": "[x]"}},
             "invalid name 'ab': lower-case letters, digits and '-', 3 to 40 characters",
@@ -166,6 +175,22 @@ def test_what_aws_would_reject_is_an_error(path, value, expected):
 )
 def test_and_what_aws_accepts_is_accepted(path, value):
     validate(with_change(path, value), "stacks/Pulumi.acme.yaml")
+
+
+@time_machine.travel(datetime(2026, 12, 1, 12, tzinfo=UTC), tick=False)
+def test_the_data_syncs_prefix_is_held_to_its_own_limit():
+    """ResourceDataSyncS3Prefix takes 256 characters (botocore, above): '<s3Prefix>/acme/sync' is 10 more."""
+
+    def with_sync(prefix_length):
+        raw = with_change(("logging", "s3Prefix"), "p" * prefix_length)
+        raw["compliance"] = {"dataSync": True}
+        return raw
+
+    assert len(layout.data_sync_prefix(layout.log_prefix(validate(with_sync(246), "x")))) == 256
+    assert errors(with_sync(247)) == [
+        "patching:logging.s3Prefix: the compliance data sync writes to 'ppppppppppppppppppppppppppppppppppppppp"
+        "p...' (257 characters); AWS takes at most 256: shorten s3Prefix"
+    ]
 
 
 def test_the_sent_log_prefix_is_the_one_checked():

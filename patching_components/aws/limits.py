@@ -17,6 +17,10 @@ MAX_RATE_CONTROL_LENGTH = 7
 """MaxConcurrency and MaxErrors of a maintenance window task."""
 MAX_OUTPUT_S3_KEY_PREFIX = 500
 """OutputS3KeyPrefix of a Run Command task."""
+MAX_DATA_SYNC_S3_PREFIX = 256
+"""A Resource Data Sync's S3Destination Prefix (ResourceDataSyncS3Prefix)."""
+RESERVED_LOG_GROUP_PREFIX = "aws/"
+"""CreateLogGroup: "Log group names can't start with the string aws/" (``/aws/...`` is allowed)."""
 PATCH_SOURCE_NAME_LENGTHS = (3, 50)
 """A baseline's Sources[].Name."""
 MAX_INLINE_POLICIES_PER_ROLE = 10_240

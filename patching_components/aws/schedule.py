@@ -316,8 +316,9 @@ def timezone_warning(name: str) -> str | None:
 
 def cron_instants(body: str, timezone: str, start: datetime, end: datetime, offset_days: int = 0) -> Iterator[float]:
     """The openings of a cron window in [start, end) as POSIX timestamps: its wall-clock times
-    (cron_walls) plus ``offset_days``, read in ``timezone`` as AWS reads them (a time a
-    daylight-saving jump skips moves forward, one that occurs twice is the first), in the order
+    (cron_walls) plus ``offset_days``, read in ``timezone`` (a time a daylight-saving jump skips
+    moves forward, one that occurs twice is the first: AWS documents neither, docs/aws-behaviour.md
+    "Schedules"), in the order
     of the wall clock; stops at the first at or after ``end``."""
     zone = ZoneInfo(timezone)
     offset = timedelta(days=offset_days)

@@ -150,7 +150,7 @@ class PatchReporting(pulumi.ComponentResource):
         bucket_setting = args.get("s3_bucket")
         if bucket_setting:
             prefix = args.get("s3_key_prefix", defaults.LOG_PREFIX).strip("/")
-            sync_prefix = f"{prefix}/sync" if args.get("data_sync") else None
+            sync_prefix = layout.data_sync_prefix(prefix) if args.get("data_sync") else None
             if bucket_setting == "create":
                 retention = args.get("retention_days", defaults.RETENTION_DAYS)
                 bucket_name = self._log_bucket(name, retention, tags, sync_prefix, partition, account_id)

@@ -235,6 +235,21 @@ def not_a_boolean(value: Any) -> Any:
     return value
 
 
+def check_log_group_name(value: str) -> str:
+    if value.startswith(aws_limits.RESERVED_LOG_GROUP_PREFIX):
+        raise ValueError(
+            f"CloudWatch Logs refuses log group names starting with {aws_limits.RESERVED_LOG_GROUP_PREFIX!r}: "
+            f"write '/{value}' or another name"
+        )
+    return value
+
+
+LogGroupName = Annotated[
+    str, StringConstraints(pattern=r"^[.\-_/#A-Za-z0-9]{1,512}$"), AfterValidator(check_log_group_name)
+]
+"""A log group the stack creates (CreateLogGroup's logGroupName)."""
+
+
 def check_log_retention(value: int) -> int:
     if value not in LOG_RETENTION_DAYS:
         longer = next((d for d in LOG_RETENTION_DAYS if d > value), LOG_RETENTION_DAYS[-1])

@@ -25,6 +25,7 @@ from .fields import (
     IamActions,
     IamResources,
     KmsKeyArn,
+    LogGroupName,
     ManagedPolicyArn,
     NotificationEvent,
     NotificationType,
@@ -45,7 +46,7 @@ from .notices import AdvanceNoticeConfig
 class CloudWatchOutputConfig(ConfigModel):
     """Run Command output in CloudWatch Logs: a log group per region, created by the stack."""
 
-    log_group: Annotated[str, StringConstraints(pattern=r"^[.\-_/#A-Za-z0-9]{1,512}$"), Public()] | None = None
+    log_group: Annotated[LogGroupName, Public()] | None = None
     """Also (or, with ``s3Bucket: none``, only) stream every task's output to this CloudWatch Logs group, created by
     the stack in every region of the stack (it must not exist yet); the instance role may write to exactly this
     group."""
