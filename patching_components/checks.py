@@ -138,9 +138,9 @@ def _name_issues(config: StackConfig) -> list[Issue]:
                     )
                 )
                 return issues
-    prefix = layout.log_prefix(config)
-    if prefix is not None and config.compliance is not None and config.compliance.data_sync:
-        sync_prefix = layout.data_sync_prefix(prefix)
+    log_prefix = layout.log_prefix(config)
+    if log_prefix is not None and config.compliance is not None and config.compliance.data_sync:
+        sync_prefix = layout.data_sync_prefix(log_prefix)
         if len(sync_prefix) > aws_limits.MAX_DATA_SYNC_S3_PREFIX:
             issues.append(
                 Issue(
