@@ -1119,7 +1119,8 @@ def circuit_breaker_document(
     """What the circuit breaker runbook (documents/circuit-breaker.yaml) may do in its region: read, disable and
     mark (``PatchingCircuitBreaker`` only) the windows tagged ``Customer: <customer>``, list and cancel their
     executions, list those executions' tasks and invocations and cancel their running commands (IAM allows only
-    ``*`` for these, in its region) and Automation executions (this account's, in its region), and tell
+    ``*`` for these, in its region) and Automation executions (this account's, in its region), list the runs of its
+    catch-up runbooks and their aws:runCommand steps and cancel them and their commands, and tell
     ``topic_arn``. No RemoveTagsFromResource and no enabling of anything
     on purpose: only ``patching resume`` (an operator) undoes a trip. (UpdateMaintenanceWindow could enable: IAM has no
     condition on the request's Enabled; the runbook only ever sends Enabled=False.)"""
@@ -1156,8 +1157,11 @@ def circuit_breaker_document(
             # to this region (docs/aws-behaviour.md, "Circuit breaker: running commands").
             "Sid": "CancelTheRunningCommandsOfItsExecutions",
             "Effect": "Allow",
+            # DescribeAutomationExecutions (the customer's catch-up runs: the runbook keeps only its catch-up
+            # documents' runs) has no resource type either.
             "Action": [
                 "ssm:CancelCommand",
+                "ssm:DescribeAutomationExecutions",
                 "ssm:DescribeMaintenanceWindowExecutionTaskInvocations",
                 "ssm:DescribeMaintenanceWindowExecutionTasks",
             ],
@@ -1169,10 +1173,12 @@ def circuit_breaker_document(
             # task is an AUTOMATION task: one execution per node snapshots, patches and reboots). The Service
             # Authorization Reference gives StopAutomationExecution the automation-execution resource type:
             # only this account's executions in this region; the runbook stops only the IDs its task invocations
-            # name (docs/aws-behaviour.md, "Circuit breaker: running Automation tasks").
+            # name (docs/aws-behaviour.md, "Circuit breaker: running Automation tasks"), and the customer's catch-up
+            # runs, whose aws:runCommand steps (DescribeAutomationStepExecutions, the same resource type) name the
+            # command to cancel.
             "Sid": "CancelTheRunningAutomationsOfItsExecutions",
             "Effect": "Allow",
-            "Action": "ssm:StopAutomationExecution",
+            "Action": ["ssm:DescribeAutomationStepExecutions", "ssm:StopAutomationExecution"],
             "Resource": f"arn:{partition}:ssm:{region}:{account_id}:automation-execution/*",
         },
     ]

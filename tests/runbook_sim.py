@@ -866,3 +866,126 @@ def _ssm_StopAutomationExecution(self: Runner, AutomationExecutionId: str, Type:
 
 
 Runner._ssm_StopAutomationExecution = _ssm_StopAutomationExecution  # type: ignore[attr-defined]
+
+
+# -- the circuit breaker's catch-up runs: what moto lacks (review of 2026-12-05) ---------------------------------------
+# moto 5 implements neither DescribeAutomationExecutions nor DescribeAutomationStepExecutions. Modelled from AWS's API
+# reference: "DescribeAutomationExecutions" (AutomationExecutionMetadataList: AutomationExecutionId, DocumentName,
+# AutomationExecutionStatus; Filters: DocumentNamePrefix (the name starts with a value), ExecutionStatus (one of the
+# values); MaxResults 1-50, NextToken)
+# https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_DescribeAutomationExecutions.html and
+# "DescribeAutomationStepExecutions" (the StepExecutions of one AutomationExecutionId: StepName, Action, StepStatus,
+# Outputs; Filters such as Action; an unknown ID is AutomationExecutionNotFoundException)
+# https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_DescribeAutomationStepExecutions.html. An
+# aws:runCommand step's outputs hold its CommandId ("aws:runCommand", Automation actions reference). A catch-up run
+# StopAutomationExecution (Cancel) reaches reads Cancelling; a command CancelCommand reaches reads Cancelling.
+
+CATCH_UP_RUNS: dict[str, dict[str, Any]] = {}
+"""Automation execution id -> a catch-up run (``DocumentName``, ``AutomationExecutionStatus``, ``StepExecutions``)."""
+CATCH_UP_COMMANDS: dict[str, str] = {}
+"""Command id -> its status (``InProgress``, ``Cancelling``): the commands catch-up runs sent."""
+
+
+def seed_catch_up_run(document: Mapping[str, Any], name: str, run_id: str, *, at: str, status: str = "InProgress"):
+    """A run of the catch-up runbook ``document`` (its real steps) named ``name``: the steps before ``at`` ended
+    Success, ``at`` is InProgress; at its aws:runCommand step, the command it sent (``cmd-<run_id>``) runs."""
+    steps = []
+    for step in document["mainSteps"]:
+        state = "InProgress" if step["name"] == at else "Success"
+        execution: dict[str, Any] = {"StepName": step["name"], "Action": step["action"], "StepStatus": state}
+        if step["action"] == "aws:runCommand":
+            execution["Outputs"] = {"CommandId": [f"cmd-{run_id}"]}
+            CATCH_UP_COMMANDS[f"cmd-{run_id}"] = "InProgress" if state == "InProgress" else "Success"
+        steps.append(execution)
+        if step["name"] == at:
+            break
+    CATCH_UP_RUNS[run_id] = {
+        "AutomationExecutionId": run_id,
+        "DocumentName": name,
+        "AutomationExecutionStatus": status,
+        "StepExecutions": steps,
+    }
+
+
+def _ssm_DescribeAutomationExecutions(
+    self: Runner, Filters: list[dict[str, Any]] | None = None, MaxResults: int = 10, NextToken: str | None = None
+) -> Any:
+    api = "DescribeAutomationExecutions"
+    if not 1 <= MaxResults <= 50:
+        raise botocore.exceptions.ClientError(
+            {"Error": {"Code": "ValidationException", "Message": "MaxResults must be 1-50"}}, api
+        )
+    found = list(CATCH_UP_RUNS.values())
+    for f in Filters or []:
+        if f["Key"] == "DocumentNamePrefix":
+            found = [r for r in found if any(r["DocumentName"].startswith(v) for v in f["Values"])]
+        elif f["Key"] == "ExecutionStatus":
+            found = [r for r in found if r["AutomationExecutionStatus"] in f["Values"]]
+        else:
+            raise NotImplementedError(f["Key"])
+    listed = [{k: r[k] for k in ("AutomationExecutionId", "DocumentName", "AutomationExecutionStatus")} for r in found]
+    start = int(NextToken or 0)
+    page: dict[str, Any] = {"AutomationExecutionMetadataList": listed[start : start + MaxResults]}
+    if start + MaxResults < len(listed):
+        page["NextToken"] = str(start + MaxResults)
+    return page
+
+
+def _no_automation(run_id: str, api: str) -> botocore.exceptions.ClientError:
+    return botocore.exceptions.ClientError(
+        {"Error": {"Code": "AutomationExecutionNotFoundException", "Message": f"{run_id} is not an execution"}}, api
+    )
+
+
+def _ssm_DescribeAutomationStepExecutions(
+    self: Runner,
+    AutomationExecutionId: str,
+    Filters: list[dict[str, Any]] | None = None,
+    MaxResults: int = 10,
+    NextToken: str | None = None,
+) -> Any:
+    if AutomationExecutionId not in CATCH_UP_RUNS:
+        raise _no_automation(AutomationExecutionId, "DescribeAutomationStepExecutions")
+    steps = [dict(s) for s in CATCH_UP_RUNS[AutomationExecutionId]["StepExecutions"]]
+    for f in Filters or []:
+        if f["Key"] != "Action":
+            raise NotImplementedError(f["Key"])
+        steps = [s for s in steps if s["Action"] in f["Values"]]
+    start = int(NextToken or 0)
+    page: dict[str, Any] = {"StepExecutions": steps[start : start + MaxResults]}
+    if start + MaxResults < len(steps):
+        page["NextToken"] = str(start + MaxResults)
+    return page
+
+
+_stop_window_automation = _ssm_StopAutomationExecution
+_cancel_window_command = _ssm_CancelCommand
+
+
+def _ssm_StopAutomationExecution_or_catch_up(self: Runner, AutomationExecutionId: str, Type: str = "Complete") -> Any:
+    run = CATCH_UP_RUNS.get(AutomationExecutionId)
+    if run is None:
+        return _stop_window_automation(self, AutomationExecutionId, Type)
+    if run["AutomationExecutionStatus"] not in ("Pending", "InProgress", "Waiting"):
+        raise botocore.exceptions.ClientError(
+            {"Error": {"Code": "InvalidAutomationStatusUpdateException", "Message": "not running"}},
+            "StopAutomationExecution",
+        )
+    run["AutomationExecutionStatus"] = "Cancelling" if Type == "Cancel" else "Success"
+    STOPPED_AUTOMATIONS.append((AutomationExecutionId, Type))
+    return {}
+
+
+def _ssm_CancelCommand_or_catch_up(self: Runner, CommandId: str, InstanceIds: list[str] | None = None) -> Any:
+    if CommandId not in CATCH_UP_COMMANDS:
+        return _cancel_window_command(self, CommandId, InstanceIds)
+    if CATCH_UP_COMMANDS[CommandId] == "InProgress":
+        CATCH_UP_COMMANDS[CommandId] = "Cancelling"
+    CANCELLED_COMMANDS.append(CommandId)
+    return {}
+
+
+Runner._ssm_DescribeAutomationExecutions = _ssm_DescribeAutomationExecutions  # type: ignore[attr-defined]
+Runner._ssm_DescribeAutomationStepExecutions = _ssm_DescribeAutomationStepExecutions  # type: ignore[attr-defined]
+Runner._ssm_StopAutomationExecution = _ssm_StopAutomationExecution_or_catch_up  # type: ignore[attr-defined]
+Runner._ssm_CancelCommand = _ssm_CancelCommand_or_catch_up  # type: ignore[attr-defined]

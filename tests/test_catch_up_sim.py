@@ -360,3 +360,41 @@ def test_every_path_patches_once_or_fails_closed(aws, fault):
     failed_and_told(path, result)
     lost_send = (fault.step == "patch" and fault.kind in ("lost",)) or fault.kind.startswith("command:")
     assert len(path.runner.sent) == (1 if lost_send else 0)  # never a second command
+
+
+# -- a golden AMI build instance (review of 2026-12-05) ------------------------------------------------
+
+
+def golden_build_tags(instance_group: str) -> list[dict]:
+    """The tags globex's golden AMI runbook puts on its build instance at launch (launchBuildInstance's
+    TagSpecifications, read from the shipped document), with the values a build of win2022-fileserver has."""
+    run = example_run(ROOT / "stacks" / "Pulumi.globex.yaml")
+    (document,) = [d for d in run.of_type("aws:ssm/document:Document") if d.name == "globex-golden-win2022-fileserver"]
+    steps = yaml.safe_load(document.inputs["content"])["mainSteps"]
+    (launch,) = [s for s in steps if s["name"] == "launchBuildInstance"]
+    (spec,) = [t for t in launch["inputs"]["InputPayload"]["TagSpecifications"] if t["ResourceType"] == "instance"]
+    values = {
+        "{{ PatchGroupTagKey }}": "PatchGroup",
+        "{{ PatchGroup }}": instance_group,
+        "{{ automation:EXECUTION_ID }}": "0a1b2c3d-0000-4000-8000-00000000golden",
+    }
+    return [{"Key": values.get(t["Key"], t["Key"]), "Value": values.get(t["Value"], t["Value"])} for t in spec["Tags"]]
+
+
+def test_a_golden_ami_build_instance_of_the_windows_group_is_skipped(aws):
+    """The golden AMI runbook tags its build instance with the pipeline's patch group; when that group is one of an
+    install window with catchUp (the review's globex moved globex-fileservers onto tue-install; here globex-web, a
+    group of tue-install), the catch-up must not patch it (the pipeline installs, then Sysprep and image) nor mark
+    it."""
+    path = Path(aws, group="globex-web")
+    path.ec2.create_tags(Resources=[path.instance], Tags=golden_build_tags("globex-web"))
+    result = path.run()
+    left_alone(path, result)
+    assert [step for step, _ in result.history] == ["readInstance", "checkScope", "nothingToDo"]
+    assert result.outputs["readInstance"]["Reason"] == (
+        "skipped: golden AMI build instance (GoldenAmiBuild 0a1b2c3d-0000-4000-8000-00000000golden)"
+    )
+    # the same node without the build tag is the window's: caught up
+    other = Path(aws, group="globex-web")
+    caught_up(other, other.run())
+    assert other.runner.outputs["readInstance"]["Reason"] == "in scope"

@@ -19,6 +19,8 @@ from moto import mock_aws
 from runbook_sim import (
     ACCOUNT,
     CANCELLED_COMMANDS,
+    CATCH_UP_COMMANDS,
+    CATCH_UP_RUNS,
     REGION,
     STOPPED_AUTOMATIONS,
     TASK_INVOCATIONS,
@@ -26,6 +28,7 @@ from runbook_sim import (
     Fault,
     Runner,
     fault_matrix,
+    seed_catch_up_run,
     seed_running_command,
     seed_window_execution,
     set_window_enabled,
@@ -238,6 +241,8 @@ def test_the_breaker_role_grants_exactly_its_runbooks_calls(run):
         "ssm:DescribeMaintenanceWindowExecutionTaskInvocations",
         "ssm:CancelCommand",
         "ssm:StopAutomationExecution",
+        "ssm:DescribeAutomationExecutions",
+        "ssm:DescribeAutomationStepExecutions",
     }
     # + sns:Publish: the notify steps publish through boto3.client("sns").publish(...), which step_calls does not read
     granted = granted_actions([_policy(run, "acme-breaker")])
@@ -275,10 +280,22 @@ def sim():
         yield boto3.client("sns", region_name=REGION).create_topic(Name="sim-breaker-alerts")["TopicArn"]
 
 
+def _catch_up_runbook():
+    """globex's catch-up runbook as shipped (its real steps: a seeded run is at one of them)."""
+    run = example_run(ROOT / "stacks" / "Pulumi.globex.yaml")
+    (document,) = [d for d in run.of_type("aws:ssm/document:Document") if d.name.endswith("-catch-up-runbook")]
+    return yaml.safe_load(document.inputs["content"])
+
+
+CATCH_UP = _catch_up_runbook()
+
+
 class BreakerPath:
     """The customer's windows: two enabled (the install one running), one disabled by hand, one the freeze guard
     disabled, one approval-gated (disabled until the guard opens it for an approved opening, untagged); when
-    ``broken``, one deleted and one the breaker role may not touch."""
+    ``broken``, one deleted and one the breaker role may not touch. And a catch-up run of the customer's catch-up
+    runbook (started by EventBridge when a node started, not by a window) patching its node, beside a run of another
+    customer's catch-up runbook and one of a runbook whose name only starts with the customer's."""
 
     def __init__(self, document, broken=False):
         n = next(_paths)
@@ -323,6 +340,13 @@ class BreakerPath:
             self.ssm.delete_maintenance_window(WindowId=gone)
             self.deleted, self.denied = [gone], frozenset({locked})
         self.windows = [*self.enabled, self.by_hand, self.frozen, self.gated, *self.deleted, *self.denied]
+        # its decide step passed before the trip: the patch step's command runs on the node
+        self.catch_up = f"acme-brk{n}-sunday-catch-up"
+        self.catch_up_run = f"{n:08x}-0000-4000-8000-0000000000f1"
+        seed_catch_up_run(CATCH_UP, self.catch_up, self.catch_up_run, at="patch")
+        self.not_ours = [f"{n:08x}-0000-4000-8000-0000000000f8", f"{n:08x}-0000-4000-8000-0000000000f9"]
+        seed_catch_up_run(CATCH_UP, f"globex-brk{n}-sunday-catch-up", self.not_ours[0], at="patch")
+        seed_catch_up_run(CATCH_UP, f"{self.catch_up}-2", self.not_ours[1], at="patch")
 
     def run(self, fault=None, topic="", alarm=ALARM):
         parameters = {
@@ -330,6 +354,7 @@ class BreakerPath:
             "GatedWindowIds": [self.gated],
             "NotificationTopicArn": topic,
             "AlarmName": alarm,
+            "CatchUpDocumentNames": [self.catch_up],
         }
         return Runner(
             self.document, parameters, execution_id=f"breaker-{next(_paths)}", fault=fault, denied=self.denied
@@ -357,6 +382,14 @@ class BreakerPath:
         (invocation,) = TASK_INVOCATIONS[(self.running, self.automation_task)]
         return invocation["Status"]
 
+    def catch_up_status(self, run_id=None):
+        """(the catch-up run's status, its patch command's): (Cancelling, Cancelling) once both were cancelled."""
+        run_id = run_id or self.catch_up_run
+        return CATCH_UP_RUNS[run_id]["AutomationExecutionStatus"], CATCH_UP_COMMANDS[f"cmd-{run_id}"]
+
+    def others_untouched(self):
+        return all(self.catch_up_status(r) == ("InProgress", "InProgress") for r in self.not_ours)
+
 
 def _sent(topic):
     from moto.sns.models import sns_backends
@@ -381,7 +414,10 @@ def test_a_trip_disables_tags_cancels_and_tells_the_topic(sim, run):
     assert [e["Status"] for e in WINDOW_EXECUTIONS[path.enabled[1]]] == ["CANCELLING", "SUCCESS"]
     # the command already running goes on after CancelMaintenanceWindowExecution: the breaker cancels it itself
     assert path.command_status() == "CANCELLING" and CANCELLED_COMMANDS.count(path.command) == 1
-    assert result.outputs["cancelExecutions"]["CommandsCancelled"] == [f"{path.enabled[1]}: {path.command}"]
+    assert result.outputs["cancelExecutions"]["CommandsCancelled"] == [
+        f"{path.enabled[1]}: {path.command}",
+        f"{path.catch_up}: cmd-{path.catch_up_run}",  # the catch-up run's (below)
+    ]
     ((subject, message),) = _sent(sim)[before:]
     assert subject == "Patching stopped: circuit breaker tripped"
     assert f"Alarm {ALARM} went to ALARM" in message and "patching resume STACK" in message
@@ -427,6 +463,7 @@ def expected_status(fault: Fault) -> str:
 
 FAILURE_ONLY_STEPS = ("cancelAfterFailure", "notifyFailure", "endFailed")
 REPRESENTATIVE = {
+    "cancelExecutions:DescribeAutomationExecutions:error",
     "disableWindows:UpdateMaintenanceWindow:lost",
     "disableWindows:-:cancel",
     "cancelExecutions:CancelMaintenanceWindowExecution:error",
@@ -459,6 +496,7 @@ def test_every_path_stops_what_it_can_and_a_failure_reaches_the_topic(sim, run, 
         assert stopped in ([w for w in path.enabled if w != missed], path.enabled)
     elif fault.step != "disableWindows":
         assert stopped == path.enabled  # disabled before the fault
+    catch_up_calls = ("DescribeAutomationExecutions", "DescribeAutomationStepExecutions")
     command_calls = (
         "DescribeMaintenanceWindowExecutionTasks",
         "DescribeMaintenanceWindowExecutionTaskInvocations",
@@ -467,6 +505,11 @@ def test_every_path_stops_what_it_can_and_a_failure_reaches_the_topic(sim, run, 
     )
     if fault.kind == "cancel" and fault.step in ("disableWindows", "cancelExecutions"):
         pass  # an operator stopped the run before it cancelled anything
+    elif fault.step == "cancelExecutions" and fault.api in catch_up_calls:
+        # the windows come first: all stopped; the catch-up run (listing) or its command (its steps) is not
+        assert path.execution() == "CANCELLING"
+        assert path.command_status() == path.automation_status() == "CANCELLING"
+        assert result.status == "Failed"
     elif fault.step == "cancelExecutions" and fault.api in command_calls:
         # The execution was cancelled first. Its tasks, in order: the Run Command one, then the Automation one; each
         # is stopped unless the fault kept it running (a lost response: it took effect; a timeout ends the step).
@@ -494,6 +537,18 @@ def test_every_path_stops_what_it_can_and_a_failure_reaches_the_topic(sim, run, 
         if fault.step != "cancelExecutions" or fault.kind != "cancel":
             assert path.command_status() == "CANCELLING"
             assert path.automation_status() == "CANCELLING"
+    # The catch-up run: cancelled with its command, unless the fault came first
+    if fault.kind == "cancel" and fault.step in ("disableWindows", "cancelExecutions"):
+        pass
+    elif fault.step == "cancelExecutions" and fault.api == "DescribeAutomationExecutions":
+        assert path.catch_up_status() == ("InProgress", "InProgress")
+    elif fault.step == "cancelExecutions" and fault.api == "DescribeAutomationStepExecutions":
+        assert path.catch_up_status() == ("Cancelling", "InProgress")
+    elif fault.step == "cancelExecutions" and fault.kind == "timeout":  # ended the step among the windows
+        assert path.catch_up_status() == ("InProgress", "InProgress")
+    else:
+        assert path.catch_up_status() == ("Cancelling", "Cancelling"), (fault, result.history)
+    assert path.others_untouched()
     subjects = [s for s, _ in _sent(sim)[before:]]
     if result.status == "Failed":
         assert subjects[-1] == "Circuit breaker failed: patching may not have stopped", result.history
@@ -548,7 +603,12 @@ def test_every_running_command_of_the_executions_it_stops_is_cancelled_and_nothi
     out = result.outputs["cancelExecutions"]
     assert out["Cancelled"] == [f"{path.enabled[1]}: {path.running}"]  # not the CANCELLING one again
     assert sorted(out["CommandsCancelled"]) == sorted(
-        [f"{path.enabled[0]}: {leftover}", f"{path.enabled[1]}: {path.command}", f"{path.enabled[1]}: {second}"]
+        [
+            f"{path.enabled[0]}: {leftover}",
+            f"{path.enabled[1]}: {path.command}",
+            f"{path.enabled[1]}: {second}",
+            f"{path.catch_up}: cmd-{path.catch_up_run}",
+        ]
     )
     for command in (done, automation):
         assert command not in CANCELLED_COMMANDS
@@ -634,7 +694,8 @@ def test_a_cancelling_invocation_is_stopped_again_and_a_finished_one_is_not(sim,
     assert result.status == "Success", (result.history, result.failures)
     out = result.outputs["cancelExecutions"]
     w = path.enabled[1]
-    assert sorted(out["CommandsCancelled"]) == sorted([f"{w}: {path.command}", f"{w}: {cancelling_command}"])
+    catch_up = f"{path.catch_up}: cmd-{path.catch_up_run}"
+    assert sorted(out["CommandsCancelled"]) == sorted([f"{w}: {path.command}", f"{w}: {cancelling_command}", catch_up])
     assert sorted(out["AutomationsCancelled"]) == sorted(
         [f"{w}: {a}" for a in (path.automation, pending_automation, cancelling_automation)]
     )
@@ -665,3 +726,136 @@ def test_an_automation_it_cannot_stop_fails_the_run_and_the_topic_is_told_which(
     assert trip[0] == "Patching stopped: circuit breaker tripped (with failures)"
     assert f"NOT STOPPED, check these now: {path.enabled[1]}: automation execution {locked}" in trip[1]
     assert failure[0] == "Circuit breaker failed: patching may not have stopped"
+
+
+# -- catch-up runs (review of 2026-12-05: EventBridge starts them, not a window; the breaker must stop them too) -------
+
+
+def test_a_catch_up_run_patching_its_node_is_cancelled_with_its_command_and_the_topic_told(sim, run):
+    """A catch-up run whose decide step passed before the trip is at its patch step (aws:runCommand): the breaker
+    cancels the run (no further step: no mark, no second command) and the command it sent. Another customer's
+    catch-up run, and a run of a runbook whose name only starts with this one's, are left alone."""
+    path = BreakerPath(breaker_document(run))
+    before = len(_sent(sim))
+    result = path.run(topic=sim)
+    assert result.status == "Success", (result.history, result.failures)
+    assert path.catch_up_status() == ("Cancelling", "Cancelling")
+    assert (path.catch_up_run, "Cancel") in STOPPED_AUTOMATIONS
+    assert path.others_untouched()
+    out = result.outputs["cancelExecutions"]
+    assert out["CatchUpsCancelled"] == [f"{path.catch_up}: {path.catch_up_run}"]
+    assert f"{path.catch_up}: cmd-{path.catch_up_run}" in out["CommandsCancelled"]
+    ((subject, message),) = _sent(sim)[before:]
+    assert subject == "Patching stopped: circuit breaker tripped"
+    line = "Catch-up runs already going (patch, reboot of a node that started), cancelled: "
+    assert f"{line}{path.catch_up}: {path.catch_up_run}" in message
+
+
+def test_a_catch_up_run_not_yet_patching_is_cancelled_and_one_an_earlier_trip_left_cancelling_loses_its_command(
+    sim, run
+):
+    path = BreakerPath(breaker_document(run))
+    n = path.running[:8]
+    deciding = f"{n}-0000-4000-8000-0000000000f2"  # at decide: no command sent yet
+    seed_catch_up_run(CATCH_UP, path.catch_up, deciding, at="decide")
+    left = f"{n}-0000-4000-8000-0000000000f3"  # cancelled by an earlier trip; its command still runs
+    seed_catch_up_run(CATCH_UP, path.catch_up, left, at="patch", status="Cancelling")
+    done = f"{n}-0000-4000-8000-0000000000f4"  # patched, now marking: its command ended Success
+    seed_catch_up_run(CATCH_UP, path.catch_up, done, at="markCaughtUp")
+    result = path.run(topic=sim)
+    assert result.status == "Success", (result.history, result.failures)
+    assert CATCH_UP_RUNS[deciding]["AutomationExecutionStatus"] == "Cancelling"
+    assert CATCH_UP_RUNS[left]["AutomationExecutionStatus"] == "Cancelling"
+    assert (left, "Cancel") not in STOPPED_AUTOMATIONS  # not stopped twice
+    assert CATCH_UP_COMMANDS[f"cmd-{left}"] == "Cancelling"
+    assert CATCH_UP_RUNS[done]["AutomationExecutionStatus"] == "Cancelling"
+    assert f"cmd-{done}" not in CANCELLED_COMMANDS  # an ended command is not cancelled (nor called a failure)
+    out = result.outputs["cancelExecutions"]
+    stopped = (path.catch_up_run, deciding, done)
+    assert sorted(out["CatchUpsCancelled"]) == sorted(f"{path.catch_up}: {r}" for r in stopped)
+
+
+@pytest.mark.parametrize("locked", ["run", "command"])
+def test_a_catch_up_run_it_cannot_stop_fails_the_run_and_is_named(sim, run, locked):
+    path = BreakerPath(breaker_document(run))
+    denied = path.catch_up_run if locked == "run" else f"cmd-{path.catch_up_run}"
+    before = len(_sent(sim))
+    result = Runner(
+        path.document,
+        {
+            "WindowIds": path.windows,
+            "GatedWindowIds": [path.gated],
+            "NotificationTopicArn": sim,
+            "AlarmName": ALARM,
+            "CatchUpDocumentNames": [path.catch_up],
+        },
+        execution_id=f"breaker-locked-catch-up-{locked}",
+        denied=frozenset({denied}),
+    ).run()
+    assert result.status == "Failed"
+    assert result.history[-2:] == [("notifyFailure", "Success"), ("endFailed", "Failed")]
+    assert path.execution() == "CANCELLING" and path.command_status() == "CANCELLING"  # the windows still stopped
+    failed = result.outputs["cancelExecutions"]["Failed"]
+    if locked == "run":
+        assert path.catch_up_status() == ("InProgress", "InProgress")
+        assert failed[0].startswith(f"catch-up {path.catch_up}: automation execution {path.catch_up_run} not cancelled")
+    else:
+        assert path.catch_up_status() == ("Cancelling", "InProgress")
+        (only,) = failed
+        assert only.startswith(f"catch-up {path.catch_up}: command cmd-{path.catch_up_run} of {path.catch_up_run}")
+    (trip, failure) = _sent(sim)[before:]
+    assert trip[0] == "Patching stopped: circuit breaker tripped (with failures)"
+    assert f"NOT STOPPED, check these now: catch-up {path.catch_up}: " in trip[1] and path.catch_up_run in trip[1]
+    assert failure[0] == "Circuit breaker failed: patching may not have stopped"
+
+
+def test_the_breaker_role_may_list_and_stop_catch_up_runs_in_its_region_only(run):
+    """DescribeAutomationExecutions has no resource type (Resource "*", limited to the region);
+    DescribeAutomationStepExecutions and StopAutomationExecution take automation-execution (Service Authorization
+    Reference, parliament's copy below)."""
+    policy = [_policy(run, "acme-breaker")]
+    here, there = {"aws:RequestedRegion": REGION}, {"aws:RequestedRegion": "us-east-1"}
+    assert allowed(policy, Request("ssm:DescribeAutomationExecutions", "*", here))
+    assert not allowed(policy, Request("ssm:DescribeAutomationExecutions", "*", there))
+    for action in ("ssm:DescribeAutomationStepExecutions", "ssm:StopAutomationExecution"):
+        assert allowed(policy, Request(action, AUTOMATION_EXECUTION)), action
+        assert not allowed(policy, Request(action, AUTOMATION_EXECUTION.replace(REGION, "us-east-1"))), action
+        assert not allowed(policy, Request(action, AUTOMATION_EXECUTION.replace(ACCOUNT, "210987654321"))), action
+    # reading a run's details or signalling it is not needed
+    for action in ("ssm:GetAutomationExecution", "ssm:SendAutomationSignal"):
+        assert not allowed(policy, Request(action, AUTOMATION_EXECUTION, here)), action
+
+
+def test_iam_gives_the_catch_up_calls_these_resource_types():
+    import importlib.resources
+
+    definition = json.loads(importlib.resources.files("parliament").joinpath("iam_definition.json").read_text())
+    (ssm,) = [service for service in definition if service["prefix"] == "ssm"]
+    types = {p["privilege"]: {r["resource_type"] for r in p["resource_types"]} for p in ssm["privileges"]}
+    assert types["DescribeAutomationExecutions"] == {""}
+    assert types["DescribeAutomationStepExecutions"] == {"automation-execution*"}
+
+
+def test_the_breaker_is_given_the_catch_up_runbooks_of_its_region():
+    """A stack with both catchUp and stopOnAlarms (globex with a stop alarm): the breaker's CatchUpDocumentNames
+    default to the catch-up runbooks the stack builds in that region, by their real names."""
+    import datetime
+
+    from conftest import run_config
+
+    def plain(value):  # the freezes' dates as the stack file writes them (YAML reads them as dates)
+        if isinstance(value, dict):
+            return {k: plain(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [plain(v) for v in value]
+        return value.isoformat() if isinstance(value, datetime.date) else value
+
+    stack = plain(yaml.safe_load((ROOT / "stacks" / "Pulumi.globex.yaml").read_text())["config"])
+    stack["patching:maintenanceWindows"]["tue-install"]["stopOnAlarms"] = ["globex-5xx"]
+    globex = run_config(stack, stack="globex")
+    documents = globex.of_type("aws:ssm/document:Document")
+    (breaker,) = [d for d in documents if d.inputs["name"].endswith("-circuit-breaker")]
+    catch_ups = sorted(d.inputs["name"] for d in documents if d.inputs["name"].endswith("-catch-up"))
+    assert catch_ups == ["globex-tue-install-catch-up"]
+    parameters = yaml.safe_load(breaker.inputs["content"])["parameters"]
+    assert parameters["CatchUpDocumentNames"]["default"] == catch_ups

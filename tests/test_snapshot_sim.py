@@ -276,3 +276,88 @@ def test_a_hybrid_node_has_no_ebs_volume_and_is_not_patched(aws):
     assert execution.status == "Failed"
     assert execution.ran("snapshotVolumes") == ["Failed"] and execution.ran("installPatches") == []
     assert execution.outputs["notifyFailure"]["Published"] is False  # no topic: nobody to tell, still Failed
+
+
+# -- a restore point is never expired before the next one completed (review of 2026-12-05) -------------
+
+
+def _set_state(snapshot_ids, state):
+    """A snapshot's State as DescribeSnapshots reports it (pending | completed | error | ..., "Snapshot", EC2 API
+    Reference); moto completes every snapshot at once."""
+    from moto.ec2.models import ec2_backends
+
+    for snapshot_id in snapshot_ids:
+        ec2_backends[ACCOUNT][REGION].snapshots[snapshot_id].status = state
+
+
+class PendingSnapshots(Runner):
+    """EBS accepted the CreateSnapshots request and copies the blocks in the background: the set stays pending
+    through the whole run (install, check, expiry)."""
+
+    def _ec2_CreateSnapshots(self, **request):
+        response = self.clients["ec2"].create_snapshots(**request)
+        _set_state([s["SnapshotId"] for s in response["Snapshots"]], "pending")
+        return {**response, "Snapshots": [{**s, "State": "pending"} for s in response["Snapshots"]]}
+
+
+def _last_weeks_set(path, taken):
+    """The node's previous run: its completed set, past retainDays, tagged as the runbook tags it."""
+    tags = {"PatchingInstance": path.instance, "PatchingAutomationExecution": "snap-last-week"}
+    path.ec2.create_tags(Resources=[path.expired], Tags=[{"Key": k, "Value": v} for k, v in tags.items()])
+    second = path._old_snapshot({"Customer": "initech", "PatchingWindow": path.window, **tags}, taken)
+    return [path.expired, second]
+
+
+def test_a_pending_set_that_later_fails_leaves_the_node_its_last_restore_point(aws):
+    path = SnapshotPath(aws)
+    last_week = _last_weeks_set(path, datetime.now(UTC) - timedelta(days=RETAIN_DAYS + 1))
+    execution = path.run(runner=PendingSnapshots)
+    assert execution.status == "Success", execution.failures  # pending is no failure (yet)
+    assert {s["State"] for s in path.snapshots()} == {"pending"}
+    out = execution.outputs["deleteExpiredSnapshots"]
+    assert out["Deleted"] == [] and sorted(out["KeptAsRestorePoint"]) == sorted(last_week)
+    # EBS then fails the new set: last week's is still there to roll back to
+    _set_state([s["SnapshotId"] for s in path.snapshots()], "error")
+    assert all(path.exists(s) for s in last_week)
+    # the next run's set completes: now last week's set expires as retainDays says
+    execution = path.run()
+    assert execution.status == "Success", execution.failures
+    assert sorted(execution.outputs["deleteExpiredSnapshots"]["Deleted"]) == sorted(last_week)
+    assert execution.outputs["deleteExpiredSnapshots"]["KeptAsRestorePoint"] == []
+    assert not any(path.exists(s) for s in last_week) and all(path.exists(s) for s in path.kept)
+
+
+def test_another_nodes_restore_point_is_kept_while_its_newest_set_is_pending(aws):
+    """A parallel run of the window for another node: its set is pending, its previous set expired."""
+    path = SnapshotPath(aws)
+    old = datetime.now(UTC) - timedelta(days=RETAIN_DAYS + 3)
+    other = {"Customer": "initech", "PatchingWindow": path.window, "PatchingInstance": "i-0ther00000000000"}
+    restore = path._old_snapshot({**other, "PatchingAutomationExecution": "snap-other-old"}, old)
+    older = path._old_snapshot({**other, "PatchingAutomationExecution": "snap-other-older"}, old - timedelta(days=7))
+    running = path._old_snapshot({**other, "PatchingAutomationExecution": "snap-other-now"}, datetime.now(UTC))
+    _set_state([running], "pending")
+    execution = path.run()
+    assert execution.status == "Success", execution.failures
+    out = execution.outputs["deleteExpiredSnapshots"]
+    assert sorted(out["Deleted"]) == sorted([path.expired, older])  # this node's set completed; the other's older one
+    assert out["KeptAsRestorePoint"] == [restore]
+    assert path.exists(restore) and path.exists(running)
+
+
+def test_the_runs_own_set_not_listed_yet_counts_as_not_completed(aws):
+    """DescribeSnapshots may not show a snapshot created a moment ago: the node's last restore point stays."""
+
+    class NotListedYet(Runner):
+        def _ec2_DescribeSnapshots(self, **request):
+            response = self.clients["ec2"].describe_snapshots(**request)
+            if "Filters" in request:  # the expiry's listing
+                mine = set(self.outputs["snapshotVolumes"]["SnapshotIds"])
+                response["Snapshots"] = [s for s in response["Snapshots"] if s["SnapshotId"] not in mine]
+            return response
+
+    path = SnapshotPath(aws)
+    last_week = _last_weeks_set(path, datetime.now(UTC) - timedelta(days=RETAIN_DAYS + 1))
+    execution = path.run(runner=NotListedYet)
+    assert execution.status == "Success", execution.failures
+    assert execution.outputs["deleteExpiredSnapshots"]["Deleted"] == []
+    assert all(path.exists(s) for s in last_week)

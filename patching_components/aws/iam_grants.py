@@ -96,9 +96,11 @@ NO_RESOURCE_LEVEL_ACTIONS = NO_RESOURCE_LEVEL_ACTIONS | frozenset(NOTICE_READ_AC
 
 BREAKER_COMMAND_ACTIONS = (
     "ssm:CancelCommand",
+    "ssm:DescribeAutomationExecutions",
     "ssm:DescribeMaintenanceWindowExecutionTaskInvocations",
     "ssm:DescribeMaintenanceWindowExecutionTasks",
 )
-"""What the circuit breaker calls to cancel the commands already running in the executions it cancels: no resource
-type in IAM's action table (documents/circuit-breaker.yaml; docs/aws-behaviour.md)."""
+"""What the circuit breaker calls to cancel the commands already running in the executions it cancels, and to find
+the customer's catch-up runs: no resource type in IAM's action table (documents/circuit-breaker.yaml;
+docs/aws-behaviour.md)."""
 NO_RESOURCE_LEVEL_ACTIONS = NO_RESOURCE_LEVEL_ACTIONS | frozenset(BREAKER_COMMAND_ACTIONS)

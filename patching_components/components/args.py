@@ -1345,6 +1345,10 @@ class CircuitBreakerArgs(TypedDict, total=False):
     """The approval-gated windows among them: disabled between approved openings, tagged on a trip all the same (the
     freeze guard would enable them for an approved opening)."""
 
+    catch_up_document_names: Sequence[str]
+    """The customer's catch-up runbooks in this region (WindowCatchUp's document_name): their runs still going are
+    cancelled with the patch command each sent (a run that decided before the trip would patch and reboot)."""
+
     breaker_role_arn: Required[pulumi.Input[str]]
     """The role the runbook runs as (PatchingIam's breaker_role_arn)."""
 

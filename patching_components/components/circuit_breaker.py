@@ -3,7 +3,8 @@
 An EventBridge rule on the alarms' state changes (``CloudWatch Alarm State Change``, state ``ALARM``, matched by
 the alarms' ARNs in this account and region) starts a runbook of ours (documents/circuit-breaker.yaml) with the
 alarm's name. The runbook tags every window of the customer in the region ``PatchingCircuitBreaker`` (value: the
-alarm) and disables it, cancels their pending and in-progress executions, and tells the customer's topic. The
+alarm) and disables it, cancels their pending and in-progress executions and the customer's catch-up runs in the
+region (started by EventBridge, not by a window: ``catch_up_document_names``), and tells the customer's topic. The
 windows stay disabled until an operator runs ``patching resume STACK``: nothing here enables them again, and the
 freeze guard never enables a window that carries the tag. Any ALARM trips it, inside a window or not (see the
 docs/freezes.md, "Circuit breaker"): an alarm that fires an hour before patch night must stop that night too.
@@ -46,6 +47,9 @@ class CircuitBreakerPlumbing(TypedDict, total=False):
     gated_window_ids: pulumi.Input[Sequence[pulumi.Input[str]]]
     """The approval-gated windows among them: disabled between approved openings, tagged on a trip all the same
     (the freeze guard would enable them for an approved opening)."""
+    catch_up_document_names: Sequence[str]
+    """The customer's catch-up runbooks in this region (WindowCatchUp's document_name): their runs still going are
+    cancelled with the patch command each sent (a run that decided before the trip would patch and reboot)."""
     breaker_role_arn: Required[pulumi.Input[str]]
     """The role the runbook runs as (PatchingIam's breaker_role_arn)."""
     breaker_role_name: Required[pulumi.Input[str]]
@@ -105,6 +109,7 @@ class CircuitBreaker(pulumi.ComponentResource):
         document_name = args.get("document_name") or f"{name}-circuit-breaker"
         where = pulumi.Output.all(lookup(self, "partition"), lookup(self, "region"), lookup(self, "account_id"))
         window_ids = pulumi.Output.from_input(args["window_ids"])
+        catch_ups = list(args.get("catch_up_document_names") or [])
         topic_arn = pulumi.Output.from_input(args.get("notification_topic_arn") or "")
         document = aws.ssm.Document(
             f"{name}-breaker",
@@ -121,6 +126,7 @@ class CircuitBreaker(pulumi.ComponentResource):
                             "WindowIds": v[1],
                             "NotificationTopicArn": v[2],
                             "GatedWindowIds": v[3],
+                            "CatchUpDocumentNames": catch_ups,
                         }
                     )
                 )
@@ -186,6 +192,7 @@ def _types(config: Any) -> dict[str, Any]:
         "customer": config.CustomerId,
         "tags": config.Tags,
         "document_name": config.DocumentName,
+        "catch_up_document_names": list[config.DocumentName],
     }
 
 
@@ -199,9 +206,11 @@ def circuit_breaker(
     pipelines: Mapping[str, Any],
     topic_arn: pulumi.Output[str] | None,
     opts: pulumi.ResourceOptions,
+    catch_ups: Sequence[str] = (),
 ) -> CircuitBreaker:
     """CustomerPatching's breaker of one region (``layout.RegionLayout``): every window of the customer there (patch
-    and rebuild), the region's stop alarms, PatchingIam's breaker roles."""
+    and rebuild), the catch-up runbooks of the install windows ``catch_ups``, the region's stop alarms, PatchingIam's
+    breaker roles."""
     from .. import layout
     from ._check_args import checked
 
@@ -215,6 +224,9 @@ def circuit_breaker(
         "gated_window_ids": pulumi.Output.all(
             *(windows[k].window_id for k in layout.approval_gated(config, tuple(windows)))
         ),
+        "catch_up_document_names": [
+            layout.catch_up_document_name(config.customer, key, where.named_region) for key in catch_ups
+        ],
         "breaker_role_arn": iam.breaker_role_arn,
         "breaker_role_name": iam.breaker_role_name,
         "events_role_arn": iam.breaker_events_role_arn,

@@ -349,7 +349,10 @@ class CustomerPatching(pulumi.ComponentResource):
             from .circuit_breaker import circuit_breaker
 
             topic = reporting.topic_arn if reporting is not None else None
-            circuit_breaker(where.pulumi_name(name), config, where, tags, iam, windows, pipelines, topic, opts)
+            catch_ups = [key for key in _catch_up_windows(config) if key in windows]
+            circuit_breaker(
+                where.pulumi_name(name), config, where, tags, iam, windows, pipelines, topic, opts, catch_ups=catch_ups
+            )
         return _Region(baselines, windows, pipelines, reporting)
 
     def _freeze_guard(
