@@ -172,6 +172,7 @@ def test_cli_json_and_ics(capsys, tmp_path):
         "end": "2027-03-27T03:00:00+00:00",
         "patchGroups": ["acme-dev", "acme-web"],
         "skippedBy": None,
+        "atRisk": None,
         "approval": None,
     }
     assert {
@@ -185,6 +186,7 @@ def test_cli_json_and_ics(capsys, tmp_path):
         "end": "2027-03-28T06:00:00+01:00",
         "patchGroups": ["acme-web"],
         "skippedBy": None,
+        "atRisk": None,
         "approval": None,
         # acme's prod ring: dev installed 2027-03-23 04:00 GMT; al2023 approves 7 days after release
         "ring": "prod",
