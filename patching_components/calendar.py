@@ -477,7 +477,11 @@ def _ics_event_text(occurrence: Occurrence) -> tuple[str, str, str]:
         description += (
             f" At risk: it opens {risk.minutes} min after the change freeze {risk.freeze} {risk.edge}s, and the "
             f"freeze guard may take up to {FREEZE_GUARD_LAG_MINUTES} minutes to "
-            + ("disable its window: it may run during the freeze." if risk.edge == "start" else "enable its window: it may not run.")
+            + (
+                "disable its window: it may run during the freeze."
+                if risk.edge == "start"
+                else "enable its window: it may not run."
+            )
         )
     elif occurrence.approval == "awaiting approval":
         description += " Awaiting approval: it runs only if approved (patching approve) before it opens."

@@ -406,7 +406,7 @@ def freeze_edge_warnings(config: StackConfig, now: datetime | None = None) -> li
             if ami.schedule is not None:
                 scheduled[("golden AMI rebuild", key)] = (ami.schedule, ami.timezone, 0, None)
     edges = calendar.freeze_edges(config.change_freezes)
-    issues = []
+    found: list[tuple[float, str, Issue]] = []  # in time order
     for stamp, _, _ in edges:
         edge = datetime.fromtimestamp(stamp, UTC)
         if edge + lag <= now or edge >= horizon:
@@ -414,12 +414,14 @@ def freeze_edge_warnings(config: StackConfig, now: datetime | None = None) -> li
         for (what, key), (schedule, timezone, offset, approved) in scheduled.items():
             if parse_schedule(schedule).kind == "rate":
                 continue
-            for opening in calendar.schedule_starts(schedule, timezone, max(edge, now), min(edge + lag, horizon), offset):
+            for opening in calendar.schedule_starts(
+                schedule, timezone, max(edge, now), min(edge + lag, horizon), offset
+            ):
                 risk = calendar.freeze_risk(opening.timestamp(), edges)
                 if risk is None or (approved is not None and opening.date() not in approved):
                     continue  # an opening not approved stays disabled by its approval calendar
-                issues.append(_freeze_edge_issue(what, key, opening, risk))
-    return issues
+                found.append((opening.timestamp(), key, _freeze_edge_issue(what, key, opening, risk)))
+    return [issue for _, _, issue in sorted(found, key=lambda entry: entry[:2])]
 
 
 def _freeze_edge_issue(what: str, key: str, opening: datetime, risk: calendar.FreezeRisk) -> Issue:
