@@ -22,15 +22,15 @@ from __future__ import annotations
 import dataclasses
 import functools
 import itertools
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Literal
 
 from . import layout
 from .aws.openings import _cron_walls, schedule_starts  # noqa: F401 - _cron_walls: benchmarks read its cache
-from .config import StackConfig
-from .config.defaults import GOLDEN_AMI_WINDOW_HOURS
+from .config import ChangeFreezeConfig, StackConfig
+from .config.defaults import FREEZE_GUARD_LAG_MINUTES, GOLDEN_AMI_WINDOW_HOURS
 
 _RATE_UNITS = {"minute": "minutes", "hour": "hours", "day": "days"}
 
@@ -40,6 +40,63 @@ BUILD = "Build"
 Kind = Literal["window", "goldenAmi", "freeze"]
 FREEZE = "Freeze"
 """The operation of a change freeze's own entry."""
+
+
+@dataclass(frozen=True)
+class FreezeRisk:
+    """An opening less than FREEZE_GUARD_LAG_MINUTES after the freeze calendar turned CLOSED (a freeze
+    starts) or OPEN (it ends): the freeze guard may not have switched its window yet, so it may install
+    during the freeze (``start``) or find its window still disabled and not run (``end``)."""
+
+    freeze: str
+    edge: Literal["start", "end"]
+    minutes: int
+    """Whole minutes from the freeze's start or end to the opening."""
+
+    def as_json(self) -> dict[str, object]:
+        return {"changeFreeze": self.freeze, "edge": self.edge, "minutesAfter": self.minutes}
+
+    def text(self) -> str:
+        switched = "disabled" if self.edge == "start" else "enabled"
+        return (
+            f"AT RISK: opens {self.minutes} min after change freeze {self.freeze} {self.edge}s; "
+            f"the guard may not have {switched} it yet"
+        )
+
+
+def freeze_edges(freezes: Mapping[str, ChangeFreezeConfig]) -> list[tuple[float, str, Literal["start", "end"]]]:
+    """(POSIX time, freeze, "start" or "end") of each change of the freeze calendar's state, in time
+    order: freezes that overlap or touch keep it CLOSED from the first one's start to the last end."""
+    spans = sorted((first.timestamp(), last.timestamp(), key) for key, (first, last) in _intervals(freezes))
+    edges: list[tuple[float, str, Literal["start", "end"]]] = []
+    closed_until, closing = float("-inf"), ""
+    for first, last, key in spans:
+        if first > closed_until:  # OPEN before it: it closes the calendar
+            if closing:
+                edges.append((closed_until, closing, "end"))
+            edges.append((first, key, "start"))
+            closed_until, closing = last, key
+        elif last > closed_until:
+            closed_until, closing = last, key
+    if closing:
+        edges.append((closed_until, closing, "end"))
+    return edges
+
+
+def _intervals(freezes: Mapping[str, ChangeFreezeConfig]) -> list[tuple[str, tuple[datetime, datetime]]]:
+    return [(key, freeze.interval()) for key, freeze in freezes.items()]
+
+
+def freeze_risk(instant: float, edges: list[tuple[float, str, Literal["start", "end"]]]) -> FreezeRisk | None:
+    """The risk of an opening at ``instant`` (POSIX time) from the latest of ``edges`` (:func:`freeze_edges`)
+    less than FREEZE_GUARD_LAG_MINUTES before it."""
+    risk = None
+    for stamp, key, edge in edges:
+        if stamp > instant:
+            break
+        if instant - stamp < FREEZE_GUARD_LAG_MINUTES * 60:
+            risk = FreezeRisk(key, edge, int((instant - stamp) // 60))
+    return risk
 
 
 @dataclass(frozen=True)
@@ -66,10 +123,13 @@ class Occurrence:
     approval: Literal["approved", "awaiting approval"] | None = None
     """An approval-gated window's opening (``requiresApproval``): approved (its local date is in
     ``approvedOccurrences``) or awaiting approval (it does not run unless approved); None: not gated."""
+    at_risk: FreezeRisk | None = None
+    """It opens so soon after a change freeze starts or ends that the guard may not have switched its
+    window yet (then ``skipped_by`` is None: whether it runs is not known)."""
 
     @property
     def runs(self) -> bool:
-        """A window opening that really runs (not a freeze, not inside one)."""
+        """A window opening that runs, or may (at risk): not a freeze, not inside one."""
         return self.kind != "freeze" and self.skipped_by is None
 
     def as_json(self) -> dict[str, object]:
@@ -84,6 +144,7 @@ class Occurrence:
             "end": self.end.isoformat(),
             "patchGroups": list(self.patch_groups),
             "skippedBy": self.skipped_by,
+            "atRisk": None if self.at_risk is None else self.at_risk.as_json(),
             "approval": self.approval,
         }
 
@@ -226,16 +287,24 @@ def occurrences(
                 for opening, closing, stamp in spans
             ]
     found = _with_approvals(config, found)
-    frozen = {key: freeze.interval() for key, freeze in config.change_freezes.items()}
+    frozen = dict(_intervals(config.change_freezes))
+    # As POSIX times: aware times of one zone compare by wall clock, which a repeated hour misleads.
+    stamps = [(key, first.timestamp(), last.timestamp()) for key, (first, last) in frozen.items()]
+    edges = freeze_edges(config.change_freezes)
 
-    def skipped(occurrence: Occurrence) -> Occurrence:
+    def skipped(stamp: float, occurrence: Occurrence) -> Occurrence:
         # The guard disables the windows while the calendar is CLOSED: an opening inside a freeze
-        # does not run (one that opened before it runs on: disabling stops no running task).
-        inside = [key for key, (first, last) in frozen.items() if first <= occurrence.start < last]
+        # does not run (one that opened before it runs on: disabling stops no running task). Just
+        # after the calendar changes the guard may not have switched it yet (one not approved is
+        # kept disabled by its approval calendar whatever the guard does).
+        risk = None if occurrence.approval == "awaiting approval" else freeze_risk(stamp, edges)
+        if risk is not None:
+            return dataclasses.replace(occurrence, at_risk=risk)
+        inside = [key for key, first, last in stamps if first <= stamp < last]
         return dataclasses.replace(occurrence, skipped_by=inside[0]) if inside else occurrence
 
     if frozen:
-        found = [(stamp, kind, key, skipped(o)) for stamp, kind, key, o in found]
+        found = [(stamp, kind, key, skipped(stamp, o)) for stamp, kind, key, o in found]
         found += [
             (
                 first.timestamp(),
@@ -359,6 +428,7 @@ def to_ics(found: list[Occurrence], name: str, stamp: datetime | None = None) ->
             occurrence.patch_groups,
             occurrence.skipped_by,
             occurrence.approval,
+            occurrence.at_risk,
         )
         parts = fixed.get(key)
         if parts is None:
@@ -399,14 +469,27 @@ def _ics_event_text(occurrence: Occurrence) -> tuple[str, str, str]:
             else f"Patch {occurrence.operation.lower()} for patch groups: {groups}"
         )
     rest = [f"CATEGORIES:Patching,{_ics_text(occurrence.operation)}"]
+    risk = occurrence.at_risk
     if occurrence.skipped_by is not None:
         # Kept, marked cancelled: the customer sees the patch night the freeze moved.
         description += f" Skipped: inside the change freeze {occurrence.skipped_by}."
+    elif risk is not None:
+        description += (
+            f" At risk: it opens {risk.minutes} min after the change freeze {risk.freeze} {risk.edge}s, and the "
+            f"freeze guard may take up to {FREEZE_GUARD_LAG_MINUTES} minutes to "
+            + (
+                "disable its window: it may run during the freeze."
+                if risk.edge == "start"
+                else "enable its window: it may not run."
+            )
+        )
     elif occurrence.approval == "awaiting approval":
         description += " Awaiting approval: it runs only if approved (patching approve) before it opens."
     rest.append(f"DESCRIPTION:{_ics_text(description)}")
     if occurrence.skipped_by is not None:
         rest.append("STATUS:CANCELLED")
+    elif risk is not None:  # RFC 5545 3.8.1.11: TENTATIVE, it may or may not take place
+        rest.append("STATUS:TENTATIVE")
     elif occurrence.approval is not None:  # RFC 5545 3.8.1.11: TENTATIVE until approved, then CONFIRMED
         rest.append("STATUS:TENTATIVE" if occurrence.approval == "awaiting approval" else "STATUS:CONFIRMED")
     # Escaping is character by character: the UID's prefix escaped alone is the UID's start.

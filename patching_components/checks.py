@@ -13,7 +13,7 @@ import itertools
 import math
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -23,6 +23,7 @@ from .aws import limits as aws_limits
 from .aws.schedule import cron_instants, never_opens, numeric_weekdays, parse_schedule, timezone_warning
 from .config import ConfigError, Issue, StackConfig, read_stack_document, read_stack_file
 from .config import esc as esc_module
+from .config.defaults import FREEZE_GUARD_LAG_MINUTES
 from .config.esc import EscConfig
 from .config.stack_file import StackDocument
 from .standard import approval_rule, baseline_advice_for
@@ -384,6 +385,67 @@ def ended_freeze_warnings(config: StackConfig, now: datetime | None = None) -> l
     ]
 
 
+def freeze_edge_warnings(config: StackConfig, now: datetime | None = None) -> list[Issue]:
+    """A window (or golden AMI rebuild) that opens less than FREEZE_GUARD_LAG_MINUTES after a change freeze
+    starts or ends (calendar.freeze_risk): the freeze guard may not have switched it yet, so it may install
+    during the freeze, or not run after it. Openings from now to the overlap check's horizon; not those of
+    rate() schedules, which count from when the window was created (unknown offline)."""
+    if not config.change_freezes or config.mode == "disabled":
+        return []
+    now = now or datetime.now(UTC)
+    horizon = now.replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(weeks=OVERLAP_HORIZON_WEEKS)
+    lag = timedelta(minutes=FREEZE_GUARD_LAG_MINUTES)
+    scheduled: dict[tuple[str, str], tuple[str, str, int, frozenset[date] | None]] = {}
+    for in_region in layout.regions(config):
+        for key in in_region.windows:
+            window = config.maintenance_windows[key]
+            approved = frozenset(window.approved_occurrences) if window.requires_approval else None
+            scheduled[("window", key)] = (window.schedule, window.timezone, window.schedule_offset or 0, approved)
+        for key in in_region.golden_amis:
+            ami = config.golden_amis[key]
+            if ami.schedule is not None:
+                scheduled[("golden AMI rebuild", key)] = (ami.schedule, ami.timezone, 0, None)
+    edges = calendar.freeze_edges(config.change_freezes)
+    found: list[tuple[float, str, Issue]] = []  # in time order
+    for stamp, _, _ in edges:
+        edge = datetime.fromtimestamp(stamp, UTC)
+        if edge + lag <= now or edge >= horizon:
+            continue
+        for (what, key), (schedule, timezone, offset, approved) in scheduled.items():
+            if parse_schedule(schedule).kind == "rate":
+                continue
+            for opening in calendar.schedule_starts(
+                schedule, timezone, max(edge, now), min(edge + lag, horizon), offset
+            ):
+                risk = calendar.freeze_risk(opening.timestamp(), edges)
+                if risk is None or (approved is not None and opening.date() not in approved):
+                    continue  # an opening not approved stays disabled by its approval calendar
+                found.append((opening.timestamp(), key, _freeze_edge_issue(what, key, opening, risk)))
+    return [issue for _, _, issue in sorted(found, key=lambda entry: entry[:2])]
+
+
+def _freeze_edge_issue(what: str, key: str, opening: datetime, risk: calendar.FreezeRisk) -> Issue:
+    lag = FREEZE_GUARD_LAG_MINUTES
+    if risk.edge == "start":
+        why = (
+            "disables the windows when the Change Calendar turns CLOSED, up to "
+            f"{lag} minutes later when that event is missed, and disabling stops no run it has started: "
+            f"it may run during the freeze; start the freeze at least {lag} minutes before it opens"
+        )
+    else:
+        why = (
+            "enables the windows when the Change Calendar turns OPEN, up to "
+            f"{lag} minutes later when that event is missed, and a window still disabled when it opens does "
+            f"not run (AWS does not run a missed opening later); end the freeze at least {lag} minutes "
+            "before it opens"
+        )
+    return Issue(
+        ("changeFreezes", risk.freeze, risk.edge),
+        f"{what} {key} opens {opening:%a %Y-%m-%d %H:%M %Z}, {risk.minutes} min after this freeze "
+        f"{risk.edge}s: the freeze guard {why}",
+    )
+
+
 def rate_control_warnings(config: StackConfig) -> list[Issue]:
     """A window whose rate control cannot reach every target before its cutoff. With maxConcurrency N% the
     targets run in at least ceil(100 / N) waves of minutesPerNode each, whatever the group's size (counted
@@ -493,6 +555,7 @@ def warnings(config: StackConfig) -> list[Issue]:
         overlap_warnings(config)
         + schedule_warnings(config)
         + ended_freeze_warnings(config)
+        + freeze_edge_warnings(config)
         + rate_control_warnings(config)
         + hook_permission_warnings(config)
         + golden_ami_network_warnings(config)

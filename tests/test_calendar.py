@@ -23,7 +23,7 @@ from patching_components.config import ConfigError, load_stack_file, validate
 from patching_components.tools.cli import main
 
 
-def one_window(schedule, timezone="UTC", operation="Install", **extra):
+def one_window(schedule, timezone="UTC", operation="Install", change_freezes=None, **extra):
     raw = {
         **MINIMAL,
         "maintenanceWindows": {
@@ -37,6 +37,7 @@ def one_window(schedule, timezone="UTC", operation="Install", **extra):
             }
         },
         "patchGroups": {"acme-web": {"baselines": ["al2023"], "maintenanceWindows": ["w"]}},
+        "changeFreezes": change_freezes or {},
     }
     return validate(raw, "test")
 
@@ -172,6 +173,7 @@ def test_cli_json_and_ics(capsys, tmp_path):
         "end": "2027-03-27T03:00:00+00:00",
         "patchGroups": ["acme-dev", "acme-web"],
         "skippedBy": None,
+        "atRisk": None,
         "approval": None,
     }
     assert {
@@ -185,6 +187,7 @@ def test_cli_json_and_ics(capsys, tmp_path):
         "end": "2027-03-28T06:00:00+01:00",
         "patchGroups": ["acme-web"],
         "skippedBy": None,
+        "atRisk": None,
         "approval": None,
         # acme's prod ring: dev installed 2027-03-23 04:00 GMT; al2023 approves 7 days after release
         "ring": "prod",
@@ -675,6 +678,16 @@ def _library_ics(found, name, stamp):
         if o.skipped_by is not None:
             event.add("status", "CANCELLED")
             description += f" Skipped: inside the change freeze {o.skipped_by}."
+        elif o.at_risk is not None:
+            event.add("status", "TENTATIVE")
+            switch, outcome = (
+                ("disable", "run during the freeze") if o.at_risk.edge == "start" else ("enable", "not run")
+            )
+            description += (
+                f" At risk: it opens {o.at_risk.minutes} min after the change freeze {o.at_risk.freeze} "
+                f"{o.at_risk.edge}s, and the freeze guard may take up to 30 minutes to {switch} its window: "
+                f"it may {outcome}."
+            )
         elif o.approval is not None:  # an approval-gated window's opening
             event.add("status", "TENTATIVE" if o.approval == "awaiting approval" else "CONFIRMED")
             if o.approval == "awaiting approval":
@@ -712,9 +725,16 @@ def test_ics_events_are_written_as_the_icalendar_library_writes_them(tmp_path):
     configs.append(one_window("cron(0 2 ? * SUN *)", "Australia/Lord_Howe"))  # half-hour daylight saving
     configs.append(one_window("cron(0 22 ? * FRI *)", "Etc/UTC"))
     configs.append(one_window("cron(0 22 ? * FRI *)", "Etc/GMT+5"))
+    # Openings 0 and 15 minutes after a freeze ends and starts: at risk.
+    freezes = {
+        "a": {"start": "2027-10-01", "end": "2027-10-03T02:00", "timezone": "Europe/London"},
+        "b": {"start": "2027-10-17T01:45", "end": "2027-10-20", "timezone": "Europe/London"},
+    }
+    configs.append(one_window("cron(0 2 ? * SUN *)", "Europe/London", change_freezes=freezes))
     # Clocks change in both hemispheres; 01:30 comes twice in New York on 2027-11-07.
     found = [occurrences(c, datetime(2027, 9, 20, tzinfo=UTC), 10) for c in configs]
     assert any(o.skipped_by for f in found for o in f) and any(o.kind == "freeze" for f in found for o in f)
+    assert {o.at_risk.edge for f in found for o in f if o.at_risk} == {"start", "end"}
     assert any(o.kind == "goldenAmi" for f in found for o in f) and any(not o.primary for f in found for o in f)
     for each in [[o for f in found for o in f], []]:
         written = to_ics(each, "acme patching", stamp)

@@ -526,6 +526,63 @@ def test_freezes_outside_the_years_aws_schedules_take_are_errors(start):
     ]
 
 
+@pytest.mark.parametrize(
+    ("timezone", "start", "end", "gap", "instants"),
+    [
+        # London skips 01:00-02:00 GMT on 2027-03-28 (BST from 01:00 UTC): 01:30 is read as 01:30 GMT,
+        # i.e. 01:30 UTC (02:30 BST), after 02:15 BST = 01:15 UTC.
+        (
+            "Europe/London",
+            "2027-03-28T01:30",
+            "2027-03-28T02:15",
+            "the hour 01:00-02:00 that Europe/London skips on 2027-03-28",
+            "start is 2027-03-28 01:30 UTC (02:30 BST) and end 2027-03-28 01:15 UTC (02:15 BST)",
+        ),
+        # New York skips 02:00-03:00 EST on 2027-03-14: 02:30 EST = 07:30 UTC; 03:15 EDT (UTC-4) = 07:15 UTC.
+        (
+            "America/New_York",
+            "2027-03-14T02:30",
+            "2027-03-14T03:15",
+            "the hour 02:00-03:00 that America/New_York skips on 2027-03-14",
+            "start is 2027-03-14 07:30 UTC (03:30 EDT) and end 2027-03-14 07:15 UTC (03:15 EDT)",
+        ),
+        # Lord Howe Island goes from +10:30 to +11 at 02:00 on 2027-10-03: 02:15 at +10:30 = 15:45 UTC the day
+        # before, 02:40 at +11 = 15:40 UTC.
+        (
+            "Australia/Lord_Howe",
+            "2027-10-03T02:15",
+            "2027-10-03T02:40",
+            "the 30 minutes 02:00-02:30 that Australia/Lord_Howe skips on 2027-10-03",
+            "start is 2027-10-02 15:45 UTC (02:45 +11) and end 2027-10-02 15:40 UTC (02:40 +11)",
+        ),
+    ],
+)
+def test_a_freeze_ending_before_its_start_in_a_dst_gap_is_an_error(timezone, start, end, gap, instants):
+    lines = messages({**base(), "changeFreezes": {"x": {"start": start, "end": end, "timezone": timezone}}})
+    assert lines == [
+        f"stacks/Pulumi.test.yaml: patching:changeFreezes.x.end: end ({end}) must be after start ({start}): "
+        f"start falls in {gap}, so {instants}; give a start outside that gap"
+    ]
+
+
+def test_a_freeze_is_checked_by_the_instants_its_times_map_to():
+    from datetime import UTC, datetime
+
+    # 01:30 in London's gap is 01:30 UTC, 02:45 BST is 01:45 UTC: a quarter of an hour.
+    freezes = {"x": {"start": "2027-03-28T01:30", "end": "2027-03-28T02:45", "timezone": "Europe/London"}}
+    first, last = validate({**base(), "changeFreezes": freezes}, "x").change_freezes["x"].interval()
+    assert (first.astimezone(UTC), last.astimezone(UTC)) == (
+        datetime(2027, 3, 28, 1, 30, tzinfo=UTC),
+        datetime(2027, 3, 28, 1, 45, tzinfo=UTC),
+    )
+    # An end before the start on the wall clock stays an error, named as before.
+    freezes["x"] = {"start": "2027-03-28T03:30", "end": "2027-03-28T02:45", "timezone": "Europe/London"}
+    assert messages({**base(), "changeFreezes": freezes}) == [
+        "stacks/Pulumi.test.yaml: patching:changeFreezes.x.end: end (2027-03-28T02:45) must be after start "
+        "(2027-03-28T03:30)"
+    ]
+
+
 # -- messages ---------------------------------------------------------------------------
 
 

@@ -31,3 +31,9 @@ APPROVAL_LEAD_MINUTES = 60
 """How long before an approved occurrence its approval calendar opens: the freeze guard runs on each
 calendar state change and every 30 minutes, so it enables the window before it opens even after a missed
 event (twice the guard's period)."""
+FREEZE_GUARD_LAG_MINUTES = 30
+"""How long after a change freeze starts or ends the windows may still be in their old state: the freeze guard
+switches them when EventBridge delivers the calendar's state change (seconds to minutes later), or, when that
+event is missed, at its association's next run (every 30 minutes: the freeze guard's GUARD_SCHEDULE). An
+opening that soon after a freeze's start may install during the freeze; after its end, it may find its window
+still disabled and not run (AWS does not run a missed opening later)."""

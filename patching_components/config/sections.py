@@ -4,7 +4,7 @@ checks its own settings; rules across sections are StackConfig's (see model)."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo
 
@@ -490,9 +490,44 @@ class ChangeFreezeConfig(ConfigModel):
     @model_validator(mode="after")
     def _end_after_start(self) -> ChangeFreezeConfig:
         start, end = self.interval()
-        if end <= start:
-            raise_issues([(("end",), f"end ({self.end}) must be after start ({self.start})")])
+        # As instants: Python compares aware times of one zone by their wall clock, and a time a
+        # daylight-saving jump skips maps forward, after later wall times (01:30 on London's
+        # spring-forward night is 01:30 UTC, 02:15 that night 01:15 UTC).
+        if end.timestamp() <= start.timestamp():
+            gaps = {name: gap for name, moment in (("start", start), ("end", end)) if (gap := _dst_gap(moment))}
+            detail = "".join(
+                [f"{name} falls in {gap}, " for name, gap in gaps.items()]
+                + [f"so start is {_as_instant(start)} and end {_as_instant(end)}; "]
+                + [f"give a{'n end' if list(gaps) == ['end'] else ' start'} outside that gap"]
+            )
+            message = f"end ({self.end}) must be after start ({self.start})"
+            raise_issues([(("end",), f"{message}: {detail}" if gaps else message)])
         return self
+
+
+def _dst_gap(moment: datetime) -> str | None:
+    """The daylight-saving gap a local time falls in, e.g. "the hour 01:00-02:00 that Europe/London
+    skips on 2027-03-28", or None: it exists."""
+    if _exists(moment):
+        return None
+    skipped = moment.replace(fold=1).utcoffset() - moment.replace(fold=0).utcoffset()  # type: ignore[operator]
+    first = moment.replace(second=0, microsecond=0)
+    while not _exists(first - timedelta(minutes=1)):  # back to the gap's first minute
+        first -= timedelta(minutes=1)
+    minutes = int(skipped.total_seconds() // 60)
+    length = "hour" if minutes == 60 else f"{minutes} minutes"
+    return f"the {length} {first:%H:%M}-{first + skipped:%H:%M} that {moment.tzinfo} skips on {first:%Y-%m-%d}"
+
+
+def _exists(moment: datetime) -> bool:
+    """Whether a local time occurs on its zone's clock (a daylight-saving jump skips some)."""
+    return moment.astimezone(UTC).astimezone(moment.tzinfo).replace(tzinfo=None) == moment.replace(tzinfo=None)
+
+
+def _as_instant(moment: datetime) -> str:
+    """A local time as the instant it maps to, in UTC and on the zone's clock."""
+    local = moment.astimezone(UTC).astimezone(moment.tzinfo)
+    return f"{moment.astimezone(UTC):%Y-%m-%d %H:%M} UTC ({local:%H:%M %Z})"
 
 
 class ComplianceConfig(ConfigModel):

@@ -181,6 +181,8 @@ def run(args: argparse.Namespace) -> int:
         what = ", ".join(o.patch_groups) + (
             f"  SKIPPED: change freeze {o.skipped_by}"
             if o.skipped_by
+            else f"  {o.at_risk.text()}"
+            if o.at_risk
             else ("  AWAITING APPROVAL" if o.approval == "awaiting approval" else "")
         )
         what += ring_text(rings.get(o))
