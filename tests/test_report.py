@@ -222,8 +222,16 @@ def test_json_matches_its_schema_and_the_fixture(report):
                 "end": "2026-11-02T04:31:00+00:00",
                 "ageDays": 29,
             },
+            # the image's age: its newest successful build, 5 Oct 04:00 to 1 Dec 09:00 (57 days 5 hours)
+            "lastSuccess": {
+                "executionId": "3c4d5e6f-0000-4000-8000-000000001005",
+                "start": "2026-10-05T04:00:00+00:00",
+                "ageDays": 57,
+            },
         }
     ]
+    # collect_acme gives no stack_regions (the command does): not known, never "every region read"
+    assert (data["stackRegions"], data["regionsNarrowed"]) == (None, None)
 
 
 def test_csv_has_a_row_per_node_then_per_gap(report):
@@ -286,11 +294,12 @@ def test_cli_writes_each_format_and_exits_3(monkeypatch, tmp_path, capsys, fmt):
 def all_compliant_calls():
     """The fixture's account with every problem fixed: one instance, scanned, each window's last run
     (daily scan of 30 Nov, weekly install of 29 Nov) a success on it, every subscription confirmed,
-    the golden AMI's last build a success."""
+    the golden AMI's last build a success 29 days before (2 Nov: within STALE_AMI_DAYS, 35)."""
     calls = {operation: (params, response) for operation, params, response in fixture.SSM_CALLS}
     names = ("describe_maintenance_window_targets", "describe_maintenance_window_tasks", "get_maintenance_window_task")
     checks = [call for call in fixture.SSM_CALLS if call[0] in names]
     builds = calls["describe_automation_executions"]
+    fresh_build = builds[1]["AutomationExecutionMetadataList"][1]  # started 2026-11-02T04:00
     ssm = [
         (
             "describe_instance_information",
@@ -337,7 +346,7 @@ def all_compliant_calls():
         (
             "describe_automation_executions",
             builds[0],
-            {"AutomationExecutionMetadataList": builds[1]["AutomationExecutionMetadataList"][:1]},
+            {"AutomationExecutionMetadataList": [{**fresh_build, "AutomationExecutionStatus": "Success"}]},
         ),
         ("describe_document", *calls["describe_document"]),
     ]
@@ -359,7 +368,9 @@ def test_all_compliant_exits_0(monkeypatch, capsys):
     ssm, ec2, sns = all_compliant_calls()
     use_account(monkeypatch, StubbedAccount(ssm, ec2, sns))
     assert cli.main(["report", str(ACME), "--format", "json"]) == 0
-    assert json.loads(capsys.readouterr().out)["summary"]["ok"] is True
+    data = json.loads(capsys.readouterr().out)
+    assert data["summary"]["ok"] is True
+    assert (data["regions"], data["stackRegions"], data["regionsNarrowed"]) == (["eu-west-1"], ["eu-west-1"], False)
 
 
 @pytest.mark.parametrize(
@@ -483,6 +494,97 @@ def varied_calls(**changes):
 
 def collect_with(ssm_calls):
     return setup.collect_acme(StubbedAccount(ssm_calls))
+
+
+FIXTURE_BUILDS = next(r for op, _, r in fixture.SSM_CALLS if op == "describe_automation_executions")[
+    "AutomationExecutionMetadataList"
+]
+"""The fixture's golden AMI builds: a success of 5 Oct, then a failure of 2 Nov."""
+
+
+def golden_ami_gaps(builds):
+    """The golden AMI gaps of the fixture read with these builds listed (at fixture.NOW, 2026-12-01 09:00Z)."""
+    found = collect_with(
+        varied_calls(
+            describe_automation_executions=lambda params, response: {"AutomationExecutionMetadataList": builds}
+        )
+    )
+    return [(g.resource, g.kind, g.detail) for g in found.gaps if "golden" in g.kind]
+
+
+def build_of(number, status, start):
+    return {
+        "AutomationExecutionId": f"3c4d5e6f-0000-4000-8000-00000000{number:04d}",
+        "DocumentName": "acme-golden-ami-al2023-base",
+        "AutomationExecutionStatus": status,
+        "ExecutionStartTime": fixture.t(start),
+    }
+
+
+@pytest.mark.parametrize(
+    ("builds", "expected"),
+    [
+        # 35 days and 5 hours before 1 Dec 09:00: 35 whole days, not more than 35
+        ([build_of(1, "Success", "2026-10-27T04:00")], []),
+        (
+            [build_of(1, "Success", "2026-10-26T04:00")],
+            ["newest successful build 2026-10-26 04:00Z, 36 days ago (more than 35)"],
+        ),
+        (
+            [build_of(1, "Success", "2026-09-02T04:00")],
+            ["newest successful build 2026-09-02 04:00Z, 90 days ago (more than 35)"],
+        ),
+        ([], ["no successful build listed; no build found"]),
+        # a build still running: the image is the newest successful one's (10 days old), fresh
+        ([build_of(1, "Success", "2026-11-21T04:00"), build_of(2, "InProgress", "2026-12-01T08:00")], []),
+        (
+            [build_of(1, "Success", "2026-09-02T04:00"), build_of(2, "InProgress", "2026-12-01T08:00")],
+            [
+                "newest successful build 2026-09-02 04:00Z, 90 days ago (more than 35); last build InProgress "
+                "2026-12-01 08:00Z, 0 days ago"
+            ],
+        ),
+        (
+            [build_of(2, "InProgress", "2026-12-01T08:00")],
+            ["no successful build listed; last build InProgress 2026-12-01 08:00Z, 0 days ago"],
+        ),
+    ],
+    ids=[
+        "35-days",
+        "36-days",
+        "90-days",
+        "no-build",
+        "running-after-a-fresh-one",
+        "running-after-an-old-one",
+        "running-only",
+    ],
+)
+def test_an_image_older_than_35_days_or_of_no_listed_success_is_a_stale_gap(builds, expected):
+    assert golden_ami_gaps(builds) == [("al2023-base", "golden-ami-stale", detail) for detail in expected]
+
+
+def test_a_failed_last_build_is_the_pipelines_one_gap_even_when_its_image_is_old_too():
+    """The fixture's last build failed (2 Nov) after a success 57 days ago: one gap, the failure."""
+    assert [kind for _, kind, _ in golden_ami_gaps(FIXTURE_BUILDS)] == ["golden-ami-build-failed"]
+
+
+@time_machine.travel(fixture.NOW, tick=False)
+def test_a_stale_golden_ami_fails_the_report_it_would_pass(monkeypatch, capsys):
+    """Everything compliant, the golden AMI's one listed build a success of 5 Oct (57 days old): exit 3, and the
+    fleet page counts that report's stale AMI on a row that is not ok."""
+    from patching_components.tools.report_fleet import row_of
+
+    ssm, ec2, sns = all_compliant_calls()
+    old = {"AutomationExecutionMetadataList": [FIXTURE_BUILDS[0]]}
+    ssm = [(op, params, old if op == "describe_automation_executions" else response) for op, params, response in ssm]
+    use_account(monkeypatch, StubbedAccount(ssm, ec2, sns))
+    assert cli.main(["report", str(ACME), "--format", "json"]) == 3
+    data = json.loads(capsys.readouterr().out)
+    assert [(g["kind"], g["detail"]) for g in data["gaps"]] == [
+        ("golden-ami-stale", "newest successful build 2026-10-05 04:00Z, 57 days ago (more than 35)")
+    ]
+    row = row_of(data, "acme.json")
+    assert (row.ok, row.figures["staleAmis"]) == (False, 1)
 
 
 def test_a_pipeline_that_never_produced_an_image_is_a_gap():

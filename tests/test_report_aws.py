@@ -364,6 +364,7 @@ def test_a_fleet_in_two_regions_and_two_accounts(aws, stacks, capsys):
         )
     }
     assert (data["customer"], data["stack"], data["regions"]) == ("contoso", "contoso", ["eu-west-1", "us-east-1"])
+    assert (data["stackRegions"], data["regionsNarrowed"]) == (["eu-west-1", "us-east-1"], False)  # its two, both read
     assert (data["generatedAt"], data["since"]) == (iso("2026-12-01T09:00"), iso("2026-10-31T09:00"))
     assert set(data) == set(SCHEMA["required"])
 
@@ -456,6 +457,8 @@ def nothing_deployed(account: str, principal: str, region: str = "us-east-1") ->
         "generatedAt": iso("2026-12-01T09:00"),
         "since": iso("2026-10-31T09:00"),
         "regions": [region],
+        "stackRegions": [region],  # fabrikam's one region (its aws:region): all of it read
+        "regionsNarrowed": False,
         "summary": {"nodes": 0, "compliant": 0, "nonCompliant": 0, "statuses": {}, "gaps": 4, "ok": False},
         "nodes": [],
         "gaps": [{**g, "meaning": meanings[g["kind"]]} for g in gaps],

@@ -1,6 +1,8 @@
 """`patching report --fleet` over saved `--format json` reports (offline): risk order, totals that are the
 sum of the parts, unreadable inputs first and failing, every format. Inputs are made by hand below."""
 
+import csv
+import io
 import json
 from datetime import UTC, datetime, timedelta
 
@@ -25,6 +27,8 @@ def report(customer, statuses, gaps=0, sla=None, pipelines=(), ok=None):
         "generatedAt": "2026-12-01T09:00:00+00:00",
         "since": "2026-10-31T09:00:00+00:00",
         "regions": ["eu-west-1"],
+        "stackRegions": ["eu-west-1"],
+        "regionsNarrowed": False,
         "summary": {
             "nodes": len(statuses),
             "compliant": compliant,
@@ -44,8 +48,9 @@ def report(customer, statuses, gaps=0, sla=None, pipelines=(), ok=None):
     return data
 
 
-def sla(breaches, gap_counts=(), ok=None):
+def sla(breaches, gap_counts=(), ok=None, month="2026-11"):
     return {
+        "month": month,
         "slaDays": {"Critical": 7},
         "breaches": breaches,
         "gaps": [{"count": n} for n in gap_counts],
@@ -53,14 +58,21 @@ def sla(breaches, gap_counts=(), ok=None):
     }
 
 
-def pipeline(image="ami-1", status="Success", age=3):
-    return {"imageId": image, "lastBuild": None if status is None else {"status": status, "ageDays": age}}
+def pipeline(image="ami-1", status="Success", age=3, success_age=None):
+    """A pipeline as the report's JSON gives it: its last build (``status``, ``age`` days old) and its newest
+    successful one (the last build when it succeeded, else ``success_age`` days old; None: none listed)."""
+    success_age = age if status == "Success" else success_age
+    return {
+        "imageId": image,
+        "lastBuild": None if status is None else {"status": status, "ageDays": age},
+        "lastSuccess": None if success_age is None else {"ageDays": success_age},
+    }
 
 
 # By hand: acme 3 nodes (2 non-compliant: one not-managed, one failed), 1 gap, SLA 2 breaches and a gap of 4,
 # one stale AMI (40 days) and one fresh; globex 4 nodes, 1 non-compliant (no-patch-group), SLA 5 breaches;
-# initech 2 nodes all compliant, SLA read clean, a pipeline whose last build failed; umbrella 2 nodes, 2
-# non-compliant (never-scanned, stale-scan), no SLA read.
+# initech 2 nodes all compliant, SLA read clean, a pipeline whose last build failed (a golden-ami-build-failed gap:
+# report_deployment.pipelines); umbrella 2 nodes, 2 non-compliant (never-scanned, stale-scan), no SLA read.
 ACME = report(
     "acme",
     ["compliant", "not-managed", "failed"],
@@ -69,7 +81,9 @@ ACME = report(
     pipelines=[pipeline(age=40), pipeline(age=3)],
 )
 GLOBEX = report("globex", ["compliant", "compliant", "compliant", "no-patch-group"], sla=sla(5))
-INITECH = report("initech", ["compliant", "compliant"], sla=sla(0), pipelines=[pipeline(status="Failed")], ok=True)
+INITECH = report("initech", ["compliant", "compliant"], gaps=1, sla=sla(0), pipelines=[pipeline(status="Failed")])
+CLEAN = report("initech", ["compliant", "compliant"], sla=sla(0), pipelines=[pipeline()])
+"""initech with its pipeline's last build a success 3 days ago: nothing to fix."""
 UMBRELLA = report("umbrella", ["never-scanned", "stale-scan"])
 
 TOTALS = {
@@ -77,7 +91,7 @@ TOTALS = {
     "compliant": 1 + 3 + 2 + 0,
     "nonCompliant": 2 + 1 + 0 + 2,
     "uncovered": 1 + 1 + 0 + 0,
-    "gaps": 1,
+    "gaps": 1 + 1,
     "slaBreaches": 2 + 5,
     "slaGaps": 4,
     "staleAmis": 1 + 1,
@@ -100,7 +114,7 @@ def test_rows_are_the_hand_counted_figures():
         "staleAmis": 1,
     }
     assert row_of(INITECH, "i").figures["staleAmis"] == 1  # its last build failed
-    assert row_of(INITECH, "i").ok and not row_of(ACME, "a").ok
+    assert not row_of(INITECH, "i").ok and not row_of(ACME, "a").ok and row_of(CLEAN, "i").ok
 
 
 def test_totals_equal_the_sum_of_the_parts():
@@ -135,7 +149,7 @@ def test_an_unreadable_input_comes_first_and_fails_the_fleet(tmp_path):
 
 
 def test_an_all_clean_fleet_is_ok():
-    assert fleet_of(INITECH.copy() | {"pipelines": []}).ok
+    assert fleet_of(CLEAN).ok
 
 
 def test_cli_over_saved_reports_writes_every_format_and_exits_3(tmp_path, capsys):
@@ -151,18 +165,18 @@ def test_cli_over_saved_reports_writes_every_format_and_exits_3(tmp_path, capsys
     assert cli.main(args) == 3
     md = outs[0].read_text()
     assert md.index("| acme |") < md.index("| umbrella |") < md.index("| globex |") < md.index("| initech |")
-    assert "| **Total** | | | | **11** | **6** | **5** | **2** | **1** | **7** | **4** | **2** |" in md
+    assert "| **Total** | | | | **11** | **6** | **5** | **2** | **2** | **7** | **4** | **2** |" in md
     page = outs[1].read_text()
     assert page.count("<rect ") == 2 + 2 + 1 + 1  # a rect per non-zero part: acme 2, globex 2, initech 1, umbrella 1
     assert "<script" not in page
     rows = outs[2].read_text().splitlines()
-    assert rows[-1] == "total,,,,,NOT OK,11,6,5,2,1,7,4,2"
+    assert rows[-1] == "total,,,,,NOT OK,11,6,5,2,2,7,4,2"
     assert json.loads(outs[3].read_text())["ok"] is False
 
 
 def test_cli_fleet_of_one_clean_report_exits_0(tmp_path, capsys):
     path = tmp_path / "initech.json"
-    path.write_text(json.dumps(INITECH | {"pipelines": []}))
+    path.write_text(json.dumps(CLEAN))
     assert cli.main(["report", "--fleet", str(path), "--format", "json"]) == 0
     assert json.loads(capsys.readouterr().out)["totals"]["nodes"] == 2
 
@@ -211,7 +225,7 @@ def test_a_broken_stack_file_is_an_unreadable_row_first_not_a_crash(tmp_path, ca
     from conftest import ROOT
 
     saved = tmp_path / "initech.json"
-    saved.write_text(json.dumps(INITECH | {"pipelines": []}))
+    saved.write_text(json.dumps(CLEAN))
     broken = ROOT / "tests" / "bad_stacks" / "Pulumi.bad-sla.yaml"
     assert cli.main(["report", "--fleet", str(saved), str(broken), "--format", "json"]) == 3
     data = json.loads(capsys.readouterr().out)
@@ -260,8 +274,7 @@ def test_an_expected_stack_whose_file_is_unreadable_is_one_row_not_two():
 
 
 def test_every_expected_stack_read_and_fresh_is_ok():
-    clean = INITECH | {"pipelines": []}
-    assert build([("initech.json", clean)], expect=["initech"], now=GENERATED).ok
+    assert build([("initech.json", CLEAN)], expect=["initech"], now=GENERATED).ok
 
 
 @pytest.mark.parametrize(
@@ -274,8 +287,7 @@ def test_every_expected_stack_read_and_fresh_is_ok():
     ids=["7-days", "7-days-1-minute", "40-days"],
 )
 def test_a_saved_report_older_than_max_age_is_unreadable_stale(now, stale):
-    clean = INITECH | {"pipelines": []}
-    fleet = build([("initech.json", clean)], now=now)
+    fleet = build([("initech.json", CLEAN)], now=now)
     (row,) = fleet.rows
     if stale is None:
         assert row.error is None and fleet.ok
@@ -288,9 +300,8 @@ def test_a_saved_report_older_than_max_age_is_unreadable_stale(now, stale):
 
 
 def test_max_age_is_the_given_number_of_days():
-    clean = INITECH | {"pipelines": []}
-    assert build([("initech.json", clean)], now=GENERATED + timedelta(days=2), max_age_days=3).ok
-    assert not build([("initech.json", clean)], now=GENERATED + timedelta(days=4), max_age_days=3).ok
+    assert build([("initech.json", CLEAN)], now=GENERATED + timedelta(days=2), max_age_days=3).ok
+    assert not build([("initech.json", CLEAN)], now=GENERATED + timedelta(days=4), max_age_days=3).ok
 
 
 def test_a_saved_report_without_a_time_zone_is_malformed_not_fresh():
@@ -308,7 +319,7 @@ def test_expect_takes_names_or_the_select_jobs_json_list():
 
 def test_cli_fleet_with_an_expected_stack_missing_exits_3(tmp_path, capsys):
     path = tmp_path / "initech.json"
-    path.write_text(json.dumps(INITECH | {"pipelines": []}))
+    path.write_text(json.dumps(CLEAN))
     args = ["report", "--fleet", str(path), "--format", "json"]
     assert cli.main([*args, "--expect", '["initech"]']) == 0
     capsys.readouterr()
@@ -320,7 +331,7 @@ def test_cli_fleet_with_an_expected_stack_missing_exits_3(tmp_path, capsys):
 
 def test_cli_fleet_with_a_stale_saved_report_exits_3(tmp_path, capsys):
     path = tmp_path / "initech.json"
-    path.write_text(json.dumps(INITECH | {"pipelines": []}))
+    path.write_text(json.dumps(CLEAN))
     with time_machine.travel(GENERATED + timedelta(days=3), tick=False):
         assert cli.main(["report", "--fleet", str(path), "--format", "json"]) == 0  # default 7 days
         capsys.readouterr()
@@ -335,3 +346,108 @@ def test_expect_and_max_age_without_fleet_are_usage_errors(capsys):
     with pytest.raises(SystemExit) as exit_:  # argparse refuses it
         cli.main(["report", "--fleet", "x.json", "--max-age-days", "0"])
     assert exit_.value.code == 2 and "--max-age-days: give a whole number of days, 1-400" in capsys.readouterr().err
+
+
+# -- a report is the customer's whole answer only for every region of its stack and the SLA month asked ------------
+
+
+def test_partial_no_sla_and_another_months_sla_are_not_ok_with_the_reason_in_every_format(tmp_path, capsys):
+    """The monthly page asks for November's SLA: contoso's report read eu-west-1 of its eu-west-1 and us-east-1
+    (--region), fabrikam's has no SLA section (no --sla), acme's SLA is December's so far (a re-run without
+    --month), hooli's was saved before stackRegions. Each is NOT OK and says why; initech's is the one right answer."""
+    contoso = report("contoso", ["compliant"], sla=sla(0)) | {
+        "stackRegions": ["eu-west-1", "us-east-1"],
+        "regionsNarrowed": True,
+    }
+    fabrikam = report("fabrikam", ["compliant"])
+    acme = report("acme", ["compliant"], sla=sla(0, month="2026-12"))
+    hooli = {
+        k: v
+        for k, v in report("hooli", ["compliant"], sla=sla(0)).items()
+        if k not in ("stackRegions", "regionsNarrowed")
+    }
+    files = []
+    for data in (contoso, fabrikam, acme, hooli, CLEAN):
+        path = tmp_path / f"{data['customer']}.json"
+        path.write_text(json.dumps(data))
+        files.append(str(path))
+    outs = [tmp_path / f"fleet.{ext}" for ext in ("md", "html", "csv", "json")]
+    args = [
+        "report",
+        "--fleet",
+        *files,
+        "--sla",
+        "--month",
+        "2026-11",
+        "--expect",
+        "contoso,fabrikam,acme,hooli,initech",
+    ]
+    assert cli.main([*args, *(a for out in outs for a in ("--out", str(out)))]) == 3
+    why = {
+        "contoso": "NOT OK; partial: read eu-west-1 only (--region), not the stack's us-east-1 (SLA 2026-11)",
+        "fabrikam": "NOT OK; no SLA: --sla asks for 2026-11's, and the report was saved without --sla (no SLA read)",
+        "acme": "NOT OK; SLA of 2026-12, not 2026-11 (SLA 2026-12)",
+        "hooli": "NOT OK; regions unknown: the report does not say which regions its stack has (saved by an older "
+        "patching): re-run patching report (SLA 2026-11)",
+        "initech": "ok (SLA 2026-11)",
+    }
+    md = outs[0].read_text()
+    assert "**5 customer(s), 4 not ok**" in md and "SLA of 2026-11 (--sla): a report without it is not ok." in md
+    for name, state in why.items():
+        assert f"| {name} | {name} | {len(name):012d} | {state} |" in md
+    page = outs[1].read_text()
+    assert "SLA of 2026-11 (--sla)" in page and "not the stack&#39;s us-east-1" in page
+    rows = {r["customer"]: r for r in csv.DictReader(io.StringIO(outs[2].read_text())) if r["row"] == "customer"}
+    assert {name: rows[name]["state"] for name in why} == why
+    data = json.loads(outs[3].read_text())
+    assert data["ok"] is False and data["slaMonth"] == "2026-11"
+    customers = {c["customer"]: c for c in data["customers"]}
+    assert {n: (c["ok"], c["slaMonth"]) for n, c in customers.items()} == {
+        "contoso": (False, "2026-11"),
+        "fabrikam": (False, None),
+        "acme": (False, "2026-12"),
+        "hooli": (False, "2026-11"),
+        "initech": (True, "2026-11"),
+    }
+    assert customers["contoso"]["problems"] == ["partial: read eu-west-1 only (--region), not the stack's us-east-1"]
+    # The right answer alone is green: the checks refuse only what is wrong.
+    assert cli.main(["report", "--fleet", files[-1], "--sla", "--month", "2026-11", "--format", "json"]) == 0
+
+
+def test_sla_without_month_asks_for_this_months_so_far(tmp_path, capsys):
+    """--sla alone judges this month so far (the live read's default): a saved report of November is not
+    December's (the clock: 2026-12-01 11:00Z)."""
+    path = tmp_path / "initech.json"
+    path.write_text(json.dumps(CLEAN))
+    assert cli.main(["report", "--fleet", str(path), "--sla", "--format", "json"]) == 3
+    (row,) = json.loads(capsys.readouterr().out)["customers"]
+    assert row["problems"] == ["SLA of 2026-11, not 2026-12"]
+    path.write_text(json.dumps(CLEAN | {"sla": sla(0, month="2026-12")}))
+    assert cli.main(["report", "--fleet", str(path), "--sla", "--format", "json"]) == 0
+
+
+def test_without_sla_a_saved_reports_own_sla_is_judged_as_it_is():
+    assert row_of(CLEAN | {"sla": sla(0, month="2026-10")}, "i").ok
+    assert not row_of(CLEAN | {"sla": sla(1, month="2026-11")}, "i").ok
+
+
+@pytest.mark.parametrize(
+    ("pipelines", "stale"),
+    [
+        ([pipeline(status="InProgress", age=0, success_age=10)], 0),  # a build running after a fresh image
+        ([pipeline(status="InProgress", age=0, success_age=36)], 1),
+        ([pipeline(status="Failed", success_age=3)], 1),
+        ([pipeline(age=35)], 0),
+        ([pipeline(age=36)], 1),
+        ([pipeline(status=None)], 1),  # no build listed
+        ([pipeline(image=None)], 1),
+        # saved before lastSuccess: judged by the last build
+        ([{"imageId": "ami-1", "lastBuild": {"status": "Success", "ageDays": 40}}], 1),
+        ([{"imageId": "ami-1", "lastBuild": {"status": "InProgress", "ageDays": 0}}], 1),
+        ([{"imageId": "ami-1", "lastBuild": {"status": "Success", "ageDays": 3}}], 0),
+    ],
+)
+def test_a_stale_ami_is_counted_as_the_reports_gaps_judge_it_and_is_never_ok(pipelines, stale):
+    row = row_of(CLEAN | {"pipelines": pipelines}, "i")
+    assert row.figures["staleAmis"] == stale
+    assert row.ok is (stale == 0)  # a report that says ok beside a stale AMI (hand-made or older) is not ok

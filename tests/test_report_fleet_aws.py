@@ -30,3 +30,28 @@ def test_each_stack_is_read_in_its_own_account(aws, tmp_path, capsys):
     # Equal risk: by customer.
     assert [c["customer"] for c in data["customers"]] == ["contoso", "fabrikam"]
     assert data["totals"]["gaps"] == rows["contoso"]["gaps"] + rows["fabrikam"]["gaps"]
+
+
+@pytest.mark.slow  # seconds of moto: .ci/run runs it with -m slow
+def test_a_report_of_one_of_the_stacks_regions_is_partial_on_the_page(aws, tmp_path, capsys):
+    """contoso's stack has eu-west-1 and us-east-1: `patching report --region eu-west-1` saves a report that says
+    so (stackRegions, regionsNarrowed), and the fleet page, offline or live with --region, calls it partial."""
+    stack = tmp_path / "Pulumi.contoso.yaml"
+    stack.write_text(CONTOSO_STACK)
+    saved = tmp_path / "contoso.json"
+    with time_machine.travel(NOW, tick=False):
+        cli.main(["report", str(stack), "--region", "eu-west-1", "--format", "json", "--out", str(saved)])
+        data = json.loads(saved.read_text())
+        assert (data["regions"], data["stackRegions"], data["regionsNarrowed"]) == (
+            ["eu-west-1"],
+            ["eu-west-1", "us-east-1"],
+            True,
+        )
+        capsys.readouterr()
+        assert "only (--region): not us-east-1, also the stack's" in (
+            cli.main(["report", str(stack), "--region", "eu-west-1"]) and capsys.readouterr().out
+        )
+        for inputs in ([str(saved)], [str(stack), "--region", "eu-west-1"]):
+            assert cli.main(["report", "--fleet", *inputs, "--format", "json"]) == 3
+            (row,) = json.loads(capsys.readouterr().out)["customers"]
+            assert row["problems"] == ["partial: read eu-west-1 only (--region), not the stack's us-east-1"]

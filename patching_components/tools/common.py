@@ -152,7 +152,7 @@ def aws_stack(args: argparse.Namespace) -> tuple[Path, StackConfig, str, list[st
     _account_settings_seen(args, path, checked, esc)
     config, stack_settings = checked.config, checked.settings
     primary = layout.region_layout(config).region_or(str(stack_settings.get("aws:region") or ""))
-    regions = [where.region_or(primary) for where in layout.regions(config)] if primary else []
+    regions = stack_regions(config, primary) if primary else []
     if not regions:
         raise UsageError(f"{path} sets no aws:region: which region?")
     if args.region:
@@ -169,6 +169,13 @@ def aws_stack(args: argparse.Namespace) -> tuple[Path, StackConfig, str, list[st
     except AccessError as exc:
         raise UsageError(f"{path}: {exc}") from None
     return path, config, primary, regions, account
+
+
+def stack_regions(config: StackConfig, primary: str) -> list[str]:
+    """Every AWS region of the stack (``primary``: the AWS region of its primary one), before ``--region``."""
+    from .. import layout
+
+    return [where.region_or(primary) for where in layout.regions(config)]
 
 
 ESC_ACCOUNT_SETTINGS = ("aws:region", "aws:profile", "aws:assumeRoles", "aws:allowedAccountIds")

@@ -79,14 +79,17 @@ def collect(
     days: int = 31,
     max_scan_age_days: int = MAX_SCAN_AGE_DAYS,
     progress: Callable[[str], None] = lambda _: None,
+    stack_regions: list[str] | None = None,
 ) -> Report:
     """The report of a stack in ``regions`` of ``account_id`` (read as ``principal_arn``);
     ``primary_region``: the AWS region of the stack's primary region (its aws:region when it names no
     patching:regions); ``max_scan_age_days``: how old a node's last patch operation may be when its windows
-    give no scan interval."""
+    give no scan interval; ``stack_regions``: every region of the stack, of which ``regions`` are read (None: not
+    known, and a fleet page never counts the report as the whole stack's)."""
     now = now or datetime.now(UTC)
     since = now - timedelta(days=days)
     report = Report(config.customer, stack, account_id, principal_arn, now, since, list(regions), [], [], [])
+    report.stack_regions = None if stack_regions is None else list(stack_regions)
     layouts = region_layouts(config, regions, primary_region)
     for index, region in enumerate(regions):
         progress(f"{region} ({index + 1}/{len(regions)})")

@@ -20,6 +20,7 @@ from .common import (
     aws_problem,
     aws_stack,
     stack_name,
+    stack_regions,
     write,
 )
 
@@ -168,6 +169,7 @@ def run(args: argparse.Namespace) -> int:
             principal_arn=account.principal_arn,
             days=args.days,
             max_scan_age_days=args.max_scan_age,
+            stack_regions=stack_regions(config, primary),
             progress=progress,
         )
         if args.sla:

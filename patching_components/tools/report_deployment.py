@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import os
 import re
+from datetime import datetime
 from typing import Any
 
 from .aws_pages import error_code, pages
-from .report_model import FAILED_BUILDS, PipelineBuild, RegionRead, when
+from .report_model import FAILED_BUILDS, STALE_AMI_DAYS, PipelineBuild, RegionRead, when
 
 
 def baselines(read: RegionRead) -> dict[str, set[str]]:
@@ -99,8 +100,9 @@ def subscriptions(read: RegionRead) -> None:
 
 
 def pipelines(read: RegionRead) -> None:
-    """Each golden AMI pipeline of the region: the image its parameter names, and its last build. The
-    builds of all of them are one listing (their documents' common prefix), not one per pipeline."""
+    """Each golden AMI pipeline of the region: the image its parameter names, its last build and its newest
+    successful one (the image's age). The builds of all of them are one listing (their documents' common prefix),
+    not one per pipeline. One gap per pipeline, the first of: no image, a failed last build, a stale image."""
     names = {key: read.layout.pipeline_names(key) for key in read.layout.golden_amis}
     images: dict[str, str | None] = {}
     for key, (_, parameter) in names.items():
@@ -128,6 +130,7 @@ def pipelines(read: RegionRead) -> None:
             builds.get(document, []), key=lambda b: b.get("ExecutionStartTime") or read.report.since, reverse=True
         )
         last: dict[str, Any] = newest[0] if newest else {}
+        success = next((b for b in newest if b.get("AutomationExecutionStatus") == "Success"), {})
         build = PipelineBuild(
             read.region,
             key,
@@ -136,12 +139,34 @@ def pipelines(read: RegionRead) -> None:
             last.get("AutomationExecutionStatus"),
             last.get("ExecutionStartTime"),
             last.get("ExecutionEndTime"),
+            success.get("AutomationExecutionId"),
+            success.get("ExecutionStartTime"),
         )
         read.report.pipelines.append(build)
         if build.image_id is None:
             read.gap(key, "no-golden-ami", f"{parameter} does not exist; " + _build_text(build, read))
         elif build.last_build_status in FAILED_BUILDS:
             read.gap(key, "golden-ami-build-failed", _build_text(build, read))
+        elif ami_stale(build, read.now):
+            read.gap(key, "golden-ami-stale", _stale_text(build, read))
+
+
+def ami_stale(build: PipelineBuild, now: datetime) -> bool:
+    """Whether the image is older than STALE_AMI_DAYS by its newest successful build (none listed: not known to
+    be newer). Whole days, as the JSON's ``ageDays`` (report_formats) and the fleet's count (report_fleet)."""
+    return build.last_success_start is None or (now - build.last_success_start).days > STALE_AMI_DAYS
+
+
+def _stale_text(build: PipelineBuild, read: RegionRead) -> str:
+    if build.last_success_id is None:
+        return "no successful build listed; " + _build_text(build, read)
+    if build.last_success_start is None:
+        return f"newest successful build {build.last_success_id} has no start time: the image's age is not known"
+    text = (
+        f"newest successful build {when(build.last_success_start)}, {(read.now - build.last_success_start).days} "
+        f"days ago (more than {STALE_AMI_DAYS})"
+    )
+    return text if build.last_build_id == build.last_success_id else f"{text}; {_build_text(build, read)}"
 
 
 def _build_text(build: PipelineBuild, read: RegionRead) -> str:

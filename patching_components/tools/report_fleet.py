@@ -10,6 +10,11 @@ of it), then by most non-compliant nodes, most SLA breaches, most uncovered node
 then by customer and stack. The totals are the sums of the rows. Exit 0 only when every input was read
 and every customer's report is ok (its SLA too, where it has one); else 3.
 
+A report is the customer's whole answer only when it read every region of the stack (``stackRegions``; a report
+saved with ``--region``, or by a patching before the field, is NOT OK, the row saying why) and, with ``--sla``, judged
+the SLA of the month asked (``--month``, default this month so far): a report without an SLA section or with
+another month's is NOT OK too. The page names the month.
+
 Absence is never success: ``--expect NAME,...`` names the stacks the page must show (the monthly workflow
 passes the stacks its report jobs ran for); each one without a report is an unreadable row ("no report").
 A saved report older than ``--max-age-days`` (default ``MAX_AGE_DAYS``) is unreadable too ("stale"): last
@@ -27,13 +32,11 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from .report_model import FAILED_BUILDS, STALE_AMI_DAYS
+
 FLEET_FORMATS = ("md", "html", "csv", "json")
 UNCOVERED_STATUSES = ("not-managed", "no-patch-group", "unregistered-group")
 """Node statuses of a node nothing of the customer's stack patches (report_model.NODE_STATUSES)."""
-STALE_AMI_DAYS = 35
-"""A golden AMI is stale when its pipeline has no image, its last build did not succeed, or that build
-started more than this many days ago (a monthly rebuild's longest interval is 35 days: first Monday
-to first Monday)."""
 RISK_ORDER = ("unreadable", "nonCompliant", "slaBreaches", "uncovered", "staleAmis")
 """What orders the customers, most at risk first (each descending); ties by customer, then stack."""
 FIGURES = ("nodes", "compliant", "nonCompliant", "uncovered", "gaps", "slaBreaches", "slaGaps", "staleAmis")
@@ -54,6 +57,10 @@ class FleetRow:
     ok: bool = False
     error: str | None = None
     """Why the input could not be read; None: read."""
+    problems: list[str] = field(default_factory=list)
+    """Why the report, read, is not the answer asked for (part of the stack's regions, no SLA or another month's)."""
+    sla_month: str | None = None
+    """The month of the report's SLA section; None: it has none."""
 
     @property
     def risk(self) -> tuple[Any, ...]:
@@ -61,8 +68,9 @@ class FleetRow:
         return (*(-v for v in values), self.customer, self.stack, self.source)
 
 
-def row_of(data: dict[str, Any], source: str) -> FleetRow:
-    """A customer's row from its report's JSON form."""
+def row_of(data: dict[str, Any], source: str, *, sla_month: str | None = None) -> FleetRow:
+    """A customer's row from its report's JSON form; ``sla_month``: the month whose SLA it must have judged
+    (``--sla``), None: any or none."""
     summary = data["summary"]
     nodes = data["nodes"]
     sla = data.get("sla")
@@ -77,16 +85,53 @@ def row_of(data: dict[str, Any], source: str) -> FleetRow:
         "slaGaps": sum(int(g["count"]) for g in sla["gaps"]) if sla else 0,
         "staleAmis": stale,
     }
-    ok = bool(summary["ok"]) and (sla is None or bool(sla["ok"]))
+    problems = _partial(data) + _sla_problems(sla, sla_month)
+    ok = bool(summary["ok"]) and (sla is None or bool(sla["ok"])) and not problems and not stale
     judged = sla is not None and bool(sla.get("slaDays"))
-    return FleetRow(source, data["customer"], data["stack"], data["account"]["id"], figures, judged, ok)
+    month = str(sla["month"]) if sla else None
+    return FleetRow(
+        source, data["customer"], data["stack"], data["account"]["id"], figures, judged, ok, None, problems, month
+    )
+
+
+def _partial(data: dict[str, Any]) -> list[str]:
+    """Why the report is not the whole stack's: it read only some of the stack's regions, or says not which."""
+    stack_regions = data.get("stackRegions")
+    if stack_regions is None:
+        return [
+            "regions unknown: the report does not say which regions its stack has (saved by an older patching): "
+            "re-run patching report"
+        ]
+    missing = [r for r in stack_regions if r not in data["regions"]]
+    if missing or data.get("regionsNarrowed"):
+        return [f"partial: read {', '.join(data['regions'])} only (--region), not the stack's {', '.join(missing)}"]
+    return []
+
+
+def _sla_problems(sla: dict[str, Any] | None, month: str | None) -> list[str]:
+    if month is None:
+        return []
+    if sla is None:
+        return [f"no SLA: --sla asks for {month}'s, and the report was saved without --sla"]
+    if sla.get("month") != month:
+        return [f"SLA of {sla.get('month')}, not {month}"]
+    return []
 
 
 def _stale(pipeline: dict[str, Any]) -> bool:
+    """Whether the pipeline's image is stale, as the report's gaps judge it (report_deployment.pipelines: no
+    image, a failed last build, or the newest successful build older than STALE_AMI_DAYS); a report saved before
+    ``lastSuccess`` by its last build (not a success, or older than that)."""
     build = pipeline.get("lastBuild")
-    if pipeline.get("imageId") is None or build is None or build.get("status") != "Success":
+    if pipeline.get("imageId") is None:
         return True
-    age = build.get("ageDays")
+    if "lastSuccess" in pipeline:
+        success = pipeline["lastSuccess"]
+        if build is not None and build.get("status") in FAILED_BUILDS:
+            return True
+        age = None if success is None else success.get("ageDays")
+    else:
+        age = None if build is None or build.get("status") != "Success" else build.get("ageDays")
     return age is None or age > STALE_AMI_DAYS
 
 
@@ -115,6 +160,8 @@ def read_saved(path: Path) -> dict[str, Any]:
 @dataclass
 class Fleet:
     rows: list[FleetRow]
+    sla_month: str | None = None
+    """The month whose SLA every report must have judged (``--sla``); None: not asked."""
 
     def ordered(self) -> list[FleetRow]:
         return sorted(self.rows, key=lambda r: r.risk)
@@ -133,17 +180,19 @@ def build(
     expect: list[str] | None = None,
     now: datetime | None = None,
     max_age_days: int = MAX_AGE_DAYS,
+    sla_month: str | None = None,
 ) -> Fleet:
     """The fleet of ``inputs``: (source, its report's JSON form, or why it could not be read). With ``now``, a
     report generated more than ``max_age_days`` before it is an unreadable row ("stale"); each stack of
-    ``expect`` that no input is for is an unreadable row ("no report")."""
+    ``expect`` that no input is for is an unreadable row ("no report"); with ``sla_month`` (``--sla``), a report
+    without that month's SLA is not ok."""
     rows = []
     for source, data in inputs:
         if isinstance(data, str):
             rows.append(FleetRow(source, "?", "?", "?", error=data))
             continue
         try:
-            row = row_of(data, source)
+            row = row_of(data, source, sla_month=sla_month)
             stale = None if now is None else _staleness(data, now, max_age_days)
         except (KeyError, TypeError, ValueError) as exc:
             rows.append(FleetRow(source, str(data.get("customer", "?")), "?", "?", error=f"malformed report: {exc}"))
@@ -155,7 +204,7 @@ def build(
         if not any(_is_for(row, name) for row in rows):
             why = "no report: this stack's report was expected (--expect) but none was given; its report job died"
             rows.append(FleetRow("(none)", "?", name, "?", error=why + " before writing it, or it was not saved"))
-    return Fleet(rows)
+    return Fleet(rows, sla_month)
 
 
 def _staleness(data: dict[str, Any], now: datetime, max_age_days: int) -> str | None:
@@ -214,7 +263,14 @@ TITLES = {
 def _state(row: FleetRow) -> str:
     if row.error:
         return f"UNREADABLE: {row.error}"
-    return ("ok" if row.ok else "NOT OK") + ("" if row.sla else " (no SLA read)")
+    state = ("ok" if row.ok else "NOT OK") + "".join(f"; {p}" for p in row.problems)
+    return state + (f" (SLA {row.sla_month})" if row.sla else " (no SLA read)")
+
+
+def _sla_line(fleet: Fleet) -> str:
+    if fleet.sla_month is None:
+        return "SLA: each customer's as its report judged it (no --sla: no month asked)."
+    return f"SLA of {fleet.sla_month} (--sla): a report without it is not ok."
 
 
 def as_data(fleet: Fleet) -> dict[str, Any]:
@@ -227,13 +283,16 @@ def as_data(fleet: Fleet) -> dict[str, Any]:
                 "account": r.account,
                 "ok": r.ok and r.error is None,
                 "slaRead": r.sla,
+                "slaMonth": r.sla_month,
                 "error": r.error,
+                "problems": r.problems,
                 **{k: r.figures.get(k, 0) for k in FIGURES},
             }
             for r in fleet.ordered()
         ],
         "totals": fleet.totals(),
         "ok": fleet.ok,
+        "slaMonth": fleet.sla_month,
         "riskOrder": list(RISK_ORDER),
     }
 
@@ -247,6 +306,8 @@ def markdown(fleet: Fleet) -> str:
         f"**{len(fleet.rows)} customer(s), {bad} not ok**; {totals['nodes']} node(s), {totals['nonCompliant']} not "
         f"compliant, {totals['uncovered']} uncovered, {totals['slaBreaches']} SLA breach(es), {totals['staleAmis']} "
         "stale golden AMI(s).",
+        "",
+        _sla_line(fleet),
         "",
         "Most at risk first: unreadable, then most non-compliant nodes, SLA breaches, uncovered nodes, stale AMIs.",
         "",
@@ -297,7 +358,13 @@ def html(fleet: Fleet) -> str:
         for r in fleet.ordered()
     ]
     return environment.from_string(text).render(
-        fleet=fleet, bars=bars, totals=fleet.totals(), figures=FIGURES, titles=TITLES, state=_state
+        fleet=fleet,
+        bars=bars,
+        totals=fleet.totals(),
+        figures=FIGURES,
+        titles=TITLES,
+        state=_state,
+        sla_line=_sla_line(fleet),
     )
 
 
@@ -318,7 +385,7 @@ def _live(path: Path, args: argparse.Namespace) -> dict[str, Any] | str:
     from botocore.exceptions import BotoCoreError, ClientError
 
     from ..errors import ConfigError
-    from .common import UsageError, aws_problem, aws_stack, stack_name
+    from .common import UsageError, aws_problem, aws_stack, stack_name, stack_regions
     from .report import collect
     from .report_formats import as_data as report_data
     from .report_sla import add_to
@@ -336,6 +403,7 @@ def _live(path: Path, args: argparse.Namespace) -> dict[str, Any] | str:
             principal_arn=account.principal_arn,
             days=args.days,
             max_scan_age_days=args.max_scan_age,
+            stack_regions=stack_regions(config, primary),
         )
         if args.sla:
             add_to(
@@ -382,7 +450,9 @@ def run_fleet(args: argparse.Namespace) -> int:
                     "reading stack files live needs boto3: pip install 'patching-components[report]'"
                 ) from None
             inputs.append((str(path), _live(path, args)))
-    fleet = build(inputs, expect=expect, now=datetime.now(UTC), max_age_days=max_age)
+    now = datetime.now(UTC)
+    month = (args.month or f"{now:%Y-%m}") if args.sla else None  # --sla's month, as the live reads judge it
+    fleet = build(inputs, expect=expect, now=now, max_age_days=max_age, sla_month=month)
     for out in args.out or [None]:
         suffix = Path(out).suffix.lstrip(".") if out else ""
         text = render(fleet, suffix if suffix in FLEET_FORMATS else args.format)

@@ -98,7 +98,21 @@ def _pipeline(p: PipelineBuild, now: datetime) -> dict[str, Any]:
             "end": _iso(p.last_build_end),
             "ageDays": (now - p.last_build_start).days if p.last_build_start else None,
         },
+        "lastSuccess": None
+        if p.last_success_id is None
+        else {
+            "executionId": p.last_success_id,
+            "start": _iso(p.last_success_start),
+            "ageDays": (now - p.last_success_start).days if p.last_success_start else None,
+        },
     }
+
+
+def narrowed(report: Report) -> bool | None:
+    """Whether the report read only some of its stack's regions (``--region``); None: the stack's are not known."""
+    if report.stack_regions is None:
+        return None
+    return not set(report.stack_regions) <= set(report.regions)
 
 
 def as_data(report: Report) -> dict[str, Any]:
@@ -111,6 +125,8 @@ def as_data(report: Report) -> dict[str, Any]:
         "generatedAt": _iso(report.generated_at),
         "since": _iso(report.since),
         "regions": report.regions,
+        "stackRegions": report.stack_regions,
+        "regionsNarrowed": narrowed(report),
         "summary": {
             "nodes": len(report.instances),
             "compliant": len(report.compliant),
@@ -220,7 +236,7 @@ def markdown(report: Report) -> str:
         f"# Patch compliance: {report.customer}",
         "",
         f"Account `{report.account_id}` read as `{report.principal_arn}`.",
-        f"Stack `{report.stack}`, {', '.join(report.regions)}; read {_time(report.generated_at)}, "
+        f"Stack `{report.stack}`, {', '.join(report.regions)}{_only(report)}; read {_time(report.generated_at)}, "
         f"windows since {report.since:%Y-%m-%d}.",
         "",
         "## Summary",
@@ -303,6 +319,14 @@ def markdown(report: Report) -> str:
     return "\n".join(out) + "\n"
 
 
+def _only(report: Report) -> str:
+    """What the heading says of the stack's regions not read (``--region``)."""
+    if not narrowed(report):
+        return ""
+    others = [r for r in report.stack_regions or [] if r not in report.regions]
+    return f" only (--region): not {', '.join(others)}, also the stack's"
+
+
 def csv_text(report: Report) -> str:
     """One row per node, then one per deployment gap (``row`` says which); every row names the account
     read and the principal it was read as."""
@@ -353,6 +377,7 @@ def html(report: Report) -> str:
         count_titles=COUNT_TITLES,
         meanings=_meanings(report),
         sla=report_sla_formats.html_figures(report.sla) if report.sla is not None else None,
+        only=_only(report),
     )
 
 

@@ -33,6 +33,9 @@ FAILED_INVOCATIONS = frozenset({"Failed", "TimedOut", "Cancelled", "Cancelling"}
 CANCELLED_INVOCATIONS = frozenset({"Cancelled", "Cancelling"})
 FAILED_BUILDS = frozenset({"Failed", "TimedOut", "Cancelled", "Cancelling", "CompletedWithFailure"})
 """Automation execution statuses of a golden AMI build that produced no image."""
+STALE_AMI_DAYS = 35
+"""A golden AMI is stale when its pipeline's newest successful build started more than this many whole days ago, or
+none is listed (a monthly rebuild's longest interval is 35 days: first Monday to first Monday)."""
 
 STALE_FACTOR = 2
 """A node's last patch operation is stale when older than this many times its group's scan interval."""
@@ -90,6 +93,8 @@ GAPS = {
     "mailed to it, and SNS deletes it 48 hours after it was created",
     "no-golden-ami": "the golden AMI pipeline never produced an image (its parameter does not exist)",
     "golden-ami-build-failed": "the golden AMI pipeline's last build did not succeed: its image is getting old",
+    "golden-ami-stale": "the golden AMI pipeline has no successful build listed, or its newest one started more "
+    f"than {STALE_AMI_DAYS} days ago (a monthly rebuild's longest interval): new instances start from an old image",
     "no-nodes": "no node carries the stack's patch groups (in the whole report, or a patch group in a region "
     "where its windows are built): there is nothing to judge, and nothing is patched",
     "no-window": "a patch group has nodes in a region where none of its windows is built: nothing patches or "
@@ -226,6 +231,9 @@ class PipelineBuild:
     last_build_status: str | None
     last_build_start: datetime | None
     last_build_end: datetime | None
+    last_success_id: str | None = None
+    """The newest build that succeeded (None: none listed); the image's age is its start's."""
+    last_success_start: datetime | None = None
 
 
 @dataclass
@@ -245,6 +253,8 @@ class Report:
     """The SLA section (``patching report --sla``); None: not asked for."""
     rings: list[RingCutoff] = field(default_factory=list)
     """Per later patch ring and region, the cut-off in force (report_rings)."""
+    stack_regions: list[str] | None = None
+    """Every region of the stack, of which ``regions`` were read (fewer with ``--region``); None: not known."""
 
     @property
     def compliant(self) -> list[InstanceState]:
