@@ -150,14 +150,51 @@ CRITERIA = {
     "resourceType": [{"comparison": "EQUALS", "value": "AWS_EC2_INSTANCE"}],
     "findingType": [{"comparison": "EQUALS", "value": "PACKAGE_VULNERABILITY"}],
     "findingStatus": [{"comparison": "EQUALS", "value": "ACTIVE"}],
-    "fixAvailable": [{"comparison": "EQUALS", "value": "YES"}],
+    # FixAvailable YES | NO | PARTIAL (botocore's inspector2 model); PARTIAL: "some, but not all, of the packages
+    # identified in the finding have fixes available" (API_Finding.html): a fix the node lacks all the same.
+    "fixAvailable": [{"comparison": "NOT_EQUALS", "value": "NO"}],
 }
-FINDINGS = [
+
+
+def listed(findings, criteria):
+    """ListFindings' answer to ``criteria`` over the account's ``findings``: those matching every field filtered
+    (API_FilterCriteria.html), each StringFilter as its comparison says (API_StringFilter.html)."""
+    fields = {
+        "awsAccountId": lambda f: [f["awsAccountId"]],
+        "resourceType": lambda f: [r["type"] for r in f["resources"]],
+        "findingType": lambda f: [f["type"]],
+        "findingStatus": lambda f: [f["status"]],
+        "fixAvailable": lambda f: [f["fixAvailable"]],
+    }
+
+    def matches(f):
+        for key, filters in criteria.items():
+            for one in filters:
+                values = fields[key](f)
+                if one["comparison"] == "EQUALS" and one["value"] not in values:
+                    return False
+                if one["comparison"] == "NOT_EQUALS" and one["value"] in values:
+                    return False
+        return True
+
+    return [f for f in findings if matches(f)]
+
+
+def unfixed(found, fix):
+    return {**found, "fixAvailable": fix}
+
+
+ACCOUNT_FINDINGS = [
     finding(LIN.instance_id, "CRITICAL", "2026-11-20T09:00", "CVE-2026-0001"),
     finding(LIN.instance_id, "HIGH", "2026-11-28T09:00", "CVE-2026-0002"),
     finding("i-0other0000000000001", "MEDIUM", "2026-01-01T00:00", "CVE-2026-0003"),
     finding(WIN.instance_id, "INFORMATIONAL", "2026-01-01T00:00", "CVE-2026-0004"),
+    # No fix for any of its packages: nothing to install, not judged (never listed).
+    unfixed(finding(LIN.instance_id, "CRITICAL", "2026-10-01T00:00", "CVE-2026-0005"), "NO"),
+    # Closed: remediated, not missing (never listed as active).
+    {**finding(LIN.instance_id, "CRITICAL", "2026-10-01T00:00", "CVE-2026-0006"), "status": "CLOSED"},
 ]
+FINDINGS = listed(ACCOUNT_FINDINGS, CRITERIA)
 SSM_CALLS = [
     ("describe_instance_patches", {"InstanceId": WIN.instance_id, "MaxResults": 100}, {"Patches": WIN_PATCHES}),
     ("describe_instance_patches", {"InstanceId": LIN.instance_id, "MaxResults": 100}, {"Patches": LIN_PATCHES}),
@@ -771,3 +808,22 @@ def test_package_names_of_linux_patch_ids():
     assert report_sla.package_name("openssl.x86_64:1:3.0.8-1.amzn2023.0.14") == "openssl"
     assert report_sla.package_name("python3.11.noarch:0:3.11.6-1.amzn2023") == "python3.11"
     assert report_sla.package_name("kernel") == "kernel"
+
+
+def test_a_finding_with_a_fix_for_some_of_its_packages_is_judged_one_without_a_fix_is_not():
+    """lin-1 has no missing patch Patch Manager knows of. Inspector holds a CRITICAL CVE published 2026-10-02 09:00
+    (60 days ago) whose fix covers some of its packages (PARTIAL): past the 7-day SLA, a breach; and one whose
+    packages have no fix (NO): nothing to install, not read."""
+    account = [
+        unfixed(finding(LIN.instance_id, "CRITICAL", "2026-10-02T09:00", "CVE-2026-9999"), "PARTIAL"),
+        unfixed(finding(LIN.instance_id, "CRITICAL", "2026-10-02T09:00", "CVE-2026-9998"), "NO"),
+    ]
+    ssm = [("describe_instance_patches", {"InstanceId": LIN.instance_id, "MaxResults": 100}, {"Patches": []})]
+    inspector = [
+        INSPECTOR_CALLS[0],
+        coverage_call(covered(LIN.instance_id)),
+        ("list_findings", {"filterCriteria": CRITERIA, "maxResults": 100}, {"findings": listed(account, CRITERIA)}),
+    ]
+    found = read(ssm, inspector, nodes=(LIN,))
+    assert [(p.patch_id, p.verdict, p.days) for p in found.breaches] == [("CVE-2026-9999", "missing-past-sla", 60.0)]
+    assert not found.ok and headline(found).startswith("SLA BREACHED: 1 patch(es)")

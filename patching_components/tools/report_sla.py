@@ -10,8 +10,8 @@ release date: it is never "on time" but a gap (``no-release-date``), listed and 
 operating system and the call that lacked it.
 
 Where Amazon Inspector scans EC2 (``BatchGetAccountStatus``), its active package-vulnerability
-findings with a fix (``ListFindings``, ``fixAvailable: YES``) on the customer's nodes are CVEs still
-missing; their age is counted from the vendor's publication of the vulnerability
+findings with a fix for some or all of their packages (``ListFindings``, ``fixAvailable`` YES or PARTIAL: not NO) on
+the customer's nodes are CVEs still missing; their age is counted from the vendor's publication of the vulnerability
 (``vendorCreatedAt``): a fix can be younger, so this errs towards a breach. A region where
 Inspector does not scan EC2 says "Inspector off", never "no findings"; one whose status cannot be
 read is a gap. A patch without a release date that is missing is measured by the active findings
@@ -415,7 +415,10 @@ def _inspector(
         "resourceType": [{"comparison": "EQUALS", "value": "AWS_EC2_INSTANCE"}],
         "findingType": [{"comparison": "EQUALS", "value": "PACKAGE_VULNERABILITY"}],
         "findingStatus": [{"comparison": "EQUALS", "value": "ACTIVE"}],
-        "fixAvailable": [{"comparison": "EQUALS", "value": "YES"}],
+        # YES, and PARTIAL ("some, but not all, of the packages identified in the finding have fixes available"):
+        # a fix the node lacks either way. One NOT_EQUALS keeps both (and any value AWS adds) without relying on how
+        # several filters on one field combine, which the Inspector API Reference does not say.
+        "fixAvailable": [{"comparison": "NOT_EQUALS", "value": "NO"}],
     }
     try:
         paginator = inspector.get_paginator("list_findings")
