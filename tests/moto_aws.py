@@ -498,7 +498,7 @@ def _dispatch_with_inspector_fixtures(
 _Dispatch.__call__ = _dispatch_with_inspector_fixtures  # type: ignore[method-assign]
 
 
-# -- Amazon Inspector's ListFindings filters (`patching report --sla`), which moto 5 ignores ----------------------------
+# -- Amazon Inspector's ListFindings filters (`patching report --sla`), which moto 5 ignores ---------------------------
 #
 # moto answers ListFindings with the next result queued at /moto-api/static/inspector2/findings-results, whatever the
 # request's ``filterCriteria`` ("ListFindings", moto's Inspector2Backend.list_findings). Here that result is the

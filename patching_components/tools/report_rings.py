@@ -4,7 +4,8 @@ A later ring installs with the BaselineOverride object its promotion runbook wri
 The report reads the runbook's parameter defaults (``GetDocument``: the log bucket and the object's key as
 deployed) and the object's metadata (``HeadObject``: the cut-off per operating system, the previous ring's
 window execution it came from, its install day, whether an operator forced it). What cannot be read, and an
-object without its ``cutoffs`` or ``source-execution`` metadata, is a gap (``ring-cutoff-unknown``): a ring whose cut-off nobody can see is not reported as fine.
+object without its ``cutoffs`` or ``source-execution`` metadata, is a gap (``ring-cutoff-unknown``): a ring whose
+cut-off nobody can see is not reported as fine.
 """
 
 from __future__ import annotations
