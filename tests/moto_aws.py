@@ -496,3 +496,63 @@ def _dispatch_with_inspector_fixtures(
 
 
 _Dispatch.__call__ = _dispatch_with_inspector_fixtures  # type: ignore[method-assign]
+
+
+# -- Amazon Inspector's ListFindings filters (`patching report --sla`), which moto 5 ignores ---------------------------
+#
+# moto answers ListFindings with the next result queued at /moto-api/static/inspector2/findings-results, whatever the
+# request's ``filterCriteria`` ("ListFindings", moto's Inspector2Backend.list_findings). Here that result is the
+# account's findings, and the request's filters are applied to it as ListFindings applies them ("FilterCriteria",
+# https://docs.aws.amazon.com/inspector/v2/APIReference/API_FilterCriteria.html; "StringFilter": comparison EQUALS |
+# PREFIX | NOT_EQUALS; "DateFilter": startInclusive, endInclusive): a finding matches when it matches every field
+# filtered. AWS does not document how several filters on one field combine: EQUALS ones are taken as "any of",
+# NOT_EQUALS ones as "none of". Only the fields modelled below are applied; any other is refused, so a test never
+# passes on a filter the layer ignores.
+
+_FINDING_STRINGS: dict[str, Callable[[Mapping[str, Any]], list[Any]]] = {
+    "awsAccountId": lambda f: [f.get("awsAccountId")],
+    "findingType": lambda f: [f.get("type")],
+    "findingStatus": lambda f: [f.get("status")],
+    "fixAvailable": lambda f: [f.get("fixAvailable")],
+    "resourceType": lambda f: [r.get("type") for r in f.get("resources", [])],
+}
+_FINDING_DATES = {"updatedAt": "updatedAt"}
+
+
+def _finding_matches(finding: Mapping[str, Any], criteria: Mapping[str, list[Mapping[str, Any]]]) -> bool:
+    for key, filters in criteria.items():
+        if key in _FINDING_STRINGS:
+            values = _FINDING_STRINGS[key](finding)
+            equal = [f["value"] for f in filters if f["comparison"] == "EQUALS"]
+            unequal = [f["value"] for f in filters if f["comparison"] == "NOT_EQUALS"]
+            if any(f["comparison"] not in ("EQUALS", "NOT_EQUALS") for f in filters):
+                raise _AwsError(400, "ValidationException", f"ListFindings: the layer does not model {key} PREFIX")
+            if equal and not any(v in equal for v in values):
+                return False
+            if any(v in unequal for v in values):
+                return False
+        elif key in _FINDING_DATES:
+            moment = finding.get(_FINDING_DATES[key])
+            for f in filters:
+                if moment is None:
+                    return False
+                if "startInclusive" in f and moment < f["startInclusive"]:
+                    return False
+                if "endInclusive" in f and moment > f["endInclusive"]:
+                    return False
+        else:
+            raise _AwsError(400, "ValidationException", f"ListFindings: the layer does not model the {key} filter")
+    return True
+
+
+def _filtered_list_findings(original: Callable[..., list[dict[str, Any]]]) -> Callable[..., list[dict[str, Any]]]:
+    def list_findings(self: Any, filter_criteria: Any, *args: Any, **kwargs: Any) -> list[dict[str, Any]]:
+        found = original(self, filter_criteria, *args, **kwargs)
+        return [f for f in found if _finding_matches(f, filter_criteria or {})]
+
+    return list_findings
+
+
+from moto.inspector2.models import Inspector2Backend  # noqa: E402
+
+Inspector2Backend.list_findings = _filtered_list_findings(Inspector2Backend.list_findings)  # type: ignore[method-assign]

@@ -192,7 +192,8 @@ def test_cli_fleet_reads_a_stack_file_live_as_the_single_report_does(monkeypatch
     tag, the untagged one), 1 compliant; uncovered: i-0typo and i-0web4 (not managed), i-0loose (no patch
     group); SLA: 1 breach (the 30-day-old Critical finding on web-2), gaps i-0web4 (no patch data), web-1..5 (not
     measured: Inspector's coverage lists none of them) and web-1's undated Critical install (no release date: web-1
-    is not scanned, so Inspector cannot date it): 7; the golden AMI's last build failed: 1 stale AMI."""
+    is not scanned, so Inspector cannot date it), web-3 (offline) and web-5 (stopped through its window): old
+    patch data (stale patch data): 9; the golden AMI's last build failed: 1 stale AMI."""
     import time_machine
     from aws_stubs import use_account
     from test_report_sla import ACME_BEFORE_RINGS, NOW, acme_account
@@ -215,7 +216,7 @@ def test_cli_fleet_reads_a_stack_file_live_as_the_single_report_does(monkeypatch
         "nonCompliant": 6,
         "uncovered": 3,
         "slaBreaches": 1,
-        "slaGaps": 7,  # 1 no-patch-data + 5 not-measured + 1 no-release-date (docstring)
+        "slaGaps": 9,  # 1 no-patch-data + 5 not-measured + 1 no-release-date + 2 stale-patch-data (docstring)
     }
     assert first["staleAmis"] == 1 and first["slaRead"] is True and first["source"] == str(acme)
     assert data["totals"]["nodes"] == 7 + 2

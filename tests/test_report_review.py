@@ -232,6 +232,31 @@ def test_a_window_that_did_not_run_through_a_freeze_is_no_gap(tmp_path):
     assert gaps(found, "window-not-running", "window-disabled") == []
 
 
+def test_a_window_disabled_by_a_freeze_now_that_never_ran_before_it_is_a_gap(tmp_path):
+    """A freeze from 29 Nov (its guard disabled the windows): the daily scan had no run from 31 Oct on, though
+    it opened Mon-Sat 01:00 on 2-7, 9-14, 16-21 and 23-28 Nov before the freeze = 24 times. Disabled now says
+    nothing of those weeks."""
+    freeze = (
+        "  patching:logging:",
+        "  patching:changeFreezes:\n    december:\n      start: 2026-11-29\n      end: 2026-12-02\n  patching:logging:",
+    )
+    stack = acme_variant(tmp_path, freeze)
+
+    def disabled(params, response):
+        return {"WindowIdentities": [{**w, "Enabled": False} for w in response["WindowIdentities"]]}
+
+    found = run(changed(daily_without_runs(), "describe_maintenance_windows", disabled), stack)
+    assert gaps(found, "window-not-running", "window-disabled") == [
+        (
+            "acme-daily-scan",
+            "window-not-running",
+            "disabled now by a change freeze, and its schedule outside the freeze opened it 24 time(s) since "
+            "2026-10-31 09:00Z (last 2026-11-28 01:00Z), but it has no run",
+        )
+    ]
+    assert not found.ok
+
+
 # 4. Hand edits of the window and its task -----------------------------------------------------------------
 
 

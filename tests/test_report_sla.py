@@ -37,6 +37,7 @@ Per severity, by hand:
 """
 
 import json
+from dataclasses import astuple
 from datetime import UTC, datetime
 
 import jsonschema
@@ -150,14 +151,51 @@ CRITERIA = {
     "resourceType": [{"comparison": "EQUALS", "value": "AWS_EC2_INSTANCE"}],
     "findingType": [{"comparison": "EQUALS", "value": "PACKAGE_VULNERABILITY"}],
     "findingStatus": [{"comparison": "EQUALS", "value": "ACTIVE"}],
-    "fixAvailable": [{"comparison": "EQUALS", "value": "YES"}],
+    # FixAvailable YES | NO | PARTIAL (botocore's inspector2 model); PARTIAL: "some, but not all, of the packages
+    # identified in the finding have fixes available" (API_Finding.html): a fix the node lacks all the same.
+    "fixAvailable": [{"comparison": "NOT_EQUALS", "value": "NO"}],
 }
-FINDINGS = [
+
+
+def listed(findings, criteria):
+    """ListFindings' answer to ``criteria`` over the account's ``findings``: those matching every field filtered
+    (API_FilterCriteria.html), each StringFilter as its comparison says (API_StringFilter.html)."""
+    fields = {
+        "awsAccountId": lambda f: [f["awsAccountId"]],
+        "resourceType": lambda f: [r["type"] for r in f["resources"]],
+        "findingType": lambda f: [f["type"]],
+        "findingStatus": lambda f: [f["status"]],
+        "fixAvailable": lambda f: [f["fixAvailable"]],
+    }
+
+    def matches(f):
+        for key, filters in criteria.items():
+            for one in filters:
+                values = fields[key](f)
+                if one["comparison"] == "EQUALS" and one["value"] not in values:
+                    return False
+                if one["comparison"] == "NOT_EQUALS" and one["value"] in values:
+                    return False
+        return True
+
+    return [f for f in findings if matches(f)]
+
+
+def unfixed(found, fix):
+    return {**found, "fixAvailable": fix}
+
+
+ACCOUNT_FINDINGS = [
     finding(LIN.instance_id, "CRITICAL", "2026-11-20T09:00", "CVE-2026-0001"),
     finding(LIN.instance_id, "HIGH", "2026-11-28T09:00", "CVE-2026-0002"),
     finding("i-0other0000000000001", "MEDIUM", "2026-01-01T00:00", "CVE-2026-0003"),
     finding(WIN.instance_id, "INFORMATIONAL", "2026-01-01T00:00", "CVE-2026-0004"),
+    # No fix for any of its packages: nothing to install, not judged (never listed).
+    unfixed(finding(LIN.instance_id, "CRITICAL", "2026-10-01T00:00", "CVE-2026-0005"), "NO"),
+    # Closed: remediated, not missing (never listed as active).
+    {**finding(LIN.instance_id, "CRITICAL", "2026-10-01T00:00", "CVE-2026-0006"), "status": "CLOSED"},
 ]
+FINDINGS = listed(ACCOUNT_FINDINGS, CRITERIA)
 SSM_CALLS = [
     ("describe_instance_patches", {"InstanceId": WIN.instance_id, "MaxResults": 100}, {"Patches": WIN_PATCHES}),
     ("describe_instance_patches", {"InstanceId": LIN.instance_id, "MaxResults": 100}, {"Patches": LIN_PATCHES}),
@@ -441,15 +479,14 @@ def test_severity_mapping_covers_every_os_vocabulary():
 # plus the SLA's calls), and the operator policy.
 
 ACME_SSM_SLA = [
-    # The acme-web nodes with a patch state, in the report's order (web-4 is not managed: a gap).
+    # The acme-web nodes with a current patch state, in the report's order: web-4 is not managed (no-patch-data);
+    # web-3 (offline since 20 Nov) and web-5 (stopped through its window) have old patch data (stale-patch-data).
     (
         "describe_instance_patches",
         {"InstanceId": "i-0web1", "MaxResults": 100},
         {"Patches": [patch("openssl.x86_64:1:3.0.8-1.amzn2023.0.14", "Critical", "INSTALLED", "2026-11-15T00:00")]},
     ),
     ("describe_instance_patches", {"InstanceId": "i-0web2", "MaxResults": 100}, {"Patches": []}),
-    ("describe_instance_patches", {"InstanceId": "i-0web3", "MaxResults": 100}, {"Patches": []}),
-    ("describe_instance_patches", {"InstanceId": "i-0web5", "MaxResults": 100}, {"Patches": []}),
 ]
 ACME_INSPECTOR = [
     ("batch_get_account_status", {"accountIds": [ACCOUNT]}, ENABLED),
@@ -498,23 +535,32 @@ def test_cli_sla_report_end_to_end_exits_3_on_the_breach(monkeypatch, tmp_path, 
     stack = ACME_BEFORE_RINGS
     table = tmp_path / "report.csv"
     args = ["report", str(stack), "--sla", "--month", "2026-11", "--out", str(out), "--out", str(page)]
-    args += ["--out", str(table)]
+    notes = tmp_path / "report.md"
+    args += ["--out", str(table), "--out", str(notes)]
     assert cli.main(args) == 3
     account.assert_all_called()
     data = json.loads(out.read_text())
     jsonschema.validate(data, SCHEMA, format_checker=jsonschema.FormatChecker())
     section = data["sla"]
     assert section["slaDays"] == {"Critical": 7, "Important": 14, "Medium": 30}  # the acme stack
-    assert (section["breaches"], section["nodes"], section["ok"]) == (1, 4, False)
+    assert (section["breaches"], section["nodes"], section["ok"]) == (1, 2, False)
     assert section["severities"]["Critical"]["findingsPastSla"] == 1
     # web-1's undated openssl install: Inspector is on but does not scan web-1: no release date, a gap.
     assert section["severities"]["Critical"]["noReleaseDate"] == 1
     assert section["severities"]["Critical"]["installNotTimed"] == 0
     assert {(g["resource"], g["kind"], g["count"]) for g in section["gaps"]} == {
+        ("i-0web3", "stale-patch-data", 1),
         ("i-0web4", "no-patch-data", 1),
+        ("i-0web5", "stale-patch-data", 1),
         *((f"i-0web{n}", "not-measured", 1) for n in range(1, 6)),  # every acme-web EC2 node, web-4 too
         ("Amazon Linux", "no-release-date", 1),
     }
+    stale = {g["resource"]: g["detail"] for g in section["gaps"] if g["kind"] == "stale-patch-data"}
+    # web-3's agent lost its connection on 20 Nov; web-5 was stopped while its window ran (tests/report_fixture.py)
+    assert stale["i-0web3"].startswith("offline (ConnectionLost, last seen 2026-11-20")
+    assert stale["i-0web5"].startswith("stopped-missed-window (")
+    assert all(d.endswith(": its patch data is out of date, not judged") for d in stale.values())
+    assert section["meanings"]["stale-patch-data"].startswith("a node of the customer's patch groups whose patch")
     (web1,) = [g for g in section["gaps"] if (g["resource"], g["kind"]) == ("i-0web1", "not-measured")]
     assert web1["detail"] == (
         "not in Amazon Inspector's coverage (ListCoverage): never scanned: no finding means nothing looked"
@@ -527,12 +573,16 @@ def test_cli_sla_report_end_to_end_exits_3_on_the_breach(monkeypatch, tmp_path, 
     assert "<h2>SLA, 2026-11</h2>" in html and "SLA BREACHED: 1 patch(es)" in html
     assert "<th>Install not timed</th>" in html and "<title>1 no-release-date</title>" in html
     assert html.count('<td class="bad">not-measured</td>') == 5
+    assert html.count('<td class="bad">stale-patch-data</td>') == 2
+    assert sum(1 for line in notes.read_text().splitlines() if "| stale-patch-data |" in line) == 2
     rows = [line.split(",") for line in table.read_text().splitlines()]
     sla_rows = [r for r in rows if r[0] in ("sla", "sla-gap")]
     assert [(r[0], r[3] or r[4], r[8]) for r in sla_rows] == [
         ("sla", "i-0web1", "no-release-date"),
         ("sla", "i-0web2", "missing-past-sla"),
+        ("sla-gap", "i-0web3", "stale-patch-data"),
         ("sla-gap", "i-0web4", "no-patch-data"),
+        ("sla-gap", "i-0web5", "stale-patch-data"),
         *(("sla-gap", f"i-0web{n}", "not-measured") for n in range(1, 6)),
         ("sla-gap", "Amazon Linux", "no-release-date"),
     ]
@@ -771,3 +821,39 @@ def test_package_names_of_linux_patch_ids():
     assert report_sla.package_name("openssl.x86_64:1:3.0.8-1.amzn2023.0.14") == "openssl"
     assert report_sla.package_name("python3.11.noarch:0:3.11.6-1.amzn2023") == "python3.11"
     assert report_sla.package_name("kernel") == "kernel"
+
+
+def test_a_finding_with_a_fix_for_some_of_its_packages_is_judged_one_without_a_fix_is_not():
+    """lin-1 has no missing patch Patch Manager knows of. Inspector holds a CRITICAL CVE published 2026-10-02 09:00
+    (60 days ago) whose fix covers some of its packages (PARTIAL): past the 7-day SLA, a breach; and one whose
+    packages have no fix (NO): nothing to install, not read."""
+    account = [
+        unfixed(finding(LIN.instance_id, "CRITICAL", "2026-10-02T09:00", "CVE-2026-9999"), "PARTIAL"),
+        unfixed(finding(LIN.instance_id, "CRITICAL", "2026-10-02T09:00", "CVE-2026-9998"), "NO"),
+    ]
+    ssm = [("describe_instance_patches", {"InstanceId": LIN.instance_id, "MaxResults": 100}, {"Patches": []})]
+    inspector = [
+        INSPECTOR_CALLS[0],
+        coverage_call(covered(LIN.instance_id)),
+        ("list_findings", {"filterCriteria": CRITERIA, "maxResults": 100}, {"findings": listed(account, CRITERIA)}),
+    ]
+    found = read(ssm, inspector, nodes=(LIN,))
+    assert [(p.patch_id, p.verdict, p.days) for p in found.breaches] == [("CVE-2026-9999", "missing-past-sla", 60.0)]
+    assert not found.ok and headline(found).startswith("SLA BREACHED: 1 patch(es)")
+
+
+def test_a_node_with_out_of_date_patch_data_is_a_gap_never_sla_met():
+    """win-1 was last scanned 90 days ago (the report's status stale-scan) and Inspector is off: its old patch list,
+    had it been read, shows nothing missing past its SLA. Nothing current says what it lacks: not read, a gap, and
+    the SLA is not met."""
+    stale = SlaNode(*astuple(WIN)[:6], stale="stale-scan (last Scan 2026-09-02 01:05Z)")
+    found = read([], INSPECTOR_OFF, nodes=(stale,))
+    assert [(g.resource, g.kind, g.detail) for g in found.gaps] == [
+        (
+            WIN.instance_id,
+            "stale-patch-data",
+            "stale-scan (last Scan 2026-09-02 01:05Z): its patch data is out of date, not judged",
+        )
+    ]
+    assert (found.nodes, found.ok) == (0, False)
+    assert not headline(found).startswith("SLA met")

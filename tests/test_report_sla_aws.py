@@ -10,7 +10,9 @@ NOW 2026-12-01 09:00Z, month 2026-11, SLA Critical 7, Important 14:
        finding on lin for openssl (CVE published 2026-11-18 00:00, closed 2026-11-20 06:00, after the install)
        times it: 2 days <= 7: on time
   Critical: on time 2, mean (2 + 2) / 2 = 2.0, worst 2.0; no gap.
-  Inspector: a HIGH finding on lin, published 2026-11-24 09:00 -> 7 days <= 14: within SLA
+  Inspector: a HIGH finding on lin, published 2026-11-24 09:00 -> 7 days <= 14: within SLA; a CRITICAL one with a fix
+       for some of its packages (fixAvailable PARTIAL), published 2026-11-01 09:00 -> 30 days > 7: past SLA (breach);
+       a CRITICAL one without a fix (fixAvailable NO): not read
 """
 
 from __future__ import annotations
@@ -116,8 +118,31 @@ def test_sla_report_against_the_stand_in(aws, tmp_path, capsys):
             "vulnerablePackages": [{"name": "openssl", "version": "3.0.7"}],
         },
     }
-    # moto answers each distinct ListFindings request with the next queued result: ACTIVE first, then CLOSED.
-    body = json.dumps({"results": [[finding], [closed]], "account_id": FABRIKAM, "region": "us-east-1"}).encode()
+    # A fix for some of its packages (FixAvailable PARTIAL, API_Finding.html): still a fix lin lacks, past its SLA.
+    partial = {
+        **finding,
+        "findingArn": f"arn:aws:inspector2:us-east-1:{FABRIKAM}:finding/3",
+        "title": "CVE-2026-2002 - glibc",
+        "severity": "CRITICAL",
+        "fixAvailable": "PARTIAL",
+        "packageVulnerabilityDetails": {
+            "vulnerabilityId": "CVE-2026-2002",
+            "source": "NVD",
+            "vendorCreatedAt": epoch("2026-11-01T09:00"),
+        },
+    }
+    # No fix at all (FixAvailable NO): nothing to install, not judged by an SLA.
+    unfixed = {
+        **partial,
+        "findingArn": f"arn:aws:inspector2:us-east-1:{FABRIKAM}:finding/4",
+        "title": "CVE-2026-2003 - bash",
+        "fixAvailable": "NO",
+        "packageVulnerabilityDetails": {**partial["packageVulnerabilityDetails"], "vulnerabilityId": "CVE-2026-2003"},
+    }
+    # moto answers each distinct ListFindings request with the next queued result (ACTIVE first, then CLOSED): each is
+    # the account's findings, which tests/moto_aws.py filters by the request's filterCriteria as ListFindings does.
+    account = [finding, closed, partial, unfixed]
+    body = json.dumps({"results": [account, account], "account_id": FABRIKAM, "region": "us-east-1"}).encode()
     request = urllib.request.Request(f"{aws.endpoint}/moto-api/static/inspector2/findings-results", body, method="POST")
     urllib.request.urlopen(request).close()
 
@@ -127,7 +152,7 @@ def test_sla_report_against_the_stand_in(aws, tmp_path, capsys):
     assert (sla["month"], sla["nodes"], sla["breaches"], sla["inspector"], sla["ok"]) == (
         "2026-11",
         2,
-        1,
+        2,  # KB6002 and the PARTIAL finding
         {"us-east-1": "on"},
         False,
     )
@@ -139,7 +164,7 @@ def test_sla_report_against_the_stand_in(aws, tmp_path, capsys):
             "meanDays": 2.0,
             "worstDays": 2.0,
             "missingPastSla": 0,
-            "findingsPastSla": 0,
+            "findingsPastSla": 1,  # CVE-2026-2002 (PARTIAL)
             "missingWithinSla": 0,
             "noReleaseDate": 0,
             "installNotTimed": 0,
@@ -161,6 +186,7 @@ def test_sla_report_against_the_stand_in(aws, tmp_path, capsys):
     assert [(p["patchId"], p["verdict"]) for p in sla["patches"] if p["instanceId"] == "<lin>"] == [
         ("openssl.x86_64:1:3.0.8-1.amzn2023", "on-time"),
         ("CVE-2026-2000", "missing-within-sla"),
+        ("CVE-2026-2002", "missing-past-sla"),
     ]
     (openssl,) = [p for p in sla["patches"] if p["patchId"].startswith("openssl")]
     assert (openssl["source"], openssl["released"], openssl["days"]) == (

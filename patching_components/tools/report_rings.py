@@ -3,8 +3,9 @@
 A later ring installs with the BaselineOverride object its promotion runbook writes (patching_components.rings).
 The report reads the runbook's parameter defaults (``GetDocument``: the log bucket and the object's key as
 deployed) and the object's metadata (``HeadObject``: the cut-off per operating system, the previous ring's
-window execution it came from, its install day, whether an operator forced it). What cannot be read is a gap
-(``ring-cutoff-unknown``): a ring whose cut-off nobody can see is not reported as fine.
+window execution it came from, its install day, whether an operator forced it). What cannot be read, and an
+object without its ``cutoffs`` or ``source-execution`` metadata, is a gap (``ring-cutoff-unknown``): a ring whose
+cut-off nobody can see is not reported as fine.
 """
 
 from __future__ import annotations
@@ -44,14 +45,21 @@ def rings(read: RegionRead) -> None:
         except Exception as error:
             read.gap(document, "ring-cutoff-unknown", f"ring {ring.name}: cannot read its override: {error}")
             continue
-        source = meta.get("source-execution", "none")
+        # The runbook and the program always write both: an object without them (written by hand, or its
+        # metadata lost in a copy) tells neither the cut-off nor whether it was ever promoted.
+        lacking = [name for name in ("cutoffs", "source-execution") if name not in meta]
+        if lacking:
+            why = f"s3://{bucket}/{key} has no {' or '.join(lacking)} metadata"
+            read.gap(document, "ring-cutoff-unknown", f"ring {ring.name}: {why}")
+            continue
+        source = meta["source-execution"]
         read.report.rings.append(
             RingCutoff(
                 region=read.region,
                 ring=ring.name,
                 previous_ring=previous.name,
                 patch_groups=list(ring.patch_groups),
-                cutoffs=meta.get("cutoffs", "unknown"),
+                cutoffs=meta["cutoffs"],
                 source_execution=None if source == "none" else source,
                 install_day=meta.get("install-day"),
                 forced=meta.get("forced") == "true",

@@ -10,8 +10,8 @@ release date: it is never "on time" but a gap (``no-release-date``), listed and 
 operating system and the call that lacked it.
 
 Where Amazon Inspector scans EC2 (``BatchGetAccountStatus``), its active package-vulnerability
-findings with a fix (``ListFindings``, ``fixAvailable: YES``) on the customer's nodes are CVEs still
-missing; their age is counted from the vendor's publication of the vulnerability
+findings with a fix for some or all of their packages (``ListFindings``, ``fixAvailable`` YES or PARTIAL: not NO) on
+the customer's nodes are CVEs still missing; their age is counted from the vendor's publication of the vulnerability
 (``vendorCreatedAt``): a fix can be younger, so this errs towards a breach. A region where
 Inspector does not scan EC2 says "Inspector off", never "no findings"; one whose status cannot be
 read is a gap. A patch without a release date that is missing is measured by the active findings
@@ -26,6 +26,9 @@ Where Inspector is on, which of the customer's EC2 nodes it actively scans is re
 reason ``SUCCESSFUL`` (absent from its coverage, pending its first scan, stopped, unmanaged, unsupported OS, excluded
 by tag...) has no findings because nobody looked, not because it is clean. It is a gap (``not-measured``), and its
 undated patches are never "measured by Inspector".
+
+A node the report finds offline, stopped through its window or with a stale scan has patch data that is out of date:
+its old patch list is not judged but a gap (``stale-patch-data``), so the SLA is never "met" over it.
 
 A customer whose data could not be read (a node without patch data, a call that failed) has gaps,
 and ``ok`` is false: the report never says "no breach" for what it did not see.
@@ -99,7 +102,12 @@ SLA_GAPS = {
     "not-measured": "an EC2 node of the customer's patch groups that Amazon Inspector, on in its region, does not "
     "actively scan (ListCoverage: absent, or its package scan is not ACTIVE with reason SUCCESSFUL; the detail says "
     "why): it has no findings because nothing looked, so what it is missing is not measured",
+    "stale-patch-data": "a node of the customer's patch groups whose patch data is out of date (its report status "
+    "is offline, stopped-missed-window or stale-scan; the detail says which): what it is missing now is unknown, so "
+    "its old patch list is not judged",
 }
+STALE_STATUSES = frozenset({"offline", "stopped-missed-window", "stale-scan"})
+"""The report's node statuses (report_model.NODE_STATUSES) that say a node's patch data is out of date."""
 
 
 @dataclass
@@ -234,6 +242,8 @@ class SlaNode:
     """Systems Manager's PlatformType: Windows, Linux, MacOS; None: not managed."""
     platform: str | None
     has_patch_state: bool
+    stale: str | None = None
+    """Why its patch data is out of date (its report status and reason, one of STALE_STATUSES); None: current."""
 
 
 def collect(
@@ -263,6 +273,10 @@ def collect(
             if not node.has_patch_state or node.platform_type is None:
                 why = "not managed by Systems Manager" if node.platform_type is None else "never scanned"
                 report.gaps.append(SlaGap(region, node.instance_id, "no-patch-data", f"{why}: no patch data"))
+                continue
+            if node.stale is not None:
+                why = f"{node.stale}: its patch data is out of date, not judged"
+                report.gaps.append(SlaGap(region, node.instance_id, "stale-patch-data", why))
                 continue
             progress(f"{region}: patches of {node.instance_id}")
             try:
@@ -415,7 +429,10 @@ def _inspector(
         "resourceType": [{"comparison": "EQUALS", "value": "AWS_EC2_INSTANCE"}],
         "findingType": [{"comparison": "EQUALS", "value": "PACKAGE_VULNERABILITY"}],
         "findingStatus": [{"comparison": "EQUALS", "value": "ACTIVE"}],
-        "fixAvailable": [{"comparison": "EQUALS", "value": "YES"}],
+        # YES, and PARTIAL ("some, but not all, of the packages identified in the finding have fixes available"):
+        # a fix the node lacks either way. One NOT_EQUALS keeps both (and any value AWS adds) without relying on how
+        # several filters on one field combine, which the Inspector API Reference does not say.
+        "fixAvailable": [{"comparison": "NOT_EQUALS", "value": "NO"}],
     }
     try:
         paginator = inspector.get_paginator("list_findings")
@@ -479,7 +496,7 @@ def add_to(
     figure is empty, nothing is read, and the section says so."""
     mine = set(groups)
     nodes = [
-        SlaNode(i.region, i.instance_id, i.patch_group, i.platform_type, i.platform, i.counts is not None)
+        SlaNode(i.region, i.instance_id, i.patch_group, i.platform_type, i.platform, i.counts is not None, _stale(i))
         for i in report.instances
         if i.patch_group in mine
     ]
@@ -500,6 +517,16 @@ def add_to(
     )
     report.sla = result
     return result
+
+
+def _stale(node: Any) -> str | None:
+    """The first problem of ``node`` (a :class:`report_model.InstanceState`) that makes its patch data out of date,
+    as ``status (reason)``; None: none does. Any of them, not only its status: a node that failed and is offline has
+    old data all the same."""
+    for status, reason in node.problems:
+        if status in STALE_STATUSES:
+            return f"{status} ({reason})"
+    return None
 
 
 def _undated(report: SlaReport, region: str, nodes: dict[str, SlaNode]) -> None:

@@ -85,8 +85,11 @@ def _check_runs(
     if finished and finished[0].status in FAILED_RUNS:
         last = finished[0]
         read.gap(name, "window-run-failed", f"its last finished run ({when(last.start)}) ended {last.status}")
-    # A gated window is disabled between its approved openings (its guard's state): those still count.
-    if executions or (identity.get("Enabled") is False and not _gated(read, key)):
+    # A gated window is disabled between its approved openings (its guard's state): those still count. So do a
+    # window's openings outside a freeze when the freeze's guard disabled it now (``occurrences`` leaves frozen
+    # openings out): being disabled now says nothing of the weeks before the freeze.
+    disabled = identity.get("Enabled") is False
+    if executions or (disabled and not _gated(read, key) and not _frozen(read)):
         return
     since = read.report.since
     # An opening of the last hour may not have its run listed yet: only older ones count.
@@ -103,7 +106,13 @@ def _check_runs(
         read.gap(
             name,
             "window-not-running",
-            ("approval-gated, and its approved openings" if _gated(read, key) else "enabled, and its schedule")
+            (
+                "approval-gated, and its approved openings"
+                if _gated(read, key)
+                else "disabled now by a change freeze, and its schedule outside the freeze"
+                if disabled
+                else "enabled, and its schedule"
+            )
             + f" opened it {len(opened)} time(s) since {when(since)} (last "
             f"{when(max(opened))}), but it has no run",
         )
