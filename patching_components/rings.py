@@ -194,3 +194,19 @@ def ring_note(config: StackConfig, window: str) -> str:
         f"{soak} day(s) before, if that install succeeded (promoted as the window opens; `patching calendar` "
         "shows the predicted cut-off); nothing new otherwise."
     )
+
+
+def promotion_document(config: StackConfig, window: str, region: str | None = None) -> str:
+    """The promotion runbook that runs as a task of ``window`` in ``region`` (a non-primary region's name, as
+    layout names it; "" when the window has none): a later ring's install window, with the log bucket that holds
+    the override (CustomerPatching builds RingPromotion under the same conditions)."""
+    from . import layout
+    from .config.rings import install_windows
+
+    ring = ring_of_window(config, window)
+    names = [r.name for r in config.rings]
+    if ring is None or names.index(ring) == 0 or layout.ring_override_key(config, ring, region) is None:
+        return ""
+    if window not in install_windows(config, config.rings[names.index(ring)].patch_groups):
+        return ""
+    return layout.ring_promotion_document_name(config.customer, ring, region)

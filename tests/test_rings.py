@@ -357,7 +357,11 @@ def test_a_good_dev_install_is_promoted_and_prod_gets_exactly_what_dev_got(aws):
 @pytest.mark.parametrize(
     ("executions", "nodes", "reason"),
     [
-        ([execution("mw-dev", DEV_STARTED, "FAILED")], None, "window mw-dev's execution exec-mw-dev-12080400 ended FAILED"),
+        (
+            [execution("mw-dev", DEV_STARTED, "FAILED")],
+            None,
+            "window mw-dev's execution exec-mw-dev-12080400 ended FAILED",
+        ),
         (None, [node("i-1"), node("i-2", failed=2)], "i-2 (acme-dev) has 2 failed patch(es)"),
         (None, [node("i-1", missing=1)], "i-1 (acme-dev) misses 1 approved patch(es)"),
         (None, [node("i-1", reboot=1)], "i-1 (acme-dev) waits for a reboot"),
@@ -543,7 +547,8 @@ def test_a_scan_only_customer_keeps_its_rings_and_installs_nothing():
 
 def test_the_assess_step_sends_exactly_these_requests():
     """botocore's Stubber checks each request of the runbook's assess step against the SSM and S3 models,
-    and the exact parameters: the soak window as ExecutedAfter (the only keys AWS documents: ExecutedBefore/ExecutedAfter), AWS's largest page of patch states."""
+    and the exact parameters: the soak window as ExecutedAfter (AWS documents ExecutedBefore/ExecutedAfter only),
+    AWS's largest page of patch states."""
     from botocore.stub import Stubber
 
     from patching_components.tools.promote_command import run_script

@@ -182,9 +182,10 @@ def test_the_calendar_predicts_the_earliest_of_the_windows_latest_soaked_install
     (soakDays 4) takes Monday 2026-12-07 (not Tuesday the 8th): 2026-12-07 less approveAfterDays 7."""
     from zoneinfo import ZoneInfo
 
+    from test_rings import acme_raw
+
     from patching_components.config import validate
     from patching_components.rings import predict
-    from test_rings import acme_raw
 
     raw = acme_raw()
     raw["maintenanceWindows"]["dev-install-mon"] = {**raw["maintenanceWindows"]["dev-install"]}
