@@ -198,3 +198,45 @@ def test_the_calendar_predicts_the_earliest_of_the_windows_latest_soaked_install
     assert prediction is not None
     assert prediction.source_start == datetime(2026, 12, 7, 4, 0, tzinfo=london)
     assert prediction.cutoffs == {"al2023": "2026-11-30"}
+
+
+def test_the_component_alone_takes_each_windows_groups_and_refuses_a_list_of_another_length():
+    """RingPromotion from Python: previous_window_groups, in previous_window_ids' order, becomes the runbook's
+    PreviousWindowGroups; one list too few fails before anything is registered."""
+    import yaml
+
+    from patching_components.components.ring_promotion import RingPromotion
+    from patching_components.tools.engine import ProgramError
+    from tests.engine import run_program
+
+    args = {
+        "customer": "acme",
+        "ring": "prod",
+        "previous_ring": "dev",
+        "previous_window_ids": ["mw-0aaaaaaaaaaaaaaaa", "mw-0bbbbbbbbbbbbbbbb"],
+        "previous_patch_groups": ["dev-a", "dev-b"],
+        "previous_window_groups": [["dev-a"], ["dev-b"]],
+        "soak_days": 4,
+        "window_ids": {"prod-install": "mw-0fedcba9876543210"},
+        "override_template": "[]",
+        "initial_override": "[]",
+        "bucket": "acme-logs",
+        "override_key": "patching/acme.rings/prod.json",
+        "document_name": "acme-ring-prod-promotion",
+        "maintenance_window_role_arn": "arn:aws:iam::123456789012:role/mw",
+        "maintenance_window_role_name": "mw",
+        "instance_role_name": "instance",
+    }
+    run = run_program({}, stack="args", program=lambda: RingPromotion("acme-ring-prod", args))
+    (document,) = run.of_type("aws:ssm/document:Document")
+    parameters = yaml.safe_load(document.inputs["content"])["parameters"]
+    assert json.loads(parameters["PreviousWindowGroups"]["default"]) == {
+        "mw-0aaaaaaaaaaaaaaaa": ["dev-a"],
+        "mw-0bbbbbbbbbbbbbbbb": ["dev-b"],
+    }
+    with pytest.raises(ProgramError) as info:
+        run_program(
+            {}, stack="args", program=lambda: RingPromotion("r", {**args, "previous_window_groups": [["dev-a"]]})
+        )
+    assert info.value.resources == []
+    assert "previous_window_groups has 1 entries and previous_window_ids 2" in str(info.value)

@@ -112,6 +112,13 @@ class RingPromotion(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: RingPromotionArgs, opts: pulumi.ResourceOptions | None = None):
         _, args = check_args("RingPromotion", name, args, RingPromotionArgs, types=_types)
+        window_groups = args.get("previous_window_groups")
+        previous_ids = args["previous_window_ids"]
+        if window_groups is not None and isinstance(previous_ids, Sequence) and len(window_groups) != len(previous_ids):
+            raise ValueError(
+                f"RingPromotion {name}: previous_window_groups has {len(window_groups)} entries and "
+                f"previous_window_ids {len(previous_ids)}: give one list of patch groups per window, in the same order"
+            )
         super().__init__(f"{TYPE_PREFIX}RingPromotion", name, None, opts)
         tags = args.get("tags")
         bucket = pulumi.Output.from_input(args["bucket"])
@@ -175,13 +182,6 @@ class RingPromotion(pulumi.ComponentResource):
             tags=tags,
             opts=child(self, ignore_changes=["content", "metadata", "contentType", "source", "etag"]),
         )
-        window_groups = args.get("previous_window_groups")
-        previous_ids = args["previous_window_ids"]
-        if window_groups is not None and isinstance(previous_ids, Sequence) and len(window_groups) != len(previous_ids):
-            raise ValueError(
-                f"RingPromotion {name}: previous_window_groups has {len(window_groups)} entries and "
-                f"previous_window_ids {len(previous_ids)}: give one list of patch groups per window, in the same order"
-            )
         document_name = args["document_name"]
         document = aws.ssm.Document(
             f"{name}-promotion",
@@ -268,8 +268,6 @@ def _window_groups(window_ids: list[str], groups: Sequence[Sequence[str]] | None
     """The runbook's PreviousWindowGroups: window id -> the groups it installs on (JSON; {} without them)."""
     if groups is None:
         return "{}"
-    if len(groups) != len(window_ids):
-        raise ValueError(f"{len(groups)} lists of patch groups for {len(window_ids)} previous-ring windows")
     return json.dumps({w: sorted(g) for w, g in zip(window_ids, groups, strict=True)}, sort_keys=True)
 
 
