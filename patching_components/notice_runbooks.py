@@ -103,7 +103,7 @@ def notice_issues(config: StackConfig) -> list[tuple[tuple[str | int, ...], str]
 def notice_window(config: StackConfig, where: RegionLayout, key: str, window_id: str) -> dict[str, Any]:
     """One window as the notice runbooks and ``patching notice`` read it (patching_components/notices.py)."""
     from . import layout
-    from .rings import ring_note
+    from .rings import promotion_document, ring_note
 
     settings = config.maintenance_windows[key]
     return {
@@ -121,4 +121,5 @@ def notice_window(config: StackConfig, where: RegionLayout, key: str, window_id:
         if settings.requires_approval
         else "",
         "ringNote": ring_note(config, key),
+        "promotion": promotion_document(config, key, where.named_region),  # the summary reports its task apart
     }

@@ -9,7 +9,7 @@ package it ships in.
 The settings a runbook gets (parameter ``Settings``, JSON; :func:`settings` builds them from the stack):
 ``{"customer", "region", "hours", "calendar", "tagKey", "scanOnly", "windows": [{"id", "key", "name",
 "timezone", "durationHours", "cutoffHours", "operation", "rebootOption", "patchGroups", "approvalCalendar",
-"ringNote"}]}``.
+"ringNote", "promotion"}]}`` (``promotion``: the ring promotion task's document, or "").
 """
 
 from __future__ import annotations
@@ -375,8 +375,14 @@ def window_run(ssm: Any, ec2: Any, config: dict[str, Any], window_id: str, execu
     except Exception as error:
         run["unread"].append(f"the execution's tasks: {error}")
         tasks = []
+    promotion = (window or {}).get("promotion")
+    if promotion:
+        run["promotion"] = "did not run, nothing newer installed"
     for task in tasks:
         if task.get("TaskType") not in ("RUN_COMMAND", "AUTOMATION"):
+            continue
+        if promotion and task.get("TaskArn", "").split("/")[-1] == promotion:  # its name, or the document's ARN
+            run["promotion"] = promotion_result(ssm, run, execution_id, task)
             continue
         try:
             invocations = _pages(
@@ -418,6 +424,33 @@ def window_run(ssm: Any, ec2: Any, config: dict[str, Any], window_id: str, execu
         except Exception as error:
             run["unread"].append(f"the nodes of patch groups {', '.join(window['patchGroups'])}: {error}")
     return run
+
+
+def promotion_result(ssm: Any, run: dict[str, Any], execution_id: str, task: dict[str, Any]) -> str:
+    """What a later ring's promotion task did (documents/ring-promotion.yaml), for a line of its own, from its
+    Automation execution's step outputs; a failed read is listed unread."""
+    status, task_id = task.get("Status", ""), task.get("TaskExecutionId", "")
+    try:
+        invocations = _pages(
+            lambda **r: ssm.describe_maintenance_window_execution_task_invocations(**r),
+            "WindowExecutionTaskInvocationIdentities",
+            WindowExecutionId=execution_id,
+            TaskId=task_id,
+        )
+        automation_id = next(i["ExecutionId"] for i in invocations if i.get("ExecutionId"))
+        execution = ssm.get_automation_execution(AutomationExecutionId=automation_id)["AutomationExecution"]
+    except Exception as error:  # StopIteration: no invocation names its Automation execution
+        run["unread"].append(f"the ring promotion task {task_id}: {error!r}")
+        return f"task {status}, not read"
+    steps = execution.get("StepExecutions") or []
+    outputs = {step.get("StepName"): step.get("Outputs") or {} for step in steps}
+    ended, where = execution.get("AutomationExecutionStatus", ""), f"(Automation execution {automation_id})"
+    if (outputs.get("assess", {}).get("Decision") or [""])[0] == "REFUSE":
+        return f"REFUSED, nothing new installed {where}: " + "; ".join(outputs["assess"].get("Reasons") or [])
+    if ended == "Success":  # a refusal or a failure ends Failed
+        return f"promoted, cut-off {(outputs.get('writeOverride', {}).get('Cutoffs') or ['?'])[0]} {where}"
+    failed = [f"{s.get('StepName')}: {s.get('FailureMessage')}" for s in steps if s.get("StepStatus") in FAILED_STEPS]
+    return f"{ended}, nothing newer installed {where}" + (f": step {failed[0]}" if failed else "")
 
 
 def invocation_node(parameters: str | None) -> str | None:
@@ -541,6 +574,8 @@ def render_summary(config: dict[str, Any], run: dict[str, Any]) -> tuple[str, st
     counts = summary_counts(run)
     status = run.get("status") or "UNKNOWN"
     subject = f"Patching summary: {name} {status}" + (" - INCOMPLETE" if run["unread"] else "")
+    if run.get("promotion", "").startswith("REFUSED"):
+        subject += " - ring promotion refused"
     where = f" in {config['region']}" if config.get("region") else ""
     lines = [
         f"Maintenance window {window.get('key', name)} ({name}) of {config.get('customer', '')}{where} ran: {status}."
@@ -553,6 +588,8 @@ def render_summary(config: dict[str, Any], run: dict[str, Any]) -> tuple[str, st
             end = run["end"] if isinstance(run["end"], datetime) else parse_time(str(run["end"]))
             lines.append(f"Ended:   {local_text(end.astimezone(ZoneInfo(zone)))}")
     lines.append(f"Execution: {run['executionId']}")
+    if run.get("promotion"):
+        lines.append(f"Ring promotion: {run['promotion']}")
     lines.append("")
     for key, label in SUMMARY_LINES:
         lines.append(f"{label}: {len(counts[key])}" + (f"  {', '.join(counts[key])}" if counts[key] else ""))

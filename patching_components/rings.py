@@ -113,14 +113,16 @@ class Prediction:
     ring: str
     previous: str
     source_start: datetime | None
-    """The previous ring's install opening it takes its patch set from (None: none in sight)."""
+    """The previous ring's install opening it takes its patch set from, the earliest of its windows' latest soaked
+    ones (None: none in sight)."""
     cutoffs: dict[str, str]
     """Baseline key -> the ApproveUntilDate it will use (YYYY-MM-DD)."""
 
 
 def predict(config: StackConfig, window: str, opening: datetime, lookback_days: int = 92) -> Prediction | None:
-    """The ring of ``window`` and, for a later ring, the cut-off its opening at ``opening`` will use: the
-    previous ring's latest install opening at least soakDays (wall clock, in the window's zone) earlier."""
+    """The ring of ``window`` and, for a later ring, the cut-off its opening at ``opening`` will use: the earliest
+    of the previous ring's install windows' latest openings at least soakDays (wall clock, in the window's zone)
+    earlier; none when one of those windows has no such opening (the runbook refuses)."""
     from .calendar import schedule_starts
     from .config.rings import install_windows
 
@@ -140,18 +142,23 @@ def predict(config: StackConfig, window: str, opening: datetime, lookback_days: 
     local = opening.astimezone(zone)
     latest = (local.replace(tzinfo=None) - timedelta(days=ring.soak_days)).replace(tzinfo=zone)
     latest += timedelta(hours=SOAK_TOLERANCE_HOURS)
-    starts = [
-        start
-        for key in install_windows(config, previous.patch_groups)
-        for start in schedule_starts(
-            config.maintenance_windows[key].schedule,
-            config.maintenance_windows[key].timezone,
-            latest - timedelta(days=lookback_days),
-            latest,
-            config.maintenance_windows[key].schedule_offset or 0,
+    # Each previous-ring window's latest opening soaked long enough; the earliest of them decides (the runbook
+    # promotes what every node of the previous ring was given).
+    latest_per_window = [
+        max(
+            schedule_starts(
+                config.maintenance_windows[key].schedule,
+                config.maintenance_windows[key].timezone,
+                latest - timedelta(days=lookback_days),
+                latest,
+                config.maintenance_windows[key].schedule_offset or 0,
+            ),
+            default=None,
         )
+        for key in install_windows(config, previous.patch_groups)
     ]
-    source = max(starts, default=None)
+    soaked = [start for start in latest_per_window if start is not None]
+    source = min(soaked) if soaked and len(soaked) == len(latest_per_window) else None
     cutoffs = {}
     if source is not None:
         day = source.astimezone(ZoneInfo("UTC")).date()
@@ -187,3 +194,19 @@ def ring_note(config: StackConfig, window: str) -> str:
         f"{soak} day(s) before, if that install succeeded (promoted as the window opens; `patching calendar` "
         "shows the predicted cut-off); nothing new otherwise."
     )
+
+
+def promotion_document(config: StackConfig, window: str, region: str | None = None) -> str:
+    """The promotion runbook that runs as a task of ``window`` in ``region`` (a non-primary region's name, as
+    layout names it; "" when the window has none): a later ring's install window, with the log bucket that holds
+    the override (CustomerPatching builds RingPromotion under the same conditions)."""
+    from . import layout
+    from .config.rings import install_windows
+
+    ring = ring_of_window(config, window)
+    names = [r.name for r in config.rings]
+    if ring is None or names.index(ring) == 0 or layout.ring_override_key(config, ring, region) is None:
+        return ""
+    if window not in install_windows(config, config.rings[names.index(ring)].patch_groups):
+        return ""
+    return layout.ring_promotion_document_name(config.customer, ring, region)

@@ -200,19 +200,20 @@ def _filters_hold(operation: str, request: Mapping[str, Any], item: Mapping[str,
                 return False
             if f["Key"] == "ExecutionStatus" and item.get("AutomationExecutionStatus") not in f["Values"]:
                 return False
-    if operation == "DescribeMaintenanceWindowExecutions":  # the ring promotion's soak window
-        # StartedBefore / StartedAfter: time stamps such as 2024-11-04T05:00:00Z (DescribeMaintenanceWindowExecutions,
-        # https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_DescribeMaintenanceWindowExecutions.html)
+    if operation == "DescribeMaintenanceWindowExecutions":  # the ring promotion's soak window, the report's period
+        # ExecutedBefore / ExecutedAfter only: time stamps such as 2024-11-04T05:00:00Z (botocore's documentation of
+        # Filters; https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_DescribeMaintenanceWindowExecutions.html).
+        # AWS documents no error for another key: refusing it is the fail-closed fake.
         from datetime import UTC, datetime
 
         started = datetime.fromtimestamp(item["StartTime"], UTC)  # seeded as the wire has it: epoch seconds
         for f in request.get("Filters", []):
+            if f["Key"] not in ("ExecutedBefore", "ExecutedAfter"):
+                raise _AwsError(400, "ValidationException", f"{operation}: unsupported filter key {f['Key']}")
             moment = datetime.fromisoformat(f["Values"][0].replace("Z", "+00:00"))
-            if f["Key"] == "StartedBefore" and not started <= moment:
+            if f["Key"] == "ExecutedBefore" and not started <= moment:
                 return False
-            if f["Key"] == "StartedAfter" and not started >= moment:
-                return False
-            if f["Key"] == "ExecutionStatus" and item.get("Status") not in f["Values"]:
+            if f["Key"] == "ExecutedAfter" and not started >= moment:
                 return False
     return True
 

@@ -660,9 +660,11 @@ class RingRunner(Runner):
     answered from what the test seeds, as AWS's API reference describes them:
 
     - ``DescribeMaintenanceWindowExecutions`` (https://docs.aws.amazon.com/systems-manager/latest/APIReference/
-      API_DescribeMaintenanceWindowExecutions.html): a window's executions; filter keys ``ExecutionStatus``,
-      ``StartedBefore`` and ``StartedAfter`` (time stamps such as ``2024-11-04T05:00:00Z``); paginated by
-      ``NextToken`` (pages of two here, so the runbook's paging is exercised). Unknown window: DoesNotExistException.
+      API_DescribeMaintenanceWindowExecutions.html): a window's executions; filter keys ``ExecutedBefore`` and
+      ``ExecutedAfter`` only (time stamps such as ``2024-11-04T05:00:00Z``; botocore's documentation of ``Filters``),
+      any other key a ValidationException (AWS documents no error for it: refusing is the fail-closed fake);
+      paginated by ``NextToken`` (pages of two here, so the runbook's paging is exercised). Unknown window:
+      DoesNotExistException.
     - ``DescribeInstancePatchStatesForPatchGroup`` (https://docs.aws.amazon.com/systems-manager/latest/
       APIReference/API_DescribeInstancePatchStatesForPatchGroup.html): the patch state of each node of the group
       that has reported one (``InstancePatchStates``: InstanceId, PatchGroup, BaselineId, OperationStartTime,
@@ -710,13 +712,15 @@ class RingRunner(Runner):
             )
         found = list(self.executions[WindowId])
         for f in Filters or []:
+            if f["Key"] not in ("ExecutedBefore", "ExecutedAfter"):  # the only keys AWS documents: fail closed
+                raise botocore.exceptions.ClientError(
+                    {"Error": {"Code": "ValidationException", "Message": f"unsupported filter key {f['Key']}"}},
+                    "DescribeMaintenanceWindowExecutions",
+                )
             (value,) = f["Values"]
-            if f["Key"] == "ExecutionStatus":
-                found = [e for e in found if e["Status"] == value]
-            else:
-                moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-                before = f["Key"] == "StartedBefore"
-                found = [e for e in found if (e["StartTime"] <= moment if before else e["StartTime"] >= moment)]
+            moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+            before = f["Key"] == "ExecutedBefore"
+            found = [e for e in found if (e["StartTime"] <= moment if before else e["StartTime"] >= moment)]
         return self._page(found, "WindowExecutions", NextToken)
 
     def _ssm_DescribeInstancePatchStatesForPatchGroup(

@@ -510,3 +510,195 @@ def test_every_path_of_a_snapshot_window_summary_says_what_it_could_not_read_and
     else:
         assert result.history[-2:] == [("notifyFailure", "Success"), ("endFailed", "Failed")], result.failures
         assert sent[-1][0] == "Patching summary failed: a window ran, its summary is missing"
+
+
+# -- summary of a later patch ring's install window (its first task: the ring promotion runbook) ----------------
+
+PROMO_TASK = "0a7b8c9d-0e1f-4a2b-8c3d-6e7f8091a2b3"
+PROMO_RUN = "1b8c9d0e-1f2a-4b3c-9d4e-7f8091a2b3c4"
+PROMOTION_DOCUMENT = "initech-ring-prod-promotion"
+
+
+def step(name, status, outputs=None, failure=None):
+    found = {"StepName": name, "Action": "aws:executeScript", "StepStatus": status}
+    if outputs is not None:
+        found["Outputs"] = outputs
+    if failure is not None:
+        found["FailureMessage"] = failure
+    return found
+
+
+PROMOTED = (
+    "SUCCESS",
+    "Success",
+    [
+        step("assess", "Success", {"Decision": ["PROMOTE"], "Reasons": [], "Forced": ["False"]}),
+        step("decide", "Success"),
+        step("writeOverride", "Success", {"Written": ["True"], "Cutoffs": ["AMAZON_LINUX_2023=2026-11-28"]}),
+    ],
+)
+REFUSED = (
+    "FAILED",
+    "Failed",
+    [
+        step(
+            "assess",
+            "Success",
+            {
+                "Decision": ["REFUSE"],
+                "Reasons": [
+                    "window mw-0123456789abcdef0's execution 2c3d4e5f-6a7b-4c8d-9e0f-1a2b3c4d5e6f ended FAILED",
+                    "i-0123456789abcdef0 (initech-dev) has 2 failed patch(es)",
+                ],
+                "Forced": ["False"],
+            },
+        ),
+        step("decide", "Success"),
+        step("notifyRefusal", "Success", {"Published": ["True"]}),
+        step("endFailed", "Failed", failure="the ring promotion was refused or failed: see the steps above"),
+    ],
+)
+BROKEN = (
+    "FAILED",
+    "Failed",
+    [
+        step("assess", "Failed", failure="AccessDeniedException: ssm:DescribeMaintenanceWindowExecutions"),
+        step("notifyFailure", "Success", {"Published": ["True"]}),
+        step("endFailed", "Failed", failure="the ring promotion was refused or failed: see the steps above"),
+    ],
+)
+
+
+class RingSummaryPath(SummaryPath):
+    """SummaryPath's run of a later ring's install window: the promotion task (Automation, no targets) ran first,
+    then the patch command, whose nodes are counted as before."""
+
+    def __init__(self, promotion, task_arn=PROMOTION_DOCUMENT):
+        super().__init__()
+        task_status, run_status, steps = promotion
+        settings = json.loads(self.settings)
+        settings["windows"][0]["promotion"] = PROMOTION_DOCUMENT
+        self.settings = json.dumps(settings)
+        self.execution["tasks"].insert(
+            0,
+            {
+                "WindowExecutionId": EXECUTION,
+                "TaskExecutionId": PROMO_TASK,
+                "TaskArn": task_arn,
+                "TaskType": "AUTOMATION",
+                "Status": task_status,
+            },
+        )
+        self.execution["invocations"][PROMO_TASK] = [
+            {
+                "WindowExecutionId": EXECUTION,
+                "TaskExecutionId": PROMO_TASK,
+                "InvocationId": "2c9d0e1f-2a3b-4c4d-8e5f-8091a2b3c4d5",
+                "ExecutionId": PROMO_RUN,
+                "TaskType": "AUTOMATION",
+                "Status": task_status,
+                # the task's invocation parameters: only the role (no node)
+                "Parameters": json.dumps(
+                    {"documentVersion": "$DEFAULT", "parameters": {"AutomationAssumeRole": ["arn:aws:iam::1:role/p"]}}
+                ),
+            }
+        ]
+        self.execution["automations"] = {
+            PROMO_RUN: {
+                "AutomationExecutionId": PROMO_RUN,
+                "DocumentName": PROMOTION_DOCUMENT,
+                "AutomationExecutionStatus": run_status,
+                "Parameters": {"AutomationAssumeRole": ["arn:aws:iam::1:role/p"], "Ring": ["prod"]},
+                "StepExecutions": steps,
+            }
+        }
+
+
+def assert_nodes_counted_as_before(path, message):
+    lines = summary_lines(message)
+    assert lines["Patched (command succeeded)"] == f"Patched (command succeeded): 1  {path.erp[0]}"
+    assert lines["Failed or timed out"] == f"Failed or timed out: 1  {path.failed}"
+    assert lines["Skipped"] == f"Skipped: stopped: 1  {path.stopped}"
+
+
+@pytest.mark.parametrize(
+    "task_arn",
+    # TaskArn is "The Amazon Resource Name (ARN) of the task that ran"; the task is registered with the name
+    [PROMOTION_DOCUMENT, f"arn:aws:ssm:{REGION}:{ACCOUNT}:document/{PROMOTION_DOCUMENT}"],
+    ids=["name", "arn"],
+)
+def test_a_ring_window_summary_reports_the_promotion_on_its_own_line_and_is_complete(aws, task_arn):
+    path = RingSummaryPath(PROMOTED, task_arn)
+    result = path.summary()
+    assert result.status == "Success", (result.history, result.failures)
+    ((subject, message),) = path.sent()
+    assert subject == "Patching summary: initech-monthly-install FAILED"
+    assert f"Ring promotion: promoted, cut-off AMAZON_LINUX_2023=2026-11-28 (Automation execution {PROMO_RUN})" in (
+        message.splitlines()
+    )
+    assert_nodes_counted_as_before(path, message)
+    assert "INCOMPLETE" not in message and "names no node" not in message
+
+
+def test_a_refused_promotion_is_named_with_its_reasons(aws):
+    path = RingSummaryPath(REFUSED)
+    result = path.summary()
+    assert result.status == "Success", (result.history, result.failures)
+    ((subject, message),) = path.sent()
+    assert subject == "Patching summary: initech-monthly-install FAILED - ring promotion refused"
+    assert (
+        f"Ring promotion: REFUSED, nothing new installed (Automation execution {PROMO_RUN}): window "
+        "mw-0123456789abcdef0's execution 2c3d4e5f-6a7b-4c8d-9e0f-1a2b3c4d5e6f ended FAILED; i-0123456789abcdef0 "
+        "(initech-dev) has 2 failed patch(es)"
+    ) in message.splitlines()
+    assert_nodes_counted_as_before(path, message)
+    assert "INCOMPLETE" not in message
+
+
+def test_a_failed_promotion_names_its_failed_step(aws):
+    path = RingSummaryPath(BROKEN)
+    result = path.summary()
+    assert result.status == "Success", (result.history, result.failures)
+    ((_, message),) = path.sent()
+    assert (
+        f"Ring promotion: Failed, nothing newer installed (Automation execution {PROMO_RUN}): step assess: "
+        "AccessDeniedException: ssm:DescribeMaintenanceWindowExecutions"
+    ) in message.splitlines()
+    assert "INCOMPLETE" not in message
+
+
+def test_an_unread_promotion_makes_the_summary_incomplete_and_the_run_fail(aws):
+    path = RingSummaryPath(REFUSED)
+    result = path.summary(Fault("sendSummary", "GetAutomationExecution", "error"))
+    assert result.status == "Failed"
+    ((subject, message),) = path.sent()
+    assert subject.endswith(" - INCOMPLETE")
+    assert "Ring promotion: task FAILED, not read" in message.splitlines()
+    assert f"- the ring promotion task {PROMO_TASK}: ClientError(" in message
+    assert result.history[-2:] == [("failOnUnread", "Failed"), ("endFailed", "Failed")]
+
+
+def test_a_ring_window_whose_promotion_did_not_run_says_so(aws):
+    path = SummaryPath()
+    settings = json.loads(path.settings)
+    settings["windows"][0]["promotion"] = PROMOTION_DOCUMENT
+    path.settings = json.dumps(settings)
+    assert path.summary().status == "Success"
+    ((_, message),) = path.sent()
+    assert "Ring promotion: did not run, nothing newer installed" in message.splitlines()
+
+
+def test_the_settings_name_the_promotion_task_a_later_rings_window_runs():
+    """acme (rings dev, then prod): prod's weekly-install runs acme-ring-prod-promotion as a task (the TaskArn the
+    program registers); dev's install and the scan window run none."""
+    from patching_components import layout
+    from patching_components.config import load_stack_file
+    from patching_components.notice_runbooks import notice_window
+
+    acme = ROOT / "stacks" / "Pulumi.acme.yaml"
+    config = load_stack_file(acme)
+    where = layout.region_layout(config)
+    promotion = {key: notice_window(config, where, key, "mw-0123456789abcdef0")["promotion"] for key in where.windows}
+    assert promotion == {"daily-scan": "", "weekly-install": "acme-ring-prod-promotion", "dev-install": ""}
+    tasks = example_run(acme).of_type("aws:ssm/maintenanceWindowTask:MaintenanceWindowTask")
+    assert "acme-ring-prod-promotion" in {t.inputs["taskArn"] for t in tasks if t.inputs["taskType"] == "AUTOMATION"}

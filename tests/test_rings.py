@@ -357,7 +357,11 @@ def test_a_good_dev_install_is_promoted_and_prod_gets_exactly_what_dev_got(aws):
 @pytest.mark.parametrize(
     ("executions", "nodes", "reason"),
     [
-        ([execution("mw-dev", DEV_STARTED, "FAILED")], None, "window execution exec-mw-dev-12080400 ended FAILED"),
+        (
+            [execution("mw-dev", DEV_STARTED, "FAILED")],
+            None,
+            "window mw-dev's execution exec-mw-dev-12080400 ended FAILED",
+        ),
         (None, [node("i-1"), node("i-2", failed=2)], "i-2 (acme-dev) has 2 failed patch(es)"),
         (None, [node("i-1", missing=1)], "i-1 (acme-dev) misses 1 approved patch(es)"),
         (None, [node("i-1", reboot=1)], "i-1 (acme-dev) waits for a reboot"),
@@ -367,7 +371,7 @@ def test_a_good_dev_install_is_promoted_and_prod_gets_exactly_what_dev_got(aws):
         (
             [execution("mw-dev", DEV_STARTED), execution("mw-dev", NOW - timedelta(days=1), "FAILED")],
             None,
-            "a later run, exec-mw-dev-12120200, ended FAILED",
+            "a later run of window mw-dev, exec-mw-dev-12120200, ended FAILED",
         ),
     ],
     ids=["failed-run", "failed-node", "missing", "reboot", "silent-node", "no-nodes", "nothing-soaked", "later-failed"],
@@ -543,7 +547,8 @@ def test_a_scan_only_customer_keeps_its_rings_and_installs_nothing():
 
 def test_the_assess_step_sends_exactly_these_requests():
     """botocore's Stubber checks each request of the runbook's assess step against the SSM and S3 models,
-    and the exact parameters: the soak window as StartedBefore/StartedAfter, AWS's largest page of patch states."""
+    and the exact parameters: the soak window as ExecutedAfter (AWS documents ExecutedBefore/ExecutedAfter only),
+    AWS's largest page of patch states."""
     from botocore.stub import Stubber
 
     from patching_components.tools.promote_command import run_script
@@ -565,7 +570,7 @@ def test_the_assess_step_sends_exactly_these_requests():
             },
             {
                 "WindowId": "mw-0123456789abcdef0",
-                "Filters": [{"Key": "StartedAfter", "Values": [after]}],
+                "Filters": [{"Key": "ExecutedAfter", "Values": [after]}],
             },
         )
         s3_stub.add_response(

@@ -1267,6 +1267,11 @@ class RingPromotionArgs(TypedDict, total=False):
     previous_patch_groups: Required[Sequence[str]]
     """The previous ring's patch groups."""
 
+    previous_window_groups: Sequence[Sequence[str]]
+    """The previous ring's patch groups each of ``previous_window_ids`` installs on, in the same order: a node is
+    judged against the latest soaked execution of its own group's window(s). Default: each window counts for every
+    group (a node must have reported since the latest of them started)."""
+
     count_missing: bool
     """Refuse when a node of the previous ring misses approved patches (default true; false when the previous ring
     is itself a later ring, whose scans compare with its baseline beyond its cut-off)."""

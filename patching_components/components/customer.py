@@ -536,12 +536,16 @@ class CustomerPatching(pulumi.ComponentResource):
             if not mine or key is None:
                 continue
             template = rings.override_template(config, ring)
+            by_window = config.groups_by_window()
             args: dict[str, Any] = {
                 "customer": config.customer,
                 "ring": ring.name,
                 "previous_ring": previous.name,
                 "previous_window_ids": [windows[k].window_id for k in before],
                 "previous_patch_groups": list(previous.patch_groups),
+                "previous_window_groups": [
+                    sorted(set(by_window.get(k, [])) & set(previous.patch_groups)) for k in before
+                ],
                 "count_missing": index == 1,
                 "soak_days": ring.soak_days,
                 "window_ids": {k: windows[k].window_id for k in mine},

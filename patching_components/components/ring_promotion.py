@@ -44,6 +44,10 @@ class RingPromotionPlumbing(TypedDict, total=False):
     """The previous ring's install windows in this region."""
     previous_patch_groups: Required[Sequence[str]]
     """The previous ring's patch groups."""
+    previous_window_groups: Sequence[Sequence[str]]
+    """The previous ring's patch groups each of ``previous_window_ids`` installs on, in the same order: a node is
+    judged against the latest soaked execution of its own group's window(s). Default: each window counts for
+    every group (a node must have reported since the latest of them started)."""
     count_missing: bool
     """Refuse when a node of the previous ring misses approved patches (default true; false when the previous
     ring is itself a later ring, whose scans compare with its baseline beyond its cut-off)."""
@@ -108,6 +112,13 @@ class RingPromotion(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: RingPromotionArgs, opts: pulumi.ResourceOptions | None = None):
         _, args = check_args("RingPromotion", name, args, RingPromotionArgs, types=_types)
+        window_groups = args.get("previous_window_groups")
+        previous_ids = args["previous_window_ids"]
+        if window_groups is not None and isinstance(previous_ids, Sequence) and len(window_groups) != len(previous_ids):
+            raise ValueError(
+                f"RingPromotion {name}: previous_window_groups has {len(window_groups)} entries and "
+                f"previous_window_ids {len(previous_ids)}: give one list of patch groups per window, in the same order"
+            )
         super().__init__(f"{TYPE_PREFIX}RingPromotion", name, None, opts)
         tags = args.get("tags")
         bucket = pulumi.Output.from_input(args["bucket"])
@@ -188,6 +199,7 @@ class RingPromotion(pulumi.ComponentResource):
                             "PreviousRing": args["previous_ring"],
                             "PreviousWindowIds": list(v[2]),
                             "PreviousPatchGroups": list(args["previous_patch_groups"]),
+                            "PreviousWindowGroups": _window_groups(list(v[2]), window_groups),
                             "PatchGroupTagKey": args.get("patch_group_tag_key", PATCH_GROUP_TAG_KEY),
                             "CountMissing": args.get("count_missing", True),
                             "SoakDays": args["soak_days"],
@@ -250,6 +262,13 @@ def _types(config: Any) -> dict[str, Any]:
         "previous_patch_groups": list[config.PatchGroupName],
         "patch_group_tag_key": config.PatchGroupTagKey,
     }
+
+
+def _window_groups(window_ids: list[str], groups: Sequence[Sequence[str]] | None) -> str:
+    """The runbook's PreviousWindowGroups: window id -> the groups it installs on (JSON; {} without them)."""
+    if groups is None:
+        return "{}"
+    return json.dumps({w: sorted(g) for w, g in zip(window_ids, groups, strict=True)}, sort_keys=True)
 
 
 def override_json(baselines: list[dict[str, Any]]) -> str:
