@@ -445,10 +445,18 @@ def promotion_result(ssm: Any, run: dict[str, Any], execution_id: str, task: dic
     steps = execution.get("StepExecutions") or []
     outputs = {step.get("StepName"): step.get("Outputs") or {} for step in steps}
     ended, where = execution.get("AutomationExecutionStatus", ""), f"(Automation execution {automation_id})"
-    if (outputs.get("assess", {}).get("Decision") or [""])[0] == "REFUSE":
-        return f"REFUSED, nothing new installed {where}: " + "; ".join(outputs["assess"].get("Reasons") or [])
+    assess = outputs.get("assess", {})
+    decision = (assess.get("Decision") or [""])[0]
+    if decision == "REFUSE":
+        return f"REFUSED, nothing new installed {where}: " + "; ".join(assess.get("Reasons") or [])
+    if ended == "Success" and decision == "CURRENT":  # the same soaked installs as the last promotion
+        return (
+            f"unchanged, cut-off {(assess.get('InForce') or ['?'])[0]} (promoted from the same installs before) {where}"
+        )
     if ended == "Success":  # a refusal or a failure ends Failed
-        return f"promoted, cut-off {(outputs.get('writeOverride', {}).get('Cutoffs') or ['?'])[0]} {where}"
+        # FORCED: an operator accepted what the runbook refused (`patching promote --force`).
+        forced = " (FORCED over a refusal)" if str((assess.get("Forced") or [""])[0]).lower() == "true" else ""
+        return f"promoted{forced}, cut-off {(outputs.get('writeOverride', {}).get('Cutoffs') or ['?'])[0]} {where}"
     failed = [f"{s.get('StepName')}: {s.get('FailureMessage')}" for s in steps if s.get("StepStatus") in FAILED_STEPS]
     return f"{ended}, nothing newer installed {where}" + (f": step {failed[0]}" if failed else "")
 

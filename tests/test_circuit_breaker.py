@@ -775,6 +775,21 @@ def test_a_catch_up_run_not_yet_patching_is_cancelled_and_one_an_earlier_trip_le
     assert sorted(out["CatchUpsCancelled"]) == sorted(f"{path.catch_up}: {r}" for r in stopped)
 
 
+def test_a_patch_step_that_names_no_command_yet_fails_the_run_and_is_named(sim, run):
+    """AWS documents an aws:runCommand step's CommandId output, not that it is there before the step ends: a step
+    in progress without one may have a command running, which the breaker cannot cancel, so it says so."""
+    path = BreakerPath(breaker_document(run))
+    (patch,) = [s for s in CATCH_UP_RUNS[path.catch_up_run]["StepExecutions"] if s["Action"] == "aws:runCommand"]
+    del patch["Outputs"]
+    result = path.run(topic=sim)
+    assert result.status == "Failed"
+    assert path.catch_up_status() == ("Cancelling", "InProgress")  # the run cancelled; its command not found
+    assert result.outputs["cancelExecutions"]["Failed"] == [
+        f"catch-up {path.catch_up}: {path.catch_up_run}: step patch is InProgress and names no command: its patch "
+        "command may still run, cancel it by hand"
+    ]
+
+
 @pytest.mark.parametrize("locked", ["run", "command"])
 def test_a_catch_up_run_it_cannot_stop_fails_the_run_and_is_named(sim, run, locked):
     path = BreakerPath(breaker_document(run))

@@ -640,6 +640,47 @@ def test_a_ring_window_summary_reports_the_promotion_on_its_own_line_and_is_comp
     assert "INCOMPLETE" not in message and "names no node" not in message
 
 
+KEPT = (
+    "SUCCESS",
+    "Success",
+    [
+        step(
+            "assess",
+            "Success",
+            {"Decision": ["CURRENT"], "Reasons": [], "InForce": ["AMAZON_LINUX_2023=2026-11-28"], "Forced": ["False"]},
+        ),
+        step("decide", "Success"),
+        step("writeOverride", "Success", {"Written": ["False"], "Cutoffs": ["unchanged"]}),
+    ],
+)
+FORCED = (
+    "SUCCESS",
+    "Success",
+    [
+        step("assess", "Success", {"Decision": ["PROMOTE"], "Reasons": ["a reason"], "Forced": ["True"]}),
+        step("decide", "Success"),
+        step("writeOverride", "Success", {"Written": ["True"], "Cutoffs": ["AMAZON_LINUX_2023=2026-11-28"]}),
+    ],
+)
+
+
+@pytest.mark.parametrize(
+    ("promotion", "line"),
+    [
+        (KEPT, "unchanged, cut-off AMAZON_LINUX_2023=2026-11-28 (promoted from the same installs before)"),
+        (FORCED, "promoted (FORCED over a refusal), cut-off AMAZON_LINUX_2023=2026-11-28"),
+    ],
+    ids=["same-installs", "forced"],
+)
+def test_a_promotion_kept_or_forced_says_so(aws, promotion, line):
+    """assess's Decision CURRENT (the same soaked installs as the override in force) and Forced (`patching promote
+    --force`): neither is a plain "promoted"."""
+    path = RingSummaryPath(promotion)
+    assert path.summary().status == "Success"
+    ((_, message),) = path.sent()
+    assert f"Ring promotion: {line} (Automation execution {PROMO_RUN})" in message.splitlines()
+
+
 def test_a_refused_promotion_is_named_with_its_reasons(aws):
     path = RingSummaryPath(REFUSED)
     result = path.summary()

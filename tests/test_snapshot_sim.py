@@ -344,6 +344,20 @@ def test_another_nodes_restore_point_is_kept_while_its_newest_set_is_pending(aws
     assert path.exists(restore) and path.exists(running)
 
 
+def test_another_nodes_only_restore_point_outlives_this_nodes_run(aws):
+    """Rate control runs the window's nodes in turn: node B's last set (a month old, completed) is all it has until
+    its own run of this execution; node A's run, which expires the window's old snapshots, leaves it."""
+    path = SnapshotPath(aws)
+    other = {"Customer": "initech", "PatchingWindow": path.window, "PatchingInstance": "i-0bbbbbbbbbbbbbbbb"}
+    b_set = path._old_snapshot(
+        {**other, "PatchingAutomationExecution": "last-month"}, datetime.now(UTC) - timedelta(days=30)
+    )
+    execution = path.run()
+    assert execution.status == "Success", execution.failures
+    assert execution.outputs["deleteExpiredSnapshots"] == {"Deleted": [path.expired], "KeptAsRestorePoint": [b_set]}
+    assert path.exists(b_set)
+
+
 def test_the_runs_own_set_not_listed_yet_counts_as_not_completed(aws):
     """DescribeSnapshots may not show a snapshot created a moment ago: the node's last restore point stays."""
 
