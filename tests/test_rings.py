@@ -710,6 +710,26 @@ def test_no_node_can_change_what_a_ring_installs():
     assert not allowed(policies, Request("s3:DeleteObject", key))
 
 
+COMPONENT_ARGS = {
+    "customer": "acme",
+    "ring": "prod",
+    "previous_ring": "dev",
+    "previous_window_ids": ["mw-0123456789abcdef0"],
+    "previous_patch_groups": ["acme-dev"],
+    "soak_days": 7,
+    "window_ids": {"prod-install": "mw-0fedcba9876543210"},
+    "override_template": "[]",
+    "initial_override": "[]",
+    "bucket": "acme-logs",
+    "override_key": "patching/acme.rings/prod.json",
+    "document_name": "acme-ring-prod-promotion",
+    "maintenance_window_role_arn": "arn:aws:iam::123456789012:role/mw",
+    "maintenance_window_role_name": "mw",
+    "instance_role_name": "instance",
+}
+"""RingPromotion's arguments for a later ring prod of acme, as a Python program would give them."""
+
+
 def test_ring_promotion_alone_from_python():
     """The component used on its own: the promotion task first in each window, the approve-nothing override
     written once (later writes are the runbook's), and a bad argument fails before anything is registered."""
@@ -717,23 +737,7 @@ def test_ring_promotion_alone_from_python():
     from patching_components.tools.engine import ProgramError
     from tests.engine import run_program
 
-    args = {
-        "customer": "acme",
-        "ring": "prod",
-        "previous_ring": "dev",
-        "previous_window_ids": ["mw-0123456789abcdef0"],
-        "previous_patch_groups": ["acme-dev"],
-        "soak_days": 7,
-        "window_ids": {"prod-install": "mw-0fedcba9876543210"},
-        "override_template": "[]",
-        "initial_override": "[]",
-        "bucket": "acme-logs",
-        "override_key": "patching/acme.rings/prod.json",
-        "document_name": "acme-ring-prod-promotion",
-        "maintenance_window_role_arn": "arn:aws:iam::123456789012:role/mw",
-        "maintenance_window_role_name": "mw",
-        "instance_role_name": "instance",
-    }
+    args = COMPONENT_ARGS
     run = run_program({}, stack="args", program=lambda: RingPromotion("acme-ring-prod", args))
     (task,) = run.of_type("aws:ssm/maintenanceWindowTask:MaintenanceWindowTask")
     assert (task.inputs["windowId"], task.inputs["priority"], task.inputs["taskType"]) == (

@@ -17,7 +17,7 @@ import pytest
 import time_machine
 from moto import mock_aws
 from runbook_sim import REGION, RingRunner
-from test_rings import BUCKET, DEV_STARTED, NOW, PROMOTION, execution, node
+from test_rings import BUCKET, COMPONENT_ARGS, DEV_STARTED, NOW, PROMOTION, execution, node
 
 A_STARTED = DEV_STARTED - timedelta(days=1)  # window mw-a: Monday 2026-12-07 04:00:05Z
 B_STARTED = DEV_STARTED  # window mw-b: Tuesday 2026-12-08 04:00:05Z
@@ -210,22 +210,11 @@ def test_the_component_alone_takes_each_windows_groups_and_refuses_a_list_of_ano
     from tests.engine import run_program
 
     args = {
-        "customer": "acme",
-        "ring": "prod",
-        "previous_ring": "dev",
+        **COMPONENT_ARGS,
         "previous_window_ids": ["mw-0aaaaaaaaaaaaaaaa", "mw-0bbbbbbbbbbbbbbbb"],
         "previous_patch_groups": ["dev-a", "dev-b"],
         "previous_window_groups": [["dev-a"], ["dev-b"]],
         "soak_days": 4,
-        "window_ids": {"prod-install": "mw-0fedcba9876543210"},
-        "override_template": "[]",
-        "initial_override": "[]",
-        "bucket": "acme-logs",
-        "override_key": "patching/acme.rings/prod.json",
-        "document_name": "acme-ring-prod-promotion",
-        "maintenance_window_role_arn": "arn:aws:iam::123456789012:role/mw",
-        "maintenance_window_role_name": "mw",
-        "instance_role_name": "instance",
     }
     run = run_program({}, stack="args", program=lambda: RingPromotion("acme-ring-prod", args))
     (document,) = run.of_type("aws:ssm/document:Document")
